@@ -1,0 +1,57 @@
+// Which package function a call invokes, through the file's import names (aliases and dot
+// imports included) and without being fooled by a local variable that shadows a package name.
+import type { FileView, GoNode, Unit } from "../../src/analyzer/types.js";
+import { unparen } from "./syntax.js";
+
+export interface Callee {
+  /** Import path, e.g. "context". */
+  pkg: string;
+  name: string;
+}
+
+/** `pkg.Name(...)` or, under a dot import, `Name(...)`: the package function called, if any. */
+export function packageCallee(call: GoNode, unit: Unit): Callee | undefined {
+  if (call.type !== "call_expression") return undefined;
+  const fn = call.childForFieldName("function");
+  if (!fn) return undefined;
+  return packageRef(unparen(fn), unit);
+}
+
+/** `pkg.Name` or a dot-imported `Name`, as a reference to a package-level member. */
+export function packageRef(node: GoNode, unit: Unit): Callee | undefined {
+  const file = unit.file;
+  if (node.type === "selector_expression") {
+    const operand = node.childForFieldName("operand");
+    const field = node.childForFieldName("field");
+    if (!operand || !field || operand.type !== "identifier") return undefined;
+    if (unit.bindings.resolve(operand)) return undefined;
+    const imp = file.imports.find((i) => i.name === operand.text && (i.kind === "default" || i.kind === "alias"));
+    return imp ? { pkg: imp.path, name: field.text } : undefined;
+  }
+  if (node.type === "identifier" && !unit.bindings.resolve(node)) {
+    const dots = file.imports.filter((i) => i.kind === "dot");
+    if (dots.length === 1 && !declaredInFile(file, node.text)) return { pkg: dots[0]!.path, name: node.text };
+  }
+  return undefined;
+}
+
+function declaredInFile(file: FileView, name: string): boolean {
+  return file.decls.some((d) => d.names.includes(name));
+}
+
+/** True when the call is `pkg.Name(...)` for one of the given packages and names. */
+export function isPackageCall(call: GoNode, unit: Unit, pkgs: readonly string[], names: readonly string[]): boolean {
+  const c = packageCallee(call, unit);
+  return !!c && pkgs.includes(c.pkg) && names.includes(c.name);
+}
+
+/** True when the file imports any of these paths (for a rule's cheap exit). */
+export function importsAny(file: FileView, paths: readonly string[]): boolean {
+  return file.imports.some((i) => paths.includes(i.path) && i.kind !== "blank");
+}
+
+/** The method name of `x.M(...)`, whatever x is. */
+export function methodName(call: GoNode): string | undefined {
+  const fn = call.childForFieldName("function");
+  return fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : undefined;
+}

@@ -1,0 +1,85 @@
+// Small syntax helpers over tree-sitter-go nodes, shared by every rule.
+import type { GoNode, Span, Unit } from "../../src/analyzer/types.js";
+
+export const FUNCTION_TYPES = new Set(["function_declaration", "method_declaration", "func_literal"]);
+
+/** The statements of a block (`{ ... }`), comments left out. */
+export function statementsOf(block: GoNode | null | undefined): GoNode[] {
+  if (!block) return [];
+  const list = block.type === "statement_list" ? block : block.namedChildren.find((c) => c?.type === "statement_list");
+  if (!list) return [];
+  return list.namedChildren.filter((c): c is GoNode => !!c && c.type !== "comment");
+}
+
+/** Case bodies (expression_case, default_case, type_case, communication_case) hold statements directly or in a statement_list. */
+export function caseStatements(clause: GoNode): GoNode[] {
+  const list = clause.namedChildren.find((c) => c?.type === "statement_list");
+  return list ? statementsOf(list) : [];
+}
+
+/** The nearest enclosing function (declaration or literal) of a node, the node itself excluded. */
+export function enclosingFunction(node: GoNode): GoNode | null {
+  for (let p = node.parent; p; p = p.parent) if (FUNCTION_TYPES.has(p.type)) return p;
+  return null;
+}
+
+/** Ancestors from the parent up to (and including) `stop`. */
+export function ancestors(node: GoNode, stop?: GoNode): GoNode[] {
+  const out: GoNode[] = [];
+  for (let p = node.parent; p; p = p.parent) {
+    out.push(p);
+    if (stop && p.id === stop.id) break;
+  }
+  return out;
+}
+
+export function contains(outer: Span | GoNode, inner: Span | GoNode): boolean {
+  const os = "startIndex" in outer ? outer.startIndex : outer.start;
+  const oe = "endIndex" in outer ? outer.endIndex : outer.end;
+  const is = "startIndex" in inner ? inner.startIndex : inner.start;
+  const ie = "endIndex" in inner ? inner.endIndex : inner.end;
+  return is >= os && ie <= oe;
+}
+
+export function spanOf(node: GoNode): Span {
+  return { start: node.startIndex, end: node.endIndex };
+}
+
+/** The leading whitespace of the line `index` sits on. */
+export function indentAt(source: string, index: number): string {
+  const lineStart = source.lastIndexOf("\n", index - 1) + 1;
+  return /^[ \t]*/.exec(source.slice(lineStart))![0];
+}
+
+/** String index just past the end of the line `index` sits on (after its newline). */
+export function endOfLine(source: string, index: number): number {
+  const nl = source.indexOf("\n", index);
+  return nl === -1 ? source.length : nl + 1;
+}
+
+/** Descendants of the given types, not descending into nested function literals. */
+export function descendantsInFunction(root: GoNode, types: string | string[]): GoNode[] {
+  const want = new Set(Array.isArray(types) ? types : [types]);
+  const out: GoNode[] = [];
+  const walk = (n: GoNode) => {
+    for (const c of n.namedChildren) {
+      if (!c) continue;
+      if (want.has(c.type)) out.push(c);
+      if (c.type !== "func_literal") walk(c);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** Whether `name` is free in the unit: no identifier anywhere in it spells it. */
+export function nameIsFree(unit: Unit, name: string): boolean {
+  return !unit.node.descendantsOfType("identifier").some((id) => id?.text === name);
+}
+
+/** Strips parentheses: `(x)` → `x`. */
+export function unparen(node: GoNode): GoNode {
+  let n = node;
+  while (n.type === "parenthesized_expression" && n.namedChildren[0]) n = n.namedChildren[0];
+  return n;
+}

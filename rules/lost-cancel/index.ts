@@ -1,0 +1,160 @@
+// lost-cancel: the cancel function of a derived context is discarded, or some path returns
+// without calling, returning, storing or passing it.
+//
+//	ctx, _ := context.WithTimeout(parent, d)      // discarded
+//
+//	ctx, cancel := context.WithCancel(parent)
+//	if err != nil {
+//		return err                                // cancel never reached
+//	}
+//	defer cancel()
+import type { Binding, GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
+import { importsAny, packageCallee } from "../facts/calls.js";
+import { exitWithout } from "../facts/flow.js";
+import { docsUrl } from "../facts/meta.js";
+import { ancestors, contains, endOfLine, indentAt, nameIsFree, spanOf, unparen } from "../facts/syntax.js";
+
+const CONTEXT_PKGS = ["context", "golang.org/x/net/context"];
+const DERIVERS = ["WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause", "WithDeadlineCause"];
+
+const rule: Rule = {
+  meta: {
+    id: "lost-cancel",
+    title: "Lost context cancel function",
+    severity: "error",
+    fixable: true,
+    summary: "the cancel function of context.WithCancel/WithTimeout/WithDeadline is discarded or not called on every path",
+    why:
+      "Until cancel is called, the child context stays registered in its parent's list of children, " +
+      "and a WithTimeout/WithDeadline context also keeps its timer: both live as long as the parent does, " +
+      "which for a server's base context is forever.",
+    docs: docsUrl("lost-cancel"),
+  },
+  kinds: ["func", "method"],
+  appliesTo: (file) => importsAny(file, CONTEXT_PKGS),
+  check,
+};
+export default rule;
+
+function check(ctx: RuleContext): void {
+  const { unit } = ctx;
+  if (unit.kind === "func" && unit.name === "main" && unit.file.packageName === "main") return;
+  for (const call of unit.node.descendantsOfType("call_expression")) {
+    if (!call) continue;
+    const callee = packageCallee(call, unit);
+    if (!callee || !CONTEXT_PKGS.includes(callee.pkg) || !DERIVERS.includes(callee.name)) continue;
+    const stmt = assignmentOf(call);
+    if (!stmt) continue; // used as a value elsewhere: passed on, returned; not ours to judge
+    const left = stmt.childForFieldName("left") ?? stmt.childForFieldName("name");
+    const targets = left?.type === "expression_list" ? left.namedChildren : stmt.childrenForFieldName("name");
+    const target = targets.filter((t) => t && t.type !== ",")[1];
+    if (!target) continue;
+    const fn = `context.${callee.name}`;
+    if (target.type === "identifier" && target.text === "_") {
+      ctx.report({
+        span: spanOf(stmt),
+        message: `the cancel function returned by ${fn} is discarded, so ${leakNote(callee.name)}`,
+        fix: discardFix(unit, stmt, target, callee.name),
+      });
+      continue;
+    }
+    if (target.type !== "identifier") continue; // stored in a field, map or slice element
+    const binding = unit.bindings.resolve(target);
+    if (!binding) continue; // a package-level variable: stored
+    const later = binding.uses.filter((u) => u.startIndex >= stmt.endIndex);
+    const exit = exitWithout(stmt, {
+      unit,
+      touches: (n) => later.some((u) => contains(n, u)),
+      nakedReturnCounts: binding.kind === "result",
+    });
+    if (!exit) continue;
+    const where = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
+    ctx.report({
+      span: spanOf(stmt),
+      message: `${binding.name} (the cancel function from ${fn}) is not called on the path to ${where}, so ${leakNote(callee.name)}`,
+      related: [{ ...spanOf(exit), message: "this way out skips the cancel function" }],
+      fix: deferFix(unit, stmt, binding, callee.name),
+    });
+  }
+}
+
+const leakNote = (name: string) =>
+  name.includes("Timeout") || name.includes("Deadline")
+    ? "the child context and its timer stay alive until the parent is cancelled"
+    : "the child context stays alive until the parent is cancelled";
+
+/** The statement that assigns the call's results: `a, b := call`, `a, b = call`, `var a, b = call`. */
+function assignmentOf(call: GoNode): GoNode | null {
+  let node: GoNode = call;
+  while (node.parent && node.parent.type === "parenthesized_expression") node = node.parent;
+  const list = node.parent;
+  if (list?.type !== "expression_list") return null;
+  const stmt = list.parent;
+  if (!stmt || !["short_var_declaration", "assignment_statement", "var_spec"].includes(stmt.type)) return null;
+  if (stmt.childForFieldName("right")?.id !== list.id && stmt.childForFieldName("value")?.id !== list.id) return null;
+  return list.namedChildren.length === 1 ? stmt : null;
+}
+
+/** A statement directly in a block, outside any loop of its function: `defer` can go right after it. */
+function deferrable(stmt: GoNode, unit: Unit): boolean {
+  if (stmt.type === "var_spec") return false;
+  if (stmt.parent?.type !== "statement_list") return false;
+  for (const a of ancestors(stmt, unit.node)) {
+    if (a.type === "func_literal") return true;
+    if (a.type === "for_statement") return false;
+  }
+  return true;
+}
+
+function deferLine(unit: Unit, stmt: GoNode, name: string, deriver: string): TextEdit {
+  const source = unit.file.source;
+  let at = endOfLine(source, stmt.endIndex);
+  if (source[at - 1] === "\n") at--;
+  if (source[at - 1] === "\r") at--;
+  const eol = source[at] === "\r" ? "\r\n" : "\n";
+  const arg = deriver === "WithCancelCause" ? "nil" : "";
+  return { start: at, end: at, text: `${eol}${indentAt(source, stmt.startIndex)}defer ${name}(${arg})` };
+}
+
+/** A later `defer cancel()` in the same statement list: the fix moves it up instead of adding one. */
+function laterDefer(stmt: GoNode, binding: Binding): GoNode | undefined {
+  return binding.uses
+    .map((u) => u.parent?.parent)
+    .find((d) => d?.type === "defer_statement" && d.parent?.id === stmt.parent?.id && d.startIndex > stmt.endIndex) ?? undefined;
+}
+
+/** Deletes the line `node` sits on, together with the line break before it. */
+function deleteLine(source: string, node: GoNode): TextEdit {
+  const lineStart = source.lastIndexOf("\n", node.startIndex - 1) + 1;
+  const start = source[lineStart - 2] === "\r" ? lineStart - 2 : lineStart - 1;
+  let end = endOfLine(source, node.endIndex);
+  if (source[end - 1] === "\n") end--;
+  if (source[end - 1] === "\r") end--;
+  return { start, end, text: "" };
+}
+
+function discardFix(unit: Unit, stmt: GoNode, blank: GoNode, deriver: string) {
+  if (stmt.type !== "short_var_declaration" || !deferrable(stmt, unit)) return undefined;
+  const name = nameIsFree(unit, "cancel") ? "cancel" : undefined;
+  if (!name) return undefined;
+  return {
+    description: `name the cancel function and defer it`,
+    edits: [{ ...spanOf(blank), text: name }, deferLine(unit, stmt, name, deriver)],
+  };
+}
+
+function deferFix(unit: Unit, stmt: GoNode, binding: Binding, deriver: string) {
+  if (!deferrable(stmt, unit)) return undefined;
+  // Only when the cancel function is merely called: if it is returned, stored or passed,
+  // someone else owns it and a defer here would cancel their context.
+  const onlyCalled = binding.uses.every((u) => {
+    const call = u.parent;
+    return call?.type === "call_expression" && unparen(call.childForFieldName("function")!).id === u.id && call.parent?.type !== "go_statement";
+  });
+  if (!onlyCalled || binding.kind === "result") return undefined;
+  const edits = [deferLine(unit, stmt, binding.name, deriver)];
+  const existing = laterDefer(stmt, binding);
+  if (existing) edits.push(deleteLine(unit.file.source, existing));
+  const verb = existing ? "move" : "add";
+  return { description: `${verb} defer ${binding.name}() right after the context is made`, edits };
+}

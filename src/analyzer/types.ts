@@ -1,0 +1,183 @@
+// The contract between the engine, the rules and the drivers (CLI, App).
+// Rules see syntax (tree-sitter nodes, valid only while `check` runs) and report plain data.
+import type { Node } from "web-tree-sitter";
+
+export type GoNode = Node;
+export type Severity = "error" | "warning" | "info";
+export const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
+
+/** Offsets are JavaScript string indices into the file's source (what tree-sitter reports). */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** `go1.N` as a number pair; `null` means unknown. */
+export interface GoVersion {
+  major: number;
+  minor: number;
+}
+
+export interface ImportName {
+  /** The import path, e.g. "context". */
+  path: string;
+  /** The name the file uses: the alias, the package's last path element, "." or "_". */
+  name: string;
+  kind: "default" | "alias" | "dot" | "blank";
+}
+
+export type UnitKind = "func" | "method" | "type" | "var" | "const";
+
+/** A package-level declaration of the file (one spec of a grouped declaration). */
+export interface PackageDecl {
+  kind: "type" | "var" | "const";
+  /** Declared names (a var spec may declare several). */
+  names: string[];
+  /** The `type_spec`, `type_alias`, `var_spec` or `const_spec` node. */
+  node: GoNode;
+  /** The declared type expression, when written. */
+  type: GoNode | null;
+}
+
+export interface Binding {
+  name: string;
+  /** The identifier that declares it. */
+  id: GoNode;
+  kind: "receiver" | "param" | "result" | "var" | "const" | "range" | "typeswitch" | "label" | "func";
+  /** The declaring statement or spec (short_var_declaration, var_spec, parameter_declaration, range_clause ...). */
+  decl: GoNode;
+  /** The declared type, when the syntax gives it. */
+  type: GoNode | null;
+  /** Identifiers that refer to this binding (the declaring one excluded). */
+  uses: GoNode[];
+}
+
+export interface Bindings {
+  /** All local bindings of the unit, in source order (nested function literals included). */
+  all: Binding[];
+  /** The local binding an identifier refers to, or undefined for package-level names, imports and builtins. */
+  resolve(id: GoNode): Binding | undefined;
+  /** The binding declared by this identifier node. */
+  declaredBy(id: GoNode): Binding | undefined;
+}
+
+/** What the engine knows of one Go file. Read-only for rules. */
+export interface FileView {
+  path: string;
+  source: string;
+  packageName: string;
+  /** The file's Go language version: `//go:build go1.N`, else the nearest go.mod's `go` line, else null. */
+  goVersion: GoVersion | null;
+  imports: ImportName[];
+  /** The local name under which `path` is imported (undefined when not imported or blank). */
+  importName(path: string): string | undefined;
+  decls: PackageDecl[];
+  /** True for `_test.go` files. */
+  isTest: boolean;
+  /** Line (1-based) of a string index. */
+  lineOf(index: number): number;
+  /** Per-analysis memo for facts shared by rules: computed once per file, whichever rule asks first. */
+  memo<T>(key: string, compute: () => T): T;
+}
+
+export interface Unit {
+  kind: UnitKind;
+  /** Stable name: `F`, `T.M` (pointer stripped), a type or var name. Used for fingerprints. */
+  name: string;
+  node: GoNode;
+  /** The function body, for functions and methods. */
+  body: GoNode | null;
+  file: FileView;
+  /** Local bindings and their uses (computed on first access). */
+  readonly bindings: Bindings;
+  /** Per-unit memo for shared facts. */
+  memo<T>(key: string, compute: () => T): T;
+}
+
+export interface TextEdit extends Span {
+  text: string;
+}
+
+export interface Fix {
+  /** One short sentence: what the fix does. */
+  description: string;
+  edits: TextEdit[];
+}
+
+export interface RelatedLocation extends Span {
+  message: string;
+}
+
+export interface Diagnostic {
+  /** The primary range: where the comment goes. */
+  span: Span;
+  message: string;
+  related?: RelatedLocation[];
+  fix?: Fix;
+  /** Overrides the rule's severity (e.g. `warning` when the Go version is unknown). */
+  severity?: Severity;
+}
+
+export interface RuleContext {
+  unit: Unit;
+  file: FileView;
+  report(d: Diagnostic): void;
+}
+
+export interface RuleMeta {
+  id: string;
+  title: string;
+  severity: Severity;
+  fixable: boolean;
+  /** One line for the rule table and the CLI. */
+  summary: string;
+  /** Two or three sentences shown under a review comment: why it leaks. */
+  why: string;
+  /** Link to the doc page. */
+  docs: string;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  /** Unit kinds the rule looks at. */
+  kinds: readonly UnitKind[];
+  /** Cheap exit before any unit is visited (e.g. "does the file import context?"). */
+  appliesTo?(file: FileView): boolean;
+  check(ctx: RuleContext): void;
+}
+
+/** 1-based line, 1-based column counted in UTF-8 bytes (like go vet); end exclusive. */
+export interface Location {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface FindingFix {
+  description: string;
+  edits: (Location & { newText: string })[];
+  /** The fix as a GitHub suggestion: replace whole lines startLine..endLine of the new file with `replacement`. */
+  suggestion: { startLine: number; endLine: number; replacement: string };
+}
+
+export interface Finding extends Location {
+  rule: string;
+  severity: Severity;
+  path: string;
+  message: string;
+  related: (Location & { message: string })[];
+  fix?: FindingFix;
+  /** Name of the enclosing unit. */
+  unit: string;
+  /** Whitespace-normalised code of the flagged line(s): line-number independent identity. */
+  code: string;
+  docs: string;
+  title: string;
+  why: string;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}

@@ -1,0 +1,101 @@
+// The units of a file: functions, methods and package-level specs, with the file's imports.
+import { resolveBindings } from "./bindings.js";
+import type { Bindings, GoNode, ImportName, PackageDecl, Unit, UnitKind } from "./types.js";
+
+export function receiverTypeName(method: GoNode): string {
+  const recv = method.childForFieldName("receiver");
+  const t = recv?.descendantsOfType("type_identifier")[0];
+  return t?.text ?? "?";
+}
+
+export function readImports(root: GoNode): ImportName[] {
+  const out: ImportName[] = [];
+  for (const spec of root.descendantsOfType("import_spec")) {
+    if (!spec) continue;
+    const pathNode = spec.childForFieldName("path");
+    if (!pathNode) continue;
+    const path = pathNode.text.slice(1, -1);
+    const nameNode = spec.childForFieldName("name");
+    if (!nameNode) {
+      // The package name is usually the last path element (minus a /vN major-version suffix).
+      const parts = path.split("/").filter((p) => !/^v\d+$/.test(p) || p === path);
+      const last = (parts[parts.length - 1] ?? path).replace(/^go-/, "").replace(/[.-].*$/, "");
+      out.push({ path, name: last, kind: "default" });
+    } else if (nameNode.type === "dot") out.push({ path, name: ".", kind: "dot" });
+    else if (nameNode.type === "blank_identifier") out.push({ path, name: "_", kind: "blank" });
+    else out.push({ path, name: nameNode.text, kind: "alias" });
+  }
+  return out;
+}
+
+export function readDecls(root: GoNode): PackageDecl[] {
+  const out: PackageDecl[] = [];
+  for (const d of root.namedChildren) {
+    if (!d) continue;
+    for (const spec of specsOf(d)) {
+      const kind = spec.type === "var_spec" ? "var" : spec.type === "const_spec" ? "const" : "type";
+      const names = spec.childrenForFieldName("name").filter((n): n is GoNode => !!n && n.type !== ",").map((n) => n.text);
+      out.push({ kind, names, node: spec, type: spec.childForFieldName("type") });
+    }
+  }
+  return out;
+}
+
+function specsOf(decl: GoNode): GoNode[] {
+  switch (decl.type) {
+    case "type_declaration":
+      return decl.namedChildren.filter((c): c is GoNode => !!c && (c.type === "type_spec" || c.type === "type_alias"));
+    case "const_declaration":
+      return decl.namedChildren.filter((c): c is GoNode => !!c && c.type === "const_spec");
+    case "var_declaration":
+      return decl.namedChildren.flatMap((c) =>
+        !c ? [] : c.type === "var_spec" ? [c] : c.type === "var_spec_list" ? c.namedChildren.filter((s): s is GoNode => !!s && s.type === "var_spec") : [],
+      );
+    default:
+      return [];
+  }
+}
+
+export interface RawUnit {
+  kind: UnitKind;
+  name: string;
+  node: GoNode;
+  body: GoNode | null;
+}
+
+/** Top-level units in source order. */
+export function listUnits(root: GoNode): RawUnit[] {
+  const out: RawUnit[] = [];
+  for (const d of root.namedChildren) {
+    if (!d) continue;
+    if (d.type === "function_declaration") {
+      out.push({ kind: "func", name: d.childForFieldName("name")?.text ?? "?", node: d, body: d.childForFieldName("body") });
+    } else if (d.type === "method_declaration") {
+      const name = `${receiverTypeName(d)}.${d.childForFieldName("name")?.text ?? "?"}`;
+      out.push({ kind: "method", name, node: d, body: d.childForFieldName("body") });
+    } else {
+      for (const spec of specsOf(d)) {
+        const kind: UnitKind = spec.type === "var_spec" ? "var" : spec.type === "const_spec" ? "const" : "type";
+        const names = spec.childrenForFieldName("name").filter((n) => n && n.type !== ",").map((n) => n!.text);
+        out.push({ kind, name: names.join(","), node: spec, body: null });
+      }
+    }
+  }
+  return out;
+}
+
+export function makeUnit(raw: RawUnit, file: Unit["file"]): Unit {
+  let bindings: Bindings | undefined;
+  const memo = new Map<string, unknown>();
+  return {
+    ...raw,
+    file,
+    get bindings() {
+      return (bindings ??= resolveBindings(raw.node));
+    },
+    memo<T>(key: string, compute: () => T): T {
+      if (!memo.has(key)) memo.set(key, compute());
+      return memo.get(key) as T;
+    },
+  };
+}
