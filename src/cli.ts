@@ -46,6 +46,7 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
   if (sources.length === 0) io.stderr(`ptrguard: no Go files to analyse in ${roots.join(" ")}${diffs ? " (the diff changes none)" : ""}\n`);
   const result = await analyze(sources, { rules, scope: opts.scope });
   for (const s of result.skipped) io.stderr(`ptrguard: skipped ${s.path}: ${s.reason}\n`);
+  for (const n of result.notes) io.stderr(`ptrguard: ${n.path}: ${n.reason}\n`);
   io.stdout(render(result.findings, opts.format, rules));
   if (opts.format === "text") io.stderr(summaryLine(result.findings, result.filesAnalyzed) + "\n");
   return failing(result.findings, opts.failOn) ? 1 : 0;

@@ -37,6 +37,8 @@ export interface AnalyzeOptions {
 export interface AnalysisResult {
   findings: Finding[];
   skipped: SkippedFile[];
+  /** Files analysed with a caveat (syntax errors: what parsed was analysed). */
+  notes: SkippedFile[];
   filesAnalyzed: number;
   unitsAnalyzed: number;
 }
@@ -54,7 +56,7 @@ export async function analyze(files: readonly SourceFile[], options: AnalyzeOpti
 
 /** Same as `analyze`, once `loadGo()` has resolved. */
 export function analyzeSync(files: readonly SourceFile[], options: AnalyzeOptions): AnalysisResult {
-  const result: AnalysisResult = { findings: [], skipped: [], filesAnalyzed: 0, unitsAnalyzed: 0 };
+  const result: AnalysisResult = { findings: [], skipped: [], notes: [], filesAnalyzed: 0, unitsAnalyzed: 0 };
   const scope = options.scope ?? "new";
   for (const file of files) {
     const skip = skipReason(file, options);
@@ -63,8 +65,9 @@ export function analyzeSync(files: readonly SourceFile[], options: AnalyzeOption
       continue;
     }
     try {
-      const { findings, units } = analyzeFile(file, scope, options.rules);
+      const { findings, units, syntaxErrorLine } = analyzeFile(file, scope, options.rules);
       result.findings.push(...findings);
+      if (syntaxErrorLine) result.notes.push({ path: file.path, reason: `syntax error near line ${syntaxErrorLine}; the declarations that parsed were analysed` });
       result.unitsAnalyzed += units;
       result.filesAnalyzed++;
     } catch (err) {
@@ -106,7 +109,7 @@ function touches(touch: Touch | undefined, startLine: number, endLine: number): 
   return touch.removals.some((r) => r > startLine && r <= endLine);
 }
 
-function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[]): { findings: Finding[]; units: number } {
+function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[]): { findings: Finding[]; units: number; syntaxErrorLine?: number | undefined } {
   const touch = touchOf(file.diff, scope);
   const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, (u) => touches(touch, u.startLine, u.endLine));
   let findings = head.findings;
@@ -119,7 +122,7 @@ function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[]): { 
     const added = addedLines(file.diff);
     findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => isAdded(r, added)));
   }
-  return { findings, units: head.unitNames.length };
+  return { findings, units: head.unitNames.length, syntaxErrorLine: head.syntaxErrorLine };
 }
 
 const isAdded = (loc: Location, added: Set<number>): boolean => {
@@ -183,6 +186,7 @@ function funcChunkName(head: string): string | undefined {
 interface VersionResult {
   findings: Finding[];
   unitNames: string[];
+  syntaxErrorLine?: number | undefined;
 }
 
 function analyzeVersion(
@@ -195,11 +199,13 @@ function analyzeVersion(
 ): VersionResult {
   const lines = new LineIndex(source);
   const tree = parseFor(source, lines, isTouched, true, names);
+  const extra: Tree[] = [];
   try {
     const root = tree.rootNode;
     const view = fileView(path, source, goMod, root, lines);
     const units: Unit[] = [];
-    for (const raw of listUnits(root)) {
+    const raws = root.hasError ? recoverUnits(source, root, extra) : listUnits(root);
+    for (const raw of raws) {
       const range: UnitRange = { name: raw.name, startLine: lines.lineOf(raw.node.startIndex), endLine: lines.lineOf(raw.node.endIndex) };
       if (isTouched(range)) units.push(makeUnit(raw, view));
     }
@@ -217,10 +223,43 @@ function analyzeVersion(
       }
     }
     findings.push(...directiveFindings(directives, units, view, source, lines));
-    return { findings, unitNames: units.map((u) => u.name) };
+    const syntaxErrorLine = root.hasError ? firstErrorLine(root, lines) : undefined;
+    return { findings, unitNames: units.map((u) => u.name), syntaxErrorLine };
   } finally {
     tree.delete();
+    for (const t of extra) t.delete();
   }
+}
+
+/**
+ * Broken Go is normal input (a PR can be mid-edit). tree-sitter's recovery can swallow the
+ * declarations after an error into one ERROR node, so each top-level declaration that did not
+ * come out clean is parsed again on its own: an error stays inside the declaration that has it.
+ */
+function recoverUnits(source: string, root: GoNode, trees: Tree[]): RawUnit[] {
+  const clean = new Map<number, RawUnit>();
+  for (const u of listUnits(root)) if (!u.node.hasError) clean.set(u.node.startPosition.row, u);
+  const out: RawUnit[] = [];
+  for (const c of topLevelChunks(source)) {
+    if (c.kind === "header") continue;
+    const ok = clean.get(c.startLine - 1);
+    if (ok) {
+      out.push(ok);
+      continue;
+    }
+    const t = parseGo(source, [{ startIndex: c.start, endIndex: c.end, startPosition: { row: c.startLine - 1, column: 0 }, endPosition: { row: c.endLine, column: 0 } }]);
+    trees.push(t);
+    out.push(...listUnits(t.rootNode));
+  }
+  return out;
+}
+
+function firstErrorLine(root: GoNode, lines: LineIndex): number {
+  const err = root.descendantsOfType("ERROR")[0] ?? root.descendantsOfType("MISSING")[0];
+  if (err) return lines.lineOf(err.startIndex);
+  let n: GoNode | null = root;
+  while (n && n.hasError) n = n.namedChildren.find((c) => c?.hasError) ?? null;
+  return n ? lines.lineOf(n.startIndex) : 1;
 }
 
 function fileView(path: string, source: string, goMod: string | null, root: GoNode, lines: LineIndex): FileView {
