@@ -103,7 +103,8 @@ export function addedLines(diff: FileDiff): Set<number> {
 export function removalPositions(diff: FileDiff): number[] {
   const out: number[] = [];
   for (const h of diff.hunks) {
-    let next = h.newStart;
+    // A hunk that only removes lines has newStart = the line before the removal (as git writes it).
+    let next = h.newLines === 0 ? h.newStart + 1 : h.newStart;
     let pending = false;
     for (const l of h.lines) {
       if (l.kind === "del") pending = true;

@@ -1,0 +1,183 @@
+// The engine: touched units, scopes, directives, skipped files, Go versions, fixes, broken Go.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyze, type SourceFile } from "../src/analyzer/engine.js";
+import { applyEdits, OverlappingEditsError } from "../src/analyzer/fixes.js";
+import { buildConstraintVersion, goModVersion } from "../src/analyzer/gofile.js";
+import type { Rule } from "../src/analyzer/types.js";
+import { parsePatch, parseUnifiedDiff } from "../src/diff/diff.js";
+import lostCancel from "../rules/lost-cancel/index.js";
+import { ROOT } from "./helpers/fixtures.js";
+
+const scoping = path.join(ROOT, "fixtures/diffs/scoping");
+const read = (p: string) => readFileSync(path.join(scoping, p), "utf8");
+const rules = [lostCancel];
+
+const LEAK = (name: string, extra = "") => `package p
+
+import "context"
+
+func use(ctx context.Context) error { return ctx.Err() }
+
+// ${name} leaks.${extra}
+func ${name}(parent context.Context) error {
+	ctx, _ := context.WithCancel(parent)
+	return use(ctx)
+}
+`;
+
+async function lines(files: SourceFile[], scope?: "new" | "added" | "function" | "file") {
+  const r = await analyze(files, { rules, ...(scope ? { scope } : {}) });
+  return r.findings.map((f) => `${f.path}:${f.line}:${f.unit}`);
+}
+
+describe("scopes on the scoping fixture", () => {
+  const [diff] = parseUnifiedDiff(read("change.diff"));
+  const file: SourceFile = { path: "service.go", content: read("head/service.go"), diff: diff! };
+
+  it("new: only what the pull request introduced (a deleted defer, a new function)", async () => {
+    expect(await lines([file], "new")).toEqual(["service.go:31:deletesDefer", "service.go:47:added"]);
+  });
+  it("added: findings on added lines or with an added related line", async () => {
+    expect(await lines([file], "added")).toEqual(["service.go:31:deletesDefer", "service.go:47:added"]);
+  });
+  it("function: every finding in touched functions, old bugs included", async () => {
+    expect(await lines([file], "function")).toEqual(["service.go:21:oldBug", "service.go:31:deletesDefer", "service.go:47:added"]);
+  });
+  it("file: every finding in the changed file", async () => {
+    expect(await lines([file], "file")).toEqual([
+      "service.go:15:untouched",
+      "service.go:21:oldBug",
+      "service.go:31:deletesDefer",
+      "service.go:41:docOnly",
+      "service.go:47:added",
+    ]);
+  });
+  it("no diff: every unit is touched", async () => {
+    expect(await lines([{ path: "service.go", content: read("head/service.go") }])).toHaveLength(5);
+  });
+  it("GitHub's per-file patch gives the same answer as the whole diff", async () => {
+    const patch = read("change.diff").split("\n").slice(4).join("\n");
+    const f: SourceFile = { ...file, diff: parsePatch(patch, "service.go") };
+    expect(await lines([f], "new")).toEqual(["service.go:31:deletesDefer", "service.go:47:added"]);
+  });
+});
+
+describe("touched units", () => {
+  it("a change to a doc comment only touches nothing", async () => {
+    const base = LEAK("f");
+    const head = base.replace("// f leaks.", "// f leaks, reworded.");
+    const diff = parsePatch("@@ -7,1 +7,1 @@\n-// f leaks.\n+// f leaks, reworded.\n", "p.go");
+    expect(await lines([{ path: "p.go", content: head, diff }], "function")).toEqual([]);
+  });
+  it("a removal inside a function touches it", async () => {
+    const head = LEAK("f");
+    const diff = parsePatch("@@ -9,3 +9,2 @@\n \tctx, _ := context.WithCancel(parent)\n-\t_ = 1\n \treturn use(ctx)\n", "p.go");
+    expect(await lines([{ path: "p.go", content: head, diff }], "function")).toEqual(["p.go:9:f"]);
+  });
+});
+
+describe("directives", () => {
+  const analyseOne = async (src: string) => (await analyze([{ path: "p.go", content: src }], { rules })).findings.map((f) => `${f.line}:${f.rule}:${f.severity}:${f.message}`);
+  it("//ptrguard:ignore with a reason silences the finding on the next line", async () => {
+    const src = LEAK("f").replace("\tctx, _ :=", "\t//ptrguard:ignore lost-cancel -- parent is short-lived\n\tctx, _ :=");
+    expect(await analyseOne(src)).toEqual([]);
+  });
+  it("a directive without a reason is reported as info", async () => {
+    const src = LEAK("f").replace("\tctx, _ := context.WithCancel(parent)", "\tctx, _ := context.WithCancel(parent) //ptrguard:ignore lost-cancel");
+    expect(await analyseOne(src)).toEqual(["9:ignore-directive:info://ptrguard:ignore lost-cancel gives no reason: say why the finding is wrong here"]);
+  });
+  it("a directive that suppresses nothing is reported as info", async () => {
+    const src = LEAK("f").replace("\treturn use(ctx)", "\treturn use(ctx) //ptrguard:ignore lost-cancel not needed").replace("ctx, _ :=", "ctx, cancel :=").replace("\treturn use", "\tdefer cancel()\n\treturn use");
+    expect(await analyseOne(src)).toEqual(["11:ignore-directive:info:this //ptrguard:ignore directive suppresses nothing: remove it"]);
+  });
+  it("//nolint:ptrguard and a bare //nolint silence findings", async () => {
+    expect(await analyseOne(LEAK("f").replace("context.WithCancel(parent)", "context.WithCancel(parent) //nolint:ptrguard"))).toEqual([]);
+    expect(await analyseOne(LEAK("f").replace("context.WithCancel(parent)", "context.WithCancel(parent) //nolint"))).toEqual([]);
+    expect(await analyseOne(LEAK("f").replace("context.WithCancel(parent)", "context.WithCancel(parent) //nolint:errcheck"))).toHaveLength(1);
+  });
+});
+
+describe("files the engine skips", () => {
+  it("skips generated, vendored and binary files, and says why", async () => {
+    const r = await analyze(
+      [
+        { path: "gen.go", content: "// Code generated by protoc-gen-go. DO NOT EDIT.\n\n" + LEAK("f") },
+        { path: "vendor/x/y.go", content: LEAK("f") },
+        { path: "blob.go", content: "\u0000\u0001ELF" },
+      ],
+      { rules },
+    );
+    expect(r.findings).toEqual([]);
+    expect(r.skipped).toEqual([
+      { path: "gen.go", reason: "generated (Code generated ... DO NOT EDIT)" },
+      { path: "vendor/x/y.go", reason: "vendored" },
+      { path: "blob.go", reason: "binary or not UTF-8" },
+    ]);
+  });
+});
+
+describe("Go version", () => {
+  it("reads go.mod's go line (1.22rc1 counts as 1.22) and //go:build constraints", () => {
+    expect(goModVersion("module m\n\ngo 1.22rc1\n")).toEqual({ major: 1, minor: 22 });
+    expect(goModVersion("module m\n")).toBeNull();
+    expect(buildConstraintVersion("//go:build go1.21 && linux\n\npackage p\n")).toEqual({ major: 1, minor: 21 });
+    expect(buildConstraintVersion("//go:build go1.21 || go1.23\n\npackage p\n")).toEqual({ major: 1, minor: 21 });
+    expect(buildConstraintVersion("//go:build !go1.22\n\npackage p\n")).toBeNull();
+    expect(buildConstraintVersion("package p\n\n//go:build go1.21\n")).toBeNull();
+  });
+  it("a file's build constraint overrides the module, both ways", async () => {
+    const seen: unknown[] = [];
+    const probe: Rule = { meta: { ...lostCancel.meta, id: "probe" }, kinds: ["func"], check: (c) => void seen.push(c.file.goVersion) };
+    await analyze(
+      [
+        { path: "a.go", content: "//go:build go1.21\n\npackage p\n\nfunc f() {}\n", goMod: "go 1.23\n" },
+        { path: "b.go", content: "//go:build go1.23\n\npackage p\n\nfunc f() {}\n", goMod: "go 1.21\n" },
+        { path: "c.go", content: "package p\n\nfunc f() {}\n", goMod: "module m\n" },
+      ],
+      { rules: [probe] },
+    );
+    expect(seen).toEqual([{ major: 1, minor: 21 }, { major: 1, minor: 23 }, null]);
+  });
+});
+
+describe("fixes", () => {
+  it("applyEdits refuses overlapping edits", () => {
+    expect(applyEdits("abcdef", [{ start: 1, end: 3, text: "X" }])).toBe("aXdef");
+    expect(() => applyEdits("abcdef", [{ start: 1, end: 3, text: "X" }, { start: 2, end: 4, text: "Y" }])).toThrow(OverlappingEditsError);
+  });
+  it("drops a fix whose result does not parse, keeps the finding", async () => {
+    const broken: Rule = {
+      meta: { ...lostCancel.meta, id: "bad-fix", fixable: true },
+      kinds: ["func"],
+      check: (c) => c.report({ span: { start: c.unit.node.startIndex, end: c.unit.node.startIndex + 4 }, message: "m", fix: { description: "d", edits: [{ start: c.unit.node.startIndex, end: c.unit.node.startIndex + 4, text: "func {{" }] } }),
+    };
+    const r = await analyze([{ path: "p.go", content: "package p\n\nfunc f() {}\n" }], { rules: [broken] });
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]!.fix).toBeUndefined();
+  });
+});
+
+describe("broken Go", () => {
+  it("never throws, analyses the declarations that parsed, and notes the error", async () => {
+    const src = readFileSync(path.join(ROOT, "fixtures/cli/broken/broken.go"), "utf8");
+    const r = await analyze([{ path: "broken.go", content: src }], { rules });
+    expect(r.findings.map((f) => `${f.line}:${f.unit}`)).toEqual(["12:whole"]);
+    expect(r.notes[0]!.reason).toMatch(/^syntax error near line \d+; the declarations that parsed were analysed$/);
+  });
+});
+
+describe("partial parsing of large files", () => {
+  it("finds the same thing in a one-line change of a large file as a full analysis", async () => {
+    const fns = Array.from({ length: 400 }, (_, i) => `func f${i}(parent context.Context) error {\n\tctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n\treturn use(ctx)\n}\n`).join("\n");
+    const head = `package p\n\nimport "context"\n\nfunc use(ctx context.Context) error { return ctx.Err() }\n\n${fns}`;
+    const target = head.split("\n").findIndex((l) => l === "func f200(parent context.Context) error {") + 1;
+    const patch = `@@ -${target + 2},1 +${target + 1},0 @@\n-\tdefer cancel()\n`;
+    const content = head.split("\n").filter((_, i) => i !== target + 1).join("\n");
+    const diff = parsePatch(patch, "big.go");
+    const r = await analyze([{ path: "big.go", content, diff }], { rules });
+    expect(r.findings.map((f) => `${f.line}:${f.unit}`)).toEqual([`${target + 1}:f200`]);
+    expect(r.unitsAnalyzed).toBe(1);
+  });
+});
