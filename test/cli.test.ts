@@ -1,0 +1,182 @@
+// The real `ptrguard` bin, spawned as a user would run it: stdout, stderr and exit codes.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./helpers/fixtures.js";
+
+const BIN = path.join(ROOT, "bin/ptrguard.js");
+function ptrguard(args: string[], cwd = ROOT, input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, input, encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const scoping = path.join(ROOT, "fixtures/diffs/scoping");
+
+describe("ptrguard check --format json", () => {
+  it("prints lost-cancel findings with fixes on a fixture tree and exits 1", () => {
+    const r = ptrguard(["check", "--format", "json", "fixtures/rules/lost-cancel/aliased.go"]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      findings: [
+        {
+          rule: "lost-cancel",
+          severity: "error",
+          path: "fixtures/rules/lost-cancel/aliased.go",
+          line: 10,
+          column: 2,
+          endLine: 10,
+          endColumn: 51,
+          message: "the cancel function returned by context.WithTimeout is discarded, so the child context and its timer stay alive until the parent is cancelled",
+          docs: "https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md",
+          fix: {
+            description: "name the cancel function and defer it",
+            edits: [
+              { line: 10, column: 7, endLine: 10, endColumn: 8, newText: "cancel" },
+              { line: 10, column: 73, endLine: 10, endColumn: 73, newText: "\n\tdefer cancel()" },
+            ],
+            suggestion: { startLine: 10, endLine: 10, replacement: '\tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "lost-cancel"\n\tdefer cancel()' },
+          },
+        },
+      ],
+    });
+  });
+
+  it('prints {"findings":[]} and exits 0 on a clean tree', () => {
+    const r = ptrguard(["check", "--format", "json", "fixtures/cli/clean"]);
+    expect(r).toEqual({ code: 0, stdout: '{"findings":[]}\n', stderr: "" });
+  });
+
+  it("sorts by path and line, with paths relative to the current directory", () => {
+    const r = ptrguard(["check", "--format", "json", "."], path.join(ROOT, "fixtures/rules/lost-cancel"));
+    const findings = JSON.parse(r.stdout).findings as { path: string; line: number }[];
+    expect(findings.map((f) => `${f.path}:${f.line}`)).toEqual([
+      "aliased.go:10",
+      "flagged.go:16",
+      "flagged.go:22",
+      "flagged.go:32",
+      "flagged.go:42",
+      "flagged.go:56",
+      "flagged.go:64",
+      "flagged.go:75",
+      "flagged.go:83",
+      "flagged.go:97",
+      "go121/cause.go:15",
+      "go121/cause.go:20",
+    ]);
+  });
+});
+
+describe("ptrguard check with a diff", () => {
+  it("--diff FILE reports only what the diff introduced (scope new)", () => {
+    const r = ptrguard(["check", "--format", "json", "--diff", "../change.diff"], path.join(scoping, "head"));
+    expect(JSON.parse(r.stdout).findings.map((f: { line: number }) => f.line)).toEqual([31, 47]);
+    expect(r.code).toBe(1);
+  });
+
+  it("--diff - reads the diff from stdin; --scope function widens it", () => {
+    const r = ptrguard(["check", "--format", "json", "--scope", "function", "--diff", "-"], path.join(scoping, "head"), readFileSync(path.join(scoping, "change.diff"), "utf8"));
+    expect(JSON.parse(r.stdout).findings.map((f: { line: number }) => f.line)).toEqual([21, 31, 47]);
+  });
+
+  it("--git REV diffs the working tree against a revision", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ptrguard-git-"));
+    const git = (...a: string[]) => spawnSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...a], { cwd: dir, encoding: "utf8" });
+    copyFileSync(path.join(scoping, "base/service.go"), path.join(dir, "service.go"));
+    git("init", "-q");
+    git("add", ".");
+    git("commit", "-qm", "base");
+    copyFileSync(path.join(scoping, "head/service.go"), path.join(dir, "service.go"));
+    const r = ptrguard(["check", "--format", "json", "--git", "HEAD"], dir);
+    expect(JSON.parse(r.stdout).findings.map((f: { line: number }) => f.line)).toEqual([31, 47]);
+  });
+});
+
+describe("output formats", () => {
+  const file = "fixtures/rules/lost-cancel/aliased.go";
+  it("text: like go vet, with the suggested lines under it", () => {
+    const r = ptrguard(["check", file]);
+    expect(r.stdout).toBe(
+      "fixtures/rules/lost-cancel/aliased.go:10:2: error: the cancel function returned by context.WithTimeout is discarded, so the child context and its timer stay alive until the parent is cancelled [lost-cancel]\n" +
+        "    suggested fix (name the cancel function and defer it), replacing line 10 with:\n" +
+        '        \tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "lost-cancel"\n' +
+        "        \tdefer cancel()\n",
+    );
+    expect(r.stderr).toBe("1 finding (1 error, 0 warning, 0 info) in 1 file analysed\n");
+  });
+
+  it("sarif: 2.1.0 with helpUri per rule and fixes per result", () => {
+    const log = JSON.parse(ptrguard(["check", "--format", "sarif", file]).stdout);
+    expect(log.version).toBe("2.1.0");
+    const run = log.runs[0];
+    expect(run.tool.driver.name).toBe("ptrguard");
+    const rule = run.tool.driver.rules.find((r: { id: string }) => r.id === "lost-cancel");
+    expect(rule.helpUri).toBe("https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md");
+    expect(run.results).toHaveLength(1);
+    expect(run.results[0].ruleId).toBe("lost-cancel");
+    expect(run.results[0].locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: file, uriBaseId: "%SRCROOT%" },
+      region: { startLine: 10, startColumn: 2, endLine: 10, endColumn: 51 },
+    });
+    expect(run.results[0].fixes[0].artifactChanges[0].replacements[1]).toEqual({
+      deletedRegion: { startLine: 10, startColumn: 73, endLine: 10, endColumn: 73 },
+      insertedContent: { text: "\n\tdefer cancel()" },
+    });
+  });
+
+  it("rdjsonl: one reviewdog diagnostic per line, with suggestions", () => {
+    const lines = ptrguard(["check", "--format", "rdjsonl", file]).stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const d = JSON.parse(lines[0]!);
+    expect(d.location).toEqual({ path: file, range: { start: { line: 10, column: 2 }, end: { line: 10, column: 51 } } });
+    expect(d.severity).toBe("ERROR");
+    expect(d.code).toEqual({ value: "lost-cancel", url: "https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md" });
+    expect(d.suggestions[0]).toEqual({ range: { start: { line: 10, column: 7 }, end: { line: 10, column: 8 } }, text: "cancel" });
+  });
+
+  it("--fail-on none exits 0 even with findings; --fail-on error ignores warnings", () => {
+    expect(ptrguard(["check", "--fail-on", "none", file]).code).toBe(0);
+    expect(ptrguard(["check", "--fail-on", "error", file]).code).toBe(1);
+  });
+});
+
+describe("bad input", () => {
+  it("a missing path: exit 2 and one line on stderr", () => {
+    expect(ptrguard(["check", "no/such/dir"])).toEqual({ code: 2, stdout: "", stderr: "ptrguard: no such file or directory: no/such/dir\n" });
+  });
+  it("an unreadable diff file: exit 2", () => {
+    expect(ptrguard(["check", "--diff", "missing.diff"])).toEqual({ code: 2, stdout: "", stderr: "ptrguard: cannot read diff file: missing.diff\n" });
+  });
+  it("a garbage diff: exit 2", () => {
+    expect(ptrguard(["check", "--diff", "-"], ROOT, "this is not a diff\n")).toEqual({ code: 2, stdout: "", stderr: "ptrguard: cannot parse the diff: not a unified diff\n" });
+  });
+  it("a diff naming files that are not there: exit 2", () => {
+    const r = ptrguard(["check", "--diff", "change.diff"], scoping);
+    expect(r).toEqual({ code: 2, stdout: "", stderr: `ptrguard: the diff names service.go, which is not in ${scoping}\n` });
+  });
+  it("an unknown rule or format: exit 2", () => {
+    expect(ptrguard(["check", "--rule", "no-such-rule", "fixtures/cli/clean"]).code).toBe(2);
+    const r = ptrguard(["check", "--format", "xml", "fixtures/cli/clean"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--format must be one of text, json, sarif, rdjsonl");
+  });
+  it("a binary file named .go is skipped with a note, exit 0", () => {
+    expect(ptrguard(["check", "--format", "json", "fixtures/cli/binary"])).toEqual({
+      code: 0,
+      stdout: '{"findings":[]}\n',
+      stderr: "ptrguard: skipped fixtures/cli/binary/blob.go: binary or not UTF-8\n",
+    });
+  });
+  it("a file with syntax errors: the rest is analysed, the error noted", () => {
+    const r = ptrguard(["check", "--format", "json", "fixtures/cli/broken"]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).findings.map((f: { line: number }) => f.line)).toEqual([12]);
+    expect(r.stderr).toMatch(/^ptrguard: fixtures\/cli\/broken\/broken\.go: syntax error near line \d+; the declarations that parsed were analysed\n$/);
+  });
+  it("an empty directory: no findings, a note, exit 0", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ptrguard-empty-"));
+    mkdirSync(path.join(dir, "sub"));
+    writeFileSync(path.join(dir, "sub/README"), "not go");
+    expect(ptrguard(["check", "--format", "json", "."], dir)).toEqual({ code: 0, stdout: '{"findings":[]}\n', stderr: "ptrguard: no Go files to analyse in .\n" });
+  });
+});
