@@ -1,0 +1,158 @@
+// `npm run bench [-- --json]`: parse throughput, analysis cost per touched function and peak RSS
+// on a generated corpus of about 200,000 lines of Go, and the cost of a one-line change in a
+// 10,000-line file (which must grow with the diff, not with the file).
+import { analyzeSync, type SourceFile } from "../src/analyzer/engine.js";
+import { loadGo, parseGo } from "../src/analyzer/parser.js";
+import { parsePatch } from "../src/diff/diff.js";
+import { rules } from "../rules/index.js";
+
+const SHAPES = [
+  (i: number) => `// Fetch${i} asks the backend with a deadline.
+func (s *Service) Fetch${i}(parent context.Context, key string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(parent, 2*time.Second)
+	defer cancel()
+	if key == "" {
+		return nil, errEmpty
+	}
+	buf, err := s.client.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", key, err)
+	}
+	return bytes.Clone(buf[:len(buf)/2]), nil
+}
+`,
+  (i: number) => `func fanOut${i}(ctx context.Context, items []string) []string {
+	results := make(chan string, len(items))
+	var wg sync.WaitGroup
+	for _, it := range items {
+		wg.Add(1)
+		go func(it string) {
+			defer wg.Done()
+			select {
+			case results <- strings.ToUpper(it):
+			case <-ctx.Done():
+			}
+		}(it)
+	}
+	wg.Wait()
+	close(results)
+	out := make([]string, 0, len(items))
+	for r := range results {
+		out = append(out, r)
+	}
+	return out
+}
+`,
+  (i: number) => `func (w *Worker) loop${i}(ctx context.Context) {
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case t := <-ticker.C:
+			w.mu.Lock()
+			w.last = t
+			w.mu.Unlock()
+		}
+	}
+}
+`,
+];
+
+const HEADER = `package corpus
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+var errEmpty = errors.New("empty")
+
+type Service struct{ client interface{ Get(context.Context, string) ([]byte, error) } }
+
+type Worker struct {
+	mu   sync.Mutex
+	last time.Time
+}
+
+`;
+
+function file(lines: number, seed: number): string {
+  let src = HEADER;
+  let i = seed * 100000;
+  while (src.split("\n").length < lines) src += "\n" + SHAPES[i % SHAPES.length]!(i++);
+  return src;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const json = process.argv.includes("--json");
+  const t0 = performance.now();
+  await loadGo();
+  const startupMs = performance.now() - t0;
+
+  // ~200,000 lines: 100 files of ~2,000 lines.
+  const corpus: SourceFile[] = Array.from({ length: 100 }, (_, n) => ({ path: `f${n}.go`, content: file(2000, n), goMod: "module m\n\ngo 1.21\n" }));
+  const lines = corpus.reduce((n, f) => n + f.content.split("\n").length, 0);
+  const bytes = corpus.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
+
+  const p0 = performance.now();
+  for (const f of corpus) parseGo(f.content).delete();
+  const parseMs = performance.now() - p0;
+
+  const a0 = performance.now();
+  const full = analyzeSync(corpus, { rules });
+  const analysisMs = performance.now() - a0;
+
+  // One-line change in a 10,000-line file: scope new (head and rebuilt base).
+  const big = file(10_000, 7);
+  const bigLines = big.split("\n");
+  const target = bigLines.findIndex((l, idx) => idx > 5000 && l.includes("ctx, cancel := context.WithTimeout")) + 1;
+  const changed = bigLines.map((l, idx) => (idx === target ? l.replace("2*time.Second", "3*time.Second") : l)).join("\n");
+  const patch = `@@ -${target},3 +${target},3 @@\n ${bigLines[target - 1]}\n-${bigLines[target]}\n+${changed.split("\n")[target]}\n ${bigLines[target + 1]}\n`;
+  const diff = parsePatch(patch, "big.go");
+  const runs: number[] = [];
+  for (let k = 0; k < 30; k++) {
+    const s = performance.now();
+    analyzeSync([{ path: "big.go", content: changed, diff, goMod: "go 1.21\n" }], { rules });
+    runs.push(performance.now() - s);
+  }
+  const fullFile: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const s = performance.now();
+    analyzeSync([{ path: "big.go", content: changed, goMod: "go 1.21\n" }], { rules });
+    fullFile.push(performance.now() - s);
+  }
+
+  const result = {
+    corpusLines: lines,
+    corpusMB: +(bytes / 1e6).toFixed(2),
+    startupMs: +startupMs.toFixed(1),
+    parseMBps: +(bytes / 1e6 / (parseMs / 1000)).toFixed(2),
+    analysisMsPerFunction: +(analysisMs / full.unitsAnalyzed).toFixed(4),
+    functionsAnalyzed: full.unitsAnalyzed,
+    findings: full.findings.length,
+    peakRssMB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
+    oneLineChangeMs: +median(runs).toFixed(2),
+    wholeFileMs: +median(fullFile).toFixed(2),
+  };
+  if (json) {
+    process.stdout.write(JSON.stringify(result) + "\n");
+    return;
+  }
+  console.log(`corpus: ${lines} lines, ${result.corpusMB} MB in ${corpus.length} files`);
+  console.log(`start-up (WASM grammar): ${result.startupMs} ms`);
+  console.log(`parse: ${result.parseMBps} MB/s`);
+  console.log(`analysis: ${result.analysisMsPerFunction} ms per function (${full.unitsAnalyzed} functions, all rules, ${result.findings} findings)`);
+  console.log(`one-line change in a 10,000-line file: ${result.oneLineChangeMs} ms (median of ${runs.length}; whole file: ${result.wholeFileMs} ms)`);
+  console.log(`peak RSS: ${result.peakRssMB} MB`);
+}
+
+await main();
