@@ -1,0 +1,43 @@
+// The registry, the rule folders, their doc pages, their fixtures and the generated table agree.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { rules } from "../rules/index.js";
+import { renderRulesTable } from "../scripts/rules-table.js";
+import { goFilesIn, ROOT, wantedLines } from "./helpers/fixtures.js";
+
+const ids = rules.map((r) => r.meta.id);
+
+describe("rule registry and docs", () => {
+  it("lists every rule folder once, sorted by id", () => {
+    const folders = readdirSync(path.join(ROOT, "rules"), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== "facts")
+      .map((d) => d.name)
+      .sort();
+    expect(ids).toEqual(folders);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it("rules/README.md is the table generated from the metadata (npx tsx scripts/rules-table.ts)", () => {
+    expect(readFileSync(path.join(ROOT, "rules/README.md"), "utf8")).toBe(renderRulesTable());
+  });
+
+  for (const rule of rules) {
+    const id = rule.meta.id;
+    it(`${id}: complete metadata, a doc page, and enough fixtures`, () => {
+      expect(rule.meta.docs).toBe(`https://github.com/ptrguard/ptrguard/blob/main/rules/${id}/README.md`);
+      expect(rule.meta.summary).not.toMatch(/TODO/);
+      expect(rule.meta.why).not.toMatch(/TODO/);
+      expect(rule.meta.why).toMatch(/^[A-Z].{40,}\.$/s);
+      const doc = path.join(ROOT, "rules", id, "README.md");
+      expect(existsSync(doc), `${id} has no README.md`).toBe(true);
+      expect(readFileSync(doc, "utf8").split("\n")[0]).toBe(`# ${id}`);
+      const files = goFilesIn(path.join(ROOT, "fixtures/rules", id));
+      const flagged = files.reduce((n, f) => n + wantedLines(readFileSync(f, "utf8"), id).length, 0);
+      expect(flagged, `${id}: flagged cases`).toBeGreaterThanOrEqual(8);
+      // Silent look-alikes: top-level functions with no wanted line.
+      const silent = files.flatMap((f) => readFileSync(f, "utf8").split(/^(?=func )/m).slice(1)).filter((fn) => !fn.includes(`// want "${id}"`)).length;
+      expect(silent, `${id}: silent look-alikes`).toBeGreaterThanOrEqual(8);
+    });
+  }
+});
