@@ -72,7 +72,7 @@ export async function readDiffText(source: string, stdin: NodeJS.ReadableStream 
 
 export async function gitDiff(rev: string, cwd: string): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)("git", ["diff", "--no-color", "--no-ext-diff", "-U3", rev, "--"], {
+    const { stdout } = await promisify(execFile)("git", ["diff", "--no-color", "--no-ext-diff", "--relative", "-U3", rev, "--"], {
       cwd,
       maxBuffer: 256 * 1024 * 1024,
     });
