@@ -1,6 +1,23 @@
-// context-in-struct: STUB, to be written (see ../../../shared/spec/RULES.md).
-import type { Rule } from "../../src/analyzer/types.js";
+// context-in-struct: a named struct type keeps a context.Context in a field.
+//
+//	type Server struct {
+//		ctx  context.Context          // a field
+//		context.Context               // an embedded field
+//		subs map[string]context.Context // map values, slices, arrays and pointers count
+//	}
+//
+// Silent for request-scoped structs (`...Options`, `...Opts`, `...Params`, `...Request`, `...Args`),
+// for types that are contexts themselves (they declare Deadline/Done/Err/Value, or embed
+// context.Context under a name ending in Ctx/Context), for anonymous structs, and for struct
+// types declared inside functions of test files (test tables).
+import type { FileView, GoNode, Rule, RuleContext } from "../../src/analyzer/types.js";
+import { importsAny } from "../facts/calls.js";
 import { docsUrl } from "../facts/meta.js";
+import { spanOf } from "../facts/syntax.js";
+
+const CONTEXT_PKGS = ["context", "golang.org/x/net/context"];
+const REQUEST_SCOPED = /(options|opts|params|request|args)$/i;
+const CONTEXT_LIKE = /(ctx|context)$/i;
 
 const rule: Rule = {
   meta: {
@@ -8,11 +25,103 @@ const rule: Rule = {
     title: "context.Context stored in a struct",
     severity: "warning",
     fixable: false,
-    summary: "TODO",
-    why: "TODO",
+    summary: "a struct type keeps a context.Context in a field instead of receiving it as a parameter",
+    why:
+      "A context is request-scoped, but a field ties it to the struct's lifetime: as long as the struct is reachable, " +
+      "so are the context's values, its deadline timer and, until it is cancelled, its entry in the parent's children. " +
+      "Callers also lose the ability to cancel or bound each call separately.",
     docs: docsUrl("context-in-struct"),
   },
-  kinds: ["func", "method"],
-  check() {},
+  kinds: ["type", "func", "method"],
+  appliesTo: (file) => importsAny(file, CONTEXT_PKGS),
+  check,
 };
 export default rule;
+
+function check(ctx: RuleContext): void {
+  const { unit, file } = ctx;
+  let specs: GoNode[];
+  if (unit.kind === "type") specs = [unit.node];
+  else if (file.isTest || !unit.body) return; // local types of tests are test tables
+  else specs = unit.body.descendantsOfType(["type_spec", "type_alias"]).filter((s): s is GoNode => !!s);
+  for (const spec of specs) {
+    const name = spec.childForFieldName("name")?.text ?? "";
+    const struct = spec.childForFieldName("type");
+    if (struct?.type !== "struct_type" || REQUEST_SCOPED.test(name) || implementsContext(file, name)) continue;
+    const fields = fieldsWithContext(struct, file, name);
+    // `type mergedCtx struct { context.Context; other context.Context }`: a context decorator.
+    if (CONTEXT_LIKE.test(name) && fields.some((f) => f.embedded && f.path === name)) continue;
+    for (const f of fields) {
+      const verb = f.path.includes(" and ") ? "hold" : "holds";
+      const what = f.embedded ? "embeds context.Context" : f.shape ? `${verb} contexts (${f.shape})` : `${verb} a context.Context`;
+      ctx.report({
+        span: spanOf(f.node),
+        message: `${f.path} ${what}, so the context, its values and its deadline timer stay reachable as long as the ${name} does; pass ctx as the first parameter of the methods that need it instead`,
+      });
+    }
+  }
+}
+
+interface ContextField {
+  node: GoNode;
+  path: string;
+  /** The wrapping type (`[]context.Context`), or "" for a plain context.Context. */
+  shape: string;
+  embedded: boolean;
+}
+
+// The struct's fields (and those of anonymous structs nested in it) whose type holds a context.
+function fieldsWithContext(struct: GoNode, file: FileView, path: string): ContextField[] {
+  const out: ContextField[] = [];
+  const list = struct.namedChildren.find((c) => c?.type === "field_declaration_list");
+  for (const f of list?.namedChildren ?? []) {
+    const type = f?.type === "field_declaration" ? f.childForFieldName("type") : null;
+    if (!f || !type) continue;
+    const names = f.childrenForFieldName("name").filter((n): n is GoNode => !!n);
+    const shape = contextShape(type, file);
+    if (shape !== undefined) {
+      const label = names.length ? names.map((n) => `${path}.${n.text}`).join(" and ") : path;
+      out.push({ node: f, path: label, shape, embedded: names.length === 0 });
+      continue;
+    }
+    const inner = unwrap(type);
+    if (inner?.type === "struct_type") out.push(...fieldsWithContext(inner, file, names.length ? `${path}.${names[0]!.text}` : path));
+  }
+  return out;
+}
+
+/** Pointers, slices, arrays and map values around a type: the element that is stored. */
+function unwrap(t: GoNode | null): GoNode | null {
+  let n = t;
+  while (n) {
+    if (n.type === "pointer_type" || n.type === "parenthesized_type") n = n.namedChildren[0] ?? null;
+    else if (n.type === "slice_type" || n.type === "array_type") n = n.childForFieldName("element");
+    else if (n.type === "map_type") n = n.childForFieldName("value");
+    else return n;
+  }
+  return null;
+}
+
+// context.Context, ctxpkg.Context, Context under a dot import; wrapped as *T, []T, [N]T, map[K]T.
+function contextShape(t: GoNode, file: FileView): string | undefined {
+  const inner = unwrap(t);
+  if (!inner) return undefined;
+  const names = file.imports.filter((i) => CONTEXT_PKGS.includes(i.path)).map((i) => i.name);
+  const isContext =
+    (inner.type === "qualified_type" && names.includes(inner.childForFieldName("package")?.text ?? "") && inner.childForFieldName("name")?.text === "Context") ||
+    (inner.type === "type_identifier" && inner.text === "Context" && names.includes(".") && !file.decls.some((d) => d.names.includes("Context")));
+  if (!isContext) return undefined;
+  return inner.id === t.id ? "" : t.text.replace(/\s+/g, " ");
+}
+
+// A type with its own Deadline/Done/Err/Value methods is a context implementation, not a holder.
+// Read from the source text so that a partially parsed file (untouched methods left out) agrees.
+function implementsContext(file: FileView, name: string): boolean {
+  const types = file.memo("context-in-struct:implementations", () => {
+    const out = new Set<string>();
+    const re = /^func\s*\(\s*(?:\w+\s+)?\*?\s*(\w+)\s*(?:\[[^\]]*\])?\s*\)\s*(?:Deadline|Done|Err|Value)\s*\(/gm;
+    for (const m of file.source.matchAll(re)) out.add(m[1]!);
+    return out;
+  });
+  return types.has(name);
+}
