@@ -1,6 +1,27 @@
-// goroutine-recv-leak: STUB, to be written (see ../../../shared/spec/RULES.md).
-import type { Rule } from "../../src/analyzer/types.js";
+// goroutine-recv-leak: a goroutine receives from a channel made in the function that nobody
+// closes, and has no other way out.
+//
+//	jobs := make(chan job)
+//	go func() {
+//		for j := range jobs {          // reported: jobs is never closed, the range never ends
+//			handle(j)
+//		}
+//	}()
+//	for _, j := range todo {
+//		jobs <- j
+//	}                                  // the fix adds close(jobs) here
+//
+//	reply := make(chan string)
+//	go func() { log.Print(<-reply) }() // reported: the early return below never sends
+//	if err != nil {
+//		return err
+//	}
+//	reply <- "ok"
+import type { Fix, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
+import { exitWithout } from "../facts/flow.js";
+import { channels, leavesLoop, loopBetween, type Channel, type ChanOp } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
+import { contains, descendantsInFunction, enclosingFunction, endOfLine, indentAt, spanOf } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {
@@ -8,11 +29,121 @@ const rule: Rule = {
     title: "Goroutine blocked forever on a receive",
     severity: "error",
     fixable: true,
-    summary: "TODO",
-    why: "TODO",
+    summary: "a goroutine ranges over or receives from a channel that the function never closes and may never send on",
+    why:
+      "A receive parks the goroutine until a value arrives or the channel is closed; `for range ch` ends only on close. " +
+      "When the function that owns the channel returns without closing it or sending, the goroutine stays parked in chan receive forever, " +
+      "and its stack and everything its closure captured stay reachable.",
     docs: docsUrl("goroutine-recv-leak"),
   },
   kinds: ["func", "method"],
-  check() {},
+  appliesTo: (file) => file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
+  check,
 };
 export default rule;
+
+/** The most lines a suggestion may span, from the receive down to the inserted close. */
+const MAX_FIX_LINES = 25;
+const line = (unit: Unit, n: GoNode) => unit.file.lineOf(n.startIndex);
+
+function check(ctx: RuleContext): void {
+  for (const ch of channels(ctx.unit)) {
+    // A close anywhere (deferred, in a closure, in another goroutine) or a hand-off ends our knowledge.
+    if (ch.ops.some((o) => o.kind === "escape" || o.kind === "close")) continue;
+    const recvs = ch.ops.filter((o) => o.kind === "recv" || o.kind === "range");
+    for (const r of recvs) {
+      if (!r.site || r.canLeave) continue;
+      if (r.kind === "range") checkRange(ctx, ch, r);
+      else checkReceive(ctx, ch, r, recvs);
+    }
+  }
+}
+
+//	go func() {
+//		for v := range ch { ... }      // no return or break inside: only close(ch) ends it
+//	}()
+function checkRange(ctx: RuleContext, ch: Channel, r: ChanOp): void {
+  const { unit } = ctx;
+  const loop = r.node;
+  // A return or break in the body is another way out (a sentinel value, an error): stay silent.
+  const jumps = descendantsInFunction(loop.childForFieldName("body") ?? loop, ["return_statement", "break_statement", "goto_statement", "continue_statement"]);
+  if (jumps.some((j) => j.type === "return_statement" || leavesLoop(j, loop))) return;
+  const site = r.site!;
+  const header = { start: loop.startIndex, end: loop.childForFieldName("body")?.startIndex ?? loop.endIndex };
+  const via = r.id.text === ch.name ? "" : ` (passed in as ${r.id.text})`;
+  ctx.report({
+    span: { start: header.start, end: header.end - 1 },
+    message: `${ch.name}${via} is never closed, so this range never ends: the goroutine started on line ${line(unit, site.stmt)} blocks forever once the function stops sending`,
+    related: [
+      { ...spanOf(ch.make), message: `${ch.name} is made here and never closed` },
+      { ...spanOf(site.stmt), message: "the goroutine starts here" },
+    ],
+    fix: closeFix(unit, ch, r),
+  });
+}
+
+//	go func() {
+//		v := <-ch                      // one receive, not in a loop, not in a select that can leave
+//	}()
+//	if err != nil { return err }       // a path that neither sends nor closes
+//	ch <- v
+function checkReceive(ctx: RuleContext, ch: Channel, r: ChanOp, recvs: ChanOp[]): void {
+  const { unit } = ctx;
+  const site = r.site!;
+  // One receiver, receiving once; everything else on the channel is the function's own sends.
+  if (recvs.length !== 1 || site.inLoop || site.home.id !== ch.home.id) return;
+  if (loopBetween(r.node, site.lit)) return; // an endless receive loop is goroutine-no-exit's
+  const sends = ch.ops.filter((o) => o.kind === "send");
+  if (!sends.every((s) => s.fn.id === ch.home.id && s.node.startIndex > site.stmt.endIndex)) return;
+  const exit = exitWithout(site.stmt, { unit, touches: (n) => sends.some((s) => contains(n, s.id)) });
+  if (!exit) return;
+  const how = exit.type === "return_statement" ? `return on line ${line(unit, exit)}` : `end on line ${line(unit, exit)}`;
+  ctx.report({
+    span: spanOf(r.node),
+    message: `the goroutine started on line ${line(unit, site.stmt)} blocks forever on this receive from ${ch.name}: the function can ${how} without sending on ${ch.name} or closing it`,
+    related: [
+      { ...spanOf(site.stmt), message: "the goroutine starts here" },
+      { ...spanOf(exit), message: `this way out neither sends on nor closes ${ch.name}` },
+      ...sends.map((s) => ({ ...spanOf(s.node), message: "the send the receive waits for" })),
+    ],
+  });
+}
+
+/**
+ * `close(ch)` right after the statement holding the function's last send, when every send is
+ * the function's own and sits, after the goroutine is started, in the statement list that
+ * declares the channel. A plain close, not a deferred one: a `wg.Wait()` after the sends
+ * would otherwise still deadlock.
+ */
+function closeFix(unit: Unit, ch: Channel, r: ChanOp): Fix | undefined {
+  const site = r.site!;
+  let decl: GoNode = ch.make;
+  while (decl.parent && decl.parent.type !== "statement_list") decl = decl.parent;
+  const list = decl.parent;
+  if (!list || enclosingFunction(decl)?.id !== ch.home.id) return undefined;
+  const start = topIn(site.stmt, list);
+  const sends = ch.ops.filter((o) => o.kind === "send");
+  if (!start || sends.length === 0 || !sends.every((s) => s.fn.id === ch.home.id)) return undefined;
+  const tops = sends.map((s) => topIn(s.node, list));
+  if (tops.some((t) => !t || t.startIndex <= start.endIndex)) return undefined;
+  const last = tops.reduce((a, b) => (b!.startIndex > a!.startIndex ? b : a))!;
+  if (unit.file.lineOf(last.endIndex) - line(unit, r.node) > MAX_FIX_LINES) return undefined;
+  // `close` and the channel's name must mean the same thing at the insertion point.
+  if (unit.bindings.all.some((b) => b.name === "close" || (b.name === ch.name && b !== ch.binding && !contains(site.lit, b.id)))) return undefined;
+  if (unit.file.decls.some((d) => d.names.includes("close"))) return undefined;
+  const source = unit.file.source;
+  let at = endOfLine(source, last.endIndex);
+  if (source[at - 1] === "\n") at--;
+  if (source[at - 1] === "\r") at--;
+  const eol = source[at] === "\r" ? "\r\n" : "\n";
+  return {
+    description: `close ${ch.name} after the last send so the range ends`,
+    edits: [{ start: at, end: at, text: `${eol}${indentAt(source, last.startIndex)}close(${ch.name})` }],
+  };
+}
+
+/** The ancestor of `node` (or itself) that sits directly in `list`. */
+function topIn(node: GoNode, list: GoNode): GoNode | null {
+  for (let n: GoNode | null = node; n; n = n.parent) if (n.parent?.id === list.id) return n;
+  return null;
+}
