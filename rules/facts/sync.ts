@@ -1,0 +1,502 @@
+// Facts shared by waitgroup-by-value, waitgroup-add-in-goroutine and loopvar-capture: sync types
+// named through the file's import names, struct types of the file that hold a lock by value, the
+// declared type of a local expression, the loop variables of `for` statements, and the closures
+// that run after the iteration that made them (go/defer func literals, g.Go, parallel subtests).
+import type { Binding, FileView, GoNode, Unit } from "../../src/analyzer/types.js";
+import { isTerminatingCall } from "./flow.js";
+import { methodName } from "./calls.js";
+import { contains, enclosingFunction, statementsOf, unparen } from "./syntax.js";
+
+const SYNC_TYPES = new Set(["WaitGroup", "Mutex", "RWMutex", "Once", "Cond"]);
+
+// ---------------------------------------------------------------------------------------------
+// Sync types and the types of the file that hold one by value.
+
+/** `sync.Mutex` under any import name of "sync", or `Mutex` under `import . "sync"`: "sync.Mutex". */
+export function syncType(type: GoNode, file: FileView): string | undefined {
+  const t = unparenType(type);
+  if (t.type === "qualified_type") {
+    const pkg = t.childForFieldName("package")?.text;
+    const name = t.childForFieldName("name")?.text ?? "";
+    const named = file.imports.some((i) => i.path === "sync" && i.name === pkg && (i.kind === "default" || i.kind === "alias"));
+    return named && SYNC_TYPES.has(name) ? `sync.${name}` : undefined;
+  }
+  if (t.type === "type_identifier" && SYNC_TYPES.has(t.text) && file.imports.some((i) => i.path === "sync" && i.kind === "dot")) {
+    return localTypes(file).has(t.text) ? undefined : `sync.${t.text}`;
+  }
+  return undefined;
+}
+
+/** A lock held by value: which sync type, and the field path to it ("" when the type is the lock). */
+export interface Lock {
+  lock: string;
+  path: string;
+}
+
+/** The lock a type expression holds by value: directly, in a struct field (named or embedded), an array element, or a type of the file. */
+export function lockHeld(type: GoNode | null | undefined, file: FileView): Lock | undefined {
+  return type ? lockIn(type, file, (name) => lockedTypes(file).get(name)) : undefined;
+}
+
+function lockIn(type: GoNode, file: FileView, named: (name: string) => Lock | undefined): Lock | undefined {
+  const t = unparenType(type);
+  const sync = syncType(t, file);
+  if (sync) return { lock: sync, path: "" };
+  switch (t.type) {
+    case "type_identifier":
+      return named(t.text);
+    case "generic_type": {
+      const base = t.childForFieldName("type");
+      return base?.type === "type_identifier" ? named(base.text) : undefined;
+    }
+    case "array_type":
+    case "implicit_length_array_type": {
+      const el = t.childForFieldName("element");
+      const l = el ? lockIn(el, file, named) : undefined;
+      return l && { lock: l.lock, path: join("[i]", l.path) };
+    }
+    case "struct_type":
+      for (const field of t.descendantsOfType("field_declaration")) {
+        if (!field || field.parent?.parent?.id !== t.id) continue;
+        const ft = field.childForFieldName("type");
+        const l = ft ? lockIn(ft, file, named) : undefined;
+        if (!l) continue;
+        const name = field.childForFieldName("name")?.text ?? embeddedName(ft!);
+        return { lock: l.lock, path: join(name, l.path) };
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+const join = (a: string, b: string) => (b === "" ? a : b.startsWith("[") ? `${a}${b}` : `${a}.${b}`);
+
+function embeddedName(type: GoNode): string {
+  const t = unparenType(type);
+  if (t.type === "qualified_type") return t.childForFieldName("name")?.text ?? t.text;
+  if (t.type === "generic_type") return t.childForFieldName("type")?.text ?? t.text;
+  return t.text;
+}
+
+/** Type declarations of the file: name → declared type expression. */
+function localTypes(file: FileView): Map<string, GoNode> {
+  return file.memo("sync.localTypes", () => {
+    const out = new Map<string, GoNode>();
+    for (const d of file.decls) if (d.kind === "type" && d.type) for (const n of d.names) out.set(n, d.type);
+    return out;
+  });
+}
+
+/** Which types of the file hold a lock by value (through other types of the file too). */
+function lockedTypes(file: FileView): Map<string, Lock | undefined> {
+  return file.memo("sync.lockedTypes", () => {
+    const types = localTypes(file);
+    const out = new Map<string, Lock | undefined>();
+    const visit = (name: string): Lock | undefined => {
+      if (out.has(name)) return out.get(name);
+      out.set(name, undefined); // a recursive type holds nothing through itself
+      const t = types.get(name);
+      const l = t ? lockIn(t, file, visit) : undefined;
+      out.set(name, l);
+      return l;
+    };
+    for (const name of types.keys()) visit(name);
+    return out;
+  });
+}
+
+/** The struct type declared in the file for a named type expression (`T`, `T[K]`). */
+export function localStruct(type: GoNode, file: FileView): GoNode | undefined {
+  let t = unparenType(type);
+  if (t.type === "generic_type") t = t.childForFieldName("type") ?? t;
+  if (t.type !== "type_identifier") return undefined;
+  const decl = localTypes(file).get(t.text);
+  return decl && unparenType(decl).type === "struct_type" ? unparenType(decl) : undefined;
+}
+
+export function unparenType(type: GoNode): GoNode {
+  let t = type;
+  while (t.type === "parenthesized_type" && t.namedChildren[0]) t = t.namedChildren[0];
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the syntax says about the type of an expression.
+
+/** A type expression, and whether the value is its address (`&T{}`, `new(T)`, `&x`). */
+export interface Ty {
+  node: GoNode;
+  addr: boolean;
+}
+
+/** The declared type of an expression, as far as declarations in the unit and the file say. */
+export function typeOf(expr: GoNode, unit: Unit, depth = 0): Ty | undefined {
+  if (depth > 5) return undefined;
+  const e = unparen(expr);
+  switch (e.type) {
+    case "identifier": {
+      const b = unit.bindings.resolve(e);
+      if (b) return typeOfBinding(b, unit, depth + 1);
+      const decl = unit.file.decls.find((d) => d.kind === "var" && d.names.includes(e.text));
+      if (!decl) return undefined;
+      if (decl.type) return { node: decl.type, addr: false };
+      return valueAt(decl.node.childForFieldName("value"), decl.names.indexOf(e.text), decl.names.length, unit, depth);
+    }
+    case "selector_expression": {
+      const base = typeOf(e.childForFieldName("operand")!, unit, depth + 1);
+      const struct = base && localStruct(pointee(base)?.node ?? base.node, unit.file);
+      const name = e.childForFieldName("field")?.text;
+      if (!struct || !name) return undefined;
+      for (const f of struct.descendantsOfType("field_declaration")) {
+        if (!f || f.parent?.parent?.id !== struct.id) continue;
+        const ft = f.childForFieldName("type");
+        if (ft && f.childrenForFieldName("name").some((n) => n?.text === name)) return { node: ft, addr: false };
+      }
+      return undefined;
+    }
+    case "index_expression": {
+      const base = typeOf(e.childForFieldName("operand")!, unit, depth + 1);
+      return base && elementOf(base, 1);
+    }
+    case "unary_expression": {
+      const op = e.childForFieldName("operator")?.type;
+      const inner = typeOf(e.childForFieldName("operand")!, unit, depth + 1);
+      if (!inner) return undefined;
+      if (op === "*") return pointee(inner);
+      if (op === "&") return inner.addr ? undefined : { node: inner.node, addr: true };
+      if (op === "<-") return elementOf(inner, 1);
+      return undefined;
+    }
+    case "composite_literal": {
+      const t = e.childForFieldName("type");
+      return t ? { node: t, addr: false } : undefined;
+    }
+    case "call_expression": {
+      const fn = e.childForFieldName("function");
+      const arg = e.childForFieldName("arguments")?.namedChildren[0];
+      if (!fn || fn.type !== "identifier" || !arg || unit.bindings.resolve(fn)) return undefined;
+      if (fn.text === "new") return { node: arg, addr: true };
+      if (fn.text === "make") return { node: arg, addr: false };
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function typeOfBinding(b: Binding, unit: Unit, depth: number): Ty | undefined {
+  if (b.decl.type === "variadic_parameter_declaration") return undefined;
+  if (b.type) return { node: b.type, addr: false };
+  if (b.decl.type === "short_var_declaration") {
+    const left = b.decl.childForFieldName("left")?.namedChildren ?? [];
+    return valueAt(b.decl.childForFieldName("right"), left.findIndex((l) => l?.id === b.id.id), left.length, unit, depth);
+  }
+  if (b.decl.type === "var_spec") {
+    const names = b.decl.childrenForFieldName("name").filter((n) => n?.type === "identifier");
+    return valueAt(b.decl.childForFieldName("value"), names.findIndex((n) => n?.id === b.id.id), names.length, unit, depth);
+  }
+  if (b.kind === "range") {
+    const left = b.decl.childForFieldName("left")?.namedChildren ?? [];
+    const i = left.findIndex((l) => l?.id === b.id.id);
+    const over = typeOf(b.decl.childForFieldName("right")!, unit, depth + 1);
+    return over && i >= 0 ? elementOf(over, i) : undefined;
+  }
+  return undefined;
+}
+
+/** The value assigned to the i-th of n names, when there is one value per name. */
+function valueAt(values: GoNode | null, i: number, n: number, unit: Unit, depth: number): Ty | undefined {
+  const list = values?.namedChildren.filter((v) => v && v.type !== "comment") ?? [];
+  return i >= 0 && list.length === n && list[i] ? typeOf(list[i]!, unit, depth + 1) : undefined;
+}
+
+/** `*T` → `T`; `&x` → type of x. */
+export function pointee(t: Ty): Ty | undefined {
+  if (t.addr) return { node: t.node, addr: false };
+  const n = unparenType(t.node);
+  return n.type === "pointer_type" && n.namedChildren[0] ? { node: n.namedChildren[0], addr: false } : undefined;
+}
+
+/** What ranging or indexing yields: position 0 is the key (the element for channels), 1 the element or map value. */
+function elementOf(t: Ty, position: number): Ty | undefined {
+  let n = unparenType(t.node);
+  if (!t.addr && n.type === "pointer_type" && n.namedChildren[0]) n = unparenType(n.namedChildren[0]); // *[N]T
+  const field =
+    n.type === "map_type" ? (position === 0 ? "key" : "value")
+    : n.type === "channel_type" ? (position === 0 ? "value" : undefined)
+    : ["slice_type", "array_type", "implicit_length_array_type"].includes(n.type) && position === 1 ? "element"
+    : undefined;
+  const el = field ? n.childForFieldName(field) : null;
+  return el ? { node: el, addr: false } : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// WaitGroups and goroutines.
+
+/** The func literal a `go` statement starts: `go func() { ... }()`. */
+export function goLiteral(goStmt: GoNode): GoNode | undefined {
+  const call = goStmt.namedChildren.find((c) => c?.type === "call_expression");
+  const fn = call?.childForFieldName("function");
+  const lit = fn ? unparen(fn) : undefined;
+  return lit?.type === "func_literal" ? lit : undefined;
+}
+
+/** The `go` statement whose func literal is `lit`, if any. */
+export function goStatementOf(lit: GoNode): GoNode | undefined {
+  let n: GoNode = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const call = n.parent;
+  if (call?.type !== "call_expression" || call.childForFieldName("function")?.id !== n.id) return undefined;
+  return call.parent?.type === "go_statement" ? call.parent : undefined;
+}
+
+const WG_NAME = /^wg([A-Z0-9_]|$)|(wg|Wg|WG)$|[wW]ait[gG]roup/;
+
+/**
+ * Whether `x` in `x.Add(n)` is a sync.WaitGroup: by its declared type when the file shows it,
+ * else by a WaitGroup-like name (`wg`, `s.wg`, `workersWG`, `waitGroup`).
+ */
+export function isWaitGroup(expr: GoNode, unit: Unit): boolean {
+  const t = typeOf(expr, unit);
+  if (t) {
+    const v = t.addr ? t : pointee(t) ?? t;
+    return syncType(v.node, unit.file) === "sync.WaitGroup";
+  }
+  const e = unparen(expr);
+  const name = e.type === "selector_expression" ? e.childForFieldName("field")?.text : e.type === "identifier" ? e.text : undefined;
+  return !!name && WG_NAME.test(name);
+}
+
+/** The identifier an expression like `wg`, `s.wg`, `s.pool.wg` starts from. */
+export function rootIdentifier(expr: GoNode): GoNode | undefined {
+  let e = unparen(expr);
+  while (e.type === "selector_expression") e = unparen(e.childForFieldName("operand")!);
+  return e.type === "identifier" ? e : undefined;
+}
+
+/** Two expressions that name the same variable: same text, and the same binding at the root. */
+export function sameVariable(a: GoNode, b: GoNode, unit: Unit): boolean {
+  if (unparen(a).text.replace(/\s+/g, "") !== unparen(b).text.replace(/\s+/g, "")) return false;
+  const ra = rootIdentifier(a);
+  const rb = rootIdentifier(b);
+  if (!ra || !rb) return false;
+  return unit.bindings.resolve(ra)?.id.id === unit.bindings.resolve(rb)?.id.id;
+}
+
+/** Calls `x.M(...)` under `root`, not inside nested func literals unless asked. */
+export function methodCalls(root: GoNode, names: readonly string[], intoLiterals = false): GoNode[] {
+  const out: GoNode[] = [];
+  const walk = (n: GoNode) => {
+    for (const c of n.namedChildren) {
+      if (!c || (c.type === "func_literal" && !intoLiterals)) continue;
+      if (c.type === "call_expression" && names.includes(methodName(c) ?? "")) out.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loop variables and the closures that outlive an iteration.
+
+export interface Loop {
+  node: GoNode;
+  body: GoNode;
+  label: string | undefined;
+  /** Variables the header declares: `for i := ...`, `for k, v := range ...`. */
+  vars: Binding[];
+}
+
+/** The `for` statements of the unit that declare loop variables. */
+export function loopsOf(unit: Unit): Loop[] {
+  return unit.memo("sync.loops", () => {
+    const out: Loop[] = [];
+    for (const loop of unit.node.descendantsOfType("for_statement")) {
+      const body = loop?.childForFieldName("body");
+      if (!loop || !body) continue;
+      const range = loop.namedChildren.find((c) => c?.type === "range_clause");
+      const clause = loop.namedChildren.find((c) => c?.type === "for_clause");
+      const init = clause?.childForFieldName("initializer");
+      const left =
+        range && range.children.some((t) => t?.type === ":=") ? range.childForFieldName("left")
+        : init?.type === "short_var_declaration" ? init.childForFieldName("left")
+        : null;
+      const vars = (left?.namedChildren ?? []).flatMap((id) => {
+        const b = id ? unit.bindings.declaredBy(id) : undefined;
+        return b ? [b] : [];
+      });
+      const label = loop.parent?.type === "labeled_statement" ? loop.parent.childForFieldName("label")?.text : undefined;
+      if (vars.length > 0) out.push({ node: loop, body, label, vars });
+    }
+    return out;
+  });
+}
+
+export type ClosureKind = "go" | "defer" | "group" | "subtest";
+
+/** A func literal that runs after the statement that creates it has finished. */
+export interface ClosureSite {
+  kind: ClosureKind;
+  /** The statement of a statement list that holds the site (where a `v := v` would go). */
+  stmt: GoNode;
+  /** The `go`/`defer` statement, or the `g.Go(...)`/`t.Run(...)` call: where a finding goes. */
+  anchor: GoNode;
+  lit: GoNode;
+  /** Uses of a variable count from here on: after `t.Parallel()` in a subtest, else the literal's start. */
+  from: number;
+  /** The `t.Parallel()` call of a subtest. */
+  parallel?: GoNode;
+}
+
+/**
+ * Closures that run later than the statement creating them:
+ *
+ *	go func() { ... }()                  defer func() { ... }()
+ *	g.Go(func() error { ... })           t.Run(name, func(t *testing.T) { t.Parallel(); ... })
+ */
+export function closureSites(unit: Unit): ClosureSite[] {
+  return unit.memo("sync.closureSites", () => {
+    const out: ClosureSite[] = [];
+    for (const stmt of unit.node.descendantsOfType(["go_statement", "defer_statement"])) {
+      if (!stmt) continue;
+      const lit = goLiteral(stmt);
+      const site = stmt.parent?.type === "statement_list" ? stmt : undefined;
+      if (lit && site) out.push({ kind: stmt.type === "go_statement" ? "go" : "defer", stmt: site, anchor: stmt, lit, from: lit.startIndex });
+    }
+    for (const call of unit.node.descendantsOfType("call_expression")) {
+      if (!call) continue;
+      const m = methodName(call);
+      const args = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
+      const stmt = statementOf(call);
+      if (!stmt) continue;
+      if ((m === "Go" || m === "TryGo") && args.length === 1 && args[0]!.type === "func_literal") {
+        const lit = args[0]!;
+        if (paramNames(lit).length === 0) out.push({ kind: "group", stmt, anchor: call, lit, from: lit.startIndex });
+      } else if (m === "Run" && args.length === 2 && args[1]!.type === "func_literal") {
+        const lit = args[1]!;
+        const parallel = parallelCall(lit, unit);
+        if (parallel) out.push({ kind: "subtest", stmt, anchor: call, lit, from: parallel.endIndex, parallel });
+      }
+    }
+    return out.sort((a, b) => a.anchor.startIndex - b.anchor.startIndex);
+  });
+}
+
+/** The statement (a child of a statement list) an expression belongs to, within its function. */
+function statementOf(node: GoNode): GoNode | undefined {
+  for (let n: GoNode | null = node; n; n = n.parent) {
+    if (n.parent?.type === "statement_list") return n;
+    if (n.type === "func_literal" && n.id !== node.id) return undefined;
+  }
+  return undefined;
+}
+
+function paramNames(lit: GoNode): GoNode[] {
+  const params = lit.childForFieldName("parameters");
+  return (params?.namedChildren ?? []).filter((p): p is GoNode => !!p && p.type !== "comment");
+}
+
+/** `func(t *testing.T) { ...; t.Parallel(); ... }`: the `t.Parallel()` call on the literal's own T. */
+function parallelCall(lit: GoNode, unit: Unit): GoNode | undefined {
+  const params = paramNames(lit);
+  const testing = unit.file.importName("testing");
+  const type = params[0]?.childForFieldName("type");
+  const name = params[0]?.childForFieldName("name");
+  if (params.length !== 1 || !testing || !name || type?.type !== "pointer_type") return undefined;
+  const target = type.namedChildren[0];
+  if (target?.type !== "qualified_type" || target.text.replace(/\s+/g, "") !== `${testing}.T`) return undefined;
+  const t = unit.bindings.declaredBy(name);
+  return methodCalls(lit.childForFieldName("body")!, ["Parallel"]).find((c) => {
+    const operand = c.childForFieldName("function")?.childForFieldName("operand");
+    return operand?.type === "identifier" && !!t && unit.bindings.resolve(operand) === t;
+  });
+}
+
+/** The site sits in the loop's body, in the same function as the loop (no func literal between). */
+export function inLoop(site: ClosureSite | GoNode, loop: Loop): boolean {
+  const node = "anchor" in site ? site.anchor : site;
+  return contains(loop.body, node) && enclosingFunction(node)?.id === enclosingFunction(loop.node)?.id;
+}
+
+/** The statements that run after `stmt` in the same iteration of `loop` (later siblings, climbing to the body). */
+export function laterInIteration(stmt: GoNode, loop: Loop): GoNode[] {
+  const out: GoNode[] = [];
+  for (let n: GoNode | null = stmt; n && n.id !== loop.body.id; n = n.parent) {
+    if (n.parent?.type !== "statement_list") continue;
+    const rest = statementsOf(n.parent);
+    out.push(...rest.slice(rest.findIndex((s) => s.id === n!.id) + 1));
+  }
+  return out;
+}
+
+/**
+ * A join later in the same iteration, after which the closure has finished:
+ *
+ *	go func() { defer wg.Done(); use(v) }()      go func() { use(v); close(done) }()
+ *	wg.Wait()                                    <-done
+ */
+export function joinAfter(site: ClosureSite, loop: Loop, unit: Unit): GoNode | undefined {
+  for (const s of laterInIteration(site.stmt, loop)) {
+    const wait = methodCalls(s, ["Wait"]).find((c) => (c.childForFieldName("arguments")?.namedChildCount ?? 0) === 0);
+    if (wait) return wait;
+    for (const recv of s.descendantsOfType("unary_expression")) {
+      if (!recv || recv.childForFieldName("operator")?.type !== "<-") continue;
+      const ch = unparen(recv.childForFieldName("operand")!);
+      const b = ch.type === "identifier" ? unit.bindings.resolve(ch) : undefined;
+      if (b && b.uses.some((u) => contains(site.lit, u)) && !insideLiteral(recv, s)) return recv;
+    }
+  }
+  return undefined;
+}
+
+function insideLiteral(node: GoNode, stop: GoNode): boolean {
+  for (let p = node.parent; p && p.id !== stop.id; p = p.parent) if (p.type === "func_literal") return true;
+  return false;
+}
+
+/**
+ * The iteration ends right after the statement, so the loop variable never changes again:
+ *
+ *	go func() { notify(v) }()
+ *	return   /   break   /   panic(...)
+ */
+export function leavesLoop(stmt: GoNode, loop: Loop, unit: Unit): boolean {
+  for (let n: GoNode | null = stmt; n && n.id !== loop.body.id; n = n.parent) {
+    if (n.type === "func_literal" || (n.id !== stmt.id && n.type === "for_statement")) return false;
+    if (n.parent?.type !== "statement_list") continue;
+    const rest = statementsOf(n.parent);
+    for (const s of rest.slice(rest.findIndex((r) => r.id === n!.id) + 1)) {
+      if (s.type === "return_statement" || s.type === "goto_statement") return true;
+      if (s.type === "expression_statement" && isTerminatingCall(s, unit)) return true;
+      if (s.type === "continue_statement") return false;
+      if (s.type === "break_statement") {
+        const label = s.namedChildren.find((c) => c?.type === "label_name")?.text;
+        if (label) return label === loop.label;
+        return !breakableBetween(s, loop);
+      }
+    }
+  }
+  return false;
+}
+
+/** A switch or select between a `break` and the loop: the break leaves that, not the loop. */
+function breakableBetween(node: GoNode, loop: Loop): boolean {
+  for (let p = node.parent; p && p.id !== loop.node.id; p = p.parent) {
+    if (["expression_switch_statement", "type_switch_statement", "select_statement", "for_statement"].includes(p.type)) return true;
+  }
+  return false;
+}
+
+/** True when a use of a variable writes it: `v = ...`, `v++`, `v += ...`, `&v`. */
+export function isWrite(use: GoNode): boolean {
+  let n: GoNode = use;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const p = n.parent;
+  if (!p) return false;
+  if (p.type === "inc_statement" || p.type === "dec_statement") return true;
+  if (p.type === "unary_expression" && p.childForFieldName("operator")?.type === "&") return true;
+  if (p.type === "expression_list" && p.parent?.type === "assignment_statement") return p.parent.childForFieldName("left")?.id === p.id;
+  return false;
+}
