@@ -1,6 +1,24 @@
-// goroutine-no-exit: STUB, to be written (see ../../../shared/spec/RULES.md).
-import type { Rule } from "../../src/analyzer/types.js";
+// goroutine-no-exit: a goroutine runs an endless loop that nothing leaves.
+//
+//	go func() {                        // reported here
+//		for {
+//			select {
+//			case ev := <-events:
+//				handle(ev)
+//			case <-ctx.Done():
+//				break                  // leaves the select only
+//			}
+//		}
+//	}()
+//
+// A `return`, a break or goto that leaves the loop, or a call that ends the goroutine or the
+// process (panic, os.Exit, log.Fatal, runtime.Goexit) is a way out; a return inside a nested
+// func literal is not.
+import type { GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
+import { isTerminatingCall } from "../facts/flow.js";
+import { goroutineSites, isEndless, leavesLoop, type GoroutineSite } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
+import { descendantsInFunction, spanOf } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {
@@ -8,11 +26,64 @@ const rule: Rule = {
     title: "Goroutine that never ends",
     severity: "warning",
     fixable: false,
-    summary: "TODO",
-    why: "TODO",
+    summary: "a goroutine runs a `for {}` loop with no return, break, done-channel case or exit call out of it",
+    why:
+      "The runtime never stops a goroutine from outside: it ends only by returning. " +
+      "An endless loop with no way out keeps the goroutine, its stack and everything it references alive for the life of the process, " +
+      "and each call of the function that starts it adds one more.",
     docs: docsUrl("goroutine-no-exit"),
   },
   kinds: ["func", "method"],
-  check() {},
+  appliesTo: (file) => /\bfor\s*\{/.test(file.source) && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
+  check,
 };
 export default rule;
+
+function check(ctx: RuleContext): void {
+  const { unit } = ctx;
+  // Goroutines started once by main or init live as long as the process by design.
+  if (unit.kind === "func" && (unit.name === "init" || (unit.name === "main" && unit.file.packageName === "main"))) return;
+  for (const site of goroutineSites(unit)) {
+    const loop = descendantsInFunction(site.body, "for_statement").find((l) => isEndless(l) && !hasWayOut(l, unit));
+    if (loop) report(ctx, site, loop);
+  }
+}
+
+/** A return, a jump out, or a call that never returns, anywhere in the loop's own flow. */
+function hasWayOut(loop: GoNode, unit: Unit): boolean {
+  const body = loop.childForFieldName("body");
+  if (!body) return true;
+  const exits = descendantsInFunction(body, ["return_statement", "break_statement", "continue_statement", "goto_statement", "expression_statement"]);
+  return exits.some((s) => {
+    if (s.type === "return_statement") return true;
+    if (s.type === "expression_statement") return isTerminatingCall(s, unit);
+    return leavesLoop(s, loop);
+  });
+}
+
+function report(ctx: RuleContext, site: GoroutineSite, loop: GoNode): void {
+  const { unit } = ctx;
+  const loopLine = unit.file.lineOf(loop.startIndex);
+  // An unlabelled break in a select or switch looks like a way out but only leaves that statement.
+  const trap = descendantsInFunction(loop.childForFieldName("body")!, "break_statement").find((b) => b.namedChildren.length === 0);
+  const note = trap
+    ? `; the break on line ${unit.file.lineOf(trap.startIndex)} only leaves the ${breakTarget(trap)}`
+    : "; nothing can stop it";
+  ctx.report({
+    span: spanOf(site.head),
+    message: `this goroutine never ends: the for loop on line ${loopLine} has no return, break or exit call out of it${note}`,
+    related: [
+      { ...spanOf(loop.child(0)!), message: "this loop never ends" },
+      ...(trap ? [{ ...spanOf(trap), message: "this break leaves the select or switch, not the loop" }] : []),
+    ],
+  });
+}
+
+function breakTarget(b: GoNode): string {
+  for (let p = b.parent; p; p = p.parent) {
+    if (p.type === "select_statement") return "select";
+    if (p.type === "expression_switch_statement" || p.type === "type_switch_statement") return "switch";
+    if (p.type === "for_statement") return "inner loop";
+  }
+  return "statement";
+}
