@@ -1,6 +1,22 @@
-// afterfunc-untracked: STUB, to be written (see ../../../shared/spec/RULES.md).
-import type { Rule } from "../../src/analyzer/types.js";
+// afterfunc-untracked: `time.AfterFunc(d, f)` whose *Timer is dropped while f holds a pointer
+// of the enclosing function, started in a loop or with a delay that is not a short literal.
+//
+//	func (c *Cache) Set(k string, v []byte) {
+//		time.AfterFunc(c.ttl, func() { c.evict(k) })  // c pinned until ttl elapses, uncancellable
+//	}
+//
+//	for _, id := range ids {
+//		s := &Session{id: id}
+//		time.AfterFunc(d, s.expire)                    // one untracked timer per iteration
+//	}
+import type { Binding, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
+import { packageRef } from "../facts/calls.js";
 import { docsUrl } from "../facts/meta.js";
+import { spanOf, unparen } from "../facts/syntax.js";
+import { importsTime, loopAround, timeCalls } from "../facts/timers.js";
+
+const MINUTE_NS = 60e9;
+const UNITS: Record<string, number> = { Nanosecond: 1, Microsecond: 1e3, Millisecond: 1e6, Second: 1e9, Minute: 60e9, Hour: 3600e9 };
 
 const rule: Rule = {
   meta: {
@@ -8,11 +24,117 @@ const rule: Rule = {
     title: "time.AfterFunc timer discarded while it holds a pointer",
     severity: "info",
     fixable: false,
-    summary: "TODO",
-    why: "TODO",
+    summary: "time.AfterFunc's *Timer is discarded while its callback holds a pointer, in a loop or with a long or computed delay",
+    why:
+      "Until an AfterFunc timer fires, the runtime's timer heap holds the callback, and through it every pointer the " +
+      "callback captured: the object cannot be collected however long the delay is. Without the returned *Timer " +
+      "nothing can Stop it when the object is closed, so the memory and the callback's work outlive their owner.",
     docs: docsUrl("afterfunc-untracked"),
   },
   kinds: ["func", "method"],
-  check() {},
+  appliesTo: importsTime,
+  check,
 };
 export default rule;
+
+function check(ctx: RuleContext): void {
+  const { unit } = ctx;
+  for (const { call, name } of timeCalls(unit)) {
+    if (name !== "AfterFunc" || !discarded(call)) continue;
+    const args = call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
+    if (args.length !== 2) continue;
+    const [delay, f] = args as [GoNode, GoNode];
+    const ref = pointerIn(unparen(f), unit);
+    if (!ref) continue;
+    const loop = loopAround(call);
+    const ns = literalDuration(unparen(delay), unit);
+    if (!loop && ns !== null && ns < MINUTE_NS) continue; // a short literal delay: the pointer is pinned briefly
+    const line = (n: GoNode) => ctx.file.lineOf(n.startIndex);
+    const fires = delay.text.length <= 40 && !delay.text.includes("\n") ? `its delay (${delay.text}) has elapsed` : "it fires";
+    const when = loop ? `, and one such timer starts on every iteration of the loop on line ${line(loop)}` : "";
+    ctx.report({
+      span: spanOf(call),
+      message:
+        `the *time.Timer from time.AfterFunc is discarded, so nothing can cancel the callback and it keeps ${ref.binding.name} reachable until ${fires}${when}; ` +
+        `keep the timer and Stop it when ${ref.binding.name} is closed`,
+      related: [
+        { ...spanOf(ref.use), message: `the callback holds ${ref.binding.name}` },
+        ...(loop ? [{ ...spanOf(loop), message: "the loop that starts a timer each time round" }] : []),
+      ],
+    });
+  }
+}
+
+/** `time.AfterFunc(...)` as a statement, or assigned to `_`. */
+function discarded(call: GoNode): boolean {
+  let node = call;
+  while (node.parent?.type === "parenthesized_expression") node = node.parent;
+  const p = node.parent;
+  if (p?.type === "expression_statement") return true;
+  if (p?.type !== "expression_list" || p.namedChildCount !== 1) return false;
+  const stmt = p.parent;
+  if (stmt?.type !== "assignment_statement" && stmt?.type !== "short_var_declaration") return false;
+  const left = stmt.childForFieldName("left")?.namedChildren ?? [];
+  return left.length === 1 && left[0]?.text === "_";
+}
+
+/** The first pointer of the enclosing function that the callback holds: `s.expire`, or a literal using `s`. */
+function pointerIn(f: GoNode, unit: Unit): { binding: Binding; use: GoNode } | undefined {
+  if (f.type === "selector_expression") {
+    const op = unparen(f.childForFieldName("operand")!);
+    const b = op.type === "identifier" ? unit.bindings.resolve(op) : undefined;
+    return b && isPointer(b, unit) ? { binding: b, use: op } : undefined;
+  }
+  if (f.type !== "func_literal") return undefined;
+  for (const id of f.descendantsOfType("identifier")) {
+    const b = id && unit.bindings.resolve(id);
+    if (b && b.id.startIndex < f.startIndex && isPointer(b, unit)) return { binding: b, use: id! };
+  }
+  return undefined;
+}
+
+/** A `*T` receiver or parameter, or a local set from `&T{...}` or `new(T)`. */
+function isPointer(b: Binding, unit: Unit): boolean {
+  if (b.kind === "receiver" || b.kind === "param") return b.type?.type === "pointer_type";
+  if (b.kind !== "var") return false;
+  const left = b.decl.type === "short_var_declaration" ? b.decl.childForFieldName("left") : null;
+  const names = left ? left.namedChildren : b.decl.childrenForFieldName("name");
+  const values = b.decl.childForFieldName(b.decl.type === "var_spec" ? "value" : "right")?.namedChildren ?? [];
+  const i = names.findIndex((n) => n?.id === b.id.id);
+  const v = names.length === values.length && i >= 0 ? unparen(values[i]!) : null;
+  if (!v) return false;
+  if (v.type === "unary_expression" && v.childForFieldName("operator")?.type === "&") return unparen(v.childForFieldName("operand")!).type === "composite_literal";
+  const fn = v.type === "call_expression" ? v.childForFieldName("function") : null;
+  return fn?.type === "identifier" && fn.text === "new" && !unit.bindings.resolve(fn);
+}
+
+/** Nanoseconds of a literal duration expression (`2 * time.Second`, `time.Duration(500) * time.Millisecond`), or null. */
+function literalDuration(e: GoNode, unit: Unit): number | null {
+  switch (e.type) {
+    case "int_literal":
+    case "float_literal": {
+      const n = Number(e.text.replace(/_/g, ""));
+      return Number.isFinite(n) ? n : null;
+    }
+    case "parenthesized_expression":
+      return e.namedChildren[0] ? literalDuration(e.namedChildren[0], unit) : null;
+    case "selector_expression": {
+      const ref = packageRef(e, unit);
+      return ref?.pkg === "time" ? (UNITS[ref.name] ?? null) : null;
+    }
+    case "call_expression": {
+      const ref = packageRef(unparen(e.childForFieldName("function")!), unit);
+      const args = e.childForFieldName("arguments")?.namedChildren ?? [];
+      return ref?.pkg === "time" && ref.name === "Duration" && args.length === 1 && args[0] ? literalDuration(unparen(args[0]), unit) : null;
+    }
+    case "binary_expression": {
+      const l = literalDuration(unparen(e.childForFieldName("left")!), unit);
+      const r = literalDuration(unparen(e.childForFieldName("right")!), unit);
+      if (l === null || r === null) return null;
+      const op = e.childForFieldName("operator")?.type;
+      return op === "*" ? l * r : op === "+" ? l + r : op === "-" ? l - r : op === "/" && r !== 0 ? l / r : null;
+    }
+    default:
+      return null;
+  }
+}
