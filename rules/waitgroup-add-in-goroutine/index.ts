@@ -1,6 +1,19 @@
-// waitgroup-add-in-goroutine: STUB, to be written (see ../../../shared/spec/RULES.md).
-import type { Rule } from "../../src/analyzer/types.js";
+// waitgroup-add-in-goroutine: the goroutine counts itself, too late for a Wait that may already
+// have seen a zero counter.
+//
+//	for _, u := range urls {
+//		go func(u string) {
+//			wg.Add(1)                    // races with wg.Wait() below
+//			defer wg.Done()
+//			fetch(u)
+//		}(u)
+//	}
+//	wg.Wait()
+import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
+import { isTerminatingCall } from "../facts/flow.js";
 import { docsUrl } from "../facts/meta.js";
+import { goStatementOf, isWaitGroup, methodCalls, rootIdentifier, sameVariable } from "../facts/sync.js";
+import { contains, enclosingFunction, indentAt, spanOf, statementsOf } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {
@@ -8,11 +21,135 @@ const rule: Rule = {
     title: "WaitGroup.Add inside the goroutine it counts",
     severity: "error",
     fixable: true,
-    summary: "TODO",
-    why: "TODO",
+    summary: "wg.Add runs inside the goroutine it counts, so wg.Wait can return before the goroutine is counted",
+    why:
+      "wg.Wait returns as soon as it sees the counter at zero; when the goroutine calls Add itself, Wait can run first and return while the goroutine is still starting. " +
+      "The goroutine then runs unwaited: it outlives its owner and everything it references stays reachable, its results are read before they are written, " +
+      "and an Add that reaches a WaitGroup being reused panics.",
     docs: docsUrl("waitgroup-add-in-goroutine"),
   },
   kinds: ["func", "method"],
-  check() {},
+  appliesTo: (file) => file.source.includes(".Add(") && /\bgo\b/.test(file.source),
+  check,
 };
 export default rule;
+
+/** How many lines the suggestion may span, from the `go` line to the Add line. */
+const MAX_FIX_LINES = 8;
+
+function check(ctx: RuleContext): void {
+  const { unit, file } = ctx;
+  for (const call of methodCalls(unit.node, ["Add"], true)) {
+    const stmt = call.parent;
+    const wg = call.childForFieldName("function")?.childForFieldName("operand");
+    const args = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
+    if (stmt?.type !== "expression_statement" || !wg || args.length !== 1 || /^-/.test(args[0]!.text)) continue;
+    const lit = goroutineOf(call, unit.node);
+    const goStmt = lit && goStatementOf(lit);
+    if (!lit || !goStmt || !isWaitGroup(wg, unit) || !declaredOutside(wg, lit, unit)) continue;
+    if (countedGoroutine(wg, lit, goStmt, unit) || waitsAfter(wg, call, lit, unit)) continue;
+    const wait = methodCalls(unit.node, ["Wait"], true).find((w) => !contains(lit, w) && sameVariable(receiver(w), wg, unit));
+    const name = wg.text;
+    const waitNote = wait ? `${name}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name}.Wait()`;
+    ctx.report({
+      span: spanOf(stmt),
+      message: `${name}.Add runs inside the goroutine started on line ${file.lineOf(goStmt.startIndex)}, so ${waitNote} can see a zero counter and return before this goroutine is counted`,
+      related: [
+        { ...spanOf(goStmt), message: `call ${name}.Add before this go statement` },
+        ...(wait ? [{ ...spanOf(wait), message: "this Wait can return before the goroutine is counted" }] : []),
+      ],
+      fix: moveFix(unit, stmt, lit, goStmt),
+    });
+  }
+}
+
+/** The innermost goroutine literal (`go func() {...}()`) holding the node, nested func literals crossed. */
+function goroutineOf(node: GoNode, stop: GoNode): GoNode | undefined {
+  for (let p = node.parent; p && p.id !== stop.id; p = p.parent) {
+    if (p.type === "func_literal" && goStatementOf(p)) return p;
+  }
+  return undefined;
+}
+
+/**
+ * The WaitGroup (`wg`, `s.wg`) lives outside the goroutine: a local of the function, a parameter,
+ * a field, a package variable, or a pointer handed to the goroutine (`go func(wg *sync.WaitGroup) {...}(&wg)`).
+ */
+function declaredOutside(wg: GoNode, lit: GoNode, unit: Unit): boolean {
+  const root = rootIdentifier(wg);
+  if (!root) return false;
+  const b = unit.bindings.resolve(root);
+  if (!b || !contains(lit, b.id)) return true;
+  return b.kind === "param" && b.decl.parent?.id === lit.childForFieldName("parameters")?.id && b.type?.type === "pointer_type";
+}
+
+/**
+ * The goroutine is itself counted, so the counter cannot reach zero while it Adds:
+ *
+ *	wg.Add(1)
+ *	go func() {
+ *		defer wg.Done()
+ *		for _, x := range xs { wg.Add(1); go work(x) }
+ *	}()
+ */
+function countedGoroutine(wg: GoNode, lit: GoNode, goStmt: GoNode, unit: Unit): boolean {
+  const fn = enclosingFunction(goStmt);
+  const before = methodCalls(unit.node, ["Add"], true).some(
+    (a) => a.endIndex <= goStmt.startIndex && enclosingFunction(a)?.id === fn?.id && sameVariable(receiver(a), wg, unit),
+  );
+  const done = methodCalls(lit, ["Done"], true).some((d) => goroutineOf(d, lit.parent!)?.id === lit.id && sameVariable(receiver(d), wg, unit));
+  return before && done;
+}
+
+/** The goroutine waits on the same WaitGroup after adding: it is the waiter, and Add happens before its Wait. */
+function waitsAfter(wg: GoNode, add: GoNode, lit: GoNode, unit: Unit): boolean {
+  return methodCalls(lit, ["Wait"], true).some((w) => w.startIndex > add.endIndex && goroutineOf(w, lit.parent!)?.id === lit.id && sameVariable(receiver(w), wg, unit));
+}
+
+function receiver(call: GoNode): GoNode {
+  return call.childForFieldName("function")?.childForFieldName("operand") ?? call;
+}
+
+/**
+ * Moves the Add line above the `go` statement when that changes nothing else: the Add is a
+ * top-level statement of the goroutine, nothing before it can leave the goroutine, its argument
+ * uses nothing declared inside, and the whole move fits a short suggestion.
+ */
+function moveFix(unit: Unit, stmt: GoNode, lit: GoNode, goStmt: GoNode) {
+  const source = unit.file.source;
+  const body = statementsOf(lit.childForFieldName("body"));
+  const at = body.findIndex((s) => s.id === stmt.id);
+  if (at < 0 || goStmt.parent?.type !== "statement_list") return undefined;
+  if (body.slice(0, at).some((s) => mayLeave(s, unit))) return undefined;
+  const declaredInside = (id: GoNode | null) => {
+    const b = id ? unit.bindings.resolve(id) : undefined;
+    return !!b && contains(lit, b.id);
+  };
+  if (stmt.descendantsOfType("identifier").some(declaredInside)) return undefined;
+  const goLine = source.lastIndexOf("\n", goStmt.startIndex - 1) + 1;
+  const addLine = source.lastIndexOf("\n", stmt.startIndex - 1) + 1;
+  const addEnd = source.indexOf("\n", stmt.endIndex);
+  if (source.slice(goLine, goStmt.startIndex).trim() !== "" || source.slice(addLine, stmt.startIndex).trim() !== "") return undefined;
+  if (addEnd === -1 || !/^\s*(\/\/.*)?$/.test(source.slice(stmt.endIndex, addEnd))) return undefined; // a trailing comment moves along
+  if (unit.file.lineOf(stmt.startIndex) - unit.file.lineOf(goStmt.startIndex) > MAX_FIX_LINES) return undefined;
+  const line = source.slice(stmt.startIndex, stmt.endIndex);
+  const edits: TextEdit[] = [
+    { start: goLine, end: goLine, text: `${indentAt(source, goStmt.startIndex)}${source.slice(stmt.startIndex, addEnd + 1)}` },
+    { start: addLine, end: addEnd + 1, text: "" },
+  ];
+  return { description: `move ${line} before the go statement`, edits };
+}
+
+/** A statement that can end the goroutine before the Add: return, goto, panic, os.Exit, runtime.Goexit, t.Fatal. */
+function mayLeave(s: GoNode, unit: Unit): boolean {
+  const inner = [s, ...s.descendantsOfType(["return_statement", "goto_statement", "expression_statement"]).filter((n): n is GoNode => !!n)];
+  return inner.some((n) => {
+    if (n.type === "return_statement" || n.type === "goto_statement") return !insideLiteral(n, s);
+    return n.type === "expression_statement" && isTerminatingCall(n, unit) && !insideLiteral(n, s);
+  });
+}
+
+function insideLiteral(node: GoNode, stop: GoNode): boolean {
+  for (let p = node.parent; p && p.id !== stop.id; p = p.parent) if (p.type === "func_literal") return true;
+  return false;
+}
