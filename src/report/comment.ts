@@ -1,0 +1,41 @@
+// The text of one review comment: the rule and severity, the rule's one-line message, why it
+// leaks, related lines, the fix (a ```suggestion block on a line comment), the doc link, and the
+// hidden fingerprint that lets a re-run recognise it.
+import type { Finding } from "../analyzer/types.js";
+import { marker } from "./fingerprint.js";
+
+export interface CommentInput {
+  finding: Finding;
+  fp: string;
+  /** Replacement text for the comment's lines, when the fix can be offered as a suggestion. */
+  suggestion?: string | undefined;
+  /** A file-level comment names its line and shows the fix as code, not as a suggestion. */
+  level: "line" | "file";
+  /** One sentence on where the comment sits and why (file-level fallbacks). */
+  note?: string | undefined;
+}
+
+export function commentBody(c: CommentInput): string {
+  const f = c.finding;
+  const where = c.level === "file" ? ` on line ${f.line}` : "";
+  const parts = [`**[${f.rule}]** ${f.severity}${where}: ${f.message}`];
+  if (c.note) parts.push(`_${c.note}_`);
+  parts.push(f.why);
+  if (f.related.length > 0) parts.push(f.related.map((r) => `- line ${r.line}: ${r.message}`).join("\n"));
+  if (f.fix && c.level === "line" && c.suggestion !== undefined) {
+    parts.push(`Suggested fix: ${f.fix.description}.\n\n${fenced("suggestion", c.suggestion)}`);
+  } else if (f.fix) {
+    const s = f.fix.suggestion;
+    const lines = s.startLine === s.endLine ? `line ${s.startLine}` : `lines ${s.startLine}-${s.endLine}`;
+    parts.push(`Suggested fix: ${f.fix.description} (replaces ${lines}):\n\n${fenced("go", s.replacement)}`);
+  }
+  parts.push(`Docs: [${f.title}](${f.docs})\n${marker(c.fp)}`);
+  return parts.join("\n\n");
+}
+
+/** A fenced block whose fence is longer than any run of backticks in `text`. */
+export function fenced(info: string, text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return `${fence}${info}\n${text}${text.endsWith("\n") || text === "" ? "" : "\n"}${fence}`;
+}

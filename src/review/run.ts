@@ -1,0 +1,177 @@
+// One review run: config → check run → files → analyse → anchor and reconcile → publish →
+// complete the check run. Whatever happens after the check run exists, it gets completed,
+// with the error in plain words when there is one.
+import type { Logger } from "probot";
+import type { Finding, Rule } from "../analyzer/types.js";
+import { atOrAbove, DEFAULT_CONFIG, validateConfig, type Config, type ConfigResult } from "../config.js";
+import { commentableLines } from "../diff/diff.js";
+import { explain } from "../github/retry.js";
+import type { GitHub, PullInfo } from "../github/types.js";
+import type { RunOutcome } from "../metrics.js";
+import { fingerprints } from "../report/fingerprint.js";
+import { analyse, knownRuleIds } from "./analyse.js";
+import { place, type Placed } from "./anchor.js";
+import { completion, conclusionOf, titleOf } from "./check.js";
+import type { AppMetrics, Clock } from "./deps.js";
+import { readSources, selectFiles, type Source } from "./files.js";
+import { publish } from "./publish.js";
+import { reconcile } from "./reconcile.js";
+
+export interface RunEnv {
+  github: GitHub;
+  rules: readonly Rule[];
+  clock: Clock;
+  log: Logger;
+  metrics: AppMetrics;
+}
+
+export interface RunRequest {
+  pullNumber: number;
+  /** The payload's pull request, when the event carries one; else it is read from GitHub. */
+  pull?: PullInfo | undefined;
+  /** The commit a re-run asks for; a commit that is no longer the head makes the run moot. */
+  headSha?: string | undefined;
+  /** Only `pull_request` events skip drafts; a re-run or a recheck is an explicit request. */
+  explicit: boolean;
+}
+
+export async function runReview(req: RunRequest, env: RunEnv): Promise<RunOutcome | "skipped"> {
+  const { github, log, clock } = env;
+  const started = clock.now();
+  const pull = req.pull ?? (await github.getPull(req.pullNumber));
+  if (pull.state !== "open") {
+    log.info({ pull: pull.number }, "ptrguard: the pull request is closed; nothing to review");
+    return "skipped";
+  }
+  const { config, problems } = await loadConfig(github, env.rules);
+  if (pull.draft && !config.draft_prs && !req.explicit) {
+    log.info({ pull: pull.number }, "ptrguard: draft pull request and draft_prs is false; not reviewing");
+    return "skipped";
+  }
+  const sha = req.headSha ?? pull.headSha;
+  const checkRunId = await github.createCheckRun(sha, pull.number, started.toISOString());
+  const elapsed = () => clock.now().getTime() - started.getTime();
+  let outcome: RunOutcome;
+  try {
+    outcome = await reviewAt(sha, pull, config, problems, checkRunId, env, elapsed);
+  } catch (err) {
+    log.error({ err, pull: pull.number }, "ptrguard: the run failed");
+    outcome = "error";
+    const headline = `**ptrguard could not finish this review:** ${explain(err)}. Press "Recheck" to try again.`;
+    await github.completeCheckRun(
+      checkRunId,
+      completion({ conclusion: "failure", title: "ptrguard could not finish", findings: [] }, base(headline, problems, elapsed()), clock.now()),
+    );
+  }
+  env.metrics.runFinished(outcome, elapsed() / 1000);
+  return outcome;
+}
+
+async function loadConfig(github: GitHub, rules: readonly Rule[]): Promise<ConfigResult> {
+  try {
+    return validateConfig(await github.loadConfig(DEFAULT_CONFIG), knownRuleIds(rules));
+  } catch (err) {
+    const why = explain(err).replace(/^\[@probot\/octokit-plugin-config\] /, "");
+    return { config: { ...DEFAULT_CONFIG, rules: {}, paths_ignore: [] }, problems: [`the file could not be read (${why}); the defaults are used`] };
+  }
+}
+
+const base = (headline: string | undefined, configProblems: string[], durationMs: number) => ({
+  headline,
+  filesAnalyzed: 0,
+  skipped: [],
+  notes: [],
+  durationMs,
+  configProblems,
+  checkOnly: [],
+  problems: [],
+});
+
+async function reviewAt(
+  sha: string,
+  pull: PullInfo,
+  config: Config,
+  configProblems: string[],
+  checkRunId: number,
+  env: RunEnv,
+  elapsed: () => number,
+): Promise<RunOutcome> {
+  const { github, clock, log } = env;
+  const superseded = async (newer: string) => {
+    log.info({ pull: pull.number, sha, newer }, "ptrguard: a newer push exists; posting nothing");
+    const headline = `A newer commit (${newer}) is the head of this pull request now; this run posted nothing.`;
+    await github.completeCheckRun(checkRunId, completion({ conclusion: "neutral", title: "Superseded by a newer push", findings: [] }, base(headline, configProblems, elapsed()), clock.now()));
+    return "superseded" as const;
+  };
+  if (sha !== pull.headSha) return superseded(pull.headSha);
+
+  const selection = selectFiles(await github.listFiles(pull.number), config);
+  const { sources, skipped: unread } = await readSources(github, pull, selection.wanted);
+  const analysis = await analyse(sources, env.rules, config);
+  const skipped = [...selection.skipped, ...unread, ...analysis.skipped];
+  const summaryBase = { ...base(undefined, configProblems, 0), filesAnalyzed: analysis.filesAnalyzed, skipped, notes: analysis.notes };
+
+  if (analysis.filesAnalyzed === 0) {
+    const headline = selection.goPaths.size === 0 ? "This pull request changes no Go files." : "No Go file of this pull request could be analysed.";
+    await github.completeCheckRun(checkRunId, completion({ conclusion: "neutral", title: "Nothing to analyse", findings: [] }, { ...summaryBase, headline, durationMs: elapsed() }, clock.now()));
+    return "neutral";
+  }
+
+  const findings = analysis.findings;
+  const placed = placeAll(findings, sources);
+  const plan = reconcile(placed, await github.listThreads(pull.number), {
+    current: new Set(placed.map((p) => p.fp)),
+    enabled: analysis.enabled,
+    analysed: new Set(sources.map((s) => s.file.path).filter((p) => !analysis.skipped.some((s) => s.path === p))),
+    changed: selection.goPaths,
+  });
+  const commentable = plan.post.filter((p) => p.kind !== "check").sort(bySeverity);
+  const toPost = [...commentable.slice(0, config.max_comments), ...plan.post.filter((p) => p.kind === "check")];
+  const overflow = commentable.slice(config.max_comments).map((p) => p.finding);
+
+  const head = await github.getPull(pull.number);
+  if (head.headSha !== sha) return superseded(head.headSha);
+
+  const requestChanges = config.review_event === "REQUEST_CHANGES" && [...toPost.map((p) => p.finding), ...overflow].some((f) => atOrAbove(f.severity, config.fail_on));
+  const published = await publish(github, {
+    pullNumber: pull.number,
+    headSha: sha,
+    event: requestChanges ? "REQUEST_CHANGES" : "COMMENT",
+    post: toPost,
+    overflow,
+    maxComments: config.max_comments,
+    resolve: plan.resolve,
+  });
+  for (const rule of new Set(findings.map((f) => f.rule))) env.metrics.findingsReported(rule, findings.filter((f) => f.rule === rule).length);
+
+  const review =
+    `Review: ${published.lineComments} new comment${published.lineComments === 1 ? "" : "s"} on lines, ${published.fileComments} on files` +
+    `, ${plan.alreadyOpen} already open, ${published.resolved} thread${published.resolved === 1 ? "" : "s"} resolved as fixed` +
+    (plan.keptForHumans > 0 ? `, ${plan.keptForHumans} left open because someone replied` : "") +
+    (plan.dismissed > 0 ? `, ${plan.dismissed} dismissed earlier and not posted again` : "") +
+    (overflow.length > 0 ? `, ${overflow.length} over \`max_comments\` (listed in the review)` : "") +
+    ".";
+  const conclusion = conclusionOf(findings, config.fail_on);
+  await github.completeCheckRun(
+    checkRunId,
+    completion(
+      { conclusion, title: titleOf(conclusion, findings, config.fail_on), findings },
+      { ...summaryBase, durationMs: elapsed(), review, checkOnly: published.checkOnly, problems: published.problems },
+      clock.now(),
+    ),
+  );
+  return conclusion;
+}
+
+function placeAll(findings: Finding[], sources: Source[]): Placed[] {
+  const fps = fingerprints(findings);
+  const byPath = new Map(sources.map((s) => [s.file.path, { source: s, lines: s.githubDiff && commentableLines(s.githubDiff) }]));
+  return findings.map((f, i) => {
+    const entry = byPath.get(f.path)!;
+    return place(f, fps[i]!, { githubDiff: entry.source.githubDiff, content: entry.source.file.content }, entry.lines);
+  });
+}
+
+const RANK = { error: 0, warning: 1, info: 2 } as const;
+const bySeverity = (a: Placed, b: Placed) =>
+  RANK[a.finding.severity] - RANK[b.finding.severity] || a.finding.path.localeCompare(b.finding.path) || a.finding.line - b.finding.line;
