@@ -1,0 +1,203 @@
+// The app under test: a real Probot with a real RSA key, GitHub mocked with nock, payloads from
+// fixtures/webhooks/, Go sources from fixtures/app/, a clock whose sleep only records.
+import { generateKeyPairSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import nock from "nock";
+import { pino } from "pino";
+import { Probot, ProbotOctokit } from "probot";
+import { rules } from "../../rules/index.js";
+import { createApp } from "../../src/index.js";
+import type { AppMetrics, Clock } from "../../src/review/deps.js";
+import { localPatch } from "../../src/review/files.js";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+export const HEAD = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
+export const BASE = "e5bd3914e2e596debea16f433f57875b5b90bcd6";
+export const NEWER = "0d1f9e3c5a7b2e4f6a8c0e2d4f6a8b0c2e4d6f8a";
+export const CHECK_RUN_ID = 9001;
+export const START = "2026-11-27T10:00:00.000Z";
+export const REPO = "/repos/acme/shop";
+
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: "spki", format: "pem" },
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+});
+
+/** Only lost-cancel: the other rules are still being written. */
+export const lostCancel = rules.filter((r) => r.meta.id === "lost-cancel");
+
+export interface Harness {
+  probot: Probot;
+  sleeps: number[];
+  logs: { level: number; msg: string }[];
+  outcomes: string[];
+  receive(name: string, payload: object): Promise<void>;
+}
+
+export async function harness(): Promise<Harness> {
+  const sleeps: number[] = [];
+  const logs: { level: number; msg: string }[] = [];
+  const outcomes: string[] = [];
+  let now = Date.parse(START);
+  const clock: Clock = {
+    now: () => new Date(now),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
+  const metrics: AppMetrics = {
+    webhookReceived: () => {},
+    runFinished: (outcome) => void outcomes.push(outcome),
+    findingsReported: () => {},
+    githubCall: () => {},
+  };
+  const log = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+  const probot = new Probot({
+    appId: 1,
+    privateKey,
+    log,
+    Octokit: ProbotOctokit.defaults((o: object & { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })),
+  });
+  await probot.load(createApp({ clock, metrics, rules: lostCancel }));
+  return {
+    probot,
+    sleeps,
+    logs,
+    outcomes,
+    async receive(name, payload) {
+      try {
+        await probot.receive({ id: "delivery-1", name, payload } as Parameters<Probot["receive"]>[0]);
+      } catch (err) {
+        throw (err as AggregateError).errors?.[0] ?? err;
+      }
+    },
+  };
+}
+
+export function payload<T = Record<string, any>>(name: string): T {
+  return JSON.parse(readFileSync(path.join(ROOT, "fixtures/webhooks", `${name}.json`), "utf8")) as T;
+}
+
+export function goFixture(rel: string): string {
+  return readFileSync(path.join(ROOT, "fixtures/app", rel), "utf8");
+}
+
+/** GitHub's `patch` for a change (hunks only, 3 lines of context). */
+export const patchOf = (file: string, base: string, head: string) => localPatch(file, base, head);
+
+/** What GitHub received, by name, in order. */
+export type Calls = Record<string, any[]>;
+
+/** A nock scope on api.github.com with the installation token already mocked. */
+export function github(): nock.Scope {
+  return nock("https://api.github.com").post("/app/installations/42/access_tokens").reply(201, { token: "test-token", permissions: {} });
+}
+
+/** A reply callback that records the request body under `key`. */
+export function recorded(calls: Calls, key: string, status: number, response: unknown = {}, headers?: Record<string, string>) {
+  return (_uri: string, body: unknown): nock.ReplyFnResult => {
+    (calls[key] ??= []).push(body);
+    return headers ? [status, response as nock.Body, headers] : [status, response as nock.Body];
+  };
+}
+
+/** No `.github/ptrguard.yml` in the repository nor in the owner's `.github` repository. */
+export function noConfig(scope: nock.Scope): nock.Scope {
+  return scope.get(`${REPO}/contents/.github%2Fptrguard.yml`).reply(404).get("/repos/acme/.github/contents/.github%2Fptrguard.yml").reply(404);
+}
+
+export function config(scope: nock.Scope, yaml: string): nock.Scope {
+  return scope.get(`${REPO}/contents/.github%2Fptrguard.yml`).reply(200, yaml, { "content-type": "text/plain" });
+}
+
+export const pull = (over: Partial<{ sha: string; draft: boolean; state: string; author: string }> = {}) => ({
+  number: 7,
+  state: over.state ?? "open",
+  draft: over.draft ?? false,
+  head: { sha: over.sha ?? HEAD },
+  base: { sha: BASE },
+  user: { login: over.author ?? "alice" },
+});
+
+export interface PrFile {
+  filename: string;
+  status: string;
+  patch?: string;
+  previous_filename?: string;
+}
+
+/** A modified (or added) Go file of a fixture: its PR entry and its blobs at BASE and HEAD. */
+export function changed(file: string, base: string | null, head: string, sha = HEAD): { entry: PrFile; blobs: Record<string, string> } {
+  return {
+    entry: { filename: file, status: base === null ? "added" : "modified", patch: patchOf(file, base ?? "", head) },
+    blobs: { [`${sha}:${file}`]: head, ...(base === null ? {} : { [`${BASE}:${file}`]: base }) },
+  };
+}
+
+export type Blobs = Record<string, string | { truncated: string } | { binary: true }>;
+
+/** Answers ReadBlobs queries from `blobs` ("<sha>:<path>" → text) and records the expressions asked for. */
+export function blobReader(calls: Calls, blobs: Blobs) {
+  return (_uri: string, body: any): nock.ReplyFnResult => {
+    const vars = body.variables as Record<string, string>;
+    const asked = Object.keys(vars)
+      .filter((k) => /^e\d+$/.test(k))
+      .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+    (calls.blobs ??= []).push(asked.map((k) => vars[k]));
+    const repository: Record<string, unknown> = {};
+    for (const k of asked) {
+      const b = blobs[vars[k]!];
+      const alias = `f${k.slice(1)}`;
+      if (b === undefined) repository[alias] = null;
+      else if (typeof b === "string") repository[alias] = { text: b, isBinary: false, isTruncated: false, byteSize: Buffer.byteLength(b) };
+      else if ("binary" in b) repository[alias] = { text: null, isBinary: true, isTruncated: false, byteSize: 10 };
+      else repository[alias] = { text: b.truncated.slice(0, 10), isBinary: false, isTruncated: true, byteSize: Buffer.byteLength(b.truncated) };
+    }
+    return [200, { data: { repository } }];
+  };
+}
+
+export const isQuery = (name: string) => (body: any) => typeof body?.query === "string" && body.query.includes(name);
+
+/** ReviewThreads answering with `threads` (GraphQL shape). */
+export function threads(calls: Calls, nodes: unknown[] = []) {
+  return recorded(calls, "threads", 200, { data: { repository: { pullRequest: { reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes } } } } });
+}
+
+/**
+ * The usual run on HEAD for PR #7, up to the review: config (none), check run, files, blobs,
+ * threads and the head check. Returns the scope for the test to add the review and completion.
+ */
+export function usualRun(calls: Calls, files: PrFile[], blobs: Blobs, opts: { threads?: unknown[]; config?: string } = {}): nock.Scope {
+  const scope = opts.config === undefined ? noConfig(github()) : config(github(), opts.config);
+  return scope
+    .post(`${REPO}/check-runs`)
+    .reply(recorded(calls, "createCheck", 201, { id: CHECK_RUN_ID }))
+    .get(`${REPO}/pulls/7/files`)
+    .query({ per_page: "100" })
+    .reply(200, files)
+    .post("/graphql", isQuery("query ReadBlobs"))
+    .reply(blobReader(calls, blobs))
+    .post("/graphql", isQuery("query ReviewThreads"))
+    .reply(threads(calls, opts.threads))
+    .get(`${REPO}/pulls/7`)
+    .reply(200, pull());
+}
+
+export const completeCheck = (scope: nock.Scope, calls: Calls) => scope.patch(`${REPO}/check-runs/${CHECK_RUN_ID}`).reply(recorded(calls, "check", 200, {}));
+
+export const createdCheck = {
+  name: "ptrguard",
+  head_sha: HEAD,
+  status: "in_progress",
+  started_at: START,
+  external_id: "7",
+};
+
+export const RECHECK_ACTION = [{ label: "Recheck", description: "Run ptrguard again on this commit", identifier: "recheck" }];
+export const LOST_CANCEL_DOCS = "https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md";
+export const LOST_CANCEL_WHY =
+  "Until cancel is called, the child context stays registered in its parent's list of children, and a WithTimeout/WithDeadline context also keeps its timer: both live as long as the parent does, which for a server's base context is forever.";
