@@ -83,29 +83,45 @@ function pointerIn(f: GoNode, unit: Unit): { binding: Binding; use: GoNode } | u
   if (f.type === "selector_expression") {
     const op = unparen(f.childForFieldName("operand")!);
     const b = op.type === "identifier" ? unit.bindings.resolve(op) : undefined;
-    return b && isPointer(b, unit) ? { binding: b, use: op } : undefined;
+    const pointee = b && pointeeType(b, unit);
+    // `s.onExpire` naming a func-typed field copies the func value: s itself is not held.
+    if (!b || !pointee || isField(unit, pointee, f.childForFieldName("field")?.text ?? "")) return undefined;
+    return { binding: b, use: op };
   }
   if (f.type !== "func_literal") return undefined;
   for (const id of f.descendantsOfType("identifier")) {
     const b = id && unit.bindings.resolve(id);
-    if (b && b.id.startIndex < f.startIndex && isPointer(b, unit)) return { binding: b, use: id! };
+    if (b && b.id.startIndex < f.startIndex && pointeeType(b, unit)) return { binding: b, use: id! };
   }
   return undefined;
 }
 
-/** A `*T` receiver or parameter, or a local set from `&T{...}` or `new(T)`. */
-function isPointer(b: Binding, unit: Unit): boolean {
-  if (b.kind === "receiver" || b.kind === "param") return b.type?.type === "pointer_type";
-  if (b.kind !== "var") return false;
+/** For a `*T` receiver or parameter, or a local set from `&T{...}` or `new(T)`: the type T; else null. */
+function pointeeType(b: Binding, unit: Unit): GoNode | null {
+  if (b.kind === "receiver" || b.kind === "param") return b.type?.type === "pointer_type" ? b.type.namedChildren[0] ?? null : null;
+  if (b.kind !== "var") return null;
   const left = b.decl.type === "short_var_declaration" ? b.decl.childForFieldName("left") : null;
   const names = left ? left.namedChildren : b.decl.childrenForFieldName("name");
   const values = b.decl.childForFieldName(b.decl.type === "var_spec" ? "value" : "right")?.namedChildren ?? [];
   const i = names.findIndex((n) => n?.id === b.id.id);
   const v = names.length === values.length && i >= 0 ? unparen(values[i]!) : null;
-  if (!v) return false;
-  if (v.type === "unary_expression" && v.childForFieldName("operator")?.type === "&") return unparen(v.childForFieldName("operand")!).type === "composite_literal";
+  if (!v) return null;
+  if (v.type === "unary_expression" && v.childForFieldName("operator")?.type === "&") {
+    const lit = unparen(v.childForFieldName("operand")!);
+    return lit.type === "composite_literal" ? lit.childForFieldName("type") : null;
+  }
   const fn = v.type === "call_expression" ? v.childForFieldName("function") : null;
-  return fn?.type === "identifier" && fn.text === "new" && !unit.bindings.resolve(fn);
+  if (fn?.type !== "identifier" || fn.text !== "new" || unit.bindings.resolve(fn)) return null;
+  return v.childForFieldName("arguments")?.namedChildren[0] ?? null;
+}
+
+/** Whether the struct type `type` names, declared in this file, has a field `name`. */
+function isField(unit: Unit, type: GoNode, name: string): boolean {
+  const t = type.type === "generic_type" ? type.childForFieldName("type") : type;
+  if (t?.type !== "type_identifier") return false;
+  const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(t.text));
+  const fields = decl?.type?.type === "struct_type" ? decl.type.descendantsOfType("field_declaration") : [];
+  return fields.some((f) => f?.childrenForFieldName("name").some((n) => n?.text === name));
 }
 
 /** Nanoseconds of a literal duration expression (`2 * time.Second`, `time.Duration(500) * time.Millisecond`), or null. */

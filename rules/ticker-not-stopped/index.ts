@@ -80,9 +80,12 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
     exit = firstReturn(inner.childForFieldName("body")!) ?? (neverEnds(inner, overTick) ? null : exitAfter(stmt, { unit, touches: endless(overTick) }));
   } else exit = exitAfter(stmt, { unit, touches: endless(overTick) });
   if (!exit) return; // the function never ends: the ticker serves it for the life of the process
+  const returned = exit.startIndex <= call.startIndex && call.endIndex <= exit.endIndex;
   ctx.report({
     span: spanOf(call),
-    message: `time.Tick starts a ticker that can never be stopped, and after ${where(ctx, exit)} it keeps firing into a channel nobody reads; use time.NewTicker and defer its Stop()`,
+    message: returned
+      ? `time.Tick starts a ticker that can never be stopped, and its channel is returned on line ${line(ctx, exit)}: once the caller stops reading, it keeps firing forever; return a *time.Ticker the caller can Stop()`
+      : `time.Tick starts a ticker that can never be stopped, and after ${where(ctx, exit)} it keeps firing into a channel nobody reads; use time.NewTicker and defer its Stop()`,
     related: [{ ...spanOf(exit), message: "the function ends here with the ticker still running" }],
     severity: era.severity,
   });
