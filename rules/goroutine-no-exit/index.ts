@@ -56,9 +56,19 @@ function hasWayOut(loop: GoNode, unit: Unit): boolean {
   const exits = descendantsInFunction(body, ["return_statement", "break_statement", "continue_statement", "goto_statement", "expression_statement"]);
   return exits.some((s) => {
     if (s.type === "return_statement") return true;
-    if (s.type === "expression_statement") return isTerminatingCall(s, unit);
+    if (s.type === "expression_statement") return isTerminatingCall(s, unit) || endsProcess(s);
     return leavesLoop(s, loop);
   });
+}
+
+// klog.Fatalf(...), logrus.Panic(...), zap's logger.Fatal(...), a local exit(1) helper's
+// os.Exit: any call named like a process or goroutine end counts as a way out.
+const ENDERS = /^(Fatal|Fatalf|Fatalln|Fatalw|Panic|Panicf|Panicln|Panicw|Exit|Exitf|Goexit)$/;
+function endsProcess(s: GoNode): boolean {
+  const call = s.namedChildren[0];
+  const fn = call?.type === "call_expression" ? call.childForFieldName("function") : null;
+  const name = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : fn?.type === "identifier" ? fn.text : undefined;
+  return !!name && ENDERS.test(name);
 }
 
 function report(ctx: RuleContext, site: GoroutineSite, loop: GoNode): void {

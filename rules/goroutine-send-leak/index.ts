@@ -13,10 +13,10 @@
 // Also: an early `return` before the receive; several senders and a single receive; a
 // receive loop (`for range urls { if err := <-errc; err != nil { return err } }`) left early.
 import type { Fix, GoNode, RelatedLocation, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { exitWithout, isTerminatingCall } from "../facts/flow.js";
-import { channels, leavesLoop, loopBetween, isEndless, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
+import { exitWithout } from "../facts/flow.js";
+import { channels, isEndless, leavesLoop, loopBetween, sendsPerRun, starts, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
-import { caseStatements, contains, descendantsInFunction, spanOf, statementsOf } from "../facts/syntax.js";
+import { contains, descendantsInFunction, spanOf } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {
@@ -64,10 +64,10 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
     const n = sendsPerRun(site, blocking, unit);
     if (n === null) return;
     senders.push(site);
-    total += site.inLoop ? Infinity : n;
+    total += n * starts(site);
     perRun = n;
   }
-  if (senders.length === 0) return;
+  if (senders.length === 0 || answersElsewhere(unit, recvs, senders)) return;
   const sendLines = blockingList(unit, sends);
   const size = Number.isFinite(total) ? String(total) : senders.length === 1 && perRun === 1 ? rangeLen(senders[0]!, unit) : undefined;
   // With several senders, a receive loop counts as receiving them all (its early exits are
@@ -95,12 +95,13 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
   const first = senders[0]!;
   const senderCount = Number.isFinite(total)
     ? `${total} values are sent to it`
-    : senders.length === 1 && !first.inLoop
+    : senders.length === 1 && Number.isFinite(starts(first))
       ? `the goroutine started on line ${line(unit, first.stmt)} sends to it in a loop`
       : `goroutines started in a loop on line ${line(unit, first.stmt)} send to it`;
-  const oneSender = senders.length === 1 && !first.inLoop;
+  const oneSender = senders.length === 1 && starts(first) === 1;
   // (b) Many sends, one receive: the first sender wins, the others wait forever.
-  if (loops.length === 0 && recvs.length < total) {
+  // With an unknown number of senders, only a single receive is surely too few.
+  if (loops.length === 0 && (Number.isFinite(total) ? recvs.length < total : recvs.length === 1)) {
     const at = recvs.map((r) => `line ${line(unit, r.node)}`).join(" and ");
     ctx.report({
       span: spanOf(ch.make),
@@ -123,6 +124,28 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
     });
     return;
   }
+}
+
+//	go func() {
+//		if err != nil { errc <- err; return }
+//		resc <- r
+//	}()
+//	select {
+//	case r := <-resc:
+//	case err := <-errc:                // the same goroutine answers here instead: no leak
+//	}
+function answersElsewhere(unit: Unit, recvs: ChanOp[], senders: GoroutineSite[]): boolean {
+  const others = new Set<GoNode["id"]>();
+  for (const r of recvs) {
+    for (const c of r.select?.namedChildren ?? []) {
+      const comm = c?.type === "communication_case" ? c.childForFieldName("communication") : null;
+      if (comm && !contains(comm, r.id)) for (const id of comm.descendantsOfType("identifier")) if (id) others.add(id.id);
+    }
+  }
+  if (others.size === 0) return false;
+  return channels(unit).some(
+    (c) => c.ops.some((o) => others.has(o.id.id)) && c.ops.some((o) => o.kind === "send" && senders.some((s) => s === o.site)),
+  );
 }
 
 /** "the send on line 14" or "the sends on lines 14 and 17". */
@@ -156,69 +179,6 @@ function earlyExit(loop: GoNode, unit: Unit, touches: (n: GoNode) => boolean): G
     if (exitWithout(from, { unit, touches })) return j;
   }
   return null;
-}
-
-/**
- * How many values one run of the goroutine sends at most: sends in a loop are unbounded
- * (Infinity); several sends are counted along paths, `return` ending a path; null when
- * break/continue/goto make the count unclear.
- */
-function sendsPerRun(site: GoroutineSite, sends: ChanOp[], unit: Unit): number | null {
-  if (sends.some((s) => loopBetween(s.node, site.lit))) return Infinity;
-  if (sends.length === 1) return 1;
-  const jumps = descendantsInFunction(site.body, ["break_statement", "continue_statement", "goto_statement"]);
-  if (jumps.some((j) => !loopBetween(j, site.lit))) return null;
-  const nodes = new Set(sends.map((s) => s.node.id));
-  const NONE = -Infinity;
-  type Count = { thru: number; done: number };
-  const block = (stmts: GoNode[]): Count => {
-    let thru = 0;
-    let done = NONE;
-    for (const s of stmts) {
-      const c = stmt(s);
-      done = Math.max(done, thru + c.done);
-      thru += c.thru;
-      if (thru === NONE) break;
-    }
-    return { thru, done };
-  };
-  const max = (a: Count, b: Count): Count => ({ thru: Math.max(a.thru, b.thru), done: Math.max(a.done, b.done) });
-  const stmt = (s: GoNode): Count => {
-    if (nodes.has(s.id)) return { thru: 1, done: NONE };
-    if (s.type === "return_statement" || (s.type === "expression_statement" && isTerminatingCall(s, unit))) return { thru: NONE, done: 0 };
-    if (!sends.some((x) => contains(s, x.node))) {
-      const returns = descendantsInFunction(s, "return_statement").length > 0;
-      return { thru: 0, done: returns ? 0 : NONE };
-    }
-    switch (s.type) {
-      case "block":
-        return block(statementsOf(s));
-      case "labeled_statement":
-        return stmt(s.namedChildren.find((c) => c && c.type !== "label_name")!);
-      case "if_statement": {
-        const alt = s.childForFieldName("alternative");
-        return max(block(statementsOf(s.childForFieldName("consequence"))), alt ? stmt(alt) : { thru: 0, done: NONE });
-      }
-      case "expression_switch_statement":
-      case "type_switch_statement":
-      case "select_statement": {
-        const cases = s.namedChildren.filter((c): c is GoNode => !!c && /_case$/.test(c.type));
-        let out: Count = cases.some((c) => c.type === "default_case") || s.type === "select_statement" ? { thru: NONE, done: NONE } : { thru: 0, done: NONE };
-        for (const c of cases) {
-          const comm = c.childForFieldName("communication");
-          const head = comm && nodes.has(comm.id) ? 1 : 0;
-          const b = block(caseStatements(c));
-          out = max(out, { thru: head + b.thru, done: head + b.done });
-        }
-        return out;
-      }
-      default:
-        return { thru: Infinity, done: NONE };
-    }
-  };
-  const c = block(statementsOf(site.body));
-  const n = Math.max(c.thru, c.done);
-  return Number.isFinite(n) ? n : null;
 }
 
 /** `make(chan T)` → `make(chan T, n)` (also `make(chan T, 0)`), when the number of sends is known. */
