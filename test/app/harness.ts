@@ -14,6 +14,7 @@ import { localPatch } from "../../src/review/files.js";
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const HEAD = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
 export const BASE = "e5bd3914e2e596debea16f433f57875b5b90bcd6";
+export const OLD = "3f786850e387550fdab836ed7e6dc881de23001b";
 export const NEWER = "0d1f9e3c5a7b2e4f6a8c0e2d4f6a8b0c2e4d6f8a";
 export const CHECK_RUN_ID = 9001;
 export const START = "2026-11-27T10:00:00.000Z";
@@ -91,9 +92,10 @@ export const patchOf = (file: string, base: string, head: string) => localPatch(
 /** What GitHub received, by name, in order. */
 export type Calls = Record<string, any[]>;
 
-/** A nock scope on api.github.com with the installation token already mocked. */
-export function github(): nock.Scope {
-  return nock("https://api.github.com").post("/app/installations/42/access_tokens").reply(201, { token: "test-token", permissions: {} });
+/** A nock scope on api.github.com with the installation token mocked (Probot caches it: once per app). */
+export function github(token = true): nock.Scope {
+  const scope = nock("https://api.github.com");
+  return token ? scope.post("/app/installations/42/access_tokens").reply(201, { token: "test-token", permissions: {} }) : scope;
 }
 
 /** A reply callback that records the request body under `key`. */
@@ -171,8 +173,9 @@ export function threads(calls: Calls, nodes: unknown[] = []) {
  * The usual run on HEAD for PR #7, up to the review: config (none), check run, files, blobs,
  * threads and the head check. Returns the scope for the test to add the review and completion.
  */
-export function usualRun(calls: Calls, files: PrFile[], blobs: Blobs, opts: { threads?: unknown[]; config?: string } = {}): nock.Scope {
-  const scope = opts.config === undefined ? noConfig(github()) : config(github(), opts.config);
+export function usualRun(calls: Calls, files: readonly PrFile[], blobs: Blobs, opts: { threads?: unknown[]; config?: string; sha?: string; token?: boolean } = {}): nock.Scope {
+  const gh = github(opts.token ?? true);
+  const scope = opts.config === undefined ? noConfig(gh) : config(gh, opts.config);
   return scope
     .post(`${REPO}/check-runs`)
     .reply(recorded(calls, "createCheck", 201, { id: CHECK_RUN_ID }))
@@ -184,7 +187,7 @@ export function usualRun(calls: Calls, files: PrFile[], blobs: Blobs, opts: { th
     .post("/graphql", isQuery("query ReviewThreads"))
     .reply(threads(calls, opts.threads))
     .get(`${REPO}/pulls/7`)
-    .reply(200, pull());
+    .reply(200, pull({ sha: opts.sha ?? HEAD }));
 }
 
 export const completeCheck = (scope: nock.Scope, calls: Calls) => scope.patch(`${REPO}/check-runs/${CHECK_RUN_ID}`).reply(recorded(calls, "check", 200, {}));

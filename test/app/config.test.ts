@@ -1,0 +1,117 @@
+// `.github/ptrguard.yml` from the default branch: rules, severities, paths, review event,
+// _extends; an invalid file is reported in the check run and the run goes on with defaults.
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { changed, completeCheck, config, github, goFixture, harness, HEAD, payload, recorded, REPO, usualRun, type Calls, type PrFile } from "./harness.js";
+
+beforeEach(() => void nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+const fetch = changed("svc/fetch.go", goFixture("suggestion/base/svc/fetch.go"), goFixture("suggestion/head/svc/fetch.go"));
+const blobs = { ...fetch.blobs, [`${HEAD}:go.mod`]: goFixture("go.mod") };
+
+async function run(yaml: string, opts: { review?: boolean; files?: PrFile[]; extra?: (s: nock.Scope) => nock.Scope } = {}): Promise<Calls> {
+  const app = await harness();
+  const calls: Calls = {};
+  let scope = usualRun(calls, opts.files ?? [fetch.entry], blobs, { config: yaml });
+  if (opts.extra) scope = opts.extra(scope);
+  if (opts.review !== false) scope.post(`${REPO}/pulls/7/reviews`).reply(recorded(calls, "review", 200, { id: 1 }));
+  completeCheck(scope, calls);
+  await app.receive("pull_request", payload("pull_request.opened"));
+  return calls;
+}
+
+describe("configuration", () => {
+  it("reports invalid values in the check run and goes on with the defaults for them", async () => {
+    const calls = await run("fail_on: critical\nmax_comments: many\nscope: function\ncolour: blue\nrules:\n  lost-cancel: loud\n  no-such-rule: off\n");
+
+    expect(calls.review![0].comments).toHaveLength(2);
+    const check = calls.check![0];
+    expect(check.conclusion).toBe("failure");
+    expect(check.output.summary).toContain(
+      "### Configuration problems in `.github/ptrguard.yml`\n" +
+        "- unknown key `colour` is ignored\n" +
+        '- `rules.lost-cancel` must be one of `off`, `on`, `error`, `warning`, `info`; got `"loud"`, so the rule keeps its default\n' +
+        "- `rules.no-such-rule` names no rule ptrguard knows and is ignored\n" +
+        '- `fail_on` must be one of `error`, `warning`, `info`, `none`; got `"critical"`, so the default `"error"` is used\n' +
+        '- `max_comments` must be a whole number from 0 to 100; got `"many"`, so the default `25` is used',
+    );
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("reports a file that is not YAML and uses the defaults", async () => {
+    const calls = await run("rules: [unclosed\n");
+
+    expect(calls.review![0].comments).toHaveLength(2);
+    expect(calls.check![0].output.summary).toContain(
+      "### Configuration problems in `.github/ptrguard.yml`\n- the file could not be read (Configuration could not be parsed from https://api.github.com/repos/acme/shop/contents/.github%2Fptrguard.yml (invalid YAML)); the defaults are used",
+    );
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("turns a rule off", async () => {
+    const calls = await run("rules:\n  lost-cancel: off\n", { review: false });
+
+    expect(calls.check![0]).toMatchObject({ conclusion: "success", output: { title: "No findings" } });
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("overrides a rule's severity; below fail_on the check run succeeds", async () => {
+    const calls = await run("rules:\n  lost-cancel: warning\n");
+
+    expect(calls.review![0].comments.map((c: { body: string }) => c.body.split(":")[0])).toEqual(["**[lost-cancel]** warning", "**[lost-cancel]** warning"]);
+    expect(calls.check![0]).toMatchObject({ conclusion: "success", output: { title: "2 findings, none at or above error" } });
+    expect(calls.check![0].output.annotations.map((a: { annotation_level: string }) => a.annotation_level)).toEqual(["warning", "warning"]);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("skips files matching paths_ignore and test files when include_tests is false", async () => {
+    const test: PrFile = { filename: "svc/fetch_test.go", status: "added", patch: "@@ -0,0 +1 @@\n+package svc" };
+    const app = await harness();
+    const calls: Calls = {};
+    // Nothing is left to read: the run ends neutral before reading blobs or threads.
+    const scope = config(github(), "paths_ignore:\n  - 'svc/fetch.go'\ninclude_tests: false\n")
+      .post(`${REPO}/check-runs`)
+      .reply(201, { id: 9001 })
+      .get(`${REPO}/pulls/7/files`)
+      .query({ per_page: "100" })
+      .reply(200, [fetch.entry, test]);
+    completeCheck(scope, calls);
+
+    await app.receive("pull_request", payload("pull_request.opened"));
+
+    expect(calls.check![0]).toMatchObject({
+      conclusion: "neutral",
+      output: {
+        title: "Nothing to analyse",
+        summary:
+          "No Go file of this pull request could be analysed.\n\nTook 0.0 s.\n\n### Files skipped\n- `svc/fetch.go`: matches `paths_ignore`\n- `svc/fetch_test.go`: test file (`include_tests` is false)",
+      },
+    });
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("requests changes when review_event is REQUEST_CHANGES and a new finding is at or above fail_on", async () => {
+    const calls = await run("review_event: REQUEST_CHANGES\n");
+
+    expect(calls.review![0].event).toBe("REQUEST_CHANGES");
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("follows _extends and caps comments at max_comments, listing the overflow in the review body", async () => {
+    const calls = await run("_extends: ptrguard-config\n", {
+      extra: (s) => s.get("/repos/acme/ptrguard-config/contents/.github%2Fptrguard.yml").reply(200, "max_comments: 1\n", { "content-type": "text/plain" }),
+    });
+
+    expect(calls.review![0].comments.map((c: { line: number }) => c.line)).toEqual([10]);
+    expect(calls.review![0].body).toBe(
+      "**ptrguard** found 2 new issues in this pull request (2 error, 0 warning, 0 info).\n\n" +
+        "1 more finding is not posted as comments (`max_comments` is 1):\n" +
+        "- `svc/fetch.go` line 16: **[lost-cancel]** error: cancel (the cancel function from context.WithCancel) is not called on the path to the return on line 18, so the child context stays alive until the parent is cancelled",
+    );
+    expect(nock.isDone()).toBe(true);
+  });
+});
