@@ -168,8 +168,8 @@ export async function main(env: Env = process.env): Promise<number | undefined> 
     return 1;
   }
   const log = createLogger({ level: settings.logLevel });
-  const appModule = "./index.js"; // TEMP until src/index.ts lands: a literal would not compile yet
-  const { default: app } = (await import(appModule)) as { default: ApplicationFunction };
+  // Loaded after the settings check, so a bad setting is reported before anything heavy loads.
+  const { default: app } = await import("./index.js");
   let running: Running;
   try {
     running = await startServer({ settings, app, log });

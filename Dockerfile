@@ -1,0 +1,30 @@
+# ptrguard GitHub App. Build: docker build -t ptrguard .
+# Run: docker run -p 3000:3000 -e APP_ID -e PRIVATE_KEY -e WEBHOOK_SECRET ptrguard
+# test/ship/production-smoke.test.ts follows these steps without a Docker engine; keep them in step.
+
+# --- build: compile TypeScript once, with the dev dependencies ---
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: no prepare (there is nothing to compile yet) and no native build of
+# tree-sitter-go; ptrguard loads its shipped WASM grammar.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY rules ./rules
+RUN npx tsc -p tsconfig.json
+
+# --- runtime: production dependencies and the compiled output only ---
+FROM node:20-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/src/server.js"]
