@@ -449,6 +449,8 @@ export interface Buffer {
   origin: GoNode;
   /** How it was made, for messages: "read whole by io.ReadAll", "a parameter of Parse". */
   how: string;
+  /** The variable that holds the buffer, when there is one. */
+  name?: string;
 }
 
 const WHOLE_READS: Record<string, readonly string[]> = {
@@ -526,7 +528,10 @@ export function bufferOf(expr: GoNode, unit: Unit, depth = 0): Buffer | null {
   if (depth > 8) return null;
   if (e.type === "slice_expression") {
     const inner = bufferOf(e.childForFieldName("operand")!, unit, depth + 1);
-    return inner ? { ...inner, sub: true } : null;
+    // `b[:]` and `b[:0]` are the buffer itself (the second to reuse it), not a part of it.
+    const [start, end] = [e.childForFieldName("start"), e.childForFieldName("end")];
+    const whole = (!start || start.text === "0") && (!end || end.text === "0") && !e.childForFieldName("capacity");
+    return inner ? { ...inner, sub: inner.sub || !whole } : null;
   }
   if (e.type === "identifier") {
     const b = unit.bindings.resolve(e);
@@ -536,12 +541,12 @@ export function bufferOf(expr: GoNode, unit: Unit, depth = 0): Buffer | null {
     if (!d.value) {
       const owner = exportedOwner(b, unit);
       if (!owner || d.stmt.id !== b.decl.id) return null;
-      if (isByteSlice(b.type)) return { kind: "bytes", sub: false, origin: b.id, how: `a []byte parameter of the exported ${owner}` };
-      if (b.type?.type === "type_identifier" && b.type.text === "string") return { kind: "string", sub: false, origin: b.id, how: `a string parameter of the exported ${owner}` };
+      if (isByteSlice(b.type)) return { kind: "bytes", sub: false, origin: b.id, how: `a []byte parameter of the exported ${owner}`, name: b.name };
+      if (b.type?.type === "type_identifier" && b.type.text === "string") return { kind: "string", sub: false, origin: b.id, how: `a string parameter of the exported ${owner}`, name: b.name };
       return null;
     }
-    if (d.multi) return wholeRead(d.value, unit);
-    return bufferOf(d.value, unit, depth + 1) ?? wholeRead(d.value, unit) ?? made(d.value, unit) ?? converted(d.value, unit, depth);
+    const found = d.multi ? wholeRead(d.value, unit) : bufferOf(d.value, unit, depth + 1);
+    return found && !found.name ? { ...found, name: b.name } : found;
   }
   return wholeRead(e, unit) ?? made(e, unit) ?? converted(e, unit, depth);
 }

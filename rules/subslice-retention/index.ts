@@ -1,6 +1,18 @@
-// subslice-retention: STUB, to be written (see ../../../shared/spec/RULES.md).
-import type { Rule } from "../../src/analyzer/types.js";
+// subslice-retention: a small re-slice of a large local buffer is stored where it outlives the
+// call: a struct field, a package-level variable, map or slice, or a channel.
+//
+//	data, err := io.ReadAll(r)                 // or os.ReadFile, br.ReadBytes, make([]byte, n),
+//	...                                        // a []byte/string parameter of an exported function
+//	s.name = data[4:12]                        // pins all of data
+//	index[key] = line[i:j]                     // line := data[a:b]: re-slices of re-slices count
+//	out <- buf[:n]
+//
+// Silent for copies (bytes.Clone, strings.Clone, append([]byte(nil), ...), string(b[i:j])),
+// `b[:]`/`b[:0]` (the buffer itself), locals, and fields of a struct that also keeps the whole buffer.
+import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
+import { argsOf, bufferOf, isBuiltinCall, listOf, resolveType, type Buffer } from "../facts/memory.js";
 import { docsUrl } from "../facts/meta.js";
+import { spanOf, unparen } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {
@@ -8,11 +20,125 @@ const rule: Rule = {
     title: "Small sub-slice pins a large buffer",
     severity: "warning",
     fixable: true,
-    summary: "TODO",
-    why: "TODO",
+    summary: "a re-slice of a large buffer is stored in a field, a package-level table or a channel, pinning the whole buffer",
+    why:
+      "A slice or string is a view into its backing array, and the collector keeps the whole array alive while any view " +
+      "of it is reachable: a 10-byte re-slice stored in a long-lived field or cache holds on to the entire file or request " +
+      "body it was cut from. Copying the part releases the buffer.",
     docs: docsUrl("subslice-retention"),
   },
   kinds: ["func", "method"],
-  check() {},
+  // Cheap exit: no slice expression at all.
+  appliesTo: (file) => /\[[^\]\n]*:/.test(file.source),
+  check,
 };
 export default rule;
+
+interface Store {
+  /** The statement, keyed element or send that stores. */
+  node: GoNode;
+  value: GoNode;
+  /** Where it goes: `s.name`, `the field name of Header`, `index`, `the channel out`. */
+  target: string;
+  /** For field stores: the struct expression (`s`), or the composite literal. */
+  owner?: GoNode;
+  channel?: boolean;
+}
+
+function check(ctx: RuleContext): void {
+  const { unit, file } = ctx;
+  const stores = storesOf(unit);
+  for (const s of stores) {
+    const buf = bufferOf(s.value, unit);
+    if (!buf?.sub || keepsWholeBuffer(s, buf, stores, unit)) continue;
+    const fix = cloneFix(s.value, buf, unit);
+    const v = s.value.text.replace(/\s+/g, " ");
+    const origin = !buf.name ? "a large buffer" : buf.name === v ? `the original ${buf.name}` : buf.name;
+    const where = s.channel
+      ? `sending it on ${s.target} hands the whole buffer to the receiver for as long as it keeps the value`
+      : `storing it in ${s.target} keeps the whole buffer reachable as long as ${s.owner?.type === "composite_literal" ? "that field" : s.target} holds it`;
+    ctx.report({
+      span: spanOf(s.node),
+      message: `${v} is a re-slice of ${origin} (${buf.how}, line ${file.lineOf(buf.origin.startIndex)}), so ${where}; copy it with ${fix.name}`,
+      related: [{ ...spanOf(buf.origin), message: "the large buffer comes from here" }],
+      fix: { description: `copy the re-slice with ${fix.name}`, edits: [fix.edit] },
+    });
+  }
+}
+
+function storesOf(unit: Unit): Store[] {
+  const out: Store[] = [];
+  for (const node of unit.node.descendantsOfType(["assignment_statement", "send_statement", "keyed_element"])) {
+    if (!node) continue;
+    if (node.type === "send_statement") {
+      const value = node.childForFieldName("value");
+      if (value) out.push({ node, value, target: node.childForFieldName("channel")!.text, channel: true });
+    } else if (node.type === "keyed_element") {
+      // T{name: v}, &T{name: v}: a field store (map, slice and array literals are not).
+      const key = node.childForFieldName("key")?.namedChildren[0];
+      const value = node.childForFieldName("value")?.namedChildren[0];
+      const lit = node.parent?.parent;
+      const type = lit?.type === "composite_literal" ? lit.childForFieldName("type") : null;
+      if (key?.type !== "identifier" || !value || !type) continue;
+      if (["map_type", "slice_type", "array_type", "implicit_length_array_type"].includes(resolveType(type, unit.file)?.type ?? "")) continue;
+      out.push({ node, value, target: `the field ${key.text} of ${type.text}`, owner: lit! });
+    } else if (node.childForFieldName("operator")?.type === "=") {
+      const left = listOf(node.childForFieldName("left"));
+      const right = listOf(node.childForFieldName("right"));
+      left.forEach((l, i) => {
+        const dest = destination(l, unit);
+        if (!dest) return;
+        const r = right.length === left.length ? unparen(right[i]!) : undefined;
+        const values = !r ? [] : isBuiltinCall(r, "append", unit) ? argsOf(r).slice(1).filter((a) => a.type !== "variadic_argument") : [r];
+        for (const value of [...values, ...dest.keys]) out.push({ node, value, target: l.text, owner: dest.owner });
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Where an assignment target lives, if it outlives the call: `x.f`, `x.m[k]`, `pkgVar`,
+ * `pkgMap[k]`, `pkg.Var`; with the map keys on the way (a key is stored too).
+ */
+function destination(lhs: GoNode, unit: Unit): { owner?: GoNode; keys: GoNode[] } | undefined {
+  const keys: GoNode[] = [];
+  let n = unparen(lhs);
+  let owner: GoNode | undefined;
+  for (;;) {
+    if (n.type === "index_expression") {
+      keys.push(n.childForFieldName("index")!);
+      n = unparen(n.childForFieldName("operand")!);
+    } else if (n.type === "selector_expression") {
+      const op = unparen(n.childForFieldName("operand")!);
+      if (op.type === "identifier" && !unit.bindings.resolve(op) && unit.file.imports.some((i) => i.name === op.text)) return { keys };
+      owner ??= op;
+      n = op;
+    } else if (n.type === "identifier") {
+      return owner || !unit.bindings.resolve(n) ? { owner, keys } : undefined;
+    } else return owner ? { owner, keys } : undefined;
+  }
+}
+
+// s.raw = data; s.header = data[:12]: the struct keeps the whole buffer anyway.
+function keepsWholeBuffer(s: Store, buf: Buffer, stores: Store[], unit: Unit): boolean {
+  if (!s.owner) return false;
+  return stores.some((o) => {
+    if (o === s || !o.owner || o.owner.text !== s.owner!.text || (s.owner!.type === "composite_literal" && o.owner.id !== s.owner!.id)) return false;
+    const whole = bufferOf(o.value, unit);
+    return !!whole && !whole.sub && whole.origin.id === buf.origin.id;
+  });
+}
+
+// bytes.Clone (Go 1.20) / strings.Clone (Go 1.18) when imported; otherwise a copy any Go accepts.
+function cloneFix(value: GoNode, buf: Buffer, unit: Unit): { name: string; edit: TextEdit } {
+  const v = unit.file.goVersion;
+  const minor = v && v.major === 1 ? v.minor : v ? 99 : -1;
+  const pkg = buf.kind === "bytes" ? "bytes" : "strings";
+  const name = unit.file.importName(pkg);
+  const usable = !!name && name !== "." && minor >= (pkg === "bytes" ? 20 : 18) && !unit.bindings.all.some((b) => b.name === name);
+  const text = value.text;
+  if (usable) return { name: `${pkg}.Clone`, edit: { ...spanOf(value), text: `${name}.Clone(${text})` } };
+  if (buf.kind === "bytes") return { name: "append([]byte(nil), ...)", edit: { ...spanOf(value), text: `append([]byte(nil), ${text}...)` } };
+  return { name: "string([]byte(...))", edit: { ...spanOf(value), text: `string([]byte(${text}))` } };
+}
