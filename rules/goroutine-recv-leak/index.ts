@@ -50,6 +50,8 @@ function check(ctx: RuleContext): void {
   for (const ch of channels(ctx.unit)) {
     // A close anywhere (deferred, in a closure, in another goroutine) or a hand-off ends our knowledge.
     if (ch.ops.some((o) => o.kind === "escape" || o.kind === "close")) continue;
+    // Used in a closure that is not a goroutine (returned, stored, deferred): it may send or close later.
+    if (ch.ops.some((o) => o.fn.id !== ch.home.id && !o.site)) continue;
     const recvs = ch.ops.filter((o) => o.kind === "recv" || o.kind === "range");
     for (const r of recvs) {
       if (!r.site || r.canLeave) continue;

@@ -159,8 +159,8 @@ const verb = (sends: ChanOp[], unit: Unit) => (new Set(sends.map((s) => line(uni
 /** "the select on line 18 leaves through <-ctx.Done()" or "the function returns on line 20". */
 function wayOut(unit: Unit, exit: GoNode, recvs: ChanOp[]): string {
   for (let p = exit.parent; p && p.type !== "func_literal"; p = p.parent) {
-    if (p.type !== "communication_case" && p.type !== "default_case") continue;
-    const select = p.parent!;
+    if ((p.type !== "communication_case" && p.type !== "default_case") || p.parent?.type !== "select_statement") continue;
+    const select = p.parent;
     if (!recvs.some((r) => contains(select, r.id))) continue;
     const how = p.type === "default_case" ? "default" : (p.childForFieldName("communication")?.text ?? "another case");
     return `the select on line ${line(unit, select)} leaves through ${how}`;
