@@ -5,7 +5,7 @@ import { buildConstraintVersion, compareVersion } from "../../src/analyzer/gofil
 import type { FileView, GoNode, Severity, Unit } from "../../src/analyzer/types.js";
 import { importsAny, packageCallee } from "./calls.js";
 import { exitWithout, type PathQuery } from "./flow.js";
-import { FUNCTION_TYPES, statementsOf, unparen } from "./syntax.js";
+import { FUNCTION_TYPES, unparen } from "./syntax.js";
 
 export const TIME = "time";
 
@@ -137,9 +137,6 @@ export function isChannelOf(expr: GoNode, unit: Unit, id: GoNode): boolean {
   const op = expr.childForFieldName("operand");
   return op?.type === "identifier" && unit.bindings.resolve(op) === unit.bindings.declaredBy(id);
 }
-
-/** The statements of a function body, or [] for a declaration without one. */
-export const bodyStatements = (fn: GoNode): GoNode[] => statementsOf(fn.childForFieldName("body"));
 
 /**
  * The first way out of the function after `from` (see exitWithout), also past a later
