@@ -53,7 +53,7 @@ export function timerEra(file: FileView): TimerEra {
   });
 }
 
-/** A statement-level label's loop: `L: for ...` gives the for statement for label L. */
+/** The label of `L: for ...`, given the for statement. */
 function labelled(stmt: GoNode): string | undefined {
   return stmt.parent?.type === "labeled_statement" ? stmt.parent.childForFieldName("label")?.text : undefined;
 }
