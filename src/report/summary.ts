@@ -31,6 +31,20 @@ export function reviewBody(posted: readonly Finding[], overflow: readonly Findin
   return body;
 }
 
+/** One line on what the run did to the review threads. */
+export function reviewLine(r: { lineComments: number; fileComments: number; alreadyOpen: number; resolved: number; keptForHumans: number; dismissed: number; overflow: number }): string {
+  const parts = [
+    `Review: ${plural(r.lineComments, "new comment")} on lines`,
+    `${r.fileComments} on files`,
+    `${r.alreadyOpen} already open`,
+    `${plural(r.resolved, "thread")} resolved as fixed`,
+  ];
+  if (r.keptForHumans > 0) parts.push(`${r.keptForHumans} left open because someone replied`);
+  if (r.dismissed > 0) parts.push(`${r.dismissed} dismissed earlier and not posted again`);
+  if (r.overflow > 0) parts.push(`${r.overflow} over \`max_comments\` (listed in the review)`);
+  return parts.join(", ") + ".";
+}
+
 export interface SummaryInput {
   findings: readonly Finding[];
   filesAnalyzed: number;

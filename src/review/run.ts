@@ -9,6 +9,7 @@ import { explain } from "../github/retry.js";
 import type { GitHub, PullInfo } from "../github/types.js";
 import type { RunOutcome } from "../metrics.js";
 import { fingerprints } from "../report/fingerprint.js";
+import { reviewLine } from "../report/summary.js";
 import { analyse, knownRuleIds } from "./analyse.js";
 import { place, type Placed } from "./anchor.js";
 import { completion, conclusionOf, titleOf } from "./check.js";
@@ -144,13 +145,7 @@ async function reviewAt(
   });
   for (const rule of new Set(findings.map((f) => f.rule))) env.metrics.findingsReported(rule, findings.filter((f) => f.rule === rule).length);
 
-  const review =
-    `Review: ${published.lineComments} new comment${published.lineComments === 1 ? "" : "s"} on lines, ${published.fileComments} on files` +
-    `, ${plan.alreadyOpen} already open, ${published.resolved} thread${published.resolved === 1 ? "" : "s"} resolved as fixed` +
-    (plan.keptForHumans > 0 ? `, ${plan.keptForHumans} left open because someone replied` : "") +
-    (plan.dismissed > 0 ? `, ${plan.dismissed} dismissed earlier and not posted again` : "") +
-    (overflow.length > 0 ? `, ${overflow.length} over \`max_comments\` (listed in the review)` : "") +
-    ".";
+  const review = reviewLine({ ...published, ...plan, overflow: overflow.length });
   const conclusion = conclusionOf(findings, config.fail_on);
   await github.completeCheckRun(
     checkRunId,

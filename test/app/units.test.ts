@@ -1,0 +1,166 @@
+// The pure parts, without GitHub: fingerprints, fences, anchoring, config validation, the
+// summary limit, retry decisions.
+import { describe, expect, it } from "vitest";
+import type { Finding } from "../../src/analyzer/types.js";
+import { validateConfig } from "../../src/config.js";
+import { parsePatch } from "../../src/diff/diff.js";
+import { explain, withRetry } from "../../src/github/retry.js";
+import { fenced } from "../../src/report/comment.js";
+import { fingerprint, fingerprints, readFingerprint } from "../../src/report/fingerprint.js";
+import { checkSummary, fit, SUMMARY_LIMIT } from "../../src/report/summary.js";
+import { place } from "../../src/review/anchor.js";
+import { goModCandidates, selectFiles } from "../../src/review/files.js";
+
+const finding = (over: Partial<Finding> = {}): Finding => ({
+  rule: "lost-cancel",
+  severity: "error",
+  path: "svc/a.go",
+  line: 3,
+  column: 2,
+  endLine: 3,
+  endColumn: 10,
+  message: "m",
+  related: [],
+  unit: "F",
+  code: "ctx, _ := context.WithCancel(p)",
+  docs: "https://example.com/lost-cancel",
+  title: "Lost context cancel function",
+  why: "why",
+  ...over,
+});
+
+const suggestion = (startLine: number, endLine: number, replacement: string): Finding["fix"] => ({ description: "d", edits: [], suggestion: { startLine, endLine, replacement } });
+
+describe("fingerprint", () => {
+  it("does not depend on line numbers and tells identical findings apart by order", () => {
+    const a = finding({ line: 3 });
+    const moved = finding({ line: 40 });
+    expect(fingerprints([a])).toEqual(fingerprints([moved]));
+    const [first, second] = fingerprints([finding({ line: 9 }), finding({ line: 5 })]);
+    expect(second).toBe(fingerprint(a, 0));
+    expect(first).toBe(fingerprint(a, 1));
+    expect(fingerprint(finding({ unit: "G" }), 0)).not.toBe(fingerprint(a, 0));
+  });
+
+  it("is read back from a comment body", () => {
+    const fp = fingerprint(finding(), 0);
+    expect(readFingerprint(`text\n<!-- ptrguard:fp=${fp} -->`)).toBe(fp);
+    expect(readFingerprint("no marker")).toBeUndefined();
+  });
+});
+
+describe("fenced", () => {
+  it("uses a fence longer than any run of backticks in the text", () => {
+    expect(fenced("suggestion", "x := 1 // see ```go```")).toBe("````suggestion\nx := 1 // see ```go```\n````");
+    expect(fenced("suggestion", "a")).toBe("```suggestion\na\n```");
+    expect(fenced("suggestion", "")).toBe("```suggestion\n```");
+  });
+});
+
+describe("place", () => {
+  const content = "package p\n\nfunc F() {\n\tctx, _ := context.WithCancel(p)\n\tuse(ctx)\n}\n\nfunc G() {}\n";
+  // Lines 3-6 are in one hunk (4 and 5 added), line 8 is outside.
+  const diff = parsePatch("@@ -1,4 +1,6 @@\n package p\n \n func F() {\n+\tctx, _ := context.WithCancel(p)\n+\tuse(ctx)\n }", "svc/a.go");
+
+  it("drops a suggestion identical to the current code", () => {
+    const f = finding({ line: 4, fix: suggestion(4, 4, "\tctx, _ := context.WithCancel(p)") });
+    const p = place(f, "lost-cancel/0000000000000000", { githubDiff: diff, content });
+    expect(p.kind).toBe("line");
+    expect(p.kind === "line" && p.comment.body).not.toContain("suggestion");
+    expect(p.kind === "line" && p.comment.body).not.toContain("Suggested fix");
+  });
+
+  it("uses start_line and line for a suggestion over several lines of one hunk", () => {
+    const f = finding({ line: 4, fix: suggestion(4, 5, "\tctx, cancel := context.WithCancel(p)\n\tdefer cancel()\n\tuse(ctx)") });
+    const p = place(f, "lost-cancel/0000000000000000", { githubDiff: diff, content });
+    expect(p.kind === "line" && { ...p.comment, body: undefined }).toEqual({ path: "svc/a.go", start_line: 4, start_side: "RIGHT", line: 5, side: "RIGHT", body: undefined });
+  });
+
+  it("shows a fix reaching outside the hunk as code, not as a suggestion", () => {
+    const f = finding({ line: 6, fix: suggestion(6, 8, "}\n\nfunc G() { }") });
+    const p = place(f, "lost-cancel/0000000000000000", { githubDiff: diff, content });
+    expect(p.kind === "line" && p.comment).toMatchObject({ line: 6, side: "RIGHT" });
+    expect(p.kind === "line" && p.comment.body).toContain("```go\n}\n\nfunc G() { }\n```");
+    expect(p.kind === "line" && p.comment.body).toContain("_the fix reaches lines outside this diff hunk");
+  });
+
+  it("falls back to the file outside the hunks, and to the check run without a patch", () => {
+    expect(place(finding({ line: 8 }), "lost-cancel/0000000000000000", { githubDiff: diff, content }).kind).toBe("file");
+    expect(place(finding({ line: 4 }), "lost-cancel/0000000000000000", { githubDiff: undefined, content }).kind).toBe("check");
+  });
+});
+
+describe("config", () => {
+  const ids = ["lost-cancel"];
+
+  it("accepts every key with a valid value", () => {
+    const raw = { rules: { "lost-cancel": "warning" }, paths_ignore: ["gen/**"], scope: "added", fail_on: "warning", review_event: "REQUEST_CHANGES", max_comments: 5, include_tests: false, draft_prs: false };
+    expect(validateConfig(raw, ids)).toEqual({ config: raw, problems: [] });
+  });
+
+  it("turns true/false rule settings into on/off and rejects a non-mapping", () => {
+    expect(validateConfig({ rules: { "lost-cancel": false } }, ids).config.rules).toEqual({ "lost-cancel": "off" });
+    expect(validateConfig(["a"], ids).problems).toEqual(["the configuration is not a mapping of keys to values; the defaults are used"]);
+    expect(validateConfig({ paths_ignore: "gen/**" }, ids).problems).toEqual(['`paths_ignore` must be a list of glob patterns; got `"gen/**"`, so the default `[]` is used']);
+  });
+});
+
+describe("files", () => {
+  it("lists go.mod candidates nearest first", () => {
+    expect(goModCandidates("a/b/c.go")).toEqual(["a/b/go.mod", "a/go.mod", "go.mod"]);
+    expect(goModCandidates("main.go")).toEqual(["go.mod"]);
+  });
+
+  it("keeps added, modified and renamed Go files", () => {
+    const files = ["added", "modified", "renamed", "removed", "copied"].map((status, i) => ({ path: `f${i}.go`, status: status as "added" }));
+    const s = selectFiles([...files, { path: "README.md", status: "added" }], validateConfig({}, []).config);
+    expect(s.wanted.map((f) => f.path)).toEqual(["f0.go", "f1.go", "f2.go"]);
+    expect([...s.goPaths]).toEqual(["f0.go", "f1.go", "f2.go", "f3.go", "f4.go"]);
+  });
+});
+
+describe("summary", () => {
+  it("stays within GitHub's 65,535 characters", () => {
+    const skipped = Array.from({ length: 3000 }, (_, i) => ({ path: `gen/${"deep/".repeat(20)}file${i}.go`, reason: "generated (Code generated ... DO NOT EDIT)" }));
+    const findings = Array.from({ length: 3000 }, (_, i) => finding({ line: i + 1, message: "x".repeat(300) }));
+    const summary = checkSummary({
+      findings,
+      filesAnalyzed: 1,
+      skipped,
+      notes: skipped,
+      durationMs: 1234,
+      configProblems: Array.from({ length: 500 }, () => "p".repeat(200)),
+      checkOnly: findings.map((f) => ({ finding: f, reason: "r".repeat(200) })),
+      problems: Array.from({ length: 500 }, () => "q".repeat(500)),
+      annotationsLeftOut: 2000,
+    });
+    expect(summary.length).toBeLessThanOrEqual(SUMMARY_LIMIT);
+    expect(summary).toContain("- ... and 2950 more (see the annotations)");
+    expect(summary).toMatch(/\(summary cut to fit GitHub's limit\)$/);
+    expect(fit("a\n".repeat(40_000)).length).toBeLessThanOrEqual(SUMMARY_LIMIT);
+    expect(fit("a\n".repeat(40_000))).toMatch(/\(summary cut to fit GitHub's limit\)$/);
+  });
+});
+
+describe("retry", () => {
+  const error = (status: number, headers: Record<string, string> = {}, message = "x") => Object.assign(new Error(message), { status, response: { headers } });
+
+  it("does not retry a 404 or a 422", async () => {
+    const sleeps: number[] = [];
+    await expect(withRetry("x", () => Promise.reject(error(422)), { sleep: async (ms) => void sleeps.push(ms) })).rejects.toMatchObject({ status: 422 });
+    expect(sleeps).toEqual([]);
+  });
+
+  it("gives up at once when retry-after asks for more than a minute", async () => {
+    const sleeps: number[] = [];
+    const run = withRetry("creating the review", () => Promise.reject(error(429, { "retry-after": "120" })), { sleep: async (ms) => void sleeps.push(ms) });
+    await expect(run).rejects.toThrow("creating the review: GitHub's rate limit refused the request (HTTP 429, retry after 120 s); tried once, then gave up");
+    expect(sleeps).toEqual([]);
+  });
+
+  it("explains errors in plain words", () => {
+    expect(explain(error(503))).toBe("GitHub had a server error (HTTP 503)");
+    expect(explain(error(404, {}, "Not Found"))).toBe("GitHub answered HTTP 404: Not Found");
+    expect(explain(new Error("socket hang up\nat ..."))).toBe("socket hang up");
+  });
+});
