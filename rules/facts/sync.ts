@@ -58,6 +58,7 @@ function lockIn(type: GoNode, file: FileView, named: (name: string) => Lock | un
     case "struct_type":
       for (const field of t.descendantsOfType("field_declaration")) {
         if (!field || field.parent?.parent?.id !== t.id) continue;
+        if (field.children.some((c) => c?.type === "*")) continue; // embedded *T: a pointer
         const ft = field.childForFieldName("type");
         const l = ft ? lockIn(ft, file, named) : undefined;
         if (!l) continue;
@@ -438,7 +439,10 @@ export function laterInIteration(stmt: GoNode, loop: Loop): GoNode[] {
  *	wg.Wait()                                    <-done
  */
 export function joinAfter(site: ClosureSite, loop: Loop, unit: Unit): GoNode | undefined {
+  const paired = pairedWithClosed(site, loop, unit);
   for (const s of laterInIteration(site.stmt, loop)) {
+    const use = s.descendantsOfType("identifier").find((id) => id && paired.has(unit.bindings.resolve(id)!) && !insideLiteral(id, s));
+    if (use) return use;
     const wait = methodCalls(s, ["Wait"]).find((c) => (c.childForFieldName("arguments")?.namedChildCount ?? 0) === 0);
     if (wait) return wait;
     for (const recv of s.descendantsOfType("unary_expression")) {
@@ -449,6 +453,30 @@ export function joinAfter(site: ClosureSite, loop: Loop, unit: Unit): GoNode | u
     }
   }
   return undefined;
+}
+
+/**
+ * What the goroutine closes when it is done, with the variables declared alongside, all made in
+ * this iteration: using them later in the iteration waits for the goroutine.
+ *
+ *	pr, pw := io.Pipe()
+ *	go func() { write(pw, v); pw.Close() }()
+ *	io.ReadAll(pr)
+ */
+function pairedWithClosed(site: ClosureSite, loop: Loop, unit: Unit): Set<Binding> {
+  const out = new Set<Binding>();
+  for (const call of site.lit.descendantsOfType("call_expression")) {
+    const fn = call?.childForFieldName("function");
+    const args = call?.childForFieldName("arguments")?.namedChildren ?? [];
+    const target =
+      fn?.type === "identifier" && fn.text === "close" && !unit.bindings.resolve(fn) ? args[0]
+      : fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Close" ? fn.childForFieldName("operand")
+      : undefined;
+    const b = target?.type === "identifier" ? unit.bindings.resolve(target) : undefined;
+    if (!b || !contains(loop.body, b.id) || contains(site.lit, b.id)) continue;
+    for (const other of unit.bindings.all) if (other.decl.id === b.decl.id) out.add(other);
+  }
+  return out;
 }
 
 function insideLiteral(node: GoNode, stop: GoNode): boolean {
@@ -470,13 +498,22 @@ export function leavesLoop(stmt: GoNode, loop: Loop, unit: Unit): boolean {
     for (const s of rest.slice(rest.findIndex((r) => r.id === n!.id) + 1)) {
       if (s.type === "return_statement" || s.type === "goto_statement") return true;
       if (s.type === "expression_statement" && isTerminatingCall(s, unit)) return true;
-      if (s.type === "continue_statement") return false;
-      if (s.type === "break_statement") {
+      if (s.type === "break_statement" || s.type === "continue_statement") {
         const label = s.namedChildren.find((c) => c?.type === "label_name")?.text;
-        if (label) return label === loop.label;
-        return !breakableBetween(s, loop);
+        if (label) return leavesTo(label, loop, s.type === "break_statement");
+        return s.type === "break_statement" && !breakableBetween(s, loop);
       }
     }
+  }
+  return false;
+}
+
+/** `break L` leaves the loop when L labels it or a statement around it; `continue L` when L labels a loop around it. */
+function leavesTo(label: string, loop: Loop, isBreak: boolean): boolean {
+  if (isBreak && label === loop.label) return true;
+  for (let p = loop.node.parent?.parent; p; p = p.parent) {
+    if (p.type === "labeled_statement" && p.childForFieldName("label")?.text === label) return true;
+    if (p.type === "func_literal" || p.type === "function_declaration" || p.type === "method_declaration") return false;
   }
   return false;
 }

@@ -12,7 +12,7 @@ import type { Binding, FileView, GoNode, RelatedLocation, Rule, RuleContext, Tex
 import { compareVersion } from "../../src/analyzer/gofile.js";
 import { docsUrl } from "../facts/meta.js";
 import { closureSites, inLoop, isWrite, joinAfter, leavesLoop, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
-import { contains, indentAt, spanOf, unparen } from "../facts/syntax.js";
+import { contains, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {
@@ -86,7 +86,7 @@ function check(ctx: RuleContext): void {
     for (const b of loop.vars) {
       for (const use of b.uses) {
         const store = storeOf(use, loop, unit);
-        if (!store || leavesLoop(store.stmt, loop, unit)) continue;
+        if (!store || leavesLoop(store.stmt, loop, unit) || currentOnly(store, loop, unit)) continue;
         const hits = [{ loop, vars: [b] }];
         ctx.report({
           span: firstLine(store.stmt, file),
@@ -105,17 +105,27 @@ function check(ctx: RuleContext): void {
  *
  *	ptrs = append(ptrs, &v)     m[k] = &v     s.cur = &Item{Ref: &v}     ch <- &v
  */
-function storeOf(use: GoNode, loop: Loop, unit: Unit): { stmt: GoNode; target: GoNode } | undefined {
+interface Store {
+  stmt: GoNode;
+  target: GoNode;
+  /** A single slot (`x = &v`, `s.cur = &v`), not a collection that keeps every pointer. */
+  slot: boolean;
+}
+
+function storeOf(use: GoNode, loop: Loop, unit: Unit): Store | undefined {
   let n = up(use);
   if (n.parent?.type !== "unary_expression" || n.parent.childForFieldName("operator")?.type !== "&") return undefined;
   n = up(n.parent);
+  let appended = false;
   for (;;) {
     const p = n.parent;
     if (!p) return undefined;
     if (["literal_element", "keyed_element", "literal_value", "composite_literal"].includes(p.type)) n = up(p);
     else if (p.type === "unary_expression" && n.type === "composite_literal") n = up(p);
-    else if (p.type === "argument_list" && isAppend(p.parent, unit) && p.namedChildren[0]?.id !== n.id) n = up(p.parent!);
-    else break;
+    else if (p.type === "argument_list" && isAppend(p.parent, unit) && p.namedChildren[0]?.id !== n.id) {
+      n = up(p.parent!);
+      appended = true;
+    } else break;
   }
   const p = n.parent;
   let target: GoNode | null | undefined;
@@ -134,7 +144,26 @@ function storeOf(use: GoNode, loop: Loop, unit: Unit): { stmt: GoNode; target: G
   const root = targetRoot(target);
   if (!root || root.text === "_") return undefined;
   const b = unit.bindings.resolve(root);
-  return b && contains(loop.node, b.id) ? undefined : { stmt, target };
+  if (b && contains(loop.node, b.id)) return undefined;
+  const slot = !appended && stmt.type === "assignment_statement" && ["identifier", "selector_expression"].includes(unparen(target).type);
+  return { stmt, target, slot };
+}
+
+/**
+ * A single slot that only serves the current iteration: set on every iteration (it always points
+ * at the current value, with or without per-iteration variables), or never read after the loop.
+ *
+ *	for _, p := range passes {
+ *		f.pass = &p               // no continue before it; or no read of f.pass after the loop
+ */
+function currentOnly(store: Store, loop: Loop, unit: Unit): boolean {
+  if (!store.slot) return false;
+  const body = statementsOf(loop.body);
+  const at = body.findIndex((s) => s.id === store.stmt.id);
+  if (at >= 0 && !body.slice(0, at).some((s) => s.type === "continue_statement" || s.descendantsOfType("continue_statement").length > 0)) return true;
+  const text = unparen(store.target).text;
+  const later = unit.node.descendantsOfType(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= loop.node.endIndex && n.text === text);
+  return !later;
 }
 
 function up(node: GoNode): GoNode {
