@@ -98,6 +98,15 @@ export function program(io: Io, setExit: (code: number) => void): Command {
     .action(async (paths: string[], opts: CheckOptions) => {
       setExit(await runCheck(paths, opts, io));
     });
+  cmd
+    .command("demo")
+    .description("run the GitHub App on a sample pull request, against a local stand-in for GitHub")
+    .option("--verbose", "show the server's JSON log lines")
+    .option("--svg <file>", "also draw the first comment with a suggestion as an SVG picture")
+    .action(async (opts: { verbose?: boolean; svg?: string }) => {
+      const { runDemo } = await import("./demo/run.js");
+      setExit((await runDemo(io, { ...opts, color: process.stdout.isTTY === true && !process.env.NO_COLOR })).code);
+    });
   return cmd;
 }
 

@@ -1,0 +1,443 @@
+// A local stand-in for the GitHub REST and GraphQL endpoints the app uses, serving one
+// repository and pull request (fixture.ts) and recording every call and everything posted.
+// It checks what GitHub checks where it shapes the app: the app's JWT, the installation token,
+// and that review comments sit inside the diff's hunks (else 422, as on GitHub).
+import { createPublicKey, randomBytes, verify, type KeyObject } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { hunkRanges, type DemoRepo } from "./fixture.js";
+
+export interface Call {
+  method: string;
+  path: string;
+  status: number;
+  /** The GraphQL operation, for POST /graphql. */
+  operation?: string;
+  body?: unknown;
+}
+
+export interface CheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  external_id: string | null;
+  output: { title?: string; summary?: string; text?: string };
+  annotations: { path: string; start_line: number; end_line: number; annotation_level: string; title?: string; message: string }[];
+  actions: { label: string; identifier: string; description: string }[];
+}
+
+export interface ReviewComment {
+  id: number;
+  threadId: string;
+  reviewId: number | null;
+  path: string;
+  line: number | null;
+  start_line: number | null;
+  body: string;
+  user: string;
+  inReplyTo: number | null;
+}
+
+export interface Review {
+  id: number;
+  state: string;
+  body: string;
+  commit_id: string;
+  user: string;
+  commentIds: number[];
+}
+
+export interface Thread {
+  id: string;
+  path: string;
+  isResolved: boolean;
+  resolvedBy: string | null;
+  commentIds: number[];
+}
+
+export interface Posted {
+  checkRuns: CheckRun[];
+  reviews: Review[];
+  comments: ReviewComment[];
+  threads: Thread[];
+  issueComments: { id: number; body: string; user: string }[];
+  reactions: { commentId: number; content: string; user: string }[];
+}
+
+type Reply = { status: number; body?: unknown; text?: string };
+type Handler = (m: RegExpExecArray, req: Request) => Reply;
+interface Request {
+  method: string;
+  url: URL;
+  headers: IncomingMessage["headers"];
+  body: unknown;
+}
+
+const notFound: Reply = { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest" } };
+
+export class GitHubStandIn {
+  readonly calls: Call[] = [];
+  readonly posted: Posted = { checkRuns: [], reviews: [], comments: [], threads: [], issueComments: [], reactions: [] };
+  /** Calls the stand-in does not serve: a sign that the app uses an endpoint the demo lacks. */
+  readonly unknown: Call[] = [];
+  /** Users and their permission on the repository. */
+  readonly permissions = new Map<string, string>();
+  private server: Server | undefined;
+  private readonly token = "ghs_demo" + randomBytes(12).toString("hex");
+  private readonly publicKey: KeyObject;
+  private nextId = 1000;
+  private rateRemaining = 5000;
+  private readonly routes: [string, RegExp, Handler][];
+  private inFlight = 0;
+  private lastCallAt = Date.now();
+
+  constructor(
+    readonly repo: DemoRepo,
+    privateKeyPem: string,
+  ) {
+    this.publicKey = createPublicKey(privateKeyPem);
+    this.permissions.set(repo.meta.author, "write");
+    const r = `/repos/${repo.meta.owner}/${repo.meta.repo}`;
+    const n = `${repo.meta.number}`;
+    this.routes = [
+      ["POST", /^\/app\/installations\/(\d+)\/access_tokens$/, (m) => this.accessToken(Number(m[1]))],
+      ["GET", new RegExp(`^${r}/contents/(.+)$`), (m, req) => this.contents(decodeURIComponent(m[1]!), req)],
+      // The owner has no `.github` repository, where Probot looks for shared configuration.
+      ["GET", new RegExp(`^/repos/${repo.meta.owner}/\\.github/contents/`), () => notFound],
+      ["GET", new RegExp(`^${r}/pulls/${n}$`), () => ({ status: 200, body: this.pullJson() })],
+      ["GET", new RegExp(`^${r}/pulls/${n}/files$`), (_m, req) => this.page(this.repo.files.map((f) => ({ ...f, sha: this.repo.headSha })), req)],
+      ["GET", new RegExp(`^${r}/pulls/${n}/reviews$`), (_m, req) => this.page(this.posted.reviews, req)],
+      ["GET", new RegExp(`^${r}/pulls/${n}/comments$`), (_m, req) => this.page(this.posted.comments.map((c) => this.commentJson(c)), req)],
+      ["POST", new RegExp(`^${r}/pulls/${n}/reviews$`), (_m, req) => this.createReview(req.body as ReviewBody)],
+      ["POST", new RegExp(`^${r}/pulls/${n}/comments$`), (_m, req) => this.createFileComment(req.body as { path: string; body: string })],
+      ["POST", new RegExp(`^${r}/pulls/${n}/comments/(\\d+)/replies$`), (m, req) => this.reply(Number(m[1]), (req.body as { body: string }).body)],
+      ["POST", new RegExp(`^${r}/check-runs$`), (_m, req) => this.createCheckRun(req.body as Partial<CheckRun> & { output?: CheckOutput })],
+      ["PATCH", new RegExp(`^${r}/check-runs/(\\d+)$`), (m, req) => this.updateCheckRun(Number(m[1]), req.body as Partial<CheckRun> & { output?: CheckOutput })],
+      ["GET", new RegExp(`^${r}/check-suites/(\\d+)/check-runs$`), () => ({ status: 200, body: { total_count: this.posted.checkRuns.length, check_runs: this.posted.checkRuns } })],
+      ["GET", new RegExp(`^${r}/collaborators/([^/]+)/permission$`), (m) => this.permission(decodeURIComponent(m[1]!))],
+      ["POST", new RegExp(`^${r}/issues/comments/(\\d+)/reactions$`), (m, req) => this.react(Number(m[1]), (req.body as { content: string }).content)],
+      ["GET", new RegExp(`^${r}/issues/${n}/comments$`), (_m, req) => this.page(this.posted.issueComments, req)],
+      ["POST", new RegExp(`^${r}/issues/${n}/comments$`), (_m, req) => this.issueComment((req.body as { body: string }).body, this.bot)],
+      ["POST", /^(?:\/api)?\/graphql$/, (_m, req) => this.graphql(req.body as { query: string; variables?: Record<string, unknown> })],
+    ];
+  }
+
+  get bot(): string {
+    return `${this.repo.meta.appSlug}[bot]`;
+  }
+
+  get url(): string {
+    const addr = this.server?.address() as AddressInfo | null;
+    if (!addr) throw new Error("the stand-in is not listening");
+    return `http://127.0.0.1:${addr.port}`;
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once("error", reject);
+      this.server!.listen(0, "127.0.0.1", resolve);
+    });
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    if (!s?.listening) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  /** Milliseconds since the last call finished, or 0 while one is being served. */
+  idleFor(): number {
+    return this.inFlight > 0 ? 0 : Date.now() - this.lastCallAt;
+  }
+
+  /** A comment on the pull request by a person, as GitHub stores it before sending the webhook. */
+  addIssueComment(user: string, body: string): { id: number; body: string; user: string } {
+    return this.issueComment(body, user).body as { id: number; body: string; user: string };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const url = new URL(req.url ?? "/", "http://stand-in");
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = text;
+    }
+    const request: Request = { method: req.method ?? "GET", url, headers: req.headers, body };
+    let reply: Reply;
+    try {
+      reply = this.route(request);
+    } catch (err) {
+      reply = { status: 500, body: { message: `the demo stand-in failed: ${(err as Error).message}` } };
+    }
+    const call: Call = { method: request.method, path: url.pathname + url.search, status: reply.status, ...(body !== undefined ? { body } : {}) };
+    if (url.pathname.endsWith("/graphql")) call.operation = operationOf((body as { query?: string } | undefined)?.query ?? "");
+    this.calls.push(call);
+    const headers: Record<string, string> = {
+      "x-ratelimit-limit": "5000",
+      "x-ratelimit-remaining": String(Math.max(0, --this.rateRemaining)),
+      "x-github-request-id": randomBytes(4).toString("hex"),
+    };
+    if (reply.text !== undefined) res.writeHead(reply.status, { ...headers, "content-type": "text/plain; charset=utf-8" }).end(reply.text);
+    else res.writeHead(reply.status, { ...headers, "content-type": "application/json; charset=utf-8" }).end(reply.body === undefined ? "" : JSON.stringify(reply.body));
+    this.inFlight--;
+    this.lastCallAt = Date.now();
+  }
+
+  private route(req: Request): Reply {
+    for (const [method, pattern, handler] of this.routes) {
+      const m = method === req.method ? pattern.exec(req.url.pathname) : null;
+      if (!m) continue;
+      const denied = this.authorize(req);
+      if (denied) return denied;
+      try {
+        return handler(m, req);
+      } catch (err) {
+        return { status: 422, body: { message: (err as Error).message } };
+      }
+    }
+    this.unknown.push({ method: req.method, path: req.url.pathname + req.url.search, status: 404 });
+    return notFound;
+  }
+
+  /** App routes take the app's JWT (RS256, iss = app id); all others the installation token. */
+  private authorize(req: Request): Reply | undefined {
+    const auth = String(req.headers.authorization ?? "");
+    if (req.url.pathname.startsWith("/app/")) {
+      const jwt = /^bearer (.+)$/i.exec(auth)?.[1];
+      if (jwt && this.validJwt(jwt)) return undefined;
+      return { status: 401, body: { message: "A JSON web token could not be decoded" } };
+    }
+    if (auth === `token ${this.token}` || auth === `bearer ${this.token}`) return undefined;
+    return { status: 401, body: { message: "Bad credentials" } };
+  }
+
+  private validJwt(jwt: string): boolean {
+    const [h, p, s] = jwt.split(".");
+    if (!h || !p || !s) return false;
+    try {
+      const ok = verify("RSA-SHA256", Buffer.from(`${h}.${p}`), this.publicKey, Buffer.from(s, "base64url"));
+      const claims = JSON.parse(Buffer.from(p, "base64url").toString("utf8")) as { iss?: string | number; exp?: number };
+      return ok && String(claims.iss) === String(this.repo.meta.appId) && (claims.exp ?? 0) * 1000 > Date.now();
+    } catch {
+      return false;
+    }
+  }
+
+  private accessToken(installationId: number): Reply {
+    if (installationId !== this.repo.meta.installationId) return notFound;
+    const expires = new Date(Date.now() + 3600_000).toISOString();
+    return { status: 201, body: { token: this.token, expires_at: expires, permissions: { checks: "write", contents: "read", metadata: "read", pull_requests: "write", issues: "read" }, repository_selection: "selected" } };
+  }
+
+  private contents(file: string, req: Request): Reply {
+    const ref = req.url.searchParams.get("ref");
+    const tree = !ref || ref === this.repo.meta.baseRef ? this.repo.base : ref === this.repo.meta.headRef ? this.repo.head : this.repo.treeAt(ref);
+    const text = tree?.get(file);
+    if (text === undefined) return notFound;
+    if (String(req.headers.accept ?? "").includes("raw")) return { status: 200, text };
+    return { status: 200, body: { type: "file", encoding: "base64", name: file.split("/").pop(), path: file, size: Buffer.byteLength(text), content: Buffer.from(text).toString("base64") } };
+  }
+
+  private page<T>(items: T[], req: Request): Reply {
+    const per = Math.min(100, Number(req.url.searchParams.get("per_page") ?? 30));
+    const page = Number(req.url.searchParams.get("page") ?? 1);
+    return { status: 200, body: items.slice((page - 1) * per, page * per) };
+  }
+
+  pullJson(): Record<string, unknown> {
+    const { meta, baseSha, headSha } = this.repo;
+    const repository = this.repositoryJson();
+    return {
+      id: 90000 + meta.number,
+      node_id: `PR_demo${meta.number}`,
+      number: meta.number,
+      state: "open",
+      draft: false,
+      title: meta.title,
+      body: meta.body,
+      user: { login: meta.author, type: "User" },
+      html_url: `https://github.com/${meta.owner}/${meta.repo}/pull/${meta.number}`,
+      head: { ref: meta.headRef, sha: headSha, repo: repository, user: { login: meta.author } },
+      base: { ref: meta.baseRef, sha: baseSha, repo: repository, user: { login: meta.owner } },
+      changed_files: this.repo.files.length,
+      additions: this.repo.files.reduce((a, f) => a + f.additions, 0),
+      deletions: this.repo.files.reduce((a, f) => a + f.deletions, 0),
+    };
+  }
+
+  repositoryJson(): Record<string, unknown> {
+    const { meta } = this.repo;
+    return { id: 7000, node_id: "R_demo", name: meta.repo, full_name: `${meta.owner}/${meta.repo}`, private: false, default_branch: meta.baseRef, owner: { login: meta.owner, type: "Organization" } };
+  }
+
+  private createCheckRun(body: Partial<CheckRun> & { output?: CheckOutput }): Reply {
+    const run: CheckRun = {
+      id: this.nextId++,
+      name: body.name ?? "",
+      head_sha: body.head_sha ?? "",
+      status: body.status ?? "queued",
+      conclusion: body.conclusion ?? null,
+      external_id: body.external_id ?? null,
+      output: {},
+      annotations: [],
+      actions: [],
+    };
+    this.posted.checkRuns.push(run);
+    return this.updateCheckRun(run.id, { ...body, status: run.status }, 201);
+  }
+
+  private updateCheckRun(id: number, body: Partial<CheckRun> & { output?: CheckOutput }, status = 200): Reply {
+    const run = this.posted.checkRuns.find((r) => r.id === id);
+    if (!run) return notFound;
+    if (body.conclusion) run.status = "completed";
+    if (body.status) run.status = body.status;
+    if (body.conclusion !== undefined) run.conclusion = body.conclusion;
+    if (body.actions) run.actions = body.actions;
+    if (body.output) {
+      const { annotations, ...output } = body.output;
+      if ((annotations?.length ?? 0) > 50) return { status: 422, body: { message: "Only 50 annotations are allowed per request" } };
+      run.output = { ...run.output, ...output };
+      run.annotations.push(...(annotations ?? []));
+    }
+    return { status, body: { ...run, output: { ...run.output, annotations_count: run.annotations.length } } };
+  }
+
+  private createReview(body: ReviewBody): Reply {
+    const comments = body.comments ?? [];
+    for (const c of comments) {
+      const problem = this.anchorProblem(c);
+      if (problem) return { status: 422, body: { message: "Unprocessable Entity", errors: [problem], documentation_url: "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request" } };
+    }
+    const review: Review = { id: this.nextId++, state: REVIEW_STATE[body.event ?? "COMMENT"] ?? "PENDING", body: body.body ?? "", commit_id: body.commit_id ?? this.repo.headSha, user: this.bot, commentIds: [] };
+    this.posted.reviews.push(review);
+    for (const c of comments) review.commentIds.push(this.addComment({ reviewId: review.id, path: c.path, line: c.line, start_line: c.start_line ?? null, body: c.body }).id);
+    return { status: 200, body: { id: review.id, state: review.state, body: review.body, user: { login: this.bot } } };
+  }
+
+  private anchorProblem(c: ReviewBody["comments"] extends (infer T)[] | undefined ? T : never): string | undefined {
+    const file = this.repo.files.find((f) => f.filename === c.path);
+    if (!file) return `Path could not be resolved: ${c.path}`;
+    if (c.side && c.side !== "RIGHT") return "the demo stand-in only takes side RIGHT";
+    const hunk = hunkRanges(file.patch).find((h) => c.line >= h.start && c.line <= h.end);
+    if (!hunk) return `pull_request_review_thread.line must be part of the diff (${c.path}:${c.line})`;
+    if (c.start_line !== undefined && (c.start_line < hunk.start || c.start_line >= c.line)) {
+      return `pull_request_review_thread.start_line must be part of the same hunk as the line (${c.path}:${c.start_line}-${c.line})`;
+    }
+    return undefined;
+  }
+
+  private addComment(c: { reviewId: number | null; path: string; line: number | null; start_line: number | null; body: string; inReplyTo?: number; user?: string }): ReviewComment {
+    const comment: ReviewComment = { id: this.nextId++, threadId: "", reviewId: c.reviewId, path: c.path, line: c.line, start_line: c.start_line, body: c.body, user: c.user ?? this.bot, inReplyTo: c.inReplyTo ?? null };
+    const thread = c.inReplyTo ? this.posted.threads.find((t) => t.commentIds.includes(c.inReplyTo!)) : undefined;
+    if (thread) thread.commentIds.push(comment.id);
+    else this.posted.threads.push({ id: `PRRT_demo${comment.id}`, path: c.path, isResolved: false, resolvedBy: null, commentIds: [comment.id] });
+    comment.threadId = (thread ?? this.posted.threads.at(-1)!).id;
+    this.posted.comments.push(comment);
+    return comment;
+  }
+
+  private createFileComment(body: { path: string; body: string }): Reply {
+    if (!this.repo.files.some((f) => f.filename === body.path)) return { status: 422, body: { message: "Unprocessable Entity", errors: [`Path could not be resolved: ${body.path}`] } };
+    return { status: 201, body: this.commentJson(this.addComment({ reviewId: null, path: body.path, line: null, start_line: null, body: body.body })) };
+  }
+
+  private reply(to: number, body: string): Reply {
+    const parent = this.posted.comments.find((c) => c.id === to);
+    if (!parent) return notFound;
+    return { status: 201, body: this.commentJson(this.addComment({ reviewId: null, path: parent.path, line: parent.line, start_line: null, body, inReplyTo: to })) };
+  }
+
+  private commentJson(c: ReviewComment): Record<string, unknown> {
+    return { id: c.id, path: c.path, line: c.line, start_line: c.start_line, body: c.body, user: { login: c.user }, in_reply_to_id: c.inReplyTo ?? undefined, pull_request_review_id: c.reviewId };
+  }
+
+  private permission(user: string): Reply {
+    const permission = this.permissions.get(user) ?? "read";
+    return { status: 200, body: { permission, role_name: permission, user: { login: user } } };
+  }
+
+  private react(commentId: number, content: string): Reply {
+    if (!this.posted.issueComments.some((c) => c.id === commentId)) return notFound;
+    this.posted.reactions.push({ commentId, content, user: this.bot });
+    return { status: 201, body: { id: this.nextId++, content, user: { login: this.bot } } };
+  }
+
+  private issueComment(body: string, user: string): Reply {
+    const c = { id: this.nextId++, body, user };
+    this.posted.issueComments.push(c);
+    return { status: 201, body: c };
+  }
+
+  private graphql(req: { query: string; variables?: Record<string, unknown> }): Reply {
+    const q = req.query ?? "";
+    const vars = req.variables ?? {};
+    if (/\breviewThreads\b/.test(q)) return { status: 200, body: { data: { repository: { pullRequest: { reviewThreads: this.threadsJson() } } } } };
+    if (/\bresolveReviewThread\b/.test(q)) {
+      const thread = this.posted.threads.find((t) => t.id === vars.threadId);
+      if (!thread) return { status: 200, body: { data: null, errors: [{ type: "NOT_FOUND", message: `Could not resolve to a node with the global id of '${String(vars.threadId)}'` }] } };
+      thread.isResolved = true;
+      thread.resolvedBy = this.bot;
+      return { status: 200, body: { data: { resolveReviewThread: { thread: { id: thread.id, isResolved: true } } } } };
+    }
+    const blobs = [...q.matchAll(/(\w+)\s*:\s*object\(\s*expression\s*:\s*\$(\w+)\s*\)/g)];
+    if (blobs.length > 0) {
+      const repository: Record<string, unknown> = {};
+      for (const [, alias, variable] of blobs) {
+        const expr = String(vars[variable!] ?? "");
+        const colon = expr.indexOf(":");
+        const text = this.repo.treeAt(expr.slice(0, colon))?.get(expr.slice(colon + 1));
+        repository[alias!] = text === undefined ? null : { text, isBinary: false, isTruncated: false, byteSize: Buffer.byteLength(text) };
+      }
+      return { status: 200, body: { data: { repository } } };
+    }
+    this.unknown.push({ method: "POST", path: "/graphql", status: 200, operation: operationOf(q) });
+    return { status: 200, body: { data: null, errors: [{ message: `the demo stand-in does not serve this GraphQL operation (${operationOf(q)})` }] } };
+  }
+
+  private threadsJson(): Record<string, unknown> {
+    const byId = new Map(this.posted.comments.map((c) => [c.id, c]));
+    return {
+      pageInfo: { hasNextPage: false, endCursor: null },
+      nodes: this.posted.threads.map((t) => ({
+        id: t.id,
+        path: t.path,
+        isResolved: t.isResolved,
+        resolvedBy: t.resolvedBy ? { login: graphLogin(t.resolvedBy) } : null,
+        comments: { nodes: t.commentIds.map((id) => byId.get(id)!).map((c) => ({ databaseId: c.id, body: c.body, author: { login: graphLogin(c.user) } })) },
+      })),
+    };
+  }
+}
+
+interface CheckOutput {
+  title?: string;
+  summary?: string;
+  text?: string;
+  annotations?: CheckRun["annotations"];
+}
+
+interface ReviewBody {
+  commit_id?: string;
+  body?: string;
+  event?: string;
+  comments?: { path: string; line: number; side?: string; start_line?: number; start_side?: string; body: string }[];
+}
+
+const REVIEW_STATE: Record<string, string> = { COMMENT: "COMMENTED", REQUEST_CHANGES: "CHANGES_REQUESTED", APPROVE: "APPROVED" };
+
+/** GraphQL names a GitHub App's bot without the `[bot]` that REST adds. */
+const graphLogin = (login: string) => login.replace(/\[bot\]$/, "");
+
+function operationOf(query: string): string {
+  return /\b(query|mutation)\s+(\w+)/.exec(query)?.slice(1).join(" ") ?? query.trim().split(/\s+/).slice(0, 2).join(" ");
+}
