@@ -61,6 +61,7 @@ describe("ptrguard check --format json", () => {
       "flagged.go:75",
       "flagged.go:83",
       "flagged.go:97",
+      "flagged.go:108",
       "go121/cause.go:15",
       "go121/cause.go:20",
     ]);

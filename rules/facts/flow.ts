@@ -34,14 +34,16 @@ interface Flow {
   leak: GoNode | null;
   /** The path can continue after the statement with X still unseen. */
   through: boolean;
-  /** An unlabelled (or labelled) break leaves the enclosing loop/switch/select with X unseen. */
+  /** An unlabelled break leaves the enclosing loop/switch/select with X unseen. */
   breaks: boolean;
+  /** Labels of `break L` statements still looking for their labelled statement. */
+  labels: string[];
   /** A continue goes to the next iteration with X unseen. */
   continues: boolean;
 }
 
-const DONE: Flow = { leak: null, through: false, breaks: false, continues: false };
-const THROUGH: Flow = { leak: null, through: true, breaks: false, continues: false };
+const DONE: Flow = { leak: null, through: false, breaks: false, continues: false, labels: [] };
+const THROUGH: Flow = { leak: null, through: true, breaks: false, continues: false, labels: [] };
 
 export interface PathQuery {
   unit: Unit;
@@ -62,7 +64,7 @@ export function exitWithout(from: GoNode, q: PathQuery): GoNode | null {
     const alt = from.parent.childForFieldName("alternative");
     const f = join(seq(statementsOf(from.parent.childForFieldName("consequence")), q), alt ? stmt(alt, q) : THROUGH);
     if (f.leak) return f.leak;
-    if (!f.through && !f.breaks && !f.continues) return null;
+    if (!f.through && !f.breaks && !f.continues && f.labels.length === 0) return null;
     node = climbIf(from.parent);
   } else if (from.parent?.type !== "statement_list") {
     return null;
@@ -79,7 +81,7 @@ export function exitWithout(from: GoNode, q: PathQuery): GoNode | null {
     if (!container) return null;
     if (container.type !== "block") {
       // A case clause: leaving it (falling through or `break`) leaves the switch or select.
-      if (!flow.through && !flow.breaks) return null;
+      if (!flow.through && !flow.breaks && flow.labels.length === 0) return null;
       node = container.parent!;
       continue;
     }
@@ -95,11 +97,11 @@ export function exitWithout(from: GoNode, q: PathQuery): GoNode | null {
       // Leaving the body: the loop goes round again and ends through its condition or range
       // clause; an endless loop is left only by break.
       const hasHeader = owner.namedChildren.some((c) => c && c.type !== "block" && c.type !== "comment");
-      onward = flow.breaks || ((flow.through || flow.continues) && hasHeader);
+      onward = flow.breaks || flow.labels.length > 0 || ((flow.through || flow.continues) && hasHeader);
     } else {
       // if/else branches and bare blocks; a break/continue leaves for an enclosing loop,
       // which we approximate as going on after this statement.
-      onward = flow.through || flow.breaks || flow.continues;
+      onward = flow.through || flow.breaks || flow.continues || flow.labels.length > 0;
     }
     if (!onward) return null;
     node = owner.type === "statement_list" ? container : owner.type === "if_statement" ? climbIf(owner) : owner;
@@ -116,18 +118,26 @@ function climbIf(n: GoNode): GoNode {
 function seq(stmts: GoNode[], q: PathQuery): Flow {
   let breaks = false;
   let continues = false;
+  const labels: string[] = [];
   for (const s of stmts) {
     const f = stmt(s, q);
     if (f.leak) return f;
     breaks ||= f.breaks;
     continues ||= f.continues;
-    if (!f.through) return { leak: null, through: false, breaks, continues };
+    labels.push(...f.labels);
+    if (!f.through) return { leak: null, through: false, breaks, continues, labels };
   }
-  return { leak: null, through: true, breaks, continues };
+  return { leak: null, through: true, breaks, continues, labels };
 }
 
 function join(a: Flow, b: Flow): Flow {
-  return { leak: a.leak ?? b.leak, through: a.through || b.through, breaks: a.breaks || b.breaks, continues: a.continues || b.continues };
+  return {
+    leak: a.leak ?? b.leak,
+    through: a.through || b.through,
+    breaks: a.breaks || b.breaks,
+    continues: a.continues || b.continues,
+    labels: [...a.labels, ...b.labels],
+  };
 }
 
 function stmt(s: GoNode, q: PathQuery): Flow {
@@ -136,8 +146,10 @@ function stmt(s: GoNode, q: PathQuery): Flow {
       if (q.touches(s)) return DONE;
       if (q.nakedReturnCounts && s.namedChildren.filter((c) => c?.type !== "comment").length === 0) return DONE;
       return { ...DONE, leak: s };
-    case "break_statement":
-      return { ...DONE, breaks: true };
+    case "break_statement": {
+      const label = s.namedChildren.find((c) => c?.type === "label_name");
+      return label ? { ...DONE, labels: [label.text] } : { ...DONE, breaks: true };
+    }
     case "continue_statement":
       return { ...DONE, continues: true };
     case "goto_statement":
@@ -145,8 +157,13 @@ function stmt(s: GoNode, q: PathQuery): Flow {
     case "block":
       return seq(statementsOf(s), q);
     case "labeled_statement": {
+      // `break L` leaves the statement labelled L: control goes on after it.
+      const label = s.namedChildren.find((c) => c?.type === "label_name")?.text;
       const inner = s.namedChildren.find((c) => c && c.type !== "label_name");
-      return inner ? stmt(inner, q) : THROUGH;
+      if (!inner) return THROUGH;
+      const f = stmt(inner, q);
+      const mine = f.labels.filter((l) => l === label);
+      return mine.length ? { ...f, through: true, labels: f.labels.filter((l) => l !== label) } : f;
     }
     case "if_statement": {
       const init = s.childForFieldName("initializer");
@@ -187,7 +204,7 @@ function stmt(s: GoNode, q: PathQuery): Flow {
       if (body.leak) return body;
       // An endless loop (`for {}`) is left only by break.
       const through = header.length > 0 || body.breaks;
-      return { leak: null, through, breaks: false, continues: false };
+      return { leak: null, through, breaks: false, continues: false, labels: body.labels };
     }
     default:
       if (q.touches(s)) return DONE;
