@@ -11,7 +11,7 @@ export function installMetricsHook(octokit: ProbotOctokit, metrics: CallMetrics)
   if (hooked.has(octokit)) return;
   hooked.add(octokit);
   octokit.hook.wrap("request", async (request, options) => {
-    const route = `${options.method} ${options.url}`;
+    const route = routeOf(options);
     try {
       const response = await request(options);
       metrics.githubCall(route, response.status, remaining(response.headers));
@@ -22,6 +22,20 @@ export function installMetricsHook(octokit: ProbotOctokit, metrics: CallMetrics)
       throw err;
     }
   });
+}
+
+/** A low-cardinality label: the route template, or the GraphQL operation name. */
+export function routeOf(options: { method: string; url: string; query?: unknown }): string {
+  if (options.url.endsWith("/graphql") && typeof options.query === "string") {
+    const op = /^\s*(query|mutation)\s+(\w+)/.exec(options.query);
+    return `POST /graphql ${op ? op[2] : "anonymous"}`;
+  }
+  let url = options.url;
+  // Pagination follows absolute `link` URLs: back to a template.
+  if (/^https?:\/\//.test(url)) {
+    url = new URL(url).pathname.replace(/^\/api\/v3/, "").replace(/^\/repos\/[^/]+\/[^/]+/, "/repos/{owner}/{repo}").replace(/\/\d+(?=\/|$)/g, "/{id}");
+  }
+  return `${options.method} ${url.split("?")[0]}`;
 }
 
 function remaining(headers: Record<string, unknown> | undefined): number | undefined {

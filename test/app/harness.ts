@@ -34,6 +34,9 @@ export interface Harness {
   sleeps: number[];
   logs: { level: number; msg: string }[];
   outcomes: string[];
+  /** Metrics: webhooks received and GitHub calls as "METHOD route status". */
+  events: string[];
+  apiCalls: string[];
   receive(name: string, payload: object): Promise<void>;
 }
 
@@ -41,6 +44,8 @@ export async function harness(): Promise<Harness> {
   const sleeps: number[] = [];
   const logs: { level: number; msg: string }[] = [];
   const outcomes: string[] = [];
+  const events: string[] = [];
+  const apiCalls: string[] = [];
   let now = Date.parse(START);
   const clock: Clock = {
     now: () => new Date(now),
@@ -50,10 +55,10 @@ export async function harness(): Promise<Harness> {
     },
   };
   const metrics: AppMetrics = {
-    webhookReceived: () => {},
+    webhookReceived: (event) => void events.push(event),
     runFinished: (outcome) => void outcomes.push(outcome),
     findingsReported: () => {},
-    githubCall: () => {},
+    githubCall: (route, status) => void apiCalls.push(`${route} ${status}`),
   };
   const log = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const probot = new Probot({
@@ -68,6 +73,8 @@ export async function harness(): Promise<Harness> {
     sleeps,
     logs,
     outcomes,
+    events,
+    apiCalls,
     async receive(name, payload) {
       try {
         await probot.receive({ id: "delivery-1", name, payload } as Parameters<Probot["receive"]>[0]);

@@ -94,6 +94,19 @@ describe("pull_request", () => {
       },
     ]);
     expect(app.outcomes).toEqual(["failure"]);
+    expect(app.events).toEqual(["pull_request.opened"]);
+    expect(app.apiCalls).toEqual([
+      "POST /app/installations/{installation_id}/access_tokens 201",
+      "GET /repos/{owner}/{repo}/contents/{path} 404",
+      "GET /repos/{owner}/{repo}/contents/{path} 404",
+      "POST /repos/{owner}/{repo}/check-runs 201",
+      "GET /repos/{owner}/{repo}/pulls/{id}/files 200",
+      "POST /graphql ReadBlobs 200",
+      "POST /graphql ReviewThreads 200",
+      "GET /repos/{owner}/{repo}/pulls/{pull_number} 200",
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews 200",
+      "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id} 200",
+    ]);
     expect(nock.isDone()).toBe(true);
   });
 
