@@ -47,8 +47,8 @@ describe("ptrguard check --format json", () => {
     expect(r).toEqual({ code: 0, stdout: '{"findings":[]}\n', stderr: "" });
   });
 
-  it("sorts by path and line, with paths relative to the current directory", () => {
-    const r = ptrguard(["check", "--format", "json", "."], path.join(ROOT, "fixtures/rules/lost-cancel"));
+  it("sorts by path and line, with paths relative to the current directory (--rule picks rules)", () => {
+    const r = ptrguard(["check", "--format", "json", "--rule", "lost-cancel", "."], path.join(ROOT, "fixtures/rules/lost-cancel"));
     const findings = JSON.parse(r.stdout).findings as { path: string; line: number }[];
     expect(findings.map((f) => `${f.path}:${f.line}`)).toEqual([
       "aliased.go:10",
@@ -61,7 +61,7 @@ describe("ptrguard check --format json", () => {
       "flagged.go:75",
       "flagged.go:83",
       "flagged.go:97",
-      "flagged.go:108",
+      "flagged.go:107",
       "go121/cause.go:15",
       "go121/cause.go:20",
     ]);
