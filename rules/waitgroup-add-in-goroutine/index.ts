@@ -23,9 +23,9 @@ const rule: Rule = {
     fixable: true,
     summary: "wg.Add runs inside the goroutine it counts, so wg.Wait can return before the goroutine is counted",
     why:
-      "wg.Wait returns as soon as it sees the counter at zero; when the goroutine calls Add itself, Wait can run first and return while the goroutine is still starting. " +
-      "The goroutine then runs unwaited: it outlives its owner and everything it references stays reachable, its results are read before they are written, " +
-      "and an Add that reaches a WaitGroup being reused panics.",
+      "Wait returns as soon as it sees the WaitGroup's counter at zero, and an Add inside the goroutine can run after that, so Wait returns while the goroutine is still starting. " +
+      "Nothing waits for that goroutine any more: it outlives its owner, keeps everything it references reachable and may write results that were already read; " +
+      "an Add racing with Wait can also panic with \"WaitGroup misuse\".",
     docs: docsUrl("waitgroup-add-in-goroutine"),
   },
   kinds: ["func", "method"],
