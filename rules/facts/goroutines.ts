@@ -358,3 +358,25 @@ function loopCount(loop: GoNode): number {
   const n = Number(to.text.replace(/_/g, ""));
   return op === "<" ? n : op === "<=" ? n + 1 : Infinity;
 }
+
+/** A return, a jump out, or a call that never returns, anywhere in the loop's own flow. */
+export function loopHasWayOut(loop: GoNode, unit: Unit): boolean {
+  const body = loop.childForFieldName("body");
+  if (!body) return true;
+  const exits = descendantsInFunction(body, ["return_statement", "break_statement", "continue_statement", "goto_statement", "expression_statement"]);
+  return exits.some((s) => {
+    if (s.type === "return_statement") return true;
+    if (s.type === "expression_statement") return isTerminatingCall(s, unit) || endsProcess(s);
+    return leavesLoop(s, loop);
+  });
+}
+
+// klog.Fatalf(...), logrus.Panic(...), zap's logger.Fatal(...): a call named like the end of
+// the process or the goroutine counts as a way out.
+const ENDERS = /^(Fatal|Fatalf|Fatalln|Fatalw|Panic|Panicf|Panicln|Panicw|Exit|Exitf|Goexit)$/;
+function endsProcess(s: GoNode): boolean {
+  const call = s.namedChildren[0];
+  const fn = call?.type === "call_expression" ? call.childForFieldName("function") : null;
+  const name = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : fn?.type === "identifier" ? fn.text : undefined;
+  return !!name && ENDERS.test(name);
+}

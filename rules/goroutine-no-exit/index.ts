@@ -14,9 +14,8 @@
 // A `return`, a break or goto that leaves the loop, or a call that ends the goroutine or the
 // process (panic, os.Exit, log.Fatal, runtime.Goexit) is a way out; a return inside a nested
 // func literal is not.
-import type { GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { isTerminatingCall } from "../facts/flow.js";
-import { goroutineSites, isEndless, leavesLoop, type GoroutineSite } from "../facts/goroutines.js";
+import type { GoNode, Rule, RuleContext } from "../../src/analyzer/types.js";
+import { goroutineSites, isEndless, loopHasWayOut, type GoroutineSite } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, spanOf } from "../facts/syntax.js";
 
@@ -44,31 +43,9 @@ function check(ctx: RuleContext): void {
   // Goroutines started once by main or init live as long as the process by design.
   if (unit.kind === "func" && (unit.name === "init" || (unit.name === "main" && unit.file.packageName === "main"))) return;
   for (const site of goroutineSites(unit)) {
-    const loop = descendantsInFunction(site.body, "for_statement").find((l) => isEndless(l) && !hasWayOut(l, unit));
+    const loop = descendantsInFunction(site.body, "for_statement").find((l) => isEndless(l) && !loopHasWayOut(l, unit));
     if (loop) report(ctx, site, loop);
   }
-}
-
-/** A return, a jump out, or a call that never returns, anywhere in the loop's own flow. */
-function hasWayOut(loop: GoNode, unit: Unit): boolean {
-  const body = loop.childForFieldName("body");
-  if (!body) return true;
-  const exits = descendantsInFunction(body, ["return_statement", "break_statement", "continue_statement", "goto_statement", "expression_statement"]);
-  return exits.some((s) => {
-    if (s.type === "return_statement") return true;
-    if (s.type === "expression_statement") return isTerminatingCall(s, unit) || endsProcess(s);
-    return leavesLoop(s, loop);
-  });
-}
-
-// klog.Fatalf(...), logrus.Panic(...), zap's logger.Fatal(...), a local exit(1) helper's
-// os.Exit: any call named like a process or goroutine end counts as a way out.
-const ENDERS = /^(Fatal|Fatalf|Fatalln|Fatalw|Panic|Panicf|Panicln|Panicw|Exit|Exitf|Goexit)$/;
-function endsProcess(s: GoNode): boolean {
-  const call = s.namedChildren[0];
-  const fn = call?.type === "call_expression" ? call.childForFieldName("function") : null;
-  const name = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : fn?.type === "identifier" ? fn.text : undefined;
-  return !!name && ENDERS.test(name);
 }
 
 function report(ctx: RuleContext, site: GoroutineSite, loop: GoNode): void {

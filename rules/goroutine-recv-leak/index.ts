@@ -19,7 +19,7 @@
 //	reply <- "ok"
 import type { Fix, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { exitWithout } from "../facts/flow.js";
-import { channels, leavesLoop, loopBetween, type Channel, type ChanOp } from "../facts/goroutines.js";
+import { channels, isEndless, leavesLoop, loopBetween, loopHasWayOut, type Channel, type ChanOp } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, descendantsInFunction, enclosingFunction, endOfLine, indentAt, spanOf } from "../facts/syntax.js";
 
@@ -85,17 +85,34 @@ function checkRange(ctx: RuleContext, ch: Channel, r: ChanOp): void {
 }
 
 //	go func() {
-//		v := <-ch                      // one receive, not in a loop, not in a select that can leave
+//		v := <-ch                      // one receive, not in a select that can leave
 //	}()
 //	if err != nil { return err }       // a path that neither sends nor closes
 //	ch <- v
+//
+//	go func() {
+//		for { use(<-ch) }              // or any number of receives in an endless loop with no way out
+//	}()
 function checkReceive(ctx: RuleContext, ch: Channel, r: ChanOp, recvs: ChanOp[]): void {
   const { unit } = ctx;
   const site = r.site!;
   // One receiver, receiving once; everything else on the channel is the function's own sends.
-  if (recvs.length !== 1 || site.inLoop || site.home.id !== ch.home.id) return;
-  if (loopBetween(r.node, site.lit)) return; // an endless receive loop is goroutine-no-exit's
   const sends = ch.ops.filter((o) => o.kind === "send");
+  const loop = loopBetween(r.node, site.lit);
+  if (loop) {
+    // for { v := <-ch; ... } with no way out: it outlives whatever the function sends.
+    if (!isEndless(loop) || loopHasWayOut(loop, unit) || !sends.every((s) => s.fn.id === ch.home.id)) return;
+    ctx.report({
+      span: spanOf(r.node),
+      message: `${ch.name} is never closed and the loop on line ${line(unit, loop)} has no way out, so the goroutine started on line ${line(unit, site.stmt)} blocks forever on this receive once the function stops sending`,
+      related: [
+        { ...spanOf(ch.make), message: `${ch.name} is made here and never closed` },
+        { ...spanOf(site.stmt), message: "the goroutine starts here" },
+      ],
+    });
+    return;
+  }
+  if (recvs.length !== 1 || site.inLoop || site.home.id !== ch.home.id) return;
   if (!sends.every((s) => s.fn.id === ch.home.id && s.node.startIndex > site.stmt.endIndex)) return;
   const exit = exitWithout(site.stmt, { unit, touches: (n) => sends.some((s) => contains(n, s.id)) });
   if (!exit) return;

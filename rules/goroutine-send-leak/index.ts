@@ -40,10 +40,10 @@ export default rule;
 const line = (unit: Unit, n: GoNode | { startIndex: number }) => unit.file.lineOf(n.startIndex);
 
 function check(ctx: RuleContext): void {
-  for (const ch of channels(ctx.unit)) if (ch.buffer === 0) checkChannel(ctx, ch);
+  for (const ch of channels(ctx.unit)) if (ch.buffer !== null) checkChannel(ctx, ch, ch.buffer);
 }
 
-function checkChannel(ctx: RuleContext, ch: Channel): void {
+function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   const { unit } = ctx;
   const home = ch.home;
   if (ch.ops.some((o) => o.kind === "escape")) return;
@@ -68,6 +68,10 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
     perRun = n;
   }
   if (senders.length === 0 || answersElsewhere(unit, recvs, senders)) return;
+  // A buffer takes `room` sends off the receivers' hands; only a known surplus can block.
+  const owed = total - room;
+  if (room > 0 && !(Number.isFinite(total) && owed > 0)) return;
+  const what = room === 0 ? `${ch.name} is unbuffered` : `${ch.name} has room for ${room} of the ${total} values sent to it`;
   const sendLines = blockingList(unit, sends);
   const size = Number.isFinite(total) ? String(total) : senders.length === 1 && perRun === 1 ? rangeLen(senders[0]!, unit) : undefined;
   // With several senders, a receive loop counts as receiving them all (its early exits are
@@ -84,13 +88,13 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
     const way = wayOut(unit, exit, recvs);
     ctx.report({
       span: spanOf(ch.make),
-      message: `${ch.name} is unbuffered, so ${sendLines} ${verb(sends, unit)} forever once ${way}: the goroutine started on line ${line(unit, site.stmt)} never ends`,
+      message: `${what}, so ${sendLines} ${room > 0 ? "can block" : verb(sends, unit)} forever once ${way}: ${senders.length === 1 && starts(site) === 1 ? "the" : "a"} goroutine started on line ${line(unit, site.stmt)} never ends`,
       related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }],
       fix: bufferFix(ch, size),
     });
     return;
   }
-  if (total < 2) return;
+  if (owed < 2) return;
   const loops = recvs.map((r) => (r.kind === "range" ? r.node : loopBetween(r.node, home))).filter((l): l is GoNode => !!l);
   const first = senders[0]!;
   const senderCount = Number.isFinite(total)
@@ -101,11 +105,11 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
   const oneSender = senders.length === 1 && starts(first) === 1;
   // (b) Many sends, one receive: the first sender wins, the others wait forever.
   // With an unknown number of senders, only a single receive is surely too few.
-  if (loops.length === 0 && (Number.isFinite(total) ? recvs.length < total : recvs.length === 1)) {
+  if (loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
     const at = recvs.map((r) => `line ${line(unit, r.node)}`).join(" and ");
     ctx.report({
       span: spanOf(ch.make),
-      message: `${ch.name} is unbuffered and ${senderCount} (${sendLines}), but the function receives only on ${at}: ${oneSender ? "the goroutine blocks forever on its next send" : "every other sender blocks forever"}`,
+      message: `${room > 0 ? what : `${what} and ${senderCount}`} (${sendLines}), but the function receives only on ${at}: ${oneSender ? "the goroutine blocks forever on its next send" : "every other sender blocks forever"}`,
       related,
       fix: bufferFix(ch, size),
     });
@@ -113,7 +117,7 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
   }
   // (c) A receive loop with a header, left early by return or break while senders remain.
   for (const loop of loops) {
-    if (isEndless(loop) || senders.some((s) => contains(loop, s.stmt))) continue;
+    if (room > 0 || isEndless(loop) || senders.some((s) => contains(loop, s.stmt))) continue;
     const early = earlyExit(loop, unit, touches);
     if (!early) continue;
     ctx.report({
