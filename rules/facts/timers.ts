@@ -1,7 +1,7 @@
 // Facts shared by the timer rules (afterfunc-untracked, ticker-not-stopped, time-after-in-loop):
 // calls into package "time" through the file's import names, the loop that re-runs a node on
 // every iteration, loops that never end, and whether the runtime collects unstopped timers.
-import { buildConstraintVersion, compareVersion } from "../../src/analyzer/gofile.js";
+import { compareVersion } from "../../src/analyzer/gofile.js";
 import type { FileView, GoNode, Severity, Unit } from "../../src/analyzer/types.js";
 import { importsAny, packageCallee } from "./calls.js";
 import { exitWithout, type PathQuery } from "./flow.js";
@@ -35,8 +35,8 @@ export function timeCalls(unit: Unit): TimeCall[] {
  * What the file's Go version says about unstopped timers and tickers. From Go 1.23 the runtime
  * collects them once unreferenced, but only when the *main module's* go line is 1.23 or later
  * (the asynctimerchan GODEBUG default): a library's go line is a lower bound for its main
- * module's, a `//go:build go1.23` constraint only says which toolchain compiles the file. So a
- * version read from a build constraint settles nothing, and unknown means "assume old".
+ * module's, a `//go:build go1.23` constraint only says which toolchain compiles the file. So the
+ * module's go line decides (FileView.moduleGoVersion), and unknown means "assume old".
  */
 export interface TimerEra {
   /** Unstopped, unreferenced timers are collected: the Go 1.23 rules stay silent. */
@@ -47,8 +47,8 @@ export interface TimerEra {
 
 export function timerEra(file: FileView): TimerEra {
   return file.memo("timers.era", () => {
-    const v = file.goVersion;
-    if (!v || buildConstraintVersion(file.source)) return { collected: false, severity: "warning" as Severity };
+    const v = file.moduleGoVersion;
+    if (!v) return { collected: false, severity: "warning" as Severity };
     return { collected: compareVersion(v, { major: 1, minor: 23 }) >= 0 };
   });
 }

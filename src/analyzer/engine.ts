@@ -270,6 +270,7 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
     source,
     packageName: root.descendantsOfType("package_clause")[0]?.namedChildren[0]?.text ?? "",
     goVersion: buildConstraintVersion(source) ?? (goMod ? goModVersion(goMod) : null),
+    moduleGoVersion: goMod ? goModVersion(goMod) : null,
     imports,
     importName: (p) => {
       const i = imports.find((i) => i.path === p && i.kind !== "blank");

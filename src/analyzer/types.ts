@@ -68,6 +68,12 @@ export interface FileView {
   packageName: string;
   /** The file's Go language version: `//go:build go1.N`, else the nearest go.mod's `go` line, else null. */
   goVersion: GoVersion | null;
+  /**
+   * The nearest go.mod's `go` line alone. Runtime behaviour that follows the main module's go line
+   * (GODEBUG defaults such as Go 1.23's timers) depends on this, not on a build constraint: a
+   * module's go line is a lower bound for any main module that uses it.
+   */
+  moduleGoVersion: GoVersion | null;
   imports: ImportName[];
   /** The local name under which `path` is imported (undefined when not imported or blank). */
   importName(path: string): string | undefined;
