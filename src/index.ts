@@ -2,6 +2,7 @@
 // export; `createApp(overrides)` builds the same app around other dependencies.
 import type { ApplicationFunction, Context, Probot } from "probot";
 import { onCheckRun, onCheckSuite } from "./handlers/checks.js";
+import { eventName } from "./handlers/env.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { defaultDeps, type AppDeps } from "./review/deps.js";
@@ -16,11 +17,6 @@ export function createApp(overrides: Partial<AppDeps> = {}): ApplicationFunction
     app.on("check_suite.rerequested", (context) => onCheckSuite(context, deps));
   };
 }
-
-const eventName = (context: Context): string => {
-  const action = (context.payload as { action?: unknown }).action;
-  return typeof action === "string" ? `${context.name}.${action}` : context.name;
-};
 
 export type { AppDeps } from "./review/deps.js";
 export { defaultDeps, systemClock } from "./review/deps.js";

@@ -36,7 +36,8 @@ export async function onIssueComment(context: Context<"issue_comment.created">, 
   const env = runEnv(context as Context, deps, log);
   const commentId = comment!.id as number;
   const author = obj(issue!.user)?.login;
-  if (login !== author && !(await mayRecheck(env.github, login))) {
+  const isAuthor = typeof author === "string" && author.toLowerCase() === login.toLowerCase();
+  if (!isAuthor && !(await mayRecheck(env.github, login))) {
     log.info({ user: login, pull: number }, "ptrguard: refused /ptrguard recheck: not the author and no write permission");
     await env.github.react(commentId, "confused");
     await env.github.commentOnIssue(number, `@${login} only the author of this pull request and people with write access can ask ptrguard to recheck it.`);
