@@ -324,9 +324,10 @@ export function loopsOf(unit: Unit): Loop[] {
         range && range.children.some((t) => t?.type === ":=") ? range.childForFieldName("left")
         : init?.type === "short_var_declaration" ? init.childForFieldName("left")
         : null;
+      // A three-clause loop shares only what it changes: `for i, n := 0, len(xs); i < n; i++` shares i, not n.
       const vars = (left?.namedChildren ?? []).flatMap((id) => {
         const b = id ? unit.bindings.declaredBy(id) : undefined;
-        return b ? [b] : [];
+        return b && (range || b.uses.some((u) => isWrite(u))) ? [b] : [];
       });
       const label = loop.parent?.type === "labeled_statement" ? loop.parent.childForFieldName("label")?.text : undefined;
       if (vars.length > 0) out.push({ node: loop, body, label, vars });

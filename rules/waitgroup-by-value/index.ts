@@ -141,7 +141,7 @@ function typeText(decl: GoNode): string {
 function describe(lock: Lock, decl: GoNode | null, type?: GoNode): string {
   const written = type?.text ?? (decl ? typeText(decl) : "");
   const a = (s: string) => `${/^[AEIOU]/.test(s) ? "an" : "a"} ${s}`;
-  if (lock.path === "") return a(written.includes(".") ? lock.lock : written);
+  if (lock.path === "") return a(lock.lock);
   if (lock.path === lock.lock.slice("sync.".length)) return `${a(written)}, which embeds a ${lock.lock}`;
   return `${a(written)}, which holds a ${lock.lock} (field ${lock.path})`;
 }
