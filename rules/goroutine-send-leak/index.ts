@@ -1,5 +1,6 @@
-// goroutine-send-leak: a goroutine sends on an unbuffered channel made in the function, and
-// some way out of the function leaves before receiving what it sends.
+// goroutine-send-leak: goroutines send on a channel made in the function (unbuffered, or with a
+// literal buffer smaller than the number of sends), and some way out of the function leaves
+// before receiving what the buffer cannot hold.
 //
 //	ch := make(chan result)              // reported here; the fix makes it make(chan result, 1)
 //	go func() { ch <- fetch() }()
@@ -24,7 +25,7 @@ const rule: Rule = {
     title: "Goroutine blocked forever on a send",
     severity: "error",
     fixable: true,
-    summary: "a goroutine sends on an unbuffered channel that the function can stop receiving from",
+    summary: "a goroutine sends on an unbuffered (or too small) channel that the function can stop receiving from",
     why:
       "A send on an unbuffered channel parks the goroutine until another goroutine receives. " +
       "Once the function has left through a timeout, ctx.Done() or an early return, nobody will ever receive, " +
