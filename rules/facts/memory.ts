@@ -16,11 +16,10 @@ export function listOf(node: GoNode | null | undefined): GoNode[] {
   return node.namedChildren.filter((c): c is GoNode => !!c && c.type !== "comment");
 }
 
-/** The arguments of a call, comments left out. */
+/** The arguments of a call (types included, as in `make([]byte, n)`), comments left out. */
 export function argsOf(call: GoNode): GoNode[] {
-  return listOf(call.childForFieldName("arguments")).flatMap((l) =>
-    l.type === "argument_list" ? l.namedChildren.filter((c): c is GoNode => !!c && c.type !== "comment") : [l],
-  );
+  const list = call.childForFieldName("arguments");
+  return list ? list.namedChildren.filter((c): c is GoNode => !!c && c.type !== "comment") : [];
 }
 
 const operatorOf = (n: GoNode): string => n.childForFieldName("operator")?.type ?? "";
@@ -135,7 +134,8 @@ export function isForeignAlloc(call: GoNode, file: FileView): boolean {
   const fn = unparen(call.childForFieldName("function")!);
   if (fn.type === "selector_expression") {
     const op = fn.childForFieldName("operand");
-    if (op?.type === "identifier" && op.text === "C" && file.imports.some((i) => i.path === "C")) return true;
+    // C.malloc(n), and mmap.Map(f, ...) of an mmap package
+    if (op?.type === "identifier" && file.imports.some((i) => i.name === op.text && (i.path === "C" || /(^|[/-])mmap/.test(i.path)))) return true;
     return FOREIGN.test(fn.childForFieldName("field")?.text ?? "");
   }
   return fn.type === "identifier" && FOREIGN.test(fn.text);
@@ -144,12 +144,32 @@ export function isForeignAlloc(call: GoNode, file: FileView): boolean {
 const containsForeignAlloc = (n: GoNode, file: FileView) =>
   isForeignAlloc(n, file) || n.descendantsOfType("call_expression").some((c) => !!c && isForeignAlloc(c, file));
 
-/** Field names the file assigns from foreign memory (`f.data, err = syscall.Mmap(...)`, `{buf: C.malloc(n)}`). */
+// C, syscall, golang.org/x/sys/unix, golang.org/x/sys/windows and vendored copies.
+const SYSTEM_PKGS = ["C", "syscall", "unix", "windows"];
+
+// var block *uint16; windows.CreateEnvironmentBlock(&block, ...): the OS allocates what it points to.
+function filledBySystemCall(b: Binding, unit: Unit): boolean {
+  if (b.type?.type !== "pointer_type") return false;
+  return b.uses.some((u) => {
+    const amp = u.parent;
+    const call = amp?.parent?.type === "argument_list" ? amp.parent.parent : null;
+    if (amp?.type !== "unary_expression" || operatorOf(amp) !== "&" || call?.type !== "call_expression") return false;
+    const c = packageCallee(call, unit);
+    return !!c && SYSTEM_PKGS.includes(c.pkg.split("/").pop()!);
+  });
+}
+
+/** Field names the file declares with C types or assigns from foreign memory (`f.data, err = syscall.Mmap(...)`, `{buf: C.malloc(n)}`). */
 function foreignFields(file: FileView, root: GoNode): Set<string> {
   return file.memo("memory:foreign-fields", () => {
     const out = new Set<string>();
-    for (const s of root.descendantsOfType(["assignment_statement", "keyed_element"])) {
+    for (const s of root.descendantsOfType(["assignment_statement", "keyed_element", "field_declaration"])) {
       if (!s) continue;
+      if (s.type === "field_declaration") {
+        // p *C.char: a field declared with a C type
+        if (/^\*?\s*C\./.test(s.childForFieldName("type")?.text ?? "")) for (const n of s.childrenForFieldName("name")) if (n) out.add(n.text);
+        continue;
+      }
       if (s.type === "keyed_element") {
         const key = s.childForFieldName("key")?.namedChildren[0];
         const value = s.childForFieldName("value");
@@ -201,6 +221,7 @@ export function storageOf(x: GoNode, unit: Unit, depth = 0): "go" | "static" | "
       if (/^\*?\s*C\./.test(t)) return "foreign";
       if (TYPE_DESCRIPTOR.test(t)) return "static";
       if (definitions(b, unit).some((d) => d.value && containsForeignAlloc(d.value, file))) return "foreign";
+      if (filledBySystemCall(b, unit)) return "foreign";
       const d = defBefore(b, n.startIndex, unit);
       if (!d?.value || d.multi) return "go";
       const inner = storageOf(d.value, unit, depth + 1);
@@ -300,7 +321,8 @@ export function numericAddress(expr: GoNode, unit: Unit): Address | null {
   const e = unparen(expr);
   const arg = uintptrArg(e, unit);
   if (arg) {
-    const a = addressOf(arg, unit, true);
+    // uintptr(unsafe.Pointer(p)), or uintptr(up) of a local `up := unsafe.Pointer(p)`
+    const a = addressOf(arg, unit, true) ?? addressThrough(arg, unit);
     return a && !a.numeric ? { node: e, pointee: a.pointee, numeric: true } : null;
   }
   if (e.type === "binary_expression" && ["+", "-", "&", "&^", "|"].includes(operatorOf(e))) {
@@ -528,9 +550,8 @@ export function bufferOf(expr: GoNode, unit: Unit, depth = 0): Buffer | null {
   if (depth > 8) return null;
   if (e.type === "slice_expression") {
     const inner = bufferOf(e.childForFieldName("operand")!, unit, depth + 1);
-    // `b[:]` and `b[:0]` are the buffer itself (the second to reuse it), not a part of it.
-    const [start, end] = [e.childForFieldName("start"), e.childForFieldName("end")];
-    const whole = (!start || start.text === "0") && (!end || end.text === "0") && !e.childForFieldName("capacity");
+    // `b[:]`, `b[:0]` (to reuse it) and `b[0:cap(b)]` are the buffer itself, not a part of it.
+    const whole = startsAtZero(e) && !e.childForFieldName("capacity") && (e.childForFieldName("end")?.text === "0" || reachesEnd(e));
     return inner ? { ...inner, sub: inner.sub || !whole } : null;
   }
   if (e.type === "identifier") {
@@ -549,6 +570,19 @@ export function bufferOf(expr: GoNode, unit: Unit, depth = 0): Buffer | null {
     return found && !found.name ? { ...found, name: b.name } : found;
   }
   return wholeRead(e, unit) ?? made(e, unit) ?? converted(e, unit, depth);
+}
+
+/** `b[:j]`, `b[0:j]`. */
+export function startsAtZero(slice: GoNode): boolean {
+  const start = slice.childForFieldName("start");
+  return !start || start.text === "0";
+}
+
+/** `b[i:]`, `b[i:len(b)]`, `b[i:cap(b)]`, or up to `size` (the size the buffer was made with). */
+export function reachesEnd(slice: GoNode, size?: string): boolean {
+  const end = slice.childForFieldName("end");
+  const op = slice.childForFieldName("operand")!.text;
+  return !end || end.text === `len(${op})` || end.text === `cap(${op})` || (size !== undefined && end.text === size);
 }
 
 // io.ReadAll(r), os.ReadFile(name), br.ReadBytes('\n')
@@ -629,9 +663,10 @@ function readSlots(e: GoNode, resolve: Resolve, file: FileView, copies: boolean,
     const args = argsOf(n);
     if (fn.type === "identifier" && fn.text === "uintptr" && !resolve(fn) && args.length === 1) readSlots(args[0]!, resolve, file, copies, out);
   } else {
+    const b = n.type === "identifier" ? resolve(n) : undefined;
+    if (b && holdsPointer(b)) return out; // `unsafe.Pointer(p)` of a pointer variable converts no number
     const key = slotOf(n, resolve, file);
     if (key) out.push(key);
-    const b = n.type === "identifier" ? resolve(n) : undefined;
     // `for _, a := range addrs`: a copy of each element
     const range = b?.decl.type === "range_clause" ? b.decl : undefined;
     const vars = listOf(range?.childForFieldName("left"));
@@ -647,6 +682,19 @@ function readSlots(e: GoNode, resolve: Resolve, file: FileView, copies: boolean,
     }
   }
   return out;
+}
+
+/** A local declared as a pointer, or ever assigned `&x`, `new(T)`, `(*T)(p)` or `unsafe.Pointer(p)`. */
+function holdsPointer(b: Binding): boolean {
+  if (b.type) return b.type.type === "pointer_type" || /(^|\.)Pointer$/.test(b.type.text);
+  return definitionsOf(b).some((d) => {
+    const v = d.value && !d.multi ? unparen(d.value) : null;
+    if (!v) return false;
+    if (v.type === "unary_expression") return operatorOf(v) === "&";
+    if (v.type !== "call_expression") return false;
+    const fn = unparen(v.childForFieldName("function")!);
+    return fn.text === "new" || fn.text.endsWith(".Pointer") || (fn.type === "parenthesized_expression" && fn.namedChildren[0]?.type === "unary_expression");
+  });
 }
 
 /** Every `unsafe.Pointer(E)` of the file, by the slots E reads. */

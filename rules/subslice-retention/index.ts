@@ -10,7 +10,7 @@
 // Silent for copies (bytes.Clone, strings.Clone, append([]byte(nil), ...), string(b[i:j])),
 // `b[:]`/`b[:0]` (the buffer itself), locals, and fields of a struct that also keeps the whole buffer.
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { argsOf, bufferOf, isBuiltinCall, listOf, resolveType, type Buffer } from "../facts/memory.js";
+import { argsOf, bufferOf, defBefore, isBuiltinCall, listOf, reachesEnd, resolveType, startsAtZero, type Buffer } from "../facts/memory.js";
 import { docsUrl } from "../facts/meta.js";
 import { spanOf, unparen } from "../facts/syntax.js";
 
@@ -81,7 +81,11 @@ function storesOf(unit: Unit): Store[] {
       const type = lit?.type === "composite_literal" ? lit.childForFieldName("type") : null;
       if (key?.type !== "identifier" || !value || !type) continue;
       if (["map_type", "slice_type", "array_type", "implicit_length_array_type"].includes(resolveType(type, unit.file)?.type ?? "")) continue;
-      out.push({ node, value, target: `the field ${key.text} of ${type.text}`, owner: lit! });
+      // Nested literals (`&Outer{Inner: Inner{...}, ...}`) build one value: the outermost owns them all.
+      let owner = lit!;
+      for (let p = owner.parent; p && ["literal_element", "keyed_element", "literal_value", "composite_literal", "unary_expression"].includes(p.type); p = p.parent)
+        if (p.type === "composite_literal") owner = p;
+      out.push({ node, value, target: `the field ${key.text} of ${type.text}`, owner });
     } else if (node.childForFieldName("operator")?.type === "=") {
       const left = listOf(node.childForFieldName("left"));
       const right = listOf(node.childForFieldName("right"));
@@ -120,14 +124,33 @@ function destination(lhs: GoNode, unit: Unit): { owner?: GoNode; keys: GoNode[] 
   }
 }
 
-// s.raw = data; s.header = data[:12]: the struct keeps the whole buffer anyway.
+/**
+ * The struct keeps the whole buffer anyway: `m.raw = data; m.body = data[12:]`, or its fields
+ * partition it (`YCbCr{Y: b[:i0], Cb: b[i0:i1], Cr: b[i1:]}`, `Path: s[:i], Version: s[i+1:]`).
+ */
 function keepsWholeBuffer(s: Store, buf: Buffer, stores: Store[], unit: Unit): boolean {
   if (!s.owner) return false;
-  return stores.some((o) => {
-    if (o === s || !o.owner || o.owner.text !== s.owner!.text || (s.owner!.type === "composite_literal" && o.owner.id !== s.owner!.id)) return false;
-    const whole = bufferOf(o.value, unit);
-    return !!whole && !whole.sub && whole.origin.id === buf.origin.id;
+  const siblings = stores.filter((o) => {
+    if (!o.owner || o.owner.text !== s.owner!.text || (s.owner!.type === "composite_literal" && o.owner.id !== s.owner!.id)) return false;
+    return bufferOf(o.value, unit)?.origin.id === buf.origin.id;
   });
+  if (siblings.some((o) => o !== s && !bufferOf(o.value, unit)!.sub)) return true;
+  const size = buf.origin.type === "call_expression" && isBuiltinCall(buf.origin, "make", unit) ? argsOf(buf.origin)[1]?.text : undefined;
+  const slices = siblings.map((o) => directSlice(o.value, buf, unit)).filter((x): x is GoNode => !!x);
+  return slices.length >= 2 && slices.some((x) => startsAtZero(x)) && slices.some((x) => reachesEnd(x, size));
+}
+
+/** The `name[i:j]` a stored value is, directly or through one local, when `name` holds the buffer itself. */
+function directSlice(value: GoNode, buf: Buffer, unit: Unit): GoNode | undefined {
+  let v = unparen(value);
+  const b = v.type === "identifier" ? unit.bindings.resolve(v) : undefined;
+  if (b) {
+    const d = defBefore(b, v.startIndex, unit);
+    if (!d?.value || d.multi) return undefined;
+    v = unparen(d.value);
+  }
+  const op = v.type === "slice_expression" ? unparen(v.childForFieldName("operand")!) : undefined;
+  return op?.type === "identifier" && op.text === buf.name && !bufferOf(op, unit)?.sub ? v : undefined;
 }
 
 // bytes.Clone (Go 1.20) / strings.Clone (Go 1.18) when imported; otherwise a copy any Go accepts.
