@@ -359,16 +359,20 @@ function loopCount(loop: GoNode): number {
   return op === "<" ? n : op === "<=" ? n + 1 : Infinity;
 }
 
-/** A return, a jump out, or a call that never returns, anywhere in the loop's own flow. */
-export function loopHasWayOut(loop: GoNode, unit: Unit): boolean {
+/** The returns, jumps out and calls that never return, anywhere in the loop's own flow. */
+export function loopWaysOut(loop: GoNode, unit: Unit): GoNode[] {
   const body = loop.childForFieldName("body");
-  if (!body) return true;
+  if (!body) return [];
   const exits = descendantsInFunction(body, ["return_statement", "break_statement", "continue_statement", "goto_statement", "expression_statement"]);
-  return exits.some((s) => {
+  return exits.filter((s) => {
     if (s.type === "return_statement") return true;
     if (s.type === "expression_statement") return isTerminatingCall(s, unit) || endsProcess(s);
     return leavesLoop(s, loop);
   });
+}
+
+export function loopHasWayOut(loop: GoNode, unit: Unit): boolean {
+  return loopWaysOut(loop, unit).length > 0;
 }
 
 // klog.Fatalf(...), logrus.Panic(...), zap's logger.Fatal(...): a call named like the end of

@@ -14,10 +14,10 @@
 // A `return`, a break or goto that leaves the loop, or a call that ends the goroutine or the
 // process (panic, os.Exit, log.Fatal, runtime.Goexit) is a way out; a return inside a nested
 // func literal is not.
-import type { GoNode, Rule, RuleContext } from "../../src/analyzer/types.js";
-import { goroutineSites, isEndless, loopHasWayOut, type GoroutineSite } from "../facts/goroutines.js";
+import type { GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
+import { channels, goroutineSites, isEndless, loopWaysOut, type Channel, type GoroutineSite } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
-import { descendantsInFunction, spanOf } from "../facts/syntax.js";
+import { descendantsInFunction, spanOf, unparen } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {
@@ -43,14 +43,55 @@ function check(ctx: RuleContext): void {
   // Goroutines started once by main or init live as long as the process by design.
   if (unit.kind === "func" && (unit.name === "init" || (unit.name === "main" && unit.file.packageName === "main"))) return;
   for (const site of goroutineSites(unit)) {
-    const loop = descendantsInFunction(site.body, "for_statement").find((l) => isEndless(l) && !loopHasWayOut(l, unit));
-    if (loop) report(ctx, site, loop);
+    for (const loop of descendantsInFunction(site.body, "for_statement")) {
+      if (!isEndless(loop)) continue;
+      const ways = loopWaysOut(loop, unit);
+      const dead = ways.map((w) => deadChannel(w, loop, unit));
+      if (dead.every((d) => d)) {
+        report(ctx, site, loop, ways[0], dead[0]);
+        break;
+      }
+    }
   }
 }
 
-function report(ctx: RuleContext, site: GoroutineSite, loop: GoNode): void {
+//	quit := make(chan struct{})        // never closed, sent on or handed out
+//	go func() {
+//		for {
+//			select {
+//			case <-quit:               // can never fire: this return is no way out
+//				return
+//			case <-t.C:
+//				flush()
+//			}
+//		}
+//	}()
+function deadChannel(exit: GoNode, loop: GoNode, unit: Unit): Channel | undefined {
+  for (let p = exit.parent; p && p.id !== loop.id; p = p.parent) {
+    if (p.type !== "communication_case") continue;
+    const comm = p.childForFieldName("communication");
+    const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : null;
+    const recv = right ? unparen(right) : null;
+    const ch = recv ? channels(unit).find((c) => c.ops.some((o) => o.kind === "recv" && o.node.id === recv.id)) : undefined;
+    if (ch && !ch.ops.some((o) => o.kind === "send" || o.kind === "close" || o.kind === "escape")) return ch;
+  }
+  return undefined;
+}
+
+function report(ctx: RuleContext, site: GoroutineSite, loop: GoNode, way?: GoNode, dead?: Channel): void {
   const { unit } = ctx;
   const loopLine = unit.file.lineOf(loop.startIndex);
+  if (way && dead) {
+    ctx.report({
+      span: spanOf(site.head),
+      message: `this goroutine never ends: the way out of the for loop on line ${loopLine} waits on ${dead.name}, which is never closed, sent on or handed out`,
+      related: [
+        { ...spanOf(way), message: `reached only through a receive from ${dead.name}` },
+        { ...spanOf(dead.make), message: `${dead.name} is made here and nothing ever closes it or sends on it` },
+      ],
+    });
+    return;
+  }
   // An unlabelled break in a select or switch looks like a way out but only leaves that statement.
   const trap = descendantsInFunction(loop.childForFieldName("body")!, "break_statement").find((b) => b.namedChildren.length === 0);
   const note = trap

@@ -106,7 +106,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   const oneSender = senders.length === 1 && starts(first) === 1;
   // (b) Many sends, one receive: the first sender wins, the others wait forever.
   // With an unknown number of senders, only a single receive is surely too few.
-  if (loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
+  if (recvs.length > 0 && loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
     const at = recvs.map((r) => `line ${line(unit, r.node)}`).join(" and ");
     ctx.report({
       span: spanOf(ch.make),
