@@ -50,6 +50,9 @@ describe("ptrguard demo", () => {
     const picture = readFileSync(svg, "utf8");
     expect(picture).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     expect(picture).toContain("Suggested change");
+    // docs/review.svg is this picture; when a comment's wording changes, redraw it with
+    // `npm run demo -- --svg docs/review.svg`.
+    expect(readFileSync(path.join(ROOT, "docs/review.svg"), "utf8"), "docs/review.svg is stale: run npm run demo -- --svg docs/review.svg").toBe(picture);
   }, 120_000);
 
   it("records what the app posted", async () => {
