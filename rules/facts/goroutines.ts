@@ -40,7 +40,7 @@ export interface ChanOp {
   site: GoroutineSite | undefined;
   /** For a send or receive that is a select's communication: the select. */
   select: GoNode | undefined;
-  /** That select has another case or a default, so the op need not block forever. */
+  /** That select has another case or a default (see mayLeave for whether it can fire). */
   canLeave: boolean;
 }
 
@@ -383,4 +383,25 @@ function endsProcess(s: GoNode): boolean {
   const fn = call?.type === "call_expression" ? call.childForFieldName("function") : null;
   const name = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : fn?.type === "identifier" ? fn.text : undefined;
   return !!name && ENDERS.test(name);
+}
+
+/**
+ * The op sits in a select with another way out that can actually fire: a default, or a case on
+ * anything but a channel of this unit that nothing closes, sends on or hands out.
+ */
+export function mayLeave(op: ChanOp, unit: Unit): boolean {
+  if (!op.canLeave || !op.select) return false;
+  return op.select.namedChildren.some((c) => !!c && (c.type === "default_case" || (c.type === "communication_case" && !contains(c, op.id) && !deadCase(c, unit))));
+}
+
+//	quit := make(chan struct{})        // never closed, sent on or handed out
+//	select {
+//	case <-quit:                       // can never fire
+/** The channel a select case receives from, when that channel can never deliver. */
+export function deadCase(clause: GoNode, unit: Unit): Channel | undefined {
+  const comm = clause.childForFieldName("communication");
+  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : null;
+  const recv = right ? unparen(right) : null;
+  const ch = recv ? channels(unit).find((c) => c.ops.some((o) => o.kind === "recv" && o.node.id === recv.id)) : undefined;
+  return ch && !ch.ops.some((o) => o.kind === "send" || o.kind === "close" || o.kind === "escape") ? ch : undefined;
 }

@@ -13,11 +13,11 @@
 //
 // A `return`, a break or goto that leaves the loop, or a call that ends the goroutine or the
 // process (panic, os.Exit, log.Fatal, runtime.Goexit) is a way out; a return inside a nested
-// func literal is not.
+// func literal is not, nor one behind `case <-quit:` when nothing ever closes or sends on quit.
 import type { GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { channels, goroutineSites, isEndless, loopWaysOut, type Channel, type GoroutineSite } from "../facts/goroutines.js";
+import { deadCase, goroutineSites, isEndless, loopWaysOut, type Channel, type GoroutineSite } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
-import { descendantsInFunction, spanOf, unparen } from "../facts/syntax.js";
+import { descendantsInFunction, spanOf } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {
@@ -55,25 +55,11 @@ function check(ctx: RuleContext): void {
   }
 }
 
-//	quit := make(chan struct{})        // never closed, sent on or handed out
-//	go func() {
-//		for {
-//			select {
-//			case <-quit:               // can never fire: this return is no way out
-//				return
-//			case <-t.C:
-//				flush()
-//			}
-//		}
-//	}()
+/** A way out reached only through a select case that can never fire. */
 function deadChannel(exit: GoNode, loop: GoNode, unit: Unit): Channel | undefined {
   for (let p = exit.parent; p && p.id !== loop.id; p = p.parent) {
-    if (p.type !== "communication_case") continue;
-    const comm = p.childForFieldName("communication");
-    const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : null;
-    const recv = right ? unparen(right) : null;
-    const ch = recv ? channels(unit).find((c) => c.ops.some((o) => o.kind === "recv" && o.node.id === recv.id)) : undefined;
-    if (ch && !ch.ops.some((o) => o.kind === "send" || o.kind === "close" || o.kind === "escape")) return ch;
+    const dead = p.type === "communication_case" ? deadCase(p, unit) : undefined;
+    if (dead) return dead;
   }
   return undefined;
 }

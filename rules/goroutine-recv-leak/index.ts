@@ -19,7 +19,7 @@
 //	reply <- "ok"
 import type { Fix, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { exitWithout } from "../facts/flow.js";
-import { channels, isEndless, leavesLoop, loopBetween, loopHasWayOut, type Channel, type ChanOp } from "../facts/goroutines.js";
+import { channels, isEndless, leavesLoop, loopBetween, loopHasWayOut, mayLeave, type Channel, type ChanOp } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, descendantsInFunction, enclosingFunction, endOfLine, indentAt, spanOf } from "../facts/syntax.js";
 
@@ -54,7 +54,7 @@ function check(ctx: RuleContext): void {
     if (ch.ops.some((o) => o.fn.id !== ch.home.id && !o.site)) continue;
     const recvs = ch.ops.filter((o) => o.kind === "recv" || o.kind === "range");
     for (const r of recvs) {
-      if (!r.site || r.canLeave) continue;
+      if (!r.site || mayLeave(r, ctx.unit)) continue;
       if (r.kind === "range") checkRange(ctx, ch, r);
       else checkReceive(ctx, ch, r, recvs);
     }

@@ -15,7 +15,7 @@
 // receive loop (`for range urls { if err := <-errc; err != nil { return err } }`) left early.
 import type { Fix, GoNode, RelatedLocation, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { exitWithout } from "../facts/flow.js";
-import { channels, isEndless, leavesLoop, loopBetween, sendsPerRun, starts, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
+import { channels, isEndless, leavesLoop, loopBetween, mayLeave, sendsPerRun, starts, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, descendantsInFunction, spanOf } from "../facts/syntax.js";
 
@@ -59,7 +59,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   let perRun = 0;
   for (const site of new Set(sends.map((s) => s.site!))) {
     const own = sends.filter((s) => s.site === site);
-    const blocking = own.filter((s) => !s.canLeave);
+    const blocking = own.filter((s) => !mayLeave(s, unit));
     if (blocking.length === 0) continue; // every send sits in a select that can give up
     if (blocking.length !== own.length) return;
     const n = sendsPerRun(site, blocking, unit);
