@@ -18,7 +18,7 @@ import { argsOf, conversionsBack, definitions, isBuiltinCall, listOf, numericAdd
 import { docsUrl } from "../facts/meta.js";
 import { contains, spanOf, unparen } from "../facts/syntax.js";
 
-const HEADER = /\b(SliceHeader|StringHeader)\b/;
+const HEADER = /(slice|string)_?header/i;
 
 const rule: Rule = {
   meta: {

@@ -57,7 +57,7 @@ function check(ctx: RuleContext): void {
     const target = what.startsWith("&") ? what.slice(1) : `*${what}`;
     const message = a.numeric
       ? `${w.table} is a package-level table and keeps the address of ${target} ${w.asKey ? "as a uintptr key" : "as a uintptr"}${made}, a number the collector does not trace, so the object can be freed or moved while the entry still names its old address; key the table by a handle or an ID instead`
-      : `${w.table} is a package-level table, so unsafe.Pointer(${what}) stored in it${made} keeps ${target} and all it references reachable until the entry is deleted; store a typed *T (or a weak pointer or handle) and delete the entry when its owner is done`;
+      : `${w.table} is a package-level table, so ${a.node.text.replace(/\s+/g, " ")} stored in it${made} keeps ${target} and all it references reachable until the entry is deleted; store a typed *T (or a weak pointer or handle) and delete the entry when its owner is done`;
     ctx.report({
       span: spanOf(w.stmt),
       message,
