@@ -3,7 +3,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: "ptrguard_process_" });
+collectDefaultMetrics({ register: registry, prefix: "ptrguard_" });
 
 const webhooks = new Counter({ name: "ptrguard_webhooks_received_total", help: "Webhooks received, by event", labelNames: ["event"], registers: [registry] });
 const runs = new Counter({ name: "ptrguard_runs_total", help: "Review runs, by outcome", labelNames: ["outcome"], registers: [registry] });

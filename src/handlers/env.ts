@@ -4,7 +4,8 @@ import type { AppDeps } from "../review/deps.js";
 import type { RunEnv } from "../review/run.js";
 
 export function runEnv(context: Context, deps: AppDeps, log: Logger): RunEnv {
-  return { github: deps.github(context), rules: deps.rules, clock: deps.clock, log, metrics: deps.metrics };
+  const { owner, repo } = context.repo();
+  return { github: deps.github(context), rules: deps.rules, clock: deps.clock, log, metrics: deps.metrics, delivery: context.id, repo: `${owner}/${repo}` };
 }
 
 /** `pull_request.opened`, or the bare event name when the payload has no action. */

@@ -6,6 +6,7 @@ import type { Finding, Rule } from "../analyzer/types.js";
 import { atOrAbove, DEFAULT_CONFIG, validateConfig, type Config, type ConfigResult } from "../config.js";
 import { commentableLines } from "../diff/diff.js";
 import { explain } from "../github/retry.js";
+import { runLogger } from "../log.js";
 import type { GitHub, PullInfo } from "../github/types.js";
 import type { RunOutcome } from "../metrics.js";
 import { fingerprints } from "../report/fingerprint.js";
@@ -24,6 +25,9 @@ export interface RunEnv {
   clock: Clock;
   log: Logger;
   metrics: AppMetrics;
+  /** The webhook delivery id and `owner/name`, stamped on every log line of the run. */
+  delivery?: string;
+  repo?: string;
 }
 
 export interface RunRequest {
@@ -36,10 +40,13 @@ export interface RunRequest {
   explicit: boolean;
 }
 
-export async function runReview(req: RunRequest, env: RunEnv): Promise<RunOutcome | "skipped"> {
-  const { github, log, clock } = env;
+export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutcome | "skipped"> {
+  const { github, clock } = outer;
   const started = clock.now();
   const pull = req.pull ?? (await github.getPull(req.pullNumber));
+  const sha = req.headSha ?? pull.headSha;
+  const log = runLogger(outer.log, { delivery: outer.delivery ?? "", repo: outer.repo ?? "", pr: pull.number, sha });
+  const env: RunEnv = { ...outer, log };
   if (pull.state !== "open") {
     log.info({ pull: pull.number }, "ptrguard: the pull request is closed; nothing to review");
     return "skipped";
@@ -49,7 +56,6 @@ export async function runReview(req: RunRequest, env: RunEnv): Promise<RunOutcom
     log.info({ pull: pull.number }, "ptrguard: draft pull request and draft_prs is false; not reviewing");
     return "skipped";
   }
-  const sha = req.headSha ?? pull.headSha;
   const checkRunId = await github.createCheckRun(sha, pull.number, started.toISOString());
   const elapsed = () => clock.now().getTime() - started.getTime();
   let outcome: RunOutcome;
