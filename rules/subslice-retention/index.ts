@@ -38,7 +38,7 @@ interface Store {
   /** The statement, keyed element or send that stores. */
   node: GoNode;
   value: GoNode;
-  /** Where it goes: `s.name`, `the field name of Header`, `index`, `the channel out`. */
+  /** Where it goes: `s.name`, `the field Name of Entry`, `index[k]`, the channel `out`. */
   target: string;
   /** For field stores: the struct expression (`s`), or the composite literal. */
   owner?: GoNode;
