@@ -56,6 +56,7 @@ function check(ctx: RuleContext): void {
     const use = timerCases(call, unit);
     const loop = use && loopAround(use.select);
     if (!use || !loop || loopAround(call)?.id !== loop.id) continue; // a timeout made once, before the loop
+    if (fewRounds(loop)) continue; // a handful of timers, each gone once it fires: bounded, not a leak
     const others = use.select.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && !use.cases.some((u) => u.id === c.id));
     const round = others.find((c) => !leavesLoop(c, loop, unit));
     if (round) hits.push({ call, select: use.select, loop, round, direct: use.direct });
@@ -105,6 +106,27 @@ function commCase(x: GoNode): GoNode | null {
   const stmt = recv.parent?.type === "expression_statement" ? recv.parent : recv.parent?.type === "receive_statement" ? recv.parent : null;
   const cc = stmt?.parent;
   return cc?.type === "communication_case" && cc.childForFieldName("communication")?.id === stmt!.id ? cc : null;
+}
+
+/** At most this many rounds of a counted loop leave only a bounded handful of pending timers. */
+const FEW_ROUNDS = 16;
+
+//	for i := 0; i < 4; i++ { select { ... case <-time.After(d): ... } }
+// with literal bounds, not itself inside another loop.
+function fewRounds(loop: GoNode): boolean {
+  if (loopAround(loop)) return false;
+  const clause = loop.namedChildren.find((c) => c?.type === "for_clause");
+  const init = clause?.childForFieldName("initializer");
+  const cond = clause?.childForFieldName("condition");
+  const update = clause?.childForFieldName("update");
+  if (!init || !cond || !update || init.type !== "short_var_declaration" || cond.type !== "binary_expression") return false;
+  const name = init.childForFieldName("left")?.namedChildren[0]?.text;
+  const from = Number(init.childForFieldName("right")?.namedChildren[0]?.text);
+  const op = cond.childForFieldName("operator")?.text;
+  const to = Number(cond.childForFieldName("right")?.text);
+  if (!name || cond.childForFieldName("left")?.text !== name || update.text.replace(/\s/g, "") !== `${name}++`) return false;
+  if (!Number.isInteger(from) || !Number.isInteger(to) || (op !== "<" && op !== "<=")) return false;
+  return to - from + (op === "<=" ? 1 : 0) <= FEW_ROUNDS;
 }
 
 /** A case whose last statement returns, ends the process, or breaks out of the loop, and that nothing continues from. */
