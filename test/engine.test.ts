@@ -168,6 +168,19 @@ describe("broken Go", () => {
   });
 });
 
+describe("a rule that throws", () => {
+  it("loses only its own findings in that unit, and the run says so", async () => {
+    const throwing: Rule = { meta: { ...lostCancel.meta, id: "throws" }, kinds: ["func"], check: () => { throw new Error("boom"); } };
+    const r = await analyze([{ path: "p.go", content: LEAK("f") }], { rules: [throwing, lostCancel] });
+    expect(r.findings.map((f) => `${f.line}:${f.rule}`)).toEqual(["9:lost-cancel"]);
+    expect(r.notes).toEqual([
+      { path: "p.go", reason: "rule throws failed on use (boom); its findings there are missing" },
+      { path: "p.go", reason: "rule throws failed on f (boom); its findings there are missing" },
+    ]);
+    expect(r.incomplete).toEqual(["p.go"]);
+  });
+});
+
 describe("partial parsing of large files", () => {
   it("finds the same thing in a one-line change of a large file as a full analysis", async () => {
     const fns = Array.from({ length: 400 }, (_, i) => `func f${i}(parent context.Context) error {\n\tctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n\treturn use(ctx)\n}\n`).join("\n");

@@ -37,8 +37,10 @@ export interface AnalyzeOptions {
 export interface AnalysisResult {
   findings: Finding[];
   skipped: SkippedFile[];
-  /** Files analysed with a caveat (syntax errors: what parsed was analysed). */
+  /** Files analysed with a caveat (syntax errors: what parsed was analysed; a rule that failed). */
   notes: SkippedFile[];
+  /** Paths where a rule failed: their findings are incomplete, so their absence proves nothing. */
+  incomplete: string[];
   filesAnalyzed: number;
   unitsAnalyzed: number;
 }
@@ -56,7 +58,7 @@ export async function analyze(files: readonly SourceFile[], options: AnalyzeOpti
 
 /** Same as `analyze`, once `loadGo()` has resolved. */
 export function analyzeSync(files: readonly SourceFile[], options: AnalyzeOptions): AnalysisResult {
-  const result: AnalysisResult = { findings: [], skipped: [], notes: [], filesAnalyzed: 0, unitsAnalyzed: 0 };
+  const result: AnalysisResult = { findings: [], skipped: [], notes: [], incomplete: [], filesAnalyzed: 0, unitsAnalyzed: 0 };
   const scope = options.scope ?? "new";
   for (const file of files) {
     const skip = skipReason(file, options);
@@ -65,9 +67,11 @@ export function analyzeSync(files: readonly SourceFile[], options: AnalyzeOption
       continue;
     }
     try {
-      const { findings, units, syntaxErrorLine } = analyzeFile(file, scope, options.rules);
+      const { findings, units, syntaxErrorLine, ruleErrors } = analyzeFile(file, scope, options.rules);
       result.findings.push(...findings);
       if (syntaxErrorLine) result.notes.push({ path: file.path, reason: `syntax error near line ${syntaxErrorLine}; the declarations that parsed were analysed` });
+      for (const reason of ruleErrors) result.notes.push({ path: file.path, reason });
+      if (ruleErrors.length) result.incomplete.push(file.path);
       result.unitsAnalyzed += units;
       result.filesAnalyzed++;
     } catch (err) {
@@ -109,7 +113,14 @@ function touches(touch: Touch | undefined, startLine: number, endLine: number): 
   return touch.removals.some((r) => r > startLine && r <= endLine);
 }
 
-function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[]): { findings: Finding[]; units: number; syntaxErrorLine?: number | undefined } {
+interface FileResult {
+  findings: Finding[];
+  units: number;
+  syntaxErrorLine?: number | undefined;
+  ruleErrors: string[];
+}
+
+function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[]): FileResult {
   const touch = touchOf(file.diff, scope);
   const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, (u) => touches(touch, u.startLine, u.endLine));
   let findings = head.findings;
@@ -122,7 +133,7 @@ function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[]): { 
     const added = addedLines(file.diff);
     findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => isAdded(r, added)));
   }
-  return { findings, units: head.unitNames.length, syntaxErrorLine: head.syntaxErrorLine };
+  return { findings, units: head.unitNames.length, syntaxErrorLine: head.syntaxErrorLine, ruleErrors: head.ruleErrors };
 }
 
 const isAdded = (loc: Location, added: Set<number>): boolean => {
@@ -187,6 +198,8 @@ interface VersionResult {
   findings: Finding[];
   unitNames: string[];
   syntaxErrorLine?: number | undefined;
+  /** A rule that threw on a unit: its findings there are missing, the rest of the run goes on. */
+  ruleErrors: string[];
 }
 
 function analyzeVersion(
@@ -211,6 +224,7 @@ function analyzeVersion(
     }
     const directives = readDirectives(source, lines);
     const findings: Finding[] = [];
+    const ruleErrors: string[] = [];
     const applicable = rules.filter((r) => !r.appliesTo || r.appliesTo(view));
     for (const unit of units) {
       for (const rule of applicable) {
@@ -219,12 +233,16 @@ function analyzeVersion(
           const f = toFinding(rule, unit, d, source, lines);
           if (!suppressedBy(directives, f.rule, f.line)) findings.push(f);
         };
-        rule.check({ unit, file: view, report });
+        try {
+          rule.check({ unit, file: view, report });
+        } catch (err) {
+          ruleErrors.push(`rule ${rule.meta.id} failed on ${unit.name} (${err instanceof Error ? err.message : String(err)}); its findings there are missing`);
+        }
       }
     }
     findings.push(...directiveFindings(directives, units, view, source, lines));
     const syntaxErrorLine = root.hasError ? firstErrorLine(root, lines) : undefined;
-    return { findings, unitNames: units.map((u) => u.name), syntaxErrorLine };
+    return { findings, unitNames: units.map((u) => u.name), syntaxErrorLine, ruleErrors };
   } finally {
     tree.delete();
     for (const t of extra) t.delete();

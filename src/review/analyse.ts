@@ -9,6 +9,8 @@ export interface Analysis {
   skipped: SkippedFile[];
   /** Files analysed with a caveat (e.g. a syntax error). */
   notes: SkippedFile[];
+  /** Files where a rule failed: a finding missing there is not a fixed finding. */
+  incomplete: Set<string>;
   filesAnalyzed: number;
   /** Rule ids that ran (a thread of a rule that did not run is never called fixed). */
   enabled: Set<string>;
@@ -31,6 +33,5 @@ export async function analyse(sources: readonly Source[], rules: readonly Rule[]
       const setting = config.rules[f.rule];
       return setting && setting !== "on" && setting !== "off" ? { ...f, severity: setting } : f;
     });
-  const notes = (result as { notes?: SkippedFile[] }).notes ?? [];
-  return { findings, skipped: result.skipped, notes, filesAnalyzed: result.filesAnalyzed, enabled };
+  return { findings, skipped: result.skipped, notes: result.notes, incomplete: new Set(result.incomplete), filesAnalyzed: result.filesAnalyzed, enabled };
 }

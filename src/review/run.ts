@@ -129,7 +129,7 @@ async function reviewAt(
   const plan = reconcile(placed, await github.listThreads(pull.number), {
     current: new Set(placed.map((p) => p.fp)),
     enabled: analysis.enabled,
-    analysed: new Set(sources.map((s) => s.file.path).filter((p) => !analysis.skipped.some((s) => s.path === p))),
+    analysed: new Set(sources.map((s) => s.file.path).filter((p) => !analysis.skipped.some((s) => s.path === p) && !analysis.incomplete.has(p))),
     changed: selection.goPaths,
   });
   const commentable = plan.post.filter((p) => p.kind !== "check").sort(bySeverity);

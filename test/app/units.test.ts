@@ -6,10 +6,12 @@ import { validateConfig } from "../../src/config.js";
 import { parsePatch } from "../../src/diff/diff.js";
 import { explain, withRetry } from "../../src/github/retry.js";
 import { fenced } from "../../src/report/comment.js";
-import { fingerprint, fingerprints, readFingerprint } from "../../src/report/fingerprint.js";
+import type { ReviewThread } from "../../src/github/types.js";
+import { fingerprint, fingerprints, marker, readFingerprint } from "../../src/report/fingerprint.js";
 import { checkSummary, fit, SUMMARY_LIMIT } from "../../src/report/summary.js";
 import { place } from "../../src/review/anchor.js";
 import { goModCandidates, selectFiles } from "../../src/review/files.js";
+import { reconcile } from "../../src/review/reconcile.js";
 
 const finding = (over: Partial<Finding> = {}): Finding => ({
   rule: "lost-cancel",
@@ -162,5 +164,21 @@ describe("retry", () => {
     expect(explain(error(503))).toBe("GitHub had a server error (HTTP 503)");
     expect(explain(error(404, {}, "Not Found"))).toBe("GitHub answered HTTP 404: Not Found");
     expect(explain(new Error("socket hang up\nat ..."))).toBe("socket hang up");
+  });
+});
+
+describe("reconcile", () => {
+  const thread = (path: string, fp: string): ReviewThread => ({
+    id: `T_${path}`,
+    path,
+    isResolved: false,
+    resolvedBy: null,
+    comments: [{ id: 7, author: "ptrguard[bot]", body: `**[lost-cancel]** …\n${marker(fp)}` }],
+  });
+  it("resolves the thread of a finding that is gone, but not in a file this run could not analyse fully", () => {
+    const scope = { current: new Set<string>(), enabled: new Set(["lost-cancel"]), changed: new Set(["a.go", "b.go"]) };
+    const threads = [thread("a.go", "lost-cancel/0000000000000001"), thread("b.go", "lost-cancel/0000000000000002")];
+    const plan = reconcile([], threads, { ...scope, analysed: new Set(["a.go"]) });
+    expect(plan.resolve).toEqual([{ threadId: "T_a.go", commentId: 7, path: "a.go" }]);
   });
 });
