@@ -118,6 +118,14 @@ describe("files the engine skips", () => {
   });
 });
 
+describe("huge files", () => {
+  it("are skipped with their size, not analysed", async () => {
+    const r = await analyze([{ path: "huge.go", content: LEAK("f") }], { rules, maxFileBytes: 100 });
+    expect(r.findings).toEqual([]);
+    expect(r.skipped).toEqual([{ path: "huge.go", reason: `too large (${LEAK("f").length} bytes)` }]);
+  });
+});
+
 describe("Go version", () => {
   it("reads go.mod's go line (1.22rc1 counts as 1.22) and //go:build constraints", () => {
     expect(goModVersion("module m\n\ngo 1.22rc1\n")).toEqual({ major: 1, minor: 22 });
