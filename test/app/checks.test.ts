@@ -2,7 +2,7 @@
 // `pull_requests`, so the PR number is read from the check run's `external_id`.
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { completeCheck, github, harness, HEAD, noConfig, OLD, payload, pull, RECHECK_ACTION, recorded, REPO, type Calls } from "./harness.js";
+import { completeCheck, github, harness, HEAD, noConfig, OLD, payload, pull, RECHECK_ACTION, recorded, REPO, shortRun, type Calls } from "./harness.js";
 
 beforeEach(() => void nock.disableNetConnect());
 afterEach(() => {
@@ -10,17 +10,6 @@ afterEach(() => {
   nock.enableNetConnect();
 });
 
-function shortRun(scope: nock.Scope, calls: Calls): nock.Scope {
-  return completeCheck(
-    noConfig(scope.get(`${REPO}/pulls/7`).reply(200, pull()))
-      .post(`${REPO}/check-runs`)
-      .reply(recorded(calls, "createCheck", 201, { id: 9001 }))
-      .get(`${REPO}/pulls/7/files`)
-      .query({ per_page: "100" })
-      .reply(200, []),
-    calls,
-  );
-}
 
 describe("check events", () => {
   it("check_run.rerequested on a fork PR: the PR number comes from external_id, a new check run on the head SHA", async () => {

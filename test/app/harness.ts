@@ -211,3 +211,16 @@ export const RECHECK_ACTION = [{ label: "Recheck", description: "Run ptrguard ag
 export const LOST_CANCEL_DOCS = "https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md";
 export const LOST_CANCEL_WHY =
   "Until cancel is called, the child context stays registered in its parent's list of children, and a WithTimeout/WithDeadline context also keeps its timer: both live as long as the parent does, which for a server's base context is forever.";
+
+/** The shortest complete run on PR 7: no config, a check run, the given files (none by default). */
+export function shortRun(scope: nock.Scope, calls: Calls, files: unknown[] = []): nock.Scope {
+  return completeCheck(
+    noConfig(scope.get(`${REPO}/pulls/7`).reply(200, pull()))
+      .post(`${REPO}/check-runs`)
+      .reply(recorded(calls, "createCheck", 201, { id: 9001 }))
+      .get(`${REPO}/pulls/7/files`)
+      .query({ per_page: "100" })
+      .reply(200, files),
+    calls,
+  );
+}

@@ -2,7 +2,10 @@
 // for others (confused and a short reply), ignored from bots and on plain issues.
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { completeCheck, github, harness, noConfig, payload, pull, recorded, REPO, type Calls } from "./harness.js";
+import { github, harness, payload, pull, recorded, REPO, shortRun, type Calls } from "./harness.js";
+
+/** A PR that changes no Go file: the shortest complete run. */
+const NO_GO_FILES = [{ filename: "docs/index.md", status: "modified", patch: "@@ -1 +1 @@\n-a\n+b" }];
 
 beforeEach(() => void nock.disableNetConnect());
 afterEach(() => {
@@ -10,18 +13,6 @@ afterEach(() => {
   nock.enableNetConnect();
 });
 
-/** A run on a PR that changes no Go file: the shortest complete run. */
-function shortRun(scope: nock.Scope, calls: Calls): nock.Scope {
-  return completeCheck(
-    noConfig(scope.get(`${REPO}/pulls/7`).reply(200, pull()))
-      .post(`${REPO}/check-runs`)
-      .reply(recorded(calls, "createCheck", 201, { id: 9001 }))
-      .get(`${REPO}/pulls/7/files`)
-      .query({ per_page: "100" })
-      .reply(200, [{ filename: "docs/index.md", status: "modified", patch: "@@ -1 +1 @@\n-a\n+b" }]),
-    calls,
-  );
-}
 
 const comment = (login: string, over: (e: Record<string, any>) => void = () => {}) => {
   const e = payload("issue_comment.created");
@@ -35,7 +26,7 @@ describe("/ptrguard recheck", () => {
   it("from the pull request's author: eyes, then a run, without a permission check", async () => {
     const app = await harness();
     const calls: Calls = {};
-    shortRun(github().post(`${REPO}/issues/comments/555/reactions`).reply(recorded(calls, "reaction", 201, { id: 1 })), calls);
+    shortRun(github().post(`${REPO}/issues/comments/555/reactions`).reply(recorded(calls, "reaction", 201, { id: 1 })), calls, NO_GO_FILES);
 
     await app.receive("issue_comment", comment("alice"));
 
@@ -53,7 +44,7 @@ describe("/ptrguard recheck", () => {
       .reply(200, { permission, role_name: permission === "write" ? "maintain" : "admin", user: { login: "bob" } })
       .post(`${REPO}/issues/comments/555/reactions`)
       .reply(recorded(calls, "reaction", 201, { id: 1 }));
-    shortRun(scope, calls);
+    shortRun(scope, calls, NO_GO_FILES);
 
     await app.receive("issue_comment", comment("bob"));
 
