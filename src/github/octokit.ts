@@ -57,6 +57,15 @@ export function createGitHub(context: Context, options: GitHubOptions): GitHub {
       );
     },
 
+    async listReviews(number) {
+      const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { ...repo, pull_number: number, per_page: 100 });
+      return reviews.map((r) => ({ id: r.id, state: r.state, body: r.body ?? "", byBot: r.user?.type === "Bot" }));
+    },
+
+    async dismissReview(number, reviewId, message) {
+      await retry("dismissing an earlier review", () => octokit.rest.pulls.dismissReview({ ...repo, pull_number: number, review_id: reviewId, message }));
+    },
+
     async createFileComment(number, commitId, path, body) {
       await retry(`commenting on ${path}`, () =>
         octokit.rest.pulls.createReviewComment({ ...repo, pull_number: number, commit_id: commitId, path, body, subject_type: "file" }),

@@ -92,6 +92,15 @@ export interface CheckCompletion {
 
 export type Reaction = "eyes" | "confused";
 
+export interface ReviewInfo {
+  id: number;
+  /** APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING. */
+  state: string;
+  body: string;
+  /** The review's author is a bot (an app). */
+  byBot: boolean;
+}
+
 export interface GitHub {
   repo: RepoRef;
   /** `.github/ptrguard.yml` merged over `defaults` (default branch, `_extends`); throws on unreadable YAML. */
@@ -106,6 +115,8 @@ export interface GitHub {
   checkRunsInSuite(suiteId: number): Promise<{ externalId: string | null }[]>;
   listThreads(number: number): Promise<ReviewThread[]>;
   createReview(number: number, review: ReviewRequest): Promise<void>;
+  listReviews(number: number): Promise<ReviewInfo[]>;
+  dismissReview(number: number, reviewId: number, message: string): Promise<void>;
   createFileComment(number: number, commitId: string, path: string, body: string): Promise<void>;
   replyToComment(number: number, commentId: number, body: string): Promise<void>;
   resolveThread(threadId: string): Promise<void>;

@@ -16,6 +16,7 @@ import { place, type Placed } from "./anchor.js";
 import { completion, conclusionOf, titleOf } from "./check.js";
 import type { AppMetrics, Clock } from "./deps.js";
 import { readSources, selectFiles, type Source } from "./files.js";
+import { dismissStaleRequests } from "./dismiss.js";
 import { publish } from "./publish.js";
 import { reconcile } from "./reconcile.js";
 
@@ -149,6 +150,8 @@ async function reviewAt(
     maxComments: config.max_comments,
     resolve: plan.resolve,
   });
+  const dismissal = await dismissStaleRequests(github, pull.number, sha, findings, config);
+  published.problems.push(...dismissal.problems);
   for (const rule of new Set(findings.map((f) => f.rule))) env.metrics.findingsReported(rule, findings.filter((f) => f.rule === rule).length);
 
   const review = reviewLine({ ...published, ...plan, overflow: overflow.length });

@@ -13,11 +13,11 @@ afterEach(() => {
 const fetch = changed("svc/fetch.go", goFixture("suggestion/base/svc/fetch.go"), goFixture("suggestion/head/svc/fetch.go"));
 const blobs = { ...fetch.blobs, [`${HEAD}:go.mod`]: goFixture("go.mod") };
 
-async function run(yaml: string, opts: { review?: boolean; files?: PrFile[]; extra?: (s: nock.Scope) => nock.Scope } = {}): Promise<Calls> {
+async function run(yaml: string, opts: { review?: boolean; files?: PrFile[]; blobs?: typeof blobs; extra?: (s: nock.Scope, calls: Calls) => nock.Scope } = {}): Promise<Calls> {
   const app = await harness();
   const calls: Calls = {};
-  let scope = usualRun(calls, opts.files ?? [fetch.entry], blobs, { config: yaml });
-  if (opts.extra) scope = opts.extra(scope);
+  let scope = usualRun(calls, opts.files ?? [fetch.entry], opts.blobs ?? blobs, { config: yaml });
+  if (opts.extra) scope = opts.extra(scope, calls);
   if (opts.review !== false) scope.post(`${REPO}/pulls/7/reviews`).reply(recorded(calls, "review", 200, { id: 1 }));
   completeCheck(scope, calls);
   await app.receive("pull_request", payload("pull_request.opened"));
@@ -98,6 +98,31 @@ describe("configuration", () => {
     const calls = await run("review_event: REQUEST_CHANGES\n");
 
     expect(calls.review![0].event).toBe("REQUEST_CHANGES");
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("dismisses its own earlier request for changes once nothing at or above fail_on remains", async () => {
+    // The pull request now carries the fixed code: no finding, so no new review.
+    const fixed = changed("svc/fetch.go", goFixture("suggestion/head/svc/fetch.go"), goFixture("suggestion/base/svc/fetch.go"));
+    const calls = await run("review_event: REQUEST_CHANGES\n", {
+      review: false,
+      files: [fixed.entry],
+      blobs: { ...fixed.blobs, [`${HEAD}:go.mod`]: goFixture("go.mod") },
+      extra: (s, recordInto) =>
+        s
+          .get(`${REPO}/pulls/7/reviews`)
+          .query({ per_page: "100" })
+          .reply(200, [
+            { id: 31, state: "CHANGES_REQUESTED", body: "**ptrguard** found 2 new issues in this pull request (2 error, 0 warning, 0 info).", user: { login: "ptrguard[bot]", type: "Bot" } },
+            { id: 32, state: "CHANGES_REQUESTED", body: "Please rename this.", user: { login: "bob", type: "User" } },
+            { id: 33, state: "COMMENTED", body: "**ptrguard** found 1 new issue in this pull request (0 error, 1 warning, 0 info).", user: { login: "ptrguard[bot]", type: "Bot" } },
+          ])
+          .put(`${REPO}/pulls/7/reviews/31/dismissals`)
+          .reply(recorded(recordInto, "dismiss", 200, { id: 31, state: "DISMISSED" })),
+    });
+
+    expect(calls.dismiss).toEqual([{ message: `Fixed in ${HEAD}: no ptrguard finding at or above error remains.` }]);
+    expect(calls.check![0]).toMatchObject({ conclusion: "success" });
     expect(nock.isDone()).toBe(true);
   });
 
