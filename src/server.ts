@@ -21,6 +21,8 @@ export interface Settings {
   logLevel: LogLevel;
   port: number;
   host: string;
+  /** GitHub Enterprise Server's REST API, from GHE_HOST (and GHE_PROTOCOL), as Probot reads them. */
+  baseUrl?: string;
 }
 
 /** The environment, read as plain strings (Probot narrows some of NodeJS.ProcessEnv's keys). */
@@ -52,7 +54,15 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
   if (!/^[0-9]+$/.test(portText) || port < 1 || port > 65535) throw new SettingError(`PORT must be a port number from 1 to 65535, got "${env.PORT}"`);
 
   const host = env.HOST?.trim() || "localhost";
-  return { appId: Number(appIdText), privateKey, webhookSecret, logLevel, port, host };
+  const settings: Settings = { appId: Number(appIdText), privateKey, webhookSecret, logLevel, port, host };
+  const ghe = env.GHE_HOST?.trim();
+  if (ghe) {
+    const protocol = env.GHE_PROTOCOL?.trim() || "https";
+    if (!/^https?$/.test(protocol)) throw new SettingError(`GHE_PROTOCOL must be https or http, got "${env.GHE_PROTOCOL}"`);
+    if (!/^[A-Za-z0-9.-]+(:[0-9]+)?$/.test(ghe)) throw new SettingError(`GHE_HOST must be a host name (with an optional port), got "${env.GHE_HOST}"`);
+    settings.baseUrl = `${protocol}://${ghe}/api/v3`;
+  }
+  return settings;
 }
 
 function required(env: Env, name: string, what: string): string {
@@ -172,7 +182,7 @@ export async function main(env: Env = process.env): Promise<number | undefined> 
   const { default: app } = await import("./index.js");
   let running: Running;
   try {
-    running = await startServer({ settings, app, log });
+    running = await startServer({ settings, app, log, ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}) });
   } catch (err) {
     log.fatal({ err }, "the server did not start");
     return 1;

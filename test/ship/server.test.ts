@@ -34,6 +34,13 @@ describe("readSettings", () => {
     expect(s.privateKey).toContain("BEGIN RSA PRIVATE KEY");
   });
 
+  it("reads GitHub Enterprise Server's host from GHE_HOST, as Probot does", () => {
+    expect(readSettings(GOOD).baseUrl).toBeUndefined();
+    expect(readSettings({ ...GOOD, GHE_HOST: "github.acme.internal" }).baseUrl).toBe("https://github.acme.internal/api/v3");
+    expect(readSettings({ ...GOOD, GHE_HOST: "ghe.local:8443", GHE_PROTOCOL: "http" }).baseUrl).toBe("http://ghe.local:8443/api/v3");
+    expect(() => readSettings({ ...GOOD, GHE_HOST: "https://github.acme.internal" })).toThrow('GHE_HOST must be a host name (with an optional port), got "https://github.acme.internal"');
+  });
+
   it("takes PRIVATE_KEY as one line with \\n escapes, or in base64", () => {
     expect(readSettings({ ...GOOD, PRIVATE_KEY: KEY.trim().replace(/\n/g, "\\n") }).privateKey).toBe(KEY.trim());
     expect(readSettings({ ...GOOD, PRIVATE_KEY: Buffer.from(KEY).toString("base64") }).privateKey.trim()).toBe(KEY.trim());
