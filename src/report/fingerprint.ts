@@ -11,8 +11,13 @@ export function fingerprint(f: Identity, occurrence: number): string {
   return `${f.rule}/${hash.slice(0, 16)}`;
 }
 
-/** Fingerprints of `findings`, in order; identical findings are told apart by their order in the file. */
-export function fingerprints(findings: readonly Finding[]): string[] {
+/**
+ * Fingerprints of `findings`, in order; identical findings are told apart by their order in the file.
+ * A renamed file is identified by its base path (`renamedFrom`: new path → old path), so renaming
+ * it in a later push keeps its findings' threads.
+ */
+export function fingerprints(findings: readonly Finding[], renamedFrom: ReadonlyMap<string, string> = new Map()): string[] {
+  findings = findings.map((f) => (renamedFrom.has(f.path) ? { ...f, path: renamedFrom.get(f.path)! } : f));
   const sorted = findings.map((f, i) => ({ f, i })).sort((a, b) => a.f.path.localeCompare(b.f.path) || a.f.line - b.f.line || a.f.column - b.f.column);
   const seen = new Map<string, number>();
   const out: string[] = new Array(findings.length);

@@ -168,7 +168,8 @@ async function reviewAt(
 }
 
 function placeAll(findings: Finding[], sources: Source[]): Placed[] {
-  const fps = fingerprints(findings);
+  const renamedFrom = new Map(sources.flatMap((s) => (s.file.diff?.status === "renamed" && s.file.diff.oldPath ? [[s.file.path, s.file.diff.oldPath] as const] : [])));
+  const fps = fingerprints(findings, renamedFrom);
   const byPath = new Map(sources.map((s) => [s.file.path, { source: s, lines: s.githubDiff && commentableLines(s.githubDiff) }]));
   return findings.map((f, i) => {
     const entry = byPath.get(f.path)!;

@@ -51,6 +51,15 @@ describe("fingerprint", () => {
   });
 });
 
+describe("fingerprints of a renamed file", () => {
+  it("use the base path, so renaming the file in a later push keeps the thread", () => {
+    const f = { rule: "lost-cancel", path: "svc/fetch.go", unit: "Fetch", code: "ctx, cancel := context.WithCancel(parent)", line: 3, column: 2 } as Finding;
+    const moved = { ...f, path: "svc/get.go" };
+    expect(fingerprints([moved], new Map([["svc/get.go", "svc/fetch.go"]]))).toEqual(fingerprints([f]));
+    expect(fingerprints([moved])).not.toEqual(fingerprints([f]));
+  });
+});
+
 describe("fenced", () => {
   it("uses a fence longer than any run of backticks in the text", () => {
     expect(fenced("suggestion", "x := 1 // see ```go```")).toBe("````suggestion\nx := 1 // see ```go```\n````");
