@@ -13,7 +13,7 @@ import type { Binding, GoNode, Rule, RuleContext, Unit } from "../../src/analyze
 import { packageRef } from "../facts/calls.js";
 import { docsUrl } from "../facts/meta.js";
 import { spanOf, unparen } from "../facts/syntax.js";
-import { importsTime, loopAround, timeCalls } from "../facts/timers.js";
+import { breaksOf, importsTime, loopAround, statementOf, timeCalls } from "../facts/timers.js";
 
 const MINUTE_NS = 60e9;
 const UNITS: Record<string, number> = { Nanosecond: 1, Microsecond: 1e3, Millisecond: 1e6, Second: 1e9, Minute: 60e9, Hour: 3600e9 };
@@ -46,7 +46,7 @@ function check(ctx: RuleContext): void {
     const [delay, f] = args as [GoNode, GoNode];
     const ref = pointerIn(unparen(f), unit);
     if (!ref) continue;
-    const loop = loopAround(call);
+    const loop = repeatingLoop(call, unit);
     const ns = literalDuration(unparen(delay), unit);
     if (!loop && ns !== null && ns < MINUTE_NS) continue; // a short literal delay: the pointer is pinned briefly
     const line = (n: GoNode) => ctx.file.lineOf(n.startIndex);
@@ -78,8 +78,43 @@ function discarded(call: GoNode): boolean {
   return left.length === 1 && left[0]?.text === "_";
 }
 
+/**
+ * The loop that starts the timer again on each iteration. A statement followed, in its own block,
+ * by a `return` (or `panic`, `os.Exit`, `log.Fatal`) runs once per call, and one followed by a
+ * `break` of its loop once per run of that loop: `for ... { if found { time.AfterFunc(...); return } }`.
+ */
+function repeatingLoop(call: GoNode, unit: Unit): GoNode | null {
+  const loop = loopAround(call);
+  if (!loop) return null;
+  const stmt = statementOf(call);
+  for (let s = stmt?.nextNamedSibling; s; s = s.nextNamedSibling) {
+    if (s.type === "return_statement" || s.type === "goto_statement" || endsProcess(s, unit)) return null;
+    if (s.type === "break_statement" && breaksOf(loop).some((b) => b.id === s!.id)) return loopAround(loop);
+    if (s.type === "break_statement" || s.type === "continue_statement") break;
+  }
+  return loop;
+}
+
+/** `panic(...)`, `os.Exit(...)`, `log.Fatal*(...)` as a statement. */
+function endsProcess(s: GoNode, unit: Unit): boolean {
+  const call = s.type === "expression_statement" ? unparen(s.namedChildren[0]!) : null;
+  if (call?.type !== "call_expression") return false;
+  const fn = unparen(call.childForFieldName("function")!);
+  if (fn.type === "identifier") return fn.text === "panic" && !unit.bindings.resolve(fn);
+  const ref = packageRef(fn, unit);
+  return (ref?.pkg === "os" && ref.name === "Exit") || (ref?.pkg === "log" && ref.name.startsWith("Fatal"));
+}
+
 /** The first pointer of the enclosing function that the callback holds: `s.expire`, or a literal using `s`. */
-function pointerIn(f: GoNode, unit: Unit): { binding: Binding; use: GoNode } | undefined {
+function pointerIn(f: GoNode, unit: Unit, seen = new Set<number>()): { binding: Binding; use: GoNode } | undefined {
+  if (f.type === "identifier") {
+    // `expire := func() { s.close() }; time.AfterFunc(d, expire)`: the literal the local was set from.
+    const b = unit.bindings.resolve(f);
+    const v = b && b.kind === "var" && !seen.has(b.id.id) && b.uses.every((u) => !assigned(u)) ? initValue(b) : null;
+    if (!b || !v) return undefined;
+    seen.add(b.id.id);
+    return pointerIn(v, unit, seen);
+  }
   if (f.type === "selector_expression") {
     const op = unparen(f.childForFieldName("operand")!);
     const b = op.type === "identifier" ? unit.bindings.resolve(op) : undefined;
@@ -90,7 +125,8 @@ function pointerIn(f: GoNode, unit: Unit): { binding: Binding; use: GoNode } | u
   }
   if (f.type !== "func_literal") return undefined;
   for (const id of f.descendantsOfType("identifier")) {
-    const b = id && unit.bindings.resolve(id);
+    if (!id || isFieldKey(id, unit)) continue;
+    const b = unit.bindings.resolve(id);
     if (b && b.id.startIndex < f.startIndex && pointeeType(b, unit)) return { binding: b, use: id! };
   }
   return undefined;
@@ -100,11 +136,7 @@ function pointerIn(f: GoNode, unit: Unit): { binding: Binding; use: GoNode } | u
 function pointeeType(b: Binding, unit: Unit): GoNode | null {
   if (b.kind === "receiver" || b.kind === "param") return b.type?.type === "pointer_type" ? b.type.namedChildren[0] ?? null : null;
   if (b.kind !== "var") return null;
-  const left = b.decl.type === "short_var_declaration" ? b.decl.childForFieldName("left") : null;
-  const names = left ? left.namedChildren : b.decl.childrenForFieldName("name");
-  const values = b.decl.childForFieldName(b.decl.type === "var_spec" ? "value" : "right")?.namedChildren ?? [];
-  const i = names.findIndex((n) => n?.id === b.id.id);
-  const v = names.length === values.length && i >= 0 ? unparen(values[i]!) : null;
+  const v = initValue(b);
   if (!v) return null;
   if (v.type === "unary_expression" && v.childForFieldName("operator")?.type === "&") {
     const lit = unparen(v.childForFieldName("operand")!);
@@ -113,6 +145,42 @@ function pointeeType(b: Binding, unit: Unit): GoNode | null {
   const fn = v.type === "call_expression" ? v.childForFieldName("function") : null;
   if (fn?.type !== "identifier" || fn.text !== "new" || unit.bindings.resolve(fn)) return null;
   return v.childForFieldName("arguments")?.namedChildren[0] ?? null;
+}
+
+/** The value a local is declared with (`x := v`, `var x = v`), parentheses stripped. */
+function initValue(b: Binding): GoNode | null {
+  const left = b.decl.type === "short_var_declaration" ? b.decl.childForFieldName("left") : null;
+  const names = left ? left.namedChildren : b.decl.childrenForFieldName("name");
+  const values = b.decl.childForFieldName(b.decl.type === "var_spec" ? "value" : "right")?.namedChildren ?? [];
+  const i = names.findIndex((n) => n?.id === b.id.id);
+  return names.length === values.length && i >= 0 ? unparen(values[i]!) : null;
+}
+
+/** An identifier on the left of an assignment (`x = ...`, `x, err = ...`). */
+function assigned(id: GoNode): boolean {
+  const list = id.parent;
+  return list?.type === "expression_list" && list.parent?.type === "assignment_statement" && list.parent.childForFieldName("left")?.id === list.id;
+}
+
+/**
+ * The key of a keyed element in a struct literal: `event{req: x}` names the field req, not the
+ * local req. Keys of map literals (`map[*T]bool{p: true}`, a map type declared in the file) are
+ * expressions.
+ */
+function isFieldKey(id: GoNode, unit: Unit): boolean {
+  const el = id.parent;
+  const keyed = el?.type === "literal_element" ? el.parent : null;
+  if (keyed?.type !== "keyed_element" || keyed.namedChildren[0]?.id !== el!.id) return false;
+  const lit = keyed.parent?.parent;
+  if (lit?.type !== "composite_literal") return true; // an elided element type: a struct, in practice
+  let t = lit.childForFieldName("type");
+  if (t?.type === "generic_type") t = t.childForFieldName("type");
+  if (t?.type === "map_type") return false;
+  if (t?.type === "type_identifier") {
+    const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(t!.text));
+    if (decl?.type && decl.type.type !== "struct_type") return false;
+  }
+  return true;
 }
 
 /** Whether the struct type `type` names, declared in this file, has a field `name`. */
