@@ -51,6 +51,12 @@ export interface PathQuery {
   touches(node: GoNode): boolean;
   /** A bare `return` counts as X (X is a named result). */
   nakedReturnCounts?: boolean;
+  /**
+   * A statement list (a loop body, say) whose end loses X's chance: a path that leaves it
+   * (falls off its end, goes round the loop, breaks out) counts as an exit, reported at its
+   * closing brace. For a value made inside a loop body, which the next iteration replaces.
+   */
+  scope?: GoNode;
 }
 
 /**
@@ -79,6 +85,10 @@ export function exitWithout(from: GoNode, q: PathQuery): GoNode | null {
     if (flow.leak) return flow.leak;
     const container = list.parent;
     if (!container) return null;
+    if (q.scope && list.id === q.scope.id) {
+      if (!flow.through && !flow.breaks && !flow.continues && flow.labels.length === 0) return null;
+      return container.type === "block" ? container.lastChild : (stmts[stmts.length - 1] ?? null);
+    }
     if (container.type !== "block") {
       // A case clause: leaving it (falling through or `break`) leaves the switch or select.
       if (!flow.through && !flow.breaks && flow.labels.length === 0) return null;

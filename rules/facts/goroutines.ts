@@ -333,10 +333,17 @@ function nextStatement(node: GoNode): GoNode | null {
   return null;
 }
 
-/** How many goroutines the site starts: 1, the product of constant loop counts, or Infinity. */
-export function starts(site: GoroutineSite): number {
+/**
+ * How many goroutines the site starts: 1, the product of constant loop counts, or Infinity.
+ * With `per` (a channel's make call), only loops inside the loop that makes the channel count:
+ * a loop around both the make and the `go` starts one goroutine per channel it makes.
+ */
+export function starts(site: GoroutineSite, per?: GoNode): number {
   let n = 1;
-  for (let loop = loopBetween(site.stmt, site.home); loop; loop = loopBetween(loop, site.home)) n *= loopCount(loop);
+  for (let loop = loopBetween(site.stmt, site.home); loop; loop = loopBetween(loop, site.home)) {
+    if (per && contains(loop, per)) break;
+    n *= loopCount(loop);
+  }
   return n;
 }
 

@@ -15,7 +15,7 @@
 // receive loop (`for range urls { if err := <-errc; err != nil { return err } }`) left early.
 import type { Fix, GoNode, RelatedLocation, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { exitWithout } from "../facts/flow.js";
-import { channels, isEndless, leavesLoop, loopBetween, mayLeave, sendsPerRun, starts, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
+import { channels, deadCase, isEndless, leavesLoop, loopBetween, mayLeave, sendsPerRun, starts, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, descendantsInFunction, spanOf } from "../facts/syntax.js";
 
@@ -65,7 +65,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     const n = sendsPerRun(site, blocking, unit);
     if (n === null) return;
     senders.push(site);
-    total += n * starts(site);
+    total += n * starts(site, ch.make);
     perRun = n;
   }
   if (senders.length === 0 || answersElsewhere(unit, recvs, senders)) return;
@@ -77,19 +77,24 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   const size = Number.isFinite(total) ? String(total) : senders.length === 1 && perRun === 1 ? rangeLen(senders[0]!, unit) : undefined;
   // With several senders, a receive loop counts as receiving them all (its early exits are
   // judged below): its header is not "a path that skips the receive" when it runs zero times.
+  // A case of the same select that takes the sender's other answer (resc/errc) is no way out either.
+  const answers = answerCases(unit, recvs, senders);
   const touches = (n: GoNode) =>
     recvs.some((r) => contains(n, r.id)) ||
+    answers.some((a) => a.id === n.id) ||
     (total > 1 && n.parent?.type === "for_statement" && n.type !== "block" && recvs.some((r) => contains(n.parent!, r.id)));
   const related: RelatedLocation[] = sends.map((s) => ({ ...spanOf(s.node), message: "this send blocks until someone receives" }));
 
-  // (a) A way out of the function that never receives.
+  // (a) A way out of the function that never receives; for a channel made in a loop body, also
+  // the end of that iteration (the next one makes a new channel).
+  const scope = iterationScope(ch);
   for (const site of senders) {
-    const exit = exitWithout(site.stmt, { unit, touches });
+    const exit = exitWithout(site.stmt, { unit, touches, scope });
     if (!exit) continue;
-    const way = wayOut(unit, exit, recvs);
+    const way = wayOut(unit, exit, recvs, scope);
     ctx.report({
       span: spanOf(ch.make),
-      message: `${what}, so ${sendLines} ${room > 0 ? "can block" : verb(sends, unit)} forever once ${way}: ${senders.length === 1 && starts(site) === 1 ? "the" : "a"} goroutine started on line ${line(unit, site.stmt)} never ends`,
+      message: `${what}, so ${sendLines} ${room > 0 ? "can block" : verb(sends, unit)} forever once ${way}: ${senders.length === 1 && starts(site, ch.make) === 1 ? "the" : "a"} goroutine started on line ${line(unit, site.stmt)} never ends`,
       related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }],
       fix: bufferFix(ch, size),
     });
@@ -100,10 +105,10 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   const first = senders[0]!;
   const senderCount = Number.isFinite(total)
     ? `${total} values are sent to it`
-    : senders.length === 1 && Number.isFinite(starts(first))
+    : senders.length === 1 && Number.isFinite(starts(first, ch.make))
       ? `the goroutine started on line ${line(unit, first.stmt)} sends to it in a loop`
       : `goroutines started in a loop on line ${line(unit, first.stmt)} send to it`;
-  const oneSender = senders.length === 1 && starts(first) === 1;
+  const oneSender = senders.length === 1 && starts(first, ch.make) === 1;
   // (b) Many sends, one receive: the first sender wins, the others wait forever.
   // With an unknown number of senders, only a single receive is surely too few.
   if (recvs.length > 0 && loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
@@ -119,7 +124,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   // (c) A receive loop with a header, left early by return or break while senders remain.
   for (const loop of loops) {
     if (room > 0 || isEndless(loop) || senders.some((s) => contains(loop, s.stmt))) continue;
-    const early = earlyExit(loop, unit, touches);
+    const early = earlyExit(loop, unit, touches, scope);
     if (!early) continue;
     ctx.report({
       span: spanOf(ch.make),
@@ -139,18 +144,36 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
 //	case r := <-resc:
 //	case err := <-errc:                // the same goroutine answers here instead: no leak
 //	}
+//
+// Only when every other case of that select is such an answer (or can never fire): a
+// `case <-ctx.Done():` next to them still leaves with the sender parked.
 function answersElsewhere(unit: Unit, recvs: ChanOp[], senders: GoroutineSite[]): boolean {
-  const others = new Set<GoNode["id"]>();
+  const answers = new Set(answerCases(unit, recvs, senders).map((a) => a.id));
+  if (answers.size === 0) return false;
+  for (const r of recvs) {
+    for (const c of r.select?.namedChildren ?? []) {
+      if (!c || c.type === "comment") continue;
+      if (c.type === "default_case") return false;
+      const comm = c.type === "communication_case" ? c.childForFieldName("communication") : null;
+      if (!comm || contains(comm, r.id) || answers.has(comm.id)) continue;
+      if (!deadCase(c, unit)) return false;
+    }
+  }
+  return true;
+}
+
+/** The communications of the receives' selects that take a value the same senders send on another channel. */
+function answerCases(unit: Unit, recvs: ChanOp[], senders: GoroutineSite[]): GoNode[] {
+  const answered = (id: GoNode) =>
+    channels(unit).some((c) => c.ops.some((o) => o.id.id === id.id) && c.ops.some((o) => o.kind === "send" && senders.some((s) => s === o.site)));
+  const out: GoNode[] = [];
   for (const r of recvs) {
     for (const c of r.select?.namedChildren ?? []) {
       const comm = c?.type === "communication_case" ? c.childForFieldName("communication") : null;
-      if (comm && !contains(comm, r.id)) for (const id of comm.descendantsOfType("identifier")) if (id) others.add(id.id);
+      if (comm && !contains(comm, r.id) && comm.descendantsOfType("identifier").some((id) => !!id && answered(id))) out.push(comm);
     }
   }
-  if (others.size === 0) return false;
-  return channels(unit).some(
-    (c) => c.ops.some((o) => others.has(o.id.id)) && c.ops.some((o) => o.kind === "send" && senders.some((s) => s === o.site)),
-  );
+  return out;
 }
 
 /** "the send on line 14" or "the sends on lines 14 and 17". */
@@ -161,8 +184,18 @@ function blockingList(unit: Unit, sends: ChanOp[]): string {
 
 const verb = (sends: ChanOp[], unit: Unit) => (new Set(sends.map((s) => line(unit, s.node))).size === 1 ? "blocks" : "block");
 
+//	for {
+//		ch := make(chan T)             // the statement list that makes the channel, when it is
+//		...                            // not the function's body
+/** The statement list that makes the channel, when it sits inside a loop of its function. */
+function iterationScope(ch: Channel): GoNode | undefined {
+  let list: GoNode | null = ch.make.parent;
+  while (list && list.type !== "statement_list") list = list.parent;
+  return list && loopBetween(list, ch.home) ? list : undefined;
+}
+
 /** "the select on line 18 leaves through <-ctx.Done()" or "the function returns on line 20". */
-function wayOut(unit: Unit, exit: GoNode, recvs: ChanOp[]): string {
+function wayOut(unit: Unit, exit: GoNode, recvs: ChanOp[], scope?: GoNode): string {
   for (let p = exit.parent; p && p.type !== "func_literal"; p = p.parent) {
     if ((p.type !== "communication_case" && p.type !== "default_case") || p.parent?.type !== "select_statement") continue;
     const select = p.parent;
@@ -170,18 +203,21 @@ function wayOut(unit: Unit, exit: GoNode, recvs: ChanOp[]): string {
     const how = p.type === "default_case" ? "default" : (p.childForFieldName("communication")?.text ?? "another case");
     return `the select on line ${line(unit, select)} leaves through ${how}`;
   }
+  if (scope && exit.type !== "return_statement" && contains(scope.parent ?? scope, exit)) {
+    return `the iteration that made it ends on line ${line(unit, exit)} without receiving`;
+  }
   return exit.type === "return_statement"
     ? `the function returns on line ${line(unit, exit)} without receiving`
     : `the function ends on line ${line(unit, exit)} without receiving`;
 }
 
 /** A return inside the loop, or a break out of it followed by a path that receives no more. */
-function earlyExit(loop: GoNode, unit: Unit, touches: (n: GoNode) => boolean): GoNode | null {
+function earlyExit(loop: GoNode, unit: Unit, touches: (n: GoNode) => boolean, scope: GoNode | undefined): GoNode | null {
   for (const j of descendantsInFunction(loop.childForFieldName("body") ?? loop, ["return_statement", "break_statement"])) {
     if (j.type === "return_statement") return j;
     if (!leavesLoop(j, loop)) continue;
     const from = loop.parent?.type === "labeled_statement" ? loop.parent : loop;
-    if (exitWithout(from, { unit, touches })) return j;
+    if (exitWithout(from, { unit, touches, scope })) return j;
   }
   return null;
 }
