@@ -55,6 +55,9 @@ function check(ctx: RuleContext): void {
     const recvs = ch.ops.filter((o) => o.kind === "recv" || o.kind === "range");
     for (const r of recvs) {
       if (!r.site || mayLeave(r, ctx.unit)) continue;
+      // A function that never returns after starting the goroutine (a serve loop, a fatal exit)
+      // keeps feeding it for the life of the process: nothing is left behind.
+      if (r.site.home.id === ch.home.id && !exitWithout(r.site.stmt, { unit: ctx.unit, touches: () => false })) continue;
       if (r.kind === "range") checkRange(ctx, ch, r);
       else checkReceive(ctx, ch, r, recvs);
     }
@@ -146,6 +149,9 @@ function closeFix(unit: Unit, ch: Channel, r: ChanOp): Fix | undefined {
   const tops = sends.map((s) => topIn(s.node, list));
   if (tops.some((t) => !t || t.startIndex <= start.endIndex)) return undefined;
   const last = tops.reduce((a, b) => (b!.startIndex > a!.startIndex ? b : a))!;
+  // An early return between the goroutine and the last send would skip the close: no suggestion.
+  if (descendantsInFunction(last, ["return_statement", "goto_statement"]).length > 0) return undefined;
+  if (exitWithout(site.stmt, { unit, touches: (n) => contains(last, n) })) return undefined;
   if (unit.file.lineOf(last.endIndex) - line(unit, r.node) > MAX_FIX_LINES) return undefined;
   // `close` and the channel's name must mean the same thing at the insertion point.
   if (unit.bindings.all.some((b) => b.name === "close" || (b.name === ch.name && b !== ch.binding && !contains(site.lit, b.id)))) return undefined;
