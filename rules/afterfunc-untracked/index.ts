@@ -11,6 +11,7 @@
 //	}
 import type { Binding, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { packageRef } from "../facts/calls.js";
+import { isTerminatingCall } from "../facts/flow.js";
 import { docsUrl } from "../facts/meta.js";
 import { spanOf, unparen } from "../facts/syntax.js";
 import { breaksOf, importsTime, loopAround, statementOf, timeCalls } from "../facts/timers.js";
@@ -80,7 +81,7 @@ function discarded(call: GoNode): boolean {
 
 /**
  * The loop that starts the timer again on each iteration. A statement followed, in its own block,
- * by a `return` (or `panic`, `os.Exit`, `log.Fatal`) runs once per call, and one followed by a
+ * by a `return` (or `panic`, `os.Exit`, `log.Fatal`, `t.Fatal`) runs once per call, and one followed by a
  * `break` of its loop once per run of that loop: `for ... { if found { time.AfterFunc(...); return } }`.
  */
 function repeatingLoop(call: GoNode, unit: Unit): GoNode | null {
@@ -88,21 +89,11 @@ function repeatingLoop(call: GoNode, unit: Unit): GoNode | null {
   if (!loop) return null;
   const stmt = statementOf(call);
   for (let s = stmt?.nextNamedSibling; s; s = s.nextNamedSibling) {
-    if (s.type === "return_statement" || s.type === "goto_statement" || endsProcess(s, unit)) return null;
+    if (s.type === "return_statement" || s.type === "goto_statement" || isTerminatingCall(s, unit)) return null;
     if (s.type === "break_statement" && breaksOf(loop).some((b) => b.id === s!.id)) return loopAround(loop);
     if (s.type === "break_statement" || s.type === "continue_statement") break;
   }
   return loop;
-}
-
-/** `panic(...)`, `os.Exit(...)`, `log.Fatal*(...)` as a statement. */
-function endsProcess(s: GoNode, unit: Unit): boolean {
-  const call = s.type === "expression_statement" ? unparen(s.namedChildren[0]!) : null;
-  if (call?.type !== "call_expression") return false;
-  const fn = unparen(call.childForFieldName("function")!);
-  if (fn.type === "identifier") return fn.text === "panic" && !unit.bindings.resolve(fn);
-  const ref = packageRef(fn, unit);
-  return (ref?.pkg === "os" && ref.name === "Exit") || (ref?.pkg === "log" && ref.name.startsWith("Fatal"));
 }
 
 /** The first pointer of the enclosing function that the callback holds: `s.expire`, or a literal using `s`. */
