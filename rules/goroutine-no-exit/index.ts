@@ -40,8 +40,8 @@ export default rule;
 
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
-  // Goroutines started once by main or init live as long as the process by design.
-  if (unit.kind === "func" && (unit.name === "init" || (unit.name === "main" && unit.file.packageName === "main"))) return;
+  // Goroutines started once by main, init or a test binary's TestMain live as long as the process by design.
+  if (unit.kind === "func" && (unit.name === "init" || (unit.name === "main" && unit.file.packageName === "main") || (unit.name === "TestMain" && unit.file.isTest))) return;
   for (const site of goroutineSites(unit)) {
     for (const loop of descendantsInFunction(site.body, "for_statement")) {
       if (!isEndless(loop)) continue;
