@@ -7,9 +7,9 @@
 //	}
 //
 // Silent for request-scoped structs (`...Options`, `...Opts`, `...Params`, `...Request`, `...Args`),
-// for types that are contexts themselves (they declare Deadline/Done/Err/Value, or embed
-// context.Context under a name ending in Ctx/Context), for anonymous structs, and for struct
-// types declared inside functions of test files (test tables).
+// for types that are contexts themselves (they declare Deadline, Done, Err and Value, or embed
+// context.Context and override some of them, or embed it under a name ending in Ctx/Context), for
+// anonymous structs, and for struct types declared in test files (test tables, suites, fakes).
 import type { FileView, GoNode, Rule, RuleContext } from "../../src/analyzer/types.js";
 import { importsAny } from "../facts/calls.js";
 import { docsUrl } from "../facts/meta.js";
@@ -40,15 +40,18 @@ export default rule;
 
 function check(ctx: RuleContext): void {
   const { unit, file } = ctx;
+  // Types of _test.go files (test tables, suites, fakes) live for one test binary's run at most.
+  if (file.isTest) return;
   let specs: GoNode[];
   if (unit.kind === "type") specs = [unit.node];
-  else if (file.isTest || !unit.body) return; // local types of tests are test tables
+  else if (!unit.body) return;
   else specs = unit.body.descendantsOfType(["type_spec", "type_alias"]).filter((s): s is GoNode => !!s);
   for (const spec of specs) {
     const name = spec.childForFieldName("name")?.text ?? "";
     const struct = spec.childForFieldName("type");
-    if (struct?.type !== "struct_type" || REQUEST_SCOPED.test(name) || implementsContext(file, name)) continue;
+    if (struct?.type !== "struct_type" || REQUEST_SCOPED.test(name)) continue;
     const fields = fieldsWithContext(struct, file, name);
+    if (implementsContext(file, name, fields.some((f) => f.embedded && f.path === name))) continue;
     // `type mergedCtx struct { context.Context; other context.Context }`: a context decorator.
     if (CONTEXT_LIKE.test(name) && fields.some((f) => f.embedded && f.path === name)) continue;
     for (const f of fields) {
@@ -114,14 +117,21 @@ function contextShape(t: GoNode, file: FileView): string | undefined {
   return inner.id === t.id ? "" : t.text.replace(/\s+/g, " ");
 }
 
-// A type with its own Deadline/Done/Err/Value methods is a context implementation, not a holder.
+// A context implementation, not a holder: a type that declares all of Deadline, Done, Err and
+// Value itself, or embeds context.Context and overrides some of them (a decorator). A type with
+// only Done/Err of its own (a future, a connection state) is no context.
 // Read from the source text so that a partially parsed file (untouched methods left out) agrees.
-function implementsContext(file: FileView, name: string): boolean {
+function implementsContext(file: FileView, name: string, embeds: boolean): boolean {
   const types = file.memo("context-in-struct:implementations", () => {
-    const out = new Set<string>();
-    const re = /^func\s*\(\s*(?:\w+\s+)?\*?\s*(\w+)\s*(?:\[[^\]]*\])?\s*\)\s*(?:Deadline|Done|Err|Value)\s*\(/gm;
-    for (const m of file.source.matchAll(re)) out.add(m[1]!);
+    const out = new Map<string, Set<string>>();
+    const re = /^func\s*\(\s*(?:\w+\s+)?\*?\s*(\w+)\s*(?:\[[^\]]*\])?\s*\)\s*(Deadline|Done|Err|Value)\s*\(/gm;
+    for (const m of file.source.matchAll(re)) {
+      const set = out.get(m[1]!) ?? new Set<string>();
+      set.add(m[2]!);
+      out.set(m[1]!, set);
+    }
     return out;
   });
-  return types.has(name);
+  const methods = types.get(name)?.size ?? 0;
+  return methods === 4 || (embeds && methods > 0);
 }
