@@ -5,7 +5,7 @@
 import type { Binding, FileView, GoNode, Unit } from "../../src/analyzer/types.js";
 import { isTerminatingCall } from "./flow.js";
 import { methodName } from "./calls.js";
-import { contains, enclosingFunction, statementsOf, unparen } from "./syntax.js";
+import { caseStatements, contains, enclosingFunction, statementsOf, unparen } from "./syntax.js";
 
 const SYNC_TYPES = new Set(["WaitGroup", "Mutex", "RWMutex", "Once", "Cond"]);
 
@@ -262,11 +262,39 @@ export function isWaitGroup(expr: GoNode, unit: Unit): boolean {
   const t = typeOf(expr, unit);
   if (t) {
     const v = t.addr ? t : pointee(t) ?? t;
-    return syncType(v.node, unit.file) === "sync.WaitGroup";
+    return syncType(v.node, unit.file) === "sync.WaitGroup" || embedsWaitGroup(v.node, unit);
   }
   const e = unparen(expr);
   const name = e.type === "selector_expression" ? e.childForFieldName("field")?.text : e.type === "identifier" ? e.text : undefined;
   return !!name && WG_NAME.test(name);
+}
+
+/**
+ * A struct of the file that embeds a WaitGroup (`struct { sync.WaitGroup; ... }`, or `*sync.WaitGroup`),
+ * so `x.Add` is the WaitGroup's, unless the file declares an `Add` method on the struct itself.
+ */
+function embedsWaitGroup(type: GoNode, unit: Unit): boolean {
+  const struct = localStruct(type, unit.file);
+  if (!struct) return false;
+  const embedded = struct.descendantsOfType("field_declaration").some((f) => {
+    if (!f || f.parent?.parent?.id !== struct.id || f.childForFieldName("name")) return false;
+    const ft = f.childForFieldName("type");
+    return !!ft && syncType(ft, unit.file) === "sync.WaitGroup";
+  });
+  if (!embedded) return false;
+  let t = unparenType(type);
+  if (t.type === "generic_type") t = t.childForFieldName("type") ?? t;
+  return !declaresMethod(unit, t.text, "Add");
+}
+
+/** The file declares method `name` on type `typeName` (value or pointer receiver). */
+function declaresMethod(unit: Unit, typeName: string, name: string): boolean {
+  return unit.node.tree.rootNode.namedChildren.some((d) => {
+    if (d?.type !== "method_declaration" || d.childForFieldName("name")?.text !== name) return false;
+    const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration");
+    const rt = recv?.childForFieldName("type");
+    return !!rt && rt.descendantsOfType("type_identifier").concat(rt.type === "type_identifier" ? [rt] : []).some((id) => id?.text === typeName);
+  });
 }
 
 /** The identifier an expression like `wg`, `s.wg`, `s.pool.wg` starts from. */
@@ -350,6 +378,8 @@ export interface ClosureSite {
   from: number;
   /** The `t.Parallel()` call of a subtest. */
   parallel?: GoNode;
+  /** Where a `v := v` must go when that is not before `stmt`: before `run := func() {...}` for `go run()`. */
+  copyAt?: GoNode;
 }
 
 /**
@@ -362,10 +392,9 @@ export function closureSites(unit: Unit): ClosureSite[] {
   return unit.memo("sync.closureSites", () => {
     const out: ClosureSite[] = [];
     for (const stmt of unit.node.descendantsOfType(["go_statement", "defer_statement"])) {
-      if (!stmt) continue;
-      const lit = goLiteral(stmt);
-      const site = stmt.parent?.type === "statement_list" ? stmt : undefined;
-      if (lit && site) out.push({ kind: stmt.type === "go_statement" ? "go" : "defer", stmt: site, anchor: stmt, lit, from: lit.startIndex });
+      if (!stmt || stmt.parent?.type !== "statement_list") continue;
+      const kind = stmt.type === "go_statement" ? "go" : "defer";
+      for (const { lit, copyAt } of deferredLiterals(stmt, unit)) out.push({ kind, stmt, anchor: stmt, lit, from: lit.startIndex, copyAt });
     }
     for (const call of unit.node.descendantsOfType("call_expression")) {
       if (!call) continue;
@@ -384,6 +413,31 @@ export function closureSites(unit: Unit): ClosureSite[] {
     }
     return out.sort((a, b) => a.anchor.startIndex - b.anchor.startIndex);
   });
+}
+
+/**
+ * The func literals a `go` or `defer` statement runs later: the called literal itself, a literal
+ * passed straight to the called function, or a local variable set once to a literal.
+ *
+ *	go func() { ... }()        go safely(func() { ... })        run := func() { ... }; go run()
+ */
+function deferredLiterals(stmt: GoNode, unit: Unit): { lit: GoNode; copyAt?: GoNode }[] {
+  const lit = goLiteral(stmt);
+  if (lit) return [{ lit }];
+  const call = stmt.namedChildren.find((c) => c?.type === "call_expression");
+  if (!call) return [];
+  const out: { lit: GoNode; copyAt?: GoNode }[] = (call.childForFieldName("arguments")?.namedChildren ?? []).flatMap((a) => (a && unparen(a).type === "func_literal" ? [{ lit: unparen(a) }] : []));
+  const fn = unparen(call.childForFieldName("function")!);
+  const b = fn.type === "identifier" ? unit.bindings.resolve(fn) : undefined;
+  if (b && b.kind === "var" && b.decl.type === "short_var_declaration" && !b.uses.some(isWrite)) {
+    const left = b.decl.childForFieldName("left")?.namedChildren ?? [];
+    const right = b.decl.childForFieldName("right")?.namedChildren.filter((v) => v && v.type !== "comment") ?? [];
+    const value = left.length === right.length ? right[left.findIndex((l) => l?.id === b.id.id)] : undefined;
+    if (value && unparen(value).type === "func_literal" && enclosingFunction(b.decl)?.id === enclosingFunction(stmt)?.id) {
+      out.push({ lit: unparen(value), copyAt: b.decl.parent?.type === "statement_list" ? b.decl : undefined });
+    }
+  }
+  return out;
 }
 
 /** The statement (a child of a statement list) an expression belongs to, within its function. */
@@ -450,7 +504,7 @@ export function joinAfter(site: ClosureSite, loop: Loop, unit: Unit): GoNode | u
       if (!recv || recv.childForFieldName("operator")?.type !== "<-") continue;
       const ch = unparen(recv.childForFieldName("operand")!);
       const b = ch.type === "identifier" ? unit.bindings.resolve(ch) : undefined;
-      if (b && b.uses.some((u) => contains(site.lit, u)) && !insideLiteral(recv, s)) return recv;
+      if (b && b.uses.some((u) => contains(site.lit, u)) && !insideLiteral(recv, s) && !selectMovesOn(recv, s, loop, unit)) return recv;
     }
   }
   return undefined;
@@ -478,6 +532,47 @@ function pairedWithClosed(site: ClosureSite, loop: Loop, unit: Unit): Set<Bindin
     for (const other of unit.bindings.all) if (other.decl.id === b.decl.id) out.add(other);
   }
   return out;
+}
+
+/**
+ * A receive that is one case of a `select` whose other case (a timeout, `default`) can go on to
+ * the next iteration without it: not a join.
+ *
+ *	select {
+ *	case r := <-done:            // the join
+ *	case <-time.After(d):        // ... or not: the loop moves on, the goroutine still runs
+ *	}
+ *
+ * A select inside a loop of its own (a wait loop) is left alone: it usually ends on the receive.
+ */
+function selectMovesOn(recv: GoNode, stop: GoNode, loop: Loop, unit: Unit): boolean {
+  let clause: GoNode | undefined;
+  for (let p = recv.parent; p && p.id !== stop.parent?.id; p = p.parent) {
+    if (p.type === "for_statement" || p.type === "func_literal") return false;
+    if (p.type === "communication_case" && !clause) {
+      const comm = p.childForFieldName("communication");
+      if (!comm || !contains(comm, recv)) return false;
+      clause = p;
+    }
+    if (p.type === "select_statement" && clause) {
+      const others = p.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && c.id !== clause!.id);
+      return others.some((c) => !caseLeaves(c, loop, unit));
+    }
+  }
+  return false;
+}
+
+/** A select case that ends the iteration for good: return, panic, os.Exit, a break or goto out of the loop. */
+function caseLeaves(clause: GoNode, loop: Loop, unit: Unit): boolean {
+  return caseStatements(clause).some((s) => {
+    if (s.type === "return_statement" || s.type === "goto_statement") return true;
+    if (s.type === "expression_statement") return isTerminatingCall(s, unit);
+    if (s.type === "break_statement") {
+      const label = s.namedChildren.find((c) => c?.type === "label_name")?.text;
+      return !!label && leavesTo(label, loop, true);
+    }
+    return false;
+  });
 }
 
 function insideLiteral(node: GoNode, stop: GoNode): boolean {

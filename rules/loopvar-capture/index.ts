@@ -78,7 +78,7 @@ function check(ctx: RuleContext): void {
       message,
       related,
       severity,
-      fix: copyFix(unit, site.stmt, hits, copied),
+      fix: site.copyAt || !isLocalClosureCall(site) ? copyFix(unit, site.copyAt ?? site.stmt, hits, copied) : undefined,
     });
   }
 
@@ -213,6 +213,11 @@ function copyFix(unit: Unit, stmt: GoNode, hits: { loop: Loop; vars: Binding[] }
 function declaredIn(b: Binding, list: GoNode): boolean {
   const stmt = b.decl.type === "var_spec" || b.decl.type === "const_spec" ? b.decl.parent : b.decl;
   return (stmt?.parent?.type === "var_spec_list" ? stmt.parent.parent : stmt)?.parent?.id === list.id;
+}
+
+/** `go run()` / `defer undo()` of a closure kept in a local. */
+function isLocalClosureCall(site: ClosureSite): boolean {
+  return (site.kind === "go" || site.kind === "defer") && !contains(site.anchor, site.lit);
 }
 
 function callee(site: ClosureSite): string {
