@@ -13,7 +13,7 @@ import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyz
 import { isTerminatingCall } from "../facts/flow.js";
 import { docsUrl } from "../facts/meta.js";
 import { goStatementOf, isWaitGroup, methodCalls, rootIdentifier, sameVariable } from "../facts/sync.js";
-import { contains, enclosingFunction, indentAt, spanOf, statementsOf } from "../facts/syntax.js";
+import { contains, enclosingFunction, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {
@@ -51,9 +51,13 @@ function check(ctx: RuleContext): void {
     const wait = methodCalls(unit.node, ["Wait"], true).find((w) => !contains(lit, w) && sameVariable(receiver(w), wg, unit));
     const name = wg.text;
     const waitNote = wait ? `${name}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name}.Wait()`;
+    const goLine = file.lineOf(goStmt.startIndex);
+    const message = startsChildren(stmt)
+      ? `${name}.Add runs inside the goroutine started on line ${goLine}, which ${name} does not count, so ${waitNote} can see a zero counter and return before the goroutines started here are counted; count that goroutine too (${name}.Add before line ${goLine}, ${name}.Done inside it)`
+      : `${name}.Add runs inside the goroutine started on line ${goLine}, so ${waitNote} can see a zero counter and return before this goroutine is counted`;
     ctx.report({
       span: spanOf(stmt),
-      message: `${name}.Add runs inside the goroutine started on line ${file.lineOf(goStmt.startIndex)}, so ${waitNote} can see a zero counter and return before this goroutine is counted`,
+      message,
       related: [
         { ...spanOf(goStmt), message: `call ${name}.Add before this go statement` },
         ...(wait ? [{ ...spanOf(wait), message: "this Wait can return before the goroutine is counted" }] : []),
@@ -61,6 +65,12 @@ function check(ctx: RuleContext): void {
       fix: moveFix(unit, stmt, lit, goStmt),
     });
   }
+}
+
+/** The Add counts goroutines started after it in the same block (a dispatcher), not the goroutine it sits in. */
+function startsChildren(stmt: GoNode): boolean {
+  const rest = statementsOf(stmt.parent);
+  return rest.slice(rest.findIndex((s) => s.id === stmt.id) + 1).some((s) => s.type === "go_statement" || s.descendantsOfType("go_statement").length > 0);
 }
 
 /** The innermost goroutine literal (`go func() {...}()`) holding the node, nested func literals crossed. */
@@ -94,11 +104,49 @@ function declaredOutside(wg: GoNode, lit: GoNode, unit: Unit): boolean {
  */
 function countedGoroutine(wg: GoNode, lit: GoNode, goStmt: GoNode, unit: Unit): boolean {
   const fn = enclosingFunction(goStmt);
-  const before = methodCalls(unit.node, ["Add"], true).some(
-    (a) => a.endIndex <= goStmt.startIndex && enclosingFunction(a)?.id === fn?.id && sameVariable(receiver(a), wg, unit),
-  );
-  const done = methodCalls(lit, ["Done"], true).some((d) => goroutineOf(d, lit.parent!)?.id === lit.id && sameVariable(receiver(d), wg, unit));
-  return before && done;
+  const counters = methodCalls(unit.node, ["Add"], true)
+    .filter((a) => a.endIndex <= goStmt.startIndex && enclosingFunction(a)?.id === fn?.id)
+    .map(receiver)
+    .filter((r) => methodCalls(lit, ["Done"], true).some((d) => goroutineOf(d, lit.parent!)?.id === lit.id && sameVariable(receiver(d), r, unit)));
+  if (counters.some((r) => sameVariable(r, wg, unit))) return true;
+  return counters.some((r) => isWaitGroup(r, unit) && waitedFirst(r, wg, unit));
+}
+
+/**
+ * The goroutine is counted by another WaitGroup (`acceptWG`) and Adds to `wg` (`connWG`): that is
+ * safe when whoever waits on wg waits on acceptWG first, since each of its Adds happens before its
+ * Done. Silent when no Wait on wg is in sight (it lives in another file: undecidable).
+ *
+ *	f.acceptWG.Add(1)                               f.ln.Close()
+ *	go func() {                                     f.acceptWG.Wait()
+ *		defer f.acceptWG.Done()                     f.connWG.Wait()
+ *		for { c := accept(); f.connWG.Add(1); go handle(c) }
+ *	}()
+ */
+function waitedFirst(counter: GoNode, wg: GoNode, unit: Unit): boolean {
+  const first = waitKey(counter, unit);
+  const then = waitKey(wg, unit);
+  if (!first || !then) return false;
+  const waits = methodCalls(unit.node.tree.rootNode, ["Wait"], true).filter((w) => (w.childForFieldName("arguments")?.namedChildCount ?? 0) === 0);
+  return waits
+    .filter((w) => waitKey(receiver(w), unit) === then)
+    .every((w) => waits.some((x) => x.endIndex <= w.startIndex && enclosingFunction(x)?.id === enclosingFunction(w)?.id && waitKey(receiver(x), unit) === first));
+}
+
+/**
+ * A name for a WaitGroup that holds across the file's functions: the field path of `s.acceptWG`
+ * (".acceptWG", whatever the receiver is called), a package variable's name, or a local of this unit.
+ */
+function waitKey(expr: GoNode, unit: Unit): string | undefined {
+  const root = rootIdentifier(expr);
+  if (!root) return undefined;
+  const text = unparen(expr).text.replace(/\s+/g, "");
+  if (root.id !== unparen(expr).id) return text.slice(root.text.length);
+  const inUnit = contains(unit.node, root);
+  const b = inUnit ? unit.bindings.resolve(root) : undefined;
+  if (b) return `local:${b.id.id}`;
+  const pkgVar = unit.file.decls.some((d) => d.kind === "var" && d.names.includes(root.text));
+  return pkgVar ? `var:${root.text}` : undefined;
 }
 
 /** The goroutine waits on the same WaitGroup after adding: it is the waiter, and Add happens before its Wait. */
