@@ -85,7 +85,9 @@ function check(ctx: RuleContext): void {
     if (!stmt) continue;
     if (stmt.type === "assignment_statement" && stmt.childForFieldName("operator")?.type !== "=") continue;
     const left = stmt.type === "var_spec" ? stmt.childrenForFieldName("name").filter((n): n is GoNode => n?.type === "identifier") : (stmt.childForFieldName("left")?.namedChildren ?? []);
-    const right = (stmt.childForFieldName("right") ?? stmt.childForFieldName("value"))?.namedChildren.filter((n) => n && n.type !== "comment") ?? [];
+    let right: (GoNode | null)[] = (stmt.childForFieldName("right") ?? stmt.childForFieldName("value"))?.namedChildren.filter((n) => n && n.type !== "comment") ?? [];
+    // v, ok := m[k]: the comma-ok read copies the map value into v.
+    if (left.length === 2 && right.length === 1 && unparen(right[0]!).type === "index_expression") right = [right[0]!, null];
     if (right.length !== left.length) continue;
     right.forEach((value, i) => {
       const target = left[i];
