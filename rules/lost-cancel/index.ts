@@ -59,10 +59,10 @@ function check(ctx: RuleContext): void {
       continue;
     }
     if (target.type !== "identifier") continue; // stored in a field, map or slice element
-    const binding = unit.bindings.resolve(target);
+    const binding = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
     if (!binding) continue; // a package-level variable: stored
     const later = binding.uses.filter((u) => u.startIndex >= stmt.endIndex);
-    const exit = exitWithout(stmt, {
+    const exit = exitWithout(statementOf(stmt), {
       unit,
       touches: (n) => later.some((u) => contains(n, u)),
       nakedReturnCounts: binding.kind === "result",
@@ -93,6 +93,14 @@ function assignmentOf(call: GoNode): GoNode | null {
   if (!stmt || !["short_var_declaration", "assignment_statement", "var_spec"].includes(stmt.type)) return null;
   if (stmt.childForFieldName("right")?.id !== list.id && stmt.childForFieldName("value")?.id !== list.id) return null;
   return list.namedChildren.length === 1 ? stmt : null;
+}
+
+/** The statement the assignment is: a `var` spec's declaration (`var ctx, cancel = ...`), else itself. */
+function statementOf(stmt: GoNode): GoNode {
+  if (stmt.type !== "var_spec") return stmt;
+  let n: GoNode = stmt;
+  while (n.parent && n.parent.type !== "statement_list" && n.type !== "var_declaration") n = n.parent;
+  return n;
 }
 
 /** A statement directly in a block, outside any loop of its function: `defer` can go right after it. */
