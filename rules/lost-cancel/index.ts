@@ -12,7 +12,7 @@ import type { Binding, GoNode, Rule, RuleContext, TextEdit, Unit } from "../../s
 import { importsAny, packageCallee } from "../facts/calls.js";
 import { exitWithout } from "../facts/flow.js";
 import { docsUrl } from "../facts/meta.js";
-import { ancestors, contains, endOfLine, indentAt, nameIsFree, spanOf, unparen } from "../facts/syntax.js";
+import { ancestors, contains, enclosingFunction, endOfLine, indentAt, nameIsFree, spanOf, unparen } from "../facts/syntax.js";
 
 const CONTEXT_PKGS = ["context", "golang.org/x/net/context"];
 const DERIVERS = ["WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause", "WithDeadlineCause"];
@@ -54,7 +54,7 @@ function check(ctx: RuleContext): void {
       ctx.report({
         span: spanOf(stmt),
         message: `the cancel function returned by ${fn} is discarded, so ${leakNote(callee.name)}`,
-        fix: discardFix(unit, stmt, target, callee.name),
+        fix: ctxEscapes(unit, targets[0]) ? undefined : discardFix(unit, stmt, target, callee.name),
       });
       continue;
     }
@@ -73,7 +73,7 @@ function check(ctx: RuleContext): void {
       span: spanOf(stmt),
       message: `${binding.name} (the cancel function from ${fn}) is not called on the path to ${where}, so ${leakNote(callee.name)}`,
       related: [{ ...spanOf(exit), message: "this way out skips the cancel function" }],
-      fix: deferFix(unit, stmt, binding, callee.name),
+      fix: ctxEscapes(unit, targets[0]) ? undefined : deferFix(unit, stmt, binding, callee.name),
     });
   }
 }
@@ -93,6 +93,31 @@ function assignmentOf(call: GoNode): GoNode | null {
   if (!stmt || !["short_var_declaration", "assignment_statement", "var_spec"].includes(stmt.type)) return null;
   if (stmt.childForFieldName("right")?.id !== list.id && stmt.childForFieldName("value")?.id !== list.id) return null;
   return list.namedChildren.length === 1 ? stmt : null;
+}
+
+//	ctx, cancel := context.WithCancel(parent)
+//	...
+//	return ctx, nil                    // the caller uses ctx: a deferred cancel would kill it
+/** The derived context outlives the function: returned, stored, or used in a closure or goroutine. */
+function ctxEscapes(unit: Unit, target: GoNode | null | undefined): boolean {
+  if (!target || target.type !== "identifier") return true;
+  if (target.text === "_") return false;
+  const b = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
+  if (!b || b.kind === "result") return true;
+  const home = enclosingFunction(target);
+  return b.uses.some((u) => {
+    if (enclosingFunction(u)?.id !== home?.id) return true;
+    let n: GoNode = u;
+    while (n.parent?.type === "parenthesized_expression") n = n.parent;
+    const p = n.parent;
+    if (!p) return false;
+    if (p.type === "expression_list") {
+      const stmt = p.parent;
+      if (stmt?.type === "return_statement") return true;
+      if ((stmt?.type === "assignment_statement" || stmt?.type === "short_var_declaration") && stmt.childForFieldName("right")?.id === p.id) return true;
+    }
+    return ["keyed_element", "literal_element", "literal_value", "send_statement"].includes(p.type) || p.type === "return_statement";
+  });
 }
 
 /** The statement the assignment is: a `var` spec's declaration (`var ctx, cancel = ...`), else itself. */
@@ -155,9 +180,16 @@ function deferFix(unit: Unit, stmt: GoNode, binding: Binding, deriver: string) {
   if (!deferrable(stmt, unit)) return undefined;
   // Only when the cancel function is merely called: if it is returned, stored or passed,
   // someone else owns it and a defer here would cancel their context.
+  // A call inside a closure or goroutine belongs to it: it may run after the function returns.
+  const home = enclosingFunction(stmt);
   const onlyCalled = binding.uses.every((u) => {
     const call = u.parent;
-    return call?.type === "call_expression" && unparen(call.childForFieldName("function")!).id === u.id && call.parent?.type !== "go_statement";
+    return (
+      call?.type === "call_expression" &&
+      unparen(call.childForFieldName("function")!).id === u.id &&
+      call.parent?.type !== "go_statement" &&
+      enclosingFunction(u)?.id === home?.id
+    );
   });
   if (!onlyCalled || binding.kind === "result") return undefined;
   const edits = [deferLine(unit, stmt, binding.name, deriver)];
