@@ -47,7 +47,7 @@ function check(ctx: RuleContext): void {
     const lit = goroutineOf(call, unit.node);
     const goStmt = lit && goStatementOf(lit);
     if (!lit || !goStmt || !isWaitGroup(wg, unit) || !declaredOutside(wg, lit, unit)) continue;
-    if (countedGoroutine(wg, lit, goStmt, unit) || waitsAfter(wg, call, lit, unit)) continue;
+    if (countedGoroutine(wg, lit, goStmt, unit) || waitsAfter(wg, call, lit, unit) || handshake(stmt, lit, goStmt, unit)) continue;
     const wait = methodCalls(unit.node, ["Wait"], true).find((w) => !contains(lit, w) && sameVariable(receiver(w), wg, unit));
     const name = wg.text;
     const waitNote = wait ? `${name}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name}.Wait()`;
@@ -152,6 +152,51 @@ function waitKey(expr: GoNode, unit: Unit): string | undefined {
 /** The goroutine waits on the same WaitGroup after adding: it is the waiter, and Add happens before its Wait. */
 function waitsAfter(wg: GoNode, add: GoNode, lit: GoNode, unit: Unit): boolean {
   return methodCalls(lit, ["Wait"], true).some((w) => w.startIndex > add.endIndex && goroutineOf(w, lit.parent!)?.id === lit.id && sameVariable(receiver(w), wg, unit));
+}
+
+/**
+ * The goroutine signals after its Add, and the parent waits for that signal later in the block of
+ * the `go` statement: the Add happens before the parent goes on to any Wait.
+ *
+ *	go func() { wg.Add(1); close(started); defer wg.Done(); ... }()
+ *	<-started
+ */
+function handshake(add: GoNode, lit: GoNode, goStmt: GoNode, unit: Unit): boolean {
+  const body = statementsOf(lit.childForFieldName("body"));
+  const at = body.findIndex((s) => s.id === add.id);
+  if (at < 0 || goStmt.parent?.type !== "statement_list") return false;
+  const signalled = new Set<number>();
+  for (const s of body.slice(at + 1)) {
+    const ch = signalOf(s, unit);
+    const b = ch?.type === "identifier" ? unit.bindings.resolve(ch) : undefined;
+    if (b && !contains(lit, b.id)) signalled.add(b.id.id);
+  }
+  if (signalled.size === 0) return false;
+  const rest = statementsOf(goStmt.parent);
+  return rest.slice(rest.findIndex((s) => s.id === goStmt.id) + 1).some((s) => {
+    const recv = receiveOf(s);
+    const ch = recv?.childForFieldName("operand");
+    const b = ch?.type === "identifier" ? unit.bindings.resolve(ch) : undefined;
+    return !!b && signalled.has(b.id.id);
+  });
+}
+
+/** The channel of `close(ch)` or `ch <- v`. */
+function signalOf(s: GoNode, unit: Unit): GoNode | undefined {
+  if (s.type === "send_statement") return s.childForFieldName("channel") ?? undefined;
+  const call = s.type === "expression_statement" ? s.namedChildren[0] : undefined;
+  const fn = call?.type === "call_expression" ? call.childForFieldName("function") : undefined;
+  if (fn?.type !== "identifier" || fn.text !== "close" || unit.bindings.resolve(fn)) return undefined;
+  return call!.childForFieldName("arguments")?.namedChildren[0] ?? undefined;
+}
+
+/** `<-ch` as a statement, or as the value of `v := <-ch` / `v = <-ch`. */
+function receiveOf(s: GoNode): GoNode | undefined {
+  const value =
+    s.type === "expression_statement" ? s.namedChildren[0]
+    : s.type === "short_var_declaration" || s.type === "assignment_statement" ? s.childForFieldName("right")?.namedChildren[0]
+    : undefined;
+  return value?.type === "unary_expression" && value.childForFieldName("operator")?.type === "<-" ? value : undefined;
 }
 
 function receiver(call: GoNode): GoNode {
