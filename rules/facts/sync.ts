@@ -504,7 +504,7 @@ export function joinAfter(site: ClosureSite, loop: Loop, unit: Unit): GoNode | u
       if (!recv || recv.childForFieldName("operator")?.type !== "<-") continue;
       const ch = unparen(recv.childForFieldName("operand")!);
       const b = ch.type === "identifier" ? unit.bindings.resolve(ch) : undefined;
-      if (b && b.uses.some((u) => contains(site.lit, u)) && !insideLiteral(recv, s) && !selectMovesOn(recv, s, loop, unit)) return recv;
+      if (b && b.uses.some((u) => contains(site.lit, u)) && !insideLiteral(recv, s) && !selectMovesOn(recv, b, s, loop, unit)) return recv;
     }
   }
   return undefined;
@@ -545,7 +545,7 @@ function pairedWithClosed(site: ClosureSite, loop: Loop, unit: Unit): Set<Bindin
  *
  * A select inside a loop of its own (a wait loop) is left alone: it usually ends on the receive.
  */
-function selectMovesOn(recv: GoNode, stop: GoNode, loop: Loop, unit: Unit): boolean {
+function selectMovesOn(recv: GoNode, ch: Binding, stop: GoNode, loop: Loop, unit: Unit): boolean {
   let clause: GoNode | undefined;
   for (let p = recv.parent; p && p.id !== stop.parent?.id; p = p.parent) {
     if (p.type === "for_statement" || p.type === "func_literal") return false;
@@ -556,10 +556,21 @@ function selectMovesOn(recv: GoNode, stop: GoNode, loop: Loop, unit: Unit): bool
     }
     if (p.type === "select_statement" && clause) {
       const others = p.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && c.id !== clause!.id);
-      return others.some((c) => !caseLeaves(c, loop, unit));
+      return others.some((c) => !caseLeaves(c, loop, unit) && !caseReceives(c, ch, unit));
     }
   }
   return false;
+}
+
+/** A case that receives from the channel after all: `case <-time.After(d): log.Print("slow"); <-done`. */
+function caseReceives(clause: GoNode, ch: Binding, unit: Unit): boolean {
+  return caseStatements(clause).some((s) =>
+    s.descendantsOfType("unary_expression").some((u) => {
+      if (!u || u.childForFieldName("operator")?.type !== "<-" || insideLiteral(u, s)) return false;
+      const operand = unparen(u.childForFieldName("operand")!);
+      return operand.type === "identifier" && unit.bindings.resolve(operand) === ch;
+    }),
+  );
 }
 
 /** A select case that ends the iteration for good: return, panic, os.Exit, a break or goto out of the loop. */
