@@ -402,6 +402,9 @@ export function rawElement(t: GoNode | null, file: FileView, depth = 0): "unsafe
     case "slice_type":
     case "array_type":
       return rawElement(r.childForFieldName("element"), file, depth + 1);
+    case "pointer_type":
+      // map[string]*info with `info{base uintptr}`: the table reaches the field through the pointer
+      return rawElement(r.namedChildren[0] ?? null, file, depth + 1);
     case "struct_type":
       for (const f of r.descendantsOfType("field_declaration")) {
         const k = f?.parent?.parent?.id === r.id ? rawElement(f.childForFieldName("type"), file, depth + 1) : null;

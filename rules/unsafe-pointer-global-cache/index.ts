@@ -127,6 +127,9 @@ function storedAddress(value: GoNode, unit: Unit, depth = 0): Address | null {
     }
     return null;
   }
+  // &info{base: uintptr(unsafe.Pointer(p))}: the literal the new pointer points to
+  const lit = v.type === "unary_expression" && v.childForFieldName("operator")?.type === "&" ? unparen(v.childForFieldName("operand")!) : null;
+  if (lit?.type === "composite_literal") return storedAddress(lit, unit, depth + 1);
   const body = v.type === "composite_literal" ? v.childForFieldName("body") : v.type === "literal_value" ? v : null;
   // Keys are stored only by map literals; in a struct literal they are field names.
   const isMap = v.type === "composite_literal" && resolveType(v.childForFieldName("type"), unit.file)?.type === "map_type";
