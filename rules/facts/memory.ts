@@ -665,6 +665,8 @@ function readSlots(e: GoNode, resolve: Resolve, file: FileView, copies: boolean,
     const fn = unparen(n.childForFieldName("function")!);
     const args = argsOf(n);
     if (fn.type === "identifier" && fn.text === "uintptr" && !resolve(fn) && args.length === 1) readSlots(args[0]!, resolve, file, copies, out);
+    const loaded = atomicLoadOf(n, resolve, file);
+    if (loaded) readSlots(loaded, resolve, file, copies, out);
   } else {
     const b = n.type === "identifier" ? resolve(n) : undefined;
     if (b && holdsPointer(b)) return out; // `unsafe.Pointer(p)` of a pointer variable converts no number
@@ -680,11 +682,27 @@ function readSlots(e: GoNode, resolve: Resolve, file: FileView, copies: boolean,
     if (b && copies) {
       for (const d of definitionsOf(b)) {
         const v = d.value && unparen(d.value);
-        if (v && ["identifier", "selector_expression", "index_expression"].includes(v.type)) readSlots(v, resolve, file, false, out);
+        if (v && (["identifier", "selector_expression", "index_expression"].includes(v.type) || atomicLoadOf(v, resolve, file))) readSlots(v, resolve, file, false, out);
       }
     }
   }
   return out;
+}
+
+/** `atomic.LoadUintptr(&x)` or `x.Load()` (an atomic.Uintptr): the place x that the call reads. */
+export function atomicLoadOf(call: GoNode, resolve: Resolve, file: FileView): GoNode | null {
+  if (call.type !== "call_expression") return null;
+  const fn = unparen(call.childForFieldName("function")!);
+  if (fn.type !== "selector_expression") return null;
+  const args = argsOf(call);
+  const field = fn.childForFieldName("field")!.text;
+  const operand = unparen(fn.childForFieldName("operand")!);
+  const atomic = file.importName("sync/atomic");
+  if (field === "LoadUintptr" && atomic && operand.type === "identifier" && operand.text === atomic && !resolve(operand)) {
+    const target = args.length === 1 ? unparen(args[0]!) : null;
+    return target?.type === "unary_expression" && operatorOf(target) === "&" ? target.childForFieldName("operand") : null;
+  }
+  return field === "Load" && args.length === 0 && !isImportName(operand, file, resolve) ? operand : null;
 }
 
 /** A local declared as a pointer, or ever assigned `&x`, `new(T)`, `(*T)(p)` or `unsafe.Pointer(p)`. */
