@@ -4,7 +4,7 @@
 // memory), the package-level tables of the file and their element types, and large byte buffers.
 import type { Binding, FileView, GoNode, PackageDecl, Unit } from "../../src/analyzer/types.js";
 import { packageCallee } from "./calls.js";
-import { unparen } from "./syntax.js";
+import { contains, unparen } from "./syntax.js";
 
 // ---------------------------------------------------------------------------------------------
 // Small syntax helpers
@@ -553,26 +553,110 @@ export function bufferOf(expr: GoNode, unit: Unit, depth = 0): Buffer | null {
   if (depth > 8) return null;
   if (e.type === "slice_expression") {
     const inner = bufferOf(e.childForFieldName("operand")!, unit, depth + 1);
-    // `b[:]`, `b[:0]` (to reuse it) and `b[0:cap(b)]` are the buffer itself, not a part of it.
-    const whole = startsAtZero(e) && !e.childForFieldName("capacity") && (e.childForFieldName("end")?.text === "0" || reachesEnd(e));
+    // `b[:]`, `b[:0]` (to reuse it), `b[0:cap(b)]` and `b[:n]` of `b := make([]byte, n)` are the
+    // buffer itself, not a part of it.
+    const size = inner && !inner.sub && isBuiltinCall(inner.origin, "make", unit) ? argsOf(inner.origin)[1]?.text : undefined;
+    const whole = startsAtZero(e) && !e.childForFieldName("capacity") && (e.childForFieldName("end")?.text === "0" || reachesEnd(e, size));
     return inner ? { ...inner, sub: inner.sub || !whole } : null;
   }
   if (e.type === "identifier") {
     const b = unit.bindings.resolve(e);
     if (!b) return null;
+    // for _, line := range strings.Split(text, "\n"): each element is a part of text
+    if (b.kind === "range") {
+      const vars = listOf(b.decl.childForFieldName("left"));
+      const found = vars.length === 2 && vars[1]!.id === b.id.id ? partsOf(b.decl.childForFieldName("right")!, unit, depth + 1) : null;
+      return found ? { ...found, name: b.name } : null;
+    }
     const d = defBefore(b, e.startIndex, unit);
     if (!d) return null;
+    const carried = (found: Buffer | null): Buffer | null => (found && !found.sub && advancedInLoop(b, e, unit) ? { ...found, sub: true } : found);
+    if (d.multi && !d.value) return cutPart(d, b, unit, depth);
     if (!d.value) {
       const owner = exportedOwner(b, unit);
       if (!owner || d.stmt.id !== b.decl.id) return null;
-      if (isByteSlice(b.type)) return { kind: "bytes", sub: false, origin: b.id, how: `a []byte parameter of the exported ${owner}`, name: b.name };
-      if (b.type?.type === "type_identifier" && b.type.text === "string") return { kind: "string", sub: false, origin: b.id, how: `a string parameter of the exported ${owner}`, name: b.name };
+      if (isByteSlice(b.type)) return carried({ kind: "bytes", sub: false, origin: b.id, how: `a []byte parameter of the exported ${owner}`, name: b.name });
+      if (b.type?.type === "type_identifier" && b.type.text === "string") return carried({ kind: "string", sub: false, origin: b.id, how: `a string parameter of the exported ${owner}`, name: b.name });
       return null;
     }
-    const found = d.multi ? wholeRead(d.value, unit) : bufferOf(d.value, unit, depth + 1);
+    const found = carried(d.multi ? (wholeRead(d.value, unit) ?? cutPart(d, b, unit, depth)) : bufferOf(d.value, unit, depth + 1));
     return found && !found.name ? { ...found, name: b.name } : found;
   }
-  return wholeRead(e, unit) ?? made(e, unit) ?? converted(e, unit, depth);
+  if (e.type === "index_expression") {
+    // parts := strings.SplitN(line, "=", 2); parts[1]
+    const found = partsOf(e.childForFieldName("operand")!, unit, depth + 1);
+    return found ? { ...found, name: undefined } : null;
+  }
+  return wholeRead(e, unit) ?? made(e, unit) ?? converted(e, unit, depth) ?? trimmed(e, unit, depth);
+}
+
+// Library calls whose results are views into their first argument, not copies.
+const TRIMS = ["TrimSpace", "Trim", "TrimLeft", "TrimRight", "TrimPrefix", "TrimSuffix", "TrimFunc", "TrimLeftFunc", "TrimRightFunc"];
+const SPLITS = ["Split", "SplitN", "SplitAfter", "SplitAfterN", "Fields", "FieldsFunc"];
+const CUTS: Record<string, number[]> = { Cut: [0, 1], CutPrefix: [0], CutSuffix: [0] };
+
+const viewCall = (e: GoNode, unit: Unit, names: readonly string[]): GoNode | undefined => {
+  if (e.type !== "call_expression") return undefined;
+  const c = packageCallee(e, unit);
+  return c && (c.pkg === "bytes" || c.pkg === "strings") && names.includes(c.name) ? argsOf(e)[0] : undefined;
+};
+
+// strings.TrimSpace(line[i+1:]): the same view as its argument, a part if that is a part.
+function trimmed(e: GoNode, unit: Unit, depth: number): Buffer | null {
+  const arg = viewCall(e, unit, TRIMS);
+  return arg ? bufferOf(arg, unit, depth + 1) : null;
+}
+
+/**
+ * The elements of `strings.Split(text, sep)` / `bytes.Fields(data)`, directly or through one local:
+ * parts of a buffer read whole or made large. Parts of an exported function's parameter are left
+ * out: such strings are usually small (flag values, tags, header values), and no re-slice is written.
+ */
+function partsOf(x: GoNode, unit: Unit, depth: number): Buffer | null {
+  let e = unparen(x);
+  const b = e.type === "identifier" ? unit.bindings.resolve(e) : undefined;
+  if (b) {
+    const d = defBefore(b, e.startIndex, unit);
+    if (!d?.value || d.multi) return null;
+    e = unparen(d.value);
+  }
+  const arg = viewCall(e, unit, SPLITS);
+  const whole = arg ? bufferOf(arg, unit, depth + 1) : null;
+  return whole && whole.origin.type !== "identifier" ? { ...whole, sub: true } : null;
+}
+
+// k, v, ok := strings.Cut(line, "="): k and v are parts of line (same exception for parameters).
+function cutPart(d: Def, b: Binding, unit: Unit, depth: number): Buffer | null {
+  const var_ = d.stmt.type === "var_spec";
+  const right = listOf(d.stmt.childForFieldName(var_ ? "value" : "right"));
+  const v = right.length === 1 ? unparen(right[0]!) : null;
+  const c = v?.type === "call_expression" ? packageCallee(v, unit) : undefined;
+  const arg = v && viewCall(v, unit, Object.keys(CUTS));
+  if (!arg || !c) return null;
+  const left = var_ ? d.stmt.childrenForFieldName("name").filter((n): n is GoNode => n?.type === "identifier") : listOf(d.stmt.childForFieldName("left"));
+  const i = left.findIndex((l) => l.id === b.id.id || unit.bindings.resolve(l)?.id.id === b.id.id);
+  if (!CUTS[c.name]!.includes(i)) return null;
+  const whole = bufferOf(arg, unit, depth + 1);
+  return whole && whole.origin.type !== "identifier" ? { ...whole, sub: true } : null;
+}
+
+/**
+ * `for ... { send(data); data = data[i+1:] }`: a loop that advances the variable after the use,
+ * so from the second round on the use sees a tail of the buffer.
+ */
+function advancedInLoop(b: Binding, use: GoNode, unit: Unit): boolean {
+  for (let loop = use.parent; loop && loop.id !== unit.node.id; loop = loop.parent) {
+    if (loop.type === "func_literal") return false;
+    if (loop.type !== "for_statement" || contains(loop, b.decl)) continue;
+    const advanced = definitions(b, unit).some((d) => {
+      const v = d.value && !d.multi ? unparen(d.value) : null;
+      if (!v || v.type !== "slice_expression" || d.stmt.startIndex < use.endIndex || !contains(loop, d.stmt)) return false;
+      const op = unparen(v.childForFieldName("operand")!);
+      return op.type === "identifier" && unit.bindings.resolve(op)?.id.id === b.id.id && !startsAtZero(v);
+    });
+    if (advanced) return true;
+  }
+  return false;
 }
 
 /** `b[:j]`, `b[0:j]`. */

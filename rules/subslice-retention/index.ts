@@ -28,8 +28,8 @@ const rule: Rule = {
     docs: docsUrl("subslice-retention"),
   },
   kinds: ["func", "method"],
-  // Cheap exit: no slice expression at all.
-  appliesTo: (file) => /\[[^\]\n]*:/.test(file.source),
+  // Cheap exit: no slice expression, and no bytes/strings call that returns a part of its argument.
+  appliesTo: (file) => /\[[^\]\n]*:|\.(?:Trim\w*|Split\w*|Fields\w*|Cut\w*)\(/.test(file.source),
   check,
 };
 export default rule;
@@ -118,7 +118,12 @@ function destination(lhs: GoNode, unit: Unit): { owner?: GoNode; keys: GoNode[] 
       if (op.type === "identifier" && !unit.bindings.resolve(op) && unit.file.imports.some((i) => i.name === op.text)) return { keys };
       owner ??= op;
       n = op;
+    } else if (n.type === "unary_expression" && n.childForFieldName("operator")?.type === "*" && !owner && keys.length === 0) {
+      // `*r = b[1:]` in a method with a pointer receiver r (an UnmarshalJSON that keeps its input)
+      const op = unparen(n.childForFieldName("operand")!);
+      return op.type === "identifier" && unit.bindings.resolve(op)?.kind === "receiver" ? { owner: op, keys } : undefined;
     } else if (n.type === "identifier") {
+      if (n.text === "_") return undefined; // `_ = x` stores nothing
       return owner || !unit.bindings.resolve(n) ? { owner, keys } : undefined;
     } else return owner ? { owner, keys } : undefined;
   }
@@ -162,6 +167,26 @@ function cloneFix(value: GoNode, buf: Buffer, unit: Unit): { name: string; edit:
   const usable = !!name && name !== "." && minor >= (pkg === "bytes" ? 20 : 18) && !unit.bindings.all.some((b) => b.name === name);
   const text = value.text;
   if (usable) return { name: `${pkg}.Clone`, edit: { ...spanOf(value), text: `${name}.Clone(${text})` } };
-  if (buf.kind === "bytes") return { name: "append([]byte(nil), ...)", edit: { ...spanOf(value), text: `append([]byte(nil), ${text}...)` } };
+  if (buf.kind === "bytes") return { name: "append([]byte(nil), ...)", edit: { ...spanOf(value), text: `append([]byte(nil), ${tightSlices(value)}...)` } };
   return { name: "string([]byte(...))", edit: { ...spanOf(value), text: `string([]byte(${text}))` } };
+}
+
+/**
+ * The value's text as gofmt prints it as one argument of a call with several: there it drops the
+ * blanks around the colons of slice expressions (`b[1 : len(b)-1]` becomes `b[1:len(b)-1]`).
+ */
+function tightSlices(value: GoNode): string {
+  const cuts: { start: number; end: number }[] = [];
+  for (const slice of value.descendantsOfType("slice_expression")) {
+    for (const c of slice?.children ?? []) {
+      if (c?.type !== ":") continue;
+      const prev = c.previousSibling;
+      const next = c.nextSibling;
+      if (prev && prev.type !== "[" && prev.endIndex < c.startIndex) cuts.push({ start: prev.endIndex, end: c.startIndex });
+      if (next && next.type !== "]" && c.endIndex < next.startIndex) cuts.push({ start: c.endIndex, end: next.startIndex });
+    }
+  }
+  let text = value.text;
+  for (const cut of cuts.sort((a, b) => b.start - a.start)) text = text.slice(0, cut.start - value.startIndex) + text.slice(cut.end - value.startIndex);
+  return text;
 }
