@@ -106,7 +106,7 @@ export function exitWithout(from: GoNode, q: PathQuery): GoNode | null {
     if (owner.type === "for_statement") {
       // Leaving the body: the loop goes round again and ends through its condition or range
       // clause; an endless loop is left only by break.
-      const hasHeader = owner.namedChildren.some((c) => c && c.type !== "block" && c.type !== "comment");
+      const hasHeader = endsOnItsOwn(owner);
       onward = flow.breaks || flow.labels.length > 0 || ((flow.through || flow.continues) && hasHeader);
     } else {
       // if/else branches and bare blocks; a break/continue leaves for an enclosing loop,
@@ -116,6 +116,11 @@ export function exitWithout(from: GoNode, q: PathQuery): GoNode | null {
     if (!onward) return null;
     node = owner.type === "statement_list" ? container : owner.type === "if_statement" ? climbIf(owner) : owner;
   }
+}
+
+/** A loop with a condition or a range clause; `for {}` and `for i := 0; ; i++ {}` are left only by a jump. */
+function endsOnItsOwn(loop: GoNode): boolean {
+  return loop.namedChildren.some((c) => !!c && c.type !== "block" && c.type !== "comment" && !(c.type === "for_clause" && !c.childForFieldName("condition")));
 }
 
 /** An `else if` chain is one statement: climb to the outermost if. */
@@ -213,7 +218,7 @@ function stmt(s: GoNode, q: PathQuery): Flow {
       const body = seq(statementsOf(s.childForFieldName("body")), q);
       if (body.leak) return body;
       // An endless loop (`for {}`) is left only by break.
-      const through = header.length > 0 || body.breaks;
+      const through = endsOnItsOwn(s) || body.breaks;
       return { leak: null, through, breaks: false, continues: false, labels: body.labels };
     }
     default:

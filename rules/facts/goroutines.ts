@@ -99,9 +99,10 @@ export function loopBetween(node: GoNode, stop: GoNode): GoNode | null {
   return null;
 }
 
-/** A `for { ... }` with no condition, clause or range: only break, return or goto leave it. */
+/** A `for { ... }` (or `for i := 0; ; i++ { ... }`) with no condition or range: only break, return or goto leave it. */
 export function isEndless(loop: GoNode): boolean {
-  return loop.type === "for_statement" && loop.namedChildren.every((c) => !c || c.type === "block" || c.type === "comment");
+  if (loop.type !== "for_statement") return false;
+  return loop.namedChildren.every((c) => !c || c.type === "block" || c.type === "comment" || (c.type === "for_clause" && !c.childForFieldName("condition")));
 }
 
 /** A call of the builtin `name` (not shadowed by a local). */
