@@ -143,9 +143,14 @@ function storedAddress(value: GoNode, unit: Unit, depth = 0): Address | null {
   return null;
 }
 
-/** `objects`, `reg.byAddr`: the table's name without the element index. */
+/** `objects`, `reg.byAddr`, `arena` (of `arena[i].obj`): the table's name without the element index. */
 function tableName(lhs: GoNode): string {
-  let n = unparen(lhs);
-  while (n.type === "index_expression") n = unparen(n.childForFieldName("operand")!);
-  return n.text;
+  let table = unparen(lhs);
+  for (let n = table; n.type === "index_expression" || n.type === "selector_expression"; ) {
+    const op = unparen(n.childForFieldName("operand")!);
+    if (n.type === "index_expression") table = op;
+    n = op;
+  }
+  while (table.type === "index_expression") table = unparen(table.childForFieldName("operand")!);
+  return table.text;
 }
