@@ -12,10 +12,13 @@ const EXIT_FUNCS: Record<string, readonly string[]> = {
   "log/slog": [],
 };
 const EXIT_METHODS = new Set(["Fatal", "Fatalf", "Fatalln", "FailNow", "SkipNow", "Skip", "Skipf", "Panic", "Panicf", "Panicln"]);
+// Package-level functions of third-party loggers (klog, glog, logrus, zap's sugar) named like these exit or panic.
+const THIRD_PARTY_EXITS = new Set(["Fatal", "Fatalf", "Fatalln", "Fatalw", "Exit", "Exitf", "Exitln", "Panic", "Panicf", "Panicln", "Panicw"]);
 
 /**
  * An expression statement that never returns: `panic(...)`, `os.Exit`, `log.Fatal*`,
- * `runtime.Goexit`, and `t.Fatal*`/`t.FailNow`/`t.Skip*` on any receiver.
+ * `runtime.Goexit`, `t.Fatal*`/`t.FailNow`/`t.Skip*` on any receiver, and a third-party
+ * logger's package-level `Fatal*`/`Exit*`/`Panic*` (`klog.Fatalf`, `logrus.Fatal`).
  */
 export function isTerminatingCall(stmt: GoNode, unit: Unit): boolean {
   const expr = stmt.type === "expression_statement" ? stmt.namedChildren[0] : stmt;
@@ -23,7 +26,11 @@ export function isTerminatingCall(stmt: GoNode, unit: Unit): boolean {
   const fn = expr.childForFieldName("function");
   if (fn && unparen(fn).type === "identifier" && fn.text === "panic" && !unit.bindings.resolve(fn)) return true;
   const callee = packageCallee(expr, unit);
-  if (callee) return EXIT_FUNCS[callee.pkg]?.includes(callee.name) ?? false;
+  if (callee) {
+    // Standard library packages by table; a module path (its first element has a dot) by name.
+    if (!callee.pkg.split("/")[0]!.includes(".")) return EXIT_FUNCS[callee.pkg]?.includes(callee.name) ?? false;
+    return THIRD_PARTY_EXITS.has(callee.name);
+  }
   const m = methodName(expr);
   return m !== undefined && EXIT_METHODS.has(m);
 }
