@@ -185,11 +185,11 @@ function blockingList(unit: Unit, sends: ChanOp[]): string {
 const verb = (sends: ChanOp[], unit: Unit) => (new Set(sends.map((s) => line(unit, s.node))).size === 1 ? "blocks" : "block");
 
 //	for {
-//		ch := make(chan T)             // the statement list that makes the channel, when it is
-//		...                            // not the function's body
-/** The statement list that makes the channel, when it sits inside a loop of its function. */
+//		ch := make(chan T)             // the statement list that declares the channel, when it
+//		...                            // is not the function's body
+/** The statement list that declares the channel, when it sits inside a loop of its function. */
 function iterationScope(ch: Channel): GoNode | undefined {
-  let list: GoNode | null = ch.make.parent;
+  let list: GoNode | null = ch.binding.decl.parent;
   while (list && list.type !== "statement_list") list = list.parent;
   return list && loopBetween(list, ch.home) ? list : undefined;
 }
