@@ -4,7 +4,7 @@ import type { Range, Tree } from "web-tree-sitter";
 import { addedLines, DiffError, rebuildBase, removalPositions, type FileDiff } from "../diff/diff.js";
 import { readDirectives, suppressedBy, type Directive } from "./directives.js";
 import { applyEdits, OverlappingEditsError, suggestionFor } from "./fixes.js";
-import { buildConstraintVersion, goModVersion, isGenerated, topLevelChunks } from "./gofile.js";
+import { buildConstraintVersion, goModVersion, isGenerated, topLevelChunks, type Chunk } from "./gofile.js";
 import { loadGo, parseGo } from "./parser.js";
 import { LineIndex, normaliseCode } from "./source.js";
 import type { Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, TextEdit, Unit } from "./types.js";
@@ -122,12 +122,20 @@ interface FileResult {
 
 function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[]): FileResult {
   const touch = touchOf(file.diff, scope);
-  const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, (u) => touches(touch, u.startLine, u.endLine));
+  const touched = (r: { startLine: number; endLine: number }) => touches(touch, r.startLine, r.endLine);
+  const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, touch ? { unit: touched, chunk: touched } : { unit: () => true });
   let findings = head.findings;
   if (file.diff && scope === "new" && file.diff.status !== "added") {
     const base = file.baseContent ?? rebuildBase(file.content, file.diff);
+    // The same units in the base version; its functions are found by name before parsing.
     const names = new Set(head.unitNames);
-    const old = analyzeVersion(file.path, base, file.goMod ?? null, rules, (u) => names.has(u.name), names);
+    const old = analyzeVersion(file.path, base, file.goMod ?? null, rules, {
+      unit: (u) => names.has(u.name),
+      chunk: (c) => {
+        const name = funcChunkName(base.slice(c.start, Math.min(c.end, c.start + 300)));
+        return name === undefined || names.has(name);
+      },
+    });
     findings = subtract(findings, old.findings);
   } else if (file.diff && scope === "added") {
     const added = addedLines(file.diff);
@@ -159,19 +167,18 @@ interface UnitRange {
   endLine: number;
 }
 
-function parseFor(source: string, lines: LineIndex, isTouched: (u: UnitRange) => boolean, restricted: boolean, names?: Set<string>): Tree {
-  if (restricted && source.length > PARTIAL_PARSE_CHARS) {
-    // Parse the header, the package-level declarations and only the functions the diff may touch.
+/** Which units of one version to analyse. */
+interface Selection {
+  unit(u: UnitRange): boolean;
+  /** Which top-level `func` chunks a partial parse keeps; absent: parse the whole file. */
+  chunk?: (c: Chunk) => boolean;
+}
+
+function parseFor(source: string, keepFunc: Selection["chunk"]): Tree {
+  if (keepFunc && source.length > PARTIAL_PARSE_CHARS) {
+    // Parse the header, the package-level declarations and only the functions that may be selected.
     const chunks = topLevelChunks(source);
-    const keep = chunks.filter((c) => {
-      if (c.kind !== "func") return true;
-      if (names) {
-        // Base version: keep the functions whose name the head's touched units carry.
-        const name = funcChunkName(source.slice(c.start, Math.min(c.end, c.start + 300)));
-        return name === undefined || names.has(name);
-      }
-      return isTouched({ name: "", startLine: c.startLine, endLine: c.endLine });
-    });
+    const keep = chunks.filter((c) => c.kind !== "func" || keepFunc(c));
     if (keep.length < chunks.length) {
       const ranges: Range[] = keep.map((c) => ({
         startIndex: c.start,
@@ -207,11 +214,10 @@ function analyzeVersion(
   source: string,
   goMod: string | null,
   rules: readonly Rule[],
-  isTouched: (u: UnitRange) => boolean,
-  names?: Set<string>,
+  select: Selection,
 ): VersionResult {
   const lines = new LineIndex(source);
-  const tree = parseFor(source, lines, isTouched, true, names);
+  const tree = parseFor(source, select.chunk);
   const extra: Tree[] = [];
   try {
     const root = tree.rootNode;
@@ -220,7 +226,7 @@ function analyzeVersion(
     const raws = root.hasError ? recoverUnits(source, root, extra) : listUnits(root);
     for (const raw of raws) {
       const range: UnitRange = { name: raw.name, startLine: lines.lineOf(raw.node.startIndex), endLine: lines.lineOf(raw.node.endIndex) };
-      if (isTouched(range)) units.push(makeUnit(raw, view));
+      if (select.unit(range)) units.push(makeUnit(raw, view));
     }
     const directives = readDirectives(source, lines);
     const findings: Finding[] = [];
@@ -389,4 +395,3 @@ function directiveFindings(directives: Directive[], units: Unit[], view: FileVie
   return out;
 }
 
-export type { RawUnit };

@@ -1,6 +1,6 @@
 // Text edits: applying them (refusing overlaps) and rendering them as a GitHub suggestion,
 // i.e. the replacement text for an exact range of whole lines of the new file.
-import { LineIndex } from "./source.js";
+import type { LineIndex } from "./source.js";
 import type { TextEdit } from "./types.js";
 
 export class OverlappingEditsError extends Error {}
@@ -37,4 +37,3 @@ export function suggestionFor(
   return { startLine, endLine, replacement: applyEdits(source.slice(from, to), local) };
 }
 
-export { LineIndex };
