@@ -190,6 +190,23 @@ describe("a rule that throws", () => {
 });
 
 describe("partial parsing of large files", () => {
+  it("parses only the touched functions, yet gives a rule the whole file when it asks", async () => {
+    const filler = Array.from({ length: 400 }, (_, i) => `func g${i}() int {\n\treturn ${i} // enough of these make a file large enough to be parsed in part\n}\n`).join("\n");
+    const content = `package p\n\nfunc f() int {\n\treturn 1\n}\n\n${filler}\nfunc other() int {\n\treturn 2\n}\n`;
+    const seen: string[] = [];
+    const probe: Rule = {
+      meta: { ...lostCancel.meta, id: "probe" },
+      kinds: ["func"],
+      check: (c) => {
+        const names = (root: typeof c.unit.node) => root.namedChildren.filter((n) => n?.type === "function_declaration").length;
+        seen.push(`${c.unit.name}: parsed ${names(c.unit.node.tree.rootNode)}, whole ${names(c.file.wholeRoot())}`);
+      },
+    };
+    const diff = parsePatch("@@ -4,1 +4,1 @@\n-\treturn 0\n+\treturn 1\n", "big.go");
+    await analyze([{ path: "big.go", content, diff }], { rules: [probe], scope: "function" });
+    expect(seen).toEqual(["f: parsed 1, whole 402"]);
+  });
+
   it("finds the same thing in a one-line change of a large file as a full analysis", async () => {
     const fns = Array.from({ length: 400 }, (_, i) => `func f${i}(parent context.Context) error {\n\tctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n\treturn use(ctx)\n}\n`).join("\n");
     const head = `package p\n\nimport "context"\n\nfunc use(ctx context.Context) error { return ctx.Err() }\n\n${fns}`;

@@ -202,7 +202,7 @@ export function storageOf(x: GoNode, unit: Unit, depth = 0): "go" | "static" | "
       n = unparen(n.childForFieldName("operand")!);
     } else if (n.type === "selector_expression") {
       const op = unparen(n.childForFieldName("operand")!);
-      if (foreignFields(file, unit.node.tree.rootNode).has(n.childForFieldName("field")!.text)) return "foreign";
+      if (foreignFields(file, file.wholeRoot()).has(n.childForFieldName("field")!.text)) return "foreign";
       if (op.type === "identifier" && !unit.bindings.resolve(op) && file.imports.some((i) => i.name === op.text)) {
         if (op.text === "C") return "foreign";
         return indexed ? "go" : "static"; // another package's variable

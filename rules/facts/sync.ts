@@ -289,7 +289,7 @@ function embedsWaitGroup(type: GoNode, unit: Unit): boolean {
 
 /** The file declares method `name` on type `typeName` (value or pointer receiver). */
 function declaresMethod(unit: Unit, typeName: string, name: string): boolean {
-  return unit.node.tree.rootNode.namedChildren.some((d) => {
+  return unit.file.wholeRoot().namedChildren.some((d) => {
     if (d?.type !== "method_declaration" || d.childForFieldName("name")?.text !== name) return false;
     const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration");
     const rt = recv?.childForFieldName("type");

@@ -59,7 +59,7 @@ function check(ctx: RuleContext): void {
     if (!b) bindings.set(fn.id, (b = resolveBindings(fn)));
     return b.resolve;
   };
-  const backs = conversionsBack(file, unit.node.tree.rootNode, resolveIn);
+  const backs = conversionsBack(file, file.wholeRoot(), resolveIn);
   for (const s of found) {
     const direct = (backs.get(s.key) ?? []).filter((c) => !contains(s.node, c));
     // base := uintptr(...); return &Iter{cur: base}: the copy in the field is converted back

@@ -127,7 +127,7 @@ function waitedFirst(counter: GoNode, wg: GoNode, unit: Unit): boolean {
   const first = waitKey(counter, unit);
   const then = waitKey(wg, unit);
   if (!first || !then) return false;
-  const waits = methodCalls(unit.node.tree.rootNode, ["Wait"], true).filter((w) => (w.childForFieldName("arguments")?.namedChildCount ?? 0) === 0);
+  const waits = methodCalls(unit.file.wholeRoot(), ["Wait"], true).filter((w) => (w.childForFieldName("arguments")?.namedChildCount ?? 0) === 0);
   return waits
     .filter((w) => waitKey(receiver(w), unit) === then)
     .every((w) => waits.some((x) => x.endIndex <= w.startIndex && enclosingFunction(x)?.id === enclosingFunction(w)?.id && waitKey(receiver(x), unit) === first));

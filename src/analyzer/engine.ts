@@ -174,7 +174,8 @@ interface Selection {
   chunk?: (c: Chunk) => boolean;
 }
 
-function parseFor(source: string, keepFunc: Selection["chunk"]): Tree {
+/** The tree of a version; `partial` when only the header, declarations and kept functions were parsed. */
+function parseFor(source: string, keepFunc: Selection["chunk"]): { tree: Tree; partial: boolean } {
   if (keepFunc && source.length > PARTIAL_PARSE_CHARS) {
     // Parse the header, the package-level declarations and only the functions that may be selected.
     const chunks = topLevelChunks(source);
@@ -187,11 +188,11 @@ function parseFor(source: string, keepFunc: Selection["chunk"]): Tree {
         endPosition: { row: c.endLine, column: 0 },
       }));
       const partial = parseGo(source, ranges);
-      if (!partial.rootNode.hasError) return partial;
+      if (!partial.rootNode.hasError) return { tree: partial, partial: true };
       partial.delete();
     }
   }
-  return parseGo(source);
+  return { tree: parseGo(source), partial: false };
 }
 
 /** `F` or `T.M` from the first line of a `func` chunk; undefined when the line is unusual. */
@@ -217,11 +218,21 @@ function analyzeVersion(
   select: Selection,
 ): VersionResult {
   const lines = new LineIndex(source);
-  const tree = parseFor(source, select.chunk);
+  const { tree, partial } = parseFor(source, select.chunk);
   const extra: Tree[] = [];
   try {
     const root = tree.rootNode;
-    const view = fileView(path, source, goMod, root, lines);
+    let whole: GoNode | undefined;
+    const wholeRoot = () => {
+      if (!partial) return root;
+      if (!whole) {
+        const full = parseGo(source);
+        extra.push(full);
+        whole = full.rootNode;
+      }
+      return whole;
+    };
+    const view = fileView(path, source, goMod, root, lines, wholeRoot);
     const units: Unit[] = [];
     const raws = root.hasError ? recoverUnits(source, root, extra) : listUnits(root);
     for (const raw of raws) {
@@ -286,7 +297,7 @@ function firstErrorLine(root: GoNode, lines: LineIndex): number {
   return n ? lines.lineOf(n.startIndex) : 1;
 }
 
-function fileView(path: string, source: string, goMod: string | null, root: GoNode, lines: LineIndex): FileView {
+function fileView(path: string, source: string, goMod: string | null, root: GoNode, lines: LineIndex, wholeRoot: () => GoNode): FileView {
   const imports = readImports(root);
   const memo = new Map<string, unknown>();
   return {
@@ -303,6 +314,7 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
     decls: readDecls(root),
     isTest: path.endsWith("_test.go"),
     lineOf: (i) => lines.lineOf(i),
+    wholeRoot,
     memo<T>(key: string, compute: () => T): T {
       if (!memo.has(key)) memo.set(key, compute());
       return memo.get(key) as T;

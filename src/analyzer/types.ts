@@ -80,6 +80,12 @@ export interface FileView {
   decls: PackageDecl[];
   /** True for `_test.go` files. */
   isTest: boolean;
+  /**
+   * The syntax of the whole file, functions the diff does not touch included. A large file is
+   * parsed only in part (header, declarations, touched functions); this parses it whole on first
+   * use, so call it only when an answer depends on code outside the touched units.
+   */
+  wholeRoot(): GoNode;
   /** Line (1-based) of a string index. */
   lineOf(index: number): number;
   /** Per-analysis memo for facts shared by rules: computed once per file, whichever rule asks first. */
