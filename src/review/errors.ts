@@ -1,0 +1,26 @@
+// Errors that end a run without a verdict and ask the runner to try the same run again later.
+// The review pipeline throws them; the runner (the queue) decides when the retry happens. A run
+// that throws one has already completed (or will have its next attempt complete) its check run
+// honestly: it never leaves one in progress.
+
+/** The run cannot go on now but may later: GitHub's secondary rate limit, an unreadable config. */
+export class RetryLater extends Error {
+  constructor(
+    message: string,
+    /** How long to wait before the next attempt, when GitHub said so (`retry-after`). */
+    readonly retryAfterMs: number | undefined,
+    /** What the check run summary says while the run waits (e.g. "config could not be read; retrying"). */
+    readonly reason: string,
+  ) {
+    super(message);
+    this.name = "RetryLater";
+  }
+}
+
+/** A newer head commit replaced this run's head while it was queued or running: stop before posting. */
+export class Superseded extends Error {
+  constructor(readonly newerSha: string) {
+    super(`superseded by ${newerSha}`);
+    this.name = "Superseded";
+  }
+}
