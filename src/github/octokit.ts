@@ -1,5 +1,7 @@
-// The GitHub layer over a Probot context: the routes and GraphQL operations the app uses, with
-// bounded retries on the writes that GitHub's secondary rate limits target.
+// The GitHub layer over an Octokit for one repository: the routes and GraphQL operations the app
+// uses, with bounded retries on the writes that GitHub's secondary rate limits target. The App
+// builds it from a webhook's Probot context (`githubForContext`); a queued run, the Action and
+// tests build it from any Octokit with the REST, paginate and GraphQL plugins.
 import type { Context } from "probot";
 import { CONFIG_FILE } from "../config.js";
 import { readBlobs } from "./blobs.js";
@@ -7,7 +9,7 @@ import { checkRunsInSuite, completeCheckRun, createCheckRun } from "./checks.js"
 import { installMetricsHook, type CallMetrics } from "./metrics-hook.js";
 import { withRetry } from "./retry.js";
 import { listThreads, resolveThread } from "./threads.js";
-import type { FileStatus, GitHub, PullFile, PullInfo } from "./types.js";
+import type { FileStatus, GitHub, PullFile, PullInfo, RepoRef } from "./types.js";
 
 /** GitHub lists at most 3,000 files of a pull request. */
 export const MAX_FILES = 3000;
@@ -17,16 +19,32 @@ export interface GitHubOptions {
   metrics: CallMetrics;
 }
 
-export function createGitHub(context: Context, options: GitHubOptions): GitHub {
-  const octokit = context.octokit;
+/** What the layer needs of its host: an authenticated Octokit, the repository, how to read the config. */
+export interface GitHubTarget {
+  octokit: Context["octokit"];
+  repo: RepoRef;
+  /** `.github/ptrguard.yml` merged over `defaults`; throws when it cannot be read. */
+  loadConfig(defaults: object): Promise<unknown>;
+}
+
+/** The target of a webhook delivery: Probot's installation Octokit and its config reader. */
+export function targetOf(context: Context): GitHubTarget {
+  // A user's list replaces the default list instead of being appended to it.
+  return { octokit: context.octokit, repo: context.repo(), loadConfig: (defaults) => context.config(CONFIG_FILE, defaults, { arrayMerge: (_target, source) => source }) };
+}
+
+export function githubForContext(context: Context, options: GitHubOptions): GitHub {
+  return createGitHub(targetOf(context), options);
+}
+
+export function createGitHub(target: GitHubTarget, options: GitHubOptions): GitHub {
+  const { octokit, repo } = target;
   installMetricsHook(octokit, options.metrics);
-  const repo = context.repo();
   const retry = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, { sleep: options.sleep });
 
   return {
     repo,
-    // A user's list replaces the default list instead of being appended to it.
-    loadConfig: (defaults) => context.config(CONFIG_FILE, defaults, { arrayMerge: (_target, source) => source }),
+    loadConfig: (defaults) => target.loadConfig(defaults),
 
     async getPull(number) {
       const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });

@@ -4,7 +4,7 @@
 import type { Context, Logger } from "probot";
 import { rules as registry } from "../../rules/index.js";
 import type { Rule } from "../analyzer/types.js";
-import { createGitHub } from "../github/octokit.js";
+import { githubForContext } from "../github/octokit.js";
 import type { GitHub } from "../github/types.js";
 import { metrics as promMetrics, type RunOutcome } from "../metrics.js";
 
@@ -42,7 +42,7 @@ export function defaultDeps(overrides: Partial<AppDeps> = {}): AppDeps {
     rules: overrides.rules ?? registry,
     clock,
     metrics,
-    github: overrides.github ?? ((context) => createGitHub(context, { sleep: (ms) => clock.sleep(ms), metrics })),
+    github: overrides.github ?? ((context) => githubForContext(context, { sleep: (ms) => clock.sleep(ms), metrics })),
     logger: overrides.logger ?? ((context) => context.log),
   };
 }
