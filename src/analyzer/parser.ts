@@ -4,13 +4,22 @@ import { Language, Parser, type Range, type Tree } from "web-tree-sitter";
 
 let ready: Promise<Parser> | undefined;
 let parser: Parser | undefined;
+let grammarPath: string | undefined;
+
+/**
+ * Where tree-sitter-go's .wasm is, for a bundle that ships it beside itself (the GitHub Action);
+ * by default it is resolved from node_modules. Call before the first `loadGo()`.
+ */
+export function useGrammar(wasmPath: string): void {
+  if (ready) throw new Error("useGrammar called after the grammar was loaded");
+  grammarPath = wasmPath;
+}
 
 /** Loads the grammar (idempotent). Resolves once the parser can be used synchronously. */
 export function loadGo(): Promise<Parser> {
   ready ??= (async () => {
     await Parser.init();
-    const require = createRequire(import.meta.url);
-    const language = await Language.load(require.resolve("tree-sitter-go/tree-sitter-go.wasm"));
+    const language = await Language.load(grammarPath ?? createRequire(import.meta.url).resolve("tree-sitter-go/tree-sitter-go.wasm"));
     const p = new Parser();
     p.setLanguage(language);
     parser = p;

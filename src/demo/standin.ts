@@ -75,6 +75,16 @@ interface Request {
   body: unknown;
 }
 
+/** How the stand-in differs for a GitHub Actions workflow's token (the Action) rather than an App's. */
+export interface StandInOptions {
+  /** The token it accepts instead of the installation token it hands out (a workflow's GITHUB_TOKEN). */
+  token?: string;
+  /** Who posts reviews and comments: `github-actions[bot]` for a workflow's token. */
+  bot?: string;
+  /** A read-only token (a pull request from a fork): every write is refused with 403. */
+  readOnly?: boolean;
+}
+
 const notFound: Reply = { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest" } };
 
 export class GitHubStandIn {
@@ -85,7 +95,7 @@ export class GitHubStandIn {
   /** Users and their permission on the repository. */
   readonly permissions = new Map<string, string>();
   private server: Server | undefined;
-  private readonly token = "ghs_demo" + randomBytes(12).toString("hex");
+  private readonly token: string;
   private readonly publicKey: KeyObject;
   private nextId = 1000;
   private rateRemaining = 5000;
@@ -96,7 +106,9 @@ export class GitHubStandIn {
   constructor(
     readonly repo: DemoRepo,
     privateKeyPem: string,
+    private readonly options: StandInOptions = {},
   ) {
+    this.token = options.token ?? "ghs_demo" + randomBytes(12).toString("hex");
     this.publicKey = createPublicKey(privateKeyPem);
     this.permissions.set(repo.meta.author, "write");
     const r = `/repos/${repo.meta.owner}/${repo.meta.repo}`;
@@ -125,7 +137,7 @@ export class GitHubStandIn {
   }
 
   get bot(): string {
-    return `${this.repo.meta.appSlug}[bot]`;
+    return this.options.bot ?? `${this.repo.meta.appSlug}[bot]`;
   }
 
   get url(): string {
@@ -197,7 +209,7 @@ export class GitHubStandIn {
     for (const [method, pattern, handler] of this.routes) {
       const m = method === req.method ? pattern.exec(req.url.pathname) : null;
       if (!m) continue;
-      const denied = this.authorize(req);
+      const denied = this.authorize(req) ?? this.readOnly(req);
       if (denied) return denied;
       try {
         return handler(m, req);
@@ -219,6 +231,12 @@ export class GitHubStandIn {
     }
     if (auth === `token ${this.token}` || auth === `bearer ${this.token}`) return undefined;
     return { status: 401, body: { message: "Bad credentials" } };
+  }
+
+  private readOnly(req: Request): Reply | undefined {
+    if (!this.options.readOnly || req.method === "GET") return undefined;
+    if (req.method === "POST" && req.url.pathname.endsWith("/graphql") && !/^\s*mutation\b/.test((req.body as { query?: string } | undefined)?.query ?? "")) return undefined;
+    return { status: 403, body: { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest" } };
   }
 
   private validJwt(jwt: string): boolean {

@@ -75,7 +75,8 @@ export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutc
   return outcome;
 }
 
-async function loadConfig(github: GitHub, rules: readonly Rule[]): Promise<ConfigResult> {
+/** `.github/ptrguard.yml` validated; an unreadable file is a problem and the defaults are used. */
+export async function loadConfig(github: GitHub, rules: readonly Rule[]): Promise<ConfigResult> {
   try {
     return validateConfig(await github.loadConfig(DEFAULT_CONFIG), knownRuleIds(rules));
   } catch (err) {

@@ -1,0 +1,75 @@
+// The GitHub layer as the Action uses it: the App's layer over the workflow's token, with two
+// differences. Files at the pull request's head are read from the checked-out workspace when it
+// is that commit (no API call); and there is no check run: a GITHUB_TOKEN can create check runs
+// only with `checks: write`, and GitHub files them under an arbitrary suite of the workflow, so
+// the job itself is the check: its summary is the check run's summary, its exit code the
+// conclusion. `completeCheckRun` keeps the completion for the Action to report.
+import { execFileSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { MAX_BLOB_BYTES } from "../github/blobs.js";
+import type { Blob, BlobRequest, CheckCompletion, GitHub } from "../github/types.js";
+
+export interface ActionGitHub extends GitHub {
+  /** What the pipeline would have put in the check run, once it completed it. */
+  readonly completion: CheckCompletion | undefined;
+  /** Head files read from the workspace rather than through the API. */
+  readonly readFromDisk: number;
+}
+
+/** The commit checked out in `workspace`, or undefined when git cannot tell. */
+export function workspaceCommit(workspace: string): string | undefined {
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], { cwd: workspace, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function actionGitHub(inner: GitHub, workspace: string, workspaceSha: string | undefined): ActionGitHub {
+  let completion: CheckCompletion | undefined;
+  let readFromDisk = 0;
+  const root = path.resolve(workspace);
+  const local = (r: BlobRequest): Blob | undefined => {
+    if (!workspaceSha || r.ref !== workspaceSha) return undefined;
+    const full = path.resolve(root, r.path);
+    if (!full.startsWith(root + path.sep)) return undefined;
+    readFromDisk++;
+    let size: number;
+    try {
+      const st = statSync(full);
+      if (!st.isFile()) return { kind: "missing" };
+      size = st.size;
+    } catch {
+      return { kind: "missing" };
+    }
+    if (size > MAX_BLOB_BYTES) return { kind: "too-large", bytes: size };
+    const buf = readFileSync(full);
+    if (buf.includes(0)) return { kind: "binary" };
+    return { kind: "text", text: buf.toString("utf8") };
+  };
+  return {
+    ...inner,
+    get completion() {
+      return completion;
+    },
+    get readFromDisk() {
+      return readFromDisk;
+    },
+    async readBlobs(requests) {
+      const out = requests.map(local);
+      const remote = requests.flatMap((r, i) => (out[i] === undefined ? [{ r, i }] : []));
+      if (remote.length > 0) {
+        const blobs = await inner.readBlobs(remote.map((x) => x.r));
+        remote.forEach((x, k) => (out[x.i] = blobs[k]!));
+      }
+      return out as Blob[];
+    },
+    async createCheckRun() {
+      return 0;
+    },
+    async completeCheckRun(_id, c) {
+      completion = c;
+    },
+  };
+}
