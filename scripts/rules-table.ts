@@ -20,10 +20,25 @@ else its \`go.mod\`) report \`warning\` when the version is unknown.
 
 ## Suppressing a finding
 
-Put \`//ptrguard:ignore <rule-id> <reason>\` (or \`//ptrguard:ignore <rule-id> -- <reason>\`) on the
-flagged line or the line above it; several ids may be separated by commas. \`//nolint:ptrguard\` (and a
-bare \`//nolint\`) work too, for golangci-lint habits. A directive without a reason, or one that suppresses
-nothing, is reported as \`info\` under the id \`ignore-directive\`.
+As with golangci-lint's \`//nolint\`:
+
+| directive | silences |
+|---|---|
+| \`//ptrguard:ignore <rule-id>[,<rule-id>...] -- <reason>\` | those rules (the \`--\` is optional) |
+| \`//ptrguard:ignore-file <rule-id>[,...] -- <reason>\` | those rules in the whole file, wherever it sits |
+| \`//nolint\`, \`//nolint:all\`, \`//nolint:ptrguard\` (other linters may be listed too) | every ptrguard rule |
+
+At the end of a line of code, a directive covers that line and the next. On a line of its own it
+covers the line below it and, when that line starts a declaration or a statement (a \`func\`, a
+\`go func() { ... }()\`, a \`for\` loop), all of it: a directive above a \`func\` (before or after its
+doc comment) covers the whole function.
+
+Mistakes are reported as \`info\` under the id \`ignore-directive\`: a rule id ptrguard does not know
+("names an unknown rule id", with the nearest id), an \`ignore\` without a rule or a reason, and a
+directive that suppresses nothing. "Suppresses nothing" is judged with every rule enabled: a directive
+for a rule left out by \`--rule\` or \`off\` in \`.github/ptrguard.yml\` is not reported while that rule
+would report there. A bare \`//nolint\` or \`//nolint:all\` is never called useless (it may be for another
+linter), and an \`ignore-file\` only when the whole file was analysed (not in a diff-scoped run).
 `;
 }
 

@@ -44,7 +44,7 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
   const roots = paths.length ? paths : ["."];
   const sources = await loadSources(roots, diffs, io.cwd);
   if (sources.length === 0) io.stderr(`ptrguard: no Go files to analyse in ${roots.join(" ")}${diffs ? " (the diff changes none)" : ""}\n`);
-  const result = await analyze(sources, { rules, scope: opts.scope });
+  const result = await analyze(sources, { rules, scope: opts.scope, registry: allRules });
   for (const s of result.skipped) io.stderr(`ptrguard: skipped ${s.path}: ${s.reason}\n`);
   for (const n of result.notes) io.stderr(`ptrguard: ${n.path}: ${n.reason}\n`);
   io.stdout(render(result.findings, opts.format, rules));

@@ -2,7 +2,7 @@
 // validate fixes, and keep only the findings the scope asks for.
 import type { Range, Tree } from "web-tree-sitter";
 import { addedLines, DiffError, rebuildBase, removalPositions, type FileDiff } from "../diff/diff.js";
-import { readDirectives, suppressedBy, type Directive } from "./directives.js";
+import { DIRECTIVE_META, DIRECTIVE_RULE, directiveProblem, readDirectives, suppressedBy, wouldUse, type Directive } from "./directives.js";
 import { applyEdits, OverlappingEditsError, suggestionFor } from "./fixes.js";
 import { buildConstraintVersion, goModVersion, isGenerated, topLevelChunks, type Chunk } from "./gofile.js";
 import { loadGo, parseGo } from "./parser.js";
@@ -32,6 +32,11 @@ export interface AnalyzeOptions {
   includeVendor?: boolean;
   /** Files larger than this are skipped (bytes). */
   maxFileBytes?: number;
+  /**
+   * Every rule there is (default: `rules`). Directives are checked against its ids, and a directive
+   * that silences a finding of a rule left out of `rules` (--rule, `off` in the config) is in use.
+   */
+  registry?: readonly Rule[];
 }
 
 export interface AnalysisResult {
@@ -45,8 +50,7 @@ export interface AnalysisResult {
   unitsAnalyzed: number;
 }
 
-export const DIRECTIVE_RULE = "ignore-directive";
-const DIRECTIVE_DOCS = "https://github.com/ptrguard/ptrguard/blob/main/rules/README.md#suppressing-a-finding";
+export { DIRECTIVE_RULE };
 const MAX_FILE_BYTES = 1 << 20;
 /** Below this size a file is parsed whole; above it only the touched declarations are parsed. */
 const PARTIAL_PARSE_CHARS = 16 * 1024;
@@ -67,7 +71,7 @@ export function analyzeSync(files: readonly SourceFile[], options: AnalyzeOption
       continue;
     }
     try {
-      const { findings, units, syntaxErrorLine, ruleErrors } = analyzeFile(file, scope, options.rules);
+      const { findings, units, syntaxErrorLine, ruleErrors } = analyzeFile(file, scope, options.rules, options.registry ?? options.rules);
       result.findings.push(...findings);
       if (syntaxErrorLine) result.notes.push({ path: file.path, reason: `syntax error near line ${syntaxErrorLine}; the declarations that parsed were analysed` });
       for (const reason of ruleErrors) result.notes.push({ path: file.path, reason });
@@ -120,16 +124,16 @@ interface FileResult {
   ruleErrors: string[];
 }
 
-function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[]): FileResult {
+function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], registry: readonly Rule[]): FileResult {
   const touch = touchOf(file.diff, scope);
   const touched = (r: { startLine: number; endLine: number }) => touches(touch, r.startLine, r.endLine);
-  const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, touch ? { unit: touched, chunk: touched } : { unit: () => true });
+  const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true });
   let findings = head.findings;
   if (file.diff && scope === "new" && file.diff.status !== "added") {
     const base = file.baseContent ?? rebuildBase(file.content, file.diff);
     // The same units in the base version; its functions are found by name before parsing.
     const names = new Set(head.unitNames);
-    const old = analyzeVersion(file.path, base, file.goMod ?? null, rules, {
+    const old = analyzeVersion(file.path, base, file.goMod ?? null, rules, registry, {
       unit: (u) => names.has(u.name),
       chunk: (c) => {
         const name = funcChunkName(base.slice(c.start, Math.min(c.end, c.start + 300)));
@@ -215,6 +219,7 @@ function analyzeVersion(
   source: string,
   goMod: string | null,
   rules: readonly Rule[],
+  registry: readonly Rule[],
   select: Selection,
 ): VersionResult {
   const lines = new LineIndex(source);
@@ -239,7 +244,7 @@ function analyzeVersion(
       const range: UnitRange = { name: raw.name, startLine: lines.lineOf(raw.node.startIndex), endLine: lines.lineOf(raw.node.endIndex) };
       if (select.unit(range)) units.push(makeUnit(raw, view));
     }
-    const directives = readDirectives(source, lines);
+    const directives = readDirectives(source, lines, root);
     const findings: Finding[] = [];
     const ruleErrors: string[] = [];
     const applicable = rules.filter((r) => !r.appliesTo || r.appliesTo(view));
@@ -257,7 +262,28 @@ function analyzeVersion(
         }
       }
     }
-    findings.push(...directiveFindings(directives, units, view, source, lines));
+    // A directive is in use if it would silence a finding with every rule enabled: run the rules
+    // left out on the units where a directive is still unused (rarely any, so this costs nothing).
+    const others = registry.filter((r) => !rules.includes(r) && (!r.appliesTo || r.appliesTo(view)));
+    const idle = directives.filter((d) => !d.used && d.reportUnused);
+    if (others.length > 0 && idle.length > 0) {
+      for (const unit of units.filter((u) => idle.some((d) => d.from <= lines.lineOf(u.node.endIndex) && d.to >= lines.lineOf(u.node.startIndex)))) {
+        for (const rule of others) {
+          if (!rule.kinds.includes(unit.kind)) continue;
+          const report = (d: Diagnostic) => {
+            const line = location(lines, d.span).line;
+            if (wouldUse(directives, rule.meta.id, line)) suppressedBy(directives, rule.meta.id, line);
+          };
+          try {
+            rule.check({ unit, file: view, report });
+          } catch {
+            // A rule that is not enabled does not report its failures either.
+          }
+        }
+      }
+    }
+    const known = new Set([...registry.map((r) => r.meta.id), DIRECTIVE_RULE]);
+    findings.push(...directiveFindings(directives, units, view, lines, known, select));
     const syntaxErrorLine = root.hasError ? firstErrorLine(root, lines) : undefined;
     return { findings, unitNames: units.map((u) => u.name), syntaxErrorLine, ruleErrors };
   } finally {
@@ -377,33 +403,37 @@ function validFix(edits: readonly TextEdit[], unit: Unit, source: string): boole
   }
 }
 
-function directiveFindings(directives: Directive[], units: Unit[], view: FileView, source: string, lines: LineIndex): Finding[] {
+/** The unit name of findings about a file-wide directive. */
+const FILE_UNIT = "(file)";
+
+function directiveFindings(directives: Directive[], units: Unit[], view: FileView, lines: LineIndex, known: ReadonlySet<string>, select: Selection): Finding[] {
   const out: Finding[] = [];
+  // Every function was analysed: an unused //ptrguard:ignore-file really suppresses nothing.
+  const wholeFile = select.chunk === undefined;
   for (const d of directives) {
-    const unit = units.find((u) => d.start >= u.node.startIndex && d.start <= u.node.endIndex) ??
-      units.find((u) => lines.lineOf(u.node.startIndex) === d.line + 1);
-    if (!unit) continue;
-    let message: string | undefined;
-    let severity: Severity = "info";
-    if (d.kind === "ignore" && d.rules.length === 0) message = "//ptrguard:ignore names no rule: write //ptrguard:ignore <rule-id> <reason>";
-    else if (d.kind === "ignore" && !d.reason) message = `//ptrguard:ignore ${d.rules.join(",")} gives no reason: say why the finding is wrong here`;
-    else if (!d.used && d.rules[0] !== "*") message = `this ${d.kind === "ignore" ? "//ptrguard:ignore" : "//nolint"} directive suppresses nothing: remove it`;
+    // A file-wide directive counts where the diff touches its line; others belong to their unit.
+    const unitName =
+      d.kind === "ignore-file"
+        ? select.unit({ name: FILE_UNIT, startLine: d.line, endLine: d.line }) ? FILE_UNIT : undefined
+        : (units.find((u) => d.start >= u.node.startIndex && d.start <= u.node.endIndex) ??
+            units.find((u) => { const l = lines.lineOf(u.node.startIndex); return l > d.line && l <= d.to; }))?.name;
+    if (!unitName) continue;
+    const message = directiveProblem(d, known, wholeFile);
     if (!message) continue;
     const loc = location(lines, d);
     out.push({
       rule: DIRECTIVE_RULE,
-      severity,
+      severity: DIRECTIVE_META.severity,
       path: view.path,
       ...loc,
       message,
       related: [],
-      unit: unit.name,
+      unit: unitName,
       code: normaliseCode(lines.lineText(loc.line)),
-      docs: DIRECTIVE_DOCS,
-      title: "Suppression directive",
-      why: "A suppression should name the rule it silences and say why; one that silences nothing hides the next real finding.",
+      docs: DIRECTIVE_META.docs,
+      title: DIRECTIVE_META.title,
+      why: DIRECTIVE_META.why,
     });
   }
   return out;
 }
-

@@ -25,7 +25,7 @@ export async function analyse(sources: readonly Source[], rules: readonly Rule[]
   if (config.rules[DIRECTIVE_RULE] !== "off") enabled.add(DIRECTIVE_RULE);
   const result = await analyze(
     sources.map((s) => s.file),
-    { rules: on, scope: config.scope },
+    { rules: on, scope: config.scope, registry: rules },
   );
   const findings = result.findings
     .filter((f) => enabled.has(f.rule))
