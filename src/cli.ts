@@ -47,17 +47,17 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
   const result = await analyze(sources, { rules, scope: opts.scope, registry: allRules });
   for (const s of result.skipped) io.stderr(`ptrguard: skipped ${s.path}: ${s.reason}\n`);
   for (const n of result.notes) io.stderr(`ptrguard: ${n.path}: ${n.reason}\n`);
-  io.stdout(render(result.findings, opts.format, rules));
+  io.stdout(render(result.findings, opts.format, rules, new Map(sources.map((s) => [s.path, s.content]))));
   if (opts.format === "text") io.stderr(summaryLine(result.findings, result.filesAnalyzed) + "\n");
   return failing(result.findings, opts.failOn) ? 1 : 0;
 }
 
-function render(findings: Finding[], format: Format, rules: typeof allRules): string {
+function render(findings: Finding[], format: Format, rules: typeof allRules, files: ReadonlyMap<string, string>): string {
   switch (format) {
     case "json":
       return toJson(findings) + "\n";
     case "sarif":
-      return toSarif(findings, rules, version);
+      return toSarif(findings, rules, version, files);
     case "rdjsonl":
       return toRdjsonl(findings);
     default:

@@ -132,7 +132,8 @@ describe("output formats", () => {
     expect(d.location).toEqual({ path: file, range: { start: { line: 10, column: 2 }, end: { line: 10, column: 51 } } });
     expect(d.severity).toBe("ERROR");
     expect(d.code).toEqual({ value: "lost-cancel", url: "https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md" });
-    expect(d.suggestions[0]).toEqual({ range: { start: { line: 10, column: 7 }, end: { line: 10, column: 8 } }, text: "cancel" });
+    // One linewise suggestion (lines only: the whole of line 10) holding the whole fix.
+    expect(d.suggestions).toEqual([{ range: { start: { line: 10 }, end: { line: 10 } }, text: '\tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "lost-cancel"\n\tdefer cancel()' }]);
   });
 
   it("--fail-on none exits 0 even with findings; --fail-on error ignores warnings", () => {

@@ -149,7 +149,7 @@ async function report(github: GitHub & { completion: CheckCompletion | undefined
   if (mode === "sarif") {
     const file = sarifPath(env, workspace);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, toSarif(findings, rules, VERSION));
+    writeFileSync(file, toSarif(findings, rules, VERSION, new Map(sources.map((s) => [s.file.path, s.file.content]))));
     notes.push(`SARIF written to \`${path.relative(workspace, file)}\` (${findings.length} result${findings.length === 1 ? "" : "s"}); upload it with github/codeql-action/upload-sarif.`);
   }
   const headline = analysis.filesAnalyzed > 0 ? undefined : selection.goPaths.size === 0 ? "This pull request changes no Go files." : "No Go file of this pull request could be analysed.";

@@ -1,4 +1,9 @@
-// reviewdog's diagnostic format (rdjsonl): one JSON object per line, suggestions included.
+// reviewdog's diagnostic format (rdjsonl): one JSON object per line. Positions are 1-based with
+// UTF-8 byte columns and exclusive ends, as rdf defines them. A fix is ONE suggestion replacing
+// whole lines (a linewise range: lines only, no columns) with the fixed lines: reviewdog turns it
+// into one GitHub suggestion, applied whole. One suggestion per edit would let a reviewer commit
+// half a fix (for waitgroup-add-in-goroutine, a second wg.Add(1) without the first one removed,
+// and wg.Wait() never returns), and reviewdog keeps only the first suggestion of a comment.
 import type { Finding } from "../analyzer/types.js";
 
 const SEVERITY = { error: "ERROR", warning: "WARNING", info: "INFO" } as const;
@@ -17,10 +22,7 @@ export function toRdjsonl(findings: readonly Finding[]): string {
         code: { value: f.rule, url: f.docs },
         ...(f.fix
           ? {
-              suggestions: f.fix.edits.map((e) => ({
-                range: { start: { line: e.line, column: e.column }, end: { line: e.endLine, column: e.endColumn } },
-                text: e.newText,
-              })),
+              suggestions: [{ range: { start: { line: f.fix.suggestion.startLine }, end: { line: f.fix.suggestion.endLine } }, text: linewiseText(f.fix.suggestion.replacement) }],
             }
           : {}),
         ...(f.related.length
@@ -34,4 +36,12 @@ export function toRdjsonl(findings: readonly Finding[]): string {
       }) + "\n",
     )
     .join("");
+}
+
+/**
+ * reviewdog writes a linewise suggestion's text followed by a newline (an empty text deletes the
+ * lines), so the newline that ends the replacement's last line, when it has one, is dropped.
+ */
+export function linewiseText(replacement: string): string {
+  return replacement.endsWith("\n") ? replacement.slice(0, -1) : replacement;
 }
