@@ -205,6 +205,19 @@ describe("the Action on a pull_request event", () => {
     });
   }, 120_000);
 
+  it("with a token that may not review (no pull-requests: write), says so in the summary and still annotates", async () => {
+    const workspace = path.join(tmp, "ws-readonly");
+    const repo = atCommit(checkout(loadDemoRepo(), workspace));
+    await withStandIn(repo, { readOnly: true }, async (standIn) => {
+      const run = await runAction(standIn, workspace, pullRequestOpened(standIn));
+      expect(standIn.posted.reviews).toEqual([]);
+      expect(standIn.calls.filter((c) => c.status === 403).map((c) => `${c.method} ${c.path}`)).toEqual([`POST /repos/acme/shop/pulls/42/reviews`]);
+      expect(run.summary).toMatch(/^### Problems\n- the review was not posted: .*Resource not accessible by integration/m);
+      expect(run.stdout).toMatch(/^::error file=internal\/search\/search\.go,line=54,/m);
+      expect(run.code).toBe(1);
+    });
+  }, 120_000);
+
   it("writes SARIF in mode sarif and posts nothing", async () => {
     const workspace = path.join(tmp, "ws-sarif");
     const repo = atCommit(checkout(loadDemoRepo(), workspace));
