@@ -12,13 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pullRequestOpened } from "../src/demo/events.js";
 import { loadDemoRepo, type DemoRepo } from "../src/demo/fixture.js";
 import { GitHubStandIn, type StandInOptions } from "../src/demo/standin.js";
+import { buildAction, staleFiles } from "../scripts/build-action.mjs";
 import { ROOT, rsaPem } from "./ship/helpers.js";
 
-// @ts-expect-error: a plain .mjs script without type declarations
-const { buildAction, staleFiles } = (await import("../scripts/build-action.mjs")) as {
-  buildAction(): Promise<Map<string, Buffer>>;
-  staleFiles(files: Map<string, Buffer>): string[];
-};
 
 const TOKEN = "ghs_workflowtoken0123456789";
 const BOT = "github-actions[bot]";
