@@ -9,6 +9,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { pullRequestOpened } from "../src/demo/events.js";
 import { loadDemoRepo, type DemoRepo } from "../src/demo/fixture.js";
 import { GitHubStandIn, type StandInOptions } from "../src/demo/standin.js";
@@ -173,6 +174,39 @@ describe("the Action on a pull_request event", () => {
     });
   }, 120_000);
 
+  it("resolves the thread of a finding that a later push fixed by committing its suggestion, as the App does", async () => {
+    const workspace = path.join(tmp, "ws-resolve");
+    const repo = atCommit(checkout(loadDemoRepo(), workspace));
+    await withStandIn(repo, {}, async (standIn) => {
+      expect((await runAction(standIn, workspace, pullRequestOpened(standIn))).code).toBe(1);
+      const comment = standIn.posted.comments.find((c) => c.path === "internal/inventory/client.go")!;
+      const suggested = /```suggestion\n([\s\S]*?)\n```/.exec(comment.body)![1]!;
+
+      // The author commits the suggestion: lines start_line..line become the suggested lines.
+      const fixture = path.join(tmp, "fixture-resolve");
+      cpSync(path.join(ROOT, "fixtures/demo"), fixture, { recursive: true });
+      const file = path.join(fixture, "head/internal/inventory/client.go");
+      const lines = readFileSync(file, "utf8").split("\n");
+      lines.splice(comment.start_line! - 1, comment.line! - comment.start_line! + 1, ...suggested.split("\n"));
+      writeFileSync(file, lines.join("\n"));
+      writeFileSync(path.join(workspace, "internal/inventory/client.go"), lines.join("\n"));
+      execFileSync("git", ["commit", "-qam", "apply suggestion"], { cwd: workspace, env: { ...process.env, GIT_AUTHOR_NAME: "dana", GIT_AUTHOR_EMAIL: "dana@example.com", GIT_COMMITTER_NAME: "dana", GIT_COMMITTER_EMAIL: "dana@example.com" } });
+      const sha = execFileSync("git", ["rev-parse", "HEAD"], { cwd: workspace, encoding: "utf8" }).trim();
+      const pushed = loadDemoRepo(fixture);
+      Object.assign(standIn.repo, { ...pushed, headSha: sha, treeAt: (s: string) => (s === sha ? pushed.head : pushed.treeAt(s)) });
+
+      const event = { ...pullRequestOpened(standIn), action: "synchronize" };
+      const run = await runAction(standIn, workspace, event);
+      expect(standIn.posted.reviews).toHaveLength(1);
+      const thread = standIn.posted.threads.find((t) => t.commentIds[0] === comment.id)!;
+      expect(thread.isResolved).toBe(true);
+      expect(standIn.posted.comments.filter((c) => c.inReplyTo === comment.id).map((c) => c.body)).toEqual([`Fixed in ${sha}.`]);
+      expect(standIn.posted.threads.filter((t) => t.isResolved)).toHaveLength(1);
+      expect(run.summary).toMatch(/Review: 0 new comments on lines, 0 on files, 2 already open, 1 thread resolved as fixed\./);
+      expect(run.code).toBe(1);
+    });
+  }, 120_000);
+
   it("reads the files through the API when the workspace is another commit (the default merge checkout)", async () => {
     const workspace = path.join(tmp, "ws-merge");
     checkout(loadDemoRepo(), workspace, { "MERGED.md": "the merge commit has more\n" });
@@ -246,5 +280,37 @@ describe("the Action on a pull_request event", () => {
       expect(run.stdout).toMatch(/^::error::the pull_request event at .* has no pull request$/m);
       expect(standIn.calls).toEqual([]);
     });
+  }, 60_000);
+});
+
+describe("the pre-commit hook", () => {
+  it("runs its entry as pre-commit does (no file names), and fails the commit on a new finding in a changed Go file", async () => {
+    const hooks = parseYaml(readFileSync(path.join(ROOT, ".pre-commit-hooks.yaml"), "utf8")) as { id: string; entry: string; language: string; files: string; pass_filenames: boolean }[];
+    expect(hooks.map((h) => h.id)).toEqual(["ptrguard"]);
+    const hook = hooks[0]!;
+    expect(hook.pass_filenames).toBe(false);
+    expect(new RegExp(hook.files).test("internal/inventory/client.go")).toBe(true);
+    const [bin, ...args] = hook.entry.split(" ");
+    expect(bin).toBe("ptrguard");
+
+    const repo = loadDemoRepo();
+    const dir = path.join(tmp, "precommit");
+    mkdirSync(dir);
+    for (const [file, text] of repo.base) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), text);
+    }
+    const env = { ...process.env, GIT_AUTHOR_NAME: "dana", GIT_AUTHOR_EMAIL: "dana@example.com", GIT_COMMITTER_NAME: "dana", GIT_COMMITTER_EMAIL: "dana@example.com" };
+    for (const a of [["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]]) execFileSync("git", a, { cwd: dir, env });
+    const client = "internal/inventory/client.go";
+    writeFileSync(path.join(dir, client), repo.head.get(client)!);
+    execFileSync("git", ["add", client], { cwd: dir, env });
+
+    const run = await promisify(execFile)(process.execPath, [path.join(ROOT, "bin/ptrguard.js"), ...args!], { cwd: dir }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^internal\/inventory\/client\.go:29:\d+: error: .* \[lost-cancel\]$/m);
   }, 60_000);
 });
