@@ -96,8 +96,13 @@ async function runAction(standIn: GitHubStandIn, workspace: string, event: objec
     INPUT_TOKEN: TOKEN,
     INPUT_CONFIG: ".github/ptrguard.yml",
     "INPUT_SARIF-FILE": "ptrguard.sarif",
+    INPUT_UPLOAD: "true",
     ...inputs,
   };
+  if (env.INPUT_CONFIG === FAIL_ON_NONE.INPUT_CONFIG) {
+    mkdirSync(path.join(workspace, "ci"), { recursive: true });
+    writeFileSync(path.join(workspace, FAIL_ON_NONE.INPUT_CONFIG), "fail_on: none\n");
+  }
   const main = path.join(actionCheckout(), "action", "dist", "index.js");
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [main], { cwd: workspace, env, timeout: 60_000 });
@@ -120,6 +125,8 @@ async function withStandIn<T>(repo: DemoRepo, options: StandInOptions, fn: (s: G
 }
 
 const KEY = rsaPem();
+/** A workspace config that never fails on findings, so that the exit code shows the rest. */
+const FAIL_ON_NONE = { INPUT_CONFIG: "ci/ptrguard-fail-on-none.yml" };
 
 describe("the Action's bundle", () => {
   it("is committed as a fresh build of src/ (run node scripts/build-action.mjs after changing the code)", async () => {
@@ -248,16 +255,36 @@ describe("the Action on a pull_request event", () => {
     });
   }, 120_000);
 
-  it("writes SARIF in mode sarif and posts nothing", async () => {
+  it("mode sarif: uploads the SARIF to code scanning for the pull request's head, writes it, posts no review", async () => {
     const workspace = path.join(tmp, "ws-sarif");
     const repo = atCommit(checkout(loadDemoRepo(), workspace));
     await withStandIn(repo, {}, async (standIn) => {
-      const run = await runAction(standIn, workspace, pullRequestOpened(standIn), { INPUT_MODE: "sarif", "INPUT_SARIF-FILE": "out/ptrguard.sarif" });
+      const run = await runAction(standIn, workspace, pullRequestOpened(standIn), { INPUT_MODE: "sarif", "INPUT_SARIF-FILE": "out/ptrguard.sarif", INPUT_UPLOAD: "true" });
       expect(standIn.posted.reviews).toEqual([]);
-      const log = JSON.parse(readFileSync(path.join(workspace, "out/ptrguard.sarif"), "utf8")) as { version: string; runs: { results: unknown[] }[] };
-      expect(log.version).toBe("2.1.0");
-      expect(log.runs[0]!.results.length).toBeGreaterThanOrEqual(3);
+      const written = JSON.parse(readFileSync(path.join(workspace, "out/ptrguard.sarif"), "utf8")) as { version: string; runs: { results: { ruleId: string }[] }[] };
+      expect(written.version).toBe("2.1.0");
+      expect(written.runs[0]!.results.map((r) => r.ruleId).sort()).toEqual(["goroutine-send-leak", "lost-cancel", "ticker-not-stopped"]);
+      expect(standIn.posted.sarifs).toEqual([{ commit_sha: repo.headSha, ref: "refs/pull/42/head", tool_name: "ptrguard", sarif: written }]);
+      expect(run.summary).toMatch(/SARIF \(3 results\) uploaded to code scanning for `refs\/pull\/42\/head` \(upload sarif-\d+\) and written to `out\/ptrguard\.sarif`\./);
       expect(run.outputs).toContain(`\n${path.join(workspace, "out/ptrguard.sarif")}\n`);
+      expect(run.code).toBe(1);
+    });
+  }, 120_000);
+
+  it("mode sarif with upload: false only writes the file; an upload GitHub refuses fails the job and says what to do", async () => {
+    const workspace = path.join(tmp, "ws-sarif-noupload");
+    const repo = atCommit(checkout(loadDemoRepo(), workspace));
+    await withStandIn(repo, {}, async (standIn) => {
+      const run = await runAction(standIn, workspace, pullRequestOpened(standIn), { INPUT_MODE: "sarif", INPUT_UPLOAD: "false", ...FAIL_ON_NONE });
+      expect(standIn.posted.sarifs).toEqual([]);
+      expect(existsSync(path.join(workspace, "ptrguard.sarif"))).toBe(true);
+      expect(run.summary).toContain("SARIF written to `ptrguard.sarif` (3 results); upload it with github/codeql-action/upload-sarif.");
+      expect(run.code).toBe(0);
+    });
+    await withStandIn(repo, { readOnly: true }, async (standIn) => {
+      const run = await runAction(standIn, workspace, pullRequestOpened(standIn), { INPUT_MODE: "sarif", INPUT_UPLOAD: "true", ...FAIL_ON_NONE });
+      expect(run.summary).toMatch(/^- the SARIF was not uploaded to code scanning \(GitHub answered HTTP 403: Resource not accessible by integration.*\): give the job `security-events: write`/m);
+      expect(run.stdout).toMatch(/^::error::the SARIF was not uploaded to code scanning: GitHub answered HTTP 403: Resource not accessible by integration/m);
       expect(run.code).toBe(1);
     });
   }, 120_000);

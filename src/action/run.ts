@@ -11,7 +11,8 @@ import { Writable } from "node:stream";
 import type { Logger } from "probot";
 import { rules as registry } from "../../rules/index.js";
 import type { Finding, Rule } from "../analyzer/types.js";
-import { createGitHub, toPullInfo } from "../github/octokit.js";
+import { uploadSarif } from "../github/code-scanning.js";
+import { createGitHub, toPullInfo, type GitHubTarget } from "../github/octokit.js";
 import { restOctokit } from "../github/rest.js";
 import { explain } from "../github/retry.js";
 import type { CheckCompletion, GitHub, PullInfo } from "../github/types.js";
@@ -105,12 +106,13 @@ async function run(io: ActionIo): Promise<number> {
   const github = actionGitHub(inner, workspace, workspaceCommit(workspace));
   const pull = toPullInfo(pr);
 
-  let result: { completion: CheckCompletion | undefined; findings: readonly Finding[]; skipped?: string };
+  let result: { completion: CheckCompletion | undefined; findings: readonly Finding[]; skipped?: string; failed?: string };
   if (mode === "review") {
     const outcome = await runReview({ pullNumber: pull.number, pull, explicit: false }, { github, rules, clock: { now: () => new Date(), sleep }, log, metrics: NO_METRICS, repo: `${repo.owner}/${repo.repo}` });
     result = { completion: github.completion, findings: [], ...(outcome === "skipped" ? { skipped: skipReason(pull) } : {}) };
   } else {
-    result = await report(github, pull, rules, mode, workspace, env, notes);
+    const upload = mode === "sarif" && input(env, "upload") !== "false" ? { octokit, repo } : undefined;
+    result = await report(github, pull, rules, mode, workspace, env, notes, upload);
   }
   log.debug({ readFromDisk: github.readFromDisk }, "ptrguard: head files read from the workspace");
 
@@ -133,24 +135,50 @@ async function run(io: ActionIo): Promise<number> {
   if (!appendRunnerFile(env, "GITHUB_STEP_SUMMARY", summary + "\n")) io.stdout(summary + "\n");
   appendRunnerFile(env, "GITHUB_OUTPUT", outputLines({ conclusion: c.conclusion, findings: String(c.annotations.length), ...(mode === "sarif" ? { "sarif-file": sarifPath(env, workspace) } : {}) }));
   io.stderr(`ptrguard: ${c.output.title} (${c.conclusion})\n`);
+  if (result.failed) {
+    io.stdout(messageCommand("error", result.failed));
+    return 1;
+  }
   return c.conclusion === "failure" ? 1 : 0;
 }
 
 /** `annotations` and `sarif`: the pipeline's steps without the review. */
-async function report(github: GitHub & { completion: CheckCompletion | undefined }, pull: PullInfo, rules: readonly Rule[], mode: Mode, workspace: string, env: Env, notes: string[]) {
+async function report(
+  github: GitHub & { completion: CheckCompletion | undefined },
+  pull: PullInfo,
+  rules: readonly Rule[],
+  mode: Mode,
+  workspace: string,
+  env: Env,
+  notes: string[],
+  upload: { octokit: GitHubTarget["octokit"]; repo: { owner: string; repo: string } } | undefined,
+) {
   const started = Date.now();
-  const { config, problems } = await loadConfig(github, rules);
+  const { config, problems: configProblems } = await loadConfig(github, rules);
   if (pull.state !== "open" || (pull.draft && !config.draft_prs)) return { completion: undefined, findings: [], skipped: skipReason(pull) };
   const selection = selectFiles(await github.listFiles(pull.number), config);
   const { sources, skipped: unread } = await readSources(github, pull, selection.wanted);
   const analysis = await analyse(sources, rules, config);
   const findings = analysis.findings;
+  const problems: string[] = [];
+  let failed: string | undefined;
   const conclusion = analysis.filesAnalyzed === 0 ? "neutral" : conclusionOf(findings, config.fail_on);
   if (mode === "sarif") {
     const file = sarifPath(env, workspace);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, toSarif(findings, rules, VERSION, new Map(sources.map((s) => [s.file.path, s.file.content]))));
-    notes.push(`SARIF written to \`${path.relative(workspace, file)}\` (${findings.length} result${findings.length === 1 ? "" : "s"}); upload it with github/codeql-action/upload-sarif.`);
+    const sarif = toSarif(findings, rules, VERSION, new Map(sources.map((s) => [s.file.path, s.file.content])));
+    writeFileSync(file, sarif);
+    const results = `${findings.length} result${findings.length === 1 ? "" : "s"}`;
+    if (!upload) notes.push(`SARIF written to \`${path.relative(workspace, file)}\` (${results}); upload it with github/codeql-action/upload-sarif.`);
+    else {
+      try {
+        const id = await uploadSarif(upload.octokit, upload.repo, { commitSha: pull.headSha, ref: `refs/pull/${pull.number}/head`, sarif });
+        notes.push(`SARIF (${results}) uploaded to code scanning for \`refs/pull/${pull.number}/head\` (upload ${id}) and written to \`${path.relative(workspace, file)}\`.`);
+      } catch (err) {
+        failed = `the SARIF was not uploaded to code scanning: ${explain(err)}`;
+        problems.push(`the SARIF was not uploaded to code scanning (${explain(err)}): give the job \`security-events: write\`, or set \`upload: false\` and upload \`${path.relative(workspace, file)}\` with github/codeql-action/upload-sarif`);
+      }
+    }
   }
   const headline = analysis.filesAnalyzed > 0 ? undefined : selection.goPaths.size === 0 ? "This pull request changes no Go files." : "No Go file of this pull request could be analysed.";
   const c = completion(
@@ -161,14 +189,14 @@ async function report(github: GitHub & { completion: CheckCompletion | undefined
       skipped: [...selection.skipped, ...unread, ...analysis.skipped],
       notes: analysis.notes,
       durationMs: Date.now() - started,
-      configProblems: problems,
+      configProblems,
       checkOnly: [],
-      problems: [],
+      problems,
       review: `No review was posted (mode: ${mode}).`,
     },
     new Date(),
   );
-  return { completion: c, findings };
+  return { completion: c, findings, ...(failed ? { failed } : {}) };
 }
 
 const sarifPath = (env: Env, workspace: string) => path.resolve(workspace, input(env, "sarif-file") || "ptrguard.sarif");

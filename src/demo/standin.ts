@@ -5,6 +5,7 @@
 import { createPublicKey, randomBytes, verify, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gunzipSync } from "node:zlib";
 import { hunkRanges, type DemoRepo } from "./fixture.js";
 
 export interface Call {
@@ -64,6 +65,8 @@ export interface Posted {
   threads: Thread[];
   issueComments: { id: number; body: string; user: string }[];
   reactions: { commentId: number; content: string; user: string }[];
+  /** SARIF uploads to code scanning, decoded. */
+  sarifs: { commit_sha: string; ref: string; tool_name?: string; sarif: unknown }[];
 }
 
 type Reply = { status: number; body?: unknown; text?: string };
@@ -89,7 +92,7 @@ const notFound: Reply = { status: 404, body: { message: "Not Found", documentati
 
 export class GitHubStandIn {
   readonly calls: Call[] = [];
-  readonly posted: Posted = { checkRuns: [], reviews: [], comments: [], threads: [], issueComments: [], reactions: [] };
+  readonly posted: Posted = { checkRuns: [], reviews: [], comments: [], threads: [], issueComments: [], reactions: [], sarifs: [] };
   /** Calls the stand-in does not serve: a sign that the app uses an endpoint the demo lacks. */
   readonly unknown: Call[] = [];
   /** Users and their permission on the repository. */
@@ -132,6 +135,7 @@ export class GitHubStandIn {
       ["POST", new RegExp(`^${r}/issues/comments/(\\d+)/reactions$`), (m, req) => this.react(Number(m[1]), (req.body as { content: string }).content)],
       ["GET", new RegExp(`^${r}/issues/${n}/comments$`), (_m, req) => this.page(this.posted.issueComments, req)],
       ["POST", new RegExp(`^${r}/issues/${n}/comments$`), (_m, req) => this.issueComment((req.body as { body: string }).body, this.bot)],
+      ["POST", new RegExp(`^${r}/code-scanning/sarifs$`), (_m, req) => this.uploadSarif(req.body as { commit_sha: string; ref: string; sarif: string; tool_name?: string })],
       ["POST", /^(?:\/api)?\/graphql$/, (_m, req) => this.graphql(req.body as { query: string; variables?: Record<string, unknown> })],
     ];
   }
@@ -394,6 +398,13 @@ export class GitHubStandIn {
     const c = { id: this.nextId++, body, user };
     this.posted.issueComments.push(c);
     return { status: 201, body: c };
+  }
+
+  private uploadSarif(body: { commit_sha: string; ref: string; sarif: string; tool_name?: string }): Reply {
+    const sarif = JSON.parse(gunzipSync(Buffer.from(body.sarif, "base64")).toString("utf8")) as unknown;
+    this.posted.sarifs.push({ commit_sha: body.commit_sha, ref: body.ref, ...(body.tool_name ? { tool_name: body.tool_name } : {}), sarif });
+    const id = `sarif-${this.nextId++}`;
+    return { status: 202, body: { id, url: `${this.url}/repos/${this.repo.meta.owner}/${this.repo.meta.repo}/code-scanning/sarifs/${id}` } };
   }
 
   private graphql(req: { query: string; variables?: Record<string, unknown> }): Reply {
