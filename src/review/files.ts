@@ -85,6 +85,8 @@ async function goModsToRead(github: GitHub, sha: string, wanted: readonly PullFi
 }
 
 export async function readSources(github: GitHub, pull: PullInfo, wanted: readonly PullFile[], limits: Limits = DEFAULT_LIMITS): Promise<Read> {
+  // Nothing to read: the run ends neutral without reading the pull request's threads either.
+  if (wanted.length === 0) return { sources: [], skipped: [], limits: [] };
   const requests: BlobRequest[] = [];
   const at = (ref: string, p: string) => requests.push({ ref, path: p }) - 1;
   const heads = wanted.map((f) => at(pull.headSha, f.path));

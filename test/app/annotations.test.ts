@@ -2,7 +2,7 @@
 // annotations sent 50 per request with the last request completing the check run.
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { completeCheck, harness, HEAD, payload, RECHECK_ACTION, recorded, REPO, usualRun, type Calls } from "./harness.js";
+import { completeCheck, createdCheck, harness, HEAD, payload, RECHECK_ACTION, recorded, REPO, updateCheck, usualRun, type Calls } from "./harness.js";
 
 beforeEach(() => void nock.disableNetConnect());
 afterEach(() => {
@@ -28,7 +28,8 @@ describe("more than 50 findings", () => {
     const scope = usualRun(calls, [{ filename: "svc/many.go", status: "added", patch }], { [`${HEAD}:svc/many.go`]: content })
       .post(`${REPO}/pulls/7/reviews`)
       .reply(recorded(calls, "review", 200, { id: 1 }));
-    completeCheck(completeCheck(scope, calls), calls);
+    // 60 annotations: the check run is created in progress, then updated with 50, then completed with 10.
+    updateCheck(updateCheck(completeCheck(scope, calls), calls), calls);
 
     await app.receive("pull_request", payload("pull_request.opened"));
 
@@ -42,6 +43,8 @@ describe("more than 50 findings", () => {
         Array.from({ length: 35 }, (_, i) => `- \`svc/many.go\` line ${lineOf(i + 25)}: **[lost-cancel]** error: ${message}`).join("\n"),
     );
 
+    expect(calls.createCheck).toEqual([createdCheck]);
+    expect(calls.inProgress).toEqual([{ status: "in_progress" }]);
     const [first, last] = calls.check!;
     const annotation = (i: number) => ({ path: "svc/many.go", start_line: lineOf(i), end_line: lineOf(i), annotation_level: "failure", title: "[lost-cancel] Lost context cancel function", message });
     const output = { title: "60 findings, 60 at or above error", summary: expect.stringMatching(/^60 findings \(60 error, 0 warning, 0 info\) in 1 file analysed\. /) };

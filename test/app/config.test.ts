@@ -47,7 +47,7 @@ describe("configuration", () => {
 
     expect(calls.review![0].comments).toHaveLength(2);
     expect(calls.check![0].output.summary).toContain(
-      "### Configuration problems in `.github/ptrguard.yml`\n- the file could not be read (Configuration could not be parsed from https://api.github.com/repos/acme/shop/contents/.github%2Fptrguard.yml (invalid YAML)); the defaults are used",
+      "### Configuration problems in `.github/ptrguard.yml`\n- the file is not valid YAML (Flow sequence in block collection must be sufficiently indented and end with a ]); the defaults are used",
     );
     expect(nock.isDone()).toBe(true);
   });
@@ -74,8 +74,6 @@ describe("configuration", () => {
     const calls: Calls = {};
     // Nothing is left to read: the run ends neutral before reading blobs or threads.
     const scope = config(github(), "paths_ignore:\n  - 'svc/fetch.go'\ninclude_tests: false\n")
-      .post(`${REPO}/check-runs`)
-      .reply(201, { id: 9001 })
       .get(`${REPO}/pulls/7/files`)
       .query({ per_page: "100" })
       .reply(200, [fetch.entry, test]);

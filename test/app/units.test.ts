@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/analyzer/types.js";
 import { validateConfig } from "../../src/config.js";
 import { parsePatch } from "../../src/diff/diff.js";
-import { explain, withRetry } from "../../src/github/retry.js";
+import { explain, isRateLimited, isUncertain, retryAfterMs } from "../../src/github/retry.js";
 import { fenced } from "../../src/report/comment.js";
 import type { ReviewThread } from "../../src/github/types.js";
 import { fingerprint, fingerprints, marker, readFingerprint } from "../../src/report/fingerprint.js";
@@ -153,25 +153,31 @@ describe("summary", () => {
   });
 });
 
-describe("retry", () => {
+describe("GitHub errors", () => {
   const error = (status: number, headers: Record<string, string> = {}, message = "x") => Object.assign(new Error(message), { status, response: { headers } });
 
-  it("does not retry a 404 or a 422", async () => {
-    const sleeps: number[] = [];
-    await expect(withRetry("x", () => Promise.reject(error(422)), { sleep: async (ms) => void sleeps.push(ms) })).rejects.toMatchObject({ status: 422 });
-    expect(sleeps).toEqual([]);
+  it("tells a secondary rate limit, with the wait GitHub asks for", () => {
+    const limited = error(403, { "retry-after": "120" }, "You have exceeded a secondary rate limit.");
+    expect(isRateLimited(limited)).toBe(true);
+    expect(retryAfterMs(limited)).toBe(120_000);
+    expect(isRateLimited(error(403, {}, "You have exceeded a secondary rate limit."))).toBe(true);
+    expect(retryAfterMs(error(403, {}, "You have exceeded a secondary rate limit."))).toBe(60_000);
+    expect(retryAfterMs(error(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1000" }), 990_000)).toBe(10_000);
+    expect(isRateLimited(error(403, {}, "Resource not accessible by integration"))).toBe(false);
   });
 
-  it("gives up at once when retry-after asks for more than a minute", async () => {
-    const sleeps: number[] = [];
-    const run = withRetry("creating the review", () => Promise.reject(error(429, { "retry-after": "120" })), { sleep: async (ms) => void sleeps.push(ms) });
-    await expect(run).rejects.toThrow("creating the review: GitHub's rate limit refused the request (HTTP 429, retry after 120 s); tried once, then gave up");
-    expect(sleeps).toEqual([]);
+  it("a write whose answer is a 5xx or lost is uncertain; a 4xx is a refusal", () => {
+    expect(isUncertain(error(502))).toBe(true);
+    expect(isUncertain(new Error("socket hang up"))).toBe(true);
+    expect(isUncertain(error(422))).toBe(false);
+    expect(isUncertain(error(403, { "retry-after": "1" }))).toBe(false);
   });
 
   it("explains errors in plain words", () => {
     expect(explain(error(503))).toBe("GitHub had a server error (HTTP 503)");
+    expect(explain(Object.assign(new Error("read ECONNRESET"), { status: 500 }))).toBe("the connection to GitHub failed (read ECONNRESET)");
     expect(explain(error(404, {}, "Not Found"))).toBe("GitHub answered HTTP 404: Not Found");
+    expect(explain(error(429, { "retry-after": "120" }))).toBe("GitHub's rate limit refused the request (HTTP 429, retry after 120 s)");
     expect(explain(new Error("socket hang up\nat ..."))).toBe("socket hang up");
   });
 });
