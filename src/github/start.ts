@@ -17,7 +17,7 @@ export const START_QUERY = `query RunStart($owner: String!, $repo: String!, $num
     head: object(oid: $head) {
       ... on Commit {
         checkSuites(first: 20, filterBy: { checkName: "${CHECK_NAME}" }) {
-          nodes { checkRuns(first: 20, filterBy: { checkName: "${CHECK_NAME}" }) { nodes { databaseId status conclusion externalId startedAt title } } }
+          nodes { checkRuns(first: 20, filterBy: { checkName: "${CHECK_NAME}" }) { nodes { databaseId status conclusion externalId startedAt title annotations { totalCount } } } }
         }
       }
     }
@@ -35,6 +35,7 @@ interface GraphRun {
   externalId: string | null;
   startedAt: string | null;
   title: string | null;
+  annotations?: { totalCount: number } | null;
 }
 
 interface GraphRepo {
@@ -67,7 +68,7 @@ export async function runStart(octokit: ProbotOctokit, repo: RepoRef, headSha: s
   if (!r) throw new Error(`the repository ${repo.owner}/${repo.repo} could not be read`);
   const runs: CheckRunInfo[] = (r.head?.checkSuites?.nodes ?? [])
     .flatMap((s) => s.checkRuns.nodes)
-    .map((c) => ({ id: c.databaseId, status: c.status.toLowerCase(), conclusion: c.conclusion?.toLowerCase() ?? null, externalId: c.externalId, startedAt: c.startedAt, title: c.title }))
+    .map((c) => ({ id: c.databaseId, status: c.status.toLowerCase(), conclusion: c.conclusion?.toLowerCase() ?? null, externalId: c.externalId, startedAt: c.startedAt, title: c.title, annotationsCount: c.annotations?.totalCount ?? 0 }))
     .sort((a, b) => b.id - a.id);
   const oid = (x: GraphRepo | null) => x?.defaultBranchRef?.target.oid ?? "-";
   return {

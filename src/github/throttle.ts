@@ -74,13 +74,14 @@ export function retryOptions() {
 /**
  * Probot's Octokit with these settings. Probot passes its own throttle options (which would
  * win over the object form of `defaults`), so they are merged in the function form, keeping
- * Probot's `id` (the installation) and `enabled`.
+ * Probot's `id` (the installation), `enabled` and, with Redis, its `connection`: the budgets are
+ * then shared by every replica (they are created on the first client, with that connection).
  */
 export function limitedOctokit(base: typeof ProbotOctokit = ProbotOctokit, settings: ThrottleSettings = {}): typeof ProbotOctokit {
-  const throttle = throttleOptions(settings);
-  return base.defaults((options: { throttle?: object; retry?: object }) => ({
-    ...options,
-    retry: { ...options.retry, ...retryOptions() },
-    throttle: { ...options.throttle, ...throttle },
-  })) as typeof ProbotOctokit;
+  let throttle: ReturnType<typeof throttleOptions> | undefined;
+  return base.defaults((options: { throttle?: { connection?: Bottleneck.IORedisConnection }; retry?: object }) => {
+    const connection = settings.connection ?? options.throttle?.connection;
+    throttle ??= throttleOptions({ ...settings, ...(connection ? { connection } : {}) });
+    return { ...options, retry: { ...options.retry, ...retryOptions() }, throttle: { ...options.throttle, ...throttle } };
+  }) as typeof ProbotOctokit;
 }

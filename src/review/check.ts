@@ -78,7 +78,10 @@ export interface OpenCheck {
  * finds the check run again by head SHA, name and external_id, and completes it.
  */
 export async function openCheck(github: GitHub, o: OpenCheck): Promise<CheckHandle> {
-  let id = o.existing?.find((r) => r.externalId === String(o.pullNumber) && r.status !== "completed")?.id;
+  const reused = o.existing?.find((r) => r.externalId === String(o.pullNumber) && r.status !== "completed");
+  let id = reused?.id;
+  // Annotations an interrupted completion already sent (GitHub appends them): not sent twice.
+  const annotated = reused?.annotationsCount ?? 0;
   const guarded = async <T>(doing: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -103,8 +106,9 @@ export async function openCheck(github: GitHub, o: OpenCheck): Promise<CheckHand
           id = await github.createCheckRun({ ...base, completion: c });
           return;
         }
+        const fresh = id === undefined;
         id ??= await github.createCheckRun(base);
-        await github.completeCheckRun(id, c);
+        await github.completeCheckRun(id, c, fresh ? 0 : annotated);
       });
     },
   };

@@ -10,11 +10,11 @@
 import { parse } from "yaml";
 import type { Rule } from "../analyzer/types.js";
 import { DEFAULT_CONFIG, validateConfig, type ConfigResult } from "../config.js";
-import { explain, isRateLimited, retryAfterMs } from "../github/retry.js";
+import { explain, isRateLimited, isUncertain, retryAfterMs } from "../github/retry.js";
 import { CONFIG_PATH } from "../github/start.js";
 import type { GitHub, RunStart } from "../github/types.js";
 import { knownRuleIds } from "./analyse.js";
-import { openCheck, retryLater } from "./check.js";
+import { openCheck, OUTAGE_RETRY_MS, retryLater } from "./check.js";
 import { RetryLater } from "./errors.js";
 
 /** A config file larger than this is not parsed. */
@@ -56,15 +56,18 @@ export async function loadConfig(github: GitHub, rules: readonly Rule[], at: Con
     start = await github.runStart(at.sha, at.pullNumber);
   } catch (err) {
     if (isRateLimited(err)) throw retryLater(err, "reading the configuration");
-    // GitHub did not answer: never review with the defaults in place of the repository's file.
     const check = await openCheck(github, { sha: at.sha, pullNumber: at.pullNumber, startedAt: at.startedAt });
-    await check.complete({
-      conclusion: "neutral",
-      output: { title: "Configuration could not be read", summary: `ptrguard's ${UNREADABLE}: ${explain(err)}. Nothing was posted; the review runs again by itself.` },
-      annotations: [],
-      completedAt: new Date(at.now?.() ?? Date.now()).toISOString(),
-    });
-    throw new RetryLater(`${UNREADABLE}: ${explain(err)}`, undefined, UNREADABLE);
+    const completedAt = new Date(at.now?.() ?? Date.now()).toISOString();
+    if (!isUncertain(err)) {
+      // GitHub refused (a 4xx): retrying will not help; say so and stop.
+      const summary = `**ptrguard could not start this review:** ${explain(err)}. Press "Recheck" to try again.`;
+      await check.complete({ conclusion: "failure", output: { title: "ptrguard could not start", summary }, annotations: [], completedAt });
+      throw err;
+    }
+    // GitHub did not answer: never review with the defaults in place of the repository's file.
+    const summary = `ptrguard's ${UNREADABLE}: ${explain(err)}. Nothing was posted; the review runs again by itself.`;
+    await check.complete({ conclusion: "neutral", output: { title: "Configuration could not be read", summary }, annotations: [], completedAt });
+    throw new RetryLater(`${UNREADABLE}: ${explain(err)}`, OUTAGE_RETRY_MS, UNREADABLE);
   }
   const now = at.now?.() ?? Date.now();
   const hit = cache.get(start.configKey);

@@ -59,4 +59,26 @@ describe("more than 50 findings", () => {
     expect(last.output.summary).toContain("Review: 25 new comments on lines, 0 on files, 0 already open, 0 threads resolved as fixed, 35 over `max_comments` (listed in the review).");
     expect(nock.isDone()).toBe(true);
   });
+
+  it("a check run an interrupted run left in progress with 50 annotations is completed with the other 10: none sent twice", async () => {
+    const app = await harness();
+    const calls: Calls = {};
+    const content = manyLeaks(60);
+    const lines = content.split("\n");
+    lines.pop();
+    const patch = `@@ -0,0 +1,${lines.length} @@\n` + lines.map((l) => `+${l}`).join("\n");
+    const stale = { databaseId: 8000, status: "IN_PROGRESS", conclusion: null, externalId: "7", startedAt: "2026-11-27T09:00:00Z", title: "60 findings", annotations: { totalCount: 50 } };
+    const scope = usualRun(calls, [{ filename: "svc/many.go", status: "added", patch }], { [`${HEAD}:svc/many.go`]: content }, { checkRuns: [stale] })
+      .post(`${REPO}/pulls/7/reviews`)
+      .reply(recorded(calls, "review", 200, { id: 1 }));
+    updateCheck(scope, calls, 8000);
+
+    await app.receive("pull_request", payload("pull_request.opened"));
+
+    expect(calls.createCheck).toBeUndefined();
+    expect(calls.check).toHaveLength(1);
+    expect(calls.check![0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(calls.check![0].output.annotations.map((a: { start_line: number }) => a.start_line)).toEqual(Array.from({ length: 10 }, (_, i) => 9 + 5 * (i + 50)));
+    expect(nock.isDone()).toBe(true);
+  });
 });
