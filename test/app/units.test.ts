@@ -2,9 +2,12 @@
 // summary limit, retry decisions.
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/analyzer/types.js";
-import { validateConfig } from "../../src/config.js";
+import { DEFAULT_CONFIG, validateConfig } from "../../src/config.js";
+import { lostCancel } from "./harness.js";
 import { parsePatch } from "../../src/diff/diff.js";
 import { explain, isRateLimited, isUncertain, retryAfterMs } from "../../src/github/retry.js";
+import { analyse } from "../../src/review/analyse.js";
+import { DEFAULT_LIMITS } from "../../src/review/limits.js";
 import { fenced } from "../../src/report/comment.js";
 import type { ReviewThread } from "../../src/github/types.js";
 import { fingerprint, fingerprints, marker, readFingerprint } from "../../src/report/fingerprint.js";
@@ -195,5 +198,23 @@ describe("reconcile", () => {
     const threads = [thread("a.go", "lost-cancel/0000000000000001"), thread("b.go", "lost-cancel/0000000000000002")];
     const plan = reconcile([], threads, { ...scope, analysed: new Set(["a.go"]) });
     expect(plan.resolve).toEqual([{ threadId: "T_a.go", commentId: 7, path: "a.go" }]);
+  });
+});
+
+describe("time budgets", () => {
+  it("names a file over its budget and skips the files not started once the run's budget is spent", async () => {
+    const source = (path: string) => ({ file: { path, content: "package p\n\nfunc F() {}\n", goMod: null }, githubDiff: undefined });
+    let t = -40_000;
+    const clock = () => (t += 40_000);
+    const limits = { ...DEFAULT_LIMITS, runMs: 100_000, fileMs: 30_000 };
+    const a = await analyse([source("a.go"), source("b.go"), source("c.go")], lostCancel, DEFAULT_CONFIG, limits, clock);
+
+    expect(a.filesAnalyzed).toBe(1);
+    expect(a.notes).toEqual([{ path: "a.go", reason: "took 40 s to analyse (the budget per file is 30 s)" }]);
+    expect(a.skipped).toEqual([
+      { path: "b.go", reason: "not analysed: the run's time budget (100 s) was spent" },
+      { path: "c.go", reason: "not analysed: the run's time budget (100 s) was spent" },
+    ]);
+    expect(a.limits).toEqual(["Analysis stopped after 100 s (the budget per run): 2 files were not analysed (listed under Files skipped)."]);
   });
 });
