@@ -10,7 +10,7 @@
 import { parse } from "yaml";
 import type { Rule } from "../analyzer/types.js";
 import { DEFAULT_CONFIG, validateConfig, type ConfigResult } from "../config.js";
-import { explain, isRateLimited, isUncertain, retryAfterMs } from "../github/retry.js";
+import { explain, isRateLimited, isUncertain, statusOf } from "../github/retry.js";
 import { CONFIG_PATH } from "../github/start.js";
 import type { GitHub, RunStart } from "../github/types.js";
 import { knownRuleIds } from "./analyse.js";
@@ -50,27 +50,17 @@ export interface ConfigAt {
 
 export async function loadConfig(github: GitHub, rules: readonly Rule[], at: ConfigAt): Promise<LoadedConfig> {
   const ids = knownRuleIds(rules);
-  if (github.loadConfig) return loadFromHost(github.loadConfig, ids);
+  if (github.loadConfig) return loadFromHost(github, github.loadConfig, ids, at);
   let start: RunStart;
   try {
     start = await github.runStart(at.sha, at.pullNumber);
   } catch (err) {
-    if (isRateLimited(err)) throw retryLater(err, "reading the configuration");
-    const check = await openCheck(github, { sha: at.sha, pullNumber: at.pullNumber, startedAt: at.startedAt });
-    const completedAt = new Date(at.now?.() ?? Date.now()).toISOString();
-    if (!isUncertain(err)) {
-      // GitHub refused (a 4xx): retrying will not help; say so and stop.
-      const summary = `**ptrguard could not start this review:** ${explain(err)}. Press "Recheck" to try again.`;
-      await check.complete({ conclusion: "failure", output: { title: "ptrguard could not start", summary }, annotations: [], completedAt });
-      throw err;
-    }
-    // GitHub did not answer: never review with the defaults in place of the repository's file.
-    const summary = `ptrguard's ${UNREADABLE}: ${explain(err)}. Nothing was posted; the review runs again by itself.`;
-    await check.complete({ conclusion: "neutral", output: { title: "Configuration could not be read", summary }, annotations: [], completedAt });
-    throw new RetryLater(`${UNREADABLE}: ${explain(err)}`, OUTAGE_RETRY_MS, UNREADABLE);
+    return unreadable(github, err, at);
   }
   const now = at.now?.() ?? Date.now();
-  const hit = cache.get(start.configKey);
+  // The rules the app knows are part of what validation depends on.
+  const key = `${start.configKey} ${ids.join(",")}`;
+  const hit = cache.get(key);
   if (hit && hit.expires > now) return { ...clone(hit.result), start };
 
   let result: ConfigResult;
@@ -85,11 +75,11 @@ export async function loadConfig(github: GitHub, rules: readonly Rule[], at: Con
       result = { config: validated.config, problems: [...problems, ...validated.problems] };
     }
   } catch (err) {
-    if (isRateLimited(err)) throw retryLater(err, "reading the configuration");
-    throw err;
+    // The `_extends` base could not be read.
+    return unreadable(github, err, at);
   }
   if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-  cache.set(start.configKey, { result: clone(result), expires: extended ? now + EXTENDS_TTL_MS : Infinity });
+  cache.set(key, { result: clone(result), expires: extended ? now + EXTENDS_TTL_MS : Infinity });
   return { ...result, start };
 }
 
@@ -150,13 +140,34 @@ function merge(base: unknown, over: Record<string, unknown>): unknown {
   return out;
 }
 
-async function loadFromHost(read: (defaults: object) => Promise<unknown>, ids: string[]): Promise<LoadedConfig> {
+/** The host reads the file (the Action): a server error is an unreadable config; anything else (bad YAML) a problem. */
+async function loadFromHost(github: GitHub, read: (defaults: object) => Promise<unknown>, ids: string[], at: ConfigAt): Promise<LoadedConfig> {
   try {
     return validateConfig(await read(DEFAULT_CONFIG), ids);
   } catch (err) {
-    if (isRateLimited(err)) throw new RetryLater(`reading the configuration: ${explain(err)}`, retryAfterMs(err), "GitHub's rate limit; retrying");
+    const status = statusOf(err);
+    if (isRateLimited(err) || (status !== undefined && status >= 500)) return unreadable(github, err, at);
     return { config: { ...DEFAULT_CONFIG, rules: {}, paths_ignore: [] }, problems: [`the file could not be read (${explain(err)}); the defaults are used`] };
   }
+}
+
+/**
+ * The configuration could not be read: a rate limit is retried later as it is; a server error or
+ * a reset completes the check run as neutral and is retried later; a refusal (4xx) fails it.
+ * Never the defaults in place of the repository's file.
+ */
+async function unreadable(github: GitHub, err: unknown, at: ConfigAt): Promise<never> {
+  if (isRateLimited(err)) throw retryLater(err, "reading the configuration");
+  const check = await openCheck(github, { sha: at.sha, pullNumber: at.pullNumber, startedAt: at.startedAt });
+  const completedAt = new Date(at.now?.() ?? Date.now()).toISOString();
+  if (!isUncertain(err)) {
+    const summary = `**ptrguard could not start this review:** ${explain(err)}. Press "Recheck" to try again.`;
+    await check.complete({ conclusion: "failure", output: { title: "ptrguard could not start", summary }, annotations: [], completedAt });
+    throw err;
+  }
+  const summary = `ptrguard's ${UNREADABLE}: ${explain(err)}. Nothing was posted; the review runs again by itself.`;
+  await check.complete({ conclusion: "neutral", output: { title: "Configuration could not be read", summary }, annotations: [], completedAt });
+  throw new RetryLater(`${UNREADABLE}: ${explain(err)}`, OUTAGE_RETRY_MS, UNREADABLE);
 }
 
 const clone = (r: ConfigResult): ConfigResult => structuredClone(r);

@@ -9,7 +9,9 @@ import { explain, isRateLimited, isUncertain, retryAfterMs } from "../../src/git
 import { analyse } from "../../src/review/analyse.js";
 import { DEFAULT_LIMITS } from "../../src/review/limits.js";
 import { fenced } from "../../src/report/comment.js";
-import type { ReviewThread } from "../../src/github/types.js";
+import type { GitHub, NewCheckRun, ReviewThread } from "../../src/github/types.js";
+import { loadConfig } from "../../src/review/config-load.js";
+import { RetryLater } from "../../src/review/errors.js";
 import { fingerprint, fingerprints, marker, readFingerprint } from "../../src/report/fingerprint.js";
 import { checkSummary, fit, SUMMARY_LIMIT } from "../../src/report/summary.js";
 import { place } from "../../src/review/anchor.js";
@@ -216,5 +218,31 @@ describe("time budgets", () => {
       { path: "c.go", reason: "not analysed: the run's time budget (100 s) was spent" },
     ]);
     expect(a.limits).toEqual(["Analysis stopped after 100 s (the budget per run): 2 files were not analysed (listed under Files skipped)."]);
+  });
+});
+
+describe("a configuration the host reads (the Action)", () => {
+  const at = { sha: "6dcb09b5b57875f334f61aebed695e2e4193db5e", pullNumber: 7, startedAt: new Date(0), now: () => 0 };
+  const host = (fail: unknown, created: NewCheckRun[]) =>
+    ({
+      repo: { owner: "acme", repo: "shop" },
+      loadConfig: async () => {
+        throw fail;
+      },
+      createCheckRun: async (r: NewCheckRun) => (created.push(r), 1),
+    }) as unknown as GitHub;
+
+  it("a server error is an unreadable config: a neutral check run and RetryLater, never the defaults", async () => {
+    const created: NewCheckRun[] = [];
+    const err = await loadConfig(host(Object.assign(new Error("Bad Gateway"), { status: 502, response: {} }), created), lostCancel, at).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryLater);
+    expect(created.map((c) => [c.completion?.conclusion, c.completion?.output.title])).toEqual([["neutral", "Configuration could not be read"]]);
+  });
+
+  it("a file the host cannot parse is a configuration problem; the run goes on with the defaults", async () => {
+    const created: NewCheckRun[] = [];
+    const result = await loadConfig(host(new Error("invalid YAML"), created), lostCancel, at);
+    expect(result.problems).toEqual(["the file could not be read (invalid YAML); the defaults are used"]);
+    expect(created).toEqual([]);
   });
 });
