@@ -5,7 +5,7 @@ import type { Logger } from "probot";
 import type { Finding, Rule } from "../analyzer/types.js";
 import { atOrAbove, type Config } from "../config.js";
 import { commentableLines } from "../diff/diff.js";
-import { explain } from "../github/retry.js";
+import { explain, isRateLimited } from "../github/retry.js";
 import { runLogger } from "../log.js";
 import type { GitHub, PullInfo } from "../github/types.js";
 import type { RunOutcome } from "../metrics.js";
@@ -13,7 +13,7 @@ import { fingerprints } from "../report/fingerprint.js";
 import { reviewLine } from "../report/summary.js";
 import { analyse } from "./analyse.js";
 import { place, type Placed } from "./anchor.js";
-import { completion, conclusionOf, openCheck, titleOf, type CheckHandle } from "./check.js";
+import { completion, conclusionOf, openCheck, retryLater, titleOf, type CheckHandle } from "./check.js";
 import { loadConfig } from "./config-load.js";
 import { RetryLater } from "./errors.js";
 import { DEFAULT_LIMITS } from "./limits.js";
@@ -67,6 +67,7 @@ export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutc
     outcome = await reviewAt(sha, pull, config, problems, check, env, elapsed, start?.changedFiles);
   } catch (err) {
     if (err instanceof RetryLater) throw err;
+    if (isRateLimited(err)) throw retryLater(err, "reading from GitHub");
     log.error({ err, pull: pull.number }, "ptrguard: the run failed");
     outcome = "error";
     const headline = `**ptrguard could not finish this review:** ${explain(err)}. Press "Recheck" to try again.`;

@@ -167,6 +167,23 @@ describe("rate limits and an unreadable config", () => {
     expect(nock.isDone()).toBe(true);
   });
 
+  it("a secondary rate limit on a read during the run (the blobs): RetryLater, no check run, nothing posted", async () => {
+    const app = await harness();
+    const [files] = fetchPR();
+    noConfig(github(), {}, { changedFiles: 1 })
+      .get(`${REPO}/pulls/7/files`)
+      .query({ per_page: "100" })
+      .reply(200, files)
+      .post("/graphql", isQuery("query ReadBlobs"))
+      .reply(403, rateLimited, { "retry-after": "20" });
+
+    const err = await app.receive("pull_request", payload("pull_request.opened")).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(RetryLater);
+    expect(err).toMatchObject({ retryAfterMs: 20_000, message: "reading from GitHub: GitHub's rate limit refused the request (HTTP 403, retry after 20 s)" });
+    expect(nock.isDone()).toBe(true);
+  });
+
   it("429 with retry-after on the run's first query: RetryLater with that wait, before any write", async () => {
     const app = await harness();
     github().post("/graphql", isQuery("query RunStart")).reply(429, { message: "Too many requests" }, { "retry-after": "7" });
