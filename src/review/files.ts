@@ -10,6 +10,7 @@ import type { SkippedFile } from "../analyzer/types.js";
 import { ignoreMatcher, type Config } from "../config.js";
 import { parsePatch, type FileDiff } from "../diff/diff.js";
 import type { Blob, BlobRequest, GitHub, PullFile, PullInfo, PullNow } from "../github/types.js";
+import { isRateLimited } from "../github/retry.js";
 import { count, DEFAULT_LIMITS, type Limits } from "./limits.js";
 
 /** Up to this many candidate go.mod paths are asked for directly; above it the tree says which exist. */
@@ -77,8 +78,11 @@ export interface Read {
 async function goModsToRead(github: GitHub, sha: string, wanted: readonly PullFile[]): Promise<string[]> {
   const candidates = [...new Set(wanted.flatMap((f) => goModCandidates(f.path)))];
   if (candidates.length <= GOMOD_CANDIDATES) return candidates;
-  const present = await github.goModPaths(sha);
-  if (!present) return candidates; // a tree too large for GitHub to list whole
+  const present = await github.goModPaths(sha).catch((err: unknown) => {
+    if (isRateLimited(err)) throw err;
+    return undefined; // the tree could not be read: ask for every candidate instead
+  });
+  if (!present) return candidates; // or a tree too large for GitHub to list whole
   const exists = new Set(present);
   // Only the nearest one of each file is read.
   return [...new Set(wanted.map((f) => goModCandidates(f.path).find((m) => exists.has(m))).filter((m): m is string => m !== undefined))];
