@@ -7,6 +7,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Probot, ProbotOctokit, Server, type ApplicationFunction, type Logger } from "probot";
 import { isGoLoaded, loadGo } from "./analyzer/parser.js";
+import { limitedOctokit } from "./github/throttle.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "./log.js";
 import { registry } from "./metrics.js";
 import { VERSION } from "./version.js";
@@ -133,7 +134,8 @@ export async function startServer(options: StartOptions): Promise<Running> {
       secret: settings.webhookSecret,
       log,
       ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-      ...(options.Octokit ? { Octokit: options.Octokit } : {}),
+      // The app's pacing and retry settings (github/throttle.ts) unless the caller brings its own.
+      Octokit: options.Octokit ?? limitedOctokit(),
     }),
   });
   server.addHandler(opsHandler);

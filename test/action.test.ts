@@ -163,8 +163,10 @@ describe("the Action on a pull_request event", () => {
       for (const c of comments) expect(c.body).toMatch(/<!-- ptrguard:fp=[a-z-]+\/[0-9a-f]{16} -->/);
       // No check run through the API: the job is the check.
       expect(checkRuns).toEqual([]);
-      // The workspace is the head commit: its files are read from disk, not through the API.
-      expect(standIn.calls.filter((c) => c.operation === "query ReadBlobs")).toEqual([]);
+      // The workspace is the head commit: its files are read from disk, not through the API (the
+      // one query left asks only for the pull request's head and review threads).
+      const blobReads = standIn.calls.filter((c) => c.operation === "query ReadBlobs");
+      expect(blobReads.map((c) => Object.keys((c.body as { variables: object }).variables).sort())).toEqual([["number", "owner", "repo"]]);
       // The demo has errors: the job fails, as the App's check run does; the summary says why.
       expect(first.code).toBe(1);
       expect(first.summary).toMatch(/^## ptrguard: \d+ findings, \d+ at or above error$/m);

@@ -22,7 +22,8 @@ import { analyse, knownRuleIds } from "../review/analyse.js";
 import { completion, conclusionOf, titleOf } from "../review/check.js";
 import type { AppMetrics } from "../review/deps.js";
 import { readSources, selectFiles } from "../review/files.js";
-import { loadConfig, runReview } from "../review/run.js";
+import { loadConfig } from "../review/config-load.js";
+import { runReview } from "../review/run.js";
 import { VERSION } from "../version.js";
 import { DEFAULT_CONFIG_PATH, workspaceConfigReader } from "./config.js";
 import { actionGitHub, workspaceCommit } from "./github.js";
@@ -154,7 +155,7 @@ async function report(
   upload: { octokit: GitHubTarget["octokit"]; repo: { owner: string; repo: string } } | undefined,
 ) {
   const started = Date.now();
-  const { config, problems: configProblems } = await loadConfig(github, rules);
+  const { config, problems: configProblems } = await loadConfig(github, rules, { sha: pull.headSha, pullNumber: pull.number, startedAt: new Date(started) });
   if (pull.state !== "open" || (pull.draft && !config.draft_prs)) return { completion: undefined, findings: [], skipped: skipReason(pull) };
   const selection = selectFiles(await github.listFiles(pull.number), config);
   const { sources, skipped: unread } = await readSources(github, pull, selection.wanted);

@@ -24,6 +24,7 @@ export interface CheckRun {
   status: string;
   conclusion: string | null;
   external_id: string | null;
+  started_at?: string | null;
   output: { title?: string; summary?: string; text?: string };
   annotations: { path: string; start_line: number; end_line: number; annotation_level: string; title?: string; message: string }[];
   actions: { label: string; identifier: string; description: string }[];
@@ -123,13 +124,16 @@ export class GitHubStandIn {
       ["GET", new RegExp(`^/repos/${repo.meta.owner}/\\.github/contents/`), () => notFound],
       ["GET", new RegExp(`^${r}/pulls/${n}$`), () => ({ status: 200, body: this.pullJson() })],
       ["GET", new RegExp(`^${r}/pulls/${n}/files$`), (_m, req) => this.page(this.repo.files.map((f) => ({ ...f, sha: this.repo.headSha })), req)],
-      ["GET", new RegExp(`^${r}/pulls/${n}/reviews$`), (_m, req) => this.page(this.posted.reviews, req)],
+      ["GET", new RegExp(`^${r}/pulls/${n}/reviews$`), (_m, req) => this.page(this.posted.reviews.map((v) => this.reviewJson(v)), req)],
       ["GET", new RegExp(`^${r}/pulls/${n}/comments$`), (_m, req) => this.page(this.posted.comments.map((c) => this.commentJson(c)), req)],
       ["POST", new RegExp(`^${r}/pulls/${n}/reviews$`), (_m, req) => this.createReview(req.body as ReviewBody)],
       ["POST", new RegExp(`^${r}/pulls/${n}/comments$`), (_m, req) => this.createFileComment(req.body as { path: string; body: string })],
       ["POST", new RegExp(`^${r}/pulls/${n}/comments/(\\d+)/replies$`), (m, req) => this.reply(Number(m[1]), (req.body as { body: string }).body)],
       ["POST", new RegExp(`^${r}/check-runs$`), (_m, req) => this.createCheckRun(req.body as Partial<CheckRun> & { output?: CheckOutput })],
       ["PATCH", new RegExp(`^${r}/check-runs/(\\d+)$`), (m, req) => this.updateCheckRun(Number(m[1]), req.body as Partial<CheckRun> & { output?: CheckOutput })],
+      ["GET", new RegExp(`^${r}/check-runs/(\\d+)$`), (m) => this.checkRunJson(Number(m[1]))],
+      ["GET", new RegExp(`^${r}/commits/([0-9a-f]{40})/check-runs$`), (m) => ({ status: 200, body: { total_count: 0, check_runs: this.posted.checkRuns.filter((c) => c.head_sha === m[1]).map((c) => this.checkRunJson(c.id).body) } })],
+      ["GET", new RegExp(`^${r}/git/trees/([0-9a-f]{40})$`), (m) => this.tree(m[1]!)],
       ["GET", new RegExp(`^${r}/check-suites/(\\d+)/check-runs$`), () => ({ status: 200, body: { total_count: this.posted.checkRuns.length, check_runs: this.posted.checkRuns } })],
       ["GET", new RegExp(`^${r}/collaborators/([^/]+)/permission$`), (m) => this.permission(decodeURIComponent(m[1]!))],
       ["POST", new RegExp(`^${r}/issues/comments/(\\d+)/reactions$`), (m, req) => this.react(Number(m[1]), (req.body as { content: string }).content)],
@@ -310,6 +314,7 @@ export class GitHubStandIn {
       status: body.status ?? "queued",
       conclusion: body.conclusion ?? null,
       external_id: body.external_id ?? null,
+      started_at: body.started_at ?? null,
       output: {},
       annotations: [],
       actions: [],
@@ -332,6 +337,39 @@ export class GitHubStandIn {
       run.annotations.push(...(annotations ?? []));
     }
     return { status, body: { ...run, output: { ...run.output, annotations_count: run.annotations.length } } };
+  }
+
+  private checkRunJson(id: number): Reply {
+    const run = this.posted.checkRuns.find((r) => r.id === id);
+    if (!run) return notFound;
+    return { status: 200, body: { ...run, output: { ...run.output, annotations_count: run.annotations.length } } };
+  }
+
+  private tree(sha: string): Reply {
+    const files = this.repo.treeAt(sha);
+    if (!files) return notFound;
+    return { status: 200, body: { sha, truncated: false, tree: [...files.keys()].map((path) => ({ path, type: "blob", mode: "100644" })) } };
+  }
+
+  private reviewJson(v: Review): Record<string, unknown> {
+    return { id: v.id, state: v.state, body: v.body, commit_id: v.commit_id, user: { login: v.user, type: v.user.endsWith("[bot]") ? "Bot" : "User" } };
+  }
+
+  /** The run's first query: config on the default branch, ptrguard's check runs on the head, the file count. */
+  private runStart(vars: Record<string, unknown>): Reply {
+    const { meta, baseSha } = this.repo;
+    const config = this.repo.base.get(".github/ptrguard.yml");
+    const runs = this.posted.checkRuns
+      .filter((c) => c.head_sha === vars.head && c.name === "ptrguard")
+      .map((c) => ({ databaseId: c.id, status: c.status.toUpperCase(), conclusion: c.conclusion?.toUpperCase() ?? null, externalId: c.external_id, startedAt: c.started_at ?? null, title: c.output.title ?? null }));
+    const repository = {
+      defaultBranchRef: { target: { oid: baseSha } },
+      config: config === undefined ? null : { text: config },
+      pullRequest: vars.number === meta.number ? { changedFiles: this.repo.files.length } : null,
+      head: { checkSuites: { nodes: runs.length ? [{ checkRuns: { nodes: runs } }] : [] } },
+    };
+    // The owner has no `.github` repository.
+    return { status: 200, body: { data: { repository, org: null }, errors: [{ type: "NOT_FOUND", path: ["org"], message: `Could not resolve to a Repository with the name '${meta.owner}/.github'.` }] } };
   }
 
   private createReview(body: ReviewBody): Reply {
@@ -410,7 +448,8 @@ export class GitHubStandIn {
   private graphql(req: { query: string; variables?: Record<string, unknown> }): Reply {
     const q = req.query ?? "";
     const vars = req.variables ?? {};
-    if (/\breviewThreads\b/.test(q)) return { status: 200, body: { data: { repository: { pullRequest: { reviewThreads: this.threadsJson() } } } } };
+    if (/query RunStart\b/.test(q)) return this.runStart(vars);
+    if (/\breviewThreads\b/.test(q) && !/query ReadBlobs\b/.test(q)) return { status: 200, body: { data: { repository: { pullRequest: { reviewThreads: this.threadsJson() } } } } };
     if (/\bresolveReviewThread\b/.test(q)) {
       const thread = this.posted.threads.find((t) => t.id === vars.threadId);
       if (!thread) return { status: 200, body: { data: null, errors: [{ type: "NOT_FOUND", message: `Could not resolve to a node with the global id of '${String(vars.threadId)}'` }] } };
@@ -419,7 +458,7 @@ export class GitHubStandIn {
       return { status: 200, body: { data: { resolveReviewThread: { thread: { id: thread.id, isResolved: true } } } } };
     }
     const blobs = [...q.matchAll(/(\w+)\s*:\s*object\(\s*expression\s*:\s*\$(\w+)\s*\)/g)];
-    if (blobs.length > 0) {
+    if (blobs.length > 0 || /query ReadBlobs\b/.test(q)) {
       const repository: Record<string, unknown> = {};
       for (const [, alias, variable] of blobs) {
         const expr = String(vars[variable!] ?? "");
@@ -427,6 +466,7 @@ export class GitHubStandIn {
         const text = this.repo.treeAt(expr.slice(0, colon))?.get(expr.slice(colon + 1));
         repository[alias!] = text === undefined ? null : { text, isBinary: false, isTruncated: false, byteSize: Buffer.byteLength(text) };
       }
+      if (vars.number === this.repo.meta.number) repository.pullRequest = { headRefOid: this.repo.headSha, reviewThreads: this.threadsJson() };
       return { status: 200, body: { data: { repository } } };
     }
     this.unknown.push({ method: "POST", path: "/graphql", status: 200, operation: operationOf(q) });

@@ -1,11 +1,15 @@
 // File contents at a commit in as few calls as GitHub allows: one GraphQL query reads up to
-// BATCH blobs through aliases (`f0: object(expression: "<sha>:<path>")`); a blob GraphQL
-// truncates is read again through the REST contents endpoint as raw text.
+// BLOB_BATCH blobs through aliases (`f0: object(expression: "<sha>:<path>")`); a blob GraphQL
+// truncates is read again through the REST contents endpoint as raw text. Asked with a pull
+// request number, the last query also reads the pull request's head and first page of review
+// threads, so the run knows both without calls of their own.
 import pLimit from "p-limit";
 import type { ProbotOctokit } from "probot";
-import type { Blob, BlobRequest, RepoRef } from "./types.js";
+import { listThreads, THREAD_FIELDS, toThreads, type ThreadConnection } from "./threads.js";
+import type { Blob, BlobRequest, PullNow, RepoRef } from "./types.js";
 
-export const BLOB_BATCH = 100;
+/** Blobs per query: a 100-file pull request and its go.mod files fit in one. */
+export const BLOB_BATCH = 150;
 /** Larger files are not worth reading: the engine skips them anyway. */
 export const MAX_BLOB_BYTES = 1 << 20;
 const RAW_CONCURRENCY = 4;
@@ -17,22 +21,34 @@ interface GraphBlob {
   byteSize: number;
 }
 
-export function blobQuery(count: number): string {
-  const vars = Array.from({ length: count }, (_, i) => `$e${i}: String!`).join(", ");
-  const fields = Array.from({ length: count }, (_, i) => `    f${i}: object(expression: $e${i}) { ... on Blob { text isBinary isTruncated byteSize } }`).join("\n");
-  return `query ReadBlobs($owner: String!, $repo: String!, ${vars}) {\n  repository(owner: $owner, name: $repo) {\n${fields}\n  }\n}`;
+interface GraphPull {
+  headRefOid: string;
+  reviewThreads: ThreadConnection;
 }
 
-export async function readBlobs(octokit: ProbotOctokit, repo: RepoRef, requests: readonly BlobRequest[]): Promise<Blob[]> {
+export function blobQuery(count: number, withPull = false): string {
+  const vars = Array.from({ length: count }, (_, i) => `$e${i}: String!`);
+  if (withPull) vars.push("$number: Int!");
+  const fields = Array.from({ length: count }, (_, i) => `    f${i}: object(expression: $e${i}) { ... on Blob { text isBinary isTruncated byteSize } }`);
+  if (withPull) fields.push(`    pullRequest(number: $number) {\n      headRefOid\n      reviewThreads(first: 100) {\n        ${THREAD_FIELDS}\n      }\n    }`);
+  return `query ReadBlobs($owner: String!, $repo: String!, ${vars.join(", ")}) {\n  repository(owner: $owner, name: $repo) {\n${fields.join("\n")}\n  }\n}`;
+}
+
+export async function readBlobs(octokit: ProbotOctokit, repo: RepoRef, requests: readonly BlobRequest[], pullNumber?: number): Promise<{ blobs: Blob[]; pull?: PullNow }> {
   const out: Blob[] = new Array(requests.length);
   const truncated: number[] = [];
-  for (let start = 0; start < requests.length; start += BLOB_BATCH) {
+  let pull: PullNow | undefined;
+  const batches = Math.max(1, Math.ceil(requests.length / BLOB_BATCH));
+  for (let b = 0; b < batches; b++) {
+    const start = b * BLOB_BATCH;
     const batch = requests.slice(start, start + BLOB_BATCH);
-    const variables: Record<string, string> = { owner: repo.owner, repo: repo.repo };
+    const withPull = pullNumber !== undefined && b === batches - 1;
+    const variables: Record<string, string | number> = { owner: repo.owner, repo: repo.repo };
     batch.forEach((r, i) => (variables[`e${i}`] = `${r.ref}:${r.path}`));
-    const data = await octokit.graphql<{ repository: Record<string, GraphBlob | null> }>(blobQuery(batch.length), variables);
+    if (withPull) variables.number = pullNumber;
+    const data = await octokit.graphql<{ repository: Record<string, GraphBlob | null> & { pullRequest?: GraphPull | null } }>(blobQuery(batch.length, withPull), variables);
     batch.forEach((_, i) => {
-      const blob = data.repository[`f${i}`];
+      const blob = data.repository[`f${i}`] as GraphBlob | null | undefined;
       const index = start + i;
       // null: no such path; {}: not a blob (a directory or a submodule).
       if (!blob || typeof blob.byteSize !== "number") out[index] = { kind: "missing" };
@@ -41,16 +57,28 @@ export async function readBlobs(octokit: ProbotOctokit, repo: RepoRef, requests:
       else if (blob.isTruncated || blob.text === null) truncated.push(index);
       else out[index] = { kind: "text", text: blob.text };
     });
+    const p = data.repository.pullRequest;
+    if (withPull && p) {
+      const threads = toThreads(p.reviewThreads);
+      if (p.reviewThreads.pageInfo.hasNextPage) threads.push(...(await listThreads(octokit, repo, pullNumber!, 9, p.reviewThreads.pageInfo.endCursor)));
+      pull = { headSha: p.headRefOid, threads };
+    }
   }
   const limit = pLimit(RAW_CONCURRENCY);
   await Promise.all(
     truncated.map((index) =>
       limit(async () => {
         const r = requests[index]!;
-        const res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { ...repo, path: r.path, ref: r.ref, mediaType: { format: "raw" } });
-        out[index] = { kind: "text", text: String(res.data) };
+        try {
+          const res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { ...repo, path: r.path, ref: r.ref, mediaType: { format: "raw" } });
+          out[index] = { kind: "text", text: String(res.data) };
+        } catch (err) {
+          // Deleted between the listing and this read.
+          if ((err as { status?: number }).status !== 404) throw err;
+          out[index] = { kind: "missing" };
+        }
       }),
     ),
   );
-  return out;
+  return pull ? { blobs: out, pull } : { blobs: out };
 }

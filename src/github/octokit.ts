@@ -1,13 +1,13 @@
 // The GitHub layer over an Octokit for one repository: the routes and GraphQL operations the app
-// uses, with bounded retries on the writes that GitHub's secondary rate limits target. The App
-// builds it from a webhook's Probot context (`githubForContext`); a queued run, the Action and
-// tests build it from any Octokit with the REST, paginate and GraphQL plugins.
+// uses. Writes are sent once (plugin-retry retries reads only, see throttle.ts); a write whose
+// answer is lost (5xx, reset) is read back and sent again only when GitHub did not act. The App
+// builds the layer from a webhook's Probot context (`githubForContext`); a queued run, the Action
+// and tests build it from any Octokit with the REST, paginate and GraphQL plugins.
 import type { Context } from "probot";
-import { CONFIG_FILE } from "../config.js";
 import { readBlobs } from "./blobs.js";
-import { checkRunsInSuite, completeCheckRun, createCheckRun } from "./checks.js";
+import { checkRunsInSuite, completeCheckRun, createCheckRun, findCheckRuns, readBack, WRITE } from "./checks.js";
 import { installMetricsHook, type CallMetrics } from "./metrics-hook.js";
-import { withRetry } from "./retry.js";
+import { goModPaths, runStart } from "./start.js";
 import { listThreads, resolveThread } from "./threads.js";
 import type { FileStatus, GitHub, PullFile, PullInfo, RepoRef } from "./types.js";
 
@@ -15,22 +15,25 @@ import type { FileStatus, GitHub, PullFile, PullInfo, RepoRef } from "./types.js
 export const MAX_FILES = 3000;
 
 export interface GitHubOptions {
-  sleep(ms: number): Promise<void>;
+  /** Kept for callers that pass it; the layer itself never sleeps (secondary limits become RetryLater). */
+  sleep?(ms: number): Promise<void>;
   metrics: CallMetrics;
 }
 
-/** What the layer needs of its host: an authenticated Octokit, the repository, how to read the config. */
+/** What the layer needs of its host: an authenticated Octokit, the repository, and optionally a config reader. */
 export interface GitHubTarget {
   octokit: Context["octokit"];
   repo: RepoRef;
-  /** `.github/ptrguard.yml` merged over `defaults`; throws when it cannot be read. */
-  loadConfig(defaults: object): Promise<unknown>;
+  /**
+   * `.github/ptrguard.yml` merged over `defaults`, for a host that reads it its own way; throws
+   * when it cannot be read. Without it the layer reads the file with the run's first query.
+   */
+  loadConfig?: (defaults: object) => Promise<unknown>;
 }
 
-/** The target of a webhook delivery: Probot's installation Octokit and its config reader. */
+/** The target of a webhook delivery: Probot's installation Octokit. */
 export function targetOf(context: Context): GitHubTarget {
-  // A user's list replaces the default list instead of being appended to it.
-  return { octokit: context.octokit, repo: context.repo(), loadConfig: (defaults) => context.config(CONFIG_FILE, defaults, { arrayMerge: (_target, source) => source }) };
+  return { octokit: context.octokit, repo: context.repo() };
 }
 
 export function githubForContext(context: Context, options: GitHubOptions): GitHub {
@@ -40,66 +43,88 @@ export function githubForContext(context: Context, options: GitHubOptions): GitH
 export function createGitHub(target: GitHubTarget, options: GitHubOptions): GitHub {
   const { octokit, repo } = target;
   installMetricsHook(octokit, options.metrics);
-  const retry = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, { sleep: options.sleep });
 
-  return {
+  /** Review comments on the pull request, to read back a comment whose answer was lost. */
+  const comments = (number: number) => octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: number, per_page: 100 });
+
+  const github: GitHub = {
     repo,
-    loadConfig: (defaults) => target.loadConfig(defaults),
+    runStart: (headSha, pullNumber) => runStart(octokit, repo, headSha, pullNumber),
+
+    async readRepoFile(owner, name, path) {
+      try {
+        const res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner, repo: name, path, mediaType: { format: "raw" } });
+        return String(res.data);
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return null;
+        throw err;
+      }
+    },
 
     async getPull(number) {
       const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
       return toPullInfo(data);
     },
 
-    async listFiles(number) {
+    async listFiles(number, max = MAX_FILES) {
       const files: PullFile[] = [];
       for await (const page of octokit.paginate.iterator(octokit.rest.pulls.listFiles, { ...repo, pull_number: number, per_page: 100 })) {
         for (const f of page.data) {
           files.push({ path: f.filename, status: f.status as FileStatus, previousPath: f.previous_filename, patch: f.patch });
         }
-        if (files.length >= MAX_FILES) break;
+        if (files.length >= max) break;
       }
-      return files.slice(0, MAX_FILES);
+      return files.slice(0, max);
     },
 
-    readBlobs: (requests) => readBlobs(octokit, repo, requests),
-    createCheckRun: (headSha, pullNumber, startedAt) => createCheckRun(octokit, repo, headSha, pullNumber, startedAt),
-    completeCheckRun: (id, completion) => completeCheckRun(octokit, repo, id, completion),
+    readBlobs: (requests, pullNumber) => readBlobs(octokit, repo, requests, pullNumber),
+    goModPaths: (sha) => goModPaths(octokit, repo, sha),
+    findCheckRuns: (headSha) => findCheckRuns(octokit, repo, headSha),
+    createCheckRun: (run) => createCheckRun(octokit, repo, run),
+    completeCheckRun: (id, completion, alreadyAnnotated) => completeCheckRun(octokit, repo, id, completion, alreadyAnnotated),
     checkRunsInSuite: (suiteId) => checkRunsInSuite(octokit, repo, suiteId),
     listThreads: (number) => listThreads(octokit, repo, number),
     resolveThread: (threadId) => resolveThread(octokit, threadId),
 
     async createReview(number, review) {
-      await retry("creating the review", () =>
-        octokit.rest.pulls.createReview({ ...repo, pull_number: number, commit_id: review.commitId, event: review.event, body: review.body, comments: review.comments }),
+      await readBack(
+        async () =>
+          void (await octokit.rest.pulls.createReview({ ...repo, pull_number: number, commit_id: review.commitId, event: review.event, body: review.body, comments: review.comments, ...WRITE })),
+        async () => ((await github.listReviews(number)).some((r) => r.byBot && r.commitId === review.commitId && r.body === review.body) ? { value: undefined } : undefined),
       );
     },
 
     async listReviews(number) {
       const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { ...repo, pull_number: number, per_page: 100 });
-      return reviews.map((r) => ({ id: r.id, state: r.state, body: r.body ?? "", byBot: r.user?.type === "Bot" }));
+      return reviews.map((r) => ({ id: r.id, state: r.state, body: r.body ?? "", byBot: r.user?.type === "Bot", commitId: r.commit_id ?? null }));
     },
 
     async dismissReview(number, reviewId, message) {
-      await retry("dismissing an earlier review", () => octokit.rest.pulls.dismissReview({ ...repo, pull_number: number, review_id: reviewId, message }));
+      // Dismissing twice is harmless: no read-back needed.
+      await octokit.rest.pulls.dismissReview({ ...repo, pull_number: number, review_id: reviewId, message });
     },
 
     async createFileComment(number, commitId, path, body) {
-      await retry(`commenting on ${path}`, () =>
-        octokit.rest.pulls.createReviewComment({ ...repo, pull_number: number, commit_id: commitId, path, body, subject_type: "file" }),
+      await readBack(
+        async () => void (await octokit.rest.pulls.createReviewComment({ ...repo, pull_number: number, commit_id: commitId, path, body, subject_type: "file", ...WRITE })),
+        async () => ((await comments(number)).some((c) => c.path === path && c.body === body) ? { value: undefined } : undefined),
       );
     },
 
     async replyToComment(number, commentId, body) {
-      await retry("replying in a review thread", () => octokit.rest.pulls.createReplyForReviewComment({ ...repo, pull_number: number, comment_id: commentId, body }));
+      await readBack(
+        async () => void (await octokit.rest.pulls.createReplyForReviewComment({ ...repo, pull_number: number, comment_id: commentId, body, ...WRITE })),
+        async () => ((await comments(number)).some((c) => c.in_reply_to_id === commentId && c.body === body) ? { value: undefined } : undefined),
+      );
     },
 
     async react(commentId, content) {
+      // A reaction is idempotent on GitHub (the same one twice is one).
       await octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: commentId, content });
     },
 
     async commentOnIssue(number, body) {
-      await retry("commenting on the pull request", () => octokit.rest.issues.createComment({ ...repo, issue_number: number, body }));
+      await octokit.rest.issues.createComment({ ...repo, issue_number: number, body, ...WRITE });
     },
 
     async permission(username) {
@@ -107,6 +132,8 @@ export function createGitHub(target: GitHubTarget, options: GitHubOptions): GitH
       return data.permission;
     },
   };
+  if (target.loadConfig) github.loadConfig = target.loadConfig;
+  return github;
 }
 
 interface PullData {

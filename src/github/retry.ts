@@ -1,14 +1,10 @@
-// Bounded retries for GitHub writes: server errors (5xx) back off; secondary rate limits
-// (403/429) wait as long as `retry-after` says. The sleep is injected so tests do not wait.
-// Probot's throttle plugin does not retry secondary limits without Redis, so this is ours.
-
-export interface RetryOptions {
-  sleep(ms: number): Promise<void>;
-  /** Attempts in all, the first included. */
-  attempts?: number;
-  /** A wait longer than this is not worth it: give up at once. */
-  maxWaitMs?: number;
-}
+// What a GitHub error means for the run. There is one retry layer, @octokit/plugin-retry, and it
+// retries reads only (see throttle.ts); this module classifies what is left:
+// - a secondary rate limit (403/429 with `retry-after` or GitHub's message): GitHub did nothing;
+//   the run is retried later as a whole (RetryLater, with the wait GitHub asked for);
+// - an uncertain answer (5xx, a reset, a timeout) to a write: GitHub may have acted, so the write
+//   is read back before anything is sent again;
+// - anything else (4xx): GitHub refused; the error is explained in the check run.
 
 interface HttpError {
   status?: number;
@@ -16,59 +12,38 @@ interface HttpError {
   response?: { headers?: Record<string, string | number | undefined>; data?: unknown };
 }
 
-export class GaveUp extends Error {
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-  ) {
-    super(message);
-  }
-}
-
 const header = (err: HttpError, name: string): string | undefined => {
-  const v = err.response?.headers?.[name];
+  const v = err?.response?.headers?.[name];
   return v === undefined ? undefined : String(v);
 };
 
 export const statusOf = (err: unknown): number | undefined => (err as HttpError)?.status;
 
-/** True for GitHub's secondary rate limit answers. */
+/** True for GitHub's rate limit answers (secondary, or the primary quota spent). */
 export function isRateLimited(err: unknown): boolean {
   const e = err as HttpError;
   if (e?.status !== 403 && e?.status !== 429) return false;
   return header(e, "retry-after") !== undefined || header(e, "x-ratelimit-remaining") === "0" || /rate limit/i.test(e.message ?? "");
 }
 
-/** How long to wait before the next attempt, or undefined when retrying cannot help. */
-function waitFor(err: unknown, attempt: number): number | undefined {
-  const status = statusOf(err);
-  if (status !== undefined && status >= 500) return 1000 * 2 ** (attempt - 1);
-  if (!isRateLimited(err)) return undefined;
-  const after = Number(header(err as HttpError, "retry-after"));
-  return Number.isFinite(after) && after >= 0 ? after * 1000 : 60_000;
+/** When GitHub says when to come back: `retry-after`, else the primary quota's reset; else a minute. */
+export function retryAfterMs(err: unknown, now = Date.now()): number {
+  const e = err as HttpError;
+  const after = Number(header(e, "retry-after"));
+  if (header(e, "retry-after") !== undefined && Number.isFinite(after) && after >= 0) return after * 1000;
+  const reset = Number(header(e, "x-ratelimit-reset"));
+  if (header(e, "x-ratelimit-remaining") === "0" && Number.isFinite(reset)) return Math.max(1000, reset * 1000 - now);
+  return 60_000;
 }
 
-export async function withRetry<T>(what: string, fn: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const attempts = options.attempts ?? 3;
-  const maxWait = options.maxWaitMs ?? 60_000;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const wait = waitFor(err, attempt);
-      if (wait === undefined) throw err;
-      if (attempt >= attempts || wait > maxWait) {
-        const tries = attempt === 1 ? "once" : `${attempt} times`;
-        throw new GaveUp(`${what}: ${explain(err)}; tried ${tries}, then gave up`, statusOf(err));
-      }
-      await options.sleep(wait);
-    }
-  }
+/** The answer to a write was lost or was a server error: GitHub may or may not have acted. */
+export function isUncertain(err: unknown): boolean {
+  const status = statusOf(err);
+  return status === undefined || status >= 500;
 }
 
 /** An error in plain words, for the check run. */
 export function explain(err: unknown): string {
-  if (err instanceof GaveUp) return err.message;
   const e = err as HttpError;
   const status = e?.status;
   if (typeof status === "number") {
@@ -76,7 +51,10 @@ export function explain(err: unknown): string {
       const after = header(e, "retry-after");
       return `GitHub's rate limit refused the request (HTTP ${status}${after ? `, retry after ${after} s` : ""})`;
     }
-    if (status >= 500) return `GitHub had a server error (HTTP ${status})`;
+    if (status >= 500) {
+      // @octokit/request reports a reset or a refused connection as a 500 without a response.
+      return e.response ? `GitHub had a server error (HTTP ${status})` : `the connection to GitHub failed (${firstLine(e.message)})`;
+    }
     return `GitHub answered HTTP ${status}: ${firstLine(e.message)}`;
   }
   return firstLine(err instanceof Error ? err.message : String(err));

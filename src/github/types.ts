@@ -99,21 +99,72 @@ export interface ReviewInfo {
   body: string;
   /** The review's author is a bot (an app). */
   byBot: boolean;
+  commitId: string | null;
+}
+
+export interface CheckRunInfo {
+  id: number;
+  /** queued, in_progress or completed. */
+  status: string;
+  conclusion: string | null;
+  externalId: string | null;
+  startedAt: string | null;
+  title: string | null;
+  /** Annotations GitHub holds for it (known when read through REST). */
+  annotationsCount?: number;
+}
+
+/** What a run needs to know before it starts, read in one GraphQL query. */
+export interface RunStart {
+  /** `.github/ptrguard.yml` on the default branch of the repository, and of the owner's `.github` repository; null when absent. */
+  configText: { repo: string | null; org: string | null };
+  /** Names those texts: the head commits of both default branches. */
+  configKey: string;
+  /** ptrguard's check runs on the head commit, newest first. */
+  checkRuns: CheckRunInfo[];
+  /** How many files the pull request changes (GitHub lists at most 3,000 of them). */
+  changedFiles: number | null;
+}
+
+/** The pull request as it was when its blobs were read (same query): its head and review threads. */
+export interface PullNow {
+  headSha: string;
+  threads: ReviewThread[];
+}
+
+export interface NewCheckRun {
+  headSha: string;
+  pullNumber: number;
+  startedAt: string;
+  /** Given: the check run is created completed, in one request; else it is created in progress. */
+  completion?: CheckCompletion;
 }
 
 export interface GitHub {
   repo: RepoRef;
-  /** `.github/ptrguard.yml` merged over `defaults` (default branch, `_extends`); throws on unreadable YAML. */
-  loadConfig(defaults: object): Promise<unknown>;
+  /** Set when the host reads the configuration itself (merged over `defaults`); else it comes with runStart. */
+  loadConfig?: (defaults: object) => Promise<unknown>;
+  /** Configuration texts, ptrguard's check runs on `headSha` and the PR's file count, in one query. */
+  runStart(headSha: string, pullNumber: number): Promise<RunStart>;
+  /** A file on the default branch of another repository (`_extends`); null when absent. */
+  readRepoFile(owner: string, repo: string, path: string): Promise<string | null>;
   getPull(number: number): Promise<PullInfo>;
-  listFiles(number: number): Promise<PullFile[]>;
-  readBlobs(requests: readonly BlobRequest[]): Promise<Blob[]>;
-  createCheckRun(headSha: string, pullNumber: number, startedAt: string): Promise<number>;
-  /** Sends the annotations in batches of 50; the last request completes the run. */
-  completeCheckRun(id: number, completion: CheckCompletion): Promise<void>;
+  /** Up to `max` files (GitHub lists 3,000 at most). */
+  listFiles(number: number, max?: number): Promise<PullFile[]>;
+  /** Blobs in as few queries as possible; with `pullNumber`, the PR's head and threads come in the last one. */
+  readBlobs(requests: readonly BlobRequest[], pullNumber?: number): Promise<{ blobs: Blob[]; pull?: PullNow }>;
+  /** Every go.mod path at a commit, from its tree; undefined when GitHub truncates the tree. */
+  goModPaths(sha: string): Promise<string[] | undefined>;
+  /** ptrguard's check runs on a commit, through REST (to read back a write whose answer was lost). */
+  findCheckRuns(headSha: string): Promise<CheckRunInfo[]>;
+  /** Creates the check run; a lost answer is read back, never blindly repeated. */
+  createCheckRun(run: NewCheckRun): Promise<number>;
+  /** Sends the annotations in batches of 50; the last request completes the run. Lost answers are read back. */
+  completeCheckRun(id: number, completion: CheckCompletion, alreadyAnnotated?: number): Promise<void>;
   /** `external_id` of ptrguard's check runs in a suite (the PR number of fork PRs). */
   checkRunsInSuite(suiteId: number): Promise<{ externalId: string | null }[]>;
   listThreads(number: number): Promise<ReviewThread[]>;
+  /** Posts the review; a lost answer is read back (the reviews on the commit), never blindly repeated. */
   createReview(number: number, review: ReviewRequest): Promise<void>;
   listReviews(number: number): Promise<ReviewInfo[]>;
   dismissReview(number: number, reviewId: number, message: string): Promise<void>;

@@ -58,6 +58,8 @@ export interface SummaryInput {
   problems: readonly string[];
   /** Shown first: why the run ended as it did (errors, superseded, nothing to analyse). */
   headline?: string | undefined;
+  /** What the per-run limits cut (files GitHub did not list, files over the limits). */
+  limits?: readonly string[] | undefined;
   annotationsLeftOut: number;
 }
 
@@ -70,6 +72,7 @@ export function checkSummary(s: SummaryInput): string {
     const skipped = s.skipped.length > 0 ? `, ${s.skipped.length} skipped` : "";
     parts.push(`${plural(s.findings.length, "finding")} (${severityCounts(s.findings)}) in ${plural(s.filesAnalyzed, "file")} analysed${skipped}. ${took}`);
   }
+  if (s.limits && s.limits.length > 0) parts.push(`### Limits\n${s.limits.map((l) => `- ${l}`).join("\n")}`);
   if (s.findings.length > 0) parts.push(ruleTable(s.findings));
   if (s.review) parts.push(s.review);
   if (s.problems.length > 0) parts.push(`### Problems\n${capped(s.problems, (p) => `- ${p}`)}`);

@@ -1,9 +1,12 @@
-// Step 6: the check run's verdict. `failure` when a finding is at or above `fail_on`, else
+// Step 6: the check run's verdict, and the check run itself (openCheck). `failure` when a finding is at or above `fail_on`, else
 // `success`; `neutral` when nothing could be analysed or a newer push made the run moot.
 import type { Finding } from "../analyzer/types.js";
 import { atOrAbove, type FailOn } from "../config.js";
-import type { Annotation, AnnotationLevel, CheckCompletion, Conclusion } from "../github/types.js";
+import { ANNOTATION_BATCH } from "../github/checks.js";
+import { explain, isRateLimited, isUncertain, retryAfterMs } from "../github/retry.js";
+import type { Annotation, AnnotationLevel, CheckCompletion, CheckRunInfo, Conclusion, GitHub } from "../github/types.js";
 import { checkSummary, type SummaryInput } from "../report/summary.js";
+import { RetryLater } from "./errors.js";
 
 /** Beyond this, annotations cost more requests than they help (50 per request). */
 export const MAX_ANNOTATIONS = 1000;
@@ -39,5 +42,74 @@ export function completion(v: Verdict, summary: Omit<SummaryInput, "annotationsL
     output: { title: v.title, summary: checkSummary({ ...summary, findings: v.findings, annotationsLeftOut: v.findings.length - annotations.length }) },
     annotations,
     completedAt: completedAt.toISOString(),
+  };
+}
+
+/** A rate-limited request as RetryLater: the run is tried again after GitHub's `retry-after`. */
+export function retryLater(err: unknown, doing: string): RetryLater {
+  return new RetryLater(`${doing}: ${explain(err)}`, retryAfterMs(err), "GitHub's rate limit; retrying");
+}
+
+/** How long to wait before trying again when GitHub does not answer at all. */
+export const OUTAGE_RETRY_MS = 30_000;
+
+export interface CheckHandle {
+  /** The check run's id once it exists. */
+  readonly id: number | undefined;
+  /** Shows the run in progress now (large pull requests); reuses the check run an earlier attempt left. */
+  inProgress(): Promise<void>;
+  /** Completes the check run, creating it with its verdict when it does not exist yet (one request). */
+  complete(c: CheckCompletion): Promise<void>;
+}
+
+export interface OpenCheck {
+  sha: string;
+  pullNumber: number;
+  startedAt: Date;
+  /** ptrguard's check runs on the head commit (RunStart): one left in progress is reused. */
+  existing?: readonly CheckRunInfo[] | undefined;
+}
+
+/**
+ * The check run of one run. It is found again rather than created twice: a check run left in
+ * progress on this head for this pull request (a killed run, an attempt that hit a rate limit)
+ * is reused. A small run creates it with its verdict in one request; a large one shows it in
+ * progress first (`inProgress`). A rate limit on either becomes RetryLater: the next attempt
+ * finds the check run again by head SHA, name and external_id, and completes it.
+ */
+export async function openCheck(github: GitHub, o: OpenCheck): Promise<CheckHandle> {
+  const reused = o.existing?.find((r) => r.externalId === String(o.pullNumber) && r.status !== "completed");
+  let id = reused?.id;
+  // Annotations an interrupted completion already sent (GitHub appends them): not sent twice.
+  const annotated = reused?.annotationsCount ?? 0;
+  const guarded = async <T>(doing: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isRateLimited(err)) throw retryLater(err, doing);
+      // Still no answer after the read-back and one informed repeat: try the whole run later.
+      if (isUncertain(err)) throw new RetryLater(`${doing}: ${explain(err)}`, OUTAGE_RETRY_MS, "GitHub did not answer; retrying");
+      throw err;
+    }
+  };
+  const base = { headSha: o.sha, pullNumber: o.pullNumber, startedAt: o.startedAt.toISOString() };
+  return {
+    get id() {
+      return id;
+    },
+    async inProgress() {
+      if (id === undefined) id = await guarded("creating the check run", () => github.createCheckRun(base));
+    },
+    async complete(c) {
+      await guarded("completing the check run", async () => {
+        if (id === undefined && c.annotations.length <= ANNOTATION_BATCH) {
+          id = await github.createCheckRun({ ...base, completion: c });
+          return;
+        }
+        const fresh = id === undefined;
+        id ??= await github.createCheckRun(base);
+        await github.completeCheckRun(id, c, fresh ? 0 : annotated);
+      });
+    },
   };
 }

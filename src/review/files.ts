@@ -1,12 +1,20 @@
 // Step 2: which files of the pull request to analyse, and their contents. Contents, base
-// versions (for files GitHub gives no patch) and every candidate go.mod are read in one go.
+// versions (for files GitHub gives no patch), the go.mod files that exist and the pull request's
+// head and review threads are read in one query. go.mod paths: a file's directory and each one
+// above it, up to the root; when that makes many candidates, only those the head commit's tree
+// holds are asked for. What the limits cut (limits.ts) is named.
 import { createPatch, OMIT_HEADERS } from "diff";
 import path from "node:path";
 import type { SourceFile } from "../analyzer/engine.js";
 import type { SkippedFile } from "../analyzer/types.js";
 import { ignoreMatcher, type Config } from "../config.js";
 import { parsePatch, type FileDiff } from "../diff/diff.js";
-import type { Blob, BlobRequest, GitHub, PullFile, PullInfo } from "../github/types.js";
+import type { Blob, BlobRequest, GitHub, PullFile, PullInfo, PullNow } from "../github/types.js";
+import { isRateLimited } from "../github/retry.js";
+import { count, DEFAULT_LIMITS, type Limits } from "./limits.js";
+
+/** Up to this many candidate go.mod paths are asked for directly; above it the tree says which exist. */
+export const GOMOD_CANDIDATES = 20;
 
 const ANALYSED_STATUSES = new Set(["added", "modified", "renamed"]);
 
@@ -15,19 +23,31 @@ export interface Selection {
   skipped: SkippedFile[];
   /** Every Go path the pull request touches, removed ones included. */
   goPaths: Set<string>;
+  /** What the limits cut, in plain words. */
+  limits: string[];
 }
 
-export function selectFiles(files: readonly PullFile[], config: Config): Selection {
+/** `changedFiles`: GitHub's count of the pull request's files, when known (it lists at most 3,000). */
+export function selectFiles(files: readonly PullFile[], config: Config, changedFiles?: number | null, limits: Limits = DEFAULT_LIMITS): Selection {
   const ignored = ignoreMatcher(config);
-  const out: Selection = { wanted: [], skipped: [], goPaths: new Set() };
+  const out: Selection = { wanted: [], skipped: [], goPaths: new Set(), limits: [] };
+  if (changedFiles && changedFiles > files.length) {
+    const unseen = changedFiles - files.length;
+    out.limits.push(`This pull request changes ${count(changedFiles)} files; GitHub lists only the first ${count(files.length)}, so ${count(unseen)} ${unseen === 1 ? "file was" : "files were"} not seen (and not analysed).`);
+  }
+  let cut = 0;
   for (const f of files) {
     if (!f.path.endsWith(".go")) continue;
     out.goPaths.add(f.path);
     if (!ANALYSED_STATUSES.has(f.status)) continue;
     if (ignored(f.path)) out.skipped.push({ path: f.path, reason: "matches `paths_ignore`" });
     else if (!config.include_tests && f.path.endsWith("_test.go")) out.skipped.push({ path: f.path, reason: "test file (`include_tests` is false)" });
-    else out.wanted.push(f);
+    else if (out.wanted.length >= limits.goFiles) {
+      cut++;
+      out.skipped.push({ path: f.path, reason: `over the limit of ${count(limits.goFiles)} Go files per run` });
+    } else out.wanted.push(f);
   }
+  if (cut > 0) out.limits.push(`${count(cut)} Go ${cut === 1 ? "file was" : "files were"} not analysed: a run analyses at most ${count(limits.goFiles)} (listed under Files skipped).`);
   return out;
 }
 
@@ -46,26 +66,64 @@ export function goModCandidates(file: string): string[] {
   }
 }
 
-export async function readSources(github: GitHub, pull: PullInfo, wanted: readonly PullFile[]): Promise<{ sources: Source[]; skipped: SkippedFile[] }> {
+export interface Read {
+  sources: Source[];
+  skipped: SkippedFile[];
+  /** The pull request's head and review threads, read with the blobs. */
+  pull?: PullNow | undefined;
+  limits: string[];
+}
+
+/** go.mod paths to ask for: every candidate when they are few, else those the head commit's tree holds. */
+async function goModsToRead(github: GitHub, sha: string, wanted: readonly PullFile[]): Promise<string[]> {
+  const candidates = [...new Set(wanted.flatMap((f) => goModCandidates(f.path)))];
+  if (candidates.length <= GOMOD_CANDIDATES) return candidates;
+  const present = await github.goModPaths(sha).catch((err: unknown) => {
+    if (isRateLimited(err)) throw err;
+    return undefined; // the tree could not be read: ask for every candidate instead
+  });
+  if (!present) return candidates; // or a tree too large for GitHub to list whole
+  const exists = new Set(present);
+  // Only the nearest one of each file is read.
+  return [...new Set(wanted.map((f) => goModCandidates(f.path).find((m) => exists.has(m))).filter((m): m is string => m !== undefined))];
+}
+
+export async function readSources(github: GitHub, pull: PullInfo, wanted: readonly PullFile[], limits: Limits = DEFAULT_LIMITS): Promise<Read> {
+  // Nothing to read: the run ends neutral without reading the pull request's threads either.
+  if (wanted.length === 0) return { sources: [], skipped: [], limits: [] };
   const requests: BlobRequest[] = [];
   const at = (ref: string, p: string) => requests.push({ ref, path: p }) - 1;
   const heads = wanted.map((f) => at(pull.headSha, f.path));
   const bases = wanted.map((f) => (f.patch === undefined && f.status !== "added" ? at(pull.baseSha, f.previousPath ?? f.path) : -1));
   const mods = new Map<string, number>();
-  for (const f of wanted) for (const m of goModCandidates(f.path)) if (!mods.has(m)) mods.set(m, at(pull.headSha, m));
+  for (const m of await goModsToRead(github, pull.headSha, wanted)) mods.set(m, at(pull.headSha, m));
 
-  const blobs = requests.length > 0 ? await github.readBlobs(requests) : [];
-  const text = (i: number): string | undefined => (i >= 0 && blobs[i]?.kind === "text" ? (blobs[i] as { text: string }).text : undefined);
+  const { blobs, pull: now } = await github.readBlobs(requests, pull.number);
+  const text = (i: number | undefined): string | undefined => (i !== undefined && i >= 0 && blobs[i]?.kind === "text" ? (blobs[i] as { text: string }).text : undefined);
 
   const sources: Source[] = [];
   const skipped: SkippedFile[] = [];
+  const out: string[] = [];
+  let bytes = 0;
+  let overBytes = 0;
   wanted.forEach((f, i) => {
     const head = blobs[heads[i]!]!;
     if (head.kind !== "text") {
-      skipped.push({ path: f.path, reason: blobSkipReason(head) });
+      skipped.push({ path: f.path, reason: blobSkipReason(head, limits) });
       return;
     }
-    const goMod = goModCandidates(f.path).map((m) => text(mods.get(m)!)).find((t) => t !== undefined) ?? null;
+    const size = Buffer.byteLength(head.text);
+    if (size > limits.fileBytes) {
+      skipped.push({ path: f.path, reason: `too large (${count(size)} bytes; the limit is ${count(limits.fileBytes)})` });
+      return;
+    }
+    if (bytes + size > limits.runBytes) {
+      overBytes++;
+      skipped.push({ path: f.path, reason: `over the limit of ${count(limits.runBytes)} bytes of Go per run` });
+      return;
+    }
+    bytes += size;
+    const goMod = goModCandidates(f.path).map((m) => text(mods.get(m))).find((t) => t !== undefined) ?? null;
     const status = f.status as FileDiff["status"];
     if (f.patch !== undefined) {
       const diff = parsePatch(f.patch, f.path, status, f.previousPath);
@@ -81,13 +139,14 @@ export async function readSources(github: GitHub, pull: PullInfo, wanted: readon
     const diff = parsePatch(localPatch(f.path, base, head.text), f.path, status, f.previousPath);
     sources.push({ file: { path: f.path, content: head.text, goMod, diff, baseContent: base }, githubDiff: undefined });
   });
-  return { sources, skipped };
+  if (overBytes > 0) out.push(`${count(overBytes)} Go ${overBytes === 1 ? "file was" : "files were"} not analysed: a run reads at most ${count(limits.runBytes)} bytes of Go (listed under Files skipped).`);
+  return { sources, skipped, pull: now, limits: out };
 }
 
-function blobSkipReason(b: Blob): string {
+function blobSkipReason(b: Blob, limits: Limits): string {
   if (b.kind === "binary") return "binary file";
-  if (b.kind === "too-large") return `too large (${b.bytes} bytes)`;
-  return "not found at the head commit";
+  if (b.kind === "too-large") return `too large (${count(b.bytes)} bytes; the limit is ${count(limits.fileBytes)})`;
+  return "not found at the head commit (deleted or moved since the pull request was listed)";
 }
 
 /** Hunks only, as GitHub's `patch` field has them. */

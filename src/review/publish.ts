@@ -1,13 +1,16 @@
 // Step 5: one review, then file-level comments, then the fixed threads. One bad anchor never
 // sinks the review: on a 422, retry without the comments GitHub's message points at, then with
 // no line comments at all (they become file comments), and what GitHub still refuses is left
-// to the check run. 5xx and secondary rate limits are retried in the GitHub layer; when that
-// gives up, the findings stay in the check run and its summary says what happened.
+// to the check run. A lost answer (5xx, reset) is read back in the GitHub layer and sent again
+// only when GitHub did not act; when GitHub still fails, the findings stay in the check run and
+// its summary says what happened. A rate limit stops the run with RetryLater: the next attempt
+// reads the threads back and posts only what is missing.
 import type { Finding } from "../analyzer/types.js";
 import type { GitHub, ReviewEventName } from "../github/types.js";
-import { explain, statusOf } from "../github/retry.js";
+import { explain, isRateLimited, statusOf } from "../github/retry.js";
 import { reviewBody } from "../report/summary.js";
 import { fileLevel, type Placed } from "./anchor.js";
+import { retryLater } from "./check.js";
 import type { ThreadPlan } from "./reconcile.js";
 
 type LinePlaced = Extract<Placed, { kind: "line" }>;
@@ -63,6 +66,7 @@ export async function publish(github: GitHub, input: PublishInput): Promise<Publ
       await github.createFileComment(input.pullNumber, input.headSha, p.finding.path, p.body);
       out.fileComments++;
     } catch (err) {
+      if (isRateLimited(err)) throw retryLater(err, "posting a file comment");
       out.checkOnly.push({ finding: p.finding, reason: `GitHub refused the file comment: ${explain(err)}` });
       // Anything but a refusal of this one comment (a rate limit, an outage) stops the rest.
       if (statusOf(err) !== 422) {
@@ -78,6 +82,7 @@ export async function publish(github: GitHub, input: PublishInput): Promise<Publ
       await github.resolveThread(t.threadId);
       out.resolved++;
     } catch (err) {
+      if (isRateLimited(err)) throw retryLater(err, "resolving a fixed thread");
       out.problems.push(`a thread on ${t.path} could not be resolved: ${explain(err)}`);
     }
   }
@@ -100,6 +105,7 @@ async function postReview(github: GitHub, input: PublishInput, body: string, lin
     await send(lines);
     return { posted: lines.length, refused: [], broken: false };
   } catch (err) {
+    if (isRateLimited(err)) throw retryLater(err, "posting the review");
     if (statusOf(err) !== 422) return { posted: 0, refused: lines, broken: true, problem: `the review was not posted: ${explain(err)}` };
     const why = explain(err);
     const suspects = offending(err, lines);
@@ -109,6 +115,7 @@ async function postReview(github: GitHub, input: PublishInput, body: string, lin
         await send(rest);
         return { posted: rest.length, refused: suspects, broken: false, problem: `GitHub refused ${suspects.length} of ${lines.length} review comments (${why}); they were posted on their files` };
       } catch (again) {
+        if (isRateLimited(again)) throw retryLater(again, "posting the review");
         if (statusOf(again) !== 422) return { posted: 0, refused: lines, broken: true, problem: `the review was not posted: ${explain(again)}` };
       }
     }
@@ -117,6 +124,7 @@ async function postReview(github: GitHub, input: PublishInput, body: string, lin
       await send([], `${body}\n\nGitHub refused the line comments of this review (${why}); they are posted on their files instead.`);
       return { posted: 0, refused: lines, broken: false, problem: `GitHub refused the line comments (${why}); they were posted on their files` };
     } catch (last) {
+      if (isRateLimited(last)) throw retryLater(last, "posting the review");
       return { posted: 0, refused: lines, broken: true, problem: `the review was not posted: ${explain(last)}` };
     }
   }

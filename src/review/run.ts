@@ -3,17 +3,20 @@
 // with the error in plain words when there is one.
 import type { Logger } from "probot";
 import type { Finding, Rule } from "../analyzer/types.js";
-import { atOrAbove, DEFAULT_CONFIG, validateConfig, type Config, type ConfigResult } from "../config.js";
+import { atOrAbove, type Config } from "../config.js";
 import { commentableLines } from "../diff/diff.js";
-import { explain } from "../github/retry.js";
+import { explain, isRateLimited } from "../github/retry.js";
 import { runLogger } from "../log.js";
 import type { GitHub, PullInfo } from "../github/types.js";
 import type { RunOutcome } from "../metrics.js";
 import { fingerprints } from "../report/fingerprint.js";
 import { reviewLine } from "../report/summary.js";
-import { analyse, knownRuleIds } from "./analyse.js";
+import { analyse } from "./analyse.js";
 import { place, type Placed } from "./anchor.js";
-import { completion, conclusionOf, titleOf } from "./check.js";
+import { completion, conclusionOf, openCheck, retryLater, titleOf, type CheckHandle } from "./check.js";
+import { loadConfig } from "./config-load.js";
+import { RetryLater } from "./errors.js";
+import { DEFAULT_LIMITS } from "./limits.js";
 import type { AppMetrics, Clock } from "./deps.js";
 import { readSources, selectFiles, type Source } from "./files.js";
 import { dismissStaleRequests } from "./dismiss.js";
@@ -52,37 +55,26 @@ export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutc
     log.info({ pull: pull.number }, "ptrguard: the pull request is closed; nothing to review");
     return "skipped";
   }
-  const { config, problems } = await loadConfig(github, env.rules);
+  const { config, problems, start } = await loadConfig(github, env.rules, { sha, pullNumber: pull.number, startedAt: started, now: () => clock.now().getTime() });
   if (pull.draft && !config.draft_prs && !req.explicit) {
     log.info({ pull: pull.number }, "ptrguard: draft pull request and draft_prs is false; not reviewing");
     return "skipped";
   }
-  const checkRunId = await github.createCheckRun(sha, pull.number, started.toISOString());
+  const check = await openCheck(github, { sha, pullNumber: pull.number, startedAt: started, existing: start?.checkRuns });
   const elapsed = () => clock.now().getTime() - started.getTime();
   let outcome: RunOutcome;
   try {
-    outcome = await reviewAt(sha, pull, config, problems, checkRunId, env, elapsed);
+    outcome = await reviewAt(sha, pull, config, problems, check, env, elapsed, start?.changedFiles);
   } catch (err) {
+    if (err instanceof RetryLater) throw err;
+    if (isRateLimited(err)) throw retryLater(err, "reading from GitHub");
     log.error({ err, pull: pull.number }, "ptrguard: the run failed");
     outcome = "error";
     const headline = `**ptrguard could not finish this review:** ${explain(err)}. Press "Recheck" to try again.`;
-    await github.completeCheckRun(
-      checkRunId,
-      completion({ conclusion: "failure", title: "ptrguard could not finish", findings: [] }, base(headline, problems, elapsed()), clock.now()),
-    );
+    await check.complete(completion({ conclusion: "failure", title: "ptrguard could not finish", findings: [] }, base(headline, problems, elapsed()), clock.now()));
   }
   env.metrics.runFinished(outcome, elapsed() / 1000);
   return outcome;
-}
-
-/** `.github/ptrguard.yml` validated; an unreadable file is a problem and the defaults are used. */
-export async function loadConfig(github: GitHub, rules: readonly Rule[]): Promise<ConfigResult> {
-  try {
-    return validateConfig(await github.loadConfig(DEFAULT_CONFIG), knownRuleIds(rules));
-  } catch (err) {
-    const why = explain(err).replace(/^\[@probot\/octokit-plugin-config\] /, "");
-    return { config: { ...DEFAULT_CONFIG, rules: {}, paths_ignore: [] }, problems: [`the file could not be read (${why}); the defaults are used`] };
-  }
 }
 
 const base = (headline: string | undefined, configProblems: string[], durationMs: number) => ({
@@ -101,34 +93,37 @@ async function reviewAt(
   pull: PullInfo,
   config: Config,
   configProblems: string[],
-  checkRunId: number,
+  check: CheckHandle,
   env: RunEnv,
   elapsed: () => number,
+  changedFiles?: number | null,
 ): Promise<RunOutcome> {
   const { github, clock, log } = env;
   const superseded = async (newer: string) => {
     log.info({ pull: pull.number, sha, newer }, "ptrguard: a newer push exists; posting nothing");
     const headline = `A newer commit (${newer}) is the head of this pull request now; this run posted nothing.`;
-    await github.completeCheckRun(checkRunId, completion({ conclusion: "neutral", title: "Superseded by a newer push", findings: [] }, base(headline, configProblems, elapsed()), clock.now()));
+    await check.complete(completion({ conclusion: "neutral", title: "Superseded by a newer push", findings: [] }, base(headline, configProblems, elapsed()), clock.now()));
     return "superseded" as const;
   };
   if (sha !== pull.headSha) return superseded(pull.headSha);
 
-  const selection = selectFiles(await github.listFiles(pull.number), config);
-  const { sources, skipped: unread } = await readSources(github, pull, selection.wanted);
+  const selection = selectFiles(await github.listFiles(pull.number, DEFAULT_LIMITS.listedFiles), config, changedFiles);
+  if (selection.wanted.length > DEFAULT_LIMITS.eagerCheckFiles) await check.inProgress();
+  const { sources, skipped: unread, pull: now, limits: readLimits } = await readSources(github, pull, selection.wanted);
   const analysis = await analyse(sources, env.rules, config);
   const skipped = [...selection.skipped, ...unread, ...analysis.skipped];
-  const summaryBase = { ...base(undefined, configProblems, 0), filesAnalyzed: analysis.filesAnalyzed, skipped, notes: analysis.notes };
+  const limits = [...selection.limits, ...readLimits, ...analysis.limits];
+  const summaryBase = { ...base(undefined, configProblems, 0), filesAnalyzed: analysis.filesAnalyzed, skipped, notes: analysis.notes, limits };
 
   if (analysis.filesAnalyzed === 0) {
     const headline = selection.goPaths.size === 0 ? "This pull request changes no Go files." : "No Go file of this pull request could be analysed.";
-    await github.completeCheckRun(checkRunId, completion({ conclusion: "neutral", title: "Nothing to analyse", findings: [] }, { ...summaryBase, headline, durationMs: elapsed() }, clock.now()));
+    await check.complete(completion({ conclusion: "neutral", title: "Nothing to analyse", findings: [] }, { ...summaryBase, headline, durationMs: elapsed() }, clock.now()));
     return "neutral";
   }
 
   const findings = analysis.findings;
   const placed = placeAll(findings, sources);
-  const plan = reconcile(placed, await github.listThreads(pull.number), {
+  const plan = reconcile(placed, now?.threads ?? (await github.listThreads(pull.number)), {
     current: new Set(placed.map((p) => p.fp)),
     enabled: analysis.enabled,
     analysed: new Set(sources.map((s) => s.file.path).filter((p) => !analysis.skipped.some((s) => s.path === p) && !analysis.incomplete.has(p))),
@@ -138,8 +133,8 @@ async function reviewAt(
   const toPost = [...commentable.slice(0, config.max_comments), ...plan.post.filter((p) => p.kind === "check")];
   const overflow = commentable.slice(config.max_comments).map((p) => p.finding);
 
-  const head = await github.getPull(pull.number);
-  if (head.headSha !== sha) return superseded(head.headSha);
+  const headSha = now?.headSha ?? (await github.getPull(pull.number)).headSha;
+  if (headSha !== sha) return superseded(headSha);
 
   const requestChanges = config.review_event === "REQUEST_CHANGES" && [...toPost.map((p) => p.finding), ...overflow].some((f) => atOrAbove(f.severity, config.fail_on));
   const published = await publish(github, {
@@ -157,8 +152,7 @@ async function reviewAt(
 
   const review = reviewLine({ ...published, ...plan, overflow: overflow.length });
   const conclusion = conclusionOf(findings, config.fail_on);
-  await github.completeCheckRun(
-    checkRunId,
+  await check.complete(
     completion(
       { conclusion, title: titleOf(conclusion, findings, config.fail_on), findings },
       { ...summaryBase, durationMs: elapsed(), review, checkOnly: published.checkOnly, problems: published.problems },

@@ -2,7 +2,24 @@
 // _extends; an invalid file is reported in the check run and the run goes on with defaults.
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { changed, completeCheck, config, github, goFixture, harness, HEAD, payload, recorded, REPO, usualRun, type Calls, type PrFile } from "./harness.js";
+import {
+  blobReader,
+  changed,
+  completeCheck,
+  config,
+  github,
+  goFixture,
+  harness,
+  HEAD,
+  isQuery,
+  payload,
+  recorded,
+  REPO,
+  runStartReply,
+  usualRun,
+  type Calls,
+  type PrFile,
+} from "./harness.js";
 
 beforeEach(() => void nock.disableNetConnect());
 afterEach(() => {
@@ -47,8 +64,80 @@ describe("configuration", () => {
 
     expect(calls.review![0].comments).toHaveLength(2);
     expect(calls.check![0].output.summary).toContain(
-      "### Configuration problems in `.github/ptrguard.yml`\n- the file could not be read (Configuration could not be parsed from https://api.github.com/repos/acme/shop/contents/.github%2Fptrguard.yml (invalid YAML)); the defaults are used",
+      "### Configuration problems in `.github/ptrguard.yml`\n- the file is not valid YAML (Flow sequence in block collection must be sufficiently indented and end with a ]); the defaults are used",
     );
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("a YAML alias bomb is refused as invalid YAML, quickly, and the run goes on with the defaults", async () => {
+    let yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (let i = 1; i < 10; i++) yaml += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]\n`;
+    const calls = await run(yaml);
+
+    expect(calls.review![0].comments).toHaveLength(2);
+    expect(calls.check![0].output.summary).toContain(
+      "### Configuration problems in `.github/ptrguard.yml`\n- the file is not valid YAML (Excessive alias count indicates a resource exhaustion attack); the defaults are used",
+    );
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("reads the owner's `.github` repository's file when the repository has none, in the same query", async () => {
+    const app = await harness();
+    const calls: Calls = {};
+    const scope = github()
+      .post("/graphql", isQuery("query RunStart"))
+      .reply(runStartReply(calls, { orgYaml: "rules:\n  lost-cancel: off\n" }))
+      .get(`${REPO}/pulls/7/files`)
+      .query({ per_page: "100" })
+      .reply(200, [fetch.entry])
+      .post("/graphql", isQuery("query ReadBlobs"))
+      .reply(blobReader(calls, blobs));
+    completeCheck(scope, calls);
+
+    await app.receive("pull_request", payload("pull_request.opened"));
+
+    expect(calls.start).toEqual([{ owner: "acme", repo: "shop", number: 7, head: HEAD, config: "HEAD:.github/ptrguard.yml" }]);
+    expect(calls.check![0]).toMatchObject({ conclusion: "success", output: { title: "No findings" } });
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("an owner without a `.github` repository (GitHub answers NOT_FOUND for that part): the defaults, no problem reported", async () => {
+    const app = await harness();
+    const calls: Calls = {};
+    const scope = github()
+      .post("/graphql", isQuery("query RunStart"))
+      .reply(runStartReply(calls, { orgYaml: false }))
+      .get(`${REPO}/pulls/7/files`)
+      .query({ per_page: "100" })
+      .reply(200, [fetch.entry])
+      .post("/graphql", isQuery("query ReadBlobs"))
+      .reply(blobReader(calls, blobs))
+      .post(`${REPO}/pulls/7/reviews`)
+      .reply(recorded(calls, "review", 200, { id: 1 }));
+    completeCheck(scope, calls);
+
+    await app.receive("pull_request", payload("pull_request.opened"));
+
+    expect(calls.review![0].comments).toHaveLength(2);
+    expect(calls.check![0].output.summary).not.toContain("Configuration problems");
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("caches what the file parses to per repository and default-branch head: the _extends base is read once for two runs", async () => {
+    const app = await harness();
+    const first: Calls = {};
+    let scope = usualRun(first, [fetch.entry], blobs, { config: "_extends: ptrguard-config\n" })
+      .get("/repos/acme/ptrguard-config/contents/.github%2Fptrguard.yml")
+      .reply(200, "rules:\n  lost-cancel: off\n", { "content-type": "text/plain" });
+    completeCheck(scope, first);
+    await app.receive("pull_request", payload("pull_request.opened"));
+    expect(first.check![0]).toMatchObject({ conclusion: "success" });
+
+    const second: Calls = {};
+    scope = usualRun(second, [fetch.entry], blobs, { config: "_extends: ptrguard-config\n", token: false });
+    completeCheck(scope, second);
+    await app.receive("pull_request", payload("pull_request.opened"));
+    expect(second.check![0]).toMatchObject({ conclusion: "success" });
     expect(nock.isDone()).toBe(true);
   });
 
@@ -74,8 +163,6 @@ describe("configuration", () => {
     const calls: Calls = {};
     // Nothing is left to read: the run ends neutral before reading blobs or threads.
     const scope = config(github(), "paths_ignore:\n  - 'svc/fetch.go'\ninclude_tests: false\n")
-      .post(`${REPO}/check-runs`)
-      .reply(201, { id: 9001 })
       .get(`${REPO}/pulls/7/files`)
       .query({ per_page: "100" })
       .reply(200, [fetch.entry, test]);

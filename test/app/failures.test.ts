@@ -1,7 +1,9 @@
-// GitHub saying no: server errors and secondary rate limits on the review are retried within
-// bounds; a 422 never sinks the review; any error still completes the check run in plain words.
+// GitHub saying no: a review whose answer is lost is read back, never blindly repeated; a
+// secondary rate limit stops the run with RetryLater; a 422 never sinks the review; reads are
+// retried; any error still completes the check run in plain words.
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RetryLater } from "../../src/review/errors.js";
 import { changed, completeCheck, github, goFixture, harness, HEAD, noConfig, payload, recorded, REPO, usualRun, type Calls } from "./harness.js";
 
 beforeEach(() => void nock.disableNetConnect());
@@ -21,42 +23,90 @@ const moveDeferPR = () => {
 const rateLimited = { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." };
 
 describe("GitHub refusals", () => {
-  it("retries the review after a 5xx, once the backoff has passed", async () => {
+  it("a review whose answer is lost (502) is read back; when GitHub did not post it, it is sent once more", async () => {
     const app = await harness();
     const calls: Calls = {};
     const scope = usualRun(calls, ...suggestionPR())
       .post(`${REPO}/pulls/7/reviews`)
       .reply(recorded(calls, "review", 502, { message: "Server Error" }))
+      .get(`${REPO}/pulls/7/reviews`)
+      .query({ per_page: "100" })
+      .reply(200, [])
       .post(`${REPO}/pulls/7/reviews`)
       .reply(recorded(calls, "review", 200, { id: 1 }));
     completeCheck(scope, calls);
 
     await app.receive("pull_request", payload("pull_request.opened"));
 
-    expect(app.sleeps).toEqual([1000]);
     expect(calls.review).toHaveLength(2);
     expect(calls.review![1]).toEqual(calls.review![0]);
     expect(calls.check![0].output.summary).not.toContain("### Problems");
     expect(nock.isDone()).toBe(true);
   });
 
-  it("waits out a secondary rate limit as retry-after says, gives up after 3 attempts, and the check run says so", async () => {
+  it("a review GitHub posted although it answered 502 is found by the read-back and not posted twice", async () => {
     const app = await harness();
     const calls: Calls = {};
-    const scope = usualRun(calls, ...suggestionPR());
-    for (let i = 0; i < 3; i++) scope.post(`${REPO}/pulls/7/reviews`).reply(recorded(calls, "review", 403, rateLimited, { "retry-after": "2" }));
+    const scope = usualRun(calls, ...suggestionPR())
+      .post(`${REPO}/pulls/7/reviews`)
+      .reply(recorded(calls, "review", 502, { message: "Server Error" }))
+      .get(`${REPO}/pulls/7/reviews`)
+      .query({ per_page: "100" })
+      .reply((_uri) => [200, [{ id: 31, state: "COMMENTED", commit_id: HEAD, body: calls.review![0].body, user: { login: "ptrguard[bot]", type: "Bot" } }]]);
     completeCheck(scope, calls);
 
     await app.receive("pull_request", payload("pull_request.opened"));
 
-    expect(app.sleeps).toEqual([2000, 2000]);
-    expect(calls.review).toHaveLength(3);
+    expect(calls.review).toHaveLength(1);
+    expect(calls.check![0]).toMatchObject({ conclusion: "failure" });
+    expect(calls.check![0].output.summary).toContain("Review: 2 new comments on lines, 0 on files, 0 already open, 0 threads resolved as fixed.");
+    expect(app.outcomes).toEqual(["failure"]);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("a secondary rate limit on the review stops the run with RetryLater (no check run left in progress); the next attempt posts once", async () => {
+    const app = await harness();
+    const calls: Calls = {};
+    usualRun(calls, ...suggestionPR()).post(`${REPO}/pulls/7/reviews`).reply(recorded(calls, "review", 403, rateLimited, { "retry-after": "30" }));
+
+    const err = await app.receive("pull_request", payload("pull_request.opened")).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(RetryLater);
+    expect(err).toMatchObject({ retryAfterMs: 30_000, reason: "GitHub's rate limit; retrying" });
+    expect((err as Error).message).toBe("posting the review: GitHub's rate limit refused the request (HTTP 403, retry after 30 s)");
+    // A one-file run creates its check run with the verdict: nothing was left in progress.
+    expect(calls.createCheck).toBeUndefined();
+    expect(nock.isDone()).toBe(true);
+
+    // The queue's next attempt: the threads read back show nothing posted; the review goes once.
+    const again: Calls = {};
+    completeCheck(usualRun(again, ...suggestionPR(), { token: false }).post(`${REPO}/pulls/7/reviews`).reply(recorded(again, "review", 200, { id: 1 })), again);
+    await app.receive("pull_request", payload("pull_request.opened"));
+    expect(again.review).toHaveLength(1);
+    expect(again.check![0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("a review that keeps failing with 5xx: the findings stay in the check run, which says why", async () => {
+    const app = await harness();
+    const calls: Calls = {};
+    const scope = usualRun(calls, ...suggestionPR())
+      .post(`${REPO}/pulls/7/reviews`)
+      .reply(recorded(calls, "review", 502, { message: "Server Error" }))
+      .get(`${REPO}/pulls/7/reviews`)
+      .query({ per_page: "100" })
+      .reply(200, [])
+      .post(`${REPO}/pulls/7/reviews`)
+      .reply(recorded(calls, "review", 503, { message: "Service Unavailable" }));
+    completeCheck(scope, calls);
+
+    await app.receive("pull_request", payload("pull_request.opened"));
+
+    expect(calls.review).toHaveLength(2);
     const check = calls.check![0];
     expect(check.conclusion).toBe("failure");
     expect(check.output.annotations).toHaveLength(2);
-    expect(check.output.summary).toContain(
-      "### Problems\n- the review was not posted: creating the review: GitHub's rate limit refused the request (HTTP 403, retry after 2 s); tried 3 times, then gave up",
-    );
+    expect(check.output.summary).toContain("### Problems\n- the review was not posted: GitHub had a server error (HTTP 503)");
     expect(check.output.summary).toContain(
       "### Findings not posted as review comments\n" +
         "- `svc/fetch.go` line 10: **[lost-cancel]** error: the cancel function returned by context.WithTimeout is discarded, so the child context and its timer stay alive until the parent is cancelled (the review could not be posted)\n" +
@@ -136,19 +186,16 @@ describe("GitHub refusals", () => {
     expect(nock.isDone()).toBe(true);
   });
 
-  it("an error before the review still completes the check run, in plain words", async () => {
+  it("a read that fails is retried (2 retries); when it keeps failing the check run completes as failure in plain words", async () => {
     const app = await harness();
     const calls: Calls = {};
-    const scope = noConfig(github())
-      .post(`${REPO}/check-runs`)
-      .reply(recorded(calls, "createCheck", 201, { id: 9001 }))
-      .get(`${REPO}/pulls/7/files`)
-      .query({ per_page: "100" })
-      .reply(500, { message: "Internal Server Error" });
+    const scope = noConfig(github());
+    for (let i = 0; i < 3; i++) scope.get(`${REPO}/pulls/7/files`).query({ per_page: "100" }).reply(recorded(calls, "files", 500, { message: "Internal Server Error" }));
     completeCheck(scope, calls);
 
     await app.receive("pull_request", payload("pull_request.opened"));
 
+    expect(calls.files).toHaveLength(3);
     expect(calls.check).toEqual([
       {
         status: "completed",

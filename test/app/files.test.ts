@@ -19,6 +19,7 @@ import {
   recorded,
   REPO,
   threads,
+  updateCheck,
   usualRun,
   type Blobs,
   type Calls,
@@ -36,7 +37,7 @@ const fetchHead = goFixture("suggestion/head/svc/fetch.go");
 const page = (n: number) => `<https://api.github.com/repos/acme/shop/pulls/7/files?per_page=100&page=${n}>`;
 
 describe("files", () => {
-  it("pages through a PR of 230 files and reads its 121 Go files and their go.mod candidates in batches of 100", async () => {
+  it("pages through a PR of 230 files and reads its 121 Go files and the one go.mod the head commit has, in one query", async () => {
     const app = await harness();
     const calls: Calls = {};
     const blobs: Blobs = { [`${HEAD}:go.mod`]: goFixture("go.mod") };
@@ -55,8 +56,6 @@ describe("files", () => {
     expect(files).toHaveLength(230);
 
     const scope = noConfig(github())
-      .post(`${REPO}/check-runs`)
-      .reply(recorded(calls, "createCheck", 201, { id: 9001 }))
       .get(`${REPO}/pulls/7/files`)
       .query({ per_page: "100" })
       .reply(200, files.slice(0, 100), { link: `${page(2)}; rel="next", ${page(3)}; rel="last"` })
@@ -66,27 +65,27 @@ describe("files", () => {
       .get(`${REPO}/pulls/7/files`)
       .query({ per_page: "100", page: "3" })
       .reply(200, files.slice(200), { link: `${page(2)}; rel="prev", ${page(1)}; rel="first"` });
-    for (let i = 0; i < 3; i++) scope.post("/graphql", isQuery("query ReadBlobs")).reply(blobReader(calls, blobs));
     scope
-      .post("/graphql", isQuery("query ReviewThreads"))
-      .reply(threads(calls))
-      .get(`${REPO}/pulls/7`)
-      .reply(200, pull())
+      // 123 candidate go.mod paths: the tree of the head commit says which exist.
+      .get(`${REPO}/git/trees/${HEAD}`)
+      .query({ recursive: "1" })
+      .reply(200, { sha: HEAD, truncated: false, tree: [{ path: "go.mod", type: "blob" }, { path: "pkg", type: "tree" }, { path: "pkg/p0/p.go", type: "blob" }, { path: "docs/go.mod", type: "tree" }] })
+      .post("/graphql", isQuery("query ReadBlobs"))
+      .reply(blobReader(calls, blobs))
       .post(`${REPO}/pulls/7/reviews`)
       .reply(recorded(calls, "review", 200, { id: 1 }));
-    completeCheck(scope, calls);
+    // 121 Go files (over 100): the check run is shown in progress first, then completed.
+    updateCheck(completeCheck(scope, calls), calls);
 
     await app.receive("pull_request", payload("pull_request.opened"));
 
     const goFiles = [...Array.from({ length: 120 }, (_, i) => `pkg/p${i}/p.go`), "svc/fetch.go"];
-    // Candidates nearest first, each asked once: pkg/p0/go.mod, pkg/go.mod, go.mod, then the other directories.
-    const mods = ["pkg/p0/go.mod", "pkg/go.mod", "go.mod", ...Array.from({ length: 119 }, (_, i) => `pkg/p${i + 1}/go.mod`), "svc/go.mod"];
-    expect(calls.blobs!.map((b) => b.length)).toEqual([100, 100, 44]);
-    expect(calls.blobs!.flat()).toEqual([...goFiles, ...mods].map((p) => `${HEAD}:${p}`));
+    expect(calls.blobs).toEqual([[...goFiles, "go.mod"].map((p) => `${HEAD}:${p}`)]);
     expect(calls.review![0].comments.map((c: { path: string; line: number }) => [c.path, c.line])).toEqual([
       ["svc/fetch.go", 10],
       ["svc/fetch.go", 16],
     ]);
+    expect(calls.inProgress).toEqual([{ status: "in_progress" }]);
     expect(calls.check![0].output.summary).toMatch(/^2 findings \(2 error, 0 warning, 0 info\) in 121 files analysed\. /);
     expect(nock.isDone()).toBe(true);
   });

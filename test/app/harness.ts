@@ -7,7 +7,9 @@ import nock from "nock";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { rules } from "../../rules/index.js";
+import { limitedOctokit } from "../../src/github/throttle.js";
 import { createApp } from "../../src/index.js";
+import { clearConfigCache } from "../../src/review/config-load.js";
 import type { AppMetrics, Clock } from "../../src/review/deps.js";
 import { localPatch } from "../../src/review/files.js";
 
@@ -61,12 +63,15 @@ export async function harness(): Promise<Harness> {
     githubCall: (route, status) => void apiCalls.push(`${route} ${status}`),
   };
   const log = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
-  const probot = new Probot({
-    appId: 1,
-    privateKey,
-    log,
-    Octokit: ProbotOctokit.defaults((o: object & { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })),
-  });
+  clearConfigCache();
+  // The production retry settings (reads retried, writes never) with waits of 1 ms instead of
+  // 1 s; the throttle off (it paces in real time).
+  const Octokit = limitedOctokit(ProbotOctokit).defaults((o: { retry?: object; throttle?: object }) => ({
+    ...o,
+    retry: { ...o.retry, retryAfterBaseValue: 1 },
+    throttle: { ...o.throttle, enabled: false },
+  })) as typeof ProbotOctokit;
+  const probot = new Probot({ appId: 1, privateKey, log, Octokit });
   await probot.load(createApp({ clock, metrics, rules: lostCancel }));
   return {
     probot,
@@ -113,13 +118,43 @@ export function recorded(calls: Calls, key: string, status: number, response: un
   };
 }
 
-/** No `.github/ptrguard.yml` in the repository nor in the owner's `.github` repository. */
-export function noConfig(scope: nock.Scope): nock.Scope {
-  return scope.get(`${REPO}/contents/.github%2Fptrguard.yml`).reply(404).get("/repos/acme/.github/contents/.github%2Fptrguard.yml").reply(404);
+export const MAIN = "a0c1e2d3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9";
+
+export interface StartOptions {
+  /** `.github/ptrguard.yml` of the repository (default: none). */
+  yaml?: string;
+  /** Of the owner's `.github` repository (default: none); `false`: there is no such repository. */
+  orgYaml?: string | false;
+  /** ptrguard's check runs on the head commit (GraphQL shape: databaseId, status, externalId, ...). */
+  checkRuns?: object[];
+  changedFiles?: number;
 }
 
-export function config(scope: nock.Scope, yaml: string): nock.Scope {
-  return scope.get(`${REPO}/contents/.github%2Fptrguard.yml`).reply(200, yaml, { "content-type": "text/plain" });
+/** The RunStart query's answer. */
+export function runStartReply(calls: Calls, o: StartOptions = {}) {
+  return (_uri: string, body: any): nock.ReplyFnResult => {
+    (calls.start ??= []).push(body.variables);
+    const repository = {
+      defaultBranchRef: { target: { oid: MAIN } },
+      config: o.yaml === undefined ? null : { text: o.yaml },
+      pullRequest: { changedFiles: o.changedFiles ?? 1 },
+      head: { checkSuites: { nodes: o.checkRuns ? [{ checkRuns: { nodes: o.checkRuns } }] : [] } },
+    };
+    if (o.orgYaml === false) {
+      return [200, { data: { repository, org: null }, errors: [{ type: "NOT_FOUND", path: ["org"], message: "Could not resolve to a Repository with the name 'acme/.github'." }] }];
+    }
+    const org = { defaultBranchRef: { target: { oid: MAIN } }, config: o.orgYaml === undefined ? null : { text: o.orgYaml } };
+    return [200, { data: { repository, org } }];
+  };
+}
+
+/** The run's first query: no `.github/ptrguard.yml` in the repository nor in the owner's `.github` repository. */
+export function noConfig(scope: nock.Scope, calls: Calls = {}, o: StartOptions = {}): nock.Scope {
+  return scope.post("/graphql", isQuery("query RunStart")).reply(runStartReply(calls, o));
+}
+
+export function config(scope: nock.Scope, yaml: string, calls: Calls = {}): nock.Scope {
+  return noConfig(scope, calls, { yaml });
 }
 
 export const pull = (over: Partial<{ sha: string; draft: boolean; state: string; author: string }> = {}) => ({
@@ -148,8 +183,13 @@ export function changed(file: string, base: string | null, head: string, sha = H
 
 export type Blobs = Record<string, string | { truncated: string } | { binary: true }>;
 
-/** Answers ReadBlobs queries from `blobs` ("<sha>:<path>" → text) and records the expressions asked for. */
-export function blobReader(calls: Calls, blobs: Blobs) {
+export const threadConnection = (nodes: unknown[] = []) => ({ pageInfo: { hasNextPage: false, endCursor: null }, nodes });
+
+/**
+ * Answers ReadBlobs queries from `blobs` ("<sha>:<path>" → text) and records the expressions asked
+ * for; when the query asks for the pull request, it answers with `pull` (head and threads).
+ */
+export function blobReader(calls: Calls, blobs: Blobs, pull: { head?: string; threads?: unknown[] } = {}) {
   return (_uri: string, body: any): nock.ReplyFnResult => {
     const vars = body.variables as Record<string, string>;
     const asked = Object.keys(vars)
@@ -165,6 +205,10 @@ export function blobReader(calls: Calls, blobs: Blobs) {
       else if ("binary" in b) repository[alias] = { text: null, isBinary: true, isTruncated: false, byteSize: 10 };
       else repository[alias] = { text: b.truncated.slice(0, 10), isBinary: false, isTruncated: true, byteSize: Buffer.byteLength(b.truncated) };
     }
+    if (vars.number !== undefined) {
+      (calls.pullRead ??= []).push(vars.number);
+      repository.pullRequest = { headRefOid: pull.head ?? HEAD, reviewThreads: threadConnection(pull.threads) };
+    }
     return [200, { data: { repository } }];
   };
 }
@@ -177,32 +221,47 @@ export function threads(calls: Calls, nodes: unknown[] = []) {
 }
 
 /**
- * The usual run on HEAD for PR #7, up to the review: config (none), check run, files, blobs,
- * threads and the head check. Returns the scope for the test to add the review and completion.
+ * The usual run on HEAD for PR #7, up to the review: the run's first query (config, none by
+ * default), the files, and the blobs with the PR's head and threads. Returns the scope for the
+ * test to add the review and the check run (completeCheck).
  */
-export function usualRun(calls: Calls, files: readonly PrFile[], blobs: Blobs, opts: { threads?: unknown[]; config?: string; sha?: string; token?: boolean } = {}): nock.Scope {
+export function usualRun(calls: Calls, files: readonly PrFile[], blobs: Blobs, opts: { threads?: unknown[]; config?: string; sha?: string; token?: boolean } & StartOptions = {}): nock.Scope {
   const gh = github(opts.token ?? true);
-  const scope = opts.config === undefined ? noConfig(gh) : config(gh, opts.config);
-  return scope
-    .post(`${REPO}/check-runs`)
-    .reply(recorded(calls, "createCheck", 201, { id: CHECK_RUN_ID }))
+  return noConfig(gh, calls, { ...opts, ...(opts.config !== undefined ? { yaml: opts.config } : {}), changedFiles: opts.changedFiles ?? files.length })
     .get(`${REPO}/pulls/7/files`)
     .query({ per_page: "100" })
     .reply(200, files)
     .post("/graphql", isQuery("query ReadBlobs"))
-    .reply(blobReader(calls, blobs))
-    .post("/graphql", isQuery("query ReviewThreads"))
-    .reply(threads(calls, opts.threads))
-    .get(`${REPO}/pulls/7`)
-    .reply(200, pull({ sha: opts.sha ?? HEAD }));
+    .reply(blobReader(calls, blobs, { head: opts.sha ?? HEAD, threads: opts.threads ?? [] }));
 }
 
-export const completeCheck = (scope: nock.Scope, calls: Calls) => scope.patch(`${REPO}/check-runs/${CHECK_RUN_ID}`).reply(recorded(calls, "check", 200, {}));
+/** What a check run creation carries besides its verdict. */
+const CREATE_KEYS = ["name", "head_sha", "started_at", "external_id"];
+
+/**
+ * The check run created with its verdict (one POST): records what identifies it under
+ * `createCheck` and the verdict (status, conclusion, output, actions) under `check`.
+ */
+export function checkCreator(calls: Calls, status = 201, id = CHECK_RUN_ID) {
+  return (_uri: string, body: any): nock.ReplyFnResult => {
+    const ident: Record<string, unknown> = {};
+    const verdict: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) (CREATE_KEYS.includes(k) ? ident : verdict)[k] = v;
+    (calls.createCheck ??= []).push(ident);
+    if (verdict.status === "completed") (calls.check ??= []).push(verdict);
+    else (calls.inProgress ??= []).push(verdict);
+    return [status, { id }];
+  };
+}
+
+export const completeCheck = (scope: nock.Scope, calls: Calls) => scope.post(`${REPO}/check-runs`).reply(checkCreator(calls));
+
+/** An update of an existing check run (a reused one, or one shown in progress). */
+export const updateCheck = (scope: nock.Scope, calls: Calls, id = CHECK_RUN_ID) => scope.patch(`${REPO}/check-runs/${id}`).reply(recorded(calls, "check", 200, {}));
 
 export const createdCheck = {
   name: "ptrguard",
   head_sha: HEAD,
-  status: "in_progress",
   started_at: START,
   external_id: "7",
 };
@@ -212,12 +271,10 @@ export const LOST_CANCEL_DOCS = "https://github.com/ptrguard/ptrguard/blob/main/
 export const LOST_CANCEL_WHY =
   "Until cancel is called, the child context stays registered in its parent's list of children, and a WithTimeout/WithDeadline context also keeps its timer: both live as long as the parent does, which for a server's base context is forever.";
 
-/** The shortest complete run on PR 7: no config, a check run, the given files (none by default). */
+/** The shortest complete run on PR 7: the PR, no config, the given files (none by default), the check run. */
 export function shortRun(scope: nock.Scope, calls: Calls, files: unknown[] = []): nock.Scope {
   return completeCheck(
-    noConfig(scope.get(`${REPO}/pulls/7`).reply(200, pull()))
-      .post(`${REPO}/check-runs`)
-      .reply(recorded(calls, "createCheck", 201, { id: 9001 }))
+    noConfig(scope.get(`${REPO}/pulls/7`).reply(200, pull()), calls)
       .get(`${REPO}/pulls/7/files`)
       .query({ per_page: "100" })
       .reply(200, files),

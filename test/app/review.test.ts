@@ -97,15 +97,11 @@ describe("pull_request", () => {
     expect(app.events).toEqual(["pull_request.opened"]);
     expect(app.apiCalls).toEqual([
       "POST /app/installations/{installation_id}/access_tokens 201",
-      "GET /repos/{owner}/{repo}/contents/{path} 404",
-      "GET /repos/{owner}/{repo}/contents/{path} 404",
-      "POST /repos/{owner}/{repo}/check-runs 201",
+      "POST /graphql RunStart 200",
       "GET /repos/{owner}/{repo}/pulls/{id}/files 200",
       "POST /graphql ReadBlobs 200",
-      "POST /graphql ReviewThreads 200",
-      "GET /repos/{owner}/{repo}/pulls/{pull_number} 200",
       "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews 200",
-      "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id} 200",
+      "POST /repos/{owner}/{repo}/check-runs 201",
     ]);
     expect(nock.isDone()).toBe(true);
   });
@@ -154,8 +150,6 @@ describe("pull_request", () => {
     const app = await harness();
     const calls: Calls = {};
     const scope = noConfig(github())
-      .post(`${REPO}/check-runs`)
-      .reply(recorded(calls, "createCheck", 201, { id: 9001 }))
       .get(`${REPO}/pulls/7/files`)
       .query({ per_page: "100" })
       .reply(200, [{ filename: "README.md", status: "modified", patch: "@@ -1 +1 @@\n-a\n+b" }]);

@@ -2,11 +2,16 @@
 // summary limit, retry decisions.
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/analyzer/types.js";
-import { validateConfig } from "../../src/config.js";
+import { DEFAULT_CONFIG, validateConfig } from "../../src/config.js";
+import { lostCancel } from "./harness.js";
 import { parsePatch } from "../../src/diff/diff.js";
-import { explain, withRetry } from "../../src/github/retry.js";
+import { explain, isRateLimited, isUncertain, retryAfterMs } from "../../src/github/retry.js";
+import { analyse } from "../../src/review/analyse.js";
+import { DEFAULT_LIMITS } from "../../src/review/limits.js";
 import { fenced } from "../../src/report/comment.js";
-import type { ReviewThread } from "../../src/github/types.js";
+import type { GitHub, NewCheckRun, ReviewThread } from "../../src/github/types.js";
+import { loadConfig } from "../../src/review/config-load.js";
+import { RetryLater } from "../../src/review/errors.js";
 import { fingerprint, fingerprints, marker, readFingerprint } from "../../src/report/fingerprint.js";
 import { checkSummary, fit, SUMMARY_LIMIT } from "../../src/report/summary.js";
 import { place } from "../../src/review/anchor.js";
@@ -153,25 +158,31 @@ describe("summary", () => {
   });
 });
 
-describe("retry", () => {
+describe("GitHub errors", () => {
   const error = (status: number, headers: Record<string, string> = {}, message = "x") => Object.assign(new Error(message), { status, response: { headers } });
 
-  it("does not retry a 404 or a 422", async () => {
-    const sleeps: number[] = [];
-    await expect(withRetry("x", () => Promise.reject(error(422)), { sleep: async (ms) => void sleeps.push(ms) })).rejects.toMatchObject({ status: 422 });
-    expect(sleeps).toEqual([]);
+  it("tells a secondary rate limit, with the wait GitHub asks for", () => {
+    const limited = error(403, { "retry-after": "120" }, "You have exceeded a secondary rate limit.");
+    expect(isRateLimited(limited)).toBe(true);
+    expect(retryAfterMs(limited)).toBe(120_000);
+    expect(isRateLimited(error(403, {}, "You have exceeded a secondary rate limit."))).toBe(true);
+    expect(retryAfterMs(error(403, {}, "You have exceeded a secondary rate limit."))).toBe(60_000);
+    expect(retryAfterMs(error(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1000" }), 990_000)).toBe(10_000);
+    expect(isRateLimited(error(403, {}, "Resource not accessible by integration"))).toBe(false);
   });
 
-  it("gives up at once when retry-after asks for more than a minute", async () => {
-    const sleeps: number[] = [];
-    const run = withRetry("creating the review", () => Promise.reject(error(429, { "retry-after": "120" })), { sleep: async (ms) => void sleeps.push(ms) });
-    await expect(run).rejects.toThrow("creating the review: GitHub's rate limit refused the request (HTTP 429, retry after 120 s); tried once, then gave up");
-    expect(sleeps).toEqual([]);
+  it("a write whose answer is a 5xx or lost is uncertain; a 4xx is a refusal", () => {
+    expect(isUncertain(error(502))).toBe(true);
+    expect(isUncertain(new Error("socket hang up"))).toBe(true);
+    expect(isUncertain(error(422))).toBe(false);
+    expect(isUncertain(error(403, { "retry-after": "1" }))).toBe(false);
   });
 
   it("explains errors in plain words", () => {
     expect(explain(error(503))).toBe("GitHub had a server error (HTTP 503)");
+    expect(explain(Object.assign(new Error("read ECONNRESET"), { status: 500 }))).toBe("the connection to GitHub failed (read ECONNRESET)");
     expect(explain(error(404, {}, "Not Found"))).toBe("GitHub answered HTTP 404: Not Found");
+    expect(explain(error(429, { "retry-after": "120" }))).toBe("GitHub's rate limit refused the request (HTTP 429, retry after 120 s)");
     expect(explain(new Error("socket hang up\nat ..."))).toBe("socket hang up");
   });
 });
@@ -189,5 +200,49 @@ describe("reconcile", () => {
     const threads = [thread("a.go", "lost-cancel/0000000000000001"), thread("b.go", "lost-cancel/0000000000000002")];
     const plan = reconcile([], threads, { ...scope, analysed: new Set(["a.go"]) });
     expect(plan.resolve).toEqual([{ threadId: "T_a.go", commentId: 7, path: "a.go" }]);
+  });
+});
+
+describe("time budgets", () => {
+  it("names a file over its budget and skips the files not started once the run's budget is spent", async () => {
+    const source = (path: string) => ({ file: { path, content: "package p\n\nfunc F() {}\n", goMod: null }, githubDiff: undefined });
+    let t = -40_000;
+    const clock = () => (t += 40_000);
+    const limits = { ...DEFAULT_LIMITS, runMs: 100_000, fileMs: 30_000 };
+    const a = await analyse([source("a.go"), source("b.go"), source("c.go")], lostCancel, DEFAULT_CONFIG, limits, clock);
+
+    expect(a.filesAnalyzed).toBe(1);
+    expect(a.notes).toEqual([{ path: "a.go", reason: "took 40 s to analyse (the budget per file is 30 s)" }]);
+    expect(a.skipped).toEqual([
+      { path: "b.go", reason: "not analysed: the run's time budget (100 s) was spent" },
+      { path: "c.go", reason: "not analysed: the run's time budget (100 s) was spent" },
+    ]);
+    expect(a.limits).toEqual(["Analysis stopped after 100 s (the budget per run): 2 files were not analysed (listed under Files skipped)."]);
+  });
+});
+
+describe("a configuration the host reads (the Action)", () => {
+  const at = { sha: "6dcb09b5b57875f334f61aebed695e2e4193db5e", pullNumber: 7, startedAt: new Date(0), now: () => 0 };
+  const host = (fail: unknown, created: NewCheckRun[]) =>
+    ({
+      repo: { owner: "acme", repo: "shop" },
+      loadConfig: async () => {
+        throw fail;
+      },
+      createCheckRun: async (r: NewCheckRun) => (created.push(r), 1),
+    }) as unknown as GitHub;
+
+  it("a server error is an unreadable config: a neutral check run and RetryLater, never the defaults", async () => {
+    const created: NewCheckRun[] = [];
+    const err = await loadConfig(host(Object.assign(new Error("Bad Gateway"), { status: 502, response: {} }), created), lostCancel, at).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryLater);
+    expect(created.map((c) => [c.completion?.conclusion, c.completion?.output.title])).toEqual([["neutral", "Configuration could not be read"]]);
+  });
+
+  it("a file the host cannot parse is a configuration problem; the run goes on with the defaults", async () => {
+    const created: NewCheckRun[] = [];
+    const result = await loadConfig(host(new Error("invalid YAML"), created), lostCancel, at);
+    expect(result.problems).toEqual(["the file could not be read (invalid YAML); the defaults are used"]);
+    expect(created).toEqual([]);
   });
 });

@@ -1,0 +1,33 @@
+// Limits per pull request, so that one pull request cannot starve the others: what is cut is
+// named in the check run summary (### Limits, and the files under ### Files skipped).
+import { MAX_BLOB_BYTES } from "../github/blobs.js";
+import { MAX_FILES } from "../github/octokit.js";
+
+export interface Limits {
+  /** Files listed (GitHub lists at most 3,000). */
+  listedFiles: number;
+  /** Go files read and analysed per run. */
+  goFiles: number;
+  /** Bytes per file (larger files are skipped unread by the engine). */
+  fileBytes: number;
+  /** Bytes of Go source analysed per run. */
+  runBytes: number;
+  /** Analysis time per file, in ms: a file over it is named; the next files get what is left of the run's budget. */
+  fileMs: number;
+  /** Analysis time per run, in ms: files not started when it is spent are skipped. */
+  runMs: number;
+  /** Above this many Go files the check run is shown in progress while the run works; below, it is created with its verdict (one request). */
+  eagerCheckFiles: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  listedFiles: MAX_FILES,
+  goFiles: 500,
+  fileBytes: MAX_BLOB_BYTES,
+  runBytes: 32 << 20,
+  fileMs: 10_000,
+  runMs: 60_000,
+  eagerCheckFiles: 100,
+});
+
+export const count = (n: number) => n.toLocaleString("en-US");
