@@ -3,12 +3,14 @@
 import type { Range, Tree } from "web-tree-sitter";
 import { addedLines, DiffError, rebuildBase, removalPositions, type FileDiff } from "../diff/diff.js";
 import { readDirectives, suppressedBy, type Directive } from "./directives.js";
-import { applyEdits, OverlappingEditsError, suggestionFor } from "./fixes.js";
+import { suggestionFor } from "./fixes.js";
 import { buildConstraintVersion, goModVersion, isGenerated, topLevelChunks, type Chunk } from "./gofile.js";
 import { loadGo, parseGo } from "./parser.js";
+import { renderMessage } from "./messages.js";
 import { LineIndex, normaliseCode } from "./source.js";
-import type { Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, TextEdit, Unit } from "./types.js";
+import type { Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, Unit } from "./types.js";
 import { listUnits, makeUnit, readDecls, readImports, type RawUnit } from "./units.js";
+import { fixIsVerified, type FixedVersion, type FixToCheck } from "./verify.js";
 
 export type Scope = "new" | "added" | "function" | "file";
 export const SCOPES: readonly Scope[] = ["new", "added", "function", "file"];
@@ -246,14 +248,23 @@ function analyzeVersion(
     for (const unit of units) {
       for (const rule of applicable) {
         if (!rule.kinds.includes(unit.kind)) continue;
-        const report = (d: Diagnostic) => {
-          const f = toFinding(rule, unit, d, source, lines);
-          if (!suppressedBy(directives, f.rule, f.line)) findings.push(f);
-        };
-        try {
-          rule.check({ unit, file: view, report });
-        } catch (err) {
+        const failed = (err: unknown) =>
           ruleErrors.push(`rule ${rule.meta.id} failed on ${unit.name} (${err instanceof Error ? err.message : String(err)}); its findings there are missing`);
+        // All of the unit's diagnostics first: a fix is verified against its siblings (./verify.ts).
+        const reported: Diagnostic[] = [];
+        try {
+          rule.check({ unit, file: view, report: (d) => reported.push(d) });
+        } catch (err) {
+          failed(err);
+        }
+        const open = reopen(path, goMod, rule, unit.name);
+        try {
+          for (const d of reported) {
+            const f = toFinding(rule, unit, d, source, lines, { open, siblings: reported });
+            if (!suppressedBy(directives, f.rule, f.line)) findings.push(f);
+          }
+        } catch (err) {
+          failed(err);
         }
       }
     }
@@ -328,14 +339,14 @@ function location(lines: LineIndex, span: Span): Location {
   return { line: s.line, column: s.column, endLine: e.line, endColumn: e.column };
 }
 
-function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines: LineIndex): Finding {
+function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines: LineIndex, check: Pick<FixToCheck, "open" | "siblings">): Finding {
   const loc = location(lines, d.span);
   const finding: Finding = {
     rule: rule.meta.id,
     severity: d.severity ?? rule.meta.severity,
     path: unit.file.path,
     ...loc,
-    message: d.message,
+    message: renderMessage(rule.meta, d.messageId, d.data),
     related: (d.related ?? []).map((r) => ({ ...location(lines, r), message: r.message })),
     unit: unit.name,
     code: normaliseCode(lines.lineText(loc.line)),
@@ -345,8 +356,8 @@ function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines:
   };
   if (d.fix && d.fix.edits.length > 0) {
     if (!rule.meta.fixable) throw new Error(`rule ${rule.meta.id} reported a fix but does not declare fixable`);
-    const fixed = validFix(d.fix.edits, unit, source);
-    if (fixed) {
+    const unitSpan = { start: unit.node.startIndex, end: unit.node.endIndex };
+    if (fixIsVerified({ ...check, source, edits: d.fix.edits, diagnostic: d, unit: unitSpan })) {
       finding.fix = {
         description: d.fix.description,
         edits: d.fix.edits.map((e) => ({ ...location(lines, e), newText: e.text })),
@@ -357,24 +368,37 @@ function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines:
   return finding;
 }
 
-/** A fix is kept only when its edits do not overlap and the fixed unit still parses. */
-function validFix(edits: readonly TextEdit[], unit: Unit, source: string): boolean {
-  try {
-    const start = unit.node.startIndex;
-    const end = unit.node.endIndex;
-    const inside = edits.every((e) => e.start >= start && e.end <= end);
-    const text = inside
-      ? applyEdits(source.slice(start, end), edits.map((e) => ({ ...e, start: e.start - start, end: e.end - start })))
-      : applyEdits(source, edits);
-    const header = inside ? "package p\n" : "";
-    const tree = parseGo(header + text);
-    const ok = !tree.rootNode.hasError;
-    tree.delete();
-    return ok;
-  } catch (err) {
-    if (err instanceof OverlappingEditsError) return false;
-    throw err;
-  }
+/**
+ * The hook of fix verification (./verify.ts): a fixed version of the file, parsed like any other
+ * (partially when large, keeping the declarations the fix touches), with `rule` ready to run
+ * again on the unit named `unitName`.
+ */
+function reopen(path: string, goMod: string | null, rule: Rule, unitName: string): FixToCheck["open"] {
+  return (fixed: string, keep: readonly Span[], unitSpan: Span): FixedVersion => {
+    const { tree, partial } = parseFor(fixed, (c) => keep.some((k) => k.start <= c.end && c.start <= k.end));
+    const extra: Tree[] = [];
+    const root = tree.rootNode;
+    const wholeRoot = () => {
+      if (!partial) return root;
+      if (!extra[0]) extra.push(parseGo(fixed));
+      return extra[0]!.rootNode;
+    };
+    return {
+      root,
+      run() {
+        const raw = listUnits(root).find((u) => u.name === unitName && u.node.startIndex <= unitSpan.end && unitSpan.start <= u.node.endIndex);
+        if (!raw) return undefined;
+        const view = fileView(path, fixed, goMod, root, new LineIndex(fixed), wholeRoot);
+        const out: Diagnostic[] = [];
+        rule.check({ unit: makeUnit(raw, view), file: view, report: (d) => out.push(d) });
+        return out;
+      },
+      dispose() {
+        tree.delete();
+        for (const t of extra) t.delete();
+      },
+    };
+  };
 }
 
 function directiveFindings(directives: Directive[], units: Unit[], view: FileView, source: string, lines: LineIndex): Finding[] {
