@@ -88,3 +88,14 @@ describe("messages by id", () => {
     expect(r.notes).toEqual([{ path: "p.go", reason: 'rule bad-name failed on f (rule bad-name has no message "bad"); its findings there are missing' }]);
   });
 });
+
+describe("fix verification in a file with a syntax error elsewhere", () => {
+  it("still offers the fix: only the declarations the fix touches must parse", async () => {
+    const src = "package p\n\nfunc broken() {\n\tif x {\n}\n\nfunc f() int {\n\tbad := 1\n\treturn bad\n}\n";
+    const r = await analyze([{ path: "p.go", content: src }], { rules: [badRule("good")] });
+    expect(r.findings.map((f) => [f.line, f.fix?.suggestion.replacement])).toEqual([
+      [8, "\tgood := 1"],
+      [9, "\treturn good"],
+    ]);
+  });
+});

@@ -10,7 +10,7 @@ import { renderMessage } from "./messages.js";
 import { LineIndex, normaliseCode } from "./source.js";
 import type { Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, Unit } from "./types.js";
 import { listUnits, makeUnit, readDecls, readImports, type RawUnit } from "./units.js";
-import { fixIsVerified, type FixedVersion, type FixToCheck } from "./verify.js";
+import { fixIsVerified, touchesRange, type FixedVersion, type FixToCheck } from "./verify.js";
 
 export type Scope = "new" | "added" | "function" | "file";
 export const SCOPES: readonly Scope[] = ["new", "added", "function", "file"];
@@ -375,7 +375,14 @@ function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines:
  */
 function reopen(path: string, goMod: string | null, rule: Rule, unitName: string): FixToCheck["open"] {
   return (fixed: string, keep: readonly Span[], unitSpan: Span): FixedVersion => {
-    const { tree, partial } = parseFor(fixed, (c) => keep.some((k) => k.start <= c.end && c.start <= k.end));
+    // The header, the package-level declarations and the functions the fix touches, parsed
+    // together: a syntax error in another function (a PR mid-edit) cannot swallow the fixed one.
+    const chunks = topLevelChunks(fixed);
+    const kept = chunks.filter((c) => c.kind !== "func" || keep.some((k) => touchesRange(k, c.start, c.end)));
+    const partial = kept.length < chunks.length;
+    const tree = partial
+      ? parseGo(fixed, kept.map((c) => ({ startIndex: c.start, endIndex: c.end, startPosition: { row: c.startLine - 1, column: 0 }, endPosition: { row: c.endLine, column: 0 } })))
+      : parseGo(fixed);
     const extra: Tree[] = [];
     const root = tree.rootNode;
     const wholeRoot = () => {

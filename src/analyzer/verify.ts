@@ -51,7 +51,7 @@ export function fixIsVerified(c: FixToCheck): boolean {
   const version = c.open(fixed, [unit, ...changed], unit);
   try {
     // Every top-level declaration the fix touches (the fixed function first of all) parses cleanly.
-    const touched = version.root.children.filter((n): n is GoNode => !!n && [unit, ...changed].some((s) => overlaps(n, s)));
+    const touched = version.root.children.filter((n): n is GoNode => !!n && [unit, ...changed].some((s) => touchesRange(s, n.startIndex, n.endIndex)));
     if (touched.length === 0 || touched.some((n) => n.hasError || n.type === "ERROR")) return false;
     let again: Diagnostic[] | undefined;
     try {
@@ -78,6 +78,11 @@ export function mapIndex(edits: readonly TextEdit[], i: number, side: "start" | 
     break;
   }
   return i + delta;
+}
+
+/** Whether span `s` lies partly in [start, end): an empty span (an insertion) counts at its position. */
+export function touchesRange(s: Span, start: number, end: number): boolean {
+  return s.start === s.end ? start <= s.start && s.start < end : s.start < end && start < s.end;
 }
 
 /** Closed-interval overlap, so an empty span at a boundary still counts. */
