@@ -50,7 +50,7 @@ interface Store {
 }
 
 function check(ctx: RuleContext): void {
-  const { unit, file } = ctx;
+  const { unit } = ctx;
   const stores = storesOf(unit);
   for (const s of stores) {
     const buf = bufferOf(s.value, unit);

@@ -165,7 +165,7 @@ function consequence(lock: Lock, name: string): string {
 
 /** The first use of each declared name, as related locations. */
 function firstUses(decl: GoNode, unit: Unit): RelatedLocation[] {
-  return bindingsOf(decl, unit).flatMap((b) => (b.uses[0] ? [{ ...spanOf(b.uses[0]), message: `${b.name} is the copy here` }] : []));
+  return bindingsOf(decl, unit).flatMap((b) => (b.uses[0] ? [{ ...spanOf(b.uses[0]), message: `${b.name} (the copy) is used here` }] : []));
 }
 
 function bindingsOf(decl: GoNode, unit: Unit): Binding[] {
