@@ -3,15 +3,16 @@
 //
 //	// want "rule-id"   →   // want "ch is unbuffered: if .*" related:"line 12: this send blocks until someone receives"
 //
-// Wants that are already regexps are left alone, so running it again changes nothing. Review the
-// diff: the generated patterns bless what the rule says today.
+// Wants that are already regexps are left alone, so running it again changes nothing. A golden
+// file that was up to date gets the same want comments (its fixes re-applied to the new text).
+// Review the diff: the generated patterns bless what the rule says today.
 //   npx tsx scripts/want-messages.ts              (every rule's fixtures)
 //   npx tsx scripts/want-messages.ts <rule-id>... (only those rules)
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { rules } from "../rules/index.js";
-import { findingsFor, goFilesIn, OLD_STYLE, parseWants, relatedText, ROOT } from "../src/analyzer/testing.js";
+import { applyAllFixes, findingsFor, goFilesIn, OLD_STYLE, parseWants, relatedText, ROOT } from "../src/analyzer/testing.js";
 import type { Finding, Rule } from "../src/analyzer/types.js";
 
 /** A regexp that matches `text` itself: metacharacters escaped, except `.`, which matches itself anyway. */
@@ -69,12 +70,34 @@ async function main(ids: string[]): Promise<void> {
       if (!parseWants(source).some((w) => OLD_STYLE.test(w.source))) continue;
       const findings = await findingsFor(file, source, rule);
       const { text, changed, unresolved } = rewrite(source, findings, rule);
-      if (changed > 0) writeFileSync(file, text);
       const rel = path.relative(ROOT, file);
-      if (changed > 0) console.log(`${rel}: ${changed} want line(s) rewritten`);
+      if (changed > 0) {
+        writeFileSync(file, text);
+        console.log(`${rel}: ${changed} want line(s) rewritten`);
+        await carryGolden(file, source, findings, text, rule);
+      }
       for (const l of unresolved) console.error(`${rel}:${l}: old-style want but the rule reports nothing here: fix the fixture or the rule`);
     }
   }
+}
+
+/**
+ * NAME.go.golden repeats the fixture's want comments: when it was exactly the old fixture with its
+ * fixes applied, it becomes the new fixture with the same fixes applied (nothing else changes).
+ * A golden file that was already stale is left alone, with a warning.
+ */
+async function carryGolden(file: string, before: string, findings: readonly Finding[], after: string, rule: Rule): Promise<void> {
+  const golden = `${file}.golden`;
+  if (!existsSync(golden)) return;
+  const rel = path.relative(ROOT, golden);
+  const fixedBefore = findings.filter((f) => f.fix);
+  if (fixedBefore.length === 0 || readFileSync(golden, "utf8") !== applyAllFixes(before, fixedBefore)) {
+    console.error(`${rel}: stale before the rewrite, left alone: check it, then npx tsx scripts/write-golden.ts ${rule.meta.id}`);
+    return;
+  }
+  const fixedAfter = (await findingsFor(file, after, rule)).filter((f) => f.fix);
+  writeFileSync(golden, applyAllFixes(after, fixedAfter));
+  console.log(`${rel}: want comments carried over`);
 }
 
 function fail(message: string): never {
