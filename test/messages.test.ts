@@ -51,5 +51,5 @@ describe("message length over the fixtures", () => {
     expect(lengths.length).toBeGreaterThan(400);
     expect(long).toEqual([]);
     expect(median).toBeLessThanOrEqual(120);
-  });
+  }, 120_000); // analyses every fixture: slow on a loaded machine, never a timing assertion
 });

@@ -30,8 +30,8 @@ const rule: Rule = {
       "which for a server's base context is forever.",
     docs: docsUrl("lost-cancel"),
     messages: {
-      discarded: "the cancel function from {{fn}} is discarded: {{leak}} until the parent is cancelled",
-      notCalled: "{{name}} is skipped on the path to {{where}}: {{leak}} until the parent is cancelled",
+      discarded: "the cancel function from {{fn}} is discarded: {{leak}}",
+      notCalled: "{{name}} is skipped on the path to {{where}}: {{leak}}",
     },
   },
   kinds: ["func", "method"],
@@ -86,8 +86,8 @@ function check(ctx: RuleContext): void {
 
 const leakNote = (name: string) =>
   name.includes("Timeout") || name.includes("Deadline")
-    ? "the context and its timer live"
-    : "the context lives";
+    ? "the context and its timer may live until the deadline"
+    : "the context lives until the parent is cancelled";
 
 /** The statement that assigns the call's results: `a, b := call`, `a, b = call`, `var a, b = call`. */
 function assignmentOf(call: GoNode): GoNode | null {

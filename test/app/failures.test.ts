@@ -59,7 +59,7 @@ describe("GitHub refusals", () => {
     );
     expect(check.output.summary).toContain(
       "### Findings not posted as review comments\n" +
-        "- `svc/fetch.go` line 10: **[lost-cancel]** error: the cancel function from context.WithTimeout is discarded: the context and its timer live until the parent is cancelled (the review could not be posted)\n" +
+        "- `svc/fetch.go` line 10: **[lost-cancel]** error: the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline (the review could not be posted)\n" +
         "- `svc/fetch.go` line 16: **[lost-cancel]** error: cancel is skipped on the path to the return on line 18: the context lives until the parent is cancelled (the review could not be posted)",
     );
     expect(nock.isDone()).toBe(true);

@@ -35,7 +35,7 @@ const suggestionPR = () => {
 const WHY_DETAILS = `<details><summary>Why it matters</summary>\n\n${LOST_CANCEL_WHY}\n\n</details>`;
 
 export const FETCH_COMMENT = [
-  "**[lost-cancel]** error: the cancel function from context.WithTimeout is discarded: the context and its timer live until the parent is cancelled",
+  "**[lost-cancel]** error: the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline",
   "Suggested fix: name the cancel function and defer it.\n_Checked: the fixed function parses and this rule no longer reports it._\n\n```suggestion\n\tctx, cancel := context.WithTimeout(parent, time.Second)\n\tdefer cancel()\n```",
   WHY_DETAILS,
   `Docs: [Lost context cancel function](${LOST_CANCEL_DOCS})\n<!-- ptrguard:fp=lost-cancel/7de771d741aa1a39 -->`,
@@ -49,7 +49,7 @@ export const LOAD_COMMENT = [
   `Docs: [Lost context cancel function](${LOST_CANCEL_DOCS})\n<!-- ptrguard:fp=lost-cancel/ca1c5c11ebdf70bd -->`,
 ].join("\n\n");
 
-const FETCH_MESSAGE = "the cancel function from context.WithTimeout is discarded: the context and its timer live until the parent is cancelled";
+const FETCH_MESSAGE = "the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline";
 const LOAD_MESSAGE = "cancel is skipped on the path to the return on line 18: the context lives until the parent is cancelled";
 
 describe("pull_request", () => {
