@@ -25,9 +25,9 @@ const rule: Rule = {
     fixable: true,
     summary: "the cancel function of context.WithCancel/WithTimeout/WithDeadline is discarded or not called on every path",
     why:
-      "Until cancel is called, the child context stays registered in its parent's list of children, " +
-      "and a WithTimeout/WithDeadline context also keeps its timer: both live as long as the parent does, " +
-      "which for a server's base context is forever.",
+      "Until cancel is called, the child context stays registered in its parent's list of children: a WithCancel " +
+      "context as long as the parent lives, which for a server's base context is forever, and a WithTimeout/WithDeadline " +
+      "context, with its timer, until the deadline, which can be hours away. Each call leaks one more.",
     docs: docsUrl("lost-cancel"),
     messages: {
       discarded: "the cancel function from {{fn}} is discarded: {{leak}}",
