@@ -369,9 +369,10 @@ function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines:
 }
 
 /**
- * The hook of fix verification (./verify.ts): a fixed version of the file, parsed like any other
- * (partially when large, keeping the declarations the fix touches), with `rule` ready to run
- * again on the unit named `unitName`.
+ * The hook of fix verification (./verify.ts): the fixed version of the file, its header,
+ * package-level declarations and the functions the fix touches parsed (the whole file when that
+ * partial parse has errors: the chunking is only a hint), with `rule` ready to run again on the
+ * unit named `unitName`.
  */
 function reopen(path: string, goMod: string | null, rule: Rule, unitName: string): FixToCheck["open"] {
   return (fixed: string, keep: readonly Span[], unitSpan: Span): FixedVersion => {
@@ -379,10 +380,15 @@ function reopen(path: string, goMod: string | null, rule: Rule, unitName: string
     // together: a syntax error in another function (a PR mid-edit) cannot swallow the fixed one.
     const chunks = topLevelChunks(fixed);
     const kept = chunks.filter((c) => c.kind !== "func" || keep.some((k) => touchesRange(k, c.start, c.end)));
-    const partial = kept.length < chunks.length;
-    const tree = partial
+    let partial = kept.length < chunks.length;
+    let tree = partial
       ? parseGo(fixed, kept.map((c) => ({ startIndex: c.start, endIndex: c.end, startPosition: { row: c.startLine - 1, column: 0 }, endPosition: { row: c.endLine, column: 0 } })))
       : parseGo(fixed);
+    if (partial && tree.rootNode.hasError) {
+      tree.delete();
+      tree = parseGo(fixed);
+      partial = false;
+    }
     const extra: Tree[] = [];
     const root = tree.rootNode;
     const wholeRoot = () => {
