@@ -39,6 +39,36 @@ directive that suppresses nothing. "Suppresses nothing" is judged with every rul
 for a rule left out by \`--rule\` or \`off\` in \`.github/ptrguard.yml\` is not reported while that rule
 would report there. A bare \`//nolint\` or \`//nolint:all\` is never called useless (it may be for another
 linter), and an \`ignore-file\` only when the whole file was analysed (not in a diff-scoped run).
+
+## Writing a rule: messages and fixtures
+
+A rule declares its messages by id in \`meta.messages\` (as ESLint's \`meta.messages\`) and reports
+\`{ messageId, data }\`; the engine fills each \`{{name}}\` placeholder from \`data\`. A message is one
+sentence in go vet's style: lower-case start, no final period, naming the identifier and the
+consequence, about 120 characters at most (go vet's are 65–80; \`test/messages.test.ts\` keeps the
+median over the fixtures at or under 120 and none over 200). Related locations say what each line is.
+The why goes in \`meta.why\` (shown collapsed under the review comment) and on the rule's page, the
+remedy in the fix's description. A fix is offered only when the fixed function re-parses and the rule
+no longer reports the finding there (\`src/analyzer/verify.ts\`).
+
+Fixtures live in \`fixtures/rules/<id>/\` and are checked by the harness in \`src/analyzer/testing.ts\`
+(like go/analysis' analysistest). A flagged line ends in a comment listing its findings:
+
+\`\`\`go
+ctx, _ := context.WithTimeout(p, d) // want "the cancel function from context.WithTimeout is discarded"
+a, b := f(), g()                    // want "first message" "second message"
+ctx, cancel := context.WithCancel(p) // want "cancel is skipped" related:"line 24: this way out skips the cancel function"
+\`\`\`
+
+Each \`"..."\` (or raw \`\` \`...\` \`\`) is a regular expression matched against the message of one finding on
+that line; each finding consumes one want. In \`"..."\`, \`\\"\` is a quote and any other backslash goes to
+the regexp as written. \`related:"re"\` after a message checks that finding's related locations, each
+shown as \`line N: message\`: when a want lists any, every related location must match exactly one. A
+finding no want matches is Noisy, a want no finding matches is Missing. \`NAME.go.golden\` is the file
+after all fixes (\`npx tsx scripts/write-golden.ts <id>\`): the fixes must give exactly that text, and
+the rule run on it must report only the findings that had no fix. The harness rejects the old form
+\`// want "<id>"\`; a fixture written that way is converted by \`npx tsx scripts/want-messages.ts [<id>...]\`,
+which rewrites such wants into regexps built from today's messages (review the diff).
 `;
 }
 

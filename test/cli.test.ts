@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./helpers/fixtures.js";
+import { ROOT } from "../src/analyzer/testing.js";
 
 const BIN = path.join(ROOT, "bin/ptrguard.js");
 function ptrguard(args: string[], cwd = ROOT, input?: string) {
@@ -27,15 +27,15 @@ describe("ptrguard check --format json", () => {
           column: 2,
           endLine: 10,
           endColumn: 51,
-          message: "the cancel function returned by context.WithTimeout is discarded, so the child context and its timer stay alive until the parent is cancelled",
+          message: "the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline",
           docs: "https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md",
           fix: {
             description: "name the cancel function and defer it",
             edits: [
               { line: 10, column: 7, endLine: 10, endColumn: 8, newText: "cancel" },
-              { line: 10, column: 73, endLine: 10, endColumn: 73, newText: "\n\tdefer cancel()" },
+              { line: 10, column: 174, endLine: 10, endColumn: 174, newText: "\n\tdefer cancel()" },
             ],
-            suggestion: { startLine: 10, endLine: 10, replacement: '\tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "lost-cancel"\n\tdefer cancel()' },
+            suggestion: { startLine: 10, endLine: 10, replacement: '\tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline"\n\tdefer cancel()' },
           },
         },
       ],
@@ -98,9 +98,9 @@ describe("output formats", () => {
   it("text: like go vet, with the suggested lines under it", () => {
     const r = ptrguard(["check", file]);
     expect(r.stdout).toBe(
-      "fixtures/rules/lost-cancel/aliased.go:10:2: error: the cancel function returned by context.WithTimeout is discarded, so the child context and its timer stay alive until the parent is cancelled [lost-cancel]\n" +
+      "fixtures/rules/lost-cancel/aliased.go:10:2: error: the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline [lost-cancel]\n" +
         "    suggested fix (name the cancel function and defer it), replacing line 10 with:\n" +
-        '        \tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "lost-cancel"\n' +
+        '        \tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline"\n' +
         "        \tdefer cancel()\n",
     );
     expect(r.stderr).toBe("1 finding (1 error, 0 warning, 0 info) in 1 file analysed\n");
@@ -120,7 +120,7 @@ describe("output formats", () => {
       region: { startLine: 10, startColumn: 2, endLine: 10, endColumn: 51 },
     });
     expect(run.results[0].fixes[0].artifactChanges[0].replacements[1]).toEqual({
-      deletedRegion: { startLine: 10, startColumn: 73, endLine: 10, endColumn: 73 },
+      deletedRegion: { startLine: 10, startColumn: 174, endLine: 10, endColumn: 174 },
       insertedContent: { text: "\n\tdefer cancel()" },
     });
   });
@@ -133,7 +133,7 @@ describe("output formats", () => {
     expect(d.severity).toBe("ERROR");
     expect(d.code).toEqual({ value: "lost-cancel", url: "https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md" });
     // One linewise suggestion (lines only: the whole of line 10) holding the whole fix.
-    expect(d.suggestions).toEqual([{ range: { start: { line: 10 }, end: { line: 10 } }, text: '\tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "lost-cancel"\n\tdefer cancel()' }]);
+    expect(d.suggestions).toEqual([{ range: { start: { line: 10 }, end: { line: 10 } }, text: '\tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline"\n\tdefer cancel()' }]);
   });
 
   it("--fail-on none exits 0 even with findings; --fail-on error ignores warnings", () => {

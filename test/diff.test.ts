@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { addedLines, commentableLines, DiffError, parsePatch, parseUnifiedDiff, rebuildBase, removalPositions } from "../src/diff/diff.js";
-import { ROOT } from "./helpers/fixtures.js";
+import { ROOT } from "../src/analyzer/testing.js";
 
 const scoping = path.join(ROOT, "fixtures/diffs/scoping");
 const read = (p: string) => readFileSync(path.join(scoping, p), "utf8");

@@ -8,7 +8,7 @@ import { buildConstraintVersion, goModVersion } from "../src/analyzer/gofile.js"
 import type { Rule } from "../src/analyzer/types.js";
 import { parsePatch, parseUnifiedDiff } from "../src/diff/diff.js";
 import lostCancel from "../rules/lost-cancel/index.js";
-import { ROOT } from "./helpers/fixtures.js";
+import { ROOT } from "../src/analyzer/testing.js";
 
 const scoping = path.join(ROOT, "fixtures/diffs/scoping");
 const read = (p: string) => readFileSync(path.join(scoping, p), "utf8");
@@ -159,7 +159,7 @@ describe("fixes", () => {
     const broken: Rule = {
       meta: { ...lostCancel.meta, id: "bad-fix", fixable: true },
       kinds: ["func"],
-      check: (c) => c.report({ span: { start: c.unit.node.startIndex, end: c.unit.node.startIndex + 4 }, message: "m", fix: { description: "d", edits: [{ start: c.unit.node.startIndex, end: c.unit.node.startIndex + 4, text: "func {{" }] } }),
+      check: (c) => c.report({ span: { start: c.unit.node.startIndex, end: c.unit.node.startIndex + 4 }, messageId: "discarded", data: { fn: "f", leak: "l" }, fix: { description: "d", edits: [{ start: c.unit.node.startIndex, end: c.unit.node.startIndex + 4, text: "func {{" }] } }),
     };
     const r = await analyze([{ path: "p.go", content: "package p\n\nfunc f() {}\n" }], { rules: [broken] });
     expect(r.findings).toHaveLength(1);

@@ -12,7 +12,7 @@ import { main } from "../src/cli.js";
 import { toRdjsonl } from "../src/report/rdjsonl.js";
 import { pascalCase, toSarif, utf16Column } from "../src/report/sarif.js";
 import { rules } from "../rules/index.js";
-import { ROOT } from "./helpers/fixtures.js";
+import { ROOT } from "../src/analyzer/testing.js";
 
 // The official schema (sarif-2.1.0-rtm.5, JSON Schema draft-04), vendored from @microsoft/jest-sarif
 // 1.0.0-beta.0 (Microsoft's sarif-js-sdk, MIT), which ships it as lib/schemas/sarif-2.1.0-rtm.5.json.

@@ -1,10 +1,11 @@
-// Every rule × every fixture: wanted lines are reported, all others stay silent, fixes match
-// their golden files, and re-analysing a golden file shows the fixed findings gone.
-import { existsSync, readFileSync } from "node:fs";
+// Every rule × every fixture, through the analysistest-style harness (src/analyzer/testing.ts):
+// each finding matches a `// want "regexp"` of its line (related locations included where the want
+// lists them), no want is left over, the fixes give the golden file, and the rule run on the
+// golden file no longer reports the fixed findings.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { rules } from "../rules/index.js";
-import { applyAllFixes, findingsFor, goFilesIn, ROOT, runFixture } from "./helpers/fixtures.js";
+import { checkGolden, goFilesIn, ROOT, runFixture } from "../src/analyzer/testing.js";
 
 for (const rule of rules) {
   const id = rule.meta.id;
@@ -18,25 +19,14 @@ for (const rule of rules) {
 
     for (const file of files) {
       const name = path.relative(dir, file);
-      it(`${name}: reports exactly the wanted lines`, async () => {
+      it(`${name}: every finding is wanted, every want is found`, async () => {
         const out = await runFixture(file, rule);
-        expect({ missing: out.missing, noisy: out.noisy }).toEqual({ missing: [], noisy: [] });
+        expect(out.problems).toEqual([]);
       });
 
-      it(`${name}: fixes match the golden file and remove the findings`, async () => {
-        const source = readFileSync(file, "utf8");
+      it(`${name}: fixes give the golden file, and the rule is silent there at the fixed findings`, async () => {
         const { findings } = await runFixture(file, rule);
-        const fixed = findings.filter((f) => f.fix);
-        const golden = `${file}.golden`;
-        if (fixed.length === 0) {
-          expect(existsSync(golden), `${name}.golden exists but no finding has a fix`).toBe(false);
-          return;
-        }
-        expect(existsSync(golden), `${name} has fixes but no ${name}.golden`).toBe(true);
-        const after = applyAllFixes(source, fixed);
-        expect(after).toBe(readFileSync(golden, "utf8"));
-        const again = await findingsFor(file, after, rule);
-        expect(again.length).toBe(findings.length - fixed.length);
+        expect(await checkGolden(file, rule, findings)).toEqual([]);
       });
     }
   });

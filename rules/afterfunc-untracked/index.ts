@@ -31,6 +31,10 @@ const rule: Rule = {
       "callback captured: the object cannot be collected however long the delay is. Without the returned *Timer " +
       "nothing can Stop it when the object is closed, so the memory and the callback's work outlive their owner.",
     docs: docsUrl("afterfunc-untracked"),
+    messages: {
+      discarded: "the timer from time.AfterFunc is discarded: its callback keeps {{name}} reachable until {{until}}",
+      discardedInLoop: "time.AfterFunc can start a discarded timer each time round the loop; each keeps {{name}} reachable until {{until}}",
+    },
   },
   kinds: ["func", "method"],
   appliesTo: importsTime,
@@ -50,17 +54,14 @@ function check(ctx: RuleContext): void {
     const loop = repeatingLoop(call, unit);
     const ns = literalDuration(unparen(delay), unit);
     if (!loop && ns !== null && ns < MINUTE_NS) continue; // a short literal delay: the pointer is pinned briefly
-    const line = (n: GoNode) => ctx.file.lineOf(n.startIndex);
-    const fires = delay.text.length <= 40 && !delay.text.includes("\n") ? `its delay (${delay.text}) has elapsed` : "it fires";
-    const when = loop ? `, and one such timer starts on every iteration of the loop on line ${line(loop)}` : "";
+    const until = delay.text.length <= 40 && !delay.text.includes("\n") ? `its delay (${delay.text}) elapses` : "it fires";
     ctx.report({
       span: spanOf(call),
-      message:
-        `the *time.Timer from time.AfterFunc is discarded, so nothing can cancel the callback and it keeps ${ref.binding.name} reachable until ${fires}${when}; ` +
-        `keep the timer and Stop it when ${ref.binding.name} is closed`,
+      messageId: loop ? "discardedInLoop" : "discarded",
+      data: { name: ref.binding.name, until },
       related: [
         { ...spanOf(ref.use), message: `the callback holds ${ref.binding.name}` },
-        ...(loop ? [{ ...spanOf(loop), message: "the loop that starts a timer each time round" }] : []),
+        ...(loop ? [{ ...spanOf(loop), message: "the loop that can start a timer each time round" }] : []),
       ],
     });
   }

@@ -31,6 +31,11 @@ const rule: Rule = {
       "so are the context's values, its deadline timer and, until it is cancelled, its entry in the parent's children. " +
       "Callers also lose the ability to cancel or bound each call separately.",
     docs: docsUrl("context-in-struct"),
+    messages: {
+      field: "{{field}} {{holds}} a context.Context: the context and its values stay reachable as long as the {{type}} does",
+      embedded: "{{type}} embeds context.Context: the context and its values stay reachable as long as the {{type}} does",
+      container: "{{field}} {{holds}} contexts ({{shape}}): they and their values stay reachable as long as the {{type}} does",
+    },
   },
   kinds: ["type", "func", "method"],
   appliesTo: (file) => importsAny(file, CONTEXT_PKGS),
@@ -55,11 +60,11 @@ function check(ctx: RuleContext): void {
     // `type mergedCtx struct { context.Context; other context.Context }`: a context decorator.
     if (CONTEXT_LIKE.test(name) && fields.some((f) => f.embedded && f.path === name)) continue;
     for (const f of fields) {
-      const verb = f.path.includes(" and ") ? "hold" : "holds";
-      const what = f.embedded ? "embeds context.Context" : f.shape ? `${verb} contexts (${f.shape})` : `${verb} a context.Context`;
+      const holds = f.path.includes(" and ") ? "hold" : "holds";
       ctx.report({
         span: spanOf(f.node),
-        message: `${f.path} ${what}, so the context, its values and its deadline timer stay reachable as long as the ${name} does; pass ctx as the first parameter of the methods that need it instead`,
+        messageId: f.embedded ? "embedded" : f.shape ? "container" : "field",
+        data: { field: f.path, holds, shape: f.shape, type: name },
       });
     }
   }

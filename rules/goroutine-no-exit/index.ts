@@ -31,6 +31,11 @@ const rule: Rule = {
       "An endless loop with no way out keeps the goroutine, its stack and everything it references alive for the life of the process, " +
       "and each call of the function that starts it adds one more.",
     docs: docsUrl("goroutine-no-exit"),
+    messages: {
+      deadChannel: "this goroutine never ends: the way out of the for loop on line {{loop}} waits on {{channel}}, which nothing closes or sends on",
+      noWayOut: "this goroutine never ends: the for loop on line {{loop}} has no return, break or exit call out of it",
+      breakTrap: "this goroutine never ends: the break on line {{break}} leaves the {{target}}, not the for loop on line {{loop}}",
+    },
   },
   kinds: ["func", "method"],
   appliesTo: (file) => /\bfor\s*\{/.test(file.source) && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
@@ -70,25 +75,25 @@ function report(ctx: RuleContext, site: GoroutineSite, loop: GoNode, way?: GoNod
   if (way && dead) {
     ctx.report({
       span: spanOf(site.head),
-      message: `this goroutine never ends: the way out of the for loop on line ${loopLine} waits on ${dead.name}, which is never closed, sent on or handed out`,
+      messageId: "deadChannel",
+      data: { loop: loopLine, channel: dead.name },
       related: [
         { ...spanOf(way), message: `reached only through a receive from ${dead.name}` },
-        { ...spanOf(dead.make), message: `${dead.name} is made here and nothing ever closes it or sends on it` },
+        { ...spanOf(dead.make), message: `${dead.name} is made here; nothing closes it, sends on it or hands it out` },
       ],
     });
     return;
   }
   // An unlabelled break in a select or switch looks like a way out but only leaves that statement.
   const trap = descendantsInFunction(loop.childForFieldName("body")!, "break_statement").find((b) => b.namedChildren.length === 0);
-  const note = trap
-    ? `; the break on line ${unit.file.lineOf(trap.startIndex)} only leaves the ${breakTarget(trap)}`
-    : "; nothing can stop it";
   ctx.report({
     span: spanOf(site.head),
-    message: `this goroutine never ends: the for loop on line ${loopLine} has no return, break or exit call out of it${note}`,
+    ...(trap
+      ? { messageId: "breakTrap", data: { break: unit.file.lineOf(trap.startIndex), target: breakTarget(trap), loop: loopLine } }
+      : { messageId: "noWayOut", data: { loop: loopLine } }),
     related: [
       { ...spanOf(loop.child(0)!), message: "this loop never ends" },
-      ...(trap ? [{ ...spanOf(trap), message: "this break leaves the select or switch, not the loop" }] : []),
+      ...(trap ? [{ ...spanOf(trap), message: `this break leaves the ${breakTarget(trap)}, not the loop` }] : []),
     ],
   });
 }

@@ -35,6 +35,11 @@ const rule: Rule = {
       "When the function that owns the channel returns without closing it or sending, the goroutine stays parked in chan receive forever, " +
       "and its stack and everything its closure captured stay reachable.",
     docs: docsUrl("goroutine-recv-leak"),
+    messages: {
+      range: "{{channel}} is never closed, so this range never ends: the goroutine started on line {{go}} blocks forever",
+      loop: "{{channel}} is never closed and the loop on line {{loop}} has no way out: the goroutine started on line {{go}} blocks here forever",
+      once: "the goroutine started on line {{go}} blocks here forever when the function {{exits}} on line {{exit}} without sending on {{channel}}",
+    },
   },
   kinds: ["func", "method"],
   appliesTo: (file) => file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
@@ -78,7 +83,8 @@ function checkRange(ctx: RuleContext, ch: Channel, r: ChanOp): void {
   const via = r.id.text === ch.name ? "" : ` (passed in as ${r.id.text})`;
   ctx.report({
     span: { start: header.start, end: header.end - 1 },
-    message: `${ch.name}${via} is never closed, so this range never ends: the goroutine started on line ${line(unit, site.stmt)} blocks forever once the function stops sending`,
+    messageId: "range",
+    data: { channel: `${ch.name}${via}`, go: line(unit, site.stmt) },
     related: [
       { ...spanOf(ch.make), message: `${ch.name} is made here and never closed` },
       { ...spanOf(site.stmt), message: "the goroutine starts here" },
@@ -107,7 +113,8 @@ function checkReceive(ctx: RuleContext, ch: Channel, r: ChanOp, recvs: ChanOp[])
     if (!isEndless(loop) || loopHasWayOut(loop, unit) || !sends.every((s) => s.fn.id === ch.home.id)) return;
     ctx.report({
       span: spanOf(r.node),
-      message: `${ch.name} is never closed and the loop on line ${line(unit, loop)} has no way out, so the goroutine started on line ${line(unit, site.stmt)} blocks forever on this receive once the function stops sending`,
+      messageId: "loop",
+      data: { channel: ch.name, loop: line(unit, loop), go: line(unit, site.stmt) },
       related: [
         { ...spanOf(ch.make), message: `${ch.name} is made here and never closed` },
         { ...spanOf(site.stmt), message: "the goroutine starts here" },
@@ -119,10 +126,10 @@ function checkReceive(ctx: RuleContext, ch: Channel, r: ChanOp, recvs: ChanOp[])
   if (!sends.every((s) => s.fn.id === ch.home.id && s.node.startIndex > site.stmt.endIndex)) return;
   const exit = exitWithout(site.stmt, { unit, touches: (n) => sends.some((s) => contains(n, s.id)) });
   if (!exit) return;
-  const how = exit.type === "return_statement" ? `return on line ${line(unit, exit)}` : `end on line ${line(unit, exit)}`;
   ctx.report({
     span: spanOf(r.node),
-    message: `the goroutine started on line ${line(unit, site.stmt)} blocks forever on this receive from ${ch.name}: the function can ${how} without sending on ${ch.name} or closing it`,
+    messageId: "once",
+    data: { go: line(unit, site.stmt), exits: exit.type === "return_statement" ? "returns" : "ends", exit: line(unit, exit), channel: ch.name },
     related: [
       { ...spanOf(site.stmt), message: "the goroutine starts here" },
       { ...spanOf(exit), message: `this way out neither sends on nor closes ${ch.name}` },

@@ -31,6 +31,13 @@ const rule: Rule = {
       "Once the function has left through a timeout, ctx.Done() or an early return, nobody will ever receive, " +
       "so the sender stays parked in chan send forever, and everything its closure references stays reachable with it.",
     docs: docsUrl("goroutine-send-leak"),
+    messages: {
+      leftUnbuffered: "{{channel}} is unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever",
+      leftBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it: if {{way}}, {{goroutine}} started on line {{go}} blocks forever",
+      fewReceives: "{{channel}} is received from only on {{at}}, but {{senders}}: {{consequence}}",
+      fewReceivesBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it and is received from only on {{at}}: {{consequence}}",
+      earlyExit: "the {{jump}} on line {{exit}} stops receiving from {{channel}} early: {{consequence}}",
+    },
   },
   kinds: ["func", "method"],
   appliesTo: (file) => file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
@@ -72,8 +79,6 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   // A buffer takes `room` sends off the receivers' hands; only a known surplus can block.
   const owed = total - room;
   if (room > 0 && !(Number.isFinite(total) && owed > 0)) return;
-  const what = room === 0 ? `${ch.name} is unbuffered` : `${ch.name} has room for ${room} of the ${total} values sent to it`;
-  const sendLines = blockingList(unit, sends);
   const size = Number.isFinite(total) ? String(total) : senders.length === 1 && perRun === 1 ? rangeLen(senders[0]!, unit) : undefined;
   // With several senders, a receive loop counts as receiving them all (its early exits are
   // judged below): its header is not "a path that skips the receive" when it runs zero times.
@@ -94,7 +99,8 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     const way = wayOut(unit, exit, recvs, scope);
     ctx.report({
       span: spanOf(ch.make),
-      message: `${what}, so ${sendLines} ${room > 0 ? "can block" : verb(sends, unit)} forever once ${way}: ${senders.length === 1 && starts(site, ch.make) === 1 ? "the" : "a"} goroutine started on line ${line(unit, site.stmt)} never ends`,
+      messageId: room > 0 ? "leftBuffered" : "leftUnbuffered",
+      data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line(unit, site.stmt) },
       related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }],
       fix: bufferFix(ch, size),
     });
@@ -106,16 +112,19 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   const senderCount = Number.isFinite(total)
     ? `${total} values are sent to it`
     : senders.length === 1 && Number.isFinite(starts(first, ch.make))
-      ? `the goroutine started on line ${line(unit, first.stmt)} sends to it in a loop`
-      : `goroutines started in a loop on line ${line(unit, first.stmt)} send to it`;
+      ? `the goroutine started on line ${line(unit, first.stmt)} sends on it in a loop`
+      : `goroutines started in a loop on line ${line(unit, first.stmt)} send on it`;
   const oneSender = senders.length === 1 && starts(first, ch.make) === 1;
   // (b) Many sends, one receive: the first sender wins, the others wait forever.
   // With an unknown number of senders, only a single receive is surely too few.
   if (recvs.length > 0 && loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
-    const at = recvs.map((r) => `line ${line(unit, r.node)}`).join(" and ");
+    const lines = [...new Set(recvs.map((r) => line(unit, r.node)))];
+    const at = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
+    const consequence = oneSender ? "it blocks forever on its next send" : recvs.length === 1 && room === 0 ? "every other sender blocks forever" : "the senders left over block forever";
     ctx.report({
       span: spanOf(ch.make),
-      message: `${room > 0 ? what : `${what} and ${senderCount}`} (${sendLines}), but the function receives only on ${at}: ${oneSender ? "the goroutine blocks forever on its next send" : "every other sender blocks forever"}`,
+      messageId: room > 0 ? "fewReceivesBuffered" : "fewReceives",
+      data: { channel: ch.name, room, total, at, senders: senderCount, consequence },
       related,
       fix: bufferFix(ch, size),
     });
@@ -128,7 +137,13 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     if (!early) continue;
     ctx.report({
       span: spanOf(ch.make),
-      message: `${ch.name} is unbuffered and ${senderCount} (${sendLines}), but the ${early.type === "return_statement" ? "return" : "break"} on line ${line(unit, early)} leaves the receive loop on line ${line(unit, loop)} early: ${oneSender ? "the goroutine blocks forever on its next send" : "the senders still waiting block forever"}`,
+      messageId: "earlyExit",
+      data: {
+        jump: early.type === "return_statement" ? "return" : "break",
+        exit: line(unit, early),
+        channel: ch.name,
+        consequence: oneSender ? `the goroutine started on line ${line(unit, first.stmt)} blocks forever on its next send` : "the senders still waiting block forever",
+      },
       related: [...related, { ...spanOf(early), message: "this leaves the receive loop before every value is received" }],
       fix: bufferFix(ch, size),
     });
@@ -176,14 +191,6 @@ function answerCases(unit: Unit, recvs: ChanOp[], senders: GoroutineSite[]): GoN
   return out;
 }
 
-/** "the send on line 14" or "the sends on lines 14 and 17". */
-function blockingList(unit: Unit, sends: ChanOp[]): string {
-  const lines = [...new Set(sends.map((s) => line(unit, s.node)))];
-  return lines.length === 1 ? `the send on line ${lines[0]}` : `the sends on lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
-}
-
-const verb = (sends: ChanOp[], unit: Unit) => (new Set(sends.map((s) => line(unit, s.node))).size === 1 ? "blocks" : "block");
-
 //	for {
 //		ch := make(chan T)             // the statement list that declares the channel, when it
 //		...                            // is not the function's body
@@ -194,14 +201,14 @@ function iterationScope(ch: Channel): GoNode | undefined {
   return list && loopBetween(list, ch.home) ? list : undefined;
 }
 
-/** "the select on line 18 leaves through <-ctx.Done()" or "the function returns on line 20". */
+/** "the select on line 18 takes <-ctx.Done()" or "the function returns on line 20 without receiving". */
 function wayOut(unit: Unit, exit: GoNode, recvs: ChanOp[], scope?: GoNode): string {
   for (let p = exit.parent; p && p.type !== "func_literal"; p = p.parent) {
     if ((p.type !== "communication_case" && p.type !== "default_case") || p.parent?.type !== "select_statement") continue;
     const select = p.parent;
     if (!recvs.some((r) => contains(select, r.id))) continue;
     const how = p.type === "default_case" ? "default" : (p.childForFieldName("communication")?.text ?? "another case");
-    return `the select on line ${line(unit, select)} leaves through ${how}`;
+    return `the select on line ${line(unit, select)} takes ${how}`;
   }
   if (scope && exit.type !== "return_statement" && contains(scope.parent ?? scope, exit)) {
     return `the iteration that made it ends on line ${line(unit, exit)} without receiving`;

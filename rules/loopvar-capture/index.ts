@@ -26,6 +26,12 @@ const rule: Rule = {
       "A goroutine, a deferred call or a parallel subtest runs after the loop has moved on, so it reads a later value (a data race), " +
       "and every pointer taken with &v points at the same variable, which ends up holding the last element.",
     docs: docsUrl("loopvar-capture"),
+    messages: {
+      goroutine: "{{subject}} reads {{vars}}, shared by all iterations before Go 1.22: it may see a later value{{version}}",
+      defer: "the deferred closure reads {{vars}}, shared by all iterations before Go 1.22: every deferred call sees the last value{{version}}",
+      subtest: "after {{parallel}}, when the loop is over, the subtest reads {{vars}}: before Go 1.22 every subtest sees the last value{{version}}",
+      store: "&{{name}} {{stored}} {{target}} points at loop variable {{name}}, which every iteration overwrites before Go 1.22{{version}}",
+    },
   },
   kinds: ["func", "method"],
   appliesTo: (file) => beforeGo122(file) && /\bfor\b/.test(file.source),
@@ -35,20 +41,13 @@ export default rule;
 
 const beforeGo122 = (file: FileView) => !file.goVersion || compareVersion(file.goVersion, { major: 1, minor: 22 }) < 0;
 
-const SUBJECT = { go: "the goroutine", defer: "the deferred func literal", group: "the goroutine started by", subtest: "the parallel subtest" };
-const CONSEQUENCE = {
-  go: "so it can run after the loop has moved on and read a later value",
-  group: "so it can run after the loop has moved on and read a later value",
-  defer: "so every deferred call runs after the loop and reads the last value",
-  subtest: "so every subtest reads the value of the last iteration",
-};
 
 function check(ctx: RuleContext): void {
   const { unit, file } = ctx;
   const loops = loopsOf(unit);
   if (loops.length === 0) return;
   const severity = file.goVersion ? undefined : ("warning" as const);
-  const version = file.goVersion ? "" : " (the Go version is unknown, so the old loop semantics are assumed)";
+  const version = file.goVersion ? "" : " (Go version unknown)";
   const copied = new Map<number, Set<string>>(); // statement list → names an earlier fix already copies
 
   for (const site of closureSites(unit)) {
@@ -63,11 +62,8 @@ function check(ctx: RuleContext): void {
     if (hits.length === 0) continue;
     const vars = hits.flatMap((h) => h.vars);
     const firstUse = vars.flatMap((b) => b.uses).filter((u) => contains(site.lit, u) && u.startIndex >= site.from).sort((a, b) => a.startIndex - b.startIndex)[0]!;
-    const subject = site.kind === "group" ? `${SUBJECT.group} ${callee(site)}` : SUBJECT[site.kind];
-    const shared = `which all iterations of ${loopLines(hits, file)} share before Go 1.22`;
-    const message = site.parallel
-      ? `${subject} reads ${varNames(vars)} after ${site.parallel.text} on line ${file.lineOf(site.parallel.startIndex)}, which holds the subtest back until ${loopLines(hits, file)} has finished; all its iterations share ${names(vars)} before Go 1.22, ${CONSEQUENCE.subtest}${version}`
-      : `${subject} reads ${varNames(vars)}, ${shared}, ${CONSEQUENCE[site.kind]}${version}`;
+    const subject = site.kind === "group" ? `the goroutine started by ${callee(site)}` : "the goroutine";
+    const messageId = site.parallel ? "subtest" : site.kind === "defer" ? "defer" : "goroutine";
     const related: RelatedLocation[] = [
       ...hits.map((h) => ({ ...headerSpan(h.loop), message: "this loop reuses one variable for all its iterations" })),
       { ...spanOf(firstUse), message: `${firstUse.text} is read here` },
@@ -75,7 +71,8 @@ function check(ctx: RuleContext): void {
     if (site.parallel) related.push({ ...spanOf(site.parallel), message: `${site.parallel.text} pauses the subtest until the parent test function returns` });
     ctx.report({
       span: firstLine(site.anchor, file),
-      message,
+      messageId,
+      data: { subject, vars: varNames(vars), parallel: site.parallel?.text ?? "", version },
       related,
       severity,
       fix: site.copyAt || !isLocalClosureCall(site) ? copyFix(unit, site.copyAt ?? site.stmt, hits, copied) : undefined,
@@ -90,7 +87,8 @@ function check(ctx: RuleContext): void {
         const hits = [{ loop, vars: [b] }];
         ctx.report({
           span: firstLine(store.stmt, file),
-          message: `&${b.name} ${store.stmt.type === "send_statement" ? "sent on" : "stored in"} ${store.target.text} is the address of loop variable ${b.name}, which all iterations of ${loopLines(hits, file)} share before Go 1.22, so every stored pointer ends up pointing at the last value${version}`,
+          messageId: "store",
+          data: { name: b.name, stored: store.stmt.type === "send_statement" ? "sent on" : "stored in", target: store.target.text, version },
           related: [{ ...headerSpan(loop), message: "this loop reuses one variable for all its iterations" }],
           severity,
           fix: copyFix(unit, store.stmt, hits, copied, use),
@@ -231,11 +229,6 @@ function names(vars: Binding[]): string {
 }
 
 const varNames = (vars: Binding[]) => `loop variable${new Set(vars.map((b) => b.name)).size > 1 ? "s" : ""} ${names(vars)}`;
-
-function loopLines(hits: { loop: Loop }[], file: FileView): string {
-  const lines = [...new Set(hits.map((h) => file.lineOf(h.loop.node.startIndex)))];
-  return lines.length === 1 ? `the loop on line ${lines[0]}` : `the loops on lines ${lines.join(" and ")}`;
-}
 
 function headerSpan(loop: Loop) {
   return { start: loop.node.startIndex, end: loop.body.startIndex };

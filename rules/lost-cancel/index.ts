@@ -25,10 +25,14 @@ const rule: Rule = {
     fixable: true,
     summary: "the cancel function of context.WithCancel/WithTimeout/WithDeadline is discarded or not called on every path",
     why:
-      "Until cancel is called, the child context stays registered in its parent's list of children, " +
-      "and a WithTimeout/WithDeadline context also keeps its timer: both live as long as the parent does, " +
-      "which for a server's base context is forever.",
+      "Until cancel is called, the child context stays registered in its parent's list of children: a WithCancel " +
+      "context as long as the parent lives, which for a server's base context is forever, and a WithTimeout/WithDeadline " +
+      "context, with its timer, until the deadline, which can be hours away. Each call leaks one more.",
     docs: docsUrl("lost-cancel"),
+    messages: {
+      discarded: "the cancel function from {{fn}} is discarded: {{leak}}",
+      notCalled: "{{name}} is skipped on the path to {{where}}: {{leak}}",
+    },
   },
   kinds: ["func", "method"],
   appliesTo: (file) => importsAny(file, CONTEXT_PKGS),
@@ -53,7 +57,8 @@ function check(ctx: RuleContext): void {
     if (target.type === "identifier" && target.text === "_") {
       ctx.report({
         span: spanOf(stmt),
-        message: `the cancel function returned by ${fn} is discarded, so ${leakNote(callee.name)}`,
+        messageId: "discarded",
+        data: { fn, leak: leakNote(callee.name) },
         fix: ctxEscapes(unit, targets[0]) ? undefined : discardFix(unit, stmt, target, callee.name),
       });
       continue;
@@ -71,7 +76,8 @@ function check(ctx: RuleContext): void {
     const where = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
     ctx.report({
       span: spanOf(stmt),
-      message: `${binding.name} (the cancel function from ${fn}) is not called on the path to ${where}, so ${leakNote(callee.name)}`,
+      messageId: "notCalled",
+      data: { name: binding.name, where, leak: leakNote(callee.name) },
       related: [{ ...spanOf(exit), message: "this way out skips the cancel function" }],
       fix: ctxEscapes(unit, targets[0]) ? undefined : deferFix(unit, stmt, binding, callee.name),
     });
@@ -80,8 +86,8 @@ function check(ctx: RuleContext): void {
 
 const leakNote = (name: string) =>
   name.includes("Timeout") || name.includes("Deadline")
-    ? "the child context and its timer stay alive until the parent is cancelled"
-    : "the child context stays alive until the parent is cancelled";
+    ? "the context and its timer may live until the deadline"
+    : "the context lives until the parent is cancelled";
 
 /** The statement that assigns the call's results: `a, b := call`, `a, b = call`, `var a, b = call`. */
 function assignmentOf(call: GoNode): GoNode | null {

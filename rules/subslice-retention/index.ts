@@ -26,6 +26,10 @@ const rule: Rule = {
       "of it is reachable: a 10-byte re-slice stored in a long-lived field or cache holds on to the entire file or request " +
       "body it was cut from. Copying the part releases the buffer.",
     docs: docsUrl("subslice-retention"),
+    messages: {
+      stored: "{{value}} re-slices {{origin}} ({{how}}): storing it in {{target}} keeps the whole buffer alive",
+      sent: "{{value}} re-slices {{origin}} ({{how}}): sending it on {{target}} hands the receiver the whole buffer",
+    },
   },
   kinds: ["func", "method"],
   // Cheap exit: no slice expression, and no bytes/strings call that returns a part of its argument.
@@ -46,7 +50,7 @@ interface Store {
 }
 
 function check(ctx: RuleContext): void {
-  const { unit, file } = ctx;
+  const { unit } = ctx;
   const stores = storesOf(unit);
   for (const s of stores) {
     const buf = bufferOf(s.value, unit);
@@ -54,12 +58,10 @@ function check(ctx: RuleContext): void {
     const fix = cloneFix(s.value, buf, unit);
     const v = s.value.text.replace(/\s+/g, " ");
     const origin = !buf.name ? "a large buffer" : buf.name === v ? `the original ${buf.name}` : buf.name;
-    const where = s.channel
-      ? `sending it on ${s.target} hands the whole buffer to the receiver for as long as it keeps the value`
-      : `storing it in ${s.target} keeps the whole buffer reachable as long as ${s.owner?.type === "composite_literal" ? "that field" : s.target} holds it`;
     ctx.report({
       span: spanOf(s.node),
-      message: `${v} is a re-slice of ${origin} (${buf.how}, line ${file.lineOf(buf.origin.startIndex)}), so ${where}; copy it with ${fix.name}`,
+      messageId: s.channel ? "sent" : "stored",
+      data: { value: v, origin, how: buf.how, target: s.target },
       related: [{ ...spanOf(buf.origin), message: "the large buffer comes from here" }],
       fix: { description: `copy the re-slice with ${fix.name}`, edits: [fix.edit] },
     });

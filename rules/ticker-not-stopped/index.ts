@@ -34,6 +34,14 @@ const rule: Rule = {
       "ticker is never collected and keeps waking the runtime to send into a channel nobody reads; a timer stays " +
       "there until it fires. time.Tick gives no way to call Stop at all.",
     docs: docsUrl("ticker-not-stopped"),
+    messages: {
+      tickInLoop: "time.Tick can make a new ticker each time round the loop on line {{loop}}; none can be stopped, so they pile up and keep firing",
+      tickReturned: "the ticker of time.Tick can never be stopped, and its channel is returned on line {{exit}}: it fires forever once the caller stops reading",
+      tickLeft: "the ticker of time.Tick can never be stopped: after {{where}} it keeps firing into a channel nobody reads",
+      goroutine: "{{what}} is never stopped: after the goroutine started on line {{go}} returns on line {{exit}}, it keeps firing forever",
+      inLoop: "{{what}} can be made each time round the loop on line {{loop}} and is never stopped: each one keeps firing forever",
+      notStopped: "{{what}} is never stopped: after {{where}} it {{consequence}}",
+    },
   },
   kinds: ["func", "method"],
   appliesTo: importsTime,
@@ -61,7 +69,8 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
   if (loop) {
     ctx.report({
       span: spanOf(call),
-      message: `time.Tick makes a new ticker on every iteration of the loop on line ${line(ctx, loop)}, and none of them can ever be stopped, so they pile up in the runtime's timer heap and keep firing; make one time.NewTicker before the loop and defer its Stop()`,
+      messageId: "tickInLoop",
+      data: { loop: line(ctx, loop) },
       related: [{ ...spanOf(loop), message: "this loop makes a new ticker each time round" }],
       severity: era.severity,
     });
@@ -83,9 +92,7 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
   const returned = exit.startIndex <= call.startIndex && call.endIndex <= exit.endIndex;
   ctx.report({
     span: spanOf(call),
-    message: returned
-      ? `time.Tick starts a ticker that can never be stopped, and its channel is returned on line ${line(ctx, exit)}: once the caller stops reading, it keeps firing forever; return a *time.Ticker the caller can Stop()`
-      : `time.Tick starts a ticker that can never be stopped, and after ${where(ctx, exit)} it keeps firing into a channel nobody reads; use time.NewTicker and defer its Stop()`,
+    ...(returned ? { messageId: "tickReturned", data: { exit: line(ctx, exit) } } : { messageId: "tickLeft", data: { where: where(ctx, exit) } }),
     related: [{ ...spanOf(exit), message: "the function ends here with the ticker still running" }],
     severity: era.severity,
   });
@@ -159,7 +166,8 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
     if (!exit) return; // falls off its end only after a loop we cannot bound: stay silent
     ctx.report({
       span: spanOf(made.stmt),
-      message: `${what} is never stopped: the goroutine started on line ${line(ctx, lit.parent.parent)} returns on line ${line(ctx, exit)} and leaves it firing into ${binding.name}.C forever; add defer ${binding.name}.Stop() at the top of the goroutine`,
+      messageId: "goroutine",
+      data: { what, go: line(ctx, lit.parent.parent), exit: line(ctx, exit) },
       related: [{ ...spanOf(exit), message: "the goroutine ends here with the ticker still running" }],
       severity: era.severity,
     });
@@ -171,15 +179,16 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   const exit = isMain(unit) && fn?.type === "function_declaration" ? null : exitAfter(made.stmt, { unit, touches });
   const iterates = ticker && !!loop && !laterEndless(made.stmt, overC);
   if (!exit && !iterates) return;
-  const after = exit ? `after ${where(ctx, exit)} ` : "";
+  // A ticker made again each time round piles up; a timer (or a ticker whose iteration never
+  // completes) leaks on the path to the exit: rounds that receive from a timer leave nothing behind.
+  const again = iterates ? loop : null;
   const consequence = ticker ? "keeps firing forever" : "stays in the runtime's timer heap until it fires";
-  const message = loop
-    ? `${what} is made on every iteration of the loop on line ${line(ctx, loop)} and never stopped, so each one ${consequence}; stop it before the iteration ends`
-    : `${what} is never stopped: ${after}it ${consequence}, since Go before 1.23 does not collect a running ${ticker ? "ticker" : "timer"}; add defer ${binding.name}.Stop()`;
   ctx.report({
     span: spanOf(made.stmt),
-    message,
-    related: [...(loop ? [{ ...spanOf(loop), message: "the loop that makes it again" }] : []), ...(exit ? [{ ...spanOf(exit), message: `the function ends here with the ${ticker ? "ticker" : "timer"} still running` }] : [])],
+    ...(again || !exit
+      ? { messageId: "inLoop", data: { what, loop: line(ctx, loop!) } }
+      : { messageId: "notStopped", data: { what, where: where(ctx, exit), consequence } }),
+    related: [...(again ? [{ ...spanOf(again), message: "the loop that makes it again" }] : []), ...(exit ? [{ ...spanOf(exit), message: `the function ends here with the ${ticker ? "ticker" : "timer"} still running` }] : [])],
     fix: loop ? undefined : deferStop(unit, made.stmt, binding.name),
     severity: era.severity,
   });

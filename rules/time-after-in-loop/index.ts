@@ -31,6 +31,9 @@ const rule: Rule = {
       "delay elapses, whether or not anyone still waits on its channel. A loop whose select usually leaves " +
       "through another case piles up one pending timer (and its channel) per round until each one fires.",
     docs: docsUrl("time-after-in-loop"),
+    messages: {
+      pending: "time.After starts a timer each round; rounds that leave the select {{way}} leave it pending until it fires",
+    },
   },
   kinds: ["func", "method"],
   appliesTo: importsTime,
@@ -66,12 +69,11 @@ function check(ctx: RuleContext): void {
     const way = h.round.type === "default_case" ? "through its default case" : `through the case on line ${line(h.round)}`;
     ctx.report({
       span: spanOf(h.call),
-      message:
-        `time.After starts a new timer each time the select on line ${line(h.select)} runs; when it leaves ${way}, the loop on line ${line(h.loop)} ` +
-        `goes round again and the old timer stays in the runtime's timer heap until its delay elapses; hoist one time.NewTimer above the loop and Reset it before the select`,
+      messageId: "pending",
+      data: { way },
       related: [
         { ...spanOf(h.round), message: "this way out of the select goes round the loop again" },
-        { ...spanOf(h.loop), message: "the loop" },
+        { ...spanOf(h.loop), message: "the loop that runs the select again" },
       ],
       fix: hits.length === 1 && h.direct ? hoist(unit, h) : undefined,
       severity: era.severity,

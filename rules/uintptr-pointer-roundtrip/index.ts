@@ -32,6 +32,10 @@ const rule: Rule = {
       "update it when a goroutine stack grows and moves its variables. Between the store and the conversion back the object " +
       "can be freed and its memory reused, or moved, so the pointer made from the number points at something else.",
     docs: docsUrl("uintptr-pointer-roundtrip"),
+    messages: {
+      roundtrip: "{{slot}} keeps the address of {{target}} as a uintptr: the object can move or be freed before line {{back}}{{where}} converts it back",
+      copied: "{{slot}} keeps the address of {{target}} as a uintptr, copied into {{copy}}: the object can move or be freed before line {{back}}{{where}} converts it back",
+    },
   },
   kinds: ["func", "method"],
   appliesTo: (file) => importsAny(file, ["unsafe"]),
@@ -71,13 +75,10 @@ function check(ctx: RuleContext): void {
     const target = what.startsWith("&") ? what.slice(1) : `*${what}`;
     const first = sites[0]!;
     const where = enclosingName(first, unit);
-    const copied = via ? `, copied into ${via.label} on line ${file.lineOf(via.node.startIndex)},` : "";
     ctx.report({
       span: spanOf(s.node),
-      message:
-        `${s.label} keeps the address of ${target} as a uintptr${copied || ","} which the collector neither traces nor updates, ` +
-        `so ${target} can be freed or moved before ${first.text.replace(/\s+/g, " ")} on line ${file.lineOf(first.startIndex)}${where} turns the number back into a pointer; ` +
-        `keep an unsafe.Pointer and convert to uintptr only inside the expression that does the arithmetic`,
+      messageId: via ? "copied" : "roundtrip",
+      data: { slot: s.label, target, copy: via ? `${via.label} on line ${file.lineOf(via.node.startIndex)}` : "", back: file.lineOf(first.startIndex), where },
       related: sites.map((c) => ({ ...spanOf(c), message: "the number is converted back to a pointer here" })),
     });
   }

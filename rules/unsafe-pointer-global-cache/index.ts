@@ -31,6 +31,10 @@ const rule: Rule = {
       "references, reachable until the entry is deleted, with no type to tell what it is. A uintptr stored in it is not " +
       "traced at all: the object can be freed (or, on a goroutine stack, moved) while the table still names its old address.",
     docs: docsUrl("unsafe-pointer-global-cache"),
+    messages: {
+      uintptr: "package-level {{table}} keeps the address of {{target}} as a uintptr{{key}}: {{target}} can be freed or moved while the entry still names it",
+      pointer: "package-level {{table}} holds {{value}}: {{target}} and all it references stay reachable until the entry is deleted",
+    },
   },
   kinds: ["func", "method"],
   appliesTo: (file) => importsAny(file, ["unsafe"]),
@@ -52,15 +56,12 @@ function check(ctx: RuleContext): void {
     const a = w.address;
     const line = unit.file.lineOf(a.node.startIndex);
     const here = unit.file.lineOf(w.stmt.startIndex);
-    const made = line === here ? "" : ` (made on line ${line})`;
     const what = a.pointee.text.replace(/\s+/g, " ");
     const target = what.startsWith("&") ? what.slice(1) : `*${what}`;
-    const message = a.numeric
-      ? `${w.table} is a package-level table and keeps the address of ${target} ${w.asKey ? "as a uintptr key" : "as a uintptr"}${made}, a number the collector does not trace, so the object can be freed or moved while the entry still names its old address; key the table by a handle or an ID instead`
-      : `${w.table} is a package-level table, so ${a.node.text.replace(/\s+/g, " ")} stored in it${made} keeps ${target} and all it references reachable until the entry is deleted; store a typed *T (or a weak pointer or handle) and delete the entry when its owner is done`;
     ctx.report({
       span: spanOf(w.stmt),
-      message,
+      messageId: a.numeric ? "uintptr" : "pointer",
+      data: { table: w.table, target, key: w.asKey ? " key" : "", value: a.node.text.replace(/\s+/g, " ") },
       related: line === here ? [] : [{ ...spanOf(a.node), message: "the address is taken here" }],
     });
   }

@@ -27,6 +27,10 @@ const rule: Rule = {
       "Nothing waits for that goroutine any more: it outlives its owner, keeps everything it references reachable and may write results that were already read; " +
       "an Add racing with Wait can also panic with \"WaitGroup misuse\".",
     docs: docsUrl("waitgroup-add-in-goroutine"),
+    messages: {
+      addInside: "{{name}}.Add runs inside the goroutine started on line {{go}}: {{wait}} can return before it is counted",
+      uncountedParent: "{{name}}.Add runs in the uncounted goroutine started on line {{go}}: {{wait}} can return before its goroutines are counted",
+    },
   },
   kinds: ["func", "method"],
   appliesTo: (file) => file.source.includes(".Add(") && /\bgo\b/.test(file.source),
@@ -52,14 +56,13 @@ function check(ctx: RuleContext): void {
     const name = wg.text;
     const waitNote = wait ? `${name}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name}.Wait()`;
     const goLine = file.lineOf(goStmt.startIndex);
-    const message = startsChildren(stmt)
-      ? `${name}.Add runs inside the goroutine started on line ${goLine}, which ${name} does not count, so ${waitNote} can see a zero counter and return before the goroutines started here are counted; count that goroutine too (${name}.Add before line ${goLine}, ${name}.Done inside it)`
-      : `${name}.Add runs inside the goroutine started on line ${goLine}, so ${waitNote} can see a zero counter and return before this goroutine is counted`;
+    const children = startsChildren(stmt);
     ctx.report({
       span: spanOf(stmt),
-      message,
+      messageId: children ? "uncountedParent" : "addInside",
+      data: { name, go: goLine, wait: waitNote },
       related: [
-        { ...spanOf(goStmt), message: `call ${name}.Add before this go statement` },
+        { ...spanOf(goStmt), message: children ? `this goroutine is not counted by ${name}` : `this goroutine is counted only once it runs ${name}.Add` },
         ...(wait ? [{ ...spanOf(wait), message: "this Wait can return before the goroutine is counted" }] : []),
       ],
       fix: moveFix(unit, stmt, lit, goStmt),

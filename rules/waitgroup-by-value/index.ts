@@ -23,6 +23,12 @@ const rule: Rule = {
       "Done on a copied WaitGroup never reaches the original's counter, so the goroutine parked in the original's Wait sleeps forever; " +
       "Lock on a copied Mutex excludes no one, and a copy taken while the original is locked stays locked for good.",
     docs: docsUrl("waitgroup-by-value"),
+    messages: {
+      receiver: "value receiver {{name}} copies {{what}}: {{consequence}}",
+      param: "parameter {{name}} receives a copy of {{what}}: {{consequence}}",
+      range: "range value {{name}} copies each element of {{over}}, {{what}}: {{consequence}}",
+      assign: "{{copy}} copies {{what}}: {{consequence}}",
+    },
   },
   kinds: ["func", "method"],
   appliesTo: (file) => importsAny(file, ["sync"]),
@@ -45,7 +51,8 @@ function check(ctx: RuleContext): void {
       const name = recv.childForFieldName("name")?.text ?? "_";
       ctx.report({
         span: firstLine(fn, unit),
-        message: `value receiver ${name} copies ${describe(recvLock, recv)}, so ${consequence(recvLock, name)}; use a pointer receiver (*${typeText(recv)})`,
+        messageId: "receiver",
+        data: { name, what: describe(recvLock, recv), consequence: consequence(recvLock, name) },
         related: firstUses(recv, unit),
       });
     }
@@ -57,7 +64,8 @@ function check(ctx: RuleContext): void {
       const name = names.map((n) => n.text).join(", ") || "_";
       ctx.report({
         span: spanOf(param),
-        message: `parameter ${name} receives a copy of ${describe(lock, param)}, so ${consequence(lock, names[0]?.text ?? "it")}; take *${typeText(param)} instead`,
+        messageId: "param",
+        data: { name, what: describe(lock, param), consequence: consequence(lock, names[0]?.text ?? "it") },
         related: firstUses(param, unit),
         fix: pointerFix(unit, fn, param),
       });
@@ -76,7 +84,8 @@ function check(ctx: RuleContext): void {
     const over = range.childForFieldName("right")!.text;
     ctx.report({
       span: firstLine(range.parent ?? range, unit),
-      message: `range value ${value.text} copies each element of ${over}, ${describe(lock, null, t!.node)}, so ${consequence(lock, value.text)}; range over the index and use &${over}[i]`,
+      messageId: "range",
+      data: { name: value.text, over, what: describe(lock, null, t!.node), consequence: consequence(lock, value.text) },
     });
   }
 
@@ -98,19 +107,11 @@ function check(ctx: RuleContext): void {
       if (!lock) return;
       ctx.report({
         span: firstLine(stmt.type === "var_spec" ? stmt.parent! : stmt, unit),
-        message: `${copyText} copies ${describe(lock, null, t!.node)}, so ${consequence(lock, target.text)}; ${pointerTo(value, unit)}`,
+        messageId: "assign",
+        data: { copy: copyText, what: describe(lock, null, t!.node), consequence: consequence(lock, target.text) },
       });
     });
   }
-}
-
-/** How to keep a pointer instead: `*c` → `c`, `s.mu` → `&s.mu`; map values have no address. */
-function pointerTo(value: GoNode, unit: Unit): string {
-  const v = unparen(value);
-  if (v.type === "unary_expression") return `keep the pointer instead (${v.childForFieldName("operand")!.text})`;
-  const base = v.type === "index_expression" ? typeOf(v.childForFieldName("operand")!, unit) : undefined;
-  if (base && unparenType(base.node).type === "map_type") return "store pointers in the map instead";
-  return `keep a pointer instead (&${v.text})`;
 }
 
 /** parameter_declaration nodes of a parameter list (variadic ones left out: the callee gets a slice). */
@@ -152,19 +153,19 @@ function consequence(lock: Lock, name: string): string {
   const at = lock.path === "" ? name : `${name}${lock.path.startsWith("[") ? "" : "."}${lock.path}`;
   switch (lock.lock) {
     case "sync.WaitGroup":
-      return `Add and Done on ${at} count on the copy, and a goroutine parked in Wait on the original never wakes`;
+      return `Add and Done on ${at} miss the original's counter, which Wait watches`;
     case "sync.Once":
       return `${at}.Do runs its function again for every copy`;
     case "sync.Cond":
       return `Signal and Broadcast on ${at} wake no goroutine waiting on the original`;
     default:
-      return `locking ${at} locks the copy and excludes no one`;
+      return `locking ${at} locks only the copy`;
   }
 }
 
 /** The first use of each declared name, as related locations. */
 function firstUses(decl: GoNode, unit: Unit): RelatedLocation[] {
-  return bindingsOf(decl, unit).flatMap((b) => (b.uses[0] ? [{ ...spanOf(b.uses[0]), message: `${b.name} is the copy here` }] : []));
+  return bindingsOf(decl, unit).flatMap((b) => (b.uses[0] ? [{ ...spanOf(b.uses[0]), message: `${b.name} (the copy) is used here` }] : []));
 }
 
 function bindingsOf(decl: GoNode, unit: Unit): Binding[] {

@@ -3,12 +3,14 @@
 import type { Range, Tree } from "web-tree-sitter";
 import { addedLines, DiffError, rebuildBase, removalPositions, type FileDiff } from "../diff/diff.js";
 import { DIRECTIVE_META, DIRECTIVE_RULE, directiveProblem, readDirectives, suppressedBy, wouldUse, type Directive } from "./directives.js";
-import { applyEdits, OverlappingEditsError, suggestionFor } from "./fixes.js";
+import { suggestionFor } from "./fixes.js";
 import { buildConstraintVersion, goModVersion, isGenerated, topLevelChunks, type Chunk } from "./gofile.js";
 import { loadGo, parseGo } from "./parser.js";
+import { renderMessage } from "./messages.js";
 import { LineIndex, normaliseCode } from "./source.js";
-import type { Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, TextEdit, Unit } from "./types.js";
+import type { Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, Unit } from "./types.js";
 import { listUnits, makeUnit, readDecls, readImports, type RawUnit } from "./units.js";
+import { fixIsVerified, touchesRange, type FixedVersion, type FixToCheck } from "./verify.js";
 
 export type Scope = "new" | "added" | "function" | "file";
 export const SCOPES: readonly Scope[] = ["new", "added", "function", "file"];
@@ -251,14 +253,23 @@ function analyzeVersion(
     for (const unit of units) {
       for (const rule of applicable) {
         if (!rule.kinds.includes(unit.kind)) continue;
-        const report = (d: Diagnostic) => {
-          const f = toFinding(rule, unit, d, source, lines);
-          if (!suppressedBy(directives, f.rule, f.line)) findings.push(f);
-        };
-        try {
-          rule.check({ unit, file: view, report });
-        } catch (err) {
+        const failed = (err: unknown) =>
           ruleErrors.push(`rule ${rule.meta.id} failed on ${unit.name} (${err instanceof Error ? err.message : String(err)}); its findings there are missing`);
+        // All of the unit's diagnostics first: a fix is verified against its siblings (./verify.ts).
+        const reported: Diagnostic[] = [];
+        try {
+          rule.check({ unit, file: view, report: (d) => reported.push(d) });
+        } catch (err) {
+          failed(err);
+        }
+        const open = reopen(path, goMod, rule, unit.name);
+        try {
+          for (const d of reported) {
+            const f = toFinding(rule, unit, d, source, lines, { open, siblings: reported });
+            if (!suppressedBy(directives, f.rule, f.line)) findings.push(f);
+          }
+        } catch (err) {
+          failed(err);
         }
       }
     }
@@ -354,14 +365,14 @@ function location(lines: LineIndex, span: Span): Location {
   return { line: s.line, column: s.column, endLine: e.line, endColumn: e.column };
 }
 
-function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines: LineIndex): Finding {
+function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines: LineIndex, check: Pick<FixToCheck, "open" | "siblings">): Finding {
   const loc = location(lines, d.span);
   const finding: Finding = {
     rule: rule.meta.id,
     severity: d.severity ?? rule.meta.severity,
     path: unit.file.path,
     ...loc,
-    message: d.message,
+    message: renderMessage(rule.meta, d.messageId, d.data),
     related: (d.related ?? []).map((r) => ({ ...location(lines, r), message: r.message })),
     unit: unit.name,
     code: normaliseCode(lines.lineText(loc.line)),
@@ -371,8 +382,8 @@ function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines:
   };
   if (d.fix && d.fix.edits.length > 0) {
     if (!rule.meta.fixable) throw new Error(`rule ${rule.meta.id} reported a fix but does not declare fixable`);
-    const fixed = validFix(d.fix.edits, unit, source);
-    if (fixed) {
+    const unitSpan = { start: unit.node.startIndex, end: unit.node.endIndex };
+    if (fixIsVerified({ ...check, source, edits: d.fix.edits, diagnostic: d, unit: unitSpan })) {
       finding.fix = {
         description: d.fix.description,
         edits: d.fix.edits.map((e) => ({ ...location(lines, e), newText: e.text })),
@@ -383,24 +394,50 @@ function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines:
   return finding;
 }
 
-/** A fix is kept only when its edits do not overlap and the fixed unit still parses. */
-function validFix(edits: readonly TextEdit[], unit: Unit, source: string): boolean {
-  try {
-    const start = unit.node.startIndex;
-    const end = unit.node.endIndex;
-    const inside = edits.every((e) => e.start >= start && e.end <= end);
-    const text = inside
-      ? applyEdits(source.slice(start, end), edits.map((e) => ({ ...e, start: e.start - start, end: e.end - start })))
-      : applyEdits(source, edits);
-    const header = inside ? "package p\n" : "";
-    const tree = parseGo(header + text);
-    const ok = !tree.rootNode.hasError;
-    tree.delete();
-    return ok;
-  } catch (err) {
-    if (err instanceof OverlappingEditsError) return false;
-    throw err;
-  }
+/**
+ * The hook of fix verification (./verify.ts): the fixed version of the file, its header,
+ * package-level declarations and the functions the fix touches parsed (the whole file when that
+ * partial parse has errors: the chunking is only a hint), with `rule` ready to run again on the
+ * unit named `unitName`.
+ */
+function reopen(path: string, goMod: string | null, rule: Rule, unitName: string): FixToCheck["open"] {
+  return (fixed: string, keep: readonly Span[], unitSpan: Span): FixedVersion => {
+    // The header, the package-level declarations and the functions the fix touches, parsed
+    // together: a syntax error in another function (a PR mid-edit) cannot swallow the fixed one.
+    const chunks = topLevelChunks(fixed);
+    const kept = chunks.filter((c) => c.kind !== "func" || keep.some((k) => touchesRange(k, c.start, c.end)));
+    let partial = kept.length < chunks.length;
+    let tree = partial
+      ? parseGo(fixed, kept.map((c) => ({ startIndex: c.start, endIndex: c.end, startPosition: { row: c.startLine - 1, column: 0 }, endPosition: { row: c.endLine, column: 0 } })))
+      : parseGo(fixed);
+    if (partial && tree.rootNode.hasError) {
+      tree.delete();
+      tree = parseGo(fixed);
+      partial = false;
+    }
+    const extra: Tree[] = [];
+    const root = tree.rootNode;
+    const wholeRoot = () => {
+      if (!partial) return root;
+      if (!extra[0]) extra.push(parseGo(fixed));
+      return extra[0]!.rootNode;
+    };
+    return {
+      root,
+      run() {
+        const raw = listUnits(root).find((u) => u.name === unitName && u.node.startIndex <= unitSpan.end && unitSpan.start <= u.node.endIndex);
+        if (!raw) return undefined;
+        const view = fileView(path, fixed, goMod, root, new LineIndex(fixed), wholeRoot);
+        const out: Diagnostic[] = [];
+        rule.check({ unit: makeUnit(raw, view), file: view, report: (d) => out.push(d) });
+        return out;
+      },
+      dispose() {
+        tree.delete();
+        for (const t of extra) t.delete();
+      },
+    };
+  };
 }
 
 /** The unit name of findings about a file-wide directive. */

@@ -117,13 +117,19 @@ export interface Fix {
 }
 
 export interface RelatedLocation extends Span {
+  /** What this line is, in a few words ("ch is made here", "this return skips the receive"). */
   message: string;
 }
+
+/** Values for a message template's `{{name}}` placeholders. */
+export type MessageData = Readonly<Record<string, string | number>>;
 
 export interface Diagnostic {
   /** The primary range: where the comment goes. */
   span: Span;
-  message: string;
+  /** Key of the rule's `meta.messages`; the engine renders the template with `data`. */
+  messageId: string;
+  data?: MessageData;
   related?: RelatedLocation[];
   fix?: Fix;
   /** Overrides the rule's severity (e.g. `warning` when the Go version is unknown). */
@@ -147,6 +153,12 @@ export interface RuleMeta {
   why: string;
   /** Link to the doc page. */
   docs: string;
+  /**
+   * The rule's messages by id (ESLint's `meta.messages`): one sentence each, lower-case start, no
+   * final period, naming the identifier and the consequence; `{{name}}` is filled from the
+   * diagnostic's `data`. The why belongs in `why`, the remedy in the fix's description.
+   */
+  messages: Readonly<Record<string, string>>;
 }
 
 export interface Rule {

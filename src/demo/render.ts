@@ -35,7 +35,11 @@ const SUGGESTION = /(`{3,})suggestion\n([\s\S]*?)\n?\1/;
 export function viewComment(c: ReviewComment, file: string | undefined): CommentView {
   const first = c.start_line ?? c.line;
   const lines = c.line === null ? "the file" : first !== c.line ? `lines ${first}-${c.line}` : `line ${c.line}`;
-  const body = c.body.replace(/<!--[\s\S]*?-->/g, "").trim();
+  // A <details> section shows as GitHub shows it before a click: its summary, collapsed.
+  const body = c.body
+    .replace(/<!--[\s\S]*?-->/g, "")
+    .replace(/<details><summary>([\s\S]*?)<\/summary>[\s\S]*?<\/details>/g, "▸ $1")
+    .trim();
   const m = SUGGESTION.exec(body);
   const view: CommentView = { path: c.path, lines, text: body };
   if (m && c.line !== null && file !== undefined) {

@@ -222,7 +222,7 @@ describe("configuration", () => {
     expect(calls.review![0].body).toBe(
       "**ptrguard** found 2 new issues in this pull request (2 error, 0 warning, 0 info).\n\n" +
         "1 more finding is not posted as comments (`max_comments` is 1):\n" +
-        "- `svc/fetch.go` line 16: **[lost-cancel]** error: cancel (the cancel function from context.WithCancel) is not called on the path to the return on line 18, so the child context stays alive until the parent is cancelled",
+        "- `svc/fetch.go` line 16: **[lost-cancel]** error: cancel is skipped on the path to the return on line 18: the context lives until the parent is cancelled",
     );
     expect(nock.isDone()).toBe(true);
   });

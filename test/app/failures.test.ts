@@ -109,8 +109,8 @@ describe("GitHub refusals", () => {
     expect(check.output.summary).toContain("### Problems\n- the review was not posted: GitHub had a server error (HTTP 503)");
     expect(check.output.summary).toContain(
       "### Findings not posted as review comments\n" +
-        "- `svc/fetch.go` line 10: **[lost-cancel]** error: the cancel function returned by context.WithTimeout is discarded, so the child context and its timer stay alive until the parent is cancelled (the review could not be posted)\n" +
-        "- `svc/fetch.go` line 16: **[lost-cancel]** error: cancel (the cancel function from context.WithCancel) is not called on the path to the return on line 18, so the child context stays alive until the parent is cancelled (the review could not be posted)",
+        "- `svc/fetch.go` line 10: **[lost-cancel]** error: the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline (the review could not be posted)\n" +
+        "- `svc/fetch.go` line 16: **[lost-cancel]** error: cancel is skipped on the path to the return on line 18: the context lives until the parent is cancelled (the review could not be posted)",
     );
     expect(nock.isDone()).toBe(true);
   });
@@ -181,7 +181,7 @@ describe("GitHub refusals", () => {
     const summary: string = calls.check![0].output.summary;
     expect(summary).toContain("Review: 0 new comments on lines, 1 on files, 0 already open, 0 threads resolved as fixed.");
     expect(summary).toContain(
-      "### Findings not posted as review comments\n- `svc/store.go` line 17: **[lost-cancel]** error: the cancel function returned by context.WithCancel is discarded, so the child context stays alive until the parent is cancelled (GitHub refused the file comment: GitHub answered HTTP 422: Unprocessable Entity: \"path is invalid\")",
+      "### Findings not posted as review comments\n- `svc/store.go` line 17: **[lost-cancel]** error: the cancel function from context.WithCancel is discarded: the context lives until the parent is cancelled (GitHub refused the file comment: GitHub answered HTTP 422: Unprocessable Entity: \"path is invalid\")",
     );
     expect(nock.isDone()).toBe(true);
   });

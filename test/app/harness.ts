@@ -269,7 +269,7 @@ export const createdCheck = {
 export const RECHECK_ACTION = [{ label: "Recheck", description: "Run ptrguard again on this commit", identifier: "recheck" }];
 export const LOST_CANCEL_DOCS = "https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md";
 export const LOST_CANCEL_WHY =
-  "Until cancel is called, the child context stays registered in its parent's list of children, and a WithTimeout/WithDeadline context also keeps its timer: both live as long as the parent does, which for a server's base context is forever.";
+  "Until cancel is called, the child context stays registered in its parent's list of children: a WithCancel context as long as the parent lives, which for a server's base context is forever, and a WithTimeout/WithDeadline context, with its timer, until the deadline, which can be hours away. Each call leaks one more.";
 
 /** The shortest complete run on PR 7: the PR, no config, the given files (none by default), the check run. */
 export function shortRun(scope: nock.Scope, calls: Calls, files: unknown[] = []): nock.Scope {

@@ -79,7 +79,7 @@ describe("re-runs", () => {
             path: "svc/jobs.go",
             line: 10,
             side: "RIGHT",
-            body: expect.stringContaining("**[lost-cancel]** error: the cancel function returned by context.WithDeadline is discarded"),
+            body: expect.stringContaining("**[lost-cancel]** error: the cancel function from context.WithDeadline is discarded"),
           },
         ],
       },

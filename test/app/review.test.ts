@@ -32,23 +32,25 @@ const suggestionPR = () => {
   return { files: [f.entry], blobs: { ...f.blobs, [`${HEAD}:go.mod`]: goFixture("go.mod") } };
 };
 
+const WHY_DETAILS = `<details><summary>Why it matters</summary>\n\n${LOST_CANCEL_WHY}\n\n</details>`;
+
 export const FETCH_COMMENT = [
-  "**[lost-cancel]** error: the cancel function returned by context.WithTimeout is discarded, so the child context and its timer stay alive until the parent is cancelled",
-  LOST_CANCEL_WHY,
-  "Suggested fix: name the cancel function and defer it.\n\n```suggestion\n\tctx, cancel := context.WithTimeout(parent, time.Second)\n\tdefer cancel()\n```",
+  "**[lost-cancel]** error: the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline",
+  "Suggested fix: name the cancel function and defer it.\n_Checked: the fixed function parses and this rule no longer reports it._\n\n```suggestion\n\tctx, cancel := context.WithTimeout(parent, time.Second)\n\tdefer cancel()\n```",
+  WHY_DETAILS,
   `Docs: [Lost context cancel function](${LOST_CANCEL_DOCS})\n<!-- ptrguard:fp=lost-cancel/7de771d741aa1a39 -->`,
 ].join("\n\n");
 
 export const LOAD_COMMENT = [
-  "**[lost-cancel]** error: cancel (the cancel function from context.WithCancel) is not called on the path to the return on line 18, so the child context stays alive until the parent is cancelled",
-  LOST_CANCEL_WHY,
+  "**[lost-cancel]** error: cancel is skipped on the path to the return on line 18: the context lives until the parent is cancelled",
   "- line 18: this way out skips the cancel function",
-  "Suggested fix: add defer cancel() right after the context is made.\n\n```suggestion\n\tctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n```",
+  "Suggested fix: add defer cancel() right after the context is made.\n_Checked: the fixed function parses and this rule no longer reports it._\n\n```suggestion\n\tctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n```",
+  WHY_DETAILS,
   `Docs: [Lost context cancel function](${LOST_CANCEL_DOCS})\n<!-- ptrguard:fp=lost-cancel/ca1c5c11ebdf70bd -->`,
 ].join("\n\n");
 
-const FETCH_MESSAGE = "the cancel function returned by context.WithTimeout is discarded, so the child context and its timer stay alive until the parent is cancelled";
-const LOAD_MESSAGE = "cancel (the cancel function from context.WithCancel) is not called on the path to the return on line 18, so the child context stays alive until the parent is cancelled";
+const FETCH_MESSAGE = "the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline";
+const LOAD_MESSAGE = "cancel is skipped on the path to the return on line 18: the context lives until the parent is cancelled";
 
 describe("pull_request", () => {
   it("opened: posts one COMMENT review with a suggestion per finding and fails the check run", async () => {
@@ -199,11 +201,11 @@ describe("pull_request", () => {
         path: "svc/load.go",
         subject_type: "file",
         body: [
-          "**[lost-cancel]** error on line 7: cancel (the cancel function from context.WithCancel) is not called on the path to the return on line 15, so the child context stays alive until the parent is cancelled",
+          "**[lost-cancel]** error on line 7: cancel is skipped on the path to the return on line 15: the context lives until the parent is cancelled",
           "_line 7 is outside this pull request's diff, so this comment sits on the file_",
-          LOST_CANCEL_WHY,
           "- line 15: this way out skips the cancel function",
-          "Suggested fix: add defer cancel() right after the context is made (replaces line 7):\n\n```go\n\tctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n```",
+          "Suggested fix: add defer cancel() right after the context is made (replaces line 7):\n_Checked: the fixed function parses and this rule no longer reports it._\n\n```go\n\tctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n```",
+          WHY_DETAILS,
           `Docs: [Lost context cancel function](${LOST_CANCEL_DOCS})\n<!-- ptrguard:fp=lost-cancel/1cc662fa9b904c3c -->`,
         ].join("\n\n"),
       },
