@@ -1,6 +1,7 @@
 // The diff-scoped analyzer: parse, pick the touched units, run the rules, honour directives,
 // validate fixes, and keep only the findings the scope asks for.
 import type { Range, Tree } from "web-tree-sitter";
+import { docsLink } from "../docs.js";
 import { addedLines, DiffError, rebuildBase, removalPositions, type FileDiff } from "../diff/diff.js";
 import { readDirectives, suppressedBy, type Directive } from "./directives.js";
 import { applyEdits, OverlappingEditsError, suggestionFor } from "./fixes.js";
@@ -46,7 +47,7 @@ export interface AnalysisResult {
 }
 
 export const DIRECTIVE_RULE = "ignore-directive";
-const DIRECTIVE_DOCS = "https://github.com/ptrguard/ptrguard/blob/main/rules/README.md#suppressing-a-finding";
+const DIRECTIVE_DOCS = docsLink("rules/README.md#suppressing-a-finding");
 const MAX_FILE_BYTES = 1 << 20;
 /** Below this size a file is parsed whole; above it only the touched declarations are parsed. */
 const PARTIAL_PARSE_CHARS = 16 * 1024;
