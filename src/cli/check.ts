@@ -122,11 +122,12 @@ async function loadConfig(opts: CheckOptions, root: string, ids: string[], io: I
   };
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 const SUMMARISED = [
-  { test: (r: string) => r === "vendored", word: "vendored" },
-  { test: (r: string) => r.startsWith("generated"), word: "generated" },
-  { test: (r: string) => r === "matches `paths_ignore`", word: "excluded by paths_ignore/--exclude" },
-  { test: (r: string) => r.startsWith("test file"), word: "test (include_tests: false)" },
+  { test: (r: string) => r === "vendored", say: (n: number) => plural(n, "vendored file", "vendored files") },
+  { test: (r: string) => r.startsWith("generated"), say: (n: number) => plural(n, "generated file", "generated files") },
+  { test: (r: string) => r === "matches `paths_ignore`", say: (n: number) => plural(n, "file", "files") + " matching paths_ignore or --exclude" },
+  { test: (r: string) => r.startsWith("test file"), say: (n: number) => plural(n, "test file", "test files") + " (include_tests: false)" },
 ];
 
 /** Vendored, generated and excluded files: one summary line (each with --verbose); others one line each. */
@@ -134,13 +135,13 @@ function reportSkipped(skipped: SkippedFile[], verbose: boolean, io: Io): void {
   const counts: string[] = [];
   for (const kind of SUMMARISED) {
     const n = skipped.filter((s) => kind.test(s.reason)).length;
-    if (n) counts.push(`${n} ${kind.word}`);
+    if (n) counts.push(kind.say(n));
   }
   for (const s of skipped) {
     const summarised = SUMMARISED.some((k) => k.test(s.reason));
     if (verbose || !summarised) io.stderr(`ptrguard: skipped ${s.path}: ${s.reason}\n`);
   }
-  if (counts.length && !verbose) io.stderr(`ptrguard: skipped ${counts.join(", ")} file${counts.length === 1 && counts[0]!.startsWith("1 ") ? "" : "s"} (--verbose lists them)\n`);
+  if (counts.length && !verbose) io.stderr(`ptrguard: skipped ${counts.join(", ")} (--verbose lists them)\n`);
 }
 
 async function render(findings: Finding[], format: Format, sources: LocalSource[], io: Io): Promise<string> {
