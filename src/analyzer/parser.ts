@@ -1,6 +1,9 @@
 // Loads tree-sitter-go's shipped WASM once per process and parses Go source with it.
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { Language, Parser, type Range, type Tree } from "web-tree-sitter";
+import { PACKAGE_ROOT } from "../version.js";
 
 let ready: Promise<Parser> | undefined;
 let parser: Parser | undefined;
@@ -9,14 +12,23 @@ let parser: Parser | undefined;
 export function loadGo(): Promise<Parser> {
   ready ??= (async () => {
     await Parser.init();
-    const require = createRequire(import.meta.url);
-    const language = await Language.load(require.resolve("tree-sitter-go/tree-sitter-go.wasm"));
+    const language = await Language.load(grammarPath());
     const p = new Parser();
     p.setLanguage(language);
     parser = p;
     return p;
   })();
   return ready;
+}
+
+/**
+ * The grammar the package ships (wasm/, copied from tree-sitter-go by `npm run build`, so an
+ * installed ptrguard needs no tree-sitter-go and its native install script), else tree-sitter-go's
+ * own file (a clone before its first build).
+ */
+function grammarPath(): string {
+  const shipped = path.join(PACKAGE_ROOT, "wasm", "tree-sitter-go.wasm");
+  return existsSync(shipped) ? shipped : createRequire(import.meta.url).resolve("tree-sitter-go/tree-sitter-go.wasm");
 }
 
 export function isGoLoaded(): boolean {
