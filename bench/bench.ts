@@ -5,6 +5,7 @@ import { analyzeSync, type SourceFile } from "../src/analyzer/engine.js";
 import { loadGo, parseGo } from "../src/analyzer/parser.js";
 import { parsePatch } from "../src/diff/diff.js";
 import { rules } from "../rules/index.js";
+import { benchCli, printCli } from "./cli.js";
 
 const SHAPES = [
   (i: number) => `// Fetch${i} asks the backend with a deadline.
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
     peakRssMB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
     oneLineChangeMs: +median(runs).toFixed(2),
     wholeFileMs: +median(fullFile).toFixed(2),
+    ...benchCli(),
   };
   if (json) {
     process.stdout.write(JSON.stringify(result) + "\n");
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
   console.log(`analysis: ${result.analysisMsPerFunction} ms per function (${full.unitsAnalyzed} functions, all rules, ${result.findings} findings)`);
   console.log(`one-line change in a 10,000-line file: ${result.oneLineChangeMs} ms (median of ${runs.length}; whole file: ${result.wholeFileMs} ms)`);
   console.log(`peak RSS: ${result.peakRssMB} MB`);
+  printCli(result);
 }
 
 await main();
