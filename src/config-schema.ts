@@ -9,6 +9,9 @@ export const MAX_CONFIG_BYTES = 64 * 1024;
 export const MAX_PATHS_IGNORE = 200;
 export const MAX_GLOB_CHARS = 256;
 
+/** Ajv's options, for the validator compiled at run time and the one generated ahead of time. */
+export const AJV_OPTIONS = { allErrors: true, strict: true } as const;
+
 const SEVERITY = ["error", "warning", "info"] as const;
 export const RULE_SETTINGS = ["off", "on", ...SEVERITY] as const;
 export const FAIL_ON_VALUES = [...SEVERITY, "none"] as const;

@@ -11,6 +11,7 @@ import type { ErrorObject } from "ajv";
 import type { Scope } from "./analyzer/engine.js";
 import type { Severity } from "./analyzer/types.js";
 import {
+  AJV_OPTIONS,
   configSchema,
   DEFAULTS,
   FAIL_ON_VALUES,
@@ -21,6 +22,7 @@ import {
   REVIEW_EVENTS,
   RULE_SETTINGS,
 } from "./config-schema.js";
+import { RULE_IDS as GENERATED_IDS, validate as generatedValidate } from "./config-validator.generated.js";
 import { compileGlobs, GlobError } from "./glob.js";
 
 export { MAX_COMMENTS_LIMIT, MAX_CONFIG_BYTES, MAX_PATHS_IGNORE } from "./config-schema.js";
@@ -67,15 +69,21 @@ const WANT: Record<string, string> = {
 type Validate = ((v: unknown) => boolean) & { errors?: ErrorObject[] | null };
 const validators = new Map<string, { validate: Validate; schema: Record<string, unknown> }>();
 
-/** Ajv is loaded and the schema compiled on first use only (the CLI without a config never pays). */
+/**
+ * The validator for a set of rule ids: the one compiled ahead of time (src/config-validator.generated.ts)
+ * for the registry's ids, else Ajv, loaded and compiled on first use (tests with other rule sets).
+ */
 function validatorFor(ruleIds: readonly string[]): { validate: Validate; schema: Record<string, unknown> } {
   const key = ruleIds.join(",");
   let v = validators.get(key);
   if (!v) {
-    const require = createRequire(import.meta.url);
-    const Ajv = (require("ajv") as { default: new (o: object) => { compile(s: object): Validate } }).default;
     const schema = configSchema(ruleIds);
-    v = { validate: new Ajv({ allErrors: true, strict: true }).compile(schema), schema };
+    if (key === GENERATED_IDS.join(",")) v = { validate: generatedValidate as Validate, schema };
+    else {
+      const require = createRequire(import.meta.url);
+      const Ajv = (require("ajv") as { default: new (o: object) => { compile(s: object): Validate } }).default;
+      v = { validate: new Ajv(AJV_OPTIONS).compile(schema), schema };
+    }
     validators.set(key, v);
   }
   return v;

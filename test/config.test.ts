@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
-import { renderSchema } from "../scripts/write-schema.js";
+import { renderSchema, renderValidator, ruleIds } from "../scripts/write-schema.js";
 import { ConfigFileError, DEFAULT_CONFIG, ignoreMatcher, readConfigFile, validateConfig } from "../src/config.js";
 import { compileGlob, GlobError } from "../src/glob.js";
 import { ROOT } from "./helpers/fixtures.js";
@@ -15,6 +15,15 @@ const ids = ["lost-cancel", "ignore-directive"];
 describe("the published schema", () => {
   it("schema/ptrguard.schema.json is up to date (npx tsx scripts/write-schema.ts)", () => {
     expect(readFileSync(path.join(ROOT, "schema/ptrguard.schema.json"), "utf8")).toBe(renderSchema());
+  });
+
+  it("src/config-validator.generated.ts is the schema compiled ahead of time (npm run schema), and agrees with Ajv at run time", () => {
+    expect(readFileSync(path.join(ROOT, "src/config-validator.generated.ts"), "utf8")).toBe(renderValidator());
+    const all = ruleIds();
+    const reversed = [...all].reverse(); // another key: compiled by Ajv at run time
+    for (const raw of [{}, { rules: { "lost-cancel": "loud", nope: "off" }, scope: "all", max_comments: 101, colour: 1 }, { paths_ignore: ["x".repeat(257)] }, { rules: [] }]) {
+      expect(validateConfig(raw, all)).toEqual(validateConfig(raw, reversed));
+    }
   });
 
   it("states the same defaults the App and the CLI use", () => {
