@@ -113,6 +113,16 @@ describe("output formats", () => {
     expect(r.stderr).toBe("1 finding (1 error, 0 warning, 0 info) in 1 file analysed\n");
   });
 
+  it("colour on a terminal (util-linux `script` gives the command one), none with NO_COLOR or in a pipe", () => {
+    const onTty = (env: NodeJS.ProcessEnv) =>
+      spawnSync("script", ["-qec", `"${process.execPath}" "${BIN}" check ${file}`, "/dev/null"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 }).stdout;
+    const { NO_COLOR: _unset, ...env } = process.env;
+    expect(spawnSync("script", ["-qec", "true", "/dev/null"]).status).toBe(0);
+    expect(onTty({ ...env, NO_COLOR: "" })).toContain(`\x1b[1m${file}:10:2:\x1b[22m \x1b[31merror:\x1b[39m`);
+    expect(onTty({ NO_COLOR: "1" })).toContain(`${file}:10:2: error: `);
+    expect(onTty({ NO_COLOR: "1" })).not.toContain("\x1b[");
+  });
+
   it("sarif: 2.1.0 with helpUri per rule and fixes per result", () => {
     const log = JSON.parse(ptrguard(["check", "--format", "sarif", file]).stdout);
     expect(log.version).toBe("2.1.0");
