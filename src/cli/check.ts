@@ -1,6 +1,7 @@
 // `ptrguard check`: the engine on a local tree or diff, with the repository's .github/ptrguard.yml
 // (the App's configuration, the same schema and defaults) and the flags that override it.
 import path from "node:path";
+import v8 from "node:v8";
 import { compareFindings, DIRECTIVE_RULE, type Scope } from "../analyzer/engine.js";
 import type { Finding, SkippedFile } from "../analyzer/types.js";
 import { atOrAbove, ConfigFileError, DEFAULT_CONFIG, ignoreMatcher, readConfigFile, type Config, type FailOn } from "../config.js";
@@ -66,6 +67,8 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
     io.stderr(`ptrguard: no Go files to analyse${input ? " (the diff changes none" + (paths.length ? ` under ${where})` : ")") : ` in ${where}`}\n`);
   }
 
+  preferQuickStart(wanted);
+
   // File by file, so a long run can show progress (stderr, on a terminal, after a second).
   const findings: Finding[] = [];
   const skipped: SkippedFile[] = [...left];
@@ -94,6 +97,21 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
   io.stdout(await render(findings, opts.format, wanted, io));
   if (opts.format === "text") io.stderr(summaryLine(findings, filesAnalyzed) + "\n");
   return findings.some((f) => atOrAbove(f.severity, config.fail_on)) ? 1 : 0;
+}
+
+/** Below this much Go source, a run is too short for optimised WebAssembly code to pay for itself. */
+const QUICK_RUN_BYTES = 4 << 20;
+
+/**
+ * For a short run (a diff, a small tree), keeps the Go grammar's WebAssembly on V8's baseline
+ * compiler: optimising its hot functions in the background cost about 100 ms of CPU, a third of a
+ * one-line check, and the run is over before the optimised code helps (measured: 0.34 s of CPU
+ * down to 0.23 s; a 163-file tree takes the same time either way). Must run before the grammar
+ * is compiled; later it changes nothing. Long runs keep V8's default tiering.
+ */
+function preferQuickStart(sources: readonly LocalSource[]): void {
+  const bytes = sources.reduce((n, s) => n + s.file.content.length, 0);
+  if (bytes < QUICK_RUN_BYTES) v8.setFlagsFromString("--liftoff-only");
 }
 
 /** The repository's configuration, then the flags over it. Problems go to stderr, as warnings. */
