@@ -13,7 +13,7 @@ import { analyse, knownRuleIds } from "../review/analyse.js";
 import { rules as allRules } from "../../rules/index.js";
 import { VERSION } from "../version.js";
 import type { Format, Io } from "../cli.js";
-import { ANSI, PLAIN } from "./style.js";
+import { ANSI, PLAIN } from "../report/style.js";
 
 export interface CheckOptions {
   diff?: string;

@@ -6,7 +6,7 @@ import { InputError } from "../local.js";
 import { PACKAGE_ROOT } from "../version.js";
 import { rules } from "../../rules/index.js";
 import type { Io } from "../cli.js";
-import { ANSI, PLAIN } from "./style.js";
+import { ANSI, PLAIN } from "../report/style.js";
 
 export function listRules(io: Io): number {
   const st = io.color ? ANSI : PLAIN;

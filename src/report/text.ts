@@ -1,6 +1,6 @@
 // go vet-style text: `path:line:col: severity: message [rule-id]`, each fix under it as a unified diff.
 import type { Finding, Severity } from "../analyzer/types.js";
-import { PLAIN, type Style } from "../cli/style.js";
+import { PLAIN, type Style } from "./style.js";
 
 /** `diff`'s structuredPatch, passed in so the package is loaded only when a finding has a fix. */
 export type StructuredPatch = (
