@@ -4,7 +4,12 @@ import module from "node:module";
 
 // Node 22.1+: cache compiled code between runs (a no-op on Node 20).
 module.enableCompileCache?.();
-const { main } = await import("../dist/src/cli.js");
+const cli = await import("../dist/src/cli.js").catch((err) => {
+  if (err?.code !== "ERR_MODULE_NOT_FOUND" || !String(err.message).includes("dist/src/cli.js")) throw err;
+  process.stderr.write("ptrguard: dist/ is missing: in a clone, run `npm run build` first\n");
+  process.exit(3);
+});
+const { main } = cli;
 const tty = (s) => s.isTTY === true;
 const code = await main(process.argv.slice(2), {
   cwd: process.cwd(),
