@@ -179,8 +179,8 @@ export async function loadSources(
   for (const r of roots) if (!existsSync(r)) throw new InputError(`no such file or directory: ${path.relative(cwd, r) || r}`);
   if (!input) {
     const files = await goFilesUnder(paths.length ? paths : ["."], cwd);
-    // Vendored files are only counted (the engine skips vendor/ by path): thousands of them are not read.
-    return Promise.all(files.map(async (full) => make(full, VENDORED.test(rel(root, full)) ? "" : (await readFile(full)).toString("utf8"))));
+    // Vendored files are only counted (the engine skips vendor/ by this same path): thousands are not read.
+    return Promise.all(files.map(async (full) => make(full, VENDORED.test(rel(cwd, full)) ? "" : (await readFile(full)).toString("utf8"))));
   }
   const out: LocalSource[] = [];
   for (const d of input.diffs) {
