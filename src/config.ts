@@ -165,6 +165,16 @@ export function ignoreMatcher(config: Config): (path: string) => boolean {
   return compileGlobs(config.paths_ignore);
 }
 
+/** Why the configuration leaves a repository path out (`paths_ignore`, `include_tests`), or undefined. */
+export function exclusion(config: Config): (path: string) => string | undefined {
+  const ignored = ignoreMatcher(config);
+  return (path) => {
+    if (ignored(path)) return "matches `paths_ignore`";
+    if (!config.include_tests && path.endsWith("_test.go")) return "test file (`include_tests` is false)";
+    return undefined;
+  };
+}
+
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
 /** True when `severity` is at or above `threshold` (`none` is never reached). */

@@ -4,7 +4,7 @@ import path from "node:path";
 import v8 from "node:v8";
 import { compareFindings, DIRECTIVE_RULE, type Scope } from "../analyzer/engine.js";
 import type { Finding, SkippedFile } from "../analyzer/types.js";
-import { atOrAbove, ConfigFileError, DEFAULT_CONFIG, ignoreMatcher, readConfigFile, type Config, type FailOn } from "../config.js";
+import { atOrAbove, ConfigFileError, DEFAULT_CONFIG, exclusion, readConfigFile, type Config, type FailOn } from "../config.js";
 import type { FileDiff } from "../diff/diff.js";
 import { findRepoRoot, gitChanges, InputError, loadSources, parseDiffOrThrow, readDiffText, type LocalSource } from "../local.js";
 import { toJson } from "../report/json.js";
@@ -54,12 +54,12 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
 
   const config = await loadConfig(opts, root, ids, io);
   const sources = await loadSources(paths, input, io.cwd, root);
-  const ignored = ignoreMatcher(config);
+  const excluded = exclusion(config);
   const wanted: LocalSource[] = [];
   const left: SkippedFile[] = [];
   for (const s of sources) {
-    if (ignored(s.repoPath)) left.push({ path: s.file.path, reason: "matches `paths_ignore`" });
-    else if (!config.include_tests && s.file.path.endsWith("_test.go")) left.push({ path: s.file.path, reason: "test file (`include_tests` is false)" });
+    const reason = excluded(s.repoPath);
+    if (reason) left.push({ path: s.file.path, reason });
     else wanted.push(s);
   }
   if (sources.length === 0) {
