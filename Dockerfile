@@ -3,19 +3,20 @@
 # test/ship/production-smoke.test.ts follows these steps without a Docker engine; keep them in step.
 
 # --- build: compile TypeScript once, with the dev dependencies ---
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: no prepare (there is nothing to compile yet) and no native build of
-# tree-sitter-go; ptrguard loads its shipped WASM grammar.
+# --ignore-scripts: no native build of tree-sitter-go; ptrguard loads its WASM grammar.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY rules ./rules
-RUN npx tsc -p tsconfig.json
+# The grammar goes to wasm/ (as `npm run build` does): tree-sitter-go is a build-time dependency.
+RUN npx tsc -p tsconfig.json && mkdir -p wasm && cp node_modules/tree-sitter-go/tree-sitter-go.wasm wasm/
 
 # --- runtime: production dependencies and the compiled output only ---
-FROM node:20-slim
+# Node 24: the active LTS (Node 22 is supported too; see package.json engines).
+FROM node:24-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000
@@ -23,6 +24,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/wasm ./wasm
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

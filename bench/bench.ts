@@ -6,6 +6,7 @@ import { loadGo, parseGo } from "../src/analyzer/parser.js";
 import { parsePatch } from "../src/diff/diff.js";
 import { rules } from "../rules/index.js";
 import { appBench, printAppBench } from "./app.js";
+import { benchCli, printCli } from "./cli.js";
 
 const SHAPES = [
   (i: number) => `// Fetch${i} asks the backend with a deadline.
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
     oneLineChangeMs: +median(runs).toFixed(2),
     wholeFileMs: +median(fullFile).toFixed(2),
     app: await appBench(),
+    ...benchCli(),
   };
   if (json) {
     process.stdout.write(JSON.stringify(result) + "\n");
@@ -156,6 +158,7 @@ async function main(): Promise<void> {
   console.log(`one-line change in a 10,000-line file: ${result.oneLineChangeMs} ms (median of ${runs.length}; whole file: ${result.wholeFileMs} ms)`);
   console.log(`peak RSS: ${result.peakRssMB} MB`);
   printAppBench(result.app);
+  printCli(result);
 }
 
 await main();

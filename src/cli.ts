@@ -1,82 +1,35 @@
-// `ptrguard check`: the engine on a local tree or a local diff, with no GitHub involved.
-import { Command, InvalidArgumentError, Option } from "commander";
-import { analyze, SCOPES, type Scope } from "./analyzer/engine.js";
-import { SEVERITIES, type Finding, type Severity } from "./analyzer/types.js";
-import { gitDiff, InputError, loadSources, parseDiffOrThrow, readDiffText } from "./local.js";
-import { toJson } from "./report/json.js";
-import { toRdjsonl } from "./report/rdjsonl.js";
-import { toSarif } from "./report/sarif.js";
-import { summaryLine, toText } from "./report/text.js";
-import { rules as allRules } from "../rules/index.js";
+// The `ptrguard` command. This module loads only commander and the version: each subcommand
+// imports what it needs when it runs (check: the engine and rules; demo: the App), so
+// `ptrguard --version` and a small check start fast.
+import { Command, Option } from "commander";
 import { VERSION as version } from "./version.js";
 
-const FORMATS = ["text", "json", "sarif", "rdjsonl"] as const;
-type Format = (typeof FORMATS)[number];
-type FailOn = Severity | "none";
-
-export interface CheckOptions {
-  diff?: string;
-  git?: string;
-  scope: Scope;
-  format: Format;
-  failOn: FailOn;
-  rule?: string[];
-}
+export const FORMATS = ["text", "json", "sarif", "rdjsonl"] as const;
+export type Format = (typeof FORMATS)[number];
+/** The values of --scope and --fail-on (checked against the engine's and the config's in tests). */
+export const SCOPE_VALUES = ["new", "added", "function", "file"] as const;
+export const FAIL_ON_VALUES = ["error", "warning", "info", "none"] as const;
 
 export interface Io {
   cwd: string;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   stdin?: NodeJS.ReadableStream;
+  /** Colour the output (stdout is a terminal and NO_COLOR is unset). */
+  color?: boolean;
+  /** Show a progress line on stderr for long runs (stderr is a terminal). */
+  progress?: boolean;
+  /** After how long a run shows progress (default 1 s). */
+  progressAfterMs?: number;
 }
 
+export const EXIT_CODES = `Exit codes:
+  0  no finding at or above the fail-on severity (default: error)
+  1  findings at or above it
+  2  usage or input error (bad flag, unreadable diff or --config file, git failure)
+  3  internal error (a bug in ptrguard: please report it)`;
 
-/** Runs the check and returns the exit code: 0 clean, 1 findings at or above --fail-on, 2 bad input. */
-export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Promise<number> {
-  const rules = opts.rule ? opts.rule.map((id) => {
-    const r = allRules.find((x) => x.meta.id === id);
-    if (!r) throw new InputError(`unknown rule: ${id} (known: ${allRules.map((x) => x.meta.id).join(", ")})`);
-    return r;
-  }) : allRules;
-  if (opts.diff && opts.git) throw new InputError("use either --diff or --git, not both");
-  const diffText = opts.diff ? await readDiffText(opts.diff, io.stdin) : opts.git ? await gitDiff(opts.git, io.cwd) : undefined;
-  const diffs = diffText === undefined ? undefined : parseDiffOrThrow(diffText);
-  const roots = paths.length ? paths : ["."];
-  const sources = await loadSources(roots, diffs, io.cwd);
-  if (sources.length === 0) io.stderr(`ptrguard: no Go files to analyse in ${roots.join(" ")}${diffs ? " (the diff changes none)" : ""}\n`);
-  const result = await analyze(sources, { rules, scope: opts.scope, registry: allRules });
-  for (const s of result.skipped) io.stderr(`ptrguard: skipped ${s.path}: ${s.reason}\n`);
-  for (const n of result.notes) io.stderr(`ptrguard: ${n.path}: ${n.reason}\n`);
-  io.stdout(render(result.findings, opts.format, rules, new Map(sources.map((s) => [s.path, s.content]))));
-  if (opts.format === "text") io.stderr(summaryLine(result.findings, result.filesAnalyzed) + "\n");
-  return failing(result.findings, opts.failOn) ? 1 : 0;
-}
-
-function render(findings: Finding[], format: Format, rules: typeof allRules, files: ReadonlyMap<string, string>): string {
-  switch (format) {
-    case "json":
-      return toJson(findings) + "\n";
-    case "sarif":
-      return toSarif(findings, rules, version, files);
-    case "rdjsonl":
-      return toRdjsonl(findings);
-    default:
-      return toText(findings);
-  }
-}
-
-const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
-export function failing(findings: readonly Finding[], failOn: FailOn): boolean {
-  if (failOn === "none") return false;
-  return findings.some((f) => RANK[f.severity] >= RANK[failOn]);
-}
-
-function choice<T extends string>(values: readonly T[], what: string) {
-  return (v: string): T => {
-    if (!values.includes(v as T)) throw new InvalidArgumentError(`${what} must be one of ${values.join(", ")}`);
-    return v as T;
-  };
-}
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
 export function program(io: Io, setExit: (code: number) => void): Command {
   const cmd = new Command("ptrguard")
@@ -84,20 +37,38 @@ export function program(io: Io, setExit: (code: number) => void): Command {
     .version(version)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showSuggestionAfterError();
+    .showSuggestionAfterError()
+    .addHelpText("after", `\n${EXIT_CODES}\n`);
   cmd
     .command("check")
     .description("analyse Go files, or only the functions a diff touches")
-    .argument("[paths...]", "files or directories (recursively *.go)", [])
-    .addOption(new Option("--diff <file>", "a unified diff (or - for stdin): only the functions it touches count"))
-    .addOption(new Option("--git <rev>", "the diff of the working tree against <rev> (runs git diff)"))
-    .addOption(new Option("--scope <scope>", "which findings of touched functions to report").argParser(choice(SCOPES, "--scope")).default("new"))
-    .addOption(new Option("--format <format>", "output format").argParser(choice(FORMATS, "--format")).default("text"))
-    .addOption(new Option("--fail-on <severity>", "exit 1 when a finding is at or above").argParser(choice([...SEVERITIES, "none"] as const, "--fail-on")).default("warning"))
-    .addOption(new Option("--rule <ids>", "only these rules (comma-separated)").argParser((v) => v.split(",").map((s) => s.trim()).filter(Boolean)))
-    .action(async (paths: string[], opts: CheckOptions) => {
-      setExit(await runCheck(paths, opts, io));
+    .argument("[paths...]", "files or directories (recursively *.go; default: the current directory, or the whole diff)")
+    .addOption(new Option("--diff <file>", "a unified diff (- for stdin): only the functions it touches count; its paths are taken from the repository root"))
+    .addOption(new Option("--git <ref>", "what the working tree changed since the merge base of <ref> and HEAD (as a pull request shows it), untracked Go files included"))
+    .addOption(new Option("--staged", "what the index (git add) changed: against HEAD, or against the merge base with --git <ref>"))
+    .addOption(new Option("--scope <scope>", "which findings of touched functions to report (default: the config's scope, else new)").choices(SCOPE_VALUES))
+    .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
+    .addOption(new Option("--fail-on <severity>", "exit 1 when a finding is at or above (default: the config's fail_on, else error)").choices(FAIL_ON_VALUES))
+    .addOption(new Option("--config <file>", "the configuration file (default: .github/ptrguard.yml at the repository root)"))
+    .addOption(new Option("--enable <rule>", "turn a rule on (repeatable, or comma-separated)").argParser(collect))
+    .addOption(new Option("--disable <rule>", "turn a rule off (repeatable, or comma-separated)").argParser(collect))
+    .addOption(new Option("--rule <rules>", "run only these rules (comma-separated)").argParser(collect))
+    .addOption(new Option("--exclude <glob>", "skip repository paths matching a glob, added to paths_ignore (repeatable)").argParser(collect))
+    .addOption(new Option("--verbose", "list every skipped file (vendored, generated, excluded)"))
+    .addHelpText("after", `\nThe configuration (.github/ptrguard.yml, the App's; schema/ptrguard.schema.json) is read from the\nrepository root; flags override it.\n\n${EXIT_CODES}\n`)
+    .action(async (paths: string[] | undefined, opts) => {
+      const { runCheck } = await import("./cli/check.js");
+      setExit(await runCheck(paths ?? [], opts, io));
     });
+  cmd
+    .command("rules")
+    .description("list the rules: id, severity, default, whether fixable, what each flags")
+    .action(async () => setExit((await import("./cli/rules.js")).listRules(io)));
+  cmd
+    .command("explain")
+    .description("show a rule's documentation page")
+    .argument("<rule>", "a rule id (see `ptrguard rules`)")
+    .action(async (id: string) => setExit((await import("./cli/rules.js")).explainRule(id, io)));
   cmd
     .command("demo")
     .description("run the GitHub App on a sample pull request, against a local stand-in for GitHub")
@@ -105,7 +76,7 @@ export function program(io: Io, setExit: (code: number) => void): Command {
     .option("--svg <file>", "also draw the first comment with a suggestion as an SVG picture")
     .action(async (opts: { verbose?: boolean; svg?: string }) => {
       const { runDemo } = await import("./demo/run.js");
-      setExit((await runDemo(io, { ...opts, color: process.stdout.isTTY === true && !process.env.NO_COLOR })).code);
+      setExit((await runDemo(io, { ...opts, color: io.color === true })).code);
     });
   return cmd;
 }
@@ -114,15 +85,19 @@ export function program(io: Io, setExit: (code: number) => void): Command {
 export async function main(argv: string[], io: Io): Promise<number> {
   let code = 0;
   const cmd = program(io, (c) => (code = c));
+  if (argv.length === 0) {
+    io.stderr(cmd.helpInformation());
+    return 2;
+  }
   try {
     await cmd.parseAsync(argv, { from: "user" });
     return code;
   } catch (err) {
-    const e = err as { code?: string; exitCode?: number; message?: string };
+    const e = err as { code?: string; exitCode?: number; message?: string; name?: string };
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
     if (e.code?.startsWith("commander.")) return 2;
-    if (err instanceof InputError) {
-      io.stderr(`ptrguard: ${err.message}\n`);
+    if (e.name === "InputError") {
+      io.stderr(`ptrguard: ${e.message}\n`);
       return 2;
     }
     io.stderr(`ptrguard: internal error: ${e.message ?? String(err)}\n`);

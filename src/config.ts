@@ -1,11 +1,35 @@
-// `.github/ptrguard.yml`: the schema, the defaults, and validation. Read from the default
-// branch only (Probot's context.config), so a pull request cannot switch its own review off.
-// A bad value is reported and replaced by its default; the other keys keep their values.
-import picomatch from "picomatch";
-import { SCOPES, type Scope } from "./analyzer/engine.js";
-import { SEVERITIES, type Severity } from "./analyzer/types.js";
+// `.github/ptrguard.yml`: one configuration for the App and the CLI. The keys, types and defaults
+// are the JSON schema of src/config-schema.ts (published as schema/ptrguard.schema.json), checked
+// here with Ajv. The App reads the file from the default branch only (Probot's context.config), so
+// a pull request cannot switch its own review off; the CLI and the Action read it from disk with
+// `readConfigFile`. A bad value is reported and replaced by its default; the other keys keep theirs.
+import { existsSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import type { ErrorObject } from "ajv";
+import type { Scope } from "./analyzer/engine.js";
+import type { Severity } from "./analyzer/types.js";
+import {
+  AJV_OPTIONS,
+  configSchema,
+  DEFAULTS,
+  FAIL_ON_VALUES,
+  MAX_COMMENTS_LIMIT,
+  MAX_CONFIG_BYTES,
+  MAX_GLOB_CHARS,
+  MAX_PATHS_IGNORE,
+  REVIEW_EVENTS,
+  RULE_SETTINGS,
+} from "./config-schema.js";
+import { RULE_IDS as GENERATED_IDS, validate as generatedValidate } from "./config-validator.generated.js";
+import { compileGlobs, GlobError } from "./glob.js";
+
+export { MAX_COMMENTS_LIMIT, MAX_CONFIG_BYTES, MAX_PATHS_IGNORE } from "./config-schema.js";
 
 export const CONFIG_FILE = "ptrguard.yml";
+/** Where the file sits in a repository. */
+export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
 
 /** `off` disables a rule, `on` keeps its own severity, a severity overrides it. */
 export type RuleSetting = "off" | "on" | Severity;
@@ -23,29 +47,47 @@ export interface Config {
   draft_prs: boolean;
 }
 
-export const MAX_COMMENTS_LIMIT = 100;
-
-export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
-  rules: {},
-  paths_ignore: [],
-  scope: "new",
-  fail_on: "error",
-  review_event: "COMMENT",
-  max_comments: 25,
-  include_tests: true,
-  draft_prs: true,
-});
+export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({ ...DEFAULTS, rules: {}, paths_ignore: [] } as Config);
 
 export interface ConfigResult {
   config: Config;
-  /** Plain sentences, one per problem, for the check run. */
+  /** Plain sentences, one per problem, for the check run or the terminal. */
   problems: string[];
 }
 
-const FAIL_ON: readonly FailOn[] = [...SEVERITIES, "none"];
-const REVIEW_EVENTS: readonly ReviewEvent[] = ["COMMENT", "REQUEST_CHANGES"];
-const RULE_SETTINGS: readonly RuleSetting[] = ["off", "on", ...SEVERITIES];
 const list = (xs: readonly string[]) => xs.map((x) => `\`${x}\``).join(", ");
+const WANT: Record<string, string> = {
+  paths_ignore: "a list of glob patterns",
+  scope: "", // filled below from the schema's enum
+  fail_on: `one of ${list(FAIL_ON_VALUES)}`,
+  review_event: `one of ${list(REVIEW_EVENTS)}`,
+  max_comments: `a whole number from 0 to ${MAX_COMMENTS_LIMIT}`,
+  include_tests: "`true` or `false`",
+  draft_prs: "`true` or `false`",
+};
+
+type Validate = ((v: unknown) => boolean) & { errors?: ErrorObject[] | null };
+const validators = new Map<string, { validate: Validate; schema: Record<string, unknown> }>();
+
+/**
+ * The validator for a set of rule ids: the one compiled ahead of time (src/config-validator.generated.ts)
+ * for the registry's ids, else Ajv, loaded and compiled on first use (tests with other rule sets).
+ */
+function validatorFor(ruleIds: readonly string[]): { validate: Validate; schema: Record<string, unknown> } {
+  const key = ruleIds.join(",");
+  let v = validators.get(key);
+  if (!v) {
+    const schema = configSchema(ruleIds);
+    if (key === GENERATED_IDS.join(",")) v = { validate: generatedValidate as Validate, schema };
+    else {
+      const require = createRequire(import.meta.url);
+      const Ajv = (require("ajv") as { default: new (o: object) => { compile(s: object): Validate } }).default;
+      v = { validate: new Ajv(AJV_OPTIONS).compile(schema), schema };
+    }
+    validators.set(key, v);
+  }
+  return v;
+}
 
 /** Validates the merged configuration object. `ruleIds` are the rules the app knows. */
 export function validateConfig(raw: unknown, ruleIds: readonly string[]): ConfigResult {
@@ -55,65 +97,60 @@ export function validateConfig(raw: unknown, ruleIds: readonly string[]): Config
   if (typeof raw !== "object" || Array.isArray(raw)) {
     return { config, problems: ["the configuration is not a mapping of keys to values; the defaults are used"] };
   }
+  let size: number;
+  try {
+    size = JSON.stringify(raw).length;
+  } catch {
+    return { config, problems: ["the configuration cannot be read as plain data (a cycle of YAML aliases?); the defaults are used"] };
+  }
+  if (size > MAX_CONFIG_BYTES) return { config, problems: [`the configuration is larger than ${MAX_CONFIG_BYTES / 1024} KiB; the defaults are used`] };
+
+  const { validate, schema } = validatorFor(ruleIds);
+  const known = (schema.properties as Record<string, { enum?: string[] }>);
+  validate(raw);
+  const errors = validate.errors ?? [];
+  const failed = (pointer: string) => errors.some((e) => e.instancePath === pointer || e.instancePath.startsWith(pointer + "/"));
   const input = raw as Record<string, unknown>;
-  const bad = (key: string, want: string) => problems.push(`\`${key}\` must be ${want}; got ${show(input[key])}, so the default ${show(DEFAULT_CONFIG[key as keyof Config])} is used`);
+  const bad = (key: string) => {
+    const v = input[key];
+    const overCap = key === "paths_ignore" && Array.isArray(v) && (v.length > MAX_PATHS_IGNORE || v.some((g) => typeof g === "string" && g.length > MAX_GLOB_CHARS));
+    const want = key === "scope" ? `one of ${list(known.scope!.enum!)}` : overCap ? `a list of at most ${MAX_PATHS_IGNORE} glob patterns of at most ${MAX_GLOB_CHARS} characters each` : WANT[key]!;
+    problems.push(`\`${key}\` must be ${want}; got ${show(input[key])}, so the default ${show(DEFAULT_CONFIG[key as keyof Config])} is used`);
+  };
 
   for (const key of Object.keys(input)) {
-    if (!(key in DEFAULT_CONFIG)) problems.push(`unknown key \`${key}\` is ignored`);
+    if (!(key in known)) problems.push(`unknown key \`${key}\` is ignored`);
   }
-  if ("rules" in input) config.rules = readRules(input.rules, ruleIds, problems);
-  if ("paths_ignore" in input) {
-    const v = input.paths_ignore;
-    if (Array.isArray(v) && v.every((g) => typeof g === "string" && g.trim() !== "" && validGlob(g))) config.paths_ignore = v as string[];
-    else bad("paths_ignore", "a list of glob patterns");
-  }
-  if ("scope" in input) {
-    if (SCOPES.includes(input.scope as Scope)) config.scope = input.scope as Scope;
-    else bad("scope", `one of ${list(SCOPES)}`);
-  }
-  if ("fail_on" in input) {
-    if (FAIL_ON.includes(input.fail_on as FailOn)) config.fail_on = input.fail_on as FailOn;
-    else bad("fail_on", `one of ${list(FAIL_ON)}`);
-  }
-  if ("review_event" in input) {
-    if (REVIEW_EVENTS.includes(input.review_event as ReviewEvent)) config.review_event = input.review_event as ReviewEvent;
-    else bad("review_event", `one of ${list(REVIEW_EVENTS)}`);
-  }
-  if ("max_comments" in input) {
-    const v = input.max_comments;
-    if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_COMMENTS_LIMIT) config.max_comments = v;
-    else bad("max_comments", `a whole number from 0 to ${MAX_COMMENTS_LIMIT}`);
-  }
-  for (const key of ["include_tests", "draft_prs"] as const) {
+  if ("rules" in input) config.rules = readRules(input.rules, ruleIds, failed, problems);
+  for (const key of ["paths_ignore", "scope", "fail_on", "review_event", "max_comments", "include_tests", "draft_prs"] as const) {
     if (!(key in input)) continue;
-    if (typeof input[key] === "boolean") config[key] = input[key];
-    else bad(key, "`true` or `false`");
+    if (failed(`/${key}`)) bad(key);
+    else (config as unknown as Record<string, unknown>)[key] = input[key];
+  }
+  if (config.paths_ignore.length > 0) {
+    try {
+      compileGlobs(config.paths_ignore);
+    } catch (err) {
+      if (!(err instanceof GlobError)) throw err;
+      problems.push(`\`paths_ignore\` has a pattern ptrguard cannot use (${err.message}), so the default \`[]\` is used`);
+      config.paths_ignore = [];
+    }
   }
   return { config, problems };
 }
 
-function readRules(v: unknown, ruleIds: readonly string[], problems: string[]): Record<string, RuleSetting> {
+function readRules(v: unknown, ruleIds: readonly string[], failed: (pointer: string) => boolean, problems: string[]): Record<string, RuleSetting> {
   const out: Record<string, RuleSetting> = {};
   if (v === null || typeof v !== "object" || Array.isArray(v)) {
     problems.push(`\`rules\` must map rule ids to ${list(RULE_SETTINGS)}; got ${show(v)}, so every rule keeps its default`);
     return out;
   }
   for (const [id, setting] of Object.entries(v as Record<string, unknown>)) {
-    const s = setting === true ? "on" : setting === false ? "off" : setting;
     if (!ruleIds.includes(id)) problems.push(`\`rules.${id}\` names no rule ptrguard knows and is ignored`);
-    else if (!RULE_SETTINGS.includes(s as RuleSetting)) problems.push(`\`rules.${id}\` must be one of ${list(RULE_SETTINGS)}; got ${show(setting)}, so the rule keeps its default`);
-    else out[id] = s as RuleSetting;
+    else if (failed(`/rules/${id.replace(/~/g, "~0").replace(/\//g, "~1")}`)) problems.push(`\`rules.${id}\` must be one of ${list(RULE_SETTINGS)}; got ${show(setting)}, so the rule keeps its default`);
+    else out[id] = (setting === true ? "on" : setting === false ? "off" : setting) as RuleSetting;
   }
   return out;
-}
-
-function validGlob(glob: string): boolean {
-  try {
-    picomatch(glob);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function show(v: unknown): string {
@@ -122,10 +159,20 @@ function show(v: unknown): string {
   return `\`${text.length > 60 ? text.slice(0, 57) + "..." : text}\``;
 }
 
-/** A matcher for `paths_ignore` (picomatch globs; `dot` so `.github/**` works). */
+/** A matcher for `paths_ignore` (`dot`-matching globs, without backtracking: src/glob.ts). */
 export function ignoreMatcher(config: Config): (path: string) => boolean {
   if (config.paths_ignore.length === 0) return () => false;
-  return picomatch(config.paths_ignore, { dot: true });
+  return compileGlobs(config.paths_ignore);
+}
+
+/** Why the configuration leaves a repository path out (`paths_ignore`, `include_tests`), or undefined. */
+export function exclusion(config: Config): (path: string) => string | undefined {
+  const ignored = ignoreMatcher(config);
+  return (path) => {
+    if (ignored(path)) return "matches `paths_ignore`";
+    if (!config.include_tests && path.endsWith("_test.go")) return "test file (`include_tests` is false)";
+    return undefined;
+  };
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -133,4 +180,50 @@ const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 /** True when `severity` is at or above `threshold` (`none` is never reached). */
 export function atOrAbove(severity: Severity, threshold: FailOn): boolean {
   return threshold !== "none" && RANK[severity] >= RANK[threshold];
+}
+
+/** The configuration file named on a command line does not exist or cannot be read. */
+export class ConfigFileError extends Error {}
+
+export interface ConfigFile extends ConfigResult {
+  /** The file that was read, or null when the repository has none (the defaults apply). */
+  file: string | null;
+}
+
+/**
+ * Finds, reads, parses and validates the configuration from disk, for the CLI and the Action.
+ * `target` is a repository root (then `.github/ptrguard.yml` is read, if present) or a file.
+ * A missing or unreadable explicit file throws ConfigFileError; problems inside the file (YAML
+ * errors, bad values, too large) are returned as problems with the defaults, as the App does.
+ */
+export async function readConfigFile(target: string, ruleIds: readonly string[]): Promise<ConfigFile> {
+  const isDir = existsSync(target) && statSync(target).isDirectory();
+  const file = isDir ? path.join(target, CONFIG_PATH) : target;
+  if (isDir && !existsSync(file)) return { config: { ...DEFAULT_CONFIG, rules: {}, paths_ignore: [] }, problems: [], file: null };
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_CONFIG_BYTES) {
+      return { config: { ...DEFAULT_CONFIG, rules: {}, paths_ignore: [] }, problems: [`the file is larger than ${MAX_CONFIG_BYTES / 1024} KiB; the defaults are used`], file };
+    }
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new ConfigFileError(`cannot read the configuration file ${file}`);
+  }
+  const { parseDocument } = await import("yaml");
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const why = doc.errors[0]!.message.split("\n")[0];
+    return { config: { ...DEFAULT_CONFIG, rules: {}, paths_ignore: [] }, problems: [`the file could not be read (invalid YAML: ${why}); the defaults are used`], file };
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    return { config: { ...DEFAULT_CONFIG, rules: {}, paths_ignore: [] }, problems: [`the file could not be read (${(err as Error).message}); the defaults are used`], file };
+  }
+  const result = validateConfig(raw, ruleIds);
+  if (raw && typeof raw === "object" && "_extends" in raw) {
+    result.problems.push("`_extends` is followed by the App only; read from disk, this file is used alone");
+  }
+  return { ...result, file };
 }

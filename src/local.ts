@@ -1,18 +1,21 @@
-// Gathers the CLI's input from the local disk: Go files under paths, their nearest go.mod, and
-// the diff (a file, stdin, or `git diff REV`).
+// Gathers the CLI's input from the local disk: Go files under paths, their nearest go.mod, the
+// repository root, and the diff (a file, stdin, or git: the merge base with a ref, the index).
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { SourceFile } from "./analyzer/engine.js";
-import { DiffError, parseUnifiedDiff, type FileDiff } from "./diff/diff.js";
+import { DiffError, parsePatch, parseUnifiedDiff, type FileDiff } from "./diff/diff.js";
 
-export class InputError extends Error {}
+export class InputError extends Error {
+  override name = "InputError";
+}
 
 const SKIP_DIRS = new Set(["node_modules", "testdata"]);
+const VENDORED = /(^|\/)vendor\//;
 
-/** `*.go` files under the given files and directories, as paths relative to `cwd`. */
+/** `*.go` files under the given files and directories, as absolute paths. */
 export async function goFilesUnder(paths: readonly string[], cwd: string): Promise<string[]> {
   const out = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
@@ -21,20 +24,28 @@ export async function goFilesUnder(paths: readonly string[], cwd: string): Promi
       const full = path.join(dir, e.name);
       if (e.isDirectory()) {
         if (!e.name.startsWith(".") && !e.name.startsWith("_") && !SKIP_DIRS.has(e.name)) await walk(full);
-      } else if (e.isFile() && e.name.endsWith(".go")) out.add(rel(cwd, full));
+      } else if (e.isFile() && e.name.endsWith(".go")) out.add(full);
     }
   };
   for (const p of paths) {
     const full = path.resolve(cwd, p);
     if (!existsSync(full)) throw new InputError(`no such file or directory: ${p}`);
-    const st = statSync(full);
-    if (st.isDirectory()) await walk(full);
-    else out.add(rel(cwd, full));
+    if (statSync(full).isDirectory()) await walk(full);
+    else out.add(full);
   }
   return [...out].sort();
 }
 
-const rel = (cwd: string, full: string) => path.relative(cwd, full).split(path.sep).join("/") || ".";
+/** A path as the user sees it: relative to the current directory, with forward slashes. */
+export const rel = (cwd: string, full: string) => path.relative(cwd, full).split(path.sep).join("/") || ".";
+
+/** The nearest directory at or above `dir` holding `.git` (a directory, or a worktree's file), else null. */
+export function findRepoRoot(dir: string): string | null {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, ".git"))) return d;
+    if (path.dirname(d) === d) return null;
+  }
+}
 
 /** The contents of the go.mod nearest to `file` (walking up to the filesystem root). */
 export function nearestGoMod(file: string, cache = new Map<string, string | null>()): string | null {
@@ -57,30 +68,78 @@ function remember(dirs: string[], value: string | null, cache: Map<string, strin
   return value;
 }
 
-export async function readDiffText(source: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+export async function readDiffText(source: string, stdin: NodeJS.ReadableStream = process.stdin, cwd = process.cwd()): Promise<string> {
   if (source === "-") {
     const chunks: Buffer[] = [];
     for await (const c of stdin) chunks.push(Buffer.from(c as Buffer));
     return Buffer.concat(chunks).toString("utf8");
   }
   try {
-    return await readFile(source, "utf8");
+    return await readFile(path.resolve(cwd, source), "utf8");
   } catch {
     throw new InputError(`cannot read diff file: ${source}`);
   }
 }
 
-export async function gitDiff(rev: string, cwd: string): Promise<string> {
+const run = promisify(execFile);
+
+async function git(args: string[], cwd: string): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)("git", ["diff", "--no-color", "--no-ext-diff", "--relative", "-U3", rev, "--"], {
-      cwd,
-      maxBuffer: 256 * 1024 * 1024,
-    });
+    const { stdout } = await run("git", ["-c", "core.quotePath=false", ...args], { cwd, maxBuffer: 256 * 1024 * 1024 });
     return stdout;
   } catch (err) {
-    const msg = (err as { stderr?: string }).stderr?.trim().split("\n")[0] ?? String(err);
-    throw new InputError(`git diff ${rev} failed: ${msg}`);
+    const e = err as { code?: string; stderr?: string };
+    if (e.code === "ENOENT") throw new InputError("git is not installed (needed by --git and --staged)");
+    const msg = e.stderr?.trim().split("\n")[0] ?? String(err);
+    throw new InputError(`git ${args[0]} failed: ${msg}`);
   }
+}
+
+/** What `--git REF` and `--staged` give: the changes, relative to the repository root. */
+export interface GitChanges {
+  root: string;
+  diffs: FileDiff[];
+  /** With --staged: the staged contents (the index), by root-relative path; else read the working tree. */
+  staged?: Map<string, string>;
+}
+
+/**
+ * `--git REF`: the working tree against the merge base of REF and HEAD (what the branch changed,
+ * as a pull request shows it), plus untracked Go files as added files. `--staged`: the index
+ * against HEAD (or against the merge base with REF).
+ */
+export async function gitChanges(ref: string | undefined, staged: boolean, cwd: string): Promise<GitChanges> {
+  const root = (await git(["rev-parse", "--show-toplevel"], cwd)).trim();
+  let base: string | undefined;
+  if (ref !== undefined) {
+    const mb = await git(["merge-base", ref, "HEAD"], root).catch((err: InputError) => {
+      throw new InputError(`no merge base between ${ref} and HEAD (${err.message.replace(/^git merge-base failed: /, "")})`);
+    });
+    base = mb.trim();
+  }
+  const args = ["diff", "--no-color", "--no-ext-diff", "-U3", ...(staged ? ["--cached"] : []), ...(base ? [base] : []), "--"];
+  const diffs = parseDiffOrThrow(await git(args, root));
+  if (staged) {
+    const contents = new Map<string, string>();
+    for (const d of diffs) {
+      if (d.status === "deleted" || !d.newPath?.endsWith(".go")) continue;
+      contents.set(d.newPath, await git(["show", `:${d.newPath}`], root));
+    }
+    return { root, diffs, staged: contents };
+  }
+  const untracked = (await git(["ls-files", "--others", "--exclude-standard", "-z", "--", "*.go"], root)).split("\0").filter(Boolean);
+  for (const p of untracked) {
+    const text = await readFile(path.join(root, p), "utf8");
+    diffs.push(addedFileDiff(p, text));
+  }
+  return { root, diffs };
+}
+
+/** The diff of a new file: every line added. */
+export function addedFileDiff(p: string, text: string): FileDiff {
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return parsePatch(`@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => "+" + l).join("\n")}\n`, p, "added");
 }
 
 export function parseDiffOrThrow(text: string): FileDiff[] {
@@ -92,29 +151,49 @@ export function parseDiffOrThrow(text: string): FileDiff[] {
   }
 }
 
+/** A file to analyse: where it is, how it is shown, its path in the repository. */
+export interface LocalSource {
+  file: SourceFile;
+  /** Relative to the repository root (what `paths_ignore` matches). */
+  repoPath: string;
+}
+
 /**
- * The files to analyse. Without a diff: every Go file under `paths`. With one: the Go files the
- * diff adds, changes or renames under `paths`, each with its diff; a file the diff names that is
- * not on disk is an input error.
+ * The files to analyse. Without a diff: every Go file under `paths` (default `.`). With one: the
+ * Go files the diff adds, changes or renames, each with its diff; the diff's paths are taken from
+ * the repository root (as git writes them), else from the current directory; when `paths` are
+ * given, only files under them count. A file the diff names that is not on disk is an input error.
  */
-export async function loadSources(paths: readonly string[], diffs: FileDiff[] | undefined, cwd: string): Promise<SourceFile[]> {
+export async function loadSources(
+  paths: readonly string[],
+  input: { diffs: FileDiff[]; root: string; staged?: Map<string, string> } | undefined,
+  cwd: string,
+  root: string,
+): Promise<LocalSource[]> {
   const cache = new Map<string, string | null>();
-  const load = async (p: string, diff?: FileDiff): Promise<SourceFile> => {
-    const full = path.resolve(cwd, p);
-    const buf = await readFile(full);
-    return { path: p, content: buf.toString("utf8"), goMod: nearestGoMod(full, cache), ...(diff ? { diff } : {}) };
-  };
+  const make = (full: string, content: string, diff?: FileDiff): LocalSource => ({
+    file: { path: rel(cwd, full), content, goMod: nearestGoMod(full, cache), ...(diff ? { diff } : {}) },
+    repoPath: rel(root, full),
+  });
   const roots = paths.map((p) => path.resolve(cwd, p));
   for (const r of roots) if (!existsSync(r)) throw new InputError(`no such file or directory: ${path.relative(cwd, r) || r}`);
-  if (!diffs) return Promise.all((await goFilesUnder(paths, cwd)).map((p) => load(p)));
-  const out: SourceFile[] = [];
-  for (const d of diffs) {
+  if (!input) {
+    const files = await goFilesUnder(paths.length ? paths : ["."], cwd);
+    // Vendored files are only counted (the engine skips vendor/ by this same path): thousands are not read.
+    return Promise.all(files.map(async (full) => make(full, VENDORED.test(rel(cwd, full)) ? "" : (await readFile(full)).toString("utf8"))));
+  }
+  const out: LocalSource[] = [];
+  for (const d of input.diffs) {
     if (d.status === "deleted" || !d.newPath || !d.newPath.endsWith(".go")) continue;
     const p = d.newPath;
-    const full = path.resolve(cwd, p);
-    if (!roots.some((r) => full === r || full.startsWith(r + path.sep))) continue;
-    if (!existsSync(full)) throw new InputError(`the diff names ${p}, which is not in ${cwd}`);
-    out.push(await load(p, d));
+    const staged = input.staged?.get(p);
+    const full = [path.resolve(input.root, p), path.resolve(cwd, p)].find((f) => staged !== undefined || existsSync(f));
+    if (!full) {
+      const where = input.root === cwd ? cwd : `${input.root} or ${cwd}`;
+      throw new InputError(`the diff names ${p}, which is not in ${where}`);
+    }
+    if (roots.length && !roots.some((r) => full === r || full.startsWith(r + path.sep))) continue;
+    out.push(make(full, staged ?? (await readFile(full)).toString("utf8"), d));
   }
   return out;
 }

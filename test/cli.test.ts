@@ -4,7 +4,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { VERSION } from "../src/version.js";
 import { ROOT } from "../src/analyzer/testing.js";
+
+const DOCS = `https://github.com/ptrguard/ptrguard/blob/v${VERSION}`;
 
 const BIN = path.join(ROOT, "bin/ptrguard.js");
 function ptrguard(args: string[], cwd = ROOT, input?: string) {
@@ -28,7 +31,7 @@ describe("ptrguard check --format json", () => {
           endLine: 10,
           endColumn: 51,
           message: "the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline",
-          docs: "https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md",
+          docs: `${DOCS}/rules/lost-cancel/README.md`,
           fix: {
             description: "name the cancel function and defer it",
             edits: [
@@ -95,15 +98,29 @@ describe("ptrguard check with a diff", () => {
 
 describe("output formats", () => {
   const file = "fixtures/rules/lost-cancel/aliased.go";
-  it("text: like go vet, with the suggested lines under it", () => {
+  it("text: like go vet, with the fix as a unified diff under it, no colour when not a terminal", () => {
     const r = ptrguard(["check", file]);
     expect(r.stdout).toBe(
       "fixtures/rules/lost-cancel/aliased.go:10:2: error: the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline [lost-cancel]\n" +
-        "    suggested fix (name the cancel function and defer it), replacing line 10 with:\n" +
-        '        \tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline"\n' +
-        "        \tdefer cancel()\n",
+        "    suggested fix (name the cancel function and defer it):\n" +
+        "    --- a/fixtures/rules/lost-cancel/aliased.go\n" +
+        "    +++ b/fixtures/rules/lost-cancel/aliased.go\n" +
+        "    @@ -10,1 +10,2 @@\n" +
+        '    -\tctx, _ := ctxpkg.WithTimeout(parent, time.Second) // want "the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline"\n' +
+        '    +\tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline"\n' +
+        "    +\tdefer cancel()\n",
     );
     expect(r.stderr).toBe("1 finding (1 error, 0 warning, 0 info) in 1 file analysed\n");
+  });
+
+  it("colour on a terminal (util-linux `script` gives the command one), none with NO_COLOR or in a pipe", () => {
+    const onTty = (env: NodeJS.ProcessEnv) =>
+      spawnSync("script", ["-qec", `"${process.execPath}" "${BIN}" check ${file}`, "/dev/null"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 }).stdout;
+    const { NO_COLOR: _unset, ...env } = process.env;
+    expect(spawnSync("script", ["-qec", "true", "/dev/null"]).status).toBe(0);
+    expect(onTty({ ...env, NO_COLOR: "" })).toContain(`\x1b[1m${file}:10:2:\x1b[22m \x1b[31merror:\x1b[39m`);
+    expect(onTty({ NO_COLOR: "1" })).toContain(`${file}:10:2: error: `);
+    expect(onTty({ NO_COLOR: "1" })).not.toContain("\x1b[");
   });
 
   it("sarif: 2.1.0 with helpUri per rule and fixes per result", () => {
@@ -112,7 +129,7 @@ describe("output formats", () => {
     const run = log.runs[0];
     expect(run.tool.driver.name).toBe("ptrguard");
     const rule = run.tool.driver.rules.find((r: { id: string }) => r.id === "lost-cancel");
-    expect(rule.helpUri).toBe("https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md");
+    expect(rule.helpUri).toBe(`${DOCS}/rules/lost-cancel/README.md`);
     expect(run.results).toHaveLength(1);
     expect(run.results[0].ruleId).toBe("lost-cancel");
     expect(run.results[0].locations[0].physicalLocation).toEqual({
@@ -131,7 +148,7 @@ describe("output formats", () => {
     const d = JSON.parse(lines[0]!);
     expect(d.location).toEqual({ path: file, range: { start: { line: 10, column: 2 }, end: { line: 10, column: 51 } } });
     expect(d.severity).toBe("ERROR");
-    expect(d.code).toEqual({ value: "lost-cancel", url: "https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md" });
+    expect(d.code).toEqual({ value: "lost-cancel", url: `${DOCS}/rules/lost-cancel/README.md` });
     // One linewise suggestion (lines only: the whole of line 10) holding the whole fix.
     expect(d.suggestions).toEqual([{ range: { start: { line: 10 }, end: { line: 10 } }, text: '\tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline"\n\tdefer cancel()' }]);
   });
@@ -154,13 +171,13 @@ describe("bad input", () => {
   });
   it("a diff naming files that are not there: exit 2", () => {
     const r = ptrguard(["check", "--diff", "change.diff"], scoping);
-    expect(r).toEqual({ code: 2, stdout: "", stderr: `ptrguard: the diff names service.go, which is not in ${scoping}\n` });
+    expect(r).toEqual({ code: 2, stdout: "", stderr: `ptrguard: the diff names service.go, which is not in ${ROOT} or ${scoping}\n` });
   });
   it("an unknown rule or format: exit 2", () => {
     expect(ptrguard(["check", "--rule", "no-such-rule", "fixtures/cli/clean"]).code).toBe(2);
     const r = ptrguard(["check", "--format", "xml", "fixtures/cli/clean"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--format must be one of text, json, sarif, rdjsonl");
+    expect(r.stderr).toBe("error: option '--format <format>' argument 'xml' is invalid. Allowed choices are text, json, sarif, rdjsonl.\n");
   });
   it("a binary file named .go is skipped with a note, exit 0", () => {
     expect(ptrguard(["check", "--format", "json", "fixtures/cli/binary"])).toEqual({

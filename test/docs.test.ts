@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { rules } from "../rules/index.js";
 import { renderRulesTable } from "../scripts/rules-table.js";
+import { VERSION } from "../src/version.js";
 import { goFilesIn, parseWants, ROOT } from "../src/analyzer/testing.js";
 
 const ids = rules.map((r) => r.meta.id);
@@ -25,7 +26,7 @@ describe("rule registry and docs", () => {
   for (const rule of rules) {
     const id = rule.meta.id;
     it(`${id}: complete metadata, a doc page, and enough fixtures`, () => {
-      expect(rule.meta.docs).toBe(`https://github.com/ptrguard/ptrguard/blob/main/rules/${id}/README.md`);
+      expect(rule.meta.docs).toBe(`https://github.com/ptrguard/ptrguard/blob/v${VERSION}/rules/${id}/README.md`);
       expect(rule.meta.summary).not.toMatch(/TODO/);
       expect(rule.meta.why).not.toMatch(/TODO/);
       expect(rule.meta.why).toMatch(/^[A-Z].{40,}\.$/s);

@@ -58,7 +58,7 @@ describe("SARIF", () => {
     for (const d of descriptors) {
       expect(d.name).toBe(pascalCase(d.id));
       expect(d.name).toMatch(/^[A-Z][A-Za-z0-9]+$/);
-      expect(d.helpUri).toMatch(/^https:\/\/github\.com\/ptrguard\/ptrguard\/blob\/main\/rules\//);
+      expect(d.helpUri).toMatch(/^https:\/\/github\.com\/ptrguard\/ptrguard\/blob\/v[0-9.]+\/rules\//);
       expect(d.shortDescription!.text.length).toBeGreaterThan(5);
       expect(d.fullDescription!.text.length).toBeGreaterThan(20);
     }

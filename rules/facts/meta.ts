@@ -1,6 +1,6 @@
-// Where each rule's doc page lives (the link in every finding).
-export const DOCS_BASE = "https://github.com/ptrguard/ptrguard/blob/main/rules";
+// Where each rule's doc page lives (the link in every finding); src/docs.ts builds every link.
+import { docsLink } from "../../src/docs.js";
 
 export function docsUrl(id: string): string {
-  return `${DOCS_BASE}/${id}/README.md`;
+  return docsLink(`rules/${id}/README.md`);
 }

@@ -5,6 +5,7 @@
 // A directive at the end of a line of code covers that line and the next. A directive on a line of
 // its own covers the line below it, and when the code below starts a declaration or a statement (a
 // `func`, a `go func() {...}()`, a `for` loop), the whole of it, as golangci-lint's //nolint does.
+import { docsLink } from "../docs.js";
 import type { LineIndex } from "./source.js";
 import type { GoNode, Severity } from "./types.js";
 
@@ -17,7 +18,7 @@ export const DIRECTIVE_META = {
   severity: "info" as Severity,
   summary: "A //ptrguard:ignore, //ptrguard:ignore-file or //nolint directive that names an unknown rule, gives no reason, or suppresses nothing.",
   why: "A suppression should name the rule it silences and say why; one that silences nothing hides the next real finding.",
-  docs: "https://github.com/ptrguard/ptrguard/blob/main/rules/README.md#suppressing-a-finding",
+  docs: docsLink("rules/README.md#suppressing-a-finding"),
 };
 
 export interface Directive {

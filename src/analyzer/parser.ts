@@ -1,6 +1,9 @@
 // Loads tree-sitter-go's shipped WASM once per process and parses Go source with it.
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { Language, Parser, type Range, type Tree } from "web-tree-sitter";
+import { PACKAGE_ROOT } from "../version.js";
 
 let ready: Promise<Parser> | undefined;
 let parser: Parser | undefined;
@@ -19,13 +22,23 @@ export function useGrammar(wasmPath: string): void {
 export function loadGo(): Promise<Parser> {
   ready ??= (async () => {
     await Parser.init();
-    const language = await Language.load(grammarPath ?? createRequire(import.meta.url).resolve("tree-sitter-go/tree-sitter-go.wasm"));
+    const language = await Language.load(grammarPath ?? defaultGrammarPath());
     const p = new Parser();
     p.setLanguage(language);
     parser = p;
     return p;
   })();
   return ready;
+}
+
+/**
+ * The grammar the package ships (wasm/, copied from tree-sitter-go by `npm run build`, so an
+ * installed ptrguard needs no tree-sitter-go and its native install script), else tree-sitter-go's
+ * own file (a clone before its first build).
+ */
+function defaultGrammarPath(): string {
+  const shipped = path.join(PACKAGE_ROOT, "wasm", "tree-sitter-go.wasm");
+  return existsSync(shipped) ? shipped : createRequire(import.meta.url).resolve("tree-sitter-go/tree-sitter-go.wasm");
 }
 
 export function isGoLoaded(): boolean {

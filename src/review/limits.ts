@@ -1,7 +1,7 @@
 // Limits per pull request, so that one pull request cannot starve the others: what is cut is
 // named in the check run summary (### Limits, and the files under ### Files skipped).
-import { MAX_BLOB_BYTES } from "../github/blobs.js";
-import { MAX_FILES } from "../github/octokit.js";
+// No import of the GitHub layer: the CLI analyses through the same step (./analyse.ts) and must
+// not load it.
 
 export interface Limits {
   /** Files listed (GitHub lists at most 3,000). */
@@ -21,9 +21,11 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
-  listedFiles: MAX_FILES,
+  // GitHub lists at most 3,000 files of a pull request (github/octokit.ts MAX_FILES).
+  listedFiles: 3000,
   goFiles: 500,
-  fileBytes: MAX_BLOB_BYTES,
+  // The engine parses only the touched declarations of a large file (up to 16 MiB).
+  fileBytes: 16 << 20,
   runBytes: 32 << 20,
   fileMs: 10_000,
   runMs: 60_000,

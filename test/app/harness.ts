@@ -12,6 +12,7 @@ import { createApp } from "../../src/index.js";
 import { clearConfigCache } from "../../src/review/config-load.js";
 import type { AppMetrics, Clock } from "../../src/review/deps.js";
 import { localPatch } from "../../src/review/files.js";
+import { VERSION } from "../../src/version.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const HEAD = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
@@ -267,7 +268,7 @@ export const createdCheck = {
 };
 
 export const RECHECK_ACTION = [{ label: "Recheck", description: "Run ptrguard again on this commit", identifier: "recheck" }];
-export const LOST_CANCEL_DOCS = "https://github.com/ptrguard/ptrguard/blob/main/rules/lost-cancel/README.md";
+export const LOST_CANCEL_DOCS = `https://github.com/ptrguard/ptrguard/blob/v${VERSION}/rules/lost-cancel/README.md`;
 export const LOST_CANCEL_WHY =
   "Until cancel is called, the child context stays registered in its parent's list of children: a WithCancel context as long as the parent lives, which for a server's base context is forever, and a WithTimeout/WithDeadline context, with its timer, until the deadline, which can be hours away. Each call leaks one more.";
 

@@ -54,14 +54,15 @@ describe("production smoke", () => {
   });
 
   it("builds an image of production dependencies and compiled output, run by a non-root user", () => {
-    expect(image.image).toBe("node:20-slim");
+    expect(image.image).toBe("node:24-slim");
     expect(image.user).toBeDefined();
     expect(image.user).not.toMatch(/^(root|0)$/);
     expect(image.expose).toContain(Number(image.env.PORT));
     expect(image.cmd).toEqual(["node", "dist/src/server.js"]);
     expect(existsSync(path.join(image.dir, "dist/src/server.js"))).toBe(true);
     expect(existsSync(path.join(image.dir, "node_modules/probot"))).toBe(true);
-    for (const dev of ["typescript", "vitest", "nock", "tsx"]) expect(existsSync(path.join(image.dir, "node_modules", dev))).toBe(false);
+    expect(existsSync(path.join(image.dir, "wasm/tree-sitter-go.wasm"))).toBe(true);
+    for (const dev of ["typescript", "vitest", "nock", "tsx", "tree-sitter-go"]) expect(existsSync(path.join(image.dir, "node_modules", dev))).toBe(false);
     for (const absent of ["src", "test", "fixtures", "tsconfig.json"]) expect(existsSync(path.join(image.dir, absent))).toBe(false);
   });
 
