@@ -45,7 +45,7 @@ function check(ctx: RuleContext): void {
   let specs: GoNode[];
   if (unit.kind === "type") specs = [unit.node];
   else if (!unit.body) return;
-  else specs = unit.body.descendantsOfType(["type_spec", "type_alias"]).filter((s): s is GoNode => !!s);
+  else specs = unit.nodes(["type_spec", "type_alias"], unit.body);
   for (const spec of specs) {
     const name = spec.childForFieldName("name")?.text ?? "";
     const struct = spec.childForFieldName("type");

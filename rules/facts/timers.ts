@@ -22,9 +22,9 @@ export interface TimeCall {
 export function timeCalls(unit: Unit): TimeCall[] {
   return unit.memo("timers.calls", () => {
     const out: TimeCall[] = [];
-    for (const call of unit.node.descendantsOfType("call_expression")) {
+    for (const call of unit.nodes("call_expression")) {
       if (!call) continue;
-      const c = packageCallee(call, unit);
+      const c = packageCallee(call, unit, [TIME]);
       if (c?.pkg === TIME) out.push({ call, name: c.name });
     }
     return out;

@@ -39,9 +39,9 @@ export default rule;
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
   if (unit.kind === "func" && unit.name === "main" && unit.file.packageName === "main") return;
-  for (const call of unit.node.descendantsOfType("call_expression")) {
+  for (const call of unit.nodes("call_expression")) {
     if (!call) continue;
-    const callee = packageCallee(call, unit);
+    const callee = packageCallee(call, unit, CONTEXT_PKGS);
     if (!callee || !CONTEXT_PKGS.includes(callee.pkg) || !DERIVERS.includes(callee.name)) continue;
     const stmt = assignmentOf(call);
     if (!stmt) continue; // used as a value elsewhere: passed on, returned; not ours to judge

@@ -68,7 +68,7 @@ function check(ctx: RuleContext): void {
 
 function storesOf(unit: Unit): Store[] {
   const out: Store[] = [];
-  for (const node of unit.node.descendantsOfType(["assignment_statement", "send_statement", "keyed_element"])) {
+  for (const node of unit.nodes(["assignment_statement", "send_statement", "keyed_element"])) {
     if (!node) continue;
     if (node.type === "send_statement") {
       const value = node.childForFieldName("value");

@@ -137,7 +137,7 @@ function stores(unit: Unit): Store[] {
   const add = (node: GoNode, target: GoNode, key: SlotKey | null, address: Address | null, label = target.text) => {
     if (key && address && !isHeaderField(target, unit)) out.push({ node, target, key, address, label });
   };
-  for (const node of unit.node.descendantsOfType(["assignment_statement", "short_var_declaration", "var_spec", "keyed_element", "literal_value", "call_expression"])) {
+  for (const node of unit.nodes(["assignment_statement", "short_var_declaration", "var_spec", "keyed_element", "literal_value", "call_expression"])) {
     if (!node) continue;
     if (node.type === "call_expression") {
       // atomic.StoreUintptr(&s.top, uintptr(unsafe.Pointer(n))), s.top.CompareAndSwap(old, uintptr(...))

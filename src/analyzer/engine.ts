@@ -4,11 +4,12 @@ import type { Range, Tree } from "web-tree-sitter";
 import { addedLines, DiffError, rebuildBase, removalPositions, type FileDiff } from "../diff/diff.js";
 import { readDirectives, suppressedBy, type Directive } from "./directives.js";
 import { applyEdits, OverlappingEditsError, suggestionFor } from "./fixes.js";
-import { buildConstraintVersion, goModVersion, isGenerated, topLevelChunks, type Chunk } from "./gofile.js";
+import { resolveBindings } from "./bindings.js";
+import { buildConstraintVersion, compareVersion, goModVersion, isGenerated, parseGoVersion, topLevelChunks, type Chunk } from "./gofile.js";
 import { loadGo, parseGo } from "./parser.js";
 import { LineIndex, normaliseCode } from "./source.js";
-import type { Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, TextEdit, Unit } from "./types.js";
-import { listUnits, makeUnit, readDecls, readImports, type RawUnit } from "./units.js";
+import type { Bindings, Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, TextEdit, Unit } from "./types.js";
+import { listUnits, makeUnit, readDecls, readImports, readPackageName, type RawUnit } from "./units.js";
 
 export type Scope = "new" | "added" | "function" | "file";
 export const SCOPES: readonly Scope[] = ["new", "added", "function", "file"];
@@ -300,12 +301,15 @@ function firstErrorLine(root: GoNode, lines: LineIndex): number {
 function fileView(path: string, source: string, goMod: string | null, root: GoNode, lines: LineIndex, wholeRoot: () => GoNode): FileView {
   const imports = readImports(root);
   const memo = new Map<string, unknown>();
+  const bindings = new Map<number, Bindings>();
+  const goVersion = buildConstraintVersion(source) ?? (goMod ? goModVersion(goMod) : null);
+  const moduleGoVersion = goMod ? goModVersion(goMod) : null;
   return {
     path,
     source,
-    packageName: root.descendantsOfType("package_clause")[0]?.namedChildren[0]?.text ?? "",
-    goVersion: buildConstraintVersion(source) ?? (goMod ? goModVersion(goMod) : null),
-    moduleGoVersion: goMod ? goModVersion(goMod) : null,
+    packageName: readPackageName(root),
+    goVersion,
+    moduleGoVersion,
     imports,
     importName: (p) => {
       const i = imports.find((i) => i.path === p && i.kind !== "blank");
@@ -318,6 +322,17 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
     memo<T>(key: string, compute: () => T): T {
       if (!memo.has(key)) memo.set(key, compute());
       return memo.get(key) as T;
+    },
+    goAtLeast(version: string, of: "file" | "module" = "file"): boolean | null {
+      const have = of === "file" ? goVersion : moduleGoVersion;
+      const want = parseGoVersion(version);
+      if (!want) throw new Error(`goAtLeast: not a Go version: ${version}`);
+      return have ? compareVersion(have, want) >= 0 : null;
+    },
+    bindingsOf(fn: GoNode): Bindings {
+      let b = bindings.get(fn.id);
+      if (!b) bindings.set(fn.id, (b = resolveBindings(fn)));
+      return b;
     },
   };
 }
