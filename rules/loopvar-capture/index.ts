@@ -9,7 +9,7 @@
 //		ptrs = append(ptrs, &v)          // every pointer points at the same v
 //	}
 import type { Binding, FileView, GoNode, RelatedLocation, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { compareVersion } from "../../src/analyzer/gofile.js";
+import { methodName } from "../facts/calls.js";
 import { docsUrl } from "../facts/meta.js";
 import { closureSites, inLoop, isWrite, joinAfter, leavesLoop, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
 import { contains, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
@@ -33,7 +33,7 @@ const rule: Rule = {
 };
 export default rule;
 
-const beforeGo122 = (file: FileView) => !file.goVersion || compareVersion(file.goVersion, { major: 1, minor: 22 }) < 0;
+const beforeGo122 = (file: FileView) => file.goAtLeast("1.22") !== true;
 
 const SUBJECT = { go: "the goroutine", defer: "the deferred func literal", group: "the goroutine started by", subtest: "the parallel subtest" };
 const CONSEQUENCE = {
@@ -45,6 +45,7 @@ const CONSEQUENCE = {
 
 function check(ctx: RuleContext): void {
   const { unit, file } = ctx;
+  if (!mayCapture(unit)) return;
   const loops = loopsOf(unit);
   if (loops.length === 0) return;
   const severity = file.goVersion ? undefined : ("warning" as const);
@@ -98,6 +99,23 @@ function check(ctx: RuleContext): void {
       }
     }
   }
+}
+
+/**
+ * Cheap exit before any variable is resolved: a loop that declares variables, and something that
+ * could outlive an iteration (a go or defer statement, a g.Go/t.Run literal, an address taken).
+ */
+function mayCapture(unit: Unit): boolean {
+  const declares = unit.nodes("for_statement").some((loop) =>
+    loop.namedChildren.some((c) => (c?.type === "range_clause" && c.children.some((t) => t?.type === ":=")) || (c?.type === "for_clause" && c.childForFieldName("initializer")?.type === "short_var_declaration")),
+  );
+  if (!declares) return false;
+  if (unit.nodes(["go_statement", "defer_statement"]).length > 0) return true;
+  if (unit.nodes("unary_expression").some((u) => u.text.startsWith("&"))) return true;
+  return unit.nodes("func_literal").some((lit) => {
+    const call = lit.parent?.type === "argument_list" ? lit.parent.parent : null;
+    return call?.type === "call_expression" && ["Go", "TryGo", "Run"].includes(methodName(call) ?? "");
+  });
 }
 
 /**

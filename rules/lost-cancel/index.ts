@@ -11,6 +11,7 @@
 import type { Binding, GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { importsAny, packageCallee } from "../facts/calls.js";
 import { exitWithout } from "../facts/flow.js";
+import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { ancestors, contains, enclosingFunction, endOfLine, indentAt, nameIsFree, spanOf, unparen } from "../facts/syntax.js";
 
@@ -38,7 +39,7 @@ export default rule;
 
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
-  if (unit.kind === "func" && unit.name === "main" && unit.file.packageName === "main") return;
+  if (processEntry(unit) === "main") return;
   for (const call of unit.nodes("call_expression")) {
     if (!call) continue;
     const callee = packageCallee(call, unit, CONTEXT_PKGS);
