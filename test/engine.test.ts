@@ -2,11 +2,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { analyze, type SourceFile } from "../src/analyzer/engine.js";
+import { analyze, engineStats, MAX_FILE_BYTES, tooLargeReason, type SourceFile } from "../src/analyzer/engine.js";
 import { applyEdits, OverlappingEditsError } from "../src/analyzer/fixes.js";
 import { buildConstraintVersion, goModVersion } from "../src/analyzer/gofile.js";
 import type { Rule } from "../src/analyzer/types.js";
 import { parsePatch, parseUnifiedDiff } from "../src/diff/diff.js";
+import { localPatch } from "../src/review/files.js";
 import lostCancel from "../rules/lost-cancel/index.js";
 import { ROOT } from "./helpers/fixtures.js";
 
@@ -119,103 +120,69 @@ describe("files the engine skips", () => {
 });
 
 describe("huge files", () => {
-  it("are skipped with their size, not analysed", async () => {
+  it("are skipped with their size and the limit, not analysed", async () => {
     const r = await analyze([{ path: "huge.go", content: LEAK("f") }], { rules, maxFileBytes: 100 });
     expect(r.findings).toEqual([]);
-    expect(r.skipped).toEqual([{ path: "huge.go", reason: `too large (${LEAK("f").length} bytes)` }]);
-  });
-});
-
-describe("Go version", () => {
-  it("reads go.mod's go line (1.22rc1 counts as 1.22) and //go:build constraints", () => {
-    expect(goModVersion("module m\n\ngo 1.22rc1\n")).toEqual({ major: 1, minor: 22 });
-    expect(goModVersion("module m\n")).toBeNull();
-    expect(buildConstraintVersion("//go:build go1.21 && linux\n\npackage p\n")).toEqual({ major: 1, minor: 21 });
-    expect(buildConstraintVersion("//go:build go1.21 || go1.23\n\npackage p\n")).toEqual({ major: 1, minor: 21 });
-    expect(buildConstraintVersion("//go:build !go1.22\n\npackage p\n")).toBeNull();
-    expect(buildConstraintVersion("package p\n\n//go:build go1.21\n")).toBeNull();
-  });
-  it("a file's build constraint overrides the module, both ways", async () => {
-    const seen: unknown[] = [];
-    const probe: Rule = { meta: { ...lostCancel.meta, id: "probe" }, kinds: ["func"], check: (c) => void seen.push(c.file.goVersion) };
-    await analyze(
-      [
-        { path: "a.go", content: "//go:build go1.21\n\npackage p\n\nfunc f() {}\n", goMod: "go 1.23\n" },
-        { path: "b.go", content: "//go:build go1.23\n\npackage p\n\nfunc f() {}\n", goMod: "go 1.21\n" },
-        { path: "c.go", content: "package p\n\nfunc f() {}\n", goMod: "module m\n" },
-      ],
-      { rules: [probe] },
-    );
-    expect(seen).toEqual([{ major: 1, minor: 21 }, { major: 1, minor: 23 }, null]);
-  });
-});
-
-describe("fixes", () => {
-  it("applyEdits refuses overlapping edits", () => {
-    expect(applyEdits("abcdef", [{ start: 1, end: 3, text: "X" }])).toBe("aXdef");
-    expect(() => applyEdits("abcdef", [{ start: 1, end: 3, text: "X" }, { start: 2, end: 4, text: "Y" }])).toThrow(OverlappingEditsError);
-  });
-  it("drops a fix whose result does not parse, keeps the finding", async () => {
-    const broken: Rule = {
-      meta: { ...lostCancel.meta, id: "bad-fix", fixable: true },
-      kinds: ["func"],
-      check: (c) => c.report({ span: { start: c.unit.node.startIndex, end: c.unit.node.startIndex + 4 }, message: "m", fix: { description: "d", edits: [{ start: c.unit.node.startIndex, end: c.unit.node.startIndex + 4, text: "func {{" }] } }),
-    };
-    const r = await analyze([{ path: "p.go", content: "package p\n\nfunc f() {}\n" }], { rules: [broken] });
-    expect(r.findings).toHaveLength(1);
-    expect(r.findings[0]!.fix).toBeUndefined();
-  });
-});
-
-describe("broken Go", () => {
-  it("never throws, analyses the declarations that parsed, and notes the error", async () => {
-    const src = readFileSync(path.join(ROOT, "fixtures/cli/broken/broken.go"), "utf8");
-    const r = await analyze([{ path: "broken.go", content: src }], { rules });
-    expect(r.findings.map((f) => `${f.line}:${f.unit}`)).toEqual(["12:whole"]);
-    expect(r.notes[0]!.reason).toMatch(/^syntax error near line \d+; the declarations that parsed were analysed$/);
-  });
-});
-
-describe("a rule that throws", () => {
-  it("loses only its own findings in that unit, and the run says so", async () => {
-    const throwing: Rule = { meta: { ...lostCancel.meta, id: "throws" }, kinds: ["func"], check: () => { throw new Error("boom"); } };
-    const r = await analyze([{ path: "p.go", content: LEAK("f") }], { rules: [throwing, lostCancel] });
-    expect(r.findings.map((f) => `${f.line}:${f.rule}`)).toEqual(["9:lost-cancel"]);
-    expect(r.notes).toEqual([
-      { path: "p.go", reason: "rule throws failed on use (boom); its findings there are missing" },
-      { path: "p.go", reason: "rule throws failed on f (boom); its findings there are missing" },
-    ]);
-    expect(r.incomplete).toEqual(["p.go"]);
-  });
-});
-
-describe("partial parsing of large files", () => {
-  it("parses only the touched functions, yet gives a rule the whole file when it asks", async () => {
-    const filler = Array.from({ length: 400 }, (_, i) => `func g${i}() int {\n\treturn ${i} // enough of these make a file large enough to be parsed in part\n}\n`).join("\n");
-    const content = `package p\n\nfunc f() int {\n\treturn 1\n}\n\n${filler}\nfunc other() int {\n\treturn 2\n}\n`;
-    const seen: string[] = [];
-    const probe: Rule = {
-      meta: { ...lostCancel.meta, id: "probe" },
-      kinds: ["func"],
-      check: (c) => {
-        const names = (root: typeof c.unit.node) => root.namedChildren.filter((n) => n?.type === "function_declaration").length;
-        seen.push(`${c.unit.name}: parsed ${names(c.unit.node.tree.rootNode)}, whole ${names(c.file.wholeRoot())}`);
-      },
-    };
-    const diff = parsePatch("@@ -4,1 +4,1 @@\n-\treturn 0\n+\treturn 1\n", "big.go");
-    await analyze([{ path: "big.go", content, diff }], { rules: [probe], scope: "function" });
-    expect(seen).toEqual(["f: parsed 1, whole 402"]);
+    expect(r.skipped).toEqual([{ path: "huge.go", reason: `too large: ${LEAK("f").length} bytes, over the 100 bytes limit` }]);
   });
 
-  it("finds the same thing in a one-line change of a large file as a full analysis", async () => {
-    const fns = Array.from({ length: 400 }, (_, i) => `func f${i}(parent context.Context) error {\n\tctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n\treturn use(ctx)\n}\n`).join("\n");
-    const head = `package p\n\nimport "context"\n\nfunc use(ctx context.Context) error { return ctx.Err() }\n\n${fns}`;
-    const target = head.split("\n").findIndex((l) => l === "func f200(parent context.Context) error {") + 1;
-    const patch = `@@ -${target + 2},1 +${target + 1},0 @@\n-\tdefer cancel()\n`;
-    const content = head.split("\n").filter((_, i) => i !== target + 1).join("\n");
-    const diff = parsePatch(patch, "big.go");
+  it("the limit counts UTF-8 bytes, not characters", async () => {
+    // 60 characters of comment, 180 bytes: under a 200-byte limit by characters, over it by bytes.
+    const content = LEAK("f", "\n// " + "界".repeat(60));
+    const limit = content.length + 50;
+    expect(Buffer.byteLength(content)).toBeGreaterThan(limit);
+    const r = await analyze([{ path: "wide.go", content }], { rules, maxFileBytes: limit });
+    expect(r.skipped).toEqual([{ path: "wide.go", reason: `too large: ${Buffer.byteLength(content)} bytes, over the ${limit} bytes limit` }]);
+  });
+
+  it("says how large in MiB: 17.2 MiB over the default 16 MiB", () => {
+    expect(tooLargeReason(Math.round(17.2 * 1024 * 1024))).toBe("too large: 17.2 MiB, over the 16 MiB limit");
+    expect(MAX_FILE_BYTES).toBe(16 * 1024 * 1024);
+  });
+
+  it("a 15 MiB file is analysed: the touched function only, and found", async () => {
+    const fn = (i: number) => `func f${i}(parent context.Context) error {\n\tctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n\treturn use(ctx)\n}\n`;
+    const header = `package p\n\nimport "context"\n\nfunc use(ctx context.Context) error { return ctx.Err() }\n\n`;
+    const count = Math.floor((15 * 1024 * 1024) / (fn(100000).length + 1));
+    const fns = Array.from({ length: count }, (_, i) => fn(i));
+    const target = Math.floor(count / 2);
+    const before = fns.slice(0, target).join("\n") + "\n";
+    const targetLine = header.split("\n").length - 1 + before.split("\n").length; // the func line of f<target>
+    fns[target] = fns[target]!.replace("\tdefer cancel()\n", "");
+    const content = header + fns.join("\n");
+    expect(Buffer.byteLength(content)).toBeGreaterThan(14 * 1024 * 1024);
+    const diff = parsePatch(`@@ -${targetLine + 2},1 +${targetLine + 1},0 @@\n-\tdefer cancel()\n`, "big.go");
     const r = await analyze([{ path: "big.go", content, diff }], { rules });
-    expect(r.findings.map((f) => `${f.line}:${f.unit}`)).toEqual([`${target + 1}:f200`]);
+    expect(r.skipped).toEqual([]);
+    expect(r.findings.map((f) => `${f.line}:${f.unit}`)).toEqual([`${targetLine + 1}:f${target}`]);
     expect(r.unitsAnalyzed).toBe(1);
+  }, 60_000);
+});
+
+describe("the base version with scope new", () => {
+  const head = LEAK("f");
+  const fixed = head.replace("ctx, _ := context.WithCancel(parent)", "ctx, cancel := context.WithCancel(parent)\n\tdefer cancel()");
+  const diffOf = (base: string, next: string) => parsePatch(localPatch("p.go", base, next), "p.go");
+
+  it("is not analysed when the head has no finding", async () => {
+    const before = { ...engineStats };
+    const r = await analyze([{ path: "p.go", content: fixed, diff: diffOf(head, fixed) }], { rules });
+    expect(r.findings).toEqual([]);
+    expect(engineStats.versionsAnalyzed - before.versionsAnalyzed).toBe(1);
+    expect(engineStats.baseVersionsAnalyzed - before.baseVersionsAnalyzed).toBe(0);
+  });
+
+  it("is analysed only in the units the head's findings are in", async () => {
+    // The pull request touches f (which leaked before) and g: the base is analysed in f alone.
+    const base = head + "\nfunc g() int { return 0 }\n";
+    const next = head.replace("return use(ctx)", "return use(ctx) // checked") + "\nfunc g() int { return 1 }\n";
+    const before = { ...engineStats };
+    const r = await analyze([{ path: "p.go", content: next, diff: diffOf(base, next) }], { rules });
+    expect(r.findings).toEqual([]); // the leak was there before the pull request
+    expect(engineStats.baseVersionsAnalyzed - before.baseVersionsAnalyzed).toBe(1);
+    expect(engineStats.unitsChecked - before.unitsChecked).toBe(2 + 1); // head: f and g; base: f
+    // And what the pull request introduces is still reported.
+    const r2 = await analyze([{ path: "p.go", content: head, diff: diffOf(fixed, head) }], { rules });
+    expect(r2.findings.map((f) => f.unit)).toEqual(["f"]);
   });
 });

@@ -6,8 +6,8 @@ import type { ProbotOctokit } from "probot";
 import type { Blob, BlobRequest, RepoRef } from "./types.js";
 
 export const BLOB_BATCH = 100;
-/** Larger files are not worth reading: the engine skips them anyway. */
-export const MAX_BLOB_BYTES = 1 << 20;
+/** Larger files are not worth reading: the engine skips them anyway (its MAX_FILE_BYTES, 16 MiB). */
+export const MAX_BLOB_BYTES = 16 << 20;
 const RAW_CONCURRENCY = 4;
 
 interface GraphBlob {

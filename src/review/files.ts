@@ -2,7 +2,7 @@
 // versions (for files GitHub gives no patch) and every candidate go.mod are read in one go.
 import { createPatch, OMIT_HEADERS } from "diff";
 import path from "node:path";
-import type { SourceFile } from "../analyzer/engine.js";
+import { tooLargeReason, type SourceFile } from "../analyzer/engine.js";
 import type { SkippedFile } from "../analyzer/types.js";
 import { ignoreMatcher, type Config } from "../config.js";
 import { parsePatch, type FileDiff } from "../diff/diff.js";
@@ -86,7 +86,7 @@ export async function readSources(github: GitHub, pull: PullInfo, wanted: readon
 
 function blobSkipReason(b: Blob): string {
   if (b.kind === "binary") return "binary file";
-  if (b.kind === "too-large") return `too large (${b.bytes} bytes)`;
+  if (b.kind === "too-large") return tooLargeReason(b.bytes);
   return "not found at the head commit";
 }
 
