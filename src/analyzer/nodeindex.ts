@@ -12,6 +12,7 @@ export const INDEXED_TYPES: readonly string[] = [
   "assignment_statement",
   "break_statement",
   "call_expression",
+  "const_spec",
   "continue_statement",
   "defer_statement",
   "expression_statement",
@@ -22,6 +23,7 @@ export const INDEXED_TYPES: readonly string[] = [
   "keyed_element",
   "labeled_statement",
   "literal_value",
+  "parameter_declaration",
   "range_clause",
   "receive_statement",
   "return_statement",
@@ -31,8 +33,10 @@ export const INDEXED_TYPES: readonly string[] = [
   "slice_expression",
   "type_alias",
   "type_spec",
+  "type_switch_statement",
   "unary_expression",
   "var_spec",
+  "variadic_parameter_declaration",
 ];
 const INDEXED = new Set(INDEXED_TYPES);
 

@@ -1,4 +1,5 @@
 // The units of a file: functions, methods and package-level specs, with the file's imports.
+import { declaredNames, DECLARING_TYPES, lazyBindings } from "./bindings.js";
 import { NodeIndex } from "./nodeindex.js";
 import type { GoNode, ImportName, PackageDecl, Unit, UnitKind } from "./types.js";
 
@@ -107,12 +108,15 @@ export function listUnits(root: GoNode): RawUnit[] {
 export function makeUnit(raw: RawUnit, file: Unit["file"]): Unit {
   const memo = new Map<string, unknown>();
   let index: NodeIndex | undefined;
+  let names: Set<string> | undefined;
+  const bindings = lazyBindings(
+    () => file.bindingsOf(raw.node),
+    () => (names ??= declaredNames((index ??= new NodeIndex(raw.node)).nodes(DECLARING_TYPES))),
+  );
   return {
     ...raw,
     file,
-    get bindings() {
-      return file.bindingsOf(raw.node);
-    },
+    bindings,
     nodes: (types, within) => (index ??= new NodeIndex(raw.node)).nodes(types, within),
     nodesInFunction: (types, fn) => (index ??= new NodeIndex(raw.node)).nodesInFunction(types, fn ?? raw.node),
     memo<T>(key: string, compute: () => T): T {
