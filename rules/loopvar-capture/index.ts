@@ -106,16 +106,18 @@ function check(ctx: RuleContext): void {
  * could outlive an iteration (a go or defer statement, a g.Go/t.Run literal, an address taken).
  */
 function mayCapture(unit: Unit): boolean {
-  const declares = unit.nodes("for_statement").some((loop) =>
+  const source = unit.file.source;
+  const outlives =
+    unit.nodes(["go_statement", "defer_statement"]).length > 0 ||
+    // &v (or &(v)): the address of a variable, not of a composite literal
+    unit.nodes("unary_expression").some((u) => source[u.startIndex] === "&" && unparen(u.childForFieldName("operand")!).type === "identifier") ||
+    unit.nodes("func_literal").some((lit) => {
+      const call = lit.parent?.type === "argument_list" ? lit.parent.parent : null;
+      return call?.type === "call_expression" && ["Go", "TryGo", "Run"].includes(methodName(call) ?? "");
+    });
+  return outlives && unit.nodes("for_statement").some((loop) =>
     loop.namedChildren.some((c) => (c?.type === "range_clause" && c.children.some((t) => t?.type === ":=")) || (c?.type === "for_clause" && c.childForFieldName("initializer")?.type === "short_var_declaration")),
   );
-  if (!declares) return false;
-  if (unit.nodes(["go_statement", "defer_statement"]).length > 0) return true;
-  if (unit.nodes("unary_expression").some((u) => u.text.startsWith("&"))) return true;
-  return unit.nodes("func_literal").some((lit) => {
-    const call = lit.parent?.type === "argument_list" ? lit.parent.parent : null;
-    return call?.type === "call_expression" && ["Go", "TryGo", "Run"].includes(methodName(call) ?? "");
-  });
 }
 
 /**

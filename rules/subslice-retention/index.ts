@@ -47,6 +47,7 @@ interface Store {
 
 function check(ctx: RuleContext): void {
   const { unit, file } = ctx;
+  if (!mayCut(unit)) return;
   const stores = storesOf(unit);
   for (const s of stores) {
     const buf = bufferOf(s.value, unit);
@@ -64,6 +65,18 @@ function check(ctx: RuleContext): void {
       fix: { description: `copy the re-slice with ${fix.name}`, edits: [fix.edit] },
     });
   }
+}
+
+// Cheap exit before any store is resolved: a part of a buffer comes from a slice expression or
+// from a bytes/strings Split/Fields/Cut call in the same function; without one, nothing is a part.
+const PARTS = /^(Split|SplitN|SplitAfter|SplitAfterN|Fields|FieldsFunc|Cut|CutPrefix|CutSuffix)$/;
+function mayCut(unit: Unit): boolean {
+  if (unit.nodes("slice_expression").length > 0) return true;
+  return unit.nodes("call_expression").some((c) => {
+    const fn = unparen(c.childForFieldName("function")!);
+    const name = fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : fn.type === "identifier" ? fn.text : undefined;
+    return PARTS.test(name ?? "");
+  });
 }
 
 function storesOf(unit: Unit): Store[] {
