@@ -2,10 +2,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { INDEXED_TYPES, indexStats, NodeIndex, walkInFunction } from "../src/analyzer/nodeindex.js";
+import { INDEXED_TYPES, indexStats, NodeIndex } from "../src/analyzer/nodeindex.js";
 import { loadGo, parseGo } from "../src/analyzer/parser.js";
 import type { GoNode } from "../src/analyzer/types.js";
 import { listUnits } from "../src/analyzer/units.js";
+import { descendantsInFunction } from "../rules/facts/syntax.js";
 import { goFilesIn, ROOT } from "./helpers/fixtures.js";
 
 beforeAll(async () => {
@@ -48,7 +49,7 @@ describe("NodeIndex", () => {
         }
         for (const fn of [u.node, ...u.node.descendantsOfType("func_literal")]) {
           for (const q of [["call_expression"], ["return_statement", "break_statement", "func_literal"], ["identifier"]]) {
-            same(`${u.name} ${q} in ${fn!.type}@${fn!.startIndex}`, ids(index.nodesInFunction(q, fn!)), ids(walkInFunction(fn!, q)));
+            same(`${u.name} ${q} in ${fn!.type}@${fn!.startIndex}`, ids(index.nodesInFunction(q, fn!)), ids(descendantsInFunction(fn!, q)));
           }
         }
       }

@@ -55,7 +55,6 @@ export class NodeIndex {
   private entries: Entry[] | undefined;
   private readonly byType = new Map<string, Entry[]>();
   private readonly queries = new Map<string, GoNode[]>();
-  private literals: Entry[] | undefined;
 
   constructor(private readonly root: GoNode) {}
 
@@ -82,12 +81,10 @@ export class NodeIndex {
    * `fn` itself is not.
    */
   nodesInFunction(types: string | readonly string[], fn: GoNode): GoNode[] {
-    const list = typeof types === "string" ? [types] : types;
-    if (!this.covers(fn) || !list.every((t) => INDEXED.has(t))) return walkInFunction(fn, list);
-    const lits = this.inside(this.literalEntries(), fn).filter((l) => l.node.id !== fn.id);
-    return this.inside(this.select(list), fn)
-      .filter((e) => e.node.id !== fn.id && !lits.some((l) => l.start < e.start && this.endOf(e) <= this.endOf(l)))
-      .map((e) => e.node);
+    const lits = this.nodes("func_literal", fn).filter((l) => l.id !== fn.id);
+    const ends = lits.map((l) => l.endIndex);
+    // Syntax nodes nest or are disjoint: one that starts inside a literal lies inside it.
+    return this.nodes(types, fn).filter((n) => n.id !== fn.id && !lits.some((l, i) => l.startIndex < n.startIndex && n.startIndex < ends[i]!));
   }
 
   private covers(n: GoNode): boolean {
@@ -115,11 +112,6 @@ export class NodeIndex {
     if (types.length === 1) return this.byType.get(types[0]!) ?? [];
     const want = new Set(types);
     return all.filter((e) => want.has(e.type));
-  }
-
-  private literalEntries(): Entry[] {
-    this.all();
-    return (this.literals ??= this.byType.get("func_literal") ?? []);
   }
 
   private endOf(e: Entry): number {
@@ -151,19 +143,4 @@ export class NodeIndex {
     for (let p = within.parent; p && p.startIndex === within.startIndex && p.endIndex === within.endIndex; p = p.parent) if (p.id === n.id) return false;
     return true;
   }
-}
-
-/** Descendants of the given types, not descending into nested function literals (a direct walk). */
-export function walkInFunction(root: GoNode, types: readonly string[]): GoNode[] {
-  const want = new Set(types);
-  const out: GoNode[] = [];
-  const walk = (n: GoNode) => {
-    for (const c of n.namedChildren) {
-      if (!c) continue;
-      if (want.has(c.type)) out.push(c);
-      if (c.type !== "func_literal") walk(c);
-    }
-  };
-  walk(root);
-  return out;
 }
