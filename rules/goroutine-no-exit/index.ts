@@ -44,7 +44,7 @@ function check(ctx: RuleContext): void {
   // Goroutines started once by main, init or a test binary's TestMain live as long as the process by design.
   if (processEntry(unit)) return;
   for (const site of goroutineSites(unit)) {
-    for (const loop of descendantsInFunction(site.body, "for_statement")) {
+    for (const loop of unit.nodesInFunction("for_statement", site.body)) {
       if (!isEndless(loop)) continue;
       const ways = loopWaysOut(loop, unit);
       const dead = ways.map((w) => deadChannel(w, loop, unit));

@@ -180,7 +180,7 @@ function currentOnly(store: Store, loop: Loop, unit: Unit): boolean {
   if (!store.slot) return false;
   const body = statementsOf(loop.body);
   const at = body.findIndex((s) => s.id === store.stmt.id);
-  if (at >= 0 && !body.slice(0, at).some((s) => s.type === "continue_statement" || s.descendantsOfType("continue_statement").length > 0)) return true;
+  if (at >= 0 && !body.slice(0, at).some((s) => unit.nodes("continue_statement", s).length > 0)) return true;
   const text = unparen(store.target).text;
   const later = unit.nodes(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= loop.node.endIndex && n.text === text);
   return !later;

@@ -53,7 +53,7 @@ function check(ctx: RuleContext): void {
     const name = wg.text;
     const waitNote = wait ? `${name}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name}.Wait()`;
     const goLine = file.lineOf(goStmt.startIndex);
-    const message = startsChildren(stmt)
+    const message = startsChildren(stmt, unit)
       ? `${name}.Add runs inside the goroutine started on line ${goLine}, which ${name} does not count, so ${waitNote} can see a zero counter and return before the goroutines started here are counted; count that goroutine too (${name}.Add before line ${goLine}, ${name}.Done inside it)`
       : `${name}.Add runs inside the goroutine started on line ${goLine}, so ${waitNote} can see a zero counter and return before this goroutine is counted`;
     ctx.report({
@@ -69,9 +69,9 @@ function check(ctx: RuleContext): void {
 }
 
 /** The Add counts goroutines started after it in the same block (a dispatcher), not the goroutine it sits in. */
-function startsChildren(stmt: GoNode): boolean {
+function startsChildren(stmt: GoNode, unit: Unit): boolean {
   const rest = statementsOf(stmt.parent);
-  return rest.slice(rest.findIndex((s) => s.id === stmt.id) + 1).some((s) => s.type === "go_statement" || s.descendantsOfType("go_statement").length > 0);
+  return rest.slice(rest.findIndex((s) => s.id === stmt.id) + 1).some((s) => unit.nodes("go_statement", s).length > 0);
 }
 
 /** The innermost goroutine literal (`go func() {...}()`) holding the node, nested func literals crossed. */
