@@ -102,22 +102,41 @@ function check(ctx: RuleContext): void {
 }
 
 /**
- * Cheap exit before any variable is resolved: a loop that declares variables, and something that
- * could outlive an iteration (a go or defer statement, a g.Go/t.Run literal, an address taken).
+ * Cheap exit before any variable is resolved: inside a loop that declares variables, something
+ * that could outlive an iteration (a go or defer statement, a g.Go/t.Run literal, `&v` of one of
+ * the loop's variables).
  */
 function mayCapture(unit: Unit): boolean {
+  const loops = unit.nodes("for_statement").flatMap((loop) => {
+    const names = headerNames(loop);
+    return names.length > 0 ? [{ start: loop.startIndex, end: loop.endIndex, names }] : [];
+  });
+  if (loops.length === 0) return false;
+  const around = (n: GoNode) => loops.filter((l) => l.start < n.startIndex && n.startIndex < l.end);
+  if (unit.nodes(["go_statement", "defer_statement"]).some((n) => around(n).length > 0)) return true;
   const source = unit.file.source;
-  const outlives =
-    unit.nodes(["go_statement", "defer_statement"]).length > 0 ||
-    // &v (or &(v)): the address of a variable, not of a composite literal
-    unit.nodes("unary_expression").some((u) => source[u.startIndex] === "&" && unparen(u.childForFieldName("operand")!).type === "identifier") ||
-    unit.nodes("func_literal").some((lit) => {
-      const call = lit.parent?.type === "argument_list" ? lit.parent.parent : null;
-      return call?.type === "call_expression" && ["Go", "TryGo", "Run"].includes(methodName(call) ?? "");
-    });
-  return outlives && unit.nodes("for_statement").some((loop) =>
-    loop.namedChildren.some((c) => (c?.type === "range_clause" && c.children.some((t) => t?.type === ":=")) || (c?.type === "for_clause" && c.childForFieldName("initializer")?.type === "short_var_declaration")),
-  );
+  const address = unit.nodes("unary_expression").some((u) => {
+    if (source[u.startIndex] !== "&") return false;
+    const operand = unparen(u.childForFieldName("operand")!);
+    return operand.type === "identifier" && around(u).some((l) => l.names.includes(operand.text));
+  });
+  if (address) return true;
+  return unit.nodes("func_literal").some((lit) => {
+    const call = lit.parent?.type === "argument_list" ? lit.parent.parent : null;
+    return call?.type === "call_expression" && around(lit).length > 0 && ["Go", "TryGo", "Run"].includes(methodName(call) ?? "");
+  });
+}
+
+/** Names a loop header declares: `for k, v := range ...`, `for i := 0; ...`. */
+function headerNames(loop: GoNode): string[] {
+  for (const c of loop.namedChildren) {
+    const left =
+      c?.type === "range_clause" && c.children.some((t) => t?.type === ":=") ? c.childForFieldName("left")
+      : c?.type === "for_clause" && c.childForFieldName("initializer")?.type === "short_var_declaration" ? c.childForFieldName("initializer")!.childForFieldName("left")
+      : null;
+    if (left) return left.namedChildren.flatMap((id) => (id?.type === "identifier" ? [id.text] : []));
+  }
+  return [];
 }
 
 /**
