@@ -186,3 +186,97 @@ describe("the base version with scope new", () => {
     expect(r2.findings.map((f) => f.unit)).toEqual(["f"]);
   });
 });
+
+describe("Go version", () => {
+  it("reads go.mod's go line (1.22rc1 counts as 1.22) and //go:build constraints", () => {
+    expect(goModVersion("module m\n\ngo 1.22rc1\n")).toEqual({ major: 1, minor: 22 });
+    expect(goModVersion("module m\n")).toBeNull();
+    expect(buildConstraintVersion("//go:build go1.21 && linux\n\npackage p\n")).toEqual({ major: 1, minor: 21 });
+    expect(buildConstraintVersion("//go:build go1.21 || go1.23\n\npackage p\n")).toEqual({ major: 1, minor: 21 });
+    expect(buildConstraintVersion("//go:build !go1.22\n\npackage p\n")).toBeNull();
+    expect(buildConstraintVersion("package p\n\n//go:build go1.21\n")).toBeNull();
+  });
+  it("a file's build constraint overrides the module, both ways", async () => {
+    const seen: unknown[] = [];
+    const probe: Rule = { meta: { ...lostCancel.meta, id: "probe" }, kinds: ["func"], check: (c) => void seen.push(c.file.goVersion) };
+    await analyze(
+      [
+        { path: "a.go", content: "//go:build go1.21\n\npackage p\n\nfunc f() {}\n", goMod: "go 1.23\n" },
+        { path: "b.go", content: "//go:build go1.23\n\npackage p\n\nfunc f() {}\n", goMod: "go 1.21\n" },
+        { path: "c.go", content: "package p\n\nfunc f() {}\n", goMod: "module m\n" },
+      ],
+      { rules: [probe] },
+    );
+    expect(seen).toEqual([{ major: 1, minor: 21 }, { major: 1, minor: 23 }, null]);
+  });
+});
+
+describe("fixes", () => {
+  it("applyEdits refuses overlapping edits", () => {
+    expect(applyEdits("abcdef", [{ start: 1, end: 3, text: "X" }])).toBe("aXdef");
+    expect(() => applyEdits("abcdef", [{ start: 1, end: 3, text: "X" }, { start: 2, end: 4, text: "Y" }])).toThrow(OverlappingEditsError);
+  });
+  it("drops a fix whose result does not parse, keeps the finding", async () => {
+    const broken: Rule = {
+      meta: { ...lostCancel.meta, id: "bad-fix", fixable: true },
+      kinds: ["func"],
+      check: (c) => c.report({ span: { start: c.unit.node.startIndex, end: c.unit.node.startIndex + 4 }, message: "m", fix: { description: "d", edits: [{ start: c.unit.node.startIndex, end: c.unit.node.startIndex + 4, text: "func {{" }] } }),
+    };
+    const r = await analyze([{ path: "p.go", content: "package p\n\nfunc f() {}\n" }], { rules: [broken] });
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]!.fix).toBeUndefined();
+  });
+});
+
+describe("broken Go", () => {
+  it("never throws, analyses the declarations that parsed, and notes the error", async () => {
+    const src = readFileSync(path.join(ROOT, "fixtures/cli/broken/broken.go"), "utf8");
+    const r = await analyze([{ path: "broken.go", content: src }], { rules });
+    expect(r.findings.map((f) => `${f.line}:${f.unit}`)).toEqual(["12:whole"]);
+    expect(r.notes[0]!.reason).toMatch(/^syntax error near line \d+; the declarations that parsed were analysed$/);
+  });
+});
+
+describe("a rule that throws", () => {
+  it("loses only its own findings in that unit, and the run says so", async () => {
+    const throwing: Rule = { meta: { ...lostCancel.meta, id: "throws" }, kinds: ["func"], check: () => { throw new Error("boom"); } };
+    const r = await analyze([{ path: "p.go", content: LEAK("f") }], { rules: [throwing, lostCancel] });
+    expect(r.findings.map((f) => `${f.line}:${f.rule}`)).toEqual(["9:lost-cancel"]);
+    expect(r.notes).toEqual([
+      { path: "p.go", reason: "rule throws failed on use (boom); its findings there are missing" },
+      { path: "p.go", reason: "rule throws failed on f (boom); its findings there are missing" },
+    ]);
+    expect(r.incomplete).toEqual(["p.go"]);
+  });
+});
+
+describe("partial parsing of large files", () => {
+  it("parses only the touched functions, yet gives a rule the whole file when it asks", async () => {
+    const filler = Array.from({ length: 400 }, (_, i) => `func g${i}() int {\n\treturn ${i} // enough of these make a file large enough to be parsed in part\n}\n`).join("\n");
+    const content = `package p\n\nfunc f() int {\n\treturn 1\n}\n\n${filler}\nfunc other() int {\n\treturn 2\n}\n`;
+    const seen: string[] = [];
+    const probe: Rule = {
+      meta: { ...lostCancel.meta, id: "probe" },
+      kinds: ["func"],
+      check: (c) => {
+        const names = (root: typeof c.unit.node) => root.namedChildren.filter((n) => n?.type === "function_declaration").length;
+        seen.push(`${c.unit.name}: parsed ${names(c.unit.node.tree.rootNode)}, whole ${names(c.file.wholeRoot())}`);
+      },
+    };
+    const diff = parsePatch("@@ -4,1 +4,1 @@\n-\treturn 0\n+\treturn 1\n", "big.go");
+    await analyze([{ path: "big.go", content, diff }], { rules: [probe], scope: "function" });
+    expect(seen).toEqual(["f: parsed 1, whole 402"]);
+  });
+
+  it("finds the same thing in a one-line change of a large file as a full analysis", async () => {
+    const fns = Array.from({ length: 400 }, (_, i) => `func f${i}(parent context.Context) error {\n\tctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n\treturn use(ctx)\n}\n`).join("\n");
+    const head = `package p\n\nimport "context"\n\nfunc use(ctx context.Context) error { return ctx.Err() }\n\n${fns}`;
+    const target = head.split("\n").findIndex((l) => l === "func f200(parent context.Context) error {") + 1;
+    const patch = `@@ -${target + 2},1 +${target + 1},0 @@\n-\tdefer cancel()\n`;
+    const content = head.split("\n").filter((_, i) => i !== target + 1).join("\n");
+    const diff = parsePatch(patch, "big.go");
+    const r = await analyze([{ path: "big.go", content, diff }], { rules });
+    expect(r.findings.map((f) => `${f.line}:${f.unit}`)).toEqual([`${target + 1}:f200`]);
+    expect(r.unitsAnalyzed).toBe(1);
+  });
+});
