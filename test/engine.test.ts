@@ -2,11 +2,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { analyze, type SourceFile } from "../src/analyzer/engine.js";
+import { analyze, engineStats, MAX_FILE_BYTES, tooLargeReason, type SourceFile } from "../src/analyzer/engine.js";
 import { applyEdits, OverlappingEditsError } from "../src/analyzer/fixes.js";
 import { buildConstraintVersion, goModVersion } from "../src/analyzer/gofile.js";
 import type { Rule } from "../src/analyzer/types.js";
 import { parsePatch, parseUnifiedDiff } from "../src/diff/diff.js";
+import { localPatch } from "../src/review/files.js";
 import lostCancel from "../rules/lost-cancel/index.js";
 import { ROOT } from "../src/analyzer/testing.js";
 
@@ -119,10 +120,70 @@ describe("files the engine skips", () => {
 });
 
 describe("huge files", () => {
-  it("are skipped with their size, not analysed", async () => {
+  it("are skipped with their size and the limit, not analysed", async () => {
     const r = await analyze([{ path: "huge.go", content: LEAK("f") }], { rules, maxFileBytes: 100 });
     expect(r.findings).toEqual([]);
-    expect(r.skipped).toEqual([{ path: "huge.go", reason: `too large (${LEAK("f").length} bytes)` }]);
+    expect(r.skipped).toEqual([{ path: "huge.go", reason: `too large: ${LEAK("f").length} bytes, over the 100 bytes limit` }]);
+  });
+
+  it("the limit counts UTF-8 bytes, not characters", async () => {
+    // 60 characters of comment, 180 bytes: under a 200-byte limit by characters, over it by bytes.
+    const content = LEAK("f", "\n// " + "界".repeat(60));
+    const limit = content.length + 50;
+    expect(Buffer.byteLength(content)).toBeGreaterThan(limit);
+    const r = await analyze([{ path: "wide.go", content }], { rules, maxFileBytes: limit });
+    expect(r.skipped).toEqual([{ path: "wide.go", reason: `too large: ${Buffer.byteLength(content)} bytes, over the ${limit} bytes limit` }]);
+  });
+
+  it("says how large in MiB: 17.2 MiB over the default 16 MiB", () => {
+    expect(tooLargeReason(Math.round(17.2 * 1024 * 1024))).toBe("too large: 17.2 MiB, over the 16 MiB limit");
+    expect(MAX_FILE_BYTES).toBe(16 * 1024 * 1024);
+  });
+
+  it("a 15 MiB file is analysed: the touched function only, and found", async () => {
+    const fn = (i: number) => `func f${i}(parent context.Context) error {\n\tctx, cancel := context.WithCancel(parent)\n\tdefer cancel()\n\treturn use(ctx)\n}\n`;
+    const header = `package p\n\nimport "context"\n\nfunc use(ctx context.Context) error { return ctx.Err() }\n\n`;
+    const count = Math.floor((15 * 1024 * 1024) / (fn(100000).length + 1));
+    const fns = Array.from({ length: count }, (_, i) => fn(i));
+    const target = Math.floor(count / 2);
+    const before = fns.slice(0, target).join("\n") + "\n";
+    const targetLine = header.split("\n").length - 1 + before.split("\n").length; // the func line of f<target>
+    fns[target] = fns[target]!.replace("\tdefer cancel()\n", "");
+    const content = header + fns.join("\n");
+    expect(Buffer.byteLength(content)).toBeGreaterThan(14 * 1024 * 1024);
+    const diff = parsePatch(`@@ -${targetLine + 2},1 +${targetLine + 1},0 @@\n-\tdefer cancel()\n`, "big.go");
+    const r = await analyze([{ path: "big.go", content, diff }], { rules });
+    expect(r.skipped).toEqual([]);
+    expect(r.findings.map((f) => `${f.line}:${f.unit}`)).toEqual([`${targetLine + 1}:f${target}`]);
+    expect(r.unitsAnalyzed).toBe(1);
+  }, 60_000);
+});
+
+describe("the base version with scope new", () => {
+  const head = LEAK("f");
+  const fixed = head.replace("ctx, _ := context.WithCancel(parent)", "ctx, cancel := context.WithCancel(parent)\n\tdefer cancel()");
+  const diffOf = (base: string, next: string) => parsePatch(localPatch("p.go", base, next), "p.go");
+
+  it("is not analysed when the head has no finding", async () => {
+    const before = { ...engineStats };
+    const r = await analyze([{ path: "p.go", content: fixed, diff: diffOf(head, fixed) }], { rules });
+    expect(r.findings).toEqual([]);
+    expect(engineStats.versionsAnalyzed - before.versionsAnalyzed).toBe(1);
+    expect(engineStats.baseVersionsAnalyzed - before.baseVersionsAnalyzed).toBe(0);
+  });
+
+  it("is analysed only in the units the head's findings are in", async () => {
+    // The pull request touches f (which leaked before) and g: the base is analysed in f alone.
+    const base = head + "\nfunc g() int { return 0 }\n";
+    const next = head.replace("return use(ctx)", "return use(ctx) // checked") + "\nfunc g() int { return 1 }\n";
+    const before = { ...engineStats };
+    const r = await analyze([{ path: "p.go", content: next, diff: diffOf(base, next) }], { rules });
+    expect(r.findings).toEqual([]); // the leak was there before the pull request
+    expect(engineStats.baseVersionsAnalyzed - before.baseVersionsAnalyzed).toBe(1);
+    expect(engineStats.unitsChecked - before.unitsChecked).toBe(2 + 1); // head: f and g; base: f
+    // And what the pull request introduces is still reported.
+    const r2 = await analyze([{ path: "p.go", content: head, diff: diffOf(fixed, head) }], { rules });
+    expect(r2.findings.map((f) => f.unit)).toEqual(["f"]);
   });
 });
 

@@ -116,7 +116,7 @@ function pointerIn(f: GoNode, unit: Unit, seen = new Set<number>()): { binding: 
     return { binding: b, use: op };
   }
   if (f.type !== "func_literal") return undefined;
-  for (const id of f.descendantsOfType("identifier")) {
+  for (const id of unit.nodes("identifier", f)) {
     if (!id || isFieldKey(id, unit)) continue;
     const b = unit.bindings.resolve(id);
     if (b && b.id.startIndex < f.startIndex && pointeeType(b, unit)) return { binding: b, use: id! };

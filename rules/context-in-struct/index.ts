@@ -18,6 +18,7 @@ import { spanOf } from "../facts/syntax.js";
 const CONTEXT_PKGS = ["context", "golang.org/x/net/context"];
 const REQUEST_SCOPED = /(options|opts|params|request|args)$/i;
 const CONTEXT_LIKE = /(ctx|context)$/i;
+const CONTEXT_METHODS = ["Deadline", "Done", "Err", "Value"];
 
 const rule: Rule = {
   meta: {
@@ -50,12 +51,13 @@ function check(ctx: RuleContext): void {
   let specs: GoNode[];
   if (unit.kind === "type") specs = [unit.node];
   else if (!unit.body) return;
-  else specs = unit.body.descendantsOfType(["type_spec", "type_alias"]).filter((s): s is GoNode => !!s);
+  else specs = unit.nodes(["type_spec", "type_alias"], unit.body);
   for (const spec of specs) {
     const name = spec.childForFieldName("name")?.text ?? "";
     const struct = spec.childForFieldName("type");
     if (struct?.type !== "struct_type" || REQUEST_SCOPED.test(name)) continue;
     const fields = fieldsWithContext(struct, file, name);
+    if (fields.length === 0) continue;
     if (implementsContext(file, name, fields.some((f) => f.embedded && f.path === name))) continue;
     // `type mergedCtx struct { context.Context; other context.Context }`: a context decorator.
     if (CONTEXT_LIKE.test(name) && fields.some((f) => f.embedded && f.path === name)) continue;
@@ -125,15 +127,19 @@ function contextShape(t: GoNode, file: FileView): string | undefined {
 // A context implementation, not a holder: a type that declares all of Deadline, Done, Err and
 // Value itself, or embeds context.Context and overrides some of them (a decorator). A type with
 // only Done/Err of its own (a future, a connection state) is no context.
-// Read from the source text so that a partially parsed file (untouched methods left out) agrees.
+// Read from the whole file's methods, so that a partially parsed file (untouched methods left out) agrees.
 function implementsContext(file: FileView, name: string, embeds: boolean): boolean {
   const types = file.memo("context-in-struct:implementations", () => {
     const out = new Map<string, Set<string>>();
-    const re = /^func\s*\(\s*(?:\w+\s+)?\*?\s*(\w+)\s*(?:\[[^\]]*\])?\s*\)\s*(Deadline|Done|Err|Value)\s*\(/gm;
-    for (const m of file.source.matchAll(re)) {
-      const set = out.get(m[1]!) ?? new Set<string>();
-      set.add(m[2]!);
-      out.set(m[1]!, set);
+    for (const m of file.wholeRoot().namedChildren) {
+      const method = m?.type === "method_declaration" ? m.childForFieldName("name")?.text : undefined;
+      if (!method || !CONTEXT_METHODS.includes(method)) continue;
+      // (c *T), (c T), (T), (c *T[K]): the receiver's type name.
+      const recv = m!.childForFieldName("receiver")?.descendantsOfType("type_identifier")[0]?.text;
+      if (!recv) continue;
+      const set = out.get(recv) ?? new Set<string>();
+      set.add(method);
+      out.set(recv, set);
     }
     return out;
   });

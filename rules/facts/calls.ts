@@ -1,6 +1,6 @@
 // Which package function a call invokes, through the file's import names (aliases and dot
 // imports included) and without being fooled by a local variable that shadows a package name.
-import type { FileView, GoNode, Unit } from "../../src/analyzer/types.js";
+import type { FileView, GoNode, ImportName, Unit } from "../../src/analyzer/types.js";
 import { unparen } from "./syntax.js";
 
 export interface Callee {
@@ -9,28 +9,33 @@ export interface Callee {
   name: string;
 }
 
-/** `pkg.Name(...)` or, under a dot import, `Name(...)`: the package function called, if any. */
-export function packageCallee(call: GoNode, unit: Unit): Callee | undefined {
+/**
+ * `pkg.Name(...)` or, under a dot import, `Name(...)`: the package function called, if any.
+ * With `only`, calls into other packages are not resolved (cheaper: no local names looked up).
+ */
+export function packageCallee(call: GoNode, unit: Unit, only?: readonly string[]): Callee | undefined {
   if (call.type !== "call_expression") return undefined;
   const fn = call.childForFieldName("function");
   if (!fn) return undefined;
-  return packageRef(unparen(fn), unit);
+  return packageRef(unparen(fn), unit, only);
 }
 
 /** `pkg.Name` or a dot-imported `Name`, as a reference to a package-level member. */
-export function packageRef(node: GoNode, unit: Unit): Callee | undefined {
+export function packageRef(node: GoNode, unit: Unit, only?: readonly string[]): Callee | undefined {
   const file = unit.file;
+  const wanted = (i: ImportName) => !only || only.includes(i.path);
   if (node.type === "selector_expression") {
     const operand = node.childForFieldName("operand");
     const field = node.childForFieldName("field");
     if (!operand || !field || operand.type !== "identifier") return undefined;
-    if (unit.bindings.resolve(operand)) return undefined;
+    // The import is looked up first: resolving the unit's locals is the costly part.
     const imp = file.imports.find((i) => i.name === operand.text && (i.kind === "default" || i.kind === "alias"));
-    return imp ? { pkg: imp.path, name: field.text } : undefined;
+    if (!imp || !wanted(imp) || unit.bindings.resolve(operand)) return undefined;
+    return { pkg: imp.path, name: field.text };
   }
-  if (node.type === "identifier" && !unit.bindings.resolve(node)) {
+  if (node.type === "identifier") {
     const dots = file.imports.filter((i) => i.kind === "dot");
-    if (dots.length === 1 && !declaredInFile(file, node.text)) return { pkg: dots[0]!.path, name: node.text };
+    if (dots.length === 1 && wanted(dots[0]!) && !declaredInFile(file, node.text) && !unit.bindings.resolve(node)) return { pkg: dots[0]!.path, name: node.text };
   }
   return undefined;
 }
@@ -41,7 +46,7 @@ function declaredInFile(file: FileView, name: string): boolean {
 
 /** True when the call is `pkg.Name(...)` for one of the given packages and names. */
 export function isPackageCall(call: GoNode, unit: Unit, pkgs: readonly string[], names: readonly string[]): boolean {
-  const c = packageCallee(call, unit);
+  const c = packageCallee(call, unit, pkgs);
   return !!c && pkgs.includes(c.pkg) && names.includes(c.name);
 }
 

@@ -66,7 +66,7 @@ export function goroutineSites(unit: Unit): GoroutineSite[] {
       if (!home || !body) return;
       out.push({ stmt, head, lit, body, home, inLoop: loopBetween(stmt, home) !== null });
     };
-    for (const stmt of unit.node.descendantsOfType(["go_statement", "expression_statement"])) {
+    for (const stmt of unit.nodes(["go_statement", "expression_statement"])) {
       if (!stmt) continue;
       const call = stmt.namedChildren[0];
       if (call?.type !== "call_expression") continue;
@@ -115,7 +115,7 @@ export function isBuiltinCall(call: GoNode, unit: Unit, name: string): boolean {
 export function channels(unit: Unit): Channel[] {
   return unit.memo("goroutines.channels", () => {
     const out: Channel[] = [];
-    for (const call of unit.node.descendantsOfType("call_expression")) {
+    for (const call of unit.nodes("call_expression")) {
       if (!call || !isBuiltinCall(call, unit, "make")) continue;
       const args = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
       if (args[0]?.type !== "channel_type") continue;

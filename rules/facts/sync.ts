@@ -342,7 +342,7 @@ export interface Loop {
 export function loopsOf(unit: Unit): Loop[] {
   return unit.memo("sync.loops", () => {
     const out: Loop[] = [];
-    for (const loop of unit.node.descendantsOfType("for_statement")) {
+    for (const loop of unit.nodes("for_statement")) {
       const body = loop?.childForFieldName("body");
       if (!loop || !body) continue;
       const range = loop.namedChildren.find((c) => c?.type === "range_clause");
@@ -391,12 +391,12 @@ export interface ClosureSite {
 export function closureSites(unit: Unit): ClosureSite[] {
   return unit.memo("sync.closureSites", () => {
     const out: ClosureSite[] = [];
-    for (const stmt of unit.node.descendantsOfType(["go_statement", "defer_statement"])) {
+    for (const stmt of unit.nodes(["go_statement", "defer_statement"])) {
       if (!stmt || stmt.parent?.type !== "statement_list") continue;
       const kind = stmt.type === "go_statement" ? "go" : "defer";
       for (const { lit, copyAt } of deferredLiterals(stmt, unit)) out.push({ kind, stmt, anchor: stmt, lit, from: lit.startIndex, copyAt });
     }
-    for (const call of unit.node.descendantsOfType("call_expression")) {
+    for (const call of unit.nodes("call_expression")) {
       if (!call) continue;
       const m = methodName(call);
       const args = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
@@ -496,11 +496,11 @@ export function laterInIteration(stmt: GoNode, loop: Loop): GoNode[] {
 export function joinAfter(site: ClosureSite, loop: Loop, unit: Unit): GoNode | undefined {
   const paired = pairedWithClosed(site, loop, unit);
   for (const s of laterInIteration(site.stmt, loop)) {
-    const use = s.descendantsOfType("identifier").find((id) => id && paired.has(unit.bindings.resolve(id)!) && !insideLiteral(id, s));
+    const use = unit.nodes("identifier", s).find((id) => id && paired.has(unit.bindings.resolve(id)!) && !insideLiteral(id, s));
     if (use) return use;
     const wait = methodCalls(s, ["Wait"]).find((c) => (c.childForFieldName("arguments")?.namedChildCount ?? 0) === 0);
     if (wait) return wait;
-    for (const recv of s.descendantsOfType("unary_expression")) {
+    for (const recv of unit.nodes("unary_expression", s)) {
       if (!recv || recv.childForFieldName("operator")?.type !== "<-") continue;
       const ch = unparen(recv.childForFieldName("operand")!);
       const b = ch.type === "identifier" ? unit.bindings.resolve(ch) : undefined;
@@ -520,7 +520,7 @@ export function joinAfter(site: ClosureSite, loop: Loop, unit: Unit): GoNode | u
  */
 function pairedWithClosed(site: ClosureSite, loop: Loop, unit: Unit): Set<Binding> {
   const out = new Set<Binding>();
-  for (const call of site.lit.descendantsOfType("call_expression")) {
+  for (const call of unit.nodes("call_expression", site.lit)) {
     const fn = call?.childForFieldName("function");
     const args = call?.childForFieldName("arguments")?.namedChildren ?? [];
     const target =
@@ -565,7 +565,7 @@ function selectMovesOn(recv: GoNode, ch: Binding, stop: GoNode, loop: Loop, unit
 /** A case that receives from the channel after all: `case <-time.After(d): log.Print("slow"); <-done`. */
 function caseReceives(clause: GoNode, ch: Binding, unit: Unit): boolean {
   return caseStatements(clause).some((s) =>
-    s.descendantsOfType("unary_expression").some((u) => {
+    unit.nodes("unary_expression", s).some((u) => {
       if (!u || u.childForFieldName("operator")?.type !== "<-" || insideLiteral(u, s)) return false;
       const operand = unparen(u.childForFieldName("operand")!);
       return operand.type === "identifier" && unit.bindings.resolve(operand) === ch;

@@ -74,7 +74,7 @@ export function descendantsInFunction(root: GoNode, types: string | string[]): G
 
 /** Whether `name` is free in the unit: no identifier anywhere in it spells it. */
 export function nameIsFree(unit: Unit, name: string): boolean {
-  return !unit.node.descendantsOfType("identifier").some((id) => id?.text === name);
+  return !unit.nodes("identifier").some((id) => id?.text === name);
 }
 
 /** Strips parentheses: `(x)` → `x`. */

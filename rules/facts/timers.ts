@@ -1,7 +1,6 @@
 // Facts shared by the timer rules (afterfunc-untracked, ticker-not-stopped, time-after-in-loop):
 // calls into package "time" through the file's import names, the loop that re-runs a node on
 // every iteration, loops that never end, and whether the runtime collects unstopped timers.
-import { compareVersion } from "../../src/analyzer/gofile.js";
 import type { FileView, GoNode, Severity, Unit } from "../../src/analyzer/types.js";
 import { importsAny, packageCallee } from "./calls.js";
 import { exitWithout, type PathQuery } from "./flow.js";
@@ -22,9 +21,9 @@ export interface TimeCall {
 export function timeCalls(unit: Unit): TimeCall[] {
   return unit.memo("timers.calls", () => {
     const out: TimeCall[] = [];
-    for (const call of unit.node.descendantsOfType("call_expression")) {
+    for (const call of unit.nodes("call_expression")) {
       if (!call) continue;
-      const c = packageCallee(call, unit);
+      const c = packageCallee(call, unit, [TIME]);
       if (c?.pkg === TIME) out.push({ call, name: c.name });
     }
     return out;
@@ -47,9 +46,9 @@ export interface TimerEra {
 
 export function timerEra(file: FileView): TimerEra {
   return file.memo("timers.era", () => {
-    const v = file.moduleGoVersion;
-    if (!v) return { collected: false, severity: "warning" as Severity };
-    return { collected: compareVersion(v, { major: 1, minor: 23 }) >= 0 };
+    const collected = file.goAtLeast("1.23", "module");
+    if (collected === null) return { collected: false, severity: "warning" as Severity };
+    return { collected };
   });
 }
 

@@ -16,6 +16,7 @@
 // func literal is not, nor one behind `case <-quit:` when nothing ever closes or sends on quit.
 import type { GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { deadCase, goroutineSites, isEndless, loopWaysOut, type Channel, type GoroutineSite } from "../facts/goroutines.js";
+import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, spanOf } from "../facts/syntax.js";
 
@@ -46,9 +47,9 @@ export default rule;
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
   // Goroutines started once by main, init or a test binary's TestMain live as long as the process by design.
-  if (unit.kind === "func" && (unit.name === "init" || (unit.name === "main" && unit.file.packageName === "main") || (unit.name === "TestMain" && unit.file.isTest))) return;
+  if (processEntry(unit)) return;
   for (const site of goroutineSites(unit)) {
-    for (const loop of descendantsInFunction(site.body, "for_statement")) {
+    for (const loop of unit.nodesInFunction("for_statement", site.body)) {
       if (!isEndless(loop)) continue;
       const ways = loopWaysOut(loop, unit);
       const dead = ways.map((w) => deadChannel(w, loop, unit));

@@ -185,7 +185,7 @@ function answerCases(unit: Unit, recvs: ChanOp[], senders: GoroutineSite[]): GoN
   for (const r of recvs) {
     for (const c of r.select?.namedChildren ?? []) {
       const comm = c?.type === "communication_case" ? c.childForFieldName("communication") : null;
-      if (comm && !contains(comm, r.id) && comm.descendantsOfType("identifier").some((id) => !!id && answered(id))) out.push(comm);
+      if (comm && !contains(comm, r.id) && unit.nodes("identifier", comm).some((id) => !!id && answered(id))) out.push(comm);
     }
   }
   return out;

@@ -9,7 +9,7 @@
 //		ptrs = append(ptrs, &v)          // every pointer points at the same v
 //	}
 import type { Binding, FileView, GoNode, RelatedLocation, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { compareVersion } from "../../src/analyzer/gofile.js";
+import { methodName } from "../facts/calls.js";
 import { docsUrl } from "../facts/meta.js";
 import { closureSites, inLoop, isWrite, joinAfter, leavesLoop, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
 import { contains, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
@@ -39,11 +39,12 @@ const rule: Rule = {
 };
 export default rule;
 
-const beforeGo122 = (file: FileView) => !file.goVersion || compareVersion(file.goVersion, { major: 1, minor: 22 }) < 0;
+const beforeGo122 = (file: FileView) => file.goAtLeast("1.22") !== true;
 
 
 function check(ctx: RuleContext): void {
   const { unit, file } = ctx;
+  if (!mayCapture(unit)) return;
   const loops = loopsOf(unit);
   if (loops.length === 0) return;
   const severity = file.goVersion ? undefined : ("warning" as const);
@@ -96,6 +97,44 @@ function check(ctx: RuleContext): void {
       }
     }
   }
+}
+
+/**
+ * Cheap exit before any variable is resolved: inside a loop that declares variables, something
+ * that could outlive an iteration (a go or defer statement, a g.Go/t.Run literal, `&v` of one of
+ * the loop's variables).
+ */
+function mayCapture(unit: Unit): boolean {
+  const loops = unit.nodes("for_statement").flatMap((loop) => {
+    const names = headerNames(loop);
+    return names.length > 0 ? [{ start: loop.startIndex, end: loop.endIndex, names }] : [];
+  });
+  if (loops.length === 0) return false;
+  const around = (n: GoNode) => loops.filter((l) => l.start < n.startIndex && n.startIndex < l.end);
+  if (unit.nodes(["go_statement", "defer_statement"]).some((n) => around(n).length > 0)) return true;
+  const source = unit.file.source;
+  const address = unit.nodes("unary_expression").some((u) => {
+    if (source[u.startIndex] !== "&") return false;
+    const operand = unparen(u.childForFieldName("operand")!);
+    return operand.type === "identifier" && around(u).some((l) => l.names.includes(operand.text));
+  });
+  if (address) return true;
+  return unit.nodes("func_literal").some((lit) => {
+    const call = lit.parent?.type === "argument_list" ? lit.parent.parent : null;
+    return call?.type === "call_expression" && around(lit).length > 0 && ["Go", "TryGo", "Run"].includes(methodName(call) ?? "");
+  });
+}
+
+/** Names a loop header declares: `for k, v := range ...`, `for i := 0; ...`. */
+function headerNames(loop: GoNode): string[] {
+  for (const c of loop.namedChildren) {
+    const left =
+      c?.type === "range_clause" && c.children.some((t) => t?.type === ":=") ? c.childForFieldName("left")
+      : c?.type === "for_clause" && c.childForFieldName("initializer")?.type === "short_var_declaration" ? c.childForFieldName("initializer")!.childForFieldName("left")
+      : null;
+    if (left) return left.namedChildren.flatMap((id) => (id?.type === "identifier" ? [id.text] : []));
+  }
+  return [];
 }
 
 /**
@@ -158,9 +197,9 @@ function currentOnly(store: Store, loop: Loop, unit: Unit): boolean {
   if (!store.slot) return false;
   const body = statementsOf(loop.body);
   const at = body.findIndex((s) => s.id === store.stmt.id);
-  if (at >= 0 && !body.slice(0, at).some((s) => s.type === "continue_statement" || s.descendantsOfType("continue_statement").length > 0)) return true;
+  if (at >= 0 && !body.slice(0, at).some((s) => unit.nodes("continue_statement", s).length > 0)) return true;
   const text = unparen(store.target).text;
-  const later = unit.node.descendantsOfType(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= loop.node.endIndex && n.text === text);
+  const later = unit.nodes(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= loop.node.endIndex && n.text === text);
   return !later;
 }
 

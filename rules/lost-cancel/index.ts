@@ -11,6 +11,7 @@
 import type { Binding, GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { importsAny, packageCallee } from "../facts/calls.js";
 import { exitWithout } from "../facts/flow.js";
+import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { ancestors, contains, enclosingFunction, endOfLine, indentAt, nameIsFree, spanOf, unparen } from "../facts/syntax.js";
 
@@ -42,10 +43,10 @@ export default rule;
 
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
-  if (unit.kind === "func" && unit.name === "main" && unit.file.packageName === "main") return;
-  for (const call of unit.node.descendantsOfType("call_expression")) {
+  if (processEntry(unit) === "main") return;
+  for (const call of unit.nodes("call_expression")) {
     if (!call) continue;
-    const callee = packageCallee(call, unit);
+    const callee = packageCallee(call, unit, CONTEXT_PKGS);
     if (!callee || !CONTEXT_PKGS.includes(callee.pkg) || !DERIVERS.includes(callee.name)) continue;
     const stmt = assignmentOf(call);
     if (!stmt) continue; // used as a value elsewhere: passed on, returned; not ours to judge

@@ -51,6 +51,7 @@ interface Store {
 
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
+  if (!mayCut(unit)) return;
   const stores = storesOf(unit);
   for (const s of stores) {
     const buf = bufferOf(s.value, unit);
@@ -68,9 +69,21 @@ function check(ctx: RuleContext): void {
   }
 }
 
+// Cheap exit before any store is resolved: a part of a buffer comes from a slice expression or
+// from a bytes/strings Split/Fields/Cut call in the same function; without one, nothing is a part.
+const PARTS = /^(Split|SplitN|SplitAfter|SplitAfterN|Fields|FieldsFunc|Cut|CutPrefix|CutSuffix)$/;
+function mayCut(unit: Unit): boolean {
+  if (unit.nodes("slice_expression").length > 0) return true;
+  return unit.nodes("call_expression").some((c) => {
+    const fn = unparen(c.childForFieldName("function")!);
+    const name = fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : fn.type === "identifier" ? fn.text : undefined;
+    return PARTS.test(name ?? "");
+  });
+}
+
 function storesOf(unit: Unit): Store[] {
   const out: Store[] = [];
-  for (const node of unit.node.descendantsOfType(["assignment_statement", "send_statement", "keyed_element"])) {
+  for (const node of unit.nodes(["assignment_statement", "send_statement", "keyed_element"])) {
     if (!node) continue;
     if (node.type === "send_statement") {
       const value = node.childForFieldName("value");

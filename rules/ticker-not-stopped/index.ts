@@ -16,6 +16,7 @@
 //		}
 //	}
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
+import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { endOfLine, enclosingFunction, indentAt, spanOf, unparen } from "../facts/syntax.js";
 import {
@@ -59,7 +60,6 @@ function check(ctx: RuleContext): void {
 }
 
 const line = (ctx: RuleContext, n: GoNode) => ctx.file.lineOf(n.startIndex);
-const isMain = (u: Unit) => u.kind === "func" && u.name === "main" && u.file.packageName === "main";
 const where = (ctx: RuleContext, exit: GoNode) =>
   exit.type === "return_statement" ? `the return on line ${line(ctx, exit)}` : `the end of the function on line ${line(ctx, exit)}`;
 
@@ -76,7 +76,8 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
     });
     return;
   }
-  if (isMain(unit) || (unit.kind === "func" && unit.name === "init")) return; // lives as long as the process
+  const entry = processEntry(unit);
+  if (entry === "main" || entry === "init") return; // lives as long as the process
   const stmt = statementOf(call);
   if (!stmt) return;
   const inner = stmt.type === "labeled_statement" ? stmt.namedChildren.find((c) => c?.type !== "label_name") ?? stmt : stmt;
@@ -176,7 +177,7 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   if (fns.size > 1 || (fns.size === 1 && !fns.has(fn?.id))) return;
 
   const loop = loopAround(made.stmt);
-  const exit = isMain(unit) && fn?.type === "function_declaration" ? null : exitAfter(made.stmt, { unit, touches });
+  const exit = processEntry(unit) === "main" && fn?.type === "function_declaration" ? null : exitAfter(made.stmt, { unit, touches });
   const iterates = ticker && !!loop && !laterEndless(made.stmt, overC);
   if (!exit && !iterates) return;
   // A ticker made again each time round piles up; a timer (or a ticker whose iteration never

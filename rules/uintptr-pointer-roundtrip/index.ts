@@ -11,7 +11,6 @@
 // Silent for `unsafe.Pointer(uintptr(unsafe.Pointer(p)) + off)` in one expression, numbers that are
 // only passed to syscalls, addresses of C, mmap or static memory, and reflect.SliceHeader /
 // StringHeader Data fields (unsafe's rule 6, which go vet checks).
-import { resolveBindings } from "../../src/analyzer/bindings.js";
 import type { GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { importsAny, packageCallee } from "../facts/calls.js";
 import { argsOf, conversionsBack, definitions, isBuiltinCall, listOf, numericAddress, resolveType, slotOf, type Address, type SlotKey } from "../facts/memory.js";
@@ -56,13 +55,7 @@ function check(ctx: RuleContext): void {
   const { unit, file } = ctx;
   const found = stores(unit);
   if (found.length === 0) return;
-  const bindings = file.memo("uintptr-pointer-roundtrip:bindings", () => new Map<number, ReturnType<typeof resolveBindings>>());
-  const resolveIn = (fn: GoNode) => {
-    if (fn.id === unit.node.id) return unit.bindings.resolve;
-    let b = bindings.get(fn.id);
-    if (!b) bindings.set(fn.id, (b = resolveBindings(fn)));
-    return b.resolve;
-  };
+  const resolveIn = (fn: GoNode) => file.bindingsOf(fn).resolve;
   const backs = conversionsBack(file, file.wholeRoot(), resolveIn);
   for (const s of found) {
     const direct = (backs.get(s.key) ?? []).filter((c) => !contains(s.node, c));
@@ -138,7 +131,7 @@ function stores(unit: Unit): Store[] {
   const add = (node: GoNode, target: GoNode, key: SlotKey | null, address: Address | null, label = target.text) => {
     if (key && address && !isHeaderField(target, unit)) out.push({ node, target, key, address, label });
   };
-  for (const node of unit.node.descendantsOfType(["assignment_statement", "short_var_declaration", "var_spec", "keyed_element", "literal_value", "call_expression"])) {
+  for (const node of unit.nodes(["assignment_statement", "short_var_declaration", "var_spec", "keyed_element", "literal_value", "call_expression"])) {
     if (!node) continue;
     if (node.type === "call_expression") {
       // atomic.StoreUintptr(&s.top, uintptr(unsafe.Pointer(n))), s.top.CompareAndSwap(old, uintptr(...))

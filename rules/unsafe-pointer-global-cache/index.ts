@@ -69,7 +69,7 @@ function check(ctx: RuleContext): void {
 
 function writes(unit: Unit): Write[] {
   const out: Write[] = [];
-  for (const stmt of unit.node.descendantsOfType(["assignment_statement", "call_expression"])) {
+  for (const stmt of unit.nodes(["assignment_statement", "call_expression"])) {
     if (!stmt) continue;
     if (stmt.type === "assignment_statement") {
       if (stmt.childForFieldName("operator")?.type !== "=") continue;
@@ -81,7 +81,7 @@ function writes(unit: Unit): Write[] {
       });
     } else {
       // atomic.StorePointer(&table[i], unsafe.Pointer(n))
-      const c = packageCallee(stmt, unit);
+      const c = packageCallee(stmt, unit, ["sync/atomic"]);
       if (c?.pkg !== "sync/atomic" || !ATOMIC_STORES.includes(c.name)) continue;
       const args = argsOf(stmt);
       const target = args[0] && unparen(args[0]);

@@ -10,6 +10,7 @@
 //	}
 //	wg.Wait()
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
+import { methodName } from "../facts/calls.js";
 import { isTerminatingCall } from "../facts/flow.js";
 import { docsUrl } from "../facts/meta.js";
 import { goStatementOf, isWaitGroup, methodCalls, rootIdentifier, sameVariable } from "../facts/sync.js";
@@ -43,7 +44,7 @@ const MAX_FIX_LINES = 8;
 
 function check(ctx: RuleContext): void {
   const { unit, file } = ctx;
-  for (const call of methodCalls(unit.node, ["Add"], true)) {
+  for (const call of callsOf(unit, unit.node, "Add")) {
     const stmt = call.parent;
     const wg = call.childForFieldName("function")?.childForFieldName("operand");
     const args = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
@@ -52,11 +53,11 @@ function check(ctx: RuleContext): void {
     const goStmt = lit && goStatementOf(lit);
     if (!lit || !goStmt || !isWaitGroup(wg, unit) || !declaredOutside(wg, lit, unit)) continue;
     if (countedGoroutine(wg, lit, goStmt, unit) || waitsAfter(wg, call, lit, unit) || handshake(stmt, lit, goStmt, unit)) continue;
-    const wait = methodCalls(unit.node, ["Wait"], true).find((w) => !contains(lit, w) && sameVariable(receiver(w), wg, unit));
+    const wait = callsOf(unit, unit.node, "Wait").find((w) => !contains(lit, w) && sameVariable(receiver(w), wg, unit));
     const name = wg.text;
     const waitNote = wait ? `${name}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name}.Wait()`;
     const goLine = file.lineOf(goStmt.startIndex);
-    const children = startsChildren(stmt);
+    const children = startsChildren(stmt, unit);
     ctx.report({
       span: spanOf(stmt),
       messageId: children ? "uncountedParent" : "addInside",
@@ -71,9 +72,9 @@ function check(ctx: RuleContext): void {
 }
 
 /** The Add counts goroutines started after it in the same block (a dispatcher), not the goroutine it sits in. */
-function startsChildren(stmt: GoNode): boolean {
+function startsChildren(stmt: GoNode, unit: Unit): boolean {
   const rest = statementsOf(stmt.parent);
-  return rest.slice(rest.findIndex((s) => s.id === stmt.id) + 1).some((s) => s.type === "go_statement" || s.descendantsOfType("go_statement").length > 0);
+  return rest.slice(rest.findIndex((s) => s.id === stmt.id) + 1).some((s) => unit.nodes("go_statement", s).length > 0);
 }
 
 /** The innermost goroutine literal (`go func() {...}()`) holding the node, nested func literals crossed. */
@@ -107,10 +108,10 @@ function declaredOutside(wg: GoNode, lit: GoNode, unit: Unit): boolean {
  */
 function countedGoroutine(wg: GoNode, lit: GoNode, goStmt: GoNode, unit: Unit): boolean {
   const fn = enclosingFunction(goStmt);
-  const counters = methodCalls(unit.node, ["Add"], true)
+  const counters = callsOf(unit, unit.node, "Add")
     .filter((a) => a.endIndex <= goStmt.startIndex && enclosingFunction(a)?.id === fn?.id)
     .map(receiver)
-    .filter((r) => methodCalls(lit, ["Done"], true).some((d) => goroutineOf(d, lit.parent!)?.id === lit.id && sameVariable(receiver(d), r, unit)));
+    .filter((r) => callsOf(unit, lit, "Done").some((d) => goroutineOf(d, lit.parent!)?.id === lit.id && sameVariable(receiver(d), r, unit)));
   if (counters.some((r) => sameVariable(r, wg, unit))) return true;
   return counters.some((r) => isWaitGroup(r, unit) && waitedFirst(r, wg, unit));
 }
@@ -154,7 +155,7 @@ function waitKey(expr: GoNode, unit: Unit): string | undefined {
 
 /** The goroutine waits on the same WaitGroup after adding: it is the waiter, and Add happens before its Wait. */
 function waitsAfter(wg: GoNode, add: GoNode, lit: GoNode, unit: Unit): boolean {
-  return methodCalls(lit, ["Wait"], true).some((w) => w.startIndex > add.endIndex && goroutineOf(w, lit.parent!)?.id === lit.id && sameVariable(receiver(w), wg, unit));
+  return callsOf(unit, lit, "Wait").some((w) => w.startIndex > add.endIndex && goroutineOf(w, lit.parent!)?.id === lit.id && sameVariable(receiver(w), wg, unit));
 }
 
 /**
@@ -221,7 +222,7 @@ function moveFix(unit: Unit, stmt: GoNode, lit: GoNode, goStmt: GoNode) {
     const b = id ? unit.bindings.resolve(id) : undefined;
     return !!b && contains(lit, b.id);
   };
-  if (stmt.descendantsOfType("identifier").some(declaredInside)) return undefined;
+  if (unit.nodes("identifier", stmt).some(declaredInside)) return undefined;
   const goLine = source.lastIndexOf("\n", goStmt.startIndex - 1) + 1;
   const addLine = source.lastIndexOf("\n", stmt.startIndex - 1) + 1;
   const addEnd = source.indexOf("\n", stmt.endIndex);
@@ -238,7 +239,7 @@ function moveFix(unit: Unit, stmt: GoNode, lit: GoNode, goStmt: GoNode) {
 
 /** A statement that can end the goroutine before the Add: return, goto, panic, os.Exit, runtime.Goexit, t.Fatal. */
 function mayLeave(s: GoNode, unit: Unit): boolean {
-  const inner = [s, ...s.descendantsOfType(["return_statement", "goto_statement", "expression_statement"]).filter((n): n is GoNode => !!n)];
+  const inner = [s, ...unit.nodes(["return_statement", "goto_statement", "expression_statement"], s).filter((n) => n.id !== s.id)];
   return inner.some((n) => {
     if (n.type === "return_statement" || n.type === "goto_statement") return !insideLiteral(n, s);
     return n.type === "expression_statement" && isTerminatingCall(n, unit) && !insideLiteral(n, s);
@@ -248,4 +249,9 @@ function mayLeave(s: GoNode, unit: Unit): boolean {
 function insideLiteral(node: GoNode, stop: GoNode): boolean {
   for (let p = node.parent; p && p.id !== stop.id; p = p.parent) if (p.type === "func_literal") return true;
   return false;
+}
+
+/** Calls `x.<name>(...)` under `root` (a node of the unit), nested func literals included, from the unit's node index. */
+function callsOf(unit: Unit, root: GoNode, name: string): GoNode[] {
+  return unit.nodes("call_expression", root).filter((c) => c.id !== root.id && methodName(c) === name);
 }

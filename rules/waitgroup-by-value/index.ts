@@ -42,7 +42,7 @@ const MAX_FIX_LINES = 12;
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
   const file = unit.file;
-  const fns = [unit.node, ...unit.node.descendantsOfType("func_literal").filter((n): n is GoNode => !!n)];
+  const fns = [unit.node, ...unit.nodes("func_literal")];
   for (const fn of fns) {
     // func (c Counter) Value() int
     const recv = declarations(fn.childForFieldName("receiver"))[0];
@@ -73,7 +73,7 @@ function check(ctx: RuleContext): void {
   }
 
   // for _, c := range counters
-  for (const range of unit.node.descendantsOfType("range_clause")) {
+  for (const range of unit.nodes("range_clause")) {
     if (!range || !range.children.some((t) => t?.type === ":=")) continue;
     const left = range.childForFieldName("left")?.namedChildren ?? [];
     const value = left[1] ?? (isChannel(range, unit) ? left[0] : null);
@@ -90,7 +90,7 @@ function check(ctx: RuleContext): void {
   }
 
   // local := *c    mu := s.mu    var wg = other
-  for (const stmt of unit.node.descendantsOfType(["short_var_declaration", "assignment_statement", "var_spec"])) {
+  for (const stmt of unit.nodes(["short_var_declaration", "assignment_statement", "var_spec"])) {
     if (!stmt) continue;
     if (stmt.type === "assignment_statement" && stmt.childForFieldName("operator")?.type !== "=") continue;
     const left = stmt.type === "var_spec" ? stmt.childrenForFieldName("name").filter((n): n is GoNode => n?.type === "identifier") : (stmt.childForFieldName("left")?.namedChildren ?? []);

@@ -167,3 +167,56 @@ export function resolveBindings(root: GoNode): Bindings {
     declaredBy: (id) => byDecl.get(id.id),
   };
 }
+
+/** The statements and specs that can declare a local (what resolveBindings declares from). */
+export const DECLARING_TYPES = [
+  "parameter_declaration",
+  "variadic_parameter_declaration",
+  "short_var_declaration",
+  "receive_statement",
+  "var_spec",
+  "const_spec",
+  "range_clause",
+  "type_switch_statement",
+] as const;
+
+/**
+ * Every name a local of the unit may have (a superset, scopes ignored), read from its declaring
+ * nodes alone: a name not in it never resolves to a local, so that answer needs no resolution.
+ */
+export function declaredNames(declaring: readonly GoNode[]): Set<string> {
+  const out = new Set<string>();
+  const add = (n: GoNode | null | undefined) => {
+    if (n?.type === "identifier") out.add(n.text);
+  };
+  for (const d of declaring) {
+    switch (d.type) {
+      case "parameter_declaration":
+      case "variadic_parameter_declaration":
+      case "var_spec":
+      case "const_spec":
+        for (const n of d.childrenForFieldName("name")) add(n);
+        break;
+      case "type_switch_statement":
+        for (const n of d.childForFieldName("alias")?.namedChildren ?? []) add(n);
+        break;
+      default:
+        for (const n of d.childForFieldName("left")?.namedChildren ?? []) add(n);
+    }
+  }
+  return out;
+}
+
+/**
+ * Bindings that resolve only when asked about a name the unit declares somewhere: most
+ * questions ("is `time` here the package?") are answered without resolving the unit's scopes.
+ */
+export function lazyBindings(resolve: () => Bindings, names: () => Set<string>): Bindings {
+  return {
+    get all() {
+      return resolve().all;
+    },
+    resolve: (id) => (names().has(id.text) ? resolve().resolve(id) : undefined),
+    declaredBy: (id) => (names().has(id.text) ? resolve().declaredBy(id) : undefined),
+  };
+}

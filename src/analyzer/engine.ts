@@ -4,12 +4,13 @@ import type { Range, Tree } from "web-tree-sitter";
 import { addedLines, DiffError, rebuildBase, removalPositions, type FileDiff } from "../diff/diff.js";
 import { DIRECTIVE_META, DIRECTIVE_RULE, directiveProblem, readDirectives, suppressedBy, wouldUse, type Directive } from "./directives.js";
 import { suggestionFor } from "./fixes.js";
-import { buildConstraintVersion, goModVersion, isGenerated, topLevelChunks, type Chunk } from "./gofile.js";
+import { resolveBindings } from "./bindings.js";
+import { buildConstraintVersion, compareVersion, goModVersion, isGenerated, parseGoVersion, topLevelChunks, type Chunk } from "./gofile.js";
 import { loadGo, parseGo } from "./parser.js";
 import { renderMessage } from "./messages.js";
 import { LineIndex, normaliseCode } from "./source.js";
-import type { Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, Unit } from "./types.js";
-import { listUnits, makeUnit, readDecls, readImports, type RawUnit } from "./units.js";
+import type { Bindings, Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, Unit } from "./types.js";
+import { listUnits, makeUnit, readDecls, readImports, readPackageName, type RawUnit } from "./units.js";
 import { fixIsVerified, touchesRange, type FixedVersion, type FixToCheck } from "./verify.js";
 
 export type Scope = "new" | "added" | "function" | "file";
@@ -32,7 +33,7 @@ export interface AnalyzeOptions {
   scope?: Scope;
   /** Analyse files under vendor/ (skipped by default). */
   includeVendor?: boolean;
-  /** Files larger than this are skipped (bytes). */
+  /** Files larger than this (UTF-8 bytes) are skipped; default MAX_FILE_BYTES. */
   maxFileBytes?: number;
   /**
    * Every rule there is (default: `rules`). Directives are checked against its ids, and a directive
@@ -53,7 +54,31 @@ export interface AnalysisResult {
 }
 
 export { DIRECTIVE_RULE };
-const MAX_FILE_BYTES = 1 << 20;
+/**
+ * Larger files are skipped. Up to this size only the touched declarations of a file are parsed
+ * (see parseFor), so the cost follows the diff, not the file.
+ */
+export const MAX_FILE_BYTES = 16 << 20;
+
+/** Counters for tests and the benchmark: which versions of which files the engine analysed. */
+export const engineStats = { versionsAnalyzed: 0, baseVersionsAnalyzed: 0, unitsChecked: 0 };
+
+/** Why a file of `bytes` UTF-8 bytes is skipped: "too large: 17.2 MiB, over the 16 MiB limit". */
+export function tooLargeReason(bytes: number, limit = MAX_FILE_BYTES): string {
+  return `too large: ${formatBytes(bytes)}, over the ${formatBytes(limit)} limit`;
+}
+
+function formatBytes(n: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  if (u === 0) return `${n} bytes`;
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+}
 /** Below this size a file is parsed whole; above it only the touched declarations are parsed. */
 const PARTIAL_PARSE_CHARS = 16 * 1024;
 
@@ -96,7 +121,13 @@ export function compareFindings(a: Finding, b: Finding): number {
 function skipReason(file: SourceFile, options: AnalyzeOptions): string | undefined {
   if (file.diff?.status === "deleted") return "deleted";
   if (!options.includeVendor && /(^|\/)vendor\//.test(file.path)) return "vendored";
-  if (file.content.length > (options.maxFileBytes ?? MAX_FILE_BYTES)) return `too large (${file.content.length} bytes)`;
+  const limit = options.maxFileBytes ?? MAX_FILE_BYTES;
+  // A string's length counts UTF-16 units; the limit is in bytes. Cheap test first: a UTF-8 byte
+  // count is at most three times the UTF-16 length, and at least that length.
+  if (file.content.length * 3 > limit) {
+    const bytes = Buffer.byteLength(file.content, "utf8");
+    if (bytes > limit) return tooLargeReason(bytes, limit);
+  }
   if (file.content.includes("\u0000") || file.content.includes("\uFFFD")) return "binary or not UTF-8";
   if (isGenerated(file.content)) return "generated (Code generated ... DO NOT EDIT)";
   return undefined;
@@ -132,22 +163,30 @@ function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], reg
   const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true });
   let findings = head.findings;
   if (file.diff && scope === "new" && file.diff.status !== "added") {
+    // Rebuilt even when not analysed: it checks that the diff matches the file.
     const base = file.baseContent ?? rebuildBase(file.content, file.diff);
-    // The same units in the base version; its functions are found by name before parsing.
-    const names = new Set(head.unitNames);
-    const old = analyzeVersion(file.path, base, file.goMod ?? null, rules, registry, {
-      unit: (u) => names.has(u.name),
-      chunk: (c) => {
-        const name = funcChunkName(base.slice(c.start, Math.min(c.end, c.start + 300)));
-        return name === undefined || names.has(name);
-      },
-    });
-    findings = subtract(findings, old.findings);
+    // Subtracting the base's findings can only remove: the base is analysed only when the head
+    // has findings, and only in the units they are in (a finding is matched within its unit).
+    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, base, findings, rules, registry));
   } else if (file.diff && scope === "added") {
     const added = addedLines(file.diff);
     findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => isAdded(r, added)));
   }
   return { findings, units: head.unitNames.length, syntaxErrorLine: head.syntaxErrorLine, ruleErrors: head.ruleErrors };
+}
+
+/** The findings of the base version in the units the head's findings are in. */
+function analyzeBase(file: SourceFile, base: string, head: Finding[], rules: readonly Rule[], registry: readonly Rule[]): Finding[] {
+  engineStats.baseVersionsAnalyzed++;
+  // The same units in the base version; its functions are found by name before parsing.
+  const names = new Set(head.map((f) => f.unit));
+  return analyzeVersion(file.path, base, file.goMod ?? null, rules, registry, {
+    unit: (u) => names.has(u.name),
+    chunk: (c) => {
+      const name = funcChunkName(base.slice(c.start, Math.min(c.end, c.start + 300)));
+      return name === undefined || names.has(name);
+    },
+  }).findings;
 }
 
 const isAdded = (loc: Location, added: Set<number>): boolean => {
@@ -224,6 +263,7 @@ function analyzeVersion(
   registry: readonly Rule[],
   select: Selection,
 ): VersionResult {
+  engineStats.versionsAnalyzed++;
   const lines = new LineIndex(source);
   const { tree, partial } = parseFor(source, select.chunk);
   const extra: Tree[] = [];
@@ -246,6 +286,7 @@ function analyzeVersion(
       const range: UnitRange = { name: raw.name, startLine: lines.lineOf(raw.node.startIndex), endLine: lines.lineOf(raw.node.endIndex) };
       if (select.unit(range)) units.push(makeUnit(raw, view));
     }
+    engineStats.unitsChecked += units.length;
     const directives = readDirectives(source, lines, root);
     const findings: Finding[] = [];
     const ruleErrors: string[] = [];
@@ -337,12 +378,15 @@ function firstErrorLine(root: GoNode, lines: LineIndex): number {
 function fileView(path: string, source: string, goMod: string | null, root: GoNode, lines: LineIndex, wholeRoot: () => GoNode): FileView {
   const imports = readImports(root);
   const memo = new Map<string, unknown>();
+  const bindings = new Map<number, Bindings>();
+  const goVersion = buildConstraintVersion(source) ?? (goMod ? goModVersion(goMod) : null);
+  const moduleGoVersion = goMod ? goModVersion(goMod) : null;
   return {
     path,
     source,
-    packageName: root.descendantsOfType("package_clause")[0]?.namedChildren[0]?.text ?? "",
-    goVersion: buildConstraintVersion(source) ?? (goMod ? goModVersion(goMod) : null),
-    moduleGoVersion: goMod ? goModVersion(goMod) : null,
+    packageName: readPackageName(root),
+    goVersion,
+    moduleGoVersion,
     imports,
     importName: (p) => {
       const i = imports.find((i) => i.path === p && i.kind !== "blank");
@@ -355,6 +399,17 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
     memo<T>(key: string, compute: () => T): T {
       if (!memo.has(key)) memo.set(key, compute());
       return memo.get(key) as T;
+    },
+    goAtLeast(version: string, of: "file" | "module" = "file"): boolean | null {
+      const have = of === "file" ? goVersion : moduleGoVersion;
+      const want = parseGoVersion(version);
+      if (!want) throw new Error(`goAtLeast: not a Go version: ${version}`);
+      return have ? compareVersion(have, want) >= 0 : null;
+    },
+    bindingsOf(fn: GoNode): Bindings {
+      let b = bindings.get(fn.id);
+      if (!b) bindings.set(fn.id, (b = resolveBindings(fn)));
+      return b;
     },
   };
 }

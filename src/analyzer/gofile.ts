@@ -28,9 +28,12 @@ export function compareVersion(a: GoVersion, b: GoVersion): number {
  * `go1.21 && linux` implies 1.21, `go1.21 || go1.22` implies 1.21, `!go1.22` implies nothing.
  */
 export function buildConstraintVersion(source: string): GoVersion | null {
-  // Build constraints sit before the package clause, among comments and blank lines.
-  for (const raw of source.split("\n")) {
-    const line = raw.trim();
+  // Build constraints sit before the package clause, among comments and blank lines: read the
+  // lines one by one up to there, not the whole file.
+  for (let pos = 0; pos <= source.length; ) {
+    const nl = source.indexOf("\n", pos);
+    const line = source.slice(pos, nl === -1 ? source.length : nl).trim();
+    pos = nl === -1 ? source.length + 1 : nl + 1;
     if (line === "" || line.startsWith("//") === false) {
       if (line.startsWith("/*") || line === "") continue;
       break;

@@ -90,6 +90,17 @@ export interface FileView {
   lineOf(index: number): number;
   /** Per-analysis memo for facts shared by rules: computed once per file, whichever rule asks first. */
   memo<T>(key: string, compute: () => T): T;
+  /**
+   * Whether the file's Go version (`of: "file"`, see goVersion) or the module's go line
+   * (`of: "module"`, see moduleGoVersion) is at least `version` ("1.22"); null when unknown.
+   */
+  goAtLeast(version: string, of?: "file" | "module"): boolean | null;
+  /**
+   * Local bindings of any function of the file (a unit's node, a func literal, or a declaration
+   * of wholeRoot()), resolved once per function and shared by every rule. For a unit's node this
+   * is the unit's `bindings`.
+   */
+  bindingsOf(fn: GoNode): Bindings;
 }
 
 export interface Unit {
@@ -104,6 +115,17 @@ export interface Unit {
   readonly bindings: Bindings;
   /** Per-unit memo for shared facts. */
   memo<T>(key: string, compute: () => T): T;
+  /**
+   * Nodes of the given types in the unit (or under `within`, a node of the unit, itself included
+   * when it matches), in source order. One walk of the unit, shared by every rule, serves the
+   * common types: use this instead of `node.descendantsOfType(...)` over the unit.
+   */
+  nodes(types: string | readonly string[], within?: GoNode): GoNode[];
+  /**
+   * Nodes of the given types in function `fn` (the unit's node, or a func literal of the unit),
+   * not inside the func literals nested in it (those literals themselves are included); `fn` excluded.
+   */
+  nodesInFunction(types: string | readonly string[], fn?: GoNode): GoNode[];
 }
 
 export interface TextEdit extends Span {

@@ -1,6 +1,7 @@
 // The units of a file: functions, methods and package-level specs, with the file's imports.
-import { resolveBindings } from "./bindings.js";
-import type { Bindings, GoNode, ImportName, PackageDecl, Unit, UnitKind } from "./types.js";
+import { declaredNames, DECLARING_TYPES, lazyBindings } from "./bindings.js";
+import { NodeIndex } from "./nodeindex.js";
+import type { GoNode, ImportName, PackageDecl, Unit, UnitKind } from "./types.js";
 
 export function receiverTypeName(method: GoNode): string {
   const recv = method.childForFieldName("receiver");
@@ -8,10 +9,30 @@ export function receiverTypeName(method: GoNode): string {
   return t?.text ?? "?";
 }
 
+/** The package clause's name, read from the file's top level. */
+export function readPackageName(root: GoNode): string {
+  // Broken Go can leave the clause inside an ERROR node: only then is the whole tree searched.
+  const clause = root.hasError ? root.descendantsOfType("package_clause")[0] : root.namedChildren.find((c) => c?.type === "package_clause");
+  return clause?.namedChildren[0]?.text ?? "";
+}
+
+/** The import specs of the file's top-level import declarations (grouped or not). */
+function importSpecs(root: GoNode): GoNode[] {
+  if (root.hasError) return root.descendantsOfType("import_spec").filter((s): s is GoNode => !!s);
+  const out: GoNode[] = [];
+  for (const d of root.namedChildren) {
+    if (d?.type !== "import_declaration") continue;
+    for (const c of d.namedChildren) {
+      if (c?.type === "import_spec") out.push(c);
+      else if (c?.type === "import_spec_list") for (const s of c.namedChildren) if (s?.type === "import_spec") out.push(s);
+    }
+  }
+  return out;
+}
+
 export function readImports(root: GoNode): ImportName[] {
   const out: ImportName[] = [];
-  for (const spec of root.descendantsOfType("import_spec")) {
-    if (!spec) continue;
+  for (const spec of importSpecs(root)) {
     const pathNode = spec.childForFieldName("path");
     if (!pathNode) continue;
     const path = pathNode.text.slice(1, -1);
@@ -85,14 +106,19 @@ export function listUnits(root: GoNode): RawUnit[] {
 }
 
 export function makeUnit(raw: RawUnit, file: Unit["file"]): Unit {
-  let bindings: Bindings | undefined;
   const memo = new Map<string, unknown>();
+  let index: NodeIndex | undefined;
+  let names: Set<string> | undefined;
+  const bindings = lazyBindings(
+    () => file.bindingsOf(raw.node),
+    () => (names ??= declaredNames((index ??= new NodeIndex(raw.node)).nodes(DECLARING_TYPES))),
+  );
   return {
     ...raw,
     file,
-    get bindings() {
-      return (bindings ??= resolveBindings(raw.node));
-    },
+    bindings,
+    nodes: (types, within) => (index ??= new NodeIndex(raw.node)).nodes(types, within),
+    nodesInFunction: (types, fn) => (index ??= new NodeIndex(raw.node)).nodesInFunction(types, fn ?? raw.node),
     memo<T>(key: string, compute: () => T): T {
       if (!memo.has(key)) memo.set(key, compute());
       return memo.get(key) as T;

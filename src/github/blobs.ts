@@ -10,8 +10,8 @@ import type { Blob, BlobRequest, PullNow, RepoRef } from "./types.js";
 
 /** Blobs per query: a 100-file pull request and its go.mod files fit in one. */
 export const BLOB_BATCH = 150;
-/** Larger files are not worth reading: the engine skips them anyway. */
-export const MAX_BLOB_BYTES = 1 << 20;
+/** Larger files are not worth reading: the engine skips them anyway (its MAX_FILE_BYTES, 16 MiB). */
+export const MAX_BLOB_BYTES = 16 << 20;
 const RAW_CONCURRENCY = 4;
 
 interface GraphBlob {

@@ -5,7 +5,7 @@
 // holds are asked for. What the limits cut (limits.ts) is named.
 import { createPatch, OMIT_HEADERS } from "diff";
 import path from "node:path";
-import type { SourceFile } from "../analyzer/engine.js";
+import { tooLargeReason, type SourceFile } from "../analyzer/engine.js";
 import type { SkippedFile } from "../analyzer/types.js";
 import { ignoreMatcher, type Config } from "../config.js";
 import { parsePatch, type FileDiff } from "../diff/diff.js";
@@ -145,7 +145,7 @@ export async function readSources(github: GitHub, pull: PullInfo, wanted: readon
 
 function blobSkipReason(b: Blob, limits: Limits): string {
   if (b.kind === "binary") return "binary file";
-  if (b.kind === "too-large") return `too large (${count(b.bytes)} bytes; the limit is ${count(limits.fileBytes)})`;
+  if (b.kind === "too-large") return tooLargeReason(b.bytes);
   return "not found at the head commit (deleted or moved since the pull request was listed)";
 }
 

@@ -261,7 +261,7 @@ describe("rate limits and an unreadable config", () => {
 });
 
 describe("bad input", () => {
-  it("a 5 MB Go file, a binary file named .go and a file deleted between listing and reading: skipped, each with its reason", async () => {
+  it("a 17 MB Go file (over the engine's 16 MiB), a binary file named .go and a file deleted between listing and reading: skipped, each with its reason", async () => {
     const app = await harness();
     const calls: Calls = {};
     const [files, blobs] = fetchPR();
@@ -271,7 +271,7 @@ describe("bad input", () => {
       [...files, added("svc/big.go"), added("svc/blob.go"), added("svc/gone.go")],
       {
         ...blobs,
-        [`${HEAD}:svc/big.go`]: "package svc\n" + "// padding\n".repeat(5_000_000 / 11),
+        [`${HEAD}:svc/big.go`]: { large: 17_000_000 },
         [`${HEAD}:svc/blob.go`]: { binary: true },
         // GraphQL truncates it; by the time it is read as raw text it is gone.
         [`${HEAD}:svc/gone.go`]: { truncated: "package svc\n" + "var x = 1\n".repeat(100_000) },
@@ -290,7 +290,7 @@ describe("bad input", () => {
     expect(summary).toMatch(/^2 findings \(2 error, 0 warning, 0 info\) in 1 file analysed, 3 skipped\. /);
     expect(summary).toContain(
       "### Files skipped\n" +
-        "- `svc/big.go`: too large (5,000,007 bytes; the limit is 1,048,576)\n" +
+        "- `svc/big.go`: too large: 16.2 MiB, over the 16 MiB limit\n" +
         "- `svc/blob.go`: binary file\n" +
         "- `svc/gone.go`: not found at the head commit (deleted or moved since the pull request was listed)",
     );

@@ -182,7 +182,7 @@ export function changed(file: string, base: string | null, head: string, sha = H
   };
 }
 
-export type Blobs = Record<string, string | { truncated: string } | { binary: true }>;
+export type Blobs = Record<string, string | { truncated: string } | { binary: true } | { large: number }>;
 
 export const threadConnection = (nodes: unknown[] = []) => ({ pageInfo: { hasNextPage: false, endCursor: null }, nodes });
 
@@ -204,6 +204,8 @@ export function blobReader(calls: Calls, blobs: Blobs, pull: { head?: string; th
       if (b === undefined) repository[alias] = null;
       else if (typeof b === "string") repository[alias] = { text: b, isBinary: false, isTruncated: false, byteSize: Buffer.byteLength(b) };
       else if ("binary" in b) repository[alias] = { text: null, isBinary: true, isTruncated: false, byteSize: 10 };
+      // What GitHub answers for a blob too large to inline: its size and the start of its text.
+      else if ("large" in b) repository[alias] = { text: "package svc\n", isBinary: false, isTruncated: true, byteSize: b.large };
       else repository[alias] = { text: b.truncated.slice(0, 10), isBinary: false, isTruncated: true, byteSize: Buffer.byteLength(b.truncated) };
     }
     if (vars.number !== undefined) {

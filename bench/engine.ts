@@ -1,0 +1,44 @@
+// Engine metrics of `npm run bench`: whole-tree throughput against parse throughput, and what a
+// one-line change in a 50,000-line file costs with scope `new` against analysing that whole file.
+// Goals (issue 8): wholeTreeMBps >= 0.6 x parseMBps; oneFunctionToWholeFileRatio <= 0.03.
+import { analyzeSync } from "../src/analyzer/engine.js";
+import type { Rule } from "../src/analyzer/types.js";
+import { parsePatch } from "../src/diff/diff.js";
+
+export interface EngineMetrics {
+  /** A one-line change in a 50,000-line file, scope new (head, touched function only): median ms. */
+  oneLineChange50kMs: number;
+  /** The whole 50,000-line file analysed (no diff): median ms. */
+  wholeFile50kMs: number;
+  /** oneLineChange50kMs / wholeFile50kMs. */
+  oneFunctionToWholeFileRatio: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** `file(lines, seed)` is the bench's corpus generator. */
+export function largeFileChange(file: (lines: number, seed: number) => string, rules: readonly Rule[]): EngineMetrics {
+  const big = file(50_000, 11);
+  const lines = big.split("\n");
+  // Change the timeout of a Fetch function near the middle: `2*time.Second` becomes `3*time.Second`.
+  const target = lines.findIndex((l, i) => i > 25_000 && l.includes("ctx, cancel := context.WithTimeout")) + 1;
+  const changed = lines.map((l, i) => (i === target ? l.replace("2*time.Second", "3*time.Second") : l)).join("\n");
+  const patch = `@@ -${target},3 +${target},3 @@\n ${lines[target - 1]}\n-${lines[target]}\n+${changed.split("\n")[target]}\n ${lines[target + 1]}\n`;
+  const diff = parsePatch(patch, "big.go");
+  const goMod = "module m\n\ngo 1.21\n";
+  const runs: number[] = [];
+  for (let k = 0; k < 30; k++) {
+    const s = performance.now();
+    analyzeSync([{ path: "big.go", content: changed, diff, goMod }], { rules });
+    runs.push(performance.now() - s);
+  }
+  const whole: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const s = performance.now();
+    analyzeSync([{ path: "big.go", content: changed, goMod }], { rules });
+    whole.push(performance.now() - s);
+  }
+  const one = median(runs);
+  const all = median(whole);
+  return { oneLineChange50kMs: +one.toFixed(2), wholeFile50kMs: +all.toFixed(1), oneFunctionToWholeFileRatio: +(one / all).toFixed(4) };
+}
