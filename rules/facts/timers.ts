@@ -1,7 +1,7 @@
 // Facts shared by the timer rules (afterfunc-untracked, ticker-not-stopped, time-after-in-loop):
 // calls into package "time" through the file's import names, the loop that re-runs a node on
 // every iteration, loops that never end, and whether the runtime collects unstopped timers.
-import { compareVersion } from "../../src/analyzer/gofile.js";
+import { compareVersion, parseGoVersion } from "../../src/analyzer/gofile.js";
 import type { FileView, GoNode, Severity, Unit } from "../../src/analyzer/types.js";
 import { importsAny, packageCallee } from "./calls.js";
 import { exitWithout, type PathQuery } from "./flow.js";
@@ -37,6 +37,9 @@ export function timeCalls(unit: Unit): TimeCall[] {
  * (the asynctimerchan GODEBUG default): a library's go line is a lower bound for its main
  * module's, a `//go:build go1.23` constraint only says which toolchain compiles the file. So the
  * module's go line decides (FileView.moduleGoVersion), and unknown means "assume old".
+ * The module's `godebug` lines come first: `asynctimerchan=1` brings the pre-1.23 timers back at
+ * any go line (`0`, and `2`, which keeps the old channels but collects the timers, do the
+ * opposite), and `default=go1.N` sets the defaults of that version.
  */
 export interface TimerEra {
   /** Unstopped, unreferenced timers are collected: the Go 1.23 rules stay silent. */
@@ -45,11 +48,17 @@ export interface TimerEra {
   severity?: Severity;
 }
 
+const GO_1_23 = { major: 1, minor: 23 };
+
 export function timerEra(file: FileView): TimerEra {
   return file.memo("timers.era", () => {
-    const v = file.moduleGoVersion;
+    const setting = file.moduleGodebug["asynctimerchan"];
+    if (setting === "1") return { collected: false };
+    if (setting === "0" || setting === "2") return { collected: true };
+    const byDefault = file.moduleGodebug["default"];
+    const v = (byDefault ? parseGoVersion(byDefault) : null) ?? file.moduleGoVersion;
     if (!v) return { collected: false, severity: "warning" as Severity };
-    return { collected: compareVersion(v, { major: 1, minor: 23 }) >= 0 };
+    return { collected: compareVersion(v, GO_1_23) >= 0 };
   });
 }
 

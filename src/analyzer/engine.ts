@@ -4,7 +4,7 @@ import type { Range, Tree } from "web-tree-sitter";
 import { addedLines, DiffError, rebuildBase, removalPositions, type FileDiff } from "../diff/diff.js";
 import { readDirectives, suppressedBy, type Directive } from "./directives.js";
 import { applyEdits, OverlappingEditsError, suggestionFor } from "./fixes.js";
-import { buildConstraintVersion, goModVersion, isGenerated, topLevelChunks, type Chunk } from "./gofile.js";
+import { buildConstraintVersion, goModGodebug, goModVersion, isGenerated, topLevelChunks, type Chunk } from "./gofile.js";
 import { loadGo, parseGo } from "./parser.js";
 import { LineIndex, normaliseCode } from "./source.js";
 import type { Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, TextEdit, Unit } from "./types.js";
@@ -306,6 +306,7 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
     packageName: root.descendantsOfType("package_clause")[0]?.namedChildren[0]?.text ?? "",
     goVersion: buildConstraintVersion(source) ?? (goMod ? goModVersion(goMod) : null),
     moduleGoVersion: goMod ? goModVersion(goMod) : null,
+    moduleGodebug: goMod ? goModGodebug(goMod) : {},
     imports,
     importName: (p) => {
       const i = imports.find((i) => i.path === p && i.kind !== "blank");
