@@ -13,6 +13,7 @@ import { compareVersion } from "../../src/analyzer/gofile.js";
 import { docsUrl } from "../facts/meta.js";
 import { closureSites, inLoop, isWrite, joinAfter, leavesLoop, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
 import { contains, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
+import { declaredAsync, runsLater } from "./receivers.js";
 
 const rule: Rule = {
   meta: {
@@ -51,7 +52,7 @@ function check(ctx: RuleContext): void {
   const version = file.goVersion ? "" : " (the Go version is unknown, so the old loop semantics are assumed)";
   const copied = new Map<number, Set<string>>(); // statement list → names an earlier fix already copies
 
-  for (const site of closureSites(unit)) {
+  for (const site of sitesOf(unit)) {
     const hits: { loop: Loop; vars: Binding[] }[] = [];
     for (const loop of loops) {
       if (!inLoop(site, loop)) continue;
@@ -98,6 +99,37 @@ function check(ctx: RuleContext): void {
       }
     }
   }
+}
+
+/**
+ * The closure sites that run later. `x.Go(f)` and `x.Run(name, f)` count by the receiver's type
+ * (errgroup, conc, *testing.T, a type of the file whose method starts a goroutine), not by the
+ * method name; and a group-like type of the file may take more arguments: `g.Go(func() error {...}, i)`.
+ */
+function sitesOf(unit: Unit): ClosureSite[] {
+  const sites = closureSites(unit).filter((s) => (s.kind !== "group" && s.kind !== "subtest") || runsLater(s.anchor, s.kind, unit));
+  const known = new Set(sites.map((s) => s.anchor.id));
+  for (const call of unit.node.descendantsOfType("call_expression")) {
+    if (!call || known.has(call.id)) continue;
+    const fn = call.childForFieldName("function");
+    const method = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : undefined;
+    if (method !== "Go" && method !== "TryGo") continue;
+    const args = call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
+    const lit = args[0] && unparen(args[0]);
+    if (args.length < 2 || lit?.type !== "func_literal" || (lit.childForFieldName("parameters")?.namedChildCount ?? 0) > 0) continue;
+    const stmt = statementIn(call);
+    if (stmt && declaredAsync(call, unit)) sites.push({ kind: "group", stmt, anchor: call, lit, from: lit.startIndex });
+  }
+  return sites.sort((a, b) => a.anchor.startIndex - b.anchor.startIndex);
+}
+
+/** The statement of a statement list an expression belongs to, within its function. */
+function statementIn(node: GoNode): GoNode | undefined {
+  for (let n: GoNode | null = node; n; n = n.parent) {
+    if (n.parent?.type === "statement_list") return n;
+    if (n.type === "func_literal" && n.id !== node.id) return undefined;
+  }
+  return undefined;
 }
 
 /**
