@@ -1,18 +1,21 @@
 // subslice-retention: a small re-slice of a large local buffer is stored where it outlives the
 // call: a struct field, a package-level variable, map or slice, or a channel.
 //
-//	data, err := io.ReadAll(r)                 // or os.ReadFile, br.ReadBytes, make([]byte, n),
-//	...                                        // a []byte/string parameter of an exported function
+//	data, err := io.ReadAll(r)                 // or os.ReadFile, make([]byte, 64<<10), a pooled
+//	...                                        // buffer, ReadSlice of a large bufio.Reader
 //	s.name = data[4:12]                        // pins all of data
 //	index[key] = line[i:j]                     // line := data[a:b]: re-slices of re-slices count
 //	out <- buf[:n]
 //
 // Silent for copies (bytes.Clone, strings.Clone, append([]byte(nil), ...), string(b[i:j])),
-// `b[:]`/`b[:0]` (the buffer itself), locals, and fields of a struct that also keeps the whole buffer.
+// `b[:]`/`b[:0]` (the buffer itself), locals and literals that do not outlive the call, buffers not
+// provably large (parameters, computed make sizes), and fields of a struct that also keeps the
+// whole buffer. Also (queue.ts): `q.items = q.items[1:]` keeping popped pointers in the array.
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { argsOf, bufferOf, defBefore, isBuiltinCall, listOf, reachesEnd, resolveType, startsAtZero, type Buffer } from "../facts/memory.js";
 import { docsUrl } from "../facts/meta.js";
 import { spanOf, unparen } from "../facts/syntax.js";
+import { checkQueues } from "./queue.js";
 
 const rule: Rule = {
   meta: {
@@ -66,6 +69,7 @@ function check(ctx: RuleContext): void {
       fix: { description: `copy the re-slice with ${fix.name}`, edits: [fix.edit] },
     });
   }
+  checkQueues(ctx);
 }
 
 function storesOf(unit: Unit): Store[] {
