@@ -12,7 +12,7 @@
 // provably large (parameters, computed make sizes), and fields of a struct that also keeps the
 // whole buffer. Also (queue.ts): `q.items = q.items[1:]` keeping popped pointers in the array.
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { argsOf, bufferOf, defBefore, isBuiltinCall, listOf, reachesEnd, resolveType, startsAtZero, type Buffer } from "../facts/memory.js";
+import { argsOf, bufferOf, defBefore, definitions, isBuiltinCall, listOf, reachesEnd, resolveType, startsAtZero, type Buffer } from "../facts/memory.js";
 import { docsUrl } from "../facts/meta.js";
 import { spanOf, unparen } from "../facts/syntax.js";
 import { checkQueues } from "./queue.js";
@@ -151,20 +151,30 @@ function outlives(s: Store, unit: Unit): boolean {
 /** An assignment target that outlives the call: rooted at a package-level name, a pointer receiver or parameter, or an escaping local. */
 function placeOutlives(lhs: GoNode, unit: Unit, depth: number): boolean {
   let n = unparen(lhs);
+  let shared = false; // through a map or slice element: storage the value's copies share
   for (;;) {
     if (n.type === "selector_expression") {
       const op = unparen(n.childForFieldName("operand")!);
       if (op.type === "identifier" && !unit.bindings.resolve(op) && unit.file.imports.some((i) => i.name === op.text)) return true; // pkg.Var
       n = op;
     } else if (n.type === "index_expression" || (n.type === "unary_expression" && n.childForFieldName("operator")?.type === "*")) {
+      shared = true;
       n = unparen(n.childForFieldName("operand")!);
     } else break;
   }
   if (n.type !== "identifier" || n.text === "_") return false;
   const b = unit.bindings.resolve(n);
   if (!b) return true; // a package-level variable
-  if (b.kind === "receiver" || b.kind === "param") return b.type?.type === "pointer_type" || b.type?.type === "map_type" || b.type?.type === "slice_type";
-  return b.kind === "var" && depth < 4 && b.uses.some((u) => u.startIndex > lhs.startIndex - 1 && valueEscapes(u, unit, depth + 1));
+  // A value receiver's own fields die with the call; a map or slice it holds is the caller's too.
+  if (b.kind === "receiver" || b.kind === "param") return shared || ["pointer_type", "map_type", "slice_type"].includes(b.type?.type ?? "");
+  if (b.kind !== "var" || depth >= 4) return false;
+  // e := &t.entries[i]: a pointer into a place that outlives the call.
+  const first = definitions(b, unit)[0];
+  const v = first?.value && !first.multi ? unparen(first.value) : null;
+  if (v?.type === "unary_expression" && v.childForFieldName("operator")?.type === "&" && unparen(v.childForFieldName("operand")!).type !== "composite_literal") {
+    if (placeOutlives(v.childForFieldName("operand")!, unit, depth + 1)) return true;
+  }
+  return b.uses.some((u) => u.startIndex > lhs.startIndex - 1 && valueEscapes(u, unit, depth + 1));
 }
 
 /**
