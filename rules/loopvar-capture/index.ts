@@ -296,12 +296,14 @@ function currentOnly(store: Store, loop: Loop, unit: Unit): boolean {
   if (at >= 0 && !body.slice(0, at).some((s) => s.type === "continue_statement" || s.descendantsOfType("continue_statement").length > 0)) return true;
   const text = unparen(store.target).text;
   // A field of a pointer receiver or parameter, or a package-level variable, outlives the call:
-  // it serves the current iteration only when the iteration itself reads it after the store
-  // (`c.pass = &p; run(c.pass)`); set and left for later (`d.best = &p.Score`), it is a result.
+  // it serves the current iteration only when the iteration itself uses it, or the object that
+  // holds it, after the store (`c.pass = &p; run(c.pass)`, `f.pass = &p; p.fn(f)`); set and left
+  // for later (`d.best = &p.Score`), it is a result.
   const root = targetRoot(store.target);
   const b = root ? unit.bindings.resolve(root) : undefined;
   if (!b || ((b.kind === "receiver" || b.kind === "param") && b.type?.type === "pointer_type")) {
-    return loop.body.descendantsOfType(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= store.stmt.endIndex && n.text === text);
+    const name = root?.text ?? text;
+    return loop.body.descendantsOfType(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= store.stmt.endIndex && (n.text === text || (n.type === "identifier" && n.text === name && (!b || unit.bindings.resolve(n) === b))));
   }
   const later = unit.node.descendantsOfType(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= loop.node.endIndex && n.text === text);
   return !later;

@@ -11,7 +11,8 @@
 // the queue stops growing. Only element types that hold pointers count (pointers, interfaces, maps,
 // channels, funcs, slices); a queue that clears the slot (`q.jobs[0] = nil`, `clear(...)`) or that
 // resets or compacts the field anywhere in the file (`q.jobs = nil`, `q.jobs = q.jobs[:0]`,
-// `copy(q.jobs, q.jobs[k:])`, `q.jobs = append(q.jobs[:0], ...)`) is silent.
+// `copy(q.jobs, q.jobs[k:])`, `q.jobs = append(q.jobs[:0], ...)`) is silent, and so are worklists
+// drained in one loop and test files.
 import type { GoNode, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { argsOf, isBuiltinCall, listOf, resolveType } from "../facts/memory.js";
 import { indentAt, spanOf, unparen } from "../facts/syntax.js";
@@ -20,6 +21,7 @@ const HOLDS_POINTERS = new Set(["pointer_type", "interface_type", "map_type", "c
 
 export function checkQueues(ctx: RuleContext): void {
   const { unit, file } = ctx;
+  if (file.isTest) return; // a test's fakes and queues live as long as the test
   for (const stmt of unit.node.descendantsOfType("assignment_statement")) {
     if (!stmt || stmt.childForFieldName("operator")?.type !== "=") continue;
     const left = listOf(stmt.childForFieldName("left"));
@@ -38,7 +40,7 @@ export function checkQueues(ctx: RuleContext): void {
     const field = target.childForFieldName("field")!.text;
     const elem = elementOf(unit, b.type.namedChildren[0] ?? null, field);
     if (!elem) continue;
-    if (clearsSlots(unit, target.text, stmt) || resetsElsewhere(unit, typeName(b.type.namedChildren[0] ?? null), field, stmt)) continue;
+    if (drains(stmt, target.text) || clearsSlots(unit, target.text, stmt) || resetsElsewhere(unit, typeName(b.type.namedChildren[0] ?? null), field, stmt)) continue;
     const one = start.text === "1";
     ctx.report({
       span: spanOf(stmt),
@@ -50,6 +52,21 @@ export function checkQueues(ctx: RuleContext): void {
       fix: one ? clearFix(file.source, stmt, target.text) : undefined,
     });
   }
+}
+
+/**
+ * `for len(g.later) > 0 { fn := g.later[0]; g.later = g.later[1:]; fn() }`: a worklist drained in
+ * one loop of one call, which the owner rarely outlives by much; left alone as noise.
+ */
+function drains(stmt: GoNode, text: string): boolean {
+  for (let p = stmt.parent; p; p = p.parent) {
+    if (p.type === "func_literal" || p.type === "function_declaration" || p.type === "method_declaration") return false;
+    if (p.type !== "for_statement") continue;
+    const cond = p.namedChildren.find((c) => c && c.type !== "block" && c.type !== "range_clause" && c.type !== "for_clause");
+    const clause = p.namedChildren.find((c) => c?.type === "for_clause")?.childForFieldName("condition");
+    if ([cond, clause].some((c) => c?.text.includes(`len(${text})`))) return true;
+  }
+  return false;
 }
 
 /** `T`, `T[K]` → "T". */
