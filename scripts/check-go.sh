@@ -3,6 +3,8 @@
 # and every fixture module, and its copy with the golden files in place, type-checks
 # (go build + test compilation; go vet's own findings are expected in bad-code fixtures and only
 # shown). Modules listed in fixtures/go-newer/*.txt need a newer Go than Debian's and are skipped.
+# The Incorrect/Correct examples of the rule pages (rules/*/README.md, see scripts/doc-examples.ts)
+# are written out as modules and checked the same way: gofmt-clean, and they type-check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOPROXY=off GOFLAGS=-mod=readonly GO111MODULE=on GOCACHE="${GOCACHE:-/tmp/ptrguard-gocache}"
@@ -40,5 +42,17 @@ for mod in $modules; do
   fi
   checked=$((checked + 1))
 done
-echo "check-go: $checked modules type-checked, ${#skipped[@]} listed as needing newer Go"
+examples=$(mktemp -d)
+trap 'rm -rf "$examples"' EXIT
+npx --no-install tsx scripts/doc-examples.ts "$examples"
+unformatted=$(find "$examples" -name '*.go' | sort | while read -r f; do
+  gofmt <"$f" 2>/dev/null | cmp -s - "$f" || echo "${f#"$examples"/}"
+done)
+if [[ -n $unformatted ]]; then echo "rule page examples not gofmt-clean (rule/kind-line):"; echo "$unformatted"; fail=1; fi
+for mod in $(find "$examples" -name go.mod -printf '%h\n' | sort); do
+  typecheck "$mod" "rule page example ${mod#"$examples"/}" || fail=1
+  checked=$((checked + 1))
+done
+
+echo "check-go: $checked modules type-checked (rule page examples included), ${#skipped[@]} listed as needing newer Go"
 exit $fail

@@ -15,8 +15,9 @@ export function renderRulesTable(): string {
 ${rows.join("\n")}
 
 Severity: \`error\` = the code leaks or corrupts on some path; \`warning\` = it very likely does;
-\`info\` = a risk worth a look. Rules that depend on the Go version (from a file's \`//go:build go1.N\`,
-else its \`go.mod\`) report \`warning\` when the version is unknown.
+\`info\` = a risk worth a look. Rules that apply only below a Go version report \`warning\` when the
+version is unknown: \`loopvar-capture\` reads a file's \`//go:build go1.N\`, else its \`go.mod\`;
+\`ticker-not-stopped\` and \`time-after-in-loop\` read the \`go.mod\`'s \`go\` line and \`godebug\` settings.
 
 ## Suppressing a finding
 

@@ -1,6 +1,6 @@
 // Rule messages: declared by id in each rule's metadata, one short sentence in go vet's style, and
 // short over the whole fixture corpus (median ≤ 120 characters, none over 200).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { rules } from "../rules/index.js";
@@ -11,7 +11,9 @@ describe("meta.messages", () => {
   for (const rule of rules) {
     const id = rule.meta.id;
     it(`${id}: every message is one lower-case line without a final period, and every id is used`, () => {
-      const source = readFileSync(path.join(ROOT, "rules", id, "index.ts"), "utf8");
+      // A rule may span several files of its folder (index.ts and helpers such as queue.ts).
+      const dir = path.join(ROOT, "rules", id);
+      const source = readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => readFileSync(path.join(dir, f), "utf8")).join("\n");
       const entries = Object.entries(rule.meta.messages);
       expect(entries.length).toBeGreaterThan(0);
       for (const [key, template] of entries) {

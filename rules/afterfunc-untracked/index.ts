@@ -175,13 +175,70 @@ function isFieldKey(id: GoNode, unit: Unit): boolean {
   return true;
 }
 
-/** Whether the struct type `type` names, declared in this file, has a field `name`. */
+/**
+ * Whether `x.name` on the struct type `type` names, declared in this file, selects a field: one of
+ * its own, or one promoted from an embedded struct of the file (`type conn struct{ lease }`,
+ * `*lease` too, at any depth). Go's rule decides between a field and a method: the shallowest
+ * depth wins, so a method declared at a shallower depth than the field makes `x.name` a method value.
+ */
 function isField(unit: Unit, type: GoNode, name: string): boolean {
-  const t = type.type === "generic_type" ? type.childForFieldName("type") : type;
-  if (t?.type !== "type_identifier") return false;
-  const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(t.text));
-  const fields = decl?.type?.type === "struct_type" ? decl.type.descendantsOfType("field_declaration") : [];
-  return fields.some((f) => f?.childrenForFieldName("name").some((n) => n?.text === name));
+  const seen = new Set<string>();
+  let level = [typeName(type)].filter((t): t is string => !!t);
+  while (level.length > 0) {
+    const next: string[] = [];
+    let field = false;
+    let method = false;
+    for (const t of level) {
+      if (seen.has(t)) continue;
+      seen.add(t);
+      if (methodsOf(unit).get(t)?.has(name)) method = true;
+      const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(t));
+      const list = decl?.type?.type === "struct_type" ? decl.type.namedChildren.find((c) => c?.type === "field_declaration_list") : undefined;
+      for (const f of list?.namedChildren ?? []) {
+        if (f?.type !== "field_declaration") continue;
+        const names = f.childrenForFieldName("name");
+        if (names.length > 0) {
+          if (names.some((n) => n?.text === name)) field = true;
+          continue;
+        }
+        // An embedded field: its name is its type's name, and its fields and methods are promoted.
+        const embedded = f.childForFieldName("type");
+        const local = embedded ? typeName(embedded) : undefined;
+        const own = embedded?.type === "qualified_type" ? embedded.childForFieldName("name")?.text : local;
+        if (own === name) field = true;
+        if (local) next.push(local);
+      }
+    }
+    if (method) return false;
+    if (field) return true;
+    level = next;
+  }
+  return false;
+}
+
+/** `T`, `*T`, `T[K]`, `*T[K]` → "T"; undefined for other packages' types and type literals. */
+function typeName(t: GoNode): string | undefined {
+  let n: GoNode | null = t;
+  if (n.type === "pointer_type") n = n.namedChildren[0] ?? null;
+  if (n?.type === "generic_type") n = n.childForFieldName("type");
+  return n?.type === "type_identifier" ? n.text : undefined;
+}
+
+/** The methods the file declares, by receiver type name. */
+function methodsOf(unit: Unit): Map<string, Set<string>> {
+  return unit.file.memo("afterfunc-untracked:methods", () => {
+    const out = new Map<string, Set<string>>();
+    for (const d of unit.file.wholeRoot().namedChildren) {
+      if (d?.type !== "method_declaration") continue;
+      const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration")?.childForFieldName("type");
+      const t = recv ? typeName(recv) : undefined;
+      const name = d.childForFieldName("name")?.text;
+      if (!t || !name) continue;
+      if (!out.has(t)) out.set(t, new Set());
+      out.get(t)!.add(name);
+    }
+    return out;
+  });
 }
 
 /** Nanoseconds of a literal duration expression (`2 * time.Second`, `time.Duration(500) * time.Millisecond`), or null. */

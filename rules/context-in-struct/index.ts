@@ -28,9 +28,9 @@ const rule: Rule = {
     fixable: false,
     summary: "a struct type keeps a context.Context in a field instead of receiving it as a parameter",
     why:
-      "A context is request-scoped, but a field ties it to the struct's lifetime: as long as the struct is reachable, " +
-      "so are the context's values, its deadline timer and, until it is cancelled, its entry in the parent's children. " +
-      "Callers also lose the ability to cancel or bound each call separately.",
+      "A context belongs to one call tree, but a field captures it when the struct is built and applies it to every later call: " +
+      "callers cannot cancel or bound their own calls, and its values stay reachable for as long as the struct. " +
+      "The context package says to pass a Context to each function that needs it instead.",
     docs: docsUrl("context-in-struct"),
     messages: {
       field: "{{field}} {{holds}} a context.Context: the context and its values stay reachable as long as the {{type}} does",

@@ -484,6 +484,9 @@ const WHOLE_READS: Record<string, readonly string[]> = {
   os: ["ReadFile"],
 };
 const LARGE = 64 * 1024;
+// Methods whose interfaces say the []byte argument must not be kept after the call (io.Writer,
+// io.WriterAt, json.Unmarshaler, encoding.TextUnmarshaler, encoding.BinaryUnmarshaler).
+const NO_RETAIN = ["Write", "WriteAt", "UnmarshalJSON", "UnmarshalText", "UnmarshalBinary"];
 
 /** The value of a constant integer expression, when the file settles it. */
 export function constValue(e: GoNode, unit: Unit, depth = 0): number | undefined {
@@ -517,25 +520,6 @@ export function constValue(e: GoNode, unit: Unit, depth = 0): number | undefined
     return values.length === names.length && values[i] ? constValue(values[i]!, unit, depth + 1) : undefined;
   }
   return undefined;
-}
-
-/** Whether a `make` size is large: non-constant, or a constant of 64 KiB or more; undefined when unknown. */
-function largeSize(size: GoNode, unit: Unit): boolean | undefined {
-  const v = constValue(size, unit);
-  if (v !== undefined) return v >= LARGE;
-  const n = unparen(size);
-  if (n.type === "identifier") {
-    const b = unit.bindings.resolve(n);
-    if (b) return b.kind === "const" ? undefined : true;
-    // A package-level variable of the file is not constant; a name declared elsewhere is unknown.
-    return unit.file.decls.some((d) => d.kind === "var" && d.names.includes(n.text)) ? true : undefined;
-  }
-  if (n.type === "selector_expression") {
-    const op = n.childForFieldName("operand");
-    if (op?.type === "identifier" && !unit.bindings.resolve(op) && unit.file.imports.some((i) => i.name === op.text)) return undefined;
-    return true;
-  }
-  return true;
 }
 
 const isByteSlice = (t: GoNode | null | undefined) => !!t && t.type === "slice_type" && ["byte", "uint8"].includes(t.childForFieldName("element")?.text ?? "");
@@ -573,10 +557,12 @@ export function bufferOf(expr: GoNode, unit: Unit, depth = 0): Buffer | null {
     const carried = (found: Buffer | null): Buffer | null => (found && !found.sub && advancedInLoop(b, e, unit) ? { ...found, sub: true } : found);
     if (d.multi && !d.value) return cutPart(d, b, unit, depth);
     if (!d.value) {
+      // A parameter is not known to be large by itself (`target[:i]` of a Dial's address is a few
+      // bytes). The exception is the []byte of a method whose interface forbids keeping it: the
+      // caller reuses that buffer, and a decoder passes a view of its whole input.
       const owner = exportedOwner(b, unit);
-      if (!owner || d.stmt.id !== b.decl.id) return null;
+      if (!owner || d.stmt.id !== b.decl.id || unit.node.type !== "method_declaration" || !NO_RETAIN.includes(owner)) return null;
       if (isByteSlice(b.type)) return carried({ kind: "bytes", sub: false, origin: b.id, how: `a []byte parameter of the exported ${owner}`, name: b.name });
-      if (b.type?.type === "type_identifier" && b.type.text === "string") return carried({ kind: "string", sub: false, origin: b.id, how: `a string parameter of the exported ${owner}`, name: b.name });
       return null;
     }
     const found = carried(d.multi ? (wholeRead(d.value, unit) ?? cutPart(d, b, unit, depth)) : bufferOf(d.value, unit, depth + 1));
@@ -587,7 +573,7 @@ export function bufferOf(expr: GoNode, unit: Unit, depth = 0): Buffer | null {
     const found = partsOf(e.childForFieldName("operand")!, unit, depth + 1);
     return found ? { ...found, name: undefined } : null;
   }
-  return wholeRead(e, unit) ?? made(e, unit) ?? converted(e, unit, depth) ?? trimmed(e, unit, depth);
+  return wholeRead(e, unit) ?? pooled(e, unit) ?? made(e, unit) ?? converted(e, unit, depth) ?? trimmed(e, unit, depth);
 }
 
 // Library calls whose results are views into their first argument, not copies.
@@ -672,25 +658,78 @@ export function reachesEnd(slice: GoNode, size?: string): boolean {
   return !end || end.text === `len(${op})` || end.text === `cap(${op})` || (size !== undefined && end.text === size);
 }
 
-// io.ReadAll(r), os.ReadFile(name), br.ReadBytes('\n')
+/**
+ * io.ReadAll(r), os.ReadFile(name); br.ReadSlice('\n'), br.ReadLine(), br.Peek(n) of
+ * `br := bufio.NewReaderSize(r, N)` with a constant N of 64 KiB or more (views into the reader's
+ * buffer). ReadBytes and ReadString return a copy as long as the line, not a view.
+ */
 function wholeRead(v: GoNode, unit: Unit): Buffer | null {
   const e = unparen(v);
   if (e.type !== "call_expression") return null;
   const c = packageCallee(e, unit);
   if (c && WHOLE_READS[c.pkg]?.includes(c.name)) return { kind: "bytes", sub: false, origin: e, how: `read whole by ${c.pkg.split("/").pop()}.${c.name}` };
   const fn = unparen(e.childForFieldName("function")!);
-  if (!c && fn.type === "selector_expression" && fn.childForFieldName("field")?.text === "ReadBytes")
-    return { kind: "bytes", sub: false, origin: e, how: "read by ReadBytes" };
+  const method = fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : undefined;
+  if (c || !method || !["ReadSlice", "ReadLine", "Peek"].includes(method)) return pooled(e, unit);
+  const op = unparen(fn.childForFieldName("operand")!);
+  const b = op.type === "identifier" ? unit.bindings.resolve(op) : undefined;
+  const d = b ? defBefore(b, op.startIndex, unit) : undefined;
+  const made = d?.value && !d.multi ? unparen(d.value) : null;
+  const ctor = made?.type === "call_expression" ? packageCallee(made, unit) : undefined;
+  const size = ctor?.pkg === "bufio" && ctor.name === "NewReaderSize" ? argsOf(made!)[1] : undefined;
+  if (!size || (constValue(size, unit) ?? 0) < LARGE) return null;
+  return { kind: "bytes", sub: false, origin: e, how: `a view into the buffer of ${op.text}, a bufio.Reader of ${size.text} bytes, by ${method}` };
+}
+
+/**
+ * A buffer taken from a pool: `pool.Get().([]byte)`, `*pool.Get().(*[]byte)` (also through a
+ * local), `buf.Bytes()` of `buf := pool.Get().(*bytes.Buffer)`. The pool hands it to the next
+ * caller once it is put back, and pooled buffers are the large ones.
+ */
+function pooled(e: GoNode, unit: Unit, depth = 0): Buffer | null {
+  const n = unparen(e);
+  if (depth > 3) return null;
+  const from = (x: GoNode | null | undefined): GoNode | null => {
+    let v = x ? unparen(x) : null;
+    const b = v?.type === "identifier" ? unit.bindings.resolve(v) : undefined;
+    if (b) {
+      const d = defBefore(b, v!.startIndex, unit);
+      v = d?.value && !d.multi ? unparen(d.value) : null;
+    }
+    return v?.type === "type_assertion_expression" && poolGet(v.childForFieldName("operand")) ? v : null;
+  };
+  const asserted = (a: GoNode | null) => a?.childForFieldName("type")?.text.replace(/\s+/g, "");
+  const pool = (a: GoNode) => ({ kind: "bytes" as const, sub: false, origin: a, how: `taken from a pool by ${a.childForFieldName("operand")!.text}` });
+  if (n.type === "type_assertion_expression") return asserted(from(n)) === "[]byte" ? pool(n) : null;
+  if (n.type === "unary_expression" && operatorOf(n) === "*") {
+    const a = from(n.childForFieldName("operand"));
+    return a && asserted(a) === "*[]byte" ? pool(a) : null;
+  }
+  if (n.type === "call_expression") {
+    const fn = unparen(n.childForFieldName("function")!);
+    if (fn.type !== "selector_expression" || fn.childForFieldName("field")?.text !== "Bytes" || argsOf(n).length > 0) return null;
+    const a = from(fn.childForFieldName("operand"));
+    const bytesName = unit.file.importName("bytes");
+    return a && bytesName && asserted(a) === `*${bytesName}.Buffer` ? pool(a) : null;
+  }
   return null;
 }
 
-// make([]byte, n) with a large or non-constant n (the capacity when given)
+/** `x.Get()` with no arguments: sync.Pool's shape. */
+function poolGet(call: GoNode | null): boolean {
+  const c = call ? unparen(call) : null;
+  const fn = c?.type === "call_expression" ? unparen(c.childForFieldName("function")!) : null;
+  return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Get" && argsOf(c!).length === 0;
+}
+
+// make([]byte, n) with a constant n (the capacity when given) of 64 KiB or more: a computed size
+// (`len(a)+1+len(b)`, a parameter, a header's length field) is not known to be large.
 function made(v: GoNode, unit: Unit): Buffer | null {
   const e = unparen(v);
   if (!isBuiltinCall(e, "make", unit)) return null;
   const [t, len, cap] = argsOf(e);
   const size = cap ?? len;
-  if (!isByteSlice(t) || !size || largeSize(size, unit) !== true) return null;
+  if (!isByteSlice(t) || !size || (constValue(size, unit) ?? 0) < LARGE) return null;
   return { kind: "bytes", sub: false, origin: e, how: `made by ${e.text.replace(/\s+/g, " ")}` };
 }
 

@@ -36,6 +36,9 @@ export function timeCalls(unit: Unit): TimeCall[] {
  * (the asynctimerchan GODEBUG default): a library's go line is a lower bound for its main
  * module's, a `//go:build go1.23` constraint only says which toolchain compiles the file. So the
  * module's go line decides (FileView.moduleGoVersion), and unknown means "assume old".
+ * The module's `godebug` lines come first: `asynctimerchan=1` brings the pre-1.23 timers back at
+ * any go line (`0`, and `2`, which keeps the old channels but collects the timers, do the
+ * opposite), and `default=go1.N` sets the defaults of that version.
  */
 export interface TimerEra {
   /** Unstopped, unreferenced timers are collected: the Go 1.23 rules stay silent. */
@@ -44,8 +47,16 @@ export interface TimerEra {
   severity?: Severity;
 }
 
+const GO_1_23 = { major: 1, minor: 23 };
+
 export function timerEra(file: FileView): TimerEra {
   return file.memo("timers.era", () => {
+    const setting = file.moduleGodebug["asynctimerchan"];
+    if (setting === "1") return { collected: false };
+    if (setting === "0" || setting === "2") return { collected: true };
+    // `godebug default=go1.N` sets every default as of Go 1.N.
+    const byDefault = /^go1\.(\d+)/.exec(file.moduleGodebug["default"] ?? "");
+    if (byDefault) return { collected: Number(byDefault[1]) >= 23 };
     const collected = file.goAtLeast("1.23", "module");
     if (collected === null) return { collected: false, severity: "warning" as Severity };
     return { collected };

@@ -13,6 +13,8 @@ import { methodName } from "../facts/calls.js";
 import { docsUrl } from "../facts/meta.js";
 import { closureSites, inLoop, isWrite, joinAfter, leavesLoop, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
 import { contains, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
+import { definitions, resolveType } from "../facts/memory.js";
+import { declaredAsync, runsLater } from "./receivers.js";
 
 const rule: Rule = {
   meta: {
@@ -31,6 +33,7 @@ const rule: Rule = {
       defer: "the deferred closure reads {{vars}}, shared by all iterations before Go 1.22: every deferred call sees the last value{{version}}",
       subtest: "after {{parallel}}, when the loop is over, the subtest reads {{vars}}: before Go 1.22 every subtest sees the last value{{version}}",
       store: "&{{name}} {{stored}} {{target}} points at loop variable {{name}}, which every iteration overwrites before Go 1.22{{version}}",
+      fieldStore: "{{field}} {{stored}} {{target}} points into loop variable {{name}}, which every iteration overwrites before Go 1.22{{version}}",
     },
   },
   kinds: ["func", "method"],
@@ -51,7 +54,7 @@ function check(ctx: RuleContext): void {
   const version = file.goVersion ? "" : " (Go version unknown)";
   const copied = new Map<number, Set<string>>(); // statement list → names an earlier fix already copies
 
-  for (const site of closureSites(unit)) {
+  for (const site of sitesOf(unit)) {
     const hits: { loop: Loop; vars: Binding[] }[] = [];
     for (const loop of loops) {
       if (!inLoop(site, loop)) continue;
@@ -84,15 +87,16 @@ function check(ctx: RuleContext): void {
     for (const b of loop.vars) {
       for (const use of b.uses) {
         const store = storeOf(use, loop, unit);
-        if (!store || leavesLoop(store.stmt, loop, unit) || currentOnly(store, loop, unit)) continue;
+        if (!store || leavesLoop(store.at, loop, unit) || caseLeaves(store, loop, unit) || currentOnly(store, loop, unit)) continue;
         const hits = [{ loop, vars: [b] }];
+        const verb = store.stmt.type === "send_statement" ? "sent on" : "stored in";
         ctx.report({
           span: firstLine(store.stmt, file),
-          messageId: "store",
-          data: { name: b.name, stored: store.stmt.type === "send_statement" ? "sent on" : "stored in", target: store.target.text, version },
+          messageId: store.field ? "fieldStore" : "store",
+          data: { name: b.name, field: store.field?.text ?? "", stored: verb, target: store.target.text, version },
           related: [{ ...headerSpan(loop), message: "this loop reuses one variable for all its iterations" }],
           severity,
-          fix: copyFix(unit, store.stmt, hits, copied, use),
+          fix: copyFix(unit, store.at, hits, copied, use),
         });
       }
     }
@@ -115,8 +119,9 @@ function mayCapture(unit: Unit): boolean {
   const source = unit.file.source;
   const address = unit.nodes("unary_expression").some((u) => {
     if (source[u.startIndex] !== "&") return false;
-    const operand = unparen(u.childForFieldName("operand")!);
-    return operand.type === "identifier" && around(u).some((l) => l.names.includes(operand.text));
+    // `&v`, or the address of a field of v at any depth (`&p.Inner.Number`).
+    const root = targetRoot(u.childForFieldName("operand")!);
+    return !!root && around(u).some((l) => l.names.includes(root.text));
   });
   if (address) return true;
   return unit.nodes("func_literal").some((lit) => {
@@ -138,20 +143,65 @@ function headerNames(loop: GoNode): string[] {
 }
 
 /**
+ * The closure sites that run later. `x.Go(f)` and `x.Run(name, f)` count by the receiver's type
+ * (errgroup, conc, *testing.T, a type of the file whose method starts a goroutine), not by the
+ * method name; and a group-like type of the file may take more arguments: `g.Go(func() error {...}, i)`.
+ */
+function sitesOf(unit: Unit): ClosureSite[] {
+  const sites = closureSites(unit).filter((s) => (s.kind !== "group" && s.kind !== "subtest") || runsLater(s.anchor, s.kind, unit));
+  const known = new Set(sites.map((s) => s.anchor.id));
+  for (const call of unit.node.descendantsOfType("call_expression")) {
+    if (!call || known.has(call.id)) continue;
+    const fn = call.childForFieldName("function");
+    const method = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : undefined;
+    if (method !== "Go" && method !== "TryGo") continue;
+    const args = call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
+    const lit = args[0] && unparen(args[0]);
+    if (args.length < 2 || lit?.type !== "func_literal" || (lit.childForFieldName("parameters")?.namedChildCount ?? 0) > 0) continue;
+    const stmt = statementIn(call);
+    if (stmt && declaredAsync(call, unit)) sites.push({ kind: "group", stmt, anchor: call, lit, from: lit.startIndex });
+  }
+  return sites.sort((a, b) => a.anchor.startIndex - b.anchor.startIndex);
+}
+
+/** The statement of a statement list an expression belongs to, within its function. */
+function statementIn(node: GoNode): GoNode | undefined {
+  for (let n: GoNode | null = node; n; n = n.parent) {
+    if (n.parent?.type === "statement_list") return n;
+    if (n.type === "func_literal" && n.id !== node.id) return undefined;
+  }
+  return undefined;
+}
+
+/**
  * `&v` kept past the iteration, reported at the store:
  *
  *	ptrs = append(ptrs, &v)     m[k] = &v     s.cur = &Item{Ref: &v}     ch <- &v
  */
 interface Store {
+  /** The storing statement: an assignment or send (a send may be a select case). */
   stmt: GoNode;
+  /** The statement of the loop's statement lists that holds it: the select of a `case ch <- &v:`. */
+  at: GoNode;
   target: GoNode;
   /** A single slot (`x = &v`, `s.cur = &v`), not a collection that keeps every pointer. */
   slot: boolean;
+  /** `&v.Inner.Number`: the address of a field of the loop variable, not of the variable. */
+  field?: GoNode;
 }
 
 function storeOf(use: GoNode, loop: Loop, unit: Unit): Store | undefined {
   let n = up(use);
+  // &v.Inner.Number: the address of a field of v, at any depth, is inside v when v and the
+  // fields on the way are values, not pointers.
+  const path: GoNode[] = [];
+  while (n.parent?.type === "selector_expression" && n.parent.childForFieldName("operand")?.id === n.id && n.parent.parent?.type !== "call_expression") {
+    path.push(n.parent.childForFieldName("field")!);
+    n = up(n.parent);
+  }
   if (n.parent?.type !== "unary_expression" || n.parent.childForFieldName("operator")?.type !== "&") return undefined;
+  if (path.length > 0 && !insideVariable(use, path, unit)) return undefined;
+  const field = path.length > 0 ? n.parent : undefined;
   n = up(n.parent);
   let appended = false;
   for (;;) {
@@ -164,31 +214,114 @@ function storeOf(use: GoNode, loop: Loop, unit: Unit): Store | undefined {
       appended = true;
     } else break;
   }
-  const p = n.parent;
+  let p = n.parent;
   let target: GoNode | null | undefined;
   let stmt: GoNode | undefined;
-  if (p?.type === "send_statement" && p.childForFieldName("value")?.id === n.id) {
+  let keyed = false;
+  if (p?.type === "index_expression" && p.childForFieldName("index")?.id === n.id) {
+    // m[&v] = x: the pointer is a key the map keeps.
+    target = p;
+    n = up(p);
+    p = n.parent;
+    keyed = true;
+  }
+  if (!keyed && p?.type === "send_statement" && p.childForFieldName("value")?.id === n.id) {
     stmt = p;
     target = p.childForFieldName("channel");
   } else if (p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("operator")?.type === "=") {
     stmt = p.parent;
     const right = p.namedChildren;
     const left = stmt.childForFieldName("left")?.namedChildren ?? [];
-    if (left.length !== right.length) return undefined;
-    target = left[right.findIndex((r) => r?.id === n.id)];
+    if (keyed) {
+      if (stmt.childForFieldName("left")?.id !== p.id) return undefined;
+    } else {
+      if (left.length !== right.length) return undefined;
+      target = left[right.findIndex((r) => r?.id === n.id)];
+    }
   }
-  if (!stmt || !target || stmt.parent?.type !== "statement_list" || !inLoop(stmt, loop)) return undefined;
+  // `case ch <- &v:` sends when the select picks it: the select is the loop's statement.
+  const at = stmt?.parent?.type === "communication_case" ? stmt.parent.parent : stmt;
+  if (!stmt || !at || !target || at.parent?.type !== "statement_list" || !inLoop(at, loop)) return undefined;
   const root = targetRoot(target);
   if (!root || root.text === "_") return undefined;
   const b = unit.bindings.resolve(root);
   if (b && contains(loop.node, b.id)) return undefined;
-  const slot = !appended && stmt.type === "assignment_statement" && ["identifier", "selector_expression"].includes(unparen(target).type);
-  return { stmt, target, slot };
+  const slot = !appended && !keyed && stmt.type === "assignment_statement" && ["identifier", "selector_expression"].includes(unparen(target).type);
+  return { stmt, at, target, slot, field };
+}
+
+/**
+ * `&v.a.b` points into the loop variable v: v's type is known not to be a pointer (from the range
+ * expression's declared type or literal), and no field on the way (`a`) is declared as a pointer
+ * in the file's structs. Unknown types stay silent.
+ */
+function insideVariable(use: GoNode, path: GoNode[], unit: Unit): boolean {
+  const b = unit.bindings.resolve(use);
+  const range = b?.decl.type === "range_clause" ? b.decl : undefined;
+  if (!b || !range) return false;
+  const vars = range.childForFieldName("left")?.namedChildren.filter((x) => x?.type === "identifier") ?? [];
+  const index = vars.findIndex((x) => x?.id === b.id.id);
+  const container = resolveType(typeOfExpr(unparen(range.childForFieldName("right")!), unit), unit.file);
+  let elem: GoNode | null | undefined;
+  if (container?.type === "slice_type" || container?.type === "array_type") elem = index === 1 ? container.childForFieldName("element") : null;
+  else if (container?.type === "map_type") elem = container.childForFieldName(index === 1 ? "value" : "key");
+  else if (container?.type === "channel_type") elem = index === 0 ? container.childForFieldName("value") ?? container.namedChildren[0] : null;
+  if (!elem || isPointerType(elem, unit)) return false;
+  // Every field but the last is dereferenced on the way: none may be a pointer.
+  return path.slice(0, -1).every((f) => !fieldTypes(unit, f.text).some((t) => isPointerType(t, unit)));
+}
+
+const isPointerType = (t: GoNode, unit: Unit) => {
+  const r = resolveType(t, unit.file);
+  return r?.type === "pointer_type" || r?.type === "interface_type" || t.type === "pointer_type";
+};
+
+/** The declared types of the struct fields the file names `name`. */
+function fieldTypes(unit: Unit, name: string): GoNode[] {
+  const out: GoNode[] = [];
+  for (const f of unit.file.wholeRoot().descendantsOfType("field_declaration")) {
+    const t = f?.childForFieldName("type");
+    if (t && f!.childrenForFieldName("name").some((n) => n?.text === name)) out.push(t);
+  }
+  return out;
+}
+
+/** The type of a ranged expression as the syntax gives it: a declared local, parameter or field, a literal, a make. */
+function typeOfExpr(e: GoNode, unit: Unit): GoNode | null {
+  if (e.type === "composite_literal") return e.childForFieldName("type");
+  if (e.type === "call_expression") {
+    const fn = unparen(e.childForFieldName("function")!);
+    return fn.type === "identifier" && fn.text === "make" && !unit.bindings.resolve(fn) ? (e.childForFieldName("arguments")?.namedChildren[0] ?? null) : null;
+  }
+  if (e.type === "selector_expression") {
+    const types = fieldTypes(unit, e.childForFieldName("field")!.text);
+    return types.length > 0 && types.every((t) => t.text === types[0]!.text) ? types[0]! : null;
+  }
+  if (e.type !== "identifier") return null;
+  const b = unit.bindings.resolve(e);
+  if (!b) {
+    const d = unit.file.decls.find((x) => x.kind === "var" && x.names.includes(e.text));
+    const v = d?.node.childForFieldName("value")?.namedChildren[0];
+    return d?.type ?? (v ? typeOfExpr(unparen(v), unit) : null);
+  }
+  if (b.type) return b.type;
+  const v = b.kind === "var" ? definitions(b, unit)[0]?.value : null;
+  return v ? typeOfExpr(unparen(v), unit) : null;
+}
+
+/** `case ch <- &v: return`: the case that sends also leaves the loop, so it sends once. */
+function caseLeaves(store: Store, loop: Loop, unit: Unit): boolean {
+  if (store.at.id === store.stmt.id) return false;
+  const body = store.stmt.parent?.namedChildren.find((c) => c?.type === "statement_list");
+  const first = body ? statementsOf(body)[0] : undefined;
+  if (!first) return false;
+  return first.type === "return_statement" || first.type === "goto_statement" || leavesLoop(first, loop, unit) || (first.type === "break_statement" && !!first.namedChildren.find((c) => c?.type === "label_name"));
 }
 
 /**
  * A single slot that only serves the current iteration: set on every iteration (it always points
- * at the current value, with or without per-iteration variables), or never read after the loop.
+ * at the current value, with or without per-iteration variables), or a local never read after the
+ * loop.
  *
  *	for _, p := range passes {
  *		f.pass = &p               // no continue before it; or no read of f.pass after the loop
@@ -199,6 +332,16 @@ function currentOnly(store: Store, loop: Loop, unit: Unit): boolean {
   const at = body.findIndex((s) => s.id === store.stmt.id);
   if (at >= 0 && !body.slice(0, at).some((s) => unit.nodes("continue_statement", s).length > 0)) return true;
   const text = unparen(store.target).text;
+  // A field of a pointer receiver or parameter, or a package-level variable, outlives the call:
+  // it serves the current iteration only when the iteration itself uses it, or the object that
+  // holds it, after the store (`c.pass = &p; run(c.pass)`, `f.pass = &p; p.fn(f)`); set and left
+  // for later (`d.best = &p.Score`), it is a result.
+  const root = targetRoot(store.target);
+  const b = root ? unit.bindings.resolve(root) : undefined;
+  if (!b || ((b.kind === "receiver" || b.kind === "param") && b.type?.type === "pointer_type")) {
+    const name = root?.text ?? text;
+    return loop.body.descendantsOfType(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= store.stmt.endIndex && (n.text === text || (n.type === "identifier" && n.text === name && (!b || unit.bindings.resolve(n) === b))));
+  }
   const later = unit.nodes(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= loop.node.endIndex && n.text === text);
   return !later;
 }

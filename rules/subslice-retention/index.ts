@@ -1,18 +1,21 @@
 // subslice-retention: a small re-slice of a large local buffer is stored where it outlives the
 // call: a struct field, a package-level variable, map or slice, or a channel.
 //
-//	data, err := io.ReadAll(r)                 // or os.ReadFile, br.ReadBytes, make([]byte, n),
-//	...                                        // a []byte/string parameter of an exported function
+//	data, err := io.ReadAll(r)                 // or os.ReadFile, make([]byte, 64<<10), a pooled
+//	...                                        // buffer, ReadSlice of a large bufio.Reader
 //	s.name = data[4:12]                        // pins all of data
 //	index[key] = line[i:j]                     // line := data[a:b]: re-slices of re-slices count
 //	out <- buf[:n]
 //
 // Silent for copies (bytes.Clone, strings.Clone, append([]byte(nil), ...), string(b[i:j])),
-// `b[:]`/`b[:0]` (the buffer itself), locals, and fields of a struct that also keeps the whole buffer.
+// `b[:]`/`b[:0]` (the buffer itself), locals and literals that do not outlive the call, buffers not
+// provably large (parameters, computed make sizes), and fields of a struct that also keeps the
+// whole buffer. Also (queue.ts): `q.items = q.items[1:]` keeping popped pointers in the array.
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { argsOf, bufferOf, defBefore, isBuiltinCall, listOf, reachesEnd, resolveType, startsAtZero, type Buffer } from "../facts/memory.js";
+import { argsOf, bufferOf, defBefore, definitions, isBuiltinCall, listOf, reachesEnd, resolveType, startsAtZero, type Buffer } from "../facts/memory.js";
 import { docsUrl } from "../facts/meta.js";
 import { spanOf, unparen } from "../facts/syntax.js";
+import { checkQueues } from "./queue.js";
 
 const rule: Rule = {
   meta: {
@@ -29,6 +32,7 @@ const rule: Rule = {
     messages: {
       stored: "{{value}} re-slices {{origin}} ({{how}}): storing it in {{target}} keeps the whole buffer alive",
       sent: "{{value}} re-slices {{origin}} ({{how}}): sending it on {{target}} hands the receiver the whole buffer",
+      queue: "{{target}} = {{slice}} leaves the dropped {{elem}} values reachable in the backing array until append outgrows it",
     },
   },
   kinds: ["func", "method"],
@@ -46,6 +50,8 @@ interface Store {
   target: string;
   /** For field stores: the struct expression (`s`), or the composite literal. */
   owner?: GoNode;
+  /** For assignments: the target (`s.name`, `index[k]`). */
+  lhs?: GoNode;
   channel?: boolean;
 }
 
@@ -55,7 +61,7 @@ function check(ctx: RuleContext): void {
   const stores = storesOf(unit);
   for (const s of stores) {
     const buf = bufferOf(s.value, unit);
-    if (!buf?.sub || keepsWholeBuffer(s, buf, stores, unit)) continue;
+    if (!buf?.sub || !outlives(s, unit) || keepsWholeBuffer(s, buf, stores, unit)) continue;
     const fix = cloneFix(s.value, buf, unit);
     const v = s.value.text.replace(/\s+/g, " ");
     const origin = !buf.name ? "a large buffer" : buf.name === v ? `the original ${buf.name}` : buf.name;
@@ -67,6 +73,7 @@ function check(ctx: RuleContext): void {
       fix: { description: `copy the re-slice with ${fix.name}`, edits: [fix.edit] },
     });
   }
+  checkQueues(ctx);
 }
 
 // Cheap exit before any store is resolved: a part of a buffer comes from a slice expression or
@@ -109,7 +116,7 @@ function storesOf(unit: Unit): Store[] {
         if (!dest) return;
         const r = right.length === left.length ? unparen(right[i]!) : undefined;
         const values = !r ? [] : isBuiltinCall(r, "append", unit) ? argsOf(r).slice(1).filter((a) => a.type !== "variadic_argument") : [r];
-        for (const value of [...values, ...dest.keys]) out.push({ node, value, target: l.text, owner: dest.owner });
+        for (const value of [...values, ...dest.keys]) out.push({ node, value, target: l.text, owner: dest.owner, lhs: l });
       });
     }
   }
@@ -142,6 +149,84 @@ function destination(lhs: GoNode, unit: Unit): { owner?: GoNode; keys: GoNode[] 
       return owner || !unit.bindings.resolve(n) ? { owner, keys } : undefined;
     } else return owner ? { owner, keys } : undefined;
   }
+}
+
+/**
+ * The store outlives the call: a send on a channel; a package-level variable or table; a field
+ * (or element) of a pointer receiver or parameter; a local struct or composite literal that itself
+ * escapes: returned, sent, or stored in one of those. A literal used and dropped
+ * (`d := &decbuf{B: b[:n-4]}; return d.decode()`) or only passed to a call (a request struct handed
+ * to `client.Do`) does not.
+ */
+function outlives(s: Store, unit: Unit): boolean {
+  if (s.channel) return true;
+  if (s.owner?.type === "composite_literal") return valueEscapes(s.owner, unit, 0);
+  return s.lhs ? placeOutlives(s.lhs, unit, 0) : false;
+}
+
+/** An assignment target that outlives the call: rooted at a package-level name, a pointer receiver or parameter, or an escaping local. */
+function placeOutlives(lhs: GoNode, unit: Unit, depth: number): boolean {
+  let n = unparen(lhs);
+  let shared = false; // through a map or slice element: storage the value's copies share
+  for (;;) {
+    if (n.type === "selector_expression") {
+      const op = unparen(n.childForFieldName("operand")!);
+      if (op.type === "identifier" && !unit.bindings.resolve(op) && unit.file.imports.some((i) => i.name === op.text)) return true; // pkg.Var
+      n = op;
+    } else if (n.type === "index_expression" || (n.type === "unary_expression" && n.childForFieldName("operator")?.type === "*")) {
+      shared = true;
+      n = unparen(n.childForFieldName("operand")!);
+    } else break;
+  }
+  if (n.type !== "identifier" || n.text === "_") return false;
+  const b = unit.bindings.resolve(n);
+  if (!b) return true; // a package-level variable
+  // A value receiver's own fields die with the call; a map or slice it holds is the caller's too.
+  if (b.kind === "receiver" || b.kind === "param") return shared || ["pointer_type", "map_type", "slice_type"].includes(b.type?.type ?? "");
+  if (b.kind !== "var" || depth >= 4) return false;
+  // e := &t.entries[i]: a pointer into a place that outlives the call.
+  const first = definitions(b, unit)[0];
+  const v = first?.value && !first.multi ? unparen(first.value) : null;
+  if (v?.type === "unary_expression" && v.childForFieldName("operator")?.type === "&" && unparen(v.childForFieldName("operand")!).type !== "composite_literal") {
+    if (placeOutlives(v.childForFieldName("operand")!, unit, depth + 1)) return true;
+  }
+  return b.uses.some((u) => u.startIndex > lhs.startIndex - 1 && valueEscapes(u, unit, depth + 1));
+}
+
+/**
+ * A value (a local's use, a composite literal) that leaves the call: returned, sent on a channel,
+ * assigned or appended to a place that outlives the call, an element of a literal that does, or
+ * the value of a local that does.
+ */
+function valueEscapes(value: GoNode, unit: Unit, depth: number): boolean {
+  if (depth > 4) return false;
+  let n = value;
+  for (;;) {
+    const p = n.parent;
+    if (!p) return false;
+    if (p.type === "parenthesized_expression" || (p.type === "unary_expression" && p.childForFieldName("operator")?.type === "&")) n = p;
+    else if (["literal_element", "keyed_element", "literal_value", "composite_literal"].includes(p.type)) n = p;
+    else if (p.type === "argument_list" && isBuiltinCall(p.parent!, "append", unit) && p.namedChildren[0]?.id !== n.id) n = p.parent!;
+    else break;
+  }
+  const p = n.parent;
+  if (!p) return false;
+  if (p.type === "expression_list" && p.parent?.type === "return_statement") return true;
+  if (p.type === "send_statement") return p.childForFieldName("value")?.id === n.id;
+  if (p.type === "expression_list" && (p.parent?.type === "assignment_statement" || p.parent?.type === "short_var_declaration" || p.parent?.type === "var_spec")) {
+    const stmt = p.parent;
+    const rightField = stmt.type === "var_spec" ? "value" : "right";
+    if (stmt.childForFieldName(rightField)?.id !== p.id) return false;
+    const right = listOf(p);
+    const i = right.findIndex((r) => r.id === n.id);
+    const left = stmt.type === "var_spec" ? stmt.childrenForFieldName("name").filter((x): x is GoNode => x?.type === "identifier") : listOf(stmt.childForFieldName("left"));
+    const target = left.length === right.length ? left[i] : undefined;
+    if (!target) return false;
+    if (stmt.type === "assignment_statement") return placeOutlives(target, unit, depth + 1);
+    const b = unit.bindings.declaredBy(target);
+    return !!b && b.uses.some((u) => valueEscapes(u, unit, depth + 1));
+  }
+  return false;
 }
 
 /**

@@ -5,7 +5,7 @@ import { addedLines, DiffError, rebuildBase, removalPositions, type FileDiff } f
 import { DIRECTIVE_META, DIRECTIVE_RULE, directiveProblem, readDirectives, suppressedBy, wouldUse, type Directive } from "./directives.js";
 import { suggestionFor } from "./fixes.js";
 import { resolveBindings } from "./bindings.js";
-import { buildConstraintVersion, compareVersion, goModVersion, isGenerated, parseGoVersion, topLevelChunks, type Chunk } from "./gofile.js";
+import { buildConstraintVersion, compareVersion, goModGodebug, goModVersion, isGenerated, parseGoVersion, topLevelChunks, type Chunk } from "./gofile.js";
 import { loadGo, parseGo } from "./parser.js";
 import { renderMessage } from "./messages.js";
 import { LineIndex, normaliseCode } from "./source.js";
@@ -387,6 +387,7 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
     packageName: readPackageName(root),
     goVersion,
     moduleGoVersion,
+    moduleGodebug: goMod ? goModGodebug(goMod) : {},
     imports,
     importName: (p) => {
       const i = imports.find((i) => i.path === p && i.kind !== "blank");

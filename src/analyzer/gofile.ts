@@ -19,6 +19,33 @@ export function goModVersion(gomod: string): GoVersion | null {
   return m ? parseGoVersion(m[1]!) : null;
 }
 
+/**
+ * The `godebug` settings of a go.mod file (Go 1.23+): `godebug key=value` lines and `godebug ( ... )`
+ * blocks with one `key=value` per line (`default=go1.21` included). Like the go line, they take
+ * effect when the module is the main module.
+ */
+export function goModGodebug(gomod: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const add = (spec: string) => {
+    const m = /^([^\s=,"'`]+)=([^\s,"'`]+)$/.exec(spec);
+    if (m) out[m[1]!] = m[2]!;
+  };
+  let inBlock = false;
+  for (const raw of gomod.split("\n")) {
+    const line = raw.replace(/\/\/.*$/, "").trim();
+    if (inBlock) {
+      if (line.startsWith(")")) inBlock = false;
+      else add(line);
+      continue;
+    }
+    const m = /^godebug(?:\s*(\()|\s+(\S+))$/.exec(line);
+    if (!m) continue;
+    if (m[1]) inBlock = true;
+    else add(m[2]!);
+  }
+  return out;
+}
+
 export function compareVersion(a: GoVersion, b: GoVersion): number {
   return a.major - b.major || a.minor - b.minor;
 }

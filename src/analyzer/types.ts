@@ -74,6 +74,11 @@ export interface FileView {
    * module's go line is a lower bound for any main module that uses it.
    */
   moduleGoVersion: GoVersion | null;
+  /**
+   * The nearest go.mod's `godebug` settings (`godebug asynctimerchan=1`), which, like its go line,
+   * decide runtime behaviour when it is the main module. Empty without a go.mod.
+   */
+  moduleGodebug: Readonly<Record<string, string>>;
   imports: ImportName[];
   /** The local name under which `path` is imported (undefined when not imported or blank). */
   importName(path: string): string | undefined;

@@ -1,0 +1,167 @@
+// subslice-retention, the queue shape: a field re-sliced forward over itself keeps what it drops.
+//
+//	func (q *Queue) Pop() *Job {
+//		j := q.jobs[0]
+//		q.jobs = q.jobs[1:]     // jobs[0] still holds j in the backing array: j stays reachable
+//		return j
+//	}
+//
+// The slot before the new start is out of the slice's view but not out of its backing array, so a
+// pointer in it keeps its object reachable until append next outgrows the array, and for ever if
+// the queue stops growing. Only element types that hold pointers count (pointers, interfaces, maps,
+// channels, funcs, slices); a queue that clears the slot (`q.jobs[0] = nil`, `clear(...)`) or that
+// resets or compacts the field anywhere in the file (`q.jobs = nil`, `q.jobs = q.jobs[:0]`,
+// `copy(q.jobs, q.jobs[k:])`, `q.jobs = append(q.jobs[:0], ...)`) is silent, and so are worklists
+// drained in one loop and test files.
+import type { GoNode, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
+import { argsOf, isBuiltinCall, listOf, resolveType } from "../facts/memory.js";
+import { indentAt, spanOf, unparen } from "../facts/syntax.js";
+
+const HOLDS_POINTERS = new Set(["pointer_type", "interface_type", "map_type", "channel_type", "function_type", "slice_type"]);
+
+export function checkQueues(ctx: RuleContext): void {
+  const { unit, file } = ctx;
+  if (file.isTest) return; // a test's fakes and queues live as long as the test
+  for (const stmt of unit.node.descendantsOfType("assignment_statement")) {
+    if (!stmt || stmt.childForFieldName("operator")?.type !== "=") continue;
+    const left = listOf(stmt.childForFieldName("left"));
+    const right = listOf(stmt.childForFieldName("right"));
+    if (left.length !== 1 || right.length !== 1) continue;
+    const target = unparen(left[0]!);
+    const slice = unparen(right[0]!);
+    if (target.type !== "selector_expression" || slice.type !== "slice_expression") continue;
+    if (unparen(slice.childForFieldName("operand")!).text !== target.text) continue;
+    const start = slice.childForFieldName("start");
+    const end = slice.childForFieldName("end");
+    if (!start || start.text === "0" || slice.childForFieldName("capacity") || (end && end.text !== `len(${target.text})`)) continue;
+    const owner = unparen(target.childForFieldName("operand")!);
+    const b = owner.type === "identifier" ? unit.bindings.resolve(owner) : undefined;
+    if (!b || (b.kind !== "receiver" && b.kind !== "param") || b.type?.type !== "pointer_type") continue;
+    const field = target.childForFieldName("field")!.text;
+    const elem = elementOf(unit, b.type.namedChildren[0] ?? null, field);
+    if (!elem) continue;
+    if (drains(stmt, target.text) || clearsSlots(unit, target.text, stmt) || resetsElsewhere(unit, typeName(b.type.namedChildren[0] ?? null), field, stmt)) continue;
+    const one = start.text === "1";
+    ctx.report({
+      span: spanOf(stmt),
+      messageId: "queue",
+      data: { target: target.text, slice: slice.text, elem: elem.text },
+      related: [{ ...spanOf(slice), message: `the slots before ${start.text} stay in the backing array` }],
+      fix: one ? clearFix(file.source, stmt, target.text) : undefined,
+    });
+  }
+}
+
+/**
+ * `for len(g.later) > 0 { fn := g.later[0]; g.later = g.later[1:]; fn() }`: a worklist drained in
+ * one loop of one call, which the owner rarely outlives by much; left alone as noise.
+ */
+function drains(stmt: GoNode, text: string): boolean {
+  for (let p = stmt.parent; p; p = p.parent) {
+    if (p.type === "func_literal" || p.type === "function_declaration" || p.type === "method_declaration") return false;
+    if (p.type !== "for_statement") continue;
+    const cond = p.namedChildren.find((c) => c && c.type !== "block" && c.type !== "range_clause" && c.type !== "for_clause");
+    const clause = p.namedChildren.find((c) => c?.type === "for_clause")?.childForFieldName("condition");
+    if ([cond, clause].some((c) => c?.text.includes(`len(${text})`))) return true;
+  }
+  return false;
+}
+
+/** `T`, `T[K]` → "T". */
+function typeName(t: GoNode | null): string | undefined {
+  let n = t;
+  if (n?.type === "generic_type") n = n.childForFieldName("type");
+  return n?.type === "type_identifier" ? n.text : undefined;
+}
+
+/** The element type of the field `name` of the struct type `t` names in the file, when it holds pointers. */
+function elementOf(unit: Unit, t: GoNode | null, name: string): GoNode | undefined {
+  let n = t;
+  if (n?.type === "generic_type") n = n.childForFieldName("type");
+  if (n?.type !== "type_identifier") return undefined;
+  const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(n!.text));
+  const st = decl ? resolveType(decl.type, unit.file) : null;
+  if (st?.type !== "struct_type") return undefined;
+  for (const f of st.descendantsOfType("field_declaration")) {
+    if (!f?.childrenForFieldName("name").some((x) => x?.text === name)) continue;
+    const slice = resolveType(f.childForFieldName("type"), unit.file);
+    const elem = slice?.type === "slice_type" ? slice.childForFieldName("element") : null;
+    if (!elem) return undefined;
+    const r = resolveType(elem, unit.file);
+    const known = r?.type === "type_identifier" && ["any", "error"].includes(r.text);
+    return r && (HOLDS_POINTERS.has(r.type) || known) ? elem : undefined;
+  }
+  return undefined;
+}
+
+/** `q.items[0] = nil`, `q.items[i] = x`, `clear(q.items[:k])` in the same function, before the re-slice. */
+function clearsSlots(unit: Unit, text: string, stmt: GoNode): boolean {
+  for (const s of unit.node.descendantsOfType(["assignment_statement", "call_expression"])) {
+    if (!s || s.startIndex >= stmt.startIndex) continue;
+    if (s.type === "call_expression") {
+      if (isBuiltinCall(s, "clear", unit) && argsOf(s)[0]?.text.startsWith(`${text}[`)) return true;
+      continue;
+    }
+    if (listOf(s.childForFieldName("left")).some((l) => unparen(l).type === "index_expression" && unparen(unparen(l).childForFieldName("operand")!).text === text)) return true;
+  }
+  return false;
+}
+
+/**
+ * Any other write of a field of that name in the file that lets the old array go or compacts it:
+ * `x.f = nil`, `x.f = x.f[:0]`, `x.f = make(...)`, `x.f = append(x.f[:0], ...)`, `copy(x.f, ...)`.
+ * Growing it (`x.f = append(x.f, v)`) and other forward re-slices are not.
+ */
+function resetsElsewhere(unit: Unit, type: string | undefined, field: string, stmt: GoNode): boolean {
+  // The methods of the same type (the unit itself included), where its field is written.
+  const methods = unit.file.wholeRoot().namedChildren.filter((d): d is GoNode => {
+    if (d?.type !== "method_declaration") return false;
+    const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration")?.childForFieldName("type");
+    return !!recv && typeName(recv.type === "pointer_type" ? (recv.namedChildren[0] ?? null) : recv) === type;
+  });
+  const writes = [unit.node, ...methods].flatMap((m) => m.descendantsOfType(["assignment_statement", "call_expression"]));
+  for (const s of writes) {
+    if (!s || (s.startIndex === stmt.startIndex && s.type === stmt.type)) continue;
+    if (s.type === "call_expression") {
+      const fn = unparen(s.childForFieldName("function")!);
+      const first = argsOf(s)[0];
+      if (fn.type === "identifier" && fn.text === "copy" && first && endsWithField(first, field)) return true;
+      continue;
+    }
+    const left = listOf(s.childForFieldName("left"));
+    const right = listOf(s.childForFieldName("right"));
+    for (let i = 0; i < left.length; i++) {
+      const l = unparen(left[i]!);
+      if (l.type !== "selector_expression" || l.childForFieldName("field")?.text !== field) continue;
+      const r = right.length === left.length ? unparen(right[i]!) : undefined;
+      if (!r) return true;
+      if (r.type === "call_expression" && isBuiltinCall(r, "append", unit)) {
+        const base = argsOf(r)[0];
+        if (base && unparen(base).text === l.text) continue; // grows it
+        return true;
+      }
+      if (r.type === "slice_expression" && unparen(r.childForFieldName("operand")!).text === l.text) {
+        const start = r.childForFieldName("start");
+        if (start && start.text !== "0" && !r.childForFieldName("end")) continue; // another forward re-slice
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+const endsWithField = (e: GoNode, field: string) => {
+  const n = unparen(e);
+  return n.type === "selector_expression" && n.childForFieldName("field")?.text === field;
+};
+
+/** `q.items[0] = nil` on its own line before the re-slice. */
+function clearFix(source: string, stmt: GoNode, target: string): { description: string; edits: TextEdit[] } | undefined {
+  const lineStart = source.lastIndexOf("\n", stmt.startIndex - 1) + 1;
+  if (stmt.parent?.type !== "statement_list" || source.slice(lineStart, stmt.startIndex).trim() !== "") return undefined;
+  const eol = source[source.indexOf("\n", stmt.startIndex) - 1] === "\r" ? "\r\n" : "\n";
+  return {
+    description: `clear ${target}[0] before re-slicing`,
+    edits: [{ start: lineStart, end: lineStart, text: `${indentAt(source, stmt.startIndex)}${target}[0] = nil${eol}` }],
+  };
+}
