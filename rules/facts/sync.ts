@@ -3,7 +3,7 @@
 // declared type of a local expression, the loop variables of `for` statements, and the closures
 // that run after the iteration that made them (go/defer func literals, g.Go, parallel subtests).
 import type { Binding, FileView, GoNode, Unit } from "../../src/analyzer/types.js";
-import { isTerminatingCall } from "./flow.js";
+import { cfgAt } from "./cfg.js";
 import { methodName } from "./calls.js";
 import { caseStatements, contains, enclosingFunction, statementsOf, unparen } from "./syntax.js";
 
@@ -556,7 +556,9 @@ function selectMovesOn(recv: GoNode, ch: Binding, stop: GoNode, loop: Loop, unit
     }
     if (p.type === "select_statement" && clause) {
       const others = p.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && c.id !== clause!.id);
-      return others.some((c) => !caseLeaves(c, loop, unit) && !caseReceives(c, ch, unit));
+      // A case after which the iteration goes on (the loop can run again) moves on without the receive.
+      const cfg = cfgAt(unit, p);
+      return others.some((c) => !!cfg?.repeats(loop.node, { at: c }) && !caseReceives(c, ch, unit));
     }
   }
   return false;
@@ -573,19 +575,6 @@ function caseReceives(clause: GoNode, ch: Binding, unit: Unit): boolean {
   );
 }
 
-/** A select case that ends the iteration for good: return, panic, os.Exit, a break or goto out of the loop. */
-function caseLeaves(clause: GoNode, loop: Loop, unit: Unit): boolean {
-  return caseStatements(clause).some((s) => {
-    if (s.type === "return_statement" || s.type === "goto_statement") return true;
-    if (s.type === "expression_statement") return isTerminatingCall(s, unit);
-    if (s.type === "break_statement") {
-      const label = s.namedChildren.find((c) => c?.type === "label_name")?.text;
-      return !!label && leavesTo(label, loop, true);
-    }
-    return false;
-  });
-}
-
 function insideLiteral(node: GoNode, stop: GoNode): boolean {
   for (let p = node.parent; p && p.id !== stop.id; p = p.parent) if (p.type === "func_literal") return true;
   return false;
@@ -598,39 +587,9 @@ function insideLiteral(node: GoNode, stop: GoNode): boolean {
  *	return   /   break   /   panic(...)
  */
 export function leavesLoop(stmt: GoNode, loop: Loop, unit: Unit): boolean {
-  for (let n: GoNode | null = stmt; n && n.id !== loop.body.id; n = n.parent) {
-    if (n.type === "func_literal" || (n.id !== stmt.id && n.type === "for_statement")) return false;
-    if (n.parent?.type !== "statement_list") continue;
-    const rest = statementsOf(n.parent);
-    for (const s of rest.slice(rest.findIndex((r) => r.id === n!.id) + 1)) {
-      if (s.type === "return_statement" || s.type === "goto_statement") return true;
-      if (s.type === "expression_statement" && isTerminatingCall(s, unit)) return true;
-      if (s.type === "break_statement" || s.type === "continue_statement") {
-        const label = s.namedChildren.find((c) => c?.type === "label_name")?.text;
-        if (label) return leavesTo(label, loop, s.type === "break_statement");
-        return s.type === "break_statement" && !breakableBetween(s, loop);
-      }
-    }
-  }
-  return false;
-}
-
-/** `break L` leaves the loop when L labels it or a statement around it; `continue L` when L labels a loop around it. */
-function leavesTo(label: string, loop: Loop, isBreak: boolean): boolean {
-  if (isBreak && label === loop.label) return true;
-  for (let p = loop.node.parent?.parent; p; p = p.parent) {
-    if (p.type === "labeled_statement" && p.childForFieldName("label")?.text === label) return true;
-    if (p.type === "func_literal" || p.type === "function_declaration" || p.type === "method_declaration") return false;
-  }
-  return false;
-}
-
-/** A switch or select between a `break` and the loop: the break leaves that, not the loop. */
-function breakableBetween(node: GoNode, loop: Loop): boolean {
-  for (let p = node.parent; p && p.id !== loop.node.id; p = p.parent) {
-    if (["expression_switch_statement", "type_switch_statement", "select_statement", "for_statement"].includes(p.type)) return true;
-  }
-  return false;
+  const cfg = cfgAt(unit, stmt);
+  if (!cfg || cfg.fn.id !== enclosingFunction(loop.node)?.id || !cfg.pointAfter(stmt)) return false;
+  return !cfg.repeats(loop.node, { after: stmt });
 }
 
 /** True when a use of a variable writes it: `v = ...`, `v++`, `v += ...`, `&v`. */

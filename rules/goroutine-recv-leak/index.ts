@@ -18,8 +18,8 @@
 //	}
 //	reply <- "ok"
 import type { Fix, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { exitWithout } from "../facts/flow.js";
-import { channels, isEndless, leavesLoop, loopBetween, loopHasWayOut, mayLeave, type Channel, type ChanOp } from "../facts/goroutines.js";
+import { callEnd, cfgOf } from "../facts/cfg.js";
+import { channels, loopBetween, mayLeave, type Channel, type ChanOp } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, descendantsInFunction, enclosingFunction, endOfLine, indentAt, spanOf } from "../facts/syntax.js";
 
@@ -57,7 +57,7 @@ function check(ctx: RuleContext): void {
       if (!r.site || mayLeave(r, ctx.unit)) continue;
       // A function that never returns after starting the goroutine (a serve loop, a fatal exit)
       // keeps feeding it for the life of the process: nothing is left behind.
-      if (r.site.home.id === ch.home.id && !exitWithout(r.site.stmt, { unit: ctx.unit, touches: () => false })) continue;
+      if (r.site.home.id === ch.home.id && !cfgOf(ctx.unit, ch.home).firstEnd({ after: r.site.stmt }, { ends: ["return", "goroutine"] })) continue;
       if (r.kind === "range") checkRange(ctx, ch, r);
       else checkReceive(ctx, ch, r, recvs);
     }
@@ -71,9 +71,8 @@ function checkRange(ctx: RuleContext, ch: Channel, r: ChanOp): void {
   const { unit } = ctx;
   const loop = r.node;
   // A return or break in the body is another way out (a sentinel value, an error): stay silent.
-  const jumps = descendantsInFunction(loop.childForFieldName("body") ?? loop, ["return_statement", "break_statement", "goto_statement", "continue_statement"]);
-  if (jumps.some((j) => j.type === "return_statement" || leavesLoop(j, loop))) return;
   const site = r.site!;
+  if (cfgOf(unit, site.lit).loopExits(loop).some((w) => w.type !== "range_clause")) return;
   const header = { start: loop.startIndex, end: loop.childForFieldName("body")?.startIndex ?? loop.endIndex };
   const via = r.id.text === ch.name ? "" : ` (passed in as ${r.id.text})`;
   ctx.report({
@@ -104,7 +103,8 @@ function checkReceive(ctx: RuleContext, ch: Channel, r: ChanOp, recvs: ChanOp[])
   const loop = loopBetween(r.node, site.lit);
   if (loop) {
     // for { v := <-ch; ... } with no way out: it outlives whatever the function sends.
-    if (!isEndless(loop) || loopHasWayOut(loop, unit) || !sends.every((s) => s.fn.id === ch.home.id)) return;
+    const g = cfgOf(unit, site.lit);
+    if (g.loop(loop)?.header !== false || g.loopExits(loop).length > 0 || !sends.every((s) => s.fn.id === ch.home.id)) return;
     ctx.report({
       span: spanOf(r.node),
       message: `${ch.name} is never closed and the loop on line ${line(unit, loop)} has no way out, so the goroutine started on line ${line(unit, site.stmt)} blocks forever on this receive once the function stops sending`,
@@ -117,8 +117,26 @@ function checkReceive(ctx: RuleContext, ch: Channel, r: ChanOp, recvs: ChanOp[])
   }
   if (recvs.length !== 1 || site.inLoop || site.home.id !== ch.home.id) return;
   if (!sends.every((s) => s.fn.id === ch.home.id && s.node.startIndex > site.stmt.endIndex)) return;
-  const exit = exitWithout(site.stmt, { unit, touches: (n) => sends.some((s) => contains(n, s.id)) });
-  if (!exit) return;
+  const cfg = cfgOf(unit, ch.home);
+  const avoid = (n: GoNode) => sends.some((s) => contains(n, s.id));
+  const exit = cfg.firstEnd({ after: site.stmt }, { avoid })?.node;
+  if (!exit) {
+    // Only a call that ends the function's goroutine (a failing test) leaves without sending.
+    const fail = cfg.firstEnd({ after: site.stmt }, { avoid, ends: ["goroutine"] })?.node;
+    if (!fail) return;
+    const why = callEnd(fail, unit)?.test ? `if the test fails on line ${line(unit, fail)}` : `if the goroutine ends on line ${line(unit, fail)}`;
+    ctx.report({
+      span: spanOf(r.node),
+      message: `${why}, the goroutine started on line ${line(unit, site.stmt)} stays blocked forever on this receive from ${ch.name}`,
+      related: [
+        { ...spanOf(site.stmt), message: "the goroutine starts here" },
+        { ...spanOf(fail), message: `this call ends the goroutine without sending on ${ch.name}` },
+        ...sends.map((s) => ({ ...spanOf(s.node), message: "the send the receive waits for" })),
+      ],
+      severity: "warning",
+    });
+    return;
+  }
   const how = exit.type === "return_statement" ? `return on line ${line(unit, exit)}` : `end on line ${line(unit, exit)}`;
   ctx.report({
     span: spanOf(r.node),
@@ -151,7 +169,7 @@ function closeFix(unit: Unit, ch: Channel, r: ChanOp): Fix | undefined {
   const last = tops.reduce((a, b) => (b!.startIndex > a!.startIndex ? b : a))!;
   // An early return between the goroutine and the last send would skip the close: no suggestion.
   if (descendantsInFunction(last, ["return_statement", "goto_statement"]).length > 0) return undefined;
-  if (exitWithout(site.stmt, { unit, touches: (n) => contains(last, n) })) return undefined;
+  if (cfgOf(unit, ch.home).firstEnd({ after: site.stmt }, { avoid: (n) => contains(last, n), ends: ["return", "goroutine"] })) return undefined;
   if (unit.file.lineOf(last.endIndex) - line(unit, r.node) > MAX_FIX_LINES) return undefined;
   // `close` and the channel's name must mean the same thing at the insertion point.
   if (unit.bindings.all.some((b) => b.name === "close" || (b.name === ch.name && b !== ch.binding && !contains(site.lit, b.id)))) return undefined;

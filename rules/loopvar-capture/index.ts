@@ -10,6 +10,7 @@
 //	}
 import type { Binding, FileView, GoNode, RelatedLocation, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { compareVersion } from "../../src/analyzer/gofile.js";
+import { cfgAt } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
 import { closureSites, inLoop, isWrite, joinAfter, leavesLoop, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
 import { contains, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
@@ -158,9 +159,9 @@ function storeOf(use: GoNode, loop: Loop, unit: Unit): Store | undefined {
  */
 function currentOnly(store: Store, loop: Loop, unit: Unit): boolean {
   if (!store.slot) return false;
-  const body = statementsOf(loop.body);
-  const at = body.findIndex((s) => s.id === store.stmt.id);
-  if (at >= 0 && !body.slice(0, at).some((s) => s.type === "continue_statement" || s.descendantsOfType("continue_statement").length > 0)) return true;
+  // Every iteration that goes round passes the store.
+  const cfg = cfgAt(unit, loop.node);
+  if (cfg && !cfg.repeats(loop.node, { at: loop.body }, { avoid: (n: GoNode) => n.id === store.stmt.id })) return true;
   const text = unparen(store.target).text;
   const later = unit.node.descendantsOfType(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= loop.node.endIndex && n.text === text);
   return !later;

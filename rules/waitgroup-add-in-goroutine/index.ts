@@ -10,7 +10,7 @@
 //	}
 //	wg.Wait()
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { isTerminatingCall } from "../facts/flow.js";
+import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
 import { goStatementOf, isWaitGroup, methodCalls, rootIdentifier, sameVariable } from "../facts/sync.js";
 import { contains, enclosingFunction, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
@@ -213,7 +213,8 @@ function moveFix(unit: Unit, stmt: GoNode, lit: GoNode, goStmt: GoNode) {
   const body = statementsOf(lit.childForFieldName("body"));
   const at = body.findIndex((s) => s.id === stmt.id);
   if (at < 0 || goStmt.parent?.type !== "statement_list") return undefined;
-  if (body.slice(0, at).some((s) => mayLeave(s, unit))) return undefined;
+  // Nothing before the Add may end the goroutine: every path from the start passes it.
+  if (!cfgOf(unit, lit).everyPathPasses({ entry: true }, (n) => n.id === stmt.id, ALL_ENDS)) return undefined;
   const declaredInside = (id: GoNode | null) => {
     const b = id ? unit.bindings.resolve(id) : undefined;
     return !!b && contains(lit, b.id);
@@ -231,15 +232,6 @@ function moveFix(unit: Unit, stmt: GoNode, lit: GoNode, goStmt: GoNode) {
     { start: addLine, end: addEnd + 1, text: "" },
   ];
   return { description: `move ${line} before the go statement`, edits };
-}
-
-/** A statement that can end the goroutine before the Add: return, goto, panic, os.Exit, runtime.Goexit, t.Fatal. */
-function mayLeave(s: GoNode, unit: Unit): boolean {
-  const inner = [s, ...s.descendantsOfType(["return_statement", "goto_statement", "expression_statement"]).filter((n): n is GoNode => !!n)];
-  return inner.some((n) => {
-    if (n.type === "return_statement" || n.type === "goto_statement") return !insideLiteral(n, s);
-    return n.type === "expression_statement" && isTerminatingCall(n, unit) && !insideLiteral(n, s);
-  });
 }
 
 function insideLiteral(node: GoNode, stop: GoNode): boolean {
