@@ -18,10 +18,10 @@
 //	}
 //	reply <- "ok"
 import type { Fix, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { callEnd, cfgOf } from "../facts/cfg.js";
+import { ALL_ENDS, callEnd, cfgOf } from "../facts/cfg.js";
 import { channels, loopBetween, mayLeave, type Channel, type ChanOp } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
-import { contains, descendantsInFunction, enclosingFunction, endOfLine, indentAt, spanOf } from "../facts/syntax.js";
+import { contains, enclosingFunction, endOfLine, indentAt, spanOf } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {
@@ -168,8 +168,10 @@ function closeFix(unit: Unit, ch: Channel, r: ChanOp): Fix | undefined {
   if (tops.some((t) => !t || t.startIndex <= start.endIndex)) return undefined;
   const last = tops.reduce((a, b) => (b!.startIndex > a!.startIndex ? b : a))!;
   // An early return between the goroutine and the last send would skip the close: no suggestion.
-  if (descendantsInFunction(last, ["return_statement", "goto_statement"]).length > 0) return undefined;
-  if (cfgOf(unit, ch.home).firstEnd({ after: site.stmt }, { avoid: (n) => contains(last, n), ends: ["return", "goroutine"] })) return undefined;
+  // Every path from the goroutine passes the last send's statement, and leaves it at its end.
+  const cfg = cfgOf(unit, ch.home);
+  if (cfg.firstEnd({ after: site.stmt }, { avoid: (n) => contains(last, n), ends: ["return", "goroutine"] })) return undefined;
+  if (cfg.firstEnd({ at: last }, { avoid: (n) => n.startIndex >= last.endIndex, ends: ALL_ENDS })) return undefined;
   if (unit.file.lineOf(last.endIndex) - line(unit, r.node) > MAX_FIX_LINES) return undefined;
   // `close` and the channel's name must mean the same thing at the insertion point.
   if (unit.bindings.all.some((b) => b.name === "close" || (b.name === ch.name && b !== ch.binding && !contains(site.lit, b.id)))) return undefined;
