@@ -150,6 +150,20 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     });
     return;
   }
+  // (c') The same loop left by a call that ends only the function's goroutine: a failing test.
+  for (const loop of loops) {
+    if (room > 0 || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
+    const fail = cfg.loopExits(loop, { ends: ["goroutine"] }).find((n) => callEnd(n, unit)?.kind === "goroutine");
+    if (!fail) continue;
+    ctx.report({
+      span: spanOf(ch.make),
+      message: `${ch.name} is unbuffered and ${senderCount} (${sendLines}): ${failing(unit, { node: fail, kind: "goroutine" })} inside the receive loop on line ${line(unit, loop)}, ${oneSender ? "the goroutine stays blocked forever on its next send" : "the senders still waiting stay blocked forever"}`,
+      related: [...related, { ...spanOf(fail), message: "this call ends the goroutine before every value is received" }],
+      fix: bufferFix(ch, size),
+      severity: "warning",
+    });
+    return;
+  }
 }
 
 //	go func() {
