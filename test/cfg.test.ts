@@ -227,6 +227,38 @@ func h(ch chan int) {
     expect(await passes("h")).toBe(false); // 222 is out of range
   });
 
+  it("knows a counted loop's first iteration: `if i == 0` is taken on it, `if i == 2` is not", async () => {
+    const src = `func f(ch chan error, try func() error) error {
+	for i := 0; i < 3; i++ {
+		err := try()
+		if i == 0 {
+			ch <- err
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+func g(ch chan error, try func() error) error {
+	for i := 0; i < 3; i++ {
+		err := try()
+		if i == 2 {
+			ch <- err
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	return nil
+}
+`;
+    const passes = (fn: string) => probe(src, fn, ({ cfg }) => cfg.everyPathPasses({ entry: true }, (n) => n.type === "send_statement"));
+    expect(await passes("f")).toBe(true);
+    expect(await passes("g")).toBe(false);
+  });
+
   it("condition-only, range and endless loops; a labelled break leaves the outer loop", async () => {
     const src = `func f(more func() bool, xs []int, ch chan int) {
 	for more() {

@@ -657,24 +657,39 @@ interface Parts {
   loops: Map<number, LoopInfo>;
 }
 
-/** Boolean locals set only to literals along the function, followed along paths: name → index. */
-function flagsOf(fn: GoNode, r: Resolver): Map<string, number> {
-  const out = new Map<string, number>();
+/** A local followed along paths: a boolean set only here, or the counter of a counted loop. */
+interface Tracked {
+  index: number;
+  /** For a counter: its first value ('t' in a state means "the counter still has it"). */
+  from?: number;
+}
+
+/**
+ * The locals the graph follows along paths, by the id of their declaring identifier: booleans of
+ * the function (not written in a closure, not addressed, not redeclared) and the counters of its
+ * counted loops, whose first iteration is known.
+ */
+function trackedOf(fn: GoNode, r: Resolver): Map<number, Tracked> {
+  const out = new Map<number, Tracked>();
   const unit = r.unit;
-  if (!unit) return out;
+  const body = fn.childForFieldName("body");
+  if (!unit || !body) return out;
+  const MAX = 8;
   for (const b of unit.bindings.all) {
-    if (out.size >= 6) break;
-    if (b.kind !== "var" || enclosingFunction(b.id)?.id !== fn.id) continue;
-    if (initialFlag(b.id) === undefined) continue;
-    if (unit.bindings.all.some((o) => o !== b && o.name === b.name)) continue; // shadowed somewhere: names would mix
+    if (out.size >= MAX) break;
+    if (b.kind !== "var" || initialFlag(b.id) === undefined || enclosingFunction(b.id)?.id !== fn.id) continue;
     const ok = b.uses.every((u) => {
       if (enclosingFunction(u)?.id !== fn.id) return false;
       const p = u.parent;
       if (p?.type === "unary_expression" && p.childForFieldName("operator")?.type === "&") return false;
-      if (p?.type === "expression_list" && p.parent?.type === "short_var_declaration" && p.parent.childForFieldName("left")?.id === p.id) return false;
-      return true;
+      return !(p?.type === "expression_list" && p.parent?.type === "short_var_declaration" && p.parent.childForFieldName("left")?.id === p.id);
     });
-    if (ok) out.set(b.name, out.size);
+    if (ok) out.set(b.id.id, { index: out.size });
+  }
+  for (const loop of descendantsInFunction(body, "for_statement")) {
+    if (out.size >= MAX) break;
+    const trip = loop.namedChildren.some((c) => c?.type === "for_clause") ? tripCount(loop) : null;
+    if (trip?.counter) out.set(trip.counter.id, { index: out.size, from: trip.from });
   }
   return out;
 }
@@ -713,8 +728,14 @@ interface State {
 }
 
 function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
-  const flags = flagsOf(fn, r);
+  const flags = trackedOf(fn, r);
   const unknown = "?".repeat(flags.size);
+  /** The tracked local an identifier names (its declaration or a use). */
+  const trackedBy = (id: GoNode): Tracked | undefined => {
+    if (flags.size === 0 || id.type !== "identifier") return undefined;
+    const b = r.unit?.bindings.resolve(id) ?? r.unit?.bindings.declaredBy(id);
+    return b ? flags.get(b.id.id) : undefined;
+  };
 
   const pointAfter = (node: GoNode): Point | undefined => {
     const at = p.positions.get(node.id);
@@ -726,50 +747,64 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
   const resolveFrom = (from: From): Point | undefined =>
     "entry" in from ? { block: p.entry, index: 0 } : "after" in from ? pointAfter(from.after) : pointAt(from.at);
 
-  /** Flag values after running node n. */
+  /** The tracked values after running node n. */
   const step = (n: GoNode, f: string): string => {
     if (flags.size === 0) return f;
     let out = f;
-    const set = (name: string, v: string) => {
-      const i = flags.get(name);
-      if (i !== undefined) out = out.slice(0, i) + v + out.slice(i + 1);
+    const set = (id: GoNode, v: (t: Tracked) => string) => {
+      const t = trackedBy(id);
+      if (t) out = out.slice(0, t.index) + v(t) + out.slice(t.index + 1);
     };
-    if (n.type === "assignment_statement" && n.childForFieldName("operator")?.text === "=") {
+    if (n.type === "assignment_statement") {
+      const plain = n.childForFieldName("operator")?.text === "=";
       const left = n.childForFieldName("left")?.namedChildren ?? [];
       const right = n.childForFieldName("right")?.namedChildren ?? [];
       left.forEach((l, i) => {
-        if (l?.type === "identifier") set(l.text, left.length === right.length && right[i] ? (literalBool(right[i]!) ?? "?") : "?");
+        if (l?.type === "identifier") set(l, (t) => (t.from === undefined && plain && left.length === right.length && right[i] ? (literalBool(right[i]!) ?? "?") : "?"));
       });
+    } else if (n.type === "inc_statement" || n.type === "dec_statement") {
+      const id = n.namedChildren[0];
+      if (id) set(id, () => "?");
     } else if (n.type === "short_var_declaration" || n.type === "var_declaration") {
       for (const id of n.descendantsOfType("identifier")) {
-        if (id && flags.has(id.text) && (id.parent?.type === "var_spec" || id.parent?.parent?.type === "short_var_declaration")) set(id.text, initialFlag(id) ?? "?");
+        if (!id) continue;
+        const declared = id.parent?.type === "var_spec" ? id.parent.childrenForFieldName("name").some((x) => x?.id === id.id)
+          : id.parent?.type === "expression_list" && id.parent.parent?.type === "short_var_declaration" && id.parent.parent.childForFieldName("left")?.id === id.parent.id;
+        if (declared) set(id, (t) => (t.from !== undefined ? "t" : (initialFlag(id) ?? "?")));
       }
     }
     return out;
   };
-  /** The value of a condition under the flags: true, false, or undefined when unknown. */
+  /** The value of a condition under the tracked locals: true, false, or undefined when unknown. */
   const evalCond = (c: GoNode, f: string): boolean | undefined => {
     const e = unparen(c);
     if (e.type === "true") return true;
     if (e.type === "false") return false;
     if (e.type === "identifier") {
-      const i = flags.get(e.text);
-      const v = i === undefined ? "?" : f[i];
+      const t = trackedBy(e);
+      const v = t && t.from === undefined ? f[t.index] : "?";
       return v === "t" ? true : v === "f" ? false : undefined;
     }
     if (e.type === "unary_expression" && e.childForFieldName("operator")?.type === "!") {
       const v = evalCond(e.childForFieldName("operand")!, f);
       return v === undefined ? undefined : !v;
     }
-    if (e.type === "binary_expression") {
-      const op = e.childForFieldName("operator")?.text;
-      if (op !== "&&" && op !== "||") return undefined;
-      const a = evalCond(e.childForFieldName("left")!, f);
-      const b = evalCond(e.childForFieldName("right")!, f);
-      if (op === "&&") return a === false || b === false ? false : a === true && b === true ? true : undefined;
-      return a === true || b === true ? true : a === false && b === false ? false : undefined;
+    if (e.type !== "binary_expression") return undefined;
+    const op = e.childForFieldName("operator")?.text;
+    const l = e.childForFieldName("left")!;
+    const r2 = e.childForFieldName("right")!;
+    if (op === "==" || op === "!=") {
+      // `i == K` on a counted loop's first iteration.
+      const [id, k] = unparen(l).type === "identifier" ? [unparen(l), unparen(r2)] : [unparen(r2), unparen(l)];
+      const t = trackedBy(id);
+      if (!t || t.from === undefined || k.type !== "int_literal" || f[t.index] !== "t") return undefined;
+      return (intValue(k) === t.from) === (op === "==");
     }
-    return undefined;
+    if (op !== "&&" && op !== "||") return undefined;
+    const a = evalCond(l, f);
+    const b = evalCond(r2, f);
+    if (op === "&&") return a === false || b === false ? false : a === true && b === true ? true : undefined;
+    return a === true || b === true ? true : a === false && b === false ? false : undefined;
   };
   /** The successors a block's end can go to under the flags. */
   const succsOf = (b: Block, f: string, opts: PathOptions): Block[] => {
