@@ -1,10 +1,11 @@
 // Facts shared by the timer rules (afterfunc-untracked, ticker-not-stopped, time-after-in-loop):
 // calls into package "time" through the file's import names, the loop that re-runs a node on
-// every iteration, loops that never end, and whether the runtime collects unstopped timers.
+// every iteration, and whether the runtime collects unstopped timers. Paths (a range over a ticker
+// that never ends, a loop that runs again) are questions for the control-flow graph (cfg.ts).
 import { compareVersion } from "../../src/analyzer/gofile.js";
 import type { FileView, GoNode, Severity, Unit } from "../../src/analyzer/types.js";
 import { importsAny, packageCallee } from "./calls.js";
-import { FUNCTION_TYPES, unparen } from "./syntax.js";
+import { FUNCTION_TYPES } from "./syntax.js";
 
 export const TIME = "time";
 
@@ -66,20 +67,6 @@ export function loopAround(node: GoNode): GoNode | null {
     if (!init || !(init.startIndex <= node.startIndex && node.endIndex <= init.endIndex)) return p;
   }
   return null;
-}
-
-/** Nodes of the given types under `root`, not inside nested function literals. */
-export function ownDescendants(root: GoNode, type: string): GoNode[] {
-  const out: GoNode[] = [];
-  const walk = (n: GoNode) => {
-    for (const c of n.namedChildren) {
-      if (!c || c.type === "func_literal") continue;
-      if (c.type === type) out.push(c);
-      walk(c);
-    }
-  };
-  walk(root);
-  return out;
 }
 
 /** The statement of the enclosing statement list that holds `node` (within its function). */

@@ -14,7 +14,7 @@
 // A `return`, a break or goto that leaves the loop, or a call that ends the goroutine or the
 // process (panic, os.Exit, log.Fatal, runtime.Goexit) is a way out; a return inside a nested
 // func literal is not, nor one behind `case <-quit:` when nothing ever closes or sends on quit.
-import type { GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
+import type { GoNode, Rule, RuleContext } from "../../src/analyzer/types.js";
 import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
 import { deadCase, goroutineSites, type Channel, type GoroutineSite } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";

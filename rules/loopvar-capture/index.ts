@@ -13,7 +13,7 @@ import { compareVersion } from "../../src/analyzer/gofile.js";
 import { cfgAt } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
 import { closureSites, inLoop, isWrite, joinAfter, leavesLoop, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
-import { contains, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
+import { contains, indentAt, spanOf, unparen } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {

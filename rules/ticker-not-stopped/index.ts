@@ -17,9 +17,9 @@
 //	}
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { docsUrl } from "../facts/meta.js";
-import { endOfLine, enclosingFunction, indentAt, spanOf, unparen } from "../facts/syntax.js";
+import { descendantsInFunction, endOfLine, enclosingFunction, indentAt, spanOf, unparen } from "../facts/syntax.js";
 import { cfgAt, type Cfg, type PathOptions } from "../facts/cfg.js";
-import { importsTime, isChannelOf, loopAround, ownDescendants, statementOf, timeCalls, timerEra, type TimerEra } from "../facts/timers.js";
+import { importsTime, isChannelOf, loopAround, statementOf, timeCalls, timerEra, type TimerEra } from "../facts/timers.js";
 
 const rule: Rule = {
   meta: {
@@ -144,7 +144,7 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   const fns = new Set(binding.uses.map((u) => enclosingFunction(u)?.id));
   const overC = (e: GoNode) => isChannelOf(e, unit, made.id);
   // A timer whose channel was received from has fired: nothing is left to release.
-  const fired = (n: GoNode) => ownDescendants(n, "unary_expression").concat(n.type === "unary_expression" ? [n] : [])
+  const fired = (n: GoNode) => descendantsInFunction(n, "unary_expression").concat(n.type === "unary_expression" ? [n] : [])
     .some((r) => r.childForFieldName("operator")?.type === "<-" && overC(unparen(r.childForFieldName("operand")!)));
   const paths: PathOptions = ticker ? { endlessRange: overC } : { avoid: fired };
 
