@@ -157,7 +157,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     if (!fail) continue;
     ctx.report({
       span: spanOf(ch.make),
-      message: `${ch.name} is unbuffered and ${senderCount} (${sendLines}): ${failing(unit, { node: fail, kind: "goroutine" })} inside the receive loop on line ${line(unit, loop)}, ${oneSender ? "the goroutine stays blocked forever on its next send" : "the senders still waiting stay blocked forever"}`,
+      message: `${failing(unit, { node: fail, kind: "goroutine" })} inside the receive loop on line ${line(unit, loop)}, ${oneSender ? "the goroutine" : "the senders still waiting"} on ${ch.name} stay${oneSender ? "s" : ""} blocked forever`,
       related: [...related, { ...spanOf(fail), message: "this call ends the goroutine before every value is received" }],
       fix: bufferFix(ch, size),
       severity: "warning",
