@@ -476,37 +476,34 @@ export function inLoop(site: ClosureSite | GoNode, loop: Loop): boolean {
   return contains(loop.body, node) && enclosingFunction(node)?.id === enclosingFunction(loop.node)?.id;
 }
 
-/** The statements that run after `stmt` in the same iteration of `loop` (later siblings, climbing to the body). */
-export function laterInIteration(stmt: GoNode, loop: Loop): GoNode[] {
-  const out: GoNode[] = [];
-  for (let n: GoNode | null = stmt; n && n.id !== loop.body.id; n = n.parent) {
-    if (n.parent?.type !== "statement_list") continue;
-    const rest = statementsOf(n.parent);
-    out.push(...rest.slice(rest.findIndex((s) => s.id === n!.id) + 1));
-  }
-  return out;
-}
-
 /**
  * A join later in the same iteration, after which the closure has finished:
  *
  *	go func() { defer wg.Done(); use(v) }()      go func() { use(v); close(done) }()
  *	wg.Wait()                                    <-done
+ *
+ * Looked for in what some path runs after the site before the iteration ends (the graph's nodes
+ * on paths from the site, within the loop body).
  */
 export function joinAfter(site: ClosureSite, loop: Loop, unit: Unit): GoNode | undefined {
   const paired = pairedWithClosed(site, loop, unit);
-  for (const s of laterInIteration(site.stmt, loop)) {
+  const cfg = cfgAt(unit, site.stmt);
+  const scope = loop.body.namedChildren.find((c) => c?.type === "statement_list");
+  if (!cfg || !scope || cfg.fn.id !== enclosingFunction(loop.node)?.id) return undefined;
+  const join = (s: GoNode): GoNode | undefined => {
     const use = s.descendantsOfType("identifier").find((id) => id && paired.has(unit.bindings.resolve(id)!) && !insideLiteral(id, s));
     if (use) return use;
     const wait = methodCalls(s, ["Wait"]).find((c) => (c.childForFieldName("arguments")?.namedChildCount ?? 0) === 0);
     if (wait) return wait;
-    for (const recv of s.descendantsOfType("unary_expression")) {
+    for (const recv of s.descendantsOfType("unary_expression").concat(s.type === "unary_expression" ? [s] : [])) {
       if (!recv || recv.childForFieldName("operator")?.type !== "<-") continue;
       const ch = unparen(recv.childForFieldName("operand")!);
       const b = ch.type === "identifier" ? unit.bindings.resolve(ch) : undefined;
-      if (b && b.uses.some((u) => contains(site.lit, u)) && !insideLiteral(recv, s) && !selectMovesOn(recv, b, s, loop, unit)) return recv;
+      if (b && b.uses.some((u) => contains(site.lit, u)) && !insideLiteral(recv, s) && !selectMovesOn(recv, b, loop.body, loop, unit)) return recv;
     }
-  }
+    return undefined;
+  };
+  for (const s of cfg.nodesOnPaths({ after: site.stmt }, (n) => !!join(n), { scope })) return join(s);
   return undefined;
 }
 
