@@ -438,7 +438,7 @@ function build(fn: GoNode, r: Resolver): Cfg {
   const target = (label: string | undefined, isContinue: boolean) => {
     for (let i = targets.length - 1; i >= 0; i--) {
       const t = targets[i]!;
-      if (label ? t.label === label : !isContinue || t.cont) return t;
+      if ((label === undefined || t.label === label) && (!isContinue || t.cont)) return t;
     }
     return undefined;
   };
