@@ -5,7 +5,7 @@
 import type { Binding, FileView, GoNode, Unit } from "../../src/analyzer/types.js";
 import { cfgAt } from "./cfg.js";
 import { methodName } from "./calls.js";
-import { caseStatements, contains, enclosingFunction, statementsOf, unparen } from "./syntax.js";
+import { caseStatements, contains, enclosingFunction, unparen } from "./syntax.js";
 
 const SYNC_TYPES = new Set(["WaitGroup", "Mutex", "RWMutex", "Once", "Cond"]);
 
@@ -575,18 +575,6 @@ function caseReceives(clause: GoNode, ch: Binding, unit: Unit): boolean {
 function insideLiteral(node: GoNode, stop: GoNode): boolean {
   for (let p = node.parent; p && p.id !== stop.id; p = p.parent) if (p.type === "func_literal") return true;
   return false;
-}
-
-/**
- * The iteration ends right after the statement, so the loop variable never changes again:
- *
- *	go func() { notify(v) }()
- *	return   /   break   /   panic(...)
- */
-export function leavesLoop(stmt: GoNode, loop: Loop, unit: Unit): boolean {
-  const cfg = cfgAt(unit, stmt);
-  if (!cfg || cfg.fn.id !== enclosingFunction(loop.node)?.id || !cfg.pointAfter(stmt)) return false;
-  return !cfg.repeats(loop.node, { after: stmt });
 }
 
 /** True when a use of a variable writes it: `v = ...`, `v++`, `v += ...`, `&v`. */

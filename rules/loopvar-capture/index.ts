@@ -12,7 +12,7 @@ import type { Binding, FileView, GoNode, RelatedLocation, Rule, RuleContext, Tex
 import { compareVersion } from "../../src/analyzer/gofile.js";
 import { cfgAt } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { closureSites, inLoop, isWrite, joinAfter, leavesLoop, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
+import { closureSites, inLoop, isWrite, joinAfter, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
 import { contains, indentAt, spanOf, unparen } from "../facts/syntax.js";
 
 const rule: Rule = {
@@ -57,7 +57,8 @@ function check(ctx: RuleContext): void {
     for (const loop of loops) {
       if (!inLoop(site, loop)) continue;
       const vars = loop.vars.filter((b) => b.uses.some((u) => contains(site.lit, u) && u.startIndex >= site.from));
-      if (vars.length === 0 || leavesLoop(site.stmt, loop, unit)) continue;
+      // The iteration ends right after the site (return, break, panic): the variable never changes again.
+      if (vars.length === 0 || !cfgAt(unit, site.stmt)?.repeats(loop.node, { after: site.stmt })) continue;
       if (site.kind !== "defer" && joinAfter(site, loop, unit)) continue;
       hits.push({ loop, vars });
     }
@@ -87,7 +88,7 @@ function check(ctx: RuleContext): void {
     for (const b of loop.vars) {
       for (const use of b.uses) {
         const store = storeOf(use, loop, unit);
-        if (!store || leavesLoop(store.stmt, loop, unit) || currentOnly(store, loop, unit)) continue;
+        if (!store || !cfgAt(unit, store.stmt)?.repeats(loop.node, { after: store.stmt }) || currentOnly(store, loop, unit)) continue;
         const hits = [{ loop, vars: [b] }];
         ctx.report({
           span: firstLine(store.stmt, file),
