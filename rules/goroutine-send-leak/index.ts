@@ -275,7 +275,7 @@ function leftOver(cfg: Cfg, ch: Channel, senders: GoroutineSite[], sends: ChanOp
   return value;
 }
 
-/** "if the test fails on line 27" / "if the goroutine ends at runtime.Goexit on line 27". */
+/** "if the test fails on line 27" (t.Fatal, require.*), else "if the goroutine ends on line 27" (runtime.Goexit). */
 function failing(unit: Unit, end: PathEnd): string {
   const how = callEnd(end.node, unit);
   return how?.test ? `if the test fails on line ${line(unit, end.node)}` : `if the goroutine ends on line ${line(unit, end.node)}`;
