@@ -486,6 +486,10 @@ func warnf(format string, args ...interface{}) {
 }
 
 func calls(t *testing.T, l *log.Logger) {
+	fail := func(format string, args ...interface{}) {
+		t.Helper()
+		t.Fatalf(format, args...)
+	}
 	panic("x")
 	os.Exit(1)
 	log.Fatalf("x")
@@ -504,6 +508,7 @@ func calls(t *testing.T, l *log.Logger) {
 	check(t, nil)
 	warnf("x")
 	t.Error("x")
+	fail("x")
 }
 `;
   it("sorts them into process-ending, goroutine-ending, may-end and returning", async () => {
@@ -514,6 +519,7 @@ func calls(t *testing.T, l *log.Logger) {
         cfg.fn
           .childForFieldName("body")!
           .descendantsOfType("expression_statement")
+          .filter((s) => s!.parent?.parent?.parent?.id === cfg.fn.id)
           .map((s) => {
             const e = callEnd(s!, unit);
             return `${s!.text} → ${e ? `${e.kind}${e.always ? "" : " (may)"}${e.test ? " test" : ""}` : "returns"}`;
@@ -539,6 +545,7 @@ func calls(t *testing.T, l *log.Logger) {
       "check(t, nil) → goroutine (may) test",
       'warnf("x") → returns',
       't.Error("x") → returns',
+      'fail("x") → goroutine test',
     ]);
   });
 

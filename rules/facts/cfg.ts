@@ -201,7 +201,10 @@ function endOf(stmt: GoNode, r: Resolver): CallEnd | undefined {
     if (pkg.split("/")[0]!.includes(".") && THIRD_PARTY_EXITS.has(name)) return { kind: "process", always: true, test: false };
     return undefined;
   }
-  if (fn.type === "identifier") return r.resolve(fn) ? undefined : sameFileEnd(r.file, fn.text);
+  if (fn.type === "identifier") {
+    if (!r.resolve(fn)) return sameFileEnd(r.file, fn.text);
+    return r.unit ? localLiteralEnd(fn, r.unit) : undefined;
+  }
   const m = methodName(call);
   if (!m || fn.type !== "selector_expression") return undefined;
   const testing = receiverIsTesting(fn.childForFieldName("operand")!, r);
@@ -263,16 +266,41 @@ function sameFileEnd(file: FileView, name: string): CallEnd | undefined {
     }
     // Parameters by name; other locals are unknown (their shadowing of a package name is ignored).
     const resolver: Resolver = { file, resolve: (id) => (params.has(id.text) ? { type: params.get(id.text) ?? null } : null) };
-    const g = build(decl, resolver);
-    const reach = reachable(g.entry);
-    const returns = reach.has(g.ends.return.index);
-    const goroutine = reach.has(g.ends.goroutine.index);
-    const process = reach.has(g.ends.process.index);
-    const test = g.blocks.some((b) => reach.has(b.index) && b.succs.includes(g.ends.goroutine) && b.nodes.some((n) => endOf(n, resolver)?.test));
-    if (!returns && (goroutine || process)) out = { kind: goroutine ? "goroutine" : "process", always: true, test };
-    else if (returns && goroutine) out = { kind: "goroutine", always: false, test };
+    out = summary(build(decl, resolver), resolver);
   }
   memo.set(name, out);
+  return out ?? undefined;
+}
+
+/** How a call of a function with graph `g` ends: never returns (and how), may end its goroutine, or null. */
+function summary(g: Cfg, r: Resolver): CallEnd | null {
+  const reach = reachable(g.entry);
+  const returns = reach.has(g.ends.return.index);
+  const goroutine = reach.has(g.ends.goroutine.index);
+  const process = reach.has(g.ends.process.index);
+  const test = g.blocks.some((b) => reach.has(b.index) && b.succs.includes(g.ends.goroutine) && b.nodes.some((n) => endOf(n, r)?.test));
+  if (!returns && (goroutine || process)) return { kind: goroutine ? "goroutine" : "process", always: true, test };
+  if (returns && goroutine) return { kind: "goroutine", always: false, test };
+  return null;
+}
+
+//	fail := func(format string, args ...interface{}) { t.Helper(); t.Fatalf(format, args...) }
+/** A local set once to a func literal (`fail := func(...) {...}`): how a call of it ends. */
+function localLiteralEnd(id: GoNode, unit: Unit): CallEnd | undefined {
+  const b = unit.bindings.resolve(id);
+  if (!b || b.kind !== "var" || b.decl.type !== "short_var_declaration") return undefined;
+  const left = b.decl.childForFieldName("left")?.namedChildren ?? [];
+  const right = b.decl.childForFieldName("right")?.namedChildren ?? [];
+  const value = left.length === right.length ? right[left.findIndex((l) => l?.id === b.id.id)] : undefined;
+  if (!value || unparen(value).type !== "func_literal" || b.uses.some((u) => writes(u))) return undefined;
+  const lit = unparen(value);
+  const memo = unit.memo("cfg.literalEnds", () => new Map<number, CallEnd | null | "busy">());
+  const known = memo.get(lit.id);
+  if (known === "busy") return undefined;
+  if (known !== undefined) return known ?? undefined;
+  memo.set(lit.id, "busy");
+  const out = summary(cfgOf(unit, lit), { file: unit.file, unit, resolve: (x) => unit.bindings.resolve(x) ?? null });
+  memo.set(lit.id, out);
   return out ?? undefined;
 }
 
