@@ -250,7 +250,10 @@ function sameFileEnd(file: FileView, name: string): CallEnd | undefined {
   if (known !== undefined) return known ?? undefined;
   // Read the declaration only when its text can end anything: most called names are ordinary functions.
   const at = file.source.search(new RegExp(`(^|\\n)func ${name.replace(/\$/g, "\\$")}[\\[(]`));
-  if (at < 0) return undefined;
+  if (at < 0) {
+    memo.set(name, null);
+    return undefined;
+  }
   const close = file.source.indexOf("\n}", at);
   if (!MAYBE_ENDS.test(file.source.slice(at, close < 0 ? undefined : close))) {
     memo.set(name, null);
@@ -697,15 +700,23 @@ interface Tracked {
  * the function (not written in a closure, not addressed, not redeclared) and the counters of its
  * counted loops, whose first iteration is known.
  */
-function trackedOf(fn: GoNode, r: Resolver): Map<number, Tracked> {
+function trackedOf(fn: GoNode, r: Resolver, conds: GoNode[]): Map<number, Tracked> {
   const out = new Map<number, Tracked>();
   const unit = r.unit;
   const body = fn.childForFieldName("body");
-  if (!unit || !body) return out;
-  const MAX = 8;
+  if (!unit || !body || conds.length === 0) return out;
+  // Only locals that a branch tests can change which paths exist.
+  const tested = new Set<number>();
+  for (const c of conds) {
+    for (const id of c.type === "identifier" ? [c] : c.descendantsOfType("identifier")) {
+      const b = id ? unit.bindings.resolve(id) : undefined;
+      if (b) tested.add(b.id.id);
+    }
+  }
+  const MAX = 6;
   for (const b of unit.bindings.all) {
     if (out.size >= MAX) break;
-    if (b.kind !== "var" || initialFlag(b.id) === undefined || enclosingFunction(b.id)?.id !== fn.id) continue;
+    if (!tested.has(b.id.id) || b.kind !== "var" || initialFlag(b.id) === undefined || enclosingFunction(b.id)?.id !== fn.id) continue;
     const ok = b.uses.every((u) => {
       if (enclosingFunction(u)?.id !== fn.id) return false;
       const p = u.parent;
@@ -717,7 +728,7 @@ function trackedOf(fn: GoNode, r: Resolver): Map<number, Tracked> {
   for (const loop of descendantsInFunction(body, "for_statement")) {
     if (out.size >= MAX) break;
     const trip = loop.namedChildren.some((c) => c?.type === "for_clause") ? tripCount(loop) : null;
-    if (trip?.counter) out.set(trip.counter.id, { index: out.size, from: trip.from });
+    if (trip?.counter && tested.has(trip.counter.id)) out.set(trip.counter.id, { index: out.size, from: trip.from });
   }
   return out;
 }
@@ -756,7 +767,7 @@ interface State {
 }
 
 function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
-  const flags = trackedOf(fn, r);
+  const flags = trackedOf(fn, r, p.blocks.flatMap((b) => (b.cond ? [b.cond] : [])));
   const unknown = "?".repeat(flags.size);
   /** The tracked local an identifier names (its declaration or a use). */
   const trackedBy = (id: GoNode): Tracked | undefined => {
@@ -914,7 +925,16 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
   };
 
   /** The flag states with which control can reach a point, from the entry. */
+  const flagsMemo = new Map<string, string[]>();
   const flagsAt = (at: Point): string[] => {
+    const memoKey = `${at.block.index}:${at.index}`;
+    const known = flagsMemo.get(memoKey);
+    if (known) return known;
+    const result = flagsSearch(at);
+    flagsMemo.set(memoKey, result);
+    return result;
+  };
+  const flagsSearch = (at: Point): string[] => {
     const out = new Set<string>();
     const seen = new Set<string>();
     const stack: State[] = [{ block: p.entry, index: 0, flags: unknown }];
