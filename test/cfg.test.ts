@@ -96,6 +96,20 @@ func g(cancel func(), ok bool) {
     expect(end).toEqual({ type: "}", line: 14 });
   });
 
+  it("every end is found: each return statement and the closing brace", async () => {
+    const src = `func f(a, b bool) {
+	if a {
+		return
+	}
+	if b {
+		return
+	}
+}
+`;
+    const r = await probe(src, "f", ({ cfg, line }) => cfg.allEnds({ entry: true }).map((e) => `${e.node.type}:${line(e.node)}`));
+    expect(r).toEqual(["return_statement:5", "return_statement:8", "}:10"]);
+  });
+
   it("goto jumps to its label", async () => {
     const src = `func f(err error, cleanup func()) error {
 	if err != nil {

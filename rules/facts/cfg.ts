@@ -884,7 +884,8 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
     const lastNode = (b: Block | undefined): GoNode | undefined => (b ? b.nodes[b.nodes.length - 1] : undefined);
     while (stack.length && !stopped) {
       const st = stack.pop()!;
-      const key = `${st.block.index}:${st.index}:${st.flags}`;
+      // An end is told apart by the block that reaches it (each return statement is an end of its own).
+      const key = st.block.end ? `${st.block.index}<${st.from?.index}` : `${st.block.index}:${st.index}:${st.flags}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const b = st.block;
