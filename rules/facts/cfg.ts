@@ -47,6 +47,9 @@ export interface Block {
   succs: Block[];
   /** The syntax this block belongs to (a statement, a case clause, a loop): for scope tests. */
   owner: GoNode;
+  /** The owner's span, read once (tree-sitter reads cost a WASM call each). */
+  start: number;
+  end_: number;
   /** A two-way branch on this node, the block's last: succs[0] when true, succs[1] when false. */
   cond?: GoNode;
   /** The loop whose head (condition or range check, target of the back edge) this block is. */
@@ -307,6 +310,16 @@ function localLiteralEnd(id: GoNode, unit: Unit): CallEnd | undefined {
   return out ?? undefined;
 }
 
+/** A predicate on nodes asked at most once per node. */
+function once(pred: (n: GoNode) => boolean): (n: GoNode) => boolean {
+  const known = new Map<number, boolean>();
+  return (n) => {
+    let v = known.get(n.id);
+    if (v === undefined) known.set(n.id, (v = pred(n)));
+    return v;
+  };
+}
+
 function reachable(from: Block): Set<number> {
   const seen = new Set<number>([from.index]);
   const stack = [from];
@@ -438,7 +451,7 @@ function build(fn: GoNode, r: Resolver): Cfg {
   let fallTo: Block | undefined;
 
   const block = (owner: GoNode): Block => {
-    const b: Block = { index: blocks.length, nodes: [], succs: [], owner };
+    const b: Block = { index: blocks.length, nodes: [], succs: [], owner, start: owner.startIndex, end_: owner.endIndex };
     blocks.push(b);
     return b;
   };
@@ -769,6 +782,23 @@ interface State {
 function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
   const flags = trackedOf(fn, r, p.blocks.flatMap((b) => (b.cond ? [b.cond] : [])));
   const unknown = "?".repeat(flags.size);
+  /**
+   * Bounds the states of one search: past a few value combinations at a block, the block is
+   * entered with every local unknown (more paths, never fewer), so a search stays linear.
+   */
+  const WIDEN = 8;
+  const widener = () => {
+    const seenAt = new Map<number, Set<string>>();
+    return (b: Block, f: string): string => {
+      if (flags.size === 0) return f;
+      let set = seenAt.get(b.index);
+      if (!set) seenAt.set(b.index, (set = new Set()));
+      if (set.has(f)) return f;
+      if (set.size >= WIDEN) return unknown;
+      set.add(f);
+      return f;
+    };
+  };
   /** The tracked local an identifier names (its declaration or a use). */
   const trackedBy = (id: GoNode): Tracked | undefined => {
     if (flags.size === 0 || id.type !== "identifier") return undefined;
@@ -787,8 +817,21 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
     "entry" in from ? { block: p.entry, index: 0 } : "after" in from ? pointAfter(from.after) : pointAt(from.at);
 
   /** The tracked values after running node n. */
+  /** What running a node does to the tracked locals, worked out once per node. */
+  const effects = new Map<number, (f: string) => string>();
   const step = (n: GoNode, f: string): string => {
     if (flags.size === 0) return f;
+    let e = effects.get(n.id);
+    if (!e) {
+      // Run it once on placeholders (A, B, ...): what stays a placeholder is copied, the rest is set.
+      const probe = [...unknown].map((_, i) => String.fromCharCode(65 + i)).join("");
+      const after = stepSlow(n, probe);
+      e = after === probe ? (x) => x : (x) => [...after].map((c) => (c >= "A" && c <= "Z" ? x[c.charCodeAt(0) - 65]! : c)).join("");
+      effects.set(n.id, e);
+    }
+    return e(f);
+  };
+  const stepSlow = (n: GoNode, f: string): string => {
     let out = f;
     const set = (id: GoNode, v: (t: Tracked) => string) => {
       const t = trackedBy(id);
@@ -815,7 +858,16 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
     return out;
   };
   /** The value of a condition under the tracked locals: true, false, or undefined when unknown. */
+  const conds = new Map<number, Map<string, boolean | undefined>>();
   const evalCond = (c: GoNode, f: string): boolean | undefined => {
+    let m = conds.get(c.id);
+    if (!m) conds.set(c.id, (m = new Map()));
+    if (m.has(f)) return m.get(f);
+    const v = evalSlow(c, f);
+    m.set(f, v);
+    return v;
+  };
+  const evalSlow = (c: GoNode, f: string): boolean | undefined => {
     const e = unparen(c);
     if (e.type === "true") return true;
     if (e.type === "false") return false;
@@ -855,7 +907,8 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
     if (b.range && opts.endlessRange?.(unparen(b.range))) return b.succs.slice(0, 1);
     return b.succs;
   };
-  const inScope = (b: Block, scope: GoNode) => contains(scope.parent ?? scope, b.owner);
+  const within = (outer: GoNode, b: Block) => b.start >= outer.startIndex && b.end_ <= outer.endIndex;
+  const inScope = (b: Block, scope: GoNode) => within(scope.parent ?? scope, b);
   const scopeEnd = (scope: GoNode): GoNode => {
     const c = scope.parent;
     if (c?.type === "block" && c.lastChild) return c.lastChild;
@@ -876,7 +929,8 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
     const start = resolveFrom(from);
     if (!start) return;
     const seen = new Set<string>();
-    const avoid = opts.avoid;
+    const widen = widener();
+    const avoid = opts.avoid && once(opts.avoid);
     const endKinds = opts.ends ?? ["return"];
     const initial = flags.size === 0 || "entry" in from ? [unknown] : flagsAt(start);
     const stack: State[] = initial.map((f) => ({ block: start.block, index: start.index, flags: f }));
@@ -921,7 +975,7 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
       if (blocked) continue;
       // Push in reverse so the first successor (the true branch, the source order) is explored first.
       const next = succsOf(b, f, opts);
-      for (let i = next.length - 1; i >= 0; i--) stack.push({ block: next[i]!, index: 0, flags: f, from: b });
+      for (let i = next.length - 1; i >= 0; i--) stack.push({ block: next[i]!, index: 0, flags: widen(next[i]!, f), from: b });
     }
   };
 
@@ -938,6 +992,7 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
   const flagsSearch = (at: Point): string[] => {
     const out = new Set<string>();
     const seen = new Set<string>();
+    const widen = widener();
     const stack: State[] = [{ block: p.entry, index: 0, flags: unknown }];
     while (stack.length) {
       const st = stack.pop()!;
@@ -950,7 +1005,7 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
         f = step(st.block.nodes[i]!, f);
       }
       if (st.block === at.block && at.index >= st.block.nodes.length) out.add(f);
-      for (const s of succsOf(st.block, f, {})) stack.push({ block: s, index: 0, flags: f });
+      for (const s of succsOf(st.block, f, {})) stack.push({ block: s, index: 0, flags: widen(s, f) });
     }
     return out.size ? [...out] : [unknown];
   };
@@ -978,7 +1033,7 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
           again = true;
           return "stop";
         }
-        if (!contains(loop, b.owner) || b === info.after) return "skip";
+        if (!within(loop, b) || b === info.after) return "skip";
       },
     });
     return again;
@@ -989,9 +1044,11 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
     if (!info) return [];
     const out: GoNode[] = [];
     const note = (n: GoNode | undefined) => n && !out.some((o) => o.id === n.id) && out.push(n);
-    const inside = (b: Block) => !b.end && !b.implied && b !== info.after && contains(loop, b.owner);
+    const inside = (b: Block) => !b.end && !b.implied && b !== info.after && within(loop, b);
+    const avoid = opts.avoid && once(opts.avoid);
     // Every block of the loop reachable from its head; an edge to a block outside is a way out.
     const seen = new Set<string>();
+    const widen = widener();
     const stack: State[] = [{ block: info.head, index: 0, flags: unknown }];
     while (stack.length) {
       const st = stack.pop()!;
@@ -1002,7 +1059,7 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
       let f = st.flags;
       let blocked = false;
       for (const n of b.nodes) {
-        if (opts.avoid?.(n)) {
+        if (avoid?.(n)) {
           blocked = true;
           break;
         }
@@ -1013,7 +1070,7 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
         if (s.implied || !inside(s)) {
           if (s.end && !(opts.ends ?? ALL_ENDS).includes(s.end)) continue;
           note(b.nodes[b.nodes.length - 1] ?? loop);
-        } else stack.push({ block: s, index: 0, flags: f });
+        } else stack.push({ block: s, index: 0, flags: widen(s, f) });
       }
     }
     return out.sort((a, b) => a.startIndex - b.startIndex);
@@ -1021,7 +1078,8 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
 
   const nodesOnPaths = (from: From, pick: (n: GoNode) => boolean, opts: PathOptions = {}): GoNode[] => {
     const out = new Map<number, GoNode>();
-    search(from, { ...opts, ends: [] }, { node: (n) => void (pick(n) && out.set(n.id, n)) });
+    const picked = once(pick);
+    search(from, { ...opts, ends: [] }, { node: (n) => void (picked(n) && out.set(n.id, n)) });
     return [...out.values()].sort((a, b) => a.startIndex - b.startIndex);
   };
 
@@ -1065,6 +1123,7 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
     let best = -1;
     let at: PathEnd | null = null;
     const seen = new Set<string>();
+    const widen = widener();
     const endKinds = opts.ends ?? ["return"];
     const stack: { block: Block; value: number; flags: string; from?: Block }[] = [{ block: p.entry, value: 0, flags: unknown }];
     while (stack.length) {
@@ -1088,7 +1147,7 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
           f = step(n, f);
         }
       }
-      for (const s of succsOf(b, f, opts)) stack.push({ block: s, value: v, flags: f, from: b });
+      for (const s of succsOf(b, f, opts)) stack.push({ block: s, value: v, flags: widen(s, f), from: b });
     }
     return { value: Math.max(best, 0), end: at };
   };
