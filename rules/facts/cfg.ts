@@ -713,7 +713,7 @@ interface Tracked {
  * the function (not written in a closure, not addressed, not redeclared) and the counters of its
  * counted loops, whose first iteration is known.
  */
-function trackedOf(fn: GoNode, r: Resolver, conds: GoNode[]): Map<number, Tracked> {
+function trackedOf(fn: GoNode, r: Resolver, conds: GoNode[], loops: Iterable<LoopInfo>): Map<number, Tracked> {
   const out = new Map<number, Tracked>();
   const unit = r.unit;
   const body = fn.childForFieldName("body");
@@ -738,9 +738,9 @@ function trackedOf(fn: GoNode, r: Resolver, conds: GoNode[]): Map<number, Tracke
     });
     if (ok) out.set(b.id.id, { index: out.size });
   }
-  for (const loop of descendantsInFunction(body, "for_statement")) {
+  for (const { node: loop, trip: count } of loops) {
     if (out.size >= MAX) break;
-    const trip = loop.namedChildren.some((c) => c?.type === "for_clause") ? tripCount(loop) : null;
+    const trip = count !== null && loop.namedChildren.some((c) => c?.type === "for_clause") ? tripCount(loop) : null;
     if (trip?.counter && tested.has(trip.counter.id)) out.set(trip.counter.id, { index: out.size, from: trip.from });
   }
   return out;
@@ -780,7 +780,7 @@ interface State {
 }
 
 function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
-  const flags = trackedOf(fn, r, p.blocks.flatMap((b) => (b.cond ? [b.cond] : [])));
+  const flags = trackedOf(fn, r, p.blocks.flatMap((b) => (b.cond ? [b.cond] : [])), p.loops.values());
   const unknown = "?".repeat(flags.size);
   /**
    * Bounds the states of one search: past a few value combinations at a block, the block is
