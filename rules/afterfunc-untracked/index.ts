@@ -11,10 +11,10 @@
 //	}
 import type { Binding, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { packageRef } from "../facts/calls.js";
-import { isTerminatingCall } from "../facts/flow.js";
+import { cfgAt } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
 import { spanOf, unparen } from "../facts/syntax.js";
-import { breaksOf, importsTime, loopAround, statementOf, timeCalls } from "../facts/timers.js";
+import { importsTime, loopAround, statementOf, timeCalls } from "../facts/timers.js";
 
 const MINUTE_NS = 60e9;
 const UNITS: Record<string, number> = { Nanosecond: 1, Microsecond: 1e3, Millisecond: 1e6, Second: 1e9, Minute: 60e9, Hour: 3600e9 };
@@ -86,15 +86,11 @@ function discarded(call: GoNode): boolean {
  * `break` of its loop once per run of that loop: `for ... { if found { time.AfterFunc(...); return } }`.
  */
 function repeatingLoop(call: GoNode, unit: Unit): GoNode | null {
-  const loop = loopAround(call);
-  if (!loop) return null;
   const stmt = statementOf(call);
-  for (let s = stmt?.nextNamedSibling; s; s = s.nextNamedSibling) {
-    if (s.type === "return_statement" || s.type === "goto_statement" || isTerminatingCall(s, unit)) return null;
-    if (s.type === "break_statement" && breaksOf(loop).some((b) => b.id === s!.id)) return loopAround(loop);
-    if (s.type === "break_statement" || s.type === "continue_statement") break;
-  }
-  return loop;
+  const cfg = stmt && cfgAt(unit, stmt);
+  if (!stmt || !cfg) return loopAround(call);
+  for (let loop = loopAround(call); loop; loop = loopAround(loop)) if (cfg.repeats(loop, { after: stmt })) return loop;
+  return null;
 }
 
 /** The first pointer of the enclosing function that the callback holds: `s.expire`, or a literal using `s`. */

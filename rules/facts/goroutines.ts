@@ -10,8 +10,8 @@
 //	case <-ctx.Done():              // that can leave by another case
 //	}
 import type { Binding, GoNode, Unit } from "../../src/analyzer/types.js";
-import { isTerminatingCall } from "./flow.js";
-import { caseStatements, contains, descendantsInFunction, enclosingFunction, statementsOf, unparen } from "./syntax.js";
+import { cfgOf, tripCount } from "./cfg.js";
+import { contains, enclosingFunction, unparen } from "./syntax.js";
 
 export interface GoroutineSite {
   /** The statement that starts it: `go func(){...}()` or `g.Go(func() error {...})`. */
@@ -97,12 +97,6 @@ export function loopBetween(node: GoNode, stop: GoNode): GoNode | null {
     if (p.type === "func_literal") return null;
   }
   return null;
-}
-
-/** A `for { ... }` (or `for i := 0; ; i++ { ... }`) with no condition or range: only break, return or goto leave it. */
-export function isEndless(loop: GoNode): boolean {
-  if (loop.type !== "for_statement") return false;
-  return loop.namedChildren.every((c) => !c || c.type === "block" || c.type === "comment" || (c.type === "for_clause" && !c.childForFieldName("condition")));
 }
 
 /** A call of the builtin `name` (not shadowed by a local). */
@@ -220,118 +214,13 @@ function paramAt(lit: GoNode, i: number): GoNode | undefined {
   return id?.type === "identifier" ? id : undefined;
 }
 
-/** True when a break, continue or goto inside `loop` takes control out of it. */
-export function leavesLoop(jump: GoNode, loop: GoNode): boolean {
-  const label = jump.namedChildren.find((c) => c?.type === "label_name")?.text;
-  if (jump.type === "goto_statement") return true;
-  if (label) {
-    // A labelled break or continue leaves `loop` when its label names `loop` itself (break)
-    // or a statement that encloses `loop`.
-    for (let p = jump.parent; p; p = p.parent) {
-      if (p.type === "labeled_statement" && p.childForFieldName("label")?.text === label) {
-        const target = p.namedChildren.find((c) => c && c.type !== "label_name");
-        if (target?.id === loop.id) return jump.type === "break_statement";
-        return p.startIndex <= loop.startIndex && p.endIndex >= loop.endIndex;
-      }
-      if (p.type === "func_literal") return false;
-    }
-    return false;
-  }
-  if (jump.type === "continue_statement") return false;
-  // An unlabelled break leaves the innermost for, switch or select.
-  for (let p = jump.parent; p; p = p.parent) {
-    if (["for_statement", "expression_switch_statement", "type_switch_statement", "select_statement"].includes(p.type)) return p.id === loop.id;
-    if (p.type === "func_literal") return false;
-  }
-  return false;
-}
-
 /**
- * How many values one run of the goroutine sends at most: sends in a loop are unbounded
- * (Infinity); several sends are counted along paths, `return` ending a path; null when
- * break/continue/goto make the count unclear.
+ * How many values one run of the goroutine sends at most, along the paths of its graph: a send
+ * that a path can pass again (in a loop that goes round after it) makes it unbounded (Infinity).
  */
-export function sendsPerRun(site: GoroutineSite, sends: ChanOp[], unit: Unit): number | null {
-  const looped = sends.filter((s) => loopBetween(s.node, site.lit));
-  if (looped.some((s) => !lastInLoop(s.node, site))) return Infinity;
-  if (sends.length === 1) return 1;
-  const jumps = descendantsInFunction(site.body, ["break_statement", "continue_statement", "goto_statement"]);
-  if (jumps.some((j) => !loopBetween(j, site.lit))) return null;
+export function sendsPerRun(site: GoroutineSite, sends: ChanOp[], unit: Unit): number {
   const nodes = new Set(sends.map((s) => s.node.id));
-  const NONE = -Infinity;
-  type Count = { thru: number; done: number };
-  const block = (stmts: GoNode[]): Count => {
-    let thru = 0;
-    let done = NONE;
-    for (const s of stmts) {
-      const c = stmt(s);
-      done = Math.max(done, thru + c.done);
-      thru += c.thru;
-      if (thru === NONE) break;
-    }
-    return { thru, done };
-  };
-  const max = (a: Count, b: Count): Count => ({ thru: Math.max(a.thru, b.thru), done: Math.max(a.done, b.done) });
-  const stmt = (s: GoNode): Count => {
-    if (nodes.has(s.id)) return { thru: 1, done: NONE };
-    if (s.type === "return_statement" || (s.type === "expression_statement" && isTerminatingCall(s, unit))) return { thru: NONE, done: 0 };
-    if (!sends.some((x) => contains(s, x.node))) {
-      const returns = descendantsInFunction(s, "return_statement").length > 0;
-      return { thru: 0, done: returns ? 0 : NONE };
-    }
-    switch (s.type) {
-      case "for_statement": {
-        // Every send in it is the loop's last act (see lastInLoop): at most one per run.
-        const inside = sends.filter((x) => contains(s, x.node));
-        const after = inside.map((x) => nextStatement(x.node)?.type);
-        return { thru: after.includes("break_statement") ? 1 : 0, done: after.includes("return_statement") ? 1 : 0 };
-      }
-      case "block":
-        return block(statementsOf(s));
-      case "labeled_statement":
-        return stmt(s.namedChildren.find((c) => c && c.type !== "label_name")!);
-      case "if_statement": {
-        const alt = s.childForFieldName("alternative");
-        return max(block(statementsOf(s.childForFieldName("consequence"))), alt ? stmt(alt) : { thru: 0, done: NONE });
-      }
-      case "expression_switch_statement":
-      case "type_switch_statement":
-      case "select_statement": {
-        const cases = s.namedChildren.filter((c): c is GoNode => !!c && /_case$/.test(c.type));
-        let out: Count = cases.some((c) => c.type === "default_case") || s.type === "select_statement" ? { thru: NONE, done: NONE } : { thru: 0, done: NONE };
-        for (const c of cases) {
-          const comm = c.childForFieldName("communication");
-          const head = comm && nodes.has(comm.id) ? 1 : 0;
-          const b = block(caseStatements(c));
-          out = max(out, { thru: head + b.thru, done: head + b.done });
-        }
-        return out;
-      }
-      default:
-        return { thru: Infinity, done: NONE };
-    }
-  };
-  const c = block(statementsOf(site.body));
-  const n = Math.max(c.thru, c.done);
-  return Number.isFinite(n) ? n : null;
-}
-
-//	for {
-//		if _, err := c.Write(b); err != nil {
-//			ch <- err                   // followed by return, or by a break out of the only loop
-//			break
-//		}
-//	}
-function lastInLoop(send: GoNode, site: GoroutineSite): boolean {
-  const next = nextStatement(send);
-  if (next?.type === "return_statement") return true;
-  const loop = loopBetween(send, site.lit);
-  return next?.type === "break_statement" && !!loop && leavesLoop(next, loop) && !loopBetween(loop, site.lit);
-}
-
-function nextStatement(node: GoNode): GoNode | null {
-  for (let n = node.nextNamedSibling; n; n = n.nextNamedSibling) if (n.type !== "comment") return n;
-  return null;
+  return cfgOf(unit, site.lit).maxOnPath((n) => nodes.has(n.id));
 }
 
 /**
@@ -343,54 +232,9 @@ export function starts(site: GoroutineSite, per?: GoNode): number {
   let n = 1;
   for (let loop = loopBetween(site.stmt, site.home); loop; loop = loopBetween(loop, site.home)) {
     if (per && contains(loop, per)) break;
-    n *= loopCount(loop);
+    n *= tripCount(loop)?.count ?? Infinity;
   }
   return n;
-}
-
-//	for i := 0; i < 3; i++ {           // 3 (i <= 3: 4)
-//	for i := range 3 {                 // 3 (Go 1.22)
-function loopCount(loop: GoNode): number {
-  const range = loop.namedChildren.find((c) => c?.type === "range_clause")?.childForFieldName("right");
-  if (range) return range.type === "int_literal" ? Number(range.text) : Infinity;
-  const clause = loop.namedChildren.find((c) => c?.type === "for_clause");
-  const init = clause?.childForFieldName("initializer");
-  const cond = clause?.childForFieldName("condition");
-  const update = clause?.childForFieldName("update");
-  if (init?.type !== "short_var_declaration" || cond?.type !== "binary_expression" || !update) return Infinity;
-  const i = init.childForFieldName("left")?.namedChildren[0]?.text;
-  const from = init.childForFieldName("right")?.namedChildren[0];
-  const op = cond.childForFieldName("operator")?.text;
-  const to = cond.childForFieldName("right");
-  if (!i || from?.text !== "0" || cond.childForFieldName("left")?.text !== i || to?.type !== "int_literal" || update.text.replace(/\s/g, "") !== `${i}++`) return Infinity;
-  const n = Number(to.text.replace(/_/g, ""));
-  return op === "<" ? n : op === "<=" ? n + 1 : Infinity;
-}
-
-/** The returns, jumps out and calls that never return, anywhere in the loop's own flow. */
-export function loopWaysOut(loop: GoNode, unit: Unit): GoNode[] {
-  const body = loop.childForFieldName("body");
-  if (!body) return [];
-  const exits = descendantsInFunction(body, ["return_statement", "break_statement", "continue_statement", "goto_statement", "expression_statement"]);
-  return exits.filter((s) => {
-    if (s.type === "return_statement") return true;
-    if (s.type === "expression_statement") return isTerminatingCall(s, unit) || endsProcess(s);
-    return leavesLoop(s, loop);
-  });
-}
-
-export function loopHasWayOut(loop: GoNode, unit: Unit): boolean {
-  return loopWaysOut(loop, unit).length > 0;
-}
-
-// klog.Fatalf(...), logrus.Panic(...), zap's logger.Fatal(...): a call named like the end of
-// the process or the goroutine counts as a way out.
-const ENDERS = /^(Fatal|Fatalf|Fatalln|Fatalw|Panic|Panicf|Panicln|Panicw|Exit|Exitf|Goexit)$/;
-function endsProcess(s: GoNode): boolean {
-  const call = s.namedChildren[0];
-  const fn = call?.type === "call_expression" ? call.childForFieldName("function") : null;
-  const name = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : fn?.type === "identifier" ? fn.text : undefined;
-  return !!name && ENDERS.test(name);
 }
 
 /**

@@ -3,9 +3,9 @@
 // declared type of a local expression, the loop variables of `for` statements, and the closures
 // that run after the iteration that made them (go/defer func literals, g.Go, parallel subtests).
 import type { Binding, FileView, GoNode, Unit } from "../../src/analyzer/types.js";
-import { isTerminatingCall } from "./flow.js";
+import { cfgAt } from "./cfg.js";
 import { methodName } from "./calls.js";
-import { caseStatements, contains, enclosingFunction, statementsOf, unparen } from "./syntax.js";
+import { caseStatements, contains, enclosingFunction, unparen } from "./syntax.js";
 
 const SYNC_TYPES = new Set(["WaitGroup", "Mutex", "RWMutex", "Once", "Cond"]);
 
@@ -476,37 +476,34 @@ export function inLoop(site: ClosureSite | GoNode, loop: Loop): boolean {
   return contains(loop.body, node) && enclosingFunction(node)?.id === enclosingFunction(loop.node)?.id;
 }
 
-/** The statements that run after `stmt` in the same iteration of `loop` (later siblings, climbing to the body). */
-export function laterInIteration(stmt: GoNode, loop: Loop): GoNode[] {
-  const out: GoNode[] = [];
-  for (let n: GoNode | null = stmt; n && n.id !== loop.body.id; n = n.parent) {
-    if (n.parent?.type !== "statement_list") continue;
-    const rest = statementsOf(n.parent);
-    out.push(...rest.slice(rest.findIndex((s) => s.id === n!.id) + 1));
-  }
-  return out;
-}
-
 /**
  * A join later in the same iteration, after which the closure has finished:
  *
  *	go func() { defer wg.Done(); use(v) }()      go func() { use(v); close(done) }()
  *	wg.Wait()                                    <-done
+ *
+ * Looked for in what some path runs after the site before the iteration ends (the graph's nodes
+ * on paths from the site, within the loop body).
  */
 export function joinAfter(site: ClosureSite, loop: Loop, unit: Unit): GoNode | undefined {
   const paired = pairedWithClosed(site, loop, unit);
-  for (const s of laterInIteration(site.stmt, loop)) {
-    const use = unit.nodes("identifier", s).find((id) => id && paired.has(unit.bindings.resolve(id)!) && !insideLiteral(id, s));
+  const cfg = cfgAt(unit, site.stmt);
+  const scope = loop.body.namedChildren.find((c) => c?.type === "statement_list");
+  if (!cfg || !scope || cfg.fn.id !== enclosingFunction(loop.node)?.id) return undefined;
+  const join = (s: GoNode): GoNode | undefined => {
+    const use = s.descendantsOfType("identifier").find((id) => id && paired.has(unit.bindings.resolve(id)!) && !insideLiteral(id, s));
     if (use) return use;
     const wait = methodCalls(s, ["Wait"]).find((c) => (c.childForFieldName("arguments")?.namedChildCount ?? 0) === 0);
     if (wait) return wait;
-    for (const recv of unit.nodes("unary_expression", s)) {
+    for (const recv of s.descendantsOfType("unary_expression").concat(s.type === "unary_expression" ? [s] : [])) {
       if (!recv || recv.childForFieldName("operator")?.type !== "<-") continue;
       const ch = unparen(recv.childForFieldName("operand")!);
       const b = ch.type === "identifier" ? unit.bindings.resolve(ch) : undefined;
-      if (b && b.uses.some((u) => contains(site.lit, u)) && !insideLiteral(recv, s) && !selectMovesOn(recv, b, s, loop, unit)) return recv;
+      if (b && b.uses.some((u) => contains(site.lit, u)) && !insideLiteral(recv, s) && !selectMovesOn(recv, b, loop.body, loop, unit)) return recv;
     }
-  }
+    return undefined;
+  };
+  for (const s of cfg.nodesOnPaths({ after: site.stmt }, (n) => !!join(n), { scope })) return join(s);
   return undefined;
 }
 
@@ -556,7 +553,9 @@ function selectMovesOn(recv: GoNode, ch: Binding, stop: GoNode, loop: Loop, unit
     }
     if (p.type === "select_statement" && clause) {
       const others = p.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && c.id !== clause!.id);
-      return others.some((c) => !caseLeaves(c, loop, unit) && !caseReceives(c, ch, unit));
+      // A case after which the iteration goes on (the loop can run again) moves on without the receive.
+      const cfg = cfgAt(unit, p);
+      return others.some((c) => !!cfg?.repeats(loop.node, { at: c }) && !caseReceives(c, ch, unit));
     }
   }
   return false;
@@ -573,63 +572,8 @@ function caseReceives(clause: GoNode, ch: Binding, unit: Unit): boolean {
   );
 }
 
-/** A select case that ends the iteration for good: return, panic, os.Exit, a break or goto out of the loop. */
-function caseLeaves(clause: GoNode, loop: Loop, unit: Unit): boolean {
-  return caseStatements(clause).some((s) => {
-    if (s.type === "return_statement" || s.type === "goto_statement") return true;
-    if (s.type === "expression_statement") return isTerminatingCall(s, unit);
-    if (s.type === "break_statement") {
-      const label = s.namedChildren.find((c) => c?.type === "label_name")?.text;
-      return !!label && leavesTo(label, loop, true);
-    }
-    return false;
-  });
-}
-
 function insideLiteral(node: GoNode, stop: GoNode): boolean {
   for (let p = node.parent; p && p.id !== stop.id; p = p.parent) if (p.type === "func_literal") return true;
-  return false;
-}
-
-/**
- * The iteration ends right after the statement, so the loop variable never changes again:
- *
- *	go func() { notify(v) }()
- *	return   /   break   /   panic(...)
- */
-export function leavesLoop(stmt: GoNode, loop: Loop, unit: Unit): boolean {
-  for (let n: GoNode | null = stmt; n && n.id !== loop.body.id; n = n.parent) {
-    if (n.type === "func_literal" || (n.id !== stmt.id && n.type === "for_statement")) return false;
-    if (n.parent?.type !== "statement_list") continue;
-    const rest = statementsOf(n.parent);
-    for (const s of rest.slice(rest.findIndex((r) => r.id === n!.id) + 1)) {
-      if (s.type === "return_statement" || s.type === "goto_statement") return true;
-      if (s.type === "expression_statement" && isTerminatingCall(s, unit)) return true;
-      if (s.type === "break_statement" || s.type === "continue_statement") {
-        const label = s.namedChildren.find((c) => c?.type === "label_name")?.text;
-        if (label) return leavesTo(label, loop, s.type === "break_statement");
-        return s.type === "break_statement" && !breakableBetween(s, loop);
-      }
-    }
-  }
-  return false;
-}
-
-/** `break L` leaves the loop when L labels it or a statement around it; `continue L` when L labels a loop around it. */
-function leavesTo(label: string, loop: Loop, isBreak: boolean): boolean {
-  if (isBreak && label === loop.label) return true;
-  for (let p = loop.node.parent?.parent; p; p = p.parent) {
-    if (p.type === "labeled_statement" && p.childForFieldName("label")?.text === label) return true;
-    if (p.type === "func_literal" || p.type === "function_declaration" || p.type === "method_declaration") return false;
-  }
-  return false;
-}
-
-/** A switch or select between a `break` and the loop: the break leaves that, not the loop. */
-function breakableBetween(node: GoNode, loop: Loop): boolean {
-  for (let p = node.parent; p && p.id !== loop.node.id; p = p.parent) {
-    if (["expression_switch_statement", "type_switch_statement", "select_statement", "for_statement"].includes(p.type)) return true;
-  }
   return false;
 }
 

@@ -1,10 +1,10 @@
 // Facts shared by the timer rules (afterfunc-untracked, ticker-not-stopped, time-after-in-loop):
 // calls into package "time" through the file's import names, the loop that re-runs a node on
-// every iteration, loops that never end, and whether the runtime collects unstopped timers.
+// every iteration, and whether the runtime collects unstopped timers. Paths (a range over a ticker
+// that never ends, a loop that runs again) are questions for the control-flow graph (cfg.ts).
 import type { FileView, GoNode, Severity, Unit } from "../../src/analyzer/types.js";
 import { importsAny, packageCallee } from "./calls.js";
-import { exitWithout, type PathQuery } from "./flow.js";
-import { FUNCTION_TYPES, unparen } from "./syntax.js";
+import { FUNCTION_TYPES } from "./syntax.js";
 
 export const TIME = "time";
 
@@ -63,11 +63,6 @@ export function timerEra(file: FileView): TimerEra {
   });
 }
 
-/** The label of `L: for ...`, given the for statement. */
-function labelled(stmt: GoNode): string | undefined {
-  return stmt.parent?.type === "labeled_statement" ? stmt.parent.childForFieldName("label")?.text : undefined;
-}
-
 /**
  * The nearest `for` of the same function that evaluates `node` again on every iteration:
  * `node` sits in its body, its condition or its post statement (not its range expression or
@@ -84,54 +79,6 @@ export function loopAround(node: GoNode): GoNode | null {
   return null;
 }
 
-/** Nodes of the given types under `root`, not inside nested function literals. */
-export function ownDescendants(root: GoNode, type: string): GoNode[] {
-  const out: GoNode[] = [];
-  const walk = (n: GoNode) => {
-    for (const c of n.namedChildren) {
-      if (!c || c.type === "func_literal") continue;
-      if (c.type === type) out.push(c);
-      walk(c);
-    }
-  };
-  walk(root);
-  return out;
-}
-
-const BREAKABLE = new Set(["for_statement", "expression_switch_statement", "type_switch_statement", "select_statement"]);
-
-/** `break` statements of the function that leave `target` (a for, switch or select). */
-export function breaksOf(target: GoNode): GoNode[] {
-  const label = labelled(target);
-  return ownDescendants(target, "break_statement").filter((b) => {
-    const l = b.namedChildren.find((c) => c?.type === "label_name");
-    if (l) return l.text === label;
-    for (let p = b.parent; p; p = p.parent) if (BREAKABLE.has(p.type)) return p.id === target.id;
-    return false;
-  });
-}
-
-/**
- * A loop that never ends: no return, goto or break leaves it, and it either has no header
- * (`for { ... }`) or ranges over a channel nobody closes (`for range ticker.C`).
- */
-export function neverEnds(loop: GoNode, rangesOverTimer: (expr: GoNode) => boolean): boolean {
-  if (loop.type !== "for_statement") return false;
-  const header = loop.namedChildren.filter((c) => !!c && c.type !== "block" && c.type !== "comment");
-  if (header.length > 0) {
-    const right = header[0]!.type === "range_clause" ? header[0]!.childForFieldName("right") : null;
-    if (!right || !rangesOverTimer(unparen(right))) return false;
-  }
-  const body = loop.childForFieldName("body");
-  if (!body) return false;
-  return ownDescendants(body, "return_statement").length === 0 && ownDescendants(body, "goto_statement").length === 0 && breaksOf(loop).length === 0;
-}
-
-/** The first `return` of a function body, nested function literals left out. */
-export function firstReturn(body: GoNode): GoNode | undefined {
-  return ownDescendants(body, "return_statement")[0];
-}
-
 /** The statement of the enclosing statement list that holds `node` (within its function). */
 export function statementOf(node: GoNode): GoNode | null {
   for (let n: GoNode | null = node; n; n = n.parent) {
@@ -146,19 +93,4 @@ export function isChannelOf(expr: GoNode, unit: Unit, id: GoNode): boolean {
   if (expr.type !== "selector_expression" || expr.childForFieldName("field")?.text !== "C") return false;
   const op = expr.childForFieldName("operand");
   return op?.type === "identifier" && unit.bindings.resolve(op) === unit.bindings.declaredBy(id);
-}
-
-/**
- * The first way out of the function after `from` (see exitWithout), also past a later
- * `L: for { select { ... break L } }`: exitWithout lets a select or switch absorb a labelled
- * break, so it takes such a loop for endless.
- */
-export function exitAfter(from: GoNode, q: PathQuery): GoNode | null {
-  const exit = exitWithout(from, q);
-  if (exit) return exit;
-  for (let s = from.nextNamedSibling; s; s = s.nextNamedSibling) {
-    const loop = s.type === "labeled_statement" ? s.namedChildren.find((c) => c?.type === "for_statement") : undefined;
-    if (loop && breaksOf(loop).some((b) => b.namedChildren.some((c) => c?.type === "label_name"))) return exitWithout(s, q);
-  }
-  return null;
 }

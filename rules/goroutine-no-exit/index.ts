@@ -14,8 +14,9 @@
 // A `return`, a break or goto that leaves the loop, or a call that ends the goroutine or the
 // process (panic, os.Exit, log.Fatal, runtime.Goexit) is a way out; a return inside a nested
 // func literal is not, nor one behind `case <-quit:` when nothing ever closes or sends on quit.
-import type { GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { deadCase, goroutineSites, isEndless, loopWaysOut, type Channel, type GoroutineSite } from "../facts/goroutines.js";
+import type { GoNode, Rule, RuleContext } from "../../src/analyzer/types.js";
+import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
+import { deadCase, goroutineSites, type Channel, type GoroutineSite } from "../facts/goroutines.js";
 import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, spanOf } from "../facts/syntax.js";
@@ -49,25 +50,27 @@ function check(ctx: RuleContext): void {
   // Goroutines started once by main, init or a test binary's TestMain live as long as the process by design.
   if (processEntry(unit)) return;
   for (const site of goroutineSites(unit)) {
-    for (const loop of unit.nodesInFunction("for_statement", site.body)) {
-      if (!isEndless(loop)) continue;
-      const ways = loopWaysOut(loop, unit);
-      const dead = ways.map((w) => deadChannel(w, loop, unit));
-      if (dead.every((d) => d)) {
-        report(ctx, site, loop, ways[0], dead[0]);
+    const cfg = cfgOf(unit, site.lit);
+    for (const loop of descendantsInFunction(site.body, "for_statement")) {
+      if (cfg.loop(loop)?.header !== false) continue;
+      const ways = cfg.loopExits(loop, { ends: ALL_ENDS });
+      if (ways.length === 0) {
+        report(ctx, site, loop);
+        break;
+      }
+      // Every way out passes a select case that can never fire.
+      let dead: Channel | undefined;
+      const avoid = (n: GoNode) => {
+        const d = n.parent?.type === "communication_case" && n.parent.childForFieldName("communication")?.id === n.id ? deadCase(n.parent, unit) : undefined;
+        dead ??= d;
+        return !!d;
+      };
+      if (cfg.loopExits(loop, { avoid, ends: ALL_ENDS }).length === 0 && dead) {
+        report(ctx, site, loop, ways[0], dead);
         break;
       }
     }
   }
-}
-
-/** A way out reached only through a select case that can never fire. */
-function deadChannel(exit: GoNode, loop: GoNode, unit: Unit): Channel | undefined {
-  for (let p = exit.parent; p && p.id !== loop.id; p = p.parent) {
-    const dead = p.type === "communication_case" ? deadCase(p, unit) : undefined;
-    if (dead) return dead;
-  }
-  return undefined;
 }
 
 function report(ctx: RuleContext, site: GoroutineSite, loop: GoNode, way?: GoNode, dead?: Channel): void {

@@ -18,10 +18,10 @@
 //	}
 //	reply <- "ok"
 import type { Fix, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { exitWithout } from "../facts/flow.js";
-import { channels, isEndless, leavesLoop, loopBetween, loopHasWayOut, mayLeave, type Channel, type ChanOp } from "../facts/goroutines.js";
+import { ALL_ENDS, callEnd, cfgOf } from "../facts/cfg.js";
+import { channels, loopBetween, mayLeave, type Channel, type ChanOp } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
-import { contains, descendantsInFunction, enclosingFunction, endOfLine, indentAt, spanOf } from "../facts/syntax.js";
+import { contains, enclosingFunction, endOfLine, indentAt, spanOf } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {
@@ -39,6 +39,7 @@ const rule: Rule = {
       range: "{{channel}} is never closed, so this range never ends: the goroutine started on line {{go}} blocks forever",
       loop: "{{channel}} is never closed and the loop on line {{loop}} has no way out: the goroutine started on line {{go}} blocks here forever",
       once: "the goroutine started on line {{go}} blocks here forever when the function {{exits}} on line {{exit}} without sending on {{channel}}",
+      failing: "{{why}}, the goroutine started on line {{go}} blocks forever on this receive from {{channel}}",
     },
   },
   kinds: ["func", "method"],
@@ -62,7 +63,7 @@ function check(ctx: RuleContext): void {
       if (!r.site || mayLeave(r, ctx.unit)) continue;
       // A function that never returns after starting the goroutine (a serve loop, a fatal exit)
       // keeps feeding it for the life of the process: nothing is left behind.
-      if (r.site.home.id === ch.home.id && !exitWithout(r.site.stmt, { unit: ctx.unit, touches: () => false })) continue;
+      if (r.site.home.id === ch.home.id && !cfgOf(ctx.unit, ch.home).firstEnd({ after: r.site.stmt }, { ends: ["return", "goroutine"] })) continue;
       if (r.kind === "range") checkRange(ctx, ch, r);
       else checkReceive(ctx, ch, r, recvs);
     }
@@ -76,9 +77,8 @@ function checkRange(ctx: RuleContext, ch: Channel, r: ChanOp): void {
   const { unit } = ctx;
   const loop = r.node;
   // A return or break in the body is another way out (a sentinel value, an error): stay silent.
-  const jumps = descendantsInFunction(loop.childForFieldName("body") ?? loop, ["return_statement", "break_statement", "goto_statement", "continue_statement"]);
-  if (jumps.some((j) => j.type === "return_statement" || leavesLoop(j, loop))) return;
   const site = r.site!;
+  if (cfgOf(unit, site.lit).loopExits(loop).some((w) => w.type !== "range_clause")) return;
   const header = { start: loop.startIndex, end: loop.childForFieldName("body")?.startIndex ?? loop.endIndex };
   const via = r.id.text === ch.name ? "" : ` (passed in as ${r.id.text})`;
   ctx.report({
@@ -110,7 +110,8 @@ function checkReceive(ctx: RuleContext, ch: Channel, r: ChanOp, recvs: ChanOp[])
   const loop = loopBetween(r.node, site.lit);
   if (loop) {
     // for { v := <-ch; ... } with no way out: it outlives whatever the function sends.
-    if (!isEndless(loop) || loopHasWayOut(loop, unit) || !sends.every((s) => s.fn.id === ch.home.id)) return;
+    const g = cfgOf(unit, site.lit);
+    if (g.loop(loop)?.header !== false || g.loopExits(loop).length > 0 || !sends.every((s) => s.fn.id === ch.home.id)) return;
     ctx.report({
       span: spanOf(r.node),
       messageId: "loop",
@@ -124,8 +125,27 @@ function checkReceive(ctx: RuleContext, ch: Channel, r: ChanOp, recvs: ChanOp[])
   }
   if (recvs.length !== 1 || site.inLoop || site.home.id !== ch.home.id) return;
   if (!sends.every((s) => s.fn.id === ch.home.id && s.node.startIndex > site.stmt.endIndex)) return;
-  const exit = exitWithout(site.stmt, { unit, touches: (n) => sends.some((s) => contains(n, s.id)) });
-  if (!exit) return;
+  const cfg = cfgOf(unit, ch.home);
+  const avoid = (n: GoNode) => sends.some((s) => contains(n, s.id));
+  const exit = cfg.firstEnd({ after: site.stmt }, { avoid })?.node;
+  if (!exit) {
+    // Only a call that ends the function's goroutine (a failing test) leaves without sending.
+    const fail = cfg.firstEnd({ after: site.stmt }, { avoid, ends: ["goroutine"] })?.node;
+    if (!fail) return;
+    const why = callEnd(fail, unit)?.test ? `if the test fails on line ${line(unit, fail)}` : `if the goroutine ends on line ${line(unit, fail)}`;
+    ctx.report({
+      span: spanOf(r.node),
+      messageId: "failing",
+      data: { why, go: line(unit, site.stmt), channel: ch.name },
+      related: [
+        { ...spanOf(site.stmt), message: "the goroutine starts here" },
+        { ...spanOf(fail), message: `this call ends the goroutine without sending on ${ch.name}` },
+        ...sends.map((s) => ({ ...spanOf(s.node), message: "the send the receive waits for" })),
+      ],
+      severity: "warning",
+    });
+    return;
+  }
   ctx.report({
     span: spanOf(r.node),
     messageId: "once",
@@ -157,8 +177,10 @@ function closeFix(unit: Unit, ch: Channel, r: ChanOp): Fix | undefined {
   if (tops.some((t) => !t || t.startIndex <= start.endIndex)) return undefined;
   const last = tops.reduce((a, b) => (b!.startIndex > a!.startIndex ? b : a))!;
   // An early return between the goroutine and the last send would skip the close: no suggestion.
-  if (descendantsInFunction(last, ["return_statement", "goto_statement"]).length > 0) return undefined;
-  if (exitWithout(site.stmt, { unit, touches: (n) => contains(last, n) })) return undefined;
+  // Every path from the goroutine passes the last send's statement, and leaves it at its end.
+  const cfg = cfgOf(unit, ch.home);
+  if (cfg.firstEnd({ after: site.stmt }, { avoid: (n) => contains(last, n), ends: ["return", "goroutine"] })) return undefined;
+  if (cfg.firstEnd({ at: last }, { avoid: (n) => n.startIndex >= last.endIndex, ends: ALL_ENDS })) return undefined;
   if (unit.file.lineOf(last.endIndex) - line(unit, r.node) > MAX_FIX_LINES) return undefined;
   // `close` and the channel's name must mean the same thing at the insertion point.
   if (unit.bindings.all.some((b) => b.name === "close" || (b.name === ch.name && b !== ch.binding && !contains(site.lit, b.id)))) return undefined;

@@ -14,10 +14,10 @@
 // Also: an early `return` before the receive; several senders and a single receive; a
 // receive loop (`for range urls { if err := <-errc; err != nil { return err } }`) left early.
 import type { Fix, GoNode, RelatedLocation, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { exitWithout } from "../facts/flow.js";
-import { channels, deadCase, isEndless, leavesLoop, loopBetween, mayLeave, sendsPerRun, starts, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
+import { callEnd, cfgOf, type Cfg, type PathEnd } from "../facts/cfg.js";
+import { channels, deadCase, loopBetween, mayLeave, sendsPerRun, starts, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
-import { contains, descendantsInFunction, spanOf } from "../facts/syntax.js";
+import { contains, spanOf } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {
@@ -37,6 +37,9 @@ const rule: Rule = {
       fewReceives: "{{channel}} is received from only on {{at}}, but {{senders}}: {{consequence}}",
       fewReceivesBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it and is received from only on {{at}}: {{consequence}}",
       earlyExit: "the {{jump}} on line {{exit}} stops receiving from {{channel}} early: {{consequence}}",
+      failingUnbuffered: "{{channel}} is unbuffered: {{why}}, the sender on line {{send}} stays blocked forever",
+      failingBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it: {{why}}, the sender on line {{send}} stays blocked forever",
+      failingLoop: "{{why}} inside the receive loop on line {{loop}}, {{senders}} on {{channel}} {{stay}} blocked forever",
     },
   },
   kinds: ["func", "method"],
@@ -70,7 +73,6 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     if (blocking.length === 0) continue; // every send sits in a select that can give up
     if (blocking.length !== own.length) return;
     const n = sendsPerRun(site, blocking, unit);
-    if (n === null) return;
     senders.push(site);
     total += n * starts(site, ch.make);
     perRun = n;
@@ -79,6 +81,9 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   // A buffer takes `room` sends off the receivers' hands; only a known surplus can block.
   const owed = total - room;
   if (room > 0 && !(Number.isFinite(total) && owed > 0)) return;
+  const cfg = cfgOf(unit, home);
+  // A receive frees a slot for a later sender: only values still unreceived at some end can fill it.
+  if (room > 0 && !iterationScope(ch) && leftOver(cfg, ch, senders, sends, unit) <= room) return;
   const size = Number.isFinite(total) ? String(total) : senders.length === 1 && perRun === 1 ? rangeLen(senders[0]!, unit) : undefined;
   // With several senders, a receive loop counts as receiving them all (its early exits are
   // judged below): its header is not "a path that skips the receive" when it runs zero times.
@@ -87,15 +92,16 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   const touches = (n: GoNode) =>
     recvs.some((r) => contains(n, r.id)) ||
     answers.some((a) => a.id === n.id) ||
-    (total > 1 && n.parent?.type === "for_statement" && n.type !== "block" && recvs.some((r) => contains(n.parent!, r.id)));
+    (total > 1 && recvs.some((r) => { const loop = loopOfHeader(n); return !!loop && contains(loop, r.id); }));
   const related: RelatedLocation[] = sends.map((s) => ({ ...spanOf(s.node), message: "this send blocks until someone receives" }));
 
   // (a) A way out of the function that never receives; for a channel made in a loop body, also
   // the end of that iteration (the next one makes a new channel).
   const scope = iterationScope(ch);
   for (const site of senders) {
-    const exit = exitWithout(site.stmt, { unit, touches, scope });
-    if (!exit) continue;
+    const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches, scope });
+    if (!end) continue;
+    const exit = end.node;
     const way = wayOut(unit, exit, recvs, scope);
     ctx.report({
       span: spanOf(ch.make),
@@ -103,6 +109,20 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
       data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line(unit, site.stmt) },
       related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }],
       fix: bufferFix(ch, size),
+    });
+    return;
+  }
+  // (a') The same, through a call that ends only the function's goroutine: a failing test.
+  for (const site of senders) {
+    const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches, ends: ["goroutine"] });
+    if (!end) continue;
+    ctx.report({
+      span: spanOf(ch.make),
+      messageId: room > 0 ? "failingBuffered" : "failingUnbuffered",
+      data: { channel: ch.name, room, total, why: failing(unit, end), send: line(unit, (sends.find((o) => o.site === site) ?? sends[0]!).node) },
+      related: [...related, { ...spanOf(end.node), message: "this call ends the goroutine without receiving" }],
+      fix: bufferFix(ch, size),
+      severity: "warning",
     });
     return;
   }
@@ -132,8 +152,8 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   }
   // (c) A receive loop with a header, left early by return or break while senders remain.
   for (const loop of loops) {
-    if (room > 0 || isEndless(loop) || senders.some((s) => contains(loop, s.stmt))) continue;
-    const early = earlyExit(loop, unit, touches, scope);
+    if (room > 0 || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
+    const early = earlyExit(cfg, loop, touches, scope);
     if (!early) continue;
     ctx.report({
       span: spanOf(ch.make),
@@ -146,6 +166,21 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
       },
       related: [...related, { ...spanOf(early), message: "this leaves the receive loop before every value is received" }],
       fix: bufferFix(ch, size),
+    });
+    return;
+  }
+  // (c') The same loop left by a call that ends only the function's goroutine: a failing test.
+  for (const loop of loops) {
+    if (room > 0 || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
+    const fail = cfg.loopExits(loop, { ends: ["goroutine"] }).find((n) => callEnd(n, unit)?.kind === "goroutine");
+    if (!fail) continue;
+    ctx.report({
+      span: spanOf(ch.make),
+      messageId: "failingLoop",
+      data: { why: failing(unit, { node: fail, kind: "goroutine" }), loop: line(unit, loop), senders: oneSender ? "the goroutine" : "the senders still waiting", channel: ch.name, stay: oneSender ? "stays" : "stay" },
+      related: [...related, { ...spanOf(fail), message: "this call ends the goroutine before every value is received" }],
+      fix: bufferFix(ch, size),
+      severity: "warning",
     });
     return;
   }
@@ -219,14 +254,43 @@ function wayOut(unit: Unit, exit: GoNode, recvs: ChanOp[], scope?: GoNode): stri
 }
 
 /** A return inside the loop, or a break out of it followed by a path that receives no more. */
-function earlyExit(loop: GoNode, unit: Unit, touches: (n: GoNode) => boolean, scope: GoNode | undefined): GoNode | null {
-  for (const j of descendantsInFunction(loop.childForFieldName("body") ?? loop, ["return_statement", "break_statement"])) {
+function earlyExit(cfg: Cfg, loop: GoNode, touches: (n: GoNode) => boolean, scope: GoNode | undefined): GoNode | null {
+  for (const j of cfg.loopExits(loop, { ends: ["return"] })) {
     if (j.type === "return_statement") return j;
-    if (!leavesLoop(j, loop)) continue;
+    if (j.type !== "break_statement") continue;
     const from = loop.parent?.type === "labeled_statement" ? loop.parent : loop;
-    if (exitWithout(from, { unit, touches, scope })) return j;
+    if (cfg.firstEnd({ after: from }, { avoid: touches, scope })) return j;
   }
   return null;
+}
+
+/** The loop whose header (condition, clauses or range) this node is. */
+function loopOfHeader(n: GoNode): GoNode | undefined {
+  const p = n.parent?.type === "for_clause" ? n.parent.parent : n.parent;
+  return p?.type === "for_statement" && n.type !== "block" ? p : undefined;
+}
+
+/**
+ * The most values still unreceived when the function ends, along its paths: each `go` statement
+ * of a sender adds what one run sends, each receive takes one, a range takes all.
+ */
+function leftOver(cfg: Cfg, ch: Channel, senders: GoroutineSite[], sends: ChanOp[], unit: Unit): number {
+  const per = new Map(senders.map((s) => [s.stmt.id, sendsPerRun(s, sends.filter((o) => o.site === s), unit)]));
+  const recvs = ch.ops.filter((o) => o.kind === "recv" || o.kind === "range");
+  const cap = (ch.buffer ?? 0) + 1;
+  const { value } = cfg.maxAtEnd((n) => {
+    const sent = per.get(n.id);
+    if (sent !== undefined) return sent;
+    if (recvs.some((r) => r.kind === "range" && contains(n, r.id))) return -cap;
+    return -recvs.filter((r) => r.kind === "recv" && contains(n, r.id)).length;
+  }, cap);
+  return value;
+}
+
+/** "if the test fails on line 27" (t.Fatal, require.*), else "if the goroutine ends on line 27" (runtime.Goexit). */
+function failing(unit: Unit, end: PathEnd): string {
+  const how = callEnd(end.node, unit);
+  return how?.test ? `if the test fails on line ${line(unit, end.node)}` : `if the goroutine ends on line ${line(unit, end.node)}`;
 }
 
 /** `make(chan T)` → `make(chan T, n)` (also `make(chan T, 0)`), when the number of sends is known. */

@@ -10,8 +10,9 @@
 //	}
 import type { Binding, FileView, GoNode, RelatedLocation, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { methodName } from "../facts/calls.js";
+import { cfgAt } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { closureSites, inLoop, isWrite, joinAfter, leavesLoop, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
+import { closureSites, inLoop, isWrite, joinAfter, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
 import { contains, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
 import { definitions, resolveType } from "../facts/memory.js";
 import { declaredAsync, runsLater } from "./receivers.js";
@@ -59,7 +60,8 @@ function check(ctx: RuleContext): void {
     for (const loop of loops) {
       if (!inLoop(site, loop)) continue;
       const vars = loop.vars.filter((b) => b.uses.some((u) => contains(site.lit, u) && u.startIndex >= site.from));
-      if (vars.length === 0 || leavesLoop(site.stmt, loop, unit)) continue;
+      // The iteration ends right after the site (return, break, panic): the variable never changes again.
+      if (vars.length === 0 || !cfgAt(unit, site.stmt)?.repeats(loop.node, { after: site.stmt })) continue;
       if (site.kind !== "defer" && joinAfter(site, loop, unit)) continue;
       hits.push({ loop, vars });
     }
@@ -87,7 +89,7 @@ function check(ctx: RuleContext): void {
     for (const b of loop.vars) {
       for (const use of b.uses) {
         const store = storeOf(use, loop, unit);
-        if (!store || leavesLoop(store.at, loop, unit) || caseLeaves(store, loop, unit) || currentOnly(store, loop, unit)) continue;
+        if (!store || !cfgAt(unit, store.at)?.repeats(loop.node, { after: store.at }) || caseLeaves(store, loop, unit) || currentOnly(store, loop, unit)) continue;
         const hits = [{ loop, vars: [b] }];
         const verb = store.stmt.type === "send_statement" ? "sent on" : "stored in";
         ctx.report({
@@ -315,7 +317,9 @@ function caseLeaves(store: Store, loop: Loop, unit: Unit): boolean {
   const body = store.stmt.parent?.namedChildren.find((c) => c?.type === "statement_list");
   const first = body ? statementsOf(body)[0] : undefined;
   if (!first) return false;
-  return first.type === "return_statement" || first.type === "goto_statement" || leavesLoop(first, loop, unit) || (first.type === "break_statement" && !!first.namedChildren.find((c) => c?.type === "label_name"));
+  // The case's body cannot go round the loop again: it returns, jumps out or ends the goroutine.
+  const cfg = cfgAt(unit, first);
+  return !!cfg && !cfg.repeats(loop.node, { at: first });
 }
 
 /**
@@ -328,9 +332,9 @@ function caseLeaves(store: Store, loop: Loop, unit: Unit): boolean {
  */
 function currentOnly(store: Store, loop: Loop, unit: Unit): boolean {
   if (!store.slot) return false;
-  const body = statementsOf(loop.body);
-  const at = body.findIndex((s) => s.id === store.stmt.id);
-  if (at >= 0 && !body.slice(0, at).some((s) => unit.nodes("continue_statement", s).length > 0)) return true;
+  // Every iteration that goes round passes the store.
+  const cfg = cfgAt(unit, loop.node);
+  if (cfg && !cfg.repeats(loop.node, { at: loop.body }, { avoid: (n: GoNode) => n.id === store.at.id })) return true;
   const text = unparen(store.target).text;
   // A field of a pointer receiver or parameter, or a package-level variable, outlives the call:
   // it serves the current iteration only when the iteration itself uses it, or the object that

@@ -10,7 +10,7 @@
 //	defer cancel()
 import type { Binding, GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { importsAny, packageCallee } from "../facts/calls.js";
-import { exitWithout } from "../facts/flow.js";
+import { cfgAt } from "../facts/cfg.js";
 import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { ancestors, contains, enclosingFunction, endOfLine, indentAt, nameIsFree, spanOf, unparen } from "../facts/syntax.js";
@@ -68,11 +68,11 @@ function check(ctx: RuleContext): void {
     const binding = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
     if (!binding) continue; // a package-level variable: stored
     const later = binding.uses.filter((u) => u.startIndex >= stmt.endIndex);
-    const exit = exitWithout(statementOf(stmt), {
-      unit,
-      touches: (n) => later.some((u) => contains(n, u)),
-      nakedReturnCounts: binding.kind === "result",
-    });
+    // Calls that end the process or the goroutine are not ways out (as go vet's lostcancel).
+    const from = statementOf(stmt);
+    const exit = cfgAt(unit, from)?.firstEnd({ after: from }, {
+      avoid: (n) => later.some((u) => contains(n, u)) || (binding.kind === "result" && isNakedReturn(n)),
+    })?.node;
     if (!exit) continue;
     const where = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
     ctx.report({
@@ -84,6 +84,8 @@ function check(ctx: RuleContext): void {
     });
   }
 }
+
+const isNakedReturn = (n: GoNode) => n.type === "return_statement" && n.namedChildren.filter((c) => c?.type !== "comment").length === 0;
 
 const leakNote = (name: string) =>
   name.includes("Timeout") || name.includes("Deadline")

@@ -18,10 +18,9 @@
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
-import { endOfLine, enclosingFunction, indentAt, spanOf, unparen } from "../facts/syntax.js";
-import {
-  exitAfter, firstReturn, importsTime, isChannelOf, loopAround, neverEnds, ownDescendants, statementOf, timeCalls, timerEra, type TimerEra,
-} from "../facts/timers.js";
+import { descendantsInFunction, endOfLine, enclosingFunction, indentAt, spanOf, unparen } from "../facts/syntax.js";
+import { cfgAt, type Cfg, type PathOptions } from "../facts/cfg.js";
+import { importsTime, isChannelOf, loopAround, statementOf, timeCalls, timerEra, type TimerEra } from "../facts/timers.js";
 
 const rule: Rule = {
   meta: {
@@ -83,12 +82,14 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
   const inner = stmt.type === "labeled_statement" ? stmt.namedChildren.find((c) => c?.type !== "label_name") ?? stmt : stmt;
   const holder = varOf(call, unit);
   const overTick = (e: GoNode) => e.id === unparen(call).id || (!!holder && e.type === "identifier" && unit.bindings.resolve(e) === holder);
+  // A range over the ticker's channel never ends: its loop is left only by a jump.
+  const cfg = cfgAt(unit, stmt);
   let exit: GoNode | null | undefined;
   if (inner.type === "return_statement") exit = inner;
   else if (inner.type === "for_statement" && inner.namedChildren.some((c) => c?.type === "range_clause" && c.startIndex <= call.startIndex && call.endIndex <= c.endIndex)) {
     // `for range time.Tick(d) { ... }`: leaves only through a return or a break.
-    exit = firstReturn(inner.childForFieldName("body")!) ?? (neverEnds(inner, overTick) ? null : exitAfter(stmt, { unit, touches: endless(overTick) }));
-  } else exit = exitAfter(stmt, { unit, touches: endless(overTick) });
+    exit = cfg?.firstEnd({ at: inner }, { endlessRange: overTick })?.node;
+  } else exit = cfg?.firstEnd({ after: stmt }, { endlessRange: overTick })?.node;
   if (!exit) return; // the function never ends: the ticker serves it for the life of the process
   const returned = exit.startIndex <= call.startIndex && call.endIndex <= exit.endIndex;
   ctx.report({
@@ -104,9 +105,6 @@ function varOf(call: GoNode, unit: Unit) {
   const id = created(call)?.id;
   return id ? unit.bindings.declaredBy(id) : undefined;
 }
-
-/** touches() for exitWithout: a loop over the timer's channel that never ends holds the path forever. */
-const endless = (over: (e: GoNode) => boolean) => (n: GoNode) => n.type === "range_clause" && !!n.parent && neverEnds(n.parent, over);
 
 /** `t := time.NewTicker(d)` or `var t = time.NewTicker(d)`: the statement and the declared name. */
 function created(call: GoNode): { stmt: GoNode; id: GoNode } | null {
@@ -154,16 +152,15 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   const fns = new Set(binding.uses.map((u) => enclosingFunction(u)?.id));
   const overC = (e: GoNode) => isChannelOf(e, unit, made.id);
   // A timer whose channel was received from has fired: nothing is left to release.
-  const fired = (n: GoNode) => ownDescendants(n, "unary_expression").concat(n.type === "unary_expression" ? [n] : [])
+  const fired = (n: GoNode) => descendantsInFunction(n, "unary_expression").concat(n.type === "unary_expression" ? [n] : [])
     .some((r) => r.childForFieldName("operator")?.type === "<-" && overC(unparen(r.childForFieldName("operand")!)));
-  const touches = ticker ? endless(overC) : fired;
+  const paths: PathOptions = ticker ? { endlessRange: overC } : { avoid: fired };
 
   if (fns.size === 1 && !fns.has(fn?.id)) {
     // Used only inside one `go func() { ... }()`: the goroutine owns the ticker, and leaks it when it returns.
     const lit = enclosingFunction(binding.uses[0]!)!;
     if (!ticker || lit.parent?.type !== "call_expression" || lit.parent.parent?.type !== "go_statement" || enclosingFunction(lit)?.id !== fn?.id) return;
-    const body = lit.childForFieldName("body")!;
-    const exit = firstReturn(body);
+    const exit = firstReturn(cfgAt(unit, lit)!, overC);
     if (!exit) return; // falls off its end only after a loop we cannot bound: stay silent
     ctx.report({
       span: spanOf(made.stmt),
@@ -177,8 +174,10 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   if (fns.size > 1 || (fns.size === 1 && !fns.has(fn?.id))) return;
 
   const loop = loopAround(made.stmt);
-  const exit = processEntry(unit) === "main" && fn?.type === "function_declaration" ? null : exitAfter(made.stmt, { unit, touches });
-  const iterates = ticker && !!loop && !laterEndless(made.stmt, overC);
+  const cfg = cfgAt(unit, made.stmt)!;
+  const exit = processEntry(unit) === "main" && fn?.type === "function_declaration" ? null : cfg.firstEnd({ after: made.stmt }, paths)?.node;
+  // Made again when the loop can go round after it (not when a range over its channel never ends).
+  const iterates = ticker && !!loop && cfg.repeats(loop, { after: made.stmt }, { endlessRange: overC });
   if (!exit && !iterates) return;
   // A ticker made again each time round piles up; a timer (or a ticker whose iteration never
   // completes) leaks on the path to the exit: rounds that receive from a timer leave nothing behind.
@@ -195,13 +194,9 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   });
 }
 
-/** A later statement of the same list that never ends (`for range t.C { ... }`): the iteration never completes. */
-function laterEndless(stmt: GoNode, over: (e: GoNode) => boolean): boolean {
-  for (let s = stmt.nextNamedSibling; s; s = s.nextNamedSibling) {
-    const loop = s.type === "labeled_statement" ? s.namedChildren.find((c) => c?.type === "for_statement") : s;
-    if (loop && neverEnds(loop, over)) return true;
-  }
-  return false;
+/** The first return statement a run of the function reaches (a range over the ticker never ends). */
+function firstReturn(cfg: Cfg, over: (e: GoNode) => boolean): GoNode | undefined {
+  return cfg.allEnds({ entry: true }, { endlessRange: over }).find((e) => e.node.type === "return_statement")?.node;
 }
 
 /** `defer t.Stop()` on the line after the creation, with its indentation. */

@@ -14,10 +14,10 @@
 // and for a select in a func literal inside the loop.
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { packageRef } from "../facts/calls.js";
-import { isTerminatingCall } from "../facts/flow.js";
+import { cfgAt, tripCount } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { caseStatements, indentAt, nameIsFree, spanOf, statementsOf, unparen } from "../facts/syntax.js";
-import { importsTime, loopAround, ownDescendants, timeCalls, timerEra } from "../facts/timers.js";
+import { indentAt, nameIsFree, spanOf, statementsOf, unparen } from "../facts/syntax.js";
+import { importsTime, loopAround, timeCalls, timerEra } from "../facts/timers.js";
 
 const rule: Rule = {
   meta: {
@@ -61,7 +61,9 @@ function check(ctx: RuleContext): void {
     if (!use || !loop || loopAround(call)?.id !== loop.id) continue; // a timeout made once, before the loop
     if (fewRounds(loop)) continue; // a handful of timers, each gone once it fires: bounded, not a leak
     const others = use.select.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && !use.cases.some((u) => u.id === c.id));
-    const round = others.find((c) => !leavesLoop(c, loop, unit));
+    // A case after which the loop can run again (`done = true` under `for !done` cannot).
+    const cfg = cfgAt(unit, loop)!;
+    const round = others.find((c) => cfg.repeats(loop, { at: c }));
     if (round) hits.push({ call, select: use.select, loop, round, direct: use.direct });
   }
   const line = (n: GoNode) => ctx.file.lineOf(n.startIndex);
@@ -116,105 +118,8 @@ const FEW_ROUNDS = 16;
 //	for i := 0; i < 4; i++ { select { ... case <-time.After(d): ... } }
 // with literal bounds, not itself inside another loop.
 function fewRounds(loop: GoNode): boolean {
-  if (loopAround(loop)) return false;
-  const clause = loop.namedChildren.find((c) => c?.type === "for_clause");
-  const init = clause?.childForFieldName("initializer");
-  const cond = clause?.childForFieldName("condition");
-  const update = clause?.childForFieldName("update");
-  if (!init || !cond || !update || init.type !== "short_var_declaration" || cond.type !== "binary_expression") return false;
-  const name = init.childForFieldName("left")?.namedChildren[0]?.text;
-  const from = Number(init.childForFieldName("right")?.namedChildren[0]?.text);
-  const op = cond.childForFieldName("operator")?.text;
-  const to = Number(cond.childForFieldName("right")?.text);
-  if (!name || cond.childForFieldName("left")?.text !== name || update.text.replace(/\s/g, "") !== `${name}++`) return false;
-  if (!Number.isInteger(from) || !Number.isInteger(to) || (op !== "<" && op !== "<=")) return false;
-  return to - from + (op === "<=" ? 1 : 0) <= FEW_ROUNDS;
-}
-
-/**
- * A case that cannot go round the loop: it ends in a return, a call that ends the process or the
- * goroutine, a `break` out of the loop, `done = true` under `for !done`, or an if/else or switch
- * whose branches all do; and no `continue` or other break inside it goes round instead.
- */
-function leavesLoop(clause: GoNode, loop: GoNode, unit: Unit): boolean {
-  const stmts = caseStatements(clause);
-  const last = stmts[stmts.length - 1];
-  if (!last || !leaves(last, loop, unit)) return false;
-  const jumps = [...ownDescendants(clause, "continue_statement"), ...ownDescendants(clause, "break_statement")];
-  return jumps.every((j) => breaksOut(j, loop) || targetWithin(j, clause));
-}
-
-/** A break or continue that stays inside the case: it leaves a loop, switch or select of the case's own. */
-function targetWithin(jump: GoNode, clause: GoNode): boolean {
-  const label = jump.namedChildren.find((c) => c?.type === "label_name")?.text;
-  const targets = jump.type === "continue_statement" ? ["for_statement"] : ["for_statement", "expression_switch_statement", "type_switch_statement", "select_statement"];
-  for (let p = jump.parent; p && p.id !== clause.id; p = p.parent) {
-    if (label ? p.type === "labeled_statement" && p.childForFieldName("label")?.text === label : targets.includes(p.type)) return true;
-  }
-  return false;
-}
-
-function leaves(last: GoNode, loop: GoNode, unit: Unit): boolean {
-  switch (last.type) {
-    case "return_statement":
-    case "goto_statement":
-      return true;
-    case "expression_statement":
-      return isTerminatingCall(last, unit);
-    case "assignment_statement":
-      return clearsCondition(last, loop, unit);
-    case "break_statement":
-      return breaksOut(last, loop);
-    case "block":
-      return listLeaves(statementsOf(last), loop, unit);
-    case "if_statement": {
-      const alt = last.childForFieldName("alternative");
-      return !!alt && listLeaves(statementsOf(last.childForFieldName("consequence")), loop, unit) && leaves(alt, loop, unit);
-    }
-    case "expression_switch_statement":
-    case "type_switch_statement": {
-      const cases = last.namedChildren.filter((c): c is GoNode => !!c && ["expression_case", "default_case", "type_case"].includes(c.type));
-      return cases.some((c) => c.type === "default_case") && cases.every((c) => listLeaves(caseStatements(c), loop, unit));
-    }
-    default:
-      return false;
-  }
-}
-
-const listLeaves = (stmts: GoNode[], loop: GoNode, unit: Unit): boolean => {
-  const last = stmts[stmts.length - 1];
-  return !!last && leaves(last, loop, unit);
-};
-
-/** `break L` where L labels the loop or a statement around it. */
-function breaksOut(jump: GoNode, loop: GoNode): boolean {
-  if (jump.type !== "break_statement") return false;
-  const label = jump.namedChildren.find((c) => c?.type === "label_name")?.text;
-  for (let p = loop.parent; p && label; p = p.parent) if (p.type === "labeled_statement" && p.childForFieldName("label")?.text === label) return true;
-  return false;
-}
-
-/**
- * `done = true` under `for !done { ... }` (or `running = false` under `for running`): the loop
- * ends at its condition right after this case, so no later round makes another timer.
- */
-function clearsCondition(assign: GoNode, loop: GoNode, unit: Unit): boolean {
-  const left = assign.childForFieldName("left")?.namedChildren ?? [];
-  const right = assign.childForFieldName("right")?.namedChildren ?? [];
-  if (assign.childForFieldName("operator")?.text !== "=" || left.length !== 1 || right.length !== 1) return false;
-  const target = unparen(left[0]!);
-  const value = unparen(right[0]!).type;
-  if (target.type !== "identifier" || (value !== "true" && value !== "false")) return false;
-  const clause = loop.namedChildren.find((c) => c?.type === "for_clause");
-  const header = clause ? clause.childForFieldName("condition") : loop.namedChildren.find((c) => !!c && c.type !== "block" && c.type !== "range_clause" && c.type !== "comment");
-  if (!header) return false;
-  const cond = unparen(header);
-  const negated = cond.type === "unary_expression" && cond.childForFieldName("operator")?.type === "!";
-  const flag = negated ? unparen(cond.childForFieldName("operand")!) : cond;
-  if (flag.type !== "identifier" || flag.text !== target.text) return false;
-  const b = unit.bindings.resolve(flag);
-  if (b !== unit.bindings.resolve(target)) return false;
-  return negated ? value === "true" : value === "false";
+  const trip = tripCount(loop);
+  return !loopAround(loop) && !!trip && trip.count <= FEW_ROUNDS;
 }
 
 /**

@@ -11,7 +11,7 @@
 //	wg.Wait()
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { methodName } from "../facts/calls.js";
-import { isTerminatingCall } from "../facts/flow.js";
+import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
 import { goStatementOf, isWaitGroup, methodCalls, rootIdentifier, sameVariable } from "../facts/sync.js";
 import { contains, enclosingFunction, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
@@ -217,7 +217,8 @@ function moveFix(unit: Unit, stmt: GoNode, lit: GoNode, goStmt: GoNode) {
   const body = statementsOf(lit.childForFieldName("body"));
   const at = body.findIndex((s) => s.id === stmt.id);
   if (at < 0 || goStmt.parent?.type !== "statement_list") return undefined;
-  if (body.slice(0, at).some((s) => mayLeave(s, unit))) return undefined;
+  // Nothing before the Add may end the goroutine: every path from the start passes it.
+  if (!cfgOf(unit, lit).everyPathPasses({ entry: true }, (n) => n.id === stmt.id, ALL_ENDS)) return undefined;
   const declaredInside = (id: GoNode | null) => {
     const b = id ? unit.bindings.resolve(id) : undefined;
     return !!b && contains(lit, b.id);
@@ -235,15 +236,6 @@ function moveFix(unit: Unit, stmt: GoNode, lit: GoNode, goStmt: GoNode) {
     { start: addLine, end: addEnd + 1, text: "" },
   ];
   return { description: `move ${line} before the go statement`, edits };
-}
-
-/** A statement that can end the goroutine before the Add: return, goto, panic, os.Exit, runtime.Goexit, t.Fatal. */
-function mayLeave(s: GoNode, unit: Unit): boolean {
-  const inner = [s, ...unit.nodes(["return_statement", "goto_statement", "expression_statement"], s).filter((n) => n.id !== s.id)];
-  return inner.some((n) => {
-    if (n.type === "return_statement" || n.type === "goto_statement") return !insideLiteral(n, s);
-    return n.type === "expression_statement" && isTerminatingCall(n, unit) && !insideLiteral(n, s);
-  });
 }
 
 function insideLiteral(node: GoNode, stop: GoNode): boolean {
