@@ -17,6 +17,7 @@ import { completion, conclusionOf, titleOf } from "./check.js";
 import type { AppMetrics, Clock } from "./deps.js";
 import { readSources, selectFiles, type Source } from "./files.js";
 import { dismissStaleRequests } from "./dismiss.js";
+import { RetryLater, Superseded } from "./errors.js";
 import { publish } from "./publish.js";
 import { reconcile } from "./reconcile.js";
 
@@ -29,6 +30,19 @@ export interface RunEnv {
   /** The webhook delivery id and `owner/name`, stamped on every log line of the run. */
   delivery?: string;
   repo?: string;
+  /**
+   * Aborted by the queue when a newer head is accepted for this PR (reason: a Superseded) or the
+   * PR's lock is lost: the run stops at its next step and never posts.
+   */
+  signal?: AbortSignal | undefined;
+  /** The analysis step (default: in this thread); the server runs it on a worker-thread pool. */
+  analyse?: typeof analyse | undefined;
+}
+
+/** Throws when the queue has called this run off (a newer head, a lost lock). */
+function checkSignal(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  throw signal.reason instanceof Superseded ? signal.reason : new Superseded("");
 }
 
 export interface RunRequest {
@@ -57,12 +71,32 @@ export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutc
     log.info({ pull: pull.number }, "ptrguard: draft pull request and draft_prs is false; not reviewing");
     return "skipped";
   }
+  if (outer.signal?.aborted) {
+    log.info({ pull: pull.number }, "ptrguard: called off before it started (a newer head); posting nothing");
+    env.metrics.runFinished("superseded", 0);
+    return "superseded";
+  }
   const checkRunId = await github.createCheckRun(sha, pull.number, started.toISOString());
   const elapsed = () => clock.now().getTime() - started.getTime();
   let outcome: RunOutcome;
   try {
     outcome = await reviewAt(sha, pull, config, problems, checkRunId, env, elapsed);
   } catch (err) {
+    if (err instanceof Superseded) {
+      outcome = await completeSuperseded(github, checkRunId, err.newerSha, problems, elapsed(), clock.now());
+      log.info({ pull: pull.number, newer: err.newerSha }, "ptrguard: called off by a newer head or a lost lock; posting nothing");
+      env.metrics.runFinished(outcome, elapsed() / 1000);
+      return outcome;
+    }
+    if (err instanceof RetryLater) {
+      // The queue runs it again later; this check run says so rather than stay in progress.
+      log.warn({ pull: pull.number, retryAfterMs: err.retryAfterMs, reason: err.reason }, "ptrguard: the run will be retried");
+      const headline = `**${err.reason}.** ptrguard runs this review again shortly; this check run posted nothing.`;
+      await github
+        .completeCheckRun(checkRunId, completion({ conclusion: "neutral", title: "Retrying later", findings: [] }, base(headline, problems, elapsed()), clock.now()))
+        .catch((e: unknown) => log.warn({ err: e }, "ptrguard: could not mark the check run as retrying"));
+      throw err;
+    }
     log.error({ err, pull: pull.number }, "ptrguard: the run failed");
     outcome = "error";
     const headline = `**ptrguard could not finish this review:** ${explain(err)}. Press "Recheck" to try again.`;
@@ -73,6 +107,14 @@ export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutc
   }
   env.metrics.runFinished(outcome, elapsed() / 1000);
   return outcome;
+}
+
+async function completeSuperseded(github: GitHub, checkRunId: number, newer: string, configProblems: string[], durationMs: number, now: Date): Promise<RunOutcome> {
+  const headline = newer
+    ? `A newer commit (${newer}) is the head of this pull request now; this run posted nothing.`
+    : "A newer commit is the head of this pull request now; this run posted nothing.";
+  await github.completeCheckRun(checkRunId, completion({ conclusion: "neutral", title: "Superseded by a newer push", findings: [] }, base(headline, configProblems, durationMs), now));
+  return "superseded";
 }
 
 async function loadConfig(github: GitHub, rules: readonly Rule[]): Promise<ConfigResult> {
@@ -115,7 +157,9 @@ async function reviewAt(
 
   const selection = selectFiles(await github.listFiles(pull.number), config);
   const { sources, skipped: unread } = await readSources(github, pull, selection.wanted);
-  const analysis = await analyse(sources, env.rules, config);
+  checkSignal(env.signal);
+  const analysis = await (env.analyse ?? analyse)(sources, env.rules, config);
+  checkSignal(env.signal);
   const skipped = [...selection.skipped, ...unread, ...analysis.skipped];
   const summaryBase = { ...base(undefined, configProblems, 0), filesAnalyzed: analysis.filesAnalyzed, skipped, notes: analysis.notes };
 
@@ -137,8 +181,10 @@ async function reviewAt(
   const toPost = [...commentable.slice(0, config.max_comments), ...plan.post.filter((p) => p.kind === "check")];
   const overflow = commentable.slice(config.max_comments).map((p) => p.finding);
 
+  checkSignal(env.signal);
   const head = await github.getPull(pull.number);
   if (head.headSha !== sha) return superseded(head.headSha);
+  checkSignal(env.signal);
 
   const requestChanges = config.review_event === "REQUEST_CHANGES" && [...toPost.map((p) => p.finding), ...overflow].some((f) => atOrAbove(f.severity, config.fail_on));
   const published = await publish(github, {
