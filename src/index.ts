@@ -1,7 +1,7 @@
 // The Probot app: which events start what. `probot run` and the server load the default
 // export; `createApp(options)` builds the same app around other dependencies and another queue.
 // Handlers only turn a delivery into a run request; the queue's workers run it.
-import type { ApplicationFunction, Context, Probot, ProbotOctokit } from "probot";
+import type { ApplicationFunction, Context, Logger, Probot, ProbotOctokit } from "probot";
 import { onCheckRun, onCheckSuite } from "./handlers/checks.js";
 import { eventName, type HandlerDeps } from "./handlers/env.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
@@ -51,6 +51,26 @@ export const embeddedQueue =
   (concurrency = 4): QueueFactory =>
   (runner) =>
     new EmbeddedQueue(runner, { concurrency, log: runner.log, metrics: queueMetrics });
+
+/** What the server's settings choose: Redis (BullMQ and a shared store) or the embedded queue. */
+export async function queueFor(
+  settings: { redisUrl?: string | undefined; concurrency: number },
+  log: Logger,
+  lockMs?: number,
+): Promise<{ appOptions: AppOptions }> {
+  if (settings.redisUrl) {
+    const [{ BullQueue }, { RedisStore }] = await Promise.all([import("./queue/bull.js"), import("./queue/redis-store.js")]);
+    const url = settings.redisUrl;
+    return {
+      appOptions: {
+        store: RedisStore.connect(url),
+        ...(lockMs ? { lockTtlMs: lockMs } : {}),
+        queue: (runner) => new BullQueue(runner, { url, concurrency: settings.concurrency, log, metrics: queueMetrics, ...(lockMs ? { jobLockMs: lockMs } : {}) }),
+      },
+    };
+  }
+  return { appOptions: { queue: embeddedQueue(settings.concurrency), ...(lockMs ? { lockTtlMs: lockMs } : {}) } };
+}
 
 export type { AppDeps } from "./review/deps.js";
 export { defaultDeps, systemClock } from "./review/deps.js";

@@ -7,7 +7,7 @@
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Logger } from "probot";
 import type { QueueMetrics } from "../metrics.js";
-import { RetryLater, Superseded } from "../review/errors.js";
+import { RetryLater } from "../review/errors.js";
 import { DELIVERY_TTL_MS, type Accepted, type RunQueue } from "./queue.js";
 import { merge, prKey, type RunRequest } from "./request.js";
 import type { Runner } from "./runner.js";
@@ -55,8 +55,14 @@ export class EmbeddedQueue implements RunQueue {
     return "accepted";
   }
 
-  async depth(): Promise<number> {
-    return this.pending.size + this.active.size + this.timers.size + this.limit.pendingCount;
+  async stats(): Promise<{ waiting: number; active: number }> {
+    return this.counts();
+  }
+
+  private counts(): { waiting: number; active: number } {
+    // Pending requests of a running PR wait outside the limiter until it finishes.
+    const parked = [...this.pending.keys()].filter((k) => this.active.has(k) && !this.scheduled.has(k)).length;
+    return { waiting: this.limit.pendingCount + this.timers.size + parked, active: this.limit.activeCount };
   }
 
   async close(): Promise<void> {
@@ -86,7 +92,8 @@ export class EmbeddedQueue implements RunQueue {
   }
 
   private report(): void {
-    this.o.metrics?.depth(this.pending.size + this.timers.size + this.limit.pendingCount, this.active.size);
+    const c = this.counts();
+    this.o.metrics?.depth(c.waiting, c.active);
   }
 
   private async prepare(req: RunRequest): Promise<void> {
@@ -102,10 +109,6 @@ export class EmbeddedQueue implements RunQueue {
     const key = prKey(req);
     const prev = this.pending.get(key);
     this.pending.set(key, prev ? merge(prev, req) : req);
-    const running = this.active.get(key);
-    if (running && req.trigger === "push" && req.headSha && running.sha && running.sha !== req.headSha) {
-      running.controller.abort(new Superseded(req.headSha));
-    }
     this.schedule(key);
   }
 

@@ -39,8 +39,8 @@ export class InlineQueue implements RunQueue {
     }
   }
 
-  async depth(): Promise<number> {
-    return this.inFlight;
+  async stats(): Promise<{ waiting: number; active: number }> {
+    return { waiting: 0, active: this.inFlight };
   }
 
   async close(): Promise<void> {}

@@ -13,8 +13,8 @@ export interface RunQueue {
    * the webhook then fails visibly rather than being answered and lost.
    */
   submit(req: RunRequest): Promise<Accepted>;
-  /** Requests accepted and not finished (waiting, delayed or running). */
-  depth(): Promise<number>;
+  /** Requests accepted and not finished: waiting (or delayed) and running. */
+  stats(): Promise<{ waiting: number; active: number }>;
   /** Stops taking requests and drains: runs in flight finish, waiting ones run or stay queued (Redis). */
   close(): Promise<void>;
 }

@@ -128,15 +128,16 @@ export class Runner {
     const lock = await this.o.store.lock(key, this.lockTtlMs);
     if (!lock) return "busy";
     const lost = new AbortController();
-    const timer = setInterval(() => {
+    const renew = setInterval(() => {
       lock.renew().then(
         (ok) => {
-          if (!ok) lost.abort(new Error("the PR's lock was lost"));
+          if (!ok) lost.abort(new Superseded(""));
         },
         () => undefined,
       );
     }, Math.max(200, Math.floor(this.lockTtlMs / 3)));
-    timer.unref();
+    renew.unref();
+    let watch: NodeJS.Timeout | undefined;
     const log = this.logFor(req);
     try {
       const github = await this.github(req);
@@ -158,26 +159,59 @@ export class Runner {
         return "covered";
       }
       const startedAt = Date.now();
-      if (req.staleCheckRunId !== undefined) await this.completeStale(github, req.staleCheckRunId);
-      const signals = [lost.signal, ...(control.signal ? [control.signal] : [])];
-      await runReview(
-        { pullNumber: req.pullNumber!, pull, headSha: req.headSha, explicit: req.explicit },
-        {
-          github,
-          rules: this.o.deps.rules,
-          clock: this.o.deps.clock,
-          log: this.o.log,
-          metrics: this.o.deps.metrics,
-          delivery: req.delivery,
-          repo: `${req.owner}/${req.repo}`,
-          signal: AbortSignal.any(signals),
-          ...(this.o.deps.analyse ? { analyse: this.o.deps.analyse } : {}),
+      // A check run a dead worker left in progress for this PR, or one a restart found.
+      const inflightKey = `inflight:${key}`;
+      const stale = [Number(await this.o.store.get(inflightKey)), req.staleCheckRunId].filter((id): id is number => !!id && Number.isFinite(id));
+      for (const id of new Set(stale)) await this.completeStale(github, id).catch((err: unknown) => log.warn({ err, checkRun: id }, "ptrguard: could not complete a stale check run"));
+      // Its own check run is remembered until it completes, so a run that dies leaves it to the next.
+      const tracked: GitHub = {
+        ...github,
+        createCheckRun: async (headSha, pullNumber, at) => {
+          const id = await github.createCheckRun(headSha, pullNumber, at);
+          await this.o.store.set(inflightKey, String(id), DAY);
+          return id;
         },
-      );
+      };
+      // A newer head accepted by any replica calls this run off, once GitHub confirms it.
+      const watchHead = new AbortController();
+      let confirmed = sha;
+      watch = setInterval(() => {
+        void (async () => {
+          const newer = await this.o.store.get(`head:${key}`);
+          if (!newer || newer === sha || newer === confirmed || watchHead.signal.aborted) return;
+          confirmed = newer;
+          const now = await github.getPull(req.pullNumber!);
+          if (now.headSha !== sha) watchHead.abort(new Superseded(now.headSha));
+        })().catch(() => undefined);
+      }, 1000);
+      watch.unref();
+      const signals = [lost.signal, watchHead.signal, ...(control.signal ? [control.signal] : [])];
+      try {
+        await runReview(
+          { pullNumber: req.pullNumber!, pull, headSha: req.headSha, explicit: req.explicit },
+          {
+            github: tracked,
+            rules: this.o.deps.rules,
+            clock: this.o.deps.clock,
+            log: this.o.log,
+            metrics: this.o.deps.metrics,
+            delivery: req.delivery,
+            repo: `${req.owner}/${req.repo}`,
+            signal: AbortSignal.any(signals),
+            ...(this.o.deps.analyse ? { analyse: this.o.deps.analyse } : {}),
+          },
+        );
+      } catch (err) {
+        // Its check run already says "retrying"; the next attempt starts a new one.
+        if (err instanceof RetryLater) await this.o.store.unclaim(inflightKey);
+        throw err;
+      }
+      await this.o.store.unclaim(inflightKey);
       await this.o.store.set(`last:${key}`, JSON.stringify({ sha, startedAt } satisfies LastRun), DAY);
       return "done";
     } finally {
-      clearInterval(timer);
+      clearInterval(renew);
+      clearInterval(watch);
       await lock.release().catch(() => undefined);
     }
   }
