@@ -1,7 +1,7 @@
 // What a worker does with a run request, the same for every queue: build the installation's
 // GitHub layer from the request, authorise a recheck, find a fork PR's number, then run the
 // review under the PR's lock, unless a newer head made it moot or a run that started after the
-// request already covered the same head. A RetryLater from the run pauses the installation.
+// request for the same head was under way when the request came (it answers both). A RetryLater from the run pauses the installation.
 import type { Logger, ProbotOctokit } from "probot";
 import type { GitHub } from "../github/types.js";
 import { pullNumberFromExternalId } from "../handlers/payload.js";
@@ -40,6 +40,7 @@ export interface RunnerOptions {
 interface LastRun {
   sha: string;
   startedAt: number;
+  completedAt: number;
 }
 
 export class Runner {
@@ -154,8 +155,9 @@ export class Runner {
       pull ??= await github.getPull(req.pullNumber!);
       const sha = req.headSha ?? pull.headSha;
       const last = parseLast(await this.o.store.get(`last:${key}`));
-      if (last && last.sha === sha && req.receivedAt <= last.startedAt) {
-        log.info({ sha }, "ptrguard: a run that started after this request already reviewed this head; nothing to do");
+      // A request that came while a run for the same head was queued or running joins that run.
+      if (last && last.sha === sha && req.receivedAt <= last.completedAt) {
+        log.info({ sha }, "ptrguard: a run for this head that was under way when this request came has answered it; nothing to do");
         return "covered";
       }
       const startedAt = Date.now();
@@ -207,7 +209,7 @@ export class Runner {
         throw err;
       }
       await this.o.store.unclaim(inflightKey);
-      await this.o.store.set(`last:${key}`, JSON.stringify({ sha, startedAt } satisfies LastRun), DAY);
+      await this.o.store.set(`last:${key}`, JSON.stringify({ sha, startedAt, completedAt: Date.now() } satisfies LastRun), DAY);
       return "done";
     } finally {
       clearInterval(renew);
@@ -244,7 +246,7 @@ function parseLast(text: string | undefined): LastRun | undefined {
   if (!text) return undefined;
   try {
     const v = JSON.parse(text) as LastRun;
-    return typeof v.sha === "string" && typeof v.startedAt === "number" ? v : undefined;
+    return typeof v.sha === "string" && typeof v.completedAt === "number" ? v : undefined;
   } catch {
     return undefined;
   }
