@@ -54,22 +54,29 @@ export const embeddedQueue =
 
 /** What the server's settings choose: Redis (BullMQ and a shared store) or the embedded queue. */
 export async function queueFor(
-  settings: { redisUrl?: string | undefined; concurrency: number },
+  settings: { redisUrl?: string | undefined; concurrency: number; analysisThreads: number; runBudgetMs: number },
   log: Logger,
   lockMs?: number,
-): Promise<{ appOptions: AppOptions }> {
+): Promise<{ appOptions: AppOptions; close(): Promise<void> }> {
+  const pool = settings.analysisThreads > 0 ? (await import("./queue/analysis-pool.js")).createAnalysisPool({ threads: settings.analysisThreads, budgetMs: settings.runBudgetMs, onError: (err) => log.error({ err }, "ptrguard: an analysis thread failed") }) : undefined;
+  const analysis: Partial<AppOptions> = pool ? { analyse: (sources, rules, config) => pool.analyse(sources, rules, config) } : {};
+  const close = async () => {
+    await pool?.close();
+  };
   if (settings.redisUrl) {
     const [{ BullQueue }, { RedisStore }] = await Promise.all([import("./queue/bull.js"), import("./queue/redis-store.js")]);
     const url = settings.redisUrl;
     return {
+      close,
       appOptions: {
+        ...analysis,
         store: RedisStore.connect(url),
         ...(lockMs ? { lockTtlMs: lockMs } : {}),
         queue: (runner) => new BullQueue(runner, { url, concurrency: settings.concurrency, log, metrics: queueMetrics, ...(lockMs ? { jobLockMs: lockMs } : {}) }),
       },
     };
   }
-  return { appOptions: { queue: embeddedQueue(settings.concurrency), ...(lockMs ? { lockTtlMs: lockMs } : {}) } };
+  return { close, appOptions: { ...analysis, queue: embeddedQueue(settings.concurrency), ...(lockMs ? { lockTtlMs: lockMs } : {}) } };
 }
 
 export type { AppDeps } from "./review/deps.js";

@@ -194,11 +194,13 @@ export async function startServer(options: StartOptions): Promise<Running> {
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
   });
   let queue: RunQueue | undefined;
+  let closeExtras = async () => {};
   let app = options.app;
   if (!app) {
     // Loaded here, so a bad setting is reported before the app's modules load.
     const { createApp, queueFor } = await import("./index.js");
     const q = await queueFor(settings, log, options.lockMs);
+    closeExtras = q.close;
     app = createApp({ ...q.appOptions, onLoad: (created) => (queue = created) });
   }
   await probot.load(app);
@@ -250,6 +252,7 @@ export async function startServer(options: StartOptions): Promise<Running> {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await queue?.close();
+        await closeExtras();
         server.closeAllConnections();
         await closed;
         if (metricsServer) {

@@ -91,6 +91,8 @@ export class GitHubStandIn {
   readonly unknown: Call[] = [];
   /** Users and their permission on the repository. */
   readonly permissions = new Map<string, string>();
+  /** Fault injection for tests: milliseconds to hold a call before answering it. */
+  latency: ((method: string, path: string, operation: string | undefined) => number) | undefined;
   private server: Server | undefined;
   private readonly token = "ghs_demo" + randomBytes(12).toString("hex");
   private readonly publicKey: KeyObject;
@@ -238,6 +240,8 @@ export class GitHubStandIn {
       body = text;
     }
     const request: Request = { method: req.method ?? "GET", url, headers: req.headers, body };
+    const hold = this.latency?.(request.method, url.pathname, url.pathname.endsWith("/graphql") ? operationOf((body as { query?: string } | undefined)?.query ?? "") : undefined) ?? 0;
+    if (hold > 0) await new Promise((r) => setTimeout(r, hold));
     let reply: Reply;
     try {
       reply = this.route(request);

@@ -1,7 +1,7 @@
 // What a worker does with a run request, the same for every queue: build the installation's
 // GitHub layer from the request, authorise a recheck, find a fork PR's number, then run the
-// review under the PR's lock, unless a newer head made it moot or a run that started after the
-// request for the same head was under way when the request came (it answers both). A RetryLater from the run pauses the installation.
+// review under the PR's lock, unless a newer head made it moot or a run for the same head was
+// under way when the request came (that run answers both). A RetryLater pauses the installation.
 import type { Logger, ProbotOctokit } from "probot";
 import type { GitHub } from "../github/types.js";
 import { pullNumberFromExternalId } from "../handlers/payload.js";
