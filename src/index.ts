@@ -9,6 +9,7 @@ import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { queueMetrics } from "./metrics.js";
 import { EmbeddedQueue } from "./queue/embedded.js";
 import { InlineQueue } from "./queue/inline.js";
+import { recoverInProgress } from "./queue/recover.js";
 import type { QueueFactory, RunQueue } from "./queue/queue.js";
 import { Runner } from "./queue/runner.js";
 import { MemoryStore, type Store } from "./queue/store.js";
@@ -21,6 +22,8 @@ export interface AppOptions extends Partial<AppDeps> {
   store?: Store;
   /** How long a PR's lock lives without renewal. */
   lockTtlMs?: number;
+  /** At start, find the check runs a stopped process left in progress and run them again (embedded queue). */
+  recover?: { appId: number };
   /** Called once the app is loaded, with its queue and runner (the server closes the queue at stop). */
   onLoad?: (queue: RunQueue, runner: Runner) => void;
 }
@@ -37,6 +40,14 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     });
     const queue = (options.queue ?? ((r) => new InlineQueue(r, deps.clock)))(runner);
     options.onLoad?.(queue, runner);
+    if (options.recover) {
+      const { appId } = options.recover;
+      setTimeout(() => {
+        recoverInProgress({ appId, appOctokit: () => app.auth() as Promise<ProbotOctokit>, octokit: (id) => app.auth(id) as Promise<ProbotOctokit>, submit: (req) => queue.submit(req), log: app.log }).catch((err: unknown) =>
+          app.log.warn({ err }, "ptrguard: could not look for check runs left in progress"),
+        );
+      }, 1000).unref();
+    }
     const hdeps: HandlerDeps = { ...deps, queue };
     app.onAny(async (context) => deps.metrics.webhookReceived(eventName(context as Context)));
     app.on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, hdeps));
@@ -54,7 +65,7 @@ export const embeddedQueue =
 
 /** What the server's settings choose: Redis (BullMQ and a shared store) or the embedded queue. */
 export async function queueFor(
-  settings: { redisUrl?: string | undefined; concurrency: number; analysisThreads: number; runBudgetMs: number },
+  settings: { appId: number; redisUrl?: string | undefined; concurrency: number; analysisThreads: number; runBudgetMs: number },
   log: Logger,
   lockMs?: number,
 ): Promise<{ appOptions: AppOptions; close(): Promise<void> }> {
@@ -76,7 +87,8 @@ export async function queueFor(
       },
     };
   }
-  return { close, appOptions: { ...analysis, queue: embeddedQueue(settings.concurrency), ...(lockMs ? { lockTtlMs: lockMs } : {}) } };
+  // Without Redis nothing outlives the process: what a crash left in progress is found at start.
+  return { close, appOptions: { ...analysis, queue: embeddedQueue(settings.concurrency), recover: { appId: settings.appId }, ...(lockMs ? { lockTtlMs: lockMs } : {}) } };
 }
 
 export type { AppDeps } from "./review/deps.js";

@@ -152,8 +152,8 @@ export interface StartOptions {
   Octokit?: typeof ProbotOctokit;
   /** Test knobs: how long a job's and a PR's lock live without renewal (default 30 s). */
   lockMs?: number;
-  /** How long a stop waits for the accepted runs (default 20 s). */
-  drainMs?: number;
+  /** Look for check runs a crashed process left in progress, at start (embedded queue; default true). */
+  recover?: boolean;
 }
 
 export interface Running {
@@ -201,7 +201,8 @@ export async function startServer(options: StartOptions): Promise<Running> {
     const { createApp, queueFor } = await import("./index.js");
     const q = await queueFor(settings, log, options.lockMs);
     closeExtras = q.close;
-    app = createApp({ ...q.appOptions, onLoad: (created) => (queue = created) });
+    const { recover, ...appOptions } = q.appOptions;
+    app = createApp({ ...appOptions, ...(recover && options.recover !== false ? { recover } : {}), onLoad: (created) => (queue = created) });
   }
   await probot.load(app);
 

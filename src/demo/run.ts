@@ -68,6 +68,7 @@ export async function runDemo(io: DemoIo, options: DemoOptions = {}): Promise<De
     await standIn.start();
     server = await startServer({
       settings: { appId: meta.appId, privateKey, webhookSecret: secret, logLevel: options.verbose ? "info" : "warn", port: await freePort(), host: "127.0.0.1", concurrency: 2, analysisThreads: 0, runBudgetMs: 60_000 },
+      recover: false,
       log: createLogger({ level: options.verbose ? "info" : "warn", destination: sink }),
       baseUrl: standIn.url,
       // The stand-in answers at once: no client-side spacing of writes, and no retries that

@@ -241,7 +241,14 @@ export class GitHubStandIn {
     }
     const request: Request = { method: req.method ?? "GET", url, headers: req.headers, body };
     const hold = this.latency?.(request.method, url.pathname, url.pathname.endsWith("/graphql") ? operationOf((body as { query?: string } | undefined)?.query ?? "") : undefined) ?? 0;
-    if (hold > 0) await new Promise((r) => setTimeout(r, hold));
+    // Held, unless the caller hangs up first (a killed process).
+    if (hold > 0) await new Promise<void>((r) => {
+      const t = setTimeout(r, hold);
+      res.once("close", () => {
+        clearTimeout(t);
+        r();
+      });
+    });
     let reply: Reply;
     try {
       reply = this.route(request);
@@ -340,6 +347,7 @@ export class GitHubStandIn {
       html_url: `https://github.com/${meta.owner}/${meta.repo}/pull/${meta.number}`,
       head: { ref: meta.headRef, sha: headSha, repo: repository, user: { login: meta.author } },
       base: { ref: meta.baseRef, sha: baseSha, repo: repository, user: { login: meta.owner } },
+      updated_at: new Date().toISOString(),
       changed_files: this.repo.files.length,
       additions: this.repo.files.reduce((a, f) => a + f.additions, 0),
       deletions: this.repo.files.reduce((a, f) => a + f.deletions, 0),
@@ -348,7 +356,8 @@ export class GitHubStandIn {
 
   repositoryJson(): Record<string, unknown> {
     const { meta } = this.repo;
-    return { id: 7000, node_id: "R_demo", name: meta.repo, full_name: `${meta.owner}/${meta.repo}`, private: false, default_branch: meta.baseRef, owner: { login: meta.owner, type: "Organization" } };
+    const now = new Date().toISOString();
+    return { id: 7000, node_id: "R_demo", name: meta.repo, full_name: `${meta.owner}/${meta.repo}`, private: false, archived: false, pushed_at: now, updated_at: now, default_branch: meta.baseRef, owner: { login: meta.owner, type: "Organization" } };
   }
 
   private createCheckRun(body: Partial<CheckRun> & { output?: CheckOutput }): Reply {

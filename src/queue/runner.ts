@@ -142,6 +142,12 @@ export class Runner {
     const log = this.logFor(req);
     try {
       const github = await this.github(req);
+      // A check run a dead worker left in progress for this PR, or one a restart found: completed
+      // first, whatever this run then does.
+      const inflightKey = `inflight:${key}`;
+      const stale = [Number(await this.o.store.get(inflightKey)), req.staleCheckRunId].filter((id): id is number => !!id && Number.isFinite(id));
+      for (const id of new Set(stale)) await this.completeStale(github, id).catch((err: unknown) => log.warn({ err, checkRun: id }, "ptrguard: could not complete a stale check run"));
+      if (stale.length > 0) await this.o.store.unclaim(inflightKey);
       // A newer push was accepted for this PR: this head is moot (GitHub has the last word).
       const newest = await this.o.store.get(`head:${key}`);
       let pull = req.pull;
@@ -161,10 +167,6 @@ export class Runner {
         return "covered";
       }
       const startedAt = Date.now();
-      // A check run a dead worker left in progress for this PR, or one a restart found.
-      const inflightKey = `inflight:${key}`;
-      const stale = [Number(await this.o.store.get(inflightKey)), req.staleCheckRunId].filter((id): id is number => !!id && Number.isFinite(id));
-      for (const id of new Set(stale)) await this.completeStale(github, id).catch((err: unknown) => log.warn({ err, checkRun: id }, "ptrguard: could not complete a stale check run"));
       // Its own check run is remembered until it completes, so a run that dies leaves it to the next.
       const tracked: GitHub = {
         ...github,
