@@ -5,6 +5,7 @@ import { analyzeSync, type SourceFile } from "../src/analyzer/engine.js";
 import { loadGo, parseGo } from "../src/analyzer/parser.js";
 import { parsePatch } from "../src/diff/diff.js";
 import { rules } from "../rules/index.js";
+import { printQueueBench, queueBench } from "./queue.js";
 
 const SHAPES = [
   (i: number) => `// Fetch${i} asks the backend with a deadline.
@@ -143,8 +144,10 @@ async function main(): Promise<void> {
     oneLineChangeMs: +median(runs).toFixed(2),
     wholeFileMs: +median(fullFile).toFixed(2),
   };
+  // The run queue (bench/queue.ts): webhook answers under a burst, runs per second.
+  const queue = process.argv.includes("--no-queue") ? undefined : await queueBench();
   if (json) {
-    process.stdout.write(JSON.stringify(result) + "\n");
+    process.stdout.write(JSON.stringify({ ...result, ...(queue ? { queue } : {}) }) + "\n");
     return;
   }
   console.log(`corpus: ${lines} lines, ${result.corpusMB} MB in ${corpus.length} files`);
@@ -153,6 +156,7 @@ async function main(): Promise<void> {
   console.log(`analysis: ${result.analysisMsPerFunction} ms per function (${full.unitsAnalyzed} functions, all rules, ${result.findings} findings)`);
   console.log(`one-line change in a 10,000-line file: ${result.oneLineChangeMs} ms (median of ${runs.length}; whole file: ${result.wholeFileMs} ms)`);
   console.log(`peak RSS: ${result.peakRssMB} MB`);
+  if (queue) printQueueBench(queue);
 }
 
 await main();

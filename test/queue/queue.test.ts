@@ -13,7 +13,7 @@ import { RetryLater } from "../../src/review/errors.js";
 import { systemClock } from "../../src/review/deps.js";
 import { startServer, type Running } from "../../src/server.js";
 import { freePort, waitFor } from "../ship/helpers.js";
-import { pullRequestEvent, recheckEvent, reportFor, SECRET, send, settled, standInWith, type Fleet } from "../ship/load.js";
+import { pullRequestEvent, recheckEvent, reportFor, SECRET, send, settled, standInWith, type Fleet } from "../../bench/load.js";
 
 const noThrottle = ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, throttle: { ...(o.throttle as object), enabled: false }, retry: { enabled: false } }));
 

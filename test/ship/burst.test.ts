@@ -7,7 +7,7 @@
 import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "./helpers.js";
-import { burst, problemsAfter, standInWith, startRedis, startReplica, settled, type Fleet, type RedisServer, type Replica, type Sent } from "./load.js";
+import { burst, problemsAfter, standInWith, startRedis, startReplica, settled, type Fleet, type RedisServer, type Replica, type Sent } from "../../bench/load.js";
 
 /** The demo's pull request has three findings. */
 const FINDINGS = 3;

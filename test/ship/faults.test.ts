@@ -19,7 +19,7 @@ import {
   type Fleet,
   type RedisServer,
   type Replica,
-} from "./load.js";
+} from "../../bench/load.js";
 
 const FINDINGS = 3;
 /** Short job and PR locks, so a killed replica's work moves on within seconds. */

@@ -3,9 +3,9 @@
 // client-side throttle and retries off (the stand-in answers at once; see the demo). Prints one
 // JSON line {"ready":url} once it listens and the grammar is loaded; SIGTERM stops it cleanly.
 import { ProbotOctokit } from "probot";
-import { loadGo } from "../../src/analyzer/parser.js";
-import { createLogger } from "../../src/log.js";
-import { readSettings, startServer } from "../../src/server.js";
+import { loadGo } from "../src/analyzer/parser.js";
+import { createLogger } from "../src/log.js";
+import { readSettings, startServer } from "../src/server.js";
 
 const settings = readSettings(process.env);
 const log = createLogger({ level: settings.logLevel, destination: process.stderr });

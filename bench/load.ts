@@ -1,13 +1,16 @@
-// Shared by the load and fault tests: a redis-server of our own, app replicas as child processes,
+// Shared by the load bench and the load and fault tests: a redis-server of our own, app replicas as child processes,
 // the GitHub stand-in with many pull requests, signed deliveries, and what a user would check on
 // each pull request afterwards.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createHmac, randomUUID } from "node:crypto";
-import { loadDemoRepo } from "../../src/demo/fixture.js";
-import { GitHubStandIn, type CheckRun } from "../../src/demo/standin.js";
-import { freePort, ROOT, rsaPem, start, waitFor, type Child } from "./helpers.js";
+import { fileURLToPath } from "node:url";
+import { loadDemoRepo, packageRoot } from "../src/demo/fixture.js";
+import { GitHubStandIn, type CheckRun } from "../src/demo/standin.js";
+import { freePort, rsaPem, start, waitFor, type Child } from "./proc.js";
+
+const ROOT = packageRoot();
 
 export const SECRET = "load-test-secret";
 
@@ -57,11 +60,14 @@ export interface Replica {
   webhookUrl: string;
 }
 
-/** An app replica (test/ship/replica.ts) as a child process; resolves once it is ready. */
+/** The replica script: compiled under dist/ (npm run bench), from source through tsx (tests). */
+const replicaArgs = (): string[] => (fileURLToPath(import.meta.url).endsWith(".ts") ? ["--import", "tsx", "bench/replica.ts"] : ["dist/bench/replica.js"]);
+
+/** An app replica (bench/replica.ts) as a child process; resolves once it is ready. */
 export async function startReplica(env: Record<string, string>): Promise<Replica> {
   const port = await freePort();
   const metricsPort = await freePort();
-  const child = start(process.execPath, ["--import", "tsx", "test/ship/replica.ts"], {
+  const child = start(process.execPath, replicaArgs(), {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: "127.0.0.1", PORT: String(port), METRICS_PORT: String(metricsPort), WEBHOOK_SECRET: SECRET, LOG_LEVEL: "warn", ...env },
   });
