@@ -2,6 +2,7 @@
 // signed deliveries in 10 s across 20 PRs, two replicas on Redis), and review runs per second
 // with one and with two workers (replicas sharing Redis). Real processes, a real redis-server
 // (Debian's `redis-server` must be installed) and the GitHub stand-in on loopback.
+import { loadavg } from "node:os";
 import { burst, percentile, pullRequestEvent, send, settled, standInWith, startRedis, startReplica, type Replica } from "./load.js";
 import { waitFor } from "./proc.js";
 
@@ -15,6 +16,8 @@ export interface QueueBench {
   checkRunsAfterBurst: number;
   runsPerSecondOneWorker: number;
   runsPerSecondTwoWorkers: number;
+  /** The machine's 1-minute load average when the bench ended (these numbers are wall times). */
+  loadAverage: number;
 }
 
 const drain = (s: Parameters<typeof settled>[0], ms: number) => waitFor("the runs to finish", ms, async () => (settled(s, 1000) ? true : undefined));
@@ -28,6 +31,8 @@ async function throughput(url: string, workers: number, runs: number): Promise<n
     const prs = fleet.standIn.pulls().filter((n) => n >= 101);
     const t0 = Date.now();
     await Promise.all(prs.map((pr, i) => send(replicas[i % replicas.length]!.webhookUrl, "pull_request", pullRequestEvent(fleet.standIn, pr, "opened"), pr)));
+    const done = () => fleet.standIn.posted.checkRuns.filter((c) => c.status === "completed").length;
+    await waitFor(`${runs} completed check runs`, 300_000, async () => (done() >= runs ? true : undefined));
     await drain(fleet.standIn, 300_000);
     const last = Math.max(...fleet.standIn.posted.checkRuns.map((c) => c.completedAt ?? 0));
     return +(fleet.standIn.posted.checkRuns.length / ((last - t0) / 1000)).toFixed(2);
@@ -64,6 +69,7 @@ export async function queueBench(): Promise<QueueBench> {
       checkRunsAfterBurst: fleet.standIn.posted.checkRuns.length,
       runsPerSecondOneWorker: await throughput(redis.url, 1, 30),
       runsPerSecondTwoWorkers: await throughput(redis.url, 2, 30),
+      loadAverage: +loadavg()[0]!.toFixed(1),
     };
   } finally {
     await redis.stop();
@@ -72,5 +78,5 @@ export async function queueBench(): Promise<QueueBench> {
 
 export function printQueueBench(q: QueueBench): void {
   console.log(`webhooks under the burst (${q.deliveries} in 10 s, 20 PRs, 2 replicas on Redis): p50 ${q.webhookP50Ms} ms, p99 ${q.webhookP99Ms} ms, max ${q.webhookMaxMs} ms; drained ${q.burstDrainSeconds} s after the first, ${q.checkRunsAfterBurst} check runs`);
-  console.log(`review runs per second (30 PRs opened at once): ${q.runsPerSecondOneWorker} with one worker, ${q.runsPerSecondTwoWorkers} with two`);
+  console.log(`review runs per second (30 PRs opened at once): ${q.runsPerSecondOneWorker} with one worker, ${q.runsPerSecondTwoWorkers} with two (load average ${q.loadAverage})`);
 }
