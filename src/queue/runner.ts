@@ -206,8 +206,8 @@ export class Runner {
           },
         );
       } catch (err) {
-        // Its check run already says "retrying"; the next attempt starts a new one.
-        if (err instanceof RetryLater) await this.o.store.unclaim(inflightKey);
+        // Its check run already says "retrying" (else the marker stays, and the next attempt completes it).
+        if (err instanceof RetryLater && err.openCheckRun === undefined) await this.o.store.unclaim(inflightKey);
         throw err;
       }
       await this.o.store.unclaim(inflightKey);

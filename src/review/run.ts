@@ -94,7 +94,11 @@ export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutc
       const headline = `**${err.reason}.** ptrguard runs this review again shortly; this check run posted nothing.`;
       await github
         .completeCheckRun(checkRunId, completion({ conclusion: "neutral", title: "Retrying later", findings: [] }, base(headline, problems, elapsed()), clock.now()))
-        .catch((e: unknown) => log.warn({ err: e }, "ptrguard: could not mark the check run as retrying"));
+        .catch((e: unknown) => {
+          // Left in progress: the queue's next attempt completes it before it starts.
+          err.openCheckRun = checkRunId;
+          log.warn({ err: e }, "ptrguard: could not mark the check run as retrying");
+        });
       throw err;
     }
     log.error({ err, pull: pull.number }, "ptrguard: the run failed");
