@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { Tinypool } from "tinypool";
 import type { Rule } from "../analyzer/types.js";
-import type { Config } from "../config.js";
+import { DEFAULT_CONFIG, type Config } from "../config.js";
 import type { Analysis } from "../review/analyse.js";
 import type { Source } from "../review/files.js";
 import type { AnalysisTask } from "./analysis-worker.js";
@@ -40,6 +40,8 @@ export function createAnalysisPool(options: { threads: number; budgetMs: number;
   });
   // A thread that dies is replaced by the pool; its task rejects. Never an unhandled 'error'.
   pool.on("error", (err: unknown) => options.onError?.(err));
+  // Warm up: the first thread loads the rules and the grammar now, not during the first webhooks.
+  void pool.run({ sources: [], ruleIds: [], config: DEFAULT_CONFIG } satisfies AnalysisTask).catch((err: unknown) => options.onError?.(err));
   // One task per thread at a time, so the budget counts from when a thread takes the task.
   const limit = pLimit(threads);
   return {
