@@ -253,3 +253,33 @@ export function problemsAfter(s: GitHubStandIn, prs: number[], sent: Sent[], fin
   }
   return problems;
 }
+
+export interface Cluster {
+  redis: RedisServer | undefined;
+  fleet: Fleet;
+  replicas: Replica[];
+  stop(): Promise<void>;
+}
+
+/** The stand-in with `pulls` PRs, a redis-server when `redis`, and `replicas` app processes. */
+export async function cluster(o: { pulls: number; replicas: number; redis: boolean; env?: Record<string, string> }): Promise<Cluster> {
+  const redis = o.redis ? await startRedis() : undefined;
+  const fleet = await standInWith(o.pulls);
+  const c: Cluster = {
+    redis,
+    fleet,
+    replicas: [],
+    async stop() {
+      for (const r of c.replicas) await r.child.kill();
+      await fleet.standIn.stop();
+      await redis?.stop();
+    },
+  };
+  try {
+    for (let i = 0; i < o.replicas; i++) c.replicas.push(await startReplica({ ...fleet.env, ...(redis ? { REDIS_URL: redis.url } : {}), ...o.env }));
+  } catch (err) {
+    await c.stop();
+    throw err;
+  }
+  return c;
+}

@@ -1,9 +1,10 @@
 // The default queue: in this process, no extra service. The webhook is answered as soon as the
-// request is kept here; at most `concurrency` runs go at once. Requests for one PR never run
-// side by side: while one runs, later ones wait merged into one (the newest head wins, and a
-// newer push calls the running one off before it posts). A RetryLater pauses the installation
-// and runs the request again after `retry-after`. `close()` drains: it stops taking requests and
-// waits for what was accepted, up to a deadline.
+// request is kept here; at most `concurrency` runs go at once. Requests for one PR never run side
+// by side: while one runs, later ones wait merged into one (the newest head wins; the runner
+// calls the running one off before it posts when a newer head is accepted). A RetryLater pauses
+// the installation and runs the request again after `retry-after`. `close()` drains: it stops
+// taking requests and waits for what was accepted, up to a deadline; what a crash leaves is found
+// at the next start (recover.ts).
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Logger } from "probot";
 import type { QueueMetrics } from "../metrics.js";
@@ -31,7 +32,8 @@ export class StoppingError extends Error {
 export class EmbeddedQueue implements RunQueue {
   private readonly limit: LimitFunction;
   private readonly pending = new Map<string, RunRequest>();
-  private readonly active = new Map<string, { sha: string | undefined; controller: AbortController }>();
+  /** PRs with a run going (the runner calls a run off itself when a newer head comes). */
+  private readonly active = new Set<string>();
   private readonly scheduled = new Set<string>();
   private readonly timers = new Map<NodeJS.Timeout, RunRequest>();
   private readonly tasks = new Set<Promise<unknown>>();
@@ -123,12 +125,11 @@ export class EmbeddedQueue implements RunQueue {
     const req = this.pending.get(key);
     if (!req) return;
     this.pending.delete(key);
-    const controller = new AbortController();
-    this.active.set(key, { sha: req.headSha, controller });
+    this.active.add(key);
     this.report();
     this.o.metrics?.waited((Date.now() - req.receivedAt) / 1000);
     try {
-      const result = await this.runner.run(req, { signal: controller.signal });
+      const result = await this.runner.run(req);
       if (result === "busy") this.later(req, 250);
       this.attemptsOf.delete(key);
     } catch (err) {

@@ -7,7 +7,7 @@
 import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "./helpers.js";
-import { burst, problemsAfter, standInWith, startRedis, startReplica, settled, type Fleet, type RedisServer, type Replica, type Sent } from "../../bench/load.js";
+import { burst, cluster, problemsAfter, settled, type Cluster, type Fleet, type Replica, type Sent } from "../../bench/load.js";
 
 /** The demo's pull request has three findings. */
 const FINDINGS = 3;
@@ -38,49 +38,33 @@ function expectAnsweredAtOnce(sent: Sent[]): void {
 }
 
 describe("a burst against two replicas sharing Redis", () => {
-  let redis: RedisServer;
-  let fleet: Fleet;
-  const replicas: Replica[] = [];
-
+  let c: Cluster;
   beforeAll(async () => {
-    redis = await startRedis();
-    fleet = await standInWith(PRS.length);
-    for (let i = 0; i < 2; i++) replicas.push(await startReplica({ ...fleet.env, REDIS_URL: redis.url, WORKER_CONCURRENCY: "4", ANALYSIS_THREADS: "1" }));
+    c = await cluster({ pulls: PRS.length, replicas: 2, redis: true, env: { WORKER_CONCURRENCY: "4", ANALYSIS_THREADS: "1" } });
   }, 120_000);
-  afterAll(async () => {
-    for (const r of replicas) await r.child.kill();
-    await fleet?.standIn.stop();
-    await redis?.stop();
-  });
+  afterAll(() => c?.stop());
 
   it("answers every delivery at once, then reviews each head once and posts each finding once", async () => {
-    const sent = await runBurst(fleet, replicas);
+    const sent = await runBurst(c.fleet, c.replicas);
     expectAnsweredAtOnce(sent);
-    expect(problemsAfter(fleet.standIn, PRS, sent, FINDINGS)).toEqual([]);
-    expect(fleet.standIn.unknown).toEqual([]);
-    // Both replicas worked.
-    for (const r of replicas) expect(r.child.stderr()).not.toMatch(/"level":"(error|fatal)"/);
+    expect(problemsAfter(c.fleet.standIn, PRS, sent, FINDINGS)).toEqual([]);
+    expect(c.fleet.standIn.unknown).toEqual([]);
+    for (const r of c.replicas) expect(r.child.stderr()).not.toMatch(/"level":"(error|fatal)"/);
   }, 240_000);
 });
 
 describe("a burst against one replica with the embedded queue (no Redis)", () => {
-  let fleet: Fleet;
-  let replica: Replica;
-
+  let c: Cluster;
   beforeAll(async () => {
-    fleet = await standInWith(PRS.length);
-    replica = await startReplica({ ...fleet.env, WORKER_CONCURRENCY: "4", ANALYSIS_THREADS: "1" });
+    c = await cluster({ pulls: PRS.length, replicas: 1, redis: false, env: { WORKER_CONCURRENCY: "4", ANALYSIS_THREADS: "1" } });
   }, 120_000);
-  afterAll(async () => {
-    await replica?.child.kill();
-    await fleet?.standIn.stop();
-  });
+  afterAll(() => c?.stop());
 
   it("answers every delivery at once, then reviews each head once and posts each finding once", async () => {
-    const sent = await runBurst(fleet, [replica]);
+    const sent = await runBurst(c.fleet, c.replicas);
     expectAnsweredAtOnce(sent);
-    expect(problemsAfter(fleet.standIn, PRS, sent, FINDINGS)).toEqual([]);
-    expect(fleet.standIn.unknown).toEqual([]);
-    expect(replica.child.stderr()).not.toMatch(/"level":"(error|fatal)"/);
+    expect(problemsAfter(c.fleet.standIn, PRS, sent, FINDINGS)).toEqual([]);
+    expect(c.fleet.standIn.unknown).toEqual([]);
+    expect(c.replicas[0]!.child.stderr()).not.toMatch(/"level":"(error|fatal)"/);
   }, 240_000);
 });

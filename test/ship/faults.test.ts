@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "./helpers.js";
 import {
   burst,
+  cluster,
   problemsAfter,
   pullRequestEvent,
   reportFor,
@@ -16,6 +17,7 @@ import {
   standInWith,
   startRedis,
   startReplica,
+  type Cluster,
   type Fleet,
   type RedisServer,
   type Replica,
@@ -42,20 +44,14 @@ const completedOn = (fleet: Fleet, pr: number) =>
 const inProgress = (fleet: Fleet, pr: number) => fleet.standIn.posted.checkRuns.some((r) => r.external_id === String(pr) && r.status === "in_progress");
 
 describe("two replicas on Redis", () => {
-  let redis: RedisServer;
+  let c: Cluster;
   let fleet: Fleet;
-  const replicas: Replica[] = [];
-
+  let replicas: Replica[];
   beforeAll(async () => {
-    redis = await startRedis();
-    fleet = await standInWith(3);
-    for (let i = 0; i < 2; i++) replicas.push(await startReplica({ ...fleet.env, REDIS_URL: redis.url, LOCK_MS }));
+    c = await cluster({ pulls: 3, replicas: 2, redis: true, env: { LOCK_MS } });
+    ({ fleet, replicas } = c);
   }, 120_000);
-  afterAll(async () => {
-    for (const r of replicas) await r.child.kill();
-    await fleet?.standIn.stop();
-    await redis?.stop();
-  });
+  afterAll(() => c?.stop());
 
   it("the same delivery id at both replicas at the same instant: one run, one review", async () => {
     const id = randomUUID();
@@ -123,30 +119,22 @@ describe("a replica killed with SIGKILL mid-run (Redis)", () => {
 });
 
 describe("Redis restarted during a burst", () => {
-  let redis: RedisServer;
-  let fleet: Fleet;
-  const replicas: Replica[] = [];
   const PRS = Array.from({ length: 8 }, (_, i) => 101 + i);
-
+  let c: Cluster;
   beforeAll(async () => {
-    redis = await startRedis();
-    fleet = await standInWith(PRS.length);
-    for (let i = 0; i < 2; i++) replicas.push(await startReplica({ ...fleet.env, REDIS_URL: redis.url, LOCK_MS }));
+    c = await cluster({ pulls: PRS.length, replicas: 2, redis: true, env: { LOCK_MS } });
   }, 120_000);
-  afterAll(async () => {
-    for (const r of replicas) await r.child.kill();
-    await fleet?.standIn.stop();
-    await redis?.stop();
-  });
+  afterAll(() => c?.stop());
 
   it("runs resume; what was accepted is reviewed, nothing twice", async () => {
+    const { fleet, replicas, redis } = c;
     const sent = await burst(
       fleet.standIn,
       replicas.map((r) => r.webhookUrl),
       PRS,
       50,
       async (round) => {
-        if (round === 4) await redis.restart(500);
+        if (round === 4) await redis!.restart(500);
       },
     );
     // Accepted (202), or refused while Redis was away (503): never left hanging.
