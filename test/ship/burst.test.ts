@@ -37,10 +37,13 @@ function expectAnsweredAtOnce(sent: Sent[]): void {
   expect(sent.filter((d) => d.ms >= 1000).map((d) => `${d.event} #${d.pr} ${d.ms} ms`)).toEqual([]);
 }
 
-describe("a burst against two replicas sharing Redis", () => {
+describe.each([
+  { what: "two replicas sharing Redis", replicas: 2, redis: true },
+  { what: "one replica with the embedded queue (no Redis)", replicas: 1, redis: false },
+])("a burst against $what", ({ replicas, redis }) => {
   let c: Cluster;
   beforeAll(async () => {
-    c = await cluster({ pulls: PRS.length, replicas: 2, redis: true, env: { WORKER_CONCURRENCY: "4", ANALYSIS_THREADS: "1" } });
+    c = await cluster({ pulls: PRS.length, replicas, redis, env: { WORKER_CONCURRENCY: "4", ANALYSIS_THREADS: "1" } });
   }, 120_000);
   afterAll(() => c?.stop());
 
@@ -50,21 +53,5 @@ describe("a burst against two replicas sharing Redis", () => {
     expect(problemsAfter(c.fleet.standIn, PRS, sent, FINDINGS)).toEqual([]);
     expect(c.fleet.standIn.unknown).toEqual([]);
     for (const r of c.replicas) expect(r.child.stderr()).not.toMatch(/"level":"(error|fatal)"/);
-  }, 240_000);
-});
-
-describe("a burst against one replica with the embedded queue (no Redis)", () => {
-  let c: Cluster;
-  beforeAll(async () => {
-    c = await cluster({ pulls: PRS.length, replicas: 1, redis: false, env: { WORKER_CONCURRENCY: "4", ANALYSIS_THREADS: "1" } });
-  }, 120_000);
-  afterAll(() => c?.stop());
-
-  it("answers every delivery at once, then reviews each head once and posts each finding once", async () => {
-    const sent = await runBurst(c.fleet, c.replicas);
-    expectAnsweredAtOnce(sent);
-    expect(problemsAfter(c.fleet.standIn, PRS, sent, FINDINGS)).toEqual([]);
-    expect(c.fleet.standIn.unknown).toEqual([]);
-    expect(c.replicas[0]!.child.stderr()).not.toMatch(/"level":"(error|fatal)"/);
   }, 240_000);
 });
