@@ -149,6 +149,20 @@ export function recheckEvent(s: GitHubStandIn, pr: number): object {
   };
 }
 
+/** The check run's "Re-run" button on the PR's current head. */
+export function rerunEvent(s: GitHubStandIn, pr: number): object {
+  const { meta } = s.repo;
+  const head = s.headOf(pr);
+  const run = [...s.posted.checkRuns].reverse().find((r) => r.external_id === String(pr) && r.head_sha === head);
+  return {
+    action: "rerequested",
+    check_run: { id: run?.id ?? 1, name: "ptrguard", head_sha: head, external_id: String(pr), pull_requests: [{ number: pr }] },
+    repository: s.repositoryJson(),
+    installation: { id: meta.installationId },
+    sender: { login: meta.author, type: "User" },
+  };
+}
+
 export function rerunAllEvent(s: GitHubStandIn, pr: number): object {
   const { meta } = s.repo;
   return {
@@ -196,8 +210,8 @@ export function overlaps(runs: CheckRun[]): string[] {
 
 export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
-/** One PR's ten deliveries, in order: opened, six pushes, two rechecks, one re-run all. The last is a push. */
-export const STEPS = ["opened", "push", "push", "recheck", "push", "push", "rerun-all", "push", "recheck", "push"] as const;
+/** One PR's ten deliveries, in order: opened, six pushes, a recheck, a Re-run, a Re-run all. The last is a push. */
+export const STEPS = ["opened", "push", "push", "recheck", "push", "push", "rerun-all", "push", "rerun", "push"] as const;
 
 /**
  * The burst: `STEPS.length` rounds; in each, one delivery per PR, `gapMs` apart, sent to the
@@ -220,6 +234,7 @@ export async function burst(s: GitHubStandIn, targets: string[], prs: number[], 
         s.push(pr);
         sent.push(send(target, "pull_request", pullRequestEvent(s, pr, "synchronize"), pr));
       } else if (step === "recheck") sent.push(send(target, "issue_comment", recheckEvent(s, pr), pr));
+      else if (step === "rerun") sent.push(send(target, "check_run", rerunEvent(s, pr), pr));
       else sent.push(send(target, "check_suite", rerunAllEvent(s, pr), pr));
     }
   }

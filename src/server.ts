@@ -206,7 +206,7 @@ export async function startServer(options: StartOptions): Promise<Running> {
   }
   await probot.load(app);
 
-  const webhooks = webhookHandler(probot, settings.webhookSecret, log);
+  const webhooks = webhookHandler(probot, log);
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
     res.once("finish", () => logRequest(log, req, res, started));
@@ -299,7 +299,7 @@ type Answer = { status: number; message: string };
  * handlers, which only queue: the answer is 202 as soon as the request is kept. Bodies are never
  * logged.
  */
-export function webhookHandler(probot: Probot, _secret: string, log: Logger) {
+export function webhookHandler(probot: Probot, log: Logger) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const refuse = (a: Answer) => {
       res.setHeader("connection", "close");

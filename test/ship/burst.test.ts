@@ -1,6 +1,6 @@
 // The burst of issue 11, over real HTTP against real app processes and the GitHub stand-in:
-// 200 signed deliveries in 10 s across 20 PRs (opened, six pushes, two rechecks, a re-run all
-// each), once against two replicas sharing a redis-server and once against one replica with the
+// 200 signed deliveries in 10 s across 20 PRs (opened, six pushes, a recheck, a Re-run and a
+// Re-run all each), once against two replicas sharing a redis-server and once against one replica with the
 // embedded queue. Every webhook is answered in under 1 s; afterwards every PR has a completed
 // check run on its final head with the verdict, no check run in progress, no two runs of a PR
 // in progress at once, and exactly one review comment per finding.
