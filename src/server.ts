@@ -303,10 +303,9 @@ export function webhookHandler(probot: Probot, log: Logger) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const refuse = (a: Answer) => {
       res.setHeader("connection", "close");
+      // Once the answer is out, anything still being sent is not read.
+      res.once("finish", () => setImmediate(() => req.destroy()));
       reply(res, a.status, "text/plain; charset=utf-8", a.message + "\n");
-      req.resume();
-      // Anything still being sent is not read.
-      setImmediate(() => req.destroy());
     };
     if (req.method !== "POST") return refuse({ status: 405, message: "webhooks are POSTed" });
     const name = header(req, "x-github-event");
