@@ -12,6 +12,7 @@ import { isGoLoaded, loadGo } from "./analyzer/parser.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "./log.js";
 import { queueMetrics, registry } from "./metrics.js";
 import type { RunQueue } from "./queue/queue.js";
+import type { AppDeps } from "./review/deps.js";
 import { VERSION } from "./version.js";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
@@ -154,6 +155,8 @@ export interface StartOptions {
   lockMs?: number;
   /** Look for check runs a crashed process left in progress, at start (embedded queue; default true). */
   recover?: boolean;
+  /** Replaces parts of the app's dependencies (the load tests inject faults into the GitHub layer). */
+  deps?: Partial<AppDeps>;
 }
 
 export interface Running {
@@ -202,7 +205,7 @@ export async function startServer(options: StartOptions): Promise<Running> {
     const q = await queueFor(settings, log, options.lockMs);
     closeExtras = q.close;
     const { recover, ...appOptions } = q.appOptions;
-    app = createApp({ ...appOptions, ...(recover && options.recover !== false ? { recover } : {}), onLoad: (created) => (queue = created) });
+    app = createApp({ ...options.deps, ...appOptions, ...(recover && options.recover !== false ? { recover } : {}), onLoad: (created) => (queue = created) });
   }
   await probot.load(app);
 

@@ -79,6 +79,33 @@ describe("two replicas on Redis", () => {
   }, 30_000);
 });
 
+describe("a secondary rate limit on Redis", () => {
+  let c: Cluster;
+  beforeAll(async () => {
+    c = await cluster({ pulls: 2, replicas: 1, redis: true, env: { LOCK_MS, RETRY_LATER_ONCE_MS: "2000" } });
+  }, 120_000);
+  afterAll(() => c?.stop());
+
+  it("pauses the installation: its runs wait for retry-after in Redis, then run; none is lost", async () => {
+    const { fleet, replicas } = c;
+    expect((await send(replicas[0]!.webhookUrl, "pull_request", pullRequestEvent(fleet.standIn, 101, "opened"), 101)).status).toBe(202);
+    const at = await waitFor("the RetryLater", 20_000, async () => {
+      const m = /\{"retryLaterAt":(\d+)\}/.exec(replicas[0]!.child.stdout());
+      return m ? Number(m[1]) : undefined;
+    });
+    // Another PR of the same installation, during the pause.
+    expect((await send(replicas[0]!.webhookUrl, "pull_request", pullRequestEvent(fleet.standIn, 102, "opened"), 102)).status).toBe(202);
+    for (const pr of [101, 102]) await completedOn(fleet, pr);
+    await drained(fleet);
+    for (const pr of [101, 102]) {
+      const r = reportFor(fleet.standIn, pr);
+      expect(r.checkRuns.map((x) => [x.status, x.conclusion])).toEqual([["completed", "failure"]]);
+      expect(r.checkRuns[0]!.createdAt - at).toBeGreaterThanOrEqual(1900);
+      expect(r.comments).toBe(FINDINGS);
+    }
+  }, 90_000);
+});
+
 describe("a replica killed with SIGKILL mid-run (Redis)", () => {
   let redis: RedisServer;
   let fleet: Fleet;
