@@ -19,14 +19,16 @@ RUN npx tsc -p tsconfig.json && mkdir -p wasm && cp node_modules/tree-sitter-go/
 FROM node:24-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    METRICS_PORT=9090
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/wasm ./wasm
 USER node
-EXPOSE 3000
+# 3000: webhooks and health probes; 9090: /metrics (keep it off the public load balancer).
+EXPOSE 3000 9090
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/src/server.js"]

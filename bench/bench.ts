@@ -8,6 +8,7 @@ import { rules } from "../rules/index.js";
 import { appBench, printAppBench } from "./app.js";
 import { benchCli, printCli } from "./cli.js";
 import { largeFileChange } from "./engine.js";
+import { printQueueBench, queueBench } from "./queue.js";
 
 const SHAPES = [
   (i: number) => `// Fetch${i} asks the backend with a deadline.
@@ -156,8 +157,10 @@ async function main(): Promise<void> {
     ...benchCli(),
     ...large,
   };
+  // The run queue (bench/queue.ts): webhook answers under a burst, runs per second.
+  const queue = process.argv.includes("--no-queue") ? undefined : await queueBench();
   if (json) {
-    process.stdout.write(JSON.stringify(result) + "\n");
+    process.stdout.write(JSON.stringify({ ...result, ...(queue ? { queue } : {}) }) + "\n");
     return;
   }
   console.log(`corpus: ${lines} lines, ${result.corpusMB} MB in ${corpus.length} files`);
@@ -170,6 +173,7 @@ async function main(): Promise<void> {
   console.log(`peak RSS: ${result.peakRssMB} MB`);
   printAppBench(result.app);
   printCli(result);
+  if (queue) printQueueBench(queue);
 }
 
 await main();

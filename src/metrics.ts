@@ -17,6 +17,30 @@ const duration = new Histogram({
   registers: [registry],
 });
 
+const queueDepth = new Gauge({ name: "ptrguard_queue_depth", help: "Run requests waiting and running in this process's view of the queue", labelNames: ["state"], registers: [registry] });
+const queueWait = new Histogram({
+  name: "ptrguard_queue_wait_seconds",
+  help: "Time from a webhook's acceptance to the start of its run",
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  registers: [registry],
+});
+
+/** What the run queues report. */
+export interface QueueMetrics {
+  depth(waiting: number, active: number): void;
+  waited(seconds: number): void;
+}
+
+export const queueMetrics: QueueMetrics = {
+  depth(waiting, active) {
+    queueDepth.set({ state: "waiting" }, waiting);
+    queueDepth.set({ state: "active" }, active);
+  },
+  waited(seconds) {
+    queueWait.observe(seconds);
+  },
+};
+
 export type RunOutcome = "success" | "failure" | "neutral" | "error" | "superseded";
 
 export const metrics = {

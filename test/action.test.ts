@@ -203,6 +203,7 @@ describe("the Action on a pull_request event", () => {
       const sha = execFileSync("git", ["rev-parse", "HEAD"], { cwd: workspace, encoding: "utf8" }).trim();
       const pushed = loadDemoRepo(fixture);
       Object.assign(standIn.repo, { ...pushed, headSha: sha, treeAt: (s: string) => (s === sha ? pushed.head : pushed.treeAt(s)) });
+      standIn.setHead(sha);
 
       const event = { ...pullRequestOpened(standIn), action: "synchronize" };
       const run = await runAction(standIn, workspace, event);

@@ -7,7 +7,6 @@ import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { Writable } from "node:stream";
 import { ProbotOctokit } from "probot";
-import { createApp } from "../index.js";
 import { createLogger } from "../log.js";
 import { startServer, type Running } from "../server.js";
 import { deliver, issueCommentCreated, pullRequestOpened, type Delivery } from "./events.js";
@@ -68,8 +67,8 @@ export async function runDemo(io: DemoIo, options: DemoOptions = {}): Promise<De
   try {
     await standIn.start();
     server = await startServer({
-      settings: { appId: meta.appId, privateKey, webhookSecret: secret, logLevel: options.verbose ? "info" : "warn", port: await freePort(), host: "127.0.0.1" },
-      app: createApp(),
+      settings: { appId: meta.appId, privateKey, webhookSecret: secret, logLevel: options.verbose ? "info" : "warn", port: await freePort(), host: "127.0.0.1", concurrency: 2, analysisThreads: 0, runBudgetMs: 60_000 },
+      recover: false,
       log: createLogger({ level: options.verbose ? "info" : "warn", destination: sink }),
       baseUrl: standIn.url,
       // The stand-in answers at once: no client-side spacing of writes, and no retries that
@@ -89,7 +88,7 @@ export async function runDemo(io: DemoIo, options: DemoOptions = {}): Promise<De
     result.deliveries.push(opened);
     say(style.bold(`1. GitHub delivers pull_request.opened (${opened.id.slice(0, 8)}): HTTP ${opened.status} in ${seconds(opened.ms)}`));
     expectAccepted(opened);
-    await settle(standIn, timeout);
+    await settle(standIn, timeout, server);
     const firstRun = standIn.posted.checkRuns.find((r) => r.head_sha === repo.headSha && r.status === "completed");
     if (!firstRun) throw new DemoFailure("the app did not complete a check run for the head commit");
     const reviews = standIn.posted.reviews;
@@ -125,7 +124,7 @@ export async function runDemo(io: DemoIo, options: DemoOptions = {}): Promise<De
     result.deliveries.push(recheck);
     say(style.bold(`2. ${reviewer} comments "/ptrguard recheck"; GitHub delivers issue_comment.created (${recheck.id.slice(0, 8)}): HTTP ${recheck.status} in ${seconds(recheck.ms)}`));
     expectAccepted(recheck);
-    await settle(standIn, timeout);
+    await settle(standIn, timeout, server);
     const after = counts(standIn.posted);
     const reactions = standIn.posted.reactions.filter((r) => r.commentId === comment.id).map((r) => r.content);
     result.recheck = {
@@ -178,10 +177,14 @@ function expectAccepted(d: Delivery): void {
   if (d.status !== 200 && d.status !== 202) throw new DemoFailure(`the app answered the ${d.event} delivery with HTTP ${d.status}: ${d.answer}`);
 }
 
-/** Waits until the app has made no call for a moment (Probot answers 202 when a run outlasts 9 s). */
-async function settle(standIn: GitHubStandIn, timeoutMs: number): Promise<void> {
+/** Waits until the app has made no call for a moment (the webhook is answered before the run). */
+async function settle(standIn: GitHubStandIn, timeoutMs: number, server: Running): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (standIn.idleFor() < 300) {
+  const busy = async () => {
+    const s = await server.queue?.stats();
+    return (s?.waiting ?? 0) + (s?.active ?? 0) > 0;
+  };
+  while ((await busy()) || standIn.idleFor() < 300) {
     if (Date.now() > deadline) throw new DemoFailure(`the app was still calling GitHub after ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -1,12 +1,13 @@
 // A local stand-in for the GitHub REST and GraphQL endpoints the app uses, serving one
 // repository and pull request (fixture.ts) and recording every call and everything posted.
 // It checks what GitHub checks where it shapes the app: the app's JWT, the installation token,
-// and that review comments sit inside the diff's hunks (else 422, as on GitHub).
-import { createPublicKey, randomBytes, verify, type KeyObject } from "node:crypto";
+// and that review comments sit inside the diff's hunks (else 422, as on GitHub). Load tests open
+// more pull requests with the same files (`addPull`) and push new heads to them (`push`).
+import { createHash, createPublicKey, randomBytes, verify, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
-import { hunkRanges, type DemoRepo } from "./fixture.js";
+import { hunkRanges, type DemoRepo, type Tree } from "./fixture.js";
 
 export interface Call {
   method: string;
@@ -28,10 +29,14 @@ export interface CheckRun {
   output: { title?: string; summary?: string; text?: string };
   annotations: { path: string; start_line: number; end_line: number; annotation_level: string; title?: string; message: string }[];
   actions: { label: string; identifier: string; description: string }[];
+  /** When it was created and completed (ms since the epoch), to tell overlapping runs apart. */
+  createdAt: number;
+  completedAt: number | null;
 }
 
 export interface ReviewComment {
   id: number;
+  pr: number;
   threadId: string;
   reviewId: number | null;
   path: string;
@@ -44,6 +49,7 @@ export interface ReviewComment {
 
 export interface Review {
   id: number;
+  pr: number;
   state: string;
   body: string;
   commit_id: string;
@@ -53,6 +59,7 @@ export interface Review {
 
 export interface Thread {
   id: string;
+  pr: number;
   path: string;
   isResolved: boolean;
   resolvedBy: string | null;
@@ -64,7 +71,7 @@ export interface Posted {
   reviews: Review[];
   comments: ReviewComment[];
   threads: Thread[];
-  issueComments: { id: number; body: string; user: string }[];
+  issueComments: { id: number; pr: number; body: string; user: string }[];
   reactions: { commentId: number; content: string; user: string }[];
   /** SARIF uploads to code scanning, decoded. */
   sarifs: { commit_sha: string; ref: string; tool_name?: string; sarif: unknown }[];
@@ -98,6 +105,8 @@ export class GitHubStandIn {
   readonly unknown: Call[] = [];
   /** Users and their permission on the repository. */
   readonly permissions = new Map<string, string>();
+  /** Fault injection for tests: milliseconds to hold a call before answering it. */
+  latency: ((method: string, path: string, operation: string | undefined) => number) | undefined;
   private server: Server | undefined;
   private readonly token: string;
   private readonly publicKey: KeyObject;
@@ -106,6 +115,10 @@ export class GitHubStandIn {
   private readonly routes: [string, RegExp, Handler][];
   private inFlight = 0;
   private lastCallAt = Date.now();
+  /** Open pull requests and their head commits. */
+  private readonly heads = new Map<number, string>();
+  /** Head commits pushed by `push`: the head tree under another sha. */
+  private readonly pushed = new Set<string>();
 
   constructor(
     readonly repo: DemoRepo,
@@ -116,29 +129,33 @@ export class GitHubStandIn {
     this.publicKey = createPublicKey(privateKeyPem);
     this.permissions.set(repo.meta.author, "write");
     const r = `/repos/${repo.meta.owner}/${repo.meta.repo}`;
-    const n = `${repo.meta.number}`;
+    const n = "(\\d+)";
+    this.heads.set(repo.meta.number, repo.headSha);
     this.routes = [
       ["POST", /^\/app\/installations\/(\d+)\/access_tokens$/, (m) => this.accessToken(Number(m[1]))],
       ["GET", new RegExp(`^${r}/contents/(.+)$`), (m, req) => this.contents(decodeURIComponent(m[1]!), req)],
       // The owner has no `.github` repository, where Probot looks for shared configuration.
       ["GET", new RegExp(`^/repos/${repo.meta.owner}/\\.github/contents/`), () => notFound],
-      ["GET", new RegExp(`^${r}/pulls/${n}$`), () => ({ status: 200, body: this.pullJson() })],
-      ["GET", new RegExp(`^${r}/pulls/${n}/files$`), (_m, req) => this.page(this.repo.files.map((f) => ({ ...f, sha: this.repo.headSha })), req)],
-      ["GET", new RegExp(`^${r}/pulls/${n}/reviews$`), (_m, req) => this.page(this.posted.reviews.map((v) => this.reviewJson(v)), req)],
-      ["GET", new RegExp(`^${r}/pulls/${n}/comments$`), (_m, req) => this.page(this.posted.comments.map((c) => this.commentJson(c)), req)],
-      ["POST", new RegExp(`^${r}/pulls/${n}/reviews$`), (_m, req) => this.createReview(req.body as ReviewBody)],
-      ["POST", new RegExp(`^${r}/pulls/${n}/comments$`), (_m, req) => this.createFileComment(req.body as { path: string; body: string })],
-      ["POST", new RegExp(`^${r}/pulls/${n}/comments/(\\d+)/replies$`), (m, req) => this.reply(Number(m[1]), (req.body as { body: string }).body)],
+      ["GET", new RegExp(`^${r}/pulls$`), (_m, req) => this.page([...this.heads.keys()].map((k) => this.pullJson(k)), req)],
+      ["GET", new RegExp(`^${r}/pulls/${n}$`), (m) => this.withPull(m, (pr) => ({ status: 200, body: this.pullJson(pr) }))],
+      ["GET", new RegExp(`^${r}/pulls/${n}/files$`), (m, req) => this.withPull(m, (pr) => this.page(this.repo.files.map((f) => ({ ...f, sha: this.heads.get(pr) })), req))],
+      ["GET", new RegExp(`^${r}/pulls/${n}/reviews$`), (m, req) => this.withPull(m, (pr) => this.page(this.posted.reviews.filter((x) => x.pr === pr).map((v) => this.reviewJson(v)), req))],
+      ["GET", new RegExp(`^${r}/pulls/${n}/comments$`), (m, req) => this.withPull(m, (pr) => this.page(this.posted.comments.filter((c) => c.pr === pr).map((c) => this.commentJson(c)), req))],
+      ["POST", new RegExp(`^${r}/pulls/${n}/reviews$`), (m, req) => this.withPull(m, (pr) => this.createReview(pr, req.body as ReviewBody))],
+      ["POST", new RegExp(`^${r}/pulls/${n}/comments$`), (m, req) => this.withPull(m, (pr) => this.createFileComment(pr, req.body as { path: string; body: string }))],
+      ["POST", new RegExp(`^${r}/pulls/${n}/comments/(\\d+)/replies$`), (m, req) => this.withPull(m, (pr) => this.reply(pr, Number(m[2]), (req.body as { body: string }).body))],
       ["POST", new RegExp(`^${r}/check-runs$`), (_m, req) => this.createCheckRun(req.body as Partial<CheckRun> & { output?: CheckOutput })],
       ["PATCH", new RegExp(`^${r}/check-runs/(\\d+)$`), (m, req) => this.updateCheckRun(Number(m[1]), req.body as Partial<CheckRun> & { output?: CheckOutput })],
-      ["GET", new RegExp(`^${r}/check-runs/(\\d+)$`), (m) => this.checkRunJson(Number(m[1]))],
-      ["GET", new RegExp(`^${r}/commits/([0-9a-f]{40})/check-runs$`), (m) => ({ status: 200, body: { total_count: 0, check_runs: this.posted.checkRuns.filter((c) => c.head_sha === m[1]).map((c) => this.checkRunJson(c.id).body) } })],
+      ["GET", new RegExp(`^${r}/check-runs/(\\d+)$`), (m) => this.checkRunById(Number(m[1]))],
       ["GET", new RegExp(`^${r}/git/trees/([0-9a-f]{40})$`), (m) => this.tree(m[1]!)],
       ["GET", new RegExp(`^${r}/check-suites/(\\d+)/check-runs$`), () => ({ status: 200, body: { total_count: this.posted.checkRuns.length, check_runs: this.posted.checkRuns } })],
+      ["GET", new RegExp(`^${r}/commits/([0-9a-f]{40})/check-runs$`), (m, req) => this.checkRunsFor(m[1]!, req)],
+      ["GET", /^\/app\/installations$/, () => ({ status: 200, body: [{ id: repo.meta.installationId, account: { login: repo.meta.owner, type: "Organization" }, app_id: repo.meta.appId }] })],
+      ["GET", /^\/installation\/repositories$/, () => ({ status: 200, body: { total_count: 1, repositories: [this.repositoryJson()] } })],
       ["GET", new RegExp(`^${r}/collaborators/([^/]+)/permission$`), (m) => this.permission(decodeURIComponent(m[1]!))],
       ["POST", new RegExp(`^${r}/issues/comments/(\\d+)/reactions$`), (m, req) => this.react(Number(m[1]), (req.body as { content: string }).content)],
-      ["GET", new RegExp(`^${r}/issues/${n}/comments$`), (_m, req) => this.page(this.posted.issueComments, req)],
-      ["POST", new RegExp(`^${r}/issues/${n}/comments$`), (_m, req) => this.issueComment((req.body as { body: string }).body, this.bot)],
+      ["GET", new RegExp(`^${r}/issues/${n}/comments$`), (m, req) => this.withPull(m, (pr) => this.page(this.posted.issueComments.filter((c) => c.pr === pr), req))],
+      ["POST", new RegExp(`^${r}/issues/${n}/comments$`), (m, req) => this.withPull(m, (pr) => this.issueComment(pr, (req.body as { body: string }).body, this.bot))],
       ["POST", new RegExp(`^${r}/code-scanning/sarifs$`), (_m, req) => this.uploadSarif(req.body as { commit_sha: string; ref: string; sarif: string; tool_name?: string })],
       ["POST", /^(?:\/api)?\/graphql$/, (_m, req) => this.graphql(req.body as { query: string; variables?: Record<string, unknown> })],
     ];
@@ -176,8 +193,61 @@ export class GitHubStandIn {
   }
 
   /** A comment on the pull request by a person, as GitHub stores it before sending the webhook. */
-  addIssueComment(user: string, body: string): { id: number; body: string; user: string } {
-    return this.issueComment(body, user).body as { id: number; body: string; user: string };
+  addIssueComment(user: string, body: string, pr = this.repo.meta.number): { id: number; body: string; user: string } {
+    return this.issueComment(pr, body, user).body as { id: number; body: string; user: string };
+  }
+
+  /** Opens another pull request with the demo's files (at the demo's head commit). */
+  addPull(number: number): void {
+    this.heads.set(number, this.repo.headSha);
+  }
+
+  /** The open pull requests' numbers. */
+  pulls(): number[] {
+    return [...this.heads.keys()];
+  }
+
+  /** The head commit of a pull request. */
+  headOf(pr = this.repo.meta.number): string {
+    const sha = this.heads.get(pr);
+    if (!sha) throw new Error(`no pull request #${pr}`);
+    return sha;
+  }
+
+  /** A new commit on the PR's branch (same files, new sha), as a push before `synchronize`. */
+  /** A push the caller made itself (its repository already serves `sha`): the pull request's head is now `sha`. */
+  setHead(sha: string, pr = this.repo.meta.number): void {
+    if (!this.heads.has(pr)) throw new Error(`no pull request #${pr}`);
+    this.heads.set(pr, sha);
+  }
+
+  push(pr = this.repo.meta.number): string {
+    const sha = createHash("sha1").update(`${this.headOf(pr)}:${pr}:${this.pushed.size}`).digest("hex");
+    this.pushed.add(sha);
+    this.heads.set(pr, sha);
+    return sha;
+  }
+
+  /** The tree of a commit: the demo's commits, or a pushed head. */
+  treeAt(sha: string): Tree | undefined {
+    return this.pushed.has(sha) ? this.repo.head : this.repo.treeAt(sha);
+  }
+
+  private withPull(m: RegExpExecArray, f: (pr: number) => Reply): Reply {
+    const pr = Number(m[1]);
+    return this.heads.has(pr) ? f(pr) : notFound;
+  }
+
+  private checkRunsFor(sha: string, req: Request): Reply {
+    const name = req.url.searchParams.get("check_name");
+    const status = req.url.searchParams.get("status");
+    const runs = this.posted.checkRuns.filter((r) => r.head_sha === sha && (!name || r.name === name) && (!status || r.status === status));
+    return { status: 200, body: { total_count: runs.length, check_runs: runs.map((r) => this.checkRunJson(r)) } };
+  }
+
+  private checkRunJson(run: CheckRun): Record<string, unknown> {
+    const { createdAt: _c, completedAt: _d, annotations, ...rest } = run;
+    return { ...rest, output: { ...run.output, annotations_count: annotations.length }, app: { id: this.repo.meta.appId, slug: this.repo.meta.appSlug } };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -186,6 +256,8 @@ export class GitHubStandIn {
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
     const url = new URL(req.url ?? "/", "http://stand-in");
+    // GitHub Enterprise Server's REST prefix, when the app is pointed at the stand-in through GHE_HOST.
+    url.pathname = url.pathname.replace(/^\/api\/v3(?=\/)/, "");
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;
@@ -193,6 +265,15 @@ export class GitHubStandIn {
       body = text;
     }
     const request: Request = { method: req.method ?? "GET", url, headers: req.headers, body };
+    const hold = this.latency?.(request.method, url.pathname, url.pathname.endsWith("/graphql") ? operationOf((body as { query?: string } | undefined)?.query ?? "") : undefined) ?? 0;
+    // Held, unless the caller hangs up first (a killed process).
+    if (hold > 0) await new Promise<void>((r) => {
+      const t = setTimeout(r, hold);
+      res.once("close", () => {
+        clearTimeout(t);
+        r();
+      });
+    });
     let reply: Reply;
     try {
       reply = this.route(request);
@@ -267,7 +348,7 @@ export class GitHubStandIn {
 
   private contents(file: string, req: Request): Reply {
     const ref = req.url.searchParams.get("ref");
-    const tree = !ref || ref === this.repo.meta.baseRef ? this.repo.base : ref === this.repo.meta.headRef ? this.repo.head : this.repo.treeAt(ref);
+    const tree = !ref || ref === this.repo.meta.baseRef ? this.repo.base : ref === this.repo.meta.headRef ? this.repo.head : this.treeAt(ref);
     const text = tree?.get(file);
     if (text === undefined) return notFound;
     if (String(req.headers.accept ?? "").includes("raw")) return { status: 200, text };
@@ -280,8 +361,10 @@ export class GitHubStandIn {
     return { status: 200, body: items.slice((page - 1) * per, page * per) };
   }
 
-  pullJson(): Record<string, unknown> {
-    const { meta, baseSha, headSha } = this.repo;
+  pullJson(pr = this.repo.meta.number): Record<string, unknown> {
+    const { meta: demo, baseSha } = this.repo;
+    const meta = { ...demo, number: pr };
+    const headSha = this.headOf(pr);
     const repository = this.repositoryJson();
     return {
       id: 90000 + meta.number,
@@ -295,6 +378,7 @@ export class GitHubStandIn {
       html_url: `https://github.com/${meta.owner}/${meta.repo}/pull/${meta.number}`,
       head: { ref: meta.headRef, sha: headSha, repo: repository, user: { login: meta.author } },
       base: { ref: meta.baseRef, sha: baseSha, repo: repository, user: { login: meta.owner } },
+      updated_at: new Date().toISOString(),
       changed_files: this.repo.files.length,
       additions: this.repo.files.reduce((a, f) => a + f.additions, 0),
       deletions: this.repo.files.reduce((a, f) => a + f.deletions, 0),
@@ -303,7 +387,8 @@ export class GitHubStandIn {
 
   repositoryJson(): Record<string, unknown> {
     const { meta } = this.repo;
-    return { id: 7000, node_id: "R_demo", name: meta.repo, full_name: `${meta.owner}/${meta.repo}`, private: false, default_branch: meta.baseRef, owner: { login: meta.owner, type: "Organization" } };
+    const now = new Date().toISOString();
+    return { id: 7000, node_id: "R_demo", name: meta.repo, full_name: `${meta.owner}/${meta.repo}`, private: false, archived: false, pushed_at: now, updated_at: now, default_branch: meta.baseRef, owner: { login: meta.owner, type: "Organization" } };
   }
 
   private createCheckRun(body: Partial<CheckRun> & { output?: CheckOutput }): Reply {
@@ -318,6 +403,8 @@ export class GitHubStandIn {
       output: {},
       annotations: [],
       actions: [],
+      createdAt: Date.now(),
+      completedAt: null,
     };
     this.posted.checkRuns.push(run);
     return this.updateCheckRun(run.id, { ...body, status: run.status }, 201);
@@ -328,6 +415,7 @@ export class GitHubStandIn {
     if (!run) return notFound;
     if (body.conclusion) run.status = "completed";
     if (body.status) run.status = body.status;
+    if (run.status === "completed") run.completedAt ??= Date.now();
     if (body.conclusion !== undefined) run.conclusion = body.conclusion;
     if (body.actions) run.actions = body.actions;
     if (body.output) {
@@ -336,17 +424,16 @@ export class GitHubStandIn {
       run.output = { ...run.output, ...output };
       run.annotations.push(...(annotations ?? []));
     }
-    return { status, body: { ...run, output: { ...run.output, annotations_count: run.annotations.length } } };
+    return { status, body: this.checkRunJson(run) };
   }
 
-  private checkRunJson(id: number): Reply {
+  private checkRunById(id: number): Reply {
     const run = this.posted.checkRuns.find((r) => r.id === id);
-    if (!run) return notFound;
-    return { status: 200, body: { ...run, output: { ...run.output, annotations_count: run.annotations.length } } };
+    return run ? { status: 200, body: this.checkRunJson(run) } : notFound;
   }
 
   private tree(sha: string): Reply {
-    const files = this.repo.treeAt(sha);
+    const files = this.treeAt(sha);
     if (!files) return notFound;
     return { status: 200, body: { sha, truncated: false, tree: [...files.keys()].map((path) => ({ path, type: "blob", mode: "100644" })) } };
   }
@@ -365,22 +452,22 @@ export class GitHubStandIn {
     const repository = {
       defaultBranchRef: { target: { oid: baseSha } },
       config: config === undefined ? null : { text: config },
-      pullRequest: vars.number === meta.number ? { changedFiles: this.repo.files.length } : null,
+      pullRequest: this.heads.has(Number(vars.number)) ? { changedFiles: this.repo.files.length } : null,
       head: { checkSuites: { nodes: runs.length ? [{ checkRuns: { nodes: runs } }] : [] } },
     };
     // The owner has no `.github` repository.
     return { status: 200, body: { data: { repository, org: null }, errors: [{ type: "NOT_FOUND", path: ["org"], message: `Could not resolve to a Repository with the name '${meta.owner}/.github'.` }] } };
   }
 
-  private createReview(body: ReviewBody): Reply {
+  private createReview(pr: number, body: ReviewBody): Reply {
     const comments = body.comments ?? [];
     for (const c of comments) {
       const problem = this.anchorProblem(c);
       if (problem) return { status: 422, body: { message: "Unprocessable Entity", errors: [problem], documentation_url: "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request" } };
     }
-    const review: Review = { id: this.nextId++, state: REVIEW_STATE[body.event ?? "COMMENT"] ?? "PENDING", body: body.body ?? "", commit_id: body.commit_id ?? this.repo.headSha, user: this.bot, commentIds: [] };
+    const review: Review = { id: this.nextId++, pr, state: REVIEW_STATE[body.event ?? "COMMENT"] ?? "PENDING", body: body.body ?? "", commit_id: body.commit_id ?? this.headOf(pr), user: this.bot, commentIds: [] };
     this.posted.reviews.push(review);
-    for (const c of comments) review.commentIds.push(this.addComment({ reviewId: review.id, path: c.path, line: c.line, start_line: c.start_line ?? null, body: c.body }).id);
+    for (const c of comments) review.commentIds.push(this.addComment({ pr, reviewId: review.id, path: c.path, line: c.line, start_line: c.start_line ?? null, body: c.body }).id);
     return { status: 200, body: { id: review.id, state: review.state, body: review.body, user: { login: this.bot } } };
   }
 
@@ -396,25 +483,25 @@ export class GitHubStandIn {
     return undefined;
   }
 
-  private addComment(c: { reviewId: number | null; path: string; line: number | null; start_line: number | null; body: string; inReplyTo?: number; user?: string }): ReviewComment {
-    const comment: ReviewComment = { id: this.nextId++, threadId: "", reviewId: c.reviewId, path: c.path, line: c.line, start_line: c.start_line, body: c.body, user: c.user ?? this.bot, inReplyTo: c.inReplyTo ?? null };
+  private addComment(c: { pr: number; reviewId: number | null; path: string; line: number | null; start_line: number | null; body: string; inReplyTo?: number; user?: string }): ReviewComment {
+    const comment: ReviewComment = { id: this.nextId++, pr: c.pr, threadId: "", reviewId: c.reviewId, path: c.path, line: c.line, start_line: c.start_line, body: c.body, user: c.user ?? this.bot, inReplyTo: c.inReplyTo ?? null };
     const thread = c.inReplyTo ? this.posted.threads.find((t) => t.commentIds.includes(c.inReplyTo!)) : undefined;
     if (thread) thread.commentIds.push(comment.id);
-    else this.posted.threads.push({ id: `PRRT_demo${comment.id}`, path: c.path, isResolved: false, resolvedBy: null, commentIds: [comment.id] });
+    else this.posted.threads.push({ id: `PRRT_demo${comment.id}`, pr: c.pr, path: c.path, isResolved: false, resolvedBy: null, commentIds: [comment.id] });
     comment.threadId = (thread ?? this.posted.threads.at(-1)!).id;
     this.posted.comments.push(comment);
     return comment;
   }
 
-  private createFileComment(body: { path: string; body: string }): Reply {
+  private createFileComment(pr: number, body: { path: string; body: string }): Reply {
     if (!this.repo.files.some((f) => f.filename === body.path)) return { status: 422, body: { message: "Unprocessable Entity", errors: [`Path could not be resolved: ${body.path}`] } };
-    return { status: 201, body: this.commentJson(this.addComment({ reviewId: null, path: body.path, line: null, start_line: null, body: body.body })) };
+    return { status: 201, body: this.commentJson(this.addComment({ pr, reviewId: null, path: body.path, line: null, start_line: null, body: body.body })) };
   }
 
-  private reply(to: number, body: string): Reply {
-    const parent = this.posted.comments.find((c) => c.id === to);
+  private reply(pr: number, to: number, body: string): Reply {
+    const parent = this.posted.comments.find((c) => c.id === to && c.pr === pr);
     if (!parent) return notFound;
-    return { status: 201, body: this.commentJson(this.addComment({ reviewId: null, path: parent.path, line: parent.line, start_line: null, body, inReplyTo: to })) };
+    return { status: 201, body: this.commentJson(this.addComment({ pr, reviewId: null, path: parent.path, line: parent.line, start_line: null, body, inReplyTo: to })) };
   }
 
   private commentJson(c: ReviewComment): Record<string, unknown> {
@@ -432,8 +519,8 @@ export class GitHubStandIn {
     return { status: 201, body: { id: this.nextId++, content, user: { login: this.bot } } };
   }
 
-  private issueComment(body: string, user: string): Reply {
-    const c = { id: this.nextId++, body, user };
+  private issueComment(pr: number, body: string, user: string): Reply {
+    const c = { id: this.nextId++, pr, body, user };
     this.posted.issueComments.push(c);
     return { status: 201, body: c };
   }
@@ -449,7 +536,7 @@ export class GitHubStandIn {
     const q = req.query ?? "";
     const vars = req.variables ?? {};
     if (/query RunStart\b/.test(q)) return this.runStart(vars);
-    if (/\breviewThreads\b/.test(q) && !/query ReadBlobs\b/.test(q)) return { status: 200, body: { data: { repository: { pullRequest: { reviewThreads: this.threadsJson() } } } } };
+    if (/\breviewThreads\b/.test(q) && !/query ReadBlobs\b/.test(q)) return { status: 200, body: { data: { repository: { pullRequest: { reviewThreads: this.threadsJson(Number(vars.number ?? this.repo.meta.number)) } } } } };
     if (/\bresolveReviewThread\b/.test(q)) {
       const thread = this.posted.threads.find((t) => t.id === vars.threadId);
       if (!thread) return { status: 200, body: { data: null, errors: [{ type: "NOT_FOUND", message: `Could not resolve to a node with the global id of '${String(vars.threadId)}'` }] } };
@@ -463,21 +550,22 @@ export class GitHubStandIn {
       for (const [, alias, variable] of blobs) {
         const expr = String(vars[variable!] ?? "");
         const colon = expr.indexOf(":");
-        const text = this.repo.treeAt(expr.slice(0, colon))?.get(expr.slice(colon + 1));
+        const text = this.treeAt(expr.slice(0, colon))?.get(expr.slice(colon + 1));
         repository[alias!] = text === undefined ? null : { text, isBinary: false, isTruncated: false, byteSize: Buffer.byteLength(text) };
       }
-      if (vars.number === this.repo.meta.number) repository.pullRequest = { headRefOid: this.repo.headSha, reviewThreads: this.threadsJson() };
+      const pr = Number(vars.number);
+      if (vars.number !== undefined && this.heads.has(pr)) repository.pullRequest = { headRefOid: this.heads.get(pr), reviewThreads: this.threadsJson(pr) };
       return { status: 200, body: { data: { repository } } };
     }
     this.unknown.push({ method: "POST", path: "/graphql", status: 200, operation: operationOf(q) });
     return { status: 200, body: { data: null, errors: [{ message: `the demo stand-in does not serve this GraphQL operation (${operationOf(q)})` }] } };
   }
 
-  private threadsJson(): Record<string, unknown> {
+  private threadsJson(pr: number): Record<string, unknown> {
     const byId = new Map(this.posted.comments.map((c) => [c.id, c]));
     return {
       pageInfo: { hasNextPage: false, endCursor: null },
-      nodes: this.posted.threads.map((t) => ({
+      nodes: this.posted.threads.filter((t) => t.pr === pr).map((t) => ({
         id: t.id,
         path: t.path,
         isResolved: t.isResolved,

@@ -3,9 +3,7 @@
 // empty `pull_requests` list, so the PR number is read from our check run's `external_id`.
 import type { Context } from "probot";
 import { CHECK_NAME, RECHECK_ACTION } from "../github/checks.js";
-import type { AppDeps } from "../review/deps.js";
-import { runReview } from "../review/run.js";
-import { runEnv } from "./env.js";
+import { requestOf, submit, type HandlerDeps } from "./env.js";
 import { int, isSha, obj, pullNumberFromExternalId, repoProblem } from "./payload.js";
 
 const firstPullNumber = (list: unknown): number | undefined => {
@@ -13,7 +11,7 @@ const firstPullNumber = (list: unknown): number | undefined => {
   return int(n) ? n : undefined;
 };
 
-export async function onCheckRun(context: Context<"check_run.rerequested" | "check_run.requested_action">, deps: AppDeps): Promise<void> {
+export async function onCheckRun(context: Context<"check_run.rerequested" | "check_run.requested_action">, deps: HandlerDeps): Promise<void> {
   const log = deps.logger(context as Context);
   const p = obj(context.payload);
   const run = obj(p?.check_run);
@@ -32,10 +30,10 @@ export async function onCheckRun(context: Context<"check_run.rerequested" | "che
     log.warn({ checkRun: run!.id }, "ptrguard: cannot tell which pull request this check run belongs to; not re-running");
     return;
   }
-  await runReview({ pullNumber: number, headSha: run!.head_sha as string, explicit: true }, runEnv(context as Context, deps, log));
+  await submit(deps, log, { ...requestOf(context as Context, "rerun", true), pullNumber: number, headSha: run!.head_sha as string });
 }
 
-export async function onCheckSuite(context: Context<"check_suite.rerequested">, deps: AppDeps): Promise<void> {
+export async function onCheckSuite(context: Context<"check_suite.rerequested">, deps: HandlerDeps): Promise<void> {
   const log = deps.logger(context as Context);
   const p = obj(context.payload);
   const suite = obj(p?.check_suite);
@@ -44,15 +42,7 @@ export async function onCheckSuite(context: Context<"check_suite.rerequested">, 
     log.warn({ event: "check_suite.rerequested" }, `ptrguard: ignoring a malformed payload (${problem})`);
     return;
   }
-  const env = runEnv(context as Context, deps, log);
-  let number = firstPullNumber(suite!.pull_requests);
-  if (!number) {
-    const runs = await env.github.checkRunsInSuite(suite!.id as number);
-    number = runs.map((r) => pullNumberFromExternalId(r.externalId)).find((n) => n !== undefined);
-  }
-  if (!number) {
-    log.warn({ suite: suite!.id }, "ptrguard: cannot tell which pull request this check suite belongs to; not re-running");
-    return;
-  }
-  await runReview({ pullNumber: number, headSha: suite!.head_sha as string, explicit: true }, env);
+  // A fork PR's suite lists no pull request: the worker finds it through the suite's check runs.
+  const number = firstPullNumber(suite!.pull_requests);
+  await submit(deps, log, { ...requestOf(context as Context, "rerun-all", true), pullNumber: number, suiteId: number ? undefined : (suite!.id as number), headSha: suite!.head_sha as string });
 }

@@ -4,9 +4,10 @@
 import type { Context, Logger } from "probot";
 import { rules as registry } from "../../rules/index.js";
 import type { Rule } from "../analyzer/types.js";
-import { githubForContext } from "../github/octokit.js";
+import { createGitHub, type GitHubTarget } from "../github/octokit.js";
 import type { GitHub } from "../github/types.js";
 import { metrics as promMetrics, type RunOutcome } from "../metrics.js";
+import type { analyse } from "./analyse.js";
 
 export interface Clock {
   now(): Date;
@@ -24,8 +25,10 @@ export interface AppDeps {
   rules: readonly Rule[];
   clock: Clock;
   metrics: AppMetrics;
-  /** The GitHub layer for one webhook delivery. */
-  github(context: Context): GitHub;
+  /** The GitHub layer for one repository of an installation (built by the worker from the job). */
+  github(target: GitHubTarget): GitHub;
+  /** The analysis step; the server puts it on a worker-thread pool. Default: in this thread. */
+  analyse?: typeof analyse;
   /** The logger for one delivery (Probot's carries the delivery id). */
   logger(context: Context): Logger;
 }
@@ -42,7 +45,8 @@ export function defaultDeps(overrides: Partial<AppDeps> = {}): AppDeps {
     rules: overrides.rules ?? registry,
     clock,
     metrics,
-    github: overrides.github ?? ((context) => githubForContext(context, { sleep: (ms) => clock.sleep(ms), metrics })),
+    github: overrides.github ?? ((target) => createGitHub(target, { sleep: (ms) => clock.sleep(ms), metrics })),
+    ...(overrides.analyse ? { analyse: overrides.analyse } : {}),
     logger: overrides.logger ?? ((context) => context.log),
   };
 }

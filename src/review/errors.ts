@@ -15,6 +15,9 @@ export class RetryLater extends Error {
     super(message);
     this.name = "RetryLater";
   }
+
+  /** A check run the run could not complete before giving up (set by runReview). */
+  openCheckRun?: number;
 }
 
 /** A newer head commit replaced this run's head while it was queued or running: stop before posting. */

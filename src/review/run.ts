@@ -15,11 +15,11 @@ import { analyse } from "./analyse.js";
 import { place, type Placed } from "./anchor.js";
 import { completion, conclusionOf, openCheck, retryLater, titleOf, type CheckHandle } from "./check.js";
 import { loadConfig } from "./config-load.js";
-import { RetryLater } from "./errors.js";
 import { DEFAULT_LIMITS } from "./limits.js";
 import type { AppMetrics, Clock } from "./deps.js";
 import { readSources, selectFiles, type Source } from "./files.js";
 import { dismissStaleRequests } from "./dismiss.js";
+import { RetryLater, Superseded } from "./errors.js";
 import { publish } from "./publish.js";
 import { reconcile } from "./reconcile.js";
 
@@ -32,6 +32,21 @@ export interface RunEnv {
   /** The webhook delivery id and `owner/name`, stamped on every log line of the run. */
   delivery?: string;
   repo?: string;
+  /**
+   * Aborted by the queue when a newer head is accepted for this PR (reason: a Superseded) or the
+   * PR's lock is lost: the run stops at its next step and never posts.
+   */
+  signal?: AbortSignal | undefined;
+  /** The analysis step (default: in this thread); the server runs it on a worker-thread pool. */
+  analyse?: typeof analyse | undefined;
+  /** Above this many Go files the check run is shown in progress while the run works (default: limits.ts). */
+  eagerCheckFiles?: number | undefined;
+}
+
+/** Throws when the queue has called this run off (a newer head, a lost lock). */
+function checkSignal(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  throw signal.reason instanceof Superseded ? signal.reason : new Superseded("");
 }
 
 export interface RunRequest {
@@ -60,14 +75,35 @@ export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutc
     log.info({ pull: pull.number }, "ptrguard: draft pull request and draft_prs is false; not reviewing");
     return "skipped";
   }
+  if (outer.signal?.aborted) {
+    log.info({ pull: pull.number }, "ptrguard: called off before it started (a newer head); posting nothing");
+    env.metrics.runFinished("superseded", 0);
+    return "superseded";
+  }
   const check = await openCheck(github, { sha, pullNumber: pull.number, startedAt: started, existing: start?.checkRuns });
   const elapsed = () => clock.now().getTime() - started.getTime();
   let outcome: RunOutcome;
   try {
     outcome = await reviewAt(sha, pull, config, problems, check, env, elapsed, start?.changedFiles);
   } catch (err) {
-    if (err instanceof RetryLater) throw err;
-    if (isRateLimited(err)) throw retryLater(err, "reading from GitHub");
+    if (err instanceof Superseded) {
+      outcome = await completeSuperseded(check, err.newerSha, problems, elapsed(), clock.now());
+      log.info({ pull: pull.number, newer: err.newerSha }, "ptrguard: called off by a newer head or a lost lock; posting nothing");
+      env.metrics.runFinished(outcome, elapsed() / 1000);
+      return outcome;
+    }
+    // The queue runs it again later. The check run is not touched here (completing it may hit the
+    // same limit): the next attempt finds the one this attempt opened by its external_id and reuses it.
+    if (err instanceof RetryLater) {
+      log.warn({ pull: pull.number, retryAfterMs: err.retryAfterMs, reason: err.reason }, "ptrguard: the run will be retried");
+      if (check.id !== undefined) err.openCheckRun = check.id;
+      throw err;
+    }
+    if (isRateLimited(err)) {
+      const later = retryLater(err, "reading from GitHub");
+      if (check.id !== undefined) later.openCheckRun = check.id;
+      throw later;
+    }
     log.error({ err, pull: pull.number }, "ptrguard: the run failed");
     outcome = "error";
     const headline = `**ptrguard could not finish this review:** ${explain(err)}. Press "Recheck" to try again.`;
@@ -75,6 +111,14 @@ export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutc
   }
   env.metrics.runFinished(outcome, elapsed() / 1000);
   return outcome;
+}
+
+async function completeSuperseded(check: CheckHandle, newer: string, configProblems: string[], durationMs: number, now: Date): Promise<RunOutcome> {
+  const headline = newer
+    ? `A newer commit (${newer}) is the head of this pull request now; this run posted nothing.`
+    : "A newer commit is the head of this pull request now; this run posted nothing.";
+  await check.complete(completion({ conclusion: "neutral", title: "Superseded by a newer push", findings: [] }, base(headline, configProblems, durationMs), now));
+  return "superseded";
 }
 
 const base = (headline: string | undefined, configProblems: string[], durationMs: number) => ({
@@ -108,9 +152,11 @@ async function reviewAt(
   if (sha !== pull.headSha) return superseded(pull.headSha);
 
   const selection = selectFiles(await github.listFiles(pull.number, DEFAULT_LIMITS.listedFiles), config, changedFiles);
-  if (selection.wanted.length > DEFAULT_LIMITS.eagerCheckFiles) await check.inProgress();
+  if (selection.wanted.length > (env.eagerCheckFiles ?? DEFAULT_LIMITS.eagerCheckFiles)) await check.inProgress();
   const { sources, skipped: unread, pull: now, limits: readLimits } = await readSources(github, pull, selection.wanted);
-  const analysis = await analyse(sources, env.rules, config);
+  checkSignal(env.signal);
+  const analysis = await (env.analyse ?? analyse)(sources, env.rules, config);
+  checkSignal(env.signal);
   const skipped = [...selection.skipped, ...unread, ...analysis.skipped];
   const limits = [...selection.limits, ...readLimits, ...analysis.limits];
   const summaryBase = { ...base(undefined, configProblems, 0), filesAnalyzed: analysis.filesAnalyzed, skipped, notes: analysis.notes, limits };
@@ -133,8 +179,10 @@ async function reviewAt(
   const toPost = [...commentable.slice(0, config.max_comments), ...plan.post.filter((p) => p.kind === "check")];
   const overflow = commentable.slice(config.max_comments).map((p) => p.finding);
 
+  checkSignal(env.signal);
   const headSha = now?.headSha ?? (await github.getPull(pull.number)).headSha;
   if (headSha !== sha) return superseded(headSha);
+  checkSignal(env.signal);
 
   const requestChanges = config.review_event === "REQUEST_CHANGES" && [...toPost.map((p) => p.finding), ...overflow].some((f) => atOrAbove(f.severity, config.fail_on));
   const published = await publish(github, {

@@ -59,8 +59,8 @@ describe("ptrguard demo", () => {
     const result = await runDemo({ stdout: () => {}, stderr: () => {} });
     expect(result.code).toBe(0);
     expect(result.deliveries.map((d) => [d.event, d.status])).toEqual([
-      ["pull_request", 200],
-      ["issue_comment", 200],
+      ["pull_request", 202],
+      ["issue_comment", 202],
     ]);
     expect(result.posted.reviews).toHaveLength(1);
     expect(result.posted.comments.length).toBeGreaterThanOrEqual(3);

@@ -18,6 +18,7 @@ describe("production smoke", () => {
   let image: Stage;
   let server: Child | undefined;
   let base: string;
+  let metricsBase: string;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
@@ -40,8 +41,10 @@ describe("production smoke", () => {
     });
     image = stages.at(-1)!;
     const port = await freePort();
+    const metricsPort = await freePort();
+    metricsBase = `http://127.0.0.1:${metricsPort}`;
     // The image listens on 0.0.0.0; the test keeps to loopback.
-    env = { PATH: process.env.PATH, HOME: process.env.HOME, ...image.env, HOST: "127.0.0.1", PORT: String(port), APP_ID: "4242", PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, LOG_LEVEL: "info" };
+    env = { PATH: process.env.PATH, HOME: process.env.HOME, ...image.env, HOST: "127.0.0.1", PORT: String(port), METRICS_PORT: String(metricsPort), APP_ID: "4242", PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, LOG_LEVEL: "info" };
     base = `http://127.0.0.1:${port}`;
     server = start(image.cmd![0]!, image.cmd!.slice(1), { cwd: image.dir, env });
   }, 240_000);
@@ -80,17 +83,18 @@ describe("production smoke", () => {
     await waitFor("/readyz", 30_000, async () => ((await get(base + "/readyz"))?.status === 200 ? true : undefined));
   }, 60_000);
 
-  it("serves Prometheus metrics", async () => {
-    const res = await get(base + "/metrics");
+  it("serves Prometheus metrics on METRICS_PORT only", async () => {
+    expect((await get(base + "/metrics"))?.status).toBe(404);
+    const res = await get(metricsBase + "/metrics");
     expect(res?.status).toBe(200);
     expect(res?.text).toContain("# TYPE ptrguard_runs_total counter");
   });
 
-  it("accepts a signed ping and answers 400 to a badly signed one", async () => {
+  it("accepts a signed ping and answers 401 to a badly signed one", async () => {
     const ok = await fetch(base + "/api/github/webhooks", { method: "POST", body: PING, headers: deliveryHeaders("ping", PING, SECRET) });
     expect(ok.status).toBe(200);
     const bad = await fetch(base + "/api/github/webhooks", { method: "POST", body: PING, headers: deliveryHeaders("ping", PING, "not-the-secret") });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(401);
   });
 
   it("writes JSON log lines without the key or the secret, and stops on SIGTERM", async () => {
@@ -102,6 +106,6 @@ describe("production smoke", () => {
     const all = server!.stdout() + server!.stderr();
     expect(all).not.toContain(SECRET);
     expect(all).not.toContain(KEY.split("\n")[1]);
-    expect(all).toContain("POST /api/github/webhooks 400");
+    expect(all).toContain("POST /api/github/webhooks 401");
   }, 30_000);
 });

@@ -48,6 +48,11 @@ export async function startRegistry(lockFile: string): Promise<Registry> {
     p.versions[e.version] = manifest;
     packuments.set(name, p);
   }
+  // Optional peer dependencies (bullmq's `redis`) are not in the lock when nobody installs them;
+  // npm still asks for them, and a 404 is the honest answer, not a missing package.
+  const optionalPeers = new Set(
+    Object.values(lock.packages).flatMap((e) => Object.entries((e.peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean }>).filter(([, m]) => m.optional).map(([n]) => `/${n}`)),
+  );
   const misses: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = decodeURIComponent((req.url ?? "/").split("?")[0]!);
@@ -67,7 +72,7 @@ export async function startRegistry(lockFile: string): Promise<Registry> {
         return;
       }
     }
-    misses.push(url);
+    if (!optionalPeers.has(url) || packuments.has(url.slice(1))) misses.push(url);
     res.writeHead(404, { "content-type": "application/json" });
     res.end('{"error":"not found"}');
   });

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { connect } from "node:net";
 import { Writable } from "node:stream";
 import nock from "nock";
 import type { ApplicationFunction } from "probot";
@@ -30,7 +31,10 @@ function settingError(env: Env, cwd?: string): string {
 describe("readSettings", () => {
   it("accepts the minimal settings with defaults for the rest", () => {
     const s = readSettings(GOOD);
-    expect(s).toMatchObject({ appId: 12345, webhookSecret: SECRET, logLevel: "info", port: 3000, host: "localhost" });
+    expect(s).toMatchObject({ appId: 12345, webhookSecret: SECRET, logLevel: "info", port: 3000, host: "localhost", metricsPort: 9090, concurrency: 4, runBudgetMs: 120_000 });
+    expect(s.redisUrl).toBeUndefined();
+    expect(readSettings({ ...GOOD, METRICS_PORT: "off" }).metricsPort).toBeUndefined();
+    expect(readSettings({ ...GOOD, REDIS_URL: "redis://127.0.0.1:6379/0", WORKER_CONCURRENCY: "8" })).toMatchObject({ redisUrl: "redis://127.0.0.1:6379/0", concurrency: 8 });
     expect(s.privateKey).toContain("BEGIN RSA PRIVATE KEY");
   });
 
@@ -68,6 +72,9 @@ describe("readSettings", () => {
     expect(settingError({ ...GOOD, LOG_LEVEL: "verbose" })).toMatch(/^LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent/);
     expect(settingError({ ...GOOD, PORT: "80a" })).toBe('PORT must be a port number from 1 to 65535, got "80a"');
     expect(settingError({ ...GOOD, PORT: "70000" })).toMatch(/^PORT must be/);
+    expect(settingError({ ...GOOD, METRICS_PORT: "3000" })).toBe("METRICS_PORT must differ from PORT (3000): /metrics is kept off the public webhook port");
+    expect(settingError({ ...GOOD, REDIS_URL: "localhost:6379" })).toBe("REDIS_URL must be a redis:// or rediss:// URL");
+    expect(settingError({ ...GOOD, WORKER_CONCURRENCY: "0" })).toBe('WORKER_CONCURRENCY must be a whole number from 1 to 256, got "0"');
   });
 
   it("never puts the key into a message", () => {
@@ -111,7 +118,7 @@ describe("the server", () => {
   beforeAll(async () => {
     nock.disableNetConnect();
     nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-    const settings = { ...readSettings(GOOD), host: "127.0.0.1", port: await freePort(), logLevel: "info" as const };
+    const settings = { ...readSettings(GOOD), host: "127.0.0.1", port: await freePort(), metricsPort: await freePort(), logLevel: "info" as const };
     running = await startServer({ settings, app, log: createLogger({ level: "info", destination: sink }) });
   });
   afterAll(async () => {
@@ -127,24 +134,59 @@ describe("the server", () => {
     expect(await get(running.url + "/readyz")).toMatchObject({ status: 200, text: "ready\n" });
   });
 
-  it("serves Prometheus text on /metrics", async () => {
-    const res = await get(running.url + "/metrics");
+  it("serves Prometheus text on /metrics on its own port, not on the webhook port", async () => {
+    expect((await get(running.url + "/metrics"))?.status).toBe(404);
+    const res = await get(running.metricsUrl!);
     expect(res?.status).toBe(200);
     expect(res?.type).toMatch(/^text\/plain; version=0\.0\.4/);
-    for (const name of ["ptrguard_webhooks_received_total", "ptrguard_runs_total", "ptrguard_findings_total", "ptrguard_github_api_calls_total", "ptrguard_github_rate_limit_remaining", "ptrguard_run_duration_seconds", ]) {
+    for (const name of ["ptrguard_webhooks_received_total", "ptrguard_runs_total", "ptrguard_findings_total", "ptrguard_github_api_calls_total", "ptrguard_github_rate_limit_remaining", "ptrguard_run_duration_seconds", "ptrguard_queue_depth", "ptrguard_queue_wait_seconds"]) {
       expect(res?.text).toContain(`# TYPE ${name} `);
     }
     expect(res?.text).toMatch(/^ptrguard_\w*process_cpu_seconds_total \d/m);
   });
 
-  it("accepts a signed ping and refuses a badly signed one with 400", async () => {
+  it("accepts a signed ping and refuses a badly signed one with 401", async () => {
     const ok = await fetch(running.webhookUrl, { method: "POST", body: PING, headers: deliveryHeaders("ping", PING, SECRET) });
     expect(ok.status).toBe(200);
     expect(seen).toEqual(["ping"]);
     const bad = await fetch(running.webhookUrl, { method: "POST", body: PING, headers: deliveryHeaders("ping", PING, "wrong") });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(401);
     expect(seen).toEqual(["ping"]);
-    expect((await get(running.url + "/metrics"))?.text).toMatch(/ptrguard_webhooks_received_total\{event="ping"\} 1/);
+    expect((await get(running.metricsUrl!))?.text).toMatch(/ptrguard_webhooks_received_total\{event="ping"\} 1/);
+  });
+
+  it("answers an unsigned delivery at once, before its body has arrived, and queues nothing", async () => {
+    const started = Date.now();
+    const answer = await rawRequest(new URL(running.webhookUrl), ["content-type: application/json", "x-github-event: pull_request", "x-github-delivery: d-partial", "content-length: 100000"], '{"action":"opened"');
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(seen).toEqual(["ping"]);
+  });
+
+  it("refuses a body over GitHub's 25 MB cap before reading it, and never logs a body", async () => {
+    const marker = "SECRET-BODY-MARKER";
+    const answer = await rawRequest(new URL(running.webhookUrl), [...signedHeaders("push", marker), `content-length: ${26 * 1024 * 1024}`], marker);
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    const res = await fetch(running.webhookUrl, { method: "POST", body: marker, headers: deliveryHeaders("push", marker, "wrong") });
+    expect(res.status).toBe(401);
+    expect(lines.join("\n")).not.toContain(marker);
+    expect(seen).toEqual(["ping"]);
+  });
+
+  it("answers 400 to a signed body that is not a JSON object (null, an array, not JSON)", async () => {
+    for (const body of ["null", "[]", "42", "{not json"]) {
+      const res = await fetch(running.webhookUrl, { method: "POST", body, headers: deliveryHeaders("pull_request", body, SECRET) });
+      expect(res.status, body).toBe(400);
+    }
+    const noEvent = await fetch(running.webhookUrl, { method: "POST", body: PING, headers: { "content-type": "application/json" } });
+    expect(noEvent.status).toBe(400);
+    expect(seen).toEqual(["ping"]);
+  });
+
+  it("logs health probes at debug, not at info", async () => {
+    await get(running.url + "/healthz");
+    await get(running.url + "/readyz");
+    expect(lines.some((l) => l.includes("/healthz") || l.includes("/readyz"))).toBe(false);
   });
 
   it("answers 404 elsewhere", async () => {
@@ -161,6 +203,31 @@ describe("the server", () => {
     expect(lines.some((l) => l.includes("POST /api/github/webhooks 200"))).toBe(true);
   });
 });
+
+/** Sends a request over a raw socket (a body shorter than its content-length, say) and returns the first answer. */
+function rawRequest(url: URL, headers: string[], body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => {
+      socket.write(`POST ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\n${headers.join("\r\n")}\r\n\r\n${body}`);
+    });
+    let text = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(text);
+    }, 5000);
+    socket.on("data", (d: Buffer) => {
+      text += d.toString();
+      if (text.includes("\r\n\r\n")) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
+const signedHeaders = (event: string, body: string) => Object.entries(deliveryHeaders(event, body, SECRET)).map(([k, v]) => `${k}: ${v}`);
 
 describe("runLogger", () => {
   it("puts delivery, repo, PR and head SHA on every line, and redacts secrets", () => {
