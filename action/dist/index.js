@@ -19438,7 +19438,7 @@ function headerNames(loop) {
 function sitesOf(unit) {
   const sites = closureSites(unit).filter((s) => s.kind !== "group" && s.kind !== "subtest" || runsLater(s.anchor, s.kind, unit));
   const known = new Set(sites.map((s) => s.anchor.id));
-  for (const call of unit.node.descendantsOfType("call_expression")) {
+  for (const call of unit.nodes("call_expression")) {
     if (!call || known.has(call.id)) continue;
     const fn = call.childForFieldName("function");
     const method = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : void 0;
@@ -19799,7 +19799,7 @@ var HOLDS_POINTERS = /* @__PURE__ */ new Set(["pointer_type", "interface_type", 
 function checkQueues(ctx) {
   const { unit, file } = ctx;
   if (file.isTest) return;
-  for (const stmt of unit.node.descendantsOfType("assignment_statement")) {
+  for (const stmt of unit.nodes("assignment_statement")) {
     if (!stmt || stmt.childForFieldName("operator")?.type !== "=") continue;
     const left = listOf(stmt.childForFieldName("left"));
     const right = listOf(stmt.childForFieldName("right"));
@@ -19862,7 +19862,7 @@ function elementOf2(unit, t, name2) {
   return void 0;
 }
 function clearsSlots(unit, text, stmt) {
-  for (const s of unit.node.descendantsOfType(["assignment_statement", "call_expression"])) {
+  for (const s of unit.nodes(["assignment_statement", "call_expression"])) {
     if (!s || s.startIndex >= stmt.startIndex) continue;
     if (s.type === "call_expression") {
       if (isBuiltinCall2(s, "clear", unit) && argsOf(s)[0]?.text.startsWith(`${text}[`)) return true;

@@ -152,7 +152,7 @@ function headerNames(loop: GoNode): string[] {
 function sitesOf(unit: Unit): ClosureSite[] {
   const sites = closureSites(unit).filter((s) => (s.kind !== "group" && s.kind !== "subtest") || runsLater(s.anchor, s.kind, unit));
   const known = new Set(sites.map((s) => s.anchor.id));
-  for (const call of unit.node.descendantsOfType("call_expression")) {
+  for (const call of unit.nodes("call_expression")) {
     if (!call || known.has(call.id)) continue;
     const fn = call.childForFieldName("function");
     const method = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : undefined;

@@ -22,7 +22,7 @@ const HOLDS_POINTERS = new Set(["pointer_type", "interface_type", "map_type", "c
 export function checkQueues(ctx: RuleContext): void {
   const { unit, file } = ctx;
   if (file.isTest) return; // a test's fakes and queues live as long as the test
-  for (const stmt of unit.node.descendantsOfType("assignment_statement")) {
+  for (const stmt of unit.nodes("assignment_statement")) {
     if (!stmt || stmt.childForFieldName("operator")?.type !== "=") continue;
     const left = listOf(stmt.childForFieldName("left"));
     const right = listOf(stmt.childForFieldName("right"));
@@ -96,7 +96,7 @@ function elementOf(unit: Unit, t: GoNode | null, name: string): GoNode | undefin
 
 /** `q.items[0] = nil`, `q.items[i] = x`, `clear(q.items[:k])` in the same function, before the re-slice. */
 function clearsSlots(unit: Unit, text: string, stmt: GoNode): boolean {
-  for (const s of unit.node.descendantsOfType(["assignment_statement", "call_expression"])) {
+  for (const s of unit.nodes(["assignment_statement", "call_expression"])) {
     if (!s || s.startIndex >= stmt.startIndex) continue;
     if (s.type === "call_expression") {
       if (isBuiltinCall(s, "clear", unit) && argsOf(s)[0]?.text.startsWith(`${text}[`)) return true;
