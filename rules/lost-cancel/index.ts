@@ -9,14 +9,12 @@
 //	}
 //	defer cancel()
 import type { Binding, GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { importsAny, packageCallee } from "../facts/calls.js";
+import { importsAny } from "../facts/calls.js";
 import { cfgAt } from "../facts/cfg.js";
 import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { ancestors, contains, enclosingFunction, endOfLine, indentAt, nameIsFree, spanOf, unparen } from "../facts/syntax.js";
-
-const CONTEXT_PKGS = ["context", "golang.org/x/net/context"];
-const DERIVERS = ["WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause", "WithDeadlineCause"];
+import { cancelSource, CONTEXT_PKGS, type CancelSource } from "./sources.js";
 
 const rule: Rule = {
   meta: {
@@ -36,7 +34,7 @@ const rule: Rule = {
     },
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => importsAny(file, CONTEXT_PKGS),
+  appliesTo: (file) => importsAny(file, [...CONTEXT_PKGS, "os/signal"]),
   check,
 };
 export default rule;
@@ -46,27 +44,32 @@ function check(ctx: RuleContext): void {
   if (processEntry(unit) === "main") return;
   for (const call of unit.nodes("call_expression")) {
     if (!call) continue;
-    const callee = packageCallee(call, unit, CONTEXT_PKGS);
-    if (!callee || !CONTEXT_PKGS.includes(callee.pkg) || !DERIVERS.includes(callee.name)) continue;
+    const source = cancelSource(call, unit);
+    if (!source) continue;
     const stmt = assignmentOf(call);
     if (!stmt) continue; // used as a value elsewhere: passed on, returned; not ours to judge
     const left = stmt.childForFieldName("left") ?? stmt.childForFieldName("name");
-    const targets = left?.type === "expression_list" ? left.namedChildren : stmt.childrenForFieldName("name");
-    const target = targets.filter((t) => t && t.type !== ",")[1];
+    const targets = (left?.type === "expression_list" ? left.namedChildren : stmt.childrenForFieldName("name")).filter((t): t is GoNode => !!t && t.type !== ",");
+    if (source.results !== undefined && targets.length !== source.results) continue; // not the declaration we read
+    const target = targets[source.index];
     if (!target) continue;
-    const fn = `context.${callee.name}`;
+    const others = targets.filter((t) => t.id !== target.id);
     if (target.type === "identifier" && target.text === "_") {
       ctx.report({
         span: spanOf(stmt),
         messageId: "discarded",
-        data: { fn, leak: leakNote(callee.name) },
-        fix: ctxEscapes(unit, targets[0]) ? undefined : discardFix(unit, stmt, target, callee.name),
+        data: { fn: source.fn, leak: leakNote(source) },
+        fix: escapes(unit, others) ? undefined : discardFix(unit, stmt, target, source),
       });
       continue;
     }
     if (target.type !== "identifier") continue; // stored in a field, map or slice element
     const binding = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
     if (!binding) continue; // a package-level variable: stored
+    // A variable of an enclosing function, assigned in a closure (golang/go#31856): the closure is
+    // not its owner; another closure or the enclosing function may call it (as go vet's lostcancel,
+    // which skips variables declared outside the function literal).
+    if (enclosingFunction(binding.id)?.id !== enclosingFunction(stmt)?.id) continue;
     const later = binding.uses.filter((u) => u.startIndex >= stmt.endIndex);
     // Calls that end the process or the goroutine are not ways out (as go vet's lostcancel).
     const from = statementOf(stmt);
@@ -78,19 +81,26 @@ function check(ctx: RuleContext): void {
     ctx.report({
       span: spanOf(stmt),
       messageId: "notCalled",
-      data: { name: binding.name, where, leak: leakNote(callee.name) },
+      data: { name: binding.name, where, leak: leakNote(source) },
       related: [{ ...spanOf(exit), message: "this way out skips the cancel function" }],
-      fix: ctxEscapes(unit, targets[0]) ? undefined : deferFix(unit, stmt, binding, callee.name),
+      fix: escapes(unit, others) ? undefined : deferFix(unit, stmt, binding, source),
     });
   }
 }
 
 const isNakedReturn = (n: GoNode) => n.type === "return_statement" && n.namedChildren.filter((c) => c?.type !== "comment").length === 0;
 
-const leakNote = (name: string) =>
-  name.includes("Timeout") || name.includes("Deadline")
-    ? "the context and its timer may live until the deadline"
-    : "the context lives until the parent is cancelled";
+const LEAKS: Record<CancelSource["origin"], string> = {
+  timeout: "the context and its timer may live until the deadline",
+  cancel: "the context lives until the parent is cancelled",
+  signal: "the signal stays caught and the context lives until one arrives",
+  helper: "the context may stay registered with its parent until the parent is cancelled",
+};
+
+const leakNote = (source: CancelSource) => LEAKS[source.origin];
+
+/** Any of the call's other results (the derived context) outlives the function. */
+const escapes = (unit: Unit, others: GoNode[]) => others.some((t) => ctxEscapes(unit, t));
 
 /** The statement that assigns the call's results: `a, b := call`, `a, b = call`, `var a, b = call`. */
 function assignmentOf(call: GoNode): GoNode | null {
@@ -148,13 +158,13 @@ function deferrable(stmt: GoNode, unit: Unit): boolean {
   return true;
 }
 
-function deferLine(unit: Unit, stmt: GoNode, name: string, deriver: string): TextEdit {
+function deferLine(unit: Unit, stmt: GoNode, name: string, cancel: CancelSource): TextEdit {
   const source = unit.file.source;
   let at = endOfLine(source, stmt.endIndex);
   if (source[at - 1] === "\n") at--;
   if (source[at - 1] === "\r") at--;
   const eol = source[at] === "\r" ? "\r\n" : "\n";
-  const arg = deriver === "WithCancelCause" ? "nil" : "";
+  const arg = cancel.cause ? "nil" : "";
   return { start: at, end: at, text: `${eol}${indentAt(source, stmt.startIndex)}defer ${name}(${arg})` };
 }
 
@@ -175,17 +185,17 @@ function deleteLine(source: string, node: GoNode): TextEdit {
   return { start, end, text: "" };
 }
 
-function discardFix(unit: Unit, stmt: GoNode, blank: GoNode, deriver: string) {
+function discardFix(unit: Unit, stmt: GoNode, blank: GoNode, source: CancelSource) {
   if (stmt.type !== "short_var_declaration" || !deferrable(stmt, unit)) return undefined;
-  const name = nameIsFree(unit, "cancel") ? "cancel" : undefined;
-  if (!name) return undefined;
+  const name = source.fixName;
+  if (!nameIsFree(unit, name)) return undefined;
   return {
     description: `name the cancel function and defer it`,
-    edits: [{ ...spanOf(blank), text: name }, deferLine(unit, stmt, name, deriver)],
+    edits: [{ ...spanOf(blank), text: name }, deferLine(unit, stmt, name, source)],
   };
 }
 
-function deferFix(unit: Unit, stmt: GoNode, binding: Binding, deriver: string) {
+function deferFix(unit: Unit, stmt: GoNode, binding: Binding, source: CancelSource) {
   if (!deferrable(stmt, unit)) return undefined;
   // Only when the cancel function is merely called: if it is returned, stored or passed,
   // someone else owns it and a defer here would cancel their context.
@@ -201,7 +211,7 @@ function deferFix(unit: Unit, stmt: GoNode, binding: Binding, deriver: string) {
     );
   });
   if (!onlyCalled || binding.kind === "result") return undefined;
-  const edits = [deferLine(unit, stmt, binding.name, deriver)];
+  const edits = [deferLine(unit, stmt, binding.name, source)];
   const existing = laterDefer(stmt, binding);
   if (existing) edits.push(deleteLine(unit.file.source, existing));
   const verb = existing ? "move" : "add";
