@@ -5,7 +5,7 @@
 //
 //	func requestContext(p context.Context) (context.Context, context.CancelFunc) { ... }
 //	ctx, cancel := requestContext(parent)      // cancel is owed, as for context.WithTimeout
-import type { FileView, GoNode, Unit } from "../../src/analyzer/types.js";
+import type { Binding, FileView, GoNode, Unit } from "../../src/analyzer/types.js";
 import { packageCallee } from "../facts/calls.js";
 import { unparen } from "../facts/syntax.js";
 
@@ -78,7 +78,8 @@ function helpers(file: FileView): { funcs: Map<string, Helper>; methods: Map<str
       if (d?.type !== "function_declaration" && d?.type !== "method_declaration") continue;
       const name = d.childForFieldName("name")?.text;
       if (!name) continue;
-      const h = cancelResult(d.childForFieldName("result"), ctxNames);
+      let h = cancelResult(d.childForFieldName("result"), ctxNames);
+      if (h && sharesCancel(d, h.index, file)) h = undefined;
       if (d.type === "function_declaration") {
         if (h) funcs.set(name, h);
       } else {
@@ -108,4 +109,48 @@ function cancelResult(result: GoNode | null, ctxNames: string[]): Helper | undef
     return name === "CancelFunc" || name === "CancelCauseFunc" ? [{ index, cause: name === "CancelCauseFunc", results: types.length }] : [];
   });
   return hits.length === 1 ? hits[0] : undefined;
+}
+
+/**
+ * The helper already hands the cancel function it returns to someone else, so the caller does not
+ * own it alone: a test helper's `t.Cleanup(cancel)`, a `defer`/`go` of it, a store in a field.
+ *
+ *	func testContext(t *testing.T) (context.Context, context.CancelFunc) {
+ *		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+ *		t.Cleanup(cancel)
+ *		return ctx, cancel
+ *	}
+ */
+function sharesCancel(decl: GoNode, index: number, file: FileView): boolean {
+  const body = decl.childForFieldName("body");
+  if (!body) return false;
+  const bindings = file.bindingsOf(decl);
+  const names = new Set<Binding>();
+  // The named result at that position, and the locals returned there.
+  const results = decl.childForFieldName("result")?.namedChildren.filter((p) => p?.type === "parameter_declaration") ?? [];
+  const named = results.flatMap((p) => p!.childrenForFieldName("name").filter((n): n is GoNode => n?.type === "identifier"));
+  const r = named[index] && bindings.declaredBy(named[index]!);
+  if (r) names.add(r);
+  for (const ret of body.descendantsOfType("return_statement")) {
+    const list = ret?.namedChildren.find((c) => c?.type === "expression_list");
+    const values = list?.namedChildren.filter((v) => v && v.type !== "comment") ?? [];
+    const v = values.length > index ? unparen(values[index]!) : undefined;
+    const b = v?.type === "identifier" ? bindings.resolve(v) : undefined;
+    if (b) names.add(b);
+  }
+  return [...names].some((b) =>
+    b.uses.some((u) => {
+      let n: GoNode = u;
+      while (n.parent?.type === "parenthesized_expression") n = n.parent;
+      const p = n.parent;
+      if (p?.type === "argument_list") return true; // t.Cleanup(cancel), context.AfterFunc(ctx, cancel)
+      if (p?.type === "call_expression" && (p.parent?.type === "defer_statement" || p.parent?.type === "go_statement")) return true;
+      if (p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("right")?.id === p.id) {
+        const left = p.parent.childForFieldName("left")?.namedChildren ?? [];
+        const i = p.namedChildren.findIndex((c) => c?.id === n.id);
+        return !!left[i] && left[i]!.type !== "identifier"; // s.cancel = cancel
+      }
+      return false;
+    }),
+  );
 }

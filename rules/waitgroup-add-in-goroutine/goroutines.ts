@@ -40,27 +40,48 @@ function startedBy(unit: Unit): GoNode[] {
   return unit.memo("waitgroup-add.startedBy", () => {
     if (unit.kind !== "func" && unit.kind !== "method") return [];
     const name = unit.node.childForFieldName("name")?.text;
-    if (!name) return [];
-    const root = unit.file.wholeRoot();
-    if (unit.kind === "method") {
-      const same = root.namedChildren.filter((d) => d?.type === "method_declaration" && d.childForFieldName("name")?.text === name);
-      if (same.length !== 1) return [];
-    }
+    const { funcs, methods, methodDecls } = goTargets(unit);
+    if (!name || (unit.kind === "method" && methodDecls.get(name) !== 1)) return [];
     const out: GoNode[] = [];
-    for (const goStmt of root.descendantsOfType("go_statement")) {
-      const call = goStmt?.namedChildren.find((c) => c?.type === "call_expression");
-      const fn = call && unparen(call.childForFieldName("function")!);
-      if (!goStmt || !fn) continue;
+    for (const { goStmt, fn } of (unit.kind === "func" ? funcs : methods).get(name) ?? []) {
       const home = enclosingFunction(goStmt);
       const local = (id: GoNode) => !!home && !!unit.file.bindingsOf(home).resolve(id);
-      if (unit.kind === "func" && fn.type === "identifier" && fn.text === name && !local(fn)) out.push(goStmt);
-      if (unit.kind === "method" && fn.type === "selector_expression" && fn.childForFieldName("field")?.text === name) {
+      if (unit.kind === "func" && !local(fn)) out.push(goStmt);
+      if (unit.kind === "method") {
         const operand = fn.childForFieldName("operand");
         const pkg = operand?.type === "identifier" && !local(operand) && unit.file.imports.some((i) => i.name === operand.text);
         if (!pkg) out.push(goStmt);
       }
     }
     return out;
+  });
+}
+
+interface GoTarget {
+  goStmt: GoNode;
+  /** The called function expression: `run` or `r.loop`. */
+  fn: GoNode;
+}
+
+/** The file's `go f(...)` and `go x.m(...)` statements by called name, and how many methods of each name it declares: one walk per file. */
+function goTargets(unit: Unit): { funcs: Map<string, GoTarget[]>; methods: Map<string, GoTarget[]>; methodDecls: Map<string, number> } {
+  return unit.file.memo("waitgroup-add.goTargets", () => {
+    const root = unit.file.wholeRoot();
+    const funcs = new Map<string, GoTarget[]>();
+    const methods = new Map<string, GoTarget[]>();
+    const methodDecls = new Map<string, number>();
+    for (const d of root.namedChildren) {
+      const name = d?.type === "method_declaration" ? d.childForFieldName("name")?.text : undefined;
+      if (name) methodDecls.set(name, (methodDecls.get(name) ?? 0) + 1);
+    }
+    for (const goStmt of root.descendantsOfType("go_statement")) {
+      const call = goStmt?.namedChildren.find((c) => c?.type === "call_expression");
+      const fn = call && unparen(call.childForFieldName("function")!);
+      if (!goStmt || !fn) continue;
+      const [map, name] = fn.type === "identifier" ? [funcs, fn.text] : fn.type === "selector_expression" ? [methods, fn.childForFieldName("field")?.text] : [undefined, undefined];
+      if (map && name) map.set(name, [...(map.get(name) ?? []), { goStmt, fn }]);
+    }
+    return { funcs, methods, methodDecls };
   });
 }
 
