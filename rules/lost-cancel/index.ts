@@ -44,12 +44,13 @@ function check(ctx: RuleContext): void {
   if (processEntry(unit) === "main") return;
   for (const call of unit.nodes("call_expression")) {
     if (!call) continue;
-    const source = cancelSource(call, unit);
-    if (!source) continue;
     const stmt = assignmentOf(call);
     if (!stmt) continue; // used as a value elsewhere: passed on, returned; not ours to judge
     const left = stmt.childForFieldName("left") ?? stmt.childForFieldName("name");
     const targets = (left?.type === "expression_list" ? left.namedChildren : stmt.childrenForFieldName("name")).filter((t): t is GoNode => !!t && t.type !== ",");
+    if (targets.length < 2) continue;
+    const source = cancelSource(call, unit);
+    if (!source) continue;
     if (source.results !== undefined && targets.length !== source.results) continue; // not the declaration we read
     const target = targets[source.index];
     if (!target) continue;

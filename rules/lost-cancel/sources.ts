@@ -73,7 +73,8 @@ function helpers(file: FileView): { funcs: Map<string, Helper>; methods: Map<str
     const funcs = new Map<string, Helper>();
     const methods = new Map<string, Helper | null>();
     const ctxNames = CONTEXT_PKGS.map((p) => file.importName(p)).filter((n): n is string => !!n);
-    if (ctxNames.length === 0) return { funcs, methods: new Map() };
+    // No declaration can have such a result: spare a large file its whole parse.
+    if (ctxNames.length === 0 || !file.source.includes("CancelFunc") && !file.source.includes("CancelCauseFunc")) return { funcs, methods: new Map() };
     for (const d of file.wholeRoot().namedChildren) {
       if (d?.type !== "function_declaration" && d?.type !== "method_declaration") continue;
       const name = d.childForFieldName("name")?.text;

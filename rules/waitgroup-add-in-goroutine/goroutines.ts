@@ -40,8 +40,10 @@ function startedBy(unit: Unit): GoNode[] {
   return unit.memo("waitgroup-add.startedBy", () => {
     if (unit.kind !== "func" && unit.kind !== "method") return [];
     const name = unit.node.childForFieldName("name")?.text;
+    // Only a file that may start it reads its other functions (a large file is parsed whole for that).
+    if (!name || !new RegExp(`\\bgo\\s+(?:[\\w.()*]+\\.)?${name}\\s*\\(`).test(unit.file.source)) return [];
     const { funcs, methods, methodDecls } = goTargets(unit);
-    if (!name || (unit.kind === "method" && methodDecls.get(name) !== 1)) return [];
+    if (unit.kind === "method" && methodDecls.get(name) !== 1) return [];
     const out: GoNode[] = [];
     for (const { goStmt, fn } of (unit.kind === "func" ? funcs : methods).get(name) ?? []) {
       const home = enclosingFunction(goStmt);
