@@ -13,8 +13,9 @@ import { importsAny } from "../facts/calls.js";
 import { cfgAt } from "../facts/cfg.js";
 import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
-import { ancestors, contains, enclosingFunction, endOfLine, indentAt, nameIsFree, spanOf, unparen } from "../facts/syntax.js";
+import { contains, enclosingFunction, endOfLine, indentAt, nameIsFree, spanOf, unparen } from "../facts/syntax.js";
 import { cancelSource, CONTEXT_PKGS, type CancelSource } from "./sources.js";
+import { ancestors } from "./tree.js";
 
 const rule: Rule = {
   meta: {

@@ -1,10 +1,10 @@
 // The goroutine an Add runs in, the names that hold across the file's functions, and the channel
 // joins that order a goroutine's Add before every Wait.
 import type { GoNode, Unit } from "../../src/analyzer/types.js";
-import { methodName } from "../facts/calls.js";
+import { methodCalls } from "../facts/calls.js";
 import { cfgOf } from "../facts/cfg.js";
-import { goStatementOf, methodCalls, rootIdentifier } from "../facts/sync.js";
 import { contains, descendantsInFunction, enclosingFunction, unparen } from "../facts/syntax.js";
+import { goStatementOf, rootIdentifier } from "./waitgroups.js";
 
 /** A goroutine: a `go func() {...}()` literal, or a function or method of the file started by `go f()` / `go x.m()`. */
 export interface Goroutine {
@@ -222,9 +222,4 @@ function parentReceives(goStmt: GoNode, key: string, unit: Unit): boolean {
   const cfg = cfgOf(unit, fn);
   const recv = (n: GoNode) => receives(n, key, unit);
   return cfg.nodesOnPaths({ after: goStmt }, recv).length > 0 && cfg.everyPathPasses({ after: goStmt }, recv, ["return"]);
-}
-
-/** Calls `x.<name>(...)` under `root`, nested func literals included. */
-export function callsNamed(root: GoNode, name: string): GoNode[] {
-  return methodCalls(root, [name], true).filter((c) => methodName(c) === name);
 }

@@ -10,12 +10,12 @@
 //	}
 //	wg.Wait()
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { methodName } from "../facts/calls.js";
+import { methodCalls, methodName } from "../facts/calls.js";
 import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { isWaitGroup, methodCalls, rootIdentifier, sameVariable } from "../facts/sync.js";
 import { contains, enclosingFunction, indentAt, spanOf, statementsOf } from "../facts/syntax.js";
-import { channelJoin, crossKey, sameKey, goroutineOf, inOwnGoroutine, receiver, waitsOn, type Goroutine } from "./goroutines.js";
+import { channelJoin, crossKey, goroutineOf, inOwnGoroutine, receiver, sameKey, waitsOn, type Goroutine } from "./goroutines.js";
+import { isWaitGroup, rootIdentifier, sameVariable } from "./waitgroups.js";
 
 const rule: Rule = {
   meta: {
