@@ -75,9 +75,15 @@ function check(ctx: RuleContext): void {
     const later = binding.uses.filter((u) => u.startIndex >= stmt.endIndex);
     // Calls that end the process or the goroutine are not ways out (as go vet's lostcancel).
     const from = statementOf(stmt);
-    const exit = cfgAt(unit, from)?.firstEnd({ after: from }, {
-      avoid: (n) => later.some((u) => contains(n, u)) || (binding.kind === "result" && isNakedReturn(n)),
-    })?.node;
+    const opts = { avoid: (n: GoNode) => later.some((u) => contains(n, u)) || (binding.kind === "result" && isNakedReturn(n)) };
+    const cfg = cfgAt(unit, from);
+    // A helper that also returns an error: on its error paths the other results are not the
+    // caller's (it returns a nil cancel, or has cancelled already), as for any Go result pair.
+    const err = source.errorIndex !== undefined ? targets[source.errorIndex] : undefined;
+    const errB = err?.type === "identifier" && err.text !== "_" ? unit.bindings.resolve(err) ?? unit.bindings.declaredBy(err) : undefined;
+    const exit = errB
+      ? cfg?.allEnds({ after: from }, opts).find((e) => !underErrorCheck(e.node, errB, stmt, unit))?.node
+      : cfg?.firstEnd({ after: from }, opts)?.node;
     if (!exit) continue;
     const where = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
     ctx.report({
@@ -85,9 +91,34 @@ function check(ctx: RuleContext): void {
       messageId: "notCalled",
       data: { name: binding.name, where, leak: leakNote(source) },
       related: [{ ...spanOf(exit), message: "this way out skips the cancel function" }],
-      fix: escapes(unit, others) ? undefined : deferFix(unit, stmt, binding, source),
+      // With an error result the cancel function may be nil on the error path: a defer right after the call would panic there.
+      fix: escapes(unit, others) || source.errorIndex !== undefined ? undefined : deferFix(unit, stmt, binding, source),
     });
   }
+}
+
+/** The node sits in the body of an `if err != nil { ... }` after the assignment, err being the call's error result. */
+function underErrorCheck(node: GoNode, err: Binding, stmt: GoNode, unit: Unit): boolean {
+  const home = enclosingFunction(stmt);
+  for (let p = node.parent; p && p.id !== home?.id; p = p.parent) {
+    if (p.type !== "block" || p.parent?.type !== "if_statement" || p.parent.childForFieldName("consequence")?.id !== p.id) continue;
+    const cond = unparen(p.parent.childForFieldName("condition")!);
+    if (p.parent.startIndex < stmt.endIndex || cond.type !== "binary_expression" || cond.childForFieldName("operator")?.type !== "!=") continue;
+    const [l, r] = [unparen(cond.childForFieldName("left")!), unparen(cond.childForFieldName("right")!)];
+    const [v, nil] = l.type === "identifier" && r.type === "nil" ? [l, r] : [r, l];
+    if (nil.type !== "nil" || v.type !== "identifier" || unit.bindings.resolve(v) !== err) continue;
+    // The check is about the call's error only if err was not assigned again in between.
+    const reassigned = err.uses.some((u) => u.startIndex > stmt.endIndex && u.startIndex < p.parent!.startIndex && isAssigned(u));
+    if (!reassigned) return true;
+  }
+  return false;
+}
+
+/** `err` on the left of `=` or `:=`. */
+function isAssigned(use: GoNode): boolean {
+  const list = use.parent;
+  const s = list?.type === "expression_list" ? list.parent : undefined;
+  return !!s && (s.type === "assignment_statement" || s.type === "short_var_declaration") && s.childForFieldName("left")?.id === list!.id;
 }
 
 const isNakedReturn = (n: GoNode) => n.type === "return_statement" && n.namedChildren.filter((c) => c?.type !== "comment").length === 0;

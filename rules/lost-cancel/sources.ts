@@ -28,6 +28,8 @@ export interface CancelSource {
   fixName: string;
   /** How many results the call has, when the source says (a helper of the file). */
   results?: number;
+  /** Which result is an `error`: when it is not nil the other results are not the caller's to use. */
+  errorIndex?: number;
 }
 
 /** The cancel function a call hands out, if it is one of the known sources. */
@@ -54,13 +56,14 @@ export function cancelSource(call: GoNode, unit: Unit): CancelSource | undefined
     helper = helpers(unit.file).methods.get(fn.childForFieldName("field")?.text ?? "");
   }
   if (!helper) return undefined;
-  return { fn: fn.text.replace(/\s+/g, ""), index: helper.index, cause: helper.cause, origin: "helper", fixName: "cancel", results: helper.results };
+  return { fn: fn.text.replace(/\s+/g, ""), index: helper.index, cause: helper.cause, origin: "helper", fixName: "cancel", results: helper.results, errorIndex: helper.errorIndex };
 }
 
 interface Helper {
   index: number;
   cause: boolean;
   results: number;
+  errorIndex?: number;
 }
 
 /**
@@ -86,7 +89,7 @@ function helpers(file: FileView): { funcs: Map<string, Helper>; methods: Map<str
       } else {
         const seen = methods.get(name);
         if (seen === undefined) methods.set(name, h ?? null);
-        else if (!seen || !h || seen.index !== h.index || seen.cause !== h.cause || seen.results !== h.results) methods.set(name, null);
+        else if (!seen || !h || seen.index !== h.index || seen.cause !== h.cause || seen.results !== h.results || seen.errorIndex !== h.errorIndex) methods.set(name, null);
       }
     }
     return { funcs, methods: new Map([...methods].filter((e): e is [string, Helper] => !!e[1])) };
@@ -109,7 +112,8 @@ function cancelResult(result: GoNode | null, ctxNames: string[]): Helper | undef
     const name = t.childForFieldName("name")?.text;
     return name === "CancelFunc" || name === "CancelCauseFunc" ? [{ index, cause: name === "CancelCauseFunc", results: types.length }] : [];
   });
-  return hits.length === 1 ? hits[0] : undefined;
+  const errors = types.flatMap((t, i) => (t.type === "type_identifier" && t.text === "error" ? [i] : []));
+  return hits.length === 1 ? { ...hits[0]!, errorIndex: errors.length === 1 ? errors[0] : undefined } : undefined;
 }
 
 /**
