@@ -130,9 +130,22 @@ function waitedFirst(counter: GoNode, wg: GoNode, unit: Unit): boolean {
   return waitsOn(wg, unit).every((w) => firsts.some((x) => x.endIndex <= w.startIndex && enclosingFunction(x)?.id === enclosingFunction(w)?.id));
 }
 
-/** The goroutine waits on the same WaitGroup after adding: it is the waiter, and Add happens before its Wait. */
+/**
+ * The goroutine waits on the same WaitGroup after adding: it is the waiter, and Add happens before
+ * its Wait. A deferred Wait (`defer wg.Wait()`, or in a deferred func literal) runs after every Add.
+ */
 function waitsAfter(wg: GoNode, add: GoNode, g: Goroutine, unit: Unit): boolean {
-  return callsOf(unit, g.fn, "Wait").some((w) => w.startIndex > add.endIndex && inOwnGoroutine(w, g) && sameVariable(receiver(w), wg, unit));
+  return callsOf(unit, g.fn, "Wait").some(
+    (w) => (w.startIndex > add.endIndex || deferred(w, g.fn)) && inOwnGoroutine(w, g) && sameVariable(receiver(w), wg, unit),
+  );
+}
+
+/** The call runs when `fn` returns: under a `defer` statement of fn (its own, not a nested literal's). */
+function deferred(call: GoNode, fn: GoNode): boolean {
+  for (let p = call.parent; p && p.id !== fn.id; p = p.parent) {
+    if (p.type === "defer_statement") return enclosingFunction(p)?.id === fn.id;
+  }
+  return false;
 }
 
 /**
