@@ -10,6 +10,8 @@ import { goStatementOf, rootIdentifier } from "./waitgroups.js";
 export interface Goroutine {
   fn: GoNode;
   goStmt: GoNode;
+  /** Only the `go` statement runs fn: an Add moved before it counts every run (not so for a function also called directly). */
+  onlyStarted: boolean;
 }
 
 /**
@@ -18,11 +20,29 @@ export interface Goroutine {
  */
 export function goroutineOf(node: GoNode, unit: Unit): Goroutine | undefined {
   for (let p = node.parent; p && p.id !== unit.node.id; p = p.parent) {
-    const goStmt = p.type === "func_literal" ? goStatementOf(p) : undefined;
-    if (goStmt) return { fn: p, goStmt };
+    if (p.type !== "func_literal") continue;
+    const direct = goStatementOf(p);
+    if (direct) return { fn: p, goStmt: direct, onlyStarted: true };
+    const local = startedLocal(p, unit);
+    if (local) return { fn: p, goStmt: local.goStmt, onlyStarted: local.uses === 1 };
   }
   const goStmt = startedBy(unit)[0];
-  return goStmt ? { fn: unit.node, goStmt } : undefined;
+  return goStmt ? { fn: unit.node, goStmt, onlyStarted: false } : undefined;
+}
+
+/** `run := func() {...}` set once, then `go run()`: the `go` statement that starts the literal. */
+function startedLocal(lit: GoNode, unit: Unit): { goStmt: GoNode; uses: number } | undefined {
+  const list = lit.parent;
+  const decl = list?.type === "expression_list" ? list.parent : undefined;
+  if (decl?.type !== "short_var_declaration" || list!.namedChildren.length !== 1) return undefined;
+  const name = decl.childForFieldName("left")?.namedChildren;
+  const b = name?.length === 1 && name[0] ? unit.bindings.declaredBy(name[0]) : undefined;
+  if (!b || b.uses.some((u) => u.parent?.type === "expression_list" && u.parent.parent?.type === "assignment_statement")) return undefined;
+  for (const u of b.uses) {
+    const call = u.parent;
+    if (call?.type === "call_expression" && call.childForFieldName("function")?.id === u.id && call.parent?.type === "go_statement") return { goStmt: call.parent, uses: b.uses.length };
+  }
+  return undefined;
 }
 
 /** The node runs in goroutine g itself, not in a goroutine g starts. */

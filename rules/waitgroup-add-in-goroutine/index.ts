@@ -66,7 +66,7 @@ function check(ctx: RuleContext): void {
         { ...spanOf(g.goStmt), message: children ? `this goroutine is not counted by ${name}` : `this goroutine is counted only once it runs ${name}.Add` },
         ...(wait ? [{ ...spanOf(wait), message: "this Wait can return before the goroutine is counted" }] : []),
       ],
-      fix: g.fn.type === "func_literal" ? moveFix(unit, stmt, g.fn, g.goStmt) : undefined,
+      fix: g.fn.type === "func_literal" && g.onlyStarted ? moveFix(unit, stmt, g.fn, g.goStmt) : undefined,
     });
   }
 }
