@@ -371,11 +371,11 @@ function caseLeaves(store: Store, loop: Loop, unit: Unit): boolean {
 
 /**
  * A single slot that only serves the current iteration: set on every iteration (it always points
- * at the current value, with or without per-iteration variables), or a local never read after the
- * loop.
+ * at the current value, with or without per-iteration variables), or a local that only the iteration
+ * setting it reads (after the store; not before it in the body, not after the loop).
  *
  *	for _, p := range passes {
- *		f.pass = &p               // no continue before it; or no read of f.pass after the loop
+ *		f.pass = &p               // no continue before it; or f.pass read only after it in the body
  */
 function currentOnly(store: Store, loop: Loop, unit: Unit): boolean {
   if (!store.slot) return false;
