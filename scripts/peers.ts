@@ -2,7 +2,10 @@
 // lostcancel, loopclosure, copylock and unsafeptr; staticcheck's SA2000 and SA1015; revive's
 // fixtures for the rules in our catalog; containedctx; tickeryzer; exportloopref).
 //
-//   npx tsx scripts/peers.ts [--dir /work/ext/peers] [--json] [--verbose] [--draft FILE...]
+//   npx tsx scripts/peers.ts [--dir /work/ext/peers] [--suite ID] [--json] [--verbose] [--out]
+//   npx tsx scripts/peers.ts --draft FILE...   (a first classification of a new peer file)
+// --verbose lists our findings on lines the peer leaves unlabelled, --out the lines classified
+// outside the catalog.
 //
 // The suites are not in this repository (their code stays theirs): fetch each repository at the
 // commit scripts/peers.json names and extract its testdata under --dir (the layout is in
@@ -243,12 +246,13 @@ async function main(): Promise<void> {
     console.log(`| **all** | ${tBug} | ${tIn} | ${tCaught} | ${pct(tCaught, tIn)} | ${tNeg} | ${tFlag} | ${tOther} |`);
     for (const r of results) {
       const verbose = args.includes("--verbose");
-      if (!r.missed.length && !r.negativesFlagged.length && !r.problems.length && !(verbose && (r.other.length || r.outOfCatalog.length))) continue;
+      const outs = args.includes("--out");
+      if (!r.missed.length && !r.negativesFlagged.length && !r.problems.length && !(verbose && r.other.length) && !(outs && r.outOfCatalog.length)) continue;
       console.log(`\n## ${r.id}`);
       for (const m of r.missed) console.log(`missed ${m.key}:${m.line} (${m.rule})${m.note ? ` — ${m.note}` : ""}${m.got.length ? `; found instead: ${m.got.join(" | ")}` : ""}`);
       for (const n of r.negativesFlagged) console.log(`negative flagged ${n.key}:${n.line} (${n.note}): ${n.findings.join(" | ")}`);
       if (verbose) for (const o of r.other) console.log(`other ${o.key}:${o.line}: ${o.findings.join(" | ")}`);
-      if (verbose) for (const o of r.outOfCatalog) console.log(`out of catalog ${o.key}:${o.line}: ${o.out}${o.flaggedBy.length ? ` (flagged: ${o.flaggedBy.join(" | ")})` : ""}`);
+      if (outs) for (const o of r.outOfCatalog) console.log(`out of catalog ${o.key}:${o.line}: ${o.out}${o.flaggedBy.length ? ` (flagged: ${o.flaggedBy.join(" | ")})` : ""}`);
       for (const p of r.problems) console.log(`problem: ${p}`);
     }
   }
