@@ -14,7 +14,7 @@ import { cfgAt } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
 import { closureSites, inLoop, isWrite, joinAfter, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
 import { contains, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
-import { definitions, resolveType } from "../facts/memory.js";
+import { definitions, listOf, resolveType } from "../facts/memory.js";
 import { declaredAsync, runsLater } from "./receivers.js";
 
 const rule: Rule = {
@@ -284,8 +284,8 @@ function placeOf(value: GoNode, loop: Loop, unit: Unit, depth: number): Omit<Sto
 
 /** `a := &v` (or a literal holding it) in the loop body, then `a` stored where it outlives the iteration. */
 function throughLocal(decl: GoNode, value: GoNode, loop: Loop, unit: Unit): Omit<Store, "field"> | undefined {
-  const right = listOfNodes(decl.childForFieldName("right"));
-  const left = listOfNodes(decl.childForFieldName("left"));
+  const right = listOf(decl.childForFieldName("right"));
+  const left = listOf(decl.childForFieldName("left"));
   const name = left.length === right.length ? left[right.findIndex((r) => r.id === value.id)] : undefined;
   const b = name?.type === "identifier" ? unit.bindings.declaredBy(name) : undefined;
   if (!b || decl.parent?.type !== "statement_list" || !contains(loop.body, decl)) return undefined;
@@ -296,8 +296,6 @@ function throughLocal(decl: GoNode, value: GoNode, loop: Loop, unit: Unit): Omit
   }
   return undefined;
 }
-
-const listOfNodes = (list: GoNode | null): GoNode[] => (list?.type === "expression_list" ? list.namedChildren.filter((x): x is GoNode => !!x) : list ? [list] : []);
 
 /**
  * `&v.a.b` points into the loop variable v: v's type is known not to be a pointer (from the range
