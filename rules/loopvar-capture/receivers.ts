@@ -115,12 +115,13 @@ function paramName(decl: GoNode, arg: number): string | undefined {
 
 /** A reference to the group's function that outlives the call: in a go statement, sent, stored, or passed to another Go. */
 function handedOn(ref: GoNode, body: GoNode): boolean {
-  let called = false; // f() itself: only a go statement around the call runs it later
+  let called = false; // inside `f()`: only a go statement around the call, or a literal around it handed on, runs it later
   for (let n: GoNode | null = ref; n && n.id !== body.id; n = n.parent) {
     const p = n.parent;
     if (!p) return false;
     if (p.type === "go_statement") return true;
     if (p.type === "call_expression" && p.childForFieldName("function")?.id === n.id) called = true;
+    if (p.type === "func_literal") called = false; // `func() { f() }` is a function value again
     if (called) continue;
     if (p.type === "send_statement" && p.childForFieldName("value")?.id === n.id) return true;
     if (p.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("right")?.id === p.id) {
