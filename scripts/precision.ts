@@ -72,7 +72,7 @@ export function normaliseCode(line: string): string {
 export function enclosingFunc(lines: readonly string[], line: number): string {
   for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
     const l = lines[i]!;
-    if (/^}/.test(l) && i < line - 1) return "";
+    if (/^}\s*$/.test(l) && i < line - 1) return "";
     const m = /^func\s*(?:\(\s*(?:\w+\s+)?\*?\s*(\w+)[^)]*\)\s*)?(\w+)/.exec(l);
     if (m) return m[1] ? `${m[1]}.${m[2]}` : m[2]!;
   }
@@ -124,7 +124,7 @@ function funcSource(lines: readonly string[], line: number, max = 160): string {
   let start = line - 1;
   while (start > 0 && !/^func\b/.test(lines[start]!)) start--;
   let end = line - 1;
-  while (end < lines.length - 1 && !/^}/.test(lines[end]!)) end++;
+  while (end < lines.length - 1 && !/^}\s*$/.test(lines[end]!)) end++;
   if (end - start > max) {
     start = Math.max(start, line - 1 - max / 2);
     end = Math.min(end, line - 1 + max / 2);
