@@ -67,7 +67,9 @@ function check(ctx: RuleContext): void {
     if (target.type !== "identifier") continue; // stored in a field, map or slice element
     const binding = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
     if (!binding) continue; // a package-level variable: stored
-    const later = binding.uses.filter((u) => u.startIndex >= stmt.endIndex);
+    // Every other mention: one written above the assignment is reached again when a loop goes
+    // round (`if cancel != nil { cancel() }` at the top of a REPL loop that assigns it below).
+    const later = binding.uses.filter((u) => u.id !== target.id && (u.startIndex >= stmt.endIndex || loopBetween(u, stmt, unit)));
     // Calls that end the process or the goroutine are not ways out (as go vet's lostcancel).
     const from = statementOf(stmt);
     const exit = cfgAt(unit, from)?.firstEnd({ after: from }, {
@@ -83,6 +85,15 @@ function check(ctx: RuleContext): void {
       fix: ctxEscapes(unit, targets[0]) ? undefined : deferFix(unit, stmt, binding, callee.name),
     });
   }
+}
+
+/** `u` sits above `stmt` in a loop that holds both: a later round reaches `u` after `stmt`. */
+function loopBetween(u: GoNode, stmt: GoNode, unit: Unit): boolean {
+  for (const a of ancestors(stmt, unit.node)) {
+    if (a.type === "func_literal") return false;
+    if (a.type === "for_statement" && contains(a, u)) return true;
+  }
+  return false;
 }
 
 const isNakedReturn = (n: GoNode) => n.type === "return_statement" && n.namedChildren.filter((c) => c?.type !== "comment").length === 0;
