@@ -98,6 +98,14 @@ export function locate(repo: string, findings: readonly Finding[], source: (p: s
   });
 }
 
+// The proposals of docs/precision.md, as filters on what the default configuration posts today.
+export const WHAT_IF: { name: string; drops: (f: { rule: string; message: string; test: boolean }) => boolean }[] = [
+  { name: "send/recv leaks reached only when a test has failed", drops: (f) => f.rule.startsWith("goroutine-") && /if the test fails/.test(f.message) },
+  { name: "timer findings in _test.go (time-after-in-loop, ticker-not-stopped)", drops: (f) => f.test && (f.rule === "time-after-in-loop" || f.rule === "ticker-not-stopped") },
+  { name: "time.Timer left to fire once (ticker-not-stopped's timer case)", drops: (f) => f.rule === "ticker-not-stopped" && /stays in the runtime's timer heap until it fires/.test(f.message) },
+  { name: "afterfunc-untracked off by default (opt-in, like context-in-struct)", drops: (f) => f.rule === "afterfunc-untracked" },
+];
+
 // mulberry32: a small seeded generator, so a sample can be drawn again.
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -154,6 +162,8 @@ function main(): void {
     .option("--seed <n>", "the sample's seed", (v) => Number(v), 9)
     .option("--rule <id>", "only this rule in --sample")
     .option("--setup", "print the commands that bring the sources")
+    .option("--no-tests", "leave out findings in _test.go files (what a default that skipped tests would post)")
+    .option("--what-if", "leave out what docs/precision.md proposes the default should not post (see WHAT_IF)")
     .parse();
   const opts = program.opts<{
     repos: string;
@@ -165,6 +175,8 @@ function main(): void {
     seed: number;
     rule?: string;
     setup?: boolean;
+    tests: boolean;
+    whatIf?: boolean;
   }>();
 
   const repos = JSON.parse(readFileSync(opts.repos, "utf8")) as RepoEntry[];
@@ -205,7 +217,7 @@ function main(): void {
       if (!l) cache.set(p, (l = readFileSync(path.join(dir, p), "utf8").split("\n")));
       return l;
     };
-    all.push(...locate(r.repo, findings, source));
+    all.push(...locate(r.repo, findings, source).filter((f) => (opts.tests || !f.test) && !(opts.whatIf && WHAT_IF.some((w) => w.drops(f)))));
   }
   if (missing.length) console.error(`missing sources: ${missing.join(", ")}`);
 
@@ -253,6 +265,12 @@ function main(): void {
   console.log(
     `| **all** | ${tot.found} | ${tot.tests} | ${tot.judged} | ${tot.t} | ${tot.f} | ${tot.d} | ${ratio(tot.t, tot.t + tot.f)} | ${pct(tot.d, tot.judged)} |`,
   );
+  const every = judgments.filter((j) => (opts.tests || !/_test\.go$/.test(j.path)) && !opts.whatIf && repos.some((r) => r.repo === j.repo));
+  const count = (v: Verdict) => every.filter((j) => j.verdict === v).length;
+  console.log(
+    `\nAll ${every.length} judgments, including findings no longer reported: ${count("true")} true, ${count("false")} false, ${count("debatable")} debatable` +
+      ` (precision ${ratio(count("true"), count("true") + count("false"))}, debatable ${pct(count("debatable"), every.length)}).`,
+  );
   console.log(
     `\nDebatable share of what is posted, each rule's judged share weighted by its reported count: ${pct(tot.estD, tot.found)}` +
       (tot.judged < tot.found ? ` (unjudged rules count as 0)` : ""),
@@ -279,7 +297,7 @@ function main(): void {
   }
 
   const live = new Set(all.map((f) => f.key));
-  const gone = judgments.filter((j) => !live.has(judgmentKey(j)) && repos.some((r) => r.repo === j.repo && existsSync(path.join(opts.reposDir, r.dir))));
+  const gone = judgments.filter((j) => (opts.tests || !/_test\.go$/.test(j.path)) && !live.has(judgmentKey(j)) && repos.some((r) => r.repo === j.repo && existsSync(path.join(opts.reposDir, r.dir))));
   if (gone.length) {
     console.log(`\nJudged but no longer reported (${gone.length}):`);
     for (const j of gone) console.log(`- [${j.verdict}] ${j.rule} ${j.repo} ${j.path} ${j.func}: \`${j.code}\`${j.shape ? ` (${j.shape})` : ""}`);
