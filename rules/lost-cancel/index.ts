@@ -70,7 +70,7 @@ function check(ctx: RuleContext): void {
     if (!binding) continue; // a package-level variable: stored
     // Every other mention: one written above the assignment is reached again when a loop goes
     // round (`if cancel != nil { cancel() }` at the top of a REPL loop that assigns it below).
-    const later = binding.uses.filter((u) => u.id !== target.id && (u.startIndex >= stmt.endIndex || loopBetween(u, stmt, unit)));
+    const later = binding.uses.filter((u) => u.id !== target.id && (u.startIndex >= stmt.endIndex || reachedAgainInLoop(u, stmt, unit)));
     // Calls that end the process or the goroutine are not ways out (as go vet's lostcancel).
     const from = statementOf(stmt);
     const exit = cfgAt(unit, from)?.firstEnd({ after: from }, {
@@ -89,7 +89,7 @@ function check(ctx: RuleContext): void {
 }
 
 /** `u` sits above `stmt` in a loop that holds both: a later round reaches `u` after `stmt`. */
-function loopBetween(u: GoNode, stmt: GoNode, unit: Unit): boolean {
+function reachedAgainInLoop(u: GoNode, stmt: GoNode, unit: Unit): boolean {
   for (const a of ancestors(stmt, unit.node)) {
     if (a.type === "func_literal") return false;
     if (a.type === "for_statement" && contains(a, u)) return true;
