@@ -72,7 +72,9 @@ function check(ctx: RuleContext): void {
     // not its owner; another closure or the enclosing function may call it (as go vet's lostcancel,
     // which skips variables declared outside the function literal).
     if (enclosingFunction(binding.id)?.id !== enclosingFunction(stmt)?.id) continue;
-    const later = binding.uses.filter((u) => u.startIndex >= stmt.endIndex);
+    // Every other mention: one written above the assignment is reached again when a loop goes
+    // round (`if cancel != nil { cancel() }` at the top of a REPL loop that assigns it below).
+    const later = binding.uses.filter((u) => u.id !== target.id && (u.startIndex >= stmt.endIndex || reachedAgainInLoop(u, stmt, unit)));
     // Calls that end the process or the goroutine are not ways out (as go vet's lostcancel).
     const from = statementOf(stmt);
     const opts = { avoid: (n: GoNode) => later.some((u) => contains(n, u)) || (binding.kind === "result" && isNakedReturn(n)) };
@@ -110,6 +112,15 @@ function underErrorCheck(node: GoNode, err: Binding, stmt: GoNode, unit: Unit): 
     // The check is about the call's error only if err was not assigned again in between.
     const reassigned = err.uses.some((u) => u.startIndex > stmt.endIndex && u.startIndex < p.parent!.startIndex && isAssigned(u));
     if (!reassigned) return true;
+  }
+  return false;
+}
+
+/** `u` sits above `stmt` in a loop that holds both: a later round reaches `u` after `stmt`. */
+function reachedAgainInLoop(u: GoNode, stmt: GoNode, unit: Unit): boolean {
+  for (const a of ancestors(stmt, unit.node)) {
+    if (a.type === "func_literal") return false;
+    if (a.type === "for_statement" && contains(a, u)) return true;
   }
   return false;
 }

@@ -82,6 +82,9 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
   if (!stmt) return;
   const inner = stmt.type === "labeled_statement" ? stmt.namedChildren.find((c) => c?.type !== "label_name") ?? stmt : stmt;
   const holder = varOf(call, unit);
+  // `c := time.Tick(d); go func() { for range c { ... } }()` (or handed to pool.Go(func(){...})): the
+  // channel is handed to a goroutine that serves it for as long as it runs, not left unread.
+  if (holder && holder.uses.some((u) => handedToGoroutine(u, enclosingFunction(stmt)))) return;
   const overTick = (e: GoNode) => e.id === unparen(call).id || (!!holder && e.type === "identifier" && unit.bindings.resolve(e) === holder);
   // A range over the ticker's channel never ends: its loop is left only by a jump.
   const cfg = cfgAt(unit, stmt);
@@ -99,6 +102,17 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
     related: [{ ...spanOf(exit), message: "the function ends here with the ticker still running" }],
     severity: era.severity,
   });
+}
+
+/** `u` sits in a func literal, nested in `fn`, that a `go` statement starts or a call is handed as an argument. */
+function handedToGoroutine(u: GoNode, fn: GoNode | null): boolean {
+  for (let lit = enclosingFunction(u); lit && lit.id !== fn?.id; lit = enclosingFunction(lit)) {
+    if (lit.type !== "func_literal") return false;
+    const call = lit.parent?.type === "call_expression" ? lit.parent : null;
+    if (call?.parent?.type === "go_statement") return true;
+    if (lit.parent?.type === "argument_list") return true;
+  }
+  return false;
 }
 
 /** The binding `c` of `c := time.Tick(d)` / `var c = time.Tick(d)`, when the call is all of the value. */
@@ -125,7 +139,7 @@ function created(call: GoNode): { stmt: GoNode; id: GoNode } | null {
   return stmt?.parent?.type === "statement_list" ? { stmt, id: names[0] } : null;
 }
 
-type Use = "stop" | "ok" | "escape";
+type Use = "stop" | "ok" | "ok-reset" | "escape";
 
 /** What one mention of the ticker does: t.Stop, t.Reset(...), <-t.C and range t.C are local; anything else lets it escape. */
 function useOf(u: GoNode): Use {
@@ -134,7 +148,7 @@ function useOf(u: GoNode): Use {
   const field = sel.childForFieldName("field")?.text;
   const up = sel.parent;
   if (field === "Stop") return "stop";
-  if (field === "Reset") return up?.type === "call_expression" ? "ok" : "escape";
+  if (field === "Reset") return up?.type === "call_expression" ? "ok-reset" : "escape";
   if (field !== "C" || !up) return "escape";
   if (up.type === "unary_expression" && up.childForFieldName("operator")?.type === "<-") return "ok";
   return up.type === "range_clause" && up.childForFieldName("right")?.id === sel.id ? "ok" : "escape";
@@ -147,6 +161,8 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   if (!made || !binding) return; // stored in a field, returned, passed on: someone else owns it
   const kinds = binding.uses.map(useOf);
   if (kinds.includes("stop") || kinds.includes("escape")) return; // stopped on some path, or escapes
+  // `time.NewTimer(0)` never Reset fires at once: nothing is left in the timer heap to release.
+  if (!ticker && !kinds.includes("ok-reset") && isZero(call)) return;
   const kind = ticker ? "ticker" : "timer";
   const what = binding.name === kind ? kind : `${kind} ${binding.name}`;
   const fn = enclosingFunction(made.stmt);
@@ -193,6 +209,13 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
     fix: loop ? undefined : deferStop(unit, made.stmt, binding.name),
     severity: era.severity,
   });
+}
+
+/** `time.NewTimer(0)`: a literal zero delay. */
+function isZero(call: GoNode): boolean {
+  const args = call.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
+  const d = args.length === 1 && args[0] ? unparen(args[0]) : null;
+  return d?.type === "int_literal" && Number(d.text.replace(/_/g, "")) === 0;
 }
 
 /** The first return statement a run of the function reaches (a range over the ticker never ends). */

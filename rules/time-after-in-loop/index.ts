@@ -59,7 +59,7 @@ function check(ctx: RuleContext): void {
     const use = timerCases(call, unit);
     const loop = use && loopAround(use.select);
     if (!use || !loop || loopAround(call)?.id !== loop.id) continue; // a timeout made once, before the loop
-    if (fewRounds(loop)) continue; // a handful of timers, each gone once it fires: bounded, not a leak
+    if (fewRounds(loop, ctx.unit)) continue; // a handful of timers, each gone once it fires: bounded, not a leak
     const others = use.select.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && !use.cases.some((u) => u.id === c.id));
     // A case after which the loop can run again (`done = true` under `for !done` cannot).
     const cfg = cfgAt(unit, loop)!;
@@ -117,9 +117,28 @@ const FEW_ROUNDS = 16;
 
 //	for i := 0; i < 4; i++ { select { ... case <-time.After(d): ... } }
 // with literal bounds, not itself inside another loop.
-function fewRounds(loop: GoNode): boolean {
-  const trip = tripCount(loop);
-  return !loopAround(loop) && !!trip && trip.count <= FEW_ROUNDS;
+function fewRounds(loop: GoNode, unit: Unit): boolean {
+  const count = tripCount(loop)?.count ?? rangeLength(loop, unit);
+  return !loopAround(loop) && count !== null && count <= FEW_ROUNDS;
+}
+
+//	for _, addr := range []string{"a:1", "b:2"} { ... }    a literal's elements
+//	var ids [2]uint64; for i := range ids { ... }           a local array's literal length
+/** The rounds of a range over a composite literal or a local array of literal length. */
+function rangeLength(loop: GoNode, unit: Unit): number | null {
+  const range = loop.namedChildren.find((c) => c?.type === "range_clause");
+  const right = range?.childForFieldName("right");
+  if (!right) return null;
+  const x = unparen(right);
+  if (x.type === "composite_literal") {
+    const body = x.childForFieldName("body");
+    return body ? body.namedChildren.filter((c) => c && c.type !== "comment").length : null;
+  }
+  const type = x.type === "identifier" ? unit.bindings.resolve(x)?.type : null;
+  const length = type?.type === "array_type" ? type.childForFieldName("length") : null;
+  if (length?.type !== "int_literal") return null;
+  const n = Number(length.text.replace(/_/g, ""));
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /**
