@@ -18,6 +18,7 @@ import { callEnd, cfgOf, type Cfg, type PathEnd } from "../facts/cfg.js";
 import { channels, deadCase, loopBetween, mayLeave, sendsPerRun, starts, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, spanOf } from "../facts/syntax.js";
+import { checkFieldSends } from "./fields.js";
 
 const rule: Rule = {
   meta: {
@@ -40,10 +41,13 @@ const rule: Rule = {
       failingUnbuffered: "{{channel}} is unbuffered: {{why}}, the sender on line {{send}} stays blocked forever",
       failingBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it: {{why}}, the sender on line {{send}} stays blocked forever",
       failingLoop: "{{why}} inside the receive loop on line {{loop}}, {{senders}} on {{channel}} {{stay}} blocked forever",
+      fieldAbandoned: "once {{receiver}} takes {{leave}}, nothing receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
+      fieldNeverReceived: "nothing in the package receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
     },
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
+  // A goroutine started from a named function or method may send on a channel field declared in another file.
+  appliesTo: (file) => /\bgo\s+[\w.(]|\.Go\(\s*func\b/.test(file.source),
   check,
 };
 export default rule;
@@ -51,7 +55,8 @@ export default rule;
 const line = (unit: Unit, n: GoNode | { startIndex: number }) => unit.file.lineOf(n.startIndex);
 
 function check(ctx: RuleContext): void {
-  for (const ch of channels(ctx.unit)) if (ch.buffer !== null) checkChannel(ctx, ch, ch.buffer);
+  if (ctx.file.source.includes("chan")) for (const ch of channels(ctx.unit)) if (ch.buffer !== null) checkChannel(ctx, ch, ch.buffer);
+  checkFieldSends(ctx);
 }
 
 function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
