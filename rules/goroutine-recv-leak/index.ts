@@ -21,6 +21,7 @@ import type { Fix, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/ty
 import { ALL_ENDS, callEnd, cfgOf } from "../facts/cfg.js";
 import { channels, loopBetween, mayLeave, type Channel, type ChanOp } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
+import { checkAcross } from "./across.js";
 import { contains, enclosingFunction, endOfLine, indentAt, spanOf } from "../facts/syntax.js";
 
 const rule: Rule = {
@@ -40,10 +41,13 @@ const rule: Rule = {
       loop: "{{channel}} is never closed and the loop on line {{loop}} has no way out: the goroutine started on line {{go}} blocks here forever",
       once: "the goroutine started on line {{go}} blocks here forever when the function {{exits}} on line {{exit}} without sending on {{channel}}",
       failing: "{{why}}, the goroutine started on line {{go}} blocks forever on this receive from {{channel}}",
+      handedOnly: "nothing sends on or closes {{channel}}: {{helpers}} {{verb}}, so this receive blocks forever",
+      fieldUnanswered: "nothing in the package sends on or closes {{field}}: this receive blocks forever",
     },
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
+  // Receives that nothing in the package answers need no goroutine literal in this file.
+  appliesTo: (file) => file.source.includes("<-"),
   check,
 };
 export default rule;
@@ -53,6 +57,8 @@ const MAX_FIX_LINES = 25;
 const line = (unit: Unit, n: GoNode) => unit.file.lineOf(n.startIndex);
 
 function check(ctx: RuleContext): void {
+  checkAcross(ctx);
+  if (!(ctx.file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(ctx.file.source))) return;
   for (const ch of channels(ctx.unit)) {
     // A close anywhere (deferred, in a closure, in another goroutine) or a hand-off ends our knowledge.
     if (ch.ops.some((o) => o.kind === "escape" || o.kind === "close")) continue;
