@@ -19,6 +19,8 @@ import { channels, deadCase, loopBetween, mayLeave, sendsPerRun, starts, type Ch
 import { docsUrl } from "../facts/meta.js";
 import { contains, spanOf } from "../facts/syntax.js";
 import { checkFieldSends } from "./fields.js";
+import { checkProducers } from "./producers.js";
+import { checkUnshared } from "./unshared.js";
 
 const rule: Rule = {
   meta: {
@@ -43,11 +45,14 @@ const rule: Rule = {
       failingLoop: "{{why}} inside the receive loop on line {{loop}}, {{senders}} on {{channel}} {{stay}} blocked forever",
       fieldAbandoned: "once {{receiver}} takes {{leave}}, nothing receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
       fieldNeverReceived: "nothing in the package receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
+      unshared: "nothing can receive from {{channel}} yet: this send blocks forever",
+      producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
+      producerLeft: "this {{jump}} stops reading the channel {{callee}} returns: its goroutine blocks forever on the send at {{at}}",
     },
   },
   kinds: ["func", "method"],
   // A goroutine started from a named function or method may send on a channel field declared in another file.
-  appliesTo: (file) => /\bgo\s+[\w.(]|\.Go\(\s*func\b/.test(file.source),
+  appliesTo: (file) => /\bgo\s+[\w.(]|\.Go\(\s*func\b|<-/.test(file.source),
   check,
 };
 export default rule;
@@ -55,8 +60,9 @@ export default rule;
 const line = (unit: Unit, n: GoNode | { startIndex: number }) => unit.file.lineOf(n.startIndex);
 
 function check(ctx: RuleContext): void {
-  if (ctx.file.source.includes("chan")) for (const ch of channels(ctx.unit)) if (ch.buffer !== null) checkChannel(ctx, ch, ch.buffer);
+  if (ctx.file.source.includes("chan")) for (const ch of channels(ctx.unit)) if (ch.buffer !== null && !checkUnshared(ctx, ch)) checkChannel(ctx, ch, ch.buffer);
   checkFieldSends(ctx);
+  checkProducers(ctx);
 }
 
 function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
