@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { rules } from "../rules/index.js";
 import { analyze } from "../src/analyzer/engine.js";
+import { loadGo, parseGo } from "../src/analyzer/parser.js";
 import type { Finding } from "../src/analyzer/types.js";
 
 export interface KernelResult {
@@ -32,11 +33,45 @@ const only = args.includes("--kernel") ? args[args.indexOf("--kernel") + 1] : un
 const root = args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--kernel") ?? "/work/ext/gobench";
 const base = existsSync(path.join(root, "gobench/goker")) ? path.join(root, "gobench") : root;
 
-/** The kernel file's labelled lines, read from the README's backtrace. */
-function labels(readme: string, file: string): { blocked: number[]; created: number[] } {
+/** Line ranges of the file's functions and methods: "F" or "T.m". */
+function functionRanges(source: string): Map<string, { start: number; end: number; gos: number[] }> {
+  const out = new Map<string, { start: number; end: number; gos: number[] }>();
+  const tree = parseGo(source);
+  try {
+    for (const d of tree.rootNode.namedChildren) {
+      if (!d || (d.type !== "function_declaration" && d.type !== "method_declaration")) continue;
+      const name = d.childForFieldName("name")?.text ?? "";
+      const recv = d.type === "method_declaration" ? d.childForFieldName("receiver")?.descendantsOfType("type_identifier")[0]?.text : undefined;
+      const gos = d.descendantsOfType("go_statement").map((g) => g!.startPosition.row + 1);
+      out.set(recv ? `${recv}.${name}` : name, { start: d.startPosition.row + 1, end: d.endPosition.row + 1, gos });
+    }
+  } finally {
+    tree.delete();
+  }
+  return out;
+}
+
+/**
+ * The kernel file's labelled lines, read from the README's backtrace: the top frame of each
+ * blocked goroutine and the line that created it. Some backtraces were taken from an older
+ * version of the file; a frame whose line is not inside the function it names is then mapped
+ * by that name: the blocked frame to the whole function, the creating frame to its go statements
+ * (closures, `F.func1`, are not mapped).
+ */
+function labels(readme: string, file: string, source: string): { blocked: number[]; created: number[] } {
   const blocked = new Set<number>();
   const created = new Set<number>();
   const name = path.basename(file).replace(/[.]/g, "\\.");
+  const fns = functionRanges(source);
+  const place = (frame: string, line: number, kind: "blocked" | "created") => {
+    const m = /(?:^|\.)(?:\(\*?(\w+)\)\.)?(\w+(?:\.func\d+)*)\(?[^.]*$/.exec(frame.replace(/^created by /, "").replace(/\([^()]*\)$/, ""));
+    const key = m ? (m[1] ? `${m[1]}.${m[2]}` : m[2]!) : "";
+    const fn = fns.get(key.replace(/\.func\d+$/, ""));
+    if (fn && line >= fn.start && line <= fn.end) return (kind === "blocked" ? blocked : created).add(line);
+    if (!fn || /\.func\d+$/.test(key)) return;
+    if (kind === "created") for (const g of fn.gos) created.add(g);
+    else for (let l = fn.start; l <= fn.end; l++) blocked.add(l);
+  };
   // One goroutine per paragraph: "goroutine N [chan send]:" then frames, "created by" last.
   for (const g of readme.split(/\n(?=goroutine \d+ \[)/)) {
     const head = /^goroutine \d+ \[([^\]]+)\]/.exec(g);
@@ -47,9 +82,9 @@ function labels(readme: string, file: string): { blocked: number[]; created: num
     for (const l of lines) {
       const m = new RegExp(`${name}:(\\d+)`).exec(l);
       if (m) {
-        if (/^created by/.test(prev.trim())) created.add(Number(m[1]));
+        if (/^created by/.test(prev.trim())) place(prev.trim(), Number(m[1]), "created");
         else if (first) {
-          blocked.add(Number(m[1]));
+          place(prev.trim(), Number(m[1]), "blocked");
           first = false;
         }
       }
@@ -80,6 +115,7 @@ function annotated(source: string): number[] {
 }
 
 async function main(): Promise<void> {
+  await loadGo();
   const classes = JSON.parse(readFileSync(path.join(base, "configures/goker/blocking.json"), "utf8")) as Record<string, { type: string; subtype: string }>;
   const out: KernelResult[] = [];
   for (const [id, cls] of Object.entries(classes)) {
@@ -94,7 +130,7 @@ async function main(): Promise<void> {
     const blocked = new Set<number>();
     const created = new Set<number>();
     for (const f of goFiles) {
-      const l = labels(readme, f);
+      const l = labels(readme, f, readFileSync(path.join(dir, f), "utf8"));
       l.blocked.forEach((n) => blocked.add(n));
       l.created.forEach((n) => created.add(n));
     }

@@ -12,13 +12,14 @@
 // func value, an interface), stored, returned or assigned another value: silent.
 import type { FileView, GoNode, RelatedLocation, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { channels, mayLeave, type Channel } from "../facts/goroutines.js";
-import { calleeOf, chanField, inSelectWithOthers, summarise, type FuncDecl } from "../facts/summaries.js";
-import { enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
+import { calleeOf, chanField, fieldDecl, inSelectWithOthers, packageStructs, summarise, type FuncDecl } from "../facts/summaries.js";
+import { contains, enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
 
 export function checkAcross(ctx: RuleContext): void {
   const { unit } = ctx;
   if (unit.file.source.includes("chan")) for (const ch of channels(unit)) handedOnly(ctx, ch);
   unansweredFields(ctx);
+  if (unit.file.source.includes("WithCancel")) checkUncancelled(ctx);
 }
 
 const fileName = (f: FileView) => f.path.slice(f.path.lastIndexOf("/") + 1);
@@ -93,4 +94,110 @@ function fieldNameOf(unit: Unit, operand: GoNode): string | undefined {
   const decl = home ? calleeOf(operand, { file: unit.file, bindings: unit.bindings, fn: home }) : undefined;
   const f = decl ? summarise(decl).returnsField : undefined;
   return f?.split(".").pop();
+}
+
+//	func (r *Rows) init(ctx context.Context) {
+//		ctx, r.cancel = context.WithCancel(ctx)
+//		go r.awaitDone(ctx)             // reported: nothing in the package ever calls r.cancel
+//	}
+//	func (r *Rows) awaitDone(ctx context.Context) { <-ctx.Done(); r.close() }
+/** A goroutine that waits for ctx.Done(), where ctx's cancel function is kept in a field nothing calls. */
+export function checkUncancelled(ctx: RuleContext): void {
+  const { unit } = ctx;
+  for (const stmt of unit.nodes("go_statement")) {
+    const call = stmt?.namedChildren[0];
+    if (!stmt || call?.type !== "call_expression") continue;
+    const home = enclosingFunction(stmt);
+    if (!home) continue;
+    const waited = waitedContexts(unit, call, home);
+    for (const id of waited) {
+      const cancel = cancelField(unit, id, stmt, home);
+      if (!cancel) continue;
+      const uses = fieldUses(unit.file, cancel.field);
+      if (!uses || uses.some((u) => u !== "assign")) continue;
+      ctx.report({
+        span: spanOf(stmt.child(0)!),
+        messageId: "uncancelled",
+        data: { field: cancel.text, ctx: id.text },
+        related: [{ ...spanOf(cancel.assign), message: `${id.text}'s cancel function is kept in ${cancel.text} here, and never called` }],
+      });
+      break;
+    }
+  }
+}
+
+/** The context identifiers the started goroutine blocks on with `<-x.Done()` (not in a select). */
+function waitedContexts(unit: Unit, call: GoNode, home: GoNode): GoNode[] {
+  const fn = unparen(call.childForFieldName("function")!);
+  const args = (call.childForFieldName("arguments")?.namedChildren ?? []).filter((a): a is GoNode => !!a && a.type !== "comment");
+  const out: GoNode[] = [];
+  if (fn.type === "func_literal") {
+    for (const r of unit.nodes("unary_expression", fn)) {
+      if (!r || r.childForFieldName("operator")?.text !== "<-" || inSelectWithOthers(r) || enclosingFunction(r)?.id !== fn.id) continue;
+      const o = unparen(r.childForFieldName("operand")!);
+      const f = o.type === "call_expression" ? o.childForFieldName("function") : null;
+      const x = f?.type === "selector_expression" && f.childForFieldName("field")?.text === "Done" ? f.childForFieldName("operand") : null;
+      if (x?.type === "identifier" && unit.bindings.resolve(x)?.id.id !== undefined && !contains(fn, unit.bindings.resolve(x)!.id)) out.push(x);
+    }
+    return out;
+  }
+  const decl = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn: home });
+  if (!decl) return out;
+  for (const w of summarise(decl).waitsDone) {
+    const a = w.kind === "param" ? args[w.index] : undefined;
+    if (a && unparen(a).type === "identifier") out.push(unparen(a));
+  }
+  return out;
+}
+
+/** `ctx, x.f = context.WithCancel(...)`: the last assignment of ctx before the go statement. */
+function cancelField(unit: Unit, id: GoNode, before: GoNode, home: GoNode): { field: string; text: string; assign: GoNode } | undefined {
+  const b = unit.bindings.resolve(id);
+  if (!b) return undefined;
+  const ctxName = unit.file.importName("context");
+  if (!ctxName) return undefined;
+  let last: GoNode | undefined;
+  for (const u of [b.id, ...b.uses]) {
+    if (u.startIndex >= before.startIndex) continue;
+    const list = u.parent;
+    const stmt = list?.parent;
+    if (list?.type !== "expression_list" || (stmt?.type !== "assignment_statement" && stmt?.type !== "short_var_declaration") || stmt.childForFieldName("left")?.id !== list.id) continue;
+    if (enclosingFunction(stmt)?.id !== home.id) continue;
+    if (!last || stmt.startIndex > last.startIndex) last = stmt;
+  }
+  if (!last || last.type !== "assignment_statement") return undefined;
+  const right = last.childForFieldName("right")?.namedChildren.filter((c) => c && c.type !== "comment") ?? [];
+  const left = last.childForFieldName("left")?.namedChildren.filter((c) => c && c.type !== "comment") ?? [];
+  const f = right.length === 1 && right[0]?.type === "call_expression" ? right[0].childForFieldName("function") : null;
+  if (f?.type !== "selector_expression" || f.childForFieldName("operand")?.text !== ctxName || f.childForFieldName("field")?.text !== "WithCancel") return undefined;
+  const sel = left[1];
+  if (left.length !== 2 || left[0]?.text !== id.text || sel?.type !== "selector_expression") return undefined;
+  const field = sel.childForFieldName("field")!.text;
+  return /^[a-z_]/.test(field) ? { field, text: sel.text, assign: last } : undefined;
+}
+
+/** How the package uses an unexported field name: "call", "assign" or "other" per use; undefined when it is not one struct's alone. */
+function fieldUses(file: FileView, name: string): ("call" | "assign" | "other")[] | undefined {
+  return file.memo(`recv-leak.fieldUses.${name}`, () => {
+    let owners = 0;
+    for (const [t] of packageStructs(file)) if (fieldDecl(file, t, name)) owners++;
+    if (owners !== 1) return undefined;
+    const out: ("call" | "assign" | "other")[] = [];
+    for (const f of [file, ...file.packageFiles()]) {
+      for (const id of f.wholeRoot().descendantsOfType("field_identifier")) {
+        const sel = id?.parent;
+        if (!id || id.text !== name || sel?.type !== "selector_expression") continue;
+        const p = sel.parent;
+        if (p?.type === "call_expression" && p.childForFieldName("function")?.id === sel.id) out.push("call");
+        else if (p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("left")?.id === p.id) out.push("assign");
+        else out.push("other");
+      }
+      // A keyed element `T{cancel: cancel}` stores it too: the local may be called elsewhere.
+      for (const k of f.wholeRoot().descendantsOfType("keyed_element")) {
+        const key = k?.childForFieldName("key") ?? k?.namedChildren[0];
+        if (key?.text === name) out.push("other");
+      }
+    }
+    return out;
+  });
 }
