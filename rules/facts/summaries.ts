@@ -21,7 +21,7 @@
 // Summaries are memoised on the FileView of the function's file: a sibling file's summaries are
 // computed once per analysis run, whichever touched file of the package asks first.
 import type { Binding, Bindings, FileView, GoNode } from "../../src/analyzer/types.js";
-import { enclosingFunction, FUNCTION_TYPES, unparen } from "./syntax.js";
+import { enclosingFunction, unparen } from "./syntax.js";
 
 /** What a channel expression of a function refers to, seen from its callers. */
 export type Target = { kind: "param"; index: number } | { kind: "field"; path: string };
@@ -71,7 +71,7 @@ export interface Summary {
 const MAX_DEPTH = 4;
 
 /** Every function and method of the file's package (this file and its package files), by key. */
-export function packageFuncs(file: FileView): ReadonlyMap<string, FuncDecl> {
+function packageFuncs(file: FileView): ReadonlyMap<string, FuncDecl> {
   return file.memo("summaries.funcs", () => {
     const out = new Map<string, FuncDecl>();
     for (const f of [file, ...file.packageFiles()]) {
@@ -82,7 +82,7 @@ export function packageFuncs(file: FileView): ReadonlyMap<string, FuncDecl> {
 }
 
 /** The function and method declarations of one file. */
-export function fileFuncs(file: FileView): FuncDecl[] {
+function fileFuncs(file: FileView): FuncDecl[] {
   return file.memo("summaries.fileFuncs", () => {
     const out: FuncDecl[] = [];
     for (const n of file.wholeRoot().namedChildren) {
@@ -102,7 +102,7 @@ function receiverType(method: GoNode): string | undefined {
 }
 
 /** `T`, `*T`, `T[K]` → "T"; undefined for other type expressions. */
-export function typeName(t: GoNode | null): string | undefined {
+function typeName(t: GoNode | null): string | undefined {
   let n = t;
   while (n && (n.type === "pointer_type" || n.type === "parenthesized_type")) n = n.namedChildren[0] ?? null;
   if (n?.type === "generic_type") n = n.childForFieldName("type");
@@ -110,7 +110,7 @@ export function typeName(t: GoNode | null): string | undefined {
 }
 
 /** Parameter identifiers by position. */
-export function paramIds(fn: GoNode): (GoNode | undefined)[] {
+function paramIds(fn: GoNode): (GoNode | undefined)[] {
   const out: (GoNode | undefined)[] = [];
   for (const p of fn.childForFieldName("parameters")?.namedChildren ?? []) {
     if (!p) continue;
@@ -128,12 +128,6 @@ function receiverName(fn: GoNode): string | undefined {
   const p = fn.childForFieldName("receiver")?.namedChildren.find((c) => c?.type === "parameter_declaration");
   const id = p?.childrenForFieldName("name").find((x) => x?.type === "identifier");
   return id && id.text !== "_" ? id.text : undefined;
-}
-
-/** The summary of a function of the package, by key; undefined when it is not in the package. */
-export function summaryOf(file: FileView, key: string): Summary | undefined {
-  const decl = packageFuncs(file).get(key);
-  return decl ? summarise(decl, 0) : undefined;
 }
 
 /** The summary of a declaration (memoised on its own file). */
@@ -447,7 +441,7 @@ export function calleeOf(call: GoNode, scope: CallScope): FuncDecl | undefined {
  * declared with that type, `&T{}`, `T{}`, `new(T)`, `x.(*T)`, a package function's declared
  * result, or a field of such a value declared with that type.
  */
-export function exprType(expr: GoNode, scope: CallScope, depth = 0): string | undefined {
+function exprType(expr: GoNode, scope: CallScope, depth = 0): string | undefined {
   if (depth > 4) return undefined;
   const e = unparen(expr);
   if (e.type === "identifier") {
@@ -521,10 +515,6 @@ function fieldTypeName(file: FileView, t: string, field: string): string | undef
   return typeName(fieldDecl(file, t, field) ?? null);
 }
 
-/** The function (declaration or literal) that encloses a node, or the node itself when it is one. */
-export function functionAt(node: GoNode): GoNode | null {
-  return FUNCTION_TYPES.has(node.type) ? node : enclosingFunction(node);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Channel fields across the package.

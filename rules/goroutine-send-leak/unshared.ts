@@ -11,8 +11,8 @@
 // give up, and every other use of the channel comes after it in the source: at the send nobody
 // else has the channel, so it blocks forever.
 import type { RuleContext } from "../../src/analyzer/types.js";
-import { loopBetween, mayLeave, type Channel } from "../facts/goroutines.js";
-import { spanOf } from "../facts/syntax.js";
+import { mayLeave, type Channel } from "../facts/goroutines.js";
+import { loopBetween, spanOf } from "../facts/syntax.js";
 
 export function checkUnshared(ctx: RuleContext, ch: Channel): boolean {
   const { unit } = ctx;
