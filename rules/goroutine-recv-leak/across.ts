@@ -11,13 +11,19 @@
 // A select with another case, a channel handed to code we cannot read (another package, a
 // func value, an interface), stored, returned or assigned another value: silent.
 import type { FileView, GoNode, RelatedLocation, RuleContext, Unit } from "../../src/analyzer/types.js";
+import { cfgOf } from "../facts/cfg.js";
 import { channels, mayLeave, type Channel } from "../facts/goroutines.js";
 import { calleeOf, chanField, fieldDecl, inSelectWithOthers, packageStructs, summarise, type FuncDecl } from "../facts/summaries.js";
 import { contains, enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
 
 export function checkAcross(ctx: RuleContext): void {
   const { unit } = ctx;
-  if (unit.file.source.includes("chan")) for (const ch of channels(unit)) handedOnly(ctx, ch);
+  if (unit.file.source.includes("chan")) {
+    for (const ch of channels(unit)) {
+      handedOnly(ctx, ch);
+      rangedByHelper(ctx, ch);
+    }
+  }
   unansweredFields(ctx);
   if (unit.file.source.includes("WithCancel")) checkUncancelled(ctx);
 }
@@ -199,5 +205,44 @@ function fieldUses(file: FileView, name: string): ("call" | "assign" | "other")[
       }
     }
     return out;
+  });
+}
+
+//	jobs := make(chan job)
+//	go s.work(jobs)                     // reported: work ranges over jobs, nothing closes it
+//	for _, j := range todo { jobs <- j }
+/** A named goroutine ranges over a channel its starter sends on and never closes. */
+function rangedByHelper(ctx: RuleContext, ch: Channel): void {
+  const { unit } = ctx;
+  if (ch.ops.some((o) => o.kind === "close" || o.kind === "range" || o.kind === "recv")) return;
+  if (ch.ops.some((o) => o.kind === "send" && o.fn.id !== ch.home.id)) return;
+  const escapes = ch.ops.filter((o) => o.kind === "escape");
+  if (escapes.length !== 1) return;
+  const e = escapes[0]!;
+  const list = e.node.parent;
+  const call = list?.type === "argument_list" ? list.parent : null;
+  const stmt = call?.parent;
+  if (!call || stmt?.type !== "go_statement" || e.fn.id !== ch.home.id) return;
+  const decl = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn: ch.home });
+  if (!decl) return;
+  const i = list!.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === e.node.id);
+  const s = summarise(decl);
+  if (i < 0 || i >= s.params.length) return;
+  const mine = s.effects.filter((f) => f.target.kind === "param" && f.target.index === i);
+  const range = mine.find((f) => f.op === "range" && !f.inGoroutine);
+  if (!range || mine.some((f) => f.op !== "range" && f.op !== "recv")) return;
+  // A return, break or goto inside the loop is another way out.
+  const loopFn = enclosingFunction(range.node);
+  if (["return_statement", "break_statement", "goto_statement"].some((t) => range.node.descendantsOfType(t).some((j) => !!j && enclosingFunction(j)?.id === loopFn?.id))) return;
+  // Nothing may follow the range that the goroutine could be waiting on instead: it is the leak.
+  if (!cfgOf(unit, ch.home).firstEnd({ after: stmt }, { ends: ["return", "goroutine"] })) return;
+  ctx.report({
+    span: spanOf(stmt.child(0)!),
+    messageId: "rangedByHelper",
+    data: { channel: ch.name, callee: `${decl.name}()`, at: `${fileName(range.file)}:${range.file.lineOf(range.node.startIndex)}` },
+    related: [
+      { ...spanOf(ch.make), message: `${ch.name} is made here and never closed` },
+      { start: range.node.startIndex, end: (range.node.childForFieldName("body") ?? range.node).startIndex, ...at(unit, range.file), message: `${decl.name}() ranges over it here until it is closed` },
+    ],
   });
 }

@@ -43,6 +43,7 @@ const rule: Rule = {
       failing: "{{why}}, the goroutine started on line {{go}} blocks forever on this receive from {{channel}}",
       handedOnly: "nothing sends on or closes {{channel}}: {{helpers}} {{verb}}, so this receive blocks forever",
       fieldUnanswered: "nothing in the package sends on or closes {{field}}: this receive blocks forever",
+      rangedByHelper: "{{channel}} is never closed, so the range in {{callee}} ({{at}}) never ends: this goroutine blocks forever",
       uncancelled: "nothing in the package calls {{field}}, which cancels {{ctx}}: this goroutine waits for {{ctx}}.Done() forever",
     },
   },

@@ -20,6 +20,7 @@ import { docsUrl } from "../facts/meta.js";
 import { contains, loopBetween, spanOf } from "../facts/syntax.js";
 import { sendsPerRun, starts } from "./counts.js";
 import { checkFieldSends } from "./fields.js";
+import { checkNamed } from "./named.js";
 import { checkProducers } from "./producers.js";
 import { checkUnshared } from "./unshared.js";
 
@@ -47,6 +48,7 @@ const rule: Rule = {
       fieldAbandoned: "once {{receiver}} takes {{leave}}, nothing receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
       fieldNeverReceived: "nothing in the package receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
       unshared: "nothing can receive from {{channel}} yet: this send blocks forever",
+      namedSender: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}})",
       producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
       producerLeft: "this {{jump}} stops reading the channel {{callee}} returns: its goroutine blocks forever on the send at {{at}}",
     },
@@ -61,7 +63,12 @@ export default rule;
 const line = (unit: Unit, n: GoNode | { startIndex: number }) => unit.file.lineOf(n.startIndex);
 
 function check(ctx: RuleContext): void {
-  if (ctx.file.source.includes("chan")) for (const ch of channels(ctx.unit)) if (ch.buffer !== null && !checkUnshared(ctx, ch)) checkChannel(ctx, ch, ch.buffer);
+  if (ctx.file.source.includes("chan")) {
+    for (const ch of channels(ctx.unit)) {
+      if (ch.buffer === null || checkUnshared(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
+      checkChannel(ctx, ch, ch.buffer);
+    }
+  }
   checkFieldSends(ctx);
   checkProducers(ctx);
 }
