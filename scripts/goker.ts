@@ -102,7 +102,7 @@ function labels(readme: string, file: string, source: string): { blocked: number
 function annotated(source: string): number[] {
   const lines = source.split("\n");
   const verdict = lines.filter((l) => /^\s*\/\/\/.*-{3,}/.test(l)).join(" ");
-  const leaking = new Set([...verdict.matchAll(/\b(G\d+)\b[^-]*?(?:leak|block|deadlock|stuck)/gi)].map((m) => m[1]!.toUpperCase()));
+  const leaking = new Set([...verdict.matchAll(/\b(G\d+)\b(?=[^-]*?(?:leak|block|deadlock|stuck))/gi)].map((m) => m[1]!.toUpperCase()));
   const all = /deadlock/i.test(verdict) && leaking.size === 0;
   const out: number[] = [];
   lines.forEach((l, i) => {
@@ -147,6 +147,14 @@ async function main(): Promise<void> {
     };
     shift(blocked);
     shift(created);
+    // A labelled goroutine that runs a named function of the kernel: that function's lines too
+    // (the goroutine blocks somewhere in it).
+    const fns = functionRanges(files[0]?.content ?? "");
+    for (const n of [...created]) {
+      const m = /\bgo\s+(?:[\w.]+\.)?(\w+)\(/.exec(text[n - 1] ?? "");
+      if (!m) continue;
+      for (const [key, r] of fns) if (key === m[1] || key.endsWith(`.${m[1]}`)) for (let l = r.start; l <= r.end; l++) blocked.add(l);
+    }
     const label = new Set([...blocked, ...created]);
     const hit = (f: Finding) =>
       label.has(f.line) || f.related.some((r) => !("path" in r && r.path) && label.has(r.line)) || [...f.message.matchAll(/line (\d+)/g)].some((m) => label.has(Number(m[1])));

@@ -15,6 +15,7 @@ import { cfgOf } from "../facts/cfg.js";
 import { channels, mayLeave, type Channel } from "../facts/goroutines.js";
 import { calleeOf, chanField, fieldDecl, inSelectWithOthers, packageStructs, summarise, type FuncDecl } from "../facts/summaries.js";
 import { contains, enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
+import { checkLockedWaits } from "./locked.js";
 
 export function checkAcross(ctx: RuleContext): void {
   const { unit } = ctx;
@@ -25,6 +26,7 @@ export function checkAcross(ctx: RuleContext): void {
     }
   }
   unansweredFields(ctx);
+  checkLockedWaits(ctx);
   if (unit.file.source.includes("WithCancel")) checkUncancelled(ctx);
 }
 

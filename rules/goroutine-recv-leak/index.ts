@@ -44,6 +44,7 @@ const rule: Rule = {
       handedOnly: "nothing sends on or closes {{channel}}: {{helpers}} {{verb}}, so this receive blocks forever",
       fieldUnanswered: "nothing in the package sends on or closes {{field}}: this receive blocks forever",
       rangedByHelper: "{{channel}} is never closed, so the range in {{callee}} ({{at}}) never ends: this goroutine blocks forever",
+      lockedWait: "{{field}} is received with {{lock}} held, but the {{op}} at {{at}} must lock it first: deadlock",
       uncancelled: "nothing in the package calls {{field}}, which cancels {{ctx}}: this goroutine waits for {{ctx}}.Done() forever",
     },
   },
