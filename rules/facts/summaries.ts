@@ -574,9 +574,8 @@ function computeField(file: FileView, name: string): ChanField | undefined {
   // Accessors (`func (s *S) quit() <-chan T { return s.quit }`): their calls are uses too.
   const accessors = new Set<string>();
   for (const f of [file, ...file.packageFiles()]) {
-    const root = f.wholeRoot();
-    for (const field of root.descendantsOfType("field_identifier")) {
-      if (!field || field.text !== name) continue;
+    const index = fieldIndex(f);
+    for (const field of index.fields.get(name) ?? []) {
       const sel = field.parent;
       if (sel?.type === "selector_expression" && sel.childForFieldName("field")?.id === field.id) {
         const u = classify(sel, f, declOf(sel));
@@ -590,9 +589,7 @@ function computeField(file: FileView, name: string): ChanField | undefined {
       }
     }
     // `T{name: make(chan X)}`: a keyed element of a composite literal of the owner type.
-    for (const key of root.descendantsOfType("keyed_element")) {
-      const k = key?.childForFieldName("key") ?? key?.namedChildren[0];
-      if (!key || !k || k.text !== name) continue;
+    for (const key of index.keys.get(name) ?? []) {
       const lit = key.parent?.parent;
       if (lit?.type !== "composite_literal" || typeName(lit.childForFieldName("type")) !== owner) continue;
       const v = key.childForFieldName("value") ?? key.namedChildren[1];
@@ -602,8 +599,7 @@ function computeField(file: FileView, name: string): ChanField | undefined {
   }
   if (accessors.size > 0) {
     for (const f of [file, ...file.packageFiles()]) {
-      for (const fld of f.wholeRoot().descendantsOfType("field_identifier")) {
-        if (!fld || !accessors.has(fld.text)) continue;
+      for (const fld of [...accessors].flatMap((a) => fieldIndex(f).fields.get(a) ?? [])) {
         const sel = fld.parent;
         const call = sel?.parent;
         if (sel?.type !== "selector_expression" || call?.type !== "call_expression" || call.childForFieldName("function")?.id !== sel.id) continue;
@@ -613,6 +609,31 @@ function computeField(file: FileView, name: string): ChanField | undefined {
     }
   }
   return { name, owner, uses };
+}
+
+/**
+ * The file's field identifiers and composite-literal keys by name, from one walk of the whole
+ * file, memoised on its view (a sibling's view lives for the whole run: one walk per file).
+ */
+function fieldIndex(file: FileView): { fields: Map<string, GoNode[]>; keys: Map<string, GoNode[]> } {
+  return file.memo("summaries.fieldIndex", () => {
+    const fields = new Map<string, GoNode[]>();
+    const keys = new Map<string, GoNode[]>();
+    const add = (m: Map<string, GoNode[]>, k: string, n: GoNode) => {
+      const l = m.get(k);
+      if (l) l.push(n);
+      else m.set(k, [n]);
+    };
+    for (const n of file.wholeRoot().descendantsOfType(["field_identifier", "keyed_element"])) {
+      if (!n) continue;
+      if (n.type === "field_identifier") add(fields, n.text, n);
+      else {
+        const k = n.childForFieldName("key") ?? n.namedChildren[0];
+        if (k) add(keys, k.text, n);
+      }
+    }
+    return { fields, keys };
+  });
 }
 
 function isAccessorReturn(sel: GoNode, decl: FuncDecl | undefined): boolean {

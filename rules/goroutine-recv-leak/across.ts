@@ -192,19 +192,27 @@ function fieldUses(file: FileView, name: string): ("call" | "assign" | "other")[
     if (owners !== 1) return undefined;
     const out: ("call" | "assign" | "other")[] = [];
     for (const f of [file, ...file.packageFiles()]) {
-      for (const id of f.wholeRoot().descendantsOfType("field_identifier")) {
-        const sel = id?.parent;
-        if (!id || id.text !== name || sel?.type !== "selector_expression") continue;
+      const index = f.memo("recv-leak.fieldIdents", () => {
+        const m = new Map<string, GoNode[]>();
+        for (const n of f.wholeRoot().descendantsOfType(["field_identifier", "keyed_element"])) {
+          const k = !n ? undefined : n.type === "field_identifier" ? n.text : `key:${(n.childForFieldName("key") ?? n.namedChildren[0])?.text}`;
+          if (!n || !k) continue;
+          const l = m.get(k);
+          if (l) l.push(n);
+          else m.set(k, [n]);
+        }
+        return m;
+      });
+      for (const id of index.get(name) ?? []) {
+        const sel = id.parent;
+        if (sel?.type !== "selector_expression") continue;
         const p = sel.parent;
         if (p?.type === "call_expression" && p.childForFieldName("function")?.id === sel.id) out.push("call");
         else if (p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("left")?.id === p.id) out.push("assign");
         else out.push("other");
       }
       // A keyed element `T{cancel: cancel}` stores it too: the local may be called elsewhere.
-      for (const k of f.wholeRoot().descendantsOfType("keyed_element")) {
-        const key = k?.childForFieldName("key") ?? k?.namedChildren[0];
-        if (key?.text === name) out.push("other");
-      }
+      for (let i = (index.get(`key:${name}`) ?? []).length; i > 0; i--) out.push("other");
     }
     return out;
   });
