@@ -191,3 +191,52 @@ function report(ctx: RuleContext, stmt: GoNode, s: FieldSend, cf: ChanField, v: 
     related,
   });
 }
+
+//	func (m *Mux) distribute() {
+//		for _, w := range m.watchers {
+//			w.result <- ev                 // reported: nothing in the package receives from result
+//		}
+//	}
+/** A send, outside the goroutines reported above, on a channel field nothing in the package receives from. */
+export function checkUnreceivedSends(ctx: RuleContext): void {
+  const { unit } = ctx;
+  for (const send of unit.nodes("send_statement")) {
+    if (!send || inSelectWithOthers(send)) continue;
+    const fn = enclosingFunction(send);
+    if (fn?.type === "func_literal" && fn.parent?.parent?.type === "go_statement") continue;
+    // A function the package starts with `go` is reported at its go statements (checkFieldSends).
+    if (fn && fn.type !== "func_literal" && startedWithGo(unit.file).has(fn.childForFieldName("name")?.text ?? "")) continue;
+    const ch = unparen(send.childForFieldName("channel")!);
+    if (ch.type !== "selector_expression") continue;
+    const cf = chanField(unit.file, ch.childForFieldName("field")!.text);
+    if (!cf || !cf.uses.some((u) => u.node.id === send.id)) continue;
+    const v = abandoned(cf);
+    if (!v || v.recv) continue;
+    const make = cf.uses.find((u) => u.kind === "make")!;
+    ctx.report({
+      span: spanOf(send),
+      messageId: "fieldSendUnreceived",
+      data: { field: ch.text },
+      related: [{ ...spanOf(make.node), ...at(unit, make.file, make.node), message: `${cf.name} is made unbuffered here` }],
+    });
+  }
+}
+
+/** Names of the functions and methods the package starts with `go f(...)` / `go x.m(...)`. */
+function startedWithGo(file: FileView): Set<string> {
+  const names = new Set<string>();
+  for (const f of [file, ...file.packageFiles()]) {
+    const own = f.memo("send-leak.goNames", () => {
+      const out: string[] = [];
+      if (!/\bgo\s/.test(f.source)) return out;
+      for (const g of f.wholeRoot().descendantsOfType("go_statement")) {
+        const fn = g?.namedChildren[0]?.childForFieldName("function");
+        const name = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : fn?.type === "identifier" ? fn.text : undefined;
+        if (name) out.push(name);
+      }
+      return out;
+    });
+    for (const n of own) names.add(n);
+  }
+  return names;
+}

@@ -19,7 +19,7 @@ import { channels, deadCase, mayLeave, type Channel, type ChanOp, type Goroutine
 import { docsUrl } from "../facts/meta.js";
 import { contains, loopBetween, spanOf } from "../facts/syntax.js";
 import { sendsPerRun, starts } from "./counts.js";
-import { checkFieldSends } from "./fields.js";
+import { checkFieldSends, checkUnreceivedSends } from "./fields.js";
 import { checkNamed } from "./named.js";
 import { checkProducers } from "./producers.js";
 import { checkUnshared } from "./unshared.js";
@@ -47,6 +47,7 @@ const rule: Rule = {
       failingLoop: "{{why}} inside the receive loop on line {{loop}}, {{senders}} on {{channel}} {{stay}} blocked forever",
       fieldAbandoned: "once {{receiver}} takes {{leave}}, nothing receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
       fieldNeverReceived: "nothing in the package receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
+      fieldSendUnreceived: "nothing in the package receives from {{field}}: this send blocks forever",
       unshared: "nothing can receive from {{channel}} yet: this send blocks forever",
       namedSender: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}})",
       producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
@@ -70,6 +71,7 @@ function check(ctx: RuleContext): void {
     }
   }
   checkFieldSends(ctx);
+  checkUnreceivedSends(ctx);
   checkProducers(ctx);
 }
 
