@@ -144,21 +144,24 @@ function cancellingCase(r: FieldUse): GoNode | undefined {
     const op = recv ? unparen(recv) : null;
     if (op?.type !== "unary_expression" || op.childForFieldName("operator")?.text !== "<-") continue;
     const from = unparen(op.childForFieldName("operand")!);
-    if (!cancels(from, r.file)) continue;
+    // In a loop, the case must leave it for good: a cancellation whose case returns. Once, the
+    // case must be a cancellation proper (a Done() or a channel something closes): a select
+    // between two answers, called again by its caller (an Accept), abandons nothing.
+    if (!cancels(from, r.file, inLoop)) continue;
     if (!inLoop || c.descendantsOfType("return_statement").some((ret) => !!ret && enclosingFunction(ret)?.id === enclosingFunction(c)?.id)) return comm!;
   }
   return undefined;
 }
 
-/** `x.Done()`, or a channel field something in the package closes or sends on (a stop signal). */
-function cancels(from: GoNode, file: FileView): boolean {
+/** `x.Done()`, or a channel field something in the package closes (or, with `sent`, also one it sends on: a stop signal). */
+function cancels(from: GoNode, file: FileView, sent: boolean): boolean {
   if (from.type === "call_expression") {
     const f = from.childForFieldName("function");
     return f?.type === "selector_expression" && f.childForFieldName("field")?.text === "Done";
   }
   if (from.type === "selector_expression") {
     const cf = chanField(file, from.childForFieldName("field")!.text);
-    return !!cf && cf.uses.some((u) => u.kind === "close" || u.kind === "send");
+    return !!cf && cf.uses.some((u) => u.kind === "close" || (sent && u.kind === "send"));
   }
   return false;
 }
