@@ -70,15 +70,39 @@ export interface Summary {
 
 const MAX_DEPTH = 4;
 
-/** Every function and method of the file's package (this file and its package files), by key. */
+/**
+ * Every function and method of the file's package (this file and its package files), by key: the
+ * file's own declarations first, then the package's, indexed once per package (on a sibling's
+ * view, which every touched file of the package shares) rather than once per file.
+ */
 function packageFuncs(file: FileView): ReadonlyMap<string, FuncDecl> {
-  return file.memo("summaries.funcs", () => {
-    const out = new Map<string, FuncDecl>();
-    for (const f of [file, ...file.packageFiles()]) {
-      for (const d of fileFuncs(f)) if (!out.has(d.key)) out.set(d.key, d);
+  return file.memo("summaries.funcs", () => overlay(file, fileFuncs(file), (f) => fileFuncs(f), (d) => d.key, "summaries.sharedFuncs"));
+}
+
+/** The file's own entries, then the package's entries from other files (an index shared through a sibling's memo). */
+function overlay<T extends { file: FileView }>(file: FileView, own: T[], of: (f: FileView) => T[], key: (t: T) => string, memoKey: string): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const t of own) if (!out.has(key(t))) out.set(key(t), t);
+  const siblings = file.packageFiles();
+  if (siblings.length === 0) return out;
+  const anchor = siblings[0]!;
+  const shared = anchor.memo(memoKey, () => {
+    const all = new Map<string, T[]>();
+    for (const f of [anchor, ...anchor.packageFiles()]) {
+      for (const t of of(f)) {
+        const l = all.get(key(t));
+        if (l) l.push(t);
+        else all.set(key(t), [t]);
+      }
     }
-    return out;
+    return all;
   });
+  for (const [k, ts] of shared) {
+    if (out.has(k)) continue;
+    const t = ts.find((x) => x.file.path !== file.path);
+    if (t) out.set(k, t);
+  }
+  return out;
 }
 
 /** The function and method declarations of one file. */
@@ -489,14 +513,13 @@ function exprType(expr: GoNode, scope: CallScope, depth = 0): string | undefined
 /** The struct types of the package: type name → its struct_type node and file. */
 export function packageStructs(file: FileView): ReadonlyMap<string, { node: GoNode; file: FileView }> {
   return file.memo("summaries.structs", () => {
-    const out = new Map<string, { node: GoNode; file: FileView }>();
-    for (const f of [file, ...file.packageFiles()]) {
-      for (const d of f.decls) {
-        if (d.kind !== "type" || d.type?.type !== "struct_type" || !d.names[0]) continue;
-        if (!out.has(d.names[0])) out.set(d.names[0], { node: d.type, file: f });
-      }
-    }
-    return out;
+    const structs = (f: FileView) =>
+      f.memo("summaries.fileStructs", () => {
+        const out: { name: string; node: GoNode; file: FileView }[] = [];
+        for (const d of f.decls) if (d.kind === "type" && d.type?.type === "struct_type" && d.names[0]) out.push({ name: d.names[0], node: d.type, file: f });
+        return out;
+      });
+    return overlay(file, structs(file), structs, (t) => t.name, "summaries.sharedStructs");
   });
 }
 

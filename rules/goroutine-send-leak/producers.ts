@@ -27,6 +27,10 @@ export function checkProducers(ctx: RuleContext): void {
     if (!call) continue;
     const home = enclosingFunction(call);
     if (!home) continue;
+    // Only a function of the package declared to return a channel can be a producer: by name first.
+    const f = call.childForFieldName("function");
+    const name = f?.type === "selector_expression" ? f.childForFieldName("field")?.text : f?.type === "identifier" ? f.text : undefined;
+    if (!name || !chanReturning(unit.file).has(name)) continue;
     const parent = call.parent;
     const dropped = parent?.type === "expression_statement" || parent?.type === "go_statement" || parent?.type === "defer_statement";
     const ranged = parent?.type === "range_clause" && parent.childForFieldName("right")?.id === call.id ? parent.parent : null;
@@ -72,3 +76,23 @@ function rangedLocal(unit: Unit, call: GoNode): GoNode | null {
   return clause?.type === "range_clause" && clause.childForFieldName("right")?.id === use.id ? clause.parent : null;
 }
 
+
+/** Names of the package's functions and methods whose result type mentions a channel. */
+function chanReturning(file: FileView): Set<string> {
+  return file.memo("send-leak.chanReturning", () => {
+    const names = new Set<string>();
+    for (const f of [file, ...file.packageFiles()]) {
+      const own = f.memo("send-leak.fileChanReturning", () => {
+        const out: string[] = [];
+        if (!f.source.includes("chan")) return out;
+        for (const d of f.wholeRoot().namedChildren) {
+          if (!d || (d.type !== "function_declaration" && d.type !== "method_declaration")) continue;
+          if (d.childForFieldName("result")?.text.includes("chan")) out.push(d.childForFieldName("name")!.text);
+        }
+        return out;
+      });
+      for (const n of own) names.add(n);
+    }
+    return names;
+  });
+}

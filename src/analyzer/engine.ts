@@ -114,6 +114,7 @@ export function analyzeSync(files: readonly SourceFile[], options: AnalyzeOption
 class PackageFiles {
   private readonly views = new Map<string, FileView | null>();
   private readonly trees: Tree[] = [];
+  private readonly byPath = new Map<string, Tree>();
   constructor(
     private readonly files: readonly SourceFile[],
     private readonly options: AnalyzeOptions,
@@ -139,6 +140,7 @@ class PackageFiles {
     if (!skip || skip.startsWith("generated")) {
       const tree = parseGo(f.content);
       this.trees.push(tree);
+      this.byPath.set(f.path, tree);
       const root = tree.rootNode;
       v = fileView(f.path, f.content, f.goMod ?? null, root, new LineIndex(f.content), () => root, (name) => this.siblings(f.path, name));
     }
@@ -146,10 +148,17 @@ class PackageFiles {
     return v;
   }
 
+  /** The whole tree of `path` if a rule already had it parsed as a sibling and its text is `source`. */
+  treeOf(path: string, source: string): Tree | undefined {
+    const f = this.files.find((x) => x.path === path);
+    return f && f.content === source ? this.byPath.get(path) : undefined;
+  }
+
   dispose(): void {
     for (const t of this.trees) t.delete();
     this.trees.length = 0;
     this.views.clear();
+    this.byPath.clear();
   }
 }
 
@@ -225,7 +234,7 @@ interface FileResult {
 }
 
 function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], registry: readonly Rule[], pkg: PackageFiles): FileResult {
-  const siblings = (name: string) => pkg.siblings(file.path, name);
+  const siblings: Siblings = Object.assign((name: string) => pkg.siblings(file.path, name), { treeOf: (p: string, source: string) => pkg.treeOf(p, source) });
   const touch = touchOf(file.diff, scope);
   const touched = (r: { startLine: number; endLine: number }) => touches(touch, r.startLine, r.endLine);
   const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings);
@@ -334,7 +343,9 @@ function analyzeVersion(
 ): VersionResult {
   engineStats.versionsAnalyzed++;
   const lines = new LineIndex(source);
-  const { tree, partial } = parseFor(source, select.chunk);
+  // A sibling view of this very text, already parsed whole for another file's rules, serves as is.
+  const shared = siblings.treeOf?.(path, source);
+  const { tree, partial } = shared ? { tree: shared, partial: false } : parseFor(source, select.chunk);
   const extra: Tree[] = [];
   try {
     const root = tree.rootNode;
@@ -409,7 +420,7 @@ function analyzeVersion(
     const syntaxErrorLine = root.hasError ? firstErrorLine(root, lines) : undefined;
     return { findings, unitNames: units.map((u) => u.name), syntaxErrorLine, ruleErrors };
   } finally {
-    tree.delete();
+    if (!shared) tree.delete();
     for (const t of extra) t.delete();
   }
 }
@@ -445,8 +456,11 @@ function firstErrorLine(root: GoNode, lines: LineIndex): number {
   return n ? lines.lineOf(n.startIndex) : 1;
 }
 
-/** The other files of the package of a file whose package clause is the argument. */
-type Siblings = (packageName: string) => FileView[];
+/**
+ * The other files of the package of a file whose package clause is the argument; `treeOf` gives
+ * the whole tree of a file already parsed as a sibling, when its text is `source`.
+ */
+type Siblings = ((packageName: string) => FileView[]) & { treeOf?: (path: string, source: string) => Tree | undefined };
 
 const relatedOk = (p: string, view: FileView): boolean => view.packageFiles().some((f) => f.path === p);
 
