@@ -6,6 +6,9 @@ import { analyze, engineStats, type SourceFile } from "../src/analyzer/engine.js
 import type { Rule } from "../src/analyzer/types.js";
 import { commentBody } from "../src/report/comment.js";
 import { toJson } from "../src/report/json.js";
+import { toRdjsonl } from "../src/report/rdjsonl.js";
+import { toSarif } from "../src/report/sarif.js";
+import { toText } from "../src/report/text.js";
 import sendLeak from "../rules/goroutine-send-leak/index.js";
 import lostCancel from "../rules/lost-cancel/index.js";
 
@@ -60,6 +63,12 @@ describe("package context files", () => {
     const json = JSON.parse(toJson(r.findings)) as { findings: { related: { path?: string; line: number }[] }[] };
     expect(json.findings[0]!.related[0]).toMatchObject({ path: "pkg/loop.go", line: 10 });
     expect(commentBody({ finding: f, fp: "x", level: "line" })).toContain("- `pkg/loop.go` line 10: this send on w.out blocks until someone receives");
+    expect(toText(r.findings)).toContain("    pkg/loop.go:10:2: this send on w.out blocks until someone receives\n");
+    const sarif = JSON.parse(toSarif(r.findings, [sendLeak], "0.0.0", new Map(files.map((x) => [x.path, x.content])))) as {
+      runs: { results: { relatedLocations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[];
+    };
+    expect(sarif.runs[0]!.results[0]!.relatedLocations[0]!.physicalLocation).toMatchObject({ artifactLocation: { uri: "pkg/loop.go" }, region: { startLine: 10 } });
+    expect(JSON.parse(toRdjsonl(r.findings).split("\n")[0]!).related_locations[0].location.path).toBe("pkg/loop.go");
   });
 
   it("without the sibling there is no evidence and no finding", async () => {
