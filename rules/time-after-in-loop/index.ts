@@ -26,8 +26,8 @@ import type { Binding, GoNode, Rule, RuleContext, TextEdit, Unit } from "../../s
 import { packageRef } from "../facts/calls.js";
 import { cfgAt, tripCount } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { descendantsInFunction, indentAt, nameIsFree, spanOf, statementsOf, unparen } from "../facts/syntax.js";
-import { importsTime, loopAround, timeCalls, timerEra } from "../facts/timers.js";
+import { descendantsInFunction, indentAt, loopAround, nameIsFree, spanOf, statementsOf, unparen } from "../facts/syntax.js";
+import { importsTime, timeCalls, timerEra } from "../facts/timers.js";
 
 const rule: Rule = {
   meta: {
