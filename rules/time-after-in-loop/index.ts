@@ -86,7 +86,11 @@ function check(ctx: RuleContext): void {
     if (round) hits.push({ call, select: use.select, loop, round, direct: use.direct });
   }
   const line = (n: GoNode) => ctx.file.lineOf(n.startIndex);
+  // Several assignments replacing the same variable's timer are one bug: reported once, at the first.
+  const sameVar = (a: Hit, b: Hit) => !!a.replaces && a.replaces === b.replaces && a.select.id === b.select.id;
   for (const h of hits) {
+    if (hits.some((o) => o !== h && sameVar(o, h) && o.call.startIndex < h.call.startIndex)) continue;
+    const also = hits.filter((o) => o !== h && sameVar(o, h));
     const way = h.round.type === "default_case" ? "through its default case" : `through the case on line ${line(h.round)}`;
     ctx.report({
       span: spanOf(h.call),
@@ -94,6 +98,7 @@ function check(ctx: RuleContext): void {
       related: [
         { ...spanOf(h.round), message: h.replaces ? "rounds through this case replace a timer that has not fired" : "this way out of the select goes round the loop again" },
         { ...spanOf(h.loop), message: "the loop that runs the select again" },
+        ...also.map((o) => ({ ...spanOf(o.call), message: "this time.After can replace a pending timer too" })),
       ],
       fix: hits.length === 1 && h.direct ? hoist(unit, h) : undefined,
       severity: era.severity,
