@@ -23,6 +23,7 @@
 //		}
 //	}()
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
+import { closureCalls } from "../facts/calls.js";
 import { ALL_ENDS, cfgAt, type Cfg, type PathOptions } from "../facts/cfg.js";
 import { processEntry, startedForProcessLife } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
@@ -244,26 +245,8 @@ function neverEnds(cfg: Cfg, from: { entry: true } | { after: GoNode }, overC: (
  */
 function ownerOf(u: GoNode, unit: Unit): GoNode | null {
   let f = enclosingFunction(u);
-  while (f?.type === "func_literal" && calledInPlace(f, unit)) f = enclosingFunction(f);
+  while (f?.type === "func_literal" && closureCalls(f, unit) !== null) f = enclosingFunction(f);
   return f;
-}
-
-/** A func literal that only runs where it is written or called: called at once (deferred too), or bound to a local used only as a callee. */
-function calledInPlace(lit: GoNode, unit: Unit): boolean {
-  let n = lit;
-  while (n.parent?.type === "parenthesized_expression") n = n.parent;
-  if (isCallee(n)) return true;
-  const bound = created(n);
-  const b = bound && unit.bindings.declaredBy(bound.id);
-  return !!b && b.uses.length > 0 && b.uses.every(isCallee);
-}
-
-/** `f(...)` or `defer f(...)` with `f` the node itself (not `go f(...)`, which runs it elsewhere). */
-function isCallee(n: GoNode): boolean {
-  let x = n;
-  while (x.parent?.type === "parenthesized_expression") x = x.parent;
-  const call = x.parent;
-  return call?.type === "call_expression" && call.childForFieldName("function")?.id === x.id && call.parent?.type !== "go_statement";
 }
 
 /** The closure a call runs: `func() { ... }()`, or `f()` where `f := func() { ... }` is only called. */
@@ -274,7 +257,7 @@ function closureCalled(call: GoNode, unit: Unit): GoNode | null {
   if (!b || b.kind !== "var") return null;
   const value = b.decl.type === "short_var_declaration" ? b.decl.childForFieldName("right") : b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : null;
   const lit = value?.namedChildCount === 1 ? unparen(value.namedChildren[0]!) : null;
-  return lit?.type === "func_literal" && calledInPlace(lit, unit) ? lit : null;
+  return lit?.type === "func_literal" && closureCalls(lit, unit) !== null ? lit : null;
 }
 
 /** Running `n` receives from the channel: `<-t.C` in it, or in a closure it calls in place. */

@@ -23,10 +23,10 @@
 //		}
 //	}
 import type { Binding, GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { packageRef } from "../facts/calls.js";
+import { closureCalls, packageRef } from "../facts/calls.js";
 import { cfgAt, tripCount } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { descendantsInFunction, indentAt, loopAround, nameIsFree, spanOf, statementsOf, unparen } from "../facts/syntax.js";
+import { contains, descendantsInFunction, enclosingFunction, indentAt, loopAround, nameIsFree, spanOf, statementOf, statementsOf, unparen } from "../facts/syntax.js";
 import { importsTime, timeCalls, timerEra } from "../facts/timers.js";
 
 const rule: Rule = {
@@ -60,6 +60,8 @@ interface Hit {
   direct: boolean;
   /** `x = time.After(d)`: the variable whose pending timer this assignment can replace. */
   replaces?: string;
+  /** The calls, in the loop, of the closure that holds the assignment. */
+  calledAt?: GoNode[];
 }
 
 function check(ctx: RuleContext): void {
@@ -99,6 +101,7 @@ function check(ctx: RuleContext): void {
         { ...spanOf(h.round), message: h.replaces ? "rounds through this case replace a timer that has not fired" : "this way out of the select goes round the loop again" },
         { ...spanOf(h.loop), message: "the loop that runs the select again" },
         ...also.map((o) => ({ ...spanOf(o.call), message: "this time.After can replace a pending timer too" })),
+        ...(h.calledAt ?? []).map((c) => ({ ...spanOf(c), message: "the closure that makes the new timer runs here" })),
       ],
       fix: hits.length === 1 && h.direct ? hoist(unit, h) : undefined,
       severity: era.severity,
@@ -126,13 +129,15 @@ function assignedTimer(call: GoNode, unit: Unit): { stmt: GoNode; binding: Bindi
  * `if x == nil` guard. Re-arming x only after it fired, or only when it is nil again, is silent.
  */
 function replacing(call: GoNode, stmt: GoNode, x: Binding, unit: Unit): Hit | null {
-  const loop = loopAround(call);
-  if (!loop || fewRounds(loop)) return null;
   const cases = x.uses.map(commCase).filter((c): c is GoNode => !!c);
   const select = cases[0]?.parent;
-  if (!select || cases.some((c) => c.parent?.id !== select.id) || loopAround(select)?.id !== loop.id) return null;
-  const cfg = cfgAt(unit, loop);
-  if (!cfg || cfgAt(unit, call)?.fn.id !== cfg.fn.id) return null;
+  if (!select || cases.some((c) => c.parent?.id !== select.id)) return null;
+  const loop = loopAround(select);
+  const cfg = loop && cfgAt(unit, loop);
+  if (!loop || !cfg || fewRounds(loop)) return null;
+  // Where the assignment runs in the loop's function: there, or at the calls of the closure that holds it.
+  const points = runsAt(stmt, cfg.fn, unit);
+  if (!points?.some((p) => contains(loop, p))) return null;
   const isX = (e: GoNode | null | undefined) => !!e && unparen(e).type === "identifier" && unit.bindings.resolve(unparen(e)) === x;
   const recv = (r: GoNode) => r.childForFieldName("operator")?.type === "<-" && isX(r.childForFieldName("operand"));
   const fired = (n: GoNode) => (n.type === "unary_expression" && recv(n)) || descendantsInFunction(n, "unary_expression").some(recv);
@@ -143,20 +148,34 @@ function replacing(call: GoNode, stmt: GoNode, x: Binding, unit: Unit): Hit | nu
     return (isX(l) && r?.type === "nil") || (isX(r) && l?.type === "nil");
   };
   const avoid = (n: GoNode) => fired(n) || nilGuard(n);
-  const reaches = (from: { after: GoNode } | { at: GoNode }) => cfg.nodesOnPaths(from, (n) => n.id === stmt.id, { avoid }).length > 0;
-  // Statements that give x a time.After timer: its declaration and its assignments.
+  const reaches = (from: { after: GoNode } | { at: GoNode }) => cfg.nodesOnPaths(from, (n) => points.some((p) => p.id === n.id), { avoid }).length > 0;
+  // Statements that give x a time.After timer: its declaration and its assignments (at their closures' calls).
   const isAfter = (v: GoNode | null | undefined) => !!v && v.namedChildCount === 1 && unparen(v.namedChildren[0]!).type === "call_expression" && timeCalls(unit).some((t) => t.name === "After" && t.call.id === unparen(v.namedChildren[0]!).id);
   const makers: GoNode[] = [];
   const decl = x.decl.type === "var_spec" ? x.decl.parent : x.decl;
-  if (decl && isAfter(x.decl.childForFieldName(x.decl.type === "var_spec" ? "value" : "right"))) makers.push(decl);
+  if (decl && isAfter(x.decl.childForFieldName(x.decl.type === "var_spec" ? "value" : "right"))) makers.push(...(runsAt(decl, cfg.fn, unit) ?? []));
   for (const u of x.uses) {
     const a = u.parent?.parent;
-    if (u.parent?.type === "expression_list" && a?.type === "assignment_statement" && a.childForFieldName("left")?.id === u.parent.id && isAfter(a.childForFieldName("right"))) makers.push(a);
+    if (u.parent?.type === "expression_list" && a?.type === "assignment_statement" && a.childForFieldName("left")?.id === u.parent.id && isAfter(a.childForFieldName("right"))) makers.push(...(runsAt(a, cfg.fn, unit) ?? []));
   }
   if (!makers.some((m) => reaches({ after: m }))) return null;
   const others = select.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && !cases.some((u) => u.id === c.id));
   const round = others.find((c) => reaches({ at: c }));
-  return round ? { call, select, loop, round, direct: false, replaces: x.name } : null;
+  const calledAt = points.filter((p) => p.id !== stmt.id && contains(loop, p));
+  return round ? { call, select, loop, round, direct: false, replaces: x.name, calledAt } : null;
+}
+
+/**
+ * The statements of `fn` at which `stmt` runs: itself when it is `fn`'s own, the calls of the
+ * closure that holds it when `fn` only calls that closure (`reset := func() { t = time.After(d) }`
+ * with every use `reset()`), else null.
+ */
+function runsAt(stmt: GoNode, fn: GoNode, unit: Unit): GoNode[] | null {
+  const f = enclosingFunction(stmt);
+  if (f?.id === fn.id) return [stmt];
+  if (f?.type !== "func_literal" || enclosingFunction(f)?.id !== fn.id) return null;
+  const stmts = (closureCalls(f, unit) ?? []).map((c) => statementOf(c));
+  return stmts.length > 0 && stmts.every((s) => !!s) ? (stmts as GoNode[]) : null;
 }
 
 /** The select cases that receive from this time.After: `case <-time.After(d):`, or `t := time.After(d)` then `case <-t:`. */
