@@ -167,7 +167,7 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   const what = binding.name === kind ? kind : `${kind} ${binding.name}`;
   const fn = enclosingFunction(made.stmt);
   // A closure the function only calls (`commit := func() { t.Reset(d) }`) uses it on the function's behalf.
-  const owners = new Map(binding.uses.map((u) => [ownerOf(u, unit)?.id, u] as const));
+  const owners = new Map(binding.uses.map((u) => [ownerOf(u, fn, unit)?.id, u] as const));
   const overC = (e: GoNode) => isChannelOf(e, unit, made.id);
   // A timer whose channel was received from has fired: nothing is left to release.
   const fired = (n: GoNode) => receivesFrom(n, overC, unit);
@@ -178,7 +178,7 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
 
   if (owners.size === 1 && !owners.has(fn?.id)) {
     // Used only inside one `go func() { ... }()`: the goroutine owns it, and leaks it when it returns.
-    const lit = ownerOf(owners.values().next().value!, unit)!;
+    const lit = ownerOf(owners.values().next().value!, fn, unit)!;
     const go = goStatementOf(lit);
     if (!go || enclosingFunction(lit)?.id !== fn?.id) return;
     const cfg = cfgAt(unit, lit)!;
@@ -240,12 +240,13 @@ function neverEnds(cfg: Cfg, from: { entry: true } | { after: GoNode }, overC: (
 
 /**
  * The function a mention of the ticker runs in on behalf of: its enclosing function, or, for a
- * closure that is only called (`commit := func() { t.Reset(d) }` with every use `commit()`, or
+ * closure inside the function that made the ticker and that is only called (`commit := func() { t.Reset(d) }` with every use `commit()`, or
  * `func() { ... }()`), the function the closure is called from.
  */
-function ownerOf(u: GoNode, unit: Unit): GoNode | null {
+function ownerOf(u: GoNode, maker: GoNode | null, unit: Unit): GoNode | null {
   let f = enclosingFunction(u);
-  while (f?.type === "func_literal" && closureCalls(f, unit) !== null) f = enclosingFunction(f);
+  // Never above the function that made it: a ticker made in a closure belongs to that closure.
+  while (f && f.id !== maker?.id && f.type === "func_literal" && closureCalls(f, unit) !== null) f = enclosingFunction(f);
   return f;
 }
 
