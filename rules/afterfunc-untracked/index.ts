@@ -1,5 +1,6 @@
 // afterfunc-untracked: `time.AfterFunc(d, f)` whose *Timer is dropped while f holds a pointer
-// of the enclosing function, started in a loop or with a delay that is not a short literal.
+// of the enclosing function, started in a loop or with a delay that is not a short literal (or a
+// constant of the function or the file declared with one).
 //
 //	func (c *Cache) Set(k string, v []byte) {
 //		time.AfterFunc(c.ttl, func() { c.evict(k) })  // c pinned until ttl elapses, uncancellable
