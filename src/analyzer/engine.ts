@@ -26,6 +26,8 @@ export interface SourceFile {
   diff?: FileDiff;
   /** The base version, when known; otherwise rebuilt from the diff. */
   baseContent?: string;
+  /** A read-only sibling of the same package: evidence for rules, never analysed or reported. */
+  context?: boolean;
 }
 
 export interface AnalyzeOptions {
@@ -92,6 +94,8 @@ export function analyzeSync(files: readonly SourceFile[], options: AnalyzeOption
   const result: AnalysisResult = { findings: [], skipped: [], notes: [], incomplete: [], filesAnalyzed: 0, unitsAnalyzed: 0 };
   const scope = options.scope ?? "new";
   for (const file of files) {
+    // Package context is evidence for rules only (read by the rules that ask): never analysed or reported.
+    if (file.context) continue;
     const skip = skipReason(file, options);
     if (skip) {
       result.skipped.push({ path: file.path, reason: skip });
