@@ -6,7 +6,8 @@ import { compareFindings, DIRECTIVE_RULE, type Scope } from "../analyzer/engine.
 import type { Finding, SkippedFile } from "../analyzer/types.js";
 import { atOrAbove, ConfigFileError, DEFAULT_CONFIG, exclusion, readConfigFile, type Config, type FailOn } from "../config.js";
 import type { FileDiff } from "../diff/diff.js";
-import { findRepoRoot, gitChanges, InputError, loadSources, parseDiffOrThrow, readDiffText, type LocalSource } from "../local.js";
+import { findRepoRoot, gitChanges, InputError, loadSources, packageContext, parseDiffOrThrow, readDiffText, type LocalContext, type LocalSource } from "../local.js";
+import { boundsOf } from "../review/package.js";
 import { toJson } from "../report/json.js";
 import { summaryLine, toText } from "../report/text.js";
 import { DEFAULT_LIMITS, type Limits } from "../review/limits.js";
@@ -71,6 +72,9 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
     io.stderr(`ptrguard: no Go files to analyse${input ? " (the diff changes none" + (paths.length ? ` under ${where})` : ")") : ` in ${where}`}\n`);
   }
 
+  // A diff's files get the rest of their package as read-only context; a whole-tree run has none.
+  const context: LocalContext = input ? await packageContext(wanted, io.cwd, root, excluded, boundsOf(LOCAL_LIMITS)) : { of: new Map(), notes: [], unread: 0 };
+
   preferQuickStart(wanted);
 
   // File by file, so a long run can show progress (stderr, on a terminal, after a second).
@@ -83,7 +87,7 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
   let shown = false;
   for (let i = 0; i < wanted.length; i += STEP) {
     const batch = wanted.slice(i, i + STEP);
-    const r = await analyse(batch.map((s) => ({ file: s.file, githubDiff: undefined })), allRules, config, LOCAL_LIMITS);
+    const r = await analyse(batch.map((s) => ({ file: s.file, githubDiff: undefined, context: context.of.get(s) })), allRules, config, LOCAL_LIMITS);
     findings.push(...r.findings);
     skipped.push(...r.skipped);
     notes.push(...r.notes);
@@ -98,9 +102,17 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
 
   reportSkipped(skipped, opts.verbose === true, io);
   for (const n of notes) io.stderr(`ptrguard: ${n.path}: ${n.reason}\n`);
+  if (opts.verbose) for (const n of context.notes) io.stderr(`ptrguard: ${n}\n`);
   io.stdout(await render(findings, opts.format, wanted, io));
-  if (opts.format === "text") io.stderr(summaryLine(findings, filesAnalyzed) + "\n");
+  if (opts.format === "text") io.stderr(summaryLine(findings, filesAnalyzed) + contextLine(context) + "\n");
   return findings.some((f) => atOrAbove(f.severity, config.fail_on)) ? 1 : 0;
+}
+
+/** What the bounds per package left out of the context, for the summary line. */
+function contextLine(c: LocalContext): string {
+  if (c.unread === 0) return "";
+  const packages = c.notes.length;
+  return `; ${plural(c.unread, "sibling file", "sibling files")} of ${plural(packages, "package", "packages")} not read as context (over ${LOCAL_LIMITS.packageFiles} files / ${LOCAL_LIMITS.packageBytes >> 20} MiB per package; --verbose names them)`;
 }
 
 /** Below this much Go source, a run is too short for optimised WebAssembly code to pay for itself. */

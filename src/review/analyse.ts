@@ -42,7 +42,7 @@ export async function analyse(sources: readonly Source[], rules: readonly Rule[]
       continue;
     }
     const t0 = clock();
-    const r = analyzeSync([s.file], { rules: on, scope: config.scope, maxFileBytes: limits.fileBytes, registry: rules });
+    const r = analyzeSync(s.context?.length ? [s.file, ...s.context] : [s.file], { rules: on, scope: config.scope, maxFileBytes: limits.fileBytes, registry: rules });
     const took = clock() - t0;
     if (took > limits.fileMs) out.notes.push({ path: s.file.path, reason: `took ${seconds(took)} to analyse (the budget per file is ${seconds(limits.fileMs)})` });
     out.findings.push(...r.findings);

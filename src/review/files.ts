@@ -55,6 +55,8 @@ export function selectFiles(files: readonly PullFile[], config: Config, changedF
 export interface Source {
   file: SourceFile;
   githubDiff: FileDiff | undefined;
+  /** The rest of the file's package (`context: true`): evidence for rules, never analysed (./package.ts). */
+  context?: SourceFile[] | undefined;
 }
 
 /** go.mod paths from the file's directory up to the repository root, nearest first. */
