@@ -8,7 +8,7 @@ import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { rules } from "../../rules/index.js";
 import { limitedOctokit } from "../../src/github/throttle.js";
-import { createApp } from "../../src/index.js";
+import { createApp, type AppOptions } from "../../src/index.js";
 import { clearConfigCache } from "../../src/review/config-load.js";
 import type { AppMetrics, Clock } from "../../src/review/deps.js";
 import { localPatch } from "../../src/review/files.js";
@@ -43,7 +43,8 @@ export interface Harness {
   receive(name: string, payload: object): Promise<void>;
 }
 
-export async function harness(): Promise<Harness> {
+/** `options`: over the defaults the harness gives createApp (e.g. an `analyse` that records what it gets). */
+export async function harness(options: Partial<AppOptions> = {}): Promise<Harness> {
   const sleeps: number[] = [];
   const logs: { level: number; msg: string }[] = [];
   const outcomes: string[] = [];
@@ -73,7 +74,7 @@ export async function harness(): Promise<Harness> {
     throttle: { ...o.throttle, enabled: false },
   })) as typeof ProbotOctokit;
   const probot = new Probot({ appId: 1, privateKey, log, Octokit });
-  await probot.load(createApp({ clock, metrics, rules: lostCancel }));
+  await probot.load(createApp({ clock, metrics, rules: lostCancel, ...options }));
   return {
     probot,
     sleeps,
