@@ -1,11 +1,19 @@
 // The package as read-only context (issue 10): the App lists each touched file's directory in the
 // query that reads the files, reads the siblings of the same package and build in one more query,
 // bounded per package (60 files / 4 MiB), and hands them to the engine as context.
+import { generateKeyPairSync } from "node:crypto";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { analyse } from "../../src/review/analyse.js";
-import type { Source } from "../../src/review/files.js";
-import { blobReader, changed, completeCheck, github, goFixture, harness, HEAD, isQuery, noConfig, payload, recorded, REPO, type Blobs, type Calls } from "./harness.js";
+import { readSources, type Source } from "../../src/review/files.js";
+import { loadDemoRepo } from "../../src/demo/fixture.js";
+import { GitHubStandIn } from "../../src/demo/standin.js";
+import { createGitHub } from "../../src/github/octokit.js";
+import { restOctokit } from "../../src/github/rest.js";
+import { blobReader, changed, completeCheck, github, goFixture, harness, HEAD, isQuery, noConfig, payload, recorded, REPO, ROOT, type Blobs, type Calls } from "./harness.js";
 
 beforeEach(() => void nock.disableNetConnect());
 afterEach(() => {
@@ -89,5 +97,38 @@ describe("package context in the App", () => {
     expect(seen[0]![0]!.context).toHaveLength(60);
     expect(calls.check![0].output.summary).toContain("### Limits\n- Package context: 10 files of svc/ (270 bytes) not read: at most 60 files / 4 MiB per package are read as context.");
     expect(calls.review![0].comments).toHaveLength(2);
+  });
+});
+
+describe("the GitHub stand-in serves the directory listings", () => {
+  it("reads a touched file's package at the head commit through the real GitHub layer: listing with the files, siblings in one more query", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ptrguard-demo-pkg-"));
+    cpSync(path.join(ROOT, "fixtures/demo"), dir, { recursive: true });
+    const inv = "internal/inventory";
+    for (const side of ["base", "head"]) {
+      writeFileSync(path.join(dir, side, inv, "stock.go"), "package inventory\n\nfunc stock() {}\n");
+      writeFileSync(path.join(dir, side, inv, "stock_windows.go"), "package inventory\n");
+      writeFileSync(path.join(dir, side, inv, "tool.go"), "//go:build ignore\n\npackage main\n");
+    }
+    const repo = loadDemoRepo(dir);
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const standIn = new GitHubStandIn(repo, privateKey, { token: "ghs_test" });
+    await standIn.start();
+    nock.enableNetConnect("127.0.0.1");
+    try {
+      const gh = createGitHub({ octokit: restOctokit({ token: "ghs_test", baseUrl: standIn.url, userAgent: "test" }), repo: { owner: "acme", repo: "shop" } }, { metrics: { githubCall: () => {} } });
+      const pull = await gh.getPull(42);
+      const files = await gh.listFiles(42);
+      const wanted = files.filter((f) => f.path.endsWith(".go"));
+      const read = await readSources(gh, pull, wanted);
+
+      const client = read.sources.find((s) => s.file.path === `${inv}/client.go`)!;
+      expect(client.context!.map((c) => [c.path, c.context])).toEqual([[`${inv}/stock.go`, true]]);
+      expect(read.sources.filter((s) => s.context).map((s) => s.file.path)).toEqual([`${inv}/client.go`]);
+      expect(standIn.calls.filter((c) => c.path === "/graphql").map((c) => c.operation)).toEqual(["query ReadBlobs", "query ReadBlobs"]);
+      expect(standIn.unknown).toEqual([]);
+    } finally {
+      await standIn.stop();
+    }
   });
 });
