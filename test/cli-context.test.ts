@@ -7,6 +7,10 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { addedFileDiff, packageContext, type LocalSource } from "../src/local.js";
 import { ROOT } from "../src/analyzer/testing.js";
+import type { Finding } from "../src/analyzer/types.js";
+import { toSarif } from "../src/report/sarif.js";
+import { toText } from "../src/report/text.js";
+import { rules } from "../rules/index.js";
 
 const BIN = path.join(ROOT, "bin/ptrguard.js");
 
@@ -82,5 +86,47 @@ describe("ptrguard check --diff in a large package", () => {
     expect(run(["--verbose"]).stderr).toContain("ptrguard: Package context: 9 files of big/ (243 bytes) not read: at most 60 files / 4 MiB per package are read as context.\n");
     // JSON (a contract) is unchanged.
     expect(run(["--format", "json"]).stdout).toBe('{"findings":[]}\n');
+  });
+});
+
+describe("a related location in another file of the package", () => {
+  const finding: Finding = {
+    rule: "goroutine-send-leak",
+    severity: "error",
+    path: "svc/run.go",
+    line: 12,
+    column: 2,
+    endLine: 12,
+    endColumn: 20,
+    message: "w.events is never drained after Stop",
+    related: [
+      { line: 10, column: 2, endLine: 10, endColumn: 8, message: "the goroutine starts here" },
+      { path: "svc/events.go", line: 88, column: 3, endLine: 88, endColumn: 15, message: "the sender in run() blocks here" },
+    ],
+    unit: "W.Start",
+    code: "go w.run()",
+    docs: "https://example.com",
+    title: "t",
+    why: "w",
+  };
+
+  it("text output names its file as file:line:column", () => {
+    expect(toText([finding])).toBe(
+      "svc/run.go:12:2: error: w.events is never drained after Stop [goroutine-send-leak]\n" +
+        "    svc/run.go:10:2: the goroutine starts here\n" +
+        "    svc/events.go:88:3: the sender in run() blocks here\n",
+    );
+  });
+
+  it("SARIF puts it in its own file (the CLI passes the context files' texts)", () => {
+    const texts = new Map([
+      ["svc/run.go", "package svc\n".repeat(20)],
+      ["svc/events.go", "package svc\n".repeat(90)],
+    ]);
+    const sarif = JSON.parse(toSarif([finding], rules, "0.0.0", texts));
+    expect(sarif.runs[0].results[0].relatedLocations.map((r: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }) => `${r.physicalLocation.artifactLocation.uri}:${r.physicalLocation.region.startLine}`)).toEqual([
+      "svc/run.go:10",
+      "svc/events.go:88",
+    ]);
   });
 });

@@ -212,12 +212,15 @@ export interface FindingFix {
   suggestion: { startLine: number; endLine: number; replacement: string };
 }
 
+/** A related location of a finding; `path` is set only when it is not the finding's own file. */
+export type FindingRelated = Location & { message: string; path?: string };
+
 export interface Finding extends Location {
   rule: string;
   severity: Severity;
   path: string;
   message: string;
-  related: (Location & { message: string })[];
+  related: FindingRelated[];
   fix?: FindingFix;
   /** Name of the enclosing unit. */
   unit: string;

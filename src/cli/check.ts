@@ -103,7 +103,10 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
   reportSkipped(skipped, opts.verbose === true, io);
   for (const n of notes) io.stderr(`ptrguard: ${n.path}: ${n.reason}\n`);
   if (opts.verbose) for (const n of context.notes) io.stderr(`ptrguard: ${n}\n`);
-  io.stdout(await render(findings, opts.format, wanted, io));
+  // Related locations may sit in a context file (another file of the package): SARIF needs its text too.
+  const texts = new Map([...context.of.values()].flat().map((f) => [f.path, f.content]));
+  for (const s of wanted) texts.set(s.file.path, s.file.content);
+  io.stdout(await render(findings, opts.format, texts, io));
   if (opts.format === "text") io.stderr(summaryLine(findings, filesAnalyzed) + contextLine(context) + "\n");
   return findings.some((f) => atOrAbove(f.severity, config.fail_on)) ? 1 : 0;
 }
@@ -178,18 +181,18 @@ function reportSkipped(skipped: SkippedFile[], verbose: boolean, io: Io): void {
   if (counts.length && !verbose) io.stderr(`ptrguard: skipped ${counts.join(", ")} (--verbose lists them)\n`);
 }
 
-async function render(findings: Finding[], format: Format, sources: LocalSource[], io: Io): Promise<string> {
+/** `texts`: the contents of the analysed files and of their package context, by path. */
+async function render(findings: Finding[], format: Format, texts: ReadonlyMap<string, string>, io: Io): Promise<string> {
   switch (format) {
     case "json":
       return toJson(findings) + "\n";
     case "sarif":
-      return (await import("../report/sarif.js")).toSarif(findings, allRules, VERSION, new Map(sources.map((s) => [s.file.path, s.file.content])));
+      return (await import("../report/sarif.js")).toSarif(findings, allRules, VERSION, texts);
     case "rdjsonl":
       return (await import("../report/rdjsonl.js")).toRdjsonl(findings);
     default: {
       const patch = findings.some((f) => f.fix) ? (await import("diff")).structuredPatch : undefined;
-      const byPath = new Map(sources.map((s) => [s.file.path, s.file.content]));
-      return toText(findings, { style: io.color ? ANSI : PLAIN, source: (p) => byPath.get(p), ...(patch ? { patch: patch as never } : {}) });
+      return toText(findings, { style: io.color ? ANSI : PLAIN, source: (p) => texts.get(p), ...(patch ? { patch: patch as never } : {}) });
     }
   }
 }

@@ -132,3 +132,42 @@ describe("the GitHub stand-in serves the directory listings", () => {
     }
   });
 });
+
+describe("a related location in another file of the package", () => {
+  it("is named in the comment body (file and line), never commented on inline: the file is outside the diff", async () => {
+    // The engine of issue 10 names evidence in a context file with `path` on the related entry;
+    // here the analysis step adds one to the real findings, as that engine would.
+    const app = await harness({
+      analyse: async (sources, rules, config) => {
+        const a = await analyse(sources, rules, config);
+        a.findings = a.findings.map((f) => ({ ...f, related: [...f.related, { path: "svc/s07.go", line: 3, column: 1, endLine: 3, endColumn: 14, message: "the helper that keeps it" }] }));
+        return a;
+      },
+    });
+    const calls: Calls = {};
+    const { files, blobs } = pkg(10);
+    const scope = noConfig(github(), calls, { changedFiles: 1 })
+      .get(`${REPO}/pulls/7/files`)
+      .query({ per_page: "100" })
+      .reply(200, files)
+      .post("/graphql", isQuery("query ReadBlobs"))
+      .times(2)
+      .reply(blobReader(calls, blobs))
+      .post(`${REPO}/pulls/7/reviews`)
+      .reply(recorded(calls, "review", 200, { id: 1 }));
+    completeCheck(scope, calls);
+    await app.receive("pull_request", payload("pull_request.opened"));
+    expect(nock.isDone()).toBe(true);
+
+    const comments = calls.review![0].comments as { path: string; line: number; body: string }[];
+    expect(comments.map((c) => [c.path, c.line])).toEqual([
+      ["svc/fetch.go", 10],
+      ["svc/fetch.go", 16],
+    ]);
+    for (const c of comments) expect(c.body).toMatch(/\n- `svc\/s07\.go` line 3: the helper that keeps it\n\n/);
+    // The check run's annotations sit on the findings' own lines too.
+    const annotations = (calls.check![0].output.annotations ?? []) as { path: string }[];
+    expect(annotations.length).toBeGreaterThan(0);
+    expect(annotations.every((a) => a.path === "svc/fetch.go")).toBe(true);
+  });
+});
