@@ -1,5 +1,9 @@
 // Which siblings of a touched Go file are its package's read-only context (src/review/package.ts).
 import { describe, expect, it } from "vitest";
+import { rules } from "../rules/index.js";
+import { DEFAULT_CONFIG } from "../src/config.js";
+import { analyse, packageBatches } from "../src/review/analyse.js";
+import type { Source } from "../src/review/files.js";
 import { buildMatches, buildOf, constraintOf, nameConstraint, overBoundsNote, packageName, preselect, samePackage } from "../src/review/package.js";
 
 const go = (pkg: string, header = "") => `${header}${header ? "\n\n" : ""}package ${pkg}\n\nfunc F() {}\n`;
@@ -72,5 +76,39 @@ describe("package context: contents", () => {
 
   it("says what the bounds left out", () => {
     expect(overBoundsNote("pkg/big", { files: 40, bytes: 3 << 20 })).toBe("Package context: 40 files of pkg/big/ (3 MiB) not read: at most 60 files / 4 MiB per package are read as context.");
+  });
+});
+
+describe("package context: engine calls", () => {
+  const src = (p: string, context?: string[]): Source => ({
+    file: { path: p, content: "package p\n" },
+    githubDiff: undefined,
+    ...(context ? { context: context.map((c) => ({ path: c, content: "package p\n", context: true })) } : {}),
+  });
+
+  it("groups the changed files of a package (at most 16 per call); files without context stay alone", () => {
+    const many = Array.from({ length: 18 }, (_, i) => src(`big/f${i}.go`, ["big/x.go"]));
+    const batches = packageBatches([src("a/a.go", ["a/b.go", "a/c.go"]), src("lone.go"), src("a/b.go", ["a/a.go", "a/c.go"]), ...many]);
+    expect(batches.map((b) => b.map((s) => s.file.path).join(" "))).toEqual([
+      "a/a.go a/b.go",
+      "lone.go",
+      many.slice(0, 16).map((s) => s.file.path).join(" "),
+      many.slice(16).map((s) => s.file.path).join(" "),
+    ]);
+  });
+
+  it("analyses each changed file once, with its package's context: findings are those of the files alone", async () => {
+    const go = (body: string) => `package p\n\nimport "context"\n\n${body}\n`;
+    const leak = go("func A(parent context.Context) {\n\tctx, _ := context.WithCancel(parent)\n\t_ = ctx\n}");
+    const a = { path: "p/a.go", content: leak };
+    const b = { path: "p/b.go", content: leak.replace("func A", "func B") };
+    const c = { path: "p/c.go", content: go("func C() {}"), context: true };
+    const sources: Source[] = [
+      { file: a, githubDiff: undefined, context: [{ ...b, context: true }, c] },
+      { file: b, githubDiff: undefined, context: [{ ...a, context: true }, c] },
+    ];
+    const r = await analyse(sources, rules, { ...DEFAULT_CONFIG, rules: {}, paths_ignore: [] });
+    expect(r.filesAnalyzed).toBe(2);
+    expect(r.findings.map((f) => `${f.path}:${f.line} ${f.rule}`)).toEqual(["p/a.go:6 lost-cancel", "p/b.go:6 lost-cancel"]);
   });
 });

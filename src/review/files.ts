@@ -164,6 +164,10 @@ export async function readSources(github: GitHub, pull: PullInfo, wanted: readon
   // Each analysed file's package: the siblings read and the other touched files of its directory.
   const bounds = boundsOf(limits);
   for (const p of packages) {
+    const mine = sources.filter((s) => path.posix.dirname(s.file.path) === p.dir);
+    // One object per file, shared by every source of the package (the worker pool's structured
+    // clone keeps shared objects shared); the directory's files have the same nearest go.mod.
+    const goMod = mine[0]?.file.goMod ?? null;
     const siblings: { name: string; text: string; file: SourceFile }[] = [];
     p.read.forEach((e, k) => {
       const b = siblingBlobs[p.requests[k]!];
@@ -177,14 +181,13 @@ export async function readSources(github: GitHub, pull: PullInfo, wanted: readon
         return;
       }
       bytes += size;
-      const file: SourceFile = { path: join(p.dir, e.name), content: t, context: true };
+      const file: SourceFile = { path: join(p.dir, e.name), content: t, goMod, context: true };
       siblings.push({ name: e.name, text: t, file });
     });
     if (p.overFiles > 0) out.push(overBoundsNote(p.dir, { files: p.overFiles, bytes: p.overBytes }, bounds));
-    const mine = sources.filter((s) => path.posix.dirname(s.file.path) === p.dir);
-    const touched = mine.map((s) => ({ name: path.posix.basename(s.file.path), text: s.file.content, file: { path: s.file.path, content: s.file.content, context: true } as SourceFile }));
+    const touched = mine.map((s) => ({ name: path.posix.basename(s.file.path), text: s.file.content, file: { path: s.file.path, content: s.file.content, goMod, context: true } as SourceFile }));
     for (const s of mine) {
-      const context = samePackage({ name: path.posix.basename(s.file.path), text: s.file.content }, [...siblings, ...touched]).map((x) => ({ ...x.file, goMod: s.file.goMod ?? null }));
+      const context = samePackage({ name: path.posix.basename(s.file.path), text: s.file.content }, [...siblings, ...touched]).map((x) => x.file);
       if (context.length > 0) s.context = context;
     }
   }

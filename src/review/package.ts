@@ -272,6 +272,6 @@ export function samePackage<T extends { name: string; text: string }>(touched: {
 export function overBoundsNote(dir: string, over: { files: number; bytes: number }, bounds: PackageBounds = PACKAGE_BOUNDS): string {
   const round = (n: number) => Math.round(n * 10) / 10;
   const size = (n: number) => (n >= 1 << 20 ? `${round(n / (1 << 20))} MiB` : n >= 1024 ? `${round(n / 1024)} KiB` : `${n} bytes`);
-  const files = `${over.files} ${over.files === 1 ? "file" : "files"}`;
+  const files = `${over.files.toLocaleString("en-US")} ${over.files === 1 ? "file" : "files"}`;
   return `Package context: ${files} of ${dir === "." ? "the root directory" : `${dir}/`} (${size(over.bytes)}) not read: at most ${bounds.files} files / ${size(bounds.bytes)} per package are read as context.`;
 }
