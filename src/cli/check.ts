@@ -35,8 +35,29 @@ export interface CheckOptions {
   verbose?: boolean;
 }
 
-/** Files analysed per step between two progress updates. */
+/** Files analysed per step between two progress updates (a step is one directory's files, up to this many). */
 const STEP = 8;
+
+/**
+ * The steps of a run: the files of one directory together (the engine reads a package's files as
+ * each other's evidence), at most STEP files a step, or the bounds per package when the files are
+ * analysed whole (a tree: every file of the package is there).
+ */
+function byPackage(sources: readonly LocalSource[]): LocalSource[][] {
+  const dirs = new Map<string, LocalSource[]>();
+  for (const s of sources) {
+    const dir = path.posix.dirname(s.file.path);
+    const files = dirs.get(dir);
+    if (files) files.push(s);
+    else dirs.set(dir, [s]);
+  }
+  const out: LocalSource[][] = [];
+  for (const files of dirs.values()) {
+    const step = files[0]!.file.diff ? STEP : LOCAL_LIMITS.packageFiles;
+    for (let i = 0; i < files.length; i += step) out.push(files.slice(i, i + step));
+  }
+  return out;
+}
 
 /** Runs the check and returns the exit code: 0 clean, 1 findings at or above fail_on, 2 bad input. */
 export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Promise<number> {
@@ -85,15 +106,17 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
   const started = Date.now();
   const progress = io.progress === true;
   let shown = false;
-  for (let i = 0; i < wanted.length; i += STEP) {
-    const batch = wanted.slice(i, i + STEP);
+  const batches = byPackage(wanted);
+  let done = 0;
+  for (const [i, batch] of batches.entries()) {
     const r = await analyse(batch.map((s) => ({ file: s.file, githubDiff: undefined, context: context.of.get(s) })), allRules, config, LOCAL_LIMITS);
+    done += batch.length;
     findings.push(...r.findings);
     skipped.push(...r.skipped);
     notes.push(...r.notes);
     filesAnalyzed += r.filesAnalyzed;
-    if (progress && Date.now() - started >= (io.progressAfterMs ?? 1000) && i + STEP < wanted.length) {
-      io.stderr(`\rptrguard: ${i + batch.length}/${wanted.length} files analysed\x1b[K`);
+    if (progress && Date.now() - started >= (io.progressAfterMs ?? 1000) && i + 1 < batches.length) {
+      io.stderr(`\rptrguard: ${done}/${wanted.length} files analysed\x1b[K`);
       shown = true;
     }
   }

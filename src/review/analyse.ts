@@ -37,7 +37,8 @@ export async function analyse(sources: readonly Source[], rules: readonly Rule[]
   const out: Analysis = { findings: [], skipped: [], notes: [], incomplete: new Set(), filesAnalyzed: 0, enabled, limits: [] };
   const started = clock();
   let unstarted = 0;
-  for (const batch of packageBatches(sources)) {
+  // A run without a time budget (the CLI) may give the engine a whole package (up to its bounds) at once.
+  for (const batch of packageBatches(sources, Number.isFinite(limits.runMs) ? PACKAGE_STEP : limits.packageFiles)) {
     if (clock() - started >= limits.runMs) {
       for (const s of batch) {
         unstarted++;
@@ -74,21 +75,22 @@ export async function analyse(sources: readonly Source[], rules: readonly Rule[]
 export const PACKAGE_STEP = 16;
 
 /**
- * The engine calls: a file without package context alone, as before; files with context grouped
- * by directory (the engine keeps each package's files apart by their package clause), at most
- * PACKAGE_STEP per call so that the run's time budget is still checked between calls.
+ * The engine calls. Files with package context, and files analysed whole (no diff: the CLI on a
+ * tree, where every file of a package is analysed and each is the others' evidence), grouped by
+ * directory (the engine keeps each package's files apart by their package clause), at most `step`
+ * per call so that the run's time budget is still checked between calls; any other file alone.
  */
-export function packageBatches(sources: readonly Source[]): Source[][] {
+export function packageBatches(sources: readonly Source[], step = PACKAGE_STEP): Source[][] {
   const out: Source[][] = [];
   const open = new Map<string, Source[]>();
   for (const s of sources) {
-    if (!s.context?.length) {
+    if (!s.context?.length && s.file.diff) {
       out.push([s]);
       continue;
     }
     const dir = path.posix.dirname(s.file.path);
     let batch = open.get(dir);
-    if (!batch || batch.length >= PACKAGE_STEP) {
+    if (!batch || batch.length >= step) {
       open.set(dir, (batch = []));
       out.push(batch);
     }
