@@ -36,12 +36,12 @@ function pkg(n: number) {
 }
 
 /** The run with its sources recorded as the analysis step got them. */
-async function run(n: number) {
+async function run(n: number, yaml?: string) {
   const seen: Source[][] = [];
   const app = await harness({ analyse: (sources, rules, config) => (seen.push([...sources]), analyse(sources, rules, config)) });
   const calls: Calls = {};
   const { files, blobs } = pkg(n);
-  const scope = noConfig(github(), calls, { changedFiles: 1 })
+  const scope = noConfig(github(), calls, { changedFiles: 1, ...(yaml ? { yaml } : {}) })
     .get(`${REPO}/pulls/7/files`)
     .query({ per_page: "100" })
     .reply(200, files)
@@ -97,6 +97,14 @@ describe("package context in the App", () => {
     expect(seen[0]![0]!.context).toHaveLength(60);
     expect(calls.check![0].output.summary).toContain("### Limits\n- Package context: 10 files of svc/ (270 bytes) not read: at most 60 files / 4 MiB per package are read as context.");
     expect(calls.review![0].comments).toHaveLength(2);
+  });
+});
+
+describe("package context and paths_ignore", () => {
+  it("siblings matching paths_ignore are not read", async () => {
+    const { calls, seen } = await run(12, "paths_ignore:\n  - 'svc/s0*.go'\n");
+    expect(calls.blobs![1]).toEqual([`${HEAD}:svc/s10.go`, `${HEAD}:svc/s11.go`]);
+    expect(seen[0]![0]!.context!.map((c) => c.path)).toEqual(["svc/s10.go", "svc/s11.go"]);
   });
 });
 
