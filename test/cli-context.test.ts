@@ -86,6 +86,10 @@ describe("ptrguard check --diff in a large package", () => {
     expect(run(["--verbose"]).stderr).toContain("ptrguard: Package context: 9 files of big/ (243 bytes) not read: at most 60 files / 4 MiB per package are read as context.\n");
     // JSON (a contract) is unchanged.
     expect(run(["--format", "json"]).stdout).toBe('{"findings":[]}\n');
+    // A file named on its own gets its package as context too; a directory's files are all analysed.
+    const plain = (args: string[]) => spawnSync(process.execPath, [BIN, "check", ...args], { cwd: dir, encoding: "utf8", timeout: 60_000 }).stderr;
+    expect(plain(["big/f00.go"])).toBe("0 findings (0 error, 0 warning, 0 info) in 1 file analysed; 9 sibling files of 1 package not read as context (over 60 files / 4 MiB per package; --verbose names them)\n");
+    expect(plain(["big"])).toBe("0 findings (0 error, 0 warning, 0 info) in 70 files analysed\n");
   });
 });
 

@@ -1,5 +1,6 @@
 // `ptrguard check`: the engine on a local tree or diff, with the repository's .github/ptrguard.yml
 // (the App's configuration, the same schema and defaults) and the flags that override it.
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import v8 from "node:v8";
 import { compareFindings, DIRECTIVE_RULE, type Scope } from "../analyzer/engine.js";
@@ -93,8 +94,11 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
     io.stderr(`ptrguard: no Go files to analyse${input ? " (the diff changes none" + (paths.length ? ` under ${where})` : ")") : ` in ${where}`}\n`);
   }
 
-  // A diff's files get the rest of their package as read-only context; a whole-tree run has none.
-  const context: LocalContext = input ? await packageContext(wanted, io.cwd, root, excluded, boundsOf(LOCAL_LIMITS)) : { of: new Map(), notes: [], unread: 0 };
+  // A diff's files, and files named one by one, get the rest of their package as read-only
+  // context; a directory's files are all analysed, each the others' evidence (byPackage).
+  const named = new Set(paths.map((p) => path.resolve(io.cwd, p)).filter((p) => existsSync(p) && statSync(p).isFile()));
+  const needContext = input ? wanted : wanted.filter((s) => named.has(path.resolve(io.cwd, s.file.path)));
+  const context: LocalContext = needContext.length ? await packageContext(needContext, io.cwd, root, excluded, boundsOf(LOCAL_LIMITS)) : { of: new Map(), notes: [], unread: 0 };
 
   preferQuickStart(wanted);
 
