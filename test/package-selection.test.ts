@@ -95,6 +95,9 @@ describe("package context: engine calls", () => {
       many.slice(0, 16).map((s) => s.file.path).join(" "),
       many.slice(16).map((s) => s.file.path).join(" "),
     ]);
+    // Files analysed whole (no diff) are grouped only when asked (the CLI on a tree: no time budget).
+    expect(packageBatches([src("d/a.go"), src("d/b.go")]).map((b) => b.length)).toEqual([1, 1]);
+    expect(packageBatches([src("d/a.go"), src("d/b.go"), src("e/c.go")], 60, true).map((b) => b.length)).toEqual([2, 1]);
   });
 
   it("analyses each changed file once, with its package's context: findings are those of the files alone", async () => {

@@ -37,8 +37,10 @@ export async function analyse(sources: readonly Source[], rules: readonly Rule[]
   const out: Analysis = { findings: [], skipped: [], notes: [], incomplete: new Set(), filesAnalyzed: 0, enabled, limits: [] };
   const started = clock();
   let unstarted = 0;
-  // A run without a time budget (the CLI) may give the engine a whole package (up to its bounds) at once.
-  for (const batch of packageBatches(sources, Number.isFinite(limits.runMs) ? PACKAGE_STEP : limits.packageFiles)) {
+  // A run without a time budget (the CLI) gives the engine a whole package (up to its bounds) at
+  // once, files analysed whole included; a timed run keeps those apart, checking its budget between them.
+  const timed = Number.isFinite(limits.runMs);
+  for (const batch of packageBatches(sources, timed ? PACKAGE_STEP : limits.packageFiles, !timed)) {
     if (clock() - started >= limits.runMs) {
       for (const s of batch) {
         unstarted++;
@@ -75,16 +77,17 @@ export async function analyse(sources: readonly Source[], rules: readonly Rule[]
 export const PACKAGE_STEP = 16;
 
 /**
- * The engine calls. Files with package context, and files analysed whole (no diff: the CLI on a
- * tree, where every file of a package is analysed and each is the others' evidence), grouped by
- * directory (the engine keeps each package's files apart by their package clause), at most `step`
- * per call so that the run's time budget is still checked between calls; any other file alone.
+ * The engine calls. Files with package context, and with `wholeFiles` the files analysed whole (no
+ * diff: the CLI on a tree, where every file of a package is analysed and each is the others'
+ * evidence), grouped by directory (the engine keeps each package's files apart by their package
+ * clause), at most `step` per call so that the run's time budget is still checked between calls;
+ * any other file alone.
  */
-export function packageBatches(sources: readonly Source[], step = PACKAGE_STEP): Source[][] {
+export function packageBatches(sources: readonly Source[], step = PACKAGE_STEP, wholeFiles = false): Source[][] {
   const out: Source[][] = [];
   const open = new Map<string, Source[]>();
   for (const s of sources) {
-    if (!s.context?.length && s.file.diff) {
+    if (!s.context?.length && (s.file.diff || !wholeFiles)) {
       out.push([s]);
       continue;
     }

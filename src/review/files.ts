@@ -1,9 +1,10 @@
 // Step 2: which files of the pull request to analyse, and their contents. Contents, base
-// versions (for files GitHub gives no patch), the go.mod files that exist, the rest of each touched
-// file's package (read-only context, ./package.ts; its directories listed by one query before) and
-// the pull request's head and review threads are read in one query. go.mod paths: a file's directory and each one
-// above it, up to the root; when that makes many candidates, only those the head commit's tree
-// holds are asked for. What the limits cut (limits.ts) is named.
+// versions (for files GitHub gives no patch), the go.mod files that exist, the listings of the
+// touched files' directories and the pull request's head and review threads are read in one
+// query; the rest of each touched file's package (read-only context, ./package.ts) in one more.
+// go.mod paths: a file's directory and each one above it, up to the root; when that makes many
+// candidates, only those the head commit's tree holds are asked for. What the limits cut
+// (limits.ts) is named.
 import { createPatch, OMIT_HEADERS } from "diff";
 import path from "node:path";
 import { tooLargeReason, type SourceFile } from "../analyzer/engine.js";
@@ -209,7 +210,9 @@ function touchedDirs(wanted: readonly PullFile[]): Map<string, string[]> {
   for (const f of wanted) {
     if (VENDORED.test(f.path)) continue;
     const dir = path.posix.dirname(f.path);
-    byDir.set(dir, [...(byDir.get(dir) ?? []), path.posix.basename(f.path)]);
+    const names = byDir.get(dir);
+    if (names) names.push(path.posix.basename(f.path));
+    else byDir.set(dir, [path.posix.basename(f.path)]);
   }
   return byDir;
 }
