@@ -7,6 +7,7 @@ import goroutineRecvLeak from "./goroutine-recv-leak/index.js";
 import goroutineSendLeak from "./goroutine-send-leak/index.js";
 import loopvarCapture from "./loopvar-capture/index.js";
 import lostCancel from "./lost-cancel/index.js";
+import signalNotifyUnbuffered from "./signal-notify-unbuffered/index.js";
 import subsliceRetention from "./subslice-retention/index.js";
 import tickerNotStopped from "./ticker-not-stopped/index.js";
 import timeAfterInLoop from "./time-after-in-loop/index.js";
@@ -23,6 +24,7 @@ export const rules: readonly Rule[] = [
   goroutineSendLeak,
   loopvarCapture,
   lostCancel,
+  signalNotifyUnbuffered,
   subsliceRetention,
   tickerNotStopped,
   timeAfterInLoop,

@@ -7,6 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { SourceFile } from "./analyzer/engine.js";
 import { DiffError, parsePatch, parseUnifiedDiff, type FileDiff } from "./diff/diff.js";
+import { isGoSource, overBoundsNote, PACKAGE_BOUNDS, preselect, samePackage, type DirEntry, type PackageBounds } from "./review/package.js";
 
 export class InputError extends Error {
   override name = "InputError";
@@ -194,6 +195,68 @@ export async function loadSources(
     }
     if (roots.length && !roots.some((r) => full === r || full.startsWith(r + path.sep))) continue;
     out.push(make(full, staged ?? (await readFile(full)).toString("utf8"), d));
+  }
+  return out;
+}
+
+/** Each touched file's package context, and what the bounds left out (one sentence per package). */
+export interface LocalContext {
+  of: Map<LocalSource, SourceFile[]>;
+  notes: string[];
+  /** Sibling files left unread by the bounds, over all packages. */
+  unread: number;
+}
+
+/**
+ * The package context of the files a diff touches (issue 10): for each touched file, the other Go
+ * files of its directory in the same package and build (../review/package.ts), read from disk as
+ * read-only context, at most `bounds` per directory. Vendored and excluded siblings are not read.
+ * (With --staged the touched files come from the index, their siblings from the working tree.)
+ */
+export async function packageContext(
+  touched: readonly LocalSource[],
+  cwd: string,
+  root: string,
+  excluded: (repoPath: string) => string | undefined,
+  bounds: PackageBounds = PACKAGE_BOUNDS,
+): Promise<LocalContext> {
+  const out: LocalContext = { of: new Map(), notes: [], unread: 0 };
+  const byDir = new Map<string, LocalSource[]>();
+  for (const s of touched) {
+    if (VENDORED.test(s.repoPath)) continue;
+    const dir = path.dirname(path.resolve(cwd, s.file.path));
+    byDir.set(dir, [...(byDir.get(dir) ?? []), s]);
+  }
+  const cache = new Map<string, string | null>();
+  for (const [dir, sources] of byDir) {
+    const names = new Set(sources.map((s) => path.basename(s.file.path)));
+    let entries: DirEntry[];
+    try {
+      const listed = await readdir(dir, { withFileTypes: true });
+      entries = listed
+        .filter((e) => e.isFile() && isGoSource(e.name) && !names.has(e.name) && !excluded(rel(root, path.join(dir, e.name))))
+        .map((e) => ({ name: e.name, bytes: statSync(path.join(dir, e.name)).size }));
+    } catch {
+      continue; // an unreadable directory gives no context; the touched files are analysed anyway
+    }
+    const pick = preselect(entries, [...names], bounds);
+    if (pick.overFiles > 0) {
+      out.unread += pick.overFiles;
+      out.notes.push(overBoundsNote(rel(cwd, dir), { files: pick.overFiles, bytes: pick.overBytes }, bounds));
+    }
+    const read: { name: string; text: string; file: SourceFile }[] = [];
+    for (const e of pick.read) {
+      const full = path.join(dir, e.name);
+      const text = await readFile(full, "utf8").catch(() => undefined);
+      if (text === undefined || text.includes("\u0000")) continue;
+      read.push({ name: e.name, text, file: { path: rel(cwd, full), content: text, goMod: nearestGoMod(full, cache), context: true } });
+    }
+    // The other touched files of the package are context too: each file is analysed on its own.
+    const all = [...read, ...sources.map((s) => ({ name: path.basename(s.file.path), text: s.file.content, file: { path: s.file.path, content: s.file.content, goMod: s.file.goMod ?? null, context: true } }))];
+    for (const s of sources) {
+      const mine = samePackage({ name: path.basename(s.file.path), text: s.file.content }, all).map((x) => x.file);
+      if (mine.length) out.of.set(s, mine);
+    }
   }
   return out;
 }

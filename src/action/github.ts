@@ -5,7 +5,7 @@
 // the job itself is the check: its summary is the check run's summary, its exit code the
 // conclusion. `completeCheckRun` keeps the completion for the Action to report.
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { MAX_BLOB_BYTES } from "../github/blobs.js";
 import type { Blob, BlobRequest, CheckCompletion, GitHub } from "../github/types.js";
@@ -35,6 +35,15 @@ export function actionGitHub(inner: GitHub, workspace: string, workspaceSha: str
     const full = path.resolve(root, r.path);
     if (!full.startsWith(root + path.sep)) return undefined;
     readFromDisk++;
+    // A directory's files, for the package context.
+    if (r.list) {
+      try {
+        const entries = readdirSync(full, { withFileTypes: true }).filter((e) => e.isFile());
+        return { kind: "dir", entries: entries.map((e) => ({ name: e.name, bytes: statSync(path.join(full, e.name)).size })) };
+      } catch {
+        return { kind: "missing" };
+      }
+    }
     let size: number;
     try {
       const st = statSync(full);

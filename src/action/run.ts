@@ -167,7 +167,8 @@ async function report(
   if (mode === "sarif") {
     const file = sarifPath(env, workspace);
     mkdirSync(path.dirname(file), { recursive: true });
-    const sarif = toSarif(findings, rules, VERSION, new Map(sources.map((s) => [s.file.path, s.file.content])));
+    // A related location may sit in a context file (another file of the package): its text too.
+    const sarif = toSarif(findings, rules, VERSION, new Map(sources.flatMap((s) => [...(s.context ?? []), s.file]).map((f) => [f.path, f.content])));
     writeFileSync(file, sarif);
     const results = `${findings.length} result${findings.length === 1 ? "" : "s"}`;
     if (!upload) notes.push(`SARIF written to \`${path.relative(workspace, file)}\` (${results}); upload it with github/codeql-action/upload-sarif.`);

@@ -1,12 +1,14 @@
 // `ptrguard check`: the engine on a local tree or diff, with the repository's .github/ptrguard.yml
 // (the App's configuration, the same schema and defaults) and the flags that override it.
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import v8 from "node:v8";
 import { compareFindings, DIRECTIVE_RULE, type Scope } from "../analyzer/engine.js";
 import type { Finding, SkippedFile } from "../analyzer/types.js";
 import { atOrAbove, ConfigFileError, DEFAULT_CONFIG, exclusion, readConfigFile, type Config, type FailOn } from "../config.js";
 import type { FileDiff } from "../diff/diff.js";
-import { findRepoRoot, gitChanges, InputError, loadSources, parseDiffOrThrow, readDiffText, type LocalSource } from "../local.js";
+import { findRepoRoot, gitChanges, InputError, loadSources, packageContext, parseDiffOrThrow, readDiffText, type LocalContext, type LocalSource } from "../local.js";
+import { boundsOf } from "../review/package.js";
 import { toJson } from "../report/json.js";
 import { summaryLine, toText } from "../report/text.js";
 import { DEFAULT_LIMITS, type Limits } from "../review/limits.js";
@@ -34,8 +36,29 @@ export interface CheckOptions {
   verbose?: boolean;
 }
 
-/** Files analysed per step between two progress updates. */
+/** Files analysed per step between two progress updates (a step is one directory's files, up to this many). */
 const STEP = 8;
+
+/**
+ * The steps of a run: the files of one directory together (the engine reads a package's files as
+ * each other's evidence), at most STEP files a step, or the bounds per package when the files are
+ * analysed whole (a tree: every file of the package is there).
+ */
+function byPackage(sources: readonly LocalSource[]): LocalSource[][] {
+  const dirs = new Map<string, LocalSource[]>();
+  for (const s of sources) {
+    const dir = path.posix.dirname(s.file.path);
+    const files = dirs.get(dir);
+    if (files) files.push(s);
+    else dirs.set(dir, [s]);
+  }
+  const out: LocalSource[][] = [];
+  for (const files of dirs.values()) {
+    const step = files[0]!.file.diff ? STEP : LOCAL_LIMITS.packageFiles;
+    for (let i = 0; i < files.length; i += step) out.push(files.slice(i, i + step));
+  }
+  return out;
+}
 
 /** Runs the check and returns the exit code: 0 clean, 1 findings at or above fail_on, 2 bad input. */
 export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Promise<number> {
@@ -71,6 +94,12 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
     io.stderr(`ptrguard: no Go files to analyse${input ? " (the diff changes none" + (paths.length ? ` under ${where})` : ")") : ` in ${where}`}\n`);
   }
 
+  // A diff's files, and files named one by one, get the rest of their package as read-only
+  // context; a directory's files are all analysed, each the others' evidence (byPackage).
+  const named = new Set(paths.map((p) => path.resolve(io.cwd, p)).filter((p) => existsSync(p) && statSync(p).isFile()));
+  const needContext = input ? wanted : wanted.filter((s) => named.has(path.resolve(io.cwd, s.file.path)));
+  const context: LocalContext = needContext.length ? await packageContext(needContext, io.cwd, root, excluded, boundsOf(LOCAL_LIMITS)) : { of: new Map(), notes: [], unread: 0 };
+
   preferQuickStart(wanted);
 
   // File by file, so a long run can show progress (stderr, on a terminal, after a second).
@@ -81,15 +110,17 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
   const started = Date.now();
   const progress = io.progress === true;
   let shown = false;
-  for (let i = 0; i < wanted.length; i += STEP) {
-    const batch = wanted.slice(i, i + STEP);
-    const r = await analyse(batch.map((s) => ({ file: s.file, githubDiff: undefined })), allRules, config, LOCAL_LIMITS);
+  const batches = byPackage(wanted);
+  let done = 0;
+  for (const [i, batch] of batches.entries()) {
+    const r = await analyse(batch.map((s) => ({ file: s.file, githubDiff: undefined, context: context.of.get(s) })), allRules, config, LOCAL_LIMITS);
+    done += batch.length;
     findings.push(...r.findings);
     skipped.push(...r.skipped);
     notes.push(...r.notes);
     filesAnalyzed += r.filesAnalyzed;
-    if (progress && Date.now() - started >= (io.progressAfterMs ?? 1000) && i + STEP < wanted.length) {
-      io.stderr(`\rptrguard: ${i + batch.length}/${wanted.length} files analysed\x1b[K`);
+    if (progress && Date.now() - started >= (io.progressAfterMs ?? 1000) && i + 1 < batches.length) {
+      io.stderr(`\rptrguard: ${done}/${wanted.length} files analysed\x1b[K`);
       shown = true;
     }
   }
@@ -98,9 +129,20 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
 
   reportSkipped(skipped, opts.verbose === true, io);
   for (const n of notes) io.stderr(`ptrguard: ${n.path}: ${n.reason}\n`);
-  io.stdout(await render(findings, opts.format, wanted, io));
-  if (opts.format === "text") io.stderr(summaryLine(findings, filesAnalyzed) + "\n");
+  if (opts.verbose) for (const n of context.notes) io.stderr(`ptrguard: ${n}\n`);
+  // Related locations may sit in a context file (another file of the package): SARIF needs its text too.
+  const texts = new Map([...context.of.values()].flat().map((f) => [f.path, f.content]));
+  for (const s of wanted) texts.set(s.file.path, s.file.content);
+  io.stdout(await render(findings, opts.format, texts, io));
+  if (opts.format === "text") io.stderr(summaryLine(findings, filesAnalyzed) + contextLine(context) + "\n");
   return findings.some((f) => atOrAbove(f.severity, config.fail_on)) ? 1 : 0;
+}
+
+/** What the bounds per package left out of the context, for the summary line. */
+function contextLine(c: LocalContext): string {
+  if (c.unread === 0) return "";
+  const packages = c.notes.length;
+  return `; ${plural(c.unread, "sibling file", "sibling files")} of ${plural(packages, "package", "packages")} not read as context (over ${LOCAL_LIMITS.packageFiles} files / ${LOCAL_LIMITS.packageBytes >> 20} MiB per package; --verbose names them)`;
 }
 
 /** Below this much Go source, a run is too short for optimised WebAssembly code to pay for itself. */
@@ -166,18 +208,18 @@ function reportSkipped(skipped: SkippedFile[], verbose: boolean, io: Io): void {
   if (counts.length && !verbose) io.stderr(`ptrguard: skipped ${counts.join(", ")} (--verbose lists them)\n`);
 }
 
-async function render(findings: Finding[], format: Format, sources: LocalSource[], io: Io): Promise<string> {
+/** `texts`: the contents of the analysed files and of their package context, by path. */
+async function render(findings: Finding[], format: Format, texts: ReadonlyMap<string, string>, io: Io): Promise<string> {
   switch (format) {
     case "json":
       return toJson(findings) + "\n";
     case "sarif":
-      return (await import("../report/sarif.js")).toSarif(findings, allRules, VERSION, new Map(sources.map((s) => [s.file.path, s.file.content])));
+      return (await import("../report/sarif.js")).toSarif(findings, allRules, VERSION, texts);
     case "rdjsonl":
       return (await import("../report/rdjsonl.js")).toRdjsonl(findings);
     default: {
       const patch = findings.some((f) => f.fix) ? (await import("diff")).structuredPatch : undefined;
-      const byPath = new Map(sources.map((s) => [s.file.path, s.file.content]));
-      return toText(findings, { style: io.color ? ANSI : PLAIN, source: (p) => byPath.get(p), ...(patch ? { patch: patch as never } : {}) });
+      return toText(findings, { style: io.color ? ANSI : PLAIN, source: (p) => texts.get(p), ...(patch ? { patch: patch as never } : {}) });
     }
   }
 }

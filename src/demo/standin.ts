@@ -544,12 +544,17 @@ export class GitHubStandIn {
       thread.resolvedBy = this.bot;
       return { status: 200, body: { data: { resolveReviewThread: { thread: { id: thread.id, isResolved: true } } } } };
     }
-    const blobs = [...q.matchAll(/(\w+)\s*:\s*object\(\s*expression\s*:\s*\$(\w+)\s*\)/g)];
+    const blobs = [...q.matchAll(/(\w+)\s*:\s*object\(\s*expression\s*:\s*\$(\w+)\s*\)(?:\s*\{\s*\.\.\.\s*on\s+(\w+))?/g)];
     if (blobs.length > 0 || /query ReadBlobs\b/.test(q)) {
       const repository: Record<string, unknown> = {};
-      for (const [, alias, variable] of blobs) {
+      for (const [, alias, variable, on] of blobs) {
         const expr = String(vars[variable!] ?? "");
         const colon = expr.indexOf(":");
+        // A directory's files (the package context's listing).
+        if (on === "Tree") {
+          repository[alias!] = this.directory(expr.slice(0, colon), expr.slice(colon + 1));
+          continue;
+        }
         const text = this.treeAt(expr.slice(0, colon))?.get(expr.slice(colon + 1));
         repository[alias!] = text === undefined ? null : { text, isBinary: false, isTruncated: false, byteSize: Buffer.byteLength(text) };
       }
@@ -559,6 +564,24 @@ export class GitHubStandIn {
     }
     this.unknown.push({ method: "POST", path: "/graphql", status: 200, operation: operationOf(q) });
     return { status: 200, body: { data: null, errors: [{ message: `the demo stand-in does not serve this GraphQL operation (${operationOf(q)})` }] } };
+  }
+
+  /** A directory at a commit as GraphQL's Tree: files with their sizes, subdirectories once each; null when there is none. */
+  private directory(sha: string, dir: string): { entries: { name: string; type: string; object: { byteSize?: number } }[] } | null {
+    const tree = this.treeAt(sha);
+    if (!tree) return null;
+    const prefix = dir === "" ? "" : dir.replace(/\/$/, "") + "/";
+    const entries: { name: string; type: string; object: { byteSize?: number } }[] = [];
+    const subdirs = new Set<string>();
+    for (const [path, text] of tree) {
+      if (!path.startsWith(prefix)) continue;
+      const rest = path.slice(prefix.length);
+      const slash = rest.indexOf("/");
+      if (slash === -1) entries.push({ name: rest, type: "blob", object: { byteSize: Buffer.byteLength(text) } });
+      else subdirs.add(rest.slice(0, slash));
+    }
+    for (const name of subdirs) entries.push({ name, type: "tree", object: {} });
+    return entries.length > 0 ? { entries: entries.sort((a, b) => (a.name < b.name ? -1 : 1)) } : null;
   }
 
   private threadsJson(pr: number): Record<string, unknown> {

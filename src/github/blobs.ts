@@ -2,13 +2,14 @@
 // BLOB_BATCH blobs through aliases (`f0: object(expression: "<sha>:<path>")`); a blob GraphQL
 // truncates is read again through the REST contents endpoint as raw text. Asked with a pull
 // request number, the last query also reads the pull request's head and first page of review
-// threads, so the run knows both without calls of their own.
+// threads, so the run knows both without calls of their own. A request may also ask for a
+// directory's files (`... on Tree { entries }`: names and sizes, no contents) in the same query.
 import pLimit from "p-limit";
 import type { ProbotOctokit } from "probot";
 import { listThreads, THREAD_FIELDS, toThreads, type ThreadConnection } from "./threads.js";
 import type { Blob, BlobRequest, PullNow, RepoRef } from "./types.js";
 
-/** Blobs per query: a 100-file pull request and its go.mod files fit in one. */
+/** Blobs per query (and as many directory listings): a 100-file pull request and its go.mod files fit in one. */
 export const BLOB_BATCH = 150;
 /** Larger files are not worth reading: the engine skips them anyway (its MAX_FILE_BYTES, 16 MiB). */
 export const MAX_BLOB_BYTES = 16 << 20;
@@ -21,15 +22,24 @@ interface GraphBlob {
   byteSize: number;
 }
 
+interface GraphTree {
+  entries?: { name: string; type: string; object: { byteSize?: number } | null }[] | null;
+}
+
 interface GraphPull {
   headRefOid: string;
   reviewThreads: ThreadConnection;
 }
 
-export function blobQuery(count: number, withPull = false): string {
+/** `lists`: the indexes that ask for a directory's files (`... on Tree`) rather than a blob. */
+export function blobQuery(count: number, withPull = false, lists: ReadonlySet<number> = new Set()): string {
   const vars = Array.from({ length: count }, (_, i) => `$e${i}: String!`);
   if (withPull) vars.push("$number: Int!");
-  const fields = Array.from({ length: count }, (_, i) => `    f${i}: object(expression: $e${i}) { ... on Blob { text isBinary isTruncated byteSize } }`);
+  const fields = Array.from({ length: count }, (_, i) =>
+    lists.has(i)
+      ? `    f${i}: object(expression: $e${i}) { ... on Tree { entries { name type object { ... on Blob { byteSize } } } } }`
+      : `    f${i}: object(expression: $e${i}) { ... on Blob { text isBinary isTruncated byteSize } }`,
+  );
   if (withPull) fields.push(`    pullRequest(number: $number) {\n      headRefOid\n      reviewThreads(first: 100) {\n        ${THREAD_FIELDS}\n      }\n    }`);
   return `query ReadBlobs($owner: String!, $repo: String!, ${vars.join(", ")}) {\n  repository(owner: $owner, name: $repo) {\n${fields.join("\n")}\n  }\n}`;
 }
@@ -38,18 +48,30 @@ export async function readBlobs(octokit: ProbotOctokit, repo: RepoRef, requests:
   const out: Blob[] = new Array(requests.length);
   const truncated: number[] = [];
   let pull: PullNow | undefined;
-  const batches = Math.max(1, Math.ceil(requests.length / BLOB_BATCH));
+  // Up to BLOB_BATCH blobs and BLOB_BATCH directory listings (names and sizes only) per query.
+  const blobAt = requests.flatMap((r, i) => (r.list ? [] : [i]));
+  const listAt = requests.flatMap((r, i) => (r.list ? [i] : []));
+  const batches = Math.max(1, Math.ceil(blobAt.length / BLOB_BATCH), Math.ceil(listAt.length / BLOB_BATCH));
   for (let b = 0; b < batches; b++) {
-    const start = b * BLOB_BATCH;
-    const batch = requests.slice(start, start + BLOB_BATCH);
+    const at = [...blobAt.slice(b * BLOB_BATCH, (b + 1) * BLOB_BATCH), ...listAt.slice(b * BLOB_BATCH, (b + 1) * BLOB_BATCH)];
+    const batch = at.map((i) => requests[i]!);
     const withPull = pullNumber !== undefined && b === batches - 1;
     const variables: Record<string, string | number> = { owner: repo.owner, repo: repo.repo };
-    batch.forEach((r, i) => (variables[`e${i}`] = `${r.ref}:${r.path}`));
+    // `<sha>:` names the root tree.
+    batch.forEach((r, i) => (variables[`e${i}`] = `${r.ref}:${r.list && r.path === "." ? "" : r.path}`));
     if (withPull) variables.number = pullNumber;
-    const data = await octokit.graphql<{ repository: Record<string, GraphBlob | null> & { pullRequest?: GraphPull | null } }>(blobQuery(batch.length, withPull), variables);
-    batch.forEach((_, i) => {
+    const lists = new Set(batch.flatMap((r, i) => (r.list ? [i] : [])));
+    const data = await octokit.graphql<{ repository: Record<string, GraphBlob | GraphTree | null> & { pullRequest?: GraphPull | null } }>(blobQuery(batch.length, withPull, lists), variables);
+    batch.forEach((r, i) => {
+      const index = at[i]!;
+      if (r.list) {
+        const tree = data.repository[`f${i}`] as GraphTree | null | undefined;
+        out[index] = tree?.entries
+          ? { kind: "dir", entries: tree.entries.flatMap((e) => (e.type === "blob" && typeof e.object?.byteSize === "number" ? [{ name: e.name, bytes: e.object.byteSize }] : [])) }
+          : { kind: "missing" };
+        return;
+      }
       const blob = data.repository[`f${i}`] as GraphBlob | null | undefined;
-      const index = start + i;
       // null: no such path; {}: not a blob (a directory or a submodule).
       if (!blob || typeof blob.byteSize !== "number") out[index] = { kind: "missing" };
       else if (blob.isBinary) out[index] = { kind: "binary" };

@@ -25,11 +25,20 @@ export interface PullFile {
   patch?: string | undefined;
 }
 
-export type Blob = { kind: "text"; text: string } | { kind: "missing" } | { kind: "binary" } | { kind: "too-large"; bytes: number };
+/** A file of a directory at a commit: its name and size in bytes. */
+export interface DirEntry {
+  name: string;
+  bytes: number;
+}
+
+/** `dir`: what a `list` request gets, the directory's files (not its subdirectories). */
+export type Blob = { kind: "text"; text: string } | { kind: "missing" } | { kind: "binary" } | { kind: "too-large"; bytes: number } | { kind: "dir"; entries: DirEntry[] };
 
 export interface BlobRequest {
   ref: string;
   path: string;
+  /** The directory at `path` ("." the root): its files' names and sizes, not a file's contents. */
+  list?: boolean;
 }
 
 export interface LineComment {
@@ -151,7 +160,7 @@ export interface GitHub {
   getPull(number: number): Promise<PullInfo>;
   /** Up to `max` files (GitHub lists 3,000 at most). */
   listFiles(number: number, max?: number): Promise<PullFile[]>;
-  /** Blobs in as few queries as possible; with `pullNumber`, the PR's head and threads come in the last one. */
+  /** Blobs (and directory listings) in as few queries as possible; with `pullNumber`, the PR's head and threads come in the last one. */
   readBlobs(requests: readonly BlobRequest[], pullNumber?: number): Promise<{ blobs: Blob[]; pull?: PullNow }>;
   /** Every go.mod path at a commit, from its tree; undefined when GitHub truncates the tree. */
   goModPaths(sha: string): Promise<string[] | undefined>;

@@ -1,8 +1,10 @@
 // Step 2: which files of the pull request to analyse, and their contents. Contents, base
-// versions (for files GitHub gives no patch), the go.mod files that exist and the pull request's
-// head and review threads are read in one query. go.mod paths: a file's directory and each one
-// above it, up to the root; when that makes many candidates, only those the head commit's tree
-// holds are asked for. What the limits cut (limits.ts) is named.
+// versions (for files GitHub gives no patch), the go.mod files that exist, the listings of the
+// touched files' directories and the pull request's head and review threads are read in one
+// query; the rest of each touched file's package (read-only context, ./package.ts) in one more.
+// go.mod paths: a file's directory and each one above it, up to the root; when that makes many
+// candidates, only those the head commit's tree holds are asked for. What the limits cut
+// (limits.ts) is named.
 import { createPatch, OMIT_HEADERS } from "diff";
 import path from "node:path";
 import { tooLargeReason, type SourceFile } from "../analyzer/engine.js";
@@ -12,6 +14,7 @@ import { parsePatch, type FileDiff } from "../diff/diff.js";
 import type { Blob, BlobRequest, GitHub, PullFile, PullInfo, PullNow } from "../github/types.js";
 import { isRateLimited } from "../github/retry.js";
 import { count, DEFAULT_LIMITS, type Limits } from "./limits.js";
+import { boundsOf, overBoundsNote, preselect, samePackage, type Preselection } from "./package.js";
 
 /** Up to this many candidate go.mod paths are asked for directly; above it the tree says which exist. */
 export const GOMOD_CANDIDATES = 20;
@@ -55,6 +58,8 @@ export function selectFiles(files: readonly PullFile[], config: Config, changedF
 export interface Source {
   file: SourceFile;
   githubDiff: FileDiff | undefined;
+  /** The rest of the file's package (`context: true`): evidence for rules, never analysed (./package.ts). */
+  context?: SourceFile[] | undefined;
 }
 
 /** go.mod paths from the file's directory up to the repository root, nearest first. */
@@ -88,7 +93,12 @@ async function goModsToRead(github: GitHub, sha: string, wanted: readonly PullFi
   return [...new Set(wanted.map((f) => goModCandidates(f.path).find((m) => exists.has(m))).filter((m): m is string => m !== undefined))];
 }
 
-export async function readSources(github: GitHub, pull: PullInfo, wanted: readonly PullFile[], limits: Limits = DEFAULT_LIMITS): Promise<Read> {
+/**
+ * `ignored`: paths never read as package context (`paths_ignore`). The touched files' directories
+ * are listed in the query that reads the files; the siblings ./package.ts picks from the listings
+ * are read by one more query (none when a directory holds only touched files).
+ */
+export async function readSources(github: GitHub, pull: PullInfo, wanted: readonly PullFile[], limits: Limits = DEFAULT_LIMITS, ignored: (path: string) => boolean = () => false): Promise<Read> {
   // Nothing to read: the run ends neutral without reading the pull request's threads either.
   if (wanted.length === 0) return { sources: [], skipped: [], limits: [] };
   const requests: BlobRequest[] = [];
@@ -97,9 +107,20 @@ export async function readSources(github: GitHub, pull: PullInfo, wanted: readon
   const bases = wanted.map((f) => (f.patch === undefined && f.status !== "added" ? at(pull.baseSha, f.previousPath ?? f.path) : -1));
   const mods = new Map<string, number>();
   for (const m of await goModsToRead(github, pull.headSha, wanted)) mods.set(m, at(pull.headSha, m));
+  const dirs = touchedDirs(wanted);
+  const listings = [...dirs.keys()].map((dir) => requests.push({ ref: pull.headSha, path: dir, list: true }) - 1);
 
   const { blobs, pull: now } = await github.readBlobs(requests, pull.number);
   const text = (i: number | undefined): string | undefined => (i !== undefined && i >= 0 && blobs[i]?.kind === "text" ? (blobs[i] as { text: string }).text : undefined);
+  // The siblings the listings name, by name and within the bounds (./package.ts): one more query.
+  const packages: PackageRead[] = [...dirs].map(([dir, names], k) => {
+    const listed = blobs[listings[k]!];
+    const entries = listed?.kind === "dir" ? listed.entries.filter((e) => !ignored(join(dir, e.name))) : [];
+    return { dir, requests: [], ...preselect(entries, names, boundsOf(limits)) };
+  });
+  const siblingRequests: BlobRequest[] = [];
+  for (const p of packages) for (const e of p.read) p.requests.push(siblingRequests.push({ ref: pull.headSha, path: join(p.dir, e.name) }) - 1);
+  const siblingBlobs = siblingRequests.length > 0 ? (await github.readBlobs(siblingRequests)).blobs : [];
 
   const sources: Source[] = [];
   const skipped: SkippedFile[] = [];
@@ -140,7 +161,60 @@ export async function readSources(github: GitHub, pull: PullInfo, wanted: readon
     sources.push({ file: { path: f.path, content: head.text, goMod, diff, baseContent: base }, githubDiff: undefined });
   });
   if (overBytes > 0) out.push(`${count(overBytes)} Go ${overBytes === 1 ? "file was" : "files were"} not analysed: a run reads at most ${count(limits.runBytes)} bytes of Go (listed under Files skipped).`);
+
+  // Each analysed file's package: the siblings read and the other touched files of its directory.
+  const bounds = boundsOf(limits);
+  for (const p of packages) {
+    const mine = sources.filter((s) => path.posix.dirname(s.file.path) === p.dir);
+    // One object per file, shared by every source of the package (the worker pool's structured
+    // clone keeps shared objects shared); the directory's files have the same nearest go.mod.
+    const goMod = mine[0]?.file.goMod ?? null;
+    const siblings: { name: string; text: string; file: SourceFile }[] = [];
+    p.read.forEach((e, k) => {
+      const b = siblingBlobs[p.requests[k]!];
+      if (b?.kind !== "text") return;
+      const t = b.text;
+      const size = Buffer.byteLength(t);
+      // Context counts in the run's bytes too, after the files it serves.
+      if (bytes + size > limits.runBytes) {
+        p.overFiles++;
+        p.overBytes += size;
+        return;
+      }
+      bytes += size;
+      const file: SourceFile = { path: join(p.dir, e.name), content: t, goMod, context: true };
+      siblings.push({ name: e.name, text: t, file });
+    });
+    if (p.overFiles > 0) out.push(overBoundsNote(p.dir, { files: p.overFiles, bytes: p.overBytes }, bounds));
+    const touched = mine.map((s) => ({ name: path.posix.basename(s.file.path), text: s.file.content, file: { path: s.file.path, content: s.file.content, goMod, context: true } as SourceFile }));
+    for (const s of mine) {
+      const context = samePackage({ name: path.posix.basename(s.file.path), text: s.file.content }, [...siblings, ...touched]).map((x) => x.file);
+      if (context.length > 0) s.context = context;
+    }
+  }
   return { sources, skipped, pull: now, limits: out };
+}
+
+const join = (dir: string, name: string) => (dir === "." ? name : `${dir}/${name}`);
+const VENDORED = /(^|\/)vendor\//;
+
+interface PackageRead extends Preselection {
+  dir: string;
+  /** Where each of `read` is among the siblings' requests. */
+  requests: number[];
+}
+
+/** The directories of the touched files (vendored ones have no context), with the files' names. */
+function touchedDirs(wanted: readonly PullFile[]): Map<string, string[]> {
+  const byDir = new Map<string, string[]>();
+  for (const f of wanted) {
+    if (VENDORED.test(f.path)) continue;
+    const dir = path.posix.dirname(f.path);
+    const names = byDir.get(dir);
+    if (names) names.push(path.posix.basename(f.path));
+    else byDir.set(dir, [path.posix.basename(f.path)]);
+  }
+  return byDir;
 }
 
 function blobSkipReason(b: Blob, limits: Limits): string {

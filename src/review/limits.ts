@@ -16,6 +16,9 @@ export interface Limits {
   fileMs: number;
   /** Analysis time per run, in ms: files not started when it is spent are skipped. */
   runMs: number;
+  /** Sibling files and bytes read per package as context (issue 10: evidence, never analysed); more is skipped and said. */
+  packageFiles: number;
+  packageBytes: number;
   /** Above this many Go files the check run is shown in progress while the run works; below, it is created with its verdict (one request). */
   eagerCheckFiles: number;
 }
@@ -30,6 +33,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   fileMs: 10_000,
   runMs: 60_000,
   eagerCheckFiles: 100,
+  packageFiles: 60,
+  packageBytes: 4 << 20,
 });
 
 export const count = (n: number) => n.toLocaleString("en-US");

@@ -3,7 +3,7 @@
 // with the error in plain words when there is one.
 import type { Logger } from "probot";
 import type { Finding, Rule } from "../analyzer/types.js";
-import { atOrAbove, type Config } from "../config.js";
+import { atOrAbove, ignoreMatcher, type Config } from "../config.js";
 import { commentableLines } from "../diff/diff.js";
 import { explain, isRateLimited } from "../github/retry.js";
 import { runLogger } from "../log.js";
@@ -153,7 +153,7 @@ async function reviewAt(
 
   const selection = selectFiles(await github.listFiles(pull.number, DEFAULT_LIMITS.listedFiles), config, changedFiles);
   if (selection.wanted.length > (env.eagerCheckFiles ?? DEFAULT_LIMITS.eagerCheckFiles)) await check.inProgress();
-  const { sources, skipped: unread, pull: now, limits: readLimits } = await readSources(github, pull, selection.wanted);
+  const { sources, skipped: unread, pull: now, limits: readLimits } = await readSources(github, pull, selection.wanted, DEFAULT_LIMITS, ignoreMatcher(config));
   checkSignal(env.signal);
   const analysis = await (env.analyse ?? analyse)(sources, env.rules, config);
   checkSignal(env.signal);

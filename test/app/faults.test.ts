@@ -318,6 +318,8 @@ describe("bad input", () => {
     }
     // 500 Go files read: heads and bases (no patches) and two go.mod candidates, 150 a query.
     for (let q = 0; q < Math.ceil(1002 / 150); q++) scope.post("/graphql", isQuery("query ReadBlobs")).reply(blobReader(calls, blobs));
+    // The package context: 60 of the 2,500 other files of pkg/ (the listing came with the first query).
+    scope.post("/graphql", isQuery("query ReadBlobs")).reply(blobReader(calls, blobs));
     updateCheck(completeCheck(scope, calls), calls);
 
     await app.receive("pull_request", payload("pull_request.opened"));
@@ -329,7 +331,8 @@ describe("bad input", () => {
     expect(check.output.summary).toContain(
       "### Limits\n" +
         "- This pull request changes 3,304 files; GitHub lists only the first 3,000, so 304 files were not seen (and not analysed).\n" +
-        "- 2,500 Go files were not analysed: a run analyses at most 500 (listed under Files skipped).",
+        "- 2,500 Go files were not analysed: a run analyses at most 500 (listed under Files skipped).\n" +
+        "- Package context: 2,440 files of pkg/ (",
     );
     expect(check.output.summary).toContain("- `pkg/f500.go`: over the limit of 500 Go files per run");
     expect(nock.isDone()).toBe(true);

@@ -8,7 +8,7 @@ import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { rules } from "../../rules/index.js";
 import { limitedOctokit } from "../../src/github/throttle.js";
-import { createApp } from "../../src/index.js";
+import { createApp, type AppOptions } from "../../src/index.js";
 import { clearConfigCache } from "../../src/review/config-load.js";
 import type { AppMetrics, Clock } from "../../src/review/deps.js";
 import { localPatch } from "../../src/review/files.js";
@@ -43,7 +43,8 @@ export interface Harness {
   receive(name: string, payload: object): Promise<void>;
 }
 
-export async function harness(): Promise<Harness> {
+/** `options`: over the defaults the harness gives createApp (e.g. an `analyse` that records what it gets). */
+export async function harness(options: Partial<AppOptions> = {}): Promise<Harness> {
   const sleeps: number[] = [];
   const logs: { level: number; msg: string }[] = [];
   const outcomes: string[] = [];
@@ -73,7 +74,7 @@ export async function harness(): Promise<Harness> {
     throttle: { ...o.throttle, enabled: false },
   })) as typeof ProbotOctokit;
   const probot = new Probot({ appId: 1, privateKey, log, Octokit });
-  await probot.load(createApp({ clock, metrics, rules: lostCancel }));
+  await probot.load(createApp({ clock, metrics, rules: lostCancel, ...options }));
   return {
     probot,
     sleeps,
@@ -193,11 +194,17 @@ export const threadConnection = (nodes: unknown[] = []) => ({ pageInfo: { hasNex
 export function blobReader(calls: Calls, blobs: Blobs, pull: { head?: string; threads?: unknown[] } = {}) {
   return (_uri: string, body: any): nock.ReplyFnResult => {
     const vars = body.variables as Record<string, string>;
-    const asked = Object.keys(vars)
+    const all = Object.keys(vars)
       .filter((k) => /^e\d+$/.test(k))
       .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+    // Directory listings (the package context, `... on Tree`) are recorded apart, under `lists`.
+    const isList = (k: string) => new RegExp(`f${k.slice(1)}: object\\(expression: \\$${k}\\) \\{ \\.\\.\\. on Tree`).test(body.query);
+    const asked = all.filter((k) => !isList(k));
+    const lists = all.filter(isList);
     (calls.blobs ??= []).push(asked.map((k) => vars[k]));
+    if (lists.length) (calls.lists ??= []).push(lists.map((k) => vars[k]));
     const repository: Record<string, unknown> = {};
+    for (const k of lists) repository[`f${k.slice(1)}`] = directoryOf(blobs, vars[k]!);
     for (const k of asked) {
       const b = blobs[vars[k]!];
       const alias = `f${k.slice(1)}`;
@@ -214,6 +221,15 @@ export function blobReader(calls: Calls, blobs: Blobs, pull: { head?: string; th
     }
     return [200, { data: { repository } }];
   };
+}
+
+/** A directory of the blobs at a commit (`<sha>:<dir>`, `<sha>:` the root) as GraphQL's Tree; null when it has no file. */
+function directoryOf(blobs: Blobs, expr: string): { entries: { name: string; type: string; object: { byteSize: number } }[] } | null {
+  const prefix = expr.endsWith(":") ? expr : `${expr}/`;
+  const entries = Object.entries(blobs)
+    .filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes("/"))
+    .map(([k, b]) => ({ name: k.slice(prefix.length), type: "blob", object: { byteSize: typeof b === "string" ? Buffer.byteLength(b) : 10 } }));
+  return entries.length ? { entries } : null;
 }
 
 export const isQuery = (name: string) => (body: any) => typeof body?.query === "string" && body.query.includes(name);
