@@ -299,8 +299,8 @@ var require_req = __commonJS({
       if (req.originalUrl) {
         _req.url = req.originalUrl;
       } else {
-        const path8 = req.path;
-        _req.url = typeof path8 === "string" ? path8 : req.url ? req.url.path || req.url : void 0;
+        const path9 = req.path;
+        _req.url = typeof path9 === "string" ? path9 : req.url ? req.url.path || req.url : void 0;
       }
       if (req.query) {
         _req.query = req.query;
@@ -470,14 +470,14 @@ var require_redact = __commonJS({
       }
       return obj;
     }
-    function parsePath(path8) {
+    function parsePath(path9) {
       const parts2 = [];
       let current = "";
       let inBrackets = false;
       let inQuotes = false;
       let quoteChar = "";
-      for (let i2 = 0; i2 < path8.length; i2++) {
-        const char = path8[i2];
+      for (let i2 = 0; i2 < path9.length; i2++) {
+        const char = path9[i2];
         if (!inBrackets && char === ".") {
           if (current) {
             parts2.push(current);
@@ -608,10 +608,10 @@ var require_redact = __commonJS({
       return current;
     }
     function redactPaths(obj, paths, censor, remove = false) {
-      for (const path8 of paths) {
-        const parts2 = parsePath(path8);
+      for (const path9 of paths) {
+        const parts2 = parsePath(path9);
         if (parts2.includes("*")) {
-          redactWildcardPath(obj, parts2, censor, path8, remove);
+          redactWildcardPath(obj, parts2, censor, path9, remove);
         } else {
           if (remove) {
             removeKey(obj, parts2);
@@ -696,8 +696,8 @@ var require_redact = __commonJS({
           }
         } else {
           if (afterWildcard.includes("*")) {
-            const wrappedCensor = typeof censor === "function" ? (value, path8) => {
-              const fullPath = [...pathArray.slice(0, pathLength), ...path8];
+            const wrappedCensor = typeof censor === "function" ? (value, path9) => {
+              const fullPath = [...pathArray.slice(0, pathLength), ...path9];
               return censor(value, fullPath);
             } : censor;
             redactWildcardPath(current, afterWildcard, wrappedCensor, originalPath, remove);
@@ -732,8 +732,8 @@ var require_redact = __commonJS({
         return null;
       }
       const pathStructure = /* @__PURE__ */ new Map();
-      for (const path8 of pathsToClone) {
-        const parts2 = parsePath(path8);
+      for (const path9 of pathsToClone) {
+        const parts2 = parsePath(path9);
         let current = pathStructure;
         for (let i2 = 0; i2 < parts2.length; i2++) {
           const part = parts2[i2];
@@ -785,24 +785,24 @@ var require_redact = __commonJS({
       }
       return cloneSelectively(obj, pathStructure);
     }
-    function validatePath(path8) {
-      if (typeof path8 !== "string") {
+    function validatePath(path9) {
+      if (typeof path9 !== "string") {
         throw new Error("Paths must be (non-empty) strings");
       }
-      if (path8 === "") {
+      if (path9 === "") {
         throw new Error("Invalid redaction path ()");
       }
-      if (path8.includes("..")) {
-        throw new Error(`Invalid redaction path (${path8})`);
+      if (path9.includes("..")) {
+        throw new Error(`Invalid redaction path (${path9})`);
       }
-      if (path8.includes(",")) {
-        throw new Error(`Invalid redaction path (${path8})`);
+      if (path9.includes(",")) {
+        throw new Error(`Invalid redaction path (${path9})`);
       }
       let bracketCount = 0;
       let inQuotes = false;
       let quoteChar = "";
-      for (let i2 = 0; i2 < path8.length; i2++) {
-        const char = path8[i2];
+      for (let i2 = 0; i2 < path9.length; i2++) {
+        const char = path9[i2];
         if ((char === '"' || char === "'") && bracketCount > 0) {
           if (!inQuotes) {
             inQuotes = true;
@@ -816,20 +816,20 @@ var require_redact = __commonJS({
         } else if (char === "]" && !inQuotes) {
           bracketCount--;
           if (bracketCount < 0) {
-            throw new Error(`Invalid redaction path (${path8})`);
+            throw new Error(`Invalid redaction path (${path9})`);
           }
         }
       }
       if (bracketCount !== 0) {
-        throw new Error(`Invalid redaction path (${path8})`);
+        throw new Error(`Invalid redaction path (${path9})`);
       }
     }
     function validatePaths(paths) {
       if (!Array.isArray(paths)) {
         throw new TypeError("paths must be an array");
       }
-      for (const path8 of paths) {
-        validatePath(path8);
+      for (const path9 of paths) {
+        validatePath(path9);
       }
     }
     function slowRedact(options = {}) {
@@ -999,8 +999,8 @@ var require_redaction = __commonJS({
         if (shape[k] === null) {
           o[k] = (value) => topCensor(value, [k]);
         } else {
-          const wrappedCensor = typeof censor === "function" ? (value, path8) => {
-            return censor(value, [k, ...path8]);
+          const wrappedCensor = typeof censor === "function" ? (value, path9) => {
+            return censor(value, [k, ...path9]);
           } : censor;
           o[k] = Redact({
             paths: shape[k],
@@ -1221,7 +1221,7 @@ var require_sonic_boom = __commonJS({
     var fs2 = __require("fs");
     var EventEmitter = __require("events");
     var inherits = __require("util").inherits;
-    var path8 = __require("path");
+    var path9 = __require("path");
     var sleep = require_atomic_sleep();
     var assert = __require("assert");
     var BUSY_WRITE_TIMEOUT = 100;
@@ -1275,7 +1275,7 @@ var require_sonic_boom = __commonJS({
       const mode = sonic.mode;
       if (sonic.sync) {
         try {
-          if (sonic.mkdir) fs2.mkdirSync(path8.dirname(file), { recursive: true });
+          if (sonic.mkdir) fs2.mkdirSync(path9.dirname(file), { recursive: true });
           const fd = fs2.openSync(file, flags2, mode);
           fileOpened(null, fd);
         } catch (err2) {
@@ -1283,7 +1283,7 @@ var require_sonic_boom = __commonJS({
           throw err2;
         }
       } else if (sonic.mkdir) {
-        fs2.mkdir(path8.dirname(file), { recursive: true }, (err2) => {
+        fs2.mkdir(path9.dirname(file), { recursive: true }, (err2) => {
           if (err2) return fileOpened(err2);
           fs2.open(file, flags2, mode, fileOpened);
         });
@@ -1963,7 +1963,7 @@ var require_wait = __commonJS({
     var WAIT_MS = 1e4;
     function wait(state, index, expected, timeout, done) {
       const max = timeout === Infinity ? Infinity : Date.now() + timeout;
-      const check15 = (previous) => {
+      const check16 = (previous) => {
         const current = Atomics.load(state, index);
         if (current >= expected) {
           done(null, "ok");
@@ -1986,17 +1986,17 @@ var require_wait = __commonJS({
               done(null, latest >= expected ? "ok" : "not-equal");
               return;
             }
-            check15(current);
+            check16(current);
           });
         } else {
           setImmediate(done, null, "not-equal");
         }
       };
-      check15();
+      check16();
     }
     function waitDiff(state, index, expected, timeout, done) {
       const max = timeout === Infinity ? Infinity : Date.now() + timeout;
-      const check15 = () => {
+      const check16 = () => {
         const current = Atomics.load(state, index);
         if (current !== expected) {
           done(null, "ok");
@@ -2014,13 +2014,13 @@ var require_wait = __commonJS({
               done(null, "ok");
               return;
             }
-            check15();
+            check16();
           });
         } else {
-          setImmediate(check15);
+          setImmediate(check16);
         }
       };
-      check15();
+      check16();
     }
     module2.exports = { wait, waitDiff };
   }
@@ -2048,7 +2048,7 @@ var require_thread_stream = __commonJS({
     var { version } = require_package();
     var { EventEmitter } = __require("events");
     var { Worker } = __require("worker_threads");
-    var { join: join2 } = __require("path");
+    var { join: join3 } = __require("path");
     var { pathToFileURL } = __require("url");
     var { wait } = require_wait();
     var {
@@ -2100,7 +2100,7 @@ var require_thread_stream = __commonJS({
     function createWorker(stream, opts) {
       const { filename, workerData } = opts;
       const bundlerOverrides = "__bundlerPathsOverrides" in globalThis ? globalThis.__bundlerPathsOverrides : {};
-      const toExecute = bundlerOverrides["thread-stream-worker"] || join2(__dirname, "lib", "worker.js");
+      const toExecute = bundlerOverrides["thread-stream-worker"] || join3(__dirname, "lib", "worker.js");
       const worker = new Worker(toExecute, {
         ...opts.workerOpts,
         name: opts.workerOpts?.name || "thread-stream",
@@ -2613,7 +2613,7 @@ var require_transport = __commonJS({
     var { createRequire: createRequire3 } = __require("module");
     var { existsSync: existsSync4 } = __require("node:fs");
     var getCallers = require_caller();
-    var { join: join2, isAbsolute, sep: sep2 } = __require("node:path");
+    var { join: join3, isAbsolute, sep: sep2 } = __require("node:path");
     var { fileURLToPath: fileURLToPath3 } = __require("node:url");
     var sleep = require_atomic_sleep();
     var onExit = require_on_exit_leak_free();
@@ -2678,15 +2678,15 @@ var require_transport = __commonJS({
       if (!unquoted) {
         return false;
       }
-      let path8 = unquoted;
-      if (path8.startsWith("file://")) {
+      let path9 = unquoted;
+      if (path9.startsWith("file://")) {
         try {
-          path8 = fileURLToPath3(path8);
+          path9 = fileURLToPath3(path9);
         } catch {
           return false;
         }
       }
-      return isAbsolute(path8) && !existsSync4(path8);
+      return isAbsolute(path9) && !existsSync4(path9);
     }
     function stripQuotes(value) {
       const first = value[0];
@@ -2768,7 +2768,7 @@ var require_transport = __commonJS({
         throw new Error("only one of target or targets can be specified");
       }
       if (targets) {
-        target = bundlerOverrides["pino-worker"] || join2(__dirname, "worker.js");
+        target = bundlerOverrides["pino-worker"] || join3(__dirname, "worker.js");
         options.targets = targets.filter((dest) => dest.target).map((dest) => {
           return {
             ...dest,
@@ -2789,7 +2789,7 @@ var require_transport = __commonJS({
         const pipelinesHaveLevel = options.pipelines.some((p) => p.some((t) => t.level != null));
         usesMultistream = options.targets.length + options.pipelines.length > 1 || targetsHaveLevel || pipelinesHaveLevel;
       } else if (pipeline) {
-        target = bundlerOverrides["pino-worker"] || join2(__dirname, "worker.js");
+        target = bundlerOverrides["pino-worker"] || join3(__dirname, "worker.js");
         options.pipelines = [pipeline.map((dest) => {
           return {
             ...dest,
@@ -2816,7 +2816,7 @@ var require_transport = __commonJS({
           return origin;
         }
         if (origin === "pino/file") {
-          return join2(__dirname, "..", "file.js");
+          return join3(__dirname, "..", "file.js");
         }
         let fixTarget2;
         for (const filePath of callers) {
@@ -3796,7 +3796,7 @@ var require_safe_stable_stringify = __commonJS({
               return circularValue;
             }
             let res = "";
-            let join2 = ",";
+            let join3 = ",";
             const originalIndentation = indentation;
             if (Array.isArray(value)) {
               if (value.length === 0) {
@@ -3810,7 +3810,7 @@ var require_safe_stable_stringify = __commonJS({
                 indentation += spacer;
                 res += `
 ${indentation}`;
-                join2 = `,
+                join3 = `,
 ${indentation}`;
               }
               const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
@@ -3818,13 +3818,13 @@ ${indentation}`;
               for (; i2 < maximumValuesToStringify - 1; i2++) {
                 const tmp2 = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
                 res += tmp2 !== void 0 ? tmp2 : "null";
-                res += join2;
+                res += join3;
               }
               const tmp = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
               res += tmp !== void 0 ? tmp : "null";
               if (value.length - 1 > maximumBreadth) {
                 const removedKeys = value.length - maximumBreadth - 1;
-                res += `${join2}"... ${getItemCount(removedKeys)} not stringified"`;
+                res += `${join3}"... ${getItemCount(removedKeys)} not stringified"`;
               }
               if (spacer !== "") {
                 res += `
@@ -3845,7 +3845,7 @@ ${originalIndentation}`;
             let separator = "";
             if (spacer !== "") {
               indentation += spacer;
-              join2 = `,
+              join3 = `,
 ${indentation}`;
               whitespace = " ";
             }
@@ -3859,13 +3859,13 @@ ${indentation}`;
               const tmp = stringifyFnReplacer(key2, value, stack, replacer, spacer, indentation);
               if (tmp !== void 0) {
                 res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-                separator = join2;
+                separator = join3;
               }
             }
             if (keyLength > maximumBreadth) {
               const removedKeys = keyLength - maximumBreadth;
               res += `${separator}"...":${whitespace}"${getItemCount(removedKeys)} not stringified"`;
-              separator = join2;
+              separator = join3;
             }
             if (spacer !== "" && separator.length > 1) {
               res = `
@@ -3906,7 +3906,7 @@ ${originalIndentation}`;
             }
             const originalIndentation = indentation;
             let res = "";
-            let join2 = ",";
+            let join3 = ",";
             if (Array.isArray(value)) {
               if (value.length === 0) {
                 return "[]";
@@ -3919,7 +3919,7 @@ ${originalIndentation}`;
                 indentation += spacer;
                 res += `
 ${indentation}`;
-                join2 = `,
+                join3 = `,
 ${indentation}`;
               }
               const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
@@ -3927,13 +3927,13 @@ ${indentation}`;
               for (; i2 < maximumValuesToStringify - 1; i2++) {
                 const tmp2 = stringifyArrayReplacer(String(i2), value[i2], stack, replacer, spacer, indentation);
                 res += tmp2 !== void 0 ? tmp2 : "null";
-                res += join2;
+                res += join3;
               }
               const tmp = stringifyArrayReplacer(String(i2), value[i2], stack, replacer, spacer, indentation);
               res += tmp !== void 0 ? tmp : "null";
               if (value.length - 1 > maximumBreadth) {
                 const removedKeys = value.length - maximumBreadth - 1;
-                res += `${join2}"... ${getItemCount(removedKeys)} not stringified"`;
+                res += `${join3}"... ${getItemCount(removedKeys)} not stringified"`;
               }
               if (spacer !== "") {
                 res += `
@@ -3946,7 +3946,7 @@ ${originalIndentation}`;
             let whitespace = "";
             if (spacer !== "") {
               indentation += spacer;
-              join2 = `,
+              join3 = `,
 ${indentation}`;
               whitespace = " ";
             }
@@ -3955,7 +3955,7 @@ ${indentation}`;
               const tmp = stringifyArrayReplacer(key2, value[key2], stack, replacer, spacer, indentation);
               if (tmp !== void 0) {
                 res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-                separator = join2;
+                separator = join3;
               }
             }
             if (spacer !== "" && separator.length > 1) {
@@ -4013,20 +4013,20 @@ ${originalIndentation}`;
               indentation += spacer;
               let res2 = `
 ${indentation}`;
-              const join3 = `,
+              const join4 = `,
 ${indentation}`;
               const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
               let i2 = 0;
               for (; i2 < maximumValuesToStringify - 1; i2++) {
                 const tmp2 = stringifyIndent(String(i2), value[i2], stack, spacer, indentation);
                 res2 += tmp2 !== void 0 ? tmp2 : "null";
-                res2 += join3;
+                res2 += join4;
               }
               const tmp = stringifyIndent(String(i2), value[i2], stack, spacer, indentation);
               res2 += tmp !== void 0 ? tmp : "null";
               if (value.length - 1 > maximumBreadth) {
                 const removedKeys = value.length - maximumBreadth - 1;
-                res2 += `${join3}"... ${getItemCount(removedKeys)} not stringified"`;
+                res2 += `${join4}"... ${getItemCount(removedKeys)} not stringified"`;
               }
               res2 += `
 ${originalIndentation}`;
@@ -4042,16 +4042,16 @@ ${originalIndentation}`;
               return '"[Object]"';
             }
             indentation += spacer;
-            const join2 = `,
+            const join3 = `,
 ${indentation}`;
             let res = "";
             let separator = "";
             let maximumPropertiesToStringify = Math.min(keyLength, maximumBreadth);
             if (isTypedArrayWithEntries(value)) {
-              res += stringifyTypedArray(value, join2, maximumBreadth);
+              res += stringifyTypedArray(value, join3, maximumBreadth);
               keys = keys.slice(value.length);
               maximumPropertiesToStringify -= value.length;
-              separator = join2;
+              separator = join3;
             }
             if (deterministic) {
               keys = sort(keys, comparator);
@@ -4062,13 +4062,13 @@ ${indentation}`;
               const tmp = stringifyIndent(key2, value[key2], stack, spacer, indentation);
               if (tmp !== void 0) {
                 res += `${separator}${strEscape(key2)}: ${tmp}`;
-                separator = join2;
+                separator = join3;
               }
             }
             if (keyLength > maximumBreadth) {
               const removedKeys = keyLength - maximumBreadth;
               res += `${separator}"...": "${getItemCount(removedKeys)} not stringified"`;
-              separator = join2;
+              separator = join3;
             }
             if (separator !== "") {
               res = `
@@ -4784,17 +4784,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path8) {
-      const ctrl = callVisitor(key, node, visitor, path8);
+    function visit_(key, node, visitor, path9) {
+      const ctrl = callVisitor(key, node, visitor, path9);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path8, ctrl);
-        return visit_(key, ctrl, visitor, path8);
+        replaceNode(key, path9, ctrl);
+        return visit_(key, ctrl, visitor, path9);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path8 = Object.freeze(path8.concat(node));
+          path9 = Object.freeze(path9.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = visit_(i2, node.items[i2], visitor, path8);
+            const ci = visit_(i2, node.items[i2], visitor, path9);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -4805,13 +4805,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path8 = Object.freeze(path8.concat(node));
-          const ck = visit_("key", node.key, visitor, path8);
+          path9 = Object.freeze(path9.concat(node));
+          const ck = visit_("key", node.key, visitor, path9);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path8);
+          const cv = visit_("value", node.value, visitor, path9);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -4832,17 +4832,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path8) {
-      const ctrl = await callVisitor(key, node, visitor, path8);
+    async function visitAsync_(key, node, visitor, path9) {
+      const ctrl = await callVisitor(key, node, visitor, path9);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path8, ctrl);
-        return visitAsync_(key, ctrl, visitor, path8);
+        replaceNode(key, path9, ctrl);
+        return visitAsync_(key, ctrl, visitor, path9);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path8 = Object.freeze(path8.concat(node));
+          path9 = Object.freeze(path9.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node.items[i2], visitor, path8);
+            const ci = await visitAsync_(i2, node.items[i2], visitor, path9);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -4853,13 +4853,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path8 = Object.freeze(path8.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path8);
+          path9 = Object.freeze(path9.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path9);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path8);
+          const cv = await visitAsync_("value", node.value, visitor, path9);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -4886,23 +4886,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path8) {
+    function callVisitor(key, node, visitor, path9) {
       if (typeof visitor === "function")
-        return visitor(key, node, path8);
+        return visitor(key, node, path9);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path8);
+        return visitor.Map?.(key, node, path9);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path8);
+        return visitor.Seq?.(key, node, path9);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path8);
+        return visitor.Pair?.(key, node, path9);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path8);
+        return visitor.Scalar?.(key, node, path9);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path8);
+        return visitor.Alias?.(key, node, path9);
       return void 0;
     }
-    function replaceNode(key, path8, node) {
-      const parent = path8[path8.length - 1];
+    function replaceNode(key, path9, node) {
+      const parent = path9[path9.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -5514,10 +5514,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node3 = require_Node();
-    function collectionFromPath(schema, path8, value) {
+    function collectionFromPath(schema, path9, value) {
       let v = value;
-      for (let i2 = path8.length - 1; i2 >= 0; --i2) {
-        const k = path8[i2];
+      for (let i2 = path9.length - 1; i2 >= 0; --i2) {
+        const k = path9[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -5536,7 +5536,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path8) => path8 == null || typeof path8 === "object" && !!path8[Symbol.iterator]().next().done;
+    var isEmptyPath = (path9) => path9 == null || typeof path9 === "object" && !!path9[Symbol.iterator]().next().done;
     var Collection2 = class extends Node3.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -5566,11 +5566,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path8, value) {
-        if (isEmptyPath(path8))
+      addIn(path9, value) {
+        if (isEmptyPath(path9))
           this.add(value);
         else {
-          const [key, ...rest] = path8;
+          const [key, ...rest] = path9;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -5584,8 +5584,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path8) {
-        const [key, ...rest] = path8;
+      deleteIn(path9) {
+        const [key, ...rest] = path9;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -5599,8 +5599,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path8, keepScalar) {
-        const [key, ...rest] = path8;
+      getIn(path9, keepScalar) {
+        const [key, ...rest] = path9;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -5618,8 +5618,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path8) {
-        const [key, ...rest] = path8;
+      hasIn(path9) {
+        const [key, ...rest] = path9;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -5629,8 +5629,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path8, value) {
-        const [key, ...rest] = path8;
+      setIn(path9, value) {
+        const [key, ...rest] = path9;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -8145,9 +8145,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path8, value) {
+      addIn(path9, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path8, value);
+          this.contents.addIn(path9, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -8222,14 +8222,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path8) {
-        if (Collection2.isEmptyPath(path8)) {
+      deleteIn(path9) {
+        if (Collection2.isEmptyPath(path9)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path8) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path9) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -8244,10 +8244,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path8, keepScalar) {
-        if (Collection2.isEmptyPath(path8))
+      getIn(path9, keepScalar) {
+        if (Collection2.isEmptyPath(path9))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path8, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path9, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -8258,10 +8258,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path8) {
-        if (Collection2.isEmptyPath(path8))
+      hasIn(path9) {
+        if (Collection2.isEmptyPath(path9))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path8) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path9) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -8278,13 +8278,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path8, value) {
-        if (Collection2.isEmptyPath(path8)) {
+      setIn(path9, value) {
+        if (Collection2.isEmptyPath(path9)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path8), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path9), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path8, value);
+          this.contents.setIn(path9, value);
         }
       }
       /**
@@ -10245,9 +10245,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path8) => {
+    visit.itemAtPath = (cst, path9) => {
       let item = cst;
-      for (const [field, index] of path8) {
+      for (const [field, index] of path9) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -10256,23 +10256,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path8) => {
-      const parent = visit.itemAtPath(cst, path8.slice(0, -1));
-      const field = path8[path8.length - 1][0];
+    visit.parentCollection = (cst, path9) => {
+      const parent = visit.itemAtPath(cst, path9.slice(0, -1));
+      const field = path9[path9.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path8, item, visitor) {
-      let ctrl = visitor(item, path8);
+    function _visit(path9, item, visitor) {
+      let ctrl = visitor(item, path9);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path8.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path9.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -10283,10 +10283,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path8);
+            ctrl = ctrl(item, path9);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path8) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path9) : ctrl;
     }
     exports.visit = visit;
   }
@@ -12038,7 +12038,7 @@ var require_dist = __commonJS({
 });
 
 // src/action/main.ts
-import path7 from "node:path";
+import path8 from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 
 // src/analyzer/parser.ts
@@ -13589,11 +13589,11 @@ async function Module2(moduleArg = {}) {
   }, "quit_");
   var _scriptName = import.meta.url;
   var scriptDirectory = "";
-  function locateFile(path8) {
+  function locateFile(path9) {
     if (Module["locateFile"]) {
-      return Module["locateFile"](path8, scriptDirectory);
+      return Module["locateFile"](path9, scriptDirectory);
     }
-    return scriptDirectory + path8;
+    return scriptDirectory + path9;
   }
   __name(locateFile, "locateFile");
   var readAsync, readBinary;
@@ -16117,7 +16117,7 @@ function parseGo(source, ranges) {
 
 // src/action/run.ts
 import { mkdirSync, readFileSync as readFileSync4, writeFileSync } from "node:fs";
-import path6 from "node:path";
+import path7 from "node:path";
 import { Writable } from "node:stream";
 
 // rules/facts/syntax.ts
@@ -16136,13 +16136,29 @@ function enclosingFunction(node) {
   for (let p = node.parent; p; p = p.parent) if (FUNCTION_TYPES.has(p.type)) return p;
   return null;
 }
-function ancestors(node, stop2) {
-  const out2 = [];
-  for (let p = node.parent; p; p = p.parent) {
-    out2.push(p);
-    if (stop2 && p.id === stop2.id) break;
+function statementOf(node) {
+  for (let n = node; n; n = n.parent) {
+    if (FUNCTION_TYPES.has(n.type)) return null;
+    if (n.parent?.type === "statement_list") return n;
   }
-  return out2;
+  return null;
+}
+function loopAround(node) {
+  let child = node;
+  for (let p = node.parent; p; child = p, p = p.parent) {
+    if (FUNCTION_TYPES.has(p.type)) return null;
+    if (p.type !== "for_statement" || child.type === "range_clause") continue;
+    const init2 = child.type === "for_clause" ? child.childForFieldName("initializer") : null;
+    if (!init2 || !(init2.startIndex <= node.startIndex && node.endIndex <= init2.endIndex)) return p;
+  }
+  return null;
+}
+function loopBetween(node, stop2) {
+  for (let p = node.parent; p && p.id !== stop2.id; p = p.parent) {
+    if (p.type === "for_statement") return p;
+    if (p.type === "func_literal") return null;
+  }
+  return null;
 }
 function contains(outer, inner) {
   const os = "startIndex" in outer ? outer.startIndex : outer.start;
@@ -16183,6 +16199,16 @@ function unparen(node) {
   while (n.type === "parenthesized_expression" && n.namedChildren[0]) n = n.namedChildren[0];
   return n;
 }
+function listOf(node) {
+  if (!node) return [];
+  if (node.type !== "expression_list") return [node];
+  return node.namedChildren.filter((c) => !!c && c.type !== "comment");
+}
+function argsOf(call) {
+  const list2 = call.childForFieldName("arguments");
+  return list2 ? list2.namedChildren.filter((c) => !!c && c.type !== "comment") : [];
+}
+var operatorOf = (n) => n.childForFieldName("operator")?.type ?? "";
 
 // rules/facts/calls.ts
 function packageCallee(call, unit, only) {
@@ -16211,12 +16237,48 @@ function packageRef(node, unit, only) {
 function declaredInFile(file, name2) {
   return file.decls.some((d) => d.names.includes(name2));
 }
+function isBuiltinCall(node, name2, unit) {
+  if (node.type !== "call_expression") return false;
+  const fn = unparen(node.childForFieldName("function"));
+  return fn.type === "identifier" && fn.text === name2 && !unit.bindings.resolve(fn) && !declaredInFile(unit.file, name2);
+}
 function importsAny(file, paths) {
   return file.imports.some((i2) => paths.includes(i2.path) && i2.kind !== "blank");
 }
 function methodName(call) {
   const fn = call.childForFieldName("function");
   return fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : void 0;
+}
+function methodCalls(root, names2, intoLiterals = false) {
+  const out2 = [];
+  const walk = (n) => {
+    for (const c of n.namedChildren) {
+      if (!c || c.type === "func_literal" && !intoLiterals) continue;
+      if (c.type === "call_expression" && names2.includes(methodName(c) ?? "")) out2.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return out2;
+}
+function closureCalls(lit, unit) {
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const direct = callOfCallee(n);
+  if (direct) return [direct];
+  const list2 = n.parent;
+  const holder = list2?.type === "expression_list" && list2.namedChildCount === 1 ? list2.parent : null;
+  const names2 = holder?.type === "short_var_declaration" && holder.childForFieldName("right")?.id === list2.id ? holder.childForFieldName("left").namedChildren : holder?.type === "var_spec" && holder.childForFieldName("value")?.id === list2.id ? holder.childrenForFieldName("name") : [];
+  const b = names2.length === 1 && names2[0]?.type === "identifier" ? unit.bindings.declaredBy(names2[0]) : void 0;
+  if (!b || b.uses.length === 0) return null;
+  const calls = b.uses.map(callOfCallee);
+  return calls.every((c) => !!c) ? calls : null;
+}
+function callOfCallee(n) {
+  let x = n;
+  while (x.parent?.type === "parenthesized_expression") x = x.parent;
+  const call = x.parent;
+  return call?.type === "call_expression" && call.childForFieldName("function")?.id === x.id && call.parent?.type !== "go_statement" ? call : null;
 }
 
 // rules/facts/cfg.ts
@@ -16299,13 +16361,13 @@ function sameFileEnd(file, name2) {
   const known = memo.get(name2);
   if (known === "busy") return void 0;
   if (known !== void 0) return known ?? void 0;
-  const at = file.source.search(new RegExp(`(^|\\n)func ${name2.replace(/\$/g, "\\$")}[\\[(]`));
-  if (at < 0) {
+  const at6 = file.source.search(new RegExp(`(^|\\n)func ${name2.replace(/\$/g, "\\$")}[\\[(]`));
+  if (at6 < 0) {
     memo.set(name2, null);
     return void 0;
   }
-  const close = file.source.indexOf("\n}", at);
-  if (!MAYBE_ENDS.test(file.source.slice(at, close < 0 ? void 0 : close))) {
+  const close = file.source.indexOf("\n}", at6);
+  if (!MAYBE_ENDS.test(file.source.slice(at6, close < 0 ? void 0 : close))) {
     memo.set(name2, null);
     return void 0;
   }
@@ -16386,12 +16448,28 @@ function tripCount(loop) {
   const op = cond.childForFieldName("operator")?.text;
   const to = cond.childForFieldName("right");
   const step = update.text.replace(/\s/g, "");
-  if (from === null || cond.childForFieldName("left")?.text !== i2 || to?.type !== "int_literal" || step !== `${i2}++` && step !== `${i2}+=1`) return null;
-  const end = intValue(to);
+  if (from === null || cond.childForFieldName("left")?.text !== i2 || !to || step !== `${i2}++` && step !== `${i2}+=1`) return null;
+  const end = to.type === "int_literal" ? intValue(to) : to.type === "identifier" ? localInt(to, loop) : null;
   if (end === null || op !== "<" && op !== "<=") return null;
   const body2 = loop.childForFieldName("body");
   if (body2 && descendantsInFunction(body2, "identifier").some((id) => id.text === i2 && writes(id))) return null;
   return { count: Math.max(0, end - from + (op === "<=" ? 1 : 0)), from, counter: left[0] };
+}
+function localInt(name2, loop) {
+  const fn = enclosingFunction(loop);
+  const body2 = fn?.childForFieldName("body");
+  if (!body2) return null;
+  const decls = descendantsInFunction(body2, "short_var_declaration").filter((d) => {
+    const left2 = d.childForFieldName("left")?.namedChildren ?? [];
+    return left2.some((x) => x?.text === name2.text);
+  });
+  if (decls.length !== 1 || decls[0].endIndex > loop.startIndex) return null;
+  const left = decls[0].childForFieldName("left").namedChildren;
+  const right = decls[0].childForFieldName("right")?.namedChildren ?? [];
+  const at6 = left.findIndex((x) => x?.text === name2.text);
+  if (left.length !== right.length || right[at6]?.type !== "int_literal") return null;
+  if (body2.descendantsOfType("identifier").some((x) => x && x.text === name2.text && x.id !== left[at6].id && writes(x))) return null;
+  return intValue(right[at6]);
 }
 function intValue(n) {
   const v = Number(n.text.replace(/_/g, ""));
@@ -16760,8 +16838,8 @@ function makeCfg(fn, r, p) {
     return b ? flags2.get(b.id.id) : void 0;
   };
   const pointAfter = (node) => {
-    const at = p.positions.get(node.id);
-    if (at) return { block: at.block, index: at.index + 1 };
+    const at6 = p.positions.get(node.id);
+    if (at6) return { block: at6.block, index: at6.index + 1 };
     const b = p.afters.get(node.id);
     return b ? { block: b, index: 0 } : void 0;
   };
@@ -16798,8 +16876,8 @@ function makeCfg(fn, r, p) {
     } else if (n.type === "short_var_declaration" || n.type === "var_declaration") {
       for (const id of n.descendantsOfType("identifier")) {
         if (!id) continue;
-        const declared2 = id.parent?.type === "var_spec" ? id.parent.childrenForFieldName("name").some((x) => x?.id === id.id) : id.parent?.type === "expression_list" && id.parent.parent?.type === "short_var_declaration" && id.parent.parent.childForFieldName("left")?.id === id.parent.id;
-        if (declared2) set(id, (t) => t.from !== void 0 ? "t" : initialFlag(id) ?? "?");
+        const declared = id.parent?.type === "var_spec" ? id.parent.childrenForFieldName("name").some((x) => x?.id === id.id) : id.parent?.type === "expression_list" && id.parent.parent?.type === "short_var_declaration" && id.parent.parent.childForFieldName("left")?.id === id.parent.id;
+        if (declared) set(id, (t) => t.from !== void 0 ? "t" : initialFlag(id) ?? "?");
       }
     }
     return out2;
@@ -16911,15 +16989,15 @@ function makeCfg(fn, r, p) {
     }
   };
   const flagsMemo = /* @__PURE__ */ new Map();
-  const flagsAt = (at) => {
-    const memoKey = `${at.block.index}:${at.index}`;
+  const flagsAt = (at6) => {
+    const memoKey = `${at6.block.index}:${at6.index}`;
     const known = flagsMemo.get(memoKey);
     if (known) return known;
-    const result = flagsSearch(at);
+    const result = flagsSearch(at6);
     flagsMemo.set(memoKey, result);
     return result;
   };
-  const flagsSearch = (at) => {
+  const flagsSearch = (at6) => {
     const out2 = /* @__PURE__ */ new Set();
     const seen = /* @__PURE__ */ new Set();
     const widen = widener();
@@ -16931,10 +17009,10 @@ function makeCfg(fn, r, p) {
       seen.add(key);
       let f = st.flags;
       for (let i2 = 0; i2 < st.block.nodes.length; i2++) {
-        if (st.block === at.block && i2 === at.index) out2.add(f);
+        if (st.block === at6.block && i2 === at6.index) out2.add(f);
         f = step(st.block.nodes[i2], f);
       }
-      if (st.block === at.block && at.index >= st.block.nodes.length) out2.add(f);
+      if (st.block === at6.block && at6.index >= st.block.nodes.length) out2.add(f);
       for (const s of succsOf(st.block, f, {})) stack.push({ block: s, index: 0, flags: widen(s, f) });
     }
     return out2.size ? [...out2] : [unknown];
@@ -17042,7 +17120,7 @@ function makeCfg(fn, r, p) {
   };
   const maxAtEnd = (stepOf, cap, opts = {}) => {
     let best = -1;
-    let at = null;
+    let at6 = null;
     const seen = /* @__PURE__ */ new Set();
     const widen = widener();
     const endKinds = opts.ends ?? ["return"];
@@ -17056,7 +17134,7 @@ function makeCfg(fn, r, p) {
       if (b.end) {
         if (endKinds.includes(b.end) && st.value > best) {
           best = st.value;
-          at = { node: st.from?.nodes[st.from.nodes.length - 1] ?? fn, kind: b.end };
+          at6 = { node: st.from?.nodes[st.from.nodes.length - 1] ?? fn, kind: b.end };
         }
         continue;
       }
@@ -17070,7 +17148,7 @@ function makeCfg(fn, r, p) {
       }
       for (const s of succsOf(b, f, opts)) stack.push({ block: s, value: v, flags: widen(s, f), from: b });
     }
-    return { value: Math.max(best, 0), end: at };
+    return { value: Math.max(best, 0), end: at6 };
   };
   return {
     fn,
@@ -17171,28 +17249,6 @@ function timerEra(file) {
     if (collected === null) return { collected: false, severity: "warning" };
     return { collected };
   });
-}
-function loopAround(node) {
-  let child = node;
-  for (let p = node.parent; p; child = p, p = p.parent) {
-    if (FUNCTION_TYPES.has(p.type)) return null;
-    if (p.type !== "for_statement" || child.type === "range_clause") continue;
-    const init2 = child.type === "for_clause" ? child.childForFieldName("initializer") : null;
-    if (!init2 || !(init2.startIndex <= node.startIndex && node.endIndex <= init2.endIndex)) return p;
-  }
-  return null;
-}
-function statementOf(node) {
-  for (let n = node; n; n = n.parent) {
-    if (FUNCTION_TYPES.has(n.type)) return null;
-    if (n.parent?.type === "statement_list") return n;
-  }
-  return null;
-}
-function isChannelOf(expr, unit, id) {
-  if (expr.type !== "selector_expression" || expr.childForFieldName("field")?.text !== "C") return false;
-  const op = expr.childForFieldName("operand");
-  return op?.type === "identifier" && unit.bindings.resolve(op) === unit.bindings.declaredBy(id);
 }
 
 // rules/afterfunc-untracked/index.ts
@@ -17375,15 +17431,21 @@ function methodsOf(unit) {
     return out2;
   });
 }
-function literalDuration(e, unit) {
+function literalDuration(e, unit, locals = true, depth = 0) {
+  if (depth > 8) return null;
   switch (e.type) {
+    case "identifier": {
+      const value = constValue(e, unit);
+      if (value) return literalDuration(unparen(value), unit, false, depth + 1);
+      return locals ? localDuration(e, unit) : null;
+    }
     case "int_literal":
     case "float_literal": {
       const n = Number(e.text.replace(/_/g, ""));
       return Number.isFinite(n) ? n : null;
     }
     case "parenthesized_expression":
-      return e.namedChildren[0] ? literalDuration(e.namedChildren[0], unit) : null;
+      return e.namedChildren[0] ? literalDuration(e.namedChildren[0], unit, locals, depth + 1) : null;
     case "selector_expression": {
       const ref = packageRef(e, unit);
       return ref?.pkg === "time" ? UNITS[ref.name] ?? null : null;
@@ -17391,11 +17453,11 @@ function literalDuration(e, unit) {
     case "call_expression": {
       const ref = packageRef(unparen(e.childForFieldName("function")), unit);
       const args2 = e.childForFieldName("arguments")?.namedChildren ?? [];
-      return ref?.pkg === "time" && ref.name === "Duration" && args2.length === 1 && args2[0] ? literalDuration(unparen(args2[0]), unit) : null;
+      return ref?.pkg === "time" && ref.name === "Duration" && args2.length === 1 && args2[0] ? literalDuration(unparen(args2[0]), unit, locals, depth + 1) : null;
     }
     case "binary_expression": {
-      const l = literalDuration(unparen(e.childForFieldName("left")), unit);
-      const r = literalDuration(unparen(e.childForFieldName("right")), unit);
+      const l = literalDuration(unparen(e.childForFieldName("left")), unit, locals, depth + 1);
+      const r = literalDuration(unparen(e.childForFieldName("right")), unit, locals, depth + 1);
       if (l === null || r === null) return null;
       const op = e.childForFieldName("operator")?.type;
       return op === "*" ? l * r : op === "+" ? l + r : op === "-" ? l - r : op === "/" && r !== 0 ? l / r : null;
@@ -17403,6 +17465,46 @@ function literalDuration(e, unit) {
     default:
       return null;
   }
+}
+function localDuration(id, unit) {
+  const b = unit.bindings.resolve(id);
+  if (b?.kind !== "var") return null;
+  const values = [];
+  for (const u of [b.id, ...b.uses]) {
+    const p = u.parent;
+    if (p?.type === "var_spec") {
+      const names2 = p.childrenForFieldName("name").filter((x) => x?.type === "identifier");
+      const vals = p.childForFieldName("value")?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
+      const i3 = names2.findIndex((x) => x?.id === u.id);
+      values.push(vals.length === names2.length ? vals[i3] ?? null : null);
+      continue;
+    }
+    if (p?.type === "inc_statement" || p?.type === "dec_statement" || p?.type === "unary_expression" && p.childForFieldName("operator")?.type === "&") return null;
+    const stmt = p?.type === "expression_list" ? p.parent : null;
+    if (stmt?.type !== "short_var_declaration" && stmt?.type !== "assignment_statement" || stmt.childForFieldName("left")?.id !== p.id) continue;
+    if (stmt.type === "assignment_statement" && stmt.childForFieldName("operator")?.text !== "=") return null;
+    const right = stmt.childForFieldName("right")?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
+    const i2 = p.namedChildren.findIndex((x) => x?.id === u.id);
+    values.push(right.length === p.namedChildCount ? right[i2] ?? null : null);
+  }
+  let max = null;
+  for (const v of values) {
+    const ns = v ? literalDuration(unparen(v), unit, false) : null;
+    if (ns === null) return null;
+    max = max === null ? ns : Math.max(max, ns);
+  }
+  return max;
+}
+function constValue(id, unit) {
+  const b = unit.bindings.resolve(id);
+  let spec = null;
+  if (b) spec = b.kind === "const" && b.decl.type === "const_spec" ? b.decl : null;
+  else spec = unit.file.decls.find((d) => d.kind === "const" && d.names.includes(id.text))?.node ?? null;
+  if (spec?.type !== "const_spec") return null;
+  const names2 = spec.childrenForFieldName("name");
+  const values = spec.childForFieldName("value")?.namedChildren ?? [];
+  const i2 = names2.findIndex((n) => n?.text === id.text);
+  return names2.length === values.length && i2 >= 0 ? values[i2] ?? null : null;
 }
 
 // rules/context-in-struct/index.ts
@@ -17455,7 +17557,7 @@ function check2(ctx) {
     }
   }
 }
-function fieldsWithContext(struct, file, path8) {
+function fieldsWithContext(struct, file, path9) {
   const out2 = [];
   const list2 = struct.namedChildren.find((c) => c?.type === "field_declaration_list");
   for (const f of list2?.namedChildren ?? []) {
@@ -17464,12 +17566,12 @@ function fieldsWithContext(struct, file, path8) {
     const names2 = f.childrenForFieldName("name").filter((n) => !!n);
     const shape = contextShape(type, file);
     if (shape !== void 0) {
-      const label = names2.length ? names2.map((n) => `${path8}.${n.text}`).join(" and ") : path8;
+      const label = names2.length ? names2.map((n) => `${path9}.${n.text}`).join(" and ") : path9;
       out2.push({ node: f, path: label, shape, embedded: names2.length === 0 });
       continue;
     }
     const inner = unwrap(type);
-    if (inner?.type === "struct_type") out2.push(...fieldsWithContext(inner, file, names2.length ? `${path8}.${names2[0].text}` : path8));
+    if (inner?.type === "struct_type") out2.push(...fieldsWithContext(inner, file, names2.length ? `${path9}.${names2[0].text}` : path9));
   }
   return out2;
 }
@@ -17539,22 +17641,11 @@ function goroutineSites(unit) {
 function siteOf(unit, fn) {
   return fn ? goroutineSites(unit).find((s) => s.lit.id === fn.id) : void 0;
 }
-function loopBetween(node, stop2) {
-  for (let p = node.parent; p && p.id !== stop2.id; p = p.parent) {
-    if (p.type === "for_statement") return p;
-    if (p.type === "func_literal") return null;
-  }
-  return null;
-}
-function isBuiltinCall(call, unit, name2) {
-  const fn = call.childForFieldName("function");
-  return !!fn && fn.type === "identifier" && fn.text === name2 && !unit.bindings.resolve(fn) && !unit.file.decls.some((d) => d.names.includes(name2));
-}
 function channels(unit) {
   return unit.memo("goroutines.channels", () => {
     const out2 = [];
     for (const call of unit.nodes("call_expression")) {
-      if (!call || !isBuiltinCall(call, unit, "make")) continue;
+      if (!call || !isBuiltinCall(call, "make", unit)) continue;
       const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
       if (args2[0]?.type !== "channel_type") continue;
       const made2 = boundTo(call, unit);
@@ -17625,8 +17716,8 @@ function collectOps(unit, binding, skip, ops, seen) {
       const alias = param ? unit.bindings.declaredBy(param) : void 0;
       if (alias) collectOps(unit, alias, void 0, ops, seen);
       else if (site) op("escape", n);
-      else if (isBuiltinCall(call, unit, "close")) op("close", call);
-      else if (isBuiltinCall(call, unit, "len") || isBuiltinCall(call, unit, "cap")) op("neutral", n);
+      else if (isBuiltinCall(call, "close", unit)) op("close", call);
+      else if (isBuiltinCall(call, "len", unit) || isBuiltinCall(call, "cap", unit)) op("neutral", n);
       else op("escape", n);
     } else {
       op("escape", n);
@@ -17648,18 +17739,6 @@ function paramAt(lit, i2) {
   const id = names2[i2];
   return id?.type === "identifier" ? id : void 0;
 }
-function sendsPerRun(site, sends, unit) {
-  const nodes = new Set(sends.map((s) => s.node.id));
-  return cfgOf(unit, site.lit).maxOnPath((n) => nodes.has(n.id));
-}
-function starts(site, per) {
-  let n = 1;
-  for (let loop = loopBetween(site.stmt, site.home); loop; loop = loopBetween(loop, site.home)) {
-    if (per && contains(loop, per)) break;
-    n *= tripCount(loop)?.count ?? Infinity;
-  }
-  return n;
-}
 function mayLeave(op, unit) {
   if (!op.canLeave || !op.select) return false;
   return op.select.namedChildren.some((c) => !!c && (c.type === "default_case" || c.type === "communication_case" && !contains(c, op.id) && !deadCase(c, unit)));
@@ -17679,6 +17758,41 @@ function processEntry(unit) {
   if (unit.name === "init") return "init";
   if (unit.name === "TestMain" && unit.file.isTest) return "TestMain";
   return void 0;
+}
+var CONSTRUCTOR = /^(?:New(?![a-z])|new[A-Z])/;
+var LIFECYCLE = /^(?:(?:[Rr]un|[Ss]tart|[Ll]isten)(?![a-z0-9_])|[Ss]erve$)/;
+function startedForProcessLife(unit, stmt) {
+  for (let p = stmt.parent; p && p.id !== unit.node.id; p = p.parent) {
+    if (p.type === "for_statement") {
+      const clause = p.namedChildren.find((c) => c?.type === "for_clause" || c?.type === "range_clause");
+      if (!clause || clause.type === "for_clause" && !clause.childForFieldName("condition")) return false;
+    } else if (p.type === "func_literal") {
+      if (onceBody(p, unit)) return true;
+      if (!startedOrCalledInPlace(p)) return false;
+    }
+  }
+  const name2 = unit.name.slice(unit.name.lastIndexOf(".") + 1);
+  return !!processEntry(unit) || CONSTRUCTOR.test(name2) || LIFECYCLE.test(name2);
+}
+function onceBody(lit, unit) {
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const args2 = n.parent;
+  const call = args2?.type === "argument_list" && args2.namedChildCount === 1 ? args2.parent : null;
+  if (call?.type !== "call_expression" || unit.file.importName("sync") === void 0) return false;
+  const fn = unparen(call.childForFieldName("function"));
+  if (fn.type === "selector_expression" && fn.childForFieldName("field")?.text === "Do") return true;
+  const ref = packageRef(fn, unit, ["sync"]);
+  return ref?.name === "OnceFunc";
+}
+function startedOrCalledInPlace(lit) {
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const p = n.parent;
+  if (p?.type === "call_expression" && p.childForFieldName("function")?.id === n.id) return true;
+  const call = p?.type === "argument_list" && p.namedChildCount === 1 ? p.parent : null;
+  const fn = call?.type === "call_expression" ? call.childForFieldName("function") : null;
+  return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Go" && call?.parent?.type === "expression_statement";
 }
 
 // rules/goroutine-no-exit/index.ts
@@ -17704,13 +17818,14 @@ var rule3 = {
 var goroutine_no_exit_default = rule3;
 function check3(ctx) {
   const { unit } = ctx;
-  if (processEntry(unit)) return;
   for (const site of goroutineSites(unit)) {
+    const lifetime = startedForProcessLife(unit, site.stmt);
     const cfg = cfgOf(unit, site.lit);
     for (const loop of descendantsInFunction(site.body, "for_statement")) {
       if (cfg.loop(loop)?.header !== false) continue;
       const ways = cfg.loopExits(loop, { ends: ALL_ENDS });
       if (ways.length === 0) {
+        if (lifetime && !triesToLeave(loop)) break;
         report(ctx, site, loop);
         break;
       }
@@ -17752,6 +17867,20 @@ function report(ctx, site, loop, way, dead) {
     ]
   });
 }
+function triesToLeave(loop) {
+  const body2 = loop.childForFieldName("body");
+  if (!body2) return false;
+  if (descendantsInFunction(body2, "break_statement").some((b) => b.namedChildren.length === 0 && breakTarget(b) !== "inner loop")) return true;
+  const lits = descendantsInFunction(body2, "func_literal");
+  if (lits.some((l) => descendantsInFunction(l, "return_statement").length > 0 && l.parent?.type === "call_expression")) return true;
+  return descendantsInFunction(body2, "communication_case").some((c) => {
+    const comm = c.childForFieldName("communication");
+    const recv = comm?.type === "unary_expression" ? comm : comm?.namedChildren.find((n) => n?.type === "unary_expression") ?? comm?.childForFieldName("right");
+    const ch = recv?.type === "unary_expression" && recv.childForFieldName("operator")?.type === "<-" ? recv.childForFieldName("operand") : null;
+    const fn = ch?.type === "call_expression" ? ch.childForFieldName("function") : null;
+    return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Done";
+  });
+}
 function breakTarget(b) {
   for (let p = b.parent; p; p = p.parent) {
     if (p.type === "select_statement") return "select";
@@ -17759,6 +17888,813 @@ function breakTarget(b) {
     if (p.type === "for_statement") return "inner loop";
   }
   return "statement";
+}
+
+// rules/facts/summaries.ts
+var MAX_DEPTH = 4;
+function packageFuncs(file) {
+  return file.memo("summaries.funcs", () => overlay(file, fileFuncs(file), (f) => fileFuncs(f), (d) => d.key, "summaries.sharedFuncs"));
+}
+function overlay(file, own, of, key, memoKey) {
+  const out2 = /* @__PURE__ */ new Map();
+  for (const t of own) if (!out2.has(key(t))) out2.set(key(t), t);
+  const siblings = file.packageFiles();
+  if (siblings.length === 0) return out2;
+  const anchor = siblings[0];
+  const shared = anchor.memo(memoKey, () => {
+    const all = /* @__PURE__ */ new Map();
+    for (const f of [anchor, ...anchor.packageFiles()]) {
+      for (const t of of(f)) {
+        const l = all.get(key(t));
+        if (l) l.push(t);
+        else all.set(key(t), [t]);
+      }
+    }
+    return all;
+  });
+  for (const [k, ts] of shared) {
+    if (out2.has(k)) continue;
+    const t = ts.find((x) => x.file.path !== file.path);
+    if (t) out2.set(k, t);
+  }
+  return out2;
+}
+function fileFuncs(file) {
+  return file.memo("summaries.fileFuncs", () => {
+    const out2 = [];
+    for (const n of file.wholeRoot().namedChildren) {
+      if (!n || n.type !== "function_declaration" && n.type !== "method_declaration") continue;
+      const name2 = n.childForFieldName("name")?.text;
+      if (!name2 || !n.childForFieldName("body")) continue;
+      const recvType = n.type === "method_declaration" ? receiverType(n) : void 0;
+      out2.push({ key: recvType ? `${recvType}.${name2}` : name2, name: name2, recvType, node: n, file });
+    }
+    return out2;
+  });
+}
+function receiverType(method) {
+  const p = method.childForFieldName("receiver")?.namedChildren.find((c) => c?.type === "parameter_declaration");
+  return typeName2(p?.childForFieldName("type") ?? null);
+}
+function typeName2(t) {
+  let n = t;
+  while (n && (n.type === "pointer_type" || n.type === "parenthesized_type")) n = n.namedChildren[0] ?? null;
+  if (n?.type === "generic_type") n = n.childForFieldName("type");
+  return n?.type === "type_identifier" ? n.text : void 0;
+}
+function paramIds(fn) {
+  const out2 = [];
+  for (const p of fn.childForFieldName("parameters")?.namedChildren ?? []) {
+    if (!p) continue;
+    if (p.type === "variadic_parameter_declaration") out2.push(void 0);
+    if (p.type !== "parameter_declaration") continue;
+    const ids = p.childrenForFieldName("name").filter((x) => !!x && x.type === "identifier");
+    if (ids.length === 0) out2.push(void 0);
+    else out2.push(...ids.map((i2) => i2.text === "_" ? void 0 : i2));
+  }
+  return out2;
+}
+function receiverName(fn) {
+  const p = fn.childForFieldName("receiver")?.namedChildren.find((c) => c?.type === "parameter_declaration");
+  const id = p?.childrenForFieldName("name").find((x) => x?.type === "identifier");
+  return id && id.text !== "_" ? id.text : void 0;
+}
+function summarise(decl, depth = 0) {
+  const cache2 = decl.file.memo("summaries.byDecl", () => /* @__PURE__ */ new Map());
+  const have = cache2.get(decl.node.id);
+  if (have) return have;
+  if (have === null || depth > MAX_DEPTH) return { decl, params: [], effects: [], waitsDone: [], returnsField: void 0, produces: void 0 };
+  cache2.set(decl.node.id, null);
+  const s = compute(decl, depth);
+  cache2.set(decl.node.id, s);
+  return s;
+}
+function targetOf(expr, ctx) {
+  const e = unparen(expr);
+  if (e.type === "identifier") {
+    const b = ctx.bindings.resolve(e);
+    const i2 = b && b.kind === "param" ? ctx.params.findIndex((p) => p?.id === b.id.id) : -1;
+    return i2 >= 0 ? { kind: "param", index: i2 } : void 0;
+  }
+  if (e.type === "selector_expression") {
+    const path9 = fieldPath(e, ctx);
+    if (path9) return { kind: "field", path: path9 };
+  }
+  if (e.type === "call_expression" && (e.childForFieldName("arguments")?.namedChildren.length ?? 0) === 0) {
+    const fn = e.childForFieldName("function");
+    const operand = fn?.type === "selector_expression" ? fn.childForFieldName("operand") : null;
+    if (operand?.type === "identifier" && ctx.recv && ctx.bindings.resolve(operand)?.id.id === ctx.recv.id) {
+      const m = packageFuncs(ctx.decl.file).get(`${ctx.decl.recvType}.${fn.childForFieldName("field").text}`);
+      const f = m ? summarise(m, ctx.depth + 1).returnsField : void 0;
+      if (f) return { kind: "field", path: f };
+    }
+  }
+  return void 0;
+}
+function fieldPath(sel, ctx) {
+  const parts2 = [];
+  let n = sel;
+  while (n?.type === "selector_expression") {
+    parts2.unshift(n.childForFieldName("field")?.text ?? "?");
+    n = n.childForFieldName("operand");
+  }
+  if (n?.type !== "identifier" || !ctx.recv) return void 0;
+  const b = ctx.bindings.resolve(n);
+  return b && b.id.id === ctx.recv.id ? parts2.join(".") : void 0;
+}
+function compute(decl, depth) {
+  const fn = decl.node;
+  const file = decl.file;
+  const bindings = file.bindingsOf(fn);
+  const params = paramIds(fn);
+  const recvName = receiverName(fn);
+  const recvBinding = recvName ? bindings.all.find((b) => b.kind === "receiver" && b.name === recvName) : void 0;
+  const ctx = { decl, bindings, params, recv: recvBinding?.id, depth };
+  const effects = [];
+  const waitsDone = [];
+  const body2 = fn.childForFieldName("body");
+  const where3 = (node) => {
+    let inLoop2 = false;
+    let inGoroutine = false;
+    for (let p = node.parent; p && p.id !== fn.id; p = p.parent) {
+      if (p.type === "for_statement" && !inGoroutine) inLoop2 = true;
+      if (p.type === "func_literal") {
+        const call2 = p.parent?.type === "call_expression" ? p.parent : null;
+        if (call2?.parent?.type === "go_statement" || isGoCall(call2)) inGoroutine = true;
+      }
+    }
+    return { inLoop: inLoop2, inGoroutine };
+  };
+  const add = (op, target, node, guarded = false, extra) => {
+    if (!target) return;
+    effects.push({ op, target, node, file, in: decl.key, guarded, ...where3(node), ...extra });
+  };
+  const walk = (n) => {
+    for (const c of n.namedChildren) {
+      if (!c) continue;
+      visit(c);
+      walk(c);
+    }
+  };
+  const visit = (n) => {
+    switch (n.type) {
+      case "send_statement": {
+        const ch = n.childForFieldName("channel");
+        if (ch) add("send", targetOf(ch, ctx), n, inSelectWithOthers(n));
+        return;
+      }
+      case "unary_expression": {
+        if (n.childForFieldName("operator")?.text !== "<-") return;
+        const operand = n.childForFieldName("operand");
+        if (!operand) return;
+        const done = doneOf(operand, ctx);
+        if (done) {
+          if (!inSelectWithOthers(n)) waitsDone.push(done);
+          return;
+        }
+        add("recv", targetOf(operand, ctx), n, inSelectWithOthers(n));
+        return;
+      }
+      case "range_clause": {
+        const right = n.childForFieldName("right");
+        if (right && n.parent) add("range", targetOf(right, ctx), n.parent);
+        return;
+      }
+      case "call_expression": {
+        call(n);
+        return;
+      }
+      default:
+        return;
+    }
+  };
+  const call = (n) => {
+    const f = n.childForFieldName("function");
+    const args2 = (n.childForFieldName("arguments")?.namedChildren ?? []).filter((a) => !!a && a.type !== "comment");
+    if (f?.type === "identifier" && !bindings.resolve(f)) {
+      if (f.text === "close" && args2[0]) return add("close", targetOf(args2[0], ctx), n);
+      if (["len", "cap"].includes(f.text)) return;
+    }
+    const callee2 = calleeOf(n, { file, bindings, recv: ctx.recv, recvType: decl.recvType, fn });
+    const inGo = n.parent?.type === "go_statement";
+    if (callee2 && callee2.node.id !== fn.id) {
+      const s = summarise(callee2, depth + 1);
+      args2.forEach((a, i2) => {
+        const t = targetOf(a, ctx);
+        if (!t) return;
+        const mine = s.effects.filter((e) => e.target.kind === "param" && e.target.index === i2);
+        if (mine.length === 0 && !s.params[i2] && i2 >= s.params.length) add("escape", t, n);
+        for (const e of mine) effects.push({ ...e, target: t, inGoroutine: e.inGoroutine || inGo || where3(n).inGoroutine, inLoop: e.inLoop || where3(n).inLoop });
+        for (const w of s.waitsDone) if (w.kind === "param" && w.index === i2) waitsDone.push(t);
+      });
+      const operand = f?.type === "selector_expression" ? f.childForFieldName("operand") : null;
+      if (operand?.type === "identifier" && ctx.recv && bindings.resolve(operand)?.id.id === ctx.recv.id && callee2.recvType === decl.recvType) {
+        for (const e of s.effects) {
+          if (e.target.kind === "field") effects.push({ ...e, inGoroutine: e.inGoroutine || inGo || where3(n).inGoroutine, inLoop: e.inLoop || where3(n).inLoop });
+        }
+        for (const w of s.waitsDone) if (w.kind === "field") waitsDone.push(w);
+      }
+      return;
+    }
+    for (const a of args2) {
+      const t = targetOf(a, ctx);
+      if (t) add("escape", t, n);
+    }
+  };
+  walk(body2);
+  for (const [i2, p] of params.entries()) {
+    const b = p ? bindings.declaredBy(p) : void 0;
+    for (const use of b?.uses ?? []) if (escapes(use)) add("escape", { kind: "param", index: i2 }, use);
+  }
+  return { decl, params: params.map((p) => p?.text), effects, waitsDone, returnsField: returnedField(body2, ctx), produces: producer(fn, body2, bindings) };
+}
+function isGoCall(call) {
+  const f = call?.childForFieldName("function");
+  return f?.type === "selector_expression" && f.childForFieldName("field")?.text === "Go";
+}
+function inSelectWithOthers(op) {
+  let n = op;
+  if (n.parent?.type === "receive_statement") n = n.parent;
+  if (n.parent?.type === "expression_statement") n = n.parent;
+  const clause = n.parent;
+  if (clause?.type !== "communication_case" || clause.childForFieldName("communication")?.id !== n.id) return false;
+  const cases = clause.parent?.namedChildren.filter((c) => c?.type === "communication_case" || c?.type === "default_case").length ?? 0;
+  return cases > 1;
+}
+function doneOf(operand, ctx) {
+  const e = unparen(operand);
+  if (e.type !== "call_expression") return void 0;
+  const f = e.childForFieldName("function");
+  if (f?.type !== "selector_expression" || f.childForFieldName("field")?.text !== "Done") return void 0;
+  const x = f.childForFieldName("operand");
+  return x ? targetOf(x, ctx) : void 0;
+}
+function escapes(use) {
+  let n = use;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const p = n.parent;
+  if (!p) return false;
+  if (p.type === "send_statement") return p.childForFieldName("value")?.id === n.id;
+  if (p.type === "unary_expression" && p.childForFieldName("operator")?.text === "<-") return false;
+  if (p.type === "range_clause" || p.type === "argument_list") return false;
+  if (p.type === "binary_expression") return false;
+  if (p.type === "selector_expression") return false;
+  return true;
+}
+function returnedField(body2, ctx) {
+  const rets = body2.descendantsOfType("return_statement").filter((r) => !!r && enclosingFunction(r)?.id === ctx.decl.node.id);
+  const fields = /* @__PURE__ */ new Set();
+  for (const r of rets) {
+    const v = r.namedChildren[0]?.namedChildren;
+    if (!v || v.length !== 1 || !v[0]) continue;
+    const e = unparen(v[0]);
+    if (e.type === "nil") continue;
+    const p = e.type === "selector_expression" ? fieldPath(e, ctx) : void 0;
+    if (!p) return void 0;
+    fields.add(p);
+  }
+  return fields.size === 1 ? [...fields][0] : void 0;
+}
+function producer(fn, body2, bindings) {
+  for (const r of body2.descendantsOfType("return_statement")) {
+    if (!r || enclosingFunction(r)?.id !== fn.id) continue;
+    const v = r.namedChildren[0]?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
+    for (const e of v) {
+      const id = e ? unparen(e) : null;
+      const b = id?.type === "identifier" ? bindings.resolve(id) : void 0;
+      const made2 = b ? madeChannel(b) : void 0;
+      if (!b || !made2) continue;
+      let send;
+      let guarded = false;
+      let closed2 = false;
+      let other = false;
+      for (const u of b.uses) {
+        const p = u.parent;
+        const lit = enclosingFunction(u);
+        const inGo = !!lit && lit.id !== fn.id && lit.parent?.type === "call_expression" && lit.parent.parent?.type === "go_statement";
+        if (p?.type === "send_statement" && p.childForFieldName("channel")?.id === u.id && inGo) {
+          send ??= p;
+          guarded ||= inSelectWithOthers(p);
+        } else if (p?.type === "argument_list" && p.parent?.childForFieldName("function")?.text === "close") closed2 = true;
+        else if (p?.type === "expression_list" && p.parent?.type === "return_statement") continue;
+        else other = true;
+      }
+      if (send && !other) return { make: made2, send, guarded, closed: closed2 };
+    }
+  }
+  return void 0;
+}
+function madeChannel(b) {
+  if (b.decl.type !== "short_var_declaration" && b.decl.type !== "var_spec") return void 0;
+  const right = b.decl.childForFieldName(b.decl.type === "var_spec" ? "value" : "right");
+  const v = right?.namedChildren[0];
+  const call = v ? unparen(v) : null;
+  if (call?.type !== "call_expression" || call.childForFieldName("function")?.text !== "make") return void 0;
+  const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
+  return args2[0]?.type === "channel_type" && args2.length === 1 ? call : void 0;
+}
+function calleeOf(call, scope) {
+  const f = call.childForFieldName("function");
+  if (!f) return void 0;
+  const funcs = packageFuncs(scope.file);
+  const fn = unparen(f);
+  if (fn.type === "identifier") {
+    if (scope.bindings.resolve(fn)) return void 0;
+    const d = funcs.get(fn.text);
+    return d && !d.recvType ? d : void 0;
+  }
+  if (fn.type !== "selector_expression") return void 0;
+  const operand = fn.childForFieldName("operand");
+  const name2 = fn.childForFieldName("field")?.text;
+  if (!operand || !name2) return void 0;
+  const t = exprType(operand, scope);
+  return t ? funcs.get(`${t}.${name2}`) : void 0;
+}
+function exprType(expr, scope, depth = 0) {
+  if (depth > 4) return void 0;
+  const e = unparen(expr);
+  if (e.type === "identifier") {
+    const b = scope.bindings.resolve(e);
+    if (!b) return void 0;
+    if (b.type) return typeName2(b.type);
+    if (b.kind !== "var") return void 0;
+    if (b.decl.type !== "short_var_declaration" && b.decl.type !== "var_spec") return void 0;
+    const left = b.decl.type === "var_spec" ? b.decl.childrenForFieldName("name").filter((x) => x?.type === "identifier") : b.decl.childForFieldName("left")?.namedChildren ?? [];
+    const right = b.decl.childForFieldName(b.decl.type === "var_spec" ? "value" : "right")?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
+    const i2 = left.findIndex((x) => x?.id === b.id.id);
+    const v = right.length === left.length ? right[i2] : i2 === 0 ? right[0] : void 0;
+    return v ? exprType(v, scope, depth + 1) : void 0;
+  }
+  if (e.type === "unary_expression" && e.childForFieldName("operator")?.text === "&") {
+    const o = e.childForFieldName("operand");
+    return o ? exprType(o, scope, depth + 1) : void 0;
+  }
+  if (e.type === "composite_literal") return typeName2(e.childForFieldName("type"));
+  if (e.type === "type_assertion_expression") return typeName2(e.childForFieldName("type"));
+  if (e.type === "call_expression") {
+    const f = e.childForFieldName("function");
+    if (f?.type === "identifier" && f.text === "new" && !scope.bindings.resolve(f)) {
+      const a = e.childForFieldName("arguments")?.namedChildren[0];
+      return a ? typeName2(a) : void 0;
+    }
+    const d = calleeOf(e, scope);
+    const result = d?.node.childForFieldName("result");
+    if (!result) return void 0;
+    if (result.type === "parameter_list") {
+      const first = result.namedChildren.find((c) => c?.type === "parameter_declaration");
+      return typeName2(first?.childForFieldName("type") ?? null);
+    }
+    return typeName2(result);
+  }
+  if (e.type === "selector_expression") {
+    const o = e.childForFieldName("operand");
+    const t = o ? exprType(o, scope, depth + 1) : void 0;
+    const field = e.childForFieldName("field")?.text;
+    return t && field ? fieldTypeName(scope.file, t, field) : void 0;
+  }
+  return void 0;
+}
+function packageStructs(file) {
+  return file.memo("summaries.structs", () => {
+    const structs = (f) => f.memo("summaries.fileStructs", () => {
+      const out2 = [];
+      for (const d of f.decls) if (d.kind === "type" && d.type?.type === "struct_type" && d.names[0]) out2.push({ name: d.names[0], node: d.type, file: f });
+      return out2;
+    });
+    return overlay(file, structs(file), structs, (t) => t.name, "summaries.sharedStructs");
+  });
+}
+function fieldDecl(file, t, field) {
+  const s = packageStructs(file).get(t);
+  const list2 = s?.node.namedChildren.find((c) => c?.type === "field_declaration_list");
+  for (const fd of list2?.namedChildren ?? []) {
+    if (fd?.type !== "field_declaration") continue;
+    if (fd.childrenForFieldName("name").some((n) => n?.text === field)) return fd.childForFieldName("type") ?? void 0;
+  }
+  return void 0;
+}
+function fieldTypeName(file, t, field) {
+  return typeName2(fieldDecl(file, t, field) ?? null);
+}
+function chanField(file, name2) {
+  const cache2 = file.memo("summaries.fields", () => /* @__PURE__ */ new Map());
+  let f = cache2.get(name2);
+  if (f === void 0) cache2.set(name2, f = computeField(file, name2) ?? null);
+  return f ?? void 0;
+}
+function computeField(file, name2) {
+  if (!/^[a-z_]/.test(name2)) return void 0;
+  let owner;
+  for (const [t] of packageStructs(file)) {
+    const d = fieldDecl(file, t, name2);
+    if (!d) continue;
+    if (owner !== void 0 || d.type !== "channel_type") return void 0;
+    owner = t;
+  }
+  if (!owner) return void 0;
+  const uses = [];
+  const funcsByNode = /* @__PURE__ */ new Map();
+  for (const d of packageFuncs(file).values()) funcsByNode.set(d.node.id, d);
+  const declOf = (n) => {
+    for (let p = n.parent; p; p = p.parent) if (p.type === "function_declaration" || p.type === "method_declaration") return funcsByNode.get(p.id);
+    return void 0;
+  };
+  const accessors = /* @__PURE__ */ new Set();
+  for (const f of [file, ...file.packageFiles()]) {
+    const index = fieldIndex(f);
+    for (const field of index.fields.get(name2) ?? []) {
+      const sel = field.parent;
+      if (sel?.type === "selector_expression" && sel.childForFieldName("field")?.id === field.id) {
+        const u = classify(sel, f, declOf(sel));
+        if (u.kind === "escape" && isAccessorReturn(sel, u.decl)) {
+          accessors.add(u.decl.name);
+          continue;
+        }
+        uses.push(u);
+      } else if (sel?.type === "field_declaration") {
+        continue;
+      }
+    }
+    for (const key of index.keys.get(name2) ?? []) {
+      const lit = key.parent?.parent;
+      if (lit?.type !== "composite_literal" || typeName2(lit.childForFieldName("type")) !== owner) continue;
+      const v = key.childForFieldName("value") ?? key.namedChildren[1];
+      const value = v?.type === "literal_element" ? v.namedChildren[0] : v;
+      uses.push(value ? makeUse(value, f, declOf(key)) : { kind: "escape", node: key, file: f, decl: declOf(key), guarded: false });
+    }
+  }
+  if (accessors.size > 0) {
+    for (const f of [file, ...file.packageFiles()]) {
+      for (const fld of [...accessors].flatMap((a) => fieldIndex(f).fields.get(a) ?? [])) {
+        const sel = fld.parent;
+        const call = sel?.parent;
+        if (sel?.type !== "selector_expression" || call?.type !== "call_expression" || call.childForFieldName("function")?.id !== sel.id) continue;
+        const u = classify(call, f, declOf(call));
+        uses.push(u);
+      }
+    }
+  }
+  return { name: name2, owner, uses };
+}
+function fieldIndex(file) {
+  return file.memo("summaries.fieldIndex", () => {
+    const fields = /* @__PURE__ */ new Map();
+    const keys = /* @__PURE__ */ new Map();
+    const add = (m, k, n) => {
+      const l = m.get(k);
+      if (l) l.push(n);
+      else m.set(k, [n]);
+    };
+    for (const n of file.wholeRoot().descendantsOfType(["field_identifier", "keyed_element"])) {
+      if (!n) continue;
+      if (n.type === "field_identifier") add(fields, n.text, n);
+      else {
+        const k = n.childForFieldName("key") ?? n.namedChildren[0];
+        if (k) add(keys, k.text, n);
+      }
+    }
+    return { fields, keys };
+  });
+}
+function isAccessorReturn(sel, decl) {
+  const list2 = sel.parent;
+  return !!decl && decl.recvType !== void 0 && list2?.type === "expression_list" && list2.parent?.type === "return_statement" && list2.namedChildren.length === 1 && enclosingFunction(sel)?.id === decl.node.id;
+}
+function classify(expr, file, decl) {
+  let n = expr;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const p = n.parent;
+  const use = (kind, node, guarded = false) => ({ kind, node, file, decl, guarded });
+  if (!p) return use("escape", n);
+  if (p.type === "send_statement" && p.childForFieldName("channel")?.id === n.id) return use("send", p, inSelectWithOthers(p));
+  if (p.type === "unary_expression" && p.childForFieldName("operator")?.text === "<-") return use("recv", p, inSelectWithOthers(p));
+  if (p.type === "range_clause" && p.childForFieldName("right")?.id === n.id) return use("range", p.parent ?? p);
+  if (p.type === "binary_expression" && ["==", "!="].includes(p.childForFieldName("operator")?.text ?? "")) return use("neutral", n);
+  if (p.type === "argument_list") {
+    const f = p.parent?.childForFieldName("function");
+    if (f?.type === "identifier" && f.text === "close") return use("close", p.parent);
+    if (f?.type === "identifier" && (f.text === "len" || f.text === "cap")) return use("neutral", n);
+    return use("escape", n);
+  }
+  if (p.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("left")?.id === p.id) {
+    const i2 = p.namedChildren.findIndex((c) => c?.id === n.id);
+    const right = p.parent.childForFieldName("right")?.namedChildren.filter((c) => c && c.type !== "comment") ?? [];
+    const v = right[i2];
+    if (v && p.parent.childForFieldName("operator")?.text === "=") return makeUse(v, file, decl);
+  }
+  return use("escape", n);
+}
+function makeUse(value, file, decl) {
+  const v = unparen(value);
+  if (v.type === "nil") return { kind: "neutral", node: v, file, decl, guarded: false };
+  if (v.type === "call_expression" && v.childForFieldName("function")?.text === "make") {
+    const args2 = v.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
+    if (args2[0]?.type === "channel_type") {
+      const size = args2[1];
+      const buffer = !size ? 0 : size.type === "int_literal" ? Number(size.text.replace(/_/g, "")) : null;
+      return { kind: "make", node: v, file, decl, guarded: false, buffer: Number.isFinite(buffer) ? buffer : null };
+    }
+  }
+  return { kind: "escape", node: v, file, decl, guarded: false };
+}
+
+// rules/goroutine-recv-leak/locked.ts
+var fileName = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
+var at = (unit, file) => file.path === unit.file.path ? {} : { file };
+function lockCall(call, method) {
+  const f = call.childForFieldName("function");
+  if (f?.type !== "selector_expression" || f.childForFieldName("field")?.text !== method) return void 0;
+  const o = unparen(f.childForFieldName("operand"));
+  if (o.type === "identifier") return { base: o.text, key: "" };
+  if (o.type === "selector_expression" && o.childForFieldName("operand")?.type === "identifier") return { base: o.childForFieldName("operand").text, key: o.childForFieldName("field").text };
+  return void 0;
+}
+function checkLockedWaits(ctx) {
+  const { unit } = ctx;
+  if (!unit.file.source.includes("Lock()")) return;
+  for (const recv of unit.nodes("unary_expression")) {
+    if (!recv || recv.childForFieldName("operator")?.text !== "<-" || inSelectWithOthers(recv)) continue;
+    const operand = unparen(recv.childForFieldName("operand"));
+    if (operand.type !== "selector_expression") continue;
+    const fn = enclosingFunction(recv);
+    if (!fn) continue;
+    const held = heldLock(unit, fn, recv);
+    if (!held) continue;
+    const cf = chanField(unit.file, operand.childForFieldName("field").text);
+    if (!cf) continue;
+    const answers = cf.uses.filter((u) => u.kind === "send" || u.kind === "close");
+    if (answers.length === 0 || cf.uses.some((u) => u.kind === "escape")) continue;
+    const needs = answers.map((a2) => needsLock(a2, held.key));
+    if (needs.some((n) => !n)) continue;
+    const a = answers[0];
+    const lockText = held.key ? `${held.base}.${held.key}` : `the lock of ${held.base}`;
+    ctx.report({
+      span: spanOf(recv),
+      messageId: "lockedWait",
+      data: { field: operand.text, lock: lockText, op: a.kind === "close" ? "close" : "send", at: `${fileName(a.file)}:${a.file.lineOf(a.node.startIndex)}` },
+      related: [
+        { ...spanOf(held.call), message: `${lockText} is locked here and still held at the receive` },
+        { ...spanOf(a.node), ...at(unit, a.file), message: `the only ${a.kind === "close" ? "close" : "send"} of ${cf.name}` },
+        { ...spanOf(needs[0].node), ...at(unit, needs[0].file), message: `this takes ${held.key || "the lock"} first` },
+        ...goStart(a.node, unit, a.file)
+      ]
+    });
+  }
+}
+function heldLock(unit, fn, op) {
+  let held;
+  for (const call of unit.nodes("call_expression", fn)) {
+    if (!call || call.startIndex >= op.startIndex || enclosingFunction(call)?.id !== fn.id) continue;
+    const l = lockCall(call, "Lock");
+    if (l) {
+      held = { ...l, call };
+      continue;
+    }
+    const u = lockCall(call, "Unlock");
+    if (u && held && u.base === held.base && u.key === held.key && call.parent?.type !== "defer_statement") held = void 0;
+  }
+  return held;
+}
+function needsLock(use, key) {
+  const fn = enclosingFunction(use.node);
+  if (!fn) return void 0;
+  const deferred2 = use.node.parent?.type === "defer_statement";
+  for (const call of fn.descendantsOfType("call_expression")) {
+    if (!call || enclosingFunction(call)?.id !== fn.id) continue;
+    if (!deferred2 && call.startIndex >= use.node.startIndex) continue;
+    const l = lockCall(call, "Lock");
+    if (l && l.key === key) return { node: call, file: use.file };
+    if (locksInside(call, key, use.file, fn)) return { node: call, file: use.file };
+  }
+  return void 0;
+}
+function locksInside(call, key, file, fn) {
+  const decl = calleeOf(call, { file, bindings: file.bindingsOf(topFunction(fn)), fn });
+  if (!decl || !decl.recvType) return false;
+  return decl.node.descendantsOfType("call_expression").some((c) => !!c && lockCall(c, "Lock")?.key === key);
+}
+function topFunction(fn) {
+  let top = fn;
+  for (let p = fn.parent; p; p = p.parent) if (p.type === "function_declaration" || p.type === "method_declaration") top = p;
+  return top;
+}
+function goStart(node, unit, file) {
+  const lit = enclosingFunction(node);
+  const stmt = lit?.type === "func_literal" && lit.parent?.type === "call_expression" ? lit.parent.parent : null;
+  return stmt?.type === "go_statement" ? [{ ...spanOf(stmt), ...at(unit, file), message: "the goroutine that must take the lock starts here" }] : [];
+}
+
+// rules/goroutine-recv-leak/across.ts
+function checkAcross(ctx) {
+  const { unit } = ctx;
+  if (unit.file.source.includes("chan")) {
+    for (const ch of channels(unit)) {
+      handedOnly(ctx, ch);
+      rangedByHelper(ctx, ch);
+    }
+  }
+  unansweredFields(ctx);
+  checkLockedWaits(ctx);
+  if (unit.file.source.includes("WithCancel")) checkUncancelled(ctx);
+}
+var fileName2 = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
+var at2 = (unit, file) => file.path === unit.file.path ? {} : { file };
+function handedOnly(ctx, ch) {
+  const { unit } = ctx;
+  if (ch.ops.some((o) => o.kind === "send" || o.kind === "close" || o.kind === "range")) return;
+  const escapes3 = ch.ops.filter((o) => o.kind === "escape");
+  if (escapes3.length === 0) return;
+  const helpers2 = [];
+  for (const e of escapes3) {
+    const list2 = e.node.parent;
+    const call = list2?.type === "argument_list" ? list2.parent : null;
+    if (!call || call.type !== "call_expression") return;
+    const home = enclosingFunction(call);
+    const decl = home ? calleeOf(call, { file: unit.file, bindings: unit.bindings, fn: home }) : void 0;
+    if (!decl) return;
+    const i2 = list2.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === e.node.id);
+    const s = summarise(decl);
+    if (i2 < 0 || i2 >= s.params.length) return;
+    if (s.params[i2] === void 0 && decl.node.childForFieldName("parameters")?.text.includes("...")) return;
+    if (s.effects.some((f) => f.target.kind === "param" && f.target.index === i2 && f.op !== "recv")) return;
+    helpers2.push({ decl, call });
+  }
+  for (const r of ch.ops) {
+    if (r.kind !== "recv" || mayLeave(r, unit) || r.canLeave) continue;
+    const h = helpers2[0];
+    const names2 = [...new Set(helpers2.map((x) => `${x.decl.name}()`))];
+    ctx.report({
+      span: spanOf(r.node),
+      messageId: "handedOnly",
+      data: { channel: ch.name, helpers: names2.join(" and "), verb: names2.length === 1 ? "never sends on it or closes it" : "never send on it or close it" },
+      related: [
+        { ...spanOf(ch.make), message: `${ch.name} is made here` },
+        ...helpers2.map((x) => ({ ...spanOf(x.call), message: `${ch.name} is handed to ${x.decl.name}() here` })),
+        { ...spanOf(h.decl.node.childForFieldName("name")), ...at2(unit, h.decl.file), message: `${h.decl.name}() neither sends on nor closes it (${fileName2(h.decl.file)})` }
+      ]
+    });
+    return;
+  }
+}
+function unansweredFields(ctx) {
+  const { unit } = ctx;
+  for (const recv of unit.nodes("unary_expression")) {
+    if (!recv || recv.childForFieldName("operator")?.text !== "<-" || inSelectWithOthers(recv)) continue;
+    const operand = unparen(recv.childForFieldName("operand"));
+    const name2 = fieldNameOf(unit, operand);
+    if (!name2) continue;
+    const cf = chanField(unit.file, name2);
+    if (!cf || !cf.uses.some((u) => u.node.id === recv.id)) continue;
+    if (cf.uses.some((u) => u.kind === "send" || u.kind === "close" || u.kind === "escape")) continue;
+    const make = cf.uses.find((u) => u.kind === "make");
+    if (!make) continue;
+    ctx.report({
+      span: spanOf(recv),
+      messageId: "fieldUnanswered",
+      data: { field: operand.type === "selector_expression" && operand.text.length <= 40 ? operand.text : `${cf.owner}.${name2}` },
+      related: [{ ...spanOf(make.node), ...at2(unit, make.file), message: `${name2} is made here; the package never sends on it or closes it` }]
+    });
+  }
+}
+function fieldNameOf(unit, operand) {
+  if (operand.type === "selector_expression") return operand.childForFieldName("field")?.text;
+  if (operand.type !== "call_expression") return void 0;
+  const home = enclosingFunction(operand);
+  const decl = home ? calleeOf(operand, { file: unit.file, bindings: unit.bindings, fn: home }) : void 0;
+  const f = decl ? summarise(decl).returnsField : void 0;
+  return f?.split(".").pop();
+}
+function checkUncancelled(ctx) {
+  const { unit } = ctx;
+  for (const stmt of unit.nodes("go_statement")) {
+    const call = stmt?.namedChildren[0];
+    if (!stmt || call?.type !== "call_expression") continue;
+    const home = enclosingFunction(stmt);
+    if (!home) continue;
+    const waited = waitedContexts(unit, call, home);
+    for (const id of waited) {
+      const cancel = cancelField(unit, id, stmt, home);
+      if (!cancel) continue;
+      const uses = fieldUses(unit.file, cancel.field);
+      if (!uses || uses.some((u) => u !== "assign")) continue;
+      ctx.report({
+        span: spanOf(stmt.child(0)),
+        messageId: "uncancelled",
+        data: { field: cancel.text, ctx: id.text },
+        related: [{ ...spanOf(cancel.assign), message: `${id.text}'s cancel function is kept in ${cancel.text} here, and never called` }]
+      });
+      break;
+    }
+  }
+}
+function waitedContexts(unit, call, home) {
+  const fn = unparen(call.childForFieldName("function"));
+  const args2 = (call.childForFieldName("arguments")?.namedChildren ?? []).filter((a) => !!a && a.type !== "comment");
+  const out2 = [];
+  if (fn.type === "func_literal") {
+    for (const r of unit.nodes("unary_expression", fn)) {
+      if (!r || r.childForFieldName("operator")?.text !== "<-" || inSelectWithOthers(r) || enclosingFunction(r)?.id !== fn.id) continue;
+      const o = unparen(r.childForFieldName("operand"));
+      const f = o.type === "call_expression" ? o.childForFieldName("function") : null;
+      const x = f?.type === "selector_expression" && f.childForFieldName("field")?.text === "Done" ? f.childForFieldName("operand") : null;
+      if (x?.type === "identifier" && unit.bindings.resolve(x)?.id.id !== void 0 && !contains(fn, unit.bindings.resolve(x).id)) out2.push(x);
+    }
+    return out2;
+  }
+  const decl = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn: home });
+  if (!decl) return out2;
+  for (const w of summarise(decl).waitsDone) {
+    const a = w.kind === "param" ? args2[w.index] : void 0;
+    if (a && unparen(a).type === "identifier") out2.push(unparen(a));
+  }
+  return out2;
+}
+function cancelField(unit, id, before, home) {
+  const b = unit.bindings.resolve(id);
+  if (!b) return void 0;
+  const ctxName = unit.file.importName("context");
+  if (!ctxName) return void 0;
+  let last;
+  for (const u of [b.id, ...b.uses]) {
+    if (u.startIndex >= before.startIndex) continue;
+    const list2 = u.parent;
+    const stmt = list2?.parent;
+    if (list2?.type !== "expression_list" || stmt?.type !== "assignment_statement" && stmt?.type !== "short_var_declaration" || stmt.childForFieldName("left")?.id !== list2.id) continue;
+    if (enclosingFunction(stmt)?.id !== home.id) continue;
+    if (!last || stmt.startIndex > last.startIndex) last = stmt;
+  }
+  if (!last || last.type !== "assignment_statement") return void 0;
+  const right = last.childForFieldName("right")?.namedChildren.filter((c) => c && c.type !== "comment") ?? [];
+  const left = last.childForFieldName("left")?.namedChildren.filter((c) => c && c.type !== "comment") ?? [];
+  const f = right.length === 1 && right[0]?.type === "call_expression" ? right[0].childForFieldName("function") : null;
+  if (f?.type !== "selector_expression" || f.childForFieldName("operand")?.text !== ctxName || f.childForFieldName("field")?.text !== "WithCancel") return void 0;
+  const sel = left[1];
+  if (left.length !== 2 || left[0]?.text !== id.text || sel?.type !== "selector_expression") return void 0;
+  const field = sel.childForFieldName("field").text;
+  return /^[a-z_]/.test(field) ? { field, text: sel.text, assign: last } : void 0;
+}
+function fieldUses(file, name2) {
+  return file.memo(`recv-leak.fieldUses.${name2}`, () => {
+    let owners = 0;
+    for (const [t] of packageStructs(file)) if (fieldDecl(file, t, name2)) owners++;
+    if (owners !== 1) return void 0;
+    const out2 = [];
+    for (const f of [file, ...file.packageFiles()]) {
+      const index = f.memo("recv-leak.fieldIdents", () => {
+        const m = /* @__PURE__ */ new Map();
+        for (const n of f.wholeRoot().descendantsOfType(["field_identifier", "keyed_element"])) {
+          const k = !n ? void 0 : n.type === "field_identifier" ? n.text : `key:${(n.childForFieldName("key") ?? n.namedChildren[0])?.text}`;
+          if (!n || !k) continue;
+          const l = m.get(k);
+          if (l) l.push(n);
+          else m.set(k, [n]);
+        }
+        return m;
+      });
+      for (const id of index.get(name2) ?? []) {
+        const sel = id.parent;
+        if (sel?.type !== "selector_expression") continue;
+        const p = sel.parent;
+        if (p?.type === "call_expression" && p.childForFieldName("function")?.id === sel.id) out2.push("call");
+        else if (p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("left")?.id === p.id) out2.push("assign");
+        else out2.push("other");
+      }
+      for (let i2 = (index.get(`key:${name2}`) ?? []).length; i2 > 0; i2--) out2.push("other");
+    }
+    return out2;
+  });
+}
+function rangedByHelper(ctx, ch) {
+  const { unit } = ctx;
+  if (ch.ops.some((o) => o.kind === "close" || o.kind === "range" || o.kind === "recv")) return;
+  if (ch.ops.some((o) => o.kind === "send" && o.fn.id !== ch.home.id)) return;
+  const escapes3 = ch.ops.filter((o) => o.kind === "escape");
+  if (escapes3.length !== 1) return;
+  const e = escapes3[0];
+  const list2 = e.node.parent;
+  const call = list2?.type === "argument_list" ? list2.parent : null;
+  const stmt = call?.parent;
+  if (!call || stmt?.type !== "go_statement" || e.fn.id !== ch.home.id) return;
+  const decl = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn: ch.home });
+  if (!decl) return;
+  const i2 = list2.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === e.node.id);
+  const s = summarise(decl);
+  if (i2 < 0 || i2 >= s.params.length) return;
+  const mine = s.effects.filter((f) => f.target.kind === "param" && f.target.index === i2);
+  const range = mine.find((f) => f.op === "range" && !f.inGoroutine);
+  if (!range || mine.some((f) => f.op !== "range" && f.op !== "recv")) return;
+  const loopFn = enclosingFunction(range.node);
+  if (["return_statement", "break_statement", "goto_statement"].some((t) => range.node.descendantsOfType(t).some((j) => !!j && enclosingFunction(j)?.id === loopFn?.id))) return;
+  if (!cfgOf(unit, ch.home).firstEnd({ after: stmt }, { ends: ["return", "goroutine"] })) return;
+  ctx.report({
+    span: spanOf(stmt.child(0)),
+    messageId: "rangedByHelper",
+    data: { channel: ch.name, callee: `${decl.name}()`, at: `${fileName2(range.file)}:${range.file.lineOf(range.node.startIndex)}` },
+    related: [
+      { ...spanOf(ch.make), message: `${ch.name} is made here and never closed` },
+      { start: range.node.startIndex, end: (range.node.childForFieldName("body") ?? range.node).startIndex, ...at2(unit, range.file), message: `${decl.name}() ranges over it here until it is closed` }
+    ]
+  });
 }
 
 // rules/goroutine-recv-leak/index.ts
@@ -17775,17 +18711,25 @@ var rule4 = {
       range: "{{channel}} is never closed, so this range never ends: the goroutine started on line {{go}} blocks forever",
       loop: "{{channel}} is never closed and the loop on line {{loop}} has no way out: the goroutine started on line {{go}} blocks here forever",
       once: "the goroutine started on line {{go}} blocks here forever when the function {{exits}} on line {{exit}} without sending on {{channel}}",
-      failing: "{{why}}, the goroutine started on line {{go}} blocks forever on this receive from {{channel}}"
+      failing: "{{why}}, the goroutine started on line {{go}} blocks forever on this receive from {{channel}}",
+      handedOnly: "nothing sends on or closes {{channel}}: {{helpers}} {{verb}}, so this receive blocks forever",
+      fieldUnanswered: "nothing in the package sends on or closes {{field}}: this receive blocks forever",
+      rangedByHelper: "{{channel}} is never closed, so the range in {{callee}} ({{at}}) never ends: this goroutine blocks forever",
+      lockedWait: "{{field}} is received with {{lock}} held, but the {{op}} at {{at}} must lock it first: deadlock",
+      uncancelled: "nothing in the package calls {{field}}, which cancels {{ctx}}: this goroutine waits for {{ctx}}.Done() forever"
     }
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
+  // Receives that nothing in the package answers need no goroutine literal in this file.
+  appliesTo: (file) => file.source.includes("<-"),
   check: check4
 };
 var goroutine_recv_leak_default = rule4;
 var MAX_FIX_LINES = 25;
 var line = (unit, n) => unit.file.lineOf(n.startIndex);
 function check4(ctx) {
+  checkAcross(ctx);
+  if (!(ctx.file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(ctx.file.source))) return;
   for (const ch of channels(ctx.unit)) {
     if (ch.ops.some((o) => o.kind === "escape" || o.kind === "close")) continue;
     if (ch.ops.some((o) => o.fn.id !== ch.home.id && !o.site)) continue;
@@ -17887,18 +18831,346 @@ function closeFix(unit, ch, r) {
   if (unit.bindings.all.some((b) => b.name === "close" || b.name === ch.name && b !== ch.binding && !contains(site.lit, b.id))) return void 0;
   if (unit.file.decls.some((d) => d.names.includes("close"))) return void 0;
   const source = unit.file.source;
-  let at = endOfLine(source, last.endIndex);
-  if (source[at - 1] === "\n") at--;
-  if (source[at - 1] === "\r") at--;
-  const eol = source[at] === "\r" ? "\r\n" : "\n";
+  let at6 = endOfLine(source, last.endIndex);
+  if (source[at6 - 1] === "\n") at6--;
+  if (source[at6 - 1] === "\r") at6--;
+  const eol = source[at6] === "\r" ? "\r\n" : "\n";
   return {
     description: `close ${ch.name} after the last send so the range ends`,
-    edits: [{ start: at, end: at, text: `${eol}${indentAt(source, last.startIndex)}close(${ch.name})` }]
+    edits: [{ start: at6, end: at6, text: `${eol}${indentAt(source, last.startIndex)}close(${ch.name})` }]
   };
 }
 function topIn(node, list2) {
   for (let n = node; n; n = n.parent) if (n.parent?.id === list2.id) return n;
   return null;
+}
+
+// rules/goroutine-send-leak/counts.ts
+function sendsPerRun(site, sends, unit) {
+  const nodes = new Set(sends.map((s) => s.node.id));
+  return cfgOf(unit, site.lit).maxOnPath((n) => nodes.has(n.id));
+}
+function starts(site, per) {
+  let n = 1;
+  for (let loop = loopBetween(site.stmt, site.home); loop; loop = loopBetween(loop, site.home)) {
+    if (per && contains(loop, per)) break;
+    n *= tripCount(loop)?.count ?? Infinity;
+  }
+  return n;
+}
+
+// rules/goroutine-send-leak/fields.ts
+function checkFieldSends(ctx) {
+  const { unit } = ctx;
+  for (const stmt of unit.nodes("go_statement")) {
+    const call = stmt?.namedChildren[0];
+    if (!stmt || call?.type !== "call_expression") continue;
+    const sends = fieldSendsOf(unit, call);
+    for (const s of sends) {
+      const cf = chanField(unit.file, s.field);
+      if (!cf) continue;
+      const verdict = abandoned(cf);
+      if (!verdict) continue;
+      report2(ctx, stmt, s, cf, verdict);
+      break;
+    }
+  }
+}
+function fieldSendsOf(unit, call) {
+  const fn = unparen(call.childForFieldName("function"));
+  const out2 = [];
+  const home = enclosingFunction(call);
+  if (!home) return out2;
+  const scope = { file: unit.file, bindings: unit.bindings, fn: home };
+  if (fn.type === "func_literal") {
+    if (signalsDone(fn)) return out2;
+    for (const send of unit.nodes("send_statement", fn)) {
+      if (!send || inSelectWithOthers(send)) continue;
+      const ch = unparen(send.childForFieldName("channel"));
+      if (ch.type !== "selector_expression" || enclosingFunction(send)?.id !== fn.id) continue;
+      out2.push({ field: ch.childForFieldName("field").text, text: ch.text, node: send, file: unit.file, sender: "the goroutine" });
+    }
+    for (const c of unit.nodes("call_expression", fn)) {
+      if (!c || enclosingFunction(c)?.id !== fn.id) continue;
+      const d2 = calleeOf(c, scope);
+      if (d2) out2.push(...fromSummary(d2, `${d2.name}()`));
+    }
+    return out2;
+  }
+  const d = calleeOf(call, scope);
+  if (!d || signalsDone(d.node)) return out2;
+  return fromSummary(d, `${d.name}()`);
+}
+function fromSummary(d, sender) {
+  const out2 = [];
+  if (signalsDone(d.node)) return out2;
+  for (const e of summarise(d).effects) {
+    if (e.op !== "send" || e.target.kind !== "field" || e.guarded) continue;
+    const ch = unparen(e.node.childForFieldName("channel") ?? e.node);
+    const field = e.target.path.split(".").pop();
+    out2.push({ field, text: ch.type === "selector_expression" ? ch.text : field, node: e.node, file: e.file, sender: e.in === d.key ? sender : `${e.in.split(".").pop()}()` });
+  }
+  return out2;
+}
+function signalsDone(fn) {
+  return fn.descendantsOfType("call_expression").some((c) => {
+    const f = c?.childForFieldName("function");
+    return f?.type === "selector_expression" && f.childForFieldName("field")?.text === "Done" && c?.parent?.type !== "unary_expression";
+  });
+}
+function abandoned(cf) {
+  const makes = cf.uses.filter((u) => u.kind === "make");
+  if (makes.length === 0 || makes.some((m) => m.buffer !== 0)) return void 0;
+  if (cf.uses.some((u) => u.kind === "escape" || u.kind === "close" || u.kind === "range")) return void 0;
+  const recvs = cf.uses.filter((u) => u.kind === "recv");
+  if (recvs.length === 0) return {};
+  let first;
+  for (const r of recvs) {
+    const leave = r.guarded ? cancellingCase(r) : void 0;
+    if (!leave) return void 0;
+    first ??= { recv: r, leave };
+  }
+  return first;
+}
+function cancellingCase(r) {
+  let n = r.node;
+  while (n && n.type !== "communication_case") n = n.parent;
+  const select = n?.parent;
+  if (!n || !select) return void 0;
+  const inLoop2 = (() => {
+    for (let p = select.parent; p && p.type !== "func_literal" && p.type !== "function_declaration" && p.type !== "method_declaration"; p = p.parent) {
+      if (p.type === "for_statement") return true;
+    }
+    return false;
+  })();
+  for (const c of select.namedChildren) {
+    if (!c || c.id === n.id || c.type !== "communication_case") continue;
+    const comm = c.childForFieldName("communication");
+    const recv = comm?.type === "receive_statement" ? comm.childForFieldName("right") : comm?.type === "expression_statement" ? comm.namedChildren[0] : comm;
+    const op = recv ? unparen(recv) : null;
+    if (op?.type !== "unary_expression" || op.childForFieldName("operator")?.text !== "<-") continue;
+    const from = unparen(op.childForFieldName("operand"));
+    if (!cancels(from, r.file, inLoop2)) continue;
+    if (!inLoop2 || c.descendantsOfType("return_statement").some((ret) => !!ret && enclosingFunction(ret)?.id === enclosingFunction(c)?.id)) return comm;
+  }
+  return void 0;
+}
+function cancels(from, file, sent) {
+  if (from.type === "call_expression") {
+    const f = from.childForFieldName("function");
+    return f?.type === "selector_expression" && f.childForFieldName("field")?.text === "Done";
+  }
+  if (from.type === "selector_expression") {
+    const cf = chanField(file, from.childForFieldName("field").text);
+    return !!cf && cf.uses.some((u) => u.kind === "close" || sent && u.kind === "send");
+  }
+  return false;
+}
+var where = (unit, file, node) => `${baseName(file.path)}:${file.lineOf(node.startIndex)}`;
+var baseName = (p) => p.slice(p.lastIndexOf("/") + 1);
+var at3 = (unit, file, node) => file.path === unit.file.path ? {} : { file };
+function report2(ctx, stmt, s, cf, v) {
+  const { unit } = ctx;
+  const related = [{ ...spanOf(s.node), ...at3(unit, s.file, s.node), message: `this send on ${s.text} blocks until someone receives` }];
+  const make = cf.uses.find((u) => u.kind === "make");
+  if (!v.recv || !v.leave) {
+    if (make) related.push({ ...spanOf(make.node), ...at3(unit, make.file, make.node), message: `${cf.name} is made unbuffered here` });
+    ctx.report({
+      span: spanOf(stmt.child(0)),
+      messageId: "fieldNeverReceived",
+      data: { field: s.text, sender: s.sender, at: where(unit, s.file, s.node) },
+      related
+    });
+    return;
+  }
+  const recvIn = v.recv.decl ? `${v.recv.decl.name}()` : "the receiver";
+  related.push({ ...spanOf(v.recv.node), ...at3(unit, v.recv.file, v.recv.node), message: `this receive from ${cf.name} can be skipped` });
+  related.push({ ...spanOf(v.leave), ...at3(unit, v.recv.file, v.leave), message: `once this case is taken, nothing receives from ${cf.name}` });
+  ctx.report({
+    span: spanOf(stmt.child(0)),
+    messageId: "fieldAbandoned",
+    data: { leave: v.leave.text, receiver: recvIn, field: s.text, sender: s.sender, at: where(unit, s.file, s.node) },
+    related
+  });
+}
+function checkUnreceivedSends(ctx) {
+  const { unit } = ctx;
+  for (const send of unit.nodes("send_statement")) {
+    if (!send || inSelectWithOthers(send)) continue;
+    const fn = enclosingFunction(send);
+    if (fn?.type === "func_literal" && fn.parent?.parent?.type === "go_statement") continue;
+    if (fn && fn.type !== "func_literal" && startedWithGo(unit.file).has(fn.childForFieldName("name")?.text ?? "")) continue;
+    const ch = unparen(send.childForFieldName("channel"));
+    if (ch.type !== "selector_expression") continue;
+    const cf = chanField(unit.file, ch.childForFieldName("field").text);
+    if (!cf || !cf.uses.some((u) => u.node.id === send.id)) continue;
+    const v = abandoned(cf);
+    if (!v || v.recv) continue;
+    const make = cf.uses.find((u) => u.kind === "make");
+    ctx.report({
+      span: spanOf(send),
+      messageId: "fieldSendUnreceived",
+      data: { field: ch.text },
+      related: [{ ...spanOf(make.node), ...at3(unit, make.file, make.node), message: `${cf.name} is made unbuffered here` }]
+    });
+  }
+}
+function startedWithGo(file) {
+  const names2 = /* @__PURE__ */ new Set();
+  for (const f of [file, ...file.packageFiles()]) {
+    const own = f.memo("send-leak.goNames", () => {
+      const out2 = [];
+      if (!/\bgo\s/.test(f.source)) return out2;
+      for (const g of f.wholeRoot().descendantsOfType("go_statement")) {
+        const fn = g?.namedChildren[0]?.childForFieldName("function");
+        const name2 = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : fn?.type === "identifier" ? fn.text : void 0;
+        if (name2) out2.push(name2);
+      }
+      return out2;
+    });
+    for (const n of own) names2.add(n);
+  }
+  return names2;
+}
+
+// rules/goroutine-send-leak/named.ts
+var fileName3 = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
+var at4 = (unit, file) => file.path === unit.file.path ? {} : { file };
+function checkNamed(ctx, ch, wayOut2) {
+  const { unit } = ctx;
+  if (ch.buffer !== 0) return false;
+  const escapes3 = ch.ops.filter((o) => o.kind === "escape");
+  if (escapes3.length === 0) return false;
+  if (ch.ops.some((o) => o.kind !== "escape" && o.kind !== "recv" && o.kind !== "neutral")) return false;
+  const recvs = ch.ops.filter((o) => o.kind === "recv");
+  if (recvs.some((r) => r.fn.id !== ch.home.id)) return false;
+  const senders = [];
+  for (const e of escapes3) {
+    const list2 = e.node.parent;
+    const call = list2?.type === "argument_list" ? list2.parent : null;
+    const stmt = call?.parent;
+    if (!call || stmt?.type !== "go_statement" || e.fn.id !== ch.home.id) return false;
+    const decl = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn: ch.home });
+    if (!decl) return false;
+    const i2 = list2.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === e.node.id);
+    const s = summarise(decl);
+    if (i2 < 0 || i2 >= s.params.length) return false;
+    const mine = s.effects.filter((f) => f.target.kind === "param" && f.target.index === i2);
+    if (mine.length === 0 || mine.some((f) => f.op !== "send" || f.guarded)) return false;
+    senders.push({ stmt, decl, sends: mine });
+  }
+  if (senders.some((s) => loopBetween(s.stmt, ch.home))) return false;
+  const cfg = cfgOf(unit, ch.home);
+  const touches2 = (n) => recvs.some((r) => contains(n, r.id)) || (() => {
+    const loop = n.parent?.type === "for_clause" ? n.parent.parent : n.parent;
+    return loop?.type === "for_statement" && n.type !== "block" && recvs.some((r) => contains(loop, r.id));
+  })();
+  for (const s of senders) {
+    const end = cfg.firstEnd({ after: s.stmt }, { avoid: touches2 });
+    if (!end) continue;
+    const send = s.sends[0];
+    const related = [
+      { ...spanOf(send.node), ...at4(unit, send.file), message: `${s.decl.name}() sends on it here, with no way to give up` },
+      { ...spanOf(end.node), message: "this way out skips the receive" }
+    ];
+    ctx.report({
+      span: spanOf(ch.make),
+      messageId: "namedSender",
+      data: { channel: ch.name, way: wayOut2(end.node), callee: `${s.decl.name}()`, go: unit.file.lineOf(s.stmt.startIndex), at: `${fileName3(send.file)}:${send.file.lineOf(send.node.startIndex)}` },
+      related
+    });
+    return true;
+  }
+  return false;
+}
+
+// rules/goroutine-send-leak/producers.ts
+var fileName4 = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
+var at5 = (unit, file) => file.path === unit.file.path ? {} : { file };
+function checkProducers(ctx) {
+  const { unit } = ctx;
+  for (const call of unit.nodes("call_expression")) {
+    if (!call) continue;
+    const home = enclosingFunction(call);
+    if (!home) continue;
+    const f = call.childForFieldName("function");
+    const name2 = f?.type === "selector_expression" ? f.childForFieldName("field")?.text : f?.type === "identifier" ? f.text : void 0;
+    if (!name2 || !chanReturning(unit.file).has(name2)) continue;
+    const parent = call.parent;
+    const dropped = parent?.type === "expression_statement" || parent?.type === "go_statement" || parent?.type === "defer_statement";
+    const ranged = parent?.type === "range_clause" && parent.childForFieldName("right")?.id === call.id ? parent.parent : null;
+    const bound = !dropped && !ranged ? rangedLocal(unit, call) : null;
+    if (!dropped && !ranged && !bound) continue;
+    const decl = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn: home });
+    if (!decl) continue;
+    const s = summarise(decl);
+    const p = s.produces;
+    if (!p || p.guarded) continue;
+    const sendAt = `${fileName4(decl.file)}:${decl.file.lineOf(p.send.startIndex)}`;
+    const related = [
+      { ...spanOf(p.send), ...at5(unit, decl.file), message: `${decl.name}()'s goroutine sends here, with no way to give up` }
+    ];
+    if (dropped) {
+      ctx.report({ span: spanOf(call), messageId: "producerDropped", data: { callee: `${decl.name}()`, at: sendAt }, related });
+      continue;
+    }
+    const loop = ranged ?? bound;
+    const early = cfgOf(unit, home).loopExits(loop).find((n) => n.type === "return_statement" || n.type === "break_statement" || n.type === "goto_statement");
+    if (!early) continue;
+    ctx.report({
+      span: spanOf(early),
+      messageId: "producerLeft",
+      data: { jump: early.type.replace("_statement", ""), callee: `${decl.name}()`, at: sendAt },
+      related: [...related, { ...spanOf(call), message: `the channel ${decl.name}() returns is read from here` }]
+    });
+  }
+}
+function rangedLocal(unit, call) {
+  const list2 = call.parent;
+  const decl = list2?.parent;
+  if (list2?.type !== "expression_list" || decl?.type !== "short_var_declaration" || list2.namedChildren.length !== 1) return null;
+  const id = decl.childForFieldName("left")?.namedChildren[0];
+  const b = id ? unit.bindings.declaredBy(id) : void 0;
+  if (!b || b.uses.length !== 1) return null;
+  const use = unparen(b.uses[0]);
+  const clause = use.parent;
+  return clause?.type === "range_clause" && clause.childForFieldName("right")?.id === use.id ? clause.parent : null;
+}
+function chanReturning(file) {
+  return file.memo("send-leak.chanReturning", () => {
+    const names2 = /* @__PURE__ */ new Set();
+    for (const f of [file, ...file.packageFiles()]) {
+      const own = f.memo("send-leak.fileChanReturning", () => {
+        const out2 = [];
+        if (!f.source.includes("chan")) return out2;
+        for (const d of f.wholeRoot().namedChildren) {
+          if (!d || d.type !== "function_declaration" && d.type !== "method_declaration") continue;
+          if (d.childForFieldName("result")?.text.includes("chan")) out2.push(d.childForFieldName("name").text);
+        }
+        return out2;
+      });
+      for (const n of own) names2.add(n);
+    }
+    return names2;
+  });
+}
+
+// rules/goroutine-send-leak/unshared.ts
+function checkUnshared(ctx, ch) {
+  const { unit } = ctx;
+  if (ch.buffer !== 0) return false;
+  for (const s of ch.ops) {
+    if (s.kind !== "send" || s.fn.id !== ch.home.id || mayLeave(s, unit) || loopBetween(s.node, ch.home)) continue;
+    if (ch.ops.some((o) => o !== s && o.node.startIndex < s.node.startIndex)) continue;
+    ctx.report({
+      span: spanOf(s.node),
+      messageId: "unshared",
+      data: { channel: ch.name },
+      related: [{ ...spanOf(ch.make), message: `${ch.name} is made here, unbuffered, and shared with no goroutine before the send` }]
+    });
+    return true;
+  }
+  return false;
 }
 
 // rules/goroutine-send-leak/index.ts
@@ -17919,17 +19191,33 @@ var rule5 = {
       earlyExit: "the {{jump}} on line {{exit}} stops receiving from {{channel}} early: {{consequence}}",
       failingUnbuffered: "{{channel}} is unbuffered: {{why}}, the sender on line {{send}} stays blocked forever",
       failingBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it: {{why}}, the sender on line {{send}} stays blocked forever",
-      failingLoop: "{{why}} inside the receive loop on line {{loop}}, {{senders}} on {{channel}} {{stay}} blocked forever"
+      failingLoop: "{{why}} inside the receive loop on line {{loop}}, {{senders}} on {{channel}} {{stay}} blocked forever",
+      fieldAbandoned: "once {{receiver}} takes {{leave}}, nothing receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
+      fieldNeverReceived: "nothing in the package receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
+      fieldSendUnreceived: "nothing in the package receives from {{field}}: this send blocks forever",
+      unshared: "nothing can receive from {{channel}} yet: this send blocks forever",
+      namedSender: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}})",
+      producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
+      producerLeft: "this {{jump}} stops reading the channel {{callee}} returns: its goroutine blocks forever on the send at {{at}}"
     }
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
+  // A goroutine started from a named function or method may send on a channel field declared in another file.
+  appliesTo: (file) => /\bgo\s+[\w.(]|\.Go\(\s*func\b|<-/.test(file.source),
   check: check5
 };
 var goroutine_send_leak_default = rule5;
 var line2 = (unit, n) => unit.file.lineOf(n.startIndex);
 function check5(ctx) {
-  for (const ch of channels(ctx.unit)) if (ch.buffer !== null) checkChannel(ctx, ch, ch.buffer);
+  if (ctx.file.source.includes("chan")) {
+    for (const ch of channels(ctx.unit)) {
+      if (ch.buffer === null || checkUnshared(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
+      checkChannel(ctx, ch, ch.buffer);
+    }
+  }
+  checkFieldSends(ctx);
+  checkUnreceivedSends(ctx);
+  checkProducers(ctx);
 }
 function checkChannel(ctx, ch, room) {
   const { unit } = ctx;
@@ -17999,12 +19287,12 @@ function checkChannel(ctx, ch, room) {
   const oneSender = senders.length === 1 && starts(first, ch.make) === 1;
   if (recvs.length > 0 && loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
     const lines = [...new Set(recvs.map((r) => line2(unit, r.node)))];
-    const at = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
+    const at6 = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
     const consequence2 = oneSender ? "it blocks forever on its next send" : recvs.length === 1 && room === 0 ? "every other sender blocks forever" : "the senders left over block forever";
     ctx.report({
       span: spanOf(ch.make),
       messageId: room > 0 ? "fewReceivesBuffered" : "fewReceives",
-      data: { channel: ch.name, room, total, at, senders: senderCount, consequence: consequence2 },
+      data: { channel: ch.name, room, total, at: at6, senders: senderCount, consequence: consequence2 },
       related,
       fix: bufferFix(ch, size)
     });
@@ -18132,83 +19420,61 @@ function rangeLen(site, unit) {
   return ok ? `len(${b.name})` : void 0;
 }
 
-// rules/facts/sync.ts
-var SYNC_TYPES = /* @__PURE__ */ new Set(["WaitGroup", "Mutex", "RWMutex", "Once", "Cond"]);
-function syncType(type, file) {
-  const t = unparenType(type);
-  if (t.type === "qualified_type") {
-    const pkg2 = t.childForFieldName("package")?.text;
-    const name2 = t.childForFieldName("name")?.text ?? "";
-    const named = file.imports.some((i2) => i2.path === "sync" && i2.name === pkg2 && (i2.kind === "default" || i2.kind === "alias"));
-    return named && SYNC_TYPES.has(name2) ? `sync.${name2}` : void 0;
-  }
-  if (t.type === "type_identifier" && SYNC_TYPES.has(t.text) && file.imports.some((i2) => i2.path === "sync" && i2.kind === "dot")) {
-    return localTypes(file).has(t.text) ? void 0 : `sync.${t.text}`;
-  }
-  return void 0;
+// rules/facts/definitions.ts
+function definitions(b, unit) {
+  const cache2 = unit.memo("memory:defs", () => /* @__PURE__ */ new Map());
+  let defs = cache2.get(b);
+  if (!defs) cache2.set(b, defs = definitionsOf(b));
+  return defs;
 }
-function lockHeld(type, file) {
-  return type ? lockIn(type, file, (name2) => lockedTypes(file).get(name2)) : void 0;
-}
-function lockIn(type, file, named) {
-  const t = unparenType(type);
-  const sync = syncType(t, file);
-  if (sync) return { lock: sync, path: "" };
-  switch (t.type) {
-    case "type_identifier":
-      return named(t.text);
-    case "generic_type": {
-      const base2 = t.childForFieldName("type");
-      return base2?.type === "type_identifier" ? named(base2.text) : void 0;
-    }
-    case "array_type":
-    case "implicit_length_array_type": {
-      const el = t.childForFieldName("element");
-      const l = el ? lockIn(el, file, named) : void 0;
-      return l && { lock: l.lock, path: join("[i]", l.path) };
-    }
-    case "struct_type":
-      for (const field of t.descendantsOfType("field_declaration")) {
-        if (!field || field.parent?.parent?.id !== t.id) continue;
-        if (field.children.some((c) => c?.type === "*")) continue;
-        const ft = field.childForFieldName("type");
-        const l = ft ? lockIn(ft, file, named) : void 0;
-        if (!l) continue;
-        const name2 = field.childForFieldName("name")?.text ?? embeddedName(ft);
-        return { lock: l.lock, path: join(name2, l.path) };
-      }
-      return void 0;
-    default:
-      return void 0;
+function definitionsOf(b) {
+  const defs = [];
+  const decl = b.decl;
+  if (decl.type === "short_var_declaration" || decl.type === "var_spec") {
+    const left = decl.type === "var_spec" ? decl.childrenForFieldName("name").filter((n) => !!n && n.type === "identifier") : listOf(decl.childForFieldName("left"));
+    const right = listOf(decl.childForFieldName(decl.type === "var_spec" ? "value" : "right"));
+    defs.push(aligned(left, right, b.id, decl));
+  } else defs.push({ value: null, stmt: decl, multi: false });
+  for (const u of b.uses) {
+    const list2 = u.parent;
+    const stmt = list2?.parent;
+    if (list2?.type !== "expression_list" || stmt?.type !== "assignment_statement" || operatorOf(stmt) !== "=") continue;
+    if (stmt.childForFieldName("left")?.id !== list2.id) continue;
+    defs.push(aligned(listOf(list2), listOf(stmt.childForFieldName("right")), u, stmt));
   }
+  return defs.sort((x, y) => x.stmt.startIndex - y.stmt.startIndex);
 }
-var join = (a, b) => b === "" ? a : b.startsWith("[") ? `${a}${b}` : `${a}.${b}`;
-function embeddedName(type) {
-  const t = unparenType(type);
-  if (t.type === "qualified_type") return t.childForFieldName("name")?.text ?? t.text;
-  if (t.type === "generic_type") return t.childForFieldName("type")?.text ?? t.text;
-  return t.text;
+function aligned(left, right, target, stmt) {
+  const i2 = left.findIndex((l) => l.id === target.id);
+  if (right.length === left.length) return { value: right[i2] ?? null, stmt, multi: false };
+  if (right.length === 1 && i2 === 0) return { value: right[0], stmt, multi: true };
+  return { value: null, stmt, multi: true };
+}
+function defBefore(b, at6, unit) {
+  const defs = definitions(b, unit).filter((d) => d.stmt.endIndex <= at6 || d.value === null && d.stmt.startIndex <= at6);
+  return defs[defs.length - 1];
+}
+function isWrite(use) {
+  let n = use;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const p = n.parent;
+  if (!p) return false;
+  if (p.type === "inc_statement" || p.type === "dec_statement") return true;
+  if (p.type === "unary_expression" && p.childForFieldName("operator")?.type === "&") return true;
+  if (p.type === "expression_list" && p.parent?.type === "assignment_statement") return p.parent.childForFieldName("left")?.id === p.id;
+  return false;
+}
+
+// rules/facts/types.ts
+function unparenType(type) {
+  let t = type;
+  while (t.type === "parenthesized_type" && t.namedChildren[0]) t = t.namedChildren[0];
+  return t;
 }
 function localTypes(file) {
   return file.memo("sync.localTypes", () => {
     const out2 = /* @__PURE__ */ new Map();
     for (const d of file.decls) if (d.kind === "type" && d.type) for (const n of d.names) out2.set(n, d.type);
-    return out2;
-  });
-}
-function lockedTypes(file) {
-  return file.memo("sync.lockedTypes", () => {
-    const types = localTypes(file);
-    const out2 = /* @__PURE__ */ new Map();
-    const visit = (name2) => {
-      if (out2.has(name2)) return out2.get(name2);
-      out2.set(name2, void 0);
-      const t = types.get(name2);
-      const l = t ? lockIn(t, file, visit) : void 0;
-      out2.set(name2, l);
-      return l;
-    };
-    for (const name2 of types.keys()) visit(name2);
     return out2;
   });
 }
@@ -18219,10 +19485,23 @@ function localStruct(type, file) {
   const decl = localTypes(file).get(t.text);
   return decl && unparenType(decl).type === "struct_type" ? unparenType(decl) : void 0;
 }
-function unparenType(type) {
-  let t = type;
-  while (t.type === "parenthesized_type" && t.namedChildren[0]) t = t.namedChildren[0];
-  return t;
+function resolveType(t, file) {
+  let n = t;
+  for (let i2 = 0; n && i2 < 8; i2++) {
+    if (n.type === "parenthesized_type") n = n.namedChildren[0] ?? null;
+    else if (n.type === "type_identifier") {
+      const d = file.decls.find((x) => x.kind === "type" && x.names.includes(n.text) && !x.node.childForFieldName("type_parameters"));
+      if (!d) return n;
+      n = d.node.childForFieldName("type");
+    } else return n;
+  }
+  return n;
+}
+function fieldType(struct, name2) {
+  for (const f of struct.namedChildren.find((c) => c?.type === "field_declaration_list")?.namedChildren ?? []) {
+    if (f?.type === "field_declaration" && f.childrenForFieldName("name").some((n) => n?.text === name2)) return f.childForFieldName("type");
+  }
+  return null;
 }
 function typeOf(expr, unit, depth = 0) {
   if (depth > 5) return void 0;
@@ -18240,13 +19519,8 @@ function typeOf(expr, unit, depth = 0) {
       const base2 = typeOf(e.childForFieldName("operand"), unit, depth + 1);
       const struct = base2 && localStruct(pointee(base2)?.node ?? base2.node, unit.file);
       const name2 = e.childForFieldName("field")?.text;
-      if (!struct || !name2) return void 0;
-      for (const f of struct.descendantsOfType("field_declaration")) {
-        if (!f || f.parent?.parent?.id !== struct.id) continue;
-        const ft = f.childForFieldName("type");
-        if (ft && f.childrenForFieldName("name").some((n) => n?.text === name2)) return { node: ft, addr: false };
-      }
-      return void 0;
+      const ft = struct && name2 ? fieldType(struct, name2) : null;
+      return ft ? { node: ft, addr: false } : void 0;
     }
     case "index_expression": {
       const base2 = typeOf(e.childForFieldName("operand"), unit, depth + 1);
@@ -18312,75 +19586,8 @@ function elementOf(t, position) {
   const el = field ? n.childForFieldName(field) : null;
   return el ? { node: el, addr: false } : void 0;
 }
-function goLiteral(goStmt) {
-  const call = goStmt.namedChildren.find((c) => c?.type === "call_expression");
-  const fn = call?.childForFieldName("function");
-  const lit = fn ? unparen(fn) : void 0;
-  return lit?.type === "func_literal" ? lit : void 0;
-}
-function goStatementOf(lit) {
-  let n = lit;
-  while (n.parent?.type === "parenthesized_expression") n = n.parent;
-  const call = n.parent;
-  if (call?.type !== "call_expression" || call.childForFieldName("function")?.id !== n.id) return void 0;
-  return call.parent?.type === "go_statement" ? call.parent : void 0;
-}
-var WG_NAME = /^wg([A-Z0-9_]|$)|(wg|Wg|WG)$|[wW]ait[gG]roup/;
-function isWaitGroup(expr, unit) {
-  const t = typeOf(expr, unit);
-  if (t) {
-    const v = t.addr ? t : pointee(t) ?? t;
-    return syncType(v.node, unit.file) === "sync.WaitGroup" || embedsWaitGroup(v.node, unit);
-  }
-  const e = unparen(expr);
-  const name2 = e.type === "selector_expression" ? e.childForFieldName("field")?.text : e.type === "identifier" ? e.text : void 0;
-  return !!name2 && WG_NAME.test(name2);
-}
-function embedsWaitGroup(type, unit) {
-  const struct = localStruct(type, unit.file);
-  if (!struct) return false;
-  const embedded = struct.descendantsOfType("field_declaration").some((f) => {
-    if (!f || f.parent?.parent?.id !== struct.id || f.childForFieldName("name")) return false;
-    const ft = f.childForFieldName("type");
-    return !!ft && syncType(ft, unit.file) === "sync.WaitGroup";
-  });
-  if (!embedded) return false;
-  let t = unparenType(type);
-  if (t.type === "generic_type") t = t.childForFieldName("type") ?? t;
-  return !declaresMethod(unit, t.text, "Add");
-}
-function declaresMethod(unit, typeName3, name2) {
-  return unit.file.wholeRoot().namedChildren.some((d) => {
-    if (d?.type !== "method_declaration" || d.childForFieldName("name")?.text !== name2) return false;
-    const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration");
-    const rt = recv?.childForFieldName("type");
-    return !!rt && rt.descendantsOfType("type_identifier").concat(rt.type === "type_identifier" ? [rt] : []).some((id) => id?.text === typeName3);
-  });
-}
-function rootIdentifier(expr) {
-  let e = unparen(expr);
-  while (e.type === "selector_expression") e = unparen(e.childForFieldName("operand"));
-  return e.type === "identifier" ? e : void 0;
-}
-function sameVariable(a, b, unit) {
-  if (unparen(a).text.replace(/\s+/g, "") !== unparen(b).text.replace(/\s+/g, "")) return false;
-  const ra = rootIdentifier(a);
-  const rb = rootIdentifier(b);
-  if (!ra || !rb) return false;
-  return unit.bindings.resolve(ra)?.id.id === unit.bindings.resolve(rb)?.id.id;
-}
-function methodCalls(root, names2, intoLiterals = false) {
-  const out2 = [];
-  const walk = (n) => {
-    for (const c of n.namedChildren) {
-      if (!c || c.type === "func_literal" && !intoLiterals) continue;
-      if (c.type === "call_expression" && names2.includes(methodName(c) ?? "")) out2.push(c);
-      walk(c);
-    }
-  };
-  walk(root);
-  return out2;
-}
+
+// rules/loopvar-capture/closures.ts
 function loopsOf(unit) {
   return unit.memo("sync.loops", () => {
     const out2 = [];
@@ -18479,7 +19686,7 @@ function joinAfter(site, loop, unit) {
   const cfg = cfgAt(unit, site.stmt);
   const scope = loop.body.namedChildren.find((c) => c?.type === "statement_list");
   if (!cfg || !scope || cfg.fn.id !== enclosingFunction(loop.node)?.id) return void 0;
-  const join2 = (s) => {
+  const join3 = (s) => {
     const use = s.descendantsOfType("identifier").find((id) => id && paired.has(unit.bindings.resolve(id)) && !insideLiteral(id, s));
     if (use) return use;
     const wait = methodCalls(s, ["Wait"]).find((c) => (c.childForFieldName("arguments")?.namedChildCount ?? 0) === 0);
@@ -18492,7 +19699,7 @@ function joinAfter(site, loop, unit) {
     }
     return void 0;
   };
-  for (const s of cfg.nodesOnPaths({ after: site.stmt }, (n) => !!join2(n), { scope })) return join2(s);
+  for (const s of cfg.nodesOnPaths({ after: site.stmt }, (n) => !!join3(n), { scope })) return join3(s);
   return void 0;
 }
 function pairedWithClosed(site, loop, unit) {
@@ -18537,34 +19744,1901 @@ function insideLiteral(node, stop2) {
   for (let p = node.parent; p && p.id !== stop2.id; p = p.parent) if (p.type === "func_literal") return true;
   return false;
 }
-function isWrite(use) {
-  let n = use;
-  while (n.parent?.type === "parenthesized_expression") n = n.parent;
-  const p = n.parent;
-  if (!p) return false;
-  if (p.type === "inc_statement" || p.type === "dec_statement") return true;
-  if (p.type === "unary_expression" && p.childForFieldName("operator")?.type === "&") return true;
-  if (p.type === "expression_list" && p.parent?.type === "assignment_statement") return p.parent.childForFieldName("left")?.id === p.id;
-  return false;
+function goLiteral(goStmt) {
+  const call = goStmt.namedChildren.find((c) => c?.type === "call_expression");
+  const fn = call?.childForFieldName("function");
+  const lit = fn ? unparen(fn) : void 0;
+  return lit?.type === "func_literal" ? lit : void 0;
 }
 
-// rules/facts/memory.ts
-function listOf(node) {
-  if (!node) return [];
-  if (node.type !== "expression_list") return [node];
-  return node.namedChildren.filter((c) => !!c && c.type !== "comment");
+// rules/loopvar-capture/receivers.ts
+var GROUP_PATH = /(^|\/)errgroup$|(^|\/)sourcegraph\/conc(\/pool|\/stream|\/iter)?$/;
+function runsLater(call, kind, unit) {
+  const fn = unparen(call.childForFieldName("function"));
+  if (fn.type !== "selector_expression") return false;
+  const method = fn.childForFieldName("field")?.text ?? "";
+  const found = typeOf2(unparen(fn.childForFieldName("operand")), unit, 0);
+  const verdict = found.kind === "unknown" ? void 0 : classify2(found, method, kind, unit, 0, literalArg(call));
+  if (verdict !== void 0) return verdict;
+  return kind === "group" ? unit.file.imports.some((i2) => GROUP_PATH.test(i2.path)) : !!unit.file.importName("testing");
 }
-function argsOf(call) {
-  const list2 = call.childForFieldName("arguments");
-  return list2 ? list2.namedChildren.filter((c) => !!c && c.type !== "comment") : [];
+function declaredAsync(call, unit) {
+  const fn = unparen(call.childForFieldName("function"));
+  if (fn.type !== "selector_expression") return false;
+  const found = typeOf2(unparen(fn.childForFieldName("operand")), unit, 0);
+  if (found.kind !== "type") return false;
+  const name2 = localName(found.node);
+  return !!name2 && !typeParam(name2, call) && fileMethod(unit, name2, fn.childForFieldName("field")?.text ?? "", "group", literalArg(call)) === true;
 }
-var operatorOf = (n) => n.childForFieldName("operator")?.type ?? "";
-function isBuiltinCall2(node, name2, unit) {
-  if (node.type !== "call_expression") return false;
-  const fn = unparen(node.childForFieldName("function"));
-  return fn.type === "identifier" && fn.text === name2 && !unit.bindings.resolve(fn) && !declared(unit.file, name2);
+function classify2(found, method, kind, unit, depth, arg) {
+  if (found.kind === "pkg") return kind === "group" ? GROUP_PATH.test(found.path) : found.path === "testing";
+  if (found.kind !== "type" || depth > 4) return void 0;
+  let t = found.node;
+  if (t.type === "pointer_type") t = t.namedChildren[0] ?? null;
+  if (t?.type === "generic_type") t = t.childForFieldName("type");
+  if (!t) return void 0;
+  if (t.type === "qualified_type") {
+    const pkg2 = t.childForFieldName("package")?.text;
+    const path9 = unit.file.imports.find((i2) => i2.name === pkg2)?.path;
+    if (!path9) return void 0;
+    return kind === "group" ? GROUP_PATH.test(path9) : path9 === "testing";
+  }
+  if (t.type !== "type_identifier") return false;
+  if (typeParam(t.text, found.node)) return false;
+  const own = fileMethod(unit, t.text, method, kind, arg);
+  if (own !== void 0) return own;
+  const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(t.text));
+  const r = decl ? resolveType(decl.type, unit.file) : null;
+  if (!decl) return void 0;
+  if (r?.type !== "struct_type") return false;
+  const list2 = r.namedChildren.find((c) => c?.type === "field_declaration_list");
+  for (const f of list2?.namedChildren ?? []) {
+    if (f?.type !== "field_declaration" || f.childrenForFieldName("name").length > 0) continue;
+    const e = f.childForFieldName("type");
+    if (e && classify2({ kind: "type", node: e }, method, kind, unit, depth + 1, arg) === true) return true;
+  }
+  return false;
 }
-var declared = (file, name2) => file.decls.some((d) => d.names.includes(name2));
+function fileMethod(unit, type, method, kind, arg) {
+  const decl = unit.file.wholeRoot().namedChildren.find((d) => {
+    if (d?.type !== "method_declaration" || d.childForFieldName("name")?.text !== method) return false;
+    const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration")?.childForFieldName("type");
+    return !!recv && localName(recv) === type;
+  });
+  const body2 = decl?.childForFieldName("body");
+  if (!decl || !body2) return void 0;
+  const param = paramName(decl, arg);
+  if (!param) return false;
+  const refs = body2.descendantsOfType("identifier").filter((id) => !!id && id.text === param);
+  return refs.some((r) => kind === "group" ? handedOn(r, body2) : passedToRun(r, body2));
+}
+function paramName(decl, arg) {
+  const names2 = [];
+  for (const p of decl.childForFieldName("parameters")?.namedChildren ?? []) {
+    if (p?.type !== "parameter_declaration" && p?.type !== "variadic_parameter_declaration") continue;
+    const ids = p.childrenForFieldName("name").filter((x) => !!x);
+    if (ids.length === 0) names2.push("");
+    for (const id of ids) names2.push(id.text);
+    if (p.type === "variadic_parameter_declaration") while (names2.length <= arg) names2.push(ids[0]?.text ?? "");
+  }
+  const name2 = names2[arg];
+  return name2 && name2 !== "_" ? name2 : void 0;
+}
+function handedOn(ref, body2) {
+  let called = false;
+  for (let n = ref; n && n.id !== body2.id; n = n.parent) {
+    const p = n.parent;
+    if (!p) return false;
+    if (p.type === "go_statement") return true;
+    if (p.type === "call_expression" && p.childForFieldName("function")?.id === n.id) called = true;
+    if (p.type === "func_literal") called = false;
+    if (called) continue;
+    if (p.type === "send_statement" && p.childForFieldName("value")?.id === n.id) return true;
+    if (p.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("right")?.id === p.id) {
+      return (p.parent.childForFieldName("left")?.namedChildren ?? []).some((l) => l?.type === "selector_expression" || l?.type === "index_expression");
+    }
+    if (p.type === "argument_list" && ["Go", "TryGo"].includes(p.parent?.childForFieldName("function")?.childForFieldName("field")?.text ?? "")) return true;
+    if (["function_declaration", "method_declaration"].includes(p.type)) return false;
+  }
+  return false;
+}
+function passedToRun(ref, body2) {
+  for (let n = ref; n && n.id !== body2.id; n = n.parent) {
+    const p = n.parent;
+    if (p?.type === "argument_list" && p.parent?.childForFieldName("function")?.childForFieldName("field")?.text === "Run") return true;
+  }
+  return false;
+}
+function literalArg(call) {
+  const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
+  const i2 = args2.findIndex((a) => unparen(a).type === "func_literal");
+  return i2 < 0 ? 0 : i2;
+}
+function localName(t) {
+  let n = t;
+  if (n.type === "pointer_type") n = n.namedChildren[0] ?? null;
+  if (n?.type === "generic_type") n = n.childForFieldName("type");
+  return n?.type === "type_identifier" ? n.text : void 0;
+}
+function typeParam(name2, at6) {
+  for (let p = at6; p; p = p.parent) {
+    if (p.type !== "function_declaration" && p.type !== "method_declaration") continue;
+    const params = p.childForFieldName("type_parameters");
+    if (params?.descendantsOfType("identifier").some((id) => id?.text === name2)) return true;
+    const recv = p.childForFieldName("receiver");
+    if (recv?.descendantsOfType("type_arguments").some((a) => a?.namedChildren.some((x) => x?.text === name2))) return true;
+    return false;
+  }
+  return false;
+}
+function typeOf2(e, unit, depth) {
+  if (depth > 4) return { kind: "unknown" };
+  if (e.type === "identifier") {
+    const b = unit.bindings.resolve(e);
+    if (!b) {
+      const d = unit.file.decls.find((x) => x.kind === "var" && x.names.includes(e.text));
+      if (d?.type) return { kind: "type", node: d.type };
+      const v = d?.node.childForFieldName("value")?.namedChildren[0];
+      return v ? valueType(unparen(v), unit, depth + 1) : { kind: "unknown" };
+    }
+    if (b.type) return { kind: "type", node: b.type };
+    const first = definitions(b, unit)[0];
+    return first?.value ? valueType(unparen(first.value), unit, depth + 1) : { kind: "unknown" };
+  }
+  if (e.type === "selector_expression") {
+    const name2 = e.childForFieldName("field")?.text;
+    const types = /* @__PURE__ */ new Map();
+    for (const d of unit.file.decls) {
+      if (d.type?.type !== "struct_type") continue;
+      for (const f of d.type.descendantsOfType("field_declaration")) {
+        const t = f?.childForFieldName("type");
+        if (t && f.childrenForFieldName("name").some((n) => n?.text === name2)) types.set(t.text, t);
+      }
+    }
+    return types.size === 1 ? { kind: "type", node: [...types.values()][0] } : { kind: "unknown" };
+  }
+  return valueType(e, unit, depth + 1);
+}
+function valueType(v, unit, depth) {
+  if (v.type === "unary_expression" && v.childForFieldName("operator")?.type === "&") return valueType(unparen(v.childForFieldName("operand")), unit, depth);
+  if (v.type === "composite_literal") {
+    const t = v.childForFieldName("type");
+    return t ? { kind: "type", node: t } : { kind: "unknown" };
+  }
+  if (v.type !== "call_expression") return { kind: "unknown" };
+  const fn = unparen(v.childForFieldName("function"));
+  if (fn.type === "identifier" && fn.text === "new" && !unit.bindings.resolve(fn)) {
+    const t = v.childForFieldName("arguments")?.namedChildren[0];
+    return t ? { kind: "type", node: t } : { kind: "unknown" };
+  }
+  if (fn.type !== "selector_expression") return { kind: "unknown" };
+  const op = unparen(fn.childForFieldName("operand"));
+  if (op.type === "identifier" && !unit.bindings.resolve(op)) {
+    const path9 = unit.file.imports.find((i2) => i2.name === op.text)?.path;
+    if (path9) return { kind: "pkg", path: path9 };
+  }
+  return op.type === "call_expression" && depth < 6 ? valueType(op, unit, depth + 1) : { kind: "unknown" };
+}
+
+// rules/loopvar-capture/index.ts
+var rule6 = {
+  meta: {
+    id: "loopvar-capture",
+    title: "Loop variable captured by a goroutine or deferred closure",
+    severity: "error",
+    fixable: true,
+    summary: "before Go 1.22, a goroutine, deferred closure, g.Go or parallel subtest reads the loop variable, or &v is kept past the iteration",
+    why: "Before Go 1.22 the loop variable is one variable that every iteration overwrites, and a closure holds a reference to it, not a copy. A goroutine, a deferred call or a parallel subtest runs after the loop has moved on, so it reads a later value (a data race), and every pointer taken with &v points at the same variable, which ends up holding the last element.",
+    docs: docsUrl("loopvar-capture"),
+    messages: {
+      goroutine: "{{subject}} reads {{vars}}, shared by all iterations before Go 1.22: it may see a later value{{version}}",
+      defer: "the deferred closure reads {{vars}}, shared by all iterations before Go 1.22: every deferred call sees the last value{{version}}",
+      subtest: "after {{parallel}}, when the loop is over, the subtest reads {{vars}}: before Go 1.22 every subtest sees the last value{{version}}",
+      store: "&{{name}} {{stored}} {{target}} points at loop variable {{name}}, which every iteration overwrites before Go 1.22{{version}}",
+      fieldStore: "{{field}} {{stored}} {{target}} points into loop variable {{name}}, which every iteration overwrites before Go 1.22{{version}}"
+    }
+  },
+  kinds: ["func", "method"],
+  appliesTo: (file) => beforeGo122(file) && /\bfor\b/.test(file.source),
+  check: check6
+};
+var loopvar_capture_default = rule6;
+var beforeGo122 = (file) => file.goAtLeast("1.22") !== true;
+function check6(ctx) {
+  const { unit, file } = ctx;
+  if (!mayCapture(unit)) return;
+  const loops = loopsOf(unit);
+  if (loops.length === 0) return;
+  const severity = file.goVersion ? void 0 : "warning";
+  const version = file.goVersion ? "" : " (Go version unknown)";
+  const copied = /* @__PURE__ */ new Map();
+  for (const site of sitesOf(unit)) {
+    const hits = [];
+    for (const loop of loops) {
+      if (!inLoop(site, loop)) continue;
+      const vars2 = loop.vars.filter((b) => b.uses.some((u) => readsLater(site, u)));
+      if (vars2.length === 0 || !cfgAt(unit, site.stmt)?.repeats(loop.node, { after: site.stmt })) continue;
+      if (site.kind !== "defer" && joinAfter(site, loop, unit)) continue;
+      hits.push({ loop, vars: vars2 });
+    }
+    if (hits.length === 0) continue;
+    const vars = hits.flatMap((h) => h.vars);
+    const firstUse = vars.flatMap((b) => b.uses).filter((u) => readsLater(site, u)).sort((a, b) => a.startIndex - b.startIndex)[0];
+    const subject = site.kind === "group" ? `the goroutine started by ${callee(site)}` : "the goroutine";
+    const messageId = site.parallel ? "subtest" : site.kind === "defer" ? "defer" : "goroutine";
+    const related = [
+      ...hits.map((h) => ({ ...headerSpan(h.loop), message: "this loop reuses one variable for all its iterations" })),
+      { ...spanOf(firstUse), message: `${firstUse.text} is read here` }
+    ];
+    if (site.parallel) related.push({ ...spanOf(site.parallel), message: `${site.parallel.text} pauses the subtest until the parent test function returns` });
+    ctx.report({
+      span: firstLine(site.anchor, file),
+      messageId,
+      data: { subject, vars: varNames(vars), parallel: site.parallel?.text ?? "", version },
+      related,
+      severity,
+      fix: site.copyAt || !isLocalClosureCall(site) ? copyFix(unit, site.copyAt ?? site.stmt, hits, copied) : void 0
+    });
+  }
+  for (const loop of loops) {
+    for (const b of loop.vars) {
+      for (const use of b.uses) {
+        const store = storeOf(use, loop, unit);
+        if (!store || !cfgAt(unit, store.at)?.repeats(loop.node, { after: store.at }) || caseLeaves(store, loop, unit) || currentOnly(store, loop, unit)) continue;
+        const hits = [{ loop, vars: [b] }];
+        const local = store.via?.childForFieldName("left")?.text;
+        const verb = `${local ? `held by ${local} and ` : ""}${store.stmt.type === "send_statement" ? "sent on" : "stored in"}`;
+        const related = [{ ...headerSpan(loop), message: "this loop reuses one variable for all its iterations" }];
+        if (store.via) related.push({ ...firstLine(store.via, file), message: `${local} takes the address here` });
+        ctx.report({
+          span: firstLine(store.stmt, file),
+          messageId: store.field ? "fieldStore" : "store",
+          data: { name: b.name, field: store.field?.text ?? "", stored: verb, target: store.target.text, version },
+          related,
+          severity,
+          fix: copyFix(unit, store.via ?? store.at, hits, copied, use)
+        });
+      }
+    }
+  }
+}
+function readsLater(site, u) {
+  if (!contains(site.lit, u) || u.startIndex < site.from) return false;
+  if (!site.parallel) return true;
+  const labels = site.lit.descendantsOfType("labeled_statement").filter((l) => !!l);
+  const parallels = site.lit.descendantsOfType("call_expression").filter((c) => !!c && c.text === site.parallel.text && c.endIndex <= u.startIndex);
+  return parallels.some((p) => !labels.some((l) => l.startIndex > p.endIndex && l.startIndex < u.startIndex && !contains(l, p)));
+}
+function mayCapture(unit) {
+  const loops = unit.nodes("for_statement").flatMap((loop) => {
+    const names2 = headerNames(loop);
+    return names2.length > 0 ? [{ start: loop.startIndex, end: loop.endIndex, names: names2 }] : [];
+  });
+  if (loops.length === 0) return false;
+  const around = (n) => loops.filter((l) => l.start < n.startIndex && n.startIndex < l.end);
+  if (unit.nodes(["go_statement", "defer_statement"]).some((n) => around(n).length > 0)) return true;
+  const source = unit.file.source;
+  const address = unit.nodes("unary_expression").some((u) => {
+    if (source[u.startIndex] !== "&") return false;
+    const root = targetRoot(u.childForFieldName("operand"));
+    return !!root && around(u).some((l) => l.names.includes(root.text));
+  });
+  if (address) return true;
+  return unit.nodes("func_literal").some((lit) => {
+    const call = lit.parent?.type === "argument_list" ? lit.parent.parent : null;
+    return call?.type === "call_expression" && around(lit).length > 0 && ["Go", "TryGo", "Run"].includes(methodName(call) ?? "");
+  });
+}
+function headerNames(loop) {
+  for (const c of loop.namedChildren) {
+    const left = c?.type === "range_clause" && c.children.some((t) => t?.type === ":=") ? c.childForFieldName("left") : c?.type === "for_clause" && c.childForFieldName("initializer")?.type === "short_var_declaration" ? c.childForFieldName("initializer").childForFieldName("left") : null;
+    if (left) return left.namedChildren.flatMap((id) => id?.type === "identifier" ? [id.text] : []);
+  }
+  return [];
+}
+function sitesOf(unit) {
+  const sites = closureSites(unit).filter((s) => s.kind !== "group" && s.kind !== "subtest" || runsLater(s.anchor, s.kind, unit));
+  const known = new Set(sites.map((s) => s.anchor.id));
+  for (const call of unit.nodes("call_expression")) {
+    if (!call || known.has(call.id)) continue;
+    const fn = call.childForFieldName("function");
+    const method = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : void 0;
+    if (method !== "Go" && method !== "TryGo") continue;
+    const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
+    const lit = args2[0] && unparen(args2[0]);
+    if (args2.length < 2 || lit?.type !== "func_literal" || (lit.childForFieldName("parameters")?.namedChildCount ?? 0) > 0) continue;
+    const stmt = statementIn(call);
+    if (stmt && declaredAsync(call, unit)) sites.push({ kind: "group", stmt, anchor: call, lit, from: lit.startIndex });
+  }
+  return sites.sort((a, b) => a.anchor.startIndex - b.anchor.startIndex);
+}
+function statementIn(node) {
+  for (let n = node; n; n = n.parent) {
+    if (n.parent?.type === "statement_list") return n;
+    if (n.type === "func_literal" && n.id !== node.id) return void 0;
+  }
+  return void 0;
+}
+function storeOf(use, loop, unit) {
+  let n = up(use);
+  const path9 = [];
+  while (n.parent?.type === "selector_expression" && n.parent.childForFieldName("operand")?.id === n.id && n.parent.parent?.type !== "call_expression") {
+    path9.push(n.parent.childForFieldName("field"));
+    n = up(n.parent);
+  }
+  if (n.parent?.type !== "unary_expression" || n.parent.childForFieldName("operator")?.type !== "&") return void 0;
+  if (path9.length > 0 && !insideVariable(use, path9, unit)) return void 0;
+  const field = path9.length > 0 ? n.parent : void 0;
+  const store = placeOf(up(n.parent), loop, unit, 0);
+  return store && { ...store, field };
+}
+function placeOf(value, loop, unit, depth) {
+  let n = value;
+  let appended = false;
+  for (; ; ) {
+    const p2 = n.parent;
+    if (!p2) return void 0;
+    if (["literal_element", "keyed_element", "literal_value", "composite_literal", "variadic_argument"].includes(p2.type)) n = up(p2);
+    else if (p2.type === "unary_expression" && n.type === "composite_literal") n = up(p2);
+    else if (p2.type === "argument_list" && isAppend(p2.parent, unit)) {
+      n = up(p2.parent);
+      appended = true;
+    } else break;
+  }
+  let p = n.parent;
+  let target;
+  let stmt;
+  let keyed = false;
+  if (p?.type === "index_expression" && p.childForFieldName("index")?.id === n.id) {
+    target = p;
+    n = up(p);
+    p = n.parent;
+    keyed = true;
+  }
+  if (!keyed && p?.type === "send_statement" && p.childForFieldName("value")?.id === n.id) {
+    stmt = p;
+    target = p.childForFieldName("channel");
+  } else if (p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("operator")?.type === "=") {
+    stmt = p.parent;
+    const right = p.namedChildren;
+    const left = stmt.childForFieldName("left")?.namedChildren ?? [];
+    if (keyed) {
+      if (stmt.childForFieldName("left")?.id !== p.id) return void 0;
+    } else {
+      if (left.length !== right.length) return void 0;
+      target = left[right.findIndex((r) => r?.id === n.id)];
+    }
+  } else if (!keyed && depth === 0 && p?.type === "expression_list" && p.parent?.type === "short_var_declaration" && p.parent.childForFieldName("right")?.id === p.id) {
+    return throughLocal(p.parent, n, loop, unit);
+  }
+  const at6 = stmt?.parent?.type === "communication_case" ? stmt.parent.parent : stmt;
+  if (!stmt || !at6 || !target || at6.parent?.type !== "statement_list" || !inLoop(at6, loop)) return void 0;
+  const root = targetRoot(target);
+  if (!root || root.text === "_") return void 0;
+  const b = unit.bindings.resolve(root);
+  if (b && contains(loop.node, b.id)) return void 0;
+  const slot = !appended && !keyed && stmt.type === "assignment_statement" && ["identifier", "selector_expression"].includes(unparen(target).type);
+  return { stmt, at: at6, target, slot };
+}
+function throughLocal(decl, value, loop, unit) {
+  const right = listOf(decl.childForFieldName("right"));
+  const left = listOf(decl.childForFieldName("left"));
+  const name2 = left.length === right.length ? left[right.findIndex((r) => r.id === value.id)] : void 0;
+  const b = name2?.type === "identifier" ? unit.bindings.declaredBy(name2) : void 0;
+  if (!b || decl.parent?.type !== "statement_list" || !contains(loop.body, decl)) return void 0;
+  for (const u of b.uses) {
+    if (u.startIndex < decl.endIndex || isWrite(u)) continue;
+    const store = placeOf(up(u), loop, unit, 1);
+    if (store) return { ...store, via: decl };
+  }
+  return void 0;
+}
+function insideVariable(use, path9, unit) {
+  const b = unit.bindings.resolve(use);
+  const range = b?.decl.type === "range_clause" ? b.decl : void 0;
+  if (!b || !range) return false;
+  const vars = range.childForFieldName("left")?.namedChildren.filter((x) => x?.type === "identifier") ?? [];
+  const index = vars.findIndex((x) => x?.id === b.id.id);
+  const container = resolveType(typeOfExpr(unparen(range.childForFieldName("right")), unit), unit.file);
+  let elem;
+  if (container?.type === "slice_type" || container?.type === "array_type") elem = index === 1 ? container.childForFieldName("element") : null;
+  else if (container?.type === "map_type") elem = container.childForFieldName(index === 1 ? "value" : "key");
+  else if (container?.type === "channel_type") elem = index === 0 ? container.childForFieldName("value") ?? container.namedChildren[0] : null;
+  if (!elem || isPointerType(elem, unit)) return false;
+  return path9.slice(0, -1).every((f) => !fieldTypes(unit, f.text).some((t) => isPointerType(t, unit)));
+}
+var isPointerType = (t, unit) => {
+  const r = resolveType(t, unit.file);
+  return r?.type === "pointer_type" || r?.type === "interface_type" || t.type === "pointer_type";
+};
+function fieldTypes(unit, name2) {
+  const out2 = [];
+  for (const f of unit.file.wholeRoot().descendantsOfType("field_declaration")) {
+    const t = f?.childForFieldName("type");
+    if (t && f.childrenForFieldName("name").some((n) => n?.text === name2)) out2.push(t);
+  }
+  return out2;
+}
+function typeOfExpr(e, unit) {
+  if (e.type === "composite_literal") return e.childForFieldName("type");
+  if (e.type === "call_expression") {
+    const fn = unparen(e.childForFieldName("function"));
+    return fn.type === "identifier" && fn.text === "make" && !unit.bindings.resolve(fn) ? e.childForFieldName("arguments")?.namedChildren[0] ?? null : null;
+  }
+  if (e.type === "selector_expression") {
+    const types = fieldTypes(unit, e.childForFieldName("field").text);
+    return types.length > 0 && types.every((t) => t.text === types[0].text) ? types[0] : null;
+  }
+  if (e.type !== "identifier") return null;
+  const b = unit.bindings.resolve(e);
+  if (!b) {
+    const d = unit.file.decls.find((x) => x.kind === "var" && x.names.includes(e.text));
+    const v2 = d?.node.childForFieldName("value")?.namedChildren[0];
+    return d?.type ?? (v2 ? typeOfExpr(unparen(v2), unit) : null);
+  }
+  if (b.type) return b.type;
+  const v = b.kind === "var" ? definitions(b, unit)[0]?.value : null;
+  return v ? typeOfExpr(unparen(v), unit) : null;
+}
+function caseLeaves(store, loop, unit) {
+  if (store.at.id === store.stmt.id) return false;
+  const body2 = store.stmt.parent?.namedChildren.find((c) => c?.type === "statement_list");
+  const first = body2 ? statementsOf(body2)[0] : void 0;
+  if (!first) return false;
+  const cfg = cfgAt(unit, first);
+  return !!cfg && !cfg.repeats(loop.node, { at: first });
+}
+function currentOnly(store, loop, unit) {
+  if (!store.slot) return false;
+  const cfg = cfgAt(unit, loop.node);
+  if (cfg && !cfg.repeats(loop.node, { at: loop.body }, { avoid: (n) => n.id === store.at.id })) return true;
+  const text = unparen(store.target).text;
+  const root = targetRoot(store.target);
+  const b = root ? unit.bindings.resolve(root) : void 0;
+  if (!b || (b.kind === "receiver" || b.kind === "param") && b.type?.type === "pointer_type") {
+    const name2 = root?.text ?? text;
+    return loop.body.descendantsOfType(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= store.stmt.endIndex && (n.text === text || n.type === "identifier" && n.text === name2 && (!b || unit.bindings.resolve(n) === b)));
+  }
+  const reads = unit.nodes(["identifier", "selector_expression"]).filter((n) => n && n.text === text && !isWrite(n) && !contains(store.target, n));
+  if (reads.some((n) => n.startIndex >= loop.node.endIndex)) return false;
+  const inBody = reads.filter((n) => contains(loop.body, n));
+  return inBody.some((n) => n.startIndex >= store.stmt.endIndex) && !inBody.some((n) => n.startIndex < store.stmt.startIndex);
+}
+function up(node) {
+  let n = node;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  return n;
+}
+function isAppend(call, unit) {
+  const fn = call?.childForFieldName("function");
+  return call?.type === "call_expression" && fn?.type === "identifier" && fn.text === "append" && !unit.bindings.resolve(fn);
+}
+function targetRoot(target) {
+  let t = unparen(target);
+  for (; ; ) {
+    if (t.type === "selector_expression" || t.type === "index_expression" || t.type === "unary_expression") t = unparen(t.childForFieldName("operand"));
+    else return t.type === "identifier" ? t : void 0;
+  }
+}
+function copyFix(unit, stmt, hits, copied, stored) {
+  const source = unit.file.source;
+  const list2 = stmt.parent;
+  const lineStart = source.lastIndexOf("\n", stmt.startIndex - 1) + 1;
+  if (list2?.type !== "statement_list" || source.slice(lineStart, stmt.startIndex).trim() !== "") return void 0;
+  const copies = hits.flatMap((h) => h.vars.map((b) => b.name));
+  const done = copied.get(list2.id) ?? /* @__PURE__ */ new Set();
+  if (copies.some((n) => done.has(n))) return void 0;
+  const writes3 = (h) => h.vars.some((b) => b.uses.some((u) => u.id !== stored?.id && contains(h.loop.body, u) && isWrite(u)));
+  if (hits.some(writes3)) return void 0;
+  if (unit.bindings.all.some((b) => copies.includes(b.name) && declaredIn(b, list2))) return void 0;
+  copies.forEach((n) => done.add(n));
+  copied.set(list2.id, done);
+  const eol = source[source.indexOf("\n", stmt.startIndex) - 1] === "\r" ? "\r\n" : "\n";
+  const edit = { start: lineStart, end: lineStart, text: `${indentAt(source, stmt.startIndex)}${copies.join(", ")} := ${copies.join(", ")}${eol}` };
+  return { description: `copy ${copies.join(", ")} into a per-iteration variable before the statement`, edits: [edit] };
+}
+function declaredIn(b, list2) {
+  const stmt = b.decl.type === "var_spec" || b.decl.type === "const_spec" ? b.decl.parent : b.decl;
+  return (stmt?.parent?.type === "var_spec_list" ? stmt.parent.parent : stmt)?.parent?.id === list2.id;
+}
+function isLocalClosureCall(site) {
+  return (site.kind === "go" || site.kind === "defer") && !contains(site.anchor, site.lit);
+}
+function callee(site) {
+  const fn = site.anchor.childForFieldName("function");
+  return fn ? fn.text : "Go";
+}
+function names(vars) {
+  const all = [...new Set(vars.map((b) => b.name))];
+  return all.length === 1 ? all[0] : `${all.slice(0, -1).join(", ")} and ${all[all.length - 1]}`;
+}
+var varNames = (vars) => `loop variable${new Set(vars.map((b) => b.name)).size > 1 ? "s" : ""} ${names(vars)}`;
+function headerSpan(loop) {
+  return { start: loop.node.startIndex, end: loop.body.startIndex };
+}
+function firstLine(node, file) {
+  const nl = file.source.indexOf("\n", node.startIndex);
+  return { start: node.startIndex, end: nl === -1 || nl > node.endIndex ? node.endIndex : nl };
+}
+
+// rules/lost-cancel/sources.ts
+var CONTEXT_PKGS2 = ["context", "golang.org/x/net/context"];
+var DERIVERS = ["WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause", "WithDeadlineCause"];
+function cancelSource(call, unit) {
+  const callee2 = packageCallee(call, unit, [...CONTEXT_PKGS2, "os/signal"]);
+  if (callee2) {
+    if (CONTEXT_PKGS2.includes(callee2.pkg) && DERIVERS.includes(callee2.name)) {
+      const timed = callee2.name.includes("Timeout") || callee2.name.includes("Deadline");
+      return { fn: `context.${callee2.name}`, index: 1, cause: callee2.name === "WithCancelCause", origin: timed ? "timeout" : "cancel", fixName: "cancel" };
+    }
+    if (callee2.pkg === "os/signal" && callee2.name === "NotifyContext") return { fn: "signal.NotifyContext", index: 1, cause: false, origin: "signal", fixName: "stop" };
+    return void 0;
+  }
+  const fn = unparen(call.childForFieldName("function"));
+  let helper;
+  if (fn.type === "identifier") {
+    if (unit.bindings.resolve(fn)) return void 0;
+    helper = helpers(unit.file).funcs.get(fn.text);
+  } else if (fn.type === "selector_expression") {
+    const operand = fn.childForFieldName("operand");
+    if (operand?.type === "identifier" && !unit.bindings.resolve(operand) && unit.file.imports.some((i2) => i2.name === operand.text)) return void 0;
+    helper = helpers(unit.file).methods.get(fn.childForFieldName("field")?.text ?? "");
+  }
+  if (!helper) return void 0;
+  return { fn: fn.text.replace(/\s+/g, ""), index: helper.index, cause: helper.cause, origin: "helper", fixName: "cancel", results: helper.results, errorIndex: helper.errorIndex };
+}
+function helpers(file) {
+  return file.memo("lost-cancel.helpers", () => {
+    const funcs = /* @__PURE__ */ new Map();
+    const methods = /* @__PURE__ */ new Map();
+    const ctxNames = CONTEXT_PKGS2.map((p) => file.importName(p)).filter((n) => !!n);
+    if (ctxNames.length === 0 || !file.source.includes("CancelFunc") && !file.source.includes("CancelCauseFunc")) return { funcs, methods: /* @__PURE__ */ new Map() };
+    for (const d of file.wholeRoot().namedChildren) {
+      if (d?.type !== "function_declaration" && d?.type !== "method_declaration") continue;
+      const name2 = d.childForFieldName("name")?.text;
+      if (!name2) continue;
+      let h = cancelResult(d.childForFieldName("result"), ctxNames);
+      if (h && sharesCancel(d, h.index, file)) h = void 0;
+      if (d.type === "function_declaration") {
+        if (h) funcs.set(name2, h);
+      } else {
+        const seen = methods.get(name2);
+        if (seen === void 0) methods.set(name2, h ?? null);
+        else if (!seen || !h || seen.index !== h.index || seen.cause !== h.cause || seen.results !== h.results || seen.errorIndex !== h.errorIndex) methods.set(name2, null);
+      }
+    }
+    return { funcs, methods: new Map([...methods].filter((e) => !!e[1])) };
+  });
+}
+function cancelResult(result, ctxNames) {
+  if (result?.type !== "parameter_list") return void 0;
+  const types = [];
+  for (const p of result.namedChildren) {
+    if (p?.type !== "parameter_declaration") continue;
+    const type = p.childForFieldName("type");
+    if (!type) return void 0;
+    const names2 = p.childrenForFieldName("name").filter((n) => n?.type === "identifier").length;
+    for (let i2 = 0; i2 < Math.max(1, names2); i2++) types.push(type);
+  }
+  const hits = types.flatMap((t, index) => {
+    if (t.type !== "qualified_type" || !ctxNames.includes(t.childForFieldName("package")?.text ?? "")) return [];
+    const name2 = t.childForFieldName("name")?.text;
+    return name2 === "CancelFunc" || name2 === "CancelCauseFunc" ? [{ index, cause: name2 === "CancelCauseFunc", results: types.length }] : [];
+  });
+  const errors = types.flatMap((t, i2) => t.type === "type_identifier" && t.text === "error" ? [i2] : []);
+  return hits.length === 1 ? { ...hits[0], errorIndex: errors.length === 1 ? errors[0] : void 0 } : void 0;
+}
+function sharesCancel(decl, index, file) {
+  const body2 = decl.childForFieldName("body");
+  if (!body2) return false;
+  const bindings = file.bindingsOf(decl);
+  const names2 = /* @__PURE__ */ new Set();
+  const results = decl.childForFieldName("result")?.namedChildren.filter((p) => p?.type === "parameter_declaration") ?? [];
+  const named = results.flatMap((p) => p.childrenForFieldName("name").filter((n) => n?.type === "identifier"));
+  const r = named[index] && bindings.declaredBy(named[index]);
+  if (r) names2.add(r);
+  for (const ret of body2.descendantsOfType("return_statement")) {
+    const list2 = ret?.namedChildren.find((c) => c?.type === "expression_list");
+    const values = list2?.namedChildren.filter((v2) => v2 && v2.type !== "comment") ?? [];
+    const v = values.length > index ? unparen(values[index]) : void 0;
+    const b = v?.type === "identifier" ? bindings.resolve(v) : void 0;
+    if (b) names2.add(b);
+  }
+  return [...names2].some(
+    (b) => b.uses.some((u) => {
+      let n = u;
+      while (n.parent?.type === "parenthesized_expression") n = n.parent;
+      const p = n.parent;
+      if (p?.type === "argument_list") return true;
+      if (p?.type === "call_expression" && (p.parent?.type === "defer_statement" || p.parent?.type === "go_statement")) return true;
+      if (p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("right")?.id === p.id) {
+        const left = p.parent.childForFieldName("left")?.namedChildren ?? [];
+        const i2 = p.namedChildren.findIndex((c) => c?.id === n.id);
+        return !!left[i2] && left[i2].type !== "identifier";
+      }
+      return false;
+    })
+  );
+}
+
+// rules/lost-cancel/tree.ts
+function ancestors(node, stop2) {
+  const out2 = [];
+  for (let p = node.parent; p; p = p.parent) {
+    out2.push(p);
+    if (stop2 && p.id === stop2.id) break;
+  }
+  return out2;
+}
+
+// rules/lost-cancel/index.ts
+var rule7 = {
+  meta: {
+    id: "lost-cancel",
+    title: "Lost context cancel function",
+    severity: "error",
+    fixable: true,
+    summary: "the cancel function of context.WithCancel/WithTimeout/WithDeadline is discarded or not called on every path",
+    why: "Until cancel is called, the child context stays registered in its parent's list of children: a WithCancel context as long as the parent lives, which for a server's base context is forever, and a WithTimeout/WithDeadline context, with its timer, until the deadline, which can be hours away. Each call leaks one more.",
+    docs: docsUrl("lost-cancel"),
+    messages: {
+      discarded: "the cancel function from {{fn}} is discarded: {{leak}}",
+      notCalled: "{{name}} is skipped on the path to {{where}}: {{leak}}"
+    }
+  },
+  kinds: ["func", "method"],
+  appliesTo: (file) => importsAny(file, [...CONTEXT_PKGS2, "os/signal"]),
+  check: check7
+};
+var lost_cancel_default = rule7;
+function check7(ctx) {
+  const { unit } = ctx;
+  if (processEntry(unit) === "main") return;
+  for (const call of unit.nodes("call_expression")) {
+    if (!call) continue;
+    const stmt = assignmentOf(call);
+    if (!stmt) continue;
+    const left = stmt.childForFieldName("left") ?? stmt.childForFieldName("name");
+    const targets = (left?.type === "expression_list" ? left.namedChildren : stmt.childrenForFieldName("name")).filter((t) => !!t && t.type !== ",");
+    if (targets.length < 2) continue;
+    const source = cancelSource(call, unit);
+    if (!source) continue;
+    if (source.results !== void 0 && targets.length !== source.results) continue;
+    const target = targets[source.index];
+    if (!target) continue;
+    const others = targets.filter((t) => t.id !== target.id);
+    if (target.type === "identifier" && target.text === "_") {
+      ctx.report({
+        span: spanOf(stmt),
+        messageId: "discarded",
+        data: { fn: source.fn, leak: leakNote(source) },
+        fix: escapes2(unit, others) ? void 0 : discardFix(unit, stmt, target, source)
+      });
+      continue;
+    }
+    if (target.type !== "identifier") continue;
+    const binding = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
+    if (!binding) continue;
+    if (enclosingFunction(binding.id)?.id !== enclosingFunction(stmt)?.id) continue;
+    const later = binding.uses.filter((u) => u.id !== target.id && (u.startIndex >= stmt.endIndex || reachedAgainInLoop(u, stmt, unit)));
+    const from = statementOf3(stmt);
+    const opts = { avoid: (n) => later.some((u) => contains(n, u)) || binding.kind === "result" && isNakedReturn(n) };
+    const cfg = cfgAt(unit, from);
+    const err2 = source.errorIndex !== void 0 ? targets[source.errorIndex] : void 0;
+    const errB = err2?.type === "identifier" && err2.text !== "_" ? unit.bindings.resolve(err2) ?? unit.bindings.declaredBy(err2) : void 0;
+    const exit = errB ? cfg?.allEnds({ after: from }, opts).find((e) => !underErrorCheck(e.node, errB, stmt, unit))?.node : cfg?.firstEnd({ after: from }, opts)?.node;
+    if (!exit) continue;
+    const where3 = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
+    ctx.report({
+      span: spanOf(stmt),
+      messageId: "notCalled",
+      data: { name: binding.name, where: where3, leak: leakNote(source) },
+      related: [{ ...spanOf(exit), message: "this way out skips the cancel function" }],
+      // With an error result the cancel function may be nil on the error path: a defer right after the call would panic there.
+      fix: escapes2(unit, others) || source.errorIndex !== void 0 ? void 0 : deferFix(unit, stmt, binding, source)
+    });
+  }
+}
+function underErrorCheck(node, err2, stmt, unit) {
+  const home = enclosingFunction(stmt);
+  for (let p = node.parent; p && p.id !== home?.id; p = p.parent) {
+    if (p.type !== "block" || p.parent?.type !== "if_statement" || p.parent.childForFieldName("consequence")?.id !== p.id) continue;
+    const cond = unparen(p.parent.childForFieldName("condition"));
+    if (p.parent.startIndex < stmt.endIndex || cond.type !== "binary_expression" || cond.childForFieldName("operator")?.type !== "!=") continue;
+    const [l, r] = [unparen(cond.childForFieldName("left")), unparen(cond.childForFieldName("right"))];
+    const [v, nil] = l.type === "identifier" && r.type === "nil" ? [l, r] : [r, l];
+    if (nil.type !== "nil" || v.type !== "identifier" || unit.bindings.resolve(v) !== err2) continue;
+    const reassigned = err2.uses.some((u) => u.startIndex > stmt.endIndex && u.startIndex < p.parent.startIndex && isAssigned(u));
+    if (!reassigned) return true;
+  }
+  return false;
+}
+function reachedAgainInLoop(u, stmt, unit) {
+  for (const a of ancestors(stmt, unit.node)) {
+    if (a.type === "func_literal") return false;
+    if (a.type === "for_statement" && contains(a, u)) return true;
+  }
+  return false;
+}
+function isAssigned(use) {
+  const list2 = use.parent;
+  const s = list2?.type === "expression_list" ? list2.parent : void 0;
+  return !!s && (s.type === "assignment_statement" || s.type === "short_var_declaration") && s.childForFieldName("left")?.id === list2.id;
+}
+var isNakedReturn = (n) => n.type === "return_statement" && n.namedChildren.filter((c) => c?.type !== "comment").length === 0;
+var LEAKS = {
+  timeout: "the context and its timer may live until the deadline",
+  cancel: "the context lives until the parent is cancelled",
+  signal: "the signal stays caught and the context lives until one arrives",
+  helper: "the context may stay registered with its parent until the parent is cancelled"
+};
+var leakNote = (source) => LEAKS[source.origin];
+var escapes2 = (unit, others) => others.some((t) => ctxEscapes(unit, t));
+function assignmentOf(call) {
+  let node = call;
+  while (node.parent && node.parent.type === "parenthesized_expression") node = node.parent;
+  const list2 = node.parent;
+  if (list2?.type !== "expression_list") return null;
+  const stmt = list2.parent;
+  if (!stmt || !["short_var_declaration", "assignment_statement", "var_spec"].includes(stmt.type)) return null;
+  if (stmt.childForFieldName("right")?.id !== list2.id && stmt.childForFieldName("value")?.id !== list2.id) return null;
+  return list2.namedChildren.length === 1 ? stmt : null;
+}
+function ctxEscapes(unit, target) {
+  if (!target || target.type !== "identifier") return true;
+  if (target.text === "_") return false;
+  const b = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
+  if (!b || b.kind === "result") return true;
+  const home = enclosingFunction(target);
+  return b.uses.some((u) => {
+    if (enclosingFunction(u)?.id !== home?.id) return true;
+    let n = u;
+    while (n.parent?.type === "parenthesized_expression") n = n.parent;
+    const p = n.parent;
+    if (!p) return false;
+    if (p.type === "expression_list") {
+      const stmt = p.parent;
+      if (stmt?.type === "return_statement") return true;
+      if ((stmt?.type === "assignment_statement" || stmt?.type === "short_var_declaration") && stmt.childForFieldName("right")?.id === p.id) return true;
+    }
+    return ["keyed_element", "literal_element", "literal_value", "send_statement"].includes(p.type) || p.type === "return_statement";
+  });
+}
+function statementOf3(stmt) {
+  if (stmt.type !== "var_spec") return stmt;
+  let n = stmt;
+  while (n.parent && n.parent.type !== "statement_list" && n.type !== "var_declaration") n = n.parent;
+  return n;
+}
+function deferrable(stmt, unit) {
+  if (stmt.type === "var_spec") return false;
+  if (stmt.parent?.type !== "statement_list") return false;
+  for (const a of ancestors(stmt, unit.node)) {
+    if (a.type === "func_literal") return true;
+    if (a.type === "for_statement") return false;
+  }
+  return true;
+}
+function deferLine(unit, stmt, name2, cancel) {
+  const source = unit.file.source;
+  let at6 = endOfLine(source, stmt.endIndex);
+  if (source[at6 - 1] === "\n") at6--;
+  if (source[at6 - 1] === "\r") at6--;
+  const eol = source[at6] === "\r" ? "\r\n" : "\n";
+  const arg = cancel.cause ? "nil" : "";
+  return { start: at6, end: at6, text: `${eol}${indentAt(source, stmt.startIndex)}defer ${name2}(${arg})` };
+}
+function laterDefer(stmt, binding) {
+  return binding.uses.map((u) => u.parent?.parent).find((d) => d?.type === "defer_statement" && d.parent?.id === stmt.parent?.id && d.startIndex > stmt.endIndex) ?? void 0;
+}
+function deleteLine(source, node) {
+  const lineStart = source.lastIndexOf("\n", node.startIndex - 1) + 1;
+  const start2 = source[lineStart - 2] === "\r" ? lineStart - 2 : lineStart - 1;
+  let end = endOfLine(source, node.endIndex);
+  if (source[end - 1] === "\n") end--;
+  if (source[end - 1] === "\r") end--;
+  return { start: start2, end, text: "" };
+}
+function discardFix(unit, stmt, blank, source) {
+  if (stmt.type !== "short_var_declaration" || !deferrable(stmt, unit)) return void 0;
+  const name2 = source.fixName;
+  if (!nameIsFree(unit, name2)) return void 0;
+  return {
+    description: `name the cancel function and defer it`,
+    edits: [{ ...spanOf(blank), text: name2 }, deferLine(unit, stmt, name2, source)]
+  };
+}
+function deferFix(unit, stmt, binding, source) {
+  if (!deferrable(stmt, unit)) return void 0;
+  const home = enclosingFunction(stmt);
+  const onlyCalled = binding.uses.every((u) => {
+    const call = u.parent;
+    return call?.type === "call_expression" && unparen(call.childForFieldName("function")).id === u.id && call.parent?.type !== "go_statement" && enclosingFunction(u)?.id === home?.id;
+  });
+  if (!onlyCalled || binding.kind === "result") return void 0;
+  const edits = [deferLine(unit, stmt, binding.name, source)];
+  const existing = laterDefer(stmt, binding);
+  if (existing) edits.push(deleteLine(unit.file.source, existing));
+  const verb = existing ? "move" : "add";
+  return { description: `${verb} defer ${binding.name}() right after the context is made`, edits };
+}
+
+// rules/signal-notify-unbuffered/index.ts
+var SIGNAL = "os/signal";
+var rule8 = {
+  meta: {
+    id: "signal-notify-unbuffered",
+    title: "signal.Notify on an unbuffered channel",
+    severity: "warning",
+    fixable: true,
+    summary: "signal.Notify is given a channel without a buffer: a signal that arrives while nobody receives is dropped",
+    why: "The os/signal package does not block when it sends a signal on the channel: if no goroutine is receiving at that instant, an unbuffered channel loses the signal. A program that waits on the channel to shut down can miss its SIGTERM and hang, keeping every goroutine and connection alive until it is killed.",
+    docs: docsUrl("signal-notify-unbuffered"),
+    messages: {
+      variable: "{{name}} has no buffer and goes to signal.Notify (line {{line}}): a signal sent while nobody receives is dropped",
+      direct: "signal.Notify gets a channel with no buffer: a signal sent while nobody receives on it is dropped"
+    }
+  },
+  kinds: ["func", "method"],
+  appliesTo: (file) => importsAny(file, [SIGNAL]),
+  check: check8
+};
+var signal_notify_unbuffered_default = rule8;
+function check8(ctx) {
+  const { unit } = ctx;
+  const reported = /* @__PURE__ */ new Set();
+  for (const call of unit.nodes("call_expression")) {
+    const callee2 = packageCallee(call, unit, [SIGNAL]);
+    if (callee2?.name !== "Notify") continue;
+    const arg = argsOf(call)[0];
+    if (!arg) continue;
+    const ch = unparen(arg);
+    if (unbufferedMake(ch, unit)) {
+      ctx.report({ span: spanOf(ch), messageId: "direct", fix: addBuffer(ch) });
+      continue;
+    }
+    if (ch.type !== "identifier") continue;
+    const b = unit.bindings.resolve(ch);
+    if (!b || b.kind !== "var") continue;
+    const before = definitions(b, unit).filter((d) => d.stmt.startIndex < call.startIndex && !(d.stmt.type === "var_spec" && !d.value));
+    if (before.length === 0 || !before.every((d) => d.value && !d.multi && unbufferedMake(unparen(d.value), unit))) continue;
+    for (const d of before) {
+      const made2 = unparen(d.value);
+      if (reported.has(made2.id)) continue;
+      reported.add(made2.id);
+      ctx.report({
+        span: spanOf(made2),
+        messageId: "variable",
+        data: { name: ch.text, line: ctx.file.lineOf(call.startIndex) },
+        related: [{ ...spanOf(call), message: `signal.Notify sends on ${ch.text} without waiting for a receiver` }],
+        fix: addBuffer(made2)
+      });
+    }
+  }
+}
+function unbufferedMake(n, unit) {
+  if (!isBuiltinCall(n, "make", unit)) return false;
+  const args2 = argsOf(n);
+  if (args2[0]?.type !== "channel_type") return false;
+  return args2.length === 1 || args2.length === 2 && args2[1].type === "int_literal" && /^0+$/.test(args2[1].text.replace(/_/g, ""));
+}
+function addBuffer(make) {
+  const args2 = argsOf(make);
+  const edit = args2.length === 2 ? { start: args2[1].startIndex, end: args2[1].endIndex, text: "1" } : { start: args2[0].endIndex, end: args2[0].endIndex, text: ", 1" };
+  return { description: "give the channel a buffer of 1", edits: [edit] };
+}
+
+// rules/subslice-retention/buffers.ts
+var WHOLE_READS = {
+  io: ["ReadAll"],
+  "io/ioutil": ["ReadAll", "ReadFile"],
+  os: ["ReadFile"]
+};
+var LARGE = 64 * 1024;
+var NO_RETAIN = ["Write", "WriteAt", "UnmarshalJSON", "UnmarshalText", "UnmarshalBinary"];
+function constValue2(e, unit, depth = 0) {
+  const n = unparen(e);
+  if (depth > 6) return void 0;
+  if (n.type === "int_literal") {
+    const v = Number(n.text.replace(/_/g, "").replace(/^0(?=[0-7]+$)/, "0o"));
+    return Number.isFinite(v) ? v : void 0;
+  }
+  if (n.type === "binary_expression") {
+    const l = constValue2(n.childForFieldName("left"), unit, depth + 1);
+    const r = constValue2(n.childForFieldName("right"), unit, depth + 1);
+    if (l === void 0 || r === void 0) return void 0;
+    switch (operatorOf(n)) {
+      case "+":
+        return l + r;
+      case "-":
+        return l - r;
+      case "*":
+        return l * r;
+      case "/":
+        return r ? Math.trunc(l / r) : void 0;
+      case "<<":
+        return l * 2 ** r;
+      case ">>":
+        return Math.trunc(l / 2 ** r);
+      default:
+        return void 0;
+    }
+  }
+  if (n.type === "identifier") {
+    const b = unit.bindings.resolve(n);
+    const spec = b ? b.kind === "const" ? b.decl : null : unit.file.decls.find((d) => d.kind === "const" && d.names.includes(n.text))?.node;
+    if (!spec) return void 0;
+    const names2 = spec.childrenForFieldName("name").filter((x) => x?.type === "identifier");
+    const values = listOf(spec.childForFieldName("value"));
+    const i2 = names2.findIndex((x) => x?.text === n.text);
+    return values.length === names2.length && values[i2] ? constValue2(values[i2], unit, depth + 1) : void 0;
+  }
+  return void 0;
+}
+var isByteSlice = (t) => !!t && t.type === "slice_type" && ["byte", "uint8"].includes(t.childForFieldName("element")?.text ?? "");
+function exportedOwner(b, unit) {
+  if (b.kind !== "param" || b.decl.parent?.parent?.id !== unit.node.id) return void 0;
+  const name2 = unit.node.childForFieldName("name")?.text ?? "";
+  return new RegExp("^\\p{Lu}", "u").test(name2) ? name2 : void 0;
+}
+function bufferOf(expr, unit, depth = 0) {
+  const e = unparen(expr);
+  if (depth > 8) return null;
+  if (e.type === "slice_expression") {
+    const inner = bufferOf(e.childForFieldName("operand"), unit, depth + 1);
+    const size = inner && !inner.sub && isBuiltinCall(inner.origin, "make", unit) ? argsOf(inner.origin)[1]?.text : void 0;
+    const whole = startsAtZero(e) && !e.childForFieldName("capacity") && (e.childForFieldName("end")?.text === "0" || reachesEnd(e, size));
+    return inner ? { ...inner, sub: inner.sub || !whole } : null;
+  }
+  if (e.type === "identifier") {
+    const b = unit.bindings.resolve(e);
+    if (!b) return null;
+    if (b.kind === "range") {
+      const vars = listOf(b.decl.childForFieldName("left"));
+      const found2 = vars.length === 2 && vars[1].id === b.id.id ? partsOf(b.decl.childForFieldName("right"), unit, depth + 1) : null;
+      return found2 ? { ...found2, name: b.name } : null;
+    }
+    const d = defBefore(b, e.startIndex, unit);
+    if (!d) return null;
+    const carried = (found2) => found2 && !found2.sub && advancedInLoop(b, e, unit) ? { ...found2, sub: true } : found2;
+    if (d.multi && !d.value) return cutPart(d, b, unit, depth);
+    if (!d.value) {
+      const owner = exportedOwner(b, unit);
+      if (!owner || d.stmt.id !== b.decl.id || unit.node.type !== "method_declaration" || !NO_RETAIN.includes(owner)) return null;
+      if (isByteSlice(b.type)) return carried({ kind: "bytes", sub: false, origin: b.id, how: `a []byte parameter of the exported ${owner}`, name: b.name });
+      return null;
+    }
+    const found = carried(d.multi ? wholeRead(d.value, unit) ?? cutPart(d, b, unit, depth) : bufferOf(d.value, unit, depth + 1));
+    return found && !found.name ? { ...found, name: b.name } : found;
+  }
+  if (e.type === "index_expression") {
+    const found = partsOf(e.childForFieldName("operand"), unit, depth + 1);
+    return found ? { ...found, name: void 0 } : null;
+  }
+  return wholeRead(e, unit) ?? pooled(e, unit) ?? made(e, unit) ?? converted(e, unit, depth) ?? trimmed(e, unit, depth);
+}
+var TRIMS = ["TrimSpace", "Trim", "TrimLeft", "TrimRight", "TrimPrefix", "TrimSuffix", "TrimFunc", "TrimLeftFunc", "TrimRightFunc"];
+var SPLITS = ["Split", "SplitN", "SplitAfter", "SplitAfterN", "Fields", "FieldsFunc"];
+var CUTS = { Cut: [0, 1], CutPrefix: [0], CutSuffix: [0] };
+var viewCall = (e, unit, names2) => {
+  if (e.type !== "call_expression") return void 0;
+  const c = packageCallee(e, unit);
+  return c && (c.pkg === "bytes" || c.pkg === "strings") && names2.includes(c.name) ? argsOf(e)[0] : void 0;
+};
+function trimmed(e, unit, depth) {
+  const arg = viewCall(e, unit, TRIMS);
+  return arg ? bufferOf(arg, unit, depth + 1) : null;
+}
+function partsOf(x, unit, depth) {
+  let e = unparen(x);
+  const b = e.type === "identifier" ? unit.bindings.resolve(e) : void 0;
+  if (b) {
+    const d = defBefore(b, e.startIndex, unit);
+    if (!d?.value || d.multi) return null;
+    e = unparen(d.value);
+  }
+  const arg = viewCall(e, unit, SPLITS);
+  const whole = arg ? bufferOf(arg, unit, depth + 1) : null;
+  return whole && whole.origin.type !== "identifier" ? { ...whole, sub: true } : null;
+}
+function cutPart(d, b, unit, depth) {
+  const var_ = d.stmt.type === "var_spec";
+  const right = listOf(d.stmt.childForFieldName(var_ ? "value" : "right"));
+  const v = right.length === 1 ? unparen(right[0]) : null;
+  const c = v?.type === "call_expression" ? packageCallee(v, unit) : void 0;
+  const arg = v && viewCall(v, unit, Object.keys(CUTS));
+  if (!arg || !c) return null;
+  const left = var_ ? d.stmt.childrenForFieldName("name").filter((n) => n?.type === "identifier") : listOf(d.stmt.childForFieldName("left"));
+  const i2 = left.findIndex((l) => l.id === b.id.id || unit.bindings.resolve(l)?.id.id === b.id.id);
+  if (!CUTS[c.name].includes(i2)) return null;
+  const whole = bufferOf(arg, unit, depth + 1);
+  return whole && whole.origin.type !== "identifier" ? { ...whole, sub: true } : null;
+}
+function advancedInLoop(b, use, unit) {
+  for (let loop = use.parent; loop && loop.id !== unit.node.id; loop = loop.parent) {
+    if (loop.type === "func_literal") return false;
+    if (loop.type !== "for_statement" || contains(loop, b.decl)) continue;
+    const advanced = definitions(b, unit).some((d) => {
+      const v = d.value && !d.multi ? unparen(d.value) : null;
+      if (!v || v.type !== "slice_expression" || d.stmt.startIndex < use.endIndex || !contains(loop, d.stmt)) return false;
+      const op = unparen(v.childForFieldName("operand"));
+      return op.type === "identifier" && unit.bindings.resolve(op)?.id.id === b.id.id && !startsAtZero(v);
+    });
+    if (advanced) return true;
+  }
+  return false;
+}
+function startsAtZero(slice) {
+  const start2 = slice.childForFieldName("start");
+  return !start2 || start2.text === "0";
+}
+function reachesEnd(slice, size) {
+  const end = slice.childForFieldName("end");
+  const op = slice.childForFieldName("operand").text;
+  return !end || end.text === `len(${op})` || end.text === `cap(${op})` || size !== void 0 && end.text === size;
+}
+function wholeRead(v, unit) {
+  const e = unparen(v);
+  if (e.type !== "call_expression") return null;
+  const c = packageCallee(e, unit);
+  if (c && WHOLE_READS[c.pkg]?.includes(c.name)) return { kind: "bytes", sub: false, origin: e, how: `read whole by ${c.pkg.split("/").pop()}.${c.name}` };
+  const fn = unparen(e.childForFieldName("function"));
+  const method = fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : void 0;
+  if (c || !method || !["ReadSlice", "ReadLine", "Peek"].includes(method)) return pooled(e, unit);
+  const op = unparen(fn.childForFieldName("operand"));
+  const b = op.type === "identifier" ? unit.bindings.resolve(op) : void 0;
+  const d = b ? defBefore(b, op.startIndex, unit) : void 0;
+  const made2 = d?.value && !d.multi ? unparen(d.value) : null;
+  const ctor = made2?.type === "call_expression" ? packageCallee(made2, unit) : void 0;
+  const size = ctor?.pkg === "bufio" && ctor.name === "NewReaderSize" ? argsOf(made2)[1] : void 0;
+  if (!size || (constValue2(size, unit) ?? 0) < LARGE) return null;
+  return { kind: "bytes", sub: false, origin: e, how: `a view into the buffer of ${op.text}, a bufio.Reader of ${size.text} bytes, by ${method}` };
+}
+function pooled(e, unit, depth = 0) {
+  const n = unparen(e);
+  if (depth > 3) return null;
+  const from = (x) => {
+    let v = x ? unparen(x) : null;
+    const b = v?.type === "identifier" ? unit.bindings.resolve(v) : void 0;
+    if (b) {
+      const d = defBefore(b, v.startIndex, unit);
+      v = d?.value && !d.multi ? unparen(d.value) : null;
+    }
+    return v?.type === "type_assertion_expression" && poolGet(v.childForFieldName("operand")) ? v : null;
+  };
+  const asserted = (a) => a?.childForFieldName("type")?.text.replace(/\s+/g, "");
+  const pool = (a) => ({ kind: "bytes", sub: false, origin: a, how: `taken from a pool by ${a.childForFieldName("operand").text}` });
+  if (n.type === "type_assertion_expression") return asserted(from(n)) === "[]byte" ? pool(n) : null;
+  if (n.type === "unary_expression" && operatorOf(n) === "*") {
+    const a = from(n.childForFieldName("operand"));
+    return a && asserted(a) === "*[]byte" ? pool(a) : null;
+  }
+  if (n.type === "call_expression") {
+    const fn = unparen(n.childForFieldName("function"));
+    if (fn.type !== "selector_expression" || fn.childForFieldName("field")?.text !== "Bytes" || argsOf(n).length > 0) return null;
+    const a = from(fn.childForFieldName("operand"));
+    const bytesName = unit.file.importName("bytes");
+    return a && bytesName && asserted(a) === `*${bytesName}.Buffer` ? pool(a) : null;
+  }
+  return null;
+}
+function poolGet(call) {
+  const c = call ? unparen(call) : null;
+  const fn = c?.type === "call_expression" ? unparen(c.childForFieldName("function")) : null;
+  return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Get" && argsOf(c).length === 0;
+}
+function made(v, unit) {
+  const e = unparen(v);
+  if (!isBuiltinCall(e, "make", unit)) return null;
+  const [t, len, cap] = argsOf(e);
+  const size = cap ?? len;
+  if (!isByteSlice(t) || !size || (constValue2(size, unit) ?? 0) < LARGE) return null;
+  return { kind: "bytes", sub: false, origin: e, how: `made by ${e.text.replace(/\s+/g, " ")}` };
+}
+function converted(v, unit, depth) {
+  const e = unparen(v);
+  let kind;
+  let arg;
+  if (isBuiltinCall(e, "string", unit)) [kind, arg] = ["string", argsOf(e)[0]];
+  else if (e.type === "type_conversion_expression" && isByteSlice(e.childForFieldName("type"))) [kind, arg] = ["bytes", e.childForFieldName("operand") ?? void 0];
+  if (!kind || !arg) return null;
+  const inner = bufferOf(arg, unit, depth + 1);
+  return inner && !inner.sub ? { kind, sub: false, origin: inner.origin, how: inner.how } : null;
+}
+
+// rules/subslice-retention/queue.ts
+var HOLDS_POINTERS = /* @__PURE__ */ new Set(["pointer_type", "interface_type", "map_type", "channel_type", "function_type", "slice_type"]);
+function checkQueues(ctx) {
+  const { unit, file } = ctx;
+  if (file.isTest) return;
+  for (const stmt of unit.nodes("assignment_statement")) {
+    if (!stmt || stmt.childForFieldName("operator")?.type !== "=") continue;
+    const left = listOf(stmt.childForFieldName("left"));
+    const right = listOf(stmt.childForFieldName("right"));
+    if (left.length !== 1 || right.length !== 1) continue;
+    const target = unparen(left[0]);
+    const slice = unparen(right[0]);
+    if (target.type !== "selector_expression" && target.type !== "identifier" || slice.type !== "slice_expression") continue;
+    if (unparen(slice.childForFieldName("operand")).text !== target.text) continue;
+    const start2 = slice.childForFieldName("start");
+    const end = slice.childForFieldName("end");
+    if (!start2 || start2.text === "0" || slice.childForFieldName("capacity") || end && end.text !== `len(${target.text})`) continue;
+    const queue = target.type === "identifier" ? packageQueue(unit, target, stmt) : fieldQueue(unit, target, stmt);
+    if (!queue || drains(stmt, target.text) || clearsSlots(unit, target.text, stmt) || queue.resets()) continue;
+    const { elem } = queue;
+    const one = start2.text === "1";
+    ctx.report({
+      span: spanOf(stmt),
+      messageId: "queue",
+      data: { target: target.text, slice: slice.text, elem: elem.text },
+      related: [{ ...spanOf(slice), message: `the slots before ${start2.text} stay in the backing array` }],
+      fix: one ? clearFix(file.source, stmt, target.text) : void 0
+    });
+  }
+}
+function fieldQueue(unit, target, stmt) {
+  const owner = unparen(target.childForFieldName("operand"));
+  const b = owner.type === "identifier" ? unit.bindings.resolve(owner) : void 0;
+  if (!b || b.kind !== "receiver" && b.kind !== "param" || b.type?.type !== "pointer_type") return void 0;
+  const field = target.childForFieldName("field").text;
+  const elem = elementOf2(unit, b.type.namedChildren[0] ?? null, field);
+  return elem && { elem, resets: () => resetsElsewhere(unit, typeName3(b.type.namedChildren[0] ?? null), field, stmt) };
+}
+function packageQueue(unit, target, stmt) {
+  if (unit.bindings.resolve(target)) return void 0;
+  const decl = unit.file.decls.find((d) => d.kind === "var" && d.names.includes(target.text));
+  const elem = pointerElement(unit, decl?.type ?? null);
+  if (!elem) return void 0;
+  const funcs = unit.file.wholeRoot().namedChildren.filter((d) => d?.type === "function_declaration" || d?.type === "method_declaration");
+  const writes3 = [unit.node, ...funcs].flatMap((m) => m.descendantsOfType(["assignment_statement", "call_expression"]));
+  const same = (e) => unparen(e).type === "identifier" && unparen(e).text === target.text;
+  return { elem, resets: () => resetsIn(unit, writes3, same, stmt) };
+}
+function drains(stmt, text) {
+  for (let p = stmt.parent; p; p = p.parent) {
+    if (p.type === "func_literal" || p.type === "function_declaration" || p.type === "method_declaration") return false;
+    if (p.type !== "for_statement") continue;
+    const cond = p.namedChildren.find((c) => c && c.type !== "block" && c.type !== "range_clause" && c.type !== "for_clause");
+    const clause = p.namedChildren.find((c) => c?.type === "for_clause")?.childForFieldName("condition");
+    if ([cond, clause].some((c) => c?.text.includes(`len(${text})`))) return true;
+  }
+  return false;
+}
+function typeName3(t) {
+  let n = t;
+  if (n?.type === "generic_type") n = n.childForFieldName("type");
+  return n?.type === "type_identifier" ? n.text : void 0;
+}
+function elementOf2(unit, t, name2) {
+  let n = t;
+  if (n?.type === "generic_type") n = n.childForFieldName("type");
+  if (n?.type !== "type_identifier") return void 0;
+  const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(n.text));
+  const st = decl ? resolveType(decl.type, unit.file) : null;
+  if (st?.type !== "struct_type") return void 0;
+  for (const f of st.descendantsOfType("field_declaration")) {
+    if (!f?.childrenForFieldName("name").some((x) => x?.text === name2)) continue;
+    return pointerElement(unit, f.childForFieldName("type"));
+  }
+  return void 0;
+}
+function pointerElement(unit, type) {
+  const slice = resolveType(type, unit.file);
+  const elem = slice?.type === "slice_type" ? slice.childForFieldName("element") : null;
+  if (!elem) return void 0;
+  const r = resolveType(elem, unit.file);
+  const known = r?.type === "type_identifier" && ["any", "error"].includes(r.text);
+  return r && (HOLDS_POINTERS.has(r.type) || known) ? elem : void 0;
+}
+function clearsSlots(unit, text, stmt) {
+  for (const s of unit.nodes(["assignment_statement", "call_expression"])) {
+    if (!s || s.startIndex >= stmt.startIndex) continue;
+    if (s.type === "call_expression") {
+      if (isBuiltinCall(s, "clear", unit) && argsOf(s)[0]?.text.startsWith(`${text}[`)) return true;
+      continue;
+    }
+    if (listOf(s.childForFieldName("left")).some((l) => unparen(l).type === "index_expression" && unparen(unparen(l).childForFieldName("operand")).text === text)) return true;
+  }
+  return false;
+}
+function resetsElsewhere(unit, type, field, stmt) {
+  const methods = unit.file.wholeRoot().namedChildren.filter((d) => {
+    if (d?.type !== "method_declaration") return false;
+    const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration")?.childForFieldName("type");
+    return !!recv && typeName3(recv.type === "pointer_type" ? recv.namedChildren[0] ?? null : recv) === type;
+  });
+  const writes3 = [unit.node, ...methods].flatMap((m) => m.descendantsOfType(["assignment_statement", "call_expression"]));
+  return resetsIn(unit, writes3, (e) => endsWithField(e, field), stmt);
+}
+function resetsIn(unit, writes3, same, stmt) {
+  for (const s of writes3) {
+    if (!s || s.startIndex === stmt.startIndex && s.type === stmt.type) continue;
+    if (s.type === "call_expression") {
+      const fn = unparen(s.childForFieldName("function"));
+      const first = argsOf(s)[0];
+      if (fn.type === "identifier" && fn.text === "copy" && first && same(first)) return true;
+      continue;
+    }
+    const left = listOf(s.childForFieldName("left"));
+    const right = listOf(s.childForFieldName("right"));
+    for (let i2 = 0; i2 < left.length; i2++) {
+      const l = unparen(left[i2]);
+      if (!same(l)) continue;
+      const r = right.length === left.length ? unparen(right[i2]) : void 0;
+      if (!r) return true;
+      if (r.type === "call_expression" && isBuiltinCall(r, "append", unit)) {
+        const base2 = argsOf(r)[0];
+        if (base2 && unparen(base2).text === l.text) continue;
+        return true;
+      }
+      if (r.type === "slice_expression" && unparen(r.childForFieldName("operand")).text === l.text) {
+        const start2 = r.childForFieldName("start");
+        if (start2 && start2.text !== "0" && !r.childForFieldName("end")) continue;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+var endsWithField = (e, field) => {
+  const n = unparen(e);
+  return n.type === "selector_expression" && n.childForFieldName("field")?.text === field;
+};
+function clearFix(source, stmt, target) {
+  const lineStart = source.lastIndexOf("\n", stmt.startIndex - 1) + 1;
+  if (stmt.parent?.type !== "statement_list" || source.slice(lineStart, stmt.startIndex).trim() !== "") return void 0;
+  const eol = source[source.indexOf("\n", stmt.startIndex) - 1] === "\r" ? "\r\n" : "\n";
+  return {
+    description: `clear ${target}[0] before re-slicing`,
+    edits: [{ start: lineStart, end: lineStart, text: `${indentAt(source, stmt.startIndex)}${target}[0] = nil${eol}` }]
+  };
+}
+
+// rules/subslice-retention/index.ts
+var rule9 = {
+  meta: {
+    id: "subslice-retention",
+    title: "Small sub-slice pins a large buffer",
+    severity: "warning",
+    fixable: true,
+    summary: "a re-slice of a large buffer is stored in a field, a package-level table or a channel, pinning the whole buffer",
+    why: "A slice or string is a view into its backing array, and the collector keeps the whole array alive while any view of it is reachable: a 10-byte re-slice stored in a long-lived field or cache holds on to the entire file or request body it was cut from. Copying the part releases the buffer.",
+    docs: docsUrl("subslice-retention"),
+    messages: {
+      stored: "{{value}} re-slices {{origin}} ({{how}}): storing it in {{target}} keeps the whole buffer alive",
+      sent: "{{value}} re-slices {{origin}} ({{how}}): sending it on {{target}} hands the receiver the whole buffer",
+      queue: "{{target}} = {{slice}} leaves the dropped {{elem}} values reachable in the backing array until append outgrows it"
+    }
+  },
+  kinds: ["func", "method"],
+  // Cheap exit: no slice expression, and no bytes/strings call that returns a part of its argument.
+  appliesTo: (file) => /\[[^\]\n]*:|\.(?:Trim\w*|Split\w*|Fields\w*|Cut\w*)\(/.test(file.source),
+  check: check9
+};
+var subslice_retention_default = rule9;
+function check9(ctx) {
+  const { unit } = ctx;
+  if (!mayCut(unit)) return;
+  const stores2 = storesOf(unit);
+  for (const s of stores2) {
+    const buf = bufferOf(s.value, unit);
+    if (!buf?.sub || !outlives(s, unit) || keepsWholeBuffer(s, buf, stores2, unit)) continue;
+    const fix = cloneFix(s.value, buf, unit);
+    const v = s.value.text.replace(/\s+/g, " ");
+    const origin = !buf.name ? "a large buffer" : buf.name === v ? `the original ${buf.name}` : buf.name;
+    ctx.report({
+      span: spanOf(s.node),
+      messageId: s.channel ? "sent" : "stored",
+      data: { value: v, origin, how: buf.how, target: s.target },
+      related: [{ ...spanOf(buf.origin), message: "the large buffer comes from here" }],
+      fix: { description: `copy the re-slice with ${fix.name}`, edits: [fix.edit] }
+    });
+  }
+  checkQueues(ctx);
+}
+var PARTS = /^(Split|SplitN|SplitAfter|SplitAfterN|Fields|FieldsFunc|Cut|CutPrefix|CutSuffix)$/;
+function mayCut(unit) {
+  if (unit.nodes("slice_expression").length > 0) return true;
+  return unit.nodes("call_expression").some((c) => {
+    const fn = unparen(c.childForFieldName("function"));
+    const name2 = fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : fn.type === "identifier" ? fn.text : void 0;
+    return PARTS.test(name2 ?? "");
+  });
+}
+function storesOf(unit) {
+  const out2 = [];
+  for (const node of unit.nodes(["assignment_statement", "send_statement", "keyed_element"])) {
+    if (!node) continue;
+    if (node.type === "send_statement") {
+      const value = node.childForFieldName("value");
+      if (value) out2.push({ node, value, target: node.childForFieldName("channel").text, channel: true });
+    } else if (node.type === "keyed_element") {
+      const key = node.childForFieldName("key")?.namedChildren[0];
+      const value = node.childForFieldName("value")?.namedChildren[0];
+      const lit = node.parent?.parent;
+      const type = lit?.type === "composite_literal" ? lit.childForFieldName("type") : null;
+      if (key?.type !== "identifier" || !value || !type) continue;
+      if (["map_type", "slice_type", "array_type", "implicit_length_array_type"].includes(resolveType(type, unit.file)?.type ?? "")) continue;
+      let owner = lit;
+      for (let p = owner.parent; p && ["literal_element", "keyed_element", "literal_value", "composite_literal", "unary_expression"].includes(p.type); p = p.parent)
+        if (p.type === "composite_literal") owner = p;
+      out2.push({ node, value, target: `the field ${key.text} of ${type.text}`, owner });
+    } else if (node.childForFieldName("operator")?.type === "=") {
+      const left = listOf(node.childForFieldName("left"));
+      const right = listOf(node.childForFieldName("right"));
+      left.forEach((l, i2) => {
+        const dest = destination(l, unit);
+        if (!dest) return;
+        const r = right.length === left.length ? unparen(right[i2]) : void 0;
+        const values = !r ? [] : isBuiltinCall(r, "append", unit) ? argsOf(r).slice(1).filter((a) => a.type !== "variadic_argument") : [r];
+        for (const value of [...values, ...dest.keys]) out2.push({ node, value, target: l.text, owner: dest.owner, lhs: l });
+      });
+    }
+  }
+  return out2;
+}
+function destination(lhs, unit) {
+  const keys = [];
+  let n = unparen(lhs);
+  let owner;
+  for (; ; ) {
+    if (n.type === "index_expression") {
+      keys.push(n.childForFieldName("index"));
+      n = unparen(n.childForFieldName("operand"));
+    } else if (n.type === "selector_expression") {
+      const op = unparen(n.childForFieldName("operand"));
+      if (op.type === "identifier" && !unit.bindings.resolve(op) && unit.file.imports.some((i2) => i2.name === op.text)) return { keys };
+      owner ??= op;
+      n = op;
+    } else if (n.type === "unary_expression" && n.childForFieldName("operator")?.type === "*" && !owner && keys.length === 0) {
+      const op = unparen(n.childForFieldName("operand"));
+      return op.type === "identifier" && unit.bindings.resolve(op)?.kind === "receiver" ? { owner: op, keys } : void 0;
+    } else if (n.type === "identifier") {
+      if (n.text === "_") return void 0;
+      return owner || !unit.bindings.resolve(n) ? { owner, keys } : void 0;
+    } else return owner ? { owner, keys } : void 0;
+  }
+}
+function outlives(s, unit) {
+  if (s.channel) return true;
+  if (s.owner?.type === "composite_literal") return valueEscapes(s.owner, unit, 0);
+  return s.lhs ? placeOutlives(s.lhs, unit, 0) : false;
+}
+function placeOutlives(lhs, unit, depth) {
+  let n = unparen(lhs);
+  let shared = false;
+  for (; ; ) {
+    if (n.type === "selector_expression") {
+      const op = unparen(n.childForFieldName("operand"));
+      if (op.type === "identifier" && !unit.bindings.resolve(op) && unit.file.imports.some((i2) => i2.name === op.text)) return true;
+      n = op;
+    } else if (n.type === "index_expression" || n.type === "unary_expression" && n.childForFieldName("operator")?.type === "*") {
+      shared = true;
+      n = unparen(n.childForFieldName("operand"));
+    } else break;
+  }
+  if (n.type !== "identifier" || n.text === "_") return false;
+  const b = unit.bindings.resolve(n);
+  if (!b) return true;
+  if (b.kind === "receiver" || b.kind === "param") return shared || ["pointer_type", "map_type", "slice_type"].includes(b.type?.type ?? "");
+  if (b.kind !== "var" || depth >= 4) return false;
+  const first = definitions(b, unit)[0];
+  const v = first?.value && !first.multi ? unparen(first.value) : null;
+  if (v?.type === "unary_expression" && v.childForFieldName("operator")?.type === "&" && unparen(v.childForFieldName("operand")).type !== "composite_literal") {
+    if (placeOutlives(v.childForFieldName("operand"), unit, depth + 1)) return true;
+  }
+  return b.uses.some((u) => u.startIndex > lhs.startIndex - 1 && valueEscapes(u, unit, depth + 1));
+}
+function valueEscapes(value, unit, depth) {
+  if (depth > 4) return false;
+  let n = value;
+  for (; ; ) {
+    const p2 = n.parent;
+    if (!p2) return false;
+    if (p2.type === "parenthesized_expression" || p2.type === "unary_expression" && p2.childForFieldName("operator")?.type === "&") n = p2;
+    else if (["literal_element", "keyed_element", "literal_value", "composite_literal"].includes(p2.type)) n = p2;
+    else if (p2.type === "argument_list" && isBuiltinCall(p2.parent, "append", unit) && p2.namedChildren[0]?.id !== n.id) n = p2.parent;
+    else break;
+  }
+  const p = n.parent;
+  if (!p) return false;
+  if (p.type === "expression_list" && p.parent?.type === "return_statement") return true;
+  if (p.type === "send_statement") return p.childForFieldName("value")?.id === n.id;
+  if (p.type === "expression_list" && (p.parent?.type === "assignment_statement" || p.parent?.type === "short_var_declaration" || p.parent?.type === "var_spec")) {
+    const stmt = p.parent;
+    const rightField = stmt.type === "var_spec" ? "value" : "right";
+    if (stmt.childForFieldName(rightField)?.id !== p.id) return false;
+    const right = listOf(p);
+    const i2 = right.findIndex((r) => r.id === n.id);
+    const left = stmt.type === "var_spec" ? stmt.childrenForFieldName("name").filter((x) => x?.type === "identifier") : listOf(stmt.childForFieldName("left"));
+    const target = left.length === right.length ? left[i2] : void 0;
+    if (!target) return false;
+    if (stmt.type === "assignment_statement") return placeOutlives(target, unit, depth + 1);
+    const b = unit.bindings.declaredBy(target);
+    return !!b && b.uses.some((u) => valueEscapes(u, unit, depth + 1));
+  }
+  return false;
+}
+function keepsWholeBuffer(s, buf, stores2, unit) {
+  if (!s.owner) return false;
+  const siblings = stores2.filter((o) => {
+    if (!o.owner || o.owner.text !== s.owner.text || s.owner.type === "composite_literal" && o.owner.id !== s.owner.id) return false;
+    return bufferOf(o.value, unit)?.origin.id === buf.origin.id;
+  });
+  if (siblings.some((o) => o !== s && !bufferOf(o.value, unit).sub)) return true;
+  const size = buf.origin.type === "call_expression" && isBuiltinCall(buf.origin, "make", unit) ? argsOf(buf.origin)[1]?.text : void 0;
+  const slices = siblings.map((o) => directSlice(o.value, buf, unit)).filter((x) => !!x);
+  return slices.length >= 2 && slices.some((x) => startsAtZero(x)) && slices.some((x) => reachesEnd(x, size));
+}
+function directSlice(value, buf, unit) {
+  let v = unparen(value);
+  const b = v.type === "identifier" ? unit.bindings.resolve(v) : void 0;
+  if (b) {
+    const d = defBefore(b, v.startIndex, unit);
+    if (!d?.value || d.multi) return void 0;
+    v = unparen(d.value);
+  }
+  const op = v.type === "slice_expression" ? unparen(v.childForFieldName("operand")) : void 0;
+  return op?.type === "identifier" && op.text === buf.name && !bufferOf(op, unit)?.sub ? v : void 0;
+}
+function cloneFix(value, buf, unit) {
+  const v = unit.file.goVersion;
+  const minor = v && v.major === 1 ? v.minor : v ? 99 : -1;
+  const pkg2 = buf.kind === "bytes" ? "bytes" : "strings";
+  const name2 = unit.file.importName(pkg2);
+  const usable = !!name2 && name2 !== "." && minor >= (pkg2 === "bytes" ? 20 : 18) && !unit.bindings.all.some((b) => b.name === name2);
+  const text = value.text;
+  if (usable) return { name: `${pkg2}.Clone`, edit: { ...spanOf(value), text: `${name2}.Clone(${text})` } };
+  if (buf.kind === "bytes") return { name: "append([]byte(nil), ...)", edit: { ...spanOf(value), text: `append([]byte(nil), ${tightSlices(value)}...)` } };
+  return { name: "string([]byte(...))", edit: { ...spanOf(value), text: `string([]byte(${text}))` } };
+}
+function tightSlices(value) {
+  const cuts = [];
+  for (const slice of value.descendantsOfType("slice_expression")) {
+    for (const c of slice?.children ?? []) {
+      if (c?.type !== ":") continue;
+      const prev = c.previousSibling;
+      const next = c.nextSibling;
+      if (prev && prev.type !== "[" && prev.endIndex < c.startIndex) cuts.push({ start: prev.endIndex, end: c.startIndex });
+      if (next && next.type !== "]" && c.endIndex < next.startIndex) cuts.push({ start: c.endIndex, end: next.startIndex });
+    }
+  }
+  let text = value.text;
+  for (const cut of cuts.sort((a, b) => b.start - a.start)) text = text.slice(0, cut.start - value.startIndex) + text.slice(cut.end - value.startIndex);
+  return text;
+}
+
+// rules/ticker-not-stopped/channel.ts
+function isChannelOf(expr, unit, id) {
+  if (expr.type !== "selector_expression" || expr.childForFieldName("field")?.text !== "C") return false;
+  const op = expr.childForFieldName("operand");
+  return op?.type === "identifier" && unit.bindings.resolve(op) === unit.bindings.declaredBy(id);
+}
+
+// rules/ticker-not-stopped/index.ts
+var rule10 = {
+  meta: {
+    id: "ticker-not-stopped",
+    title: "Ticker or timer never stopped",
+    severity: "warning",
+    fixable: true,
+    summary: "a time.NewTicker/NewTimer that is never stopped, or time.Tick outside main and init, before Go 1.23",
+    why: "Before Go 1.23 a started ticker sits in the runtime's timer heap until Stop is called, so an unstopped ticker is never collected and keeps waking the runtime to send into a channel nobody reads; a timer stays there until it fires. time.Tick gives no way to call Stop at all.",
+    docs: docsUrl("ticker-not-stopped"),
+    messages: {
+      tickInLoop: "time.Tick can make a new ticker each time round the loop on line {{loop}}; none can be stopped, so they pile up and keep firing",
+      tickReturned: "the ticker of time.Tick can never be stopped, and its channel is returned on line {{exit}}: it fires forever once the caller stops reading",
+      tickLeft: "the ticker of time.Tick can never be stopped: after {{where}} it keeps firing into a channel nobody reads",
+      goroutine: "{{what}} is never stopped: after the goroutine started on line {{go}} returns on line {{exit}}, it {{consequence}}",
+      abandoned: "{{what}} is never stopped, and the goroutine started on line {{go}} that reads it never ends",
+      tickAbandoned: "the ticker of time.Tick can never be stopped, and the goroutine started on line {{go}} that reads it never ends",
+      inLoop: "{{what}} can be made each time round the loop on line {{loop}} and is never stopped: each one keeps firing forever",
+      notStopped: "{{what}} is never stopped: after {{where}} it {{consequence}}"
+    }
+  },
+  kinds: ["func", "method"],
+  appliesTo: importsTime,
+  check: check10
+};
+var ticker_not_stopped_default = rule10;
+function check10(ctx) {
+  const era = timerEra(ctx.file);
+  if (era.collected) return;
+  for (const { call, name: name2 } of timeCalls(ctx.unit)) {
+    if (name2 === "Tick") checkTick(ctx, call, era);
+    else if (name2 === "NewTicker" || name2 === "NewTimer") checkNew(ctx, call, name2 === "NewTicker", era);
+  }
+}
+var line3 = (ctx, n) => ctx.file.lineOf(n.startIndex);
+var where2 = (ctx, exit) => exit.type === "return_statement" ? `the return on line ${line3(ctx, exit)}` : `the end of the function on line ${line3(ctx, exit)}`;
+function checkTick(ctx, call, era) {
+  const { unit } = ctx;
+  const loop = loopAround(call);
+  if (loop) {
+    ctx.report({
+      span: spanOf(call),
+      messageId: "tickInLoop",
+      data: { loop: line3(ctx, loop) },
+      related: [{ ...spanOf(loop), message: "this loop makes a new ticker each time round" }],
+      severity: era.severity
+    });
+    return;
+  }
+  const entry = processEntry(unit);
+  if (entry === "main" || entry === "init") return;
+  const stmt = statementOf(call);
+  if (!stmt) return;
+  const inner = stmt.type === "labeled_statement" ? stmt.namedChildren.find((c) => c?.type !== "label_name") ?? stmt : stmt;
+  const holder = varOf(call, unit);
+  if (holder && holder.uses.some((u) => handedToGoroutine(u, enclosingFunction(stmt)))) return;
+  const overTick = (e) => e.id === unparen(call).id || !!holder && e.type === "identifier" && unit.bindings.resolve(e) === holder;
+  const cfg = cfgAt(unit, stmt);
+  const ranged = inner.type === "for_statement" && inner.namedChildren.some((c) => c?.type === "range_clause" && c.startIndex <= call.startIndex && call.endIndex <= c.endIndex);
+  const from = ranged ? { at: inner } : { after: stmt };
+  const exit = inner.type === "return_statement" ? inner : cfg?.firstEnd(from, { endlessRange: overTick })?.node;
+  if (!exit) {
+    const go = goStatementOf(cfg?.fn);
+    if (go && cfg.firstEnd(from, { ends: ALL_ENDS, endlessRange: overTick }) === null && !startedForProcessLife(unit, go)) {
+      ctx.report({ span: spanOf(call), messageId: "tickAbandoned", data: { go: line3(ctx, go) }, related: [goRelated(go)], severity: era.severity });
+    }
+    return;
+  }
+  const returned = exit.startIndex <= call.startIndex && call.endIndex <= exit.endIndex;
+  ctx.report({
+    span: spanOf(call),
+    ...returned ? { messageId: "tickReturned", data: { exit: line3(ctx, exit) } } : { messageId: "tickLeft", data: { where: where2(ctx, exit) } },
+    related: [{ ...spanOf(exit), message: "the function ends here with the ticker still running" }],
+    severity: era.severity
+  });
+}
+function handedToGoroutine(u, fn) {
+  for (let lit = enclosingFunction(u); lit && lit.id !== fn?.id; lit = enclosingFunction(lit)) {
+    if (lit.type !== "func_literal") return false;
+    const call = lit.parent?.type === "call_expression" ? lit.parent : null;
+    if (call?.parent?.type === "go_statement") return true;
+    if (lit.parent?.type === "argument_list") return true;
+  }
+  return false;
+}
+function varOf(call, unit) {
+  const id = created(call)?.id;
+  return id ? unit.bindings.declaredBy(id) : void 0;
+}
+function created(call) {
+  let node = call;
+  while (node.parent?.type === "parenthesized_expression") node = node.parent;
+  const list2 = node.parent;
+  if (list2?.type !== "expression_list" || list2.namedChildCount !== 1) return null;
+  const holder = list2.parent;
+  const names2 = holder?.type === "short_var_declaration" && holder.childForFieldName("right")?.id === list2.id ? holder.childForFieldName("left").namedChildren : holder?.type === "var_spec" && holder.childForFieldName("value")?.id === list2.id ? holder.childrenForFieldName("name") : [];
+  if (names2.length !== 1 || names2[0]?.type !== "identifier") return null;
+  const stmt = holder.type === "var_spec" ? holder.parent?.type === "var_declaration" ? holder.parent : null : holder;
+  return stmt?.parent?.type === "statement_list" ? { stmt, id: names2[0] } : null;
+}
+function useOf(u) {
+  const sel = u.parent;
+  if (sel?.type !== "selector_expression" || sel.childForFieldName("operand")?.id !== u.id) return "escape";
+  const field = sel.childForFieldName("field")?.text;
+  const up2 = sel.parent;
+  if (field === "Stop") return "stop";
+  if (field === "Reset") return up2?.type === "call_expression" ? "ok-reset" : "escape";
+  if (field !== "C" || !up2) return "escape";
+  if (up2.type === "unary_expression" && up2.childForFieldName("operator")?.type === "<-") return "ok";
+  return up2.type === "range_clause" && up2.childForFieldName("right")?.id === sel.id ? "ok" : "escape";
+}
+function checkNew(ctx, call, ticker, era) {
+  const { unit } = ctx;
+  const made2 = created(call);
+  const binding = made2 && unit.bindings.declaredBy(made2.id);
+  if (!made2 || !binding) return;
+  const kinds = binding.uses.map(useOf);
+  if (kinds.includes("stop") || kinds.includes("escape")) return;
+  if (!ticker && !kinds.includes("ok-reset") && isZero(call)) return;
+  const kind = ticker ? "ticker" : "timer";
+  const what = binding.name === kind ? kind : `${kind} ${binding.name}`;
+  const fn = enclosingFunction(made2.stmt);
+  const owners = new Map(binding.uses.map((u) => [ownerOf(u, fn, unit)?.id, u]));
+  const overC = (e) => isChannelOf(e, unit, made2.id);
+  const fired = (n) => receivesFrom(n, overC, unit);
+  const paths = ticker ? { endlessRange: overC } : { avoid: fired };
+  const consequence2 = ticker ? "keeps firing forever" : "stays in the runtime's timer heap until it fires";
+  const abandoned2 = (go) => ctx.report({ span: spanOf(made2.stmt), messageId: "abandoned", data: { what, go: line3(ctx, go) }, related: [goRelated(go)], severity: era.severity });
+  if (owners.size === 1 && !owners.has(fn?.id)) {
+    const lit = ownerOf(owners.values().next().value, fn, unit);
+    const go = goStatementOf(lit);
+    if (!go || enclosingFunction(lit)?.id !== fn?.id) return;
+    const cfg2 = cfgAt(unit, lit);
+    const exit2 = ticker ? firstReturn(cfg2, overC) : cfg2.firstEnd({ entry: true }, paths)?.node;
+    if (exit2) {
+      ctx.report({
+        span: spanOf(made2.stmt),
+        messageId: "goroutine",
+        data: { what, go: line3(ctx, go), exit: line3(ctx, exit2), consequence: consequence2 },
+        related: [{ ...spanOf(exit2), message: `the goroutine ends here with the ${kind} still running` }],
+        severity: era.severity
+      });
+    } else if (neverEnds(cfg2, { entry: true }, overC) && !startedForProcessLife(unit, go)) abandoned2(go);
+    return;
+  }
+  if (owners.size > 1 || owners.size === 1 && !owners.has(fn?.id)) return;
+  const loop = loopAround(made2.stmt);
+  const cfg = cfgAt(unit, made2.stmt);
+  const exit = processEntry(unit) === "main" && fn?.type === "function_declaration" ? null : cfg.firstEnd({ after: made2.stmt }, paths)?.node;
+  const iterates = ticker && !!loop && cfg.repeats(loop, { after: made2.stmt }, { endlessRange: overC });
+  if (!exit && !iterates) {
+    const go = goStatementOf(fn);
+    if (go && neverEnds(cfg, { after: made2.stmt }, overC) && !startedForProcessLife(unit, go)) abandoned2(go);
+    return;
+  }
+  const again = iterates ? loop : null;
+  ctx.report({
+    span: spanOf(made2.stmt),
+    ...again || !exit ? { messageId: "inLoop", data: { what, loop: line3(ctx, loop) } } : { messageId: "notStopped", data: { what, where: where2(ctx, exit), consequence: consequence2 } },
+    related: [...again ? [{ ...spanOf(again), message: "the loop that makes it again" }] : [], ...exit ? [{ ...spanOf(exit), message: `the function ends here with the ${ticker ? "ticker" : "timer"} still running` }] : []],
+    fix: loop ? void 0 : deferStop(unit, made2.stmt, binding.name),
+    severity: era.severity
+  });
+}
+function isZero(call) {
+  const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
+  const d = args2.length === 1 && args2[0] ? unparen(args2[0]) : null;
+  return d?.type === "int_literal" && Number(d.text.replace(/_/g, "")) === 0;
+}
+function goStatementOf(fn) {
+  if (fn?.type !== "func_literal") return null;
+  let n = fn;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const call = n.parent;
+  return call?.type === "call_expression" && call.childForFieldName("function")?.id === n.id && call.parent?.type === "go_statement" ? call.parent : null;
+}
+var goRelated = (go) => ({ ...spanOf(go.child(0)), message: "this goroutine never ends" });
+function neverEnds(cfg, from, overC) {
+  return cfg.firstEnd(from, { ends: ALL_ENDS, endlessRange: overC }) === null;
+}
+function ownerOf(u, maker, unit) {
+  let f = enclosingFunction(u);
+  while (f && f.id !== maker?.id && f.type === "func_literal" && closureCalls(f, unit) !== null) f = enclosingFunction(f);
+  return f;
+}
+function closureCalled(call, unit) {
+  const f = unparen(call.childForFieldName("function"));
+  if (f.type === "func_literal") return f;
+  const b = f.type === "identifier" ? unit.bindings.resolve(f) : void 0;
+  if (!b || b.kind !== "var") return null;
+  const value = b.decl.type === "short_var_declaration" ? b.decl.childForFieldName("right") : b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : null;
+  const lit = value?.namedChildCount === 1 ? unparen(value.namedChildren[0]) : null;
+  return lit?.type === "func_literal" && closureCalls(lit, unit) !== null ? lit : null;
+}
+function receivesFrom(n, overC, unit) {
+  const recv = (r) => r.childForFieldName("operator")?.type === "<-" && overC(unparen(r.childForFieldName("operand")));
+  if (n.type === "unary_expression" && recv(n) || descendantsInFunction(n, "unary_expression").some(recv)) return true;
+  const calls = descendantsInFunction(n, "call_expression").concat(n.type === "call_expression" ? [n] : []);
+  return calls.some((c) => {
+    const lit = closureCalled(c, unit);
+    return !!lit && unit.nodes("unary_expression", lit).some(recv);
+  });
+}
+function firstReturn(cfg, over) {
+  return cfg.allEnds({ entry: true }, { endlessRange: over }).find((e) => e.node.type === "return_statement")?.node;
+}
+function deferStop(unit, stmt, name2) {
+  const source = unit.file.source;
+  let at6 = endOfLine(source, stmt.endIndex);
+  if (source[at6 - 1] === "\n") at6--;
+  if (source[at6 - 1] === "\r") at6--;
+  const eol = source[at6] === "\r" ? "\r\n" : "\n";
+  const edit = { start: at6, end: at6, text: `${eol}${indentAt(source, stmt.startIndex)}defer ${name2}.Stop()` };
+  return { description: `defer ${name2}.Stop() right after it is made`, edits: [edit] };
+}
+
+// rules/time-after-in-loop/index.ts
+var rule11 = {
+  meta: {
+    id: "time-after-in-loop",
+    title: "time.After in a select loop",
+    severity: "warning",
+    fixable: true,
+    summary: "time.After in a select that a loop runs again after another case, before Go 1.23",
+    why: "Each time.After call starts a timer that, before Go 1.23, stays in the runtime's timer heap until its delay elapses, whether or not anyone still waits on its channel. A loop whose select usually leaves through another case piles up one pending timer (and its channel) per round until each one fires.",
+    docs: docsUrl("time-after-in-loop"),
+    messages: {
+      pending: "time.After starts a timer each round; rounds that leave the select {{way}} leave it pending until it fires",
+      replaced: "time.After replaces {{name}}'s timer before it fires in rounds {{way}}, leaving the old one pending"
+    }
+  },
+  kinds: ["func", "method"],
+  appliesTo: importsTime,
+  check: check11
+};
+var time_after_in_loop_default = rule11;
+function check11(ctx) {
+  const era = timerEra(ctx.file);
+  if (era.collected) return;
+  const { unit } = ctx;
+  const hits = [];
+  for (const { call, name: name2 } of timeCalls(unit)) {
+    if (name2 !== "After") continue;
+    const assigned2 = assignedTimer(call, unit);
+    if (assigned2) {
+      const hit = replacing(call, assigned2.stmt, assigned2.binding, unit);
+      if (hit) hits.push(hit);
+      continue;
+    }
+    const use = timerCases(call, unit);
+    const loop = use && loopAround(use.select);
+    if (!use || !loop || loopAround(call)?.id !== loop.id) continue;
+    if (fewRounds(loop, ctx.unit)) continue;
+    const others = use.select.namedChildren.filter((c) => !!c && (c.type === "communication_case" || c.type === "default_case") && !use.cases.some((u) => u.id === c.id));
+    const cfg = cfgAt(unit, loop);
+    const round = others.find((c) => cfg.repeats(loop, { at: c }));
+    if (round) hits.push({ call, select: use.select, loop, round, direct: use.direct });
+  }
+  const line4 = (n) => ctx.file.lineOf(n.startIndex);
+  const sameVar = (a, b) => !!a.replaces && a.replaces === b.replaces && a.select.id === b.select.id;
+  for (const h of hits) {
+    if (hits.some((o) => o !== h && sameVar(o, h) && o.call.startIndex < h.call.startIndex)) continue;
+    const also = hits.filter((o) => o !== h && sameVar(o, h));
+    const way = h.round.type === "default_case" ? "through its default case" : `through the case on line ${line4(h.round)}`;
+    ctx.report({
+      span: spanOf(h.call),
+      ...h.replaces ? { messageId: "replaced", data: { name: h.replaces, way } } : { messageId: "pending", data: { way } },
+      related: [
+        { ...spanOf(h.round), message: h.replaces ? "rounds through this case replace a timer that has not fired" : "this way out of the select goes round the loop again" },
+        { ...spanOf(h.loop), message: "the loop that runs the select again" },
+        ...also.map((o) => ({ ...spanOf(o.call), message: "this time.After can replace a pending timer too" })),
+        ...(h.calledAt ?? []).map((c) => ({ ...spanOf(c), message: "the closure that makes the new timer runs here" }))
+      ],
+      fix: hits.length === 1 && h.direct ? hoist(unit, h) : void 0,
+      severity: era.severity
+    });
+  }
+}
+function assignedTimer(call, unit) {
+  let node = call;
+  while (node.parent?.type === "parenthesized_expression") node = node.parent;
+  const list2 = node.parent;
+  const stmt = list2?.parent;
+  if (list2?.type !== "expression_list" || list2.namedChildCount !== 1 || stmt?.type !== "assignment_statement") return null;
+  if (stmt.childForFieldName("right")?.id !== list2.id || stmt.childForFieldName("operator")?.text !== "=") return null;
+  const left = stmt.childForFieldName("left").namedChildren;
+  const binding = left.length === 1 && left[0]?.type === "identifier" ? unit.bindings.resolve(left[0]) : void 0;
+  return binding && stmt.parent?.type === "statement_list" ? { stmt, binding } : null;
+}
+function replacing(call, stmt, x, unit) {
+  const cases = x.uses.map(commCase).filter((c) => !!c);
+  const select = cases[0]?.parent;
+  if (!select || cases.some((c) => c.parent?.id !== select.id)) return null;
+  const loop = loopAround(select);
+  const cfg = loop && cfgAt(unit, loop);
+  if (!loop || !cfg || fewRounds(loop, unit)) return null;
+  const points = runsAt(stmt, cfg.fn, unit);
+  if (!points?.some((p) => contains(loop, p))) return null;
+  const isX = (e) => !!e && unparen(e).type === "identifier" && unit.bindings.resolve(unparen(e)) === x;
+  const recv = (r) => r.childForFieldName("operator")?.type === "<-" && isX(r.childForFieldName("operand"));
+  const fired = (n) => n.type === "unary_expression" && recv(n) || descendantsInFunction(n, "unary_expression").some(recv);
+  const nilGuard = (n) => {
+    const e = unparen(n);
+    if (e.type !== "binary_expression" || e.childForFieldName("operator")?.type !== "==") return false;
+    const [l, r] = [e.childForFieldName("left"), e.childForFieldName("right")];
+    return isX(l) && r?.type === "nil" || isX(r) && l?.type === "nil";
+  };
+  const avoid = (n) => fired(n) || nilGuard(n);
+  const reaches = (from) => cfg.nodesOnPaths(from, (n) => points.some((p) => p.id === n.id), { avoid }).length > 0;
+  const isAfter = (v) => !!v && v.namedChildCount === 1 && unparen(v.namedChildren[0]).type === "call_expression" && timeCalls(unit).some((t) => t.name === "After" && t.call.id === unparen(v.namedChildren[0]).id);
+  const makers = [];
+  const decl = x.decl.type === "var_spec" ? x.decl.parent : x.decl;
+  if (decl && isAfter(x.decl.childForFieldName(x.decl.type === "var_spec" ? "value" : "right"))) makers.push(...runsAt(decl, cfg.fn, unit) ?? []);
+  for (const u of x.uses) {
+    const a = u.parent?.parent;
+    if (u.parent?.type === "expression_list" && a?.type === "assignment_statement" && a.childForFieldName("left")?.id === u.parent.id && isAfter(a.childForFieldName("right"))) makers.push(...runsAt(a, cfg.fn, unit) ?? []);
+  }
+  if (!makers.some((m) => reaches({ after: m }))) return null;
+  const others = select.namedChildren.filter((c) => !!c && (c.type === "communication_case" || c.type === "default_case") && !cases.some((u) => u.id === c.id));
+  const round = others.find((c) => reaches({ at: c }));
+  const calledAt = points.filter((p) => p.id !== stmt.id && contains(loop, p));
+  return round ? { call, select, loop, round, direct: false, replaces: x.name, calledAt } : null;
+}
+function runsAt(stmt, fn, unit) {
+  const f = enclosingFunction(stmt);
+  if (f?.id === fn.id) return [stmt];
+  if (f?.type !== "func_literal" || enclosingFunction(f)?.id !== fn.id) return null;
+  const stmts = (closureCalls(f, unit) ?? []).map((c) => statementOf(c));
+  return stmts.length > 0 && stmts.every((s) => !!s) ? stmts : null;
+}
+function timerCases(call, unit) {
+  let node = call;
+  while (node.parent?.type === "parenthesized_expression") node = node.parent;
+  const direct = commCase(node);
+  if (direct) return { select: direct.parent, cases: [direct], direct: true };
+  const list2 = node.parent;
+  const decl = list2?.parent;
+  if (list2?.type !== "expression_list" || list2.namedChildCount !== 1 || decl?.type !== "short_var_declaration") return null;
+  const left = decl.childForFieldName("left").namedChildren;
+  const b = left.length === 1 && left[0] ? unit.bindings.declaredBy(left[0]) : void 0;
+  if (!b || b.uses.length === 0) return null;
+  const cases = b.uses.map(commCase);
+  const select = cases[0]?.parent;
+  if (!select || cases.some((c) => !c || c.parent?.id !== select.id)) return null;
+  return { select, cases, direct: false };
+}
+function commCase(x) {
+  let n = x;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const recv = n.parent;
+  if (recv?.type !== "unary_expression" || recv.childForFieldName("operator")?.type !== "<-") return null;
+  const stmt = recv.parent?.type === "expression_statement" ? recv.parent : recv.parent?.type === "receive_statement" ? recv.parent : null;
+  const cc = stmt?.parent;
+  return cc?.type === "communication_case" && cc.childForFieldName("communication")?.id === stmt.id ? cc : null;
+}
+var FEW_ROUNDS = 16;
+function fewRounds(loop, unit) {
+  const count2 = tripCount(loop)?.count ?? rangeLength(loop, unit);
+  return !loopAround(loop) && count2 !== null && count2 <= FEW_ROUNDS;
+}
+function rangeLength(loop, unit) {
+  const range = loop.namedChildren.find((c) => c?.type === "range_clause");
+  const right = range?.childForFieldName("right");
+  if (!right) return null;
+  const x = unparen(right);
+  if (x.type === "composite_literal") {
+    const body2 = x.childForFieldName("body");
+    return body2 ? body2.namedChildren.filter((c) => c && c.type !== "comment").length : null;
+  }
+  const type = x.type === "identifier" ? unit.bindings.resolve(x)?.type : null;
+  const length = type?.type === "array_type" ? type.childForFieldName("length") : null;
+  if (length?.type !== "int_literal") return null;
+  const n = Number(length.text.replace(/_/g, ""));
+  return Number.isSafeInteger(n) ? n : null;
+}
+function hoist(unit, h) {
+  const source = unit.file.source;
+  const args2 = h.call.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
+  const loopStmt = h.loop.parent?.type === "labeled_statement" ? h.loop.parent : h.loop;
+  const fn = unparen(h.call.childForFieldName("function"));
+  const d = args2[0];
+  if (args2.length !== 1 || !d || statementsOf(h.loop.childForFieldName("body"))[0]?.id !== h.select.id) return void 0;
+  if (loopAround(loopStmt) || loopStmt.parent?.type !== "statement_list" || !nameIsFree(unit, "timer") || !evaluableAbove(d, loopStmt, unit)) return void 0;
+  const pkg2 = fn.type === "selector_expression" ? `${fn.childForFieldName("operand").text}.` : "";
+  const lineStart = (n) => source.lastIndexOf("\n", n.startIndex - 1) + 1;
+  const eol = source.includes("\r\n") ? "\r\n" : "\n";
+  const li = indentAt(source, loopStmt.startIndex);
+  const si = indentAt(source, h.select.startIndex);
+  const drain = ["if !timer.Stop() {", "	select {", "	case <-timer.C:", "	default:", "	}", "}", `timer.Reset(${d.text})`];
+  const edits = [
+    { start: lineStart(loopStmt), end: lineStart(loopStmt), text: `${li}timer := ${pkg2}NewTimer(${d.text})${eol}${li}defer timer.Stop()${eol}` },
+    { start: lineStart(h.select), end: lineStart(h.select), text: drain.map((l) => `${si}${l}${eol}`).join("") },
+    { ...spanOf(h.call), text: "timer.C" }
+  ];
+  return { description: "make one timer before the loop and Reset it before each select", edits };
+}
+function evaluableAbove(d, loopStmt, unit) {
+  const ok = (n) => {
+    switch (n.type) {
+      case "int_literal":
+      case "float_literal":
+        return true;
+      case "identifier": {
+        const b = unit.bindings.resolve(n);
+        return !b || b.id.startIndex < loopStmt.startIndex;
+      }
+      case "selector_expression":
+        return ok(n.childForFieldName("operand"));
+      case "parenthesized_expression":
+      case "binary_expression":
+        return n.namedChildren.every((c) => !c || ok(c));
+      case "call_expression": {
+        const ref = packageRef(unparen(n.childForFieldName("function")), unit);
+        const args2 = n.childForFieldName("arguments")?.namedChildren ?? [];
+        return ref?.pkg === "time" && ref.name === "Duration" && args2.length === 1 && ok(args2[0]);
+      }
+      default:
+        return false;
+    }
+  };
+  return ok(d);
+}
+
+// rules/facts/addresses.ts
 function unsafePointerArg(node, unit) {
   if (node.type !== "call_expression") return null;
   const c = packageCallee(node, unit);
@@ -18573,50 +21647,17 @@ function unsafePointerArg(node, unit) {
   return args2.length === 1 ? args2[0] : null;
 }
 function uintptrArg(node, unit) {
-  if (!isBuiltinCall2(node, "uintptr", unit)) return null;
+  if (!isBuiltinCall(node, "uintptr", unit)) return null;
   const args2 = argsOf(node);
   return args2.length === 1 ? args2[0] : null;
 }
 function rawKind(t, file) {
-  if (t.type === "type_identifier" && t.text === "uintptr" && !declared(file, "uintptr")) return "uintptr";
+  if (t.type === "type_identifier" && t.text === "uintptr" && !declaredInFile(file, "uintptr")) return "uintptr";
   const unsafeName = file.importName("unsafe");
   if (t.type === "qualified_type" && unsafeName && unsafeName !== "." && t.childForFieldName("package")?.text === unsafeName && t.childForFieldName("name")?.text === "Pointer")
     return "unsafe.Pointer";
-  if (t.type === "type_identifier" && t.text === "Pointer" && unsafeName === "." && !declared(file, "Pointer")) return "unsafe.Pointer";
+  if (t.type === "type_identifier" && t.text === "Pointer" && unsafeName === "." && !declaredInFile(file, "Pointer")) return "unsafe.Pointer";
   return null;
-}
-function definitions(b, unit) {
-  const cache2 = unit.memo("memory:defs", () => /* @__PURE__ */ new Map());
-  let defs = cache2.get(b);
-  if (!defs) cache2.set(b, defs = definitionsOf(b));
-  return defs;
-}
-function definitionsOf(b) {
-  const defs = [];
-  const decl = b.decl;
-  if (decl.type === "short_var_declaration" || decl.type === "var_spec") {
-    const left = decl.type === "var_spec" ? decl.childrenForFieldName("name").filter((n) => !!n && n.type === "identifier") : listOf(decl.childForFieldName("left"));
-    const right = listOf(decl.childForFieldName(decl.type === "var_spec" ? "value" : "right"));
-    defs.push(aligned(left, right, b.id, decl));
-  } else defs.push({ value: null, stmt: decl, multi: false });
-  for (const u of b.uses) {
-    const list2 = u.parent;
-    const stmt = list2?.parent;
-    if (list2?.type !== "expression_list" || stmt?.type !== "assignment_statement" || operatorOf(stmt) !== "=") continue;
-    if (stmt.childForFieldName("left")?.id !== list2.id) continue;
-    defs.push(aligned(listOf(list2), listOf(stmt.childForFieldName("right")), u, stmt));
-  }
-  return defs.sort((x, y) => x.stmt.startIndex - y.stmt.startIndex);
-}
-function aligned(left, right, target, stmt) {
-  const i2 = left.findIndex((l) => l.id === target.id);
-  if (right.length === left.length) return { value: right[i2] ?? null, stmt, multi: false };
-  if (right.length === 1 && i2 === 0) return { value: right[0], stmt, multi: true };
-  return { value: null, stmt, multi: true };
-}
-function defBefore(b, at, unit) {
-  const defs = definitions(b, unit).filter((d) => d.stmt.endIndex <= at || d.value === null && d.stmt.startIndex <= at);
-  return defs[defs.length - 1];
 }
 var FOREIGN = /^(Mmap|mmap|MmapPtr|MapViewOfFile|VirtualAlloc|VirtualAllocEx|HeapAlloc|LocalAlloc|GlobalAlloc|CoTaskMemAlloc|malloc|calloc|realloc)$/;
 var TYPE_DESCRIPTOR = /^\*\s*(?:\w+\.)?(?:rtype|_type|Type)$/;
@@ -18743,7 +21784,7 @@ function isPointerExpr(x, unit, lenient = false, depth = 0) {
     case "unary_expression":
       return operatorOf(n) === "&";
     case "call_expression": {
-      if (isBuiltinCall2(n, "new", unit)) return true;
+      if (isBuiltinCall(n, "new", unit)) return true;
       const inner = unsafePointerArg(n, unit);
       if (inner) return isPointerExpr(inner, unit, lenient, depth + 1);
       const fn = unparen(n.childForFieldName("function"));
@@ -18803,313 +21844,8 @@ function addressThrough(expr, unit) {
   const d = b && defBefore(b, e.startIndex, unit);
   return d?.value && !d.multi ? addressOf(d.value, unit) : null;
 }
-function packageVars(file) {
-  return file.memo("memory:package-vars", () => {
-    const out2 = /* @__PURE__ */ new Map();
-    for (const d of file.decls) {
-      if (d.kind !== "var") continue;
-      const values = listOf(d.node.childForFieldName("value"));
-      d.names.forEach((name2, i2) => {
-        let type = d.type;
-        const v = values.length === d.names.length ? values[i2] : void 0;
-        if (!type && v) type = initType(unparen(v));
-        out2.set(name2, { name: name2, decl: d, type });
-      });
-    }
-    return out2;
-  });
-}
-function initType(v) {
-  if (v.type === "composite_literal") return v.childForFieldName("type");
-  if (v.type === "call_expression" && unparen(v.childForFieldName("function")).text === "make") return argsOf(v)[0] ?? null;
-  return null;
-}
-function resolveType(t, file) {
-  let n = t;
-  for (let i2 = 0; n && i2 < 8; i2++) {
-    if (n.type === "parenthesized_type") n = n.namedChildren[0] ?? null;
-    else if (n.type === "type_identifier") {
-      const d = file.decls.find((x) => x.kind === "type" && x.names.includes(n.text) && !x.node.childForFieldName("type_parameters"));
-      if (!d) return n;
-      n = d.node.childForFieldName("type");
-    } else return n;
-  }
-  return n;
-}
-function rawElement(t, file, depth = 0) {
-  if (!t || depth > 6) return null;
-  const direct = rawKind(t, file);
-  if (direct) return direct;
-  const r = resolveType(t, file);
-  if (!r || r.id !== t.id) return r ? rawElement(r, file, depth + 1) : null;
-  switch (r.type) {
-    case "map_type":
-      return rawElement(r.childForFieldName("value"), file, depth + 1) ?? rawElement(r.childForFieldName("key"), file, depth + 1);
-    case "slice_type":
-    case "array_type":
-      return rawElement(r.childForFieldName("element"), file, depth + 1);
-    case "pointer_type":
-      return rawElement(r.namedChildren[0] ?? null, file, depth + 1);
-    case "struct_type":
-      for (const f of r.descendantsOfType("field_declaration")) {
-        const k = f?.parent?.parent?.id === r.id ? rawElement(f.childForFieldName("type"), file, depth + 1) : null;
-        if (k) return k;
-      }
-      return null;
-    default:
-      return null;
-  }
-}
-function fieldType(struct, name2) {
-  for (const f of struct.namedChildren.find((c) => c?.type === "field_declaration_list")?.namedChildren ?? []) {
-    if (f?.type === "field_declaration" && f.childrenForFieldName("name").some((n) => n?.text === name2)) return f.childForFieldName("type");
-  }
-  return null;
-}
-function packagePlace(expr, unit) {
-  const e = unparen(expr);
-  const file = unit.file;
-  if (e.type === "identifier") {
-    if (unit.bindings.resolve(e)) return null;
-    const v = packageVars(file).get(e.text);
-    return v ? { root: v, type: v.type, viaIndex: false, keys: [] } : null;
-  }
-  if (e.type === "index_expression") {
-    const p = packagePlace(e.childForFieldName("operand"), unit);
-    let t = resolveType(p?.type ?? null, file);
-    if (t?.type === "pointer_type") t = resolveType(t.namedChildren[0] ?? null, file);
-    if (!p || !t) return null;
-    if (t.type === "map_type")
-      return { ...p, type: t.childForFieldName("value"), viaIndex: true, keys: [...p.keys, { key: e.childForFieldName("index"), keyType: t.childForFieldName("key") }] };
-    if (t.type === "slice_type" || t.type === "array_type") return { ...p, type: t.childForFieldName("element"), viaIndex: true };
-    return null;
-  }
-  if (e.type === "selector_expression") {
-    const p = packagePlace(e.childForFieldName("operand"), unit);
-    let t = resolveType(p?.type ?? null, file);
-    if (t?.type === "pointer_type") t = resolveType(t.namedChildren[0] ?? null, file);
-    if (!p || t?.type !== "struct_type") return null;
-    const ft = fieldType(t, e.childForFieldName("field").text);
-    return ft ? { ...p, type: ft } : null;
-  }
-  return null;
-}
-var WHOLE_READS = {
-  io: ["ReadAll"],
-  "io/ioutil": ["ReadAll", "ReadFile"],
-  os: ["ReadFile"]
-};
-var LARGE = 64 * 1024;
-var NO_RETAIN = ["Write", "WriteAt", "UnmarshalJSON", "UnmarshalText", "UnmarshalBinary"];
-function constValue(e, unit, depth = 0) {
-  const n = unparen(e);
-  if (depth > 6) return void 0;
-  if (n.type === "int_literal") {
-    const v = Number(n.text.replace(/_/g, "").replace(/^0(?=[0-7]+$)/, "0o"));
-    return Number.isFinite(v) ? v : void 0;
-  }
-  if (n.type === "binary_expression") {
-    const l = constValue(n.childForFieldName("left"), unit, depth + 1);
-    const r = constValue(n.childForFieldName("right"), unit, depth + 1);
-    if (l === void 0 || r === void 0) return void 0;
-    switch (operatorOf(n)) {
-      case "+":
-        return l + r;
-      case "-":
-        return l - r;
-      case "*":
-        return l * r;
-      case "/":
-        return r ? Math.trunc(l / r) : void 0;
-      case "<<":
-        return l * 2 ** r;
-      case ">>":
-        return Math.trunc(l / 2 ** r);
-      default:
-        return void 0;
-    }
-  }
-  if (n.type === "identifier") {
-    const b = unit.bindings.resolve(n);
-    const spec = b ? b.kind === "const" ? b.decl : null : unit.file.decls.find((d) => d.kind === "const" && d.names.includes(n.text))?.node;
-    if (!spec) return void 0;
-    const names2 = spec.childrenForFieldName("name").filter((x) => x?.type === "identifier");
-    const values = listOf(spec.childForFieldName("value"));
-    const i2 = names2.findIndex((x) => x?.text === n.text);
-    return values.length === names2.length && values[i2] ? constValue(values[i2], unit, depth + 1) : void 0;
-  }
-  return void 0;
-}
-var isByteSlice = (t) => !!t && t.type === "slice_type" && ["byte", "uint8"].includes(t.childForFieldName("element")?.text ?? "");
-function exportedOwner(b, unit) {
-  if (b.kind !== "param" || b.decl.parent?.parent?.id !== unit.node.id) return void 0;
-  const name2 = unit.node.childForFieldName("name")?.text ?? "";
-  return new RegExp("^\\p{Lu}", "u").test(name2) ? name2 : void 0;
-}
-function bufferOf(expr, unit, depth = 0) {
-  const e = unparen(expr);
-  if (depth > 8) return null;
-  if (e.type === "slice_expression") {
-    const inner = bufferOf(e.childForFieldName("operand"), unit, depth + 1);
-    const size = inner && !inner.sub && isBuiltinCall2(inner.origin, "make", unit) ? argsOf(inner.origin)[1]?.text : void 0;
-    const whole = startsAtZero(e) && !e.childForFieldName("capacity") && (e.childForFieldName("end")?.text === "0" || reachesEnd(e, size));
-    return inner ? { ...inner, sub: inner.sub || !whole } : null;
-  }
-  if (e.type === "identifier") {
-    const b = unit.bindings.resolve(e);
-    if (!b) return null;
-    if (b.kind === "range") {
-      const vars = listOf(b.decl.childForFieldName("left"));
-      const found2 = vars.length === 2 && vars[1].id === b.id.id ? partsOf(b.decl.childForFieldName("right"), unit, depth + 1) : null;
-      return found2 ? { ...found2, name: b.name } : null;
-    }
-    const d = defBefore(b, e.startIndex, unit);
-    if (!d) return null;
-    const carried = (found2) => found2 && !found2.sub && advancedInLoop(b, e, unit) ? { ...found2, sub: true } : found2;
-    if (d.multi && !d.value) return cutPart(d, b, unit, depth);
-    if (!d.value) {
-      const owner = exportedOwner(b, unit);
-      if (!owner || d.stmt.id !== b.decl.id || unit.node.type !== "method_declaration" || !NO_RETAIN.includes(owner)) return null;
-      if (isByteSlice(b.type)) return carried({ kind: "bytes", sub: false, origin: b.id, how: `a []byte parameter of the exported ${owner}`, name: b.name });
-      return null;
-    }
-    const found = carried(d.multi ? wholeRead(d.value, unit) ?? cutPart(d, b, unit, depth) : bufferOf(d.value, unit, depth + 1));
-    return found && !found.name ? { ...found, name: b.name } : found;
-  }
-  if (e.type === "index_expression") {
-    const found = partsOf(e.childForFieldName("operand"), unit, depth + 1);
-    return found ? { ...found, name: void 0 } : null;
-  }
-  return wholeRead(e, unit) ?? pooled(e, unit) ?? made(e, unit) ?? converted(e, unit, depth) ?? trimmed(e, unit, depth);
-}
-var TRIMS = ["TrimSpace", "Trim", "TrimLeft", "TrimRight", "TrimPrefix", "TrimSuffix", "TrimFunc", "TrimLeftFunc", "TrimRightFunc"];
-var SPLITS = ["Split", "SplitN", "SplitAfter", "SplitAfterN", "Fields", "FieldsFunc"];
-var CUTS = { Cut: [0, 1], CutPrefix: [0], CutSuffix: [0] };
-var viewCall = (e, unit, names2) => {
-  if (e.type !== "call_expression") return void 0;
-  const c = packageCallee(e, unit);
-  return c && (c.pkg === "bytes" || c.pkg === "strings") && names2.includes(c.name) ? argsOf(e)[0] : void 0;
-};
-function trimmed(e, unit, depth) {
-  const arg = viewCall(e, unit, TRIMS);
-  return arg ? bufferOf(arg, unit, depth + 1) : null;
-}
-function partsOf(x, unit, depth) {
-  let e = unparen(x);
-  const b = e.type === "identifier" ? unit.bindings.resolve(e) : void 0;
-  if (b) {
-    const d = defBefore(b, e.startIndex, unit);
-    if (!d?.value || d.multi) return null;
-    e = unparen(d.value);
-  }
-  const arg = viewCall(e, unit, SPLITS);
-  const whole = arg ? bufferOf(arg, unit, depth + 1) : null;
-  return whole && whole.origin.type !== "identifier" ? { ...whole, sub: true } : null;
-}
-function cutPart(d, b, unit, depth) {
-  const var_ = d.stmt.type === "var_spec";
-  const right = listOf(d.stmt.childForFieldName(var_ ? "value" : "right"));
-  const v = right.length === 1 ? unparen(right[0]) : null;
-  const c = v?.type === "call_expression" ? packageCallee(v, unit) : void 0;
-  const arg = v && viewCall(v, unit, Object.keys(CUTS));
-  if (!arg || !c) return null;
-  const left = var_ ? d.stmt.childrenForFieldName("name").filter((n) => n?.type === "identifier") : listOf(d.stmt.childForFieldName("left"));
-  const i2 = left.findIndex((l) => l.id === b.id.id || unit.bindings.resolve(l)?.id.id === b.id.id);
-  if (!CUTS[c.name].includes(i2)) return null;
-  const whole = bufferOf(arg, unit, depth + 1);
-  return whole && whole.origin.type !== "identifier" ? { ...whole, sub: true } : null;
-}
-function advancedInLoop(b, use, unit) {
-  for (let loop = use.parent; loop && loop.id !== unit.node.id; loop = loop.parent) {
-    if (loop.type === "func_literal") return false;
-    if (loop.type !== "for_statement" || contains(loop, b.decl)) continue;
-    const advanced = definitions(b, unit).some((d) => {
-      const v = d.value && !d.multi ? unparen(d.value) : null;
-      if (!v || v.type !== "slice_expression" || d.stmt.startIndex < use.endIndex || !contains(loop, d.stmt)) return false;
-      const op = unparen(v.childForFieldName("operand"));
-      return op.type === "identifier" && unit.bindings.resolve(op)?.id.id === b.id.id && !startsAtZero(v);
-    });
-    if (advanced) return true;
-  }
-  return false;
-}
-function startsAtZero(slice) {
-  const start2 = slice.childForFieldName("start");
-  return !start2 || start2.text === "0";
-}
-function reachesEnd(slice, size) {
-  const end = slice.childForFieldName("end");
-  const op = slice.childForFieldName("operand").text;
-  return !end || end.text === `len(${op})` || end.text === `cap(${op})` || size !== void 0 && end.text === size;
-}
-function wholeRead(v, unit) {
-  const e = unparen(v);
-  if (e.type !== "call_expression") return null;
-  const c = packageCallee(e, unit);
-  if (c && WHOLE_READS[c.pkg]?.includes(c.name)) return { kind: "bytes", sub: false, origin: e, how: `read whole by ${c.pkg.split("/").pop()}.${c.name}` };
-  const fn = unparen(e.childForFieldName("function"));
-  const method = fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : void 0;
-  if (c || !method || !["ReadSlice", "ReadLine", "Peek"].includes(method)) return pooled(e, unit);
-  const op = unparen(fn.childForFieldName("operand"));
-  const b = op.type === "identifier" ? unit.bindings.resolve(op) : void 0;
-  const d = b ? defBefore(b, op.startIndex, unit) : void 0;
-  const made2 = d?.value && !d.multi ? unparen(d.value) : null;
-  const ctor = made2?.type === "call_expression" ? packageCallee(made2, unit) : void 0;
-  const size = ctor?.pkg === "bufio" && ctor.name === "NewReaderSize" ? argsOf(made2)[1] : void 0;
-  if (!size || (constValue(size, unit) ?? 0) < LARGE) return null;
-  return { kind: "bytes", sub: false, origin: e, how: `a view into the buffer of ${op.text}, a bufio.Reader of ${size.text} bytes, by ${method}` };
-}
-function pooled(e, unit, depth = 0) {
-  const n = unparen(e);
-  if (depth > 3) return null;
-  const from = (x) => {
-    let v = x ? unparen(x) : null;
-    const b = v?.type === "identifier" ? unit.bindings.resolve(v) : void 0;
-    if (b) {
-      const d = defBefore(b, v.startIndex, unit);
-      v = d?.value && !d.multi ? unparen(d.value) : null;
-    }
-    return v?.type === "type_assertion_expression" && poolGet(v.childForFieldName("operand")) ? v : null;
-  };
-  const asserted = (a) => a?.childForFieldName("type")?.text.replace(/\s+/g, "");
-  const pool = (a) => ({ kind: "bytes", sub: false, origin: a, how: `taken from a pool by ${a.childForFieldName("operand").text}` });
-  if (n.type === "type_assertion_expression") return asserted(from(n)) === "[]byte" ? pool(n) : null;
-  if (n.type === "unary_expression" && operatorOf(n) === "*") {
-    const a = from(n.childForFieldName("operand"));
-    return a && asserted(a) === "*[]byte" ? pool(a) : null;
-  }
-  if (n.type === "call_expression") {
-    const fn = unparen(n.childForFieldName("function"));
-    if (fn.type !== "selector_expression" || fn.childForFieldName("field")?.text !== "Bytes" || argsOf(n).length > 0) return null;
-    const a = from(fn.childForFieldName("operand"));
-    const bytesName = unit.file.importName("bytes");
-    return a && bytesName && asserted(a) === `*${bytesName}.Buffer` ? pool(a) : null;
-  }
-  return null;
-}
-function poolGet(call) {
-  const c = call ? unparen(call) : null;
-  const fn = c?.type === "call_expression" ? unparen(c.childForFieldName("function")) : null;
-  return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Get" && argsOf(c).length === 0;
-}
-function made(v, unit) {
-  const e = unparen(v);
-  if (!isBuiltinCall2(e, "make", unit)) return null;
-  const [t, len, cap] = argsOf(e);
-  const size = cap ?? len;
-  if (!isByteSlice(t) || !size || (constValue(size, unit) ?? 0) < LARGE) return null;
-  return { kind: "bytes", sub: false, origin: e, how: `made by ${e.text.replace(/\s+/g, " ")}` };
-}
-function converted(v, unit, depth) {
-  const e = unparen(v);
-  let kind;
-  let arg;
-  if (isBuiltinCall2(e, "string", unit)) [kind, arg] = ["string", argsOf(e)[0]];
-  else if (e.type === "type_conversion_expression" && isByteSlice(e.childForFieldName("type"))) [kind, arg] = ["bytes", e.childForFieldName("operand") ?? void 0];
-  if (!kind || !arg) return null;
-  const inner = bufferOf(arg, unit, depth + 1);
-  return inner && !inner.sub ? { kind, sub: false, origin: inner.origin, how: inner.how } : null;
-}
+
+// rules/uintptr-pointer-roundtrip/slots.ts
 var isImportName = (n, file, resolve2) => n.type === "identifier" && !resolve2(n) && file.imports.some((i2) => i2.name === n.text);
 function slotOf(lhs, resolve2, file) {
   const n = unparen(lhs);
@@ -19204,1222 +21940,9 @@ function conversionsBack(file, root, resolveIn) {
   });
 }
 
-// rules/loopvar-capture/receivers.ts
-var GROUP_PATH = /(^|\/)errgroup$|(^|\/)sourcegraph\/conc(\/pool|\/stream|\/iter)?$/;
-function runsLater(call, kind, unit) {
-  const fn = unparen(call.childForFieldName("function"));
-  if (fn.type !== "selector_expression") return false;
-  const method = fn.childForFieldName("field")?.text ?? "";
-  const found = typeOf2(unparen(fn.childForFieldName("operand")), unit, 0);
-  const verdict = found.kind === "unknown" ? void 0 : classify(found, method, kind, unit, 0);
-  if (verdict !== void 0) return verdict;
-  return kind === "group" ? unit.file.imports.some((i2) => GROUP_PATH.test(i2.path)) : !!unit.file.importName("testing");
-}
-function declaredAsync(call, unit) {
-  const fn = unparen(call.childForFieldName("function"));
-  if (fn.type !== "selector_expression") return false;
-  const found = typeOf2(unparen(fn.childForFieldName("operand")), unit, 0);
-  if (found.kind !== "type") return false;
-  const name2 = localName(found.node);
-  return !!name2 && !typeParam(name2, call) && fileMethod(unit, name2, fn.childForFieldName("field")?.text ?? "", "group") === true;
-}
-function classify(found, method, kind, unit, depth) {
-  if (found.kind === "pkg") return kind === "group" ? GROUP_PATH.test(found.path) : found.path === "testing";
-  if (found.kind !== "type" || depth > 4) return void 0;
-  let t = found.node;
-  if (t.type === "pointer_type") t = t.namedChildren[0] ?? null;
-  if (t?.type === "generic_type") t = t.childForFieldName("type");
-  if (!t) return void 0;
-  if (t.type === "qualified_type") {
-    const pkg2 = t.childForFieldName("package")?.text;
-    const path8 = unit.file.imports.find((i2) => i2.name === pkg2)?.path;
-    if (!path8) return void 0;
-    return kind === "group" ? GROUP_PATH.test(path8) : path8 === "testing";
-  }
-  if (t.type !== "type_identifier") return false;
-  if (typeParam(t.text, found.node)) return false;
-  const own = fileMethod(unit, t.text, method, kind);
-  if (own !== void 0) return own;
-  const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(t.text));
-  const r = decl ? resolveType(decl.type, unit.file) : null;
-  if (!decl) return void 0;
-  if (r?.type !== "struct_type") return false;
-  const list2 = r.namedChildren.find((c) => c?.type === "field_declaration_list");
-  for (const f of list2?.namedChildren ?? []) {
-    if (f?.type !== "field_declaration" || f.childrenForFieldName("name").length > 0) continue;
-    const e = f.childForFieldName("type");
-    if (e && classify({ kind: "type", node: e }, method, kind, unit, depth + 1) === true) return true;
-  }
-  return false;
-}
-function fileMethod(unit, type, method, kind) {
-  const decl = unit.file.wholeRoot().namedChildren.find((d) => {
-    if (d?.type !== "method_declaration" || d.childForFieldName("name")?.text !== method) return false;
-    const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration")?.childForFieldName("type");
-    return !!recv && localName(recv) === type;
-  });
-  const body2 = decl?.childForFieldName("body");
-  if (!body2) return void 0;
-  if (kind === "group") return body2.descendantsOfType("go_statement").length > 0;
-  return body2.descendantsOfType("call_expression").some((c) => c?.childForFieldName("function")?.childForFieldName("field")?.text === "Run");
-}
-function localName(t) {
-  let n = t;
-  if (n.type === "pointer_type") n = n.namedChildren[0] ?? null;
-  if (n?.type === "generic_type") n = n.childForFieldName("type");
-  return n?.type === "type_identifier" ? n.text : void 0;
-}
-function typeParam(name2, at) {
-  for (let p = at; p; p = p.parent) {
-    if (p.type !== "function_declaration" && p.type !== "method_declaration") continue;
-    const params = p.childForFieldName("type_parameters");
-    if (params?.descendantsOfType("identifier").some((id) => id?.text === name2)) return true;
-    const recv = p.childForFieldName("receiver");
-    if (recv?.descendantsOfType("type_arguments").some((a) => a?.namedChildren.some((x) => x?.text === name2))) return true;
-    return false;
-  }
-  return false;
-}
-function typeOf2(e, unit, depth) {
-  if (depth > 4) return { kind: "unknown" };
-  if (e.type === "identifier") {
-    const b = unit.bindings.resolve(e);
-    if (!b) {
-      const d = unit.file.decls.find((x) => x.kind === "var" && x.names.includes(e.text));
-      if (d?.type) return { kind: "type", node: d.type };
-      const v = d?.node.childForFieldName("value")?.namedChildren[0];
-      return v ? valueType(unparen(v), unit, depth + 1) : { kind: "unknown" };
-    }
-    if (b.type) return { kind: "type", node: b.type };
-    const first = definitions(b, unit)[0];
-    return first?.value ? valueType(unparen(first.value), unit, depth + 1) : { kind: "unknown" };
-  }
-  if (e.type === "selector_expression") {
-    const name2 = e.childForFieldName("field")?.text;
-    const types = /* @__PURE__ */ new Map();
-    for (const d of unit.file.decls) {
-      if (d.type?.type !== "struct_type") continue;
-      for (const f of d.type.descendantsOfType("field_declaration")) {
-        const t = f?.childForFieldName("type");
-        if (t && f.childrenForFieldName("name").some((n) => n?.text === name2)) types.set(t.text, t);
-      }
-    }
-    return types.size === 1 ? { kind: "type", node: [...types.values()][0] } : { kind: "unknown" };
-  }
-  return valueType(e, unit, depth + 1);
-}
-function valueType(v, unit, depth) {
-  if (v.type === "unary_expression" && v.childForFieldName("operator")?.type === "&") return valueType(unparen(v.childForFieldName("operand")), unit, depth);
-  if (v.type === "composite_literal") {
-    const t = v.childForFieldName("type");
-    return t ? { kind: "type", node: t } : { kind: "unknown" };
-  }
-  if (v.type !== "call_expression") return { kind: "unknown" };
-  const fn = unparen(v.childForFieldName("function"));
-  if (fn.type === "identifier" && fn.text === "new" && !unit.bindings.resolve(fn)) {
-    const t = v.childForFieldName("arguments")?.namedChildren[0];
-    return t ? { kind: "type", node: t } : { kind: "unknown" };
-  }
-  if (fn.type !== "selector_expression") return { kind: "unknown" };
-  const op = unparen(fn.childForFieldName("operand"));
-  if (op.type === "identifier" && !unit.bindings.resolve(op)) {
-    const path8 = unit.file.imports.find((i2) => i2.name === op.text)?.path;
-    if (path8) return { kind: "pkg", path: path8 };
-  }
-  return op.type === "call_expression" && depth < 6 ? valueType(op, unit, depth + 1) : { kind: "unknown" };
-}
-
-// rules/loopvar-capture/index.ts
-var rule6 = {
-  meta: {
-    id: "loopvar-capture",
-    title: "Loop variable captured by a goroutine or deferred closure",
-    severity: "error",
-    fixable: true,
-    summary: "before Go 1.22, a goroutine, deferred closure, g.Go or parallel subtest reads the loop variable, or &v is kept past the iteration",
-    why: "Before Go 1.22 the loop variable is one variable that every iteration overwrites, and a closure holds a reference to it, not a copy. A goroutine, a deferred call or a parallel subtest runs after the loop has moved on, so it reads a later value (a data race), and every pointer taken with &v points at the same variable, which ends up holding the last element.",
-    docs: docsUrl("loopvar-capture"),
-    messages: {
-      goroutine: "{{subject}} reads {{vars}}, shared by all iterations before Go 1.22: it may see a later value{{version}}",
-      defer: "the deferred closure reads {{vars}}, shared by all iterations before Go 1.22: every deferred call sees the last value{{version}}",
-      subtest: "after {{parallel}}, when the loop is over, the subtest reads {{vars}}: before Go 1.22 every subtest sees the last value{{version}}",
-      store: "&{{name}} {{stored}} {{target}} points at loop variable {{name}}, which every iteration overwrites before Go 1.22{{version}}",
-      fieldStore: "{{field}} {{stored}} {{target}} points into loop variable {{name}}, which every iteration overwrites before Go 1.22{{version}}"
-    }
-  },
-  kinds: ["func", "method"],
-  appliesTo: (file) => beforeGo122(file) && /\bfor\b/.test(file.source),
-  check: check6
-};
-var loopvar_capture_default = rule6;
-var beforeGo122 = (file) => file.goAtLeast("1.22") !== true;
-function check6(ctx) {
-  const { unit, file } = ctx;
-  if (!mayCapture(unit)) return;
-  const loops = loopsOf(unit);
-  if (loops.length === 0) return;
-  const severity = file.goVersion ? void 0 : "warning";
-  const version = file.goVersion ? "" : " (Go version unknown)";
-  const copied = /* @__PURE__ */ new Map();
-  for (const site of sitesOf(unit)) {
-    const hits = [];
-    for (const loop of loops) {
-      if (!inLoop(site, loop)) continue;
-      const vars2 = loop.vars.filter((b) => b.uses.some((u) => contains(site.lit, u) && u.startIndex >= site.from));
-      if (vars2.length === 0 || !cfgAt(unit, site.stmt)?.repeats(loop.node, { after: site.stmt })) continue;
-      if (site.kind !== "defer" && joinAfter(site, loop, unit)) continue;
-      hits.push({ loop, vars: vars2 });
-    }
-    if (hits.length === 0) continue;
-    const vars = hits.flatMap((h) => h.vars);
-    const firstUse = vars.flatMap((b) => b.uses).filter((u) => contains(site.lit, u) && u.startIndex >= site.from).sort((a, b) => a.startIndex - b.startIndex)[0];
-    const subject = site.kind === "group" ? `the goroutine started by ${callee(site)}` : "the goroutine";
-    const messageId = site.parallel ? "subtest" : site.kind === "defer" ? "defer" : "goroutine";
-    const related = [
-      ...hits.map((h) => ({ ...headerSpan(h.loop), message: "this loop reuses one variable for all its iterations" })),
-      { ...spanOf(firstUse), message: `${firstUse.text} is read here` }
-    ];
-    if (site.parallel) related.push({ ...spanOf(site.parallel), message: `${site.parallel.text} pauses the subtest until the parent test function returns` });
-    ctx.report({
-      span: firstLine(site.anchor, file),
-      messageId,
-      data: { subject, vars: varNames(vars), parallel: site.parallel?.text ?? "", version },
-      related,
-      severity,
-      fix: site.copyAt || !isLocalClosureCall(site) ? copyFix(unit, site.copyAt ?? site.stmt, hits, copied) : void 0
-    });
-  }
-  for (const loop of loops) {
-    for (const b of loop.vars) {
-      for (const use of b.uses) {
-        const store = storeOf(use, loop, unit);
-        if (!store || !cfgAt(unit, store.at)?.repeats(loop.node, { after: store.at }) || caseLeaves(store, loop, unit) || currentOnly(store, loop, unit)) continue;
-        const hits = [{ loop, vars: [b] }];
-        const verb = store.stmt.type === "send_statement" ? "sent on" : "stored in";
-        ctx.report({
-          span: firstLine(store.stmt, file),
-          messageId: store.field ? "fieldStore" : "store",
-          data: { name: b.name, field: store.field?.text ?? "", stored: verb, target: store.target.text, version },
-          related: [{ ...headerSpan(loop), message: "this loop reuses one variable for all its iterations" }],
-          severity,
-          fix: copyFix(unit, store.at, hits, copied, use)
-        });
-      }
-    }
-  }
-}
-function mayCapture(unit) {
-  const loops = unit.nodes("for_statement").flatMap((loop) => {
-    const names2 = headerNames(loop);
-    return names2.length > 0 ? [{ start: loop.startIndex, end: loop.endIndex, names: names2 }] : [];
-  });
-  if (loops.length === 0) return false;
-  const around = (n) => loops.filter((l) => l.start < n.startIndex && n.startIndex < l.end);
-  if (unit.nodes(["go_statement", "defer_statement"]).some((n) => around(n).length > 0)) return true;
-  const source = unit.file.source;
-  const address = unit.nodes("unary_expression").some((u) => {
-    if (source[u.startIndex] !== "&") return false;
-    const root = targetRoot(u.childForFieldName("operand"));
-    return !!root && around(u).some((l) => l.names.includes(root.text));
-  });
-  if (address) return true;
-  return unit.nodes("func_literal").some((lit) => {
-    const call = lit.parent?.type === "argument_list" ? lit.parent.parent : null;
-    return call?.type === "call_expression" && around(lit).length > 0 && ["Go", "TryGo", "Run"].includes(methodName(call) ?? "");
-  });
-}
-function headerNames(loop) {
-  for (const c of loop.namedChildren) {
-    const left = c?.type === "range_clause" && c.children.some((t) => t?.type === ":=") ? c.childForFieldName("left") : c?.type === "for_clause" && c.childForFieldName("initializer")?.type === "short_var_declaration" ? c.childForFieldName("initializer").childForFieldName("left") : null;
-    if (left) return left.namedChildren.flatMap((id) => id?.type === "identifier" ? [id.text] : []);
-  }
-  return [];
-}
-function sitesOf(unit) {
-  const sites = closureSites(unit).filter((s) => s.kind !== "group" && s.kind !== "subtest" || runsLater(s.anchor, s.kind, unit));
-  const known = new Set(sites.map((s) => s.anchor.id));
-  for (const call of unit.nodes("call_expression")) {
-    if (!call || known.has(call.id)) continue;
-    const fn = call.childForFieldName("function");
-    const method = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : void 0;
-    if (method !== "Go" && method !== "TryGo") continue;
-    const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
-    const lit = args2[0] && unparen(args2[0]);
-    if (args2.length < 2 || lit?.type !== "func_literal" || (lit.childForFieldName("parameters")?.namedChildCount ?? 0) > 0) continue;
-    const stmt = statementIn(call);
-    if (stmt && declaredAsync(call, unit)) sites.push({ kind: "group", stmt, anchor: call, lit, from: lit.startIndex });
-  }
-  return sites.sort((a, b) => a.anchor.startIndex - b.anchor.startIndex);
-}
-function statementIn(node) {
-  for (let n = node; n; n = n.parent) {
-    if (n.parent?.type === "statement_list") return n;
-    if (n.type === "func_literal" && n.id !== node.id) return void 0;
-  }
-  return void 0;
-}
-function storeOf(use, loop, unit) {
-  let n = up(use);
-  const path8 = [];
-  while (n.parent?.type === "selector_expression" && n.parent.childForFieldName("operand")?.id === n.id && n.parent.parent?.type !== "call_expression") {
-    path8.push(n.parent.childForFieldName("field"));
-    n = up(n.parent);
-  }
-  if (n.parent?.type !== "unary_expression" || n.parent.childForFieldName("operator")?.type !== "&") return void 0;
-  if (path8.length > 0 && !insideVariable(use, path8, unit)) return void 0;
-  const field = path8.length > 0 ? n.parent : void 0;
-  n = up(n.parent);
-  let appended = false;
-  for (; ; ) {
-    const p2 = n.parent;
-    if (!p2) return void 0;
-    if (["literal_element", "keyed_element", "literal_value", "composite_literal"].includes(p2.type)) n = up(p2);
-    else if (p2.type === "unary_expression" && n.type === "composite_literal") n = up(p2);
-    else if (p2.type === "argument_list" && isAppend(p2.parent, unit) && p2.namedChildren[0]?.id !== n.id) {
-      n = up(p2.parent);
-      appended = true;
-    } else break;
-  }
-  let p = n.parent;
-  let target;
-  let stmt;
-  let keyed = false;
-  if (p?.type === "index_expression" && p.childForFieldName("index")?.id === n.id) {
-    target = p;
-    n = up(p);
-    p = n.parent;
-    keyed = true;
-  }
-  if (!keyed && p?.type === "send_statement" && p.childForFieldName("value")?.id === n.id) {
-    stmt = p;
-    target = p.childForFieldName("channel");
-  } else if (p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("operator")?.type === "=") {
-    stmt = p.parent;
-    const right = p.namedChildren;
-    const left = stmt.childForFieldName("left")?.namedChildren ?? [];
-    if (keyed) {
-      if (stmt.childForFieldName("left")?.id !== p.id) return void 0;
-    } else {
-      if (left.length !== right.length) return void 0;
-      target = left[right.findIndex((r) => r?.id === n.id)];
-    }
-  }
-  const at = stmt?.parent?.type === "communication_case" ? stmt.parent.parent : stmt;
-  if (!stmt || !at || !target || at.parent?.type !== "statement_list" || !inLoop(at, loop)) return void 0;
-  const root = targetRoot(target);
-  if (!root || root.text === "_") return void 0;
-  const b = unit.bindings.resolve(root);
-  if (b && contains(loop.node, b.id)) return void 0;
-  const slot = !appended && !keyed && stmt.type === "assignment_statement" && ["identifier", "selector_expression"].includes(unparen(target).type);
-  return { stmt, at, target, slot, field };
-}
-function insideVariable(use, path8, unit) {
-  const b = unit.bindings.resolve(use);
-  const range = b?.decl.type === "range_clause" ? b.decl : void 0;
-  if (!b || !range) return false;
-  const vars = range.childForFieldName("left")?.namedChildren.filter((x) => x?.type === "identifier") ?? [];
-  const index = vars.findIndex((x) => x?.id === b.id.id);
-  const container = resolveType(typeOfExpr(unparen(range.childForFieldName("right")), unit), unit.file);
-  let elem;
-  if (container?.type === "slice_type" || container?.type === "array_type") elem = index === 1 ? container.childForFieldName("element") : null;
-  else if (container?.type === "map_type") elem = container.childForFieldName(index === 1 ? "value" : "key");
-  else if (container?.type === "channel_type") elem = index === 0 ? container.childForFieldName("value") ?? container.namedChildren[0] : null;
-  if (!elem || isPointerType(elem, unit)) return false;
-  return path8.slice(0, -1).every((f) => !fieldTypes(unit, f.text).some((t) => isPointerType(t, unit)));
-}
-var isPointerType = (t, unit) => {
-  const r = resolveType(t, unit.file);
-  return r?.type === "pointer_type" || r?.type === "interface_type" || t.type === "pointer_type";
-};
-function fieldTypes(unit, name2) {
-  const out2 = [];
-  for (const f of unit.file.wholeRoot().descendantsOfType("field_declaration")) {
-    const t = f?.childForFieldName("type");
-    if (t && f.childrenForFieldName("name").some((n) => n?.text === name2)) out2.push(t);
-  }
-  return out2;
-}
-function typeOfExpr(e, unit) {
-  if (e.type === "composite_literal") return e.childForFieldName("type");
-  if (e.type === "call_expression") {
-    const fn = unparen(e.childForFieldName("function"));
-    return fn.type === "identifier" && fn.text === "make" && !unit.bindings.resolve(fn) ? e.childForFieldName("arguments")?.namedChildren[0] ?? null : null;
-  }
-  if (e.type === "selector_expression") {
-    const types = fieldTypes(unit, e.childForFieldName("field").text);
-    return types.length > 0 && types.every((t) => t.text === types[0].text) ? types[0] : null;
-  }
-  if (e.type !== "identifier") return null;
-  const b = unit.bindings.resolve(e);
-  if (!b) {
-    const d = unit.file.decls.find((x) => x.kind === "var" && x.names.includes(e.text));
-    const v2 = d?.node.childForFieldName("value")?.namedChildren[0];
-    return d?.type ?? (v2 ? typeOfExpr(unparen(v2), unit) : null);
-  }
-  if (b.type) return b.type;
-  const v = b.kind === "var" ? definitions(b, unit)[0]?.value : null;
-  return v ? typeOfExpr(unparen(v), unit) : null;
-}
-function caseLeaves(store, loop, unit) {
-  if (store.at.id === store.stmt.id) return false;
-  const body2 = store.stmt.parent?.namedChildren.find((c) => c?.type === "statement_list");
-  const first = body2 ? statementsOf(body2)[0] : void 0;
-  if (!first) return false;
-  const cfg = cfgAt(unit, first);
-  return !!cfg && !cfg.repeats(loop.node, { at: first });
-}
-function currentOnly(store, loop, unit) {
-  if (!store.slot) return false;
-  const cfg = cfgAt(unit, loop.node);
-  if (cfg && !cfg.repeats(loop.node, { at: loop.body }, { avoid: (n) => n.id === store.at.id })) return true;
-  const text = unparen(store.target).text;
-  const root = targetRoot(store.target);
-  const b = root ? unit.bindings.resolve(root) : void 0;
-  if (!b || (b.kind === "receiver" || b.kind === "param") && b.type?.type === "pointer_type") {
-    const name2 = root?.text ?? text;
-    return loop.body.descendantsOfType(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= store.stmt.endIndex && (n.text === text || n.type === "identifier" && n.text === name2 && (!b || unit.bindings.resolve(n) === b)));
-  }
-  const later = unit.nodes(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= loop.node.endIndex && n.text === text);
-  return !later;
-}
-function up(node) {
-  let n = node;
-  while (n.parent?.type === "parenthesized_expression") n = n.parent;
-  return n;
-}
-function isAppend(call, unit) {
-  const fn = call?.childForFieldName("function");
-  return call?.type === "call_expression" && fn?.type === "identifier" && fn.text === "append" && !unit.bindings.resolve(fn);
-}
-function targetRoot(target) {
-  let t = unparen(target);
-  for (; ; ) {
-    if (t.type === "selector_expression" || t.type === "index_expression" || t.type === "unary_expression") t = unparen(t.childForFieldName("operand"));
-    else return t.type === "identifier" ? t : void 0;
-  }
-}
-function copyFix(unit, stmt, hits, copied, stored) {
-  const source = unit.file.source;
-  const list2 = stmt.parent;
-  const lineStart = source.lastIndexOf("\n", stmt.startIndex - 1) + 1;
-  if (list2?.type !== "statement_list" || source.slice(lineStart, stmt.startIndex).trim() !== "") return void 0;
-  const copies = hits.flatMap((h) => h.vars.map((b) => b.name));
-  const done = copied.get(list2.id) ?? /* @__PURE__ */ new Set();
-  if (copies.some((n) => done.has(n))) return void 0;
-  const writes3 = (h) => h.vars.some((b) => b.uses.some((u) => u.id !== stored?.id && contains(h.loop.body, u) && isWrite(u)));
-  if (hits.some(writes3)) return void 0;
-  if (unit.bindings.all.some((b) => copies.includes(b.name) && declaredIn(b, list2))) return void 0;
-  copies.forEach((n) => done.add(n));
-  copied.set(list2.id, done);
-  const eol = source[source.indexOf("\n", stmt.startIndex) - 1] === "\r" ? "\r\n" : "\n";
-  const edit = { start: lineStart, end: lineStart, text: `${indentAt(source, stmt.startIndex)}${copies.join(", ")} := ${copies.join(", ")}${eol}` };
-  return { description: `copy ${copies.join(", ")} into a per-iteration variable before the statement`, edits: [edit] };
-}
-function declaredIn(b, list2) {
-  const stmt = b.decl.type === "var_spec" || b.decl.type === "const_spec" ? b.decl.parent : b.decl;
-  return (stmt?.parent?.type === "var_spec_list" ? stmt.parent.parent : stmt)?.parent?.id === list2.id;
-}
-function isLocalClosureCall(site) {
-  return (site.kind === "go" || site.kind === "defer") && !contains(site.anchor, site.lit);
-}
-function callee(site) {
-  const fn = site.anchor.childForFieldName("function");
-  return fn ? fn.text : "Go";
-}
-function names(vars) {
-  const all = [...new Set(vars.map((b) => b.name))];
-  return all.length === 1 ? all[0] : `${all.slice(0, -1).join(", ")} and ${all[all.length - 1]}`;
-}
-var varNames = (vars) => `loop variable${new Set(vars.map((b) => b.name)).size > 1 ? "s" : ""} ${names(vars)}`;
-function headerSpan(loop) {
-  return { start: loop.node.startIndex, end: loop.body.startIndex };
-}
-function firstLine(node, file) {
-  const nl = file.source.indexOf("\n", node.startIndex);
-  return { start: node.startIndex, end: nl === -1 || nl > node.endIndex ? node.endIndex : nl };
-}
-
-// rules/lost-cancel/index.ts
-var CONTEXT_PKGS2 = ["context", "golang.org/x/net/context"];
-var DERIVERS = ["WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause", "WithDeadlineCause"];
-var rule7 = {
-  meta: {
-    id: "lost-cancel",
-    title: "Lost context cancel function",
-    severity: "error",
-    fixable: true,
-    summary: "the cancel function of context.WithCancel/WithTimeout/WithDeadline is discarded or not called on every path",
-    why: "Until cancel is called, the child context stays registered in its parent's list of children: a WithCancel context as long as the parent lives, which for a server's base context is forever, and a WithTimeout/WithDeadline context, with its timer, until the deadline, which can be hours away. Each call leaks one more.",
-    docs: docsUrl("lost-cancel"),
-    messages: {
-      discarded: "the cancel function from {{fn}} is discarded: {{leak}}",
-      notCalled: "{{name}} is skipped on the path to {{where}}: {{leak}}"
-    }
-  },
-  kinds: ["func", "method"],
-  appliesTo: (file) => importsAny(file, CONTEXT_PKGS2),
-  check: check7
-};
-var lost_cancel_default = rule7;
-function check7(ctx) {
-  const { unit } = ctx;
-  if (processEntry(unit) === "main") return;
-  for (const call of unit.nodes("call_expression")) {
-    if (!call) continue;
-    const callee2 = packageCallee(call, unit, CONTEXT_PKGS2);
-    if (!callee2 || !CONTEXT_PKGS2.includes(callee2.pkg) || !DERIVERS.includes(callee2.name)) continue;
-    const stmt = assignmentOf(call);
-    if (!stmt) continue;
-    const left = stmt.childForFieldName("left") ?? stmt.childForFieldName("name");
-    const targets = left?.type === "expression_list" ? left.namedChildren : stmt.childrenForFieldName("name");
-    const target = targets.filter((t) => t && t.type !== ",")[1];
-    if (!target) continue;
-    const fn = `context.${callee2.name}`;
-    if (target.type === "identifier" && target.text === "_") {
-      ctx.report({
-        span: spanOf(stmt),
-        messageId: "discarded",
-        data: { fn, leak: leakNote(callee2.name) },
-        fix: ctxEscapes(unit, targets[0]) ? void 0 : discardFix(unit, stmt, target, callee2.name)
-      });
-      continue;
-    }
-    if (target.type !== "identifier") continue;
-    const binding = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
-    if (!binding) continue;
-    const later = binding.uses.filter((u) => u.startIndex >= stmt.endIndex);
-    const from = statementOf3(stmt);
-    const exit = cfgAt(unit, from)?.firstEnd({ after: from }, {
-      avoid: (n) => later.some((u) => contains(n, u)) || binding.kind === "result" && isNakedReturn(n)
-    })?.node;
-    if (!exit) continue;
-    const where2 = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
-    ctx.report({
-      span: spanOf(stmt),
-      messageId: "notCalled",
-      data: { name: binding.name, where: where2, leak: leakNote(callee2.name) },
-      related: [{ ...spanOf(exit), message: "this way out skips the cancel function" }],
-      fix: ctxEscapes(unit, targets[0]) ? void 0 : deferFix(unit, stmt, binding, callee2.name)
-    });
-  }
-}
-var isNakedReturn = (n) => n.type === "return_statement" && n.namedChildren.filter((c) => c?.type !== "comment").length === 0;
-var leakNote = (name2) => name2.includes("Timeout") || name2.includes("Deadline") ? "the context and its timer may live until the deadline" : "the context lives until the parent is cancelled";
-function assignmentOf(call) {
-  let node = call;
-  while (node.parent && node.parent.type === "parenthesized_expression") node = node.parent;
-  const list2 = node.parent;
-  if (list2?.type !== "expression_list") return null;
-  const stmt = list2.parent;
-  if (!stmt || !["short_var_declaration", "assignment_statement", "var_spec"].includes(stmt.type)) return null;
-  if (stmt.childForFieldName("right")?.id !== list2.id && stmt.childForFieldName("value")?.id !== list2.id) return null;
-  return list2.namedChildren.length === 1 ? stmt : null;
-}
-function ctxEscapes(unit, target) {
-  if (!target || target.type !== "identifier") return true;
-  if (target.text === "_") return false;
-  const b = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
-  if (!b || b.kind === "result") return true;
-  const home = enclosingFunction(target);
-  return b.uses.some((u) => {
-    if (enclosingFunction(u)?.id !== home?.id) return true;
-    let n = u;
-    while (n.parent?.type === "parenthesized_expression") n = n.parent;
-    const p = n.parent;
-    if (!p) return false;
-    if (p.type === "expression_list") {
-      const stmt = p.parent;
-      if (stmt?.type === "return_statement") return true;
-      if ((stmt?.type === "assignment_statement" || stmt?.type === "short_var_declaration") && stmt.childForFieldName("right")?.id === p.id) return true;
-    }
-    return ["keyed_element", "literal_element", "literal_value", "send_statement"].includes(p.type) || p.type === "return_statement";
-  });
-}
-function statementOf3(stmt) {
-  if (stmt.type !== "var_spec") return stmt;
-  let n = stmt;
-  while (n.parent && n.parent.type !== "statement_list" && n.type !== "var_declaration") n = n.parent;
-  return n;
-}
-function deferrable(stmt, unit) {
-  if (stmt.type === "var_spec") return false;
-  if (stmt.parent?.type !== "statement_list") return false;
-  for (const a of ancestors(stmt, unit.node)) {
-    if (a.type === "func_literal") return true;
-    if (a.type === "for_statement") return false;
-  }
-  return true;
-}
-function deferLine(unit, stmt, name2, deriver) {
-  const source = unit.file.source;
-  let at = endOfLine(source, stmt.endIndex);
-  if (source[at - 1] === "\n") at--;
-  if (source[at - 1] === "\r") at--;
-  const eol = source[at] === "\r" ? "\r\n" : "\n";
-  const arg = deriver === "WithCancelCause" ? "nil" : "";
-  return { start: at, end: at, text: `${eol}${indentAt(source, stmt.startIndex)}defer ${name2}(${arg})` };
-}
-function laterDefer(stmt, binding) {
-  return binding.uses.map((u) => u.parent?.parent).find((d) => d?.type === "defer_statement" && d.parent?.id === stmt.parent?.id && d.startIndex > stmt.endIndex) ?? void 0;
-}
-function deleteLine(source, node) {
-  const lineStart = source.lastIndexOf("\n", node.startIndex - 1) + 1;
-  const start2 = source[lineStart - 2] === "\r" ? lineStart - 2 : lineStart - 1;
-  let end = endOfLine(source, node.endIndex);
-  if (source[end - 1] === "\n") end--;
-  if (source[end - 1] === "\r") end--;
-  return { start: start2, end, text: "" };
-}
-function discardFix(unit, stmt, blank, deriver) {
-  if (stmt.type !== "short_var_declaration" || !deferrable(stmt, unit)) return void 0;
-  const name2 = nameIsFree(unit, "cancel") ? "cancel" : void 0;
-  if (!name2) return void 0;
-  return {
-    description: `name the cancel function and defer it`,
-    edits: [{ ...spanOf(blank), text: name2 }, deferLine(unit, stmt, name2, deriver)]
-  };
-}
-function deferFix(unit, stmt, binding, deriver) {
-  if (!deferrable(stmt, unit)) return void 0;
-  const home = enclosingFunction(stmt);
-  const onlyCalled = binding.uses.every((u) => {
-    const call = u.parent;
-    return call?.type === "call_expression" && unparen(call.childForFieldName("function")).id === u.id && call.parent?.type !== "go_statement" && enclosingFunction(u)?.id === home?.id;
-  });
-  if (!onlyCalled || binding.kind === "result") return void 0;
-  const edits = [deferLine(unit, stmt, binding.name, deriver)];
-  const existing = laterDefer(stmt, binding);
-  if (existing) edits.push(deleteLine(unit.file.source, existing));
-  const verb = existing ? "move" : "add";
-  return { description: `${verb} defer ${binding.name}() right after the context is made`, edits };
-}
-
-// rules/subslice-retention/queue.ts
-var HOLDS_POINTERS = /* @__PURE__ */ new Set(["pointer_type", "interface_type", "map_type", "channel_type", "function_type", "slice_type"]);
-function checkQueues(ctx) {
-  const { unit, file } = ctx;
-  if (file.isTest) return;
-  for (const stmt of unit.nodes("assignment_statement")) {
-    if (!stmt || stmt.childForFieldName("operator")?.type !== "=") continue;
-    const left = listOf(stmt.childForFieldName("left"));
-    const right = listOf(stmt.childForFieldName("right"));
-    if (left.length !== 1 || right.length !== 1) continue;
-    const target = unparen(left[0]);
-    const slice = unparen(right[0]);
-    if (target.type !== "selector_expression" || slice.type !== "slice_expression") continue;
-    if (unparen(slice.childForFieldName("operand")).text !== target.text) continue;
-    const start2 = slice.childForFieldName("start");
-    const end = slice.childForFieldName("end");
-    if (!start2 || start2.text === "0" || slice.childForFieldName("capacity") || end && end.text !== `len(${target.text})`) continue;
-    const owner = unparen(target.childForFieldName("operand"));
-    const b = owner.type === "identifier" ? unit.bindings.resolve(owner) : void 0;
-    if (!b || b.kind !== "receiver" && b.kind !== "param" || b.type?.type !== "pointer_type") continue;
-    const field = target.childForFieldName("field").text;
-    const elem = elementOf2(unit, b.type.namedChildren[0] ?? null, field);
-    if (!elem) continue;
-    if (drains(stmt, target.text) || clearsSlots(unit, target.text, stmt) || resetsElsewhere(unit, typeName2(b.type.namedChildren[0] ?? null), field, stmt)) continue;
-    const one = start2.text === "1";
-    ctx.report({
-      span: spanOf(stmt),
-      messageId: "queue",
-      data: { target: target.text, slice: slice.text, elem: elem.text },
-      related: [{ ...spanOf(slice), message: `the slots before ${start2.text} stay in the backing array` }],
-      fix: one ? clearFix(file.source, stmt, target.text) : void 0
-    });
-  }
-}
-function drains(stmt, text) {
-  for (let p = stmt.parent; p; p = p.parent) {
-    if (p.type === "func_literal" || p.type === "function_declaration" || p.type === "method_declaration") return false;
-    if (p.type !== "for_statement") continue;
-    const cond = p.namedChildren.find((c) => c && c.type !== "block" && c.type !== "range_clause" && c.type !== "for_clause");
-    const clause = p.namedChildren.find((c) => c?.type === "for_clause")?.childForFieldName("condition");
-    if ([cond, clause].some((c) => c?.text.includes(`len(${text})`))) return true;
-  }
-  return false;
-}
-function typeName2(t) {
-  let n = t;
-  if (n?.type === "generic_type") n = n.childForFieldName("type");
-  return n?.type === "type_identifier" ? n.text : void 0;
-}
-function elementOf2(unit, t, name2) {
-  let n = t;
-  if (n?.type === "generic_type") n = n.childForFieldName("type");
-  if (n?.type !== "type_identifier") return void 0;
-  const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(n.text));
-  const st = decl ? resolveType(decl.type, unit.file) : null;
-  if (st?.type !== "struct_type") return void 0;
-  for (const f of st.descendantsOfType("field_declaration")) {
-    if (!f?.childrenForFieldName("name").some((x) => x?.text === name2)) continue;
-    const slice = resolveType(f.childForFieldName("type"), unit.file);
-    const elem = slice?.type === "slice_type" ? slice.childForFieldName("element") : null;
-    if (!elem) return void 0;
-    const r = resolveType(elem, unit.file);
-    const known = r?.type === "type_identifier" && ["any", "error"].includes(r.text);
-    return r && (HOLDS_POINTERS.has(r.type) || known) ? elem : void 0;
-  }
-  return void 0;
-}
-function clearsSlots(unit, text, stmt) {
-  for (const s of unit.nodes(["assignment_statement", "call_expression"])) {
-    if (!s || s.startIndex >= stmt.startIndex) continue;
-    if (s.type === "call_expression") {
-      if (isBuiltinCall2(s, "clear", unit) && argsOf(s)[0]?.text.startsWith(`${text}[`)) return true;
-      continue;
-    }
-    if (listOf(s.childForFieldName("left")).some((l) => unparen(l).type === "index_expression" && unparen(unparen(l).childForFieldName("operand")).text === text)) return true;
-  }
-  return false;
-}
-function resetsElsewhere(unit, type, field, stmt) {
-  const methods = unit.file.wholeRoot().namedChildren.filter((d) => {
-    if (d?.type !== "method_declaration") return false;
-    const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration")?.childForFieldName("type");
-    return !!recv && typeName2(recv.type === "pointer_type" ? recv.namedChildren[0] ?? null : recv) === type;
-  });
-  const writes3 = [unit.node, ...methods].flatMap((m) => m.descendantsOfType(["assignment_statement", "call_expression"]));
-  for (const s of writes3) {
-    if (!s || s.startIndex === stmt.startIndex && s.type === stmt.type) continue;
-    if (s.type === "call_expression") {
-      const fn = unparen(s.childForFieldName("function"));
-      const first = argsOf(s)[0];
-      if (fn.type === "identifier" && fn.text === "copy" && first && endsWithField(first, field)) return true;
-      continue;
-    }
-    const left = listOf(s.childForFieldName("left"));
-    const right = listOf(s.childForFieldName("right"));
-    for (let i2 = 0; i2 < left.length; i2++) {
-      const l = unparen(left[i2]);
-      if (l.type !== "selector_expression" || l.childForFieldName("field")?.text !== field) continue;
-      const r = right.length === left.length ? unparen(right[i2]) : void 0;
-      if (!r) return true;
-      if (r.type === "call_expression" && isBuiltinCall2(r, "append", unit)) {
-        const base2 = argsOf(r)[0];
-        if (base2 && unparen(base2).text === l.text) continue;
-        return true;
-      }
-      if (r.type === "slice_expression" && unparen(r.childForFieldName("operand")).text === l.text) {
-        const start2 = r.childForFieldName("start");
-        if (start2 && start2.text !== "0" && !r.childForFieldName("end")) continue;
-      }
-      return true;
-    }
-  }
-  return false;
-}
-var endsWithField = (e, field) => {
-  const n = unparen(e);
-  return n.type === "selector_expression" && n.childForFieldName("field")?.text === field;
-};
-function clearFix(source, stmt, target) {
-  const lineStart = source.lastIndexOf("\n", stmt.startIndex - 1) + 1;
-  if (stmt.parent?.type !== "statement_list" || source.slice(lineStart, stmt.startIndex).trim() !== "") return void 0;
-  const eol = source[source.indexOf("\n", stmt.startIndex) - 1] === "\r" ? "\r\n" : "\n";
-  return {
-    description: `clear ${target}[0] before re-slicing`,
-    edits: [{ start: lineStart, end: lineStart, text: `${indentAt(source, stmt.startIndex)}${target}[0] = nil${eol}` }]
-  };
-}
-
-// rules/subslice-retention/index.ts
-var rule8 = {
-  meta: {
-    id: "subslice-retention",
-    title: "Small sub-slice pins a large buffer",
-    severity: "warning",
-    fixable: true,
-    summary: "a re-slice of a large buffer is stored in a field, a package-level table or a channel, pinning the whole buffer",
-    why: "A slice or string is a view into its backing array, and the collector keeps the whole array alive while any view of it is reachable: a 10-byte re-slice stored in a long-lived field or cache holds on to the entire file or request body it was cut from. Copying the part releases the buffer.",
-    docs: docsUrl("subslice-retention"),
-    messages: {
-      stored: "{{value}} re-slices {{origin}} ({{how}}): storing it in {{target}} keeps the whole buffer alive",
-      sent: "{{value}} re-slices {{origin}} ({{how}}): sending it on {{target}} hands the receiver the whole buffer",
-      queue: "{{target}} = {{slice}} leaves the dropped {{elem}} values reachable in the backing array until append outgrows it"
-    }
-  },
-  kinds: ["func", "method"],
-  // Cheap exit: no slice expression, and no bytes/strings call that returns a part of its argument.
-  appliesTo: (file) => /\[[^\]\n]*:|\.(?:Trim\w*|Split\w*|Fields\w*|Cut\w*)\(/.test(file.source),
-  check: check8
-};
-var subslice_retention_default = rule8;
-function check8(ctx) {
-  const { unit } = ctx;
-  if (!mayCut(unit)) return;
-  const stores2 = storesOf(unit);
-  for (const s of stores2) {
-    const buf = bufferOf(s.value, unit);
-    if (!buf?.sub || !outlives(s, unit) || keepsWholeBuffer(s, buf, stores2, unit)) continue;
-    const fix = cloneFix(s.value, buf, unit);
-    const v = s.value.text.replace(/\s+/g, " ");
-    const origin = !buf.name ? "a large buffer" : buf.name === v ? `the original ${buf.name}` : buf.name;
-    ctx.report({
-      span: spanOf(s.node),
-      messageId: s.channel ? "sent" : "stored",
-      data: { value: v, origin, how: buf.how, target: s.target },
-      related: [{ ...spanOf(buf.origin), message: "the large buffer comes from here" }],
-      fix: { description: `copy the re-slice with ${fix.name}`, edits: [fix.edit] }
-    });
-  }
-  checkQueues(ctx);
-}
-var PARTS = /^(Split|SplitN|SplitAfter|SplitAfterN|Fields|FieldsFunc|Cut|CutPrefix|CutSuffix)$/;
-function mayCut(unit) {
-  if (unit.nodes("slice_expression").length > 0) return true;
-  return unit.nodes("call_expression").some((c) => {
-    const fn = unparen(c.childForFieldName("function"));
-    const name2 = fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : fn.type === "identifier" ? fn.text : void 0;
-    return PARTS.test(name2 ?? "");
-  });
-}
-function storesOf(unit) {
-  const out2 = [];
-  for (const node of unit.nodes(["assignment_statement", "send_statement", "keyed_element"])) {
-    if (!node) continue;
-    if (node.type === "send_statement") {
-      const value = node.childForFieldName("value");
-      if (value) out2.push({ node, value, target: node.childForFieldName("channel").text, channel: true });
-    } else if (node.type === "keyed_element") {
-      const key = node.childForFieldName("key")?.namedChildren[0];
-      const value = node.childForFieldName("value")?.namedChildren[0];
-      const lit = node.parent?.parent;
-      const type = lit?.type === "composite_literal" ? lit.childForFieldName("type") : null;
-      if (key?.type !== "identifier" || !value || !type) continue;
-      if (["map_type", "slice_type", "array_type", "implicit_length_array_type"].includes(resolveType(type, unit.file)?.type ?? "")) continue;
-      let owner = lit;
-      for (let p = owner.parent; p && ["literal_element", "keyed_element", "literal_value", "composite_literal", "unary_expression"].includes(p.type); p = p.parent)
-        if (p.type === "composite_literal") owner = p;
-      out2.push({ node, value, target: `the field ${key.text} of ${type.text}`, owner });
-    } else if (node.childForFieldName("operator")?.type === "=") {
-      const left = listOf(node.childForFieldName("left"));
-      const right = listOf(node.childForFieldName("right"));
-      left.forEach((l, i2) => {
-        const dest = destination(l, unit);
-        if (!dest) return;
-        const r = right.length === left.length ? unparen(right[i2]) : void 0;
-        const values = !r ? [] : isBuiltinCall2(r, "append", unit) ? argsOf(r).slice(1).filter((a) => a.type !== "variadic_argument") : [r];
-        for (const value of [...values, ...dest.keys]) out2.push({ node, value, target: l.text, owner: dest.owner, lhs: l });
-      });
-    }
-  }
-  return out2;
-}
-function destination(lhs, unit) {
-  const keys = [];
-  let n = unparen(lhs);
-  let owner;
-  for (; ; ) {
-    if (n.type === "index_expression") {
-      keys.push(n.childForFieldName("index"));
-      n = unparen(n.childForFieldName("operand"));
-    } else if (n.type === "selector_expression") {
-      const op = unparen(n.childForFieldName("operand"));
-      if (op.type === "identifier" && !unit.bindings.resolve(op) && unit.file.imports.some((i2) => i2.name === op.text)) return { keys };
-      owner ??= op;
-      n = op;
-    } else if (n.type === "unary_expression" && n.childForFieldName("operator")?.type === "*" && !owner && keys.length === 0) {
-      const op = unparen(n.childForFieldName("operand"));
-      return op.type === "identifier" && unit.bindings.resolve(op)?.kind === "receiver" ? { owner: op, keys } : void 0;
-    } else if (n.type === "identifier") {
-      if (n.text === "_") return void 0;
-      return owner || !unit.bindings.resolve(n) ? { owner, keys } : void 0;
-    } else return owner ? { owner, keys } : void 0;
-  }
-}
-function outlives(s, unit) {
-  if (s.channel) return true;
-  if (s.owner?.type === "composite_literal") return valueEscapes(s.owner, unit, 0);
-  return s.lhs ? placeOutlives(s.lhs, unit, 0) : false;
-}
-function placeOutlives(lhs, unit, depth) {
-  let n = unparen(lhs);
-  let shared = false;
-  for (; ; ) {
-    if (n.type === "selector_expression") {
-      const op = unparen(n.childForFieldName("operand"));
-      if (op.type === "identifier" && !unit.bindings.resolve(op) && unit.file.imports.some((i2) => i2.name === op.text)) return true;
-      n = op;
-    } else if (n.type === "index_expression" || n.type === "unary_expression" && n.childForFieldName("operator")?.type === "*") {
-      shared = true;
-      n = unparen(n.childForFieldName("operand"));
-    } else break;
-  }
-  if (n.type !== "identifier" || n.text === "_") return false;
-  const b = unit.bindings.resolve(n);
-  if (!b) return true;
-  if (b.kind === "receiver" || b.kind === "param") return shared || ["pointer_type", "map_type", "slice_type"].includes(b.type?.type ?? "");
-  if (b.kind !== "var" || depth >= 4) return false;
-  const first = definitions(b, unit)[0];
-  const v = first?.value && !first.multi ? unparen(first.value) : null;
-  if (v?.type === "unary_expression" && v.childForFieldName("operator")?.type === "&" && unparen(v.childForFieldName("operand")).type !== "composite_literal") {
-    if (placeOutlives(v.childForFieldName("operand"), unit, depth + 1)) return true;
-  }
-  return b.uses.some((u) => u.startIndex > lhs.startIndex - 1 && valueEscapes(u, unit, depth + 1));
-}
-function valueEscapes(value, unit, depth) {
-  if (depth > 4) return false;
-  let n = value;
-  for (; ; ) {
-    const p2 = n.parent;
-    if (!p2) return false;
-    if (p2.type === "parenthesized_expression" || p2.type === "unary_expression" && p2.childForFieldName("operator")?.type === "&") n = p2;
-    else if (["literal_element", "keyed_element", "literal_value", "composite_literal"].includes(p2.type)) n = p2;
-    else if (p2.type === "argument_list" && isBuiltinCall2(p2.parent, "append", unit) && p2.namedChildren[0]?.id !== n.id) n = p2.parent;
-    else break;
-  }
-  const p = n.parent;
-  if (!p) return false;
-  if (p.type === "expression_list" && p.parent?.type === "return_statement") return true;
-  if (p.type === "send_statement") return p.childForFieldName("value")?.id === n.id;
-  if (p.type === "expression_list" && (p.parent?.type === "assignment_statement" || p.parent?.type === "short_var_declaration" || p.parent?.type === "var_spec")) {
-    const stmt = p.parent;
-    const rightField = stmt.type === "var_spec" ? "value" : "right";
-    if (stmt.childForFieldName(rightField)?.id !== p.id) return false;
-    const right = listOf(p);
-    const i2 = right.findIndex((r) => r.id === n.id);
-    const left = stmt.type === "var_spec" ? stmt.childrenForFieldName("name").filter((x) => x?.type === "identifier") : listOf(stmt.childForFieldName("left"));
-    const target = left.length === right.length ? left[i2] : void 0;
-    if (!target) return false;
-    if (stmt.type === "assignment_statement") return placeOutlives(target, unit, depth + 1);
-    const b = unit.bindings.declaredBy(target);
-    return !!b && b.uses.some((u) => valueEscapes(u, unit, depth + 1));
-  }
-  return false;
-}
-function keepsWholeBuffer(s, buf, stores2, unit) {
-  if (!s.owner) return false;
-  const siblings = stores2.filter((o) => {
-    if (!o.owner || o.owner.text !== s.owner.text || s.owner.type === "composite_literal" && o.owner.id !== s.owner.id) return false;
-    return bufferOf(o.value, unit)?.origin.id === buf.origin.id;
-  });
-  if (siblings.some((o) => o !== s && !bufferOf(o.value, unit).sub)) return true;
-  const size = buf.origin.type === "call_expression" && isBuiltinCall2(buf.origin, "make", unit) ? argsOf(buf.origin)[1]?.text : void 0;
-  const slices = siblings.map((o) => directSlice(o.value, buf, unit)).filter((x) => !!x);
-  return slices.length >= 2 && slices.some((x) => startsAtZero(x)) && slices.some((x) => reachesEnd(x, size));
-}
-function directSlice(value, buf, unit) {
-  let v = unparen(value);
-  const b = v.type === "identifier" ? unit.bindings.resolve(v) : void 0;
-  if (b) {
-    const d = defBefore(b, v.startIndex, unit);
-    if (!d?.value || d.multi) return void 0;
-    v = unparen(d.value);
-  }
-  const op = v.type === "slice_expression" ? unparen(v.childForFieldName("operand")) : void 0;
-  return op?.type === "identifier" && op.text === buf.name && !bufferOf(op, unit)?.sub ? v : void 0;
-}
-function cloneFix(value, buf, unit) {
-  const v = unit.file.goVersion;
-  const minor = v && v.major === 1 ? v.minor : v ? 99 : -1;
-  const pkg2 = buf.kind === "bytes" ? "bytes" : "strings";
-  const name2 = unit.file.importName(pkg2);
-  const usable = !!name2 && name2 !== "." && minor >= (pkg2 === "bytes" ? 20 : 18) && !unit.bindings.all.some((b) => b.name === name2);
-  const text = value.text;
-  if (usable) return { name: `${pkg2}.Clone`, edit: { ...spanOf(value), text: `${name2}.Clone(${text})` } };
-  if (buf.kind === "bytes") return { name: "append([]byte(nil), ...)", edit: { ...spanOf(value), text: `append([]byte(nil), ${tightSlices(value)}...)` } };
-  return { name: "string([]byte(...))", edit: { ...spanOf(value), text: `string([]byte(${text}))` } };
-}
-function tightSlices(value) {
-  const cuts = [];
-  for (const slice of value.descendantsOfType("slice_expression")) {
-    for (const c of slice?.children ?? []) {
-      if (c?.type !== ":") continue;
-      const prev = c.previousSibling;
-      const next = c.nextSibling;
-      if (prev && prev.type !== "[" && prev.endIndex < c.startIndex) cuts.push({ start: prev.endIndex, end: c.startIndex });
-      if (next && next.type !== "]" && c.endIndex < next.startIndex) cuts.push({ start: c.endIndex, end: next.startIndex });
-    }
-  }
-  let text = value.text;
-  for (const cut of cuts.sort((a, b) => b.start - a.start)) text = text.slice(0, cut.start - value.startIndex) + text.slice(cut.end - value.startIndex);
-  return text;
-}
-
-// rules/ticker-not-stopped/index.ts
-var rule9 = {
-  meta: {
-    id: "ticker-not-stopped",
-    title: "Ticker or timer never stopped",
-    severity: "warning",
-    fixable: true,
-    summary: "a time.NewTicker/NewTimer that is never stopped, or time.Tick outside main and init, before Go 1.23",
-    why: "Before Go 1.23 a started ticker sits in the runtime's timer heap until Stop is called, so an unstopped ticker is never collected and keeps waking the runtime to send into a channel nobody reads; a timer stays there until it fires. time.Tick gives no way to call Stop at all.",
-    docs: docsUrl("ticker-not-stopped"),
-    messages: {
-      tickInLoop: "time.Tick can make a new ticker each time round the loop on line {{loop}}; none can be stopped, so they pile up and keep firing",
-      tickReturned: "the ticker of time.Tick can never be stopped, and its channel is returned on line {{exit}}: it fires forever once the caller stops reading",
-      tickLeft: "the ticker of time.Tick can never be stopped: after {{where}} it keeps firing into a channel nobody reads",
-      goroutine: "{{what}} is never stopped: after the goroutine started on line {{go}} returns on line {{exit}}, it keeps firing forever",
-      inLoop: "{{what}} can be made each time round the loop on line {{loop}} and is never stopped: each one keeps firing forever",
-      notStopped: "{{what}} is never stopped: after {{where}} it {{consequence}}"
-    }
-  },
-  kinds: ["func", "method"],
-  appliesTo: importsTime,
-  check: check9
-};
-var ticker_not_stopped_default = rule9;
-function check9(ctx) {
-  const era = timerEra(ctx.file);
-  if (era.collected) return;
-  for (const { call, name: name2 } of timeCalls(ctx.unit)) {
-    if (name2 === "Tick") checkTick(ctx, call, era);
-    else if (name2 === "NewTicker" || name2 === "NewTimer") checkNew(ctx, call, name2 === "NewTicker", era);
-  }
-}
-var line3 = (ctx, n) => ctx.file.lineOf(n.startIndex);
-var where = (ctx, exit) => exit.type === "return_statement" ? `the return on line ${line3(ctx, exit)}` : `the end of the function on line ${line3(ctx, exit)}`;
-function checkTick(ctx, call, era) {
-  const { unit } = ctx;
-  const loop = loopAround(call);
-  if (loop) {
-    ctx.report({
-      span: spanOf(call),
-      messageId: "tickInLoop",
-      data: { loop: line3(ctx, loop) },
-      related: [{ ...spanOf(loop), message: "this loop makes a new ticker each time round" }],
-      severity: era.severity
-    });
-    return;
-  }
-  const entry = processEntry(unit);
-  if (entry === "main" || entry === "init") return;
-  const stmt = statementOf(call);
-  if (!stmt) return;
-  const inner = stmt.type === "labeled_statement" ? stmt.namedChildren.find((c) => c?.type !== "label_name") ?? stmt : stmt;
-  const holder = varOf(call, unit);
-  const overTick = (e) => e.id === unparen(call).id || !!holder && e.type === "identifier" && unit.bindings.resolve(e) === holder;
-  const cfg = cfgAt(unit, stmt);
-  let exit;
-  if (inner.type === "return_statement") exit = inner;
-  else if (inner.type === "for_statement" && inner.namedChildren.some((c) => c?.type === "range_clause" && c.startIndex <= call.startIndex && call.endIndex <= c.endIndex)) {
-    exit = cfg?.firstEnd({ at: inner }, { endlessRange: overTick })?.node;
-  } else exit = cfg?.firstEnd({ after: stmt }, { endlessRange: overTick })?.node;
-  if (!exit) return;
-  const returned = exit.startIndex <= call.startIndex && call.endIndex <= exit.endIndex;
-  ctx.report({
-    span: spanOf(call),
-    ...returned ? { messageId: "tickReturned", data: { exit: line3(ctx, exit) } } : { messageId: "tickLeft", data: { where: where(ctx, exit) } },
-    related: [{ ...spanOf(exit), message: "the function ends here with the ticker still running" }],
-    severity: era.severity
-  });
-}
-function varOf(call, unit) {
-  const id = created(call)?.id;
-  return id ? unit.bindings.declaredBy(id) : void 0;
-}
-function created(call) {
-  let node = call;
-  while (node.parent?.type === "parenthesized_expression") node = node.parent;
-  const list2 = node.parent;
-  if (list2?.type !== "expression_list" || list2.namedChildCount !== 1) return null;
-  const holder = list2.parent;
-  const names2 = holder?.type === "short_var_declaration" && holder.childForFieldName("right")?.id === list2.id ? holder.childForFieldName("left").namedChildren : holder?.type === "var_spec" && holder.childForFieldName("value")?.id === list2.id ? holder.childrenForFieldName("name") : [];
-  if (names2.length !== 1 || names2[0]?.type !== "identifier") return null;
-  const stmt = holder.type === "var_spec" ? holder.parent?.type === "var_declaration" ? holder.parent : null : holder;
-  return stmt?.parent?.type === "statement_list" ? { stmt, id: names2[0] } : null;
-}
-function useOf(u) {
-  const sel = u.parent;
-  if (sel?.type !== "selector_expression" || sel.childForFieldName("operand")?.id !== u.id) return "escape";
-  const field = sel.childForFieldName("field")?.text;
-  const up2 = sel.parent;
-  if (field === "Stop") return "stop";
-  if (field === "Reset") return up2?.type === "call_expression" ? "ok" : "escape";
-  if (field !== "C" || !up2) return "escape";
-  if (up2.type === "unary_expression" && up2.childForFieldName("operator")?.type === "<-") return "ok";
-  return up2.type === "range_clause" && up2.childForFieldName("right")?.id === sel.id ? "ok" : "escape";
-}
-function checkNew(ctx, call, ticker, era) {
-  const { unit } = ctx;
-  const made2 = created(call);
-  const binding = made2 && unit.bindings.declaredBy(made2.id);
-  if (!made2 || !binding) return;
-  const kinds = binding.uses.map(useOf);
-  if (kinds.includes("stop") || kinds.includes("escape")) return;
-  const kind = ticker ? "ticker" : "timer";
-  const what = binding.name === kind ? kind : `${kind} ${binding.name}`;
-  const fn = enclosingFunction(made2.stmt);
-  const fns = new Set(binding.uses.map((u) => enclosingFunction(u)?.id));
-  const overC = (e) => isChannelOf(e, unit, made2.id);
-  const fired = (n) => descendantsInFunction(n, "unary_expression").concat(n.type === "unary_expression" ? [n] : []).some((r) => r.childForFieldName("operator")?.type === "<-" && overC(unparen(r.childForFieldName("operand"))));
-  const paths = ticker ? { endlessRange: overC } : { avoid: fired };
-  if (fns.size === 1 && !fns.has(fn?.id)) {
-    const lit = enclosingFunction(binding.uses[0]);
-    if (!ticker || lit.parent?.type !== "call_expression" || lit.parent.parent?.type !== "go_statement" || enclosingFunction(lit)?.id !== fn?.id) return;
-    const exit2 = firstReturn(cfgAt(unit, lit), overC);
-    if (!exit2) return;
-    ctx.report({
-      span: spanOf(made2.stmt),
-      messageId: "goroutine",
-      data: { what, go: line3(ctx, lit.parent.parent), exit: line3(ctx, exit2) },
-      related: [{ ...spanOf(exit2), message: "the goroutine ends here with the ticker still running" }],
-      severity: era.severity
-    });
-    return;
-  }
-  if (fns.size > 1 || fns.size === 1 && !fns.has(fn?.id)) return;
-  const loop = loopAround(made2.stmt);
-  const cfg = cfgAt(unit, made2.stmt);
-  const exit = processEntry(unit) === "main" && fn?.type === "function_declaration" ? null : cfg.firstEnd({ after: made2.stmt }, paths)?.node;
-  const iterates = ticker && !!loop && cfg.repeats(loop, { after: made2.stmt }, { endlessRange: overC });
-  if (!exit && !iterates) return;
-  const again = iterates ? loop : null;
-  const consequence2 = ticker ? "keeps firing forever" : "stays in the runtime's timer heap until it fires";
-  ctx.report({
-    span: spanOf(made2.stmt),
-    ...again || !exit ? { messageId: "inLoop", data: { what, loop: line3(ctx, loop) } } : { messageId: "notStopped", data: { what, where: where(ctx, exit), consequence: consequence2 } },
-    related: [...again ? [{ ...spanOf(again), message: "the loop that makes it again" }] : [], ...exit ? [{ ...spanOf(exit), message: `the function ends here with the ${ticker ? "ticker" : "timer"} still running` }] : []],
-    fix: loop ? void 0 : deferStop(unit, made2.stmt, binding.name),
-    severity: era.severity
-  });
-}
-function firstReturn(cfg, over) {
-  return cfg.allEnds({ entry: true }, { endlessRange: over }).find((e) => e.node.type === "return_statement")?.node;
-}
-function deferStop(unit, stmt, name2) {
-  const source = unit.file.source;
-  let at = endOfLine(source, stmt.endIndex);
-  if (source[at - 1] === "\n") at--;
-  if (source[at - 1] === "\r") at--;
-  const eol = source[at] === "\r" ? "\r\n" : "\n";
-  const edit = { start: at, end: at, text: `${eol}${indentAt(source, stmt.startIndex)}defer ${name2}.Stop()` };
-  return { description: `defer ${name2}.Stop() right after it is made`, edits: [edit] };
-}
-
-// rules/time-after-in-loop/index.ts
-var rule10 = {
-  meta: {
-    id: "time-after-in-loop",
-    title: "time.After in a select loop",
-    severity: "warning",
-    fixable: true,
-    summary: "time.After in a select that a loop runs again after another case, before Go 1.23",
-    why: "Each time.After call starts a timer that, before Go 1.23, stays in the runtime's timer heap until its delay elapses, whether or not anyone still waits on its channel. A loop whose select usually leaves through another case piles up one pending timer (and its channel) per round until each one fires.",
-    docs: docsUrl("time-after-in-loop"),
-    messages: {
-      pending: "time.After starts a timer each round; rounds that leave the select {{way}} leave it pending until it fires"
-    }
-  },
-  kinds: ["func", "method"],
-  appliesTo: importsTime,
-  check: check10
-};
-var time_after_in_loop_default = rule10;
-function check10(ctx) {
-  const era = timerEra(ctx.file);
-  if (era.collected) return;
-  const { unit } = ctx;
-  const hits = [];
-  for (const { call, name: name2 } of timeCalls(unit)) {
-    if (name2 !== "After") continue;
-    const use = timerCases(call, unit);
-    const loop = use && loopAround(use.select);
-    if (!use || !loop || loopAround(call)?.id !== loop.id) continue;
-    if (fewRounds(loop)) continue;
-    const others = use.select.namedChildren.filter((c) => !!c && (c.type === "communication_case" || c.type === "default_case") && !use.cases.some((u) => u.id === c.id));
-    const cfg = cfgAt(unit, loop);
-    const round = others.find((c) => cfg.repeats(loop, { at: c }));
-    if (round) hits.push({ call, select: use.select, loop, round, direct: use.direct });
-  }
-  const line4 = (n) => ctx.file.lineOf(n.startIndex);
-  for (const h of hits) {
-    const way = h.round.type === "default_case" ? "through its default case" : `through the case on line ${line4(h.round)}`;
-    ctx.report({
-      span: spanOf(h.call),
-      messageId: "pending",
-      data: { way },
-      related: [
-        { ...spanOf(h.round), message: "this way out of the select goes round the loop again" },
-        { ...spanOf(h.loop), message: "the loop that runs the select again" }
-      ],
-      fix: hits.length === 1 && h.direct ? hoist(unit, h) : void 0,
-      severity: era.severity
-    });
-  }
-}
-function timerCases(call, unit) {
-  let node = call;
-  while (node.parent?.type === "parenthesized_expression") node = node.parent;
-  const direct = commCase(node);
-  if (direct) return { select: direct.parent, cases: [direct], direct: true };
-  const list2 = node.parent;
-  const decl = list2?.parent;
-  if (list2?.type !== "expression_list" || list2.namedChildCount !== 1 || decl?.type !== "short_var_declaration") return null;
-  const left = decl.childForFieldName("left").namedChildren;
-  const b = left.length === 1 && left[0] ? unit.bindings.declaredBy(left[0]) : void 0;
-  if (!b || b.uses.length === 0) return null;
-  const cases = b.uses.map(commCase);
-  const select = cases[0]?.parent;
-  if (!select || cases.some((c) => !c || c.parent?.id !== select.id)) return null;
-  return { select, cases, direct: false };
-}
-function commCase(x) {
-  let n = x;
-  while (n.parent?.type === "parenthesized_expression") n = n.parent;
-  const recv = n.parent;
-  if (recv?.type !== "unary_expression" || recv.childForFieldName("operator")?.type !== "<-") return null;
-  const stmt = recv.parent?.type === "expression_statement" ? recv.parent : recv.parent?.type === "receive_statement" ? recv.parent : null;
-  const cc = stmt?.parent;
-  return cc?.type === "communication_case" && cc.childForFieldName("communication")?.id === stmt.id ? cc : null;
-}
-var FEW_ROUNDS = 16;
-function fewRounds(loop) {
-  const trip = tripCount(loop);
-  return !loopAround(loop) && !!trip && trip.count <= FEW_ROUNDS;
-}
-function hoist(unit, h) {
-  const source = unit.file.source;
-  const args2 = h.call.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
-  const loopStmt = h.loop.parent?.type === "labeled_statement" ? h.loop.parent : h.loop;
-  const fn = unparen(h.call.childForFieldName("function"));
-  const d = args2[0];
-  if (args2.length !== 1 || !d || statementsOf(h.loop.childForFieldName("body"))[0]?.id !== h.select.id) return void 0;
-  if (loopAround(loopStmt) || loopStmt.parent?.type !== "statement_list" || !nameIsFree(unit, "timer") || !evaluableAbove(d, loopStmt, unit)) return void 0;
-  const pkg2 = fn.type === "selector_expression" ? `${fn.childForFieldName("operand").text}.` : "";
-  const lineStart = (n) => source.lastIndexOf("\n", n.startIndex - 1) + 1;
-  const eol = source.includes("\r\n") ? "\r\n" : "\n";
-  const li = indentAt(source, loopStmt.startIndex);
-  const si = indentAt(source, h.select.startIndex);
-  const drain = ["if !timer.Stop() {", "	select {", "	case <-timer.C:", "	default:", "	}", "}", `timer.Reset(${d.text})`];
-  const edits = [
-    { start: lineStart(loopStmt), end: lineStart(loopStmt), text: `${li}timer := ${pkg2}NewTimer(${d.text})${eol}${li}defer timer.Stop()${eol}` },
-    { start: lineStart(h.select), end: lineStart(h.select), text: drain.map((l) => `${si}${l}${eol}`).join("") },
-    { ...spanOf(h.call), text: "timer.C" }
-  ];
-  return { description: "make one timer before the loop and Reset it before each select", edits };
-}
-function evaluableAbove(d, loopStmt, unit) {
-  const ok = (n) => {
-    switch (n.type) {
-      case "int_literal":
-      case "float_literal":
-        return true;
-      case "identifier": {
-        const b = unit.bindings.resolve(n);
-        return !b || b.id.startIndex < loopStmt.startIndex;
-      }
-      case "selector_expression":
-        return ok(n.childForFieldName("operand"));
-      case "parenthesized_expression":
-      case "binary_expression":
-        return n.namedChildren.every((c) => !c || ok(c));
-      case "call_expression": {
-        const ref = packageRef(unparen(n.childForFieldName("function")), unit);
-        const args2 = n.childForFieldName("arguments")?.namedChildren ?? [];
-        return ref?.pkg === "time" && ref.name === "Duration" && args2.length === 1 && ok(args2[0]);
-      }
-      default:
-        return false;
-    }
-  };
-  return ok(d);
-}
-
 // rules/uintptr-pointer-roundtrip/index.ts
 var HEADER = /(slice|string)_?header/i;
-var rule11 = {
+var rule12 = {
   meta: {
     id: "uintptr-pointer-roundtrip",
     title: "Address kept as a uintptr and converted back",
@@ -20435,10 +21958,10 @@ var rule11 = {
   },
   kinds: ["func", "method"],
   appliesTo: (file) => importsAny(file, ["unsafe"]),
-  check: check11
+  check: check12
 };
-var uintptr_pointer_roundtrip_default = rule11;
-function check11(ctx) {
+var uintptr_pointer_roundtrip_default = rule12;
+function check12(ctx) {
   const { unit, file } = ctx;
   const found = stores(unit);
   if (found.length === 0) return;
@@ -20453,11 +21976,11 @@ function check11(ctx) {
     const what = s.address.pointee.text.replace(/\s+/g, " ");
     const target = what.startsWith("&") ? what.slice(1) : `*${what}`;
     const first = sites[0];
-    const where2 = enclosingName(first, unit);
+    const where3 = enclosingName(first, unit);
     ctx.report({
       span: spanOf(s.node),
       messageId: via ? "copied" : "roundtrip",
-      data: { slot: s.label, target, copy: via ? `${via.label} on line ${file.lineOf(via.node.startIndex)}` : "", back: file.lineOf(first.startIndex), where: where2 },
+      data: { slot: s.label, target, copy: via ? `${via.label} on line ${file.lineOf(via.node.startIndex)}` : "", back: file.lineOf(first.startIndex), where: where3 },
       related: sites.map((c) => ({ ...spanOf(c), message: "the number is converted back to a pointer here" }))
     });
   }
@@ -20551,7 +22074,7 @@ function stores(unit) {
     left.forEach((l, i2) => {
       const r = unparen(right[i2]);
       const slot = slotOf(l, resolve2, unit.file);
-      if (isBuiltinCall2(r, "append", unit)) {
+      if (isBuiltinCall(r, "append", unit)) {
         for (const arg of argsOf(r).slice(1)) if (arg.type !== "variadic_argument") add(node, l, slot && `E:${slot}`, numericAddress(arg, unit));
       } else add(node, l, slot, numericAddress(r, unit));
     });
@@ -20607,9 +22130,84 @@ function enclosingName(node, unit) {
   return ` in ${recv ? `${recv}.` : ""}${name2}`;
 }
 
+// rules/unsafe-pointer-global-cache/places.ts
+function packageVars(file) {
+  return file.memo("memory:package-vars", () => {
+    const out2 = /* @__PURE__ */ new Map();
+    for (const d of file.decls) {
+      if (d.kind !== "var") continue;
+      const values = listOf(d.node.childForFieldName("value"));
+      d.names.forEach((name2, i2) => {
+        let type = d.type;
+        const v = values.length === d.names.length ? values[i2] : void 0;
+        if (!type && v) type = initType(unparen(v));
+        out2.set(name2, { name: name2, decl: d, type });
+      });
+    }
+    return out2;
+  });
+}
+function initType(v) {
+  if (v.type === "composite_literal") return v.childForFieldName("type");
+  if (v.type === "call_expression" && unparen(v.childForFieldName("function")).text === "make") return argsOf(v)[0] ?? null;
+  return null;
+}
+function rawElement(t, file, depth = 0) {
+  if (!t || depth > 6) return null;
+  const direct = rawKind(t, file);
+  if (direct) return direct;
+  const r = resolveType(t, file);
+  if (!r || r.id !== t.id) return r ? rawElement(r, file, depth + 1) : null;
+  switch (r.type) {
+    case "map_type":
+      return rawElement(r.childForFieldName("value"), file, depth + 1) ?? rawElement(r.childForFieldName("key"), file, depth + 1);
+    case "slice_type":
+    case "array_type":
+      return rawElement(r.childForFieldName("element"), file, depth + 1);
+    case "pointer_type":
+      return rawElement(r.namedChildren[0] ?? null, file, depth + 1);
+    case "struct_type":
+      for (const f of r.descendantsOfType("field_declaration")) {
+        const k = f?.parent?.parent?.id === r.id ? rawElement(f.childForFieldName("type"), file, depth + 1) : null;
+        if (k) return k;
+      }
+      return null;
+    default:
+      return null;
+  }
+}
+function packagePlace(expr, unit) {
+  const e = unparen(expr);
+  const file = unit.file;
+  if (e.type === "identifier") {
+    if (unit.bindings.resolve(e)) return null;
+    const v = packageVars(file).get(e.text);
+    return v ? { root: v, type: v.type, viaIndex: false, keys: [] } : null;
+  }
+  if (e.type === "index_expression") {
+    const p = packagePlace(e.childForFieldName("operand"), unit);
+    let t = resolveType(p?.type ?? null, file);
+    if (t?.type === "pointer_type") t = resolveType(t.namedChildren[0] ?? null, file);
+    if (!p || !t) return null;
+    if (t.type === "map_type")
+      return { ...p, type: t.childForFieldName("value"), viaIndex: true, keys: [...p.keys, { key: e.childForFieldName("index"), keyType: t.childForFieldName("key") }] };
+    if (t.type === "slice_type" || t.type === "array_type") return { ...p, type: t.childForFieldName("element"), viaIndex: true };
+    return null;
+  }
+  if (e.type === "selector_expression") {
+    const p = packagePlace(e.childForFieldName("operand"), unit);
+    let t = resolveType(p?.type ?? null, file);
+    if (t?.type === "pointer_type") t = resolveType(t.namedChildren[0] ?? null, file);
+    if (!p || t?.type !== "struct_type") return null;
+    const ft = fieldType(t, e.childForFieldName("field").text);
+    return ft ? { ...p, type: ft } : null;
+  }
+  return null;
+}
+
 // rules/unsafe-pointer-global-cache/index.ts
 var ATOMIC_STORES2 = ["StorePointer", "SwapPointer", "CompareAndSwapPointer", "StoreUintptr", "SwapUintptr", "CompareAndSwapUintptr"];
-var rule12 = {
+var rule13 = {
   meta: {
     id: "unsafe-pointer-global-cache",
     title: "Raw pointers cached in a package-level table",
@@ -20625,10 +22223,10 @@ var rule12 = {
   },
   kinds: ["func", "method"],
   appliesTo: (file) => importsAny(file, ["unsafe"]),
-  check: check12
+  check: check13
 };
-var unsafe_pointer_global_cache_default = rule12;
-function check12(ctx) {
+var unsafe_pointer_global_cache_default = rule13;
+function check13(ctx) {
   const { unit } = ctx;
   for (const w of writes2(unit)) {
     const a = w.address;
@@ -20691,7 +22289,7 @@ function storedAddress(value, unit, depth = 0) {
   if (depth > 4) return null;
   const a = addressThrough(v, unit);
   if (a) return a;
-  if (isBuiltinCall2(v, "append", unit)) {
+  if (isBuiltinCall(v, "append", unit)) {
     for (const arg of argsOf(v).slice(1)) {
       const inner = arg.type === "variadic_argument" ? null : storedAddress(arg, unit, depth + 1);
       if (inner) return inner;
@@ -20722,8 +22320,243 @@ function tableName(lhs) {
   return table.text;
 }
 
+// rules/facts/locks.ts
+var SYNC_TYPES = /* @__PURE__ */ new Set(["WaitGroup", "Mutex", "RWMutex", "Once", "Cond"]);
+function syncType(type, file) {
+  const t = unparenType(type);
+  if (t.type === "qualified_type") {
+    const pkg2 = t.childForFieldName("package")?.text;
+    const name2 = t.childForFieldName("name")?.text ?? "";
+    const named = file.imports.some((i2) => i2.path === "sync" && i2.name === pkg2 && (i2.kind === "default" || i2.kind === "alias"));
+    return named && SYNC_TYPES.has(name2) ? `sync.${name2}` : void 0;
+  }
+  if (t.type === "type_identifier" && SYNC_TYPES.has(t.text) && file.imports.some((i2) => i2.path === "sync" && i2.kind === "dot")) {
+    return localTypes(file).has(t.text) ? void 0 : `sync.${t.text}`;
+  }
+  return void 0;
+}
+
+// rules/waitgroup-add-in-goroutine/waitgroups.ts
+function goStatementOf2(lit) {
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const call = n.parent;
+  if (call?.type !== "call_expression" || call.childForFieldName("function")?.id !== n.id) return void 0;
+  return call.parent?.type === "go_statement" ? call.parent : void 0;
+}
+var WG_NAME = /^wg([A-Z0-9_]|$)|(wg|Wg|WG)$|[wW]ait[gG]roup/;
+function isWaitGroup(expr, unit) {
+  const t = typeOf(expr, unit);
+  if (t) {
+    const v = t.addr ? t : pointee(t) ?? t;
+    return syncType(v.node, unit.file) === "sync.WaitGroup" || embedsWaitGroup(v.node, unit);
+  }
+  const e = unparen(expr);
+  const name2 = e.type === "selector_expression" ? e.childForFieldName("field")?.text : e.type === "identifier" ? e.text : void 0;
+  return !!name2 && WG_NAME.test(name2);
+}
+function embedsWaitGroup(type, unit) {
+  const struct = localStruct(type, unit.file);
+  if (!struct) return false;
+  const embedded = struct.descendantsOfType("field_declaration").some((f) => {
+    if (!f || f.parent?.parent?.id !== struct.id || f.childForFieldName("name")) return false;
+    const ft = f.childForFieldName("type");
+    return !!ft && syncType(ft, unit.file) === "sync.WaitGroup";
+  });
+  if (!embedded) return false;
+  let t = unparenType(type);
+  if (t.type === "generic_type") t = t.childForFieldName("type") ?? t;
+  return !declaresMethod(unit, t.text, "Add");
+}
+function declaresMethod(unit, typeName5, name2) {
+  return unit.file.wholeRoot().namedChildren.some((d) => {
+    if (d?.type !== "method_declaration" || d.childForFieldName("name")?.text !== name2) return false;
+    const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration");
+    const rt = recv?.childForFieldName("type");
+    return !!rt && rt.descendantsOfType("type_identifier").concat(rt.type === "type_identifier" ? [rt] : []).some((id) => id?.text === typeName5);
+  });
+}
+function rootIdentifier(expr) {
+  let e = unparen(expr);
+  while (e.type === "selector_expression") e = unparen(e.childForFieldName("operand"));
+  return e.type === "identifier" ? e : void 0;
+}
+function sameVariable(a, b, unit) {
+  if (unparen(a).text.replace(/\s+/g, "") !== unparen(b).text.replace(/\s+/g, "")) return false;
+  const ra = rootIdentifier(a);
+  const rb = rootIdentifier(b);
+  if (!ra || !rb) return false;
+  return unit.bindings.resolve(ra)?.id.id === unit.bindings.resolve(rb)?.id.id;
+}
+
+// rules/waitgroup-add-in-goroutine/goroutines.ts
+function goroutineOf(node, unit) {
+  for (let p = node.parent; p && p.id !== unit.node.id; p = p.parent) {
+    if (p.type !== "func_literal") continue;
+    const direct = goStatementOf2(p);
+    if (direct) return { fn: p, goStmt: direct, onlyStarted: true };
+    const local = startedLocal(p, unit);
+    if (local) return { fn: p, goStmt: local.goStmt, onlyStarted: local.uses === 1 };
+  }
+  const goStmt = startedBy(unit)[0];
+  return goStmt ? { fn: unit.node, goStmt, onlyStarted: false } : void 0;
+}
+function startedLocal(lit, unit) {
+  const list2 = lit.parent;
+  const decl = list2?.type === "expression_list" ? list2.parent : void 0;
+  if (decl?.type !== "short_var_declaration" || list2.namedChildren.length !== 1) return void 0;
+  const name2 = decl.childForFieldName("left")?.namedChildren;
+  const b = name2?.length === 1 && name2[0] ? unit.bindings.declaredBy(name2[0]) : void 0;
+  if (!b || b.uses.some((u) => u.parent?.type === "expression_list" && u.parent.parent?.type === "assignment_statement")) return void 0;
+  for (const u of b.uses) {
+    const call = u.parent;
+    if (call?.type === "call_expression" && call.childForFieldName("function")?.id === u.id && call.parent?.type === "go_statement") return { goStmt: call.parent, uses: b.uses.length };
+  }
+  return void 0;
+}
+function inOwnGoroutine(node, g) {
+  for (let p = node.parent; p && p.id !== g.fn.id; p = p.parent) if (p.type === "func_literal" && goStatementOf2(p)) return false;
+  return contains(g.fn, node);
+}
+function startedBy(unit) {
+  return unit.memo("waitgroup-add.startedBy", () => {
+    if (unit.kind !== "func" && unit.kind !== "method") return [];
+    const name2 = unit.node.childForFieldName("name")?.text;
+    if (!name2 || !new RegExp(`\\bgo\\s+(?:[\\w.()*]+\\.)?${name2}\\s*\\(`).test(unit.file.source)) return [];
+    const { funcs, methods, methodDecls } = goTargets(unit);
+    if (unit.kind === "method" && methodDecls.get(name2) !== 1) return [];
+    const out2 = [];
+    for (const { goStmt, fn } of (unit.kind === "func" ? funcs : methods).get(name2) ?? []) {
+      const home = enclosingFunction(goStmt);
+      const local = (id) => !!home && !!unit.file.bindingsOf(home).resolve(id);
+      if (unit.kind === "func" && !local(fn)) out2.push(goStmt);
+      if (unit.kind === "method") {
+        const operand = fn.childForFieldName("operand");
+        const pkg2 = operand?.type === "identifier" && !local(operand) && unit.file.imports.some((i2) => i2.name === operand.text);
+        if (!pkg2) out2.push(goStmt);
+      }
+    }
+    return out2;
+  });
+}
+function goTargets(unit) {
+  return unit.file.memo("waitgroup-add.goTargets", () => {
+    const root = unit.file.wholeRoot();
+    const funcs = /* @__PURE__ */ new Map();
+    const methods = /* @__PURE__ */ new Map();
+    const methodDecls = /* @__PURE__ */ new Map();
+    for (const d of root.namedChildren) {
+      const name2 = d?.type === "method_declaration" ? d.childForFieldName("name")?.text : void 0;
+      if (name2) methodDecls.set(name2, (methodDecls.get(name2) ?? 0) + 1);
+    }
+    for (const goStmt of root.descendantsOfType("go_statement")) {
+      const call = goStmt?.namedChildren.find((c) => c?.type === "call_expression");
+      const fn = call && unparen(call.childForFieldName("function"));
+      if (!goStmt || !fn) continue;
+      const [map, name2] = fn.type === "identifier" ? [funcs, fn.text] : fn.type === "selector_expression" ? [methods, fn.childForFieldName("field")?.text] : [void 0, void 0];
+      if (map && name2) map.set(name2, [...map.get(name2) ?? [], { goStmt, fn }]);
+    }
+    return { funcs, methods, methodDecls };
+  });
+}
+function crossKey(expr, unit) {
+  const root = rootIdentifier(expr);
+  if (!root) return void 0;
+  const text = unparen(expr).text.replace(/\s+/g, "");
+  const inUnit = contains(unit.node, root) && root.startIndex >= unit.node.startIndex;
+  if (root.id !== unparen(expr).id) return `${typeName4(root, inUnit, unit) ?? ""}${text.slice(root.text.length)}`;
+  const b = inUnit ? unit.bindings.resolve(root) : void 0;
+  if (b) return `local:${b.id.id}`;
+  const pkgVar = unit.file.decls.some((d) => d.kind === "var" && d.names.includes(root.text));
+  return pkgVar ? `var:${root.text}` : void 0;
+}
+function sameKey(a, b) {
+  if (!a || !b) return false;
+  if (a === b) return true;
+  const field = (k) => k.startsWith("local:") || k.startsWith("var:") ? void 0 : k.slice(k.indexOf("."));
+  const fa = field(a);
+  return !!fa && fa === field(b) && (a.startsWith(".") || b.startsWith("."));
+}
+function typeName4(id, inUnit, unit) {
+  let top = id;
+  while (top && top.type !== "function_declaration" && top.type !== "method_declaration") top = top.parent;
+  const b = inUnit ? unit.bindings.resolve(id) : top ? unit.file.bindingsOf(top).resolve(id) : void 0;
+  let t = b?.type ?? null;
+  while (t && (t.type === "pointer_type" || t.type === "parenthesized_type")) t = t.namedChildren[0] ?? null;
+  if (t?.type === "generic_type") t = t.childForFieldName("type");
+  return t?.type === "type_identifier" ? t.text : void 0;
+}
+function receiver(call) {
+  return call.childForFieldName("function")?.childForFieldName("operand") ?? call;
+}
+function waitsOn(wg, unit) {
+  const key = crossKey(wg, unit);
+  if (!key) return [];
+  const root = key.startsWith("local:") ? unit.node : unit.file.wholeRoot();
+  return methodCalls(root, ["Wait"], true).filter((w) => (w.childForFieldName("arguments")?.namedChildCount ?? 0) === 0 && sameKey(crossKey(receiver(w), unit), key));
+}
+function channelJoin(add, wg, g, unit) {
+  const cfg = cfgOf(unit, g.fn);
+  const at6 = cfg.nodesOnPaths({ entry: true }, (n) => contains(n, add))[0];
+  if (!at6) return false;
+  const byKey = /* @__PURE__ */ new Map();
+  for (const s of cfg.nodesOnPaths({ entry: true }, (n) => !!signalOf(n, unit))) {
+    const key = signalOf(s, unit);
+    byKey.set(key, [...byKey.get(key) ?? [], s]);
+  }
+  const deferred2 = (s) => s.type === "defer_statement";
+  for (const [key, signals] of byKey) {
+    const after = signals.some((s) => deferred2(s) || cfg.nodesOnPaths({ after: at6 }, (n) => n.id === s.id).length > 0);
+    const noAddAfter = signals.every((s) => deferred2(s) || cfg.nodesOnPaths({ after: s }, (n) => n.id === at6.id).length === 0);
+    if (!after || !noAddAfter || signalledElsewhere(key, g, unit)) continue;
+    const waits = waitsOn(wg, unit).filter((w) => !contains(g.fn, w));
+    if (waits.length > 0 && waits.every((w) => receivedBefore(w, key, unit)) || parentReceives(g.goStmt, key, unit)) return true;
+  }
+  return false;
+}
+function signalOf(n, unit) {
+  if (n.type === "send_statement") {
+    const ch2 = n.childForFieldName("channel");
+    return ch2 ? crossKey(ch2, unit) : void 0;
+  }
+  const call = n.type === "expression_statement" || n.type === "defer_statement" ? n.namedChildren.find((c) => c?.type === "call_expression") : void 0;
+  const ch = call && closed(call);
+  return ch ? crossKey(ch, unit) : void 0;
+}
+function closed(call) {
+  const fn = call.childForFieldName("function");
+  if (fn?.type !== "identifier" || fn.text !== "close") return void 0;
+  return call.childForFieldName("arguments")?.namedChildren.find((a) => a && a.type !== "comment") ?? void 0;
+}
+function signalledElsewhere(key, g, unit) {
+  const root = key.startsWith("local:") ? unit.node : unit.file.wholeRoot();
+  const closes = root.descendantsOfType("call_expression").filter((c) => !!c && !!closed(c) && sameKey(crossKey(closed(c), unit), key));
+  const sends = root.descendantsOfType("send_statement").filter((s) => !!s && sameKey(crossKey(s.childForFieldName("channel"), unit), key));
+  return [...closes, ...sends].some((s) => !contains(g.fn, s) || !inOwnGoroutine(s, g));
+}
+function receives(n, key, unit) {
+  if (n.type === "range_clause") {
+    const right = n.childForFieldName("right");
+    return !!right && sameKey(crossKey(right, unit), key);
+  }
+  const recvs = n.type === "unary_expression" ? [n] : descendantsInFunction(n, "unary_expression");
+  return recvs.some((u) => u.childForFieldName("operator")?.type === "<-" && sameKey(crossKey(u.childForFieldName("operand"), unit), key));
+}
+function receivedBefore(wait, key, unit) {
+  const fn = enclosingFunction(wait);
+  if (!fn) return false;
+  return cfgOf(unit, fn).nodesOnPaths({ entry: true }, (n) => contains(n, wait), { avoid: (n) => receives(n, key, unit) }).length === 0;
+}
+function parentReceives(goStmt, key, unit) {
+  const fn = enclosingFunction(goStmt);
+  if (!fn) return false;
+  const cfg = cfgOf(unit, fn);
+  const recv = (n) => receives(n, key, unit);
+  return cfg.nodesOnPaths({ after: goStmt }, recv).length > 0 && cfg.everyPathPasses({ after: goStmt }, recv, ["return"]);
+}
+
 // rules/waitgroup-add-in-goroutine/index.ts
-var rule13 = {
+var rule14 = {
   meta: {
     id: "waitgroup-add-in-goroutine",
     title: "WaitGroup.Add inside the goroutine it counts",
@@ -20739,35 +22572,34 @@ var rule13 = {
   },
   kinds: ["func", "method"],
   appliesTo: (file) => file.source.includes(".Add(") && /\bgo\b/.test(file.source),
-  check: check13
+  check: check14
 };
-var waitgroup_add_in_goroutine_default = rule13;
+var waitgroup_add_in_goroutine_default = rule14;
 var MAX_FIX_LINES2 = 8;
-function check13(ctx) {
+function check14(ctx) {
   const { unit, file } = ctx;
   for (const call of callsOf(unit, unit.node, "Add")) {
     const stmt = call.parent;
     const wg = call.childForFieldName("function")?.childForFieldName("operand");
     const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
     if (stmt?.type !== "expression_statement" || !wg || args2.length !== 1 || /^-/.test(args2[0].text)) continue;
-    const lit = goroutineOf(call, unit.node);
-    const goStmt = lit && goStatementOf(lit);
-    if (!lit || !goStmt || !isWaitGroup(wg, unit) || !declaredOutside(wg, lit, unit)) continue;
-    if (countedGoroutine(wg, lit, goStmt, unit) || waitsAfter(wg, call, lit, unit) || handshake(stmt, lit, goStmt, unit)) continue;
-    const wait = callsOf(unit, unit.node, "Wait").find((w) => !contains(lit, w) && sameVariable(receiver(w), wg, unit));
+    const g = goroutineOf(call, unit);
+    if (!g || !isWaitGroup(wg, unit) || !declaredOutside(wg, g, unit)) continue;
+    if (countedGoroutine(wg, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit)) continue;
+    const wait = callsOf(unit, unit.node, "Wait").find((w) => !contains(g.fn, w) && sameVariable(receiver(w), wg, unit));
     const name2 = wg.text;
     const waitNote = wait ? `${name2}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name2}.Wait()`;
-    const goLine = file.lineOf(goStmt.startIndex);
+    const goLine = file.lineOf(g.goStmt.startIndex);
     const children = startsChildren(stmt, unit);
     ctx.report({
       span: spanOf(stmt),
       messageId: children ? "uncountedParent" : "addInside",
       data: { name: name2, go: goLine, wait: waitNote },
       related: [
-        { ...spanOf(goStmt), message: children ? `this goroutine is not counted by ${name2}` : `this goroutine is counted only once it runs ${name2}.Add` },
+        { ...spanOf(g.goStmt), message: children ? `this goroutine is not counted by ${name2}` : `this goroutine is counted only once it runs ${name2}.Add` },
         ...wait ? [{ ...spanOf(wait), message: "this Wait can return before the goroutine is counted" }] : []
       ],
-      fix: moveFix(unit, stmt, lit, goStmt)
+      fix: g.fn.type === "func_literal" && g.onlyStarted ? moveFix(unit, stmt, g.fn, g.goStmt) : void 0
     });
   }
 }
@@ -20775,84 +22607,45 @@ function startsChildren(stmt, unit) {
   const rest = statementsOf(stmt.parent);
   return rest.slice(rest.findIndex((s) => s.id === stmt.id) + 1).some((s) => unit.nodes("go_statement", s).length > 0);
 }
-function goroutineOf(node, stop2) {
-  for (let p = node.parent; p && p.id !== stop2.id; p = p.parent) {
-    if (p.type === "func_literal" && goStatementOf(p)) return p;
-  }
-  return void 0;
-}
-function declaredOutside(wg, lit, unit) {
+function declaredOutside(wg, g, unit) {
   const root = rootIdentifier(wg);
   if (!root) return false;
   const b = unit.bindings.resolve(root);
-  if (!b || !contains(lit, b.id)) return true;
-  return b.kind === "param" && b.decl.parent?.id === lit.childForFieldName("parameters")?.id && b.type?.type === "pointer_type";
+  if (!b || !contains(g.fn, b.id)) return true;
+  if (b.kind !== "param" && b.kind !== "receiver") return false;
+  const own = g.fn.childForFieldName(b.kind === "param" ? "parameters" : "receiver");
+  return b.decl.parent?.id === own?.id && b.type?.type === "pointer_type";
 }
-function countedGoroutine(wg, lit, goStmt, unit) {
-  const fn = enclosingFunction(goStmt);
-  const counters = callsOf(unit, unit.node, "Add").filter((a) => a.endIndex <= goStmt.startIndex && enclosingFunction(a)?.id === fn?.id).map(receiver).filter((r) => callsOf(unit, lit, "Done").some((d) => goroutineOf(d, lit.parent)?.id === lit.id && sameVariable(receiver(d), r, unit)));
-  if (counters.some((r) => sameVariable(r, wg, unit))) return true;
+function countedGoroutine(wg, g, unit) {
+  const fn = enclosingFunction(g.goStmt);
+  if (!fn) return false;
+  const same = (a, b) => sameVariable(a, b, unit) || g.fn.id === unit.node.id && sameKey(crossKey(a, unit), crossKey(b, unit));
+  const counters = methodCalls(fn, ["Add"], true).filter((a) => a.endIndex <= g.goStmt.startIndex && enclosingFunction(a)?.id === fn.id).map(receiver).filter((r) => callsOf(unit, g.fn, "Done").some((d) => inOwnGoroutine(d, g) && same(receiver(d), r)));
+  if (counters.some((r) => same(r, wg))) return true;
   return counters.some((r) => isWaitGroup(r, unit) && waitedFirst(r, wg, unit));
 }
 function waitedFirst(counter, wg, unit) {
-  const first = waitKey(counter, unit);
-  const then = waitKey(wg, unit);
-  if (!first || !then) return false;
-  const waits = methodCalls(unit.file.wholeRoot(), ["Wait"], true).filter((w) => (w.childForFieldName("arguments")?.namedChildCount ?? 0) === 0);
-  return waits.filter((w) => waitKey(receiver(w), unit) === then).every((w) => waits.some((x) => x.endIndex <= w.startIndex && enclosingFunction(x)?.id === enclosingFunction(w)?.id && waitKey(receiver(x), unit) === first));
+  const first = crossKey(counter, unit);
+  if (!first || !crossKey(wg, unit)) return false;
+  const firsts = waitsOn(counter, unit);
+  return waitsOn(wg, unit).every((w) => firsts.some((x) => x.endIndex <= w.startIndex && enclosingFunction(x)?.id === enclosingFunction(w)?.id));
 }
-function waitKey(expr, unit) {
-  const root = rootIdentifier(expr);
-  if (!root) return void 0;
-  const text = unparen(expr).text.replace(/\s+/g, "");
-  if (root.id !== unparen(expr).id) return text.slice(root.text.length);
-  const inUnit = contains(unit.node, root);
-  const b = inUnit ? unit.bindings.resolve(root) : void 0;
-  if (b) return `local:${b.id.id}`;
-  const pkgVar = unit.file.decls.some((d) => d.kind === "var" && d.names.includes(root.text));
-  return pkgVar ? `var:${root.text}` : void 0;
+function waitsAfter(wg, add, g, unit) {
+  return callsOf(unit, g.fn, "Wait").some(
+    (w) => (w.startIndex > add.endIndex || deferred(w, g.fn)) && inOwnGoroutine(w, g) && sameVariable(receiver(w), wg, unit)
+  );
 }
-function waitsAfter(wg, add, lit, unit) {
-  return callsOf(unit, lit, "Wait").some((w) => w.startIndex > add.endIndex && goroutineOf(w, lit.parent)?.id === lit.id && sameVariable(receiver(w), wg, unit));
-}
-function handshake(add, lit, goStmt, unit) {
-  const body2 = statementsOf(lit.childForFieldName("body"));
-  const at = body2.findIndex((s) => s.id === add.id);
-  if (at < 0 || goStmt.parent?.type !== "statement_list") return false;
-  const signalled = /* @__PURE__ */ new Set();
-  for (const s of body2.slice(at + 1)) {
-    const ch = signalOf(s, unit);
-    const b = ch?.type === "identifier" ? unit.bindings.resolve(ch) : void 0;
-    if (b && !contains(lit, b.id)) signalled.add(b.id.id);
+function deferred(call, fn) {
+  for (let p = call.parent; p && p.id !== fn.id; p = p.parent) {
+    if (p.type === "defer_statement") return enclosingFunction(p)?.id === fn.id;
   }
-  if (signalled.size === 0) return false;
-  const rest = statementsOf(goStmt.parent);
-  return rest.slice(rest.findIndex((s) => s.id === goStmt.id) + 1).some((s) => {
-    const recv = receiveOf(s);
-    const ch = recv?.childForFieldName("operand");
-    const b = ch?.type === "identifier" ? unit.bindings.resolve(ch) : void 0;
-    return !!b && signalled.has(b.id.id);
-  });
-}
-function signalOf(s, unit) {
-  if (s.type === "send_statement") return s.childForFieldName("channel") ?? void 0;
-  const call = s.type === "expression_statement" ? s.namedChildren[0] : void 0;
-  const fn = call?.type === "call_expression" ? call.childForFieldName("function") : void 0;
-  if (fn?.type !== "identifier" || fn.text !== "close" || unit.bindings.resolve(fn)) return void 0;
-  return call.childForFieldName("arguments")?.namedChildren[0] ?? void 0;
-}
-function receiveOf(s) {
-  const value = s.type === "expression_statement" ? s.namedChildren[0] : s.type === "short_var_declaration" || s.type === "assignment_statement" ? s.childForFieldName("right")?.namedChildren[0] : void 0;
-  return value?.type === "unary_expression" && value.childForFieldName("operator")?.type === "<-" ? value : void 0;
-}
-function receiver(call) {
-  return call.childForFieldName("function")?.childForFieldName("operand") ?? call;
+  return false;
 }
 function moveFix(unit, stmt, lit, goStmt) {
   const source = unit.file.source;
   const body2 = statementsOf(lit.childForFieldName("body"));
-  const at = body2.findIndex((s) => s.id === stmt.id);
-  if (at < 0 || goStmt.parent?.type !== "statement_list") return void 0;
+  const at6 = body2.findIndex((s) => s.id === stmt.id);
+  if (at6 < 0 || goStmt.parent?.type !== "statement_list") return void 0;
   if (!cfgOf(unit, lit).everyPathPasses({ entry: true }, (n) => n.id === stmt.id, ALL_ENDS)) return void 0;
   const declaredInside = (id) => {
     const b = id ? unit.bindings.resolve(id) : void 0;
@@ -20876,8 +22669,68 @@ function callsOf(unit, root, name2) {
   return unit.nodes("call_expression", root).filter((c) => c.id !== root.id && methodName(c) === name2);
 }
 
+// rules/waitgroup-by-value/locks.ts
+function lockHeld(type, file) {
+  return type ? lockIn(type, file, (name2) => lockedTypes(file).get(name2)) : void 0;
+}
+function lockIn(type, file, named) {
+  const t = unparenType(type);
+  const sync = syncType(t, file);
+  if (sync) return { lock: sync, path: "" };
+  switch (t.type) {
+    case "type_identifier":
+      return named(t.text);
+    case "generic_type": {
+      const base2 = t.childForFieldName("type");
+      return base2?.type === "type_identifier" ? named(base2.text) : void 0;
+    }
+    case "array_type":
+    case "implicit_length_array_type": {
+      const el = t.childForFieldName("element");
+      const l = el ? lockIn(el, file, named) : void 0;
+      return l && { lock: l.lock, path: join("[i]", l.path) };
+    }
+    case "struct_type":
+      for (const field of t.descendantsOfType("field_declaration")) {
+        if (!field || field.parent?.parent?.id !== t.id) continue;
+        if (field.children.some((c) => c?.type === "*")) continue;
+        const ft = field.childForFieldName("type");
+        const l = ft ? lockIn(ft, file, named) : void 0;
+        if (!l) continue;
+        const name2 = field.childForFieldName("name")?.text ?? embeddedName(ft);
+        return { lock: l.lock, path: join(name2, l.path) };
+      }
+      return void 0;
+    default:
+      return void 0;
+  }
+}
+var join = (a, b) => b === "" ? a : b.startsWith("[") ? `${a}${b}` : `${a}.${b}`;
+function embeddedName(type) {
+  const t = unparenType(type);
+  if (t.type === "qualified_type") return t.childForFieldName("name")?.text ?? t.text;
+  if (t.type === "generic_type") return t.childForFieldName("type")?.text ?? t.text;
+  return t.text;
+}
+function lockedTypes(file) {
+  return file.memo("sync.lockedTypes", () => {
+    const types = localTypes(file);
+    const out2 = /* @__PURE__ */ new Map();
+    const visit = (name2) => {
+      if (out2.has(name2)) return out2.get(name2);
+      out2.set(name2, void 0);
+      const t = types.get(name2);
+      const l = t ? lockIn(t, file, visit) : void 0;
+      out2.set(name2, l);
+      return l;
+    };
+    for (const name2 of types.keys()) visit(name2);
+    return out2;
+  });
+}
+
 // rules/waitgroup-by-value/index.ts
-var rule14 = {
+var rule15 = {
   meta: {
     id: "waitgroup-by-value",
     title: "sync type copied by value",
@@ -20893,16 +22746,17 @@ var rule14 = {
       assign: "{{copy}} copies {{what}}: {{consequence}}"
     }
   },
-  kinds: ["func", "method"],
+  // Package-level variables too: `var report = func(s Stats) {...}` takes its parameter by value.
+  kinds: ["func", "method", "var"],
   appliesTo: (file) => importsAny(file, ["sync"]),
-  check: check14
+  check: check15
 };
-var waitgroup_by_value_default = rule14;
+var waitgroup_by_value_default = rule15;
 var MAX_FIX_LINES3 = 12;
-function check14(ctx) {
+function check15(ctx) {
   const { unit } = ctx;
   const file = unit.file;
-  const fns = [unit.node, ...unit.nodes("func_literal")];
+  const fns = unit.kind === "var" ? unit.nodes("func_literal") : [unit.node, ...unit.nodes("func_literal")];
   for (const fn of fns) {
     const recv = declarations(fn.childForFieldName("receiver"))[0];
     const recvLock = recv && lockOf(recv, unit);
@@ -20993,16 +22847,16 @@ function describe(lock, decl, type) {
   return `${a(written)}, which holds a ${lock.lock} (field ${lock.path})`;
 }
 function consequence(lock, name2) {
-  const at = lock.path === "" ? name2 : `${name2}${lock.path.startsWith("[") ? "" : "."}${lock.path}`;
+  const at6 = lock.path === "" ? name2 : `${name2}${lock.path.startsWith("[") ? "" : "."}${lock.path}`;
   switch (lock.lock) {
     case "sync.WaitGroup":
-      return `Add and Done on ${at} miss the original's counter, which Wait watches`;
+      return `Add and Done on ${at6} miss the original's counter, which Wait watches`;
     case "sync.Once":
-      return `${at}.Do runs its function again for every copy`;
+      return `${at6}.Do runs its function again for every copy`;
     case "sync.Cond":
-      return `Signal and Broadcast on ${at} wake no goroutine waiting on the original`;
+      return `Signal and Broadcast on ${at6} wake no goroutine waiting on the original`;
     default:
-      return `locking ${at} locks only the copy`;
+      return `locking ${at6} locks only the copy`;
   }
 }
 function firstUses(decl, unit) {
@@ -21067,6 +22921,7 @@ var rules = [
   goroutine_send_leak_default,
   loopvar_capture_default,
   lost_cancel_default,
+  signal_notify_unbuffered_default,
   subslice_retention_default,
   ticker_not_stopped_default,
   time_after_in_loop_default,
@@ -21308,10 +23163,13 @@ async function resolveThread(octokit, threadId) {
 var BLOB_BATCH = 150;
 var MAX_BLOB_BYTES = 16 << 20;
 var RAW_CONCURRENCY = 4;
-function blobQuery(count2, withPull = false) {
+function blobQuery(count2, withPull = false, lists = /* @__PURE__ */ new Set()) {
   const vars = Array.from({ length: count2 }, (_, i2) => `$e${i2}: String!`);
   if (withPull) vars.push("$number: Int!");
-  const fields = Array.from({ length: count2 }, (_, i2) => `    f${i2}: object(expression: $e${i2}) { ... on Blob { text isBinary isTruncated byteSize } }`);
+  const fields = Array.from(
+    { length: count2 },
+    (_, i2) => lists.has(i2) ? `    f${i2}: object(expression: $e${i2}) { ... on Tree { entries { name type object { ... on Blob { byteSize } } } } }` : `    f${i2}: object(expression: $e${i2}) { ... on Blob { text isBinary isTruncated byteSize } }`
+  );
   if (withPull) fields.push(`    pullRequest(number: $number) {
       headRefOid
       reviewThreads(first: 100) {
@@ -21328,18 +23186,26 @@ async function readBlobs(octokit, repo, requests, pullNumber) {
   const out2 = new Array(requests.length);
   const truncated = [];
   let pull;
-  const batches = Math.max(1, Math.ceil(requests.length / BLOB_BATCH));
+  const blobAt = requests.flatMap((r, i2) => r.list ? [] : [i2]);
+  const listAt = requests.flatMap((r, i2) => r.list ? [i2] : []);
+  const batches = Math.max(1, Math.ceil(blobAt.length / BLOB_BATCH), Math.ceil(listAt.length / BLOB_BATCH));
   for (let b = 0; b < batches; b++) {
-    const start2 = b * BLOB_BATCH;
-    const batch = requests.slice(start2, start2 + BLOB_BATCH);
+    const at6 = [...blobAt.slice(b * BLOB_BATCH, (b + 1) * BLOB_BATCH), ...listAt.slice(b * BLOB_BATCH, (b + 1) * BLOB_BATCH)];
+    const batch = at6.map((i2) => requests[i2]);
     const withPull = pullNumber !== void 0 && b === batches - 1;
     const variables = { owner: repo.owner, repo: repo.repo };
-    batch.forEach((r, i2) => variables[`e${i2}`] = `${r.ref}:${r.path}`);
+    batch.forEach((r, i2) => variables[`e${i2}`] = `${r.ref}:${r.list && r.path === "." ? "" : r.path}`);
     if (withPull) variables.number = pullNumber;
-    const data = await octokit.graphql(blobQuery(batch.length, withPull), variables);
-    batch.forEach((_, i2) => {
+    const lists = new Set(batch.flatMap((r, i2) => r.list ? [i2] : []));
+    const data = await octokit.graphql(blobQuery(batch.length, withPull, lists), variables);
+    batch.forEach((r, i2) => {
+      const index = at6[i2];
+      if (r.list) {
+        const tree = data.repository[`f${i2}`];
+        out2[index] = tree?.entries ? { kind: "dir", entries: tree.entries.flatMap((e) => e.type === "blob" && typeof e.object?.byteSize === "number" ? [{ name: e.name, bytes: e.object.byteSize }] : []) } : { kind: "missing" };
+        return;
+      }
       const blob = data.repository[`f${i2}`];
-      const index = start2 + i2;
       if (!blob || typeof blob.byteSize !== "number") out2[index] = { kind: "missing" };
       else if (blob.isBinary) out2[index] = { kind: "binary" };
       else if (blob.byteSize > MAX_BLOB_BYTES) out2[index] = { kind: "too-large", bytes: blob.byteSize };
@@ -21593,9 +23459,9 @@ function createGitHub(target, options) {
   const github = {
     repo,
     runStart: (headSha, pullNumber) => runStart(octokit, repo, headSha, pullNumber),
-    async readRepoFile(owner, name2, path8) {
+    async readRepoFile(owner, name2, path9) {
       try {
-        const res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner, repo: name2, path: path8, mediaType: { format: "raw" } });
+        const res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner, repo: name2, path: path9, mediaType: { format: "raw" } });
         return String(res.data);
       } catch (err2) {
         if (err2.status === 404) return null;
@@ -21637,10 +23503,10 @@ function createGitHub(target, options) {
     async dismissReview(number, reviewId, message) {
       await octokit.rest.pulls.dismissReview({ ...repo, pull_number: number, review_id: reviewId, message });
     },
-    async createFileComment(number, commitId, path8, body2) {
+    async createFileComment(number, commitId, path9, body2) {
       await readBack(
-        async () => void await octokit.rest.pulls.createReviewComment({ ...repo, pull_number: number, commit_id: commitId, path: path8, body: body2, subject_type: "file", ...WRITE }),
-        async () => (await comments(number)).some((c) => c.path === path8 && c.body === body2) ? { value: void 0 } : void 0
+        async () => void await octokit.rest.pulls.createReviewComment({ ...repo, pull_number: number, commit_id: commitId, path: path9, body: body2, subject_type: "file", ...WRITE }),
+        async () => (await comments(number)).some((c) => c.path === path9 && c.body === body2) ? { value: void 0 } : void 0
       );
     },
     async replyToComment(number, commentId, body2) {
@@ -23138,17 +25004,17 @@ function requestLog(octokit) {
     octokit.log.debug("request", options);
     const start2 = Date.now();
     const requestOptions = octokit.request.endpoint.parse(options);
-    const path8 = requestOptions.url.replace(options.baseUrl, "");
+    const path9 = requestOptions.url.replace(options.baseUrl, "");
     return request2(options).then((response) => {
       const requestId = response.headers["x-github-request-id"];
       octokit.log.info(
-        `${requestOptions.method} ${path8} - ${response.status} with id ${requestId} in ${Date.now() - start2}ms`
+        `${requestOptions.method} ${path9} - ${response.status} with id ${requestId} in ${Date.now() - start2}ms`
       );
       return response;
     }).catch((error) => {
       const requestId = error.response?.headers["x-github-request-id"] || "UNKNOWN";
       octokit.log.error(
-        `${requestOptions.method} ${path8} - ${error.status} with id ${requestId} in ${Date.now() - start2}ms`
+        `${requestOptions.method} ${path9} - ${error.status} with id ${requestId} in ${Date.now() - start2}ms`
       );
       throw error;
     });
@@ -25791,9 +27657,9 @@ function readDirectives(source, lines, root) {
     const [ids = "", ...words] = rest.split(/\s+/);
     const reason = words.join(" ").replace(/^--\s*/, "").trim();
     const start2 = m.index;
-    const where2 = m[1] === "ignore-file" ? { line: lines.lineOf(start2), from: 1, to: lines.lineCount } : place2(start2);
+    const where3 = m[1] === "ignore-file" ? { line: lines.lineOf(start2), from: 1, to: lines.lineCount } : place2(start2);
     const rules2 = ids && ids !== "--" ? ids.split(",").filter(Boolean) : [];
-    out2.push({ ...where2, start: start2, end: start2 + m[0].replace(/\s+$/, "").length, rules: rules2, reason, kind: m[1], reportUnused: true, used: false });
+    out2.push({ ...where3, start: start2, end: start2 + m[0].replace(/\s+$/, "").length, rules: rules2, reason, kind: m[1], reportUnused: true, used: false });
   }
   for (const m of source.matchAll(NOLINT)) {
     const list2 = m[1]?.split(",");
@@ -25817,13 +27683,13 @@ function coveredTo(source, lines, root, line4) {
   return Math.max(next, lines.lineOf(Math.max(node.startIndex, node.endIndex - 1)));
 }
 var CONTAINERS = /* @__PURE__ */ new Set(["source_file", "statement_list", "block", "expression_case", "default_case", "communication_case", "type_case"]);
-var covers = (d, rule15, line4) => line4 >= d.from && line4 <= d.to && (d.rules.includes("*") || d.rules.includes(rule15));
-function suppressedBy(directives, rule15, line4) {
-  const hits = directives.filter((d) => covers(d, rule15, line4));
+var covers = (d, rule16, line4) => line4 >= d.from && line4 <= d.to && (d.rules.includes("*") || d.rules.includes(rule16));
+function suppressedBy(directives, rule16, line4) {
+  const hits = directives.filter((d) => covers(d, rule16, line4));
   for (const d of hits) d.used = true;
   return hits[0];
 }
-var wouldUse = (directives, rule15, line4) => directives.some((d) => !d.used && covers(d, rule15, line4));
+var wouldUse = (directives, rule16, line4) => directives.some((d) => !d.used && covers(d, rule16, line4));
 function directiveProblem(d, known, wholeFile) {
   const name2 = d.kind === "nolint" ? "//nolint" : `//ptrguard:${d.kind}`;
   if (d.kind !== "nolint" && d.rules.length === 0) return `${name2} names no rule: write ${name2} <rule-id> -- <reason>`;
@@ -25970,7 +27836,7 @@ function toSarif(findings, rules2, version, files) {
       result.relatedLocations = f.related.map((r, id) => ({
         id,
         message: { text: r.message },
-        physicalLocation: { artifactLocation: artifact(f.path), region: columns(f.path, r) }
+        physicalLocation: { artifactLocation: artifact(r.path ?? f.path), region: columns(r.path ?? f.path, r) }
       }));
     }
     if (f.fix) {
@@ -26026,6 +27892,7 @@ function utf16Column(line4, byteColumn) {
 
 // src/review/analyse.ts
 import { performance } from "node:perf_hooks";
+import path3 from "node:path";
 
 // src/diff/diff.ts
 var import_parse_diff = __toESM(require_parse_diff(), 1);
@@ -26035,12 +27902,12 @@ var stripPrefix = (p) => {
   if (!p || p === "/dev/null") return null;
   return p.replace(/^"|"$/g, "");
 };
-function parsePatch(patch, path8, status = "modified", previousPath) {
+function parsePatch(patch, path9, status = "modified", previousPath) {
   const normalised = patch.replace(/\r\n/g, "\n");
   const parsed = normalised.trim() === "" ? [] : (0, import_parse_diff.default)(normalised);
   const file = parsed[0] ? fromParsed(parsed[0]) : emptyDiff();
-  file.newPath = status === "deleted" ? null : path8;
-  file.oldPath = status === "added" ? null : previousPath ?? path8;
+  file.newPath = status === "deleted" ? null : path9;
+  file.oldPath = status === "added" ? null : previousPath ?? path9;
   file.status = status;
   return file;
 }
@@ -26627,15 +28494,15 @@ function readImports(root) {
   for (const spec of importSpecs(root)) {
     const pathNode = spec.childForFieldName("path");
     if (!pathNode) continue;
-    const path8 = pathNode.text.slice(1, -1);
+    const path9 = pathNode.text.slice(1, -1);
     const nameNode = spec.childForFieldName("name");
     if (!nameNode) {
-      const parts2 = path8.split("/").filter((p) => !/^v\d+$/.test(p) || p === path8);
-      const last = (parts2[parts2.length - 1] ?? path8).replace(/^go-/, "").replace(/[.-].*$/, "");
-      out2.push({ path: path8, name: last, kind: "default" });
-    } else if (nameNode.type === "dot") out2.push({ path: path8, name: ".", kind: "dot" });
-    else if (nameNode.type === "blank_identifier") out2.push({ path: path8, name: "_", kind: "blank" });
-    else out2.push({ path: path8, name: nameNode.text, kind: "alias" });
+      const parts2 = path9.split("/").filter((p) => !/^v\d+$/.test(p) || p === path9);
+      const last = (parts2[parts2.length - 1] ?? path9).replace(/^go-/, "").replace(/[.-].*$/, "");
+      out2.push({ path: path9, name: last, kind: "default" });
+    } else if (nameNode.type === "dot") out2.push({ path: path9, name: ".", kind: "dot" });
+    else if (nameNode.type === "blank_identifier") out2.push({ path: path9, name: "_", kind: "blank" });
+    else out2.push({ path: path9, name: nameNode.text, kind: "alias" });
   }
   return out2;
 }
@@ -26698,8 +28565,8 @@ function makeUnit(raw, file) {
     bindings,
     nodes: (types, within) => (index ??= new NodeIndex(raw.node)).nodes(types, within),
     nodesInFunction: (types, fn) => (index ??= new NodeIndex(raw.node)).nodesInFunction(types, fn ?? raw.node),
-    memo(key, compute) {
-      if (!memo.has(key)) memo.set(key, compute());
+    memo(key, compute2) {
+      if (!memo.has(key)) memo.set(key, compute2());
       return memo.get(key);
     }
   };
@@ -26718,8 +28585,8 @@ function fixIsVerified(c) {
   const changed = sorted.map((e) => ({ start: mapIndex(sorted, e.start, "start"), end: mapIndex(sorted, e.start, "start") + e.text.length }));
   const unit = { start: mapIndex(sorted, c.unit.start, "start"), end: mapIndex(sorted, c.unit.end, "end") };
   const span = c.diagnostic.span;
-  const at = { start: mapIndex(sorted, span.start, "start"), end: mapIndex(sorted, span.end, "end") };
-  const same = (d, where2) => d.messageId === c.diagnostic.messageId && overlaps(d.span, where2);
+  const at6 = { start: mapIndex(sorted, span.start, "start"), end: mapIndex(sorted, span.end, "end") };
+  const same = (d, where3) => d.messageId === c.diagnostic.messageId && overlaps(d.span, where3);
   const before = c.siblings.filter((d) => same(d, span)).length;
   const version = c.open(fixed, [unit, ...changed], unit);
   try {
@@ -26731,7 +28598,7 @@ function fixIsVerified(c) {
     } catch {
       return false;
     }
-    return !!again && again.filter((d) => same(d, at)).length < before;
+    return !!again && again.filter((d) => same(d, at6)).length < before;
   } finally {
     version.dispose();
   }
@@ -26779,14 +28646,77 @@ var PARTIAL_PARSE_CHARS = 16 * 1024;
 function analyzeSync(files, options) {
   const result = { findings: [], skipped: [], notes: [], incomplete: [], filesAnalyzed: 0, unitsAnalyzed: 0 };
   const scope = options.scope ?? "new";
+  const pkg2 = new PackageFiles(files, options);
+  try {
+    analyzeAll(files, options, scope, pkg2, result);
+  } finally {
+    pkg2.dispose();
+  }
+  result.findings.sort(compareFindings);
+  return result;
+}
+var PackageFiles = class {
+  constructor(files, options) {
+    this.files = files;
+    this.options = options;
+  }
+  files;
+  options;
+  views = /* @__PURE__ */ new Map();
+  trees = [];
+  byPath = /* @__PURE__ */ new Map();
+  /** The other files of `path`'s directory whose package clause is `packageName`. */
+  siblings(path9, packageName2) {
+    const dir = dirOf(path9);
+    const out2 = [];
+    for (const f of this.files) {
+      if (f.path === path9 || dirOf(f.path) !== dir || f.diff?.status === "deleted") continue;
+      const v = this.view(f);
+      if (v && v.packageName === packageName2) out2.push(v);
+    }
+    return out2;
+  }
+  view(f) {
+    let v = this.views.get(f.path);
+    if (v !== void 0) return v;
+    v = null;
+    const skip = skipReason({ ...f, diff: void 0 }, { ...this.options, includeVendor: true });
+    if (!skip || skip.startsWith("generated")) {
+      const tree = parseGo(f.content);
+      this.trees.push(tree);
+      this.byPath.set(f.path, tree);
+      const root = tree.rootNode;
+      v = fileView(f.path, f.content, f.goMod ?? null, root, new LineIndex(f.content), () => root, (name2) => this.siblings(f.path, name2));
+    }
+    this.views.set(f.path, v);
+    return v;
+  }
+  /** The whole tree of `path` if a rule already had it parsed as a sibling and its text is `source`. */
+  treeOf(path9, source) {
+    const f = this.files.find((x) => x.path === path9);
+    return f && f.content === source ? this.byPath.get(path9) : void 0;
+  }
+  dispose() {
+    for (const t of this.trees) t.delete();
+    this.trees.length = 0;
+    this.views.clear();
+    this.byPath.clear();
+  }
+};
+var dirOf = (p) => {
+  const i2 = p.lastIndexOf("/");
+  return i2 < 0 ? "" : p.slice(0, i2);
+};
+function analyzeAll(files, options, scope, pkg2, result) {
   for (const file of files) {
+    if (file.context) continue;
     const skip = skipReason(file, options);
     if (skip) {
       result.skipped.push({ path: file.path, reason: skip });
       continue;
     }
     try {
-      const { findings, units, syntaxErrorLine, ruleErrors } = analyzeFile(file, scope, options.rules, options.registry ?? options.rules);
+      const { findings, units, syntaxErrorLine, ruleErrors } = analyzeFile(file, scope, options.rules, options.registry ?? options.rules, pkg2);
       result.findings.push(...findings);
       if (syntaxErrorLine) result.notes.push({ path: file.path, reason: `syntax error near line ${syntaxErrorLine}; the declarations that parsed were analysed` });
       for (const reason of ruleErrors) result.notes.push({ path: file.path, reason });
@@ -26798,8 +28728,6 @@ function analyzeSync(files, options) {
       result.skipped.push({ path: file.path, reason: `the diff does not match the file (${err2.message})` });
     }
   }
-  result.findings.sort(compareFindings);
-  return result;
 }
 function compareFindings(a, b) {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
@@ -26825,21 +28753,22 @@ function touches(touch, startLine, endLine) {
   for (const l of touch.lines) if (l >= startLine && l <= endLine) return true;
   return touch.removals.some((r) => r > startLine && r <= endLine);
 }
-function analyzeFile(file, scope, rules2, registry) {
+function analyzeFile(file, scope, rules2, registry, pkg2) {
+  const siblings = Object.assign((name2) => pkg2.siblings(file.path, name2), { treeOf: (p, source) => pkg2.treeOf(p, source) });
   const touch = touchOf(file.diff, scope);
   const touched = (r) => touches(touch, r.startLine, r.endLine);
-  const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules2, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true });
+  const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules2, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings);
   let findings = head.findings;
   if (file.diff && scope === "new" && file.diff.status !== "added") {
     const base2 = file.baseContent ?? rebuildBase(file.content, file.diff);
-    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, base2, findings, rules2, registry));
+    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, base2, findings, rules2, registry, siblings));
   } else if (file.diff && scope === "added") {
     const added = addedLines(file.diff);
-    findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => isAdded(r, added)));
+    findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => !r.path && isAdded(r, added)));
   }
   return { findings, units: head.unitNames.length, syntaxErrorLine: head.syntaxErrorLine, ruleErrors: head.ruleErrors };
 }
-function analyzeBase(file, base2, head, rules2, registry) {
+function analyzeBase(file, base2, head, rules2, registry, siblings) {
   engineStats.baseVersionsAnalyzed++;
   const names2 = new Set(head.map((f) => f.unit));
   return analyzeVersion(file.path, base2, file.goMod ?? null, rules2, registry, {
@@ -26848,7 +28777,7 @@ function analyzeBase(file, base2, head, rules2, registry) {
       const name2 = funcChunkName(base2.slice(c.start, Math.min(c.end, c.start + 300)));
       return name2 === void 0 || names2.has(name2);
     }
-  }).findings;
+  }, siblings).findings;
 }
 var isAdded = (loc, added) => {
   for (let l = loc.line; l <= Math.max(loc.line, loc.endLine); l++) if (added.has(l)) return true;
@@ -26887,10 +28816,11 @@ function funcChunkName(head) {
   if (!m) return void 0;
   return m[1] ? `${m[1]}.${m[2]}` : m[2];
 }
-function analyzeVersion(path8, source, goMod, rules2, registry, select) {
+function analyzeVersion(path9, source, goMod, rules2, registry, select, siblings) {
   engineStats.versionsAnalyzed++;
   const lines = new LineIndex(source);
-  const { tree, partial } = parseFor(source, select.chunk);
+  const shared = siblings.treeOf?.(path9, source);
+  const { tree, partial } = shared ? { tree: shared, partial: false } : parseFor(source, select.chunk);
   const extra = [];
   try {
     const root = tree.rootNode;
@@ -26904,7 +28834,7 @@ function analyzeVersion(path8, source, goMod, rules2, registry, select) {
       }
       return whole;
     };
-    const view = fileView(path8, source, goMod, root, lines, wholeRoot);
+    const view = fileView(path9, source, goMod, root, lines, wholeRoot, siblings);
     const units = [];
     const raws = root.hasError ? recoverUnits(source, root, extra) : listUnits(root);
     for (const raw of raws) {
@@ -26917,19 +28847,20 @@ function analyzeVersion(path8, source, goMod, rules2, registry, select) {
     const ruleErrors = [];
     const applicable = rules2.filter((r) => !r.appliesTo || r.appliesTo(view));
     for (const unit of units) {
-      for (const rule15 of applicable) {
-        if (!rule15.kinds.includes(unit.kind)) continue;
-        const failed = (err2) => ruleErrors.push(`rule ${rule15.meta.id} failed on ${unit.name} (${err2 instanceof Error ? err2.message : String(err2)}); its findings there are missing`);
+      for (const rule16 of applicable) {
+        if (!rule16.kinds.includes(unit.kind)) continue;
+        const failed = (err2) => ruleErrors.push(`rule ${rule16.meta.id} failed on ${unit.name} (${err2 instanceof Error ? err2.message : String(err2)}); its findings there are missing`);
         const reported = [];
         try {
-          rule15.check({ unit, file: view, report: (d) => reported.push(d) });
+          rule16.check({ unit, file: view, report: (d) => reported.push(d) });
         } catch (err2) {
           failed(err2);
         }
-        const open = reopen(path8, goMod, rule15, unit.name);
+        const open = reopen(path9, goMod, rule16, unit.name, siblings);
         try {
           for (const d of reported) {
-            const f = toFinding(rule15, unit, d, source, lines, { open, siblings: reported });
+            const f = toFinding(rule16, unit, d, source, lines, { open, siblings: reported });
+            for (const r of f.related) if (r.path && !relatedOk(r.path, view)) throw new Error(`a related location names ${r.path}, which is not a file of the package`);
             if (!suppressedBy(directives, f.rule, f.line)) findings.push(f);
           }
         } catch (err2) {
@@ -26941,14 +28872,14 @@ function analyzeVersion(path8, source, goMod, rules2, registry, select) {
     const idle = directives.filter((d) => !d.used && d.reportUnused);
     if (others.length > 0 && idle.length > 0) {
       for (const unit of units.filter((u) => idle.some((d) => d.from <= lines.lineOf(u.node.endIndex) && d.to >= lines.lineOf(u.node.startIndex)))) {
-        for (const rule15 of others) {
-          if (!rule15.kinds.includes(unit.kind)) continue;
-          const report3 = (d) => {
+        for (const rule16 of others) {
+          if (!rule16.kinds.includes(unit.kind)) continue;
+          const report4 = (d) => {
             const line4 = location(lines, d.span).line;
-            if (wouldUse(directives, rule15.meta.id, line4)) suppressedBy(directives, rule15.meta.id, line4);
+            if (wouldUse(directives, rule16.meta.id, line4)) suppressedBy(directives, rule16.meta.id, line4);
           };
           try {
-            rule15.check({ unit, file: view, report: report3 });
+            rule16.check({ unit, file: view, report: report4 });
           } catch {
           }
         }
@@ -26959,7 +28890,7 @@ function analyzeVersion(path8, source, goMod, rules2, registry, select) {
     const syntaxErrorLine = root.hasError ? firstErrorLine(root, lines) : void 0;
     return { findings, unitNames: units.map((u) => u.name), syntaxErrorLine, ruleErrors };
   } finally {
-    tree.delete();
+    if (!shared) tree.delete();
     for (const t of extra) t.delete();
   }
 }
@@ -26987,16 +28918,19 @@ function firstErrorLine(root, lines) {
   while (n && n.hasError) n = n.namedChildren.find((c) => c?.hasError) ?? null;
   return n ? lines.lineOf(n.startIndex) : 1;
 }
-function fileView(path8, source, goMod, root, lines, wholeRoot) {
+var relatedOk = (p, view) => view.packageFiles().some((f) => f.path === p);
+function fileView(path9, source, goMod, root, lines, wholeRoot, siblings) {
   const imports = readImports(root);
   const memo = /* @__PURE__ */ new Map();
   const bindings = /* @__PURE__ */ new Map();
   const goVersion = buildConstraintVersion(source) ?? (goMod ? goModVersion(goMod) : null);
   const moduleGoVersion = goMod ? goModVersion(goMod) : null;
+  const packageName2 = readPackageName(root);
+  let pkgFiles;
   return {
-    path: path8,
+    path: path9,
     source,
-    packageName: readPackageName(root),
+    packageName: packageName2,
     goVersion,
     moduleGoVersion,
     moduleGodebug: goMod ? goModGodebug(goMod) : {},
@@ -27006,11 +28940,11 @@ function fileView(path8, source, goMod, root, lines, wholeRoot) {
       return i2?.name;
     },
     decls: readDecls(root),
-    isTest: path8.endsWith("_test.go"),
+    isTest: path9.endsWith("_test.go"),
     lineOf: (i2) => lines.lineOf(i2),
     wholeRoot,
-    memo(key, compute) {
-      if (!memo.has(key)) memo.set(key, compute());
+    memo(key, compute2) {
+      if (!memo.has(key)) memo.set(key, compute2());
       return memo.get(key);
     },
     goAtLeast(version, of = "file") {
@@ -27023,6 +28957,9 @@ function fileView(path8, source, goMod, root, lines, wholeRoot) {
       let b = bindings.get(fn.id);
       if (!b) bindings.set(fn.id, b = resolveBindings(fn));
       return b;
+    },
+    packageFiles() {
+      return pkgFiles ??= siblings(packageName2);
     }
   };
 }
@@ -27031,25 +28968,27 @@ function location(lines, span) {
   const e = lines.position(Math.max(span.end, span.start));
   return { line: s.line, column: s.column, endLine: e.line, endColumn: e.column };
 }
-function toFinding(rule15, unit, d, source, lines, check15) {
+function toFinding(rule16, unit, d, source, lines, check16) {
   const loc = location(lines, d.span);
   const finding = {
-    rule: rule15.meta.id,
-    severity: d.severity ?? rule15.meta.severity,
+    rule: rule16.meta.id,
+    severity: d.severity ?? rule16.meta.severity,
     path: unit.file.path,
     ...loc,
-    message: renderMessage(rule15.meta, d.messageId, d.data),
-    related: (d.related ?? []).map((r) => ({ ...location(lines, r), message: r.message })),
+    message: renderMessage(rule16.meta, d.messageId, d.data),
+    related: (d.related ?? []).map(
+      (r) => r.file && r.file.path !== unit.file.path ? { ...location(new LineIndex(r.file.source), r), message: r.message, path: r.file.path } : { ...location(lines, r), message: r.message }
+    ),
     unit: unit.name,
     code: normaliseCode(lines.lineText(loc.line)),
-    docs: rule15.meta.docs,
-    title: rule15.meta.title,
-    why: rule15.meta.why
+    docs: rule16.meta.docs,
+    title: rule16.meta.title,
+    why: rule16.meta.why
   };
   if (d.fix && d.fix.edits.length > 0) {
-    if (!rule15.meta.fixable) throw new Error(`rule ${rule15.meta.id} reported a fix but does not declare fixable`);
+    if (!rule16.meta.fixable) throw new Error(`rule ${rule16.meta.id} reported a fix but does not declare fixable`);
     const unitSpan = { start: unit.node.startIndex, end: unit.node.endIndex };
-    if (fixIsVerified({ ...check15, source, edits: d.fix.edits, diagnostic: d, unit: unitSpan })) {
+    if (fixIsVerified({ ...check16, source, edits: d.fix.edits, diagnostic: d, unit: unitSpan })) {
       finding.fix = {
         description: d.fix.description,
         edits: d.fix.edits.map((e) => ({ ...location(lines, e), newText: e.text })),
@@ -27059,7 +28998,7 @@ function toFinding(rule15, unit, d, source, lines, check15) {
   }
   return finding;
 }
-function reopen(path8, goMod, rule15, unitName) {
+function reopen(path9, goMod, rule16, unitName, siblings) {
   return (fixed, keep, unitSpan) => {
     const chunks = topLevelChunks(fixed);
     const kept = chunks.filter((c) => c.kind !== "func" || keep.some((k) => touchesRange(k, c.start, c.end)));
@@ -27082,9 +29021,9 @@ function reopen(path8, goMod, rule15, unitName) {
       run() {
         const raw = listUnits(root).find((u) => u.name === unitName && u.node.startIndex <= unitSpan.end && unitSpan.start <= u.node.endIndex);
         if (!raw) return void 0;
-        const view = fileView(path8, fixed, goMod, root, new LineIndex(fixed), wholeRoot);
+        const view = fileView(path9, fixed, goMod, root, new LineIndex(fixed), wholeRoot, siblings);
         const out2 = [];
-        rule15.check({ unit: makeUnit(raw, view), file: view, report: (d) => out2.push(d) });
+        rule16.check({ unit: makeUnit(raw, view), file: view, report: (d) => out2.push(d) });
         return out2;
       },
       dispose() {
@@ -27134,7 +29073,9 @@ var DEFAULT_LIMITS = Object.freeze({
   runBytes: 32 << 20,
   fileMs: 1e4,
   runMs: 6e4,
-  eagerCheckFiles: 100
+  eagerCheckFiles: 100,
+  packageFiles: 60,
+  packageBytes: 4 << 20
 });
 var count = (n) => n.toLocaleString("en-US");
 
@@ -27148,16 +29089,23 @@ async function analyse(sources, rules2, config, limits = DEFAULT_LIMITS, clock =
   const out2 = { findings: [], skipped: [], notes: [], incomplete: /* @__PURE__ */ new Set(), filesAnalyzed: 0, enabled, limits: [] };
   const started = clock();
   let unstarted = 0;
-  for (const s of sources) {
+  const timed = Number.isFinite(limits.runMs);
+  for (const batch of packageBatches(sources, timed ? PACKAGE_STEP : limits.packageFiles, !timed)) {
     if (clock() - started >= limits.runMs) {
-      unstarted++;
-      out2.skipped.push({ path: s.file.path, reason: `not analysed: the run's time budget (${seconds(limits.runMs)}) was spent` });
+      for (const s of batch) {
+        unstarted++;
+        out2.skipped.push({ path: s.file.path, reason: `not analysed: the run's time budget (${seconds(limits.runMs)}) was spent` });
+      }
       continue;
     }
     const t0 = clock();
-    const r = analyzeSync([s.file], { rules: on, scope: config.scope, maxFileBytes: limits.fileBytes, registry: rules2 });
+    const r = analyzeSync(withContext(batch), { rules: on, scope: config.scope, maxFileBytes: limits.fileBytes, registry: rules2 });
     const took = clock() - t0;
-    if (took > limits.fileMs) out2.notes.push({ path: s.file.path, reason: `took ${seconds(took)} to analyse (the budget per file is ${seconds(limits.fileMs)})` });
+    const others = batch.length - 1;
+    if (took > limits.fileMs * batch.length) {
+      const what = others === 0 ? "" : `, with the ${others} other changed ${others === 1 ? "file" : "files"} of its package,`;
+      out2.notes.push({ path: batch[0].file.path, reason: `took ${seconds(took)} to analyse${what} (the budget per file is ${seconds(limits.fileMs)})` });
+    }
     out2.findings.push(...r.findings);
     out2.skipped.push(...r.skipped);
     out2.notes.push(...r.notes);
@@ -27170,6 +29118,37 @@ async function analyse(sources, rules2, config, limits = DEFAULT_LIMITS, clock =
     return setting && setting !== "on" && setting !== "off" ? { ...f, severity: setting } : f;
   }).sort(compareFindings);
   return out2;
+}
+var PACKAGE_STEP = 16;
+function packageBatches(sources, step = PACKAGE_STEP, wholeFiles = false) {
+  const out2 = [];
+  const open = /* @__PURE__ */ new Map();
+  for (const s of sources) {
+    if (!s.context?.length && (s.file.diff || !wholeFiles)) {
+      out2.push([s]);
+      continue;
+    }
+    const dir = path3.posix.dirname(s.file.path);
+    let batch = open.get(dir);
+    if (!batch || batch.length >= step) {
+      open.set(dir, batch = []);
+      out2.push(batch);
+    }
+    batch.push(s);
+  }
+  return out2;
+}
+function withContext(batch) {
+  const files = batch.map((s) => s.file);
+  const seen = new Set(files.map((f) => f.path));
+  for (const s of batch) {
+    for (const c of s.context ?? []) {
+      if (seen.has(c.path)) continue;
+      seen.add(c.path);
+      files.push(c);
+    }
+  }
+  return files;
 }
 var seconds = (ms) => `${(ms / 1e3).toFixed(ms % 1e3 === 0 ? 0 : 1)} s`;
 
@@ -27263,9 +29242,9 @@ function configSchema(ruleIds) {
 }
 
 // src/config-validator.generated.ts
-var RULE_IDS = ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"];
+var RULE_IDS = ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"];
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "ptrguard configuration (.github/ptrguard.yml)", "description": "Read by the ptrguard GitHub App from the default branch, and by `ptrguard check` from the repository root (or --config).", "type": "object", "additionalProperties": false, "properties": { "_extends": { "description": "App only (Probot): inherit from another repository's .github/ptrguard.yml, e.g. `.github` or `owner/repo`. The CLI reads this file alone.", "type": "string" }, "rules": { "description": "Per-rule settings, by rule id.", "type": "object", "default": {}, "propertyNames": { "enum": ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"] }, "properties": { "afterfunc-untracked": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "context-in-struct": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-no-exit": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-recv-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-send-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "loopvar-capture": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "lost-cancel": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "subslice-retention": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ticker-not-stopped": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "time-after-in-loop": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "uintptr-pointer-roundtrip": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "unsafe-pointer-global-cache": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-add-in-goroutine": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-by-value": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ignore-directive": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] } } }, "paths_ignore": { "description": "Glob patterns (`**`, `*`, `?`, `[a-z]`, `{a,b}`) of repository paths not to analyse, e.g. `gen/**`, `**/*.pb.go`.", "type": "array", "default": [], "maxItems": 200, "items": { "type": "string", "minLength": 1, "maxLength": 256 } }, "scope": { "description": "Which findings in the functions a change touches are reported: `new` (introduced by the change), `added` (on added lines), `function` (anywhere in a touched function), `file` (anywhere in a changed file).", "enum": ["new", "added", "function", "file"], "default": "new" }, "fail_on": { "description": "The check run fails (App) and `ptrguard check` exits 1 (CLI) when a finding is at or above this severity.", "enum": ["error", "warning", "info", "none"], "default": "error" }, "review_event": { "description": "App only: `REQUEST_CHANGES` requests changes when a finding reaches `fail_on`.", "enum": ["COMMENT", "REQUEST_CHANGES"], "default": "COMMENT" }, "max_comments": { "description": "App only: at most this many inline comments per review; the rest go to the check run.", "type": "integer", "minimum": 0, "maximum": 100, "default": 25 }, "include_tests": { "description": "Analyse _test.go files.", "type": "boolean", "default": true }, "draft_prs": { "description": "App only: review draft pull requests.", "type": "boolean", "default": true } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "ptrguard configuration (.github/ptrguard.yml)", "description": "Read by the ptrguard GitHub App from the default branch, and by `ptrguard check` from the repository root (or --config).", "type": "object", "additionalProperties": false, "properties": { "_extends": { "description": "App only (Probot): inherit from another repository's .github/ptrguard.yml, e.g. `.github` or `owner/repo`. The CLI reads this file alone.", "type": "string" }, "rules": { "description": "Per-rule settings, by rule id.", "type": "object", "default": {}, "propertyNames": { "enum": ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"] }, "properties": { "afterfunc-untracked": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "context-in-struct": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-no-exit": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-recv-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-send-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "loopvar-capture": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "lost-cancel": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "signal-notify-unbuffered": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "subslice-retention": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ticker-not-stopped": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "time-after-in-loop": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "uintptr-pointer-roundtrip": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "unsafe-pointer-global-cache": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-add-in-goroutine": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-by-value": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ignore-directive": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] } } }, "paths_ignore": { "description": "Glob patterns (`**`, `*`, `?`, `[a-z]`, `{a,b}`) of repository paths not to analyse, e.g. `gen/**`, `**/*.pb.go`.", "type": "array", "default": [], "maxItems": 200, "items": { "type": "string", "minLength": 1, "maxLength": 256 } }, "scope": { "description": "Which findings in the functions a change touches are reported: `new` (introduced by the change), `added` (on added lines), `function` (anywhere in a touched function), `file` (anywhere in a changed file).", "enum": ["new", "added", "function", "file"], "default": "new" }, "fail_on": { "description": "The check run fails (App) and `ptrguard check` exits 1 (CLI) when a finding is at or above this severity.", "enum": ["error", "warning", "info", "none"], "default": "error" }, "review_event": { "description": "App only: `REQUEST_CHANGES` requests changes when a finding reaches `fail_on`.", "enum": ["COMMENT", "REQUEST_CHANGES"], "default": "COMMENT" }, "max_comments": { "description": "App only: at most this many inline comments per review; the rest go to the check run.", "type": "integer", "minimum": 0, "maximum": 100, "default": 25 }, "include_tests": { "description": "Analyse _test.go files.", "type": "boolean", "default": true }, "draft_prs": { "description": "App only: review draft pull requests.", "type": "boolean", "default": true } } };
 var func2 = Object.prototype.hasOwnProperty;
 var func3 = ((s) => [...s].length);
 function validate10(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
@@ -27299,7 +29278,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
         for (const key1 in data1) {
           const _errs6 = errors;
-          if (!(key1 === "afterfunc-untracked" || key1 === "context-in-struct" || key1 === "goroutine-no-exit" || key1 === "goroutine-recv-leak" || key1 === "goroutine-send-leak" || key1 === "loopvar-capture" || key1 === "lost-cancel" || key1 === "subslice-retention" || key1 === "ticker-not-stopped" || key1 === "time-after-in-loop" || key1 === "uintptr-pointer-roundtrip" || key1 === "unsafe-pointer-global-cache" || key1 === "waitgroup-add-in-goroutine" || key1 === "waitgroup-by-value" || key1 === "ignore-directive")) {
+          if (!(key1 === "afterfunc-untracked" || key1 === "context-in-struct" || key1 === "goroutine-no-exit" || key1 === "goroutine-recv-leak" || key1 === "goroutine-send-leak" || key1 === "loopvar-capture" || key1 === "lost-cancel" || key1 === "signal-notify-unbuffered" || key1 === "subslice-retention" || key1 === "ticker-not-stopped" || key1 === "time-after-in-loop" || key1 === "uintptr-pointer-roundtrip" || key1 === "unsafe-pointer-global-cache" || key1 === "waitgroup-add-in-goroutine" || key1 === "waitgroup-by-value" || key1 === "ignore-directive")) {
             const err2 = { instancePath: instancePath + "/rules", schemaPath: "#/properties/rules/propertyNames/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.propertyNames.enum }, message: "must be equal to one of the allowed values", propertyName: key1 };
             if (vErrors === null) {
               vErrors = [err2];
@@ -27732,14 +29711,14 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         }
-        if (data1["subslice-retention"] !== void 0) {
-          let data9 = data1["subslice-retention"];
+        if (data1["signal-notify-unbuffered"] !== void 0) {
+          let data9 = data1["signal-notify-unbuffered"];
           const _errs43 = errors;
           let valid10 = false;
           let passing7 = null;
           const _errs44 = errors;
           if (!(data9 === "off" || data9 === "on" || data9 === "error" || data9 === "warning" || data9 === "info")) {
-            const err25 = { instancePath: instancePath + "/rules/subslice-retention", schemaPath: "#/properties/rules/properties/subslice-retention/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["subslice-retention"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
+            const err25 = { instancePath: instancePath + "/rules/signal-notify-unbuffered", schemaPath: "#/properties/rules/properties/signal-notify-unbuffered/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["signal-notify-unbuffered"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
             if (vErrors === null) {
               vErrors = [err25];
             } else {
@@ -27754,7 +29733,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           const _errs45 = errors;
           if (typeof data9 !== "boolean") {
-            const err26 = { instancePath: instancePath + "/rules/subslice-retention", schemaPath: "#/properties/rules/properties/subslice-retention/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            const err26 = { instancePath: instancePath + "/rules/signal-notify-unbuffered", schemaPath: "#/properties/rules/properties/signal-notify-unbuffered/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
             if (vErrors === null) {
               vErrors = [err26];
             } else {
@@ -27773,7 +29752,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
           if (!valid10) {
-            const err27 = { instancePath: instancePath + "/rules/subslice-retention", schemaPath: "#/properties/rules/properties/subslice-retention/oneOf", keyword: "oneOf", params: { passingSchemas: passing7 }, message: "must match exactly one schema in oneOf" };
+            const err27 = { instancePath: instancePath + "/rules/signal-notify-unbuffered", schemaPath: "#/properties/rules/properties/signal-notify-unbuffered/oneOf", keyword: "oneOf", params: { passingSchemas: passing7 }, message: "must match exactly one schema in oneOf" };
             if (vErrors === null) {
               vErrors = [err27];
             } else {
@@ -27791,14 +29770,14 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         }
-        if (data1["ticker-not-stopped"] !== void 0) {
-          let data10 = data1["ticker-not-stopped"];
+        if (data1["subslice-retention"] !== void 0) {
+          let data10 = data1["subslice-retention"];
           const _errs48 = errors;
           let valid11 = false;
           let passing8 = null;
           const _errs49 = errors;
           if (!(data10 === "off" || data10 === "on" || data10 === "error" || data10 === "warning" || data10 === "info")) {
-            const err28 = { instancePath: instancePath + "/rules/ticker-not-stopped", schemaPath: "#/properties/rules/properties/ticker-not-stopped/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["ticker-not-stopped"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
+            const err28 = { instancePath: instancePath + "/rules/subslice-retention", schemaPath: "#/properties/rules/properties/subslice-retention/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["subslice-retention"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
             if (vErrors === null) {
               vErrors = [err28];
             } else {
@@ -27813,7 +29792,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           const _errs50 = errors;
           if (typeof data10 !== "boolean") {
-            const err29 = { instancePath: instancePath + "/rules/ticker-not-stopped", schemaPath: "#/properties/rules/properties/ticker-not-stopped/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            const err29 = { instancePath: instancePath + "/rules/subslice-retention", schemaPath: "#/properties/rules/properties/subslice-retention/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
             if (vErrors === null) {
               vErrors = [err29];
             } else {
@@ -27832,7 +29811,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
           if (!valid11) {
-            const err30 = { instancePath: instancePath + "/rules/ticker-not-stopped", schemaPath: "#/properties/rules/properties/ticker-not-stopped/oneOf", keyword: "oneOf", params: { passingSchemas: passing8 }, message: "must match exactly one schema in oneOf" };
+            const err30 = { instancePath: instancePath + "/rules/subslice-retention", schemaPath: "#/properties/rules/properties/subslice-retention/oneOf", keyword: "oneOf", params: { passingSchemas: passing8 }, message: "must match exactly one schema in oneOf" };
             if (vErrors === null) {
               vErrors = [err30];
             } else {
@@ -27850,14 +29829,14 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         }
-        if (data1["time-after-in-loop"] !== void 0) {
-          let data11 = data1["time-after-in-loop"];
+        if (data1["ticker-not-stopped"] !== void 0) {
+          let data11 = data1["ticker-not-stopped"];
           const _errs53 = errors;
           let valid12 = false;
           let passing9 = null;
           const _errs54 = errors;
           if (!(data11 === "off" || data11 === "on" || data11 === "error" || data11 === "warning" || data11 === "info")) {
-            const err31 = { instancePath: instancePath + "/rules/time-after-in-loop", schemaPath: "#/properties/rules/properties/time-after-in-loop/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["time-after-in-loop"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
+            const err31 = { instancePath: instancePath + "/rules/ticker-not-stopped", schemaPath: "#/properties/rules/properties/ticker-not-stopped/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["ticker-not-stopped"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
             if (vErrors === null) {
               vErrors = [err31];
             } else {
@@ -27872,7 +29851,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           const _errs55 = errors;
           if (typeof data11 !== "boolean") {
-            const err32 = { instancePath: instancePath + "/rules/time-after-in-loop", schemaPath: "#/properties/rules/properties/time-after-in-loop/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            const err32 = { instancePath: instancePath + "/rules/ticker-not-stopped", schemaPath: "#/properties/rules/properties/ticker-not-stopped/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
             if (vErrors === null) {
               vErrors = [err32];
             } else {
@@ -27891,7 +29870,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
           if (!valid12) {
-            const err33 = { instancePath: instancePath + "/rules/time-after-in-loop", schemaPath: "#/properties/rules/properties/time-after-in-loop/oneOf", keyword: "oneOf", params: { passingSchemas: passing9 }, message: "must match exactly one schema in oneOf" };
+            const err33 = { instancePath: instancePath + "/rules/ticker-not-stopped", schemaPath: "#/properties/rules/properties/ticker-not-stopped/oneOf", keyword: "oneOf", params: { passingSchemas: passing9 }, message: "must match exactly one schema in oneOf" };
             if (vErrors === null) {
               vErrors = [err33];
             } else {
@@ -27909,14 +29888,14 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         }
-        if (data1["uintptr-pointer-roundtrip"] !== void 0) {
-          let data12 = data1["uintptr-pointer-roundtrip"];
+        if (data1["time-after-in-loop"] !== void 0) {
+          let data12 = data1["time-after-in-loop"];
           const _errs58 = errors;
           let valid13 = false;
           let passing10 = null;
           const _errs59 = errors;
           if (!(data12 === "off" || data12 === "on" || data12 === "error" || data12 === "warning" || data12 === "info")) {
-            const err34 = { instancePath: instancePath + "/rules/uintptr-pointer-roundtrip", schemaPath: "#/properties/rules/properties/uintptr-pointer-roundtrip/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["uintptr-pointer-roundtrip"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
+            const err34 = { instancePath: instancePath + "/rules/time-after-in-loop", schemaPath: "#/properties/rules/properties/time-after-in-loop/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["time-after-in-loop"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
             if (vErrors === null) {
               vErrors = [err34];
             } else {
@@ -27931,7 +29910,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           const _errs60 = errors;
           if (typeof data12 !== "boolean") {
-            const err35 = { instancePath: instancePath + "/rules/uintptr-pointer-roundtrip", schemaPath: "#/properties/rules/properties/uintptr-pointer-roundtrip/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            const err35 = { instancePath: instancePath + "/rules/time-after-in-loop", schemaPath: "#/properties/rules/properties/time-after-in-loop/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
             if (vErrors === null) {
               vErrors = [err35];
             } else {
@@ -27950,7 +29929,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
           if (!valid13) {
-            const err36 = { instancePath: instancePath + "/rules/uintptr-pointer-roundtrip", schemaPath: "#/properties/rules/properties/uintptr-pointer-roundtrip/oneOf", keyword: "oneOf", params: { passingSchemas: passing10 }, message: "must match exactly one schema in oneOf" };
+            const err36 = { instancePath: instancePath + "/rules/time-after-in-loop", schemaPath: "#/properties/rules/properties/time-after-in-loop/oneOf", keyword: "oneOf", params: { passingSchemas: passing10 }, message: "must match exactly one schema in oneOf" };
             if (vErrors === null) {
               vErrors = [err36];
             } else {
@@ -27968,14 +29947,14 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         }
-        if (data1["unsafe-pointer-global-cache"] !== void 0) {
-          let data13 = data1["unsafe-pointer-global-cache"];
+        if (data1["uintptr-pointer-roundtrip"] !== void 0) {
+          let data13 = data1["uintptr-pointer-roundtrip"];
           const _errs63 = errors;
           let valid14 = false;
           let passing11 = null;
           const _errs64 = errors;
           if (!(data13 === "off" || data13 === "on" || data13 === "error" || data13 === "warning" || data13 === "info")) {
-            const err37 = { instancePath: instancePath + "/rules/unsafe-pointer-global-cache", schemaPath: "#/properties/rules/properties/unsafe-pointer-global-cache/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["unsafe-pointer-global-cache"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
+            const err37 = { instancePath: instancePath + "/rules/uintptr-pointer-roundtrip", schemaPath: "#/properties/rules/properties/uintptr-pointer-roundtrip/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["uintptr-pointer-roundtrip"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
             if (vErrors === null) {
               vErrors = [err37];
             } else {
@@ -27990,7 +29969,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           const _errs65 = errors;
           if (typeof data13 !== "boolean") {
-            const err38 = { instancePath: instancePath + "/rules/unsafe-pointer-global-cache", schemaPath: "#/properties/rules/properties/unsafe-pointer-global-cache/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            const err38 = { instancePath: instancePath + "/rules/uintptr-pointer-roundtrip", schemaPath: "#/properties/rules/properties/uintptr-pointer-roundtrip/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
             if (vErrors === null) {
               vErrors = [err38];
             } else {
@@ -28009,7 +29988,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
           if (!valid14) {
-            const err39 = { instancePath: instancePath + "/rules/unsafe-pointer-global-cache", schemaPath: "#/properties/rules/properties/unsafe-pointer-global-cache/oneOf", keyword: "oneOf", params: { passingSchemas: passing11 }, message: "must match exactly one schema in oneOf" };
+            const err39 = { instancePath: instancePath + "/rules/uintptr-pointer-roundtrip", schemaPath: "#/properties/rules/properties/uintptr-pointer-roundtrip/oneOf", keyword: "oneOf", params: { passingSchemas: passing11 }, message: "must match exactly one schema in oneOf" };
             if (vErrors === null) {
               vErrors = [err39];
             } else {
@@ -28027,14 +30006,14 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         }
-        if (data1["waitgroup-add-in-goroutine"] !== void 0) {
-          let data14 = data1["waitgroup-add-in-goroutine"];
+        if (data1["unsafe-pointer-global-cache"] !== void 0) {
+          let data14 = data1["unsafe-pointer-global-cache"];
           const _errs68 = errors;
           let valid15 = false;
           let passing12 = null;
           const _errs69 = errors;
           if (!(data14 === "off" || data14 === "on" || data14 === "error" || data14 === "warning" || data14 === "info")) {
-            const err40 = { instancePath: instancePath + "/rules/waitgroup-add-in-goroutine", schemaPath: "#/properties/rules/properties/waitgroup-add-in-goroutine/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["waitgroup-add-in-goroutine"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
+            const err40 = { instancePath: instancePath + "/rules/unsafe-pointer-global-cache", schemaPath: "#/properties/rules/properties/unsafe-pointer-global-cache/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["unsafe-pointer-global-cache"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
             if (vErrors === null) {
               vErrors = [err40];
             } else {
@@ -28049,7 +30028,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           const _errs70 = errors;
           if (typeof data14 !== "boolean") {
-            const err41 = { instancePath: instancePath + "/rules/waitgroup-add-in-goroutine", schemaPath: "#/properties/rules/properties/waitgroup-add-in-goroutine/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            const err41 = { instancePath: instancePath + "/rules/unsafe-pointer-global-cache", schemaPath: "#/properties/rules/properties/unsafe-pointer-global-cache/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
             if (vErrors === null) {
               vErrors = [err41];
             } else {
@@ -28068,7 +30047,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
           if (!valid15) {
-            const err42 = { instancePath: instancePath + "/rules/waitgroup-add-in-goroutine", schemaPath: "#/properties/rules/properties/waitgroup-add-in-goroutine/oneOf", keyword: "oneOf", params: { passingSchemas: passing12 }, message: "must match exactly one schema in oneOf" };
+            const err42 = { instancePath: instancePath + "/rules/unsafe-pointer-global-cache", schemaPath: "#/properties/rules/properties/unsafe-pointer-global-cache/oneOf", keyword: "oneOf", params: { passingSchemas: passing12 }, message: "must match exactly one schema in oneOf" };
             if (vErrors === null) {
               vErrors = [err42];
             } else {
@@ -28086,14 +30065,14 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         }
-        if (data1["waitgroup-by-value"] !== void 0) {
-          let data15 = data1["waitgroup-by-value"];
+        if (data1["waitgroup-add-in-goroutine"] !== void 0) {
+          let data15 = data1["waitgroup-add-in-goroutine"];
           const _errs73 = errors;
           let valid16 = false;
           let passing13 = null;
           const _errs74 = errors;
           if (!(data15 === "off" || data15 === "on" || data15 === "error" || data15 === "warning" || data15 === "info")) {
-            const err43 = { instancePath: instancePath + "/rules/waitgroup-by-value", schemaPath: "#/properties/rules/properties/waitgroup-by-value/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["waitgroup-by-value"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
+            const err43 = { instancePath: instancePath + "/rules/waitgroup-add-in-goroutine", schemaPath: "#/properties/rules/properties/waitgroup-add-in-goroutine/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["waitgroup-add-in-goroutine"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
             if (vErrors === null) {
               vErrors = [err43];
             } else {
@@ -28108,7 +30087,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           const _errs75 = errors;
           if (typeof data15 !== "boolean") {
-            const err44 = { instancePath: instancePath + "/rules/waitgroup-by-value", schemaPath: "#/properties/rules/properties/waitgroup-by-value/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            const err44 = { instancePath: instancePath + "/rules/waitgroup-add-in-goroutine", schemaPath: "#/properties/rules/properties/waitgroup-add-in-goroutine/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
             if (vErrors === null) {
               vErrors = [err44];
             } else {
@@ -28127,7 +30106,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
           if (!valid16) {
-            const err45 = { instancePath: instancePath + "/rules/waitgroup-by-value", schemaPath: "#/properties/rules/properties/waitgroup-by-value/oneOf", keyword: "oneOf", params: { passingSchemas: passing13 }, message: "must match exactly one schema in oneOf" };
+            const err45 = { instancePath: instancePath + "/rules/waitgroup-add-in-goroutine", schemaPath: "#/properties/rules/properties/waitgroup-add-in-goroutine/oneOf", keyword: "oneOf", params: { passingSchemas: passing13 }, message: "must match exactly one schema in oneOf" };
             if (vErrors === null) {
               vErrors = [err45];
             } else {
@@ -28145,14 +30124,14 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         }
-        if (data1["ignore-directive"] !== void 0) {
-          let data16 = data1["ignore-directive"];
+        if (data1["waitgroup-by-value"] !== void 0) {
+          let data16 = data1["waitgroup-by-value"];
           const _errs78 = errors;
           let valid17 = false;
           let passing14 = null;
           const _errs79 = errors;
           if (!(data16 === "off" || data16 === "on" || data16 === "error" || data16 === "warning" || data16 === "info")) {
-            const err46 = { instancePath: instancePath + "/rules/ignore-directive", schemaPath: "#/properties/rules/properties/ignore-directive/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["ignore-directive"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
+            const err46 = { instancePath: instancePath + "/rules/waitgroup-by-value", schemaPath: "#/properties/rules/properties/waitgroup-by-value/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["waitgroup-by-value"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
             if (vErrors === null) {
               vErrors = [err46];
             } else {
@@ -28167,7 +30146,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           const _errs80 = errors;
           if (typeof data16 !== "boolean") {
-            const err47 = { instancePath: instancePath + "/rules/ignore-directive", schemaPath: "#/properties/rules/properties/ignore-directive/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            const err47 = { instancePath: instancePath + "/rules/waitgroup-by-value", schemaPath: "#/properties/rules/properties/waitgroup-by-value/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
             if (vErrors === null) {
               vErrors = [err47];
             } else {
@@ -28186,7 +30165,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
           if (!valid17) {
-            const err48 = { instancePath: instancePath + "/rules/ignore-directive", schemaPath: "#/properties/rules/properties/ignore-directive/oneOf", keyword: "oneOf", params: { passingSchemas: passing14 }, message: "must match exactly one schema in oneOf" };
+            const err48 = { instancePath: instancePath + "/rules/waitgroup-by-value", schemaPath: "#/properties/rules/properties/waitgroup-by-value/oneOf", keyword: "oneOf", params: { passingSchemas: passing14 }, message: "must match exactly one schema in oneOf" };
             if (vErrors === null) {
               vErrors = [err48];
             } else {
@@ -28204,98 +30183,121 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         }
+        if (data1["ignore-directive"] !== void 0) {
+          let data17 = data1["ignore-directive"];
+          const _errs83 = errors;
+          let valid18 = false;
+          let passing15 = null;
+          const _errs84 = errors;
+          if (!(data17 === "off" || data17 === "on" || data17 === "error" || data17 === "warning" || data17 === "info")) {
+            const err49 = { instancePath: instancePath + "/rules/ignore-directive", schemaPath: "#/properties/rules/properties/ignore-directive/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.rules.properties["ignore-directive"].oneOf[0].enum }, message: "must be equal to one of the allowed values" };
+            if (vErrors === null) {
+              vErrors = [err49];
+            } else {
+              vErrors.push(err49);
+            }
+            errors++;
+          }
+          var _valid15 = _errs84 === errors;
+          if (_valid15) {
+            valid18 = true;
+            passing15 = 0;
+          }
+          const _errs85 = errors;
+          if (typeof data17 !== "boolean") {
+            const err50 = { instancePath: instancePath + "/rules/ignore-directive", schemaPath: "#/properties/rules/properties/ignore-directive/oneOf/1/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            if (vErrors === null) {
+              vErrors = [err50];
+            } else {
+              vErrors.push(err50);
+            }
+            errors++;
+          }
+          var _valid15 = _errs85 === errors;
+          if (_valid15 && valid18) {
+            valid18 = false;
+            passing15 = [passing15, 1];
+          } else {
+            if (_valid15) {
+              valid18 = true;
+              passing15 = 1;
+            }
+          }
+          if (!valid18) {
+            const err51 = { instancePath: instancePath + "/rules/ignore-directive", schemaPath: "#/properties/rules/properties/ignore-directive/oneOf", keyword: "oneOf", params: { passingSchemas: passing15 }, message: "must match exactly one schema in oneOf" };
+            if (vErrors === null) {
+              vErrors = [err51];
+            } else {
+              vErrors.push(err51);
+            }
+            errors++;
+          } else {
+            errors = _errs83;
+            if (vErrors !== null) {
+              if (_errs83) {
+                vErrors.length = _errs83;
+              } else {
+                vErrors = null;
+              }
+            }
+          }
+        }
       } else {
-        const err49 = { instancePath: instancePath + "/rules", schemaPath: "#/properties/rules/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        const err52 = { instancePath: instancePath + "/rules", schemaPath: "#/properties/rules/type", keyword: "type", params: { type: "object" }, message: "must be object" };
         if (vErrors === null) {
-          vErrors = [err49];
+          vErrors = [err52];
         } else {
-          vErrors.push(err49);
+          vErrors.push(err52);
         }
         errors++;
       }
     }
     if (data.paths_ignore !== void 0) {
-      let data17 = data.paths_ignore;
-      if (Array.isArray(data17)) {
-        if (data17.length > 200) {
-          const err50 = { instancePath: instancePath + "/paths_ignore", schemaPath: "#/properties/paths_ignore/maxItems", keyword: "maxItems", params: { limit: 200 }, message: "must NOT have more than 200 items" };
+      let data18 = data.paths_ignore;
+      if (Array.isArray(data18)) {
+        if (data18.length > 200) {
+          const err53 = { instancePath: instancePath + "/paths_ignore", schemaPath: "#/properties/paths_ignore/maxItems", keyword: "maxItems", params: { limit: 200 }, message: "must NOT have more than 200 items" };
           if (vErrors === null) {
-            vErrors = [err50];
+            vErrors = [err53];
           } else {
-            vErrors.push(err50);
+            vErrors.push(err53);
           }
           errors++;
         }
-        const len0 = data17.length;
+        const len0 = data18.length;
         for (let i0 = 0; i0 < len0; i0++) {
-          let data18 = data17[i0];
-          if (typeof data18 === "string") {
-            if (func3(data18) > 256) {
-              const err51 = { instancePath: instancePath + "/paths_ignore/" + i0, schemaPath: "#/properties/paths_ignore/items/maxLength", keyword: "maxLength", params: { limit: 256 }, message: "must NOT have more than 256 characters" };
+          let data19 = data18[i0];
+          if (typeof data19 === "string") {
+            if (func3(data19) > 256) {
+              const err54 = { instancePath: instancePath + "/paths_ignore/" + i0, schemaPath: "#/properties/paths_ignore/items/maxLength", keyword: "maxLength", params: { limit: 256 }, message: "must NOT have more than 256 characters" };
               if (vErrors === null) {
-                vErrors = [err51];
+                vErrors = [err54];
               } else {
-                vErrors.push(err51);
+                vErrors.push(err54);
               }
               errors++;
             }
-            if (func3(data18) < 1) {
-              const err52 = { instancePath: instancePath + "/paths_ignore/" + i0, schemaPath: "#/properties/paths_ignore/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+            if (func3(data19) < 1) {
+              const err55 = { instancePath: instancePath + "/paths_ignore/" + i0, schemaPath: "#/properties/paths_ignore/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
               if (vErrors === null) {
-                vErrors = [err52];
+                vErrors = [err55];
               } else {
-                vErrors.push(err52);
+                vErrors.push(err55);
               }
               errors++;
             }
           } else {
-            const err53 = { instancePath: instancePath + "/paths_ignore/" + i0, schemaPath: "#/properties/paths_ignore/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            const err56 = { instancePath: instancePath + "/paths_ignore/" + i0, schemaPath: "#/properties/paths_ignore/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
-              vErrors = [err53];
+              vErrors = [err56];
             } else {
-              vErrors.push(err53);
+              vErrors.push(err56);
             }
             errors++;
           }
         }
       } else {
-        const err54 = { instancePath: instancePath + "/paths_ignore", schemaPath: "#/properties/paths_ignore/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-        if (vErrors === null) {
-          vErrors = [err54];
-        } else {
-          vErrors.push(err54);
-        }
-        errors++;
-      }
-    }
-    if (data.scope !== void 0) {
-      let data19 = data.scope;
-      if (!(data19 === "new" || data19 === "added" || data19 === "function" || data19 === "file")) {
-        const err55 = { instancePath: instancePath + "/scope", schemaPath: "#/properties/scope/enum", keyword: "enum", params: { allowedValues: schema11.properties.scope.enum }, message: "must be equal to one of the allowed values" };
-        if (vErrors === null) {
-          vErrors = [err55];
-        } else {
-          vErrors.push(err55);
-        }
-        errors++;
-      }
-    }
-    if (data.fail_on !== void 0) {
-      let data20 = data.fail_on;
-      if (!(data20 === "error" || data20 === "warning" || data20 === "info" || data20 === "none")) {
-        const err56 = { instancePath: instancePath + "/fail_on", schemaPath: "#/properties/fail_on/enum", keyword: "enum", params: { allowedValues: schema11.properties.fail_on.enum }, message: "must be equal to one of the allowed values" };
-        if (vErrors === null) {
-          vErrors = [err56];
-        } else {
-          vErrors.push(err56);
-        }
-        errors++;
-      }
-    }
-    if (data.review_event !== void 0) {
-      let data21 = data.review_event;
-      if (!(data21 === "COMMENT" || data21 === "REQUEST_CHANGES")) {
-        const err57 = { instancePath: instancePath + "/review_event", schemaPath: "#/properties/review_event/enum", keyword: "enum", params: { allowedValues: schema11.properties.review_event.enum }, message: "must be equal to one of the allowed values" };
+        const err57 = { instancePath: instancePath + "/paths_ignore", schemaPath: "#/properties/paths_ignore/type", keyword: "type", params: { type: "array" }, message: "must be array" };
         if (vErrors === null) {
           vErrors = [err57];
         } else {
@@ -28304,10 +30306,10 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.max_comments !== void 0) {
-      let data22 = data.max_comments;
-      if (!(typeof data22 == "number" && (!(data22 % 1) && !isNaN(data22)) && isFinite(data22))) {
-        const err58 = { instancePath: instancePath + "/max_comments", schemaPath: "#/properties/max_comments/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+    if (data.scope !== void 0) {
+      let data20 = data.scope;
+      if (!(data20 === "new" || data20 === "added" || data20 === "function" || data20 === "file")) {
+        const err58 = { instancePath: instancePath + "/scope", schemaPath: "#/properties/scope/enum", keyword: "enum", params: { allowedValues: schema11.properties.scope.enum }, message: "must be equal to one of the allowed values" };
         if (vErrors === null) {
           vErrors = [err58];
         } else {
@@ -28315,30 +30317,35 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (typeof data22 == "number" && isFinite(data22)) {
-        if (data22 > 100 || isNaN(data22)) {
-          const err59 = { instancePath: instancePath + "/max_comments", schemaPath: "#/properties/max_comments/maximum", keyword: "maximum", params: { comparison: "<=", limit: 100 }, message: "must be <= 100" };
-          if (vErrors === null) {
-            vErrors = [err59];
-          } else {
-            vErrors.push(err59);
-          }
-          errors++;
+    }
+    if (data.fail_on !== void 0) {
+      let data21 = data.fail_on;
+      if (!(data21 === "error" || data21 === "warning" || data21 === "info" || data21 === "none")) {
+        const err59 = { instancePath: instancePath + "/fail_on", schemaPath: "#/properties/fail_on/enum", keyword: "enum", params: { allowedValues: schema11.properties.fail_on.enum }, message: "must be equal to one of the allowed values" };
+        if (vErrors === null) {
+          vErrors = [err59];
+        } else {
+          vErrors.push(err59);
         }
-        if (data22 < 0 || isNaN(data22)) {
-          const err60 = { instancePath: instancePath + "/max_comments", schemaPath: "#/properties/max_comments/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
-          if (vErrors === null) {
-            vErrors = [err60];
-          } else {
-            vErrors.push(err60);
-          }
-          errors++;
-        }
+        errors++;
       }
     }
-    if (data.include_tests !== void 0) {
-      if (typeof data.include_tests !== "boolean") {
-        const err61 = { instancePath: instancePath + "/include_tests", schemaPath: "#/properties/include_tests/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+    if (data.review_event !== void 0) {
+      let data22 = data.review_event;
+      if (!(data22 === "COMMENT" || data22 === "REQUEST_CHANGES")) {
+        const err60 = { instancePath: instancePath + "/review_event", schemaPath: "#/properties/review_event/enum", keyword: "enum", params: { allowedValues: schema11.properties.review_event.enum }, message: "must be equal to one of the allowed values" };
+        if (vErrors === null) {
+          vErrors = [err60];
+        } else {
+          vErrors.push(err60);
+        }
+        errors++;
+      }
+    }
+    if (data.max_comments !== void 0) {
+      let data23 = data.max_comments;
+      if (!(typeof data23 == "number" && (!(data23 % 1) && !isNaN(data23)) && isFinite(data23))) {
+        const err61 = { instancePath: instancePath + "/max_comments", schemaPath: "#/properties/max_comments/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
         if (vErrors === null) {
           vErrors = [err61];
         } else {
@@ -28346,24 +30353,55 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (typeof data23 == "number" && isFinite(data23)) {
+        if (data23 > 100 || isNaN(data23)) {
+          const err62 = { instancePath: instancePath + "/max_comments", schemaPath: "#/properties/max_comments/maximum", keyword: "maximum", params: { comparison: "<=", limit: 100 }, message: "must be <= 100" };
+          if (vErrors === null) {
+            vErrors = [err62];
+          } else {
+            vErrors.push(err62);
+          }
+          errors++;
+        }
+        if (data23 < 0 || isNaN(data23)) {
+          const err63 = { instancePath: instancePath + "/max_comments", schemaPath: "#/properties/max_comments/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+          if (vErrors === null) {
+            vErrors = [err63];
+          } else {
+            vErrors.push(err63);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.include_tests !== void 0) {
+      if (typeof data.include_tests !== "boolean") {
+        const err64 = { instancePath: instancePath + "/include_tests", schemaPath: "#/properties/include_tests/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+        if (vErrors === null) {
+          vErrors = [err64];
+        } else {
+          vErrors.push(err64);
+        }
+        errors++;
+      }
     }
     if (data.draft_prs !== void 0) {
       if (typeof data.draft_prs !== "boolean") {
-        const err62 = { instancePath: instancePath + "/draft_prs", schemaPath: "#/properties/draft_prs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+        const err65 = { instancePath: instancePath + "/draft_prs", schemaPath: "#/properties/draft_prs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
         if (vErrors === null) {
-          vErrors = [err62];
+          vErrors = [err65];
         } else {
-          vErrors.push(err62);
+          vErrors.push(err65);
         }
         errors++;
       }
     }
   } else {
-    const err63 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    const err66 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
     if (vErrors === null) {
-      vErrors = [err63];
+      vErrors = [err66];
     } else {
-      vErrors.push(err63);
+      vErrors.push(err66);
     }
     errors++;
   }
@@ -28382,8 +30420,8 @@ function compileGlob(glob) {
   const ext = /(^|[^\\])[@!+*?]\(/.exec(glob);
   if (ext) throw new GlobError(`extended globs such as \`${ext[0].slice(ext[1].length)}\u2026)\` are not supported; use \`{a,b}\` alternatives or several patterns`);
   const alternatives = expandBraces(glob).map(parse3);
-  return (path8) => {
-    const segs = path8.split("/");
+  return (path9) => {
+    const segs = path9.split("/");
     return alternatives.some((p) => matchSegments(p, segs));
   };
 }
@@ -28396,7 +30434,7 @@ function compileGlobs(globs) {
       throw err2;
     }
   });
-  return (path8) => ms.some((m) => m(path8));
+  return (path9) => ms.some((m) => m(path9));
 }
 function expandBraces(glob) {
   let depth = 0;
@@ -28539,9 +30577,9 @@ function matchSegment(tokens, s) {
   while (tokens[t]?.kind === "star") t++;
   return t === tokens.length;
 }
-function matchSegments(pattern, path8) {
+function matchSegments(pattern, path9) {
   const m = pattern.length;
-  const n = path8.length;
+  const n = path9.length;
   let can = new Uint8Array(n + 1);
   can[0] = 1;
   for (let i2 = 0; i2 < m; i2++) {
@@ -28554,7 +30592,7 @@ function matchSegments(pattern, path8) {
         next[j] = reached;
       }
     } else {
-      for (let j = 0; j < n; j++) if (can[j] && matchSegment(p, path8[j])) next[j + 1] = 1;
+      for (let j = 0; j < n; j++) if (can[j] && matchSegment(p, path9[j])) next[j + 1] = 1;
     }
     can = next;
   }
@@ -28934,16 +30972,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path8, added, removed, oldPosInc, options) {
-    const last = path8.lastComponent;
+  addToPath(path9, added, removed, oldPosInc, options) {
+    const last = path9.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path8.oldPos + oldPosInc,
+        oldPos: path9.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path8.oldPos + oldPosInc,
+        oldPos: path9.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -29337,8 +31375,8 @@ function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader
     } }));
   }
 }
-function createPatch(fileName, oldStr, newStr, oldHeader, newHeader, options) {
-  return createTwoFilesPatch(fileName, fileName, oldStr, newStr, oldHeader, newHeader, options);
+function createPatch(fileName5, oldStr, newStr, oldHeader, newHeader, options) {
+  return createTwoFilesPatch(fileName5, fileName5, oldStr, newStr, oldHeader, newHeader, options);
 }
 function splitLines(text) {
   const hasTrailingNl = text.endsWith("\n");
@@ -29352,7 +31390,202 @@ function splitLines(text) {
 }
 
 // src/review/files.ts
-import path3 from "node:path";
+import path4 from "node:path";
+
+// src/review/package.ts
+var boundsOf = (limits) => ({ files: limits.packageFiles, bytes: limits.packageBytes });
+var PACKAGE_BOUNDS = Object.freeze(boundsOf(DEFAULT_LIMITS));
+var KNOWN_OS = ["aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"];
+var KNOWN_ARCH = ["386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm"];
+var OS = new Set(KNOWN_OS);
+var ARCH = new Set(KNOWN_ARCH);
+var UNIX = /* @__PURE__ */ new Set(["aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "linux", "netbsd", "openbsd", "solaris"]);
+var ALSO = { android: "linux", ios: "darwin", illumos: "solaris" };
+var isGoSource = (name2) => name2.endsWith(".go") && !name2.startsWith("_") && !name2.startsWith(".");
+function nameConstraint(name2) {
+  let stem = name2.replace(/\.go$/, "").replace(/_test$/, "");
+  const i2 = stem.indexOf("_");
+  if (i2 < 0) return {};
+  stem = stem.slice(i2);
+  const l = stem.split("_");
+  const n = l.length;
+  if (n >= 2 && OS.has(l[n - 2]) && ARCH.has(l[n - 1])) return { goos: l[n - 2], goarch: l[n - 1] };
+  if (n >= 1 && OS.has(l[n - 1])) return { goos: l[n - 1] };
+  if (n >= 1 && ARCH.has(l[n - 1])) return { goarch: l[n - 1] };
+  return {};
+}
+function constraintOf(text) {
+  const plus = [];
+  for (let pos = 0; pos < text.length; ) {
+    const nl = text.indexOf("\n", pos);
+    const line4 = text.slice(pos, nl === -1 ? text.length : nl).trim();
+    pos = nl === -1 ? text.length : nl + 1;
+    if (line4 === "" || line4.startsWith("/*") || line4.startsWith("*")) continue;
+    if (!line4.startsWith("//")) break;
+    const m = /^\/\/go:build\s+(.*)$/.exec(line4);
+    if (m) return parseExpr(m[1]);
+    const p = /^\/\/\s*\+build\s+(.*)$/.exec(line4);
+    if (p) plus.push(plusLine(p[1]));
+  }
+  return plus.length ? plus.reduce((a, b) => ({ kind: "and", a, b })) : void 0;
+}
+function plusLine(line4) {
+  const tag = (t) => t.startsWith("!") ? { kind: "not", x: { kind: "tag", tag: t.slice(1) } } : { kind: "tag", tag: t };
+  const ors = line4.split(/\s+/).filter(Boolean).map((opt) => opt.split(",").map(tag).reduce((a, b) => ({ kind: "and", a, b })));
+  return ors.reduce((a, b) => ({ kind: "or", a, b }));
+}
+function parseExpr(src) {
+  const toks = src.replace(/\/\/.*$/, "").match(/&&|\|\||!|\(|\)|[A-Za-z0-9_.]+/g) ?? [];
+  let i2 = 0;
+  const or = () => {
+    let v = and();
+    while (toks[i2] === "||") {
+      i2++;
+      v = { kind: "or", a: v, b: and() };
+    }
+    return v;
+  };
+  const and = () => {
+    let v = not();
+    while (toks[i2] === "&&") {
+      i2++;
+      v = { kind: "and", a: v, b: not() };
+    }
+    return v;
+  };
+  const not = () => {
+    if (toks[i2] === "!") {
+      i2++;
+      return { kind: "not", x: not() };
+    }
+    if (toks[i2] === "(") {
+      i2++;
+      const v = or();
+      if (toks[i2] === ")") i2++;
+      return v;
+    }
+    return { kind: "tag", tag: toks[i2++] ?? "" };
+  };
+  if (toks.length === 0) return void 0;
+  return or();
+}
+function evaluate(e, tag) {
+  switch (e.kind) {
+    case "tag":
+      return tag(e.tag);
+    case "not": {
+      const v = evaluate(e.x, tag);
+      return v === void 0 ? void 0 : !v;
+    }
+    case "and": {
+      const a = evaluate(e.a, tag);
+      const b = evaluate(e.b, tag);
+      return a === false || b === false ? false : a === true && b === true ? true : void 0;
+    }
+    case "or": {
+      const a = evaluate(e.a, tag);
+      const b = evaluate(e.b, tag);
+      return a === true || b === true ? true : a === false && b === false ? false : void 0;
+    }
+  }
+}
+function tagValue(t, goos, goarch, tags) {
+  if (OS.has(t)) return goos === void 0 ? void 0 : goos === t || ALSO[goos] === t;
+  if (ARCH.has(t)) return goarch === void 0 ? void 0 : goarch === t;
+  if (t === "unix") return goos === void 0 ? void 0 : UNIX.has(goos);
+  if (/^go1\.\d+$/.test(t)) return true;
+  if (t === "gc") return true;
+  if (t === "gccgo") return false;
+  if (t === "cgo") return void 0;
+  if (tags.has(t)) return true;
+  return false;
+}
+function positiveTags(e, neg = false, out2 = /* @__PURE__ */ new Set()) {
+  if (!e) return out2;
+  if (e.kind === "tag") {
+    if (!neg && !OS.has(e.tag) && !ARCH.has(e.tag) && !/^go1\.\d+$/.test(e.tag) && !["unix", "gc", "gccgo", "cgo"].includes(e.tag)) out2.add(e.tag);
+  } else if (e.kind === "not") positiveTags(e.x, !neg, out2);
+  else {
+    positiveTags(e.a, neg, out2);
+    positiveTags(e.b, neg, out2);
+  }
+  return out2;
+}
+function buildOf(name2, text) {
+  const n = nameConstraint(name2);
+  const expr = text === void 0 ? void 0 : constraintOf(text);
+  const tags = positiveTags(expr);
+  const can = (goos2, goarch2) => !expr || evaluate(expr, (t) => tagValue(t, goos2, goarch2, tags)) !== false;
+  const goos = n.goos ?? ["linux", ...KNOWN_OS].find((os) => can(os, n.goarch)) ?? "linux";
+  const goarch = n.goarch ?? ["amd64", ...KNOWN_ARCH].find((arch) => can(goos, arch)) ?? "amd64";
+  return { goos, goarch, tags };
+}
+function nameMatches(name2, build2) {
+  const n = nameConstraint(name2);
+  if (n.goos && n.goos !== build2.goos && ALSO[build2.goos] !== n.goos) return false;
+  return !n.goarch || n.goarch === build2.goarch;
+}
+function buildMatches(name2, text, build2) {
+  if (!nameMatches(name2, build2)) return false;
+  const expr = constraintOf(text);
+  return !expr || evaluate(expr, (t) => tagValue(t, build2.goos, build2.goarch, build2.tags)) !== false;
+}
+function packageName(text) {
+  let i2 = 0;
+  for (; ; ) {
+    while (i2 < text.length && /\s/.test(text[i2])) i2++;
+    if (text.startsWith("//", i2)) {
+      const nl = text.indexOf("\n", i2);
+      if (nl === -1) return void 0;
+      i2 = nl + 1;
+    } else if (text.startsWith("/*", i2)) {
+      const end = text.indexOf("*/", i2 + 2);
+      if (end === -1) return void 0;
+      i2 = end + 2;
+    } else break;
+  }
+  const m = /^package\s+([\p{L}_][\p{L}\p{N}_]*)/u.exec(text.slice(i2, i2 + 200));
+  return m?.[1];
+}
+function preselect(entries, touched, bounds = PACKAGE_BOUNDS) {
+  const mine = new Set(touched);
+  const builds = touched.map((t) => buildOf(t));
+  const tests = touched.some((t) => t.endsWith("_test.go"));
+  const candidates = entries.filter((e) => isGoSource(e.name) && !mine.has(e.name) && (tests || !e.name.endsWith("_test.go")) && builds.some((b) => nameMatches(e.name, b))).sort((a, b) => Number(a.name.endsWith("_test.go")) - Number(b.name.endsWith("_test.go")) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out2 = { read: [], overFiles: 0, overBytes: 0 };
+  let bytes = 0;
+  for (const e of candidates) {
+    if (out2.read.length >= bounds.files || bytes + e.bytes > bounds.bytes) {
+      out2.overFiles++;
+      out2.overBytes += e.bytes;
+      continue;
+    }
+    bytes += e.bytes;
+    out2.read.push(e);
+  }
+  return out2;
+}
+function samePackage(touched, siblings) {
+  const pkg2 = packageName(touched.text);
+  if (pkg2 === void 0) return [];
+  const build2 = buildOf(touched.name, touched.text);
+  const isTest = touched.name.endsWith("_test.go");
+  return siblings.filter((s) => {
+    if (s.name === touched.name || !isGoSource(s.name)) return false;
+    const sTest = s.name.endsWith("_test.go");
+    if (sTest && !isTest) return false;
+    if (pkg2.endsWith("_test") && isTest && !sTest) return false;
+    return packageName(s.text) === pkg2 && buildMatches(s.name, s.text, build2);
+  });
+}
+function overBoundsNote(dir, over, bounds = PACKAGE_BOUNDS) {
+  const round = (n) => Math.round(n * 10) / 10;
+  const size = (n) => n >= 1 << 20 ? `${round(n / (1 << 20))} MiB` : n >= 1024 ? `${round(n / 1024)} KiB` : `${n} bytes`;
+  const files = `${over.files.toLocaleString("en-US")} ${over.files === 1 ? "file" : "files"}`;
+  return `Package context: ${files} of ${dir === "." ? "the root directory" : `${dir}/`} (${size(over.bytes)}) not read: at most ${bounds.files} files / ${size(bounds.bytes)} per package are read as context.`;
+}
+
+// src/review/files.ts
 var GOMOD_CANDIDATES = 20;
 var ANALYSED_STATUSES = /* @__PURE__ */ new Set(["added", "modified", "renamed"]);
 function selectFiles(files, config, changedFiles, limits = DEFAULT_LIMITS) {
@@ -29379,7 +31612,7 @@ function selectFiles(files, config, changedFiles, limits = DEFAULT_LIMITS) {
 }
 function goModCandidates(file) {
   const out2 = [];
-  for (let dir = path3.posix.dirname(file); ; dir = path3.posix.dirname(dir)) {
+  for (let dir = path4.posix.dirname(file); ; dir = path4.posix.dirname(dir)) {
     out2.push(dir === "." ? "go.mod" : `${dir}/go.mod`);
     if (dir === "." || dir === "/") return out2;
   }
@@ -29395,16 +31628,26 @@ async function goModsToRead(github, sha, wanted) {
   const exists = new Set(present);
   return [...new Set(wanted.map((f) => goModCandidates(f.path).find((m) => exists.has(m))).filter((m) => m !== void 0))];
 }
-async function readSources(github, pull, wanted, limits = DEFAULT_LIMITS) {
+async function readSources(github, pull, wanted, limits = DEFAULT_LIMITS, ignored = () => false) {
   if (wanted.length === 0) return { sources: [], skipped: [], limits: [] };
   const requests = [];
-  const at = (ref, p) => requests.push({ ref, path: p }) - 1;
-  const heads = wanted.map((f) => at(pull.headSha, f.path));
-  const bases = wanted.map((f) => f.patch === void 0 && f.status !== "added" ? at(pull.baseSha, f.previousPath ?? f.path) : -1);
+  const at6 = (ref, p) => requests.push({ ref, path: p }) - 1;
+  const heads = wanted.map((f) => at6(pull.headSha, f.path));
+  const bases = wanted.map((f) => f.patch === void 0 && f.status !== "added" ? at6(pull.baseSha, f.previousPath ?? f.path) : -1);
   const mods = /* @__PURE__ */ new Map();
-  for (const m of await goModsToRead(github, pull.headSha, wanted)) mods.set(m, at(pull.headSha, m));
+  for (const m of await goModsToRead(github, pull.headSha, wanted)) mods.set(m, at6(pull.headSha, m));
+  const dirs = touchedDirs(wanted);
+  const listings = [...dirs.keys()].map((dir) => requests.push({ ref: pull.headSha, path: dir, list: true }) - 1);
   const { blobs, pull: now } = await github.readBlobs(requests, pull.number);
   const text = (i2) => i2 !== void 0 && i2 >= 0 && blobs[i2]?.kind === "text" ? blobs[i2].text : void 0;
+  const packages = [...dirs].map(([dir, names2], k) => {
+    const listed = blobs[listings[k]];
+    const entries = listed?.kind === "dir" ? listed.entries.filter((e) => !ignored(join2(dir, e.name))) : [];
+    return { dir, requests: [], ...preselect(entries, names2, boundsOf(limits)) };
+  });
+  const siblingRequests = [];
+  for (const p of packages) for (const e of p.read) p.requests.push(siblingRequests.push({ ref: pull.headSha, path: join2(p.dir, e.name) }) - 1);
+  const siblingBlobs = siblingRequests.length > 0 ? (await github.readBlobs(siblingRequests)).blobs : [];
   const sources = [];
   const skipped = [];
   const out2 = [];
@@ -29443,7 +31686,46 @@ async function readSources(github, pull, wanted, limits = DEFAULT_LIMITS) {
     sources.push({ file: { path: f.path, content: head.text, goMod, diff, baseContent: base2 }, githubDiff: void 0 });
   });
   if (overBytes > 0) out2.push(`${count(overBytes)} Go ${overBytes === 1 ? "file was" : "files were"} not analysed: a run reads at most ${count(limits.runBytes)} bytes of Go (listed under Files skipped).`);
+  const bounds = boundsOf(limits);
+  for (const p of packages) {
+    const mine = sources.filter((s) => path4.posix.dirname(s.file.path) === p.dir);
+    const goMod = mine[0]?.file.goMod ?? null;
+    const siblings = [];
+    p.read.forEach((e, k) => {
+      const b = siblingBlobs[p.requests[k]];
+      if (b?.kind !== "text") return;
+      const t = b.text;
+      const size = Buffer.byteLength(t);
+      if (bytes + size > limits.runBytes) {
+        p.overFiles++;
+        p.overBytes += size;
+        return;
+      }
+      bytes += size;
+      const file = { path: join2(p.dir, e.name), content: t, goMod, context: true };
+      siblings.push({ name: e.name, text: t, file });
+    });
+    if (p.overFiles > 0) out2.push(overBoundsNote(p.dir, { files: p.overFiles, bytes: p.overBytes }, bounds));
+    const touched = mine.map((s) => ({ name: path4.posix.basename(s.file.path), text: s.file.content, file: { path: s.file.path, content: s.file.content, goMod, context: true } }));
+    for (const s of mine) {
+      const context = samePackage({ name: path4.posix.basename(s.file.path), text: s.file.content }, [...siblings, ...touched]).map((x) => x.file);
+      if (context.length > 0) s.context = context;
+    }
+  }
   return { sources, skipped, pull: now, limits: out2 };
+}
+var join2 = (dir, name2) => dir === "." ? name2 : `${dir}/${name2}`;
+var VENDORED = /(^|\/)vendor\//;
+function touchedDirs(wanted) {
+  const byDir = /* @__PURE__ */ new Map();
+  for (const f of wanted) {
+    if (VENDORED.test(f.path)) continue;
+    const dir = path4.posix.dirname(f.path);
+    const names2 = byDir.get(dir);
+    if (names2) names2.push(path4.posix.basename(f.path));
+    else byDir.set(dir, [path4.posix.basename(f.path)]);
+  }
+  return byDir;
 }
 function blobSkipReason(b, limits) {
   if (b.kind === "binary") return "binary file";
@@ -29462,16 +31744,16 @@ var CACHE_ENTRIES = 1e3;
 var EXTENDS_TTL_MS = 5 * 6e4;
 var UNREADABLE = "config could not be read; retrying";
 var cache = /* @__PURE__ */ new Map();
-async function loadConfig(github, rules2, at) {
+async function loadConfig(github, rules2, at6) {
   const ids = knownRuleIds(rules2);
-  if (github.loadConfig) return loadFromHost(github, github.loadConfig, ids, at);
+  if (github.loadConfig) return loadFromHost(github, github.loadConfig, ids, at6);
   let start2;
   try {
-    start2 = await github.runStart(at.sha, at.pullNumber);
+    start2 = await github.runStart(at6.sha, at6.pullNumber);
   } catch (err2) {
-    return unreadable(github, err2, at);
+    return unreadable(github, err2, at6);
   }
-  const now = at.now?.() ?? Date.now();
+  const now = at6.now?.() ?? Date.now();
   const key = `${start2.configKey} ${ids.join(",")}`;
   const hit = cache.get(key);
   if (hit && hit.expires > now) return { ...clone(hit.result), start: start2 };
@@ -29487,7 +31769,7 @@ async function loadConfig(github, rules2, at) {
       result = { config: validated.config, problems: [...problems, ...validated.problems] };
     }
   } catch (err2) {
-    return unreadable(github, err2, at);
+    return unreadable(github, err2, at6);
   }
   if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value);
   cache.set(key, { result: clone(result), expires: extended ? now + EXTENDS_TTL_MS : Infinity });
@@ -29542,26 +31824,26 @@ function merge2(base2, over) {
   for (const [k, v] of Object.entries(over)) out2[k] = isMap(v) && isMap(out2[k]) ? merge2(out2[k], v) : v;
   return out2;
 }
-async function loadFromHost(github, read, ids, at) {
+async function loadFromHost(github, read, ids, at6) {
   try {
     return validateConfig(await read(DEFAULT_CONFIG), ids);
   } catch (err2) {
     const status = statusOf(err2);
-    if (isRateLimited(err2) || status !== void 0 && status >= 500) return unreadable(github, err2, at);
+    if (isRateLimited(err2) || status !== void 0 && status >= 500) return unreadable(github, err2, at6);
     return { config: { ...DEFAULT_CONFIG, rules: {}, paths_ignore: [] }, problems: [`the file could not be read (${explain(err2)}); the defaults are used`] };
   }
 }
-async function unreadable(github, err2, at) {
+async function unreadable(github, err2, at6) {
   if (isRateLimited(err2)) throw retryLater(err2, "reading the configuration");
-  const check15 = await openCheck(github, { sha: at.sha, pullNumber: at.pullNumber, startedAt: at.startedAt });
-  const completedAt = new Date(at.now?.() ?? Date.now()).toISOString();
+  const check16 = await openCheck(github, { sha: at6.sha, pullNumber: at6.pullNumber, startedAt: at6.startedAt });
+  const completedAt = new Date(at6.now?.() ?? Date.now()).toISOString();
   if (!isUncertain(err2)) {
     const summary3 = `**ptrguard could not start this review:** ${explain(err2)}. Press "Recheck" to try again.`;
-    await check15.complete({ conclusion: "failure", output: { title: "ptrguard could not start", summary: summary3 }, annotations: [], completedAt });
+    await check16.complete({ conclusion: "failure", output: { title: "ptrguard could not start", summary: summary3 }, annotations: [], completedAt });
     throw err2;
   }
   const summary2 = `ptrguard's ${UNREADABLE}: ${explain(err2)}. Nothing was posted; the review runs again by itself.`;
-  await check15.complete({ conclusion: "neutral", output: { title: "Configuration could not be read", summary: summary2 }, annotations: [], completedAt });
+  await check16.complete({ conclusion: "neutral", output: { title: "Configuration could not be read", summary: summary2 }, annotations: [], completedAt });
   throw new RetryLater(`${UNREADABLE}: ${explain(err2)}`, OUTAGE_RETRY_MS, UNREADABLE);
 }
 var clone = (r) => structuredClone(r);
@@ -29571,10 +31853,10 @@ var firstLine4 = (s) => s.split("\n")[0].slice(0, 200);
 var FIX_CHECKED = "_Checked: the fixed function parses and this rule no longer reports it._";
 function commentBody(c) {
   const f = c.finding;
-  const where2 = c.level === "file" ? ` on line ${f.line}` : "";
-  const parts2 = [`**[${f.rule}]** ${f.severity}${where2}: ${f.message}`];
+  const where3 = c.level === "file" ? ` on line ${f.line}` : "";
+  const parts2 = [`**[${f.rule}]** ${f.severity}${where3}: ${f.message}`];
   if (c.note) parts2.push(`_${c.note}_`);
-  if (f.related.length > 0) parts2.push(f.related.map((r) => `- line ${r.line}: ${r.message}`).join("\n"));
+  if (f.related.length > 0) parts2.push(f.related.map((r) => `- ${r.path ? `\`${r.path}\` ` : ""}line ${r.line}: ${r.message}`).join("\n"));
   if (f.fix && c.level === "line" && c.suggestion !== void 0) {
     parts2.push(`Suggested fix: ${f.fix.description}.
 ${FIX_CHECKED}
@@ -29795,39 +32077,39 @@ async function runReview(req, outer) {
     env.metrics.runFinished("superseded", 0);
     return "superseded";
   }
-  const check15 = await openCheck(github, { sha, pullNumber: pull.number, startedAt: started, existing: start2?.checkRuns });
+  const check16 = await openCheck(github, { sha, pullNumber: pull.number, startedAt: started, existing: start2?.checkRuns });
   const elapsed = () => clock.now().getTime() - started.getTime();
   let outcome;
   try {
-    outcome = await reviewAt(sha, pull, config, problems, check15, env, elapsed, start2?.changedFiles);
+    outcome = await reviewAt(sha, pull, config, problems, check16, env, elapsed, start2?.changedFiles);
   } catch (err2) {
     if (err2 instanceof Superseded) {
-      outcome = await completeSuperseded(check15, err2.newerSha, problems, elapsed(), clock.now());
+      outcome = await completeSuperseded(check16, err2.newerSha, problems, elapsed(), clock.now());
       log.info({ pull: pull.number, newer: err2.newerSha }, "ptrguard: called off by a newer head or a lost lock; posting nothing");
       env.metrics.runFinished(outcome, elapsed() / 1e3);
       return outcome;
     }
     if (err2 instanceof RetryLater) {
       log.warn({ pull: pull.number, retryAfterMs: err2.retryAfterMs, reason: err2.reason }, "ptrguard: the run will be retried");
-      if (check15.id !== void 0) err2.openCheckRun = check15.id;
+      if (check16.id !== void 0) err2.openCheckRun = check16.id;
       throw err2;
     }
     if (isRateLimited(err2)) {
       const later = retryLater(err2, "reading from GitHub");
-      if (check15.id !== void 0) later.openCheckRun = check15.id;
+      if (check16.id !== void 0) later.openCheckRun = check16.id;
       throw later;
     }
     log.error({ err: err2, pull: pull.number }, "ptrguard: the run failed");
     outcome = "error";
     const headline = `**ptrguard could not finish this review:** ${explain(err2)}. Press "Recheck" to try again.`;
-    await check15.complete(completion({ conclusion: "failure", title: "ptrguard could not finish", findings: [] }, base(headline, problems, elapsed()), clock.now()));
+    await check16.complete(completion({ conclusion: "failure", title: "ptrguard could not finish", findings: [] }, base(headline, problems, elapsed()), clock.now()));
   }
   env.metrics.runFinished(outcome, elapsed() / 1e3);
   return outcome;
 }
-async function completeSuperseded(check15, newer, configProblems, durationMs, now) {
+async function completeSuperseded(check16, newer, configProblems, durationMs, now) {
   const headline = newer ? `A newer commit (${newer}) is the head of this pull request now; this run posted nothing.` : "A newer commit is the head of this pull request now; this run posted nothing.";
-  await check15.complete(completion({ conclusion: "neutral", title: "Superseded by a newer push", findings: [] }, base(headline, configProblems, durationMs), now));
+  await check16.complete(completion({ conclusion: "neutral", title: "Superseded by a newer push", findings: [] }, base(headline, configProblems, durationMs), now));
   return "superseded";
 }
 var base = (headline, configProblems, durationMs) => ({
@@ -29840,18 +32122,18 @@ var base = (headline, configProblems, durationMs) => ({
   checkOnly: [],
   problems: []
 });
-async function reviewAt(sha, pull, config, configProblems, check15, env, elapsed, changedFiles) {
+async function reviewAt(sha, pull, config, configProblems, check16, env, elapsed, changedFiles) {
   const { github, clock, log } = env;
   const superseded = async (newer) => {
     log.info({ pull: pull.number, sha, newer }, "ptrguard: a newer push exists; posting nothing");
     const headline = `A newer commit (${newer}) is the head of this pull request now; this run posted nothing.`;
-    await check15.complete(completion({ conclusion: "neutral", title: "Superseded by a newer push", findings: [] }, base(headline, configProblems, elapsed()), clock.now()));
+    await check16.complete(completion({ conclusion: "neutral", title: "Superseded by a newer push", findings: [] }, base(headline, configProblems, elapsed()), clock.now()));
     return "superseded";
   };
   if (sha !== pull.headSha) return superseded(pull.headSha);
   const selection = selectFiles(await github.listFiles(pull.number, DEFAULT_LIMITS.listedFiles), config, changedFiles);
-  if (selection.wanted.length > (env.eagerCheckFiles ?? DEFAULT_LIMITS.eagerCheckFiles)) await check15.inProgress();
-  const { sources, skipped: unread, pull: now, limits: readLimits } = await readSources(github, pull, selection.wanted);
+  if (selection.wanted.length > (env.eagerCheckFiles ?? DEFAULT_LIMITS.eagerCheckFiles)) await check16.inProgress();
+  const { sources, skipped: unread, pull: now, limits: readLimits } = await readSources(github, pull, selection.wanted, DEFAULT_LIMITS, ignoreMatcher(config));
   checkSignal(env.signal);
   const analysis = await (env.analyse ?? analyse)(sources, env.rules, config);
   checkSignal(env.signal);
@@ -29860,7 +32142,7 @@ async function reviewAt(sha, pull, config, configProblems, check15, env, elapsed
   const summaryBase = { ...base(void 0, configProblems, 0), filesAnalyzed: analysis.filesAnalyzed, skipped, notes: analysis.notes, limits };
   if (analysis.filesAnalyzed === 0) {
     const headline = selection.goPaths.size === 0 ? "This pull request changes no Go files." : "No Go file of this pull request could be analysed.";
-    await check15.complete(completion({ conclusion: "neutral", title: "Nothing to analyse", findings: [] }, { ...summaryBase, headline, durationMs: elapsed() }, clock.now()));
+    await check16.complete(completion({ conclusion: "neutral", title: "Nothing to analyse", findings: [] }, { ...summaryBase, headline, durationMs: elapsed() }, clock.now()));
     return "neutral";
   }
   const findings = analysis.findings;
@@ -29890,10 +32172,10 @@ async function reviewAt(sha, pull, config, configProblems, check15, env, elapsed
   });
   const dismissal = await dismissStaleRequests(github, pull.number, sha, findings, config);
   published.problems.push(...dismissal.problems);
-  for (const rule15 of new Set(findings.map((f) => f.rule))) env.metrics.findingsReported(rule15, findings.filter((f) => f.rule === rule15).length);
+  for (const rule16 of new Set(findings.map((f) => f.rule))) env.metrics.findingsReported(rule16, findings.filter((f) => f.rule === rule16).length);
   const review = reviewLine({ ...published, ...plan, overflow: overflow.length });
   const conclusion = conclusionOf(findings, config.fail_on);
-  await check15.complete(
+  await check16.complete(
     completion(
       { conclusion, title: titleOf(conclusion, findings, config.fail_on), findings },
       { ...summaryBase, durationMs: elapsed(), review, checkOnly: published.checkOnly, problems: published.problems },
@@ -29917,11 +32199,11 @@ var bySeverity = (a, b) => RANK2[a.finding.severity] - RANK2[b.finding.severity]
 // src/action/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
-import path4 from "node:path";
+import path5 from "node:path";
 var DEFAULT_CONFIG_PATH = ".github/ptrguard.yml";
 function workspaceConfigReader(workspace, file) {
   return async (defaults) => {
-    const full = path4.resolve(workspace, file);
+    const full = path5.resolve(workspace, file);
     if (!existsSync3(full)) return defaults;
     let parsed;
     try {
@@ -29937,8 +32219,8 @@ function workspaceConfigReader(workspace, file) {
 
 // src/action/github.ts
 import { execFileSync } from "node:child_process";
-import { readFileSync as readFileSync3, statSync } from "node:fs";
-import path5 from "node:path";
+import { readdirSync, readFileSync as readFileSync3, statSync } from "node:fs";
+import path6 from "node:path";
 function workspaceCommit(workspace) {
   try {
     return execFileSync("git", ["rev-parse", "HEAD"], { cwd: workspace, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
@@ -29949,12 +32231,20 @@ function workspaceCommit(workspace) {
 function actionGitHub(inner, workspace, workspaceSha) {
   let completion2;
   let readFromDisk = 0;
-  const root = path5.resolve(workspace);
+  const root = path6.resolve(workspace);
   const local = (r) => {
     if (!workspaceSha || r.ref !== workspaceSha) return void 0;
-    const full = path5.resolve(root, r.path);
-    if (!full.startsWith(root + path5.sep)) return void 0;
+    const full = path6.resolve(root, r.path);
+    if (!full.startsWith(root + path6.sep) && !(r.list && full === root)) return void 0;
     readFromDisk++;
+    if (r.list) {
+      try {
+        const entries = readdirSync(full, { withFileTypes: true }).filter((e) => e.isFile());
+        return { kind: "dir", entries: entries.map((e) => ({ name: e.name, bytes: statSync(path6.join(full, e.name)).size })) };
+      } catch {
+        return { kind: "missing" };
+      }
+    }
     let size;
     try {
       const st = statSync(full);
@@ -30093,7 +32383,7 @@ async function run2(io) {
     result = { completion: github.completion, findings: [], ...outcome === "skipped" ? { skipped: skipReason2(pull) } : {} };
   } else {
     const upload = mode === "sarif" && input(env, "upload") !== "false" ? { octokit, repo } : void 0;
-    result = await report2(github, pull, rules2, mode, workspace, env, notes, upload);
+    result = await report3(github, pull, rules2, mode, workspace, env, notes, upload);
   }
   log.debug({ readFromDisk: github.readFromDisk }, "ptrguard: head files read from the workspace");
   if (result.skipped !== void 0) {
@@ -30125,7 +32415,7 @@ ${result.skipped}
   }
   return c.conclusion === "failure" ? 1 : 0;
 }
-async function report2(github, pull, rules2, mode, workspace, env, notes, upload) {
+async function report3(github, pull, rules2, mode, workspace, env, notes, upload) {
   const started = Date.now();
   const { config, problems: configProblems } = await loadConfig(github, rules2, { sha: pull.headSha, pullNumber: pull.number, startedAt: new Date(started) });
   if (pull.state !== "open" || pull.draft && !config.draft_prs) return { completion: void 0, findings: [], skipped: skipReason2(pull) };
@@ -30138,18 +32428,18 @@ async function report2(github, pull, rules2, mode, workspace, env, notes, upload
   const conclusion = analysis.filesAnalyzed === 0 ? "neutral" : conclusionOf(findings, config.fail_on);
   if (mode === "sarif") {
     const file = sarifPath(env, workspace);
-    mkdirSync(path6.dirname(file), { recursive: true });
-    const sarif = toSarif(findings, rules2, VERSION, new Map(sources.map((s) => [s.file.path, s.file.content])));
+    mkdirSync(path7.dirname(file), { recursive: true });
+    const sarif = toSarif(findings, rules2, VERSION, new Map(sources.flatMap((s) => [...s.context ?? [], s.file]).map((f) => [f.path, f.content])));
     writeFileSync(file, sarif);
     const results = `${findings.length} result${findings.length === 1 ? "" : "s"}`;
-    if (!upload) notes.push(`SARIF written to \`${path6.relative(workspace, file)}\` (${results}); upload it with github/codeql-action/upload-sarif.`);
+    if (!upload) notes.push(`SARIF written to \`${path7.relative(workspace, file)}\` (${results}); upload it with github/codeql-action/upload-sarif.`);
     else {
       try {
         const id = await uploadSarif(upload.octokit, upload.repo, { commitSha: pull.headSha, ref: `refs/pull/${pull.number}/head`, sarif });
-        notes.push(`SARIF (${results}) uploaded to code scanning for \`refs/pull/${pull.number}/head\` (upload ${id}) and written to \`${path6.relative(workspace, file)}\`.`);
+        notes.push(`SARIF (${results}) uploaded to code scanning for \`refs/pull/${pull.number}/head\` (upload ${id}) and written to \`${path7.relative(workspace, file)}\`.`);
       } catch (err2) {
         failed = `the SARIF was not uploaded to code scanning: ${explain(err2)}`;
-        problems.push(`the SARIF was not uploaded to code scanning (${explain(err2)}): give the job \`security-events: write\`, or set \`upload: false\` and upload \`${path6.relative(workspace, file)}\` with github/codeql-action/upload-sarif`);
+        problems.push(`the SARIF was not uploaded to code scanning (${explain(err2)}): give the job \`security-events: write\`, or set \`upload: false\` and upload \`${path7.relative(workspace, file)}\` with github/codeql-action/upload-sarif`);
       }
     }
   }
@@ -30171,7 +32461,7 @@ async function report2(github, pull, rules2, mode, workspace, env, notes, upload
   );
   return { completion: c, findings, ...failed ? { failed } : {} };
 }
-var sarifPath = (env, workspace) => path6.resolve(workspace, input(env, "sarif-file") || "ptrguard.sarif");
+var sarifPath = (env, workspace) => path7.resolve(workspace, input(env, "sarif-file") || "ptrguard.sarif");
 var skipReason2 = (pull) => pull.state !== "open" ? `Pull request #${pull.number} is ${pull.state}; nothing to review.` : `Pull request #${pull.number} is a draft and \`draft_prs\` is false; not reviewing.`;
 function findingList(c) {
   if (c.annotations.length === 0) return "";
@@ -30202,6 +32492,6 @@ function actionLogger(io, debug) {
 }
 
 // src/action/main.ts
-var here = path7.dirname(fileURLToPath2(import.meta.url));
-useGrammar(path7.join(here, "tree-sitter-go.wasm"));
+var here = path8.dirname(fileURLToPath2(import.meta.url));
+useGrammar(path8.join(here, "tree-sitter-go.wasm"));
 process.exitCode = await runAction({ env: process.env, stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });

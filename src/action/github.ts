@@ -33,7 +33,8 @@ export function actionGitHub(inner: GitHub, workspace: string, workspaceSha: str
   const local = (r: BlobRequest): Blob | undefined => {
     if (!workspaceSha || r.ref !== workspaceSha) return undefined;
     const full = path.resolve(root, r.path);
-    if (!full.startsWith(root + path.sep)) return undefined;
+    // The workspace root itself may only be listed (the package context of top-level files).
+    if (!full.startsWith(root + path.sep) && !(r.list && full === root)) return undefined;
     readFromDisk++;
     // A directory's files, for the package context.
     if (r.list) {
