@@ -49,7 +49,6 @@ const rule: Rule = {
       tickLeft: "the ticker of time.Tick can never be stopped: after {{where}} it keeps firing into a channel nobody reads",
       goroutine: "{{what}} is never stopped: after the goroutine started on line {{go}} returns on line {{exit}}, it {{consequence}}",
       abandoned: "{{what}} is never stopped, and the goroutine started on line {{go}} that reads it never ends",
-      tickAbandoned: "the ticker of time.Tick can never be stopped, and the goroutine started on line {{go}} that reads it never ends",
       inLoop: "{{what}} can be made each time round the loop on line {{loop}} and is never stopped: each one keeps firing forever",
       notStopped: "{{what}} is never stopped: after {{where}} it {{consequence}}",
     },
@@ -102,15 +101,10 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
   const ranged = inner.type === "for_statement" && inner.namedChildren.some((c) => c?.type === "range_clause" && c.startIndex <= call.startIndex && call.endIndex <= c.endIndex);
   const from = ranged ? { at: inner } : { after: stmt };
   const exit = inner.type === "return_statement" ? inner : cfg?.firstEnd(from, { endlessRange: overTick })?.node;
-  if (!exit) {
-    // The function never ends: in main, the ticker serves it for the life of the process; in a
-    // goroutine started and abandoned by a function called again and again, both pile up.
-    const go = goStatementOf(cfg?.fn);
-    if (go && cfg!.firstEnd(from, { ends: ALL_ENDS, endlessRange: overTick }) === null && !startedForProcessLife(unit, go)) {
-      ctx.report({ span: spanOf(call), messageId: "tickAbandoned", data: { go: line(ctx, go) }, related: [goRelated(go)], severity: era.severity });
-    }
-    return;
-  }
+  // The function never ends: the channel of time.Tick serves its reader for as long as that reader
+  // runs (staticcheck's SA1015 leaves `go func() { for range time.Tick(d) { ... } }()` alone too);
+  // whether such a goroutine should end is goroutine-no-exit's question, not this rule's.
+  if (!exit) return;
   const returned = exit.startIndex <= call.startIndex && call.endIndex <= exit.endIndex;
   ctx.report({
     span: spanOf(call),
