@@ -39,7 +39,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}),
       openCheckAtStart: options.recover !== undefined,
     });
-    const queue = (options.queue ?? ((r) => new InlineQueue(r, deps.clock)))(runner);
+    const queue = (options.queue ?? ((r) => new InlineQueue(r)))(runner);
     options.onLoad?.(queue, runner);
     if (options.recover) {
       const { appId } = options.recover;
