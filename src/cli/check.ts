@@ -132,7 +132,8 @@ async function loadConfig(opts: CheckOptions, root: string, ids: string[], io: I
     throw err;
   }
   const rules = { ...config.rules };
-  if (opts.rule) for (const id of ids) if (id !== DIRECTIVE_RULE && !opts.rule.includes(id)) rules[id] = "off";
+  // --rule runs exactly the rules it names (an opt-in rule too).
+  if (opts.rule) for (const id of ids) if (id !== DIRECTIVE_RULE) rules[id] = !opts.rule.includes(id) ? "off" : rules[id] === undefined || rules[id] === "off" ? "on" : rules[id]!;
   for (const id of opts.enable ?? []) if (rules[id] === "off" || rules[id] === undefined) rules[id] = "on";
   for (const id of opts.disable ?? []) rules[id] = "off";
   return {
