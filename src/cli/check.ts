@@ -8,7 +8,7 @@ import { atOrAbove, ConfigFileError, DEFAULT_CONFIG, exclusion, readConfigFile, 
 import type { FileDiff } from "../diff/diff.js";
 import { findRepoRoot, gitChanges, InputError, loadSources, parseDiffOrThrow, readDiffText, type LocalSource } from "../local.js";
 import { toJson } from "../report/json.js";
-import { summaryLine, toText } from "../report/text.js";
+import { ruleCountLine, summaryLine, toText } from "../report/text.js";
 import { DEFAULT_LIMITS, type Limits } from "../review/limits.js";
 import { analyse, knownRuleIds } from "../review/analyse.js";
 import { rules as allRules } from "../../rules/index.js";
@@ -99,7 +99,11 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
   reportSkipped(skipped, opts.verbose === true, io);
   for (const n of notes) io.stderr(`ptrguard: ${n.path}: ${n.reason}\n`);
   io.stdout(await render(findings, opts.format, wanted, io));
-  if (opts.format === "text") io.stderr(summaryLine(findings, filesAnalyzed) + "\n");
+  if (opts.format === "text") {
+    io.stderr(summaryLine(findings, filesAnalyzed) + "\n");
+    const byRule = ruleCountLine(findings);
+    if (byRule) io.stderr(byRule + "\n");
+  }
   return findings.some((f) => atOrAbove(f.severity, config.fail_on)) ? 1 : 0;
 }
 
