@@ -1,0 +1,102 @@
+// The production Octokit settings (src/github/throttle.ts) over HTTP (nock): the per-installation
+// budgets (src/github/budget.ts) cap concurrent requests and writes per minute without spacing
+// them, and plugin-throttling's rate-limit handling still works through them: a secondary rate
+// limit is not retried here (the run becomes RetryLater), a primary one near its reset is retried once.
+import nock from "nock";
+import { ProbotOctokit } from "probot";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { BudgetGroup } from "../src/github/budget.js";
+import { limitedOctokit } from "../src/github/throttle.js";
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+  vi.useRealTimers();
+});
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe("BudgetGroup", () => {
+  it("starts jobs at once while the key's minute budget lasts, then waits for the next minute; keys are apart; retries (weight 0) are free", async () => {
+    vi.useFakeTimers();
+    let now = 0;
+    const g = new BudgetGroup({ perMinute: 2, now: () => now });
+    const started: string[] = [];
+    const job = (name: string) => async () => void started.push(name);
+    const done = [g.key("1").schedule({}, job("a")), g.key("1").schedule({}, job("b")), g.key("1").schedule({}, job("c")), g.key("2").schedule({}, job("other")), g.key("1").schedule({ weight: 0 }, job("retry"))];
+    await vi.advanceTimersByTimeAsync(0);
+    // c waits at the head of its queue; the free retry queues behind it, in order.
+    expect(started).toEqual(["a", "b", "other"]);
+    now = 60_000;
+    await vi.advanceTimersByTimeAsync(60_000);
+    await Promise.all(done);
+    expect(started).toEqual(["a", "b", "other", "c", "retry"]);
+  });
+
+  it("caps the jobs of a key running at once, passes results and errors through, and frees the slot after an error", async () => {
+    const g = new BudgetGroup({ maxConcurrent: 1 });
+    let release!: () => void;
+    const first = g.key("k").schedule({}, () => new Promise<string>((r) => (release = () => r("one"))));
+    const failing = g.key("k").schedule({}, async () => {
+      throw new Error("boom");
+    });
+    const third = g.key("k").schedule({}, async (x: number) => x * 2, 21);
+    await flush();
+    release();
+    expect(await first).toBe("one");
+    await expect(failing).rejects.toThrow("boom");
+    expect(await third).toBe(42);
+  });
+});
+
+describe("the production Octokit", () => {
+  const client = (retryAfterBaseValue = 1) =>
+    new (limitedOctokit(ProbotOctokit).defaults((o: { throttle?: object }) => ({ ...o, throttle: { ...o.throttle, retryAfterBaseValue } })))({ auth: "token" }) as InstanceType<typeof ProbotOctokit>;
+
+  it("runs requests of an installation side by side (at most 10 at once), not spaced", async () => {
+    let inFlight = 0;
+    let most = 0;
+    nock("https://api.github.com")
+      .get(/\/repos\/o\/r\/pulls\/\d+$/)
+      .times(14)
+      .reply(function () {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            inFlight--;
+            resolve([200, { number: 1 }]);
+          }, 30),
+        ) as never;
+      });
+    const gh = client();
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: 14 }, (_, i) => gh.rest.pulls.get({ owner: "o", repo: "r", pull_number: i + 1 })));
+    // (The HTTP layer under nock runs at most 5 at once by itself; the cap of 10 is BudgetGroup's, tested above.)
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(10);
+    // Two rounds of 30 ms, not 14 requests a second apart (a loose bound: the point is "not seconds").
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it("a secondary rate limit on a write is not retried: the caller gets the 403", async () => {
+    const api = nock("https://api.github.com")
+      .post("/repos/o/r/check-runs")
+      .once()
+      .reply(403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, { "retry-after": "30" });
+    await expect(client().rest.checks.create({ owner: "o", repo: "r", name: "ptrguard", head_sha: "a".repeat(40) })).rejects.toMatchObject({ status: 403 });
+    expect(api.isDone()).toBe(true);
+  });
+
+  it("a primary rate limit about to reset is waited out once and the request sent again", async () => {
+    const reset = String(Math.floor(Date.now() / 1000));
+    const api = nock("https://api.github.com")
+      .post("/repos/o/r/check-runs")
+      .reply(403, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset })
+      .post("/repos/o/r/check-runs")
+      .reply(201, { id: 7 });
+    const { data } = await client().rest.checks.create({ owner: "o", repo: "r", name: "ptrguard", head_sha: "a".repeat(40) });
+    expect(data.id).toBe(7);
+    expect(api.isDone()).toBe(true);
+  });
+});
