@@ -13,8 +13,8 @@ import type { Binding, GoNode, Rule, RuleContext, Unit } from "../../src/analyze
 import { packageRef } from "../facts/calls.js";
 import { cfgAt } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { spanOf, unparen } from "../facts/syntax.js";
-import { importsTime, loopAround, statementOf, timeCalls } from "../facts/timers.js";
+import { loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
+import { importsTime, timeCalls } from "../facts/timers.js";
 
 const MINUTE_NS = 60e9;
 const UNITS: Record<string, number> = { Nanosecond: 1, Microsecond: 1e3, Millisecond: 1e6, Second: 1e9, Minute: 60e9, Hour: 3600e9 };

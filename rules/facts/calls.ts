@@ -1,5 +1,6 @@
-// Which package function a call invokes, through the file's import names (aliases and dot
-// imports included) and without being fooled by a local variable that shadows a package name.
+// Calls: which package function a call invokes, through the file's import names (aliases and dot
+// imports included) and without being fooled by a local variable that shadows a package name;
+// builtin calls; method calls by name.
 import type { FileView, GoNode, ImportName, Unit } from "../../src/analyzer/types.js";
 import { unparen } from "./syntax.js";
 
@@ -40,14 +41,16 @@ export function packageRef(node: GoNode, unit: Unit, only?: readonly string[]): 
   return undefined;
 }
 
-function declaredInFile(file: FileView, name: string): boolean {
+/** A top-level declaration of the file names `name`. */
+export function declaredInFile(file: FileView, name: string): boolean {
   return file.decls.some((d) => d.names.includes(name));
 }
 
-/** True when the call is `pkg.Name(...)` for one of the given packages and names. */
-export function isPackageCall(call: GoNode, unit: Unit, pkgs: readonly string[], names: readonly string[]): boolean {
-  const c = packageCallee(call, unit, pkgs);
-  return !!c && pkgs.includes(c.pkg) && names.includes(c.name);
+/** `name(...)` where `name` is the predeclared identifier (not a local, not declared in the file). */
+export function isBuiltinCall(node: GoNode, name: string, unit: Unit): boolean {
+  if (node.type !== "call_expression") return false;
+  const fn = unparen(node.childForFieldName("function")!);
+  return fn.type === "identifier" && fn.text === name && !unit.bindings.resolve(fn) && !declaredInFile(unit.file, name);
 }
 
 /** True when the file imports any of these paths (for a rule's cheap exit). */
@@ -59,4 +62,18 @@ export function importsAny(file: FileView, paths: readonly string[]): boolean {
 export function methodName(call: GoNode): string | undefined {
   const fn = call.childForFieldName("function");
   return fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : undefined;
+}
+
+/** Calls `x.M(...)` under `root`, not inside nested func literals unless asked. */
+export function methodCalls(root: GoNode, names: readonly string[], intoLiterals = false): GoNode[] {
+  const out: GoNode[] = [];
+  const walk = (n: GoNode) => {
+    for (const c of n.namedChildren) {
+      if (!c || (c.type === "func_literal" && !intoLiterals)) continue;
+      if (c.type === "call_expression" && names.includes(methodName(c) ?? "")) out.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return out;
 }

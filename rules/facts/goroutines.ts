@@ -11,7 +11,8 @@
 //	}
 import type { Binding, GoNode, Unit } from "../../src/analyzer/types.js";
 import { cfgOf, tripCount } from "./cfg.js";
-import { contains, enclosingFunction, unparen } from "./syntax.js";
+import { isBuiltinCall } from "./calls.js";
+import { contains, enclosingFunction, loopBetween, unparen } from "./syntax.js";
 
 export interface GoroutineSite {
   /** The statement that starts it: `go func(){...}()` or `g.Go(func() error {...})`. */
@@ -86,23 +87,8 @@ export function goroutineSites(unit: Unit): GoroutineSite[] {
 }
 
 /** The site whose func literal is exactly `fn`. */
-export function siteOf(unit: Unit, fn: GoNode | null): GoroutineSite | undefined {
+function siteOf(unit: Unit, fn: GoNode | null): GoroutineSite | undefined {
   return fn ? goroutineSites(unit).find((s) => s.lit.id === fn.id) : undefined;
-}
-
-/** The nearest for loop between `node` and the function `stop` (exclusive), or null. */
-export function loopBetween(node: GoNode, stop: GoNode): GoNode | null {
-  for (let p = node.parent; p && p.id !== stop.id; p = p.parent) {
-    if (p.type === "for_statement") return p;
-    if (p.type === "func_literal") return null;
-  }
-  return null;
-}
-
-/** A call of the builtin `name` (not shadowed by a local). */
-export function isBuiltinCall(call: GoNode, unit: Unit, name: string): boolean {
-  const fn = call.childForFieldName("function");
-  return !!fn && fn.type === "identifier" && fn.text === name && !unit.bindings.resolve(fn) && !unit.file.decls.some((d) => d.names.includes(name));
 }
 
 /** Channels made with `make(chan T...)` and bound to a local variable of the unit. */
@@ -110,7 +96,7 @@ export function channels(unit: Unit): Channel[] {
   return unit.memo("goroutines.channels", () => {
     const out: Channel[] = [];
     for (const call of unit.nodes("call_expression")) {
-      if (!call || !isBuiltinCall(call, unit, "make")) continue;
+      if (!call || !isBuiltinCall(call, "make", unit)) continue;
       const args = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
       if (args[0]?.type !== "channel_type") continue;
       const made = boundTo(call, unit);
@@ -187,8 +173,8 @@ function collectOps(unit: Unit, binding: Binding, skip: GoNode | undefined, ops:
       const alias = param ? unit.bindings.declaredBy(param) : undefined;
       if (alias) collectOps(unit, alias, undefined, ops, seen);
       else if (site) op("escape", n);
-      else if (isBuiltinCall(call, unit, "close")) op("close", call);
-      else if (isBuiltinCall(call, unit, "len") || isBuiltinCall(call, unit, "cap")) op("neutral", n);
+      else if (isBuiltinCall(call, "close", unit)) op("close", call);
+      else if (isBuiltinCall(call, "len", unit) || isBuiltinCall(call, "cap", unit)) op("neutral", n);
       else op("escape", n);
     } else {
       // Returned, stored, assigned, sent, captured in a composite literal, re-assigned: out of our sight.
@@ -212,29 +198,6 @@ function paramAt(lit: GoNode, i: number): GoNode | undefined {
   }
   const id = names[i];
   return id?.type === "identifier" ? id : undefined;
-}
-
-/**
- * How many values one run of the goroutine sends at most, along the paths of its graph: a send
- * that a path can pass again (in a loop that goes round after it) makes it unbounded (Infinity).
- */
-export function sendsPerRun(site: GoroutineSite, sends: ChanOp[], unit: Unit): number {
-  const nodes = new Set(sends.map((s) => s.node.id));
-  return cfgOf(unit, site.lit).maxOnPath((n) => nodes.has(n.id));
-}
-
-/**
- * How many goroutines the site starts: 1, the product of constant loop counts, or Infinity.
- * With `per` (a channel's make call), only loops inside the loop that makes the channel count:
- * a loop around both the make and the `go` starts one goroutine per channel it makes.
- */
-export function starts(site: GoroutineSite, per?: GoNode): number {
-  let n = 1;
-  for (let loop = loopBetween(site.stmt, site.home); loop; loop = loopBetween(loop, site.home)) {
-    if (per && contains(loop, per)) break;
-    n *= tripCount(loop)?.count ?? Infinity;
-  }
-  return n;
 }
 
 /**

@@ -1,4 +1,5 @@
-// Small syntax helpers over tree-sitter-go nodes, shared by every rule.
+// Syntax: what the tree-sitter-go tree says, with no resolution of names: statements of a block,
+// the enclosing function, statement and loop of a node, spans, parentheses, expression lists.
 import type { GoNode, Span, Unit } from "../../src/analyzer/types.js";
 
 export const FUNCTION_TYPES = new Set(["function_declaration", "method_declaration", "func_literal"]);
@@ -23,14 +24,38 @@ export function enclosingFunction(node: GoNode): GoNode | null {
   return null;
 }
 
-/** Ancestors from the parent up to (and including) `stop`. */
-export function ancestors(node: GoNode, stop?: GoNode): GoNode[] {
-  const out: GoNode[] = [];
-  for (let p = node.parent; p; p = p.parent) {
-    out.push(p);
-    if (stop && p.id === stop.id) break;
+/** The statement of the enclosing statement list that holds `node` (within its function). */
+export function statementOf(node: GoNode): GoNode | null {
+  for (let n: GoNode | null = node; n; n = n.parent) {
+    if (FUNCTION_TYPES.has(n.type)) return null;
+    if (n.parent?.type === "statement_list") return n;
   }
-  return out;
+  return null;
+}
+
+/**
+ * The nearest `for` of the same function that evaluates `node` again on every iteration:
+ * `node` sits in its body, its condition or its post statement (not its range expression or
+ * its init statement, which run once per loop start).
+ */
+export function loopAround(node: GoNode): GoNode | null {
+  let child = node;
+  for (let p = node.parent; p; child = p, p = p.parent) {
+    if (FUNCTION_TYPES.has(p.type)) return null;
+    if (p.type !== "for_statement" || child.type === "range_clause") continue;
+    const init = child.type === "for_clause" ? child.childForFieldName("initializer") : null;
+    if (!init || !(init.startIndex <= node.startIndex && node.endIndex <= init.endIndex)) return p;
+  }
+  return null;
+}
+
+/** The nearest for loop between `node` and the function `stop` (exclusive), or null. */
+export function loopBetween(node: GoNode, stop: GoNode): GoNode | null {
+  for (let p = node.parent; p && p.id !== stop.id; p = p.parent) {
+    if (p.type === "for_statement") return p;
+    if (p.type === "func_literal") return null;
+  }
+  return null;
 }
 
 export function contains(outer: Span | GoNode, inner: Span | GoNode): boolean {
@@ -83,3 +108,19 @@ export function unparen(node: GoNode): GoNode {
   while (n.type === "parenthesized_expression" && n.namedChildren[0]) n = n.namedChildren[0];
   return n;
 }
+
+/** The named elements of an expression_list (or the node itself), comments left out. */
+export function listOf(node: GoNode | null | undefined): GoNode[] {
+  if (!node) return [];
+  if (node.type !== "expression_list") return [node];
+  return node.namedChildren.filter((c): c is GoNode => !!c && c.type !== "comment");
+}
+
+/** The arguments of a call (types included, as in `make([]byte, n)`), comments left out. */
+export function argsOf(call: GoNode): GoNode[] {
+  const list = call.childForFieldName("arguments");
+  return list ? list.namedChildren.filter((c): c is GoNode => !!c && c.type !== "comment") : [];
+}
+
+/** The operator of a unary, binary or assignment node: "&", "+", "=", ":=" ... */
+export const operatorOf = (n: GoNode): string => n.childForFieldName("operator")?.type ?? "";

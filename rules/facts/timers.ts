@@ -1,12 +1,12 @@
 // Facts shared by the timer rules (afterfunc-untracked, ticker-not-stopped, time-after-in-loop):
-// calls into package "time" through the file's import names, the loop that re-runs a node on
-// every iteration, and whether the runtime collects unstopped timers. Paths (a range over a ticker
-// that never ends, a loop that runs again) are questions for the control-flow graph (cfg.ts).
+// calls into package "time" through the file's import names, and whether the runtime collects
+// unstopped timers. Paths (a range over a ticker that never ends, a loop that runs again) are
+// questions for the control-flow graph (cfg.ts).
 import type { FileView, GoNode, Severity, Unit } from "../../src/analyzer/types.js";
 import { importsAny, packageCallee } from "./calls.js";
 import { FUNCTION_TYPES } from "./syntax.js";
 
-export const TIME = "time";
+const TIME = "time";
 
 /** Cheap exit shared by the three rules. */
 export const importsTime = (file: FileView): boolean => importsAny(file, [TIME]);
@@ -61,36 +61,4 @@ export function timerEra(file: FileView): TimerEra {
     if (collected === null) return { collected: false, severity: "warning" as Severity };
     return { collected };
   });
-}
-
-/**
- * The nearest `for` of the same function that evaluates `node` again on every iteration:
- * `node` sits in its body, its condition or its post statement (not its range expression or
- * its init statement, which run once per loop start).
- */
-export function loopAround(node: GoNode): GoNode | null {
-  let child = node;
-  for (let p = node.parent; p; child = p, p = p.parent) {
-    if (FUNCTION_TYPES.has(p.type)) return null;
-    if (p.type !== "for_statement" || child.type === "range_clause") continue;
-    const init = child.type === "for_clause" ? child.childForFieldName("initializer") : null;
-    if (!init || !(init.startIndex <= node.startIndex && node.endIndex <= init.endIndex)) return p;
-  }
-  return null;
-}
-
-/** The statement of the enclosing statement list that holds `node` (within its function). */
-export function statementOf(node: GoNode): GoNode | null {
-  for (let n: GoNode | null = node; n; n = n.parent) {
-    if (FUNCTION_TYPES.has(n.type)) return null;
-    if (n.parent?.type === "statement_list") return n;
-  }
-  return null;
-}
-
-/** `t.C` where t is the given identifier's binding: the ticker's or timer's channel. */
-export function isChannelOf(expr: GoNode, unit: Unit, id: GoNode): boolean {
-  if (expr.type !== "selector_expression" || expr.childForFieldName("field")?.text !== "C") return false;
-  const op = expr.childForFieldName("operand");
-  return op?.type === "identifier" && unit.bindings.resolve(op) === unit.bindings.declaredBy(id);
 }

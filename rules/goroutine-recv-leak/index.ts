@@ -19,9 +19,9 @@
 //	reply <- "ok"
 import type { Fix, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { ALL_ENDS, callEnd, cfgOf } from "../facts/cfg.js";
-import { channels, loopBetween, mayLeave, type Channel, type ChanOp } from "../facts/goroutines.js";
+import { channels, mayLeave, type Channel, type ChanOp } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
-import { contains, enclosingFunction, endOfLine, indentAt, spanOf } from "../facts/syntax.js";
+import { contains, enclosingFunction, endOfLine, indentAt, loopBetween, spanOf } from "../facts/syntax.js";
 
 const rule: Rule = {
   meta: {

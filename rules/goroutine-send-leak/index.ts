@@ -15,9 +15,10 @@
 // receive loop (`for range urls { if err := <-errc; err != nil { return err } }`) left early.
 import type { Fix, GoNode, RelatedLocation, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { callEnd, cfgOf, type Cfg, type PathEnd } from "../facts/cfg.js";
-import { channels, deadCase, loopBetween, mayLeave, sendsPerRun, starts, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
+import { channels, deadCase, mayLeave, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
-import { contains, spanOf } from "../facts/syntax.js";
+import { contains, loopBetween, spanOf } from "../facts/syntax.js";
+import { sendsPerRun, starts } from "./counts.js";
 
 const rule: Rule = {
   meta: {

@@ -11,10 +11,11 @@
 import type { Binding, FileView, GoNode, RelatedLocation, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { methodName } from "../facts/calls.js";
 import { cfgAt } from "../facts/cfg.js";
+import { definitions, isWrite } from "../facts/definitions.js";
 import { docsUrl } from "../facts/meta.js";
-import { closureSites, inLoop, isWrite, joinAfter, loopsOf, type ClosureSite, type Loop } from "../facts/sync.js";
 import { contains, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
-import { definitions, resolveType } from "../facts/memory.js";
+import { resolveType } from "../facts/types.js";
+import { type ClosureSite, closureSites, inLoop, joinAfter, type Loop, loopsOf } from "./closures.js";
 import { declaredAsync, runsLater } from "./receivers.js";
 
 const rule: Rule = {

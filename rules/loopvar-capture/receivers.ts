@@ -7,8 +7,9 @@
 //	r.Go(func() error {...})   // r's type declared in the file: later only if its Go starts a goroutine
 //	func f[G Runner](g G) { g.Go(func() error {...}) }               // a type parameter: not known, silent
 import type { GoNode, Unit } from "../../src/analyzer/types.js";
-import { definitions, resolveType } from "../facts/memory.js";
+import { definitions } from "../facts/definitions.js";
 import { unparen } from "../facts/syntax.js";
+import { resolveType } from "../facts/types.js";
 
 export type Later = "group" | "subtest";
 

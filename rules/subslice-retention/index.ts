@@ -12,9 +12,12 @@
 // provably large (parameters, computed make sizes), and fields of a struct that also keeps the
 // whole buffer. Also (queue.ts): `q.items = q.items[1:]` keeping popped pointers in the array.
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { argsOf, bufferOf, defBefore, definitions, isBuiltinCall, listOf, reachesEnd, resolveType, startsAtZero, type Buffer } from "../facts/memory.js";
+import { isBuiltinCall } from "../facts/calls.js";
+import { defBefore, definitions } from "../facts/definitions.js";
 import { docsUrl } from "../facts/meta.js";
-import { spanOf, unparen } from "../facts/syntax.js";
+import { argsOf, listOf, spanOf, unparen } from "../facts/syntax.js";
+import { resolveType } from "../facts/types.js";
+import { type Buffer, bufferOf, reachesEnd, startsAtZero } from "./buffers.js";
 import { checkQueues } from "./queue.js";
 
 const rule: Rule = {

@@ -14,8 +14,9 @@
 // `copy(q.jobs, q.jobs[k:])`, `q.jobs = append(q.jobs[:0], ...)`) is silent, and so are worklists
 // drained in one loop and test files.
 import type { GoNode, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { argsOf, isBuiltinCall, listOf, resolveType } from "../facts/memory.js";
-import { indentAt, spanOf, unparen } from "../facts/syntax.js";
+import { isBuiltinCall } from "../facts/calls.js";
+import { argsOf, indentAt, listOf, spanOf, unparen } from "../facts/syntax.js";
+import { resolveType } from "../facts/types.js";
 
 const HOLDS_POINTERS = new Set(["pointer_type", "interface_type", "map_type", "channel_type", "function_type", "slice_type"]);
 

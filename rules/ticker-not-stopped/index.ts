@@ -16,11 +16,12 @@
 //		}
 //	}
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
+import { cfgAt, type Cfg, type PathOptions } from "../facts/cfg.js";
 import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
-import { descendantsInFunction, endOfLine, enclosingFunction, indentAt, spanOf, unparen } from "../facts/syntax.js";
-import { cfgAt, type Cfg, type PathOptions } from "../facts/cfg.js";
-import { importsTime, isChannelOf, loopAround, statementOf, timeCalls, timerEra, type TimerEra } from "../facts/timers.js";
+import { descendantsInFunction, enclosingFunction, endOfLine, indentAt, loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
+import { importsTime, timeCalls, timerEra, type TimerEra } from "../facts/timers.js";
+import { isChannelOf } from "./channel.js";
 
 const rule: Rule = {
   meta: {

@@ -16,8 +16,8 @@ import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyz
 import { packageRef } from "../facts/calls.js";
 import { cfgAt, tripCount } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { indentAt, nameIsFree, spanOf, statementsOf, unparen } from "../facts/syntax.js";
-import { importsTime, loopAround, timeCalls, timerEra } from "../facts/timers.js";
+import { indentAt, loopAround, nameIsFree, spanOf, statementsOf, unparen } from "../facts/syntax.js";
+import { importsTime, timeCalls, timerEra } from "../facts/timers.js";
 
 const rule: Rule = {
   meta: {

@@ -12,10 +12,13 @@
 // only passed to syscalls, addresses of C, mmap or static memory, and reflect.SliceHeader /
 // StringHeader Data fields (unsafe's rule 6, which go vet checks).
 import type { GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { importsAny, packageCallee } from "../facts/calls.js";
-import { argsOf, conversionsBack, definitions, isBuiltinCall, listOf, numericAddress, resolveType, slotOf, type Address, type SlotKey } from "../facts/memory.js";
+import { numericAddress, type Address } from "../facts/addresses.js";
+import { importsAny, isBuiltinCall, packageCallee } from "../facts/calls.js";
+import { definitions } from "../facts/definitions.js";
 import { docsUrl } from "../facts/meta.js";
-import { contains, spanOf, unparen } from "../facts/syntax.js";
+import { argsOf, contains, listOf, spanOf, unparen } from "../facts/syntax.js";
+import { resolveType } from "../facts/types.js";
+import { conversionsBack, type SlotKey, slotOf } from "./slots.js";
 
 const HEADER = /(slice|string)_?header/i;
 

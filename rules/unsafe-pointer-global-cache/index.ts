@@ -12,10 +12,12 @@
 // Silent for locals, atomic.Pointer[T], addresses of package-level variables (static data), of
 // runtime type descriptors, and of C or mmap memory.
 import type { GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { importsAny, packageCallee } from "../facts/calls.js";
-import { addressThrough, argsOf, isBuiltinCall, listOf, packagePlace, rawElement, rawKind, resolveType, type Address, type Place } from "../facts/memory.js";
+import { addressThrough, rawKind, type Address } from "../facts/addresses.js";
+import { importsAny, isBuiltinCall, packageCallee } from "../facts/calls.js";
 import { docsUrl } from "../facts/meta.js";
-import { spanOf, unparen } from "../facts/syntax.js";
+import { argsOf, listOf, spanOf, unparen } from "../facts/syntax.js";
+import { resolveType } from "../facts/types.js";
+import { packagePlace, type Place, rawElement } from "./places.js";
 
 const ATOMIC_STORES = ["StorePointer", "SwapPointer", "CompareAndSwapPointer", "StoreUintptr", "SwapUintptr", "CompareAndSwapUintptr"];
 

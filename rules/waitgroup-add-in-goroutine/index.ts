@@ -10,11 +10,11 @@
 //	}
 //	wg.Wait()
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { methodName } from "../facts/calls.js";
+import { methodCalls, methodName } from "../facts/calls.js";
 import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { goStatementOf, isWaitGroup, methodCalls, rootIdentifier, sameVariable } from "../facts/sync.js";
 import { contains, enclosingFunction, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
+import { goStatementOf, isWaitGroup, rootIdentifier, sameVariable } from "./waitgroups.js";
 
 const rule: Rule = {
   meta: {

@@ -7,9 +7,11 @@
 //	snapshot := *c                                                // assignment
 import type { Binding, GoNode, RelatedLocation, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { importsAny } from "../facts/calls.js";
+import { isWrite } from "../facts/definitions.js";
 import { docsUrl } from "../facts/meta.js";
-import { isWrite, lockHeld, typeOf, unparenType, type Lock } from "../facts/sync.js";
 import { spanOf, unparen } from "../facts/syntax.js";
+import { typeOf, unparenType } from "../facts/types.js";
+import { type Lock, lockHeld } from "./locks.js";
 
 const rule: Rule = {
   meta: {

@@ -1,0 +1,29 @@
+// How many values a goroutine sends per run and how many goroutines a site starts (only this
+// rule asks, so it lives in its folder, not in rules/facts/).
+import type { GoNode, Unit } from "../../src/analyzer/types.js";
+import { cfgOf, tripCount } from "../facts/cfg.js";
+import type { ChanOp, GoroutineSite } from "../facts/goroutines.js";
+import { contains, loopBetween } from "../facts/syntax.js";
+
+/**
+ * How many values one run of the goroutine sends at most, along the paths of its graph: a send
+ * that a path can pass again (in a loop that goes round after it) makes it unbounded (Infinity).
+ */
+export function sendsPerRun(site: GoroutineSite, sends: ChanOp[], unit: Unit): number {
+  const nodes = new Set(sends.map((s) => s.node.id));
+  return cfgOf(unit, site.lit).maxOnPath((n) => nodes.has(n.id));
+}
+
+/**
+ * How many goroutines the site starts: 1, the product of constant loop counts, or Infinity.
+ * With `per` (a channel's make call), only loops inside the loop that makes the channel count:
+ * a loop around both the make and the `go` starts one goroutine per channel it makes.
+ */
+export function starts(site: GoroutineSite, per?: GoNode): number {
+  let n = 1;
+  for (let loop = loopBetween(site.stmt, site.home); loop; loop = loopBetween(loop, site.home)) {
+    if (per && contains(loop, per)) break;
+    n *= tripCount(loop)?.count ?? Infinity;
+  }
+  return n;
+}
