@@ -50,8 +50,12 @@ describe("BudgetGroup", () => {
 });
 
 describe("the production Octokit", () => {
-  const client = (retryAfterBaseValue = 1) =>
-    new (limitedOctokit(ProbotOctokit).defaults((o: { throttle?: object }) => ({ ...o, throttle: { ...o.throttle, retryAfterBaseValue } })))({ auth: "token" }) as InstanceType<typeof ProbotOctokit>;
+  let warned: string[] = [];
+  const log = { debug: () => {}, info: () => {}, warn: (m: string) => void warned.push(m), error: () => {} };
+  const client = (retryAfterBaseValue = 1) => {
+    warned = [];
+    return new (limitedOctokit(ProbotOctokit).defaults((o: { throttle?: object }) => ({ ...o, throttle: { ...o.throttle, retryAfterBaseValue } })))({ auth: "token", log }) as InstanceType<typeof ProbotOctokit>;
+  };
 
   it("runs requests of an installation side by side (at most 10 at once), not spaced", async () => {
     let inFlight = 0;
@@ -84,6 +88,7 @@ describe("the production Octokit", () => {
       .reply(403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, { "retry-after": "30" });
     await expect(client().rest.checks.create({ owner: "o", repo: "r", name: "ptrguard", head_sha: "a".repeat(40) })).rejects.toMatchObject({ status: 403 });
     expect(api.isDone()).toBe(true);
+    expect(warned).toEqual(["GitHub's secondary rate limit on POST /repos/{owner}/{repo}/check-runs; the run will be retried in 30 s"]);
   });
 
   it("a primary rate limit about to reset is waited out once and the request sent again", async () => {
@@ -96,5 +101,6 @@ describe("the production Octokit", () => {
     const { data } = await client().rest.checks.create({ owner: "o", repo: "r", name: "ptrguard", head_sha: "a".repeat(40) });
     expect(data.id).toBe(7);
     expect(api.isDone()).toBe(true);
+    expect(warned).toEqual([expect.stringMatching(/^GitHub's rate limit on POST \/repos\/\{owner\}\/\{repo\}\/check-runs; retrying in [12] s$/)]);
   });
 });
