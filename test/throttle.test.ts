@@ -5,7 +5,7 @@
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { BudgetGroup } from "../src/github/budget.js";
+import { BudgetGroup, RetryLimiter } from "../src/github/budget.js";
 import { limitedOctokit } from "../src/github/throttle.js";
 
 beforeAll(() => nock.disableNetConnect());
@@ -46,6 +46,25 @@ describe("BudgetGroup", () => {
     expect(await first).toBe("one");
     await expect(failing).rejects.toThrow("boom");
     expect(await third).toBe(42);
+  });
+});
+
+describe("RetryLimiter", () => {
+  it("runs a failed job again after the delay a 'failed' listener returns, and gives the error to the caller when none does", async () => {
+    const seen: string[] = [];
+    const limiter = new RetryLimiter().on("failed", (err, info) => {
+      seen.push(`${(err as Error).message} ${JSON.stringify(info)}`);
+      return info.retryCount < 1 ? 1 : undefined;
+    });
+    let calls = 0;
+    const job = async (a: string, b: number) => {
+      calls++;
+      throw new Error(`no ${a}${b}`);
+    };
+    await expect(limiter.schedule(job, "x", 1)).rejects.toThrow("no x1");
+    expect(calls).toBe(2);
+    expect(seen).toEqual(['no x1 {"args":["x",1],"retryCount":0}', 'no x1 {"args":["x",1],"retryCount":1}']);
+    expect(await new RetryLimiter().schedule(async (n: number) => n + 1, 1)).toBe(2);
   });
 });
 

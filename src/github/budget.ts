@@ -1,7 +1,8 @@
-// A per-installation budget with the face @octokit/plugin-throttling asks of its limiter groups
-// (`group.key(id).schedule(options, fn, ...args)`), without Bottleneck's hops: Bottleneck runs
-// every job through several zero-delay timers, which cost a one-file review about 15 ms per
-// request (70-80 ms of a 40 ms CPU review, measured by bench/app.ts). Here a job starts at once
+// The limiters @octokit/plugin-throttling asks for, without Bottleneck's hops: Bottleneck runs
+// every job through several zero-delay timers, and a request passes three of its limiters (the
+// retry limiter, the write budget, the global group), which cost a one-file review about 100 ms
+// of wall time for its 25-40 ms of CPU (bench/app.ts). BudgetGroup is a per-installation budget
+// with a limiter group's face (`group.key(id).schedule(options, fn, ...args)`): a job starts at once
 // while its key has budget left for the current minute and is under its concurrency cap; else it
 // waits, in order, for the next minute or a free slot. In one process only: budgets shared by
 // replicas through Redis stay on Bottleneck (src/github/throttle.ts).
@@ -85,5 +86,38 @@ export class BudgetGroup {
     let k = this.keys.get(id);
     if (!k) this.keys.set(id, (k = new KeyBudget(this.o)));
     return k;
+  }
+}
+
+type Failed = (error: unknown, info: { args: unknown[]; retryCount: number }) => unknown;
+
+/**
+ * plugin-throttling's retry limiter (a Bottleneck it only schedules every request on and listens
+ * to for "failed"), without Bottleneck's hops: a job that fails is run again after the delay (ms)
+ * a "failed" listener returns, as Bottleneck does; none: the error goes to the caller. Its
+ * listeners close over their client, so each client gets its own.
+ */
+export class RetryLimiter {
+  private readonly failed: Failed[] = [];
+
+  on(event: string, fn: Failed): this {
+    if (event === "failed") this.failed.push(fn);
+    return this;
+  }
+
+  async schedule<T>(fn: (...args: any[]) => T | Promise<T>, ...args: unknown[]): Promise<T> {
+    for (let retryCount = 0; ; retryCount++) {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        let wait: unknown;
+        for (const listener of this.failed) {
+          const w = await listener(error, { args, retryCount });
+          if (wait === undefined && w !== undefined && w !== null) wait = w;
+        }
+        if (typeof wait !== "number" || !Number.isFinite(wait)) throw error;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   }
 }

@@ -5,8 +5,9 @@
 //   second apart per installation, and review/comment creation three seconds apart: a one-file
 //   review spent 4 s of its 4.2 s waiting. Here no request is spaced; each installation gets a
 //   budget per minute instead, which only bites in a burst and keeps content creation under
-//   GitHub's 80 a minute: counted in the process by ./budget.ts (Bottleneck's groups cost ~15 ms
+//   GitHub's 80 a minute: counted in the process by ./budget.ts (Bottleneck's limiters cost ~15 ms
 //   of timer hops per request), or by Bottleneck reservoirs when budgets are shared through Redis.
+//   The plugin's retry limiter (its rate-limit handling) is ./budget.ts's RetryLimiter, one per client.
 // - Secondary rate limits are never waited out inside a run: the request fails, and the GitHub
 //   layer turns it into RetryLater, so the run queue retries the run after `retry-after`.
 // - One retry layer: @octokit/plugin-retry retries reads (GET, GraphQL) on server errors and
@@ -14,7 +15,7 @@
 //   answer is lost is read back by the GitHub layer, never repeated blindly.
 import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
-import { BudgetGroup } from "./budget.js";
+import { BudgetGroup, RetryLimiter } from "./budget.js";
 
 /** Writes and GraphQL calls per installation and minute (GitHub: 900 REST points, 2,000 GraphQL points). */
 export const CALLS_PER_MINUTE = 150;
@@ -87,6 +88,8 @@ export function limitedOctokit(base: typeof ProbotOctokit = ProbotOctokit, setti
   return base.defaults((options: { throttle?: { connection?: Bottleneck.IORedisConnection }; retry?: object }) => {
     const connection = settings.connection ?? options.throttle?.connection;
     throttle ??= throttleOptions({ ...settings, ...(connection ? { connection } : {}) });
-    return { ...options, retry: { ...options.retry, ...retryOptions() }, throttle: { ...options.throttle, ...throttle } };
+    // Per client (its "failed" listener is the client's); Bottleneck's own when budgets are shared through Redis.
+    const retryLimiter = connection ? {} : { retryLimiter: new RetryLimiter() };
+    return { ...options, retry: { ...options.retry, ...retryOptions() }, throttle: { ...options.throttle, ...throttle, ...retryLimiter } };
   }) as typeof ProbotOctokit;
 }
