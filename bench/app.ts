@@ -110,8 +110,9 @@ function ask<T>(child: ChildProcess, msg: string): Promise<T> {
 export async function review(n: number, Octokit: typeof ProbotOctokit, runs: number): Promise<Run[]> {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
   const here = fileURLToPath(import.meta.url);
-  // The same loader as this process (tsx when run from source; plain node from dist/).
-  const child = fork(path.join(path.dirname(here), `standin-child${path.extname(here)}`), [String(n)], { env: { ...process.env, PRIVATE_KEY: privateKey }, execArgv: process.execArgv.filter((a) => !a.startsWith("--input-type") && a !== "-e" && a !== "--eval"), stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // From source (tsx, vitest) the child's TypeScript is loaded by tsx; from dist/ by plain node.
+  const ext = path.extname(here);
+  const child = fork(path.join(path.dirname(here), `standin-child${ext}`), [String(n)], { env: { ...process.env, PRIVATE_KEY: privateKey }, execArgv: ext === ".ts" ? ["--import", "tsx"] : [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   try {
     const { url, payload } = await ask<{ url: string; payload: Record<string, unknown> }>(child, "");
     const probot = new Probot({ appId: META.appId, privateKey, baseUrl: url, Octokit, log: pino({ level: process.env.BENCH_LOG ?? "silent" }) });

@@ -7,6 +7,7 @@ import { ProbotOctokit } from "probot";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { BudgetGroup, RetryLimiter } from "../src/github/budget.js";
 import { limitedOctokit } from "../src/github/throttle.js";
+import { review } from "../bench/app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
@@ -122,4 +123,15 @@ describe("the production Octokit", () => {
     expect(api.isDone()).toBe(true);
     expect(warned).toEqual([expect.stringMatching(/^GitHub's rate limit on POST \/repos\/\{owner\}\/\{repo\}\/check-runs; retrying in [12] s$/)]);
   });
+
+  it("reviews a one-file pull request against the GitHub stand-in: one review each time, 5 calls (bench/app.ts's review, without its timings)", async () => {
+    // The stand-in is a real local server: loopback only.
+    nock.enableNetConnect((host) => host.startsWith("127.0.0.1"));
+    try {
+      const runs = await review(1, limitedOctokit(), 2);
+      expect(runs.map((r) => r.calls)).toEqual([5, 5]);
+    } finally {
+      nock.disableNetConnect();
+    }
+  }, 60_000);
 });
