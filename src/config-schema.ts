@@ -34,8 +34,15 @@ const ruleSetting = {
   oneOf: [{ enum: [...RULE_SETTINGS] }, { type: "boolean" }],
 };
 
-/** The schema for a registry of rule ids (the rules plus `ignore-directive`). */
-export function configSchema(ruleIds: readonly string[]): Record<string, unknown> {
+/** An opinion rule's setting: off unless the configuration switches it on. */
+const optInSetting = {
+  ...ruleSetting,
+  description: "Off by default (an opinion rule, not a bug finder): `on` or a severity switches it on.",
+  default: "off",
+};
+
+/** The schema for a registry of rule ids (the rules plus `ignore-directive`); `optIn`: the ids off by default. */
+export function configSchema(ruleIds: readonly string[], optIn: readonly string[] = []): Record<string, unknown> {
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     title: "ptrguard configuration (.github/ptrguard.yml)",
@@ -52,7 +59,7 @@ export function configSchema(ruleIds: readonly string[]): Record<string, unknown
         type: "object",
         default: DEFAULTS.rules,
         ...(ruleIds.length > 0 ? { propertyNames: { enum: [...ruleIds] } } : {}),
-        properties: Object.fromEntries(ruleIds.map((id) => [id, ruleSetting])),
+        properties: Object.fromEntries(ruleIds.map((id) => [id, optIn.includes(id) ? optInSetting : ruleSetting])),
       },
       paths_ignore: {
         description: "Glob patterns (`**`, `*`, `?`, `[a-z]`, `{a,b}`) of repository paths not to analyse, e.g. `gen/**`, `**/*.pb.go`.",

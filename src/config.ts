@@ -175,6 +175,11 @@ export function exclusion(config: Config): (path: string) => string | undefined 
   };
 }
 
+/** Whether a rule runs under `setting`: an opt-in rule (meta.optIn) only when the configuration names it. */
+export function ruleIsOn(setting: RuleSetting | undefined, meta: { optIn?: boolean | undefined }): boolean {
+  return setting === undefined ? meta.optIn !== true : setting !== "off";
+}
+
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
 /** True when `severity` is at or above `threshold` (`none` is never reached). */

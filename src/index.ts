@@ -1,6 +1,9 @@
-// The Probot app: which events start what. `probot run` and the server load the default
-// export; `createApp(options)` builds the same app around other dependencies and another queue.
-// Handlers only turn a delivery into a run request; the queue's workers run it.
+// The Probot app: which events start what. The server (`npm start`, src/server.ts) builds it with
+// `createApp(options)`, around the queue its settings choose; `createApp` also takes other
+// dependencies (tests, the demo). Handlers only turn a delivery into a run request; the queue's
+// workers run it. The default export is what `probot run` loads: it is there for registering the
+// app through Probot's manifest flow and for a quick try, and says on load that it is not the
+// supported way to serve (see PROBOT_RUN_WARNING).
 import type { ApplicationFunction, Context, Logger, Probot, ProbotOctokit } from "probot";
 import { onCheckRun, onCheckSuite } from "./handlers/checks.js";
 import { eventName, type HandlerDeps } from "./handlers/env.js";
@@ -39,7 +42,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}),
       openCheckAtStart: options.recover !== undefined,
     });
-    const queue = (options.queue ?? ((r) => new InlineQueue(r, deps.clock)))(runner);
+    const queue = (options.queue ?? ((r) => new InlineQueue(r)))(runner);
     options.onLoad?.(queue, runner);
     if (options.recover) {
       const { appId } = options.recover;
@@ -95,6 +98,19 @@ export async function queueFor(
 export type { AppDeps } from "./review/deps.js";
 export { defaultDeps, systemClock } from "./review/deps.js";
 
-/** `probot run`: answers at once and runs in this process. */
-const app: ApplicationFunction = createApp({ queue: embeddedQueue() });
+/**
+ * What `probot run` lacks that `npm start` has: logged once when the default export is loaded.
+ * The server's stop, crash recovery, body caps and probes live in src/server.ts, around Probot's
+ * webhook verification; `probot run` uses Probot's own server, which has none of them.
+ */
+export const PROBOT_RUN_WARNING =
+  "ptrguard: loaded by `probot run`, which is not the supported way to serve it: a stop (SIGTERM) does not drain the queued runs, " +
+  "check runs a crash leaves in progress are not run again, webhook bodies are not capped, and there is no /healthz, /readyz, " +
+  "/metrics or Redis queue. Run `npm start` (node dist/src/server.js) instead; `probot run` is for registering the app (docs/deploy.md).";
+
+/** `probot run`: answers at once and runs in this process, with a warning (above). */
+const app: ApplicationFunction = (probot, options) => {
+  probot.log.warn(PROBOT_RUN_WARNING);
+  return createApp({ queue: embeddedQueue() })(probot, options);
+};
 export default app;

@@ -6,6 +6,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { SourceFile } from "./analyzer/engine.js";
+import { decodeUtf8 } from "./analyzer/source.js";
 import { DiffError, parsePatch, parseUnifiedDiff, type FileDiff } from "./diff/diff.js";
 import { isGoSource, overBoundsNote, PACKAGE_BOUNDS, preselect, samePackage, type DirEntry, type PackageBounds } from "./review/package.js";
 
@@ -172,16 +173,20 @@ export async function loadSources(
   root: string,
 ): Promise<LocalSource[]> {
   const cache = new Map<string, string | null>();
-  const make = (full: string, content: string, diff?: FileDiff): LocalSource => ({
-    file: { path: rel(cwd, full), content, goMod: nearestGoMod(full, cache), ...(diff ? { diff } : {}) },
-    repoPath: rel(root, full),
-  });
+  const make = (full: string, bytes: Buffer | string, diff?: FileDiff): LocalSource => {
+    // Decoded strictly: a file that is not UTF-8 is skipped by the engine (a valid one with U+FFFD is not).
+    const content = typeof bytes === "string" ? bytes : decodeUtf8(bytes);
+    return {
+      file: { path: rel(cwd, full), content: content ?? bytes.toString("utf8"), goMod: nearestGoMod(full, cache), ...(content === undefined ? { invalidUtf8: true } : {}), ...(diff ? { diff } : {}) },
+      repoPath: rel(root, full),
+    };
+  };
   const roots = paths.map((p) => path.resolve(cwd, p));
   for (const r of roots) if (!existsSync(r)) throw new InputError(`no such file or directory: ${path.relative(cwd, r) || r}`);
   if (!input) {
     const files = await goFilesUnder(paths.length ? paths : ["."], cwd);
     // Vendored files are only counted (the engine skips vendor/ by this same path): thousands are not read.
-    return Promise.all(files.map(async (full) => make(full, VENDORED.test(rel(cwd, full)) ? "" : (await readFile(full)).toString("utf8"))));
+    return Promise.all(files.map(async (full) => make(full, VENDORED.test(rel(cwd, full)) ? "" : await readFile(full))));
   }
   const out: LocalSource[] = [];
   for (const d of input.diffs) {
@@ -194,7 +199,7 @@ export async function loadSources(
       throw new InputError(`the diff names ${p}, which is not in ${where}`);
     }
     if (roots.length && !roots.some((r) => full === r || full.startsWith(r + path.sep))) continue;
-    out.push(make(full, staged ?? (await readFile(full)).toString("utf8"), d));
+    out.push(make(full, staged ?? (await readFile(full)), d));
   }
   return out;
 }

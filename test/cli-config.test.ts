@@ -16,12 +16,31 @@ async function ptrguard(args: string[], cwd: string, extra: Partial<Io> = {}) {
 const where = (stdout: string) => (JSON.parse(stdout) as { findings: { rule: string; path: string; line: number; severity: string }[] }).findings.map((f) => `${f.path}:${f.line} ${f.rule} ${f.severity}`);
 
 describe("the configuration", () => {
-  it("without a file: every rule on, fail_on error (a warning alone exits 0)", async () => {
+  it("without a file: the opinion rule context-in-struct is off, every other rule on", async () => {
     const repo = goRepo();
+    repo.write("svc/fetch.go", LOST_CANCEL);
     repo.write("svc/server.go", CTX_IN_STRUCT);
     const r = await ptrguard(["check", "--format", "json"], repo.dir);
-    expect(where(r.stdout)).toEqual(["svc/server.go:7 context-in-struct warning"]);
-    expect(r.code).toBe(0);
+    expect(where(r.stdout)).toEqual(["svc/fetch.go:10 lost-cancel error"]);
+    expect(r.code).toBe(1);
+  });
+
+  it("context-in-struct runs when the file switches it on, or --enable / --rule asks for it; fail_on error (a warning alone exits 0)", async () => {
+    const repo = goRepo();
+    repo.write("svc/server.go", CTX_IN_STRUCT);
+    for (const args of [["--enable", "context-in-struct"], ["--rule", "context-in-struct"]]) {
+      const r = await ptrguard(["check", "--format", "json", ...args], repo.dir);
+      expect(where(r.stdout)).toEqual(["svc/server.go:7 context-in-struct warning"]);
+      expect(r.code).toBe(0);
+    }
+    repo.write(".github/ptrguard.yml", "rules:\n  context-in-struct: on\n");
+    expect(where((await ptrguard(["check", "--format", "json"], repo.dir)).stdout)).toEqual(["svc/server.go:7 context-in-struct warning"]);
+    repo.write(".github/ptrguard.yml", "rules:\n  context-in-struct: error\n");
+    const r = await ptrguard(["check", "--format", "json"], repo.dir);
+    expect(where(r.stdout)).toEqual(["svc/server.go:7 context-in-struct error"]);
+    expect(r.code).toBe(1);
+    // Switched on in the file, --rule naming another rule still runs only that one.
+    expect(where((await ptrguard(["check", "--format", "json", "--rule", "lost-cancel"], repo.dir)).stdout)).toEqual([]);
   });
 
   it("honours .github/ptrguard.yml at the repository root, from a subdirectory too", async () => {

@@ -111,7 +111,7 @@ describe("output formats", () => {
         '    +\tctx, cancel := ctxpkg.WithTimeout(parent, time.Second) // want "the cancel function from context.WithTimeout is discarded: the context and its timer may live until the deadline"\n' +
         "    +\tdefer cancel()\n",
     );
-    expect(r.stderr).toBe("1 finding (1 error, 0 warning, 0 info) in 1 file analysed\n");
+    expect(r.stderr).toBe("1 finding (1 error, 0 warning, 0 info) in 1 file analysed\nby rule: 1 lost-cancel\n");
   });
 
   it("colour on a terminal (util-linux `script` gives the command one), none with NO_COLOR or in a pipe", () => {

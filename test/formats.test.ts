@@ -40,7 +40,7 @@ const GO_MOD = "module example.com/p\n\ngo 1.22\n";
 
 describe("SARIF", () => {
   it("of every rule fixture validates against the SARIF 2.1.0 schema, with a descriptor, a ruleIndex and a distinct fingerprint per result", async () => {
-    const { stdout } = await cli(["check", "--format", "sarif", "--fail-on", "none", "fixtures/rules"]);
+    const { stdout } = await cli(["check", "--format", "sarif", "--fail-on", "none", "--enable", "context-in-struct", "fixtures/rules"]);
     const log = JSON.parse(stdout) as Log;
     const validate = validator();
     const valid = validate(log);

@@ -26,6 +26,8 @@ const rule: Rule = {
     title: "context.Context stored in a struct",
     severity: "warning",
     fixable: false,
+    // An API-design rule (golangci-lint's containedctx is opt-in too): off unless configured.
+    optIn: true,
     summary: "a struct type keeps a context.Context in a field instead of receiving it as a parameter",
     why:
       "A context belongs to one call tree, but a field captures it when the struct is built and applies it to every later call: " +

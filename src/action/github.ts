@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { decodeUtf8 } from "../analyzer/source.js";
 import { MAX_BLOB_BYTES } from "../github/blobs.js";
 import type { Blob, BlobRequest, CheckCompletion, GitHub } from "../github/types.js";
 
@@ -55,8 +56,10 @@ export function actionGitHub(inner: GitHub, workspace: string, workspaceSha: str
     }
     if (size > MAX_BLOB_BYTES) return { kind: "too-large", bytes: size };
     const buf = readFileSync(full);
-    if (buf.includes(0)) return { kind: "binary" };
-    return { kind: "text", text: buf.toString("utf8") };
+    // Not UTF-8 (decoded strictly: a valid file may contain U+FFFD): skipped as GitHub skips binaries.
+    const text = buf.includes(0) ? undefined : decodeUtf8(buf);
+    if (text === undefined) return { kind: "binary" };
+    return { kind: "text", text };
   };
   return {
     ...inner,

@@ -6,7 +6,7 @@ import { DIRECTIVE_META, DIRECTIVE_RULE, directiveProblem, readDirectives, suppr
 import { suggestionFor } from "./fixes.js";
 import { resolveBindings } from "./bindings.js";
 import { buildConstraintVersion, compareVersion, goModGodebug, goModVersion, isGenerated, parseGoVersion, topLevelChunks, type Chunk } from "./gofile.js";
-import { loadGo, parseGo } from "./parser.js";
+import { loadGo, parseGo, restoreNewExpr } from "./parser.js";
 import { renderMessage } from "./messages.js";
 import { LineIndex, normaliseCode } from "./source.js";
 import type { Bindings, Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, Unit } from "./types.js";
@@ -26,6 +26,8 @@ export interface SourceFile {
   diff?: FileDiff;
   /** The base version, when known; otherwise rebuilt from the diff. */
   baseContent?: string;
+  /** The bytes were not valid UTF-8 (`content` is a lossy decoding): the file is skipped. See source.ts decodeUtf8. */
+  invalidUtf8?: boolean;
   /**
    * A read-only sibling of the package (same directory, same package clause), given as evidence
    * for the files under analysis: parsed only when a rule asks (FileView.packageFiles()), never
@@ -204,7 +206,8 @@ function skipReason(file: SourceFile, options: AnalyzeOptions): string | undefin
     const bytes = Buffer.byteLength(file.content, "utf8");
     if (bytes > limit) return tooLargeReason(bytes, limit);
   }
-  if (file.content.includes("\u0000") || file.content.includes("\uFFFD")) return "binary or not UTF-8";
+  // Not U+FFFD: a valid file may contain it; the loader that had the bytes says (invalidUtf8).
+  if (file.invalidUtf8 || file.content.includes("\u0000")) return "binary or not UTF-8";
   if (isGenerated(file.content)) return "generated (Code generated ... DO NOT EDIT)";
   return undefined;
 }
@@ -379,7 +382,7 @@ function analyzeVersion(
         // All of the unit's diagnostics first: a fix is verified against its siblings (./verify.ts).
         const reported: Diagnostic[] = [];
         try {
-          rule.check({ unit, file: view, report: (d) => reported.push(d) });
+          rule.check({ unit, file: view, report: (d) => reported.push(restoreNewExpr(d)) });
         } catch (err) {
           failed(err);
         }

@@ -38,6 +38,21 @@ export class LineIndex {
   }
 }
 
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * A file's bytes as text, decoded strictly: undefined when they are not valid UTF-8 (Go source
+ * must be). A valid file may well contain U+FFFD itself; only the bytes can tell the two apart.
+ * A byte-order mark is kept, as Buffer#toString keeps it.
+ */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Collapses whitespace so that code compares equal whatever its indentation or line. */
 export function normaliseCode(code: string): string {
   return code.replace(/\s+/g, " ").trim();

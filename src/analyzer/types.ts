@@ -201,6 +201,11 @@ export interface RuleMeta {
    * diagnostic's `data`. The why belongs in `why`, the remedy in the fix's description.
    */
   messages: Readonly<Record<string, string>>;
+  /**
+   * An opinion rule (API design, not a bug): off in the App and the CLI unless the configuration
+   * switches it on (`rules: { id: on }`, `--enable`, `--rule`). The engine itself runs the rules it is given.
+   */
+  optIn?: boolean;
 }
 
 export interface Rule {

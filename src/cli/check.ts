@@ -10,7 +10,7 @@ import type { FileDiff } from "../diff/diff.js";
 import { findRepoRoot, gitChanges, InputError, loadSources, packageContext, parseDiffOrThrow, readDiffText, type LocalContext, type LocalSource } from "../local.js";
 import { boundsOf } from "../review/package.js";
 import { toJson } from "../report/json.js";
-import { summaryLine, toText } from "../report/text.js";
+import { ruleCountLine, summaryLine, toText } from "../report/text.js";
 import { DEFAULT_LIMITS, type Limits } from "../review/limits.js";
 import { analyse, knownRuleIds } from "../review/analyse.js";
 import { rules as allRules } from "../../rules/index.js";
@@ -134,7 +134,11 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
   const texts = new Map([...context.of.values()].flat().map((f) => [f.path, f.content]));
   for (const s of wanted) texts.set(s.file.path, s.file.content);
   io.stdout(await render(findings, opts.format, texts, io));
-  if (opts.format === "text") io.stderr(summaryLine(findings, filesAnalyzed) + contextLine(context) + "\n");
+  if (opts.format === "text") {
+    io.stderr(summaryLine(findings, filesAnalyzed) + contextLine(context) + "\n");
+    const byRule = ruleCountLine(findings);
+    if (byRule) io.stderr(byRule + "\n");
+  }
   return findings.some((f) => atOrAbove(f.severity, config.fail_on)) ? 1 : 0;
 }
 
@@ -174,7 +178,8 @@ async function loadConfig(opts: CheckOptions, root: string, ids: string[], io: I
     throw err;
   }
   const rules = { ...config.rules };
-  if (opts.rule) for (const id of ids) if (id !== DIRECTIVE_RULE && !opts.rule.includes(id)) rules[id] = "off";
+  // --rule runs exactly the rules it names (an opt-in rule too).
+  if (opts.rule) for (const id of ids) if (id !== DIRECTIVE_RULE) rules[id] = !opts.rule.includes(id) ? "off" : rules[id] === undefined || rules[id] === "off" ? "on" : rules[id]!;
   for (const id of opts.enable ?? []) if (rules[id] === "off" || rules[id] === undefined) rules[id] = "on";
   for (const id of opts.disable ?? []) rules[id] = "off";
   return {

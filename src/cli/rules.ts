@@ -10,7 +10,7 @@ import { ANSI, PLAIN } from "../report/style.js";
 
 export function listRules(io: Io): number {
   const st = io.color ? ANSI : PLAIN;
-  const rows = [["ID", "SEVERITY", "DEFAULT", "FIX", "WHAT IT FLAGS"], ...rules.map((r) => [r.meta.id, r.meta.severity, "on", r.meta.fixable ? "yes" : "no", r.meta.summary])];
+  const rows = [["ID", "SEVERITY", "DEFAULT", "FIX", "WHAT IT FLAGS"], ...rules.map((r) => [r.meta.id, r.meta.severity, r.meta.optIn ? "off" : "on", r.meta.fixable ? "yes" : "no", r.meta.summary])];
   rows.push([DIRECTIVE_RULE, "info", "on", "no", "a //ptrguard:ignore or //nolint directive with no rule, no reason, or nothing to suppress"]);
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
   let out = "";

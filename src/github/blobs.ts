@@ -77,6 +77,9 @@ export async function readBlobs(octokit: ProbotOctokit, repo: RepoRef, requests:
       else if (blob.isBinary) out[index] = { kind: "binary" };
       else if (blob.byteSize > MAX_BLOB_BYTES) out[index] = { kind: "too-large", bytes: blob.byteSize };
       else if (blob.isTruncated || blob.text === null) truncated.push(index);
+      // Text with U+FFFD standing for bytes that are not UTF-8 has another UTF-8 length than the
+      // blob; a valid file that contains U+FFFD itself keeps its size, and is analysed.
+      else if (blob.text.includes("\uFFFD") && Buffer.byteLength(blob.text) !== blob.byteSize) out[index] = { kind: "binary" };
       else out[index] = { kind: "text", text: blob.text };
     });
     const p = data.repository.pullRequest;

@@ -4,8 +4,10 @@
 //   its default groups space every write and every GraphQL call (read-only queries included) a
 //   second apart per installation, and review/comment creation three seconds apart: a one-file
 //   review spent 4 s of its 4.2 s waiting. Here no request is spaced; each installation gets a
-//   budget per minute instead (a Bottleneck reservoir), which only bites in a burst and keeps
-//   content creation under GitHub's 80 a minute.
+//   budget per minute instead, which only bites in a burst and keeps content creation under
+//   GitHub's 80 a minute: counted in the process by ./budget.ts (Bottleneck's limiters cost ~15 ms
+//   of timer hops per request), or by Bottleneck reservoirs when budgets are shared through Redis.
+//   The plugin's retry limiter (its rate-limit handling) is ./budget.ts's RetryLimiter, one per client.
 // - Secondary rate limits are never waited out inside a run: the request fails, and the GitHub
 //   layer turns it into RetryLater, so the run queue retries the run after `retry-after`.
 // - One retry layer: @octokit/plugin-retry retries reads (GET, GraphQL) on server errors and
@@ -13,6 +15,7 @@
 //   answer is lost is read back by the GitHub layer, never repeated blindly.
 import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
+import { BudgetGroup, RetryLimiter } from "./budget.js";
 
 /** Writes and GraphQL calls per installation and minute (GitHub: 900 REST points, 2,000 GraphQL points). */
 export const CALLS_PER_MINUTE = 150;
@@ -37,7 +40,8 @@ export interface ThrottleSettings {
 }
 
 const budget = (id: string, perMinute: number, connection: Bottleneck.IORedisConnection | undefined) =>
-  new Bottleneck.Group({
+  // In one process, a budget without Bottleneck's timer hops (./budget.ts); shared through Redis, Bottleneck's.
+  !connection ? new BudgetGroup({ perMinute }) : new Bottleneck.Group({
     id,
     // Concurrency is left to the global group (10 per installation); nothing is spaced.
     minTime: 0,
@@ -50,6 +54,8 @@ const budget = (id: string, perMinute: number, connection: Bottleneck.IORedisCon
 /** Options for @octokit/plugin-throttling (Octokit's `throttle`); `id` (the installation) is set by Probot. */
 export function throttleOptions(settings: ThrottleSettings = {}) {
   return {
+    // Every request, at most 10 at once per installation (Probot's global group, without its hops).
+    ...(settings.connection ? {} : { global: new BudgetGroup({ maxConcurrent: 10 }) }),
     write: budget("ptrguard-calls", settings.callsPerMinute ?? CALLS_PER_MINUTE, settings.connection),
     notifications: budget("ptrguard-content", settings.contentPerMinute ?? CONTENT_PER_MINUTE, settings.connection),
     /** The hourly quota: wait for its reset once when it is near (at most a minute), else fail. */
@@ -82,6 +88,8 @@ export function limitedOctokit(base: typeof ProbotOctokit = ProbotOctokit, setti
   return base.defaults((options: { throttle?: { connection?: Bottleneck.IORedisConnection }; retry?: object }) => {
     const connection = settings.connection ?? options.throttle?.connection;
     throttle ??= throttleOptions({ ...settings, ...(connection ? { connection } : {}) });
-    return { ...options, retry: { ...options.retry, ...retryOptions() }, throttle: { ...options.throttle, ...throttle } };
+    // Per client (its "failed" listener is the client's); Bottleneck's own when budgets are shared through Redis.
+    const retryLimiter = connection ? {} : { retryLimiter: new RetryLimiter() };
+    return { ...options, retry: { ...options.retry, ...retryOptions() }, throttle: { ...options.throttle, ...throttle, ...retryLimiter } };
   }) as typeof ProbotOctokit;
 }

@@ -1,4 +1,7 @@
 // go vet-style text: `path:line:col: severity: message [rule-id]`, each fix under it as a unified diff.
+// Errors first, then warnings, then info (each by path and line), so a whole-tree run reads from
+// what matters most; the summary and a count per rule close it (on stderr). JSON, SARIF and
+// rdjsonl keep the engine's order (path, line).
 import type { Finding, Severity } from "../analyzer/types.js";
 import { PLAIN, type Style } from "./style.js";
 
@@ -22,10 +25,17 @@ export interface TextOptions {
 
 const SEVERITY_STYLE: Record<Severity, keyof Style> = { error: "red", warning: "yellow", info: "blue" };
 
+const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/** Severity (error first), then path, line, column and rule. */
+export function bySeverity(a: Finding, b: Finding): number {
+  return RANK[a.severity] - RANK[b.severity] || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+}
+
 export function toText(findings: readonly Finding[], opts: TextOptions = {}): string {
   const st = opts.style ?? PLAIN;
   let out = "";
-  for (const f of findings) {
+  for (const f of [...findings].sort(bySeverity)) {
     out += `${st.bold(`${f.path}:${f.line}:${f.column}:`)} ${st[SEVERITY_STYLE[f.severity]](`${f.severity}:`)} ${f.message} ${st.dim(`[${f.rule}]`)}\n`;
     for (const r of f.related) out += `    ${r.path ?? f.path}:${r.line}:${r.column}: ${r.message}\n`;
     if (f.fix) out += fixText(f, opts, st);
@@ -52,6 +62,15 @@ function fixText(f: Finding, opts: TextOptions, st: Style): string {
     for (const l of h.lines) out += `    ${l[0] === "-" ? st.red(l) : l[0] === "+" ? st.green(l) : l}\n`;
   }
   return out;
+}
+
+/** One line: how many findings each rule made, most first ("by rule: 3 lost-cancel, 1 ticker-not-stopped"); "" when none. */
+export function ruleCountLine(findings: readonly Finding[]): string {
+  const counts = new Map<string, number>();
+  for (const f of findings) counts.set(f.rule, (counts.get(f.rule) ?? 0) + 1);
+  if (counts.size === 0) return "";
+  const rows = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return `by rule: ${rows.map(([rule, n]) => `${n} ${rule}`).join(", ")}`;
 }
 
 export function summaryLine(findings: readonly Finding[], files: number): string {

@@ -8,7 +8,7 @@ import path from "node:path";
 import { analyzeSync, compareFindings, DIRECTIVE_RULE, type SourceFile } from "../analyzer/engine.js";
 import { loadGo } from "../analyzer/parser.js";
 import type { Finding, Rule, SkippedFile } from "../analyzer/types.js";
-import type { Config } from "../config.js";
+import { ruleIsOn, type Config } from "../config.js";
 import type { Source } from "./files.js";
 import { count, DEFAULT_LIMITS, type Limits } from "./limits.js";
 
@@ -30,7 +30,7 @@ export interface Analysis {
 export const knownRuleIds = (rules: readonly Rule[]): string[] => [...rules.map((r) => r.meta.id), DIRECTIVE_RULE];
 
 export async function analyse(sources: readonly Source[], rules: readonly Rule[], config: Config, limits: Limits = DEFAULT_LIMITS, clock: () => number = () => performance.now()): Promise<Analysis> {
-  const on = rules.filter((r) => config.rules[r.meta.id] !== "off");
+  const on = rules.filter((r) => ruleIsOn(config.rules[r.meta.id], r.meta));
   const enabled = new Set(on.map((r) => r.meta.id));
   if (config.rules[DIRECTIVE_RULE] !== "off") enabled.add(DIRECTIVE_RULE);
   await loadGo();

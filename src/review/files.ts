@@ -9,7 +9,7 @@ import { createPatch, OMIT_HEADERS } from "diff";
 import path from "node:path";
 import { tooLargeReason, type SourceFile } from "../analyzer/engine.js";
 import type { SkippedFile } from "../analyzer/types.js";
-import { ignoreMatcher, type Config } from "../config.js";
+import { exclusion, type Config } from "../config.js";
 import { parsePatch, type FileDiff } from "../diff/diff.js";
 import type { Blob, BlobRequest, GitHub, PullFile, PullInfo, PullNow } from "../github/types.js";
 import { isRateLimited } from "../github/retry.js";
@@ -32,7 +32,7 @@ export interface Selection {
 
 /** `changedFiles`: GitHub's count of the pull request's files, when known (it lists at most 3,000). */
 export function selectFiles(files: readonly PullFile[], config: Config, changedFiles?: number | null, limits: Limits = DEFAULT_LIMITS): Selection {
-  const ignored = ignoreMatcher(config);
+  const excluded = exclusion(config);
   const out: Selection = { wanted: [], skipped: [], goPaths: new Set(), limits: [] };
   if (changedFiles && changedFiles > files.length) {
     const unseen = changedFiles - files.length;
@@ -43,8 +43,8 @@ export function selectFiles(files: readonly PullFile[], config: Config, changedF
     if (!f.path.endsWith(".go")) continue;
     out.goPaths.add(f.path);
     if (!ANALYSED_STATUSES.has(f.status)) continue;
-    if (ignored(f.path)) out.skipped.push({ path: f.path, reason: "matches `paths_ignore`" });
-    else if (!config.include_tests && f.path.endsWith("_test.go")) out.skipped.push({ path: f.path, reason: "test file (`include_tests` is false)" });
+    const why = excluded(f.path);
+    if (why) out.skipped.push({ path: f.path, reason: why });
     else if (out.wanted.length >= limits.goFiles) {
       cut++;
       out.skipped.push({ path: f.path, reason: `over the limit of ${count(limits.goFiles)} Go files per run` });

@@ -1,7 +1,8 @@
 // Limits per pull request, so that one pull request cannot starve the others: what is cut is
 // named in the check run summary (### Limits, and the files under ### Files skipped).
 // No import of the GitHub layer: the CLI analyses through the same step (./analyse.ts) and must
-// not load it.
+// not load it. The engine's own limits are imported, not repeated.
+import { MAX_FILE_BYTES } from "../analyzer/engine.js";
 
 export interface Limits {
   /** Files listed (GitHub lists at most 3,000). */
@@ -27,8 +28,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   // GitHub lists at most 3,000 files of a pull request (github/octokit.ts MAX_FILES).
   listedFiles: 3000,
   goFiles: 500,
-  // The engine parses only the touched declarations of a large file (up to 16 MiB).
-  fileBytes: 16 << 20,
+  // The engine parses only the touched declarations of a large file (up to its MAX_FILE_BYTES).
+  fileBytes: MAX_FILE_BYTES,
   runBytes: 32 << 20,
   fileMs: 10_000,
   runMs: 60_000,
