@@ -16109,10 +16109,51 @@ function defaultGrammarPath() {
   return existsSync2(shipped) ? shipped : createRequire(import.meta.url).resolve("tree-sitter-go/tree-sitter-go.wasm");
 }
 function parseGo(source, ranges) {
+  const tree = parseRaw(source, ranges);
+  if (!tree.rootNode.hasError || !source.includes("new")) return tree;
+  const patched = patchNewExpr(source, tree, ranges);
+  if (patched === void 0) return tree;
+  tree.delete();
+  return parseRaw(patched, ranges);
+}
+function parseRaw(source, ranges) {
   if (!parser) throw new Error("parseGo called before loadGo() resolved");
   const tree = parser.parse(source, null, ranges && ranges.length ? { includedRanges: ranges } : void 0);
   if (!tree) throw new Error("tree-sitter returned no tree");
   return tree;
+}
+var NEW_EXPR_CALLEE = "n\u0435w";
+var NEW_CALL = /(?<![\p{L}\p{N}_.])new(?=[ \t]*\()/gu;
+var IN_TEXT = /comment|string|rune/;
+function patchNewExpr(source, tree, ranges) {
+  const root = tree.rootNode;
+  const at6 = [];
+  for (const m of source.matchAll(NEW_CALL)) {
+    const i2 = m.index;
+    if (ranges?.length && !ranges.some((r) => i2 >= r.startIndex && i2 < r.endIndex)) continue;
+    const node = root.descendantForIndex(i2, i2 + 3);
+    if (!node || IN_TEXT.test(node.type) || IN_TEXT.test(node.parent?.type ?? "")) continue;
+    if (node.type === "identifier" && node.parent?.type === "call_expression" && !node.parent.hasError) continue;
+    at6.push(i2);
+  }
+  if (at6.length === 0) return void 0;
+  let out2 = "";
+  let from = 0;
+  for (const i2 of at6) {
+    out2 += source.slice(from, i2) + NEW_EXPR_CALLEE;
+    from = i2 + 3;
+  }
+  return out2 + source.slice(from);
+}
+function restoreNewExpr(value) {
+  if (typeof value === "string") return value.includes(NEW_EXPR_CALLEE) ? value.replaceAll(NEW_EXPR_CALLEE, "new") : value;
+  if (Array.isArray(value)) return value.map((v) => restoreNewExpr(v));
+  if (value && typeof value === "object") {
+    const out2 = {};
+    for (const [k, v] of Object.entries(value)) out2[k] = restoreNewExpr(v);
+    return out2;
+  }
+  return value;
 }
 
 // src/action/run.ts
@@ -17518,6 +17559,8 @@ var rule2 = {
     title: "context.Context stored in a struct",
     severity: "warning",
     fixable: false,
+    // An API-design rule (golangci-lint's containedctx is opt-in too): off unless configured.
+    optIn: true,
     summary: "a struct type keeps a context.Context in a field instead of receiving it as a parameter",
     why: "A context belongs to one call tree, but a field captures it when the struct is built and applies it to every later call: callers cannot cancel or bound their own calls, and its values stay reachable for as long as the struct. The context package says to pass a Context to each function that needs it instead.",
     docs: docsUrl("context-in-struct"),
@@ -21231,7 +21274,6 @@ var rule10 = {
       tickLeft: "the ticker of time.Tick can never be stopped: after {{where}} it keeps firing into a channel nobody reads",
       goroutine: "{{what}} is never stopped: after the goroutine started on line {{go}} returns on line {{exit}}, it {{consequence}}",
       abandoned: "{{what}} is never stopped, and the goroutine started on line {{go}} that reads it never ends",
-      tickAbandoned: "the ticker of time.Tick can never be stopped, and the goroutine started on line {{go}} that reads it never ends",
       inLoop: "{{what}} can be made each time round the loop on line {{loop}} and is never stopped: each one keeps firing forever",
       notStopped: "{{what}} is never stopped: after {{where}} it {{consequence}}"
     }
@@ -21276,13 +21318,7 @@ function checkTick(ctx, call, era) {
   const ranged = inner.type === "for_statement" && inner.namedChildren.some((c) => c?.type === "range_clause" && c.startIndex <= call.startIndex && call.endIndex <= c.endIndex);
   const from = ranged ? { at: inner } : { after: stmt };
   const exit = inner.type === "return_statement" ? inner : cfg?.firstEnd(from, { endlessRange: overTick })?.node;
-  if (!exit) {
-    const go = goStatementOf(cfg?.fn);
-    if (go && cfg.firstEnd(from, { ends: ALL_ENDS, endlessRange: overTick }) === null && !startedForProcessLife(unit, go)) {
-      ctx.report({ span: spanOf(call), messageId: "tickAbandoned", data: { go: line3(ctx, go) }, related: [goRelated(go)], severity: era.severity });
-    }
-    return;
-  }
+  if (!exit) return;
   const returned = exit.startIndex <= call.startIndex && call.endIndex <= exit.endIndex;
   ctx.report({
     span: spanOf(call),
@@ -23210,6 +23246,7 @@ async function readBlobs(octokit, repo, requests, pullNumber) {
       else if (blob.isBinary) out2[index] = { kind: "binary" };
       else if (blob.byteSize > MAX_BLOB_BYTES) out2[index] = { kind: "too-large", bytes: blob.byteSize };
       else if (blob.isTruncated || blob.text === null) truncated.push(index);
+      else if (blob.text.includes("\uFFFD") && Buffer.byteLength(blob.text) !== blob.byteSize) out2[index] = { kind: "binary" };
       else out2[index] = { kind: "text", text: blob.text };
     });
     const p = data.repository.pullRequest;
@@ -27765,6 +27802,14 @@ var LineIndex = class {
     return { line: line4, column: Buffer.byteLength(prefix, "utf8") + 1 };
   }
 };
+var STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+function decodeUtf8(bytes) {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return void 0;
+  }
+}
 function normaliseCode(code) {
   return code.replace(/\s+/g, " ").trim();
 }
@@ -28740,7 +28785,7 @@ function skipReason(file, options) {
     const bytes = Buffer.byteLength(file.content, "utf8");
     if (bytes > limit) return tooLargeReason(bytes, limit);
   }
-  if (file.content.includes("\0") || file.content.includes("\uFFFD")) return "binary or not UTF-8";
+  if (file.invalidUtf8 || file.content.includes("\0")) return "binary or not UTF-8";
   if (isGenerated(file.content)) return "generated (Code generated ... DO NOT EDIT)";
   return void 0;
 }
@@ -28852,7 +28897,7 @@ function analyzeVersion(path9, source, goMod, rules2, registry, select, siblings
         const failed = (err2) => ruleErrors.push(`rule ${rule16.meta.id} failed on ${unit.name} (${err2 instanceof Error ? err2.message : String(err2)}); its findings there are missing`);
         const reported = [];
         try {
-          rule16.check({ unit, file: view, report: (d) => reported.push(d) });
+          rule16.check({ unit, file: view, report: (d) => reported.push(restoreNewExpr(d)) });
         } catch (err2) {
           failed(err2);
         }
@@ -29063,95 +29108,6 @@ function directiveFindings(directives, units, view, lines, known, select) {
   return out2;
 }
 
-// src/review/limits.ts
-var DEFAULT_LIMITS = Object.freeze({
-  // GitHub lists at most 3,000 files of a pull request (github/octokit.ts MAX_FILES).
-  listedFiles: 3e3,
-  goFiles: 500,
-  // The engine parses only the touched declarations of a large file (up to 16 MiB).
-  fileBytes: 16 << 20,
-  runBytes: 32 << 20,
-  fileMs: 1e4,
-  runMs: 6e4,
-  eagerCheckFiles: 100,
-  packageFiles: 60,
-  packageBytes: 4 << 20
-});
-var count = (n) => n.toLocaleString("en-US");
-
-// src/review/analyse.ts
-var knownRuleIds = (rules2) => [...rules2.map((r) => r.meta.id), DIRECTIVE_RULE];
-async function analyse(sources, rules2, config, limits = DEFAULT_LIMITS, clock = () => performance.now()) {
-  const on = rules2.filter((r) => config.rules[r.meta.id] !== "off");
-  const enabled = new Set(on.map((r) => r.meta.id));
-  if (config.rules[DIRECTIVE_RULE] !== "off") enabled.add(DIRECTIVE_RULE);
-  await loadGo();
-  const out2 = { findings: [], skipped: [], notes: [], incomplete: /* @__PURE__ */ new Set(), filesAnalyzed: 0, enabled, limits: [] };
-  const started = clock();
-  let unstarted = 0;
-  const timed = Number.isFinite(limits.runMs);
-  for (const batch of packageBatches(sources, timed ? PACKAGE_STEP : limits.packageFiles, !timed)) {
-    if (clock() - started >= limits.runMs) {
-      for (const s of batch) {
-        unstarted++;
-        out2.skipped.push({ path: s.file.path, reason: `not analysed: the run's time budget (${seconds(limits.runMs)}) was spent` });
-      }
-      continue;
-    }
-    const t0 = clock();
-    const r = analyzeSync(withContext(batch), { rules: on, scope: config.scope, maxFileBytes: limits.fileBytes, registry: rules2 });
-    const took = clock() - t0;
-    const others = batch.length - 1;
-    if (took > limits.fileMs * batch.length) {
-      const what = others === 0 ? "" : `, with the ${others} other changed ${others === 1 ? "file" : "files"} of its package,`;
-      out2.notes.push({ path: batch[0].file.path, reason: `took ${seconds(took)} to analyse${what} (the budget per file is ${seconds(limits.fileMs)})` });
-    }
-    out2.findings.push(...r.findings);
-    out2.skipped.push(...r.skipped);
-    out2.notes.push(...r.notes);
-    for (const p of r.incomplete) out2.incomplete.add(p);
-    out2.filesAnalyzed += r.filesAnalyzed;
-  }
-  if (unstarted > 0) out2.limits.push(`Analysis stopped after ${seconds(limits.runMs)} (the budget per run): ${count(unstarted)} ${unstarted === 1 ? "file was" : "files were"} not analysed (listed under Files skipped).`);
-  out2.findings = out2.findings.filter((f) => enabled.has(f.rule)).map((f) => {
-    const setting = config.rules[f.rule];
-    return setting && setting !== "on" && setting !== "off" ? { ...f, severity: setting } : f;
-  }).sort(compareFindings);
-  return out2;
-}
-var PACKAGE_STEP = 16;
-function packageBatches(sources, step = PACKAGE_STEP, wholeFiles = false) {
-  const out2 = [];
-  const open = /* @__PURE__ */ new Map();
-  for (const s of sources) {
-    if (!s.context?.length && (s.file.diff || !wholeFiles)) {
-      out2.push([s]);
-      continue;
-    }
-    const dir = path3.posix.dirname(s.file.path);
-    let batch = open.get(dir);
-    if (!batch || batch.length >= step) {
-      open.set(dir, batch = []);
-      out2.push(batch);
-    }
-    batch.push(s);
-  }
-  return out2;
-}
-function withContext(batch) {
-  const files = batch.map((s) => s.file);
-  const seen = new Set(files.map((f) => f.path));
-  for (const s of batch) {
-    for (const c of s.context ?? []) {
-      if (seen.has(c.path)) continue;
-      seen.add(c.path);
-      files.push(c);
-    }
-  }
-  return files;
-}
-var seconds = (ms) => `${(ms / 1e3).toFixed(ms % 1e3 === 0 ? 0 : 1)} s`;
-
 // src/config.ts
 import { createRequire as createRequire2 } from "node:module";
 
@@ -29179,7 +29135,12 @@ var ruleSetting = {
   description: "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).",
   oneOf: [{ enum: [...RULE_SETTINGS] }, { type: "boolean" }]
 };
-function configSchema(ruleIds) {
+var optInSetting = {
+  ...ruleSetting,
+  description: "Off by default (an opinion rule, not a bug finder): `on` or a severity switches it on.",
+  default: "off"
+};
+function configSchema(ruleIds, optIn = []) {
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     title: "ptrguard configuration (.github/ptrguard.yml)",
@@ -29196,7 +29157,7 @@ function configSchema(ruleIds) {
         type: "object",
         default: DEFAULTS2.rules,
         ...ruleIds.length > 0 ? { propertyNames: { enum: [...ruleIds] } } : {},
-        properties: Object.fromEntries(ruleIds.map((id) => [id, ruleSetting]))
+        properties: Object.fromEntries(ruleIds.map((id) => [id, optIn.includes(id) ? optInSetting : ruleSetting]))
       },
       paths_ignore: {
         description: "Glob patterns (`**`, `*`, `?`, `[a-z]`, `{a,b}`) of repository paths not to analyse, e.g. `gen/**`, `**/*.pb.go`.",
@@ -29244,7 +29205,7 @@ function configSchema(ruleIds) {
 // src/config-validator.generated.ts
 var RULE_IDS = ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"];
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "ptrguard configuration (.github/ptrguard.yml)", "description": "Read by the ptrguard GitHub App from the default branch, and by `ptrguard check` from the repository root (or --config).", "type": "object", "additionalProperties": false, "properties": { "_extends": { "description": "App only (Probot): inherit from another repository's .github/ptrguard.yml, e.g. `.github` or `owner/repo`. The CLI reads this file alone.", "type": "string" }, "rules": { "description": "Per-rule settings, by rule id.", "type": "object", "default": {}, "propertyNames": { "enum": ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"] }, "properties": { "afterfunc-untracked": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "context-in-struct": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-no-exit": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-recv-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-send-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "loopvar-capture": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "lost-cancel": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "signal-notify-unbuffered": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "subslice-retention": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ticker-not-stopped": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "time-after-in-loop": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "uintptr-pointer-roundtrip": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "unsafe-pointer-global-cache": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-add-in-goroutine": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-by-value": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ignore-directive": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] } } }, "paths_ignore": { "description": "Glob patterns (`**`, `*`, `?`, `[a-z]`, `{a,b}`) of repository paths not to analyse, e.g. `gen/**`, `**/*.pb.go`.", "type": "array", "default": [], "maxItems": 200, "items": { "type": "string", "minLength": 1, "maxLength": 256 } }, "scope": { "description": "Which findings in the functions a change touches are reported: `new` (introduced by the change), `added` (on added lines), `function` (anywhere in a touched function), `file` (anywhere in a changed file).", "enum": ["new", "added", "function", "file"], "default": "new" }, "fail_on": { "description": "The check run fails (App) and `ptrguard check` exits 1 (CLI) when a finding is at or above this severity.", "enum": ["error", "warning", "info", "none"], "default": "error" }, "review_event": { "description": "App only: `REQUEST_CHANGES` requests changes when a finding reaches `fail_on`.", "enum": ["COMMENT", "REQUEST_CHANGES"], "default": "COMMENT" }, "max_comments": { "description": "App only: at most this many inline comments per review; the rest go to the check run.", "type": "integer", "minimum": 0, "maximum": 100, "default": 25 }, "include_tests": { "description": "Analyse _test.go files.", "type": "boolean", "default": true }, "draft_prs": { "description": "App only: review draft pull requests.", "type": "boolean", "default": true } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "ptrguard configuration (.github/ptrguard.yml)", "description": "Read by the ptrguard GitHub App from the default branch, and by `ptrguard check` from the repository root (or --config).", "type": "object", "additionalProperties": false, "properties": { "_extends": { "description": "App only (Probot): inherit from another repository's .github/ptrguard.yml, e.g. `.github` or `owner/repo`. The CLI reads this file alone.", "type": "string" }, "rules": { "description": "Per-rule settings, by rule id.", "type": "object", "default": {}, "propertyNames": { "enum": ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"] }, "properties": { "afterfunc-untracked": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "context-in-struct": { "description": "Off by default (an opinion rule, not a bug finder): `on` or a severity switches it on.", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }], "default": "off" }, "goroutine-no-exit": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-recv-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-send-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "loopvar-capture": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "lost-cancel": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "signal-notify-unbuffered": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "subslice-retention": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ticker-not-stopped": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "time-after-in-loop": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "uintptr-pointer-roundtrip": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "unsafe-pointer-global-cache": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-add-in-goroutine": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-by-value": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ignore-directive": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] } } }, "paths_ignore": { "description": "Glob patterns (`**`, `*`, `?`, `[a-z]`, `{a,b}`) of repository paths not to analyse, e.g. `gen/**`, `**/*.pb.go`.", "type": "array", "default": [], "maxItems": 200, "items": { "type": "string", "minLength": 1, "maxLength": 256 } }, "scope": { "description": "Which findings in the functions a change touches are reported: `new` (introduced by the change), `added` (on added lines), `function` (anywhere in a touched function), `file` (anywhere in a changed file).", "enum": ["new", "added", "function", "file"], "default": "new" }, "fail_on": { "description": "The check run fails (App) and `ptrguard check` exits 1 (CLI) when a finding is at or above this severity.", "enum": ["error", "warning", "info", "none"], "default": "error" }, "review_event": { "description": "App only: `REQUEST_CHANGES` requests changes when a finding reaches `fail_on`.", "enum": ["COMMENT", "REQUEST_CHANGES"], "default": "COMMENT" }, "max_comments": { "description": "App only: at most this many inline comments per review; the rest go to the check run.", "type": "integer", "minimum": 0, "maximum": 100, "default": 25 }, "include_tests": { "description": "Analyse _test.go files.", "type": "boolean", "default": true }, "draft_prs": { "description": "App only: review draft pull requests.", "type": "boolean", "default": true } } };
 var func2 = Object.prototype.hasOwnProperty;
 var func3 = ((s) => [...s].length);
 function validate10(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
@@ -30698,10 +30659,110 @@ function ignoreMatcher(config) {
   if (config.paths_ignore.length === 0) return () => false;
   return compileGlobs(config.paths_ignore);
 }
+function exclusion(config) {
+  const ignored = ignoreMatcher(config);
+  return (path9) => {
+    if (ignored(path9)) return "matches `paths_ignore`";
+    if (!config.include_tests && path9.endsWith("_test.go")) return "test file (`include_tests` is false)";
+    return void 0;
+  };
+}
+function ruleIsOn(setting, meta) {
+  return setting === void 0 ? meta.optIn !== true : setting !== "off";
+}
 var RANK = { info: 0, warning: 1, error: 2 };
 function atOrAbove(severity, threshold) {
   return threshold !== "none" && RANK[severity] >= RANK[threshold];
 }
+
+// src/review/limits.ts
+var DEFAULT_LIMITS = Object.freeze({
+  // GitHub lists at most 3,000 files of a pull request (github/octokit.ts MAX_FILES).
+  listedFiles: 3e3,
+  goFiles: 500,
+  // The engine parses only the touched declarations of a large file (up to its MAX_FILE_BYTES).
+  fileBytes: MAX_FILE_BYTES,
+  runBytes: 32 << 20,
+  fileMs: 1e4,
+  runMs: 6e4,
+  eagerCheckFiles: 100,
+  packageFiles: 60,
+  packageBytes: 4 << 20
+});
+var count = (n) => n.toLocaleString("en-US");
+
+// src/review/analyse.ts
+var knownRuleIds = (rules2) => [...rules2.map((r) => r.meta.id), DIRECTIVE_RULE];
+async function analyse(sources, rules2, config, limits = DEFAULT_LIMITS, clock = () => performance.now()) {
+  const on = rules2.filter((r) => ruleIsOn(config.rules[r.meta.id], r.meta));
+  const enabled = new Set(on.map((r) => r.meta.id));
+  if (config.rules[DIRECTIVE_RULE] !== "off") enabled.add(DIRECTIVE_RULE);
+  await loadGo();
+  const out2 = { findings: [], skipped: [], notes: [], incomplete: /* @__PURE__ */ new Set(), filesAnalyzed: 0, enabled, limits: [] };
+  const started = clock();
+  let unstarted = 0;
+  const timed = Number.isFinite(limits.runMs);
+  for (const batch of packageBatches(sources, timed ? PACKAGE_STEP : limits.packageFiles, !timed)) {
+    if (clock() - started >= limits.runMs) {
+      for (const s of batch) {
+        unstarted++;
+        out2.skipped.push({ path: s.file.path, reason: `not analysed: the run's time budget (${seconds(limits.runMs)}) was spent` });
+      }
+      continue;
+    }
+    const t0 = clock();
+    const r = analyzeSync(withContext(batch), { rules: on, scope: config.scope, maxFileBytes: limits.fileBytes, registry: rules2 });
+    const took = clock() - t0;
+    const others = batch.length - 1;
+    if (took > limits.fileMs * batch.length) {
+      const what = others === 0 ? "" : `, with the ${others} other changed ${others === 1 ? "file" : "files"} of its package,`;
+      out2.notes.push({ path: batch[0].file.path, reason: `took ${seconds(took)} to analyse${what} (the budget per file is ${seconds(limits.fileMs)})` });
+    }
+    out2.findings.push(...r.findings);
+    out2.skipped.push(...r.skipped);
+    out2.notes.push(...r.notes);
+    for (const p of r.incomplete) out2.incomplete.add(p);
+    out2.filesAnalyzed += r.filesAnalyzed;
+  }
+  if (unstarted > 0) out2.limits.push(`Analysis stopped after ${seconds(limits.runMs)} (the budget per run): ${count(unstarted)} ${unstarted === 1 ? "file was" : "files were"} not analysed (listed under Files skipped).`);
+  out2.findings = out2.findings.filter((f) => enabled.has(f.rule)).map((f) => {
+    const setting = config.rules[f.rule];
+    return setting && setting !== "on" && setting !== "off" ? { ...f, severity: setting } : f;
+  }).sort(compareFindings);
+  return out2;
+}
+var PACKAGE_STEP = 16;
+function packageBatches(sources, step = PACKAGE_STEP, wholeFiles = false) {
+  const out2 = [];
+  const open = /* @__PURE__ */ new Map();
+  for (const s of sources) {
+    if (!s.context?.length && (s.file.diff || !wholeFiles)) {
+      out2.push([s]);
+      continue;
+    }
+    const dir = path3.posix.dirname(s.file.path);
+    let batch = open.get(dir);
+    if (!batch || batch.length >= step) {
+      open.set(dir, batch = []);
+      out2.push(batch);
+    }
+    batch.push(s);
+  }
+  return out2;
+}
+function withContext(batch) {
+  const files = batch.map((s) => s.file);
+  const seen = new Set(files.map((f) => f.path));
+  for (const s of batch) {
+    for (const c of s.context ?? []) {
+      if (seen.has(c.path)) continue;
+      seen.add(c.path);
+      files.push(c);
+    }
+  }
+  return files;
+}
+var seconds = (ms) => `${(ms / 1e3).toFixed(ms % 1e3 === 0 ? 0 : 1)} s`;
 
 // src/analyzer/types.ts
 var SEVERITIES = ["error", "warning", "info"];
@@ -31589,7 +31650,7 @@ function overBoundsNote(dir, over, bounds = PACKAGE_BOUNDS) {
 var GOMOD_CANDIDATES = 20;
 var ANALYSED_STATUSES = /* @__PURE__ */ new Set(["added", "modified", "renamed"]);
 function selectFiles(files, config, changedFiles, limits = DEFAULT_LIMITS) {
-  const ignored = ignoreMatcher(config);
+  const excluded = exclusion(config);
   const out2 = { wanted: [], skipped: [], goPaths: /* @__PURE__ */ new Set(), limits: [] };
   if (changedFiles && changedFiles > files.length) {
     const unseen = changedFiles - files.length;
@@ -31600,8 +31661,8 @@ function selectFiles(files, config, changedFiles, limits = DEFAULT_LIMITS) {
     if (!f.path.endsWith(".go")) continue;
     out2.goPaths.add(f.path);
     if (!ANALYSED_STATUSES.has(f.status)) continue;
-    if (ignored(f.path)) out2.skipped.push({ path: f.path, reason: "matches `paths_ignore`" });
-    else if (!config.include_tests && f.path.endsWith("_test.go")) out2.skipped.push({ path: f.path, reason: "test file (`include_tests` is false)" });
+    const why = excluded(f.path);
+    if (why) out2.skipped.push({ path: f.path, reason: why });
     else if (out2.wanted.length >= limits.goFiles) {
       cut++;
       out2.skipped.push({ path: f.path, reason: `over the limit of ${count(limits.goFiles)} Go files per run` });
@@ -32255,8 +32316,9 @@ function actionGitHub(inner, workspace, workspaceSha) {
     }
     if (size > MAX_BLOB_BYTES) return { kind: "too-large", bytes: size };
     const buf = readFileSync3(full);
-    if (buf.includes(0)) return { kind: "binary" };
-    return { kind: "text", text: buf.toString("utf8") };
+    const text = buf.includes(0) ? void 0 : decodeUtf8(buf);
+    if (text === void 0) return { kind: "binary" };
+    return { kind: "text", text };
   };
   return {
     ...inner,
