@@ -67,6 +67,7 @@ describe("ptrguard check --format json", () => {
       "flagged.go:107",
       "go121/cause.go:15",
       "go121/cause.go:20",
+      "go121/cause.go:41",
     ]);
   });
 });

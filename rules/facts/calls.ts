@@ -98,3 +98,37 @@ export function methodCalls(root: GoNode, names: readonly string[], intoLiterals
   walk(root);
   return out;
 }
+
+/**
+ * The calls that run a func literal when the function only calls it: `[call]` for
+ * `func() { ... }()` (deferred too), every call of the local it is bound to
+ * (`commit := func() { ... }` or `var commit = func() { ... }`, each use `commit()`), or null when
+ * it is started as a goroutine, returned, stored, passed on or reassigned. Such a closure's code
+ * runs on behalf of the function, at those calls.
+ */
+export function closureCalls(lit: GoNode, unit: Unit): GoNode[] | null {
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const direct = callOfCallee(n);
+  if (direct) return [direct];
+  const list = n.parent;
+  const holder = list?.type === "expression_list" && list.namedChildCount === 1 ? list.parent : null;
+  const names =
+    holder?.type === "short_var_declaration" && holder.childForFieldName("right")?.id === list!.id
+      ? holder.childForFieldName("left")!.namedChildren
+      : holder?.type === "var_spec" && holder.childForFieldName("value")?.id === list!.id
+        ? holder.childrenForFieldName("name")
+        : [];
+  const b = names.length === 1 && names[0]?.type === "identifier" ? unit.bindings.declaredBy(names[0]) : undefined;
+  if (!b || b.uses.length === 0) return null;
+  const calls = b.uses.map(callOfCallee);
+  return calls.every((c): c is GoNode => !!c) ? calls : null;
+}
+
+/** The call `n(...)` (or `defer n(...)`) whose callee is `n`, not `go n(...)`, which runs it elsewhere. */
+function callOfCallee(n: GoNode): GoNode | null {
+  let x = n;
+  while (x.parent?.type === "parenthesized_expression") x = x.parent;
+  const call = x.parent;
+  return call?.type === "call_expression" && call.childForFieldName("function")?.id === x.id && call.parent?.type !== "go_statement" ? call : null;
+}

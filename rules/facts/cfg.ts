@@ -340,6 +340,7 @@ export interface Trip {
 
 //	for i := 0; i < 3; i++ {           // 3 (i <= 3: 4; i += 1 too)
 //	for i := range 3 {                 // 3 (Go 1.22)
+//	n := 10; for i := 0; i < n; i++ {  // 10: a local bound set once from a literal
 /** The trip count of a loop with literal bounds whose counter the body does not change, else null. */
 export function tripCount(loop: GoNode): Trip | null {
   const range = loop.namedChildren.find((c) => c?.type === "range_clause");
@@ -363,13 +364,34 @@ export function tripCount(loop: GoNode): Trip | null {
   const op = cond.childForFieldName("operator")?.text;
   const to = cond.childForFieldName("right");
   const step = update.text.replace(/\s/g, "");
-  if (from === null || cond.childForFieldName("left")?.text !== i || to?.type !== "int_literal" || (step !== `${i}++` && step !== `${i}+=1`)) return null;
-  const end = intValue(to);
+  if (from === null || cond.childForFieldName("left")?.text !== i || !to || (step !== `${i}++` && step !== `${i}+=1`)) return null;
+  const end = to.type === "int_literal" ? intValue(to) : to.type === "identifier" ? localInt(to, loop) : null;
   if (end === null || (op !== "<" && op !== "<=")) return null;
   // The body must not change the counter: only the update writes it.
   const body = loop.childForFieldName("body");
   if (body && descendantsInFunction(body, "identifier").some((id) => id.text === i && writes(id))) return null;
   return { count: Math.max(0, end - from + (op === "<=" ? 1 : 0)), from, counter: left[0]! };
+}
+
+//	n := 10_000
+//	for i := 0; i < n; i++ {
+/** The value of a local set once, before the loop, from an integer literal and never written again. */
+function localInt(name: GoNode, loop: GoNode): number | null {
+  const fn = enclosingFunction(loop);
+  const body = fn?.childForFieldName("body");
+  if (!body) return null;
+  const decls = descendantsInFunction(body, "short_var_declaration").filter((d) => {
+    const left = d.childForFieldName("left")?.namedChildren ?? [];
+    return left.some((x) => x?.text === name.text);
+  });
+  if (decls.length !== 1 || decls[0]!.endIndex > loop.startIndex) return null;
+  const left = decls[0]!.childForFieldName("left")!.namedChildren;
+  const right = decls[0]!.childForFieldName("right")?.namedChildren ?? [];
+  const at = left.findIndex((x) => x?.text === name.text);
+  if (left.length !== right.length || right[at]?.type !== "int_literal") return null;
+  // Written nowhere else, closures included.
+  if (body.descendantsOfType("identifier").some((x) => x && x.text === name.text && x.id !== left[at]!.id && writes(x))) return null;
+  return intValue(right[at]!);
 }
 
 function intValue(n: GoNode): number | null {

@@ -14,10 +14,13 @@
 // A `return`, a break or goto that leaves the loop, or a call that ends the goroutine or the
 // process (panic, os.Exit, log.Fatal, runtime.Goexit) is a way out; a return inside a nested
 // func literal is not, nor one behind `case <-quit:` when nothing ever closes or sends on quit.
+// A goroutine started once for the life of the process (facts/lifetime.ts: main, init, a New*
+// constructor, a Run/Start/Serve/Listen* function, a sync.Once body) is meant to run forever:
+// silent, unless its loop holds a way out that does not work (the author meant it to end).
 import type { GoNode, Rule, RuleContext } from "../../src/analyzer/types.js";
 import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
 import { deadCase, goroutineSites, type Channel, type GoroutineSite } from "../facts/goroutines.js";
-import { processEntry } from "../facts/lifetime.js";
+import { startedForProcessLife } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, spanOf } from "../facts/syntax.js";
 
@@ -47,14 +50,17 @@ export default rule;
 
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
-  // Goroutines started once by main, init or a test binary's TestMain live as long as the process by design.
-  if (processEntry(unit)) return;
   for (const site of goroutineSites(unit)) {
+    // Started once for the life of the process (by main, init, TestMain, a New* constructor or a
+    // Run/Start/Serve/Listen* function, not per event), a loop with no way out is meant to run as
+    // long as the process; one whose author wrote a way out that does not work is still a bug.
+    const lifetime = startedForProcessLife(unit, site.stmt);
     const cfg = cfgOf(unit, site.lit);
     for (const loop of descendantsInFunction(site.body, "for_statement")) {
       if (cfg.loop(loop)?.header !== false) continue;
       const ways = cfg.loopExits(loop, { ends: ALL_ENDS });
       if (ways.length === 0) {
+        if (lifetime && !triesToLeave(loop)) break;
         report(ctx, site, loop);
         break;
       }
@@ -99,6 +105,25 @@ function report(ctx: RuleContext, site: GoroutineSite, loop: GoNode, way?: GoNod
       { ...spanOf(loop.child(0)!), message: "this loop never ends" },
       ...(trap ? [{ ...spanOf(trap), message: `this break leaves the ${breakTarget(trap)}, not the loop` }] : []),
     ],
+  });
+}
+
+/**
+ * The loop holds a way out that does not work: a break that leaves only a select or switch, a
+ * return that leaves only a func literal called inside it, or a `case <-ctx.Done():` that goes on.
+ */
+function triesToLeave(loop: GoNode): boolean {
+  const body = loop.childForFieldName("body");
+  if (!body) return false;
+  if (descendantsInFunction(body, "break_statement").some((b) => b.namedChildren.length === 0 && breakTarget(b) !== "inner loop")) return true;
+  const lits = descendantsInFunction(body, "func_literal");
+  if (lits.some((l) => descendantsInFunction(l, "return_statement").length > 0 && l.parent?.type === "call_expression")) return true;
+  return descendantsInFunction(body, "communication_case").some((c) => {
+    const comm = c.childForFieldName("communication");
+    const recv = comm?.type === "unary_expression" ? comm : comm?.namedChildren.find((n) => n?.type === "unary_expression") ?? comm?.childForFieldName("right");
+    const ch = recv?.type === "unary_expression" && recv.childForFieldName("operator")?.type === "<-" ? recv.childForFieldName("operand") : null;
+    const fn = ch?.type === "call_expression" ? ch.childForFieldName("function") : null;
+    return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Done";
   });
 }
 

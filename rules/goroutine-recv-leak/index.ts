@@ -22,6 +22,7 @@ import { ALL_ENDS, callEnd, cfgOf } from "../facts/cfg.js";
 import { channels, mayLeave, type Channel, type ChanOp } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, enclosingFunction, endOfLine, indentAt, loopBetween, spanOf } from "../facts/syntax.js";
+import { checkAcross } from "./across.js";
 
 const rule: Rule = {
   meta: {
@@ -40,10 +41,16 @@ const rule: Rule = {
       loop: "{{channel}} is never closed and the loop on line {{loop}} has no way out: the goroutine started on line {{go}} blocks here forever",
       once: "the goroutine started on line {{go}} blocks here forever when the function {{exits}} on line {{exit}} without sending on {{channel}}",
       failing: "{{why}}, the goroutine started on line {{go}} blocks forever on this receive from {{channel}}",
+      handedOnly: "nothing sends on or closes {{channel}}: {{helpers}} {{verb}}, so this receive blocks forever",
+      fieldUnanswered: "nothing in the package sends on or closes {{field}}: this receive blocks forever",
+      rangedByHelper: "{{channel}} is never closed, so the range in {{callee}} ({{at}}) never ends: this goroutine blocks forever",
+      lockedWait: "{{field}} is received with {{lock}} held, but the {{op}} at {{at}} must lock it first: deadlock",
+      uncancelled: "nothing in the package calls {{field}}, which cancels {{ctx}}: this goroutine waits for {{ctx}}.Done() forever",
     },
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
+  // Receives that nothing in the package answers need no goroutine literal in this file.
+  appliesTo: (file) => file.source.includes("<-"),
   check,
 };
 export default rule;
@@ -53,6 +60,8 @@ const MAX_FIX_LINES = 25;
 const line = (unit: Unit, n: GoNode) => unit.file.lineOf(n.startIndex);
 
 function check(ctx: RuleContext): void {
+  checkAcross(ctx);
+  if (!(ctx.file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(ctx.file.source))) return;
   for (const ch of channels(ctx.unit)) {
     // A close anywhere (deferred, in a closure, in another goroutine) or a hand-off ends our knowledge.
     if (ch.ops.some((o) => o.kind === "escape" || o.kind === "close")) continue;

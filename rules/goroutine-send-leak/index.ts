@@ -19,6 +19,10 @@ import { channels, deadCase, mayLeave, type Channel, type ChanOp, type Goroutine
 import { docsUrl } from "../facts/meta.js";
 import { contains, loopBetween, spanOf } from "../facts/syntax.js";
 import { sendsPerRun, starts } from "./counts.js";
+import { checkFieldSends, checkUnreceivedSends } from "./fields.js";
+import { checkNamed } from "./named.js";
+import { checkProducers } from "./producers.js";
+import { checkUnshared } from "./unshared.js";
 
 const rule: Rule = {
   meta: {
@@ -41,10 +45,18 @@ const rule: Rule = {
       failingUnbuffered: "{{channel}} is unbuffered: {{why}}, the sender on line {{send}} stays blocked forever",
       failingBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it: {{why}}, the sender on line {{send}} stays blocked forever",
       failingLoop: "{{why}} inside the receive loop on line {{loop}}, {{senders}} on {{channel}} {{stay}} blocked forever",
+      fieldAbandoned: "once {{receiver}} takes {{leave}}, nothing receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
+      fieldNeverReceived: "nothing in the package receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
+      fieldSendUnreceived: "nothing in the package receives from {{field}}: this send blocks forever",
+      unshared: "nothing can receive from {{channel}} yet: this send blocks forever",
+      namedSender: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}})",
+      producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
+      producerLeft: "this {{jump}} stops reading the channel {{callee}} returns: its goroutine blocks forever on the send at {{at}}",
     },
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
+  // A goroutine started from a named function or method may send on a channel field declared in another file.
+  appliesTo: (file) => /\bgo\s+[\w.(]|\.Go\(\s*func\b|<-/.test(file.source),
   check,
 };
 export default rule;
@@ -52,7 +64,15 @@ export default rule;
 const line = (unit: Unit, n: GoNode | { startIndex: number }) => unit.file.lineOf(n.startIndex);
 
 function check(ctx: RuleContext): void {
-  for (const ch of channels(ctx.unit)) if (ch.buffer !== null) checkChannel(ctx, ch, ch.buffer);
+  if (ctx.file.source.includes("chan")) {
+    for (const ch of channels(ctx.unit)) {
+      if (ch.buffer === null || checkUnshared(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
+      checkChannel(ctx, ch, ch.buffer);
+    }
+  }
+  checkFieldSends(ctx);
+  checkUnreceivedSends(ctx);
+  checkProducers(ctx);
 }
 
 function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {

@@ -13,7 +13,7 @@ import { methodName } from "../facts/calls.js";
 import { cfgAt } from "../facts/cfg.js";
 import { definitions, isWrite } from "../facts/definitions.js";
 import { docsUrl } from "../facts/meta.js";
-import { contains, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
+import { contains, indentAt, listOf, spanOf, statementsOf, unparen } from "../facts/syntax.js";
 import { resolveType } from "../facts/types.js";
 import { type ClosureSite, closureSites, inLoop, joinAfter, type Loop, loopsOf } from "./closures.js";
 import { declaredAsync, runsLater } from "./receivers.js";
@@ -60,7 +60,7 @@ function check(ctx: RuleContext): void {
     const hits: { loop: Loop; vars: Binding[] }[] = [];
     for (const loop of loops) {
       if (!inLoop(site, loop)) continue;
-      const vars = loop.vars.filter((b) => b.uses.some((u) => contains(site.lit, u) && u.startIndex >= site.from));
+      const vars = loop.vars.filter((b) => b.uses.some((u) => readsLater(site, u)));
       // The iteration ends right after the site (return, break, panic): the variable never changes again.
       if (vars.length === 0 || !cfgAt(unit, site.stmt)?.repeats(loop.node, { after: site.stmt })) continue;
       if (site.kind !== "defer" && joinAfter(site, loop, unit)) continue;
@@ -68,7 +68,7 @@ function check(ctx: RuleContext): void {
     }
     if (hits.length === 0) continue;
     const vars = hits.flatMap((h) => h.vars);
-    const firstUse = vars.flatMap((b) => b.uses).filter((u) => contains(site.lit, u) && u.startIndex >= site.from).sort((a, b) => a.startIndex - b.startIndex)[0]!;
+    const firstUse = vars.flatMap((b) => b.uses).filter((u) => readsLater(site, u)).sort((a, b) => a.startIndex - b.startIndex)[0]!;
     const subject = site.kind === "group" ? `the goroutine started by ${callee(site)}` : "the goroutine";
     const messageId = site.parallel ? "subtest" : site.kind === "defer" ? "defer" : "goroutine";
     const related: RelatedLocation[] = [
@@ -92,18 +92,33 @@ function check(ctx: RuleContext): void {
         const store = storeOf(use, loop, unit);
         if (!store || !cfgAt(unit, store.at)?.repeats(loop.node, { after: store.at }) || caseLeaves(store, loop, unit) || currentOnly(store, loop, unit)) continue;
         const hits = [{ loop, vars: [b] }];
-        const verb = store.stmt.type === "send_statement" ? "sent on" : "stored in";
+        const local = store.via?.childForFieldName("left")?.text;
+        const verb = `${local ? `held by ${local} and ` : ""}${store.stmt.type === "send_statement" ? "sent on" : "stored in"}`;
+        const related: RelatedLocation[] = [{ ...headerSpan(loop), message: "this loop reuses one variable for all its iterations" }];
+        if (store.via) related.push({ ...firstLine(store.via, file), message: `${local} takes the address here` });
         ctx.report({
           span: firstLine(store.stmt, file),
           messageId: store.field ? "fieldStore" : "store",
           data: { name: b.name, field: store.field?.text ?? "", stored: verb, target: store.target.text, version },
-          related: [{ ...headerSpan(loop), message: "this loop reuses one variable for all its iterations" }],
+          related,
           severity,
-          fix: copyFix(unit, store.at, hits, copied, use),
+          fix: copyFix(unit, store.via ?? store.at, hits, copied, use),
         });
       }
     }
   }
+}
+
+/**
+ * The closure reads `u` when it runs later: after `t.Parallel()` for a subtest, unless a label
+ * stands between the two (a goto may jump past `t.Parallel()` to it, as go vet reads it).
+ */
+function readsLater(site: ClosureSite, u: GoNode): boolean {
+  if (!contains(site.lit, u) || u.startIndex < site.from) return false;
+  if (!site.parallel) return true;
+  const labels = site.lit.descendantsOfType("labeled_statement").filter((l): l is GoNode => !!l);
+  const parallels = site.lit.descendantsOfType("call_expression").filter((c): c is GoNode => !!c && c.text === site.parallel!.text && c.endIndex <= u.startIndex);
+  return parallels.some((p) => !labels.some((l) => l.startIndex > p.endIndex && l.startIndex < u.startIndex && !contains(l, p)));
 }
 
 /**
@@ -191,6 +206,8 @@ interface Store {
   slot: boolean;
   /** `&v.Inner.Number`: the address of a field of the loop variable, not of the variable. */
   field?: GoNode;
+  /** `a := &v` in the loop body, the local that carries the pointer to the store. */
+  via?: GoNode;
 }
 
 function storeOf(use: GoNode, loop: Loop, unit: Unit): Store | undefined {
@@ -205,14 +222,25 @@ function storeOf(use: GoNode, loop: Loop, unit: Unit): Store | undefined {
   if (n.parent?.type !== "unary_expression" || n.parent.childForFieldName("operator")?.type !== "&") return undefined;
   if (path.length > 0 && !insideVariable(use, path, unit)) return undefined;
   const field = path.length > 0 ? n.parent : undefined;
-  n = up(n.parent);
+  const store = placeOf(up(n.parent), loop, unit, 0);
+  return store && { ...store, field };
+}
+
+/**
+ * Where a value holding the pointer goes: through composite literals and `append` (also nested,
+ * `append(out, append([]T{{&v}}, x)...)`), into an assignment or send whose target outlives the
+ * iteration; or into a local of the iteration that is itself stored so (`a := &v; m[k] = a`,
+ * `a := T{ref: &v}; out = append(out, a)`), reported at that store.
+ */
+function placeOf(value: GoNode, loop: Loop, unit: Unit, depth: number): Omit<Store, "field"> | undefined {
+  let n = value;
   let appended = false;
   for (;;) {
     const p = n.parent;
     if (!p) return undefined;
-    if (["literal_element", "keyed_element", "literal_value", "composite_literal"].includes(p.type)) n = up(p);
+    if (["literal_element", "keyed_element", "literal_value", "composite_literal", "variadic_argument"].includes(p.type)) n = up(p);
     else if (p.type === "unary_expression" && n.type === "composite_literal") n = up(p);
-    else if (p.type === "argument_list" && isAppend(p.parent, unit) && p.namedChildren[0]?.id !== n.id) {
+    else if (p.type === "argument_list" && isAppend(p.parent, unit)) {
       n = up(p.parent!);
       appended = true;
     } else break;
@@ -241,6 +269,8 @@ function storeOf(use: GoNode, loop: Loop, unit: Unit): Store | undefined {
       if (left.length !== right.length) return undefined;
       target = left[right.findIndex((r) => r?.id === n.id)];
     }
+  } else if (!keyed && depth === 0 && p?.type === "expression_list" && p.parent?.type === "short_var_declaration" && p.parent.childForFieldName("right")?.id === p.id) {
+    return throughLocal(p.parent, n, loop, unit);
   }
   // `case ch <- &v:` sends when the select picks it: the select is the loop's statement.
   const at = stmt?.parent?.type === "communication_case" ? stmt.parent.parent : stmt;
@@ -250,7 +280,22 @@ function storeOf(use: GoNode, loop: Loop, unit: Unit): Store | undefined {
   const b = unit.bindings.resolve(root);
   if (b && contains(loop.node, b.id)) return undefined;
   const slot = !appended && !keyed && stmt.type === "assignment_statement" && ["identifier", "selector_expression"].includes(unparen(target).type);
-  return { stmt, at, target, slot, field };
+  return { stmt, at, target, slot };
+}
+
+/** `a := &v` (or a literal holding it) in the loop body, then `a` stored where it outlives the iteration. */
+function throughLocal(decl: GoNode, value: GoNode, loop: Loop, unit: Unit): Omit<Store, "field"> | undefined {
+  const right = listOf(decl.childForFieldName("right"));
+  const left = listOf(decl.childForFieldName("left"));
+  const name = left.length === right.length ? left[right.findIndex((r) => r.id === value.id)] : undefined;
+  const b = name?.type === "identifier" ? unit.bindings.declaredBy(name) : undefined;
+  if (!b || decl.parent?.type !== "statement_list" || !contains(loop.body, decl)) return undefined;
+  for (const u of b.uses) {
+    if (u.startIndex < decl.endIndex || isWrite(u)) continue;
+    const store = placeOf(up(u), loop, unit, 1);
+    if (store) return { ...store, via: decl };
+  }
+  return undefined;
 }
 
 /**
@@ -325,11 +370,11 @@ function caseLeaves(store: Store, loop: Loop, unit: Unit): boolean {
 
 /**
  * A single slot that only serves the current iteration: set on every iteration (it always points
- * at the current value, with or without per-iteration variables), or a local never read after the
- * loop.
+ * at the current value, with or without per-iteration variables), or a local that only the iteration
+ * setting it reads (after the store; not before it in the body, not after the loop).
  *
  *	for _, p := range passes {
- *		f.pass = &p               // no continue before it; or no read of f.pass after the loop
+ *		f.pass = &p               // no continue before it; or f.pass read only after it in the body
  */
 function currentOnly(store: Store, loop: Loop, unit: Unit): boolean {
   if (!store.slot) return false;
@@ -347,8 +392,13 @@ function currentOnly(store: Store, loop: Loop, unit: Unit): boolean {
     const name = root?.text ?? text;
     return loop.body.descendantsOfType(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= store.stmt.endIndex && (n.text === text || (n.type === "identifier" && n.text === name && (!b || unit.bindings.resolve(n) === b))));
   }
-  const later = unit.nodes(["identifier", "selector_expression"]).some((n) => n && n.startIndex >= loop.node.endIndex && n.text === text);
-  return !later;
+  // A local: it serves the iteration when the iteration reads it after the store and nothing reads
+  // it after the loop or before the store (a later iteration would see the overwritten variable).
+  // Never read at all, it is still a pointer kept past the iteration: flagged.
+  const reads = unit.nodes(["identifier", "selector_expression"]).filter((n) => n && n.text === text && !isWrite(n) && !contains(store.target, n));
+  if (reads.some((n) => n.startIndex >= loop.node.endIndex)) return false;
+  const inBody = reads.filter((n) => contains(loop.body, n));
+  return inBody.some((n) => n.startIndex >= store.stmt.endIndex) && !inBody.some((n) => n.startIndex < store.stmt.startIndex);
 }
 
 function up(node: GoNode): GoNode {

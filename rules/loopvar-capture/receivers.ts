@@ -31,7 +31,7 @@ export function runsLater(call: GoNode, kind: Later, unit: Unit): boolean {
   if (fn.type !== "selector_expression") return false;
   const method = fn.childForFieldName("field")?.text ?? "";
   const found = typeOf(unparen(fn.childForFieldName("operand")!), unit, 0);
-  const verdict = found.kind === "unknown" ? undefined : classify(found, method, kind, unit, 0);
+  const verdict = found.kind === "unknown" ? undefined : classify(found, method, kind, unit, 0, literalArg(call));
   if (verdict !== undefined) return verdict;
   return kind === "group" ? unit.file.imports.some((i) => GROUP_PATH.test(i.path)) : !!unit.file.importName("testing");
 }
@@ -43,10 +43,10 @@ export function declaredAsync(call: GoNode, unit: Unit): boolean {
   const found = typeOf(unparen(fn.childForFieldName("operand")!), unit, 0);
   if (found.kind !== "type") return false;
   const name = localName(found.node);
-  return !!name && !typeParam(name, call) && fileMethod(unit, name, fn.childForFieldName("field")?.text ?? "", "group") === true;
+  return !!name && !typeParam(name, call) && fileMethod(unit, name, fn.childForFieldName("field")?.text ?? "", "group", literalArg(call)) === true;
 }
 
-function classify(found: Found, method: string, kind: Later, unit: Unit, depth: number): boolean | undefined {
+function classify(found: Found, method: string, kind: Later, unit: Unit, depth: number, arg: number): boolean | undefined {
   if (found.kind === "pkg") return kind === "group" ? GROUP_PATH.test(found.path) : found.path === "testing";
   if (found.kind !== "type" || depth > 4) return undefined;
   let t: GoNode | null = found.node;
@@ -61,7 +61,7 @@ function classify(found: Found, method: string, kind: Later, unit: Unit, depth: 
   }
   if (t.type !== "type_identifier") return false; // an interface or struct literal type: nothing known runs later
   if (typeParam(t.text, found.node)) return false;
-  const own = fileMethod(unit, t.text, method, kind);
+  const own = fileMethod(unit, t.text, method, kind, arg);
   if (own !== undefined) return own;
   // A struct of the file that embeds a group: `type workers struct{ errgroup.Group }`.
   const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(t!.text));
@@ -72,26 +72,82 @@ function classify(found: Found, method: string, kind: Later, unit: Unit, depth: 
   for (const f of list?.namedChildren ?? []) {
     if (f?.type !== "field_declaration" || f.childrenForFieldName("name").length > 0) continue;
     const e = f.childForFieldName("type");
-    if (e && classify({ kind: "type", node: e }, method, kind, unit, depth + 1) === true) return true;
+    if (e && classify({ kind: "type", node: e }, method, kind, unit, depth + 1, arg) === true) return true;
   }
   return false;
 }
 
 /**
- * The method `name.method` the file declares: true when its body starts a goroutine (`go ...`) for
- * a group, or calls some `.Run(` for a subtest runner; false when it does neither; undefined when
- * the file declares no such method.
+ * The method `name.method` the file declares: true when it hands the function it receives (its
+ * parameter at `arg`) to something that runs it later: for a group, a `go` statement that calls
+ * it, a channel send, a store in a field or slice, or another `Go`/`TryGo`; for a subtest runner,
+ * a `Run` call it is passed to (`s.t.Run(name, f)`, or wrapped in a literal). False when it does
+ * neither (it calls the function at once, or ignores it); undefined when the file declares no
+ * such method.
  */
-function fileMethod(unit: Unit, type: string, method: string, kind: Later): boolean | undefined {
+function fileMethod(unit: Unit, type: string, method: string, kind: Later, arg: number): boolean | undefined {
   const decl = unit.file.wholeRoot().namedChildren.find((d) => {
     if (d?.type !== "method_declaration" || d.childForFieldName("name")?.text !== method) return false;
     const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration")?.childForFieldName("type");
     return !!recv && localName(recv) === type;
   });
   const body = decl?.childForFieldName("body");
-  if (!body) return undefined;
-  if (kind === "group") return body.descendantsOfType("go_statement").length > 0;
-  return body.descendantsOfType("call_expression").some((c) => c?.childForFieldName("function")?.childForFieldName("field")?.text === "Run");
+  if (!decl || !body) return undefined;
+  const param = paramName(decl, arg);
+  if (!param) return false;
+  const refs = body.descendantsOfType("identifier").filter((id): id is GoNode => !!id && id.text === param);
+  return refs.some((r) => (kind === "group" ? handedOn(r, body) : passedToRun(r, body)));
+}
+
+/** The name of a method's parameter at position `arg` (`Go(f func() error, tags ...int)`: 0 → "f"). */
+function paramName(decl: GoNode, arg: number): string | undefined {
+  const names: string[] = [];
+  for (const p of decl.childForFieldName("parameters")?.namedChildren ?? []) {
+    if (p?.type !== "parameter_declaration" && p?.type !== "variadic_parameter_declaration") continue;
+    const ids = p.childrenForFieldName("name").filter((x): x is GoNode => !!x);
+    if (ids.length === 0) names.push("");
+    for (const id of ids) names.push(id.text);
+    if (p.type === "variadic_parameter_declaration") while (names.length <= arg) names.push(ids[0]?.text ?? "");
+  }
+  const name = names[arg];
+  return name && name !== "_" ? name : undefined;
+}
+
+/** A reference to the group's function that outlives the call: in a go statement, sent, stored, or passed to another Go. */
+function handedOn(ref: GoNode, body: GoNode): boolean {
+  let called = false; // inside `f()`: only a go statement around the call, or a literal around it handed on, runs it later
+  for (let n: GoNode | null = ref; n && n.id !== body.id; n = n.parent) {
+    const p = n.parent;
+    if (!p) return false;
+    if (p.type === "go_statement") return true;
+    if (p.type === "call_expression" && p.childForFieldName("function")?.id === n.id) called = true;
+    if (p.type === "func_literal") called = false; // `func() { f() }` is a function value again
+    if (called) continue;
+    if (p.type === "send_statement" && p.childForFieldName("value")?.id === n.id) return true;
+    if (p.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("right")?.id === p.id) {
+      // q.tasks = append(q.tasks, f), q.next = f: kept for later.
+      return (p.parent.childForFieldName("left")?.namedChildren ?? []).some((l) => l?.type === "selector_expression" || l?.type === "index_expression");
+    }
+    if (p.type === "argument_list" && ["Go", "TryGo"].includes(p.parent?.childForFieldName("function")?.childForFieldName("field")?.text ?? "")) return true;
+    if (["function_declaration", "method_declaration"].includes(p.type)) return false;
+  }
+  return false;
+}
+
+/** The subtest function passed to a `Run` call, directly or inside a literal that calls it. */
+function passedToRun(ref: GoNode, body: GoNode): boolean {
+  for (let n: GoNode | null = ref; n && n.id !== body.id; n = n.parent) {
+    const p = n.parent;
+    if (p?.type === "argument_list" && p.parent?.childForFieldName("function")?.childForFieldName("field")?.text === "Run") return true;
+  }
+  return false;
+}
+
+/** The position of the first func literal among a call's arguments. */
+function literalArg(call: GoNode): number {
+  const args = call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
+  const i = args.findIndex((a) => unparen(a).type === "func_literal");
+  return i < 0 ? 0 : i;
 }
 
 /** `T`, `*T`, `T[K]` → "T". */

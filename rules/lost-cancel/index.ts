@@ -9,15 +9,13 @@
 //	}
 //	defer cancel()
 import type { Binding, GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { importsAny, packageCallee } from "../facts/calls.js";
+import { importsAny } from "../facts/calls.js";
 import { cfgAt } from "../facts/cfg.js";
 import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, enclosingFunction, endOfLine, indentAt, nameIsFree, spanOf, unparen } from "../facts/syntax.js";
+import { cancelSource, CONTEXT_PKGS, type CancelSource } from "./sources.js";
 import { ancestors } from "./tree.js";
-
-const CONTEXT_PKGS = ["context", "golang.org/x/net/context"];
-const DERIVERS = ["WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause", "WithDeadlineCause"];
 
 const rule: Rule = {
   meta: {
@@ -37,7 +35,7 @@ const rule: Rule = {
     },
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => importsAny(file, CONTEXT_PKGS),
+  appliesTo: (file) => importsAny(file, [...CONTEXT_PKGS, "os/signal"]),
   check,
 };
 export default rule;
@@ -47,51 +45,106 @@ function check(ctx: RuleContext): void {
   if (processEntry(unit) === "main") return;
   for (const call of unit.nodes("call_expression")) {
     if (!call) continue;
-    const callee = packageCallee(call, unit, CONTEXT_PKGS);
-    if (!callee || !CONTEXT_PKGS.includes(callee.pkg) || !DERIVERS.includes(callee.name)) continue;
     const stmt = assignmentOf(call);
     if (!stmt) continue; // used as a value elsewhere: passed on, returned; not ours to judge
     const left = stmt.childForFieldName("left") ?? stmt.childForFieldName("name");
-    const targets = left?.type === "expression_list" ? left.namedChildren : stmt.childrenForFieldName("name");
-    const target = targets.filter((t) => t && t.type !== ",")[1];
+    const targets = (left?.type === "expression_list" ? left.namedChildren : stmt.childrenForFieldName("name")).filter((t): t is GoNode => !!t && t.type !== ",");
+    if (targets.length < 2) continue;
+    const source = cancelSource(call, unit);
+    if (!source) continue;
+    if (source.results !== undefined && targets.length !== source.results) continue; // not the declaration we read
+    const target = targets[source.index];
     if (!target) continue;
-    const fn = `context.${callee.name}`;
+    const others = targets.filter((t) => t.id !== target.id);
     if (target.type === "identifier" && target.text === "_") {
       ctx.report({
         span: spanOf(stmt),
         messageId: "discarded",
-        data: { fn, leak: leakNote(callee.name) },
-        fix: ctxEscapes(unit, targets[0]) ? undefined : discardFix(unit, stmt, target, callee.name),
+        data: { fn: source.fn, leak: leakNote(source) },
+        fix: escapes(unit, others) ? undefined : discardFix(unit, stmt, target, source),
       });
       continue;
     }
     if (target.type !== "identifier") continue; // stored in a field, map or slice element
     const binding = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
     if (!binding) continue; // a package-level variable: stored
-    const later = binding.uses.filter((u) => u.startIndex >= stmt.endIndex);
+    // A variable of an enclosing function, assigned in a closure (golang/go#31856): the closure is
+    // not its owner; another closure or the enclosing function may call it (as go vet's lostcancel,
+    // which skips variables declared outside the function literal).
+    if (enclosingFunction(binding.id)?.id !== enclosingFunction(stmt)?.id) continue;
+    // Every other mention: one written above the assignment is reached again when a loop goes
+    // round (`if cancel != nil { cancel() }` at the top of a REPL loop that assigns it below).
+    const later = binding.uses.filter((u) => u.id !== target.id && (u.startIndex >= stmt.endIndex || reachedAgainInLoop(u, stmt, unit)));
     // Calls that end the process or the goroutine are not ways out (as go vet's lostcancel).
     const from = statementOf(stmt);
-    const exit = cfgAt(unit, from)?.firstEnd({ after: from }, {
-      avoid: (n) => later.some((u) => contains(n, u)) || (binding.kind === "result" && isNakedReturn(n)),
-    })?.node;
+    const opts = { avoid: (n: GoNode) => later.some((u) => contains(n, u)) || (binding.kind === "result" && isNakedReturn(n)) };
+    const cfg = cfgAt(unit, from);
+    // A helper that also returns an error: on its error paths the other results are not the
+    // caller's (it returns a nil cancel, or has cancelled already), as for any Go result pair.
+    const err = source.errorIndex !== undefined ? targets[source.errorIndex] : undefined;
+    const errB = err?.type === "identifier" && err.text !== "_" ? unit.bindings.resolve(err) ?? unit.bindings.declaredBy(err) : undefined;
+    const exit = errB
+      ? cfg?.allEnds({ after: from }, opts).find((e) => !underErrorCheck(e.node, errB, stmt, unit))?.node
+      : cfg?.firstEnd({ after: from }, opts)?.node;
     if (!exit) continue;
     const where = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
     ctx.report({
       span: spanOf(stmt),
       messageId: "notCalled",
-      data: { name: binding.name, where, leak: leakNote(callee.name) },
+      data: { name: binding.name, where, leak: leakNote(source) },
       related: [{ ...spanOf(exit), message: "this way out skips the cancel function" }],
-      fix: ctxEscapes(unit, targets[0]) ? undefined : deferFix(unit, stmt, binding, callee.name),
+      // With an error result the cancel function may be nil on the error path: a defer right after the call would panic there.
+      fix: escapes(unit, others) || source.errorIndex !== undefined ? undefined : deferFix(unit, stmt, binding, source),
     });
   }
 }
 
+/** The node sits in the body of an `if err != nil { ... }` after the assignment, err being the call's error result. */
+function underErrorCheck(node: GoNode, err: Binding, stmt: GoNode, unit: Unit): boolean {
+  const home = enclosingFunction(stmt);
+  for (let p = node.parent; p && p.id !== home?.id; p = p.parent) {
+    if (p.type !== "block" || p.parent?.type !== "if_statement" || p.parent.childForFieldName("consequence")?.id !== p.id) continue;
+    const cond = unparen(p.parent.childForFieldName("condition")!);
+    if (p.parent.startIndex < stmt.endIndex || cond.type !== "binary_expression" || cond.childForFieldName("operator")?.type !== "!=") continue;
+    const [l, r] = [unparen(cond.childForFieldName("left")!), unparen(cond.childForFieldName("right")!)];
+    const [v, nil] = l.type === "identifier" && r.type === "nil" ? [l, r] : [r, l];
+    if (nil.type !== "nil" || v.type !== "identifier" || unit.bindings.resolve(v) !== err) continue;
+    // The check is about the call's error only if err was not assigned again in between.
+    const reassigned = err.uses.some((u) => u.startIndex > stmt.endIndex && u.startIndex < p.parent!.startIndex && isAssigned(u));
+    if (!reassigned) return true;
+  }
+  return false;
+}
+
+/** `u` sits above `stmt` in a loop that holds both: a later round reaches `u` after `stmt`. */
+function reachedAgainInLoop(u: GoNode, stmt: GoNode, unit: Unit): boolean {
+  for (const a of ancestors(stmt, unit.node)) {
+    if (a.type === "func_literal") return false;
+    if (a.type === "for_statement" && contains(a, u)) return true;
+  }
+  return false;
+}
+
+/** `err` on the left of `=` or `:=`. */
+function isAssigned(use: GoNode): boolean {
+  const list = use.parent;
+  const s = list?.type === "expression_list" ? list.parent : undefined;
+  return !!s && (s.type === "assignment_statement" || s.type === "short_var_declaration") && s.childForFieldName("left")?.id === list!.id;
+}
+
 const isNakedReturn = (n: GoNode) => n.type === "return_statement" && n.namedChildren.filter((c) => c?.type !== "comment").length === 0;
 
-const leakNote = (name: string) =>
-  name.includes("Timeout") || name.includes("Deadline")
-    ? "the context and its timer may live until the deadline"
-    : "the context lives until the parent is cancelled";
+const LEAKS: Record<CancelSource["origin"], string> = {
+  timeout: "the context and its timer may live until the deadline",
+  cancel: "the context lives until the parent is cancelled",
+  signal: "the signal stays caught and the context lives until one arrives",
+  helper: "the context may stay registered with its parent until the parent is cancelled",
+};
+
+const leakNote = (source: CancelSource) => LEAKS[source.origin];
+
+/** Any of the call's other results (the derived context) outlives the function. */
+const escapes = (unit: Unit, others: GoNode[]) => others.some((t) => ctxEscapes(unit, t));
 
 /** The statement that assigns the call's results: `a, b := call`, `a, b = call`, `var a, b = call`. */
 function assignmentOf(call: GoNode): GoNode | null {
@@ -149,13 +202,13 @@ function deferrable(stmt: GoNode, unit: Unit): boolean {
   return true;
 }
 
-function deferLine(unit: Unit, stmt: GoNode, name: string, deriver: string): TextEdit {
+function deferLine(unit: Unit, stmt: GoNode, name: string, cancel: CancelSource): TextEdit {
   const source = unit.file.source;
   let at = endOfLine(source, stmt.endIndex);
   if (source[at - 1] === "\n") at--;
   if (source[at - 1] === "\r") at--;
   const eol = source[at] === "\r" ? "\r\n" : "\n";
-  const arg = deriver === "WithCancelCause" ? "nil" : "";
+  const arg = cancel.cause ? "nil" : "";
   return { start: at, end: at, text: `${eol}${indentAt(source, stmt.startIndex)}defer ${name}(${arg})` };
 }
 
@@ -176,17 +229,17 @@ function deleteLine(source: string, node: GoNode): TextEdit {
   return { start, end, text: "" };
 }
 
-function discardFix(unit: Unit, stmt: GoNode, blank: GoNode, deriver: string) {
+function discardFix(unit: Unit, stmt: GoNode, blank: GoNode, source: CancelSource) {
   if (stmt.type !== "short_var_declaration" || !deferrable(stmt, unit)) return undefined;
-  const name = nameIsFree(unit, "cancel") ? "cancel" : undefined;
-  if (!name) return undefined;
+  const name = source.fixName;
+  if (!nameIsFree(unit, name)) return undefined;
   return {
     description: `name the cancel function and defer it`,
-    edits: [{ ...spanOf(blank), text: name }, deferLine(unit, stmt, name, deriver)],
+    edits: [{ ...spanOf(blank), text: name }, deferLine(unit, stmt, name, source)],
   };
 }
 
-function deferFix(unit: Unit, stmt: GoNode, binding: Binding, deriver: string) {
+function deferFix(unit: Unit, stmt: GoNode, binding: Binding, source: CancelSource) {
   if (!deferrable(stmt, unit)) return undefined;
   // Only when the cancel function is merely called: if it is returned, stored or passed,
   // someone else owns it and a defer here would cancel their context.
@@ -202,7 +255,7 @@ function deferFix(unit: Unit, stmt: GoNode, binding: Binding, deriver: string) {
     );
   });
   if (!onlyCalled || binding.kind === "result") return undefined;
-  const edits = [deferLine(unit, stmt, binding.name, deriver)];
+  const edits = [deferLine(unit, stmt, binding.name, source)];
   const existing = laterDefer(stmt, binding);
   if (existing) edits.push(deleteLine(unit.file.source, existing));
   const verb = existing ? "move" : "add";

@@ -8,7 +8,8 @@
 //
 // The slot before the new start is out of the slice's view but not out of its backing array, so a
 // pointer in it keeps its object reachable until append next outgrows the array, and for ever if
-// the queue stops growing. Only element types that hold pointers count (pointers, interfaces, maps,
+// the queue stops growing. A package-level slice re-sliced over itself (`waiters = waiters[1:]`)
+// counts the same. Only element types that hold pointers count (pointers, interfaces, maps,
 // channels, funcs, slices); a queue that clears the slot (`q.jobs[0] = nil`, `clear(...)`) or that
 // resets or compacts the field anywhere in the file (`q.jobs = nil`, `q.jobs = q.jobs[:0]`,
 // `copy(q.jobs, q.jobs[k:])`, `q.jobs = append(q.jobs[:0], ...)`) is silent, and so are worklists
@@ -30,18 +31,14 @@ export function checkQueues(ctx: RuleContext): void {
     if (left.length !== 1 || right.length !== 1) continue;
     const target = unparen(left[0]!);
     const slice = unparen(right[0]!);
-    if (target.type !== "selector_expression" || slice.type !== "slice_expression") continue;
+    if ((target.type !== "selector_expression" && target.type !== "identifier") || slice.type !== "slice_expression") continue;
     if (unparen(slice.childForFieldName("operand")!).text !== target.text) continue;
     const start = slice.childForFieldName("start");
     const end = slice.childForFieldName("end");
     if (!start || start.text === "0" || slice.childForFieldName("capacity") || (end && end.text !== `len(${target.text})`)) continue;
-    const owner = unparen(target.childForFieldName("operand")!);
-    const b = owner.type === "identifier" ? unit.bindings.resolve(owner) : undefined;
-    if (!b || (b.kind !== "receiver" && b.kind !== "param") || b.type?.type !== "pointer_type") continue;
-    const field = target.childForFieldName("field")!.text;
-    const elem = elementOf(unit, b.type.namedChildren[0] ?? null, field);
-    if (!elem) continue;
-    if (drains(stmt, target.text) || clearsSlots(unit, target.text, stmt) || resetsElsewhere(unit, typeName(b.type.namedChildren[0] ?? null), field, stmt)) continue;
+    const queue = target.type === "identifier" ? packageQueue(unit, target, stmt) : fieldQueue(unit, target, stmt);
+    if (!queue || drains(stmt, target.text) || clearsSlots(unit, target.text, stmt) || queue.resets()) continue;
+    const { elem } = queue;
     const one = start.text === "1";
     ctx.report({
       span: spanOf(stmt),
@@ -51,6 +48,37 @@ export function checkQueues(ctx: RuleContext): void {
       fix: one ? clearFix(file.source, stmt, target.text) : undefined,
     });
   }
+}
+
+interface Queue {
+  elem: GoNode;
+  /** Another write in the file lets the old array go or compacts it. */
+  resets: () => boolean;
+}
+
+/** `q.items = q.items[k:]` on a pointer receiver or parameter whose struct field holds pointers. */
+function fieldQueue(unit: Unit, target: GoNode, stmt: GoNode): Queue | undefined {
+  const owner = unparen(target.childForFieldName("operand")!);
+  const b = owner.type === "identifier" ? unit.bindings.resolve(owner) : undefined;
+  if (!b || (b.kind !== "receiver" && b.kind !== "param") || b.type?.type !== "pointer_type") return undefined;
+  const field = target.childForFieldName("field")!.text;
+  const elem = elementOf(unit, b.type.namedChildren[0] ?? null, field);
+  return elem && { elem, resets: () => resetsElsewhere(unit, typeName(b.type!.namedChildren[0] ?? null), field, stmt) };
+}
+
+/**
+ * `pending = pending[1:]` on a package-level slice declared with a pointer-holding element type
+ * (`var pending []*request`): it lives as long as the program.
+ */
+function packageQueue(unit: Unit, target: GoNode, stmt: GoNode): Queue | undefined {
+  if (unit.bindings.resolve(target)) return undefined;
+  const decl = unit.file.decls.find((d) => d.kind === "var" && d.names.includes(target.text));
+  const elem = pointerElement(unit, decl?.type ?? null);
+  if (!elem) return undefined;
+  const funcs = unit.file.wholeRoot().namedChildren.filter((d): d is GoNode => d?.type === "function_declaration" || d?.type === "method_declaration");
+  const writes = [unit.node, ...funcs].flatMap((m) => m.descendantsOfType(["assignment_statement", "call_expression"]));
+  const same = (e: GoNode) => unparen(e).type === "identifier" && unparen(e).text === target.text;
+  return { elem, resets: () => resetsIn(unit, writes, same, stmt) };
 }
 
 /**
@@ -85,14 +113,19 @@ function elementOf(unit: Unit, t: GoNode | null, name: string): GoNode | undefin
   if (st?.type !== "struct_type") return undefined;
   for (const f of st.descendantsOfType("field_declaration")) {
     if (!f?.childrenForFieldName("name").some((x) => x?.text === name)) continue;
-    const slice = resolveType(f.childForFieldName("type"), unit.file);
-    const elem = slice?.type === "slice_type" ? slice.childForFieldName("element") : null;
-    if (!elem) return undefined;
-    const r = resolveType(elem, unit.file);
-    const known = r?.type === "type_identifier" && ["any", "error"].includes(r.text);
-    return r && (HOLDS_POINTERS.has(r.type) || known) ? elem : undefined;
+    return pointerElement(unit, f.childForFieldName("type"));
   }
   return undefined;
+}
+
+/** The element type of a slice type, when it holds pointers. */
+function pointerElement(unit: Unit, type: GoNode | null): GoNode | undefined {
+  const slice = resolveType(type, unit.file);
+  const elem = slice?.type === "slice_type" ? slice.childForFieldName("element") : null;
+  if (!elem) return undefined;
+  const r = resolveType(elem, unit.file);
+  const known = r?.type === "type_identifier" && ["any", "error"].includes(r.text);
+  return r && (HOLDS_POINTERS.has(r.type) || known) ? elem : undefined;
 }
 
 /** `q.items[0] = nil`, `q.items[i] = x`, `clear(q.items[:k])` in the same function, before the re-slice. */
@@ -121,19 +154,24 @@ function resetsElsewhere(unit: Unit, type: string | undefined, field: string, st
     return !!recv && typeName(recv.type === "pointer_type" ? (recv.namedChildren[0] ?? null) : recv) === type;
   });
   const writes = [unit.node, ...methods].flatMap((m) => m.descendantsOfType(["assignment_statement", "call_expression"]));
+  return resetsIn(unit, writes, (e) => endsWithField(e, field), stmt);
+}
+
+/** Among `writes`, one to the queue (`same`) that lets its array go or compacts it. */
+function resetsIn(unit: Unit, writes: (GoNode | null)[], same: (e: GoNode) => boolean, stmt: GoNode): boolean {
   for (const s of writes) {
     if (!s || (s.startIndex === stmt.startIndex && s.type === stmt.type)) continue;
     if (s.type === "call_expression") {
       const fn = unparen(s.childForFieldName("function")!);
       const first = argsOf(s)[0];
-      if (fn.type === "identifier" && fn.text === "copy" && first && endsWithField(first, field)) return true;
+      if (fn.type === "identifier" && fn.text === "copy" && first && same(first)) return true;
       continue;
     }
     const left = listOf(s.childForFieldName("left"));
     const right = listOf(s.childForFieldName("right"));
     for (let i = 0; i < left.length; i++) {
       const l = unparen(left[i]!);
-      if (l.type !== "selector_expression" || l.childForFieldName("field")?.text !== field) continue;
+      if (!same(l)) continue;
       const r = right.length === left.length ? unparen(right[i]!) : undefined;
       if (!r) return true;
       if (r.type === "call_expression" && isBuiltinCall(r, "append", unit)) {

@@ -15,9 +15,17 @@
 //			return
 //		}
 //	}
+//
+//	t := time.NewTicker(d)            // each call leaves a goroutine and a ticker running
+//	go func() {
+//		for range t.C {
+//			s.compact()
+//		}
+//	}()
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { cfgAt, type Cfg, type PathOptions } from "../facts/cfg.js";
-import { processEntry } from "../facts/lifetime.js";
+import { closureCalls } from "../facts/calls.js";
+import { ALL_ENDS, cfgAt, type Cfg, type PathOptions } from "../facts/cfg.js";
+import { processEntry, startedForProcessLife } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, enclosingFunction, endOfLine, indentAt, loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
 import { importsTime, timeCalls, timerEra, type TimerEra } from "../facts/timers.js";
@@ -39,7 +47,9 @@ const rule: Rule = {
       tickInLoop: "time.Tick can make a new ticker each time round the loop on line {{loop}}; none can be stopped, so they pile up and keep firing",
       tickReturned: "the ticker of time.Tick can never be stopped, and its channel is returned on line {{exit}}: it fires forever once the caller stops reading",
       tickLeft: "the ticker of time.Tick can never be stopped: after {{where}} it keeps firing into a channel nobody reads",
-      goroutine: "{{what}} is never stopped: after the goroutine started on line {{go}} returns on line {{exit}}, it keeps firing forever",
+      goroutine: "{{what}} is never stopped: after the goroutine started on line {{go}} returns on line {{exit}}, it {{consequence}}",
+      abandoned: "{{what}} is never stopped, and the goroutine started on line {{go}} that reads it never ends",
+      tickAbandoned: "the ticker of time.Tick can never be stopped, and the goroutine started on line {{go}} that reads it never ends",
       inLoop: "{{what}} can be made each time round the loop on line {{loop}} and is never stopped: each one keeps firing forever",
       notStopped: "{{what}} is never stopped: after {{where}} it {{consequence}}",
     },
@@ -82,16 +92,25 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
   if (!stmt) return;
   const inner = stmt.type === "labeled_statement" ? stmt.namedChildren.find((c) => c?.type !== "label_name") ?? stmt : stmt;
   const holder = varOf(call, unit);
+  // `c := time.Tick(d); go func() { for range c { ... } }()` (or handed to pool.Go(func(){...})): the
+  // channel is handed to a goroutine that serves it for as long as it runs, not left unread.
+  if (holder && holder.uses.some((u) => handedToGoroutine(u, enclosingFunction(stmt)))) return;
   const overTick = (e: GoNode) => e.id === unparen(call).id || (!!holder && e.type === "identifier" && unit.bindings.resolve(e) === holder);
   // A range over the ticker's channel never ends: its loop is left only by a jump.
   const cfg = cfgAt(unit, stmt);
-  let exit: GoNode | null | undefined;
-  if (inner.type === "return_statement") exit = inner;
-  else if (inner.type === "for_statement" && inner.namedChildren.some((c) => c?.type === "range_clause" && c.startIndex <= call.startIndex && call.endIndex <= c.endIndex)) {
-    // `for range time.Tick(d) { ... }`: leaves only through a return or a break.
-    exit = cfg?.firstEnd({ at: inner }, { endlessRange: overTick })?.node;
-  } else exit = cfg?.firstEnd({ after: stmt }, { endlessRange: overTick })?.node;
-  if (!exit) return; // the function never ends: the ticker serves it for the life of the process
+  // `for range time.Tick(d) { ... }`: leaves only through a return or a break.
+  const ranged = inner.type === "for_statement" && inner.namedChildren.some((c) => c?.type === "range_clause" && c.startIndex <= call.startIndex && call.endIndex <= c.endIndex);
+  const from = ranged ? { at: inner } : { after: stmt };
+  const exit = inner.type === "return_statement" ? inner : cfg?.firstEnd(from, { endlessRange: overTick })?.node;
+  if (!exit) {
+    // The function never ends: in main, the ticker serves it for the life of the process; in a
+    // goroutine started and abandoned by a function called again and again, both pile up.
+    const go = goStatementOf(cfg?.fn);
+    if (go && cfg!.firstEnd(from, { ends: ALL_ENDS, endlessRange: overTick }) === null && !startedForProcessLife(unit, go)) {
+      ctx.report({ span: spanOf(call), messageId: "tickAbandoned", data: { go: line(ctx, go) }, related: [goRelated(go)], severity: era.severity });
+    }
+    return;
+  }
   const returned = exit.startIndex <= call.startIndex && call.endIndex <= exit.endIndex;
   ctx.report({
     span: spanOf(call),
@@ -99,6 +118,17 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
     related: [{ ...spanOf(exit), message: "the function ends here with the ticker still running" }],
     severity: era.severity,
   });
+}
+
+/** `u` sits in a func literal, nested in `fn`, that a `go` statement starts or a call is handed as an argument. */
+function handedToGoroutine(u: GoNode, fn: GoNode | null): boolean {
+  for (let lit = enclosingFunction(u); lit && lit.id !== fn?.id; lit = enclosingFunction(lit)) {
+    if (lit.type !== "func_literal") return false;
+    const call = lit.parent?.type === "call_expression" ? lit.parent : null;
+    if (call?.parent?.type === "go_statement") return true;
+    if (lit.parent?.type === "argument_list") return true;
+  }
+  return false;
 }
 
 /** The binding `c` of `c := time.Tick(d)` / `var c = time.Tick(d)`, when the call is all of the value. */
@@ -125,7 +155,7 @@ function created(call: GoNode): { stmt: GoNode; id: GoNode } | null {
   return stmt?.parent?.type === "statement_list" ? { stmt, id: names[0] } : null;
 }
 
-type Use = "stop" | "ok" | "escape";
+type Use = "stop" | "ok" | "ok-reset" | "escape";
 
 /** What one mention of the ticker does: t.Stop, t.Reset(...), <-t.C and range t.C are local; anything else lets it escape. */
 function useOf(u: GoNode): Use {
@@ -134,7 +164,7 @@ function useOf(u: GoNode): Use {
   const field = sel.childForFieldName("field")?.text;
   const up = sel.parent;
   if (field === "Stop") return "stop";
-  if (field === "Reset") return up?.type === "call_expression" ? "ok" : "escape";
+  if (field === "Reset") return up?.type === "call_expression" ? "ok-reset" : "escape";
   if (field !== "C" || !up) return "escape";
   if (up.type === "unary_expression" && up.childForFieldName("operator")?.type === "<-") return "ok";
   return up.type === "range_clause" && up.childForFieldName("right")?.id === sel.id ? "ok" : "escape";
@@ -147,43 +177,56 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   if (!made || !binding) return; // stored in a field, returned, passed on: someone else owns it
   const kinds = binding.uses.map(useOf);
   if (kinds.includes("stop") || kinds.includes("escape")) return; // stopped on some path, or escapes
+  // `time.NewTimer(0)` never Reset fires at once: nothing is left in the timer heap to release.
+  if (!ticker && !kinds.includes("ok-reset") && isZero(call)) return;
   const kind = ticker ? "ticker" : "timer";
   const what = binding.name === kind ? kind : `${kind} ${binding.name}`;
   const fn = enclosingFunction(made.stmt);
-  const fns = new Set(binding.uses.map((u) => enclosingFunction(u)?.id));
+  // A closure the function only calls (`commit := func() { t.Reset(d) }`) uses it on the function's behalf.
+  const owners = new Map(binding.uses.map((u) => [ownerOf(u, fn, unit)?.id, u] as const));
   const overC = (e: GoNode) => isChannelOf(e, unit, made.id);
   // A timer whose channel was received from has fired: nothing is left to release.
-  const fired = (n: GoNode) => descendantsInFunction(n, "unary_expression").concat(n.type === "unary_expression" ? [n] : [])
-    .some((r) => r.childForFieldName("operator")?.type === "<-" && overC(unparen(r.childForFieldName("operand")!)));
+  const fired = (n: GoNode) => receivesFrom(n, overC, unit);
   const paths: PathOptions = ticker ? { endlessRange: overC } : { avoid: fired };
+  const consequence = ticker ? "keeps firing forever" : "stays in the runtime's timer heap until it fires";
+  const abandoned = (go: GoNode) =>
+    ctx.report({ span: spanOf(made.stmt), messageId: "abandoned", data: { what, go: line(ctx, go) }, related: [goRelated(go)], severity: era.severity });
 
-  if (fns.size === 1 && !fns.has(fn?.id)) {
-    // Used only inside one `go func() { ... }()`: the goroutine owns the ticker, and leaks it when it returns.
-    const lit = enclosingFunction(binding.uses[0]!)!;
-    if (!ticker || lit.parent?.type !== "call_expression" || lit.parent.parent?.type !== "go_statement" || enclosingFunction(lit)?.id !== fn?.id) return;
-    const exit = firstReturn(cfgAt(unit, lit)!, overC);
-    if (!exit) return; // falls off its end only after a loop we cannot bound: stay silent
-    ctx.report({
-      span: spanOf(made.stmt),
-      messageId: "goroutine",
-      data: { what, go: line(ctx, lit.parent.parent), exit: line(ctx, exit) },
-      related: [{ ...spanOf(exit), message: "the goroutine ends here with the ticker still running" }],
-      severity: era.severity,
-    });
+  if (owners.size === 1 && !owners.has(fn?.id)) {
+    // Used only inside one `go func() { ... }()`: the goroutine owns it, and leaks it when it returns.
+    const lit = ownerOf(owners.values().next().value!, fn, unit)!;
+    const go = goStatementOf(lit);
+    if (!go || enclosingFunction(lit)?.id !== fn?.id) return;
+    const cfg = cfgAt(unit, lit)!;
+    // For a ticker, only a return (a loop we cannot bound may fall off the end); a timer left unfired.
+    const exit = ticker ? firstReturn(cfg, overC) : cfg.firstEnd({ entry: true }, paths)?.node;
+    if (exit) {
+      ctx.report({
+        span: spanOf(made.stmt),
+        messageId: "goroutine",
+        data: { what, go: line(ctx, go), exit: line(ctx, exit), consequence },
+        related: [{ ...spanOf(exit), message: `the goroutine ends here with the ${kind} still running` }],
+        severity: era.severity,
+      });
+    } else if (neverEnds(cfg, { entry: true }, overC) && !startedForProcessLife(unit, go)) abandoned(go);
     return;
   }
-  if (fns.size > 1 || (fns.size === 1 && !fns.has(fn?.id))) return;
+  if (owners.size > 1 || (owners.size === 1 && !owners.has(fn?.id))) return;
 
   const loop = loopAround(made.stmt);
   const cfg = cfgAt(unit, made.stmt)!;
   const exit = processEntry(unit) === "main" && fn?.type === "function_declaration" ? null : cfg.firstEnd({ after: made.stmt }, paths)?.node;
   // Made again when the loop can go round after it (not when a range over its channel never ends).
   const iterates = ticker && !!loop && cfg.repeats(loop, { after: made.stmt }, { endlessRange: overC });
-  if (!exit && !iterates) return;
+  if (!exit && !iterates) {
+    // Made in a goroutine that never ends, started and abandoned by a function called again and again.
+    const go = goStatementOf(fn);
+    if (go && neverEnds(cfg, { after: made.stmt }, overC) && !startedForProcessLife(unit, go)) abandoned(go);
+    return;
+  }
   // A ticker made again each time round piles up; a timer (or a ticker whose iteration never
   // completes) leaks on the path to the exit: rounds that receive from a timer leave nothing behind.
   const again = iterates ? loop : null;
-  const consequence = ticker ? "keeps firing forever" : "stays in the runtime's timer heap until it fires";
   ctx.report({
     span: spanOf(made.stmt),
     ...(again || !exit
@@ -192,6 +235,63 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
     related: [...(again ? [{ ...spanOf(again), message: "the loop that makes it again" }] : []), ...(exit ? [{ ...spanOf(exit), message: `the function ends here with the ${ticker ? "ticker" : "timer"} still running` }] : [])],
     fix: loop ? undefined : deferStop(unit, made.stmt, binding.name),
     severity: era.severity,
+  });
+}
+
+/** `time.NewTimer(0)`: a literal zero delay. */
+function isZero(call: GoNode): boolean {
+  const args = call.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
+  const d = args.length === 1 && args[0] ? unparen(args[0]) : null;
+  return d?.type === "int_literal" && Number(d.text.replace(/_/g, "")) === 0;
+}
+
+/** The `go` statement that starts the func literal `fn` (`go func() { ... }()`), or null. */
+function goStatementOf(fn: GoNode | null | undefined): GoNode | null {
+  if (fn?.type !== "func_literal") return null;
+  let n = fn;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const call = n.parent;
+  return call?.type === "call_expression" && call.childForFieldName("function")?.id === n.id && call.parent?.type === "go_statement" ? call.parent : null;
+}
+
+const goRelated = (go: GoNode) => ({ ...spanOf(go.child(0)!), message: "this goroutine never ends" });
+
+/** No path from `from` ends the function in any way (return, goroutine or process end); a range over the channel never ends. */
+function neverEnds(cfg: Cfg, from: { entry: true } | { after: GoNode }, overC: (e: GoNode) => boolean): boolean {
+  return cfg.firstEnd(from, { ends: ALL_ENDS, endlessRange: overC }) === null;
+}
+
+/**
+ * The function a mention of the ticker runs in on behalf of: its enclosing function, or, for a
+ * closure inside the function that made the ticker and that is only called (`commit := func() { t.Reset(d) }` with every use `commit()`, or
+ * `func() { ... }()`), the function the closure is called from.
+ */
+function ownerOf(u: GoNode, maker: GoNode | null, unit: Unit): GoNode | null {
+  let f = enclosingFunction(u);
+  // Never above the function that made it: a ticker made in a closure belongs to that closure.
+  while (f && f.id !== maker?.id && f.type === "func_literal" && closureCalls(f, unit) !== null) f = enclosingFunction(f);
+  return f;
+}
+
+/** The closure a call runs: `func() { ... }()`, or `f()` where `f := func() { ... }` is only called. */
+function closureCalled(call: GoNode, unit: Unit): GoNode | null {
+  const f = unparen(call.childForFieldName("function")!);
+  if (f.type === "func_literal") return f;
+  const b = f.type === "identifier" ? unit.bindings.resolve(f) : undefined;
+  if (!b || b.kind !== "var") return null;
+  const value = b.decl.type === "short_var_declaration" ? b.decl.childForFieldName("right") : b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : null;
+  const lit = value?.namedChildCount === 1 ? unparen(value.namedChildren[0]!) : null;
+  return lit?.type === "func_literal" && closureCalls(lit, unit) !== null ? lit : null;
+}
+
+/** Running `n` receives from the channel: `<-t.C` in it, or in a closure it calls in place. */
+function receivesFrom(n: GoNode, overC: (e: GoNode) => boolean, unit: Unit): boolean {
+  const recv = (r: GoNode) => r.childForFieldName("operator")?.type === "<-" && overC(unparen(r.childForFieldName("operand")!));
+  if ((n.type === "unary_expression" && recv(n)) || descendantsInFunction(n, "unary_expression").some(recv)) return true;
+  const calls = descendantsInFunction(n, "call_expression").concat(n.type === "call_expression" ? [n] : []);
+  return calls.some((c) => {
+    const lit = closureCalled(c, unit);
+    return !!lit && unit.nodes("unary_expression", lit).some(recv);
   });
 }
 

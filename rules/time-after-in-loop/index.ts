@@ -12,11 +12,21 @@
 //
 // Silent when every other case leaves the loop (the timer fired on every round that goes on),
 // and for a select in a func literal inside the loop.
-import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
-import { packageRef } from "../facts/calls.js";
+//
+//	timeout := time.After(idle)
+//	for {
+//		select {
+//		case m := <-in:
+//			timeout = time.After(idle)  // replaces a timer that has not fired: it stays pending
+//		case <-timeout:
+//			timeout = time.After(idle)  // re-armed after it fired: silent
+//		}
+//	}
+import type { Binding, GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
+import { closureCalls, packageRef } from "../facts/calls.js";
 import { cfgAt, tripCount } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { indentAt, loopAround, nameIsFree, spanOf, statementsOf, unparen } from "../facts/syntax.js";
+import { contains, descendantsInFunction, enclosingFunction, indentAt, loopAround, nameIsFree, spanOf, statementOf, statementsOf, unparen } from "../facts/syntax.js";
 import { importsTime, timeCalls, timerEra } from "../facts/timers.js";
 
 const rule: Rule = {
@@ -33,6 +43,7 @@ const rule: Rule = {
     docs: docsUrl("time-after-in-loop"),
     messages: {
       pending: "time.After starts a timer each round; rounds that leave the select {{way}} leave it pending until it fires",
+      replaced: "time.After replaces {{name}}'s timer before it fires in rounds {{way}}, leaving the old one pending",
     },
   },
   kinds: ["func", "method"],
@@ -47,6 +58,10 @@ interface Hit {
   loop: GoNode;
   round: GoNode;
   direct: boolean;
+  /** `x = time.After(d)`: the variable whose pending timer this assignment can replace. */
+  replaces?: string;
+  /** The calls, in the loop, of the closure that holds the assignment. */
+  calledAt?: GoNode[];
 }
 
 function check(ctx: RuleContext): void {
@@ -56,10 +71,16 @@ function check(ctx: RuleContext): void {
   const hits: Hit[] = [];
   for (const { call, name } of timeCalls(unit)) {
     if (name !== "After") continue;
+    const assigned = assignedTimer(call, unit);
+    if (assigned) {
+      const hit = replacing(call, assigned.stmt, assigned.binding, unit);
+      if (hit) hits.push(hit);
+      continue;
+    }
     const use = timerCases(call, unit);
     const loop = use && loopAround(use.select);
     if (!use || !loop || loopAround(call)?.id !== loop.id) continue; // a timeout made once, before the loop
-    if (fewRounds(loop)) continue; // a handful of timers, each gone once it fires: bounded, not a leak
+    if (fewRounds(loop, ctx.unit)) continue; // a handful of timers, each gone once it fires: bounded, not a leak
     const others = use.select.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && !use.cases.some((u) => u.id === c.id));
     // A case after which the loop can run again (`done = true` under `for !done` cannot).
     const cfg = cfgAt(unit, loop)!;
@@ -67,20 +88,94 @@ function check(ctx: RuleContext): void {
     if (round) hits.push({ call, select: use.select, loop, round, direct: use.direct });
   }
   const line = (n: GoNode) => ctx.file.lineOf(n.startIndex);
+  // Several assignments replacing the same variable's timer are one bug: reported once, at the first.
+  const sameVar = (a: Hit, b: Hit) => !!a.replaces && a.replaces === b.replaces && a.select.id === b.select.id;
   for (const h of hits) {
+    if (hits.some((o) => o !== h && sameVar(o, h) && o.call.startIndex < h.call.startIndex)) continue;
+    const also = hits.filter((o) => o !== h && sameVar(o, h));
     const way = h.round.type === "default_case" ? "through its default case" : `through the case on line ${line(h.round)}`;
     ctx.report({
       span: spanOf(h.call),
-      messageId: "pending",
-      data: { way },
+      ...(h.replaces ? { messageId: "replaced", data: { name: h.replaces, way } } : { messageId: "pending", data: { way } }),
       related: [
-        { ...spanOf(h.round), message: "this way out of the select goes round the loop again" },
+        { ...spanOf(h.round), message: h.replaces ? "rounds through this case replace a timer that has not fired" : "this way out of the select goes round the loop again" },
         { ...spanOf(h.loop), message: "the loop that runs the select again" },
+        ...also.map((o) => ({ ...spanOf(o.call), message: "this time.After can replace a pending timer too" })),
+        ...(h.calledAt ?? []).map((c) => ({ ...spanOf(c), message: "the closure that makes the new timer runs here" })),
       ],
       fix: hits.length === 1 && h.direct ? hoist(unit, h) : undefined,
       severity: era.severity,
     });
   }
+}
+
+/** `x = time.After(d)`: the assignment and the variable's binding. */
+function assignedTimer(call: GoNode, unit: Unit): { stmt: GoNode; binding: Binding } | null {
+  let node = call;
+  while (node.parent?.type === "parenthesized_expression") node = node.parent;
+  const list = node.parent;
+  const stmt = list?.parent;
+  if (list?.type !== "expression_list" || list.namedChildCount !== 1 || stmt?.type !== "assignment_statement") return null;
+  if (stmt.childForFieldName("right")?.id !== list.id || stmt.childForFieldName("operator")?.text !== "=") return null;
+  const left = stmt.childForFieldName("left")!.namedChildren;
+  const binding = left.length === 1 && left[0]?.type === "identifier" ? unit.bindings.resolve(left[0]) : undefined;
+  return binding && stmt.parent?.type === "statement_list" ? { stmt, binding } : null;
+}
+
+/**
+ * `x = time.After(d)` in a loop whose select receives from x: a leak when the assignment can run
+ * while x still holds a timer that has not fired, that is, when a path reaches it from a statement
+ * that gives x a time.After timer (this one included) without passing a receive from x or an
+ * `if x == nil` guard. Re-arming x only after it fired, or only when it is nil again, is silent.
+ */
+function replacing(call: GoNode, stmt: GoNode, x: Binding, unit: Unit): Hit | null {
+  const cases = x.uses.map(commCase).filter((c): c is GoNode => !!c);
+  const select = cases[0]?.parent;
+  if (!select || cases.some((c) => c.parent?.id !== select.id)) return null;
+  const loop = loopAround(select);
+  const cfg = loop && cfgAt(unit, loop);
+  if (!loop || !cfg || fewRounds(loop, unit)) return null;
+  // Where the assignment runs in the loop's function: there, or at the calls of the closure that holds it.
+  const points = runsAt(stmt, cfg.fn, unit);
+  if (!points?.some((p) => contains(loop, p))) return null;
+  const isX = (e: GoNode | null | undefined) => !!e && unparen(e).type === "identifier" && unit.bindings.resolve(unparen(e)) === x;
+  const recv = (r: GoNode) => r.childForFieldName("operator")?.type === "<-" && isX(r.childForFieldName("operand"));
+  const fired = (n: GoNode) => (n.type === "unary_expression" && recv(n)) || descendantsInFunction(n, "unary_expression").some(recv);
+  const nilGuard = (n: GoNode) => {
+    const e = unparen(n);
+    if (e.type !== "binary_expression" || e.childForFieldName("operator")?.type !== "==") return false;
+    const [l, r] = [e.childForFieldName("left"), e.childForFieldName("right")];
+    return (isX(l) && r?.type === "nil") || (isX(r) && l?.type === "nil");
+  };
+  const avoid = (n: GoNode) => fired(n) || nilGuard(n);
+  const reaches = (from: { after: GoNode } | { at: GoNode }) => cfg.nodesOnPaths(from, (n) => points.some((p) => p.id === n.id), { avoid }).length > 0;
+  // Statements that give x a time.After timer: its declaration and its assignments (at their closures' calls).
+  const isAfter = (v: GoNode | null | undefined) => !!v && v.namedChildCount === 1 && unparen(v.namedChildren[0]!).type === "call_expression" && timeCalls(unit).some((t) => t.name === "After" && t.call.id === unparen(v.namedChildren[0]!).id);
+  const makers: GoNode[] = [];
+  const decl = x.decl.type === "var_spec" ? x.decl.parent : x.decl;
+  if (decl && isAfter(x.decl.childForFieldName(x.decl.type === "var_spec" ? "value" : "right"))) makers.push(...(runsAt(decl, cfg.fn, unit) ?? []));
+  for (const u of x.uses) {
+    const a = u.parent?.parent;
+    if (u.parent?.type === "expression_list" && a?.type === "assignment_statement" && a.childForFieldName("left")?.id === u.parent.id && isAfter(a.childForFieldName("right"))) makers.push(...(runsAt(a, cfg.fn, unit) ?? []));
+  }
+  if (!makers.some((m) => reaches({ after: m }))) return null;
+  const others = select.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && !cases.some((u) => u.id === c.id));
+  const round = others.find((c) => reaches({ at: c }));
+  const calledAt = points.filter((p) => p.id !== stmt.id && contains(loop, p));
+  return round ? { call, select, loop, round, direct: false, replaces: x.name, calledAt } : null;
+}
+
+/**
+ * The statements of `fn` at which `stmt` runs: itself when it is `fn`'s own, the calls of the
+ * closure that holds it when `fn` only calls that closure (`reset := func() { t = time.After(d) }`
+ * with every use `reset()`), else null.
+ */
+function runsAt(stmt: GoNode, fn: GoNode, unit: Unit): GoNode[] | null {
+  const f = enclosingFunction(stmt);
+  if (f?.id === fn.id) return [stmt];
+  if (f?.type !== "func_literal" || enclosingFunction(f)?.id !== fn.id) return null;
+  const stmts = (closureCalls(f, unit) ?? []).map((c) => statementOf(c));
+  return stmts.length > 0 && stmts.every((s) => !!s) ? (stmts as GoNode[]) : null;
 }
 
 /** The select cases that receive from this time.After: `case <-time.After(d):`, or `t := time.After(d)` then `case <-t:`. */
@@ -117,9 +212,28 @@ const FEW_ROUNDS = 16;
 
 //	for i := 0; i < 4; i++ { select { ... case <-time.After(d): ... } }
 // with literal bounds, not itself inside another loop.
-function fewRounds(loop: GoNode): boolean {
-  const trip = tripCount(loop);
-  return !loopAround(loop) && !!trip && trip.count <= FEW_ROUNDS;
+function fewRounds(loop: GoNode, unit: Unit): boolean {
+  const count = tripCount(loop)?.count ?? rangeLength(loop, unit);
+  return !loopAround(loop) && count !== null && count <= FEW_ROUNDS;
+}
+
+//	for _, addr := range []string{"a:1", "b:2"} { ... }    a literal's elements
+//	var ids [2]uint64; for i := range ids { ... }           a local array's literal length
+/** The rounds of a range over a composite literal or a local array of literal length. */
+function rangeLength(loop: GoNode, unit: Unit): number | null {
+  const range = loop.namedChildren.find((c) => c?.type === "range_clause");
+  const right = range?.childForFieldName("right");
+  if (!right) return null;
+  const x = unparen(right);
+  if (x.type === "composite_literal") {
+    const body = x.childForFieldName("body");
+    return body ? body.namedChildren.filter((c) => c && c.type !== "comment").length : null;
+  }
+  const type = x.type === "identifier" ? unit.bindings.resolve(x)?.type : null;
+  const length = type?.type === "array_type" ? type.childForFieldName("length") : null;
+  if (length?.type !== "int_literal") return null;
+  const n = Number(length.text.replace(/_/g, ""));
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /**

@@ -13,8 +13,9 @@ import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyz
 import { methodCalls, methodName } from "../facts/calls.js";
 import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { contains, enclosingFunction, indentAt, spanOf, statementsOf, unparen } from "../facts/syntax.js";
-import { goStatementOf, isWaitGroup, rootIdentifier, sameVariable } from "./waitgroups.js";
+import { contains, enclosingFunction, indentAt, spanOf, statementsOf } from "../facts/syntax.js";
+import { channelJoin, crossKey, goroutineOf, inOwnGoroutine, receiver, sameKey, waitsOn, type Goroutine } from "./goroutines.js";
+import { isWaitGroup, rootIdentifier, sameVariable } from "./waitgroups.js";
 
 const rule: Rule = {
   meta: {
@@ -49,24 +50,23 @@ function check(ctx: RuleContext): void {
     const wg = call.childForFieldName("function")?.childForFieldName("operand");
     const args = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
     if (stmt?.type !== "expression_statement" || !wg || args.length !== 1 || /^-/.test(args[0]!.text)) continue;
-    const lit = goroutineOf(call, unit.node);
-    const goStmt = lit && goStatementOf(lit);
-    if (!lit || !goStmt || !isWaitGroup(wg, unit) || !declaredOutside(wg, lit, unit)) continue;
-    if (countedGoroutine(wg, lit, goStmt, unit) || waitsAfter(wg, call, lit, unit) || handshake(stmt, lit, goStmt, unit)) continue;
-    const wait = callsOf(unit, unit.node, "Wait").find((w) => !contains(lit, w) && sameVariable(receiver(w), wg, unit));
+    const g = goroutineOf(call, unit);
+    if (!g || !isWaitGroup(wg, unit) || !declaredOutside(wg, g, unit)) continue;
+    if (countedGoroutine(wg, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit)) continue;
+    const wait = callsOf(unit, unit.node, "Wait").find((w) => !contains(g.fn, w) && sameVariable(receiver(w), wg, unit));
     const name = wg.text;
     const waitNote = wait ? `${name}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name}.Wait()`;
-    const goLine = file.lineOf(goStmt.startIndex);
+    const goLine = file.lineOf(g.goStmt.startIndex);
     const children = startsChildren(stmt, unit);
     ctx.report({
       span: spanOf(stmt),
       messageId: children ? "uncountedParent" : "addInside",
       data: { name, go: goLine, wait: waitNote },
       related: [
-        { ...spanOf(goStmt), message: children ? `this goroutine is not counted by ${name}` : `this goroutine is counted only once it runs ${name}.Add` },
+        { ...spanOf(g.goStmt), message: children ? `this goroutine is not counted by ${name}` : `this goroutine is counted only once it runs ${name}.Add` },
         ...(wait ? [{ ...spanOf(wait), message: "this Wait can return before the goroutine is counted" }] : []),
       ],
-      fix: moveFix(unit, stmt, lit, goStmt),
+      fix: g.fn.type === "func_literal" && g.onlyStarted ? moveFix(unit, stmt, g.fn, g.goStmt) : undefined,
     });
   }
 }
@@ -77,24 +77,18 @@ function startsChildren(stmt: GoNode, unit: Unit): boolean {
   return rest.slice(rest.findIndex((s) => s.id === stmt.id) + 1).some((s) => unit.nodes("go_statement", s).length > 0);
 }
 
-/** The innermost goroutine literal (`go func() {...}()`) holding the node, nested func literals crossed. */
-function goroutineOf(node: GoNode, stop: GoNode): GoNode | undefined {
-  for (let p = node.parent; p && p.id !== stop.id; p = p.parent) {
-    if (p.type === "func_literal" && goStatementOf(p)) return p;
-  }
-  return undefined;
-}
-
 /**
  * The WaitGroup (`wg`, `s.wg`) lives outside the goroutine: a local of the function, a parameter,
  * a field, a package variable, or a pointer handed to the goroutine (`go func(wg *sync.WaitGroup) {...}(&wg)`).
  */
-function declaredOutside(wg: GoNode, lit: GoNode, unit: Unit): boolean {
+function declaredOutside(wg: GoNode, g: Goroutine, unit: Unit): boolean {
   const root = rootIdentifier(wg);
   if (!root) return false;
   const b = unit.bindings.resolve(root);
-  if (!b || !contains(lit, b.id)) return true;
-  return b.kind === "param" && b.decl.parent?.id === lit.childForFieldName("parameters")?.id && b.type?.type === "pointer_type";
+  if (!b || !contains(g.fn, b.id)) return true;
+  if (b.kind !== "param" && b.kind !== "receiver") return false;
+  const own = g.fn.childForFieldName(b.kind === "param" ? "parameters" : "receiver");
+  return b.decl.parent?.id === own?.id && b.type?.type === "pointer_type";
 }
 
 /**
@@ -106,13 +100,15 @@ function declaredOutside(wg: GoNode, lit: GoNode, unit: Unit): boolean {
  *		for _, x := range xs { wg.Add(1); go work(x) }
  *	}()
  */
-function countedGoroutine(wg: GoNode, lit: GoNode, goStmt: GoNode, unit: Unit): boolean {
-  const fn = enclosingFunction(goStmt);
-  const counters = callsOf(unit, unit.node, "Add")
-    .filter((a) => a.endIndex <= goStmt.startIndex && enclosingFunction(a)?.id === fn?.id)
+function countedGoroutine(wg: GoNode, g: Goroutine, unit: Unit): boolean {
+  const fn = enclosingFunction(g.goStmt);
+  if (!fn) return false;
+  const same = (a: GoNode, b: GoNode) => sameVariable(a, b, unit) || (g.fn.id === unit.node.id && sameKey(crossKey(a, unit), crossKey(b, unit)));
+  const counters = methodCalls(fn, ["Add"], true)
+    .filter((a) => a.endIndex <= g.goStmt.startIndex && enclosingFunction(a)?.id === fn.id)
     .map(receiver)
-    .filter((r) => callsOf(unit, lit, "Done").some((d) => goroutineOf(d, lit.parent!)?.id === lit.id && sameVariable(receiver(d), r, unit)));
-  if (counters.some((r) => sameVariable(r, wg, unit))) return true;
+    .filter((r) => callsOf(unit, g.fn, "Done").some((d) => inOwnGoroutine(d, g) && same(receiver(d), r)));
+  if (counters.some((r) => same(r, wg))) return true;
   return counters.some((r) => isWaitGroup(r, unit) && waitedFirst(r, wg, unit));
 }
 
@@ -128,83 +124,28 @@ function countedGoroutine(wg: GoNode, lit: GoNode, goStmt: GoNode, unit: Unit): 
  *	}()
  */
 function waitedFirst(counter: GoNode, wg: GoNode, unit: Unit): boolean {
-  const first = waitKey(counter, unit);
-  const then = waitKey(wg, unit);
-  if (!first || !then) return false;
-  const waits = methodCalls(unit.file.wholeRoot(), ["Wait"], true).filter((w) => (w.childForFieldName("arguments")?.namedChildCount ?? 0) === 0);
-  return waits
-    .filter((w) => waitKey(receiver(w), unit) === then)
-    .every((w) => waits.some((x) => x.endIndex <= w.startIndex && enclosingFunction(x)?.id === enclosingFunction(w)?.id && waitKey(receiver(x), unit) === first));
+  const first = crossKey(counter, unit);
+  if (!first || !crossKey(wg, unit)) return false;
+  const firsts = waitsOn(counter, unit);
+  return waitsOn(wg, unit).every((w) => firsts.some((x) => x.endIndex <= w.startIndex && enclosingFunction(x)?.id === enclosingFunction(w)?.id));
 }
 
 /**
- * A name for a WaitGroup that holds across the file's functions: the field path of `s.acceptWG`
- * (".acceptWG", whatever the receiver is called), a package variable's name, or a local of this unit.
+ * The goroutine waits on the same WaitGroup after adding: it is the waiter, and Add happens before
+ * its Wait. A deferred Wait (`defer wg.Wait()`, or in a deferred func literal) runs after every Add.
  */
-function waitKey(expr: GoNode, unit: Unit): string | undefined {
-  const root = rootIdentifier(expr);
-  if (!root) return undefined;
-  const text = unparen(expr).text.replace(/\s+/g, "");
-  if (root.id !== unparen(expr).id) return text.slice(root.text.length);
-  const inUnit = contains(unit.node, root);
-  const b = inUnit ? unit.bindings.resolve(root) : undefined;
-  if (b) return `local:${b.id.id}`;
-  const pkgVar = unit.file.decls.some((d) => d.kind === "var" && d.names.includes(root.text));
-  return pkgVar ? `var:${root.text}` : undefined;
+function waitsAfter(wg: GoNode, add: GoNode, g: Goroutine, unit: Unit): boolean {
+  return callsOf(unit, g.fn, "Wait").some(
+    (w) => (w.startIndex > add.endIndex || deferred(w, g.fn)) && inOwnGoroutine(w, g) && sameVariable(receiver(w), wg, unit),
+  );
 }
 
-/** The goroutine waits on the same WaitGroup after adding: it is the waiter, and Add happens before its Wait. */
-function waitsAfter(wg: GoNode, add: GoNode, lit: GoNode, unit: Unit): boolean {
-  return callsOf(unit, lit, "Wait").some((w) => w.startIndex > add.endIndex && goroutineOf(w, lit.parent!)?.id === lit.id && sameVariable(receiver(w), wg, unit));
-}
-
-/**
- * The goroutine signals after its Add, and the parent waits for that signal later in the block of
- * the `go` statement: the Add happens before the parent goes on to any Wait.
- *
- *	go func() { wg.Add(1); close(started); defer wg.Done(); ... }()
- *	<-started
- */
-function handshake(add: GoNode, lit: GoNode, goStmt: GoNode, unit: Unit): boolean {
-  const body = statementsOf(lit.childForFieldName("body"));
-  const at = body.findIndex((s) => s.id === add.id);
-  if (at < 0 || goStmt.parent?.type !== "statement_list") return false;
-  const signalled = new Set<number>();
-  for (const s of body.slice(at + 1)) {
-    const ch = signalOf(s, unit);
-    const b = ch?.type === "identifier" ? unit.bindings.resolve(ch) : undefined;
-    if (b && !contains(lit, b.id)) signalled.add(b.id.id);
+/** The call runs when `fn` returns: under a `defer` statement of fn (its own, not a nested literal's). */
+function deferred(call: GoNode, fn: GoNode): boolean {
+  for (let p = call.parent; p && p.id !== fn.id; p = p.parent) {
+    if (p.type === "defer_statement") return enclosingFunction(p)?.id === fn.id;
   }
-  if (signalled.size === 0) return false;
-  const rest = statementsOf(goStmt.parent);
-  return rest.slice(rest.findIndex((s) => s.id === goStmt.id) + 1).some((s) => {
-    const recv = receiveOf(s);
-    const ch = recv?.childForFieldName("operand");
-    const b = ch?.type === "identifier" ? unit.bindings.resolve(ch) : undefined;
-    return !!b && signalled.has(b.id.id);
-  });
-}
-
-/** The channel of `close(ch)` or `ch <- v`. */
-function signalOf(s: GoNode, unit: Unit): GoNode | undefined {
-  if (s.type === "send_statement") return s.childForFieldName("channel") ?? undefined;
-  const call = s.type === "expression_statement" ? s.namedChildren[0] : undefined;
-  const fn = call?.type === "call_expression" ? call.childForFieldName("function") : undefined;
-  if (fn?.type !== "identifier" || fn.text !== "close" || unit.bindings.resolve(fn)) return undefined;
-  return call!.childForFieldName("arguments")?.namedChildren[0] ?? undefined;
-}
-
-/** `<-ch` as a statement, or as the value of `v := <-ch` / `v = <-ch`. */
-function receiveOf(s: GoNode): GoNode | undefined {
-  const value =
-    s.type === "expression_statement" ? s.namedChildren[0]
-    : s.type === "short_var_declaration" || s.type === "assignment_statement" ? s.childForFieldName("right")?.namedChildren[0]
-    : undefined;
-  return value?.type === "unary_expression" && value.childForFieldName("operator")?.type === "<-" ? value : undefined;
-}
-
-function receiver(call: GoNode): GoNode {
-  return call.childForFieldName("function")?.childForFieldName("operand") ?? call;
+  return false;
 }
 
 /**
@@ -236,11 +177,6 @@ function moveFix(unit: Unit, stmt: GoNode, lit: GoNode, goStmt: GoNode) {
     { start: addLine, end: addEnd + 1, text: "" },
   ];
   return { description: `move ${line} before the go statement`, edits };
-}
-
-function insideLiteral(node: GoNode, stop: GoNode): boolean {
-  for (let p = node.parent; p && p.id !== stop.id; p = p.parent) if (p.type === "func_literal") return true;
-  return false;
 }
 
 /** Calls `x.<name>(...)` under `root` (a node of the unit), nested func literals included, from the unit's node index. */

@@ -32,7 +32,8 @@ const rule: Rule = {
       assign: "{{copy}} copies {{what}}: {{consequence}}",
     },
   },
-  kinds: ["func", "method"],
+  // Package-level variables too: `var report = func(s Stats) {...}` takes its parameter by value.
+  kinds: ["func", "method", "var"],
   appliesTo: (file) => importsAny(file, ["sync"]),
   check,
 };
@@ -44,7 +45,7 @@ const MAX_FIX_LINES = 12;
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
   const file = unit.file;
-  const fns = [unit.node, ...unit.nodes("func_literal")];
+  const fns = unit.kind === "var" ? unit.nodes("func_literal") : [unit.node, ...unit.nodes("func_literal")];
   for (const fn of fns) {
     // func (c Counter) Value() int
     const recv = declarations(fn.childForFieldName("receiver"))[0];

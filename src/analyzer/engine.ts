@@ -26,6 +26,12 @@ export interface SourceFile {
   diff?: FileDiff;
   /** The base version, when known; otherwise rebuilt from the diff. */
   baseContent?: string;
+  /**
+   * A read-only sibling of the package (same directory, same package clause), given as evidence
+   * for the files under analysis: parsed only when a rule asks (FileView.packageFiles()), never
+   * analysed itself, never reported on, not counted in filesAnalyzed.
+   */
+  context?: boolean;
 }
 
 export interface AnalyzeOptions {
@@ -91,14 +97,86 @@ export async function analyze(files: readonly SourceFile[], options: AnalyzeOpti
 export function analyzeSync(files: readonly SourceFile[], options: AnalyzeOptions): AnalysisResult {
   const result: AnalysisResult = { findings: [], skipped: [], notes: [], incomplete: [], filesAnalyzed: 0, unitsAnalyzed: 0 };
   const scope = options.scope ?? "new";
+  const pkg = new PackageFiles(files, options);
+  try {
+    analyzeAll(files, options, scope, pkg, result);
+  } finally {
+    pkg.dispose();
+  }
+  result.findings.sort(compareFindings);
+  return result;
+}
+
+/**
+ * The files of each directory, parsed whole on first demand and kept for the whole run: the
+ * read-only package view rules get through FileView.packageFiles().
+ */
+class PackageFiles {
+  private readonly views = new Map<string, FileView | null>();
+  private readonly trees: Tree[] = [];
+  private readonly byPath = new Map<string, Tree>();
+  constructor(
+    private readonly files: readonly SourceFile[],
+    private readonly options: AnalyzeOptions,
+  ) {}
+
+  /** The other files of `path`'s directory whose package clause is `packageName`. */
+  siblings(path: string, packageName: string): FileView[] {
+    const dir = dirOf(path);
+    const out: FileView[] = [];
+    for (const f of this.files) {
+      if (f.path === path || dirOf(f.path) !== dir || f.diff?.status === "deleted") continue;
+      const v = this.view(f);
+      if (v && v.packageName === packageName) out.push(v);
+    }
+    return out;
+  }
+
+  private view(f: SourceFile): FileView | null {
+    let v = this.views.get(f.path);
+    if (v !== undefined) return v;
+    v = null;
+    const skip = skipReason({ ...f, diff: undefined }, { ...this.options, includeVendor: true });
+    if (!skip || skip.startsWith("generated")) {
+      const tree = parseGo(f.content);
+      this.trees.push(tree);
+      this.byPath.set(f.path, tree);
+      const root = tree.rootNode;
+      v = fileView(f.path, f.content, f.goMod ?? null, root, new LineIndex(f.content), () => root, (name) => this.siblings(f.path, name));
+    }
+    this.views.set(f.path, v);
+    return v;
+  }
+
+  /** The whole tree of `path` if a rule already had it parsed as a sibling and its text is `source`. */
+  treeOf(path: string, source: string): Tree | undefined {
+    const f = this.files.find((x) => x.path === path);
+    return f && f.content === source ? this.byPath.get(path) : undefined;
+  }
+
+  dispose(): void {
+    for (const t of this.trees) t.delete();
+    this.trees.length = 0;
+    this.views.clear();
+    this.byPath.clear();
+  }
+}
+
+const dirOf = (p: string): string => {
+  const i = p.lastIndexOf("/");
+  return i < 0 ? "" : p.slice(0, i);
+};
+
+function analyzeAll(files: readonly SourceFile[], options: AnalyzeOptions, scope: Scope, pkg: PackageFiles, result: AnalysisResult): void {
   for (const file of files) {
+    if (file.context) continue;
     const skip = skipReason(file, options);
     if (skip) {
       result.skipped.push({ path: file.path, reason: skip });
       continue;
     }
     try {
-      const { findings, units, syntaxErrorLine, ruleErrors } = analyzeFile(file, scope, options.rules, options.registry ?? options.rules);
+      const { findings, units, syntaxErrorLine, ruleErrors } = analyzeFile(file, scope, options.rules, options.registry ?? options.rules, pkg);
       result.findings.push(...findings);
       if (syntaxErrorLine) result.notes.push({ path: file.path, reason: `syntax error near line ${syntaxErrorLine}; the declarations that parsed were analysed` });
       for (const reason of ruleErrors) result.notes.push({ path: file.path, reason });
@@ -110,8 +188,6 @@ export function analyzeSync(files: readonly SourceFile[], options: AnalyzeOption
       result.skipped.push({ path: file.path, reason: `the diff does not match the file (${err.message})` });
     }
   }
-  result.findings.sort(compareFindings);
-  return result;
 }
 
 export function compareFindings(a: Finding, b: Finding): number {
@@ -157,26 +233,27 @@ interface FileResult {
   ruleErrors: string[];
 }
 
-function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], registry: readonly Rule[]): FileResult {
+function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], registry: readonly Rule[], pkg: PackageFiles): FileResult {
+  const siblings: Siblings = Object.assign((name: string) => pkg.siblings(file.path, name), { treeOf: (p: string, source: string) => pkg.treeOf(p, source) });
   const touch = touchOf(file.diff, scope);
   const touched = (r: { startLine: number; endLine: number }) => touches(touch, r.startLine, r.endLine);
-  const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true });
+  const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings);
   let findings = head.findings;
   if (file.diff && scope === "new" && file.diff.status !== "added") {
     // Rebuilt even when not analysed: it checks that the diff matches the file.
     const base = file.baseContent ?? rebuildBase(file.content, file.diff);
     // Subtracting the base's findings can only remove: the base is analysed only when the head
     // has findings, and only in the units they are in (a finding is matched within its unit).
-    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, base, findings, rules, registry));
+    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, base, findings, rules, registry, siblings));
   } else if (file.diff && scope === "added") {
     const added = addedLines(file.diff);
-    findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => isAdded(r, added)));
+    findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => !r.path && isAdded(r, added)));
   }
   return { findings, units: head.unitNames.length, syntaxErrorLine: head.syntaxErrorLine, ruleErrors: head.ruleErrors };
 }
 
 /** The findings of the base version in the units the head's findings are in. */
-function analyzeBase(file: SourceFile, base: string, head: Finding[], rules: readonly Rule[], registry: readonly Rule[]): Finding[] {
+function analyzeBase(file: SourceFile, base: string, head: Finding[], rules: readonly Rule[], registry: readonly Rule[], siblings: Siblings): Finding[] {
   engineStats.baseVersionsAnalyzed++;
   // The same units in the base version; its functions are found by name before parsing.
   const names = new Set(head.map((f) => f.unit));
@@ -186,7 +263,7 @@ function analyzeBase(file: SourceFile, base: string, head: Finding[], rules: rea
       const name = funcChunkName(base.slice(c.start, Math.min(c.end, c.start + 300)));
       return name === undefined || names.has(name);
     },
-  }).findings;
+  }, siblings).findings;
 }
 
 const isAdded = (loc: Location, added: Set<number>): boolean => {
@@ -262,10 +339,13 @@ function analyzeVersion(
   rules: readonly Rule[],
   registry: readonly Rule[],
   select: Selection,
+  siblings: Siblings,
 ): VersionResult {
   engineStats.versionsAnalyzed++;
   const lines = new LineIndex(source);
-  const { tree, partial } = parseFor(source, select.chunk);
+  // A sibling view of this very text, already parsed whole for another file's rules, serves as is.
+  const shared = siblings.treeOf?.(path, source);
+  const { tree, partial } = shared ? { tree: shared, partial: false } : parseFor(source, select.chunk);
   const extra: Tree[] = [];
   try {
     const root = tree.rootNode;
@@ -279,7 +359,7 @@ function analyzeVersion(
       }
       return whole;
     };
-    const view = fileView(path, source, goMod, root, lines, wholeRoot);
+    const view = fileView(path, source, goMod, root, lines, wholeRoot, siblings);
     const units: Unit[] = [];
     const raws = root.hasError ? recoverUnits(source, root, extra) : listUnits(root);
     for (const raw of raws) {
@@ -303,10 +383,11 @@ function analyzeVersion(
         } catch (err) {
           failed(err);
         }
-        const open = reopen(path, goMod, rule, unit.name);
+        const open = reopen(path, goMod, rule, unit.name, siblings);
         try {
           for (const d of reported) {
             const f = toFinding(rule, unit, d, source, lines, { open, siblings: reported });
+            for (const r of f.related) if (r.path && !relatedOk(r.path, view)) throw new Error(`a related location names ${r.path}, which is not a file of the package`);
             if (!suppressedBy(directives, f.rule, f.line)) findings.push(f);
           }
         } catch (err) {
@@ -339,7 +420,7 @@ function analyzeVersion(
     const syntaxErrorLine = root.hasError ? firstErrorLine(root, lines) : undefined;
     return { findings, unitNames: units.map((u) => u.name), syntaxErrorLine, ruleErrors };
   } finally {
-    tree.delete();
+    if (!shared) tree.delete();
     for (const t of extra) t.delete();
   }
 }
@@ -375,16 +456,26 @@ function firstErrorLine(root: GoNode, lines: LineIndex): number {
   return n ? lines.lineOf(n.startIndex) : 1;
 }
 
-function fileView(path: string, source: string, goMod: string | null, root: GoNode, lines: LineIndex, wholeRoot: () => GoNode): FileView {
+/**
+ * The other files of the package of a file whose package clause is the argument; `treeOf` gives
+ * the whole tree of a file already parsed as a sibling, when its text is `source`.
+ */
+type Siblings = ((packageName: string) => FileView[]) & { treeOf?: (path: string, source: string) => Tree | undefined };
+
+const relatedOk = (p: string, view: FileView): boolean => view.packageFiles().some((f) => f.path === p);
+
+function fileView(path: string, source: string, goMod: string | null, root: GoNode, lines: LineIndex, wholeRoot: () => GoNode, siblings: Siblings): FileView {
   const imports = readImports(root);
   const memo = new Map<string, unknown>();
   const bindings = new Map<number, Bindings>();
   const goVersion = buildConstraintVersion(source) ?? (goMod ? goModVersion(goMod) : null);
   const moduleGoVersion = goMod ? goModVersion(goMod) : null;
+  const packageName = readPackageName(root);
+  let pkgFiles: FileView[] | undefined;
   return {
     path,
     source,
-    packageName: readPackageName(root),
+    packageName,
     goVersion,
     moduleGoVersion,
     moduleGodebug: goMod ? goModGodebug(goMod) : {},
@@ -412,6 +503,9 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
       if (!b) bindings.set(fn.id, (b = resolveBindings(fn)));
       return b;
     },
+    packageFiles(): readonly FileView[] {
+      return (pkgFiles ??= siblings(packageName));
+    },
   };
 }
 
@@ -429,7 +523,11 @@ function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines:
     path: unit.file.path,
     ...loc,
     message: renderMessage(rule.meta, d.messageId, d.data),
-    related: (d.related ?? []).map((r) => ({ ...location(lines, r), message: r.message })),
+    related: (d.related ?? []).map((r) =>
+      r.file && r.file.path !== unit.file.path
+        ? { ...location(new LineIndex(r.file.source), r), message: r.message, path: r.file.path }
+        : { ...location(lines, r), message: r.message },
+    ),
     unit: unit.name,
     code: normaliseCode(lines.lineText(loc.line)),
     docs: rule.meta.docs,
@@ -456,7 +554,7 @@ function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines:
  * partial parse has errors: the chunking is only a hint), with `rule` ready to run again on the
  * unit named `unitName`.
  */
-function reopen(path: string, goMod: string | null, rule: Rule, unitName: string): FixToCheck["open"] {
+function reopen(path: string, goMod: string | null, rule: Rule, unitName: string, siblings: Siblings): FixToCheck["open"] {
   return (fixed: string, keep: readonly Span[], unitSpan: Span): FixedVersion => {
     // The header, the package-level declarations and the functions the fix touches, parsed
     // together: a syntax error in another function (a PR mid-edit) cannot swallow the fixed one.
@@ -483,7 +581,7 @@ function reopen(path: string, goMod: string | null, rule: Rule, unitName: string
       run() {
         const raw = listUnits(root).find((u) => u.name === unitName && u.node.startIndex <= unitSpan.end && unitSpan.start <= u.node.endIndex);
         if (!raw) return undefined;
-        const view = fileView(path, fixed, goMod, root, new LineIndex(fixed), wholeRoot);
+        const view = fileView(path, fixed, goMod, root, new LineIndex(fixed), wholeRoot, siblings);
         const out: Diagnostic[] = [];
         rule.check({ unit: makeUnit(raw, view), file: view, report: (d) => out.push(d) });
         return out;

@@ -22,6 +22,13 @@
 // exactly that text, and the rule, run again on the golden text, must no longer report the fixed
 // findings (each finding that had no fix is reported again, nothing else).
 //
+// A package fixture is a directory right under a `packages/` folder
+// (fixtures/rules/<rule-id>/packages/<name>/*.go): the directory is one Go package, as the CLI and
+// the App see it. Each of its files is a fixture of its own, analysed with the other .go files of
+// the directory given as read-only context (SourceFile.context), so its findings may rest on
+// evidence in a sibling file; a related location in a sibling reads "events.go line 88: ..." to
+// a related:"..." pattern. Wants stay in the file whose finding they expect.
+//
 // Old-style wants that name the rule (`// want "rule-id"`) are rejected with a pointer to
 // scripts/want-messages.ts, which rewrites them into message regexps.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -83,7 +90,7 @@ function compile(re: string, line: number): RegExp {
 }
 
 /** How a related location is shown to a related:"..." pattern (and in the review comment). */
-export const relatedText = (r: { line: number; message: string }) => `line ${r.line}: ${r.message}`;
+export const relatedText = (r: { line: number; message: string; path?: string }) => `${r.path ? `${path.basename(r.path)} ` : ""}line ${r.line}: ${r.message}`;
 
 export interface MatchOutcome {
   /** Wants no finding matched ("Missing"). */
@@ -143,9 +150,22 @@ export function goFilesIn(dir: string): string[] {
   return out;
 }
 
-/** The rule's findings on `content`, analysed as the file `file` (its go.mod applies). */
+/** Whether `file` belongs to a package fixture (a directory right under a `packages/` folder). */
+export const inPackageFixture = (file: string): boolean => path.basename(path.dirname(path.dirname(file))) === "packages";
+
+/**
+ * The rule's findings on `content`, analysed as the file `file` (its go.mod applies); in a package
+ * fixture, with the directory's other .go files as context.
+ */
 export async function findingsFor(file: string, content: string, rule: Rule): Promise<Finding[]> {
-  const result = await analyze([{ path: path.relative(ROOT, file), content, goMod: nearestGoMod(file) }], { rules: [rule] });
+  const goMod = nearestGoMod(file);
+  const context = inPackageFixture(file)
+    ? readdirSync(path.dirname(file))
+        .filter((n) => n.endsWith(".go") && n !== path.basename(file))
+        .sort()
+        .map((n) => ({ path: path.relative(ROOT, path.join(path.dirname(file), n)), content: readFileSync(path.join(path.dirname(file), n), "utf8"), goMod, context: true }))
+    : [];
+  const result = await analyze([{ path: path.relative(ROOT, file), content, goMod }, ...context], { rules: [rule] });
   return result.findings.filter((f) => f.rule === rule.meta.id);
 }
 

@@ -106,6 +106,16 @@ export interface FileView {
    * is the unit's `bindings`.
    */
   bindingsOf(fn: GoNode): Bindings;
+  /**
+   * The other files of the same package given to this analysis: the same directory and the same
+   * package clause, both files under analysis and read-only context files (`SourceFile.context`).
+   * Each is parsed whole on first use (lazily: a rule that never asks costs nothing) and lives as
+   * long as the analysis run, so its `memo` is shared by every touched file of the package. Rules
+   * read them for evidence (a helper's summary, the method that receives from a field) and never
+   * report on them; a related location in one of them carries its `file`. Empty when the driver
+   * gave no siblings (a single file, stdin).
+   */
+  packageFiles(): readonly FileView[];
 }
 
 export interface Unit {
@@ -146,6 +156,11 @@ export interface Fix {
 export interface RelatedLocation extends Span {
   /** What this line is, in a few words ("ch is made here", "this return skips the receive"). */
   message: string;
+  /**
+   * The file the span is in, when it is another file of the package (one of
+   * `FileView.packageFiles()`); absent: the finding's own file.
+   */
+  file?: FileView;
 }
 
 /** Values for a message template's `{{name}}` placeholders. */
@@ -212,12 +227,15 @@ export interface FindingFix {
   suggestion: { startLine: number; endLine: number; replacement: string };
 }
 
+/** A related location of a finding; `path` is set only when it is not the finding's own file. */
+export type FindingRelated = Location & { message: string; path?: string };
+
 export interface Finding extends Location {
   rule: string;
   severity: Severity;
   path: string;
   message: string;
-  related: (Location & { message: string })[];
+  related: FindingRelated[];
   fix?: FindingFix;
   /** Name of the enclosing unit. */
   unit: string;

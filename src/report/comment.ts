@@ -24,7 +24,8 @@ export function commentBody(c: CommentInput): string {
   const where = c.level === "file" ? ` on line ${f.line}` : "";
   const parts = [`**[${f.rule}]** ${f.severity}${where}: ${f.message}`];
   if (c.note) parts.push(`_${c.note}_`);
-  if (f.related.length > 0) parts.push(f.related.map((r) => `- line ${r.line}: ${r.message}`).join("\n"));
+  // A related location in another file of the package names that file: "- events.go line 88: ...".
+  if (f.related.length > 0) parts.push(f.related.map((r) => `- ${r.path ? `\`${r.path}\` ` : ""}line ${r.line}: ${r.message}`).join("\n"));
   if (f.fix && c.level === "line" && c.suggestion !== undefined) {
     parts.push(`Suggested fix: ${f.fix.description}.\n${FIX_CHECKED}\n\n${fenced("suggestion", c.suggestion)}`);
   } else if (f.fix) {

@@ -12,6 +12,8 @@ export function toJson(findings: readonly Finding[]): string {
       endLine: f.endLine,
       endColumn: f.endColumn,
       message: f.message,
+      // Each related location: line, column, endLine, endColumn, message, and `path` when it is
+      // in another file of the package than the finding.
       ...(f.related.length ? { related: f.related } : {}),
       docs: f.docs,
       ...(f.fix ? { fix: f.fix } : {}),

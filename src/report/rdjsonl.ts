@@ -29,7 +29,7 @@ export function toRdjsonl(findings: readonly Finding[]): string {
           ? {
               related_locations: f.related.map((r) => ({
                 message: r.message,
-                location: { path: f.path, range: { start: { line: r.line, column: r.column }, end: { line: r.endLine, column: r.endColumn } } },
+                location: { path: r.path ?? f.path, range: { start: { line: r.line, column: r.column }, end: { line: r.endLine, column: r.endColumn } } },
               })),
             }
           : {}),

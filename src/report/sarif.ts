@@ -68,7 +68,7 @@ export function toSarif(findings: readonly Finding[], rules: readonly Rule[], ve
       result.relatedLocations = f.related.map((r, id) => ({
         id,
         message: { text: r.message },
-        physicalLocation: { artifactLocation: artifact(f.path), region: columns(f.path, r) },
+        physicalLocation: { artifactLocation: artifact(r.path ?? f.path), region: columns(r.path ?? f.path, r) },
       }));
     }
     if (f.fix) {

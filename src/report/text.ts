@@ -27,7 +27,7 @@ export function toText(findings: readonly Finding[], opts: TextOptions = {}): st
   let out = "";
   for (const f of findings) {
     out += `${st.bold(`${f.path}:${f.line}:${f.column}:`)} ${st[SEVERITY_STYLE[f.severity]](`${f.severity}:`)} ${f.message} ${st.dim(`[${f.rule}]`)}\n`;
-    for (const r of f.related) out += `    ${f.path}:${r.line}:${r.column}: ${r.message}\n`;
+    for (const r of f.related) out += `    ${r.path ?? f.path}:${r.line}:${r.column}: ${r.message}\n`;
     if (f.fix) out += fixText(f, opts, st);
   }
   return out;

@@ -1,0 +1,245 @@
+// The goroutine an Add runs in, the names that hold across the file's functions, and the channel
+// joins that order a goroutine's Add before every Wait.
+import type { GoNode, Unit } from "../../src/analyzer/types.js";
+import { methodCalls } from "../facts/calls.js";
+import { cfgOf } from "../facts/cfg.js";
+import { contains, descendantsInFunction, enclosingFunction, unparen } from "../facts/syntax.js";
+import { goStatementOf, rootIdentifier } from "./waitgroups.js";
+
+/** A goroutine: a `go func() {...}()` literal, or a function or method of the file started by `go f()` / `go x.m()`. */
+export interface Goroutine {
+  fn: GoNode;
+  goStmt: GoNode;
+  /** Only the `go` statement runs fn: an Add moved before it counts every run (not so for a function also called directly). */
+  onlyStarted: boolean;
+}
+
+/**
+ * The goroutine the node runs in: the innermost goroutine literal around it (nested func literals
+ * crossed), else the unit's own function when the file starts it with a `go` statement.
+ */
+export function goroutineOf(node: GoNode, unit: Unit): Goroutine | undefined {
+  for (let p = node.parent; p && p.id !== unit.node.id; p = p.parent) {
+    if (p.type !== "func_literal") continue;
+    const direct = goStatementOf(p);
+    if (direct) return { fn: p, goStmt: direct, onlyStarted: true };
+    const local = startedLocal(p, unit);
+    if (local) return { fn: p, goStmt: local.goStmt, onlyStarted: local.uses === 1 };
+  }
+  const goStmt = startedBy(unit)[0];
+  return goStmt ? { fn: unit.node, goStmt, onlyStarted: false } : undefined;
+}
+
+/** `run := func() {...}` set once, then `go run()`: the `go` statement that starts the literal. */
+function startedLocal(lit: GoNode, unit: Unit): { goStmt: GoNode; uses: number } | undefined {
+  const list = lit.parent;
+  const decl = list?.type === "expression_list" ? list.parent : undefined;
+  if (decl?.type !== "short_var_declaration" || list!.namedChildren.length !== 1) return undefined;
+  const name = decl.childForFieldName("left")?.namedChildren;
+  const b = name?.length === 1 && name[0] ? unit.bindings.declaredBy(name[0]) : undefined;
+  if (!b || b.uses.some((u) => u.parent?.type === "expression_list" && u.parent.parent?.type === "assignment_statement")) return undefined;
+  for (const u of b.uses) {
+    const call = u.parent;
+    if (call?.type === "call_expression" && call.childForFieldName("function")?.id === u.id && call.parent?.type === "go_statement") return { goStmt: call.parent, uses: b.uses.length };
+  }
+  return undefined;
+}
+
+/** The node runs in goroutine g itself, not in a goroutine g starts. */
+export function inOwnGoroutine(node: GoNode, g: Goroutine): boolean {
+  for (let p = node.parent; p && p.id !== g.fn.id; p = p.parent) if (p.type === "func_literal" && goStatementOf(p)) return false;
+  return contains(g.fn, node);
+}
+
+/**
+ * The `go` statements of the file that start the unit's function: `go run(x)` for a function,
+ * `go r.loop(ctx)` for a method whose name no other method of the file has (without types, which
+ * type's method a call reaches is not known otherwise).
+ */
+function startedBy(unit: Unit): GoNode[] {
+  return unit.memo("waitgroup-add.startedBy", () => {
+    if (unit.kind !== "func" && unit.kind !== "method") return [];
+    const name = unit.node.childForFieldName("name")?.text;
+    // Only a file that may start it reads its other functions (a large file is parsed whole for that).
+    if (!name || !new RegExp(`\\bgo\\s+(?:[\\w.()*]+\\.)?${name}\\s*\\(`).test(unit.file.source)) return [];
+    const { funcs, methods, methodDecls } = goTargets(unit);
+    if (unit.kind === "method" && methodDecls.get(name) !== 1) return [];
+    const out: GoNode[] = [];
+    for (const { goStmt, fn } of (unit.kind === "func" ? funcs : methods).get(name) ?? []) {
+      const home = enclosingFunction(goStmt);
+      const local = (id: GoNode) => !!home && !!unit.file.bindingsOf(home).resolve(id);
+      if (unit.kind === "func" && !local(fn)) out.push(goStmt);
+      if (unit.kind === "method") {
+        const operand = fn.childForFieldName("operand");
+        const pkg = operand?.type === "identifier" && !local(operand) && unit.file.imports.some((i) => i.name === operand.text);
+        if (!pkg) out.push(goStmt);
+      }
+    }
+    return out;
+  });
+}
+
+interface GoTarget {
+  goStmt: GoNode;
+  /** The called function expression: `run` or `r.loop`. */
+  fn: GoNode;
+}
+
+/** The file's `go f(...)` and `go x.m(...)` statements by called name, and how many methods of each name it declares: one walk per file. */
+function goTargets(unit: Unit): { funcs: Map<string, GoTarget[]>; methods: Map<string, GoTarget[]>; methodDecls: Map<string, number> } {
+  return unit.file.memo("waitgroup-add.goTargets", () => {
+    const root = unit.file.wholeRoot();
+    const funcs = new Map<string, GoTarget[]>();
+    const methods = new Map<string, GoTarget[]>();
+    const methodDecls = new Map<string, number>();
+    for (const d of root.namedChildren) {
+      const name = d?.type === "method_declaration" ? d.childForFieldName("name")?.text : undefined;
+      if (name) methodDecls.set(name, (methodDecls.get(name) ?? 0) + 1);
+    }
+    for (const goStmt of root.descendantsOfType("go_statement")) {
+      const call = goStmt?.namedChildren.find((c) => c?.type === "call_expression");
+      const fn = call && unparen(call.childForFieldName("function")!);
+      if (!goStmt || !fn) continue;
+      const [map, name] = fn.type === "identifier" ? [funcs, fn.text] : fn.type === "selector_expression" ? [methods, fn.childForFieldName("field")?.text] : [undefined, undefined];
+      if (map && name) map.set(name, [...(map.get(name) ?? []), { goStmt, fn }]);
+    }
+    return { funcs, methods, methodDecls };
+  });
+}
+
+/**
+ * A name for a variable that holds across the file's functions: the field path of `s.wg` after
+ * the type of `s` where a declaration shows it ("Server.wg", else ".wg", whatever the receiver is
+ * called), a package variable's name, or a local of this unit. Compare them with sameKey.
+ */
+export function crossKey(expr: GoNode, unit: Unit): string | undefined {
+  const root = rootIdentifier(expr);
+  if (!root) return undefined;
+  const text = unparen(expr).text.replace(/\s+/g, "");
+  const inUnit = contains(unit.node, root) && root.startIndex >= unit.node.startIndex;
+  if (root.id !== unparen(expr).id) return `${typeName(root, inUnit, unit) ?? ""}${text.slice(root.text.length)}`;
+  const b = inUnit ? unit.bindings.resolve(root) : undefined;
+  if (b) return `local:${b.id.id}`;
+  const pkgVar = unit.file.decls.some((d) => d.kind === "var" && d.names.includes(root.text));
+  return pkgVar ? `var:${root.text}` : undefined;
+}
+
+/** Two keys name the same variable: equal, or the same field path where one side's type is unknown. */
+export function sameKey(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b) return false;
+  if (a === b) return true;
+  const field = (k: string) => (k.startsWith("local:") || k.startsWith("var:") ? undefined : k.slice(k.indexOf(".")));
+  const fa = field(a);
+  return !!fa && fa === field(b) && (a.startsWith(".") || b.startsWith("."));
+}
+
+/** The declared type name of a receiver, parameter or typed variable (`*Server` → "Server"). */
+function typeName(id: GoNode, inUnit: boolean, unit: Unit): string | undefined {
+  let top: GoNode | null = id;
+  while (top && top.type !== "function_declaration" && top.type !== "method_declaration") top = top.parent;
+  const b = inUnit ? unit.bindings.resolve(id) : top ? unit.file.bindingsOf(top).resolve(id) : undefined;
+  let t = b?.type ?? null;
+  while (t && (t.type === "pointer_type" || t.type === "parenthesized_type")) t = t.namedChildren[0] ?? null;
+  if (t?.type === "generic_type") t = t.childForFieldName("type");
+  return t?.type === "type_identifier" ? t.text : undefined;
+}
+
+export function receiver(call: GoNode): GoNode {
+  return call.childForFieldName("function")?.childForFieldName("operand") ?? call;
+}
+
+/** `Wait()` calls on the WaitGroup `wg` names: in the unit for a local, anywhere in the file otherwise. */
+export function waitsOn(wg: GoNode, unit: Unit): GoNode[] {
+  const key = crossKey(wg, unit);
+  if (!key) return [];
+  const root = key.startsWith("local:") ? unit.node : unit.file.wholeRoot();
+  return methodCalls(root, ["Wait"], true).filter((w) => (w.childForFieldName("arguments")?.namedChildCount ?? 0) === 0 && sameKey(crossKey(receiver(w), unit), key));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channel joins.
+
+/**
+ * The Add is ordered before every Wait through a channel: the goroutine signals on a channel
+ * (`close(ready)`, `ready <- v`, a deferred close) only after its Adds, no Add can follow the
+ * signal, nothing else signals on that channel, and whoever waits receives from it first: every
+ * path to each Wait of the file passes a receive; or every path of the function that started the
+ * goroutine passes one before it returns (the goroutine has counted itself before its starter
+ * returns, so a Wait its caller reaches afterwards comes later).
+ *
+ *	go func() {                                    <-dispatched
+ *		defer close(dispatched)                    wg.Wait()
+ *		for _, s := range seeds { wg.Add(1); go fetch(s) }
+ *	}()
+ */
+export function channelJoin(add: GoNode, wg: GoNode, g: Goroutine, unit: Unit): boolean {
+  const cfg = cfgOf(unit, g.fn);
+  const at = cfg.nodesOnPaths({ entry: true }, (n) => contains(n, add))[0];
+  if (!at) return false;
+  const byKey = new Map<string, GoNode[]>();
+  for (const s of cfg.nodesOnPaths({ entry: true }, (n) => !!signalOf(n, unit))) {
+    const key = signalOf(s, unit)!;
+    byKey.set(key, [...(byKey.get(key) ?? []), s]);
+  }
+  const deferred = (s: GoNode) => s.type === "defer_statement";
+  for (const [key, signals] of byKey) {
+    const after = signals.some((s) => deferred(s) || cfg.nodesOnPaths({ after: at }, (n) => n.id === s.id).length > 0);
+    const noAddAfter = signals.every((s) => deferred(s) || cfg.nodesOnPaths({ after: s }, (n) => n.id === at.id).length === 0);
+    if (!after || !noAddAfter || signalledElsewhere(key, g, unit)) continue;
+    const waits = waitsOn(wg, unit).filter((w) => !contains(g.fn, w));
+    if ((waits.length > 0 && waits.every((w) => receivedBefore(w, key, unit))) || parentReceives(g.goStmt, key, unit)) return true;
+  }
+  return false;
+}
+
+/** The channel key a node signals on: `close(C)`, `C <- v`, `defer close(C)`. */
+function signalOf(n: GoNode, unit: Unit): string | undefined {
+  if (n.type === "send_statement") {
+    const ch = n.childForFieldName("channel");
+    return ch ? crossKey(ch, unit) : undefined;
+  }
+  const call = n.type === "expression_statement" || n.type === "defer_statement" ? n.namedChildren.find((c) => c?.type === "call_expression") : undefined;
+  const ch = call && closed(call);
+  return ch ? crossKey(ch, unit) : undefined;
+}
+
+/** The channel of the builtin `close(ch)`. */
+function closed(call: GoNode): GoNode | undefined {
+  const fn = call.childForFieldName("function");
+  if (fn?.type !== "identifier" || fn.text !== "close") return undefined;
+  return call.childForFieldName("arguments")?.namedChildren.find((a) => a && a.type !== "comment") ?? undefined;
+}
+
+/** Another place of the file closes or sends on the channel: a receive would not say which one ran. */
+function signalledElsewhere(key: string, g: Goroutine, unit: Unit): boolean {
+  const root = key.startsWith("local:") ? unit.node : unit.file.wholeRoot();
+  const closes = root.descendantsOfType("call_expression").filter((c): c is GoNode => !!c && !!closed(c) && sameKey(crossKey(closed(c)!, unit), key));
+  const sends = root.descendantsOfType("send_statement").filter((s): s is GoNode => !!s && sameKey(crossKey(s.childForFieldName("channel")!, unit), key));
+  return [...closes, ...sends].some((s) => !contains(g.fn, s) || !inOwnGoroutine(s, g));
+}
+
+/** A node that receives from the channel: `<-C` (in a statement or a select case), `for range C`. */
+function receives(n: GoNode, key: string, unit: Unit): boolean {
+  if (n.type === "range_clause") {
+    const right = n.childForFieldName("right");
+    return !!right && sameKey(crossKey(right, unit), key);
+  }
+  const recvs = n.type === "unary_expression" ? [n] : descendantsInFunction(n, "unary_expression");
+  return recvs.some((u) => u.childForFieldName("operator")?.type === "<-" && sameKey(crossKey(u.childForFieldName("operand")!, unit), key));
+}
+
+/** Every path from its function's entry to the Wait passes a receive from the channel. */
+function receivedBefore(wait: GoNode, key: string, unit: Unit): boolean {
+  const fn = enclosingFunction(wait);
+  if (!fn) return false;
+  return cfgOf(unit, fn).nodesOnPaths({ entry: true }, (n) => contains(n, wait), { avoid: (n) => receives(n, key, unit) }).length === 0;
+}
+
+/** Every path of the starting function from the `go` statement to a return passes a receive from the channel. */
+function parentReceives(goStmt: GoNode, key: string, unit: Unit): boolean {
+  const fn = enclosingFunction(goStmt);
+  if (!fn) return false;
+  const cfg = cfgOf(unit, fn);
+  const recv = (n: GoNode) => receives(n, key, unit);
+  return cfg.nodesOnPaths({ after: goStmt }, recv).length > 0 && cfg.everyPathPasses({ after: goStmt }, recv, ["return"]);
+}
