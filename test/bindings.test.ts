@@ -1,6 +1,10 @@
 // Local name resolution: which declaration each identifier refers to.
 import { beforeAll, describe, expect, it } from "vitest";
-import { resolveBindings } from "../src/analyzer/bindings.js";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { BINDING_TYPES, resolveBindings, resolveFlat } from "../src/analyzer/bindings.js";
+import type { Binding, Bindings, GoNode } from "../src/analyzer/types.js";
+import { ROOT } from "../src/analyzer/testing.js";
 import { loadGo, parseGo } from "../src/analyzer/parser.js";
 
 beforeAll(async () => {
@@ -72,4 +76,26 @@ func f(s S) {
     expect(resolveAll(src, "fmt")).toEqual([null]);
     expect(resolveAll(src, "other")).toEqual([null]);
   });
+
+  it("gives the same answers from the unit's flat list (resolveFlat) as from the walk, on every fixture function", () => {
+    const files = readdirSync(path.join(ROOT, "fixtures"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".go") || f.endsWith(".golden"));
+    const key = (b: Binding | undefined) => (b ? `${b.name}@${b.id.id}/${b.kind}/${b.decl.id}/${b.type?.id ?? "-"}` : "none");
+    const dump = (b: Bindings) => b.all.map((x) => `${key(x)}:${x.uses.map((u) => u.id).join(",")}`);
+    let fns = 0;
+    for (const f of files) {
+      const tree = parseGo(readFileSync(path.join(ROOT, "fixtures", f), "utf8"));
+      for (const fn of tree.rootNode.namedChildren) {
+        if (fn?.type !== "function_declaration" && fn?.type !== "method_declaration") continue;
+        const walked = resolveBindings(fn);
+        const flat = resolveFlat(fn, fn.descendantsOfType([...BINDING_TYPES]).filter((n): n is GoNode => !!n));
+        expect(flat, `${f}:${fn.startPosition.row + 1}`).toBeDefined();
+        expect(dump(flat!), `${f}:${fn.startPosition.row + 1}`).toEqual(dump(walked));
+        const differ = fn.descendantsOfType("identifier").filter((id) => key(flat!.resolve(id!)) !== key(walked.resolve(id!)) || key(flat!.declaredBy(id!)) !== key(walked.declaredBy(id!)));
+        expect(differ.map((id) => `${f}:${id!.startPosition.row + 1} ${id!.text}`)).toEqual([]);
+        fns++;
+      }
+      tree.delete();
+    }
+    expect(fns).toBeGreaterThan(500);
+  }, 120_000);
 });

@@ -15,10 +15,31 @@ export interface Callee {
  * With `only`, calls into other packages are not resolved (cheaper: no local names looked up).
  */
 export function packageCallee(call: GoNode, unit: Unit, only?: readonly string[]): Callee | undefined {
-  if (call.type !== "call_expression") return undefined;
+  if (call.type !== "call_expression" || !mayNamePackage(call, unit.file, only)) return undefined;
   const fn = call.childForFieldName("function");
   if (!fn) return undefined;
   return packageRef(unparen(fn), unit, only);
+}
+
+/**
+ * Read from the source text alone (no node is made): whether the expression starting at `node`
+ * can be `pkg.Name` of one of the wanted imports, or a dot-imported name. A selector's operand
+ * starts the expression, so it must begin with an import name, or with `(` when parenthesized.
+ */
+function mayNamePackage(node: GoNode, file: FileView, only: readonly string[] | undefined): boolean {
+  const names = file.memo(`calls.importNames:${only?.join(",") ?? ""}`, () => {
+    const wanted = file.imports.filter((i) => i.kind !== "blank" && (!only || only.includes(i.path)));
+    return wanted.some((i) => i.kind === "dot") ? null : wanted.map((i) => i.name);
+  });
+  if (names === null) return true;
+  return names.some((n) => startsWithName(node, file, n));
+}
+
+/** The source at `node` can begin the name (or a parenthesis or comment before it): a cheap pre-check, no node made. */
+function startsWithName(node: GoNode, file: FileView, name: string): boolean {
+  const at = node.startIndex;
+  const c = file.source.charCodeAt(at);
+  return c === 40 /* ( */ || c === 47 /* / */ || file.source.startsWith(name, at);
 }
 
 /** `pkg.Name` or a dot-imported `Name`, as a reference to a package-level member. */
@@ -48,7 +69,7 @@ export function declaredInFile(file: FileView, name: string): boolean {
 
 /** `name(...)` where `name` is the predeclared identifier (not a local, not declared in the file). */
 export function isBuiltinCall(node: GoNode, name: string, unit: Unit): boolean {
-  if (node.type !== "call_expression") return false;
+  if (!startsWithName(node, unit.file, name) || node.type !== "call_expression") return false;
   const fn = unparen(node.childForFieldName("function")!);
   return fn.type === "identifier" && fn.text === name && !unit.bindings.resolve(fn) && !declaredInFile(unit.file, name);
 }

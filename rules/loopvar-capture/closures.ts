@@ -75,6 +75,7 @@ export function closureSites(unit: Unit): ClosureSite[] {
     for (const call of unit.nodes("call_expression")) {
       if (!call) continue;
       const m = methodName(call);
+      if (m !== "Go" && m !== "TryGo" && m !== "Run") continue; // before the walk up to the statement
       const args = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
       const stmt = statementOf(call);
       if (!stmt) continue;

@@ -220,3 +220,206 @@ export function lazyBindings(resolve: () => Bindings, names: () => Set<string>):
     declaredBy: (id) => (names().has(id.text) ? resolve().declaredBy(id) : undefined),
   };
 }
+
+/**
+ * The node types resolveFlat reads from a unit's one walk (./nodeindex.ts): identifiers, the
+ * nodes that open a scope, the nodes that declare, and type declarations (skipped).
+ */
+export const BINDING_TYPES = [
+  "identifier",
+  "func_literal",
+  "block",
+  "expression_case",
+  "default_case",
+  "communication_case",
+  "type_case",
+  "if_statement",
+  "expression_switch_statement",
+  "select_statement",
+  "for_statement",
+  "type_switch_statement",
+  "short_var_declaration",
+  "receive_statement",
+  "range_clause",
+  "var_spec",
+  "const_spec",
+  "type_declaration",
+] as const;
+
+const SCOPES = new Set(["func_literal", "block", "expression_case", "default_case", "communication_case", "type_case", "if_statement", "expression_switch_statement", "select_statement", "for_statement", "type_switch_statement"]);
+const DEFERRED_LEFT = new Set(["short_var_declaration", "receive_statement", "range_clause"]);
+
+/**
+ * resolveBindings for a function or method declaration, read from the flat, source-ordered list
+ * of its descendants of BINDING_TYPES (the unit's one walk) instead of a walk of every node: the
+ * same bindings, uses in the same order. Scopes and pending declarations are intervals on a
+ * stack; a declaration takes effect where its statement ends (`x := x` reads the outer x), and
+ * the left side of `:=`, `<-` and `range` is read after the right side, as resolveBindings does.
+ * Returns undefined for shapes it does not model (the caller falls back to resolveBindings).
+ */
+export function resolveFlat(root: GoNode, nodes: readonly GoNode[]): Bindings | undefined {
+  if (root.type !== "function_declaration" && root.type !== "method_declaration") return undefined;
+  const all: Binding[] = [];
+  const byUse = new Map<number, Binding>();
+  const byDecl = new Map<number, Binding>();
+  const lookup = (scope: Scope | undefined, name: string): Binding | undefined => {
+    for (let s = scope; s; s = s.parent) {
+      const b = s.vars.get(name);
+      if (b) return b;
+    }
+    return undefined;
+  };
+  const declare = (scope: Scope, id: GoNode, kind: Binding["kind"], decl: GoNode, type: GoNode | null): void => {
+    const name = id.text;
+    if (id.type !== "identifier" || name === "_") return;
+    const b: Binding = { name, id, kind, decl, type, uses: [] };
+    scope.vars.set(name, b);
+    all.push(b);
+    byDecl.set(id.id, b);
+  };
+  const use = (scope: Scope, id: GoNode, name = id.text): void => {
+    const b = lookup(scope, name);
+    if (b) {
+      b.uses.push(id);
+      byUse.set(id.id, b);
+    }
+  };
+  const declareParams = (scope: Scope, list: GoNode | null, kind: Binding["kind"]): void => {
+    if (!list || list.type !== "parameter_list") return;
+    for (const p of list.namedChildren) {
+      if (!p || (p.type !== "parameter_declaration" && p.type !== "variadic_parameter_declaration")) continue;
+      for (const name of p.childrenForFieldName("name")) if (name) declare(scope, name, kind, p, p.childForFieldName("type"));
+    }
+  };
+
+  interface Open {
+    end: number;
+    /** A scope (its variables), or a declaration waiting for its end. */
+    scope?: Scope;
+    /** The scope a type switch declares its alias into per case. */
+    alias?: GoNode | null;
+    node: GoNode;
+    /** Declaration: what to do at its end. */
+    fire?: (scope: Scope) => void;
+    /** Left-side identifiers held back until the end (in source order). */
+    held?: GoNode[];
+  }
+  const top: Scope = { vars: new Map(), parent: undefined };
+  let scope: Scope = { vars: new Map(), parent: top };
+  declareParams(scope, root.childForFieldName("receiver"), "receiver");
+  declareParams(scope, root.childForFieldName("parameters"), "param");
+  declareParams(scope, root.childForFieldName("result"), "result");
+  const body = root.childForFieldName("body");
+  if (!body) return { all, resolve: (id) => byUse.get(id.id) ?? byDecl.get(id.id), declaredBy: (id) => byDecl.get(id.id) };
+  const stack: Open[] = [{ end: root.endIndex, scope, node: root }];
+  /** Function bodies: their block is the function's scope, not a new one. */
+  const bodies = new Set<number>([body.id]);
+  /** Ranges whose identifiers are not uses: headers of functions, types of var specs, type declarations, names declared at a statement's end. */
+  const skip: { start: number; end: number }[] = [];
+  skip.push({ start: root.startIndex, end: body.startIndex });
+  const skipIds = new Set<number>();
+  let held: Open | undefined;
+  const scopeOf = (): Scope => {
+    for (let i = stack.length - 1; i >= 0; i--) if (stack[i]!.scope) return stack[i]!.scope!;
+    return scope;
+  };
+  const close = (upTo: number): void => {
+    while (stack.length > 1 && stack[stack.length - 1]!.end <= upTo) {
+      const o = stack.pop()!;
+      if (o.fire) o.fire(scopeOf());
+      if (held === o) held = undefined;
+    }
+    scope = scopeOf();
+    while (skip.length > 0 && skip[skip.length - 1]!.end <= upTo) skip.pop();
+  };
+  const skipped = (start: number): boolean => skip.some((r) => r.start <= start && start < r.end);
+
+  for (const n of nodes) {
+    const start = n.startIndex;
+    close(start);
+    const type = n.type;
+    if (type === "identifier") {
+      if (skipIds.has(n.id) || skipped(start)) continue;
+      if (held) {
+        held.held!.push(n);
+        continue;
+      }
+      use(scope, n);
+      continue;
+    }
+    if (held) return undefined; // a scope or declaration inside a held-back left side: not modelled
+    if (skipped(start)) continue;
+    const end = n.endIndex;
+    if (type === "type_declaration") {
+      skip.push({ start, end });
+      continue;
+    }
+    if (SCOPES.has(type)) {
+      if (type === "block" && bodies.has(n.id)) continue;
+      const s: Scope = { vars: new Map(), parent: scope };
+      const open: Open = { end, scope: s, node: n };
+      if (type === "func_literal") {
+        declareParams(s, n.childForFieldName("parameters"), "param");
+        declareParams(s, n.childForFieldName("result"), "result");
+        const b = n.childForFieldName("body");
+        if (b) {
+          bodies.add(b.id);
+          skip.push({ start, end: b.startIndex });
+        } else skip.push({ start, end });
+      } else if (type === "type_switch_statement") {
+        open.alias = n.childForFieldName("alias")?.namedChildren.find((c) => c?.type === "identifier") ?? null;
+        const aliasList = n.childForFieldName("alias");
+        if (aliasList) skip.push({ start: aliasList.startIndex, end: aliasList.endIndex });
+      } else if (type === "type_case" || type === "default_case") {
+        // A case of a type switch: the switch is the innermost open interval.
+        const sw = stack[stack.length - 1]!;
+        if (sw.node.type === "type_switch_statement") {
+          if (sw.alias) declare(s, sw.alias, "typeswitch", sw.node, null);
+        } else if (type === "type_case") return undefined;
+      }
+      stack.push(open);
+      scope = s;
+      continue;
+    }
+    if (type === "var_spec" || type === "const_spec") {
+      const names = n.childrenForFieldName("name").filter((x): x is GoNode => !!x);
+      const t = n.childForFieldName("type");
+      for (const id of names) skipIds.add(id.id);
+      if (t) skip.push({ start: t.startIndex, end: t.endIndex });
+      const kind = type === "var_spec" ? "var" : "const";
+      stack.push({ end, node: n, fire: (s) => names.forEach((id) => declare(s, id, kind, n, t)) });
+      continue;
+    }
+    if (DEFERRED_LEFT.has(type)) {
+      const left = n.childForFieldName("left");
+      if (!left) continue;
+      const isDecl = type === "short_var_declaration" || n.children.some((c) => c?.type === ":=");
+      const kind: Binding["kind"] = type === "range_clause" ? "range" : "var";
+      const elements = left.namedChildren.filter((c): c is GoNode => !!c);
+      const direct = new Set(elements.map((e) => e.id));
+      const open: Open = {
+        end,
+        node: n,
+        held: [],
+        fire: (s) => {
+          for (const id of open.held!) {
+            if (isDecl && direct.has(id.id) && !s.vars.has(id.text)) declare(s, id, kind, n, null);
+            else use(s, id);
+          }
+        },
+      };
+      // The left side comes first in the source: its identifiers are held until the right side is read.
+      const leftEnd = left.endIndex;
+      stack.push(open);
+      held = open;
+      stack.push({ end: leftEnd, node: left, fire: () => (held = undefined) });
+      continue;
+    }
+  }
+  close(Number.MAX_SAFE_INTEGER);
+  return {
+    all,
+    resolve: (id) => byUse.get(id.id) ?? byDecl.get(id.id),
+    declaredBy: (id) => byDecl.get(id.id),
+  };
+}

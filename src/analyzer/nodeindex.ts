@@ -2,13 +2,16 @@
 // call (one pass in WASM), bucketed by type and shared by every rule. Every node access through
 // web-tree-sitter crosses into WASM and allocates, so rules that each walked the whole function
 // (about 13 walks per function) cost more than parsing it; here they filter an array instead.
+import { BINDING_TYPES } from "./bindings.js";
 import type { GoNode } from "./types.js";
 
 /**
- * The types indexed by the one walk. Other types (identifiers, selector expressions: many, and
- * rarely asked for) are found by their own walk, once per unit and query, on first request.
+ * The types indexed by the one walk. Other types (selector expressions: many, and rarely asked
+ * for) are found by their own walk, once per unit and query, on first request.
  */
-export const INDEXED_TYPES: readonly string[] = [
+export const INDEXED_TYPES: readonly string[] = [...new Set([
+  // What local names resolve from (./bindings.ts resolveFlat): identifiers, scopes, declarations.
+  ...BINDING_TYPES,
   "assignment_statement",
   "break_statement",
   "call_expression",
@@ -37,7 +40,7 @@ export const INDEXED_TYPES: readonly string[] = [
   "unary_expression",
   "var_spec",
   "variadic_parameter_declaration",
-];
+])];
 const INDEXED = new Set(INDEXED_TYPES);
 
 /** How many unit walks the process has done (for tests and the benchmark: one per analysed function). */

@@ -1,7 +1,7 @@
 // The units of a file: functions, methods and package-level specs, with the file's imports.
-import { declaredNames, DECLARING_TYPES, lazyBindings } from "./bindings.js";
+import { BINDING_TYPES, declaredNames, DECLARING_TYPES, lazyBindings, resolveFlat } from "./bindings.js";
 import { NodeIndex } from "./nodeindex.js";
-import type { GoNode, ImportName, PackageDecl, Unit, UnitKind } from "./types.js";
+import type { Bindings, GoNode, ImportName, PackageDecl, Unit, UnitKind } from "./types.js";
 
 export function receiverTypeName(method: GoNode): string {
   const recv = method.childForFieldName("receiver");
@@ -109,8 +109,10 @@ export function makeUnit(raw: RawUnit, file: Unit["file"]): Unit {
   const memo = new Map<string, unknown>();
   let index: NodeIndex | undefined;
   let names: Set<string> | undefined;
+  let resolved: Bindings | undefined;
   const bindings = lazyBindings(
-    () => file.bindingsOf(raw.node),
+    // From the unit's one walk (no walk of every node); resolveBindings for other shapes.
+    () => (resolved ??= resolveFlat(raw.node, (index ??= new NodeIndex(raw.node)).nodes(BINDING_TYPES)) ?? file.bindingsOf(raw.node)),
     () => (names ??= declaredNames((index ??= new NodeIndex(raw.node)).nodes(DECLARING_TYPES))),
   );
   return {
