@@ -16253,10 +16253,23 @@ var operatorOf = (n) => n.childForFieldName("operator")?.type ?? "";
 
 // rules/facts/calls.ts
 function packageCallee(call, unit, only) {
-  if (call.type !== "call_expression") return void 0;
+  if (call.type !== "call_expression" || !mayNamePackage(call, unit.file, only)) return void 0;
   const fn = call.childForFieldName("function");
   if (!fn) return void 0;
   return packageRef(unparen(fn), unit, only);
+}
+function mayNamePackage(node, file, only) {
+  const names2 = file.memo(`calls.importNames:${only?.join(",") ?? ""}`, () => {
+    const wanted = file.imports.filter((i2) => i2.kind !== "blank" && (!only || only.includes(i2.path)));
+    return wanted.some((i2) => i2.kind === "dot") ? null : wanted.map((i2) => i2.name);
+  });
+  if (names2 === null) return true;
+  return names2.some((n) => startsWithName(node, file, n));
+}
+function startsWithName(node, file, name2) {
+  const at6 = node.startIndex;
+  const c = file.source.charCodeAt(at6);
+  return c === 40 || c === 47 || file.source.startsWith(name2, at6);
 }
 function packageRef(node, unit, only) {
   const file = unit.file;
@@ -16279,7 +16292,7 @@ function declaredInFile(file, name2) {
   return file.decls.some((d) => d.names.includes(name2));
 }
 function isBuiltinCall(node, name2, unit) {
-  if (node.type !== "call_expression") return false;
+  if (!startsWithName(node, unit.file, name2) || node.type !== "call_expression") return false;
   const fn = unparen(node.childForFieldName("function"));
   return fn.type === "identifier" && fn.text === name2 && !unit.bindings.resolve(fn) && !declaredInFile(unit.file, name2);
 }
@@ -19662,6 +19675,7 @@ function closureSites(unit) {
     for (const call of unit.nodes("call_expression")) {
       if (!call) continue;
       const m = methodName(call);
+      if (m !== "Go" && m !== "TryGo" && m !== "Run") continue;
       const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
       const stmt = statementOf2(call);
       if (!stmt) continue;
@@ -28262,6 +28276,176 @@ function lazyBindings(resolve2, names2) {
     declaredBy: (id) => names2().has(id.text) ? resolve2().declaredBy(id) : void 0
   };
 }
+var BINDING_TYPES = [
+  "identifier",
+  "func_literal",
+  "block",
+  "expression_case",
+  "default_case",
+  "communication_case",
+  "type_case",
+  "if_statement",
+  "expression_switch_statement",
+  "select_statement",
+  "for_statement",
+  "type_switch_statement",
+  "short_var_declaration",
+  "receive_statement",
+  "range_clause",
+  "var_spec",
+  "const_spec",
+  "type_declaration"
+];
+var SCOPES = /* @__PURE__ */ new Set(["func_literal", "block", "expression_case", "default_case", "communication_case", "type_case", "if_statement", "expression_switch_statement", "select_statement", "for_statement", "type_switch_statement"]);
+var DEFERRED_LEFT = /* @__PURE__ */ new Set(["short_var_declaration", "receive_statement", "range_clause"]);
+function resolveFlat(root, nodes) {
+  if (root.type !== "function_declaration" && root.type !== "method_declaration") return void 0;
+  const all = [];
+  const byUse = /* @__PURE__ */ new Map();
+  const byDecl = /* @__PURE__ */ new Map();
+  const lookup = (scope2, name2) => {
+    for (let s = scope2; s; s = s.parent) {
+      const b = s.vars.get(name2);
+      if (b) return b;
+    }
+    return void 0;
+  };
+  const declare = (scope2, id, kind, decl, type) => {
+    const name2 = id.text;
+    if (id.type !== "identifier" || name2 === "_") return;
+    const b = { name: name2, id, kind, decl, type, uses: [] };
+    scope2.vars.set(name2, b);
+    all.push(b);
+    byDecl.set(id.id, b);
+  };
+  const use = (scope2, id, name2 = id.text) => {
+    const b = lookup(scope2, name2);
+    if (b) {
+      b.uses.push(id);
+      byUse.set(id.id, b);
+    }
+  };
+  const declareParams = (scope2, list2, kind) => {
+    if (!list2 || list2.type !== "parameter_list") return;
+    for (const p of list2.namedChildren) {
+      if (!p || p.type !== "parameter_declaration" && p.type !== "variadic_parameter_declaration") continue;
+      for (const name2 of p.childrenForFieldName("name")) if (name2) declare(scope2, name2, kind, p, p.childForFieldName("type"));
+    }
+  };
+  const top = { vars: /* @__PURE__ */ new Map(), parent: void 0 };
+  let scope = { vars: /* @__PURE__ */ new Map(), parent: top };
+  declareParams(scope, root.childForFieldName("receiver"), "receiver");
+  declareParams(scope, root.childForFieldName("parameters"), "param");
+  declareParams(scope, root.childForFieldName("result"), "result");
+  const body2 = root.childForFieldName("body");
+  if (!body2) return { all, resolve: (id) => byUse.get(id.id) ?? byDecl.get(id.id), declaredBy: (id) => byDecl.get(id.id) };
+  const stack = [{ end: root.endIndex, scope, node: root }];
+  const bodies = /* @__PURE__ */ new Set([body2.id]);
+  const skip = [];
+  skip.push({ start: root.startIndex, end: body2.startIndex });
+  const skipIds = /* @__PURE__ */ new Set();
+  let held;
+  const scopeOf = () => {
+    for (let i2 = stack.length - 1; i2 >= 0; i2--) if (stack[i2].scope) return stack[i2].scope;
+    return scope;
+  };
+  const close = (upTo) => {
+    while (stack.length > 1 && stack[stack.length - 1].end <= upTo) {
+      const o = stack.pop();
+      if (o.fire) o.fire(scopeOf());
+      if (held === o) held = void 0;
+    }
+    scope = scopeOf();
+    while (skip.length > 0 && skip[skip.length - 1].end <= upTo) skip.pop();
+  };
+  const skipped = (start2) => skip.some((r) => r.start <= start2 && start2 < r.end);
+  for (const n of nodes) {
+    const start2 = n.startIndex;
+    close(start2);
+    const type = n.type;
+    if (type === "identifier") {
+      if (skipIds.has(n.id) || skipped(start2)) continue;
+      if (held) {
+        held.held.push(n);
+        continue;
+      }
+      use(scope, n);
+      continue;
+    }
+    if (held) return void 0;
+    if (skipped(start2)) continue;
+    const end = n.endIndex;
+    if (type === "type_declaration") {
+      skip.push({ start: start2, end });
+      continue;
+    }
+    if (SCOPES.has(type)) {
+      if (type === "block" && bodies.has(n.id)) continue;
+      const s = { vars: /* @__PURE__ */ new Map(), parent: scope };
+      const open = { end, scope: s, node: n };
+      if (type === "func_literal") {
+        declareParams(s, n.childForFieldName("parameters"), "param");
+        declareParams(s, n.childForFieldName("result"), "result");
+        const b = n.childForFieldName("body");
+        if (b) {
+          bodies.add(b.id);
+          skip.push({ start: start2, end: b.startIndex });
+        } else skip.push({ start: start2, end });
+      } else if (type === "type_switch_statement") {
+        open.alias = n.childForFieldName("alias")?.namedChildren.find((c) => c?.type === "identifier") ?? null;
+        const aliasList = n.childForFieldName("alias");
+        if (aliasList) skip.push({ start: aliasList.startIndex, end: aliasList.endIndex });
+      } else if (type === "type_case" || type === "default_case") {
+        const sw = stack[stack.length - 1];
+        if (sw.node.type === "type_switch_statement") {
+          if (sw.alias) declare(s, sw.alias, "typeswitch", sw.node, null);
+        } else if (type === "type_case") return void 0;
+      }
+      stack.push(open);
+      scope = s;
+      continue;
+    }
+    if (type === "var_spec" || type === "const_spec") {
+      const names2 = n.childrenForFieldName("name").filter((x) => !!x);
+      const t = n.childForFieldName("type");
+      for (const id of names2) skipIds.add(id.id);
+      if (t) skip.push({ start: t.startIndex, end: t.endIndex });
+      const kind = type === "var_spec" ? "var" : "const";
+      stack.push({ end, node: n, fire: (s) => names2.forEach((id) => declare(s, id, kind, n, t)) });
+      continue;
+    }
+    if (DEFERRED_LEFT.has(type)) {
+      const left = n.childForFieldName("left");
+      if (!left) continue;
+      const isDecl = type === "short_var_declaration" || n.children.some((c) => c?.type === ":=");
+      const kind = type === "range_clause" ? "range" : "var";
+      const elements = left.namedChildren.filter((c) => !!c);
+      const direct = new Set(elements.map((e) => e.id));
+      const open = {
+        end,
+        node: n,
+        held: [],
+        fire: (s) => {
+          for (const id of open.held) {
+            if (isDecl && direct.has(id.id) && !s.vars.has(id.text)) declare(s, id, kind, n, null);
+            else use(s, id);
+          }
+        }
+      };
+      const leftEnd = left.endIndex;
+      stack.push(open);
+      held = open;
+      stack.push({ end: leftEnd, node: left, fire: () => held = void 0 });
+      continue;
+    }
+  }
+  close(Number.MAX_SAFE_INTEGER);
+  return {
+    all,
+    resolve: (id) => byUse.get(id.id) ?? byDecl.get(id.id),
+    declaredBy: (id) => byDecl.get(id.id)
+  };
+}
 
 // src/analyzer/gofile.ts
 var GENERATED = /^\/\/ Code generated .* DO NOT EDIT\.\r?$/m;
@@ -28392,7 +28576,9 @@ function renderMessage(meta, id, data = {}) {
 }
 
 // src/analyzer/nodeindex.ts
-var INDEXED_TYPES = [
+var INDEXED_TYPES = [.../* @__PURE__ */ new Set([
+  // What local names resolve from (./bindings.ts resolveFlat): identifiers, scopes, declarations.
+  ...BINDING_TYPES,
   "assignment_statement",
   "break_statement",
   "call_expression",
@@ -28421,7 +28607,7 @@ var INDEXED_TYPES = [
   "unary_expression",
   "var_spec",
   "variadic_parameter_declaration"
-];
+])];
 var INDEXED = new Set(INDEXED_TYPES);
 var indexStats = { walks: 0 };
 var NodeIndex = class {
@@ -28600,8 +28786,10 @@ function makeUnit(raw, file) {
   const memo = /* @__PURE__ */ new Map();
   let index;
   let names2;
+  let resolved;
   const bindings = lazyBindings(
-    () => file.bindingsOf(raw.node),
+    // From the unit's one walk (no walk of every node); resolveBindings for other shapes.
+    () => resolved ??= resolveFlat(raw.node, (index ??= new NodeIndex(raw.node)).nodes(BINDING_TYPES)) ?? file.bindingsOf(raw.node),
     () => names2 ??= declaredNames((index ??= new NodeIndex(raw.node)).nodes(DECLARING_TYPES))
   );
   return {
@@ -28670,7 +28858,7 @@ function overlaps(a, b) {
 }
 
 // src/analyzer/engine.ts
-var SCOPES = ["new", "added", "function", "file"];
+var SCOPES2 = ["new", "added", "function", "file"];
 var MAX_FILE_BYTES = 16 << 20;
 var engineStats = { versionsAnalyzed: 0, baseVersionsAnalyzed: 0, unitsChecked: 0 };
 function tooLargeReason(bytes, limit = MAX_FILE_BYTES) {
@@ -29168,7 +29356,7 @@ function configSchema(ruleIds, optIn = []) {
       },
       scope: {
         description: "Which findings in the functions a change touches are reported: `new` (introduced by the change), `added` (on added lines), `function` (anywhere in a touched function), `file` (anywhere in a changed file).",
-        enum: [...SCOPES],
+        enum: [...SCOPES2],
         default: DEFAULTS2.scope
       },
       fail_on: {

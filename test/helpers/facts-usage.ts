@@ -50,7 +50,7 @@ export function factsUsage(root: string): FactsExport[] {
     const sf = program.getSourceFile(file)!;
     const module = relative(factsDir, file);
     for (const stmt of sf.statements) {
-      const isExported = !!ts.getCombinedModifierFlags(stmt as ts.Declaration) && (ts.getCombinedModifierFlags(stmt as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
+      const isExported = (ts.getCombinedModifierFlags(stmt as unknown as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
       const named: [ts.Node, string][] = [];
       if (ts.isFunctionDeclaration(stmt) || ts.isInterfaceDeclaration(stmt) || ts.isTypeAliasDeclaration(stmt) || ts.isClassDeclaration(stmt) || ts.isEnumDeclaration(stmt)) {
         if (stmt.name) named.push([stmt, stmt.name.text]);
