@@ -1,7 +1,7 @@
 // Runs goroutine-send-leak and goroutine-recv-leak over a Go source tree, each directory analysed
 // as one package (every file under analysis, its siblings as its package files), and prints the
 // findings of the cross-function checks (summaries, channel fields, returned channels, locks):
-// the precision measurement of docs/precision-goker.md on real repositories.
+// the precision measurement of docs/precision.md ("GoBench GoKer") on real repositories.
 //
 //	npx tsx scripts/package-corpus.ts /path/to/repo
 import { readdirSync, readFileSync, statSync } from "node:fs";

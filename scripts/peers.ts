@@ -9,7 +9,7 @@
 //
 // The suites are not in this repository (their code stays theirs): fetch each repository at the
 // commit scripts/peers.json names and extract its testdata under --dir (the layout is in
-// docs/precision-peers.md). scripts/peers.json says, for every line a peer labels as a bug
+// docs/precision.md ("Recall on the peers' own labelled test suites")). scripts/peers.json says, for every line a peer labels as a bug
 // (`// want`, `//@ diag(...)`, `// MATCH`), whether it falls inside our catalog and under which
 // rule, or why not; and which lines are explicit negatives (a line of the bug's shape the peer's
 // test asserts is silent, most with a comment saying so). The script runs the engine on each file
@@ -148,7 +148,7 @@ async function runSuite(root: string, suite: Suite): Promise<SuiteResult> {
   const dir = path.join(root, suite.dir);
   const res: SuiteResult = { id: suite.id, repo: suite.repo, commit: suite.commit, bugLines: 0, inCatalog: 0, caught: [], missed: [], outOfCatalog: [], negatives: 0, negativesFlagged: [], other: [], problems: [] };
   if (!existsSync(dir)) {
-    res.problems.push(`${dir} is missing: extract ${suite.repo}@${suite.commit} there (see docs/precision-peers.md)`);
+    res.problems.push(`${dir} is missing: extract ${suite.repo}@${suite.commit} there (see docs/precision.md ("Recall on the peers' own labelled test suites"))`);
     return res;
   }
   for (const [key, entry] of Object.entries(suite.files)) {
