@@ -423,6 +423,42 @@ func g(ch chan int, xs []int) {
     expect(await probe(src, "g", ({ cfg }) => cfg.maxOnPath(isSend))).toBe(Infinity);
   });
 
+  it("counts a node once per run of the loop `once` names, only when the cycle is that loop's own", async () => {
+    const src = `func f(ch chan int) {
+	for i := 0; i < 20; i++ {
+		if i == 3 {
+			ch <- i
+		}
+		if i == 5 {
+			ch <- i
+		}
+	}
+	ch <- -1
+}
+
+func g(ch chan int) {
+	for r := 0; r < 3; r++ {
+		for i := 0; i < 20; i++ {
+			if i == 3 {
+				ch <- i
+			}
+		}
+	}
+}
+`;
+    const isSend = (n: GoNode) => n.type === "send_statement";
+    // The caller vouches for the guard; the graph only checks that the cycle is the loop's.
+    const innermost = (n: GoNode) => {
+      let p = n.parent;
+      while (p && p.type !== "for_statement") p = p.parent;
+      return p ?? undefined;
+    };
+    expect(await probe(src, "f", ({ cfg }) => cfg.maxOnPath(isSend))).toBe(Infinity);
+    expect(await probe(src, "f", ({ cfg }) => cfg.maxOnPath(isSend, innermost))).toBe(3);
+    // Once per run of the inner loop, but the outer loop runs it again.
+    expect(await probe(src, "g", ({ cfg }) => cfg.maxOnPath(isSend, innermost))).toBe(Infinity);
+  });
+
   it("values left in a channel at the end: a receive frees the slot for the next sender", async () => {
     const src = `func f(ch chan int, stop chan struct{}) {
 	go func() { ch <- 1 }()

@@ -127,8 +127,12 @@ export interface Cfg {
   loopExits(loop: GoNode, opts?: PathOptions): GoNode[];
   /** Nodes matching `pick` that some path from `from` runs before it ends. */
   nodesOnPaths(from: From, pick: (n: GoNode) => boolean, opts?: PathOptions): GoNode[];
-  /** Most nodes matching `count` that one run of the function passes (Infinity when a cycle passes one). */
-  maxOnPath(count: (n: GoNode) => boolean): number;
+  /**
+   * Most nodes matching `count` that one run of the function passes (Infinity when a cycle passes one).
+   * `once` names, for a counted node, a loop in which it runs at most once per run of that loop (a
+   * guard true in one round only): a cycle that is exactly that loop's then counts the node once.
+   */
+  maxOnPath(count: (n: GoNode) => boolean, once?: (n: GoNode) => GoNode | undefined): number;
   /**
    * The highest value a counter can have at an end of the function, starting at 0 at the entry:
    * each node adds step(n), the counter stays within [0, cap]. For "values still in a channel".
@@ -423,7 +427,7 @@ function surelyRun(loop: GoNode, trip: Trip): GoNode[] {
   for (const s of statementsOf(loop.childForFieldName("body"))) {
     if (s.type === "if_statement" && !s.childForFieldName("initializer")) {
       const cond = unparen(s.childForFieldName("condition")!);
-      const k = cond.type === "binary_expression" && cond.childForFieldName("operator")?.text === "==" ? equalsLiteral(cond, name) : null;
+      const k = cond.type === "binary_expression" && cond.childForFieldName("operator")?.text === "==" ? equalsConstant(cond, name, loop) : null;
       if (k !== null && k >= trip.from && k < trip.from + trip.count) {
         for (const t of statementsOf(s.childForFieldName("consequence"))) {
           if (!SIMPLE.has(t.type) || hasSkip(t)) break;
@@ -437,12 +441,33 @@ function surelyRun(loop: GoNode, trip: Trip): GoNode[] {
   return out;
 }
 
-function equalsLiteral(cond: GoNode, name: string): number | null {
+//	if i == 200 {
+//	if i == n/2 {                      // n := 50 before the loop, written nowhere else
+function equalsConstant(cond: GoNode, name: string, loop: GoNode): number | null {
   const l = unparen(cond.childForFieldName("left")!);
   const r = unparen(cond.childForFieldName("right")!);
-  if (l.type === "identifier" && l.text === name && r.type === "int_literal") return intValue(r);
-  if (r.type === "identifier" && r.text === name && l.type === "int_literal") return intValue(l);
+  if (l.type === "identifier" && l.text === name) return constInt(r, loop);
+  if (r.type === "identifier" && r.text === name) return constInt(l, loop);
   return null;
+}
+
+/** The value of an integer expression of literals and locals set once from literals (`n/2`, `n-1`). */
+function constInt(x: GoNode, loop: GoNode): number | null {
+  x = unparen(x);
+  if (x.type === "int_literal") return intValue(x);
+  if (x.type === "identifier") return localInt(x, loop);
+  if (x.type === "unary_expression" && x.childForFieldName("operator")?.text === "-") {
+    const v = constInt(x.childForFieldName("operand")!, loop);
+    return v === null ? null : -v;
+  }
+  if (x.type !== "binary_expression") return null;
+  const a = constInt(x.childForFieldName("left")!, loop);
+  const b = a === null ? null : constInt(x.childForFieldName("right")!, loop);
+  if (a === null || b === null) return null;
+  const op = x.childForFieldName("operator")?.text;
+  // Go's integer division truncates toward zero.
+  const v = op === "+" ? a + b : op === "-" ? a - b : op === "*" ? a * b : op === "/" && b !== 0 ? Math.trunc(a / b) : op === "%" && b !== 0 ? a % b : null;
+  return v !== null && Number.isSafeInteger(v) ? v : null;
 }
 
 const hasSkip = (s: GoNode) => s.type === "continue_statement" || s.type === "goto_statement" || descendantsInFunction(s, ["continue_statement", "goto_statement"]).length > 0;
@@ -1105,7 +1130,7 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
     return [...out.values()].sort((a, b) => a.startIndex - b.startIndex);
   };
 
-  const maxOnPath = (count: (n: GoNode) => boolean): number => {
+  const maxOnPath = (count: (n: GoNode) => boolean, once?: (n: GoNode) => GoNode | undefined): number => {
     // Blocks on some path from the entry to an end; a cycle among them through a counted node is unbounded.
     const fwd = reachable(p.entry);
     const preds = new Map<number, Block[]>();
@@ -1117,11 +1142,24 @@ function makeCfg(fn: GoNode, r: Resolver, p: Parts): Cfg {
     const live = p.blocks.filter((b) => fwd.has(b.index) && back.has(b.index));
     const weight = (b: Block) => (b.implied ? 0 : b.nodes.filter(count).length);
     const comp = sccs(live);
+    // The cycle is one loop's own (its head in it, nothing outside its span: no outer loop, no
+    // `continue outer`), and every counted node in it runs at most once per run of that loop.
+    const onceEach = (c: Block[]): boolean =>
+      !!once &&
+      c.every((b) =>
+        b.implied ||
+        b.nodes.filter(count).every((n) => {
+          const loop = once(n);
+          const head = loop && loopOf(loop)?.head;
+          return !!head && c.includes(head) && c.every((x) => x.start >= loop.startIndex && x.end_ <= loop.endIndex);
+        }),
+      );
     for (const c of comp.groups) {
       const cyclic = c.length > 1 || c[0]!.succs.includes(c[0]!);
-      if (cyclic && c.some((b) => weight(b) > 0)) return Infinity;
+      if (cyclic && c.some((b) => weight(b) > 0) && !onceEach(c)) return Infinity;
     }
-    // Longest path over the components, which now form a DAG (cyclic ones count nothing).
+    // Longest path over the components, which now form a DAG (cyclic ones count nothing unless
+    // their nodes run once per run of the loop: then each counts once).
     const memo = new Map<number, number>();
     const longest = (c: number): number => {
       const m = memo.get(c);

@@ -95,7 +95,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     if (blocking.length !== own.length) return;
     const n = sendsPerRun(site, blocking, unit);
     senders.push(site);
-    total += n * starts(site, ch.make);
+    total += n * starts(site, unit, ch.make);
     perRun = n;
   }
   if (senders.length === 0 || answersElsewhere(unit, recvs, senders)) return;
@@ -127,7 +127,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     ctx.report({
       span: spanOf(ch.make),
       messageId: room > 0 ? "leftBuffered" : "leftUnbuffered",
-      data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line(unit, site.stmt) },
+      data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, unit, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line(unit, site.stmt) },
       related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }],
       fix: bufferFix(ch, size),
     });
@@ -152,10 +152,10 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   const first = senders[0]!;
   const senderCount = Number.isFinite(total)
     ? `${total} values are sent to it`
-    : senders.length === 1 && Number.isFinite(starts(first, ch.make))
+    : senders.length === 1 && Number.isFinite(starts(first, unit, ch.make))
       ? `the goroutine started on line ${line(unit, first.stmt)} sends on it in a loop`
       : `goroutines started in a loop on line ${line(unit, first.stmt)} send on it`;
-  const oneSender = senders.length === 1 && starts(first, ch.make) === 1;
+  const oneSender = senders.length === 1 && starts(first, unit, ch.make) === 1;
   // (b) Many sends, one receive: the first sender wins, the others wait forever.
   // With an unknown number of senders, only a single receive is surely too few.
   if (recvs.length > 0 && loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
