@@ -1,9 +1,9 @@
-// waitgroup-by-value: a sync.WaitGroup, Mutex, RWMutex, Once or Cond (or a struct of the file that
-// holds one by value) is copied, and the code then works on the copy.
+// waitgroup-by-value: a sync.WaitGroup, Mutex, RWMutex, Once or Cond (or a struct of the file or
+// of the function that holds one by value) is copied, and the code then works on the copy.
 //
 //	func worker(id int, wg sync.WaitGroup) { defer wg.Done() }   // parameter
 //	func (c Counter) Inc() { c.mu.Lock(); ... }                  // value receiver
-//	for _, c := range counters { c.mu.Lock() }                   // range value
+//	for _, c := range counters { c.mu.Lock() }                   // range value (also `for _, c = range`)
 //	snapshot := *c                                                // assignment
 import type { Binding, GoNode, RelatedLocation, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { importsAny } from "../facts/calls.js";
