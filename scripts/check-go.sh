@@ -17,8 +17,8 @@ fi
 is_skipped() { local d; for d in "${skipped[@]}"; do [[ $1 == "$d" || $1 == "$d"/* ]] && return 0; done; return 1; }
 
 fail=0
-# fixtures/cli/broken and fixtures/cli/binary are bad input on purpose (syntax errors, a binary).
-unformatted=$(find fixtures \( -path fixtures/cli/broken -o -path fixtures/cli/binary \) -prune -o \( -name '*.go' -o -name '*.go.golden' \) -print | sort | while read -r f; do
+# fixtures/cli/broken, fixtures/cli/binary and fixtures/cli/latin1 are bad input on purpose (syntax errors, a binary, Latin-1 text).
+unformatted=$(find fixtures \( -path fixtures/cli/broken -o -path fixtures/cli/binary -o -path fixtures/cli/latin1 \) -prune -o \( -name '*.go' -o -name '*.go.golden' \) -print | sort | while read -r f; do
   gofmt <"$f" 2>/dev/null | cmp -s - "$f" || echo "$f"
 done)
 if [[ -n $unformatted ]]; then echo "not gofmt-clean:"; echo "$unformatted"; fail=1; fi
