@@ -83,8 +83,9 @@ function check(ctx: RuleContext): void {
     const left = range.childForFieldName("left")?.namedChildren ?? [];
     const value = left[1] ?? (isChannel(range, unit) ? left[0] : null);
     if (!value || value.text === "_" || (define ? value.type !== "identifier" : !isExistingValue(value))) continue;
-    // `=` stores each element into `mu`, `t.mu`, `xs[i]` or `*p`: the element type says what is copied.
-    const t = define ? typeOf(value, unit) : (rangedValue(range, unit) ?? typeOf(value, unit));
+    // `=` stores each element into `mu`, `t.mu`, `xs[i]` or `*p`: the target's declared type says
+    // what the copy is (an `any` target holds no lock to use, as go vet sees it), else the element's.
+    const t = define ? typeOf(value, unit) : (typeOf(value, unit) ?? rangedValue(range, unit));
     const lock = t && !t.addr ? lockHeld(t.node, file) : undefined;
     if (!lock) continue;
     const over = range.childForFieldName("right")!.text;
