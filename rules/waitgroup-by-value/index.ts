@@ -1,16 +1,16 @@
-// waitgroup-by-value: a sync.WaitGroup, Mutex, RWMutex, Once or Cond (or a struct of the file that
-// holds one by value) is copied, and the code then works on the copy.
+// waitgroup-by-value: a sync.WaitGroup, Mutex, RWMutex, Once or Cond (or a struct of the file or
+// of the function that holds one by value) is copied, and the code then works on the copy.
 //
 //	func worker(id int, wg sync.WaitGroup) { defer wg.Done() }   // parameter
 //	func (c Counter) Inc() { c.mu.Lock(); ... }                  // value receiver
-//	for _, c := range counters { c.mu.Lock() }                   // range value
+//	for _, c := range counters { c.mu.Lock() }                   // range value (also `for _, c = range`)
 //	snapshot := *c                                                // assignment
 import type { Binding, GoNode, RelatedLocation, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { importsAny } from "../facts/calls.js";
 import { isWrite } from "../facts/definitions.js";
 import { docsUrl } from "../facts/meta.js";
 import { spanOf, unparen } from "../facts/syntax.js";
-import { typeOf, unparenType } from "../facts/types.js";
+import { type Ty, typeOf, unparenType } from "../facts/types.js";
 import { type Lock, lockHeld } from "./locks.js";
 
 const rule: Rule = {
@@ -75,13 +75,17 @@ function check(ctx: RuleContext): void {
     }
   }
 
-  // for _, c := range counters
+  // for _, c := range counters    for _, c = range counters (into a variable declared before)
   for (const range of unit.nodes("range_clause")) {
-    if (!range || !range.children.some((t) => t?.type === ":=")) continue;
+    if (!range) continue;
+    const define = range.children.some((t) => t?.type === ":=");
+    if (!define && !range.children.some((t) => t?.type === "=")) continue;
     const left = range.childForFieldName("left")?.namedChildren ?? [];
     const value = left[1] ?? (isChannel(range, unit) ? left[0] : null);
-    if (!value || value.type !== "identifier" || value.text === "_") continue;
-    const t = typeOf(value, unit);
+    if (!value || value.text === "_" || (define ? value.type !== "identifier" : !isExistingValue(value))) continue;
+    // `=` stores each element into `mu`, `t.mu`, `xs[i]` or `*p`: the target's declared type says
+    // what the copy is (an `any` target holds no lock to use, as go vet sees it), else the element's.
+    const t = define ? typeOf(value, unit) : (typeOf(value, unit) ?? rangedValue(range, unit));
     const lock = t && !t.addr ? lockHeld(t.node, file) : undefined;
     if (!lock) continue;
     const over = range.childForFieldName("right")!.text;
@@ -132,6 +136,17 @@ function isExistingValue(value: GoNode): boolean {
   const v = unparen(value);
   if (v.type === "unary_expression") return v.childForFieldName("operator")?.type === "*";
   return v.type === "identifier" || v.type === "selector_expression" || v.type === "index_expression";
+}
+
+/** The type of the values a range clause yields into its value position (the element; a map's value; a channel's element). */
+function rangedValue(range: GoNode, unit: Unit): Ty | undefined {
+  const over = typeOf(range.childForFieldName("right")!, unit);
+  if (!over) return undefined;
+  let n = unparenType(over.node);
+  if (!over.addr && n.type === "pointer_type" && n.namedChildren[0]) n = unparenType(n.namedChildren[0]); // *[N]T
+  const field = n.type === "map_type" ? "value" : n.type === "channel_type" ? "value" : ["slice_type", "array_type", "implicit_length_array_type"].includes(n.type) ? "element" : null;
+  const el = field ? n.childForFieldName(field) : null;
+  return el ? { node: el, addr: false } : undefined;
 }
 
 function isChannel(range: GoNode, unit: Unit): boolean {

@@ -1,5 +1,5 @@
-// Types that hold a lock by value, directly or through types of the file (only this
-// rule asks, so it lives in its folder, not in rules/facts/).
+// Types that hold a lock by value, directly or through types of the file or of the enclosing
+// function (only this rule asks, so it lives in its folder, not in rules/facts/).
 import type { FileView, GoNode } from "../../src/analyzer/types.js";
 import { syncType } from "../facts/locks.js";
 import { localTypes, unparenType } from "../facts/types.js";
@@ -10,21 +10,59 @@ export interface Lock {
   path: string;
 }
 
-/** The lock a type expression holds by value: directly, in a struct field (named or embedded), an array element, or a type of the file. */
+/**
+ * The lock a type expression holds by value: directly, in a struct field (named or embedded), an
+ * array element, a type declared in an enclosing block of the function (`type entry struct{ mu
+ * sync.Mutex }` in a function body, which shadows a file-level type of the same name), or a type of
+ * the file.
+ */
 export function lockHeld(type: GoNode | null | undefined, file: FileView): Lock | undefined {
-  return type ? lockIn(type, file, (name) => lockedTypes(file).get(name)) : undefined;
+  return type ? lockIn(type, file, (name, ref) => named(name, ref, file, new Set())) : undefined;
 }
 
-function lockIn(type: GoNode, file: FileView, named: (name: string) => Lock | undefined): Lock | undefined {
+type Named = (name: string, ref: GoNode) => Lock | undefined;
+
+function named(name: string, ref: GoNode, file: FileView, visiting: Set<number>): Lock | undefined {
+  const local = blockType(name, ref);
+  if (!local) return lockedTypes(file).get(name);
+  if (visiting.has(local.id)) return undefined; // a recursive type holds nothing through itself
+  const t = local.childForFieldName("type");
+  if (!t) return undefined;
+  visiting.add(local.id);
+  const lock = lockIn(t, file, (n, r) => named(n, r, file, visiting));
+  visiting.delete(local.id);
+  return lock;
+}
+
+/**
+ * The type_spec (or alias) named `name` declared in a block that encloses `ref`, at or before it
+ * (a local type's scope starts at its name), the innermost one winning; undefined for file-level names.
+ */
+function blockType(name: string, ref: GoNode): GoNode | undefined {
+  for (let n = ref.parent; n && n.type !== "source_file"; n = n.parent) {
+    let found: GoNode | undefined;
+    for (const stmt of n.namedChildren) {
+      if (stmt?.type !== "type_declaration" || stmt.startIndex > ref.startIndex) continue;
+      for (const spec of stmt.namedChildren) {
+        const id = spec && (spec.type === "type_spec" || spec.type === "type_alias") ? spec.childForFieldName("name") : null;
+        if (id?.text === name && id.startIndex <= ref.startIndex) found = spec!;
+      }
+    }
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function lockIn(type: GoNode, file: FileView, named: Named): Lock | undefined {
   const t = unparenType(type);
   const sync = syncType(t, file);
   if (sync) return { lock: sync, path: "" };
   switch (t.type) {
     case "type_identifier":
-      return named(t.text);
+      return named(t.text, t);
     case "generic_type": {
       const base = t.childForFieldName("type");
-      return base?.type === "type_identifier" ? named(base.text) : undefined;
+      return base?.type === "type_identifier" ? named(base.text, base) : undefined;
     }
     case "array_type":
     case "implicit_length_array_type": {
