@@ -445,19 +445,31 @@ export interface CallScope {
 export function calleeOf(call: GoNode, scope: CallScope): FuncDecl | undefined {
   const f = call.childForFieldName("function");
   if (!f) return undefined;
-  const funcs = packageFuncs(scope.file);
   const fn = unparen(f);
   if (fn.type === "identifier") {
-    if (scope.bindings.resolve(fn)) return undefined;
-    const d = funcs.get(fn.text);
+    if (scope.bindings.resolve(fn) || !declaresFunc(scope.file, fn.text)) return undefined;
+    const d = packageFuncs(scope.file).get(fn.text);
     return d && !d.recvType ? d : undefined;
   }
   if (fn.type !== "selector_expression") return undefined;
   const operand = fn.childForFieldName("operand");
   const name = fn.childForFieldName("field")?.text;
-  if (!operand || !name) return undefined;
+  if (!operand || !name || !declaresFunc(scope.file, name)) return undefined;
   const t = exprType(operand, scope);
-  return t ? funcs.get(`${t}.${name}`) : undefined;
+  return t ? packageFuncs(scope.file).get(`${t}.${name}`) : undefined;
+}
+
+/**
+ * Whether a file of the package declares a function or method of this name, read from the source
+ * text alone: a call to anything else (most calls) never needs the package's functions indexed,
+ * which would parse every file of the package whole.
+ */
+function declaresFunc(file: FileView, name: string): boolean {
+  return [file, ...file.packageFiles()].some((f) => funcNames(f).has(name));
+}
+
+function funcNames(file: FileView): ReadonlySet<string> {
+  return file.memo("summaries.funcNames", () => new Set([...file.source.matchAll(/^func[ \t]*(?:\([^)\n]*\)[ \t]*)?([\p{L}_][\p{L}\p{N}_]*)/gmu)].map((m) => m[1]!)));
 }
 
 /**
@@ -579,6 +591,10 @@ export function chanField(file: FileView, name: string): ChanField | undefined {
 
 function computeField(file: FileView, name: string): ChanField | undefined {
   if (!/^[a-z_]/.test(name)) return undefined;
+  // A field of channel type is declared on one line with its `chan` keyword: without such a line in
+  // the package, there is nothing to index (and no file to parse whole).
+  const declared = new RegExp(`\\b${name}\\b[^\\n]*\\bchan\\b`);
+  if (![file, ...file.packageFiles()].some((f) => declared.test(f.source))) return undefined;
   let owner: string | undefined;
   for (const [t] of packageStructs(file)) {
     const d = fieldDecl(file, t, name);

@@ -85,9 +85,14 @@ function chanReturning(file: FileView): Set<string> {
       const own = f.memo("send-leak.fileChanReturning", () => {
         const out: string[] = [];
         if (!f.source.includes("chan")) return out;
-        for (const d of f.wholeRoot().namedChildren) {
-          if (!d || (d.type !== "function_declaration" && d.type !== "method_declaration")) continue;
-          if (d.childForFieldName("result")?.text.includes("chan")) out.push(d.childForFieldName("name")!.text);
+        // From the text, not the tree (a large file is parsed only in part): every function whose
+        // signature, up to the `{` that ends its line, mentions chan. A superset of those returning
+        // a channel; calleeOf and the summary decide.
+        const src = f.source;
+        for (const m of src.matchAll(/^func[ \t]*(?:\([^)\n]*\)[ \t]*)?([\p{L}_][\p{L}\p{N}_]*)/gmu)) {
+          const end = src.indexOf("{\n", m.index);
+          const header = src.slice(m.index, end < 0 ? src.length : end);
+          if (header.includes("chan")) out.push(m[1]!);
         }
         return out;
       });
