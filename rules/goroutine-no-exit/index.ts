@@ -23,6 +23,7 @@ import { deadCase, goroutineSites, type Channel, type GoroutineSite } from "../f
 import { startedForProcessLife } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, spanOf } from "../facts/syntax.js";
+import { checkSkippedDone } from "./waitgroup.js";
 
 const rule: Rule = {
   meta: {
@@ -40,16 +41,20 @@ const rule: Rule = {
       deadChannel: "this goroutine never ends: the way out of the for loop on line {{loop}} waits on {{channel}}, which nothing closes or sends on",
       noWayOut: "this goroutine never ends: the for loop on line {{loop}} has no return, break or exit call out of it",
       breakTrap: "this goroutine never ends: the break on line {{break}} leaves the {{target}}, not the for loop on line {{loop}}",
+      doneSkipped: "{{name}}.Wait() can block forever: the goroutine started on line {{go}} can return on line {{ret}} without calling Done",
     },
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => /\bfor\s*\{/.test(file.source) && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
+  appliesTo: (file) =>
+    (/\bfor\s*\{/.test(file.source) && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source)) ||
+    (file.source.includes(".Wait()") && file.source.includes(".Done()") && /\bgo\s/.test(file.source)),
   check,
 };
 export default rule;
 
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
+  checkSkippedDone(ctx);
   for (const site of goroutineSites(unit)) {
     // Started once for the life of the process (by main, init, TestMain, a New* constructor or a
     // Run/Start/Serve/Listen* function, not per event), a loop with no way out is meant to run as
