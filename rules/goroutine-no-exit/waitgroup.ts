@@ -21,7 +21,7 @@ import type { GoNode, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { methodName } from "../facts/calls.js";
 import { cfgOf } from "../facts/cfg.js";
 import { calleeOf, summarise } from "../facts/summaries.js";
-import { contains, enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
+import { contains, enclosingFunction, loopBetween, spanOf, unparen } from "../facts/syntax.js";
 import { isWaitGroup, rootIdentifier, sameVariable } from "../facts/waitgroups.js";
 
 interface Worker {
@@ -45,7 +45,7 @@ export function checkSkippedDone(ctx: RuleContext): void {
     if (!home) continue;
     for (const add of adds) {
       const wg = operandOf(add);
-      if (!wg || add.startIndex > go.startIndex || enclosingFunction(add)?.id !== home.id || !isWaitGroup(wg, unit)) continue;
+      if (!wg || add.startIndex > go.startIndex || enclosingFunction(add)?.id !== home.id || !countsOne(add, go, home) || !isWaitGroup(wg, unit)) continue;
       const wait = waits.find(
         (w) => w.startIndex > go.endIndex && contains(home, w) && !contains(go, w) && !reported.has(w.id) && sameVariable(operandOf(w)!, wg, unit),
       );
@@ -68,6 +68,23 @@ export function checkSkippedDone(ctx: RuleContext): void {
       break;
     }
   }
+}
+
+/**
+ * The Add counts this goroutine once: `Add(1)` in the same loop as the `go` statement (or neither
+ * in a loop), or `Add(n)` before the loop that starts the goroutines. An `Add(1)` before a loop of
+ * `go` statements counts one of many workers (whichever finishes first); an `Add(n)` next to a
+ * single `go` counts n items, not the goroutine.
+ */
+function countsOne(add: GoNode, go: GoNode, home: GoNode): boolean {
+  const one = argsText(add) === "1";
+  const loop = loopBetween(go, home);
+  const same = loopBetween(add, home)?.id === loop?.id;
+  return one ? same : !!loop && !contains(loop, add);
+}
+
+function argsText(call: GoNode): string {
+  return (call.childForFieldName("arguments")?.text ?? "").replace(/[()\s]/g, "");
 }
 
 function argCount(call: GoNode): number {
@@ -122,7 +139,11 @@ function skippedDone(w: Worker, unit: Unit): GoNode | undefined {
     const op = operandOf(c);
     return !!op && w.isWg(op);
   });
-  if (!wgCalls.some((c) => methodName(c) === "Done")) return undefined;
+  const dones = wgCalls.filter((c) => methodName(c) === "Done");
+  if (dones.length === 0) return undefined;
+  // A Done inside a loop of the worker counts items (or ends a polling loop on one case): the
+  // goroutine's own count is not what it tracks, and loop bounds decide the rest.
+  if (dones.some((d) => loopBetween(d, w.fn))) return undefined;
   // Any use of the WaitGroup (a Done, or handing it to a helper that may call Done) counts.
   const uses = unit.nodes(["selector_expression", "identifier"], w.fn).filter((e) => w.isWg(e));
   const passes = (n: GoNode) => uses.some((u) => contains(n, u));
