@@ -32,7 +32,7 @@ const rule: Rule = {
     title: "Goroutine that never ends",
     severity: "warning",
     fixable: false,
-    summary: "a goroutine runs a `for {}` loop with no return, break, done-channel case or exit call out of it",
+    summary: "a goroutine runs a `for {}` loop with no return, break, done-channel case or exit call out of it, or a worker can skip the Done a `wg.Wait()` needs",
     why:
       "The runtime never stops a goroutine from outside: it ends only by returning. " +
       "An endless loop with no way out keeps the goroutine, its stack and everything it references alive for the life of the process, " +
