@@ -23,6 +23,8 @@ import { deadCase, goroutineSites, type Channel, type GoroutineSite } from "../f
 import { startedForProcessLife } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, spanOf } from "../facts/syntax.js";
+import { deadContext, type DeadContext } from "./context.js";
+import { checkSkippedDone } from "./waitgroup.js";
 
 const rule: Rule = {
   meta: {
@@ -30,7 +32,7 @@ const rule: Rule = {
     title: "Goroutine that never ends",
     severity: "warning",
     fixable: false,
-    summary: "a goroutine runs a `for {}` loop with no return, break, done-channel case or exit call out of it",
+    summary: "a goroutine runs a `for {}` loop with no return, break, done-channel case or exit call out of it, or a worker can skip the Done a `wg.Wait()` needs",
     why:
       "The runtime never stops a goroutine from outside: it ends only by returning. " +
       "An endless loop with no way out keeps the goroutine, its stack and everything it references alive for the life of the process, " +
@@ -40,16 +42,21 @@ const rule: Rule = {
       deadChannel: "this goroutine never ends: the way out of the for loop on line {{loop}} waits on {{channel}}, which nothing closes or sends on",
       noWayOut: "this goroutine never ends: the for loop on line {{loop}} has no return, break or exit call out of it",
       breakTrap: "this goroutine never ends: the break on line {{break}} leaves the {{target}}, not the for loop on line {{loop}}",
+      deadContext: "this goroutine never ends: the way out of the for loop on line {{loop}} waits on {{ctx}}.Done(), which is never cancelled",
+      doneSkipped: "{{name}}.Wait() can block forever: the goroutine started on line {{go}} can return on line {{ret}} without calling Done",
     },
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => /\bfor\s*\{/.test(file.source) && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
+  appliesTo: (file) =>
+    (/\bfor\s*\{/.test(file.source) && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source)) ||
+    (file.source.includes(".Wait()") && file.source.includes(".Done()") && /\bgo\s/.test(file.source)),
   check,
 };
 export default rule;
 
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
+  checkSkippedDone(ctx);
   for (const site of goroutineSites(unit)) {
     // Started once for the life of the process (by main, init, TestMain, a New* constructor or a
     // Run/Start/Serve/Listen* function, not per event), a loop with no way out is meant to run as
@@ -64,19 +71,39 @@ function check(ctx: RuleContext): void {
         report(ctx, site, loop);
         break;
       }
-      // Every way out passes a select case that can never fire.
+      // Every way out passes a select case that can never fire: a channel nothing closes, or the
+      // Done channel of context.Background() where the caller's context was at hand.
       let dead: Channel | undefined;
+      let deadCtx: DeadContext | undefined;
       const avoid = (n: GoNode) => {
-        const d = n.parent?.type === "communication_case" && n.parent.childForFieldName("communication")?.id === n.id ? deadCase(n.parent, unit) : undefined;
+        if (n.parent?.type !== "communication_case" || n.parent.childForFieldName("communication")?.id !== n.id) return false;
+        const d = deadCase(n.parent, unit);
         dead ??= d;
-        return !!d;
+        if (d) return true;
+        const c = deadContext(n.parent, unit);
+        deadCtx ??= c;
+        return !!c;
       };
-      if (cfg.loopExits(loop, { avoid, ends: ALL_ENDS }).length === 0 && dead) {
-        report(ctx, site, loop, ways[0], dead);
+      if (cfg.loopExits(loop, { avoid, ends: ALL_ENDS }).length === 0 && (dead || deadCtx)) {
+        if (dead) report(ctx, site, loop, ways[0], dead);
+        else reportContext(ctx, site, loop, ways[0]!, deadCtx!);
         break;
       }
     }
   }
+}
+
+function reportContext(ctx: RuleContext, site: GoroutineSite, loop: GoNode, way: GoNode, dead: DeadContext): void {
+  const { unit } = ctx;
+  ctx.report({
+    span: spanOf(site.head),
+    messageId: "deadContext",
+    data: { loop: unit.file.lineOf(loop.startIndex), ctx: dead.name },
+    related: [
+      { ...spanOf(way), message: `reached only through a receive from ${dead.name}.Done()` },
+      { ...spanOf(dead.origin), message: `${dead.origin.text} is never cancelled; the caller's ${dead.param.text} was at hand` },
+    ],
+  });
 }
 
 function report(ctx: RuleContext, site: GoroutineSite, loop: GoNode, way?: GoNode, dead?: Channel): void {

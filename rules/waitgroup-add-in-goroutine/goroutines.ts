@@ -4,7 +4,7 @@ import type { GoNode, Unit } from "../../src/analyzer/types.js";
 import { methodCalls } from "../facts/calls.js";
 import { cfgOf } from "../facts/cfg.js";
 import { contains, descendantsInFunction, enclosingFunction, unparen } from "../facts/syntax.js";
-import { goStatementOf, rootIdentifier } from "./waitgroups.js";
+import { rootIdentifier } from "../facts/waitgroups.js";
 
 /** A goroutine: a `go func() {...}()` literal, or a function or method of the file started by `go f()` / `go x.m()`. */
 export interface Goroutine {
@@ -242,4 +242,13 @@ function parentReceives(goStmt: GoNode, key: string, unit: Unit): boolean {
   const cfg = cfgOf(unit, fn);
   const recv = (n: GoNode) => receives(n, key, unit);
   return cfg.nodesOnPaths({ after: goStmt }, recv).length > 0 && cfg.everyPathPasses({ after: goStmt }, recv, ["return"]);
+}
+
+/** The `go` statement whose func literal is `lit`, if any. */
+function goStatementOf(lit: GoNode): GoNode | undefined {
+  let n: GoNode = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const call = n.parent;
+  if (call?.type !== "call_expression" || call.childForFieldName("function")?.id !== n.id) return undefined;
+  return call.parent?.type === "go_statement" ? call.parent : undefined;
 }

@@ -15,7 +15,7 @@ import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, enclosingFunction, indentAt, spanOf, statementsOf } from "../facts/syntax.js";
 import { channelJoin, crossKey, goroutineOf, inOwnGoroutine, receiver, sameKey, waitsOn, type Goroutine } from "./goroutines.js";
-import { isWaitGroup, rootIdentifier, sameVariable } from "./waitgroups.js";
+import { isWaitGroup, rootIdentifier, sameVariable } from "../facts/waitgroups.js";
 
 const rule: Rule = {
   meta: {

@@ -1,18 +1,9 @@
-// Which expressions are WaitGroups, and which `go` statement starts a literal (only this
-// rule asks, so it lives in its folder, not in rules/facts/).
+// Which expressions are WaitGroups, and when two expressions name the same one
+// (waitgroup-add-in-goroutine, and goroutine-no-exit's Wait that a skipped Done never releases).
 import type { GoNode, Unit } from "../../src/analyzer/types.js";
-import { syncType } from "../facts/locks.js";
-import { unparen } from "../facts/syntax.js";
-import { localStruct, pointee, typeOf, unparenType } from "../facts/types.js";
-
-/** The `go` statement whose func literal is `lit`, if any. */
-export function goStatementOf(lit: GoNode): GoNode | undefined {
-  let n: GoNode = lit;
-  while (n.parent?.type === "parenthesized_expression") n = n.parent;
-  const call = n.parent;
-  if (call?.type !== "call_expression" || call.childForFieldName("function")?.id !== n.id) return undefined;
-  return call.parent?.type === "go_statement" ? call.parent : undefined;
-}
+import { syncType } from "./locks.js";
+import { unparen } from "./syntax.js";
+import { localStruct, pointee, typeOf, unparenType } from "./types.js";
 
 const WG_NAME = /^wg([A-Z0-9_]|$)|(wg|Wg|WG)$|[wW]ait[gG]roup/;
 

@@ -1,0 +1,154 @@
+// goroutine-no-exit, issue 10 shape 4: a Wait that never returns because a worker it counts can
+// return without its Done. The waiter is what never ends (the function, or the goroutine that
+// waits to close a results channel), so the finding sits on the Wait.
+//
+//	wg.Add(1)
+//	go func() {
+//		if err := check(); err != nil {
+//			return                      // skips wg.Done(): wg.Wait() below blocks forever
+//		}
+//		defer wg.Done()
+//		...
+//	}()
+//	wg.Wait()                           // reported here
+//
+// The worker is a func literal or a function or method of the same file started with `go`
+// (found through the package summaries' callee lookup), handed the WaitGroup as an argument
+// (`go work(&wg, x)`) or sharing the receiver's field (`go s.run()` with `s.wg`). A path that
+// passes any other use of the WaitGroup (a helper handed it, which may call Done) counts as
+// calling Done; a path that ends in a panic, os.Exit or runtime.Goexit is not counted.
+import type { GoNode, RuleContext, Unit } from "../../src/analyzer/types.js";
+import { methodName } from "../facts/calls.js";
+import { cfgOf } from "../facts/cfg.js";
+import { calleeOf, summarise } from "../facts/summaries.js";
+import { contains, enclosingFunction, loopBetween, spanOf, unparen } from "../facts/syntax.js";
+import { isWaitGroup, rootIdentifier, sameVariable } from "../facts/waitgroups.js";
+
+interface Worker {
+  go: GoNode;
+  /** The function the goroutine runs: the literal, or the declaration of the same file. */
+  fn: GoNode;
+  /** Is this expression, inside fn, the WaitGroup? */
+  isWg: (e: GoNode) => boolean;
+  name: string;
+}
+
+export function checkSkippedDone(ctx: RuleContext): void {
+  const { unit } = ctx;
+  const calls = unit.nodes("call_expression", unit.node);
+  const waits = calls.filter((c) => methodName(c) === "Wait" && argCount(c) === 0);
+  if (waits.length === 0) return;
+  const adds = calls.filter((c) => methodName(c) === "Add" && argCount(c) === 1);
+  const reported = new Set<number>();
+  for (const go of unit.nodes("go_statement", unit.node)) {
+    const home = enclosingFunction(go);
+    if (!home) continue;
+    for (const add of adds) {
+      const wg = operandOf(add);
+      if (!wg || add.startIndex > go.startIndex || enclosingFunction(add)?.id !== home.id || !countsOne(add, go, home) || !isWaitGroup(wg, unit)) continue;
+      const wait = waits.find(
+        (w) => w.startIndex > go.endIndex && contains(home, w) && !contains(go, w) && !reported.has(w.id) && sameVariable(operandOf(w)!, wg, unit),
+      );
+      if (!wait) continue;
+      const worker = workerOf(go, wg, home, unit);
+      if (!worker) continue;
+      const skip = skippedDone(worker, unit);
+      if (!skip) continue;
+      reported.add(wait.id);
+      const f = unit.file;
+      ctx.report({
+        span: spanOf(wait),
+        messageId: "doneSkipped",
+        data: { name: wg.text, go: f.lineOf(go.startIndex), ret: f.lineOf(skip.startIndex) },
+        related: [
+          { ...spanOf(skip), message: `this way out of the goroutine skips ${worker.name}.Done()` },
+          { ...spanOf(add), message: `the goroutine started on line ${f.lineOf(go.startIndex)} is counted here` },
+        ],
+      });
+      break;
+    }
+  }
+}
+
+/**
+ * The Add counts this goroutine once: `Add(1)` in the same loop as the `go` statement (or neither
+ * in a loop), or `Add(n)` before the loop that starts the goroutines. An `Add(1)` before a loop of
+ * `go` statements counts one of many workers (whichever finishes first); an `Add(n)` next to a
+ * single `go` counts n items, not the goroutine.
+ */
+function countsOne(add: GoNode, go: GoNode, home: GoNode): boolean {
+  const one = argsText(add) === "1";
+  const loop = loopBetween(go, home);
+  const same = loopBetween(add, home)?.id === loop?.id;
+  return one ? same : !!loop && !contains(loop, add);
+}
+
+function argsText(call: GoNode): string {
+  return (call.childForFieldName("arguments")?.text ?? "").replace(/[()\s]/g, "");
+}
+
+function argCount(call: GoNode): number {
+  return call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment").length ?? 0;
+}
+
+function operandOf(call: GoNode): GoNode | undefined {
+  return call.childForFieldName("function")?.childForFieldName("operand") ?? undefined;
+}
+
+/** What the `go` statement runs, and how the WaitGroup `wg` of `home` is named inside it. */
+function workerOf(go: GoNode, wg: GoNode, home: GoNode, unit: Unit): Worker | undefined {
+  const call = go.namedChildren[0];
+  if (call?.type !== "call_expression") return undefined;
+  const f = unparen(call.childForFieldName("function")!);
+  if (f.type === "func_literal") {
+    // The literal uses the WaitGroup it closes over (not a parameter of its own of the same name).
+    return { go, fn: f, isWg: (e) => sameVariable(e, wg, unit), name: wg.text };
+  }
+  const decl = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn: home });
+  // Only a declaration of this file: its graph is built with this file's view.
+  if (!decl || decl.file.path !== unit.file.path || decl.node.id === home.id) return undefined;
+  const args = call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
+  const i = args.findIndex((a) => {
+    const e = unparen(a);
+    const v = e.type === "unary_expression" && e.childForFieldName("operator")?.type === "&" ? e.childForFieldName("operand") : e;
+    return !!v && sameVariable(v, wg, unit);
+  });
+  if (i >= 0) {
+    const p = summarise(decl).params[i];
+    return p ? { go, fn: decl.node, isWg: (e) => unparen(e).text === p, name: p } : undefined;
+  }
+  // `go s.run()` with the WaitGroup a field of the receiver `s` (`s.wg`): `r.wg` in the method.
+  const w = unparen(wg);
+  const root = rootIdentifier(w);
+  const operand = f.type === "selector_expression" ? unparen(f.childForFieldName("operand")!) : undefined;
+  if (w.type !== "selector_expression" || !root || operand?.type !== "identifier" || operand.text !== root.text || !decl.recvType) return undefined;
+  const recv = decl.node.childForFieldName("receiver")?.namedChildren.find((c) => c?.type === "parameter_declaration");
+  const r = recv?.childrenForFieldName("name").find((x) => x?.type === "identifier")?.text;
+  if (!r || r === "_") return undefined;
+  const inner = r + w.text.slice(root.text.length).replace(/\s+/g, "");
+  return { go, fn: decl.node, isWg: (e) => unparen(e).text.replace(/\s+/g, "") === inner, name: inner };
+}
+
+/**
+ * The first way out of the worker that some path reaches without passing its Done: undefined when
+ * the worker never calls Done (something else counts it down), or when every path passes a Done,
+ * a deferred Done or any other use of the WaitGroup.
+ */
+function skippedDone(w: Worker, unit: Unit): GoNode | undefined {
+  const wgCalls = unit.nodes("call_expression", w.fn).filter((c) => {
+    const op = operandOf(c);
+    return !!op && w.isWg(op);
+  });
+  const dones = wgCalls.filter((c) => methodName(c) === "Done");
+  if (dones.length === 0) return undefined;
+  // A Done inside a loop of the worker counts items (or ends a polling loop on one case): the
+  // goroutine's own count is not what it tracks, and loop bounds decide the rest.
+  if (dones.some((d) => loopBetween(d, w.fn))) return undefined;
+  // Any use of the WaitGroup (a Done, or handing it to a helper that may call Done) counts.
+  const uses = unit.nodes(["selector_expression", "identifier"], w.fn).filter((e) => w.isWg(e));
+  const passes = (n: GoNode) => uses.some((u) => contains(n, u));
+  const cfg = cfgOf(unit, w.fn);
+  if (cfg.everyPathPasses({ entry: true }, passes, ["return"])) return undefined;
+  const end = cfg.firstEnd({ entry: true }, { avoid: passes, ends: ["return"] });
+  return end?.node;
+}
