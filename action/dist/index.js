@@ -13418,11 +13418,11 @@ var Language = class _Language {
   /**
    * Get the node type id for a node type name.
    */
-  idForNodeType(type, named) {
+  idForNodeType(type, named2) {
     const typeLength = C.lengthBytesUTF8(type);
     const typeAddress = C._malloc(typeLength + 1);
     C.stringToUTF8(type, typeAddress, typeLength + 1);
-    const result = C._ts_language_symbol_for_name(this[0], typeAddress, typeLength, named ? 1 : 0);
+    const result = C._ts_language_symbol_for_name(this[0], typeAddress, typeLength, named2 ? 1 : 0);
     C._free(typeAddress);
     return result || null;
   }
@@ -15445,22 +15445,22 @@ var QueryError = class _QueryError extends Error {
     }
   }
 };
-function parseAnyPredicate(steps, index, operator, textPredicates) {
-  if (steps.length !== 3) {
+function parseAnyPredicate(steps2, index, operator, textPredicates) {
+  if (steps2.length !== 3) {
     throw new Error(
-      `Wrong number of arguments to \`#${operator}\` predicate. Expected 2, got ${steps.length - 1}`
+      `Wrong number of arguments to \`#${operator}\` predicate. Expected 2, got ${steps2.length - 1}`
     );
   }
-  if (!isCaptureStep(steps[1])) {
+  if (!isCaptureStep(steps2[1])) {
     throw new Error(
-      `First argument of \`#${operator}\` predicate must be a capture. Got "${steps[1].value}"`
+      `First argument of \`#${operator}\` predicate must be a capture. Got "${steps2[1].value}"`
     );
   }
   const isPositive = operator === "eq?" || operator === "any-eq?";
   const matchAll = !operator.startsWith("any-");
-  if (isCaptureStep(steps[2])) {
-    const captureName1 = steps[1].name;
-    const captureName2 = steps[2].name;
+  if (isCaptureStep(steps2[2])) {
+    const captureName1 = steps2[1].name;
+    const captureName2 = steps2[2].name;
     textPredicates[index].push((captures) => {
       const nodes1 = [];
       const nodes2 = [];
@@ -15474,8 +15474,8 @@ function parseAnyPredicate(steps, index, operator, textPredicates) {
       return matchAll ? nodes1.every((n1) => nodes2.some((n2) => compare(n1, n2, isPositive))) : nodes1.some((n1) => nodes2.some((n2) => compare(n1, n2, isPositive)));
     });
   } else {
-    const captureName = steps[1].name;
-    const stringValue = steps[2].value;
+    const captureName = steps2[1].name;
+    const stringValue = steps2[2].value;
     const matches = /* @__PURE__ */ __name((n) => n.text === stringValue, "matches");
     const doesNotMatch = /* @__PURE__ */ __name((n) => n.text !== stringValue, "doesNotMatch");
     textPredicates[index].push((captures) => {
@@ -15489,26 +15489,26 @@ function parseAnyPredicate(steps, index, operator, textPredicates) {
   }
 }
 __name(parseAnyPredicate, "parseAnyPredicate");
-function parseMatchPredicate(steps, index, operator, textPredicates) {
-  if (steps.length !== 3) {
+function parseMatchPredicate(steps2, index, operator, textPredicates) {
+  if (steps2.length !== 3) {
     throw new Error(
-      `Wrong number of arguments to \`#${operator}\` predicate. Expected 2, got ${steps.length - 1}.`
+      `Wrong number of arguments to \`#${operator}\` predicate. Expected 2, got ${steps2.length - 1}.`
     );
   }
-  if (steps[1].type !== "capture") {
+  if (steps2[1].type !== "capture") {
     throw new Error(
-      `First argument of \`#${operator}\` predicate must be a capture. Got "${steps[1].value}".`
+      `First argument of \`#${operator}\` predicate must be a capture. Got "${steps2[1].value}".`
     );
   }
-  if (steps[2].type !== "string") {
+  if (steps2[2].type !== "string") {
     throw new Error(
-      `Second argument of \`#${operator}\` predicate must be a string. Got @${steps[2].name}.`
+      `Second argument of \`#${operator}\` predicate must be a string. Got @${steps2[2].name}.`
     );
   }
   const isPositive = operator === "match?" || operator === "any-match?";
   const matchAll = !operator.startsWith("any-");
-  const captureName = steps[1].name;
-  const regex = new RegExp(steps[2].value);
+  const captureName = steps2[1].name;
+  const regex = new RegExp(steps2[2].value);
   textPredicates[index].push((captures) => {
     const nodes = [];
     for (const c of captures) {
@@ -15522,20 +15522,20 @@ function parseMatchPredicate(steps, index, operator, textPredicates) {
   });
 }
 __name(parseMatchPredicate, "parseMatchPredicate");
-function parseAnyOfPredicate(steps, index, operator, textPredicates) {
-  if (steps.length < 2) {
+function parseAnyOfPredicate(steps2, index, operator, textPredicates) {
+  if (steps2.length < 2) {
     throw new Error(
-      `Wrong number of arguments to \`#${operator}\` predicate. Expected at least 1. Got ${steps.length - 1}.`
+      `Wrong number of arguments to \`#${operator}\` predicate. Expected at least 1. Got ${steps2.length - 1}.`
     );
   }
-  if (steps[1].type !== "capture") {
+  if (steps2[1].type !== "capture") {
     throw new Error(
-      `First argument of \`#${operator}\` predicate must be a capture. Got "${steps[1].value}".`
+      `First argument of \`#${operator}\` predicate must be a capture. Got "${steps2[1].value}".`
     );
   }
   const isPositive = operator === "any-of?";
-  const captureName = steps[1].name;
-  const stringSteps = steps.slice(2);
+  const captureName = steps2[1].name;
+  const stringSteps = steps2.slice(2);
   if (!stringSteps.every(isStringStep)) {
     throw new Error(
       `Arguments to \`#${operator}\` predicate must be strings.".`
@@ -15552,72 +15552,72 @@ function parseAnyOfPredicate(steps, index, operator, textPredicates) {
   });
 }
 __name(parseAnyOfPredicate, "parseAnyOfPredicate");
-function parseIsPredicate(steps, index, operator, assertedProperties, refutedProperties) {
-  if (steps.length < 2 || steps.length > 3) {
+function parseIsPredicate(steps2, index, operator, assertedProperties, refutedProperties) {
+  if (steps2.length < 2 || steps2.length > 3) {
     throw new Error(
-      `Wrong number of arguments to \`#${operator}\` predicate. Expected 1 or 2. Got ${steps.length - 1}.`
+      `Wrong number of arguments to \`#${operator}\` predicate. Expected 1 or 2. Got ${steps2.length - 1}.`
     );
   }
-  if (!steps.every(isStringStep)) {
+  if (!steps2.every(isStringStep)) {
     throw new Error(
       `Arguments to \`#${operator}\` predicate must be strings.".`
     );
   }
   const properties = operator === "is?" ? assertedProperties : refutedProperties;
   if (!properties[index]) properties[index] = {};
-  properties[index][steps[1].value] = steps[2]?.value ?? null;
+  properties[index][steps2[1].value] = steps2[2]?.value ?? null;
 }
 __name(parseIsPredicate, "parseIsPredicate");
-function parseSetDirective(steps, index, setProperties) {
-  if (steps.length < 2 || steps.length > 3) {
-    throw new Error(`Wrong number of arguments to \`#set!\` predicate. Expected 1 or 2. Got ${steps.length - 1}.`);
+function parseSetDirective(steps2, index, setProperties) {
+  if (steps2.length < 2 || steps2.length > 3) {
+    throw new Error(`Wrong number of arguments to \`#set!\` predicate. Expected 1 or 2. Got ${steps2.length - 1}.`);
   }
-  if (!steps.every(isStringStep)) {
+  if (!steps2.every(isStringStep)) {
     throw new Error(`Arguments to \`#set!\` predicate must be strings.".`);
   }
   if (!setProperties[index]) setProperties[index] = {};
-  setProperties[index][steps[1].value] = steps[2]?.value ?? null;
+  setProperties[index][steps2[1].value] = steps2[2]?.value ?? null;
 }
 __name(parseSetDirective, "parseSetDirective");
-function parsePattern(index, stepType, stepValueId, captureNames, stringValues, steps, textPredicates, predicates, setProperties, assertedProperties, refutedProperties) {
+function parsePattern(index, stepType, stepValueId, captureNames, stringValues, steps2, textPredicates, predicates, setProperties, assertedProperties, refutedProperties) {
   if (stepType === PREDICATE_STEP_TYPE_CAPTURE) {
     const name2 = captureNames[stepValueId];
-    steps.push({ type: "capture", name: name2 });
+    steps2.push({ type: "capture", name: name2 });
   } else if (stepType === PREDICATE_STEP_TYPE_STRING) {
-    steps.push({ type: "string", value: stringValues[stepValueId] });
-  } else if (steps.length > 0) {
-    if (steps[0].type !== "string") {
+    steps2.push({ type: "string", value: stringValues[stepValueId] });
+  } else if (steps2.length > 0) {
+    if (steps2[0].type !== "string") {
       throw new Error("Predicates must begin with a literal value");
     }
-    const operator = steps[0].value;
+    const operator = steps2[0].value;
     switch (operator) {
       case "any-not-eq?":
       case "not-eq?":
       case "any-eq?":
       case "eq?":
-        parseAnyPredicate(steps, index, operator, textPredicates);
+        parseAnyPredicate(steps2, index, operator, textPredicates);
         break;
       case "any-not-match?":
       case "not-match?":
       case "any-match?":
       case "match?":
-        parseMatchPredicate(steps, index, operator, textPredicates);
+        parseMatchPredicate(steps2, index, operator, textPredicates);
         break;
       case "not-any-of?":
       case "any-of?":
-        parseAnyOfPredicate(steps, index, operator, textPredicates);
+        parseAnyOfPredicate(steps2, index, operator, textPredicates);
         break;
       case "is?":
       case "is-not?":
-        parseIsPredicate(steps, index, operator, assertedProperties, refutedProperties);
+        parseIsPredicate(steps2, index, operator, assertedProperties, refutedProperties);
         break;
       case "set!":
-        parseSetDirective(steps, index, setProperties);
+        parseSetDirective(steps2, index, setProperties);
         break;
       default:
-        predicates[index].push({ operator, operands: steps.slice(1) });
+        predicates[index].push({ operator, operands: steps2.slice(1) });
     }
-    steps.length = 0;
+    steps2.length = 0;
   }
 }
 __name(parsePattern, "parsePattern");
@@ -15747,7 +15747,7 @@ var Query = class {
       const stepCount = C.getValue(TRANSFER_BUFFER, "i32");
       predicates[i2] = [];
       textPredicates[i2] = [];
-      const steps = new Array();
+      const steps2 = new Array();
       let stepAddress = predicatesAddress;
       for (let j = 0; j < stepCount; j++) {
         const stepType = C.getValue(stepAddress, "i32");
@@ -15760,7 +15760,7 @@ var Query = class {
           stepValueId,
           captureNames,
           stringValues,
-          steps,
+          steps2,
           textPredicates,
           predicates,
           setProperties,
@@ -16546,7 +16546,7 @@ function surelyRun(loop, trip) {
   for (const s of statementsOf(loop.childForFieldName("body"))) {
     if (s.type === "if_statement" && !s.childForFieldName("initializer")) {
       const cond = unparen(s.childForFieldName("condition"));
-      const k = cond.type === "binary_expression" && cond.childForFieldName("operator")?.text === "==" ? equalsLiteral(cond, name2) : null;
+      const k = cond.type === "binary_expression" && cond.childForFieldName("operator")?.text === "==" ? equalsConstant(cond, name2, loop) : null;
       if (k !== null && k >= trip.from && k < trip.from + trip.count) {
         for (const t of statementsOf(s.childForFieldName("consequence"))) {
           if (!SIMPLE.has(t.type) || hasSkip(t)) break;
@@ -16558,12 +16558,28 @@ function surelyRun(loop, trip) {
   }
   return out2;
 }
-function equalsLiteral(cond, name2) {
+function equalsConstant(cond, name2, loop) {
   const l = unparen(cond.childForFieldName("left"));
   const r = unparen(cond.childForFieldName("right"));
-  if (l.type === "identifier" && l.text === name2 && r.type === "int_literal") return intValue(r);
-  if (r.type === "identifier" && r.text === name2 && l.type === "int_literal") return intValue(l);
+  if (l.type === "identifier" && l.text === name2) return constInt(r, loop);
+  if (r.type === "identifier" && r.text === name2) return constInt(l, loop);
   return null;
+}
+function constInt(x, loop) {
+  x = unparen(x);
+  if (x.type === "int_literal") return intValue(x);
+  if (x.type === "identifier") return localInt(x, loop);
+  if (x.type === "unary_expression" && x.childForFieldName("operator")?.text === "-") {
+    const v2 = constInt(x.childForFieldName("operand"), loop);
+    return v2 === null ? null : -v2;
+  }
+  if (x.type !== "binary_expression") return null;
+  const a = constInt(x.childForFieldName("left"), loop);
+  const b = a === null ? null : constInt(x.childForFieldName("right"), loop);
+  if (a === null || b === null) return null;
+  const op = x.childForFieldName("operator")?.text;
+  const v = op === "+" ? a + b : op === "-" ? a - b : op === "*" ? a * b : op === "/" && b !== 0 ? Math.trunc(a / b) : op === "%" && b !== 0 ? a % b : null;
+  return v !== null && Number.isSafeInteger(v) ? v : null;
 }
 var hasSkip = (s) => s.type === "continue_statement" || s.type === "goto_statement" || descendantsInFunction(s, ["continue_statement", "goto_statement"]).length > 0;
 var SIMPLE = /* @__PURE__ */ new Set([
@@ -17139,7 +17155,7 @@ function makeCfg(fn, r, p) {
     search(from, { ...opts, ends: [] }, { node: (n) => void (picked(n) && out2.set(n.id, n)) });
     return [...out2.values()].sort((a, b) => a.startIndex - b.startIndex);
   };
-  const maxOnPath = (count2) => {
+  const maxOnPath = (count2, once2) => {
     const fwd = reachable(p.entry);
     const preds = /* @__PURE__ */ new Map();
     for (const b of p.blocks) for (const s of b.succs) preds.set(s.index, [...preds.get(s.index) ?? [], b]);
@@ -17150,9 +17166,16 @@ function makeCfg(fn, r, p) {
     const live = p.blocks.filter((b) => fwd.has(b.index) && back.has(b.index));
     const weight = (b) => b.implied ? 0 : b.nodes.filter(count2).length;
     const comp = sccs(live);
+    const onceEach = (c) => !!once2 && c.every(
+      (b) => b.implied || b.nodes.filter(count2).every((n) => {
+        const loop = once2(n);
+        const head = loop && loopOf(loop)?.head;
+        return !!head && c.includes(head) && c.every((x) => x.start >= loop.startIndex && x.end_ <= loop.endIndex);
+      })
+    );
     for (const c of comp.groups) {
       const cyclic = c.length > 1 || c[0].succs.includes(c[0]);
-      if (cyclic && c.some((b) => weight(b) > 0)) return Infinity;
+      if (cyclic && c.some((b) => weight(b) > 0) && !onceEach(c)) return Infinity;
     }
     const memo = /* @__PURE__ */ new Map();
     const longest = (c) => {
@@ -17851,99 +17874,57 @@ function startedOrCalledInPlace(lit) {
   return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Go" && call?.parent?.type === "expression_statement";
 }
 
-// rules/goroutine-no-exit/index.ts
-var rule3 = {
-  meta: {
-    id: "goroutine-no-exit",
-    title: "Goroutine that never ends",
-    severity: "warning",
-    fixable: false,
-    summary: "a goroutine runs a `for {}` loop with no return, break, done-channel case or exit call out of it",
-    why: "The runtime never stops a goroutine from outside: it ends only by returning. An endless loop with no way out keeps the goroutine, its stack and everything it references alive for the life of the process, and each call of the function that starts it adds one more.",
-    docs: docsUrl("goroutine-no-exit"),
-    messages: {
-      deadChannel: "this goroutine never ends: the way out of the for loop on line {{loop}} waits on {{channel}}, which nothing closes or sends on",
-      noWayOut: "this goroutine never ends: the for loop on line {{loop}} has no return, break or exit call out of it",
-      breakTrap: "this goroutine never ends: the break on line {{break}} leaves the {{target}}, not the for loop on line {{loop}}"
-    }
-  },
-  kinds: ["func", "method"],
-  appliesTo: (file) => /\bfor\s*\{/.test(file.source) && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source),
-  check: check3
-};
-var goroutine_no_exit_default = rule3;
-function check3(ctx) {
-  const { unit } = ctx;
-  for (const site of goroutineSites(unit)) {
-    const lifetime = startedForProcessLife(unit, site.stmt);
-    const cfg = cfgOf(unit, site.lit);
-    for (const loop of descendantsInFunction(site.body, "for_statement")) {
-      if (cfg.loop(loop)?.header !== false) continue;
-      const ways = cfg.loopExits(loop, { ends: ALL_ENDS });
-      if (ways.length === 0) {
-        if (lifetime && !triesToLeave(loop)) break;
-        report(ctx, site, loop);
-        break;
-      }
-      let dead;
-      const avoid = (n) => {
-        const d = n.parent?.type === "communication_case" && n.parent.childForFieldName("communication")?.id === n.id ? deadCase(n.parent, unit) : void 0;
-        dead ??= d;
-        return !!d;
-      };
-      if (cfg.loopExits(loop, { avoid, ends: ALL_ENDS }).length === 0 && dead) {
-        report(ctx, site, loop, ways[0], dead);
-        break;
-      }
-    }
-  }
+// rules/goroutine-no-exit/context.ts
+var ROOTS = ["Background", "TODO"];
+function deadContext(clause, unit) {
+  const comm = clause.childForFieldName("communication");
+  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : null;
+  const recv = right ? unparen(right) : null;
+  if (recv?.type !== "unary_expression" || recv.childForFieldName("operator")?.type !== "<-") return void 0;
+  const call = unparen(recv.childForFieldName("operand"));
+  const sel = call.type === "call_expression" ? unparen(call.childForFieldName("function")) : null;
+  if (sel?.type !== "selector_expression" || sel.childForFieldName("field")?.text !== "Done") return void 0;
+  if ((call.childForFieldName("arguments")?.namedChildren.length ?? 0) !== 0) return void 0;
+  const x = unparen(sel.childForFieldName("operand"));
+  const origin = rootContext(x, unit);
+  if (!origin) return void 0;
+  const param = contextParam(origin, unit);
+  return param ? { name: x.text, origin, param } : void 0;
 }
-function report(ctx, site, loop, way, dead) {
-  const { unit } = ctx;
-  const loopLine = unit.file.lineOf(loop.startIndex);
-  if (way && dead) {
-    ctx.report({
-      span: spanOf(site.head),
-      messageId: "deadChannel",
-      data: { loop: loopLine, channel: dead.name },
-      related: [
-        { ...spanOf(way), message: `reached only through a receive from ${dead.name}` },
-        { ...spanOf(dead.make), message: `${dead.name} is made here; nothing closes it, sends on it or hands it out` }
-      ]
-    });
-    return;
-  }
-  const trap = descendantsInFunction(loop.childForFieldName("body"), "break_statement").find((b) => b.namedChildren.length === 0);
-  ctx.report({
-    span: spanOf(site.head),
-    ...trap ? { messageId: "breakTrap", data: { break: unit.file.lineOf(trap.startIndex), target: breakTarget(trap), loop: loopLine } } : { messageId: "noWayOut", data: { loop: loopLine } },
-    related: [
-      { ...spanOf(loop.child(0)), message: "this loop never ends" },
-      ...trap ? [{ ...spanOf(trap), message: `this break leaves the ${breakTarget(trap)}, not the loop` }] : []
-    ]
+function isRoot(e, unit) {
+  const c = e.type === "call_expression" ? packageCallee(e, unit, ["context"]) : void 0;
+  return !!c && c.pkg === "context" && ROOTS.includes(c.name);
+}
+function rootContext(x, unit) {
+  if (isRoot(x, unit)) return x;
+  if (x.type !== "identifier") return void 0;
+  const b = unit.bindings.resolve(x);
+  if (!b || b.kind !== "var") return void 0;
+  const d = b.decl;
+  const names2 = (d.type === "short_var_declaration" ? d.childForFieldName("left") : d)?.namedChildren.filter((n) => n?.type === "identifier") ?? [];
+  const values = d.childForFieldName(d.type === "short_var_declaration" ? "right" : "value")?.namedChildren.filter((n) => !!n && n.type !== "comment") ?? [];
+  const i2 = names2.findIndex((n) => n?.id === b.id.id);
+  const value = i2 >= 0 && values.length === names2.length ? values[i2] : void 0;
+  if (!value || !isRoot(unparen(value), unit)) return void 0;
+  const assigned2 = b.uses.some((u) => {
+    const p = u.parent?.type === "expression_list" ? u.parent.parent : u.parent;
+    return p?.type === "assignment_statement" && !!p.childForFieldName("left") && contains(p.childForFieldName("left"), u);
   });
+  return assigned2 ? void 0 : unparen(value);
 }
-function triesToLeave(loop) {
-  const body2 = loop.childForFieldName("body");
-  if (!body2) return false;
-  if (descendantsInFunction(body2, "break_statement").some((b) => b.namedChildren.length === 0 && breakTarget(b) !== "inner loop")) return true;
-  const lits = descendantsInFunction(body2, "func_literal");
-  if (lits.some((l) => descendantsInFunction(l, "return_statement").length > 0 && l.parent?.type === "call_expression")) return true;
-  return descendantsInFunction(body2, "communication_case").some((c) => {
-    const comm = c.childForFieldName("communication");
-    const recv = comm?.type === "unary_expression" ? comm : comm?.namedChildren.find((n) => n?.type === "unary_expression") ?? comm?.childForFieldName("right");
-    const ch = recv?.type === "unary_expression" && recv.childForFieldName("operator")?.type === "<-" ? recv.childForFieldName("operand") : null;
-    const fn = ch?.type === "call_expression" ? ch.childForFieldName("function") : null;
-    return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Done";
-  });
-}
-function breakTarget(b) {
-  for (let p = b.parent; p; p = p.parent) {
-    if (p.type === "select_statement") return "select";
-    if (p.type === "expression_switch_statement" || p.type === "type_switch_statement") return "switch";
-    if (p.type === "for_statement") return "inner loop";
+function contextParam(node, unit) {
+  const ctxName = unit.file.importName("context");
+  if (!ctxName) return void 0;
+  for (let f = node.parent; f; f = f.parent) {
+    if (f.type !== "function_declaration" && f.type !== "method_declaration" && f.type !== "func_literal") continue;
+    for (const p of f.childForFieldName("parameters")?.namedChildren ?? []) {
+      const t = p?.type === "parameter_declaration" ? p.childForFieldName("type") : null;
+      if (t?.type !== "qualified_type" || t.text.replace(/\s+/g, "") !== `${ctxName}.Context`) continue;
+      const id = p.childrenForFieldName("name").find((n) => n?.type === "identifier" && n.text !== "_");
+      if (id) return id;
+    }
   }
-  return "statement";
+  return void 0;
 }
 
 // rules/facts/summaries.ts
@@ -18252,19 +18233,24 @@ function madeChannel(b) {
 function calleeOf(call, scope) {
   const f = call.childForFieldName("function");
   if (!f) return void 0;
-  const funcs = packageFuncs(scope.file);
   const fn = unparen(f);
   if (fn.type === "identifier") {
-    if (scope.bindings.resolve(fn)) return void 0;
-    const d = funcs.get(fn.text);
+    if (scope.bindings.resolve(fn) || !declaresFunc(scope.file, fn.text)) return void 0;
+    const d = packageFuncs(scope.file).get(fn.text);
     return d && !d.recvType ? d : void 0;
   }
   if (fn.type !== "selector_expression") return void 0;
   const operand = fn.childForFieldName("operand");
   const name2 = fn.childForFieldName("field")?.text;
-  if (!operand || !name2) return void 0;
+  if (!operand || !name2 || !declaresFunc(scope.file, name2)) return void 0;
   const t = exprType(operand, scope);
-  return t ? funcs.get(`${t}.${name2}`) : void 0;
+  return t ? packageFuncs(scope.file).get(`${t}.${name2}`) : void 0;
+}
+function declaresFunc(file, name2) {
+  return [file, ...file.packageFiles()].some((f) => funcNames(f).has(name2));
+}
+function funcNames(file) {
+  return file.memo("summaries.funcNames", () => new Set([...file.source.matchAll(/^func[ \t]*(?:\([^)\n]*\)[ \t]*)?([\p{L}_][\p{L}\p{N}_]*)/gmu)].map((m) => m[1])));
 }
 function exprType(expr, scope, depth = 0) {
   if (depth > 4) return void 0;
@@ -18340,6 +18326,8 @@ function chanField(file, name2) {
 }
 function computeField(file, name2) {
   if (!/^[a-z_]/.test(name2)) return void 0;
+  const declared = new RegExp(`\\b${name2}\\b[^\\n]*\\bchan\\b`);
+  if (![file, ...file.packageFiles()].some((f) => declared.test(f.source))) return void 0;
   let owner;
   for (const [t] of packageStructs(file)) {
     const d = fieldDecl(file, t, name2);
@@ -18452,6 +18440,403 @@ function makeUse(value, file, decl) {
     }
   }
   return { kind: "escape", node: v, file, decl, guarded: false };
+}
+
+// rules/facts/types.ts
+function unparenType(type) {
+  let t = type;
+  while (t.type === "parenthesized_type" && t.namedChildren[0]) t = t.namedChildren[0];
+  return t;
+}
+function localTypes(file) {
+  return file.memo("sync.localTypes", () => {
+    const out2 = /* @__PURE__ */ new Map();
+    for (const d of file.decls) if (d.kind === "type" && d.type) for (const n of d.names) out2.set(n, d.type);
+    return out2;
+  });
+}
+function localStruct(type, file) {
+  let t = unparenType(type);
+  if (t.type === "generic_type") t = t.childForFieldName("type") ?? t;
+  if (t.type !== "type_identifier") return void 0;
+  const decl = localTypes(file).get(t.text);
+  return decl && unparenType(decl).type === "struct_type" ? unparenType(decl) : void 0;
+}
+function resolveType(t, file) {
+  let n = t;
+  for (let i2 = 0; n && i2 < 8; i2++) {
+    if (n.type === "parenthesized_type") n = n.namedChildren[0] ?? null;
+    else if (n.type === "type_identifier") {
+      const d = file.decls.find((x) => x.kind === "type" && x.names.includes(n.text) && !x.node.childForFieldName("type_parameters"));
+      if (!d) return n;
+      n = d.node.childForFieldName("type");
+    } else return n;
+  }
+  return n;
+}
+function fieldType(struct, name2) {
+  for (const f of struct.namedChildren.find((c) => c?.type === "field_declaration_list")?.namedChildren ?? []) {
+    if (f?.type === "field_declaration" && f.childrenForFieldName("name").some((n) => n?.text === name2)) return f.childForFieldName("type");
+  }
+  return null;
+}
+function typeOf(expr, unit, depth = 0) {
+  if (depth > 5) return void 0;
+  const e = unparen(expr);
+  switch (e.type) {
+    case "identifier": {
+      const b = unit.bindings.resolve(e);
+      if (b) return typeOfBinding(b, unit, depth + 1);
+      const decl = unit.file.decls.find((d) => d.kind === "var" && d.names.includes(e.text));
+      if (!decl) return void 0;
+      if (decl.type) return { node: decl.type, addr: false };
+      return valueAt(decl.node.childForFieldName("value"), decl.names.indexOf(e.text), decl.names.length, unit, depth);
+    }
+    case "selector_expression": {
+      const base2 = typeOf(e.childForFieldName("operand"), unit, depth + 1);
+      const struct = base2 && localStruct(pointee(base2)?.node ?? base2.node, unit.file);
+      const name2 = e.childForFieldName("field")?.text;
+      const ft = struct && name2 ? fieldType(struct, name2) : null;
+      return ft ? { node: ft, addr: false } : void 0;
+    }
+    case "index_expression": {
+      const base2 = typeOf(e.childForFieldName("operand"), unit, depth + 1);
+      return base2 && elementOf(base2, 1);
+    }
+    case "unary_expression": {
+      const op = e.childForFieldName("operator")?.type;
+      const inner = typeOf(e.childForFieldName("operand"), unit, depth + 1);
+      if (!inner) return void 0;
+      if (op === "*") return pointee(inner);
+      if (op === "&") return inner.addr ? void 0 : { node: inner.node, addr: true };
+      if (op === "<-") return elementOf(inner, 1);
+      return void 0;
+    }
+    case "composite_literal": {
+      const t = e.childForFieldName("type");
+      return t ? { node: t, addr: false } : void 0;
+    }
+    case "call_expression": {
+      const fn = e.childForFieldName("function");
+      const arg = e.childForFieldName("arguments")?.namedChildren[0];
+      if (!fn || fn.type !== "identifier" || !arg || unit.bindings.resolve(fn)) return void 0;
+      if (fn.text === "new") return { node: arg, addr: true };
+      if (fn.text === "make") return { node: arg, addr: false };
+      return void 0;
+    }
+    default:
+      return void 0;
+  }
+}
+function typeOfBinding(b, unit, depth) {
+  if (b.decl.type === "variadic_parameter_declaration") return void 0;
+  if (b.type) return { node: b.type, addr: false };
+  if (b.decl.type === "short_var_declaration") {
+    const left = b.decl.childForFieldName("left")?.namedChildren ?? [];
+    return valueAt(b.decl.childForFieldName("right"), left.findIndex((l) => l?.id === b.id.id), left.length, unit, depth);
+  }
+  if (b.decl.type === "var_spec") {
+    const names2 = b.decl.childrenForFieldName("name").filter((n) => n?.type === "identifier");
+    return valueAt(b.decl.childForFieldName("value"), names2.findIndex((n) => n?.id === b.id.id), names2.length, unit, depth);
+  }
+  if (b.kind === "range") {
+    const left = b.decl.childForFieldName("left")?.namedChildren ?? [];
+    const i2 = left.findIndex((l) => l?.id === b.id.id);
+    const over = typeOf(b.decl.childForFieldName("right"), unit, depth + 1);
+    return over && i2 >= 0 ? elementOf(over, i2) : void 0;
+  }
+  return void 0;
+}
+function valueAt(values, i2, n, unit, depth) {
+  const list2 = values?.namedChildren.filter((v) => v && v.type !== "comment") ?? [];
+  return i2 >= 0 && list2.length === n && list2[i2] ? typeOf(list2[i2], unit, depth + 1) : void 0;
+}
+function pointee(t) {
+  if (t.addr) return { node: t.node, addr: false };
+  const n = unparenType(t.node);
+  return n.type === "pointer_type" && n.namedChildren[0] ? { node: n.namedChildren[0], addr: false } : void 0;
+}
+function elementOf(t, position) {
+  let n = unparenType(t.node);
+  if (!t.addr && n.type === "pointer_type" && n.namedChildren[0]) n = unparenType(n.namedChildren[0]);
+  const field = n.type === "map_type" ? position === 0 ? "key" : "value" : n.type === "channel_type" ? position === 0 ? "value" : void 0 : ["slice_type", "array_type", "implicit_length_array_type"].includes(n.type) && position === 1 ? "element" : void 0;
+  const el = field ? n.childForFieldName(field) : null;
+  return el ? { node: el, addr: false } : void 0;
+}
+
+// rules/facts/locks.ts
+var SYNC_TYPES = /* @__PURE__ */ new Set(["WaitGroup", "Mutex", "RWMutex", "Once", "Cond"]);
+function syncType(type, file) {
+  const t = unparenType(type);
+  if (t.type === "qualified_type") {
+    const pkg2 = t.childForFieldName("package")?.text;
+    const name2 = t.childForFieldName("name")?.text ?? "";
+    const named2 = file.imports.some((i2) => i2.path === "sync" && i2.name === pkg2 && (i2.kind === "default" || i2.kind === "alias"));
+    return named2 && SYNC_TYPES.has(name2) ? `sync.${name2}` : void 0;
+  }
+  if (t.type === "type_identifier" && SYNC_TYPES.has(t.text) && file.imports.some((i2) => i2.path === "sync" && i2.kind === "dot")) {
+    return localTypes(file).has(t.text) ? void 0 : `sync.${t.text}`;
+  }
+  return void 0;
+}
+
+// rules/facts/waitgroups.ts
+var WG_NAME = /^wg([A-Z0-9_]|$)|(wg|Wg|WG)$|[wW]ait[gG]roup/;
+function isWaitGroup(expr, unit) {
+  const t = typeOf(expr, unit);
+  if (t) {
+    const v = t.addr ? t : pointee(t) ?? t;
+    return syncType(v.node, unit.file) === "sync.WaitGroup" || embedsWaitGroup(v.node, unit);
+  }
+  const e = unparen(expr);
+  const name2 = e.type === "selector_expression" ? e.childForFieldName("field")?.text : e.type === "identifier" ? e.text : void 0;
+  return !!name2 && WG_NAME.test(name2);
+}
+function embedsWaitGroup(type, unit) {
+  const struct = localStruct(type, unit.file);
+  if (!struct) return false;
+  const embedded = struct.descendantsOfType("field_declaration").some((f) => {
+    if (!f || f.parent?.parent?.id !== struct.id || f.childForFieldName("name")) return false;
+    const ft = f.childForFieldName("type");
+    return !!ft && syncType(ft, unit.file) === "sync.WaitGroup";
+  });
+  if (!embedded) return false;
+  let t = unparenType(type);
+  if (t.type === "generic_type") t = t.childForFieldName("type") ?? t;
+  return !declaresMethod(unit, t.text, "Add");
+}
+function declaresMethod(unit, typeName5, name2) {
+  return unit.file.wholeRoot().namedChildren.some((d) => {
+    if (d?.type !== "method_declaration" || d.childForFieldName("name")?.text !== name2) return false;
+    const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration");
+    const rt = recv?.childForFieldName("type");
+    return !!rt && rt.descendantsOfType("type_identifier").concat(rt.type === "type_identifier" ? [rt] : []).some((id) => id?.text === typeName5);
+  });
+}
+function rootIdentifier(expr) {
+  let e = unparen(expr);
+  while (e.type === "selector_expression") e = unparen(e.childForFieldName("operand"));
+  return e.type === "identifier" ? e : void 0;
+}
+function sameVariable(a, b, unit) {
+  if (unparen(a).text.replace(/\s+/g, "") !== unparen(b).text.replace(/\s+/g, "")) return false;
+  const ra = rootIdentifier(a);
+  const rb = rootIdentifier(b);
+  if (!ra || !rb) return false;
+  return unit.bindings.resolve(ra)?.id.id === unit.bindings.resolve(rb)?.id.id;
+}
+
+// rules/goroutine-no-exit/waitgroup.ts
+function checkSkippedDone(ctx) {
+  const { unit } = ctx;
+  const calls = unit.nodes("call_expression", unit.node);
+  const waits = calls.filter((c) => methodName(c) === "Wait" && argCount(c) === 0);
+  if (waits.length === 0) return;
+  const adds = calls.filter((c) => methodName(c) === "Add" && argCount(c) === 1);
+  const reported = /* @__PURE__ */ new Set();
+  for (const go of unit.nodes("go_statement", unit.node)) {
+    const home = enclosingFunction(go);
+    if (!home) continue;
+    for (const add of adds) {
+      const wg = operandOf(add);
+      if (!wg || add.startIndex > go.startIndex || enclosingFunction(add)?.id !== home.id || !countsOne(add, go, home) || !isWaitGroup(wg, unit)) continue;
+      const wait = waits.find(
+        (w) => w.startIndex > go.endIndex && contains(home, w) && !contains(go, w) && !reported.has(w.id) && sameVariable(operandOf(w), wg, unit)
+      );
+      if (!wait) continue;
+      const worker = workerOf(go, wg, home, unit);
+      if (!worker) continue;
+      const skip = skippedDone(worker, unit);
+      if (!skip) continue;
+      reported.add(wait.id);
+      const f = unit.file;
+      ctx.report({
+        span: spanOf(wait),
+        messageId: "doneSkipped",
+        data: { name: wg.text, go: f.lineOf(go.startIndex), ret: f.lineOf(skip.startIndex) },
+        related: [
+          { ...spanOf(skip), message: `this way out of the goroutine skips ${worker.name}.Done()` },
+          { ...spanOf(add), message: `the goroutine started on line ${f.lineOf(go.startIndex)} is counted here` }
+        ]
+      });
+      break;
+    }
+  }
+}
+function countsOne(add, go, home) {
+  const one = argsText(add) === "1";
+  const loop = loopBetween(go, home);
+  const same = loopBetween(add, home)?.id === loop?.id;
+  return one ? same : !!loop && !contains(loop, add);
+}
+function argsText(call) {
+  return (call.childForFieldName("arguments")?.text ?? "").replace(/[()\s]/g, "");
+}
+function argCount(call) {
+  return call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment").length ?? 0;
+}
+function operandOf(call) {
+  return call.childForFieldName("function")?.childForFieldName("operand") ?? void 0;
+}
+function workerOf(go, wg, home, unit) {
+  const call = go.namedChildren[0];
+  if (call?.type !== "call_expression") return void 0;
+  const f = unparen(call.childForFieldName("function"));
+  if (f.type === "func_literal") {
+    return { go, fn: f, isWg: (e) => sameVariable(e, wg, unit), name: wg.text };
+  }
+  const decl = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn: home });
+  if (!decl || decl.file.path !== unit.file.path || decl.node.id === home.id) return void 0;
+  const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
+  const i2 = args2.findIndex((a) => {
+    const e = unparen(a);
+    const v = e.type === "unary_expression" && e.childForFieldName("operator")?.type === "&" ? e.childForFieldName("operand") : e;
+    return !!v && sameVariable(v, wg, unit);
+  });
+  if (i2 >= 0) {
+    const p = summarise(decl).params[i2];
+    return p ? { go, fn: decl.node, isWg: (e) => unparen(e).text === p, name: p } : void 0;
+  }
+  const w = unparen(wg);
+  const root = rootIdentifier(w);
+  const operand = f.type === "selector_expression" ? unparen(f.childForFieldName("operand")) : void 0;
+  if (w.type !== "selector_expression" || !root || operand?.type !== "identifier" || operand.text !== root.text || !decl.recvType) return void 0;
+  const recv = decl.node.childForFieldName("receiver")?.namedChildren.find((c) => c?.type === "parameter_declaration");
+  const r = recv?.childrenForFieldName("name").find((x) => x?.type === "identifier")?.text;
+  if (!r || r === "_") return void 0;
+  const inner = r + w.text.slice(root.text.length).replace(/\s+/g, "");
+  return { go, fn: decl.node, isWg: (e) => unparen(e).text.replace(/\s+/g, "") === inner, name: inner };
+}
+function skippedDone(w, unit) {
+  const wgCalls = unit.nodes("call_expression", w.fn).filter((c) => {
+    const op = operandOf(c);
+    return !!op && w.isWg(op);
+  });
+  const dones = wgCalls.filter((c) => methodName(c) === "Done");
+  if (dones.length === 0) return void 0;
+  if (dones.some((d) => loopBetween(d, w.fn))) return void 0;
+  const uses = unit.nodes(["selector_expression", "identifier"], w.fn).filter((e) => w.isWg(e));
+  const passes = (n) => uses.some((u) => contains(n, u));
+  const cfg = cfgOf(unit, w.fn);
+  if (cfg.everyPathPasses({ entry: true }, passes, ["return"])) return void 0;
+  const end = cfg.firstEnd({ entry: true }, { avoid: passes, ends: ["return"] });
+  return end?.node;
+}
+
+// rules/goroutine-no-exit/index.ts
+var rule3 = {
+  meta: {
+    id: "goroutine-no-exit",
+    title: "Goroutine that never ends",
+    severity: "warning",
+    fixable: false,
+    summary: "a goroutine runs a `for {}` loop with no return, break, done-channel case or exit call out of it, or a worker can skip the Done a `wg.Wait()` needs",
+    why: "The runtime never stops a goroutine from outside: it ends only by returning. An endless loop with no way out keeps the goroutine, its stack and everything it references alive for the life of the process, and each call of the function that starts it adds one more.",
+    docs: docsUrl("goroutine-no-exit"),
+    messages: {
+      deadChannel: "this goroutine never ends: the way out of the for loop on line {{loop}} waits on {{channel}}, which nothing closes or sends on",
+      noWayOut: "this goroutine never ends: the for loop on line {{loop}} has no return, break or exit call out of it",
+      breakTrap: "this goroutine never ends: the break on line {{break}} leaves the {{target}}, not the for loop on line {{loop}}",
+      deadContext: "this goroutine never ends: the way out of the for loop on line {{loop}} waits on {{ctx}}.Done(), which is never cancelled",
+      doneSkipped: "{{name}}.Wait() can block forever: the goroutine started on line {{go}} can return on line {{ret}} without calling Done"
+    }
+  },
+  kinds: ["func", "method"],
+  appliesTo: (file) => /\bfor\s*\{/.test(file.source) && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source) || file.source.includes(".Wait()") && file.source.includes(".Done()") && /\bgo\s/.test(file.source),
+  check: check3
+};
+var goroutine_no_exit_default = rule3;
+function check3(ctx) {
+  const { unit } = ctx;
+  checkSkippedDone(ctx);
+  for (const site of goroutineSites(unit)) {
+    const lifetime = startedForProcessLife(unit, site.stmt);
+    const cfg = cfgOf(unit, site.lit);
+    for (const loop of descendantsInFunction(site.body, "for_statement")) {
+      if (cfg.loop(loop)?.header !== false) continue;
+      const ways = cfg.loopExits(loop, { ends: ALL_ENDS });
+      if (ways.length === 0) {
+        if (lifetime && !triesToLeave(loop)) break;
+        report(ctx, site, loop);
+        break;
+      }
+      let dead;
+      let deadCtx;
+      const avoid = (n) => {
+        if (n.parent?.type !== "communication_case" || n.parent.childForFieldName("communication")?.id !== n.id) return false;
+        const d = deadCase(n.parent, unit);
+        dead ??= d;
+        if (d) return true;
+        const c = deadContext(n.parent, unit);
+        deadCtx ??= c;
+        return !!c;
+      };
+      if (cfg.loopExits(loop, { avoid, ends: ALL_ENDS }).length === 0 && (dead || deadCtx)) {
+        if (dead) report(ctx, site, loop, ways[0], dead);
+        else reportContext(ctx, site, loop, ways[0], deadCtx);
+        break;
+      }
+    }
+  }
+}
+function reportContext(ctx, site, loop, way, dead) {
+  const { unit } = ctx;
+  ctx.report({
+    span: spanOf(site.head),
+    messageId: "deadContext",
+    data: { loop: unit.file.lineOf(loop.startIndex), ctx: dead.name },
+    related: [
+      { ...spanOf(way), message: `reached only through a receive from ${dead.name}.Done()` },
+      { ...spanOf(dead.origin), message: `${dead.origin.text} is never cancelled; the caller's ${dead.param.text} was at hand` }
+    ]
+  });
+}
+function report(ctx, site, loop, way, dead) {
+  const { unit } = ctx;
+  const loopLine = unit.file.lineOf(loop.startIndex);
+  if (way && dead) {
+    ctx.report({
+      span: spanOf(site.head),
+      messageId: "deadChannel",
+      data: { loop: loopLine, channel: dead.name },
+      related: [
+        { ...spanOf(way), message: `reached only through a receive from ${dead.name}` },
+        { ...spanOf(dead.make), message: `${dead.name} is made here; nothing closes it, sends on it or hands it out` }
+      ]
+    });
+    return;
+  }
+  const trap = descendantsInFunction(loop.childForFieldName("body"), "break_statement").find((b) => b.namedChildren.length === 0);
+  ctx.report({
+    span: spanOf(site.head),
+    ...trap ? { messageId: "breakTrap", data: { break: unit.file.lineOf(trap.startIndex), target: breakTarget(trap), loop: loopLine } } : { messageId: "noWayOut", data: { loop: loopLine } },
+    related: [
+      { ...spanOf(loop.child(0)), message: "this loop never ends" },
+      ...trap ? [{ ...spanOf(trap), message: `this break leaves the ${breakTarget(trap)}, not the loop` }] : []
+    ]
+  });
+}
+function triesToLeave(loop) {
+  const body2 = loop.childForFieldName("body");
+  if (!body2) return false;
+  if (descendantsInFunction(body2, "break_statement").some((b) => b.namedChildren.length === 0 && breakTarget(b) !== "inner loop")) return true;
+  const lits = descendantsInFunction(body2, "func_literal");
+  if (lits.some((l) => descendantsInFunction(l, "return_statement").length > 0 && l.parent?.type === "call_expression")) return true;
+  return descendantsInFunction(body2, "communication_case").some((c) => {
+    const comm = c.childForFieldName("communication");
+    const recv = comm?.type === "unary_expression" ? comm : comm?.namedChildren.find((n) => n?.type === "unary_expression") ?? comm?.childForFieldName("right");
+    const ch = recv?.type === "unary_expression" && recv.childForFieldName("operator")?.type === "<-" ? recv.childForFieldName("operand") : null;
+    const fn = ch?.type === "call_expression" ? ch.childForFieldName("function") : null;
+    return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Done";
+  });
+}
+function breakTarget(b) {
+  for (let p = b.parent; p; p = p.parent) {
+    if (p.type === "select_statement") return "select";
+    if (p.type === "expression_switch_statement" || p.type === "type_switch_statement") return "switch";
+    if (p.type === "for_statement") return "inner loop";
+  }
+  return "statement";
 }
 
 // rules/goroutine-recv-leak/locked.ts
@@ -18901,18 +19286,175 @@ function topIn(node, list2) {
   return null;
 }
 
+// rules/facts/definitions.ts
+function definitions(b, unit) {
+  const cache2 = unit.memo("memory:defs", () => /* @__PURE__ */ new Map());
+  let defs = cache2.get(b);
+  if (!defs) cache2.set(b, defs = definitionsOf(b));
+  return defs;
+}
+function definitionsOf(b) {
+  const defs = [];
+  const decl = b.decl;
+  if (decl.type === "short_var_declaration" || decl.type === "var_spec") {
+    const left = decl.type === "var_spec" ? decl.childrenForFieldName("name").filter((n) => !!n && n.type === "identifier") : listOf(decl.childForFieldName("left"));
+    const right = listOf(decl.childForFieldName(decl.type === "var_spec" ? "value" : "right"));
+    defs.push(aligned(left, right, b.id, decl));
+  } else defs.push({ value: null, stmt: decl, multi: false });
+  for (const u of b.uses) {
+    const list2 = u.parent;
+    const stmt = list2?.parent;
+    if (list2?.type !== "expression_list" || stmt?.type !== "assignment_statement" || operatorOf(stmt) !== "=") continue;
+    if (stmt.childForFieldName("left")?.id !== list2.id) continue;
+    defs.push(aligned(listOf(list2), listOf(stmt.childForFieldName("right")), u, stmt));
+  }
+  return defs.sort((x, y) => x.stmt.startIndex - y.stmt.startIndex);
+}
+function aligned(left, right, target, stmt) {
+  const i2 = left.findIndex((l) => l.id === target.id);
+  if (right.length === left.length) return { value: right[i2] ?? null, stmt, multi: false };
+  if (right.length === 1 && i2 === 0) return { value: right[0], stmt, multi: true };
+  return { value: null, stmt, multi: true };
+}
+function defBefore(b, at6, unit) {
+  const defs = definitions(b, unit).filter((d) => d.stmt.endIndex <= at6 || d.value === null && d.stmt.startIndex <= at6);
+  return defs[defs.length - 1];
+}
+function isWrite(use) {
+  let n = use;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const p = n.parent;
+  if (!p) return false;
+  if (p.type === "inc_statement" || p.type === "dec_statement") return true;
+  if (p.type === "unary_expression" && p.childForFieldName("operator")?.type === "&") return true;
+  if (p.type === "expression_list" && p.parent?.type === "assignment_statement") return p.parent.childForFieldName("left")?.id === p.id;
+  return false;
+}
+
 // rules/goroutine-send-leak/counts.ts
 function sendsPerRun(site, sends, unit) {
   const nodes = new Set(sends.map((s) => s.node.id));
-  return cfgOf(unit, site.lit).maxOnPath((n) => nodes.has(n.id));
+  return cfgOf(unit, site.lit).maxOnPath(
+    (n) => nodes.has(n.id),
+    (n) => {
+      const loop = loopBetween(n, site.lit);
+      return loop && onceIn(n, loop, unit) ? loop : void 0;
+    }
+  );
 }
-function starts(site, per) {
+function starts(site, unit, per) {
   let n = 1;
-  for (let loop = loopBetween(site.stmt, site.home); loop; loop = loopBetween(loop, site.home)) {
+  let inner = site.stmt;
+  for (let loop = loopBetween(site.stmt, site.home); loop; inner = loop, loop = loopBetween(loop, site.home)) {
     if (per && contains(loop, per)) break;
-    n *= tripCount(loop)?.count ?? Infinity;
+    if (!onceIn(inner, loop, unit)) n *= tripCount(loop)?.count ?? Infinity;
   }
   return n;
+}
+function onceIn(node, loop, unit) {
+  if (descendantsInFunction(loop, "goto_statement").length > 0) return false;
+  const counter = counterOf(loop, unit);
+  for (let n = node; n.parent && n.id !== loop.id; n = n.parent) {
+    const s = n.parent;
+    if (s.type !== "if_statement" || s.childForFieldName("consequence")?.id !== n.id) continue;
+    for (const term of conjuncts(s.childForFieldName("condition"))) {
+      if (counter && term.type === "binary_expression" && operatorOf(term) === "==" && oneRound(term, counter, loop, unit)) return true;
+      if (term.type === "unary_expression" && operatorOf(term) === "!" && latched(unparen(term.childForFieldName("operand")), n, loop, unit)) return true;
+    }
+  }
+  return false;
+}
+function conjuncts(cond) {
+  if (!cond) return [];
+  const c = unparen(cond);
+  if (c.type === "binary_expression" && operatorOf(c) === "&&") return [...conjuncts(c.childForFieldName("left")), ...conjuncts(c.childForFieldName("right"))];
+  return [c];
+}
+function counterOf(loop, unit) {
+  let id;
+  const range = loop.namedChildren.find((c) => c?.type === "range_clause");
+  if (range) {
+    const left = listOf(range.childForFieldName("left"));
+    const right = range.childForFieldName("right");
+    if (!right) return void 0;
+    if (left.length === 1 && right.type === "int_literal") id = left[0];
+    else if (left.length === 2 && rangesValues(right, unit)) id = left[0];
+  } else {
+    const clause = loop.namedChildren.find((c) => c?.type === "for_clause");
+    const init2 = clause?.childForFieldName("initializer");
+    const update2 = clause?.childForFieldName("update");
+    const left = init2?.type === "short_var_declaration" ? listOf(init2.childForFieldName("left")) : [];
+    if (left.length !== 1 || !update2 || !steps(update2, left[0].text)) return void 0;
+    id = left[0];
+  }
+  const b = id?.type === "identifier" && id.text !== "_" ? unit.bindings.declaredBy(id) : void 0;
+  if (!b) return void 0;
+  const update = loop.namedChildren.find((c) => c?.type === "for_clause")?.childForFieldName("update");
+  return b.uses.every((u) => !isWrite(u) || !!update && contains(update, u)) ? b : void 0;
+}
+function steps(update, name2) {
+  const target = update.type === "assignment_statement" ? listOf(update.childForFieldName("left")) : [update.namedChildren[0]];
+  if (target.length !== 1 || target[0]?.type !== "identifier" || target[0].text !== name2) return false;
+  if (update.type === "inc_statement" || update.type === "dec_statement") return true;
+  const by = listOf(update.childForFieldName("right"));
+  const op = operatorOf(update);
+  return (op === "+=" || op === "-=") && by.length === 1 && by[0].type === "int_literal" && Number(by[0].text.replace(/_/g, "")) !== 0;
+}
+function rangesValues(right, unit) {
+  const v = unit.file.goVersion;
+  if (v && (v.major < 1 || v.major === 1 && v.minor < 23)) return true;
+  const x = unparen(right);
+  if (x.type === "composite_literal" || x.type === "interpreted_string_literal" || x.type === "raw_string_literal") return true;
+  const b = x.type === "identifier" ? unit.bindings.resolve(x) : void 0;
+  return ["slice_type", "array_type", "map_type"].includes(b?.type?.type ?? "") || b?.type?.text === "string";
+}
+function oneRound(eq, counter, loop, unit) {
+  const l = unparen(eq.childForFieldName("left"));
+  const r = unparen(eq.childForFieldName("right"));
+  const is = (x) => x.type === "identifier" && unit.bindings.resolve(x) === counter;
+  return is(l) && invariant(r, loop, unit) || is(r) && invariant(l, loop, unit);
+}
+function invariant(x, loop, unit) {
+  switch (x.type) {
+    case "int_literal":
+    case "rune_literal":
+    case "interpreted_string_literal":
+    case "raw_string_literal":
+      return true;
+    case "parenthesized_expression":
+      return invariant(unparen(x), loop, unit);
+    case "unary_expression":
+      return ["-", "+", "^"].includes(operatorOf(x)) && invariant(x.childForFieldName("operand"), loop, unit);
+    case "binary_expression":
+      return ["+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^"].includes(operatorOf(x)) && invariant(x.childForFieldName("left"), loop, unit) && invariant(x.childForFieldName("right"), loop, unit);
+    case "identifier": {
+      const b = unit.bindings.resolve(x);
+      if (!b) return unit.file.decls.some((d) => d.kind === "const" && d.names.includes(x.text));
+      return !contains(loop, b.id) && (b.kind === "const" || b.uses.every((u) => !isWrite(u)));
+    }
+    default:
+      return false;
+  }
+}
+function latched(flag, then, loop, unit) {
+  const b = flag.type === "identifier" ? unit.bindings.resolve(flag) : void 0;
+  if (!b || contains(loop, b.id) || b.kind !== "var") return false;
+  const home = enclosingFunction(loop);
+  const setTrue = (u) => {
+    const stmt = u.parent?.parent;
+    const right = stmt?.type === "assignment_statement" && operatorOf(stmt) === "=" ? listOf(stmt.childForFieldName("right")) : [];
+    return listOf(stmt?.childForFieldName("left")).length === 1 && right.length === 1 && right[0].type === "true";
+  };
+  for (const u of b.uses) {
+    if (!isWrite(u)) continue;
+    if (contains(loop, u) ? !setTrue(u) : enclosingFunction(u)?.id !== home?.id) return false;
+  }
+  for (const s of statementsOf(then)) {
+    if (descendantsInFunction(s, ["continue_statement", "goto_statement"]).length > 0 || s.type === "continue_statement") return false;
+    const target = s.type === "assignment_statement" ? listOf(s.childForFieldName("left"))[0] : void 0;
+    if (target && unit.bindings.resolve(target) === b && setTrue(target)) return true;
+  }
+  return false;
 }
 
 // rules/goroutine-send-leak/fields.ts
@@ -19199,9 +19741,11 @@ function chanReturning(file) {
       const own = f.memo("send-leak.fileChanReturning", () => {
         const out2 = [];
         if (!f.source.includes("chan")) return out2;
-        for (const d of f.wholeRoot().namedChildren) {
-          if (!d || d.type !== "function_declaration" && d.type !== "method_declaration") continue;
-          if (d.childForFieldName("result")?.text.includes("chan")) out2.push(d.childForFieldName("name").text);
+        const src = f.source;
+        for (const m of src.matchAll(/^func[ \t]*(?:\([^)\n]*\)[ \t]*)?([\p{L}_][\p{L}\p{N}_]*)/gmu)) {
+          const end = src.indexOf("{\n", m.index);
+          const header2 = src.slice(m.index, end < 0 ? src.length : end);
+          if (header2.includes("chan")) out2.push(m[1]);
         }
         return out2;
       });
@@ -19293,7 +19837,7 @@ function checkChannel(ctx, ch, room) {
     if (blocking.length !== own.length) return;
     const n = sendsPerRun(site, blocking, unit);
     senders.push(site);
-    total += n * starts(site, ch.make);
+    total += n * starts(site, unit, ch.make);
     perRun = n;
   }
   if (senders.length === 0 || answersElsewhere(unit, recvs, senders)) return;
@@ -19317,7 +19861,7 @@ function checkChannel(ctx, ch, room) {
     ctx.report({
       span: spanOf(ch.make),
       messageId: room > 0 ? "leftBuffered" : "leftUnbuffered",
-      data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line2(unit, site.stmt) },
+      data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, unit, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line2(unit, site.stmt) },
       related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }],
       fix: bufferFix(ch, size)
     });
@@ -19339,8 +19883,8 @@ function checkChannel(ctx, ch, room) {
   if (owed < 2) return;
   const loops = recvs.map((r) => r.kind === "range" ? r.node : loopBetween(r.node, home)).filter((l) => !!l);
   const first = senders[0];
-  const senderCount = Number.isFinite(total) ? `${total} values are sent to it` : senders.length === 1 && Number.isFinite(starts(first, ch.make)) ? `the goroutine started on line ${line2(unit, first.stmt)} sends on it in a loop` : `goroutines started in a loop on line ${line2(unit, first.stmt)} send on it`;
-  const oneSender = senders.length === 1 && starts(first, ch.make) === 1;
+  const senderCount = Number.isFinite(total) ? `${total} values are sent to it` : senders.length === 1 && Number.isFinite(starts(first, unit, ch.make)) ? `the goroutine started on line ${line2(unit, first.stmt)} sends on it in a loop` : `goroutines started in a loop on line ${line2(unit, first.stmt)} send on it`;
+  const oneSender = senders.length === 1 && starts(first, unit, ch.make) === 1;
   if (recvs.length > 0 && loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
     const lines = [...new Set(recvs.map((r) => line2(unit, r.node)))];
     const at6 = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
@@ -19474,173 +20018,6 @@ function rangeLen(site, unit) {
   if (!b || b.kind !== "param" || unit.bindings.all.some((o) => o !== b && o.name === b.name)) return void 0;
   const ok = b.decl.type === "variadic_parameter_declaration" || ["slice_type", "array_type", "map_type"].includes(b.type?.type ?? "");
   return ok ? `len(${b.name})` : void 0;
-}
-
-// rules/facts/definitions.ts
-function definitions(b, unit) {
-  const cache2 = unit.memo("memory:defs", () => /* @__PURE__ */ new Map());
-  let defs = cache2.get(b);
-  if (!defs) cache2.set(b, defs = definitionsOf(b));
-  return defs;
-}
-function definitionsOf(b) {
-  const defs = [];
-  const decl = b.decl;
-  if (decl.type === "short_var_declaration" || decl.type === "var_spec") {
-    const left = decl.type === "var_spec" ? decl.childrenForFieldName("name").filter((n) => !!n && n.type === "identifier") : listOf(decl.childForFieldName("left"));
-    const right = listOf(decl.childForFieldName(decl.type === "var_spec" ? "value" : "right"));
-    defs.push(aligned(left, right, b.id, decl));
-  } else defs.push({ value: null, stmt: decl, multi: false });
-  for (const u of b.uses) {
-    const list2 = u.parent;
-    const stmt = list2?.parent;
-    if (list2?.type !== "expression_list" || stmt?.type !== "assignment_statement" || operatorOf(stmt) !== "=") continue;
-    if (stmt.childForFieldName("left")?.id !== list2.id) continue;
-    defs.push(aligned(listOf(list2), listOf(stmt.childForFieldName("right")), u, stmt));
-  }
-  return defs.sort((x, y) => x.stmt.startIndex - y.stmt.startIndex);
-}
-function aligned(left, right, target, stmt) {
-  const i2 = left.findIndex((l) => l.id === target.id);
-  if (right.length === left.length) return { value: right[i2] ?? null, stmt, multi: false };
-  if (right.length === 1 && i2 === 0) return { value: right[0], stmt, multi: true };
-  return { value: null, stmt, multi: true };
-}
-function defBefore(b, at6, unit) {
-  const defs = definitions(b, unit).filter((d) => d.stmt.endIndex <= at6 || d.value === null && d.stmt.startIndex <= at6);
-  return defs[defs.length - 1];
-}
-function isWrite(use) {
-  let n = use;
-  while (n.parent?.type === "parenthesized_expression") n = n.parent;
-  const p = n.parent;
-  if (!p) return false;
-  if (p.type === "inc_statement" || p.type === "dec_statement") return true;
-  if (p.type === "unary_expression" && p.childForFieldName("operator")?.type === "&") return true;
-  if (p.type === "expression_list" && p.parent?.type === "assignment_statement") return p.parent.childForFieldName("left")?.id === p.id;
-  return false;
-}
-
-// rules/facts/types.ts
-function unparenType(type) {
-  let t = type;
-  while (t.type === "parenthesized_type" && t.namedChildren[0]) t = t.namedChildren[0];
-  return t;
-}
-function localTypes(file) {
-  return file.memo("sync.localTypes", () => {
-    const out2 = /* @__PURE__ */ new Map();
-    for (const d of file.decls) if (d.kind === "type" && d.type) for (const n of d.names) out2.set(n, d.type);
-    return out2;
-  });
-}
-function localStruct(type, file) {
-  let t = unparenType(type);
-  if (t.type === "generic_type") t = t.childForFieldName("type") ?? t;
-  if (t.type !== "type_identifier") return void 0;
-  const decl = localTypes(file).get(t.text);
-  return decl && unparenType(decl).type === "struct_type" ? unparenType(decl) : void 0;
-}
-function resolveType(t, file) {
-  let n = t;
-  for (let i2 = 0; n && i2 < 8; i2++) {
-    if (n.type === "parenthesized_type") n = n.namedChildren[0] ?? null;
-    else if (n.type === "type_identifier") {
-      const d = file.decls.find((x) => x.kind === "type" && x.names.includes(n.text) && !x.node.childForFieldName("type_parameters"));
-      if (!d) return n;
-      n = d.node.childForFieldName("type");
-    } else return n;
-  }
-  return n;
-}
-function fieldType(struct, name2) {
-  for (const f of struct.namedChildren.find((c) => c?.type === "field_declaration_list")?.namedChildren ?? []) {
-    if (f?.type === "field_declaration" && f.childrenForFieldName("name").some((n) => n?.text === name2)) return f.childForFieldName("type");
-  }
-  return null;
-}
-function typeOf(expr, unit, depth = 0) {
-  if (depth > 5) return void 0;
-  const e = unparen(expr);
-  switch (e.type) {
-    case "identifier": {
-      const b = unit.bindings.resolve(e);
-      if (b) return typeOfBinding(b, unit, depth + 1);
-      const decl = unit.file.decls.find((d) => d.kind === "var" && d.names.includes(e.text));
-      if (!decl) return void 0;
-      if (decl.type) return { node: decl.type, addr: false };
-      return valueAt(decl.node.childForFieldName("value"), decl.names.indexOf(e.text), decl.names.length, unit, depth);
-    }
-    case "selector_expression": {
-      const base2 = typeOf(e.childForFieldName("operand"), unit, depth + 1);
-      const struct = base2 && localStruct(pointee(base2)?.node ?? base2.node, unit.file);
-      const name2 = e.childForFieldName("field")?.text;
-      const ft = struct && name2 ? fieldType(struct, name2) : null;
-      return ft ? { node: ft, addr: false } : void 0;
-    }
-    case "index_expression": {
-      const base2 = typeOf(e.childForFieldName("operand"), unit, depth + 1);
-      return base2 && elementOf(base2, 1);
-    }
-    case "unary_expression": {
-      const op = e.childForFieldName("operator")?.type;
-      const inner = typeOf(e.childForFieldName("operand"), unit, depth + 1);
-      if (!inner) return void 0;
-      if (op === "*") return pointee(inner);
-      if (op === "&") return inner.addr ? void 0 : { node: inner.node, addr: true };
-      if (op === "<-") return elementOf(inner, 1);
-      return void 0;
-    }
-    case "composite_literal": {
-      const t = e.childForFieldName("type");
-      return t ? { node: t, addr: false } : void 0;
-    }
-    case "call_expression": {
-      const fn = e.childForFieldName("function");
-      const arg = e.childForFieldName("arguments")?.namedChildren[0];
-      if (!fn || fn.type !== "identifier" || !arg || unit.bindings.resolve(fn)) return void 0;
-      if (fn.text === "new") return { node: arg, addr: true };
-      if (fn.text === "make") return { node: arg, addr: false };
-      return void 0;
-    }
-    default:
-      return void 0;
-  }
-}
-function typeOfBinding(b, unit, depth) {
-  if (b.decl.type === "variadic_parameter_declaration") return void 0;
-  if (b.type) return { node: b.type, addr: false };
-  if (b.decl.type === "short_var_declaration") {
-    const left = b.decl.childForFieldName("left")?.namedChildren ?? [];
-    return valueAt(b.decl.childForFieldName("right"), left.findIndex((l) => l?.id === b.id.id), left.length, unit, depth);
-  }
-  if (b.decl.type === "var_spec") {
-    const names2 = b.decl.childrenForFieldName("name").filter((n) => n?.type === "identifier");
-    return valueAt(b.decl.childForFieldName("value"), names2.findIndex((n) => n?.id === b.id.id), names2.length, unit, depth);
-  }
-  if (b.kind === "range") {
-    const left = b.decl.childForFieldName("left")?.namedChildren ?? [];
-    const i2 = left.findIndex((l) => l?.id === b.id.id);
-    const over = typeOf(b.decl.childForFieldName("right"), unit, depth + 1);
-    return over && i2 >= 0 ? elementOf(over, i2) : void 0;
-  }
-  return void 0;
-}
-function valueAt(values, i2, n, unit, depth) {
-  const list2 = values?.namedChildren.filter((v) => v && v.type !== "comment") ?? [];
-  return i2 >= 0 && list2.length === n && list2[i2] ? typeOf(list2[i2], unit, depth + 1) : void 0;
-}
-function pointee(t) {
-  if (t.addr) return { node: t.node, addr: false };
-  const n = unparenType(t.node);
-  return n.type === "pointer_type" && n.namedChildren[0] ? { node: n.namedChildren[0], addr: false } : void 0;
-}
-function elementOf(t, position) {
-  let n = unparenType(t.node);
-  if (!t.addr && n.type === "pointer_type" && n.namedChildren[0]) n = unparenType(n.namedChildren[0]);
-  const field = n.type === "map_type" ? position === 0 ? "key" : "value" : n.type === "channel_type" ? position === 0 ? "value" : void 0 : ["slice_type", "array_type", "implicit_length_array_type"].includes(n.type) && position === 1 ? "element" : void 0;
-  const el = field ? n.childForFieldName(field) : null;
-  return el ? { node: el, addr: false } : void 0;
 }
 
 // rules/loopvar-capture/closures.ts
@@ -20391,8 +20768,8 @@ function sharesCancel(decl, index, file) {
   const bindings = file.bindingsOf(decl);
   const names2 = /* @__PURE__ */ new Set();
   const results = decl.childForFieldName("result")?.namedChildren.filter((p) => p?.type === "parameter_declaration") ?? [];
-  const named = results.flatMap((p) => p.childrenForFieldName("name").filter((n) => n?.type === "identifier"));
-  const r = named[index] && bindings.declaredBy(named[index]);
+  const named2 = results.flatMap((p) => p.childrenForFieldName("name").filter((n) => n?.type === "identifier"));
+  const r = named2[index] && bindings.declaredBy(named2[index]);
   if (r) names2.add(r);
   for (const ret of body2.descendantsOfType("return_statement")) {
     const list2 = ret?.namedChildren.find((c) => c?.type === "expression_list");
@@ -22370,75 +22747,6 @@ function tableName(lhs) {
   return table.text;
 }
 
-// rules/facts/locks.ts
-var SYNC_TYPES = /* @__PURE__ */ new Set(["WaitGroup", "Mutex", "RWMutex", "Once", "Cond"]);
-function syncType(type, file) {
-  const t = unparenType(type);
-  if (t.type === "qualified_type") {
-    const pkg2 = t.childForFieldName("package")?.text;
-    const name2 = t.childForFieldName("name")?.text ?? "";
-    const named = file.imports.some((i2) => i2.path === "sync" && i2.name === pkg2 && (i2.kind === "default" || i2.kind === "alias"));
-    return named && SYNC_TYPES.has(name2) ? `sync.${name2}` : void 0;
-  }
-  if (t.type === "type_identifier" && SYNC_TYPES.has(t.text) && file.imports.some((i2) => i2.path === "sync" && i2.kind === "dot")) {
-    return localTypes(file).has(t.text) ? void 0 : `sync.${t.text}`;
-  }
-  return void 0;
-}
-
-// rules/waitgroup-add-in-goroutine/waitgroups.ts
-function goStatementOf2(lit) {
-  let n = lit;
-  while (n.parent?.type === "parenthesized_expression") n = n.parent;
-  const call = n.parent;
-  if (call?.type !== "call_expression" || call.childForFieldName("function")?.id !== n.id) return void 0;
-  return call.parent?.type === "go_statement" ? call.parent : void 0;
-}
-var WG_NAME = /^wg([A-Z0-9_]|$)|(wg|Wg|WG)$|[wW]ait[gG]roup/;
-function isWaitGroup(expr, unit) {
-  const t = typeOf(expr, unit);
-  if (t) {
-    const v = t.addr ? t : pointee(t) ?? t;
-    return syncType(v.node, unit.file) === "sync.WaitGroup" || embedsWaitGroup(v.node, unit);
-  }
-  const e = unparen(expr);
-  const name2 = e.type === "selector_expression" ? e.childForFieldName("field")?.text : e.type === "identifier" ? e.text : void 0;
-  return !!name2 && WG_NAME.test(name2);
-}
-function embedsWaitGroup(type, unit) {
-  const struct = localStruct(type, unit.file);
-  if (!struct) return false;
-  const embedded = struct.descendantsOfType("field_declaration").some((f) => {
-    if (!f || f.parent?.parent?.id !== struct.id || f.childForFieldName("name")) return false;
-    const ft = f.childForFieldName("type");
-    return !!ft && syncType(ft, unit.file) === "sync.WaitGroup";
-  });
-  if (!embedded) return false;
-  let t = unparenType(type);
-  if (t.type === "generic_type") t = t.childForFieldName("type") ?? t;
-  return !declaresMethod(unit, t.text, "Add");
-}
-function declaresMethod(unit, typeName5, name2) {
-  return unit.file.wholeRoot().namedChildren.some((d) => {
-    if (d?.type !== "method_declaration" || d.childForFieldName("name")?.text !== name2) return false;
-    const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration");
-    const rt = recv?.childForFieldName("type");
-    return !!rt && rt.descendantsOfType("type_identifier").concat(rt.type === "type_identifier" ? [rt] : []).some((id) => id?.text === typeName5);
-  });
-}
-function rootIdentifier(expr) {
-  let e = unparen(expr);
-  while (e.type === "selector_expression") e = unparen(e.childForFieldName("operand"));
-  return e.type === "identifier" ? e : void 0;
-}
-function sameVariable(a, b, unit) {
-  if (unparen(a).text.replace(/\s+/g, "") !== unparen(b).text.replace(/\s+/g, "")) return false;
-  const ra = rootIdentifier(a);
-  const rb = rootIdentifier(b);
-  if (!ra || !rb) return false;
-  return unit.bindings.resolve(ra)?.id.id === unit.bindings.resolve(rb)?.id.id;
-}
-
 // rules/waitgroup-add-in-goroutine/goroutines.ts
 function goroutineOf(node, unit) {
   for (let p = node.parent; p && p.id !== unit.node.id; p = p.parent) {
@@ -22604,6 +22912,13 @@ function parentReceives(goStmt, key, unit) {
   const recv = (n) => receives(n, key, unit);
   return cfg.nodesOnPaths({ after: goStmt }, recv).length > 0 && cfg.everyPathPasses({ after: goStmt }, recv, ["return"]);
 }
+function goStatementOf2(lit) {
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const call = n.parent;
+  if (call?.type !== "call_expression" || call.childForFieldName("function")?.id !== n.id) return void 0;
+  return call.parent?.type === "go_statement" ? call.parent : void 0;
+}
 
 // rules/waitgroup-add-in-goroutine/index.ts
 var rule14 = {
@@ -22721,23 +23036,48 @@ function callsOf(unit, root, name2) {
 
 // rules/waitgroup-by-value/locks.ts
 function lockHeld(type, file) {
-  return type ? lockIn(type, file, (name2) => lockedTypes(file).get(name2)) : void 0;
+  return type ? lockIn(type, file, (name2, ref) => named(name2, ref, file, /* @__PURE__ */ new Set())) : void 0;
 }
-function lockIn(type, file, named) {
+function named(name2, ref, file, visiting) {
+  const local = blockType(name2, ref);
+  if (!local) return lockedTypes(file).get(name2);
+  if (visiting.has(local.id)) return void 0;
+  const t = local.childForFieldName("type");
+  if (!t) return void 0;
+  visiting.add(local.id);
+  const lock = lockIn(t, file, (n, r) => named(n, r, file, visiting));
+  visiting.delete(local.id);
+  return lock;
+}
+function blockType(name2, ref) {
+  for (let n = ref.parent; n && n.type !== "source_file"; n = n.parent) {
+    let found;
+    for (const stmt of n.namedChildren) {
+      if (stmt?.type !== "type_declaration" || stmt.startIndex > ref.startIndex) continue;
+      for (const spec of stmt.namedChildren) {
+        const id = spec && (spec.type === "type_spec" || spec.type === "type_alias") ? spec.childForFieldName("name") : null;
+        if (id?.text === name2 && id.startIndex <= ref.startIndex) found = spec;
+      }
+    }
+    if (found) return found;
+  }
+  return void 0;
+}
+function lockIn(type, file, named2) {
   const t = unparenType(type);
   const sync = syncType(t, file);
   if (sync) return { lock: sync, path: "" };
   switch (t.type) {
     case "type_identifier":
-      return named(t.text);
+      return named2(t.text, t);
     case "generic_type": {
       const base2 = t.childForFieldName("type");
-      return base2?.type === "type_identifier" ? named(base2.text) : void 0;
+      return base2?.type === "type_identifier" ? named2(base2.text, base2) : void 0;
     }
     case "array_type":
     case "implicit_length_array_type": {
       const el = t.childForFieldName("element");
-      const l = el ? lockIn(el, file, named) : void 0;
+      const l = el ? lockIn(el, file, named2) : void 0;
       return l && { lock: l.lock, path: join("[i]", l.path) };
     }
     case "struct_type":
@@ -22745,7 +23085,7 @@ function lockIn(type, file, named) {
         if (!field || field.parent?.parent?.id !== t.id) continue;
         if (field.children.some((c) => c?.type === "*")) continue;
         const ft = field.childForFieldName("type");
-        const l = ft ? lockIn(ft, file, named) : void 0;
+        const l = ft ? lockIn(ft, file, named2) : void 0;
         if (!l) continue;
         const name2 = field.childForFieldName("name")?.text ?? embeddedName(ft);
         return { lock: l.lock, path: join(name2, l.path) };
@@ -22834,11 +23174,13 @@ function check15(ctx) {
     }
   }
   for (const range of unit.nodes("range_clause")) {
-    if (!range || !range.children.some((t2) => t2?.type === ":=")) continue;
+    if (!range) continue;
+    const define = range.children.some((t2) => t2?.type === ":=");
+    if (!define && !range.children.some((t2) => t2?.type === "=")) continue;
     const left = range.childForFieldName("left")?.namedChildren ?? [];
     const value = left[1] ?? (isChannel(range, unit) ? left[0] : null);
-    if (!value || value.type !== "identifier" || value.text === "_") continue;
-    const t = typeOf(value, unit);
+    if (!value || value.text === "_" || (define ? value.type !== "identifier" : !isExistingValue(value))) continue;
+    const t = define ? typeOf(value, unit) : typeOf(value, unit) ?? rangedValue(range, unit);
     const lock = t && !t.addr ? lockHeld(t.node, file) : void 0;
     if (!lock) continue;
     const over = range.childForFieldName("right").text;
@@ -22881,6 +23223,15 @@ function isExistingValue(value) {
   const v = unparen(value);
   if (v.type === "unary_expression") return v.childForFieldName("operator")?.type === "*";
   return v.type === "identifier" || v.type === "selector_expression" || v.type === "index_expression";
+}
+function rangedValue(range, unit) {
+  const over = typeOf(range.childForFieldName("right"), unit);
+  if (!over) return void 0;
+  let n = unparenType(over.node);
+  if (!over.addr && n.type === "pointer_type" && n.namedChildren[0]) n = unparenType(n.namedChildren[0]);
+  const field = n.type === "map_type" ? "value" : n.type === "channel_type" ? "value" : ["slice_type", "array_type", "implicit_length_array_type"].includes(n.type) ? "element" : null;
+  const el = field ? n.childForFieldName(field) : null;
+  return el ? { node: el, addr: false } : void 0;
 }
 function isChannel(range, unit) {
   const t = typeOf(range.childForFieldName("right"), unit);
