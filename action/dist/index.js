@@ -22985,9 +22985,17 @@ function countedGoroutine(wg, g, unit) {
   const fn = enclosingFunction(g.goStmt);
   if (!fn) return false;
   const same = (a, b) => sameVariable(a, b, unit) || g.fn.id === unit.node.id && sameKey(crossKey(a, unit), crossKey(b, unit));
-  const counters = methodCalls(fn, ["Add"], true).filter((a) => a.endIndex <= g.goStmt.startIndex && enclosingFunction(a)?.id === fn.id).map(receiver).filter((r) => callsOf(unit, g.fn, "Done").some((d) => inOwnGoroutine(d, g) && same(receiver(d), r)));
+  const counters = methodCalls(fn, ["Add"], true).filter((a) => a.endIndex <= g.goStmt.startIndex && enclosingFunction(a)?.id === fn.id && !usedUp(a, g.goStmt, unit)).map(receiver).filter((r) => callsOf(unit, g.fn, "Done").some((d) => inOwnGoroutine(d, g) && same(receiver(d), r)));
   if (counters.some((r) => same(r, wg))) return true;
   return counters.some((r) => isWaitGroup(r, unit) && waitedFirst(r, wg, unit));
+}
+function usedUp(add, go, unit) {
+  const args2 = add.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
+  const k = args2.length === 1 && args2[0]?.type === "int_literal" ? Number(args2[0].text.replace(/_/g, "")) : null;
+  if (k === null || !Number.isFinite(k)) return false;
+  const fn = enclosingFunction(go);
+  const between = unit.nodes("go_statement").filter((s) => s.id !== go.id && s.startIndex >= add.endIndex && s.endIndex <= go.startIndex && enclosingFunction(s)?.id === fn?.id);
+  return between.length >= k;
 }
 function waitedFirst(counter, wg, unit) {
   const first = crossKey(counter, unit);
