@@ -6,41 +6,52 @@ import type { Binding, Bindings, GoNode } from "./types.js";
 
 type Scope = { vars: Map<string, Binding>; parent: Scope | undefined };
 
-export function resolveBindings(root: GoNode): Bindings {
-  const all: Binding[] = [];
-  const byUse = new Map<number, Binding>();
-  const byDecl = new Map<number, Binding>();
+/** The bindings both resolvers record: declarations by scope, uses by identifier. */
+class BindingTable implements Bindings {
+  readonly all: Binding[] = [];
+  private readonly byUse = new Map<number, Binding>();
+  private readonly byDecl = new Map<number, Binding>();
 
-  const lookup = (scope: Scope | undefined, name: string): Binding | undefined => {
+  lookup(scope: Scope | undefined, name: string): Binding | undefined {
     for (let s = scope; s; s = s.parent) {
       const b = s.vars.get(name);
       if (b) return b;
     }
     return undefined;
-  };
-  const child = (parent: Scope): Scope => ({ vars: new Map(), parent });
-  const declare = (scope: Scope, id: GoNode, kind: Binding["kind"], decl: GoNode, type: GoNode | null): void => {
+  }
+
+  declare(scope: Scope, id: GoNode, kind: Binding["kind"], decl: GoNode, type: GoNode | null): void {
     if (id.type !== "identifier" || id.text === "_") return;
     const b: Binding = { name: id.text, id, kind, decl, type, uses: [] };
     scope.vars.set(b.name, b);
-    all.push(b);
-    byDecl.set(id.id, b);
-  };
-  const use = (scope: Scope, id: GoNode): void => {
-    const b = lookup(scope, id.text);
+    this.all.push(b);
+    this.byDecl.set(id.id, b);
+  }
+
+  use(scope: Scope, id: GoNode, name = id.text): void {
+    const b = this.lookup(scope, name);
     if (b) {
       b.uses.push(id);
-      byUse.set(id.id, b);
+      this.byUse.set(id.id, b);
     }
-  };
+  }
 
-  const declareParams = (scope: Scope, list: GoNode | null, kind: Binding["kind"]): void => {
+  declareParams(scope: Scope, list: GoNode | null, kind: Binding["kind"]): void {
     if (!list || list.type !== "parameter_list") return;
     for (const p of list.namedChildren) {
       if (!p || (p.type !== "parameter_declaration" && p.type !== "variadic_parameter_declaration")) continue;
-      for (const name of p.childrenForFieldName("name")) if (name) declare(scope, name, kind, p, p.childForFieldName("type"));
+      for (const name of p.childrenForFieldName("name")) if (name) this.declare(scope, name, kind, p, p.childForFieldName("type"));
     }
-  };
+  }
+
+  resolve = (id: GoNode): Binding | undefined => this.byUse.get(id.id) ?? this.byDecl.get(id.id);
+  declaredBy = (id: GoNode): Binding | undefined => this.byDecl.get(id.id);
+}
+
+export function resolveBindings(root: GoNode): Bindings {
+  const t = new BindingTable();
+  const [lookup, declare, use, declareParams] = [t.lookup.bind(t), t.declare.bind(t), t.use.bind(t), t.declareParams.bind(t)];
+  const child = (parent: Scope): Scope => ({ vars: new Map(), parent });
 
   const visitChildren = (node: GoNode, scope: Scope): void => {
     for (const c of node.namedChildren) if (c) visit(c, scope);
@@ -161,11 +172,7 @@ export function resolveBindings(root: GoNode): Bindings {
   }
 
   visit(root, { vars: new Map(), parent: undefined });
-  return {
-    all,
-    resolve: (id) => byUse.get(id.id) ?? byDecl.get(id.id),
-    declaredBy: (id) => byDecl.get(id.id),
-  };
+  return t;
 }
 
 /** The statements and specs that can declare a local (what resolveBindings declares from). */
@@ -259,38 +266,8 @@ const DEFERRED_LEFT = new Set(["short_var_declaration", "receive_statement", "ra
  */
 export function resolveFlat(root: GoNode, nodes: readonly GoNode[]): Bindings | undefined {
   if (root.type !== "function_declaration" && root.type !== "method_declaration") return undefined;
-  const all: Binding[] = [];
-  const byUse = new Map<number, Binding>();
-  const byDecl = new Map<number, Binding>();
-  const lookup = (scope: Scope | undefined, name: string): Binding | undefined => {
-    for (let s = scope; s; s = s.parent) {
-      const b = s.vars.get(name);
-      if (b) return b;
-    }
-    return undefined;
-  };
-  const declare = (scope: Scope, id: GoNode, kind: Binding["kind"], decl: GoNode, type: GoNode | null): void => {
-    const name = id.text;
-    if (id.type !== "identifier" || name === "_") return;
-    const b: Binding = { name, id, kind, decl, type, uses: [] };
-    scope.vars.set(name, b);
-    all.push(b);
-    byDecl.set(id.id, b);
-  };
-  const use = (scope: Scope, id: GoNode, name = id.text): void => {
-    const b = lookup(scope, name);
-    if (b) {
-      b.uses.push(id);
-      byUse.set(id.id, b);
-    }
-  };
-  const declareParams = (scope: Scope, list: GoNode | null, kind: Binding["kind"]): void => {
-    if (!list || list.type !== "parameter_list") return;
-    for (const p of list.namedChildren) {
-      if (!p || (p.type !== "parameter_declaration" && p.type !== "variadic_parameter_declaration")) continue;
-      for (const name of p.childrenForFieldName("name")) if (name) declare(scope, name, kind, p, p.childForFieldName("type"));
-    }
-  };
+  const t = new BindingTable();
+  const [lookup, declare, use, declareParams] = [t.lookup.bind(t), t.declare.bind(t), t.use.bind(t), t.declareParams.bind(t)];
 
   interface Open {
     end: number;
@@ -310,7 +287,7 @@ export function resolveFlat(root: GoNode, nodes: readonly GoNode[]): Bindings | 
   declareParams(scope, root.childForFieldName("parameters"), "param");
   declareParams(scope, root.childForFieldName("result"), "result");
   const body = root.childForFieldName("body");
-  if (!body) return { all, resolve: (id) => byUse.get(id.id) ?? byDecl.get(id.id), declaredBy: (id) => byDecl.get(id.id) };
+  if (!body) return t;
   const stack: Open[] = [{ end: root.endIndex, scope, node: root }];
   /** Function bodies: their block is the function's scope, not a new one. */
   const bodies = new Set<number>([body.id]);
@@ -417,9 +394,5 @@ export function resolveFlat(root: GoNode, nodes: readonly GoNode[]): Bindings | 
     }
   }
   close(Number.MAX_SAFE_INTEGER);
-  return {
-    all,
-    resolve: (id) => byUse.get(id.id) ?? byDecl.get(id.id),
-    declaredBy: (id) => byDecl.get(id.id),
-  };
+  return t;
 }
