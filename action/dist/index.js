@@ -28441,39 +28441,45 @@ function suggestionFor(source, lines, edits, anchorLine) {
 }
 
 // src/analyzer/bindings.ts
-function resolveBindings(root) {
-  const all = [];
-  const byUse = /* @__PURE__ */ new Map();
-  const byDecl = /* @__PURE__ */ new Map();
-  const lookup = (scope, name2) => {
+var BindingTable = class {
+  all = [];
+  byUse = /* @__PURE__ */ new Map();
+  byDecl = /* @__PURE__ */ new Map();
+  lookup(scope, name2) {
     for (let s = scope; s; s = s.parent) {
       const b = s.vars.get(name2);
       if (b) return b;
     }
     return void 0;
-  };
-  const child = (parent) => ({ vars: /* @__PURE__ */ new Map(), parent });
-  const declare = (scope, id, kind, decl, type) => {
+  }
+  declare(scope, id, kind, decl, type) {
     if (id.type !== "identifier" || id.text === "_") return;
     const b = { name: id.text, id, kind, decl, type, uses: [] };
     scope.vars.set(b.name, b);
-    all.push(b);
-    byDecl.set(id.id, b);
-  };
-  const use = (scope, id) => {
-    const b = lookup(scope, id.text);
+    this.all.push(b);
+    this.byDecl.set(id.id, b);
+  }
+  use(scope, id, name2 = id.text) {
+    const b = this.lookup(scope, name2);
     if (b) {
       b.uses.push(id);
-      byUse.set(id.id, b);
+      this.byUse.set(id.id, b);
     }
-  };
-  const declareParams = (scope, list2, kind) => {
+  }
+  declareParams(scope, list2, kind) {
     if (!list2 || list2.type !== "parameter_list") return;
     for (const p of list2.namedChildren) {
       if (!p || p.type !== "parameter_declaration" && p.type !== "variadic_parameter_declaration") continue;
-      for (const name2 of p.childrenForFieldName("name")) if (name2) declare(scope, name2, kind, p, p.childForFieldName("type"));
+      for (const name2 of p.childrenForFieldName("name")) if (name2) this.declare(scope, name2, kind, p, p.childForFieldName("type"));
     }
-  };
+  }
+  resolve = (id) => this.byUse.get(id.id) ?? this.byDecl.get(id.id);
+  declaredBy = (id) => this.byDecl.get(id.id);
+};
+function resolveBindings(root) {
+  const t = new BindingTable();
+  const [lookup, declare, use, declareParams] = [t.lookup.bind(t), t.declare.bind(t), t.use.bind(t), t.declareParams.bind(t)];
+  const child = (parent) => ({ vars: /* @__PURE__ */ new Map(), parent });
   const visitChildren = (node, scope) => {
     for (const c of node.namedChildren) if (c) visit(c, scope);
   };
@@ -28541,7 +28547,7 @@ function resolveBindings(root) {
           if (c.type === "range_clause") {
             const right = c.childForFieldName("right");
             if (right) visit(right, scope);
-            if (c.children.some((t) => t?.type === ":=")) declareLeft(loop, c.childForFieldName("left"), "range", c);
+            if (c.children.some((t2) => t2?.type === ":=")) declareLeft(loop, c.childForFieldName("left"), "range", c);
             else {
               const left = c.childForFieldName("left");
               if (left) visit(left, loop);
@@ -28588,11 +28594,7 @@ function resolveBindings(root) {
     }
   }
   visit(root, { vars: /* @__PURE__ */ new Map(), parent: void 0 });
-  return {
-    all,
-    resolve: (id) => byUse.get(id.id) ?? byDecl.get(id.id),
-    declaredBy: (id) => byDecl.get(id.id)
-  };
+  return t;
 }
 var DECLARING_TYPES = [
   "parameter_declaration",
@@ -28659,45 +28661,15 @@ var SCOPES = /* @__PURE__ */ new Set(["func_literal", "block", "expression_case"
 var DEFERRED_LEFT = /* @__PURE__ */ new Set(["short_var_declaration", "receive_statement", "range_clause"]);
 function resolveFlat(root, nodes) {
   if (root.type !== "function_declaration" && root.type !== "method_declaration") return void 0;
-  const all = [];
-  const byUse = /* @__PURE__ */ new Map();
-  const byDecl = /* @__PURE__ */ new Map();
-  const lookup = (scope2, name2) => {
-    for (let s = scope2; s; s = s.parent) {
-      const b = s.vars.get(name2);
-      if (b) return b;
-    }
-    return void 0;
-  };
-  const declare = (scope2, id, kind, decl, type) => {
-    const name2 = id.text;
-    if (id.type !== "identifier" || name2 === "_") return;
-    const b = { name: name2, id, kind, decl, type, uses: [] };
-    scope2.vars.set(name2, b);
-    all.push(b);
-    byDecl.set(id.id, b);
-  };
-  const use = (scope2, id, name2 = id.text) => {
-    const b = lookup(scope2, name2);
-    if (b) {
-      b.uses.push(id);
-      byUse.set(id.id, b);
-    }
-  };
-  const declareParams = (scope2, list2, kind) => {
-    if (!list2 || list2.type !== "parameter_list") return;
-    for (const p of list2.namedChildren) {
-      if (!p || p.type !== "parameter_declaration" && p.type !== "variadic_parameter_declaration") continue;
-      for (const name2 of p.childrenForFieldName("name")) if (name2) declare(scope2, name2, kind, p, p.childForFieldName("type"));
-    }
-  };
+  const t = new BindingTable();
+  const [lookup, declare, use, declareParams] = [t.lookup.bind(t), t.declare.bind(t), t.use.bind(t), t.declareParams.bind(t)];
   const top = { vars: /* @__PURE__ */ new Map(), parent: void 0 };
   let scope = { vars: /* @__PURE__ */ new Map(), parent: top };
   declareParams(scope, root.childForFieldName("receiver"), "receiver");
   declareParams(scope, root.childForFieldName("parameters"), "param");
   declareParams(scope, root.childForFieldName("result"), "result");
   const body2 = root.childForFieldName("body");
-  if (!body2) return { all, resolve: (id) => byUse.get(id.id) ?? byDecl.get(id.id), declaredBy: (id) => byDecl.get(id.id) };
+  if (!body2) return t;
   const stack = [{ end: root.endIndex, scope, node: root }];
   const bodies = /* @__PURE__ */ new Set([body2.id]);
   const skip = [];
@@ -28766,11 +28738,11 @@ function resolveFlat(root, nodes) {
     }
     if (type === "var_spec" || type === "const_spec") {
       const names2 = n.childrenForFieldName("name").filter((x) => !!x);
-      const t = n.childForFieldName("type");
+      const t2 = n.childForFieldName("type");
       for (const id of names2) skipIds.add(id.id);
-      if (t) skip.push({ start: t.startIndex, end: t.endIndex });
+      if (t2) skip.push({ start: t2.startIndex, end: t2.endIndex });
       const kind = type === "var_spec" ? "var" : "const";
-      stack.push({ end, node: n, fire: (s) => names2.forEach((id) => declare(s, id, kind, n, t)) });
+      stack.push({ end, node: n, fire: (s) => names2.forEach((id) => declare(s, id, kind, n, t2)) });
       continue;
     }
     if (DEFERRED_LEFT.has(type)) {
@@ -28799,11 +28771,7 @@ function resolveFlat(root, nodes) {
     }
   }
   close(Number.MAX_SAFE_INTEGER);
-  return {
-    all,
-    resolve: (id) => byUse.get(id.id) ?? byDecl.get(id.id),
-    declaredBy: (id) => byDecl.get(id.id)
-  };
+  return t;
 }
 
 // src/analyzer/gofile.ts
