@@ -8,7 +8,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { loadDemoRepo, packageRoot } from "../src/demo/fixture.js";
 import { GitHubStandIn, type CheckRun } from "../src/demo/standin.js";
-import { freePort, rsaPem, start, waitFor, type Child } from "./proc.js";
+import { freePort, freePorts, rsaPem, start, waitFor, type Child } from "./proc.js";
 
 const ROOT = packageRoot();
 
@@ -65,8 +65,7 @@ const replicaArgs = (): string[] => (fileURLToPath(import.meta.url).endsWith(".t
 
 /** An app replica (bench/replica.ts) as a child process; resolves once it is ready. */
 export async function startReplica(env: Record<string, string>): Promise<Replica> {
-  const port = await freePort();
-  const metricsPort = await freePort();
+  const [port, metricsPort] = (await freePorts(2)) as [number, number];
   const child = start(process.execPath, replicaArgs(), {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: "127.0.0.1", PORT: String(port), METRICS_PORT: String(metricsPort), WEBHOOK_SECRET: SECRET, LOG_LEVEL: "warn", ...env },

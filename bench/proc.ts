@@ -2,23 +2,33 @@
 // processes that always die.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
+import { createServer, type Server } from "node:net";
 
 export function rsaPem(): string {
   return generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
 }
 
 /** A port that was free a moment ago (Probot's Server treats port 0 as 3000, so we pick one). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port!;
+}
+
+/** `n` distinct ports that were free a moment ago: each stays bound until all are picked. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
+      const s = createServer();
+      s.once("error", reject);
+      s.listen(0, "127.0.0.1", () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => {
+    const addr = s.address();
+    return typeof addr === "object" && addr ? addr.port : 0;
   });
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  return ports;
 }
 
 /** Polls `probe` every 100 ms until it returns a value other than undefined, or fails after `ms`. */

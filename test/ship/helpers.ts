@@ -2,7 +2,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import path from "node:path";
 
-export { freePort, rsaPem, start, waitFor, type Child } from "../../bench/proc.js";
+export { freePort, freePorts, rsaPem, start, waitFor, type Child } from "../../bench/proc.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 

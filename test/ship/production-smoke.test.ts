@@ -8,7 +8,7 @@ import path from "node:path";
 import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linkInto, parseDockerfile, replay, type Stage } from "./dockerfile.js";
-import { deliveryHeaders, freePort, get, PING, ROOT, rsaPem, start, waitFor, type Child } from "./helpers.js";
+import { deliveryHeaders, freePorts, get, PING, ROOT, rsaPem, start, waitFor, type Child } from "./helpers.js";
 
 const SECRET = "smoke-secret";
 const KEY = rsaPem();
@@ -40,8 +40,7 @@ describe("production smoke", () => {
       },
     });
     image = stages.at(-1)!;
-    const port = await freePort();
-    const metricsPort = await freePort();
+    const [port, metricsPort] = (await freePorts(2)) as [number, number];
     metricsBase = `http://127.0.0.1:${metricsPort}`;
     // The image listens on 0.0.0.0; the test keeps to loopback.
     env = { PATH: process.env.PATH, HOME: process.env.HOME, ...image.env, HOST: "127.0.0.1", PORT: String(port), METRICS_PORT: String(metricsPort), APP_ID: "4242", PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, LOG_LEVEL: "info" };

@@ -12,7 +12,7 @@ import { loadGo } from "../../src/analyzer/parser.js";
 import { createLogger, runLogger } from "../../src/log.js";
 import { metrics } from "../../src/metrics.js";
 import { readSettings, SettingError, startServer, type Env, type Running } from "../../src/server.js";
-import { deliveryHeaders, freePort, get, PING, ROOT, rsaPem, start } from "./helpers.js";
+import { deliveryHeaders, freePorts, get, PING, ROOT, rsaPem, start } from "./helpers.js";
 
 const KEY = rsaPem();
 const SECRET = "s3cret-for-tests";
@@ -118,7 +118,8 @@ describe("the server", () => {
   beforeAll(async () => {
     nock.disableNetConnect();
     nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-    const settings = { ...readSettings(GOOD), host: "127.0.0.1", port: await freePort(), metricsPort: await freePort(), logLevel: "info" as const };
+    const [port, metricsPort] = (await freePorts(2)) as [number, number];
+    const settings = { ...readSettings(GOOD), host: "127.0.0.1", port, metricsPort, logLevel: "info" as const };
     running = await startServer({ settings, app, log: createLogger({ level: "info", destination: sink }) });
   });
   afterAll(async () => {
