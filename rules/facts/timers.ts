@@ -71,7 +71,9 @@ const UNITS: Record<string, number> = { Nanosecond: 1, Microsecond: 1e3, Millise
 /**
  * Nanoseconds of a literal duration expression (`2 * time.Second`, `time.Duration(500) * time.Millisecond`),
  * or of a constant the function or the file declares with one (`const grace = 2 * time.Second`), or null.
- * A local variable every assignment of which is such a literal counts as the longest of them.
+ * A local variable every assignment of which is such a literal counts as the longest of them, and
+ * a random jitter bounded by a literal (`rand.Intn(10)`, math/rand and math/rand/v2) as its bound
+ * where a larger value can only lengthen the delay (`time.Duration(rand.Intn(10)+5) * time.Second`).
  */
 export function literalDuration(e: GoNode, unit: Unit, locals = true, depth = 0): number | null {
   if (depth > 8) return null;
@@ -95,6 +97,7 @@ export function literalDuration(e: GoNode, unit: Unit, locals = true, depth = 0)
     case "call_expression": {
       const ref = packageRef(unparen(e.childForFieldName("function")!), unit);
       const args = e.childForFieldName("arguments")?.namedChildren ?? [];
+      if (ref && RAND.has(ref.pkg) && RAND_BOUNDED.has(ref.name) && args.length === 1 && args[0]) return literalDuration(unparen(args[0]), unit, locals, depth + 1);
       return ref?.pkg === "time" && ref.name === "Duration" && args.length === 1 && args[0] ? literalDuration(unparen(args[0]), unit, locals, depth + 1) : null;
     }
     case "binary_expression": {
@@ -102,11 +105,27 @@ export function literalDuration(e: GoNode, unit: Unit, locals = true, depth = 0)
       const r = literalDuration(unparen(e.childForFieldName("right")!), unit, locals, depth + 1);
       if (l === null || r === null) return null;
       const op = e.childForFieldName("operator")?.type;
+      // A random bound is an upper bound only where a larger operand gives a larger result.
+      if ((op === "-" || op === "/") && random(e.childForFieldName("right")!, unit)) return null;
       return op === "*" ? l * r : op === "+" ? l + r : op === "-" ? l - r : op === "/" && r !== 0 ? l / r : null;
     }
     default:
       return null;
   }
+}
+
+const RAND = new Set(["math/rand", "math/rand/v2"]);
+/** Functions returning a value in [0, n): read as n. */
+const RAND_BOUNDED = new Set(["Intn", "Int31n", "Int63n", "IntN", "Int32N", "Int64N", "UintN", "Uint32N", "Uint64N", "N"]);
+
+/** The expression holds a call of math/rand. */
+function random(e: GoNode, unit: Unit): boolean {
+  const calls = e.type === "call_expression" ? [e] : [];
+  for (const c of e.descendantsOfType("call_expression")) if (c) calls.push(c);
+  return calls.some((c) => {
+    const ref = packageRef(unparen(c.childForFieldName("function")!), unit);
+    return !!ref && RAND.has(ref.pkg);
+  });
 }
 
 //	delay := 100 * time.Millisecond
