@@ -61,7 +61,7 @@ function check(ctx: RuleContext): void {
     const loop = repeatingLoop(call, unit);
     if (!loop) {
       // Outside a loop, one timer per call: reported only when calls can pile them up for long.
-      if (kept.blank || entry === "main" || entry === "init") continue; // `_ =` drops it on purpose; main and init run once
+      if (kept.blank || entry === "main" || entry === "init" || entry === "command") continue; // `_ =` drops it on purpose; main, init and a CLI command run once
       const ns = literalDuration(unparen(delay), unit);
       if (ns !== null && ns < MINUTE_NS) continue; // a short literal delay: the pointer is pinned briefly
       if (retryChain(call, unparen(f), unit)) continue; // one timer pending at a time, until the retry succeeds

@@ -86,7 +86,7 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
     return;
   }
   const entry = processEntry(unit);
-  if (entry === "main" || entry === "init") return; // lives as long as the process
+  if (entry === "main" || entry === "init" || entry === "command") return; // lives as long as the process (a CLI command's run function included)
   const stmt = statementOf(call);
   if (!stmt) return;
   const inner = stmt.type === "labeled_statement" ? stmt.namedChildren.find((c) => c?.type !== "label_name") ?? stmt : stmt;
@@ -210,7 +210,9 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
 
   const loop = loopAround(made.stmt);
   const cfg = cfgAt(unit, made.stmt)!;
-  const exit = processEntry(unit) === "main" && fn?.type === "function_declaration" ? null : cfg.firstEnd({ after: made.stmt }, paths)?.node;
+  // Returning from main, or from a CLI command's run function, ends the process.
+  const entry = processEntry(unit);
+  const exit = (entry === "main" || entry === "command") && fn?.id === unit.node.id ? null : cfg.firstEnd({ after: made.stmt }, paths)?.node;
   // Made again when the loop can go round after it (not when a range over its channel never ends).
   const iterates = ticker && !!loop && cfg.repeats(loop, { after: made.stmt }, { endlessRange: overC });
   if (!exit && !iterates) {
