@@ -34,8 +34,8 @@ const rule: Rule = {
     messages: {
       discarded: "the timer from time.AfterFunc is discarded: its callback keeps {{name}} reachable until {{until}}",
       discardedInLoop: "time.AfterFunc can start a discarded timer each time round the loop; each keeps {{name}} reachable until {{until}}",
-      stored: "the timer from time.AfterFunc is stored in {{field}}, which nothing in the package reads: nothing can stop it, a later call replaces it, and its callback keeps {{name}} reachable until {{until}}",
-      storedInLoop: "time.AfterFunc can start a timer each time round the loop and store it in {{field}}, which nothing in the package reads: each keeps {{name}} reachable until {{until}}",
+      stored: "the timer from time.AfterFunc is kept only in {{field}}, which nothing in the package reads: its callback keeps {{name}} reachable until {{until}}",
+      storedInLoop: "time.AfterFunc can start a timer each time round the loop, kept only in {{field}}, which nothing reads; each keeps {{name}} reachable until {{until}}",
     },
   },
   kinds: ["func", "method"],
