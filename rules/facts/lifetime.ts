@@ -14,12 +14,14 @@ export type ProcessEntry = "main" | "init" | "TestMain" | "command";
  * process, and the process ends when it returns. Undefined otherwise.
  */
 export function processEntry(unit: Unit): ProcessEntry | undefined {
-  if (unit.kind === "method") return commandEntry(unit) ? "command" : undefined;
-  if (unit.kind !== "func") return undefined;
-  if (unit.name === "main" && unit.file.packageName === "main") return "main";
-  if (unit.name === "init") return "init";
-  if (unit.name === "TestMain" && unit.file.isTest) return "TestMain";
-  return commandEntry(unit) ? "command" : undefined;
+  if (unit.kind !== "func" && unit.kind !== "method") return undefined;
+  if (unit.kind === "func") {
+    if (unit.name === "main" && unit.file.packageName === "main") return "main";
+    if (unit.name === "init") return "init";
+    if (unit.name === "TestMain" && unit.file.isTest) return "TestMain";
+  }
+  // Several rules ask for every unit: the package scan runs once per unit.
+  return unit.memo("lifetime.commandEntry", () => commandEntry(unit)) ? "command" : undefined;
 }
 
 const COBRA = "github.com/spf13/cobra";
