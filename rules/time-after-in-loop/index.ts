@@ -11,7 +11,8 @@
 //	}
 //
 // Silent when every other case leaves the loop (the timer fired on every round that goes on),
-// and for a select in a func literal inside the loop.
+// for a select in a func literal inside the loop, in a loop of at most 16 rounds, and for a
+// select under a guard true in one round only (`if i == K { select { ... } }`): one timer in all.
 //
 //	timeout := time.After(idle)
 //	for {
