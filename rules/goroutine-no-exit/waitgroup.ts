@@ -12,14 +12,15 @@
 //	}()
 //	wg.Wait()                           // reported here
 //
-// The worker is a func literal or a function or method of the same file started with `go`
-// (found through the package summaries' callee lookup), handed the WaitGroup as an argument
+// The worker is a func literal or a function or method of the package started with `go` (found
+// through the package summaries' callee lookup, in this file or a sibling file: the skipping
+// return is then a related location in that file), handed the WaitGroup as an argument
 // (`go work(&wg, x)`) or sharing the receiver's field (`go s.run()` with `s.wg`). A path that
 // passes any other use of the WaitGroup (a helper handed it, which may call Done) counts as
 // calling Done; a path that ends in a panic, os.Exit or runtime.Goexit is not counted.
-import type { GoNode, RuleContext, Unit } from "../../src/analyzer/types.js";
+import type { FileView, GoNode, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { methodName } from "../facts/calls.js";
-import { cfgOf } from "../facts/cfg.js";
+import { cfgIn, cfgOf } from "../facts/cfg.js";
 import { calleeOf, summarise } from "../facts/summaries.js";
 import { contains, enclosingFunction, loopBetween, spanOf, unparen } from "../facts/syntax.js";
 import { isWaitGroup, rootIdentifier, sameVariable } from "../facts/waitgroups.js";
@@ -28,6 +29,8 @@ interface Worker {
   go: GoNode;
   /** The function the goroutine runs: the literal, or the declaration of the same file. */
   fn: GoNode;
+  /** The file fn is declared in (this file, or a sibling of the package). */
+  file: FileView;
   /** Is this expression, inside fn, the WaitGroup? */
   isWg: (e: GoNode) => boolean;
   name: string;
@@ -56,12 +59,14 @@ export function checkSkippedDone(ctx: RuleContext): void {
       if (!skip) continue;
       reported.add(wait.id);
       const f = unit.file;
+      const foreign = worker.file.path !== f.path;
+      const retLine = worker.file.lineOf(skip.startIndex);
       ctx.report({
         span: spanOf(wait),
         messageId: "doneSkipped",
-        data: { name: wg.text, go: f.lineOf(go.startIndex), ret: f.lineOf(skip.startIndex) },
+        data: { name: wg.text, go: f.lineOf(go.startIndex), ret: foreign ? `${retLine} of ${baseName(worker.file)}` : retLine },
         related: [
-          { ...spanOf(skip), message: `this way out of the goroutine skips ${worker.name}.Done()` },
+          { ...spanOf(skip), ...(foreign ? { file: worker.file } : {}), message: `this way out of the goroutine skips ${worker.name}.Done()` },
           { ...spanOf(add), message: `the goroutine started on line ${f.lineOf(go.startIndex)} is counted here` },
         ],
       });
@@ -102,11 +107,11 @@ function workerOf(go: GoNode, wg: GoNode, home: GoNode, unit: Unit): Worker | un
   const f = unparen(call.childForFieldName("function")!);
   if (f.type === "func_literal") {
     // The literal uses the WaitGroup it closes over (not a parameter of its own of the same name).
-    return { go, fn: f, isWg: (e) => sameVariable(e, wg, unit), name: wg.text };
+    return { go, fn: f, file: unit.file, isWg: (e) => sameVariable(e, wg, unit), name: wg.text };
   }
   const decl = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn: home });
-  // Only a declaration of this file: its graph is built with this file's view.
-  if (!decl || decl.file.path !== unit.file.path || decl.node.id === home.id) return undefined;
+  // A declaration of this file or of a sibling file: its graph is built with its own file's view.
+  if (!decl || decl.node.id === home.id) return undefined;
   const args = call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
   const i = args.findIndex((a) => {
     const e = unparen(a);
@@ -115,7 +120,7 @@ function workerOf(go: GoNode, wg: GoNode, home: GoNode, unit: Unit): Worker | un
   });
   if (i >= 0) {
     const p = summarise(decl).params[i];
-    return p ? { go, fn: decl.node, isWg: (e) => unparen(e).text === p, name: p } : undefined;
+    return p ? { go, fn: decl.node, file: decl.file, isWg: (e) => unparen(e).text === p, name: p } : undefined;
   }
   // `go s.run()` with the WaitGroup a field of the receiver `s` (`s.wg`): `r.wg` in the method.
   const w = unparen(wg);
@@ -126,7 +131,7 @@ function workerOf(go: GoNode, wg: GoNode, home: GoNode, unit: Unit): Worker | un
   const r = recv?.childrenForFieldName("name").find((x) => x?.type === "identifier")?.text;
   if (!r || r === "_") return undefined;
   const inner = r + w.text.slice(root.text.length).replace(/\s+/g, "");
-  return { go, fn: decl.node, isWg: (e) => unparen(e).text.replace(/\s+/g, "") === inner, name: inner };
+  return { go, fn: decl.node, file: decl.file, isWg: (e) => unparen(e).text.replace(/\s+/g, "") === inner, name: inner };
 }
 
 /**
@@ -135,7 +140,9 @@ function workerOf(go: GoNode, wg: GoNode, home: GoNode, unit: Unit): Worker | un
  * a deferred Done or any other use of the WaitGroup.
  */
 function skippedDone(w: Worker, unit: Unit): GoNode | undefined {
-  const wgCalls = unit.nodes("call_expression", w.fn).filter((c) => {
+  const inUnit = contains(unit.node, w.fn);
+  const nodes = (types: string[]) => (inUnit ? unit.nodes(types, w.fn) : w.fn.descendantsOfType(types).filter((n): n is GoNode => !!n));
+  const wgCalls = nodes(["call_expression"]).filter((c) => {
     const op = operandOf(c);
     return !!op && w.isWg(op);
   });
@@ -145,10 +152,14 @@ function skippedDone(w: Worker, unit: Unit): GoNode | undefined {
   // goroutine's own count is not what it tracks, and loop bounds decide the rest.
   if (dones.some((d) => loopBetween(d, w.fn))) return undefined;
   // Any use of the WaitGroup (a Done, or handing it to a helper that may call Done) counts.
-  const uses = unit.nodes(["selector_expression", "identifier"], w.fn).filter((e) => w.isWg(e));
+  const uses = nodes(["selector_expression", "identifier"]).filter((e) => w.isWg(e));
   const passes = (n: GoNode) => uses.some((u) => contains(n, u));
-  const cfg = cfgOf(unit, w.fn);
+  const cfg = inUnit ? cfgOf(unit, w.fn) : cfgIn(w.file, w.fn);
   if (cfg.everyPathPasses({ entry: true }, passes, ["return"])) return undefined;
   const end = cfg.firstEnd({ entry: true }, { avoid: passes, ends: ["return"] });
   return end?.node;
+}
+
+function baseName(f: FileView): string {
+  return f.path.slice(f.path.lastIndexOf("/") + 1);
 }
