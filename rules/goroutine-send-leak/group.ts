@@ -65,7 +65,7 @@ export function checkGroupStages(ctx: RuleContext, ch: Channel): boolean {
     ctx.report({
       span: spanOf(s.node),
       messageId: "groupStranded",
-      data: { channel: ch.name, reader: line(reader.stmt), jump, exit: line(exit), wait: `${group}.Wait()`, line: line(wait) },
+      data: { channel: ch.name, reader: line(reader.stmt), jump, exit: line(exit), wait: `${group}.Wait() on line ${line(wait)}` },
       related: [
         { ...spanOf(exit), message: `this ${jump} stops reading ${ch.name}` },
         { ...spanOf(wait), message: `waits for the blocked sender forever` },
