@@ -140,7 +140,7 @@ function workerOf(go: GoNode, wg: GoNode, home: GoNode, unit: Unit): Worker | un
  * a deferred Done or any other use of the WaitGroup.
  */
 function skippedDone(w: Worker, unit: Unit): GoNode | undefined {
-  const inUnit = contains(unit.node, w.fn);
+  const inUnit = w.file.path === unit.file.path && contains(unit.node, w.fn);
   const nodes = (types: string[]) => (inUnit ? unit.nodes(types, w.fn) : w.fn.descendantsOfType(types).filter((n): n is GoNode => !!n));
   const wgCalls = nodes(["call_expression"]).filter((c) => {
     const op = operandOf(c);

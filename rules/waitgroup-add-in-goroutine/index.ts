@@ -107,7 +107,7 @@ function countedGoroutine(wg: GoNode, g: Goroutine, unit: Unit): boolean {
   if (!fn) return false;
   const same = (a: GoNode, b: GoNode) => sameVariable(a, b, unit) || (g.fn.id === unit.node.id && sameKey(crossKey(a, unit), crossKey(b, unit)));
   const counters = methodCalls(fn, ["Add"], true)
-    .filter((a) => a.endIndex <= g.goStmt.startIndex && enclosingFunction(a)?.id === fn.id && !usedUp(a, g.goStmt, unit))
+    .filter((a) => a.endIndex <= g.goStmt.startIndex && enclosingFunction(a)?.id === fn.id && !usedUp(a, g.goStmt, unit, !!g.goFile))
     .map(receiver)
     .filter((r) => callsOf(unit, g.fn, "Done").some((d) => inOwnGoroutine(d, g) && same(receiver(d), r)));
   if (counters.some((r) => same(r, wg))) return true;
@@ -119,12 +119,12 @@ function countedGoroutine(wg: GoNode, g: Goroutine, unit: Unit): boolean {
  * (staticcheck's SA2000 case: `wg.Add(1); go a(); go func() { wg.Add(1); ... }()`, where the
  * Add before the first goroutine is not the second one's). A computed count may cover any number.
  */
-function usedUp(add: GoNode, go: GoNode, unit: Unit): boolean {
+function usedUp(add: GoNode, go: GoNode, unit: Unit, foreign: boolean): boolean {
   const args = add.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
   const k = args.length === 1 && args[0]?.type === "int_literal" ? Number(args[0].text.replace(/_/g, "")) : null;
   if (k === null || !Number.isFinite(k)) return false;
   const fn = enclosingFunction(go);
-  const gos = contains(unit.node, go) ? unit.nodes("go_statement") : (fn?.descendantsOfType("go_statement") ?? []).filter((s): s is GoNode => !!s);
+  const gos = !foreign && contains(unit.node, go) ? unit.nodes("go_statement") : (fn?.descendantsOfType("go_statement") ?? []).filter((s): s is GoNode => !!s);
   const between = gos.filter((s) => s.id !== go.id && s.startIndex >= add.endIndex && s.endIndex <= go.startIndex && enclosingFunction(s)?.id === fn?.id);
   return between.length >= k;
 }
