@@ -24,26 +24,8 @@
 import type { FileView, GoNode, RuleContext } from "../../src/analyzer/types.js";
 import { methodName } from "../facts/calls.js";
 import { cfgOf } from "../facts/cfg.js";
-import { syncType } from "../facts/locks.js";
-import { packageStructs } from "../facts/summaries.js";
+import { syncField, type SyncField, type SyncUse } from "./syncfields.js";
 import { contains, enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
-
-type UseKind = "wait" | "signal" | "neutral" | "escape";
-
-interface CondUse {
-  kind: UseKind;
-  /** The call for a wait or signal, else the selector or keyed element. */
-  node: GoNode;
-  file: FileView;
-}
-
-interface CondField {
-  name: string;
-  /** The field's declaration, for the related location. */
-  decl: GoNode;
-  declFile: FileView;
-  uses: CondUse[];
-}
 
 const SIGNALS = ["Signal", "Broadcast"];
 const fileName = (f: FileView) => f.path.slice(f.path.lastIndexOf("/") + 1);
@@ -64,8 +46,8 @@ function noArgs(call: GoNode): boolean {
 function neverSignalled(ctx: RuleContext, wait: GoNode): void {
   const { unit } = ctx;
   const operand = operandOf(wait);
-  const field = operand && condFieldOf(operand, unit.file);
-  if (!field || field.uses.some((u) => u.kind === "signal" || u.kind === "escape")) return;
+  const field = operand && syncField(operand, unit.file, "sync.Cond");
+  if (!field || field.uses.some((u) => u.kind === "escape" || (u.kind === "call" && SIGNALS.includes(u.method)))) return;
   ctx.report({
     span: spanOf(wait),
     messageId: "condNeverSignalled",
@@ -77,10 +59,10 @@ function neverSignalled(ctx: RuleContext, wait: GoNode): void {
 function skippedSignal(ctx: RuleContext, signals: GoNode[]): void {
   const { unit } = ctx;
   const fn = unit.node;
-  const byField = new Map<string, { field: CondField; signals: GoNode[] }>();
+  const byField = new Map<string, { field: SyncField; signals: GoNode[] }>();
   for (const s of signals) {
     const operand = operandOf(s);
-    const field = operand && condFieldOf(operand, unit.file);
+    const field = operand && syncField(operand, unit.file, "sync.Cond");
     if (!field) continue;
     const entry = byField.get(field.name) ?? { field, signals: [] };
     entry.signals.push(s);
@@ -91,9 +73,9 @@ function skippedSignal(ctx: RuleContext, signals: GoNode[]): void {
     if (own.some((s) => underDefer(s, fn))) continue;
     // The wait loops of this Cond elsewhere in the package, and the fields their conditions read.
     const loops = field.uses
-      .filter((u) => u.kind === "wait" && !(u.file.path === unit.file.path && contains(fn, u.node)))
+      .filter((u) => u.kind === "call" && u.method === "Wait" && !(u.file.path === unit.file.path && contains(fn, u.node)))
       .map((u) => ({ use: u, loop: waitLoop(u.node) }))
-      .filter((l): l is { use: CondUse; loop: { stmt: GoNode; cond: GoNode } } => !!l.loop);
+      .filter((l): l is { use: SyncUse; loop: { stmt: GoNode; cond: GoNode } } => !!l.loop);
     if (loops.length === 0) continue;
     const cfg = cfgOf(unit, fn);
     const signalled = (n: GoNode) => own.some((s) => contains(n, s));
@@ -214,82 +196,3 @@ function enclosingDecl(n: GoNode): string | undefined {
   return undefined;
 }
 
-/**
- * `x.f` where f is an unexported field of type sync.Cond or *sync.Cond declared by exactly one
- * struct of the package, with every use of the field in the package (memoised per file).
- */
-function condFieldOf(expr: GoNode, file: FileView): CondField | undefined {
-  if (expr.type !== "selector_expression") return undefined;
-  const name = expr.childForFieldName("field")?.text;
-  if (!name || !/^[a-z_]/.test(name)) return undefined;
-  const cache = file.memo("goroutine-no-exit.condFields", () => new Map<string, CondField | null>());
-  let f = cache.get(name);
-  if (f === undefined) cache.set(name, (f = computeCondField(name, file) ?? null));
-  return f ?? undefined;
-}
-
-function computeCondField(name: string, file: FileView): CondField | undefined {
-  let found: { decl: GoNode; file: FileView } | undefined;
-  for (const [, s] of packageStructs(file)) {
-    const list = s.node.namedChildren.find((c) => c?.type === "field_declaration_list");
-    for (const fd of list?.namedChildren ?? []) {
-      if (fd?.type !== "field_declaration" || !fd.childrenForFieldName("name").some((n) => n?.text === name)) continue;
-      const t = fd.childForFieldName("type");
-      let inner = t;
-      while (inner?.type === "pointer_type") inner = inner.namedChildren[0] ?? null;
-      if (found || !inner || syncType(inner, s.file) !== "sync.Cond") return undefined;
-      found = { decl: fd, file: s.file };
-    }
-  }
-  if (!found) return undefined;
-  const uses: CondUse[] = [];
-  const word = new RegExp(`\\b${name}\\b`);
-  for (const f of [file, ...file.packageFiles()]) {
-    if (!word.test(f.source)) continue;
-    for (const id of f.wholeRoot().descendantsOfType("field_identifier")) {
-      if (!id || id.text !== name) continue;
-      const sel = id.parent;
-      if (sel?.type === "field_declaration") continue;
-      if (sel?.type !== "selector_expression") {
-        uses.push({ kind: "escape", node: id, file: f });
-        continue;
-      }
-      uses.push(classify(sel, f));
-    }
-    for (const key of f.wholeRoot().descendantsOfType("keyed_element")) {
-      const k = key?.childForFieldName("key") ?? key?.namedChildren[0];
-      if (!key || k?.text !== name) continue;
-      const v = key.childForFieldName("value") ?? key.namedChildren[1];
-      const value = v?.type === "literal_element" ? v.namedChildren[0] : v;
-      uses.push({ kind: value && isNewCond(value) ? "neutral" : "escape", node: key, file: f });
-    }
-  }
-  return { name, decl: found.decl, declFile: found.file, uses };
-}
-
-function classify(sel: GoNode, file: FileView): CondUse {
-  let n = sel;
-  while (n.parent?.type === "parenthesized_expression") n = n.parent;
-  const p = n.parent;
-  if (p?.type === "selector_expression" && p.childForFieldName("operand")?.id === n.id) {
-    const m = p.childForFieldName("field")?.text;
-    const call = p.parent?.type === "call_expression" && p.parent.childForFieldName("function")?.id === p.id ? p.parent : undefined;
-    if (m === "L") return { kind: "neutral", node: p, file };
-    if (call && m === "Wait") return { kind: "wait", node: call, file };
-    if (call && m && SIGNALS.includes(m)) return { kind: "signal", node: call, file };
-    return { kind: "escape", node: p, file };
-  }
-  // `x.f = sync.NewCond(...)`: the field is made here.
-  if (p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("left")?.id === p.id) {
-    const i = p.namedChildren.findIndex((c) => c?.id === n.id);
-    const v = p.parent.childForFieldName("right")?.namedChildren.filter((c) => c && c.type !== "comment")[i];
-    if (v && isNewCond(v)) return { kind: "neutral", node: n, file };
-  }
-  return { kind: "escape", node: n, file };
-}
-
-function isNewCond(v: GoNode): boolean {
-  const e = unparen(v);
-  const f = e.type === "call_expression" ? e.childForFieldName("function") : null;
-  return f?.type === "selector_expression" && f.childForFieldName("field")?.text === "NewCond";
-}

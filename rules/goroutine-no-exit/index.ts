@@ -45,6 +45,8 @@ const rule: Rule = {
       breakTrap: "this goroutine never ends: the break on line {{break}} leaves the {{target}}, not the for loop on line {{loop}}",
       deadContext: "this goroutine never ends: the way out of the for loop on line {{loop}} waits on {{ctx}}.Done(), which is never cancelled",
       doneSkipped: "{{name}}.Wait() can block forever: the goroutine started on line {{go}} can return on line {{ret}} without calling Done",
+      waitInLoop: "{{name}}.Wait() in the loop on line {{loop}} can block forever: {{name}}.Add({{n}}) on line {{add}} counts every goroutine of the loop, one has started",
+      neverDone: "{{name}}.Wait() blocks forever once {{name}}.Add has run: nothing in the package calls Done on {{field}}",
       condNeverSignalled: "{{cond}}.Wait() blocks forever: nothing in the package calls {{cond}}.Signal() or {{cond}}.Broadcast()",
       signalSkipped: "this return skips {{cond}}.{{signal}}() after {{state}} changed on line {{write}}: the wait loop in {{waiter}} ({{at}}) can block forever",
     },

@@ -22,8 +22,9 @@ import type { FileView, GoNode, RuleContext, Unit } from "../../src/analyzer/typ
 import { methodName } from "../facts/calls.js";
 import { cfgIn, cfgOf } from "../facts/cfg.js";
 import { calleeOf, summarise } from "../facts/summaries.js";
-import { contains, enclosingFunction, loopBetween, spanOf, unparen } from "../facts/syntax.js";
+import { contains, enclosingFunction, loopBetween, spanOf, statementsOf, unparen } from "../facts/syntax.js";
 import { isWaitGroup, rootIdentifier, sameVariable } from "../facts/waitgroups.js";
+import { syncField } from "./syncfields.js";
 
 interface Worker {
   go: GoNode;
@@ -43,6 +44,8 @@ export function checkSkippedDone(ctx: RuleContext): void {
   if (waits.length === 0) return;
   const adds = calls.filter((c) => methodName(c) === "Add" && argCount(c) === 1);
   const reported = new Set<number>();
+  waitInLoop(ctx, waits, adds, reported);
+  neverDone(ctx, waits, reported);
   for (const go of unit.nodes("go_statement", unit.node)) {
     const home = enclosingFunction(go);
     if (!home) continue;
@@ -162,4 +165,79 @@ function skippedDone(w: Worker, unit: Unit): GoNode | undefined {
 
 function baseName(f: FileView): string {
   return f.path.slice(f.path.lastIndexOf("/") + 1);
+}
+
+/**
+ * `wg.Add(n)` before a loop that starts one goroutine per iteration, and `wg.Wait()` in that loop
+ * after the `go` statement: the first Wait waits for n Dones while one goroutine has started, so
+ * with more than one iteration it never returns.
+ *
+ *	wg.Add(len(parts))
+ *	for _, p := range parts {
+ *		go func(p Part) { defer wg.Done(); upload(p) }(p)
+ *		wg.Wait()                   // reported: waits for len(parts) Dones, one goroutine started
+ *	}
+ */
+function waitInLoop(ctx: RuleContext, waits: GoNode[], adds: GoNode[], reported: Set<number>): void {
+  const { unit } = ctx;
+  for (const wait of waits) {
+    const home = enclosingFunction(wait);
+    const wg = operandOf(wait);
+    const loop = home && loopBetween(wait, home);
+    // The Wait runs on every iteration: a statement of the loop's own body.
+    if (!home || !wg || !loop || !statementsOf(loop.childForFieldName("body")).some((st) => st.id === wait.parent?.id)) continue;
+    if (!isWaitGroup(wg, unit)) continue;
+    const same = (c: GoNode) => !!operandOf(c) && sameVariable(operandOf(c)!, wg, unit);
+    const add = adds.find((a) => same(a) && enclosingFunction(a)?.id === home.id && a.endIndex <= loop.startIndex && !/^[01]$/.test(argsText(a)));
+    if (!add || adds.some((a) => same(a) && contains(loop, a))) continue;
+    const go = unit.nodes("go_statement", loop).find((g) => g.endIndex <= wait.startIndex && loopBetween(g, home)?.id === loop.id && countsDown(g, wg, unit));
+    if (!go) continue;
+    reported.add(wait.id);
+    const f = unit.file;
+    ctx.report({
+      span: spanOf(wait),
+      messageId: "waitInLoop",
+      data: { name: wg.text, loop: f.lineOf(loop.startIndex), n: add.childForFieldName("arguments")?.namedChildren.find((a) => a && a.type !== "comment")?.text ?? "n", add: f.lineOf(add.startIndex) },
+      related: [
+        { ...spanOf(add), message: `counts every goroutine the loop starts` },
+        { ...spanOf(go), message: `one goroutine per iteration; the first Wait runs after the first` },
+      ],
+    });
+  }
+}
+
+/** The goroutine counts the WaitGroup down: its literal calls Done on it, or it is handed the WaitGroup. */
+function countsDown(go: GoNode, wg: GoNode, unit: Unit): boolean {
+  const call = go.namedChildren[0];
+  if (call?.type !== "call_expression") return false;
+  const f = unparen(call.childForFieldName("function")!);
+  if (f.type === "func_literal") return unit.nodes("call_expression", f).some((c) => methodName(c) === "Done" && !!operandOf(c) && sameVariable(operandOf(c)!, wg, unit));
+  return (call.childForFieldName("arguments")?.namedChildren ?? []).some((a) => {
+    const e = a ? unparen(a) : undefined;
+    const v = e?.type === "unary_expression" && e.childForFieldName("operator")?.type === "&" ? e.childForFieldName("operand") : e;
+    return !!v && sameVariable(v, wg, unit);
+  });
+}
+
+/**
+ * `s.wg.Wait()` on an unexported WaitGroup field that the package counts up (`s.wg.Add`) and never
+ * down: no `Done` (or `Go`) on it in any file of the package, and no other use that hands it on.
+ */
+function neverDone(ctx: RuleContext, waits: GoNode[], reported: Set<number>): void {
+  const { unit } = ctx;
+  for (const wait of waits) {
+    const wg = operandOf(wait);
+    const field = wg && !reported.has(wait.id) ? syncField(wg, unit.file, "sync.WaitGroup") : undefined;
+    if (!field || field.uses.some((u) => u.kind === "escape" || (u.kind === "call" && (u.method === "Done" || u.method === "Go")))) continue;
+    const add = field.uses.find((u) => u.kind === "call" && u.method === "Add");
+    if (!add) continue;
+    reported.add(wait.id);
+    const foreign = add.file.path !== unit.file.path;
+    ctx.report({
+      span: spanOf(wait),
+      messageId: "neverDone",
+      data: { name: wg!.text, field: field.name },
+      related: [{ ...spanOf(add.node), ...(foreign ? { file: add.file } : {}), message: `counts ${field.name} up; nothing counts it down` }],
+    });
+  }
 }
