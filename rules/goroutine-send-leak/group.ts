@@ -1,5 +1,5 @@
-// goroutine-send-leak: stages of an errgroup (or any `g.Go(func() error {...})` group) joined by an
-// unbuffered channel, where the reading stage can return before the channel is drained. The
+// goroutine-send-leak: stages of an errgroup (or any `g.Go(func() error {...})` group, or `go`
+// literals counted by one WaitGroup) joined by an unbuffered channel, where the reading stage can return before the channel is drained. The
 // writing stage then blocks on its next send, and `g.Wait()` waits for it forever.
 //
 //	g, ctx := errgroup.WithContext(ctx)
@@ -75,11 +75,18 @@ export function checkGroupStages(ctx: RuleContext, ch: Channel): boolean {
   return true;
 }
 
-/** `g` of a `g.Go(func...)` site; undefined for a `go` statement. */
+/**
+ * What the function waits on for the site: `g` of a `g.Go(func...)` site, or for a `go func(){...}()`
+ * the WaitGroup its literal counts down (`wg` of `defer wg.Done()`).
+ */
 function groupOf(site: GoroutineSite): string | undefined {
-  if (site.stmt.type !== "expression_statement") return undefined;
   const call = site.stmt.namedChildren[0];
-  return call ? operandText(call) : undefined;
+  if (site.stmt.type === "expression_statement") return call ? operandText(call) : undefined;
+  const dones = site.body
+    .descendantsOfType("call_expression")
+    .filter((c): c is GoNode => !!c && methodName(c) === "Done" && enclosingFunction(c)?.id === site.lit.id)
+    .map((c) => operandText(c));
+  return dones.length > 0 && dones.every((d) => d === dones[0]) ? dones[0] : undefined;
 }
 
 function operandText(call: GoNode): string | undefined {
