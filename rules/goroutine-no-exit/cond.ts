@@ -85,7 +85,7 @@ function skippedSignal(ctx: RuleContext, signals: GoNode[]): void {
       if (cfg.nodesOnPaths({ after: w.stmt }, signalled).length === 0) continue;
       const end = cfg.firstEnd({ after: w.stmt }, { avoid: signalled, ends: ["return"] });
       const ret = end?.node;
-      if (ret?.type !== "return_statement" || guardedByState(ret, fn, stateFields(loop.loop.cond, loop.use.file))) continue;
+      if (ret?.type !== "return_statement" || guardedByState(ret, fn)) continue;
       const cond = operandOf(own[0]!)!.text;
       const waiter = enclosingDecl(loop.use.node);
       const foreign = loop.use.file.path !== unit.file.path;
@@ -181,12 +181,15 @@ function writes(fn: GoNode): { stmt: GoNode; field: string; text: string }[] {
   return out;
 }
 
-/** The return sits under an if whose condition reads the waited-on state: a decision, not an error path. */
-function guardedByState(ret: GoNode, fn: GoNode, state: Set<string>): boolean {
+/**
+ * The return sits under an if whose condition reads a field (`if len(q.items) < q.batch`, `if
+ * q.waiters == 0`): a decision about the state (not met yet, nobody to wake), not an error path.
+ */
+function guardedByState(ret: GoNode, fn: GoNode): boolean {
   for (let p = ret.parent; p && p.id !== fn.id; p = p.parent) {
     if (p.type !== "if_statement") continue;
     const cond = p.childForFieldName("condition");
-    if (cond && cond.descendantsOfType("field_identifier").some((f) => !!f && state.has(f.text))) return true;
+    if (cond && cond.descendantsOfType("field_identifier").length > 0) return true;
   }
   return false;
 }
