@@ -21,6 +21,7 @@ import { contains, loopBetween, spanOf } from "../facts/syntax.js";
 import { sendsPerRun, starts } from "./counts.js";
 import { checkFieldSends, checkUnreceivedSends } from "./fields.js";
 import { checkGroupStages } from "./group.js";
+import { checkLockedSends } from "./locked.js";
 import { checkNamed } from "./named.js";
 import { checkProducers } from "./producers.js";
 import { checkUnshared } from "./unshared.js";
@@ -53,6 +54,7 @@ const rule: Rule = {
       namedSender: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}})",
       producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
       producerLeft: "this {{jump}} stops reading the channel {{callee}} returns: its goroutine blocks forever on the send at {{at}}",
+      lockedSend: "{{field}} is sent on with {{lock}} held, and {{receiver}} takes it after each receive ({{at}}): a second sender deadlocks with the receiver",
       groupStranded: "{{channel}} is unbuffered: once the reader started on line {{reader}} takes the {{jump}} on line {{exit}}, this send blocks forever and {{wait}} never returns",
     },
   },
@@ -75,6 +77,7 @@ function check(ctx: RuleContext): void {
   checkFieldSends(ctx);
   checkUnreceivedSends(ctx);
   checkProducers(ctx);
+  checkLockedSends(ctx);
 }
 
 function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
