@@ -15,6 +15,7 @@
 // package is followed, in its function (or in the body of a range over the field), by a Lock of
 // the same mutex field or a call of a method of the package that takes it.
 import type { FileView, GoNode, RelatedLocation, RuleContext, Unit } from "../../src/analyzer/types.js";
+import { cfgIn } from "../facts/cfg.js";
 import { heldLock, lockCall, locksInside } from "../facts/locks.js";
 import { chanField, inSelectWithOthers, type FieldUse } from "../facts/summaries.js";
 import { enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
@@ -55,18 +56,32 @@ export function checkLockedSends(ctx: RuleContext): void {
   }
 }
 
-/** A Lock of the mutex field `key` after the receive, in its function (in the range body, for a range). */
+/**
+ * A Lock of the mutex field `key` that a path from the receive reaches before it receives again
+ * (through the graph of the receive's function: another case of the same select is no such path),
+ * or, for a range over the field, anywhere in the loop's body.
+ */
 function lockAfter(use: FieldUse, key: string): { node: GoNode; file: FileView } | undefined {
   const fn = enclosingFunction(use.node);
   if (!fn) return undefined;
-  const scope = use.kind === "range" ? (use.node.childForFieldName("body") ?? use.node) : fn;
-  for (const call of scope.descendantsOfType("call_expression")) {
-    if (!call || enclosingFunction(call)?.id !== fn.id || call.startIndex < use.node.endIndex && use.kind !== "range") continue;
-    const l = lockCall(call, "Lock") ?? rlock(call);
-    if (l && l.key === key) return { node: call, file: use.file };
-    if (locksInside(call, key, use.file, fn)) return { node: call, file: use.file };
+  const locking = (scope: GoNode): GoNode | undefined =>
+    [scope, ...scope.descendantsOfType("call_expression")].find((call): call is GoNode => {
+      if (!call || call.type !== "call_expression" || enclosingFunction(call)?.id !== fn.id) return false;
+      const l = lockCall(call, "Lock") ?? rlock(call);
+      return l ? l.key === key : locksInside(call, key, use.file, fn);
+    });
+  if (use.kind === "range") {
+    const body = use.node.childForFieldName("body");
+    const call = body ? locking(body) : undefined;
+    return call ? { node: call, file: use.file } : undefined;
   }
-  return undefined;
+  // The cfg node the receive runs in: its statement, or the communication of its select case.
+  let at: GoNode = use.node;
+  while (at.parent && at.parent.type !== "statement_list" && at.parent.type !== "block" && !(at.parent.type === "communication_case" && at.parent.childForFieldName("communication")?.id === at.id)) at = at.parent;
+  const cfg = cfgIn(use.file, fn);
+  const hit = cfg.nodesOnPaths({ after: at }, (n) => !!locking(n), { avoid: (n) => n.id === at.id })[0];
+  const call = hit ? locking(hit) : undefined;
+  return call ? { node: call, file: use.file } : undefined;
 }
 
 /** `x.mu.RLock()`: a reader's lock waits for a writer that holds the mutex too. */
