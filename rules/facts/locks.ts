@@ -24,8 +24,8 @@ export function syncType(type: GoNode, file: FileView): string | undefined {
   return undefined;
 }
 
-/** `x.mu.Lock()` → { base: "x", key: "mu" }; `x.Lock()` → { base: "x", key: "" }. */
-export function lockCall(call: GoNode, method: "Lock" | "Unlock"): { base: string; key: string } | undefined {
+/** `x.mu.Lock()` (or the named method: Unlock, RLock) → { base: "x", key: "mu" }; `x.Lock()` → { base: "x", key: "" }. */
+export function lockCall(call: GoNode, method: "Lock" | "Unlock" | "RLock"): { base: string; key: string } | undefined {
   const f = call.childForFieldName("function");
   if (f?.type !== "selector_expression" || f.childForFieldName("field")?.text !== method) return undefined;
   const o = unparen(f.childForFieldName("operand")!);

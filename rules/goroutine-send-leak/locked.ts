@@ -67,7 +67,8 @@ function lockAfter(use: FieldUse, key: string): { node: GoNode; file: FileView }
   const locking = (scope: GoNode): GoNode | undefined =>
     [scope, ...scope.descendantsOfType("call_expression")].find((call): call is GoNode => {
       if (!call || call.type !== "call_expression" || enclosingFunction(call)?.id !== fn.id) return false;
-      const l = lockCall(call, "Lock") ?? rlock(call);
+      // A reader's RLock waits for the writer that holds the mutex too.
+      const l = lockCall(call, "Lock") ?? lockCall(call, "RLock");
       return l ? l.key === key : locksInside(call, key, use.file, fn);
     });
   if (use.kind === "range") {
@@ -82,12 +83,4 @@ function lockAfter(use: FieldUse, key: string): { node: GoNode; file: FileView }
   const hit = cfg.nodesOnPaths({ after: at }, (n) => !!locking(n), { avoid: (n) => n.id === at.id })[0];
   const call = hit ? locking(hit) : undefined;
   return call ? { node: call, file: use.file } : undefined;
-}
-
-/** `x.mu.RLock()`: a reader's lock waits for a writer that holds the mutex too. */
-function rlock(call: GoNode): { base: string; key: string } | undefined {
-  const f = call.childForFieldName("function");
-  if (f?.type !== "selector_expression" || f.childForFieldName("field")?.text !== "RLock") return undefined;
-  const o = unparen(f.childForFieldName("operand")!);
-  return o.type === "selector_expression" && o.childForFieldName("operand")?.type === "identifier" ? { base: o.childForFieldName("operand")!.text, key: o.childForFieldName("field")!.text } : undefined;
 }
