@@ -152,6 +152,24 @@ export function cfgOf(unit: Unit, fn: GoNode): Cfg {
   return g;
 }
 
+/**
+ * The graph of a function declared outside the unit: in another function of the file, or in a
+ * sibling file of the package (FileView.packageFiles()). Its names are resolved with that file's
+ * own bindings of the function; built once per analysis run, on the file's memo.
+ */
+export function cfgIn(file: FileView, fn: GoNode): Cfg {
+  const cache = file.memo("cfg.declGraphs", () => new Map<number, Cfg>());
+  let g = cache.get(fn.id);
+  if (!g) {
+    let top: GoNode = fn;
+    while (top.parent && top.type !== "function_declaration" && top.type !== "method_declaration") top = top.parent;
+    const bindings = file.bindingsOf(top);
+    g = build(fn, { file, resolve: (id) => bindings.resolve(id) ?? null });
+    cache.set(fn.id, g);
+  }
+  return g;
+}
+
 /** The graph of the function that contains `node` (the node's own function when it is one). */
 export function cfgAt(unit: Unit, node: GoNode): Cfg | undefined {
   const fn = FUNCTION_TYPES.has(node.type) ? node : enclosingFunction(node);

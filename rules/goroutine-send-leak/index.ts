@@ -20,6 +20,8 @@ import { docsUrl } from "../facts/meta.js";
 import { contains, loopBetween, spanOf } from "../facts/syntax.js";
 import { sendsPerRun, starts } from "./counts.js";
 import { checkFieldSends, checkUnreceivedSends } from "./fields.js";
+import { checkGroupStages } from "./group.js";
+import { checkLockedSends } from "./locked.js";
 import { checkNamed } from "./named.js";
 import { checkProducers } from "./producers.js";
 import { checkUnshared } from "./unshared.js";
@@ -52,6 +54,8 @@ const rule: Rule = {
       namedSender: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}})",
       producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
       producerLeft: "this {{jump}} stops reading the channel {{callee}} returns: its goroutine blocks forever on the send at {{at}}",
+      lockedSend: "{{field}} is sent on with {{lock}} held, and {{receiver}} takes it after each receive ({{at}}): a second sender deadlocks with the receiver",
+      groupStranded: "{{channel}} is unbuffered: once the reader started on line {{reader}} takes the {{jump}} on line {{exit}}, this send blocks forever and {{wait}} never returns",
     },
   },
   kinds: ["func", "method"],
@@ -66,13 +70,14 @@ const line = (unit: Unit, n: GoNode | { startIndex: number }) => unit.file.lineO
 function check(ctx: RuleContext): void {
   if (ctx.file.source.includes("chan")) {
     for (const ch of channels(ctx.unit)) {
-      if (ch.buffer === null || checkUnshared(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
+      if (ch.buffer === null || checkUnshared(ctx, ch) || checkGroupStages(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
       checkChannel(ctx, ch, ch.buffer);
     }
   }
   checkFieldSends(ctx);
   checkUnreceivedSends(ctx);
   checkProducers(ctx);
+  checkLockedSends(ctx);
 }
 
 function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
