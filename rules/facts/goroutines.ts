@@ -12,6 +12,7 @@
 import type { Binding, GoNode, Unit } from "../../src/analyzer/types.js";
 import { cfgOf, tripCount } from "./cfg.js";
 import { isBuiltinCall } from "./calls.js";
+import { deadContext } from "./contexts.js";
 import { contains, enclosingFunction, loopBetween, unparen } from "./syntax.js";
 
 export interface GoroutineSite {
@@ -202,11 +203,13 @@ function paramAt(lit: GoNode, i: number): GoNode | undefined {
 
 /**
  * The op sits in a select with another way out that can actually fire: a default, or a case on
- * anything but a channel of this unit that nothing closes, sends on or hands out.
+ * anything but a channel of this unit that nothing closes, sends on or hands out, or the Done()
+ * of a context that is never cancelled (facts/contexts.ts: `context.Background()` where the
+ * caller's ctx was at hand).
  */
 export function mayLeave(op: ChanOp, unit: Unit): boolean {
   if (!op.canLeave || !op.select) return false;
-  return op.select.namedChildren.some((c) => !!c && (c.type === "default_case" || (c.type === "communication_case" && !contains(c, op.id) && !deadCase(c, unit))));
+  return op.select.namedChildren.some((c) => !!c && (c.type === "default_case" || (c.type === "communication_case" && !contains(c, op.id) && !deadCase(c, unit) && !deadContext(c, unit))));
 }
 
 //	quit := make(chan struct{})        // never closed, sent on or handed out

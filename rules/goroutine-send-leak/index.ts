@@ -22,6 +22,7 @@ import { sendsPerRun, starts } from "./counts.js";
 import { checkFieldSends, checkUnreceivedSends } from "./fields.js";
 import { checkNamed } from "./named.js";
 import { checkProducers } from "./producers.js";
+import { uncancelledCase, uncancelledRelated } from "./uncancelled.js";
 import { checkUnshared } from "./unshared.js";
 
 const rule: Rule = {
@@ -39,6 +40,8 @@ const rule: Rule = {
     messages: {
       leftUnbuffered: "{{channel}} is unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever",
       leftBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it: if {{way}}, {{goroutine}} started on line {{go}} blocks forever",
+      leftNeverDone: "{{channel}} is unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever: it selects on {{ctx}}.Done() of {{origin}}, which is never done",
+      leftBufferedNeverDone: "{{channel}} has room for {{room}} of {{total}} sends: if {{way}}, {{goroutine}} (line {{go}}) blocks forever: {{ctx}}.Done() of {{origin}} is never done",
       fewReceives: "{{channel}} is received from only on {{at}}, but {{senders}}: {{consequence}}",
       fewReceivesBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it and is received from only on {{at}}: {{consequence}}",
       earlyExit: "the {{jump}} on line {{exit}} stops receiving from {{channel}} early: {{consequence}}",
@@ -124,11 +127,12 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     if (!end) continue;
     const exit = end.node;
     const way = wayOut(unit, exit, recvs, scope);
+    const never = uncancelledCase(sends, unit);
     ctx.report({
       span: spanOf(ch.make),
-      messageId: room > 0 ? "leftBuffered" : "leftUnbuffered",
-      data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, unit, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line(unit, site.stmt) },
-      related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }],
+      messageId: never ? (room > 0 ? "leftBufferedNeverDone" : "leftNeverDone") : room > 0 ? "leftBuffered" : "leftUnbuffered",
+      data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, unit, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line(unit, site.stmt), ctx: never?.dead.name ?? "", origin: never?.dead.origin.text ?? "" },
+      related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }, ...(never ? uncancelledRelated(never) : [])],
       fix: bufferFix(ch, size),
     });
     return;
@@ -137,11 +141,12 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   for (const site of senders) {
     const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches, ends: ["goroutine"] });
     if (!end) continue;
+    const never = uncancelledCase(sends, unit);
     ctx.report({
       span: spanOf(ch.make),
       messageId: room > 0 ? "failingBuffered" : "failingUnbuffered",
       data: { channel: ch.name, room, total, why: failing(unit, end), send: line(unit, (sends.find((o) => o.site === site) ?? sends[0]!).node) },
-      related: [...related, { ...spanOf(end.node), message: "this call ends the goroutine without receiving" }],
+      related: [...related, { ...spanOf(end.node), message: "this call ends the goroutine without receiving" }, ...(never ? uncancelledRelated(never) : [])],
       fix: bufferFix(ch, size),
       severity: "warning",
     });
