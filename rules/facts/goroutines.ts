@@ -13,6 +13,7 @@ import type { Binding, GoNode, Unit } from "../../src/analyzer/types.js";
 import { cfgOf, tripCount } from "./cfg.js";
 import { isBuiltinCall } from "./calls.js";
 import { deadContext } from "./contexts.js";
+import { calleeOf, summarise, type Effect, type FuncDecl } from "./summaries.js";
 import { contains, enclosingFunction, loopBetween, unparen } from "./syntax.js";
 
 export interface GoroutineSite {
@@ -44,6 +45,12 @@ export interface ChanOp {
   select: GoNode | undefined;
   /** That select has another case or a default (see mayLeave for whether it can fire). */
   canLeave: boolean;
+  /**
+   * A call statement in a goroutine literal to a package function that sends on (or receives
+   * from) the parameter it is given, with no way to give up (`go func() { s.produce(ch) }()`): the
+   * op is that statement, read as the helper's operations, which are `effects` (maybe in another file).
+   */
+  via?: { callee: FuncDecl; effects: Effect[] };
 }
 
 export interface Channel {
@@ -172,8 +179,10 @@ function collectOps(unit: Unit, binding: Binding, skip: GoNode | undefined, ops:
       const site = goroutineSites(unit).find((s) => s.stmt.type === "go_statement" && s.stmt.namedChildren[0]?.id === call.id);
       const param = site ? paramAt(site.lit, p.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === n.id)) : undefined;
       const alias = param ? unit.bindings.declaredBy(param) : undefined;
+      const helper = !site && !alias ? helperOp(unit, call, p.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === n.id), fn) : undefined;
       if (alias) collectOps(unit, alias, undefined, ops, seen);
       else if (site) op("escape", n);
+      else if (helper) ops.push({ kind: helper.kind, node: call.parent!, id: use, fn, site: siteOf(unit, fn), select: undefined, canLeave: false, via: helper.via });
       else if (isBuiltinCall(call, "close", unit)) op("close", call);
       else if (isBuiltinCall(call, "len", unit) || isBuiltinCall(call, "cap", unit)) op("neutral", n);
       else op("escape", n);
@@ -182,6 +191,29 @@ function collectOps(unit: Unit, binding: Binding, skip: GoNode | undefined, ops:
       op("escape", n);
     }
   }
+}
+
+//	go func() {
+//		defer wg.Done()
+//		s.produce(ch)                  // produce sends on its parameter, with no select: a send op
+//	}()
+/**
+ * A call statement, directly in a goroutine literal, to a package function whose summary only
+ * sends on parameter `i` (once, or in a loop) or only receives from it once, never in a goroutine
+ * of its own nor in a select that can give up: the statement stands for those operations.
+ */
+function helperOp(unit: Unit, call: GoNode, i: number, fn: GoNode): { kind: "send" | "recv"; via: NonNullable<ChanOp["via"]> } | undefined {
+  if (i < 0 || call.parent?.type !== "expression_statement" || !siteOf(unit, fn)) return undefined;
+  const callee = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn });
+  if (!callee) return undefined;
+  const s = summarise(callee);
+  if (i >= s.params.length || s.params[i] === undefined) return undefined;
+  const effects = s.effects.filter((e) => e.target.kind === "param" && e.target.index === i);
+  if (effects.length === 0 || effects.some((e) => e.guarded || e.inGoroutine)) return undefined;
+  // One send, or sends in a loop (unbounded): several sends on different branches have no count we know.
+  if (effects.every((e) => e.op === "send") && (effects.length === 1 || effects.some((e) => e.inLoop))) return { kind: "send", via: { callee, effects } };
+  if (effects.length === 1 && effects[0]!.op === "recv" && !effects[0]!.inLoop) return { kind: "recv", via: { callee, effects } };
+  return undefined;
 }
 
 /** The parameter identifier at argument position `i` of a func literal (none for variadic). */

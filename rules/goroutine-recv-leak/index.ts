@@ -163,6 +163,8 @@ function checkReceive(ctx: RuleContext, ch: Channel, r: ChanOp, recvs: ChanOp[])
       { ...spanOf(site.stmt), message: "the goroutine starts here" },
       { ...spanOf(exit), message: `this way out neither sends on nor closes ${ch.name}` },
       ...sends.map((s) => ({ ...spanOf(s.node), message: "the send the receive waits for" })),
+      // A helper's receive, read through its summary (rules/facts/goroutines.ts, helperOp).
+      ...(r.via ? r.via.effects.map((e) => ({ ...spanOf(e.node), ...(e.file.path === unit.file.path ? {} : { file: e.file }), message: `${r.via!.callee.name}() receives from it here` })) : []),
     ],
   });
 }

@@ -12,6 +12,8 @@ import { contains, descendantsInFunction, enclosingFunction, listOf, loopBetween
  * unless a guard holds in one round of that loop only (`if i == K`, a `sent` flag): then once.
  */
 export function sendsPerRun(site: GoroutineSite, sends: ChanOp[], unit: Unit): number {
+  // A helper that sends in a loop of its own (a call read through its summary): unbounded.
+  if (sends.some((s) => s.via?.effects.some((e) => e.inLoop))) return Infinity;
   const nodes = new Set(sends.map((s) => s.node.id));
   return cfgOf(unit, site.lit).maxOnPath(
     (n) => nodes.has(n.id),

@@ -23,6 +23,7 @@ import { checkFieldSends, checkUnreceivedSends } from "./fields.js";
 import { checkNamed } from "./named.js";
 import { checkProducers } from "./producers.js";
 import { uncancelledCase, uncancelledRelated } from "./uncancelled.js";
+import { viaMessage } from "./via.js";
 import { checkUnshared } from "./unshared.js";
 
 const rule: Rule = {
@@ -117,7 +118,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     recvs.some((r) => contains(n, r.id)) ||
     answers.some((a) => a.id === n.id) ||
     (total > 1 && recvs.some((r) => { const loop = loopOfHeader(n); return !!loop && contains(loop, r.id); }));
-  const related: RelatedLocation[] = sends.map((s) => ({ ...spanOf(s.node), message: "this send blocks until someone receives" }));
+  const related: RelatedLocation[] = sends.map((s) => ({ ...spanOf(s.node), message: s.via ? viaMessage(s.via) : "this send blocks until someone receives" }));
 
   // (a) A way out of the function that never receives; for a channel made in a loop body, also
   // the end of that iteration (the next one makes a new channel).
