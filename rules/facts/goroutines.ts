@@ -10,7 +10,7 @@
 //	case <-ctx.Done():              // that can leave by another case
 //	}
 import type { Binding, GoNode, Unit } from "../../src/analyzer/types.js";
-import { cfgOf, tripCount } from "./cfg.js";
+import { cfgOf, constInt, tripCount } from "./cfg.js";
 import { isBuiltinCall } from "./calls.js";
 import { deadContext } from "./contexts.js";
 import { calleeOf, summarise, type Effect, type FuncDecl } from "./summaries.js";
@@ -50,7 +50,7 @@ export interface ChanOp {
    * from) the parameter it is given, with no way to give up (`go func() { s.produce(ch) }()`): the
    * op is that statement, read as the helper's operations, which are `effects` (maybe in another file).
    */
-  via?: { callee: FuncDecl; effects: Effect[] };
+  via?: { callee: FuncDecl; effects: Effect[]; count: number };
 }
 
 export interface Channel {
@@ -58,7 +58,7 @@ export interface Channel {
   binding: Binding;
   /** The `make(chan T[, n])` call. */
   make: GoNode;
-  /** 0 when unbuffered, the literal size, or null when the size is not a literal. */
+  /** 0 when unbuffered, the size when it is a constant expression (a literal, `chanSize`, `n+1`), else null. */
   buffer: number | null;
   /** The function the channel is made in. */
   home: GoNode;
@@ -111,7 +111,7 @@ export function channels(unit: Unit): Channel[] {
       const home = enclosingFunction(call);
       if (!made || !home) continue;
       const size = args[1];
-      const buffer = !size ? 0 : size.type === "int_literal" ? Number(size.text.replace(/_/g, "")) : null;
+      const buffer = !size ? 0 : constInt(size);
       const ops: ChanOp[] = [];
       collectOps(unit, made.binding, made.skip, ops, new Set());
       out.push({ name: made.binding.name, binding: made.binding, make: call, buffer: Number.isFinite(buffer) ? buffer : null, home, ops });
@@ -210,10 +210,23 @@ function helperOp(unit: Unit, call: GoNode, i: number, fn: GoNode): { kind: "sen
   if (i >= s.params.length || s.params[i] === undefined) return undefined;
   const effects = s.effects.filter((e) => e.target.kind === "param" && e.target.index === i);
   if (effects.length === 0 || effects.some((e) => e.guarded || e.inGoroutine)) return undefined;
-  // One send, or sends in a loop (unbounded): several sends on different branches have no count we know.
-  if (effects.every((e) => e.op === "send") && (effects.length === 1 || effects.some((e) => e.inLoop))) return { kind: "send", via: { callee, effects } };
-  if (effects.length === 1 && effects[0]!.op === "recv" && !effects[0]!.inLoop) return { kind: "recv", via: { callee, effects } };
+  // One send (maybe in counted loops: `for i := 0; i < chanSize+2; i++`), or sends in a loop
+  // (unbounded): several sends on different branches have no count we know.
+  if (effects.every((e) => e.op === "send") && (effects.length === 1 || effects.some((e) => e.inLoop))) {
+    const count = effects.length === 1 ? rounds(effects[0]!, callee) : Infinity;
+    return { kind: "send", via: { callee, effects, count } };
+  }
+  if (effects.length === 1 && effects[0]!.op === "recv" && !effects[0]!.inLoop) return { kind: "recv", via: { callee, effects, count: 1 } };
   return undefined;
+}
+
+/** How many times one call of `callee` runs the effect: the product of its loops' trip counts, Infinity when one is unknown. */
+function rounds(e: Effect, callee: FuncDecl): number {
+  if (!e.inLoop) return 1;
+  if (e.in !== callee.key) return Infinity;
+  let n = 1;
+  for (let loop = loopBetween(e.node, callee.node); loop; loop = loopBetween(loop, callee.node)) n *= tripCount(loop)?.count ?? Infinity;
+  return n;
 }
 
 /** The parameter identifier at argument position `i` of a func literal (none for variadic). */

@@ -108,7 +108,10 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   if (room > 0 && !(Number.isFinite(total) && owed > 0)) return;
   const cfg = cfgOf(unit, home);
   // A receive frees a slot for a later sender: only values still unreceived at some end can fill it.
-  if (room > 0 && !iterationScope(ch) && leftOver(cfg, ch, senders, sends, unit) <= room) return;
+  // Then only (c) remains: a receive loop left in its first round while two or more values more
+  // than the buffer holds are sent (`make(chan T, chanSize)`, chanSize+2 sends, a return in the range).
+  const fits = room > 0 && !iterationScope(ch) && leftOver(cfg, ch, senders, sends, unit) <= room;
+  if (fits && !(Number.isFinite(owed) && owed >= 2)) return;
   const size = Number.isFinite(total) ? String(total) : senders.length === 1 && perRun === 1 ? rangeLen(senders[0]!, unit) : undefined;
   // With several senders, a receive loop counts as receiving them all (its early exits are
   // judged below): its header is not "a path that skips the receive" when it runs zero times.
@@ -123,7 +126,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   // (a) A way out of the function that never receives; for a channel made in a loop body, also
   // the end of that iteration (the next one makes a new channel).
   const scope = iterationScope(ch);
-  for (const site of senders) {
+  for (const site of fits ? [] : senders) {
     const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches, scope });
     if (!end) continue;
     const exit = end.node;
@@ -139,7 +142,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     return;
   }
   // (a') The same, through a call that ends only the function's goroutine: a failing test.
-  for (const site of senders) {
+  for (const site of fits ? [] : senders) {
     const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches, ends: ["goroutine"] });
     if (!end) continue;
     const never = uncancelledCase(sends, unit);
@@ -164,7 +167,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   const oneSender = senders.length === 1 && starts(first, unit, ch.make) === 1;
   // (b) Many sends, one receive: the first sender wins, the others wait forever.
   // With an unknown number of senders, only a single receive is surely too few.
-  if (recvs.length > 0 && loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
+  if (!fits && recvs.length > 0 && loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
     const lines = [...new Set(recvs.map((r) => line(unit, r.node)))];
     const at = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
     const consequence = oneSender ? "it blocks forever on its next send" : recvs.length === 1 && room === 0 ? "every other sender blocks forever" : "the senders left over block forever";
@@ -178,8 +181,10 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     return;
   }
   // (c) A receive loop with a header, left early by return or break while senders remain.
+  // A buffered channel: the loop may be left after its first receive, so more than room+1 values must be sent.
+  const roomLeft = room === 0 || (Number.isFinite(owed) && owed >= 2);
   for (const loop of loops) {
-    if (room > 0 || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
+    if (!roomLeft || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
     const early = earlyExit(cfg, loop, touches, scope);
     if (!early) continue;
     ctx.report({
@@ -198,7 +203,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   }
   // (c') The same loop left by a call that ends only the function's goroutine: a failing test.
   for (const loop of loops) {
-    if (room > 0 || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
+    if (!roomLeft || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
     const fail = cfg.loopExits(loop, { ends: ["goroutine"] }).find((n) => callEnd(n, unit)?.kind === "goroutine");
     if (!fail) continue;
     ctx.report({
@@ -325,6 +330,8 @@ function bufferFix(ch: Channel, size: string | undefined): Fix | undefined {
   const args = ch.make.childForFieldName("arguments");
   if (!size || !args || args.text.includes("\n") || args.text.replace(/\s+/g, "").endsWith(",)")) return undefined;
   const list = args.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment");
+  // A size spelled as a constant (`chanSize`) is the author's to change, not ours to overwrite with a number.
+  if (list[1] && list[1].type !== "int_literal") return undefined;
   const edit = list[1] ? { ...spanOf(list[1]), text: size } : { start: list[0]!.endIndex, end: list[0]!.endIndex, text: `, ${size}` };
   return { description: `give ${ch.name} a buffer of ${size} so no send blocks`, edits: [edit] };
 }
