@@ -49,7 +49,7 @@ export function deadContext(clause: GoNode, unit: Unit): DeadContext | undefined
   if ((call.childForFieldName("arguments")?.namedChildren.length ?? 0) !== 0) return undefined;
   if (!unit.file.source.includes("context")) return undefined;
   const x = unparen(sel.childForFieldName("operand")!);
-  const origin = rootContext(x, unit, 0);
+  const origin = neverDone(x, unit);
   if (!origin) return undefined;
   const param = contextParam(origin, unit);
   return param ? { name: x.text, origin, param } : undefined;
@@ -59,6 +59,11 @@ export function deadContext(clause: GoNode, unit: Unit): DeadContext | undefined
 function contextCall(e: GoNode, unit: Unit): string | undefined {
   const c = e.type === "call_expression" ? packageCallee(e, unit, ["context"]) : undefined;
   return c && c.pkg === "context" ? c.name : undefined;
+}
+
+/** The root call (`context.Background()`, `context.TODO()`) an expression's context comes from, when it is never done. */
+export function neverDone(expr: GoNode, unit: Unit): GoNode | undefined {
+  return rootContext(expr, unit, 0);
 }
 
 /** The root call (`context.Background()`) an expression's context comes from, when it is never done. */

@@ -20,6 +20,7 @@ import { docsUrl } from "../facts/meta.js";
 import { contains, loopBetween, spanOf } from "../facts/syntax.js";
 import { sendsPerRun, starts } from "./counts.js";
 import { checkFieldSends, checkUnreceivedSends } from "./fields.js";
+import { checkJoined } from "./joined.js";
 import { checkNamed } from "./named.js";
 import { checkProducers } from "./producers.js";
 import { uncancelledCase, uncancelledRelated } from "./uncancelled.js";
@@ -55,6 +56,7 @@ const rule: Rule = {
       unshared: "nothing can receive from {{channel}} yet: this send blocks forever",
       namedSender: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}})",
       producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
+      joinedDeadlock: "{{wait}} on line {{line}} waits for the goroutine started on line {{go}}, blocked sending on {{channel}}: {{ctx}} is cancelled only after the wait",
       producerLeft: "this {{jump}} stops reading the channel {{callee}} returns: its goroutine blocks forever on the send at {{at}}",
     },
   },
@@ -70,7 +72,7 @@ const line = (unit: Unit, n: GoNode | { startIndex: number }) => unit.file.lineO
 function check(ctx: RuleContext): void {
   if (ctx.file.source.includes("chan")) {
     for (const ch of channels(ctx.unit)) {
-      if (ch.buffer === null || checkUnshared(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
+      if (ch.buffer === null || checkUnshared(ctx, ch) || checkJoined(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
       checkChannel(ctx, ch, ch.buffer);
     }
   }
