@@ -48,7 +48,11 @@ export function deadContext(clause: GoNode, unit: Unit): DeadContext | undefined
   if (sel?.type !== "selector_expression" || sel.childForFieldName("field")?.text !== "Done") return undefined;
   if ((call.childForFieldName("arguments")?.namedChildren.length ?? 0) !== 0) return undefined;
   if (!unit.file.source.includes("context")) return undefined;
-  const x = unparen(sel.childForFieldName("operand")!);
+  return uncancellable(unparen(sel.childForFieldName("operand")!), unit);
+}
+
+/** The context expression `x` is never done, and a function around its origin had the caller's ctx (see above). */
+export function uncancellable(x: GoNode, unit: Unit): DeadContext | undefined {
   const origin = neverDone(x, unit);
   if (!origin) return undefined;
   const param = contextParam(origin, unit);

@@ -54,6 +54,7 @@ const rule: Rule = {
       fieldNeverReceived: "nothing in the package receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
       fieldSendUnreceived: "nothing in the package receives from {{field}}: this send blocks forever",
       unshared: "nothing can receive from {{channel}} yet: this send blocks forever",
+      namedNeverDone: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}}): its ctx, {{ctx}}, is never done",
       namedSender: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}})",
       producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
       joinedDeadlock: "{{wait}} on line {{line}} waits for the goroutine started on line {{go}}, blocked sending on {{channel}}: {{ctx}} is cancelled only after the wait",
