@@ -604,6 +604,8 @@ export interface ChanField {
   /** The struct type that declares it. */
   owner: string;
   uses: FieldUse[];
+  /** Methods that return the field as it is (`func (s *S) Quit() <-chan T { return s.quit }`): their calls are in `uses`. */
+  accessors: string[];
 }
 
 /**
@@ -676,7 +678,7 @@ function computeField(file: FileView, name: string): ChanField | undefined {
       }
     }
   }
-  return { name, owner, uses };
+  return { name, owner, uses, accessors: [...accessors] };
 }
 
 /**

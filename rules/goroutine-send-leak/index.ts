@@ -52,6 +52,8 @@ const rule: Rule = {
       failingLoop: "{{why}} inside the receive loop on line {{loop}}, {{senders}} on {{channel}} {{stay}} blocked forever",
       fieldAbandoned: "once {{receiver}} takes {{leave}}, nothing receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
       fieldNeverReceived: "nothing in the package receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
+      fieldNeverReceivedBuffered: "nothing in the package receives from {{field}}: once its buffer is full, the send in {{sender}} ({{at}}) blocks forever",
+      fieldSendUnreceivedBuffered: "nothing in the package receives from {{field}}: once its buffer is full, this send blocks forever",
       fieldSendUnreceived: "nothing in the package receives from {{field}}: this send blocks forever",
       unshared: "nothing can receive from {{channel}} yet: this send blocks forever",
       namedNeverDone: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}}): its ctx, {{ctx}}, is never done",
