@@ -19,11 +19,11 @@
 // silent, unless its loop holds a way out that does not work (the author meant it to end).
 import type { GoNode, Rule, RuleContext } from "../../src/analyzer/types.js";
 import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
+import { deadContext, type DeadContext } from "../facts/contexts.js";
 import { deadCase, goroutineSites, type Channel, type GoroutineSite } from "../facts/goroutines.js";
 import { startedForProcessLife } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, spanOf } from "../facts/syntax.js";
-import { deadContext, type DeadContext } from "./context.js";
 import { checkCond } from "./cond.js";
 import { checkSkippedDone } from "./waitgroup.js";
 
