@@ -57,7 +57,8 @@ function check(ctx: RuleContext): void {
     const ref = pointerIn(unparen(f), unit);
     if (!ref) continue;
     // Kept where the package can Stop it, or cleared by the callback (the field says "pending").
-    if (kept.field && (fieldRead(kept.field, unit) || clearedBy(unparen(f), kept.field, unit))) continue;
+    // A field: untracked only when nothing in the package reads it, which a file left unread may do.
+    if (kept.field && (!ctx.file.packageComplete() || fieldRead(kept.field, unit) || clearedBy(unparen(f), kept.field, unit))) continue;
     const loop = repeatingLoop(call, unit);
     if (!loop) {
       // Outside a loop, one timer per call: reported only when calls can pile them up for long.

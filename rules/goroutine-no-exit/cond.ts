@@ -44,6 +44,7 @@ function noArgs(call: GoNode): boolean {
 }
 
 function neverSignalled(ctx: RuleContext, wait: GoNode): void {
+  if (!ctx.file.packageComplete()) return; // a file left unread may hold the Signal
   const { unit } = ctx;
   const operand = operandOf(wait);
   const field = operand && syncField(operand, unit.file, "sync.Cond");

@@ -224,6 +224,7 @@ function countsDown(go: GoNode, wg: GoNode, unit: Unit): boolean {
  * down: no `Done` (or `Go`) on it in any file of the package, and no other use that hands it on.
  */
 function neverDone(ctx: RuleContext, waits: GoNode[], reported: Set<number>): void {
+  if (!ctx.file.packageComplete()) return; // a file left unread may hold the Done
   const { unit } = ctx;
   for (const wait of waits) {
     const wg = operandOf(wait);

@@ -35,6 +35,7 @@ interface FieldSend {
 }
 
 export function checkFieldSends(ctx: RuleContext): void {
+  if (!ctx.file.packageComplete()) return; // a file left unread may hold the receive
   const { unit } = ctx;
   for (const stmt of unit.nodes("go_statement")) {
     const call = stmt?.namedChildren[0];
@@ -208,6 +209,7 @@ function report(ctx: RuleContext, stmt: GoNode, s: FieldSend, cf: ChanField, v: 
 //	}
 /** A send, outside the goroutines reported above, on a channel field nothing in the package receives from. */
 export function checkUnreceivedSends(ctx: RuleContext): void {
+  if (!ctx.file.packageComplete()) return; // a file left unread may hold the receive
   const { unit } = ctx;
   for (const send of unit.nodes("send_statement")) {
     if (!send || inSelectWithOthers(send)) continue;

@@ -34,6 +34,12 @@ export interface SourceFile {
    * analysed itself, never reported on, not counted in filesAnalyzed.
    */
   context?: boolean;
+  /**
+   * Files of this file's package were left unread (the driver's per-package bounds, a sibling that
+   * could not be read): rules must not claim what "nothing in the package" does. See
+   * FileView.packageComplete().
+   */
+  partialPackage?: boolean;
 }
 
 export interface AnalyzeOptions {
@@ -237,7 +243,7 @@ interface FileResult {
 }
 
 function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], registry: readonly Rule[], pkg: PackageFiles): FileResult {
-  const siblings: Siblings = Object.assign((name: string) => pkg.siblings(file.path, name), { treeOf: (p: string, source: string) => pkg.treeOf(p, source) });
+  const siblings: Siblings = Object.assign((name: string) => pkg.siblings(file.path, name), { treeOf: (p: string, source: string) => pkg.treeOf(p, source), partial: file.partialPackage === true });
   const touch = touchOf(file.diff, scope);
   const touched = (r: { startLine: number; endLine: number }) => touches(touch, r.startLine, r.endLine);
   const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings);
@@ -464,7 +470,7 @@ function firstErrorLine(root: GoNode, lines: LineIndex): number {
  * The other files of the package of a file whose package clause is the argument; `treeOf` gives
  * the whole tree of a file already parsed as a sibling, when its text is `source`.
  */
-type Siblings = ((packageName: string) => FileView[]) & { treeOf?: (path: string, source: string) => Tree | undefined };
+type Siblings = ((packageName: string) => FileView[]) & { treeOf?: (path: string, source: string) => Tree | undefined; partial?: boolean };
 
 const relatedOk = (p: string, view: FileView): boolean => view.packageFiles().some((f) => f.path === p);
 
@@ -509,6 +515,9 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
     },
     packageFiles(): readonly FileView[] {
       return (pkgFiles ??= siblings(packageName));
+    },
+    packageComplete(): boolean {
+      return siblings.partial !== true;
     },
   };
 }
