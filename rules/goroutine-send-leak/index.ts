@@ -125,15 +125,17 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches, scope });
     if (!end) continue;
     // Every such way out comes after a call that fails the test (t.Error, then return): a failing test's leak.
-    if (!failed && !cfg.firstEnd({ after: site.stmt }, { avoid: (n) => touches(n) || fails(n), scope })) {
+    if (!cfg.firstEnd({ after: site.stmt }, { avoid: (n) => touches(n) || fails(n), scope })) {
+      let found: typeof failed;
       for (const mark of cfg.nodesOnPaths({ after: site.stmt }, fails, { avoid: touches, scope })) {
         const exit = cfg.firstEnd({ after: mark }, { avoid: touches, scope })?.node;
         if (exit) {
-          failed = { site, mark, exit };
+          found = { site, mark, exit };
           break;
         }
       }
-      if (failed) continue;
+      failed ??= found;
+      if (found) continue;
     }
     const exit = end.node;
     const way = wayOut(unit, exit, recvs, scope);
