@@ -157,7 +157,8 @@ function main(): void {
     .option("--judgments <file>", "the hand judgments", path.join(root, "docs/precision-judgments.json"))
     .option("--repos-dir <dir>", "where the sources are", process.env.PTRGUARD_PRECISION_REPOS ?? "/work/ext/repos")
     .option("--args <args>", "extra ptrguard check arguments", "--disable context-in-struct")
-    .option("--no-run", "reuse <repos-dir>/<dir>.ptrguard.json from the last run")
+    .option("--no-run", "reuse <runs-dir>/<dir>.ptrguard.json from the last run")
+    .option("--runs-dir <dir>", "where each run's JSON is written and read (default: --repos-dir), so parallel checkouts keep their runs apart")
     .option("--sample <n>", "print up to n unjudged findings per rule (seeded), with their function", (v) => Number(v))
     .option("--seed <n>", "the sample's seed", (v) => Number(v), 9)
     .option("--rule <id>", "only this rule in --sample")
@@ -171,6 +172,7 @@ function main(): void {
     reposDir: string;
     args: string;
     run: boolean;
+    runsDir?: string;
     sample?: number;
     seed: number;
     rule?: string;
@@ -204,7 +206,7 @@ function main(): void {
       missing.push(`${r.repo} (${dir}; --setup prints how to get it)`);
       continue;
     }
-    const out = `${dir}.ptrguard.json`;
+    const out = path.join(opts.runsDir ?? opts.reposDir, `${r.dir}.ptrguard.json`);
     if (opts.run) {
       const args = [cli, "check", "--format", "json", "--fail-on", "none", ...opts.args.split(/\s+/).filter(Boolean), "."];
       const json = execFileSync(process.execPath, args, { cwd: dir, maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "inherit"] }).toString();

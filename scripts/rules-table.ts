@@ -23,6 +23,12 @@ Default: every rule reports a bug it is sure of and is on, except the opinion ru
 off in the App and the CLI until \`.github/ptrguard.yml\` switches them on (\`rules: { <id>: on }\`, or
 a severity) or \`ptrguard check --enable <id>\` asks for them.
 
+In test code, findings whose harm ends with the test binary are left out unless the configuration
+says \`test_findings: all\` (or \`ptrguard check --test-findings all\`): a send or receive leak reached
+only after the test has already failed (the rule marks the diagnostic \`testBounded\`), and every
+finding in a \`_test.go\` file of a rule whose metadata says \`testFilesBounded\`
+(\`ticker-not-stopped\`, \`time-after-in-loop\`: a pending timer dies with the test binary).
+
 ## Suppressing a finding
 
 As with golangci-lint's \`//nolint\`:
@@ -74,6 +80,10 @@ after all fixes (\`npx tsx scripts/write-golden.ts <id>\`): the fixes must give 
 the rule run on it must report only the findings that had no fix. The harness rejects the old form
 \`// want "<id>"\`; a fixture written that way is converted by \`npx tsx scripts/want-messages.ts [<id>...]\`,
 which rewrites such wants into regexps built from today's messages (review the diff).
+
+A fixture directory may hold a \`ptrguard.yml\` in the configuration's syntax: its \`test_findings\`
+applies to that directory's fixtures (e.g. \`test_findings: all\` for fixtures that expect failing-test
+leaks); without one, the default (\`bugs\`) applies.
 `;
 }
 

@@ -1,7 +1,9 @@
 // The JSON schema of `.github/ptrguard.yml`: the one definition of its keys, types and defaults.
 // The App and the CLI validate against it (src/config.ts), and `schema/ptrguard.schema.json` is
 // this object written out (`npm run schema`; a test keeps the file in step) so editors complete it.
-import { SCOPES } from "./analyzer/engine.js";
+import { SCOPES, TEST_FINDINGS, type TestFindings } from "./analyzer/engine.js";
+
+export { TEST_FINDINGS };
 
 export const MAX_COMMENTS_LIMIT = 100;
 /** Caps, so a configuration cannot cost the App more than a few milliseconds (issue 11). */
@@ -26,6 +28,7 @@ export const DEFAULTS = {
   review_event: "COMMENT",
   max_comments: 25,
   include_tests: true,
+  test_findings: "bugs" as TestFindings,
   draft_prs: true,
 } as const;
 
@@ -94,6 +97,12 @@ export function configSchema(ruleIds: readonly string[], optIn: readonly string[
         description: "Analyse _test.go files.",
         type: "boolean",
         default: DEFAULTS.include_tests,
+      },
+      test_findings: {
+        description:
+          "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in _test.go files (time-after-in-loop, ticker-not-stopped); `all` reports them too (failing-test leaks at `warning`).",
+        enum: [...TEST_FINDINGS],
+        default: DEFAULTS.test_findings,
       },
       draft_prs: {
         description: "App only: review draft pull requests.",

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { ErrorObject } from "ajv";
-import type { Scope } from "./analyzer/engine.js";
+import type { Scope, TestFindings } from "./analyzer/engine.js";
 import type { Severity } from "./analyzer/types.js";
 import {
   AJV_OPTIONS,
@@ -21,6 +21,7 @@ import {
   MAX_PATHS_IGNORE,
   REVIEW_EVENTS,
   RULE_SETTINGS,
+  TEST_FINDINGS,
 } from "./config-schema.js";
 import { RULE_IDS as GENERATED_IDS, validate as generatedValidate } from "./config-validator.generated.js";
 import { compileGlobs, GlobError } from "./glob.js";
@@ -44,6 +45,8 @@ export interface Config {
   review_event: ReviewEvent;
   max_comments: number;
   include_tests: boolean;
+  /** `bugs`: findings whose harm ends with the test binary are left out (see AnalyzeOptions.testFindings); `all`: reported. */
+  test_findings: TestFindings;
   draft_prs: boolean;
 }
 
@@ -63,6 +66,7 @@ const WANT: Record<string, string> = {
   review_event: `one of ${list(REVIEW_EVENTS)}`,
   max_comments: `a whole number from 0 to ${MAX_COMMENTS_LIMIT}`,
   include_tests: "`true` or `false`",
+  test_findings: `one of ${list(TEST_FINDINGS)}`,
   draft_prs: "`true` or `false`",
 };
 
@@ -122,7 +126,7 @@ export function validateConfig(raw: unknown, ruleIds: readonly string[]): Config
     if (!(key in known)) problems.push(`unknown key \`${key}\` is ignored`);
   }
   if ("rules" in input) config.rules = readRules(input.rules, ruleIds, failed, problems);
-  for (const key of ["paths_ignore", "scope", "fail_on", "review_event", "max_comments", "include_tests", "draft_prs"] as const) {
+  for (const key of ["paths_ignore", "scope", "fail_on", "review_event", "max_comments", "include_tests", "test_findings", "draft_prs"] as const) {
     if (!(key in input)) continue;
     if (failed(`/${key}`)) bad(key);
     else (config as unknown as Record<string, unknown>)[key] = input[key];

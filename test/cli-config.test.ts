@@ -2,8 +2,8 @@
 // .github/ptrguard.yml, the flags over it, git diffs from anywhere in the tree, the terminal.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { EXIT_CODES, FAIL_ON_VALUES, main, SCOPE_VALUES, type Io } from "../src/cli.js";
-import { SCOPES } from "../src/analyzer/engine.js";
+import { EXIT_CODES, FAIL_ON_VALUES, main, SCOPE_VALUES, TEST_FINDINGS_VALUES, type Io } from "../src/cli.js";
+import { SCOPES, TEST_FINDINGS } from "../src/analyzer/engine.js";
 import { FAIL_ON_VALUES as CONFIG_FAIL_ON } from "../src/config-schema.js";
 import { CLEAN, CTX_IN_STRUCT, goRepo, LOST_CANCEL } from "./helpers/gorepo.js";
 
@@ -78,6 +78,121 @@ describe("the configuration", () => {
     expect(r.stderr).toBe('ptrguard: ci/ptrguard.yml: `fail_on` must be one of `error`, `warning`, `info`, `none`; got `"critical"`, so the default `"error"` is used\n');
     expect(await ptrguard(["check", "--config", "nope.yml"], repo.dir)).toEqual({ code: 2, stdout: "", stderr: `ptrguard: cannot read the configuration file ${path.join(repo.dir, "nope.yml")}\n` });
     expect((await ptrguard(["check", "--disable", "no-such-rule"], repo.dir)).code).toBe(2);
+  });
+});
+
+// A test whose pinger is left blocked only once the test has failed (t.Error, then return), and a
+// test loop with a pending time.After per round: their harm ends with the test binary.
+const FAILING_ONLY = `package svc
+
+import (
+	"testing"
+	"time"
+)
+
+func ping() error { return nil }
+
+func TestPing(t *testing.T) {
+	errc := make(chan error)
+	go func() {
+		errc <- ping()
+	}()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Error(err)
+		}
+	case <-time.After(time.Second):
+		t.Error("no answer to ping")
+		return
+	}
+}
+
+func TestDrain(t *testing.T) {
+	events := make(chan int, 3)
+	for i := 0; i < 3; i++ {
+		events <- i
+	}
+	close(events)
+	for {
+		select {
+		case _, ok := <-events:
+			if !ok {
+				return
+			}
+		case <-time.After(time.Second):
+			t.Fatal("stuck")
+		}
+	}
+}
+`;
+
+// Skipped in short mode after the goroutine started: the test passes and the pinger stays blocked.
+const PASSING_LEAK = `package svc
+
+import "testing"
+
+func TestPingShort(t *testing.T) {
+	errc := make(chan error)
+	go func() {
+		errc <- ping()
+	}()
+	if testing.Short() {
+		return
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
+`;
+
+describe("findings in test code (test_findings)", () => {
+  it("by default leaves out leaks only a failing test reaches and timers in _test.go, and keeps a passing test's leak", async () => {
+    const repo = goRepo();
+    repo.write("svc/ping_test.go", FAILING_ONLY);
+    const quiet = await ptrguard(["check", "--format", "json"], repo.dir);
+    expect(where(quiet.stdout)).toEqual([]);
+    expect(quiet.code).toBe(0);
+    repo.write("svc/short_test.go", PASSING_LEAK);
+    const r = await ptrguard(["check", "--format", "json"], repo.dir);
+    expect(where(r.stdout)).toEqual(["svc/short_test.go:6 goroutine-send-leak error"]);
+    expect((JSON.parse(r.stdout) as { findings: { message: string }[] }).findings[0]!.message).toBe(
+      "errc is unbuffered: if the function returns on line 11 without receiving, the goroutine started on line 7 blocks forever",
+    );
+    expect(r.code).toBe(1);
+  });
+
+  it("test_findings: all in the file, or --test-findings all, reports them: the failing test's leak at warning, saying so", async () => {
+    const repo = goRepo();
+    repo.write("svc/ping_test.go", FAILING_ONLY);
+    repo.write(".github/ptrguard.yml", "test_findings: all\n");
+    const r = await ptrguard(["check", "--format", "json"], repo.dir);
+    const findings = (JSON.parse(r.stdout) as { findings: { rule: string; line: number; severity: string; message: string }[] }).findings;
+    expect(findings.map((f) => `${f.line} ${f.rule} ${f.severity}: ${f.message}`)).toEqual([
+      "11 goroutine-send-leak warning: errc is unbuffered: if the test fails on line 21, the sender on line 13 stays blocked forever",
+      "38 time-after-in-loop warning: time.After starts a timer each round; rounds that leave the select through the case on line 34 leave it pending until it fires",
+    ]);
+    expect(r.code).toBe(0); // warnings, below fail_on error
+    expect((await ptrguard(["check", "--format", "json", "--fail-on", "warning"], repo.dir)).code).toBe(1);
+    // The flag overrides the file, either way.
+    expect(where((await ptrguard(["check", "--format", "json", "--test-findings", "bugs"], repo.dir)).stdout)).toEqual([]);
+    repo.write(".github/ptrguard.yml", "fail_on: warning\n");
+    const flag = await ptrguard(["check", "--format", "json", "--test-findings", "all"], repo.dir);
+    expect(where(flag.stdout)).toEqual(["svc/ping_test.go:11 goroutine-send-leak warning", "svc/ping_test.go:38 time-after-in-loop warning"]);
+    expect(flag.code).toBe(1);
+  });
+
+  it("a bad value is a warning on stderr, and the default (bugs) is used; a bad flag value is exit 2", async () => {
+    const repo = goRepo();
+    repo.write("svc/ping_test.go", FAILING_ONLY);
+    repo.write(".github/ptrguard.yml", "test_findings: yes\n");
+    const r = await ptrguard(["check", "--format", "json"], repo.dir);
+    expect(where(r.stdout)).toEqual([]);
+    expect(r.stderr).toBe('ptrguard: .github/ptrguard.yml: `test_findings` must be one of `bugs`, `all`; got `"yes"`, so the default `"bugs"` is used\n');
+    expect(r.code).toBe(0);
+    const bad = await ptrguard(["check", "--test-findings", "some"], repo.dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("error: option '--test-findings <which>' argument 'some' is invalid. Allowed choices are bugs, all.");
   });
 });
 
@@ -170,9 +285,11 @@ describe("the terminal", () => {
     expect(help).toContain('(choices: "text", "json", "sarif", "rdjsonl", default: "text")');
     expect(help).toContain('(choices: "new", "added", "function", "file")');
     expect(help).toContain('(choices: "error", "warning", "info", "none")');
+    expect(help).toContain('(choices: "bugs", "all")');
     expect(help).toContain("merge base");
     expect(SCOPE_VALUES).toEqual(SCOPES);
     expect(FAIL_ON_VALUES).toEqual(CONFIG_FAIL_ON);
+    expect(TEST_FINDINGS_VALUES).toEqual(TEST_FINDINGS);
   });
 
   it("ptrguard rules lists id, severity, default and a line; explain shows the page", async () => {

@@ -34,6 +34,23 @@ describe("the published schema", () => {
   });
 });
 
+describe("test_findings", () => {
+  it("defaults to bugs; accepts bugs and all; a bad value is a problem and the default is used", () => {
+    expect(DEFAULT_CONFIG.test_findings).toBe("bugs");
+    expect(validateConfig({}, ids).config.test_findings).toBe("bugs");
+    expect(validateConfig({ test_findings: "all" }, ids)).toEqual({ config: { ...DEFAULT_CONFIG, test_findings: "all" }, problems: [] });
+    expect(validateConfig({ test_findings: "bugs" }, ids)).toEqual({ config: { ...DEFAULT_CONFIG }, problems: [] });
+    for (const [bad, shown] of [["All", '"All"'], [true, "true"], [["all"], '["all"]']] as const) {
+      expect(validateConfig({ test_findings: bad }, ids)).toEqual({
+        config: { ...DEFAULT_CONFIG },
+        problems: [`\`test_findings\` must be one of \`bugs\`, \`all\`; got \`${shown}\`, so the default \`"bugs"\` is used`],
+      });
+    }
+    // The validator compiled ahead of time for the registry's rule ids says the same.
+    expect(validateConfig({ test_findings: 1 }, ruleIds()).problems).toEqual(["`test_findings` must be one of `bugs`, `all`; got `1`, so the default `\"bugs\"` is used"]);
+  });
+});
+
 describe("paths_ignore globs", () => {
   const paths = ["gen/a.go", "gen/x/b.pb.go", "a.pb.go", "x/y/z.pb.go", ".github/w.go", "vendor/m/v.go", "cmd/tool/main.go", "internal/a_test.go", "a/b/c/d.go", "x.go"];
   const globs = ["gen/**", "**/*.pb.go", "*.pb.go", ".github/**", "vendor/**", "cmd/*/main.go", "**/*_test.go", "a/**/d.go", "{gen,vendor}/**", "?.go", "[a-c]/**", "x/[^a]/*.go", "x/[!a]/*.go", "**"];

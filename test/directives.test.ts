@@ -174,6 +174,15 @@ describe("suppresses nothing, judged with every rule enabled", () => {
     expect(await run(wrong, { rules: [lostCancel], registry })).toEqual(["10:ignore-directive: this //ptrguard:ignore directive suppresses nothing: remove it", "12:lost-cancel"]);
   });
 
+  it("a directive on a finding that test_findings: bugs leaves out (a ticker in a _test.go file) is in use", async () => {
+    const inTest = async (content: string, testFindings?: "bugs" | "all") =>
+      (await analyze([{ path: "p_test.go", content, goMod: GO_MOD }], { rules: registry, ...(testFindings ? { testFindings } : {}) })).findings.map((f) => `${f.line}:${f.rule}`);
+    expect(await inTest(SOURCE())).toEqual(["11:lost-cancel"]);
+    expect(await inTest(SOURCE(), "all")).toEqual(["11:lost-cancel", "17:ticker-not-stopped"]);
+    expect(await inTest(tickerIgnored)).toEqual(["11:lost-cancel"]);
+    expect(await inTest(tickerIgnored, "all")).toEqual(["11:lost-cancel"]);
+  });
+
   it("the App: a rule `off` in the config", async () => {
     const config = { ...DEFAULT_CONFIG, rules: { "ticker-not-stopped": "off" as const }, paths_ignore: [] };
     const result = await analyse([{ file: { path: "p.go", content: tickerIgnored, goMod: GO_MOD }, githubDiff: undefined }], registry, config);

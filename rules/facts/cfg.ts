@@ -23,7 +23,8 @@
 //   - "process": a call that ends the process: panic, os.Exit, log.Fatal*, klog/glog/logrus/zap Fatal*;
 //   - "goroutine": a call that ends only the calling goroutine: runtime.Goexit,
 //     (*testing.T/B/F).Fatal*/FailNow/SkipNow/Skip*, testify's require.Fail/FailNow and
-//     assert.FailNow; testify's other require.* assertions may end it (the graph forks there);
+//     assert.FailNow; testify's other require.* assertions and shoenig/test's must.* may end it
+//     (the graph forks there), also through a local `require := require.New(t)`;
 //   - and any function of the same file whose every path ends in one of those (a `fatalf` helper).
 // Each rule says which kinds end a path for it (lost-cancel: none of the never-return kinds, like
 // go vet's lostcancel; the leak rules: a goroutine-ending call is a way out).
@@ -200,6 +201,12 @@ const LOG_ENDS = ["Fatal", "Fatalf", "Fatalln", "Panic", "Panicf", "Panicln"];
 const THIRD_PARTY_EXITS = new Set(["Fatal", "Fatalf", "Fatalln", "Fatalw", "Exit", "Exitf", "Exitln", "Panic", "Panicf", "Panicln", "Panicw"]);
 const TEST_ENDS = new Set(["Fatal", "Fatalf", "FailNow", "SkipNow", "Skip", "Skipf"]);
 const LOGGER_ENDS = new Set(["Fatal", "Fatalf", "Fatalln", "Fatalw", "Panic", "Panicf", "Panicln", "Panicw"]);
+/** github.com/shoenig/test/must: every assertion calls t.FailNow when it fails, like testify's require. */
+const MUST = /(^|\/)shoenig\/test\/must$/;
+/** Assertions of require/must that always fail. */
+const ALWAYS_FAILS = new Set(["Fail", "FailNow", "Unreachable"]);
+/** Calls that mark a test failed and go on (t.Error, assert.Fail): a path after one is a failing test's. */
+const TEST_FAILS = new Set(["Error", "Errorf", "Fail"]);
 
 /** Whether, and how, an expression statement's call never returns. */
 export function callEnd(stmt: GoNode, unit: Unit): CallEnd | undefined {
@@ -217,10 +224,10 @@ function endOf(stmt: GoNode, r: Resolver): CallEnd | undefined {
     if (pkg === "os") return name === "Exit" ? { kind: "process", always: true, test: false } : undefined;
     if (pkg === "log") return LOG_ENDS.includes(name) ? { kind: "process", always: true, test: false } : undefined;
     if (pkg === "runtime") return name === "Goexit" ? { kind: "goroutine", always: true, test: false } : undefined;
-    if (/\/testify\/require$/.test(pkg)) {
+    if (/\/testify\/require$/.test(pkg) || MUST.test(pkg)) {
       const args = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
       if (args.length === 0) return undefined;
-      return { kind: "goroutine", always: name === "Fail" || name === "FailNow", test: true };
+      return { kind: "goroutine", always: ALWAYS_FAILS.has(name), test: true };
     }
     if (/\/testify\/assert$/.test(pkg)) return name === "FailNow" ? { kind: "goroutine", always: true, test: true } : undefined;
     // Standard library packages by table; a module path (its first element has a dot) by name.
@@ -233,12 +240,62 @@ function endOf(stmt: GoNode, r: Resolver): CallEnd | undefined {
   }
   const m = methodName(call);
   if (!m || fn.type !== "selector_expression") return undefined;
+  const object = r.unit ? testifyObject(fn.childForFieldName("operand")!, r.unit) : undefined;
+  if (object === "require") return { kind: "goroutine", always: ALWAYS_FAILS.has(m), test: true };
+  if (object === "assert") return m === "FailNow" ? { kind: "goroutine", always: true, test: true } : undefined;
   const testing = receiverIsTesting(fn.childForFieldName("operand")!, r);
   // A receiver of unknown type in a file that uses package testing: most likely a t, b or tb.
   const testy = testing === true || (testing === undefined && (r.file.isTest || !!r.file.importName("testing")));
   if (TEST_ENDS.has(m) && testy) return { kind: "goroutine", always: true, test: true };
   if (LOGGER_ENDS.has(m) && testing !== true) return { kind: "process", always: true, test: false };
   return undefined;
+}
+
+//	require := require.New(t)          // "require": its assertions end the test like require.X(t, ...)
+//	assert := assert.New(t)            // "assert": its assertions report and go on
+/** A local set once from testify's `require.New(t)` or `assert.New(t)`, and which. */
+function testifyObject(operand: GoNode, unit: Unit): "require" | "assert" | undefined {
+  const x = unparen(operand);
+  if (x.type !== "identifier") return undefined;
+  const b = unit.bindings.resolve(x);
+  if (!b || b.kind !== "var" || (b.decl.type !== "short_var_declaration" && b.decl.type !== "var_spec")) return undefined;
+  const left = b.decl.type === "var_spec" ? b.decl.childrenForFieldName("name") : (b.decl.childForFieldName("left")?.namedChildren ?? []);
+  const right = (b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : b.decl.childForFieldName("right"))?.namedChildren ?? [];
+  const value = left.length === right.length ? right[left.findIndex((l) => l?.id === b.id.id)] : undefined;
+  const call = value ? unparen(value) : undefined;
+  const fn = call?.type === "call_expression" ? unparen(call.childForFieldName("function")!) : undefined;
+  if (fn?.type !== "selector_expression" || fn.childForFieldName("field")?.text !== "New" || b.uses.some((u) => writes(u))) return undefined;
+  const pkg = fn.childForFieldName("operand");
+  // The package name on the right of `require := require.New(t)` is the import: the new local's scope starts after the statement.
+  const imp = pkg?.type === "identifier" ? unit.file.imports.find((i) => i.name === pkg.text && (i.kind === "default" || i.kind === "alias")) : undefined;
+  if (!imp) return undefined;
+  return /\/testify\/require$/.test(imp.path) ? "require" : /\/testify\/assert$/.test(imp.path) ? "assert" : undefined;
+}
+
+//	case <-time.After(time.Second):
+//		t.Error("no event within a second") // the test has failed; what follows is a failing test's path
+//		return
+/**
+ * A statement that marks the test failed and goes on: `t.Error*`/`t.Fail()` on a *testing.T/B/F
+ * (or a receiver of unknown type named `t`, `tb`, `tt` or `b` in a test file), testify's `assert.Fail*(t, ...)`, or `Fail*` on a local
+ * `assert := assert.New(t)`. goleak's VerifyTestMain checks for leaks only when every test passed,
+ * so a leak reached only after one of these is a failing test's.
+ */
+export function failsTest(stmt: GoNode, unit: Unit): boolean {
+  const call = stmt.type === "expression_statement" ? stmt.namedChildren[0] : undefined;
+  if (!call || call.type !== "call_expression") return false;
+  const fn = unparen(call.childForFieldName("function")!);
+  if (fn.type !== "selector_expression") return false;
+  const m = fn.childForFieldName("field")?.text ?? "";
+  const callee = packageCallee(call, unit);
+  if (callee) return /\/testify\/assert$/.test(callee.pkg) && (m === "Fail" || m === "Failf");
+  if (testifyObject(fn.childForFieldName("operand")!, unit) === "assert") return m === "Fail" || m === "Failf";
+  if (!TEST_FAILS.has(m)) return false;
+  const r: Resolver = { file: unit.file, unit, resolve: (id) => unit.bindings.resolve(id) ?? null };
+  const operand = fn.childForFieldName("operand")!;
+  const testing = receiverIsTesting(operand, r);
+  // Loggers have Error methods too: a receiver of unknown type counts only when it is named like a test's.
+  return testing === true || (testing === undefined && /^(t|tb|tt|b)$/.test(operand.text) && (unit.file.isTest || !!unit.file.importName("testing")));
 }
 
 function declaredInFile(file: FileView, name: string): boolean {

@@ -18,7 +18,7 @@
 //	}
 //	reply <- "ok"
 import type { Fix, GoNode, RelatedLocation, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { ALL_ENDS, callEnd, cfgOf } from "../facts/cfg.js";
+import { ALL_ENDS, callEnd, cfgOf, failsTest } from "../facts/cfg.js";
 import { deadContext } from "../facts/contexts.js";
 import { channels, mayLeave, type Channel, type ChanOp } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
@@ -138,11 +138,34 @@ function checkReceive(ctx: RuleContext, ch: Channel, r: ChanOp, recvs: ChanOp[])
   const cfg = cfgOf(unit, ch.home);
   const avoid = (n: GoNode) => sends.some((s) => contains(n, s.id));
   const exit = cfg.firstEnd({ after: site.stmt }, { avoid })?.node;
+  // Every way out that skips the send comes after a call that fails the test (t.Error, then return).
+  const fails = (n: GoNode) => failsTest(n, unit);
+  const mark =
+    exit && !cfg.firstEnd({ after: site.stmt }, { avoid: (n) => avoid(n) || fails(n) })
+      ? cfg.nodesOnPaths({ after: site.stmt }, fails, { avoid }).find((m) => cfg.firstEnd({ after: m }, { avoid }))
+      : undefined;
+  if (exit && mark) {
+    ctx.report({
+      span: spanOf(r.node),
+      messageId: "failing",
+      data: { why: `if the test fails on line ${line(unit, mark)}`, go: line(unit, site.stmt), channel: ch.name },
+      related: [
+        { ...spanOf(site.stmt), message: "the goroutine starts here" },
+        { ...spanOf(mark), message: "this call fails the test" },
+        { ...spanOf(cfg.firstEnd({ after: mark }, { avoid })!.node), message: `this way out neither sends on nor closes ${ch.name}` },
+        ...sends.map((s) => ({ ...spanOf(s.node), message: "the send the receive waits for" })),
+      ],
+      severity: "warning",
+      testBounded: true,
+    });
+    return;
+  }
   if (!exit) {
     // Only a call that ends the function's goroutine (a failing test) leaves without sending.
     const fail = cfg.firstEnd({ after: site.stmt }, { avoid, ends: ["goroutine"] })?.node;
     if (!fail) return;
-    const why = callEnd(fail, unit)?.test ? `if the test fails on line ${line(unit, fail)}` : `if the goroutine ends on line ${line(unit, fail)}`;
+    const test = callEnd(fail, unit)?.test === true;
+    const why = test ? `if the test fails on line ${line(unit, fail)}` : `if the goroutine ends on line ${line(unit, fail)}`;
     ctx.report({
       span: spanOf(r.node),
       messageId: "failing",
@@ -153,6 +176,7 @@ function checkReceive(ctx: RuleContext, ch: Channel, r: ChanOp, recvs: ChanOp[])
         ...sends.map((s) => ({ ...spanOf(s.node), message: "the send the receive waits for" })),
       ],
       severity: "warning",
+      testBounded: test,
     });
     return;
   }

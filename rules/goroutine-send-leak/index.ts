@@ -14,7 +14,7 @@
 // Also: an early `return` before the receive; several senders and a single receive; a
 // receive loop (`for range urls { if err := <-errc; err != nil { return err } }`) left early.
 import type { Fix, GoNode, RelatedLocation, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { callEnd, cfgOf, type Cfg, type PathEnd } from "../facts/cfg.js";
+import { callEnd, cfgOf, failsTest, type Cfg, type PathEnd } from "../facts/cfg.js";
 import { channels, deadCase, mayLeave, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, loopBetween, spanOf } from "../facts/syntax.js";
@@ -136,9 +136,24 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   // (a) A way out of the function that never receives; for a channel made in a loop body, also
   // the end of that iteration (the next one makes a new channel).
   const scope = iterationScope(ch);
+  const fails = (n: GoNode) => failsTest(n, unit);
+  let failed: { site: GoroutineSite; mark: GoNode; exit: GoNode } | undefined;
   for (const site of fits ? [] : senders) {
     const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches, scope });
     if (!end) continue;
+    // Every such way out comes after a call that fails the test (t.Error, then return): a failing test's leak.
+    if (!cfg.firstEnd({ after: site.stmt }, { avoid: (n) => touches(n) || fails(n), scope })) {
+      let found: typeof failed;
+      for (const mark of cfg.nodesOnPaths({ after: site.stmt }, fails, { avoid: touches, scope })) {
+        const exit = cfg.firstEnd({ after: mark }, { avoid: touches, scope })?.node;
+        if (exit) {
+          found = { site, mark, exit };
+          break;
+        }
+      }
+      failed ??= found;
+      if (found) continue;
+    }
     const exit = end.node;
     const way = wayOut(unit, exit, recvs, scope);
     const never = uncancelledCase(sends, unit);
@@ -151,7 +166,21 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     });
     return;
   }
-  // (a') The same, through a call that ends only the function's goroutine: a failing test.
+  // (a') The same after a call that fails the test and lets it go on to a way out.
+  if (failed) {
+    const { site, mark, exit } = failed;
+    ctx.report({
+      span: spanOf(ch.make),
+      messageId: room > 0 ? "failingBuffered" : "failingUnbuffered",
+      data: { channel: ch.name, room, total, why: `if the test fails on line ${line(unit, mark)}`, send: line(unit, (sends.find((o) => o.site === site) ?? sends[0]!).node) },
+      related: [...related, { ...spanOf(mark), message: "this call fails the test" }, { ...spanOf(exit), message: "this way out skips the receive" }],
+      fix: bufferFix(ch, size),
+      severity: "warning",
+      testBounded: true,
+    });
+    return;
+  }
+  // (a'') The same, through a call that ends only the function's goroutine: a failing test.
   for (const site of fits ? [] : senders) {
     const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches, ends: ["goroutine"] });
     if (!end) continue;
@@ -163,6 +192,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
       related: [...related, { ...spanOf(end.node), message: "this call ends the goroutine without receiving" }, ...(never ? uncancelledRelated(never) : [])],
       fix: bufferFix(ch, size),
       severity: "warning",
+      testBounded: callEnd(end.node, unit)?.test === true,
     });
     return;
   }
@@ -197,6 +227,19 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     if (!roomLeft || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
     const early = earlyExit(cfg, loop, touches, scope);
     if (!early) continue;
+    const mark = failedBefore(early, unit);
+    if (mark) {
+      ctx.report({
+        span: spanOf(ch.make),
+        messageId: "failingLoop",
+        data: { why: `if the test fails on line ${line(unit, mark)}`, loop: line(unit, loop), senders: oneSender ? "the goroutine" : "the senders still waiting", channel: ch.name, stay: oneSender ? "stays" : "stay" },
+        related: [...related, { ...spanOf(mark), message: "this call fails the test" }, { ...spanOf(early), message: "this leaves the receive loop before every value is received" }],
+        fix: bufferFix(ch, size),
+        severity: "warning",
+        testBounded: true,
+      });
+      return;
+    }
     ctx.report({
       span: spanOf(ch.make),
       messageId: "earlyExit",
@@ -223,6 +266,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
       related: [...related, { ...spanOf(fail), message: "this call ends the goroutine before every value is received" }],
       fix: bufferFix(ch, size),
       severity: "warning",
+      testBounded: callEnd(fail, unit)?.test === true,
     });
     return;
   }
@@ -304,6 +348,16 @@ function earlyExit(cfg: Cfg, loop: GoNode, touches: (n: GoNode) => boolean, scop
     if (cfg.firstEnd({ after: from }, { avoid: touches, scope })) return j;
   }
   return null;
+}
+
+//	if err := <-errc; err != nil {
+//		t.Error(err)                   // returned: the statement before the jump that fails the test
+//		return
+//	}
+/** A statement before `jump` in its own statement list that fails the test and goes on (t.Error, assert.Fail). */
+function failedBefore(jump: GoNode, unit: Unit): GoNode | undefined {
+  for (let p = jump.previousNamedSibling; p; p = p.previousNamedSibling) if (failsTest(p, unit)) return p;
+  return undefined;
 }
 
 /** The loop whose header (condition, clauses or range) this node is. */

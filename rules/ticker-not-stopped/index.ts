@@ -53,6 +53,8 @@ const rule: Rule = {
       inLoop: "{{what}} can be made each time round the loop on line {{loop}} and is never stopped: each one keeps firing forever",
       notStopped: "{{what}} is never stopped: after {{where}} it {{consequence}}",
     },
+    // A pending timer in a test dies with the test binary, and goleak does not see timers.
+    testFilesBounded: true,
   },
   kinds: ["func", "method"],
   appliesTo: importsTime,

@@ -47,6 +47,8 @@ const rule: Rule = {
       pending: "time.After starts a timer each round; rounds that leave the select {{way}} leave it pending until it fires",
       replaced: "time.After replaces {{name}}'s timer before it fires in rounds {{way}}, leaving the old one pending",
     },
+    // A pending timer in a test dies with the test binary, and goleak does not see timers.
+    testFilesBounded: true,
   },
   kinds: ["func", "method"],
   appliesTo: importsTime,

@@ -15,6 +15,12 @@ import { fixIsVerified, touchesRange, type FixedVersion, type FixToCheck } from 
 
 export type Scope = "new" | "added" | "function" | "file";
 export const SCOPES: readonly Scope[] = ["new", "added", "function", "file"];
+/**
+ * Which findings in test code are kept (the `test_findings` setting): `bugs` drops those whose harm
+ * ends with the test binary (Diagnostic.testBounded, RuleMeta.testFilesBounded); `all` keeps them.
+ */
+export type TestFindings = "bugs" | "all";
+export const TEST_FINDINGS: readonly TestFindings[] = ["bugs", "all"];
 
 export interface SourceFile {
   /** Path as reported (relative to the repository or the current directory). */
@@ -54,6 +60,12 @@ export interface AnalyzeOptions {
    * that silences a finding of a rule left out of `rules` (--rule, `off` in the config) is in use.
    */
   registry?: readonly Rule[];
+  /**
+   * `bugs` (default, as in the configuration): findings whose harm ends with the test binary are
+   * not reported (a leak reached only after a test has failed; any finding of a rule whose meta says
+   * `testFilesBounded` in a `_test.go` file). A `//ptrguard:ignore` on one still counts as used.
+   */
+  testFindings?: TestFindings;
 }
 
 export interface AnalysisResult {
@@ -184,7 +196,7 @@ function analyzeAll(files: readonly SourceFile[], options: AnalyzeOptions, scope
       continue;
     }
     try {
-      const { findings, units, syntaxErrorLine, ruleErrors } = analyzeFile(file, scope, options.rules, options.registry ?? options.rules, pkg);
+      const { findings, units, syntaxErrorLine, ruleErrors } = analyzeFile(file, scope, options.rules, options.registry ?? options.rules, pkg, options.testFindings ?? "bugs");
       result.findings.push(...findings);
       if (syntaxErrorLine) result.notes.push({ path: file.path, reason: `syntax error near line ${syntaxErrorLine}; the declarations that parsed were analysed` });
       for (const reason of ruleErrors) result.notes.push({ path: file.path, reason });
@@ -242,18 +254,18 @@ interface FileResult {
   ruleErrors: string[];
 }
 
-function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], registry: readonly Rule[], pkg: PackageFiles): FileResult {
+function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], registry: readonly Rule[], pkg: PackageFiles, testFindings: TestFindings): FileResult {
   const siblings: Siblings = Object.assign((name: string) => pkg.siblings(file.path, name), { treeOf: (p: string, source: string) => pkg.treeOf(p, source), partial: file.partialPackage === true });
   const touch = touchOf(file.diff, scope);
   const touched = (r: { startLine: number; endLine: number }) => touches(touch, r.startLine, r.endLine);
-  const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings);
+  const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings, testFindings);
   let findings = head.findings;
   if (file.diff && scope === "new" && file.diff.status !== "added") {
     // Rebuilt even when not analysed: it checks that the diff matches the file.
     const base = file.baseContent ?? rebuildBase(file.content, file.diff);
     // Subtracting the base's findings can only remove: the base is analysed only when the head
     // has findings, and only in the units they are in (a finding is matched within its unit).
-    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, base, findings, rules, registry, siblings));
+    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, base, findings, rules, registry, siblings, testFindings));
   } else if (file.diff && scope === "added") {
     const added = addedLines(file.diff);
     findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => !r.path && isAdded(r, added)));
@@ -262,7 +274,7 @@ function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], reg
 }
 
 /** The findings of the base version in the units the head's findings are in. */
-function analyzeBase(file: SourceFile, base: string, head: Finding[], rules: readonly Rule[], registry: readonly Rule[], siblings: Siblings): Finding[] {
+function analyzeBase(file: SourceFile, base: string, head: Finding[], rules: readonly Rule[], registry: readonly Rule[], siblings: Siblings, testFindings: TestFindings): Finding[] {
   engineStats.baseVersionsAnalyzed++;
   // The same units in the base version; its functions are found by name before parsing.
   const names = new Set(head.map((f) => f.unit));
@@ -273,7 +285,7 @@ function analyzeBase(file: SourceFile, base: string, head: Finding[], rules: rea
       const name = funcChunkName(base.slice(c.start, Math.min(c.end, c.start + 300)));
       return name === undefined || names.has(name);
     },
-  }, siblings).findings;
+  }, siblings, testFindings).findings;
 }
 
 const isAdded = (loc: Location, added: Set<number>): boolean => {
@@ -350,6 +362,7 @@ function analyzeVersion(
   registry: readonly Rule[],
   select: Selection,
   siblings: Siblings,
+  testFindings: TestFindings,
 ): VersionResult {
   engineStats.versionsAnalyzed++;
   const lines = new LineIndex(source);
@@ -398,7 +411,8 @@ function analyzeVersion(
           for (const d of reported) {
             const f = toFinding(rule, unit, d, source, lines, { open, siblings: reported });
             for (const r of f.related) if (r.path && !relatedOk(r.path, view)) throw new Error(`a related location names ${r.path}, which is not a file of the package`);
-            if (!suppressedBy(directives, f.rule, f.line)) findings.push(f);
+            // A directive on a finding that test_findings leaves out still counts as used.
+            if (!suppressedBy(directives, f.rule, f.line) && !(testFindings === "bugs" && testBounded(rule, d, view))) findings.push(f);
           }
         } catch (err) {
           failed(err);
@@ -433,6 +447,11 @@ function analyzeVersion(
     if (!shared) tree.delete();
     for (const t of extra) t.delete();
   }
+}
+
+/** The finding's harm ends with the test binary: a leak only a failing test reaches, or a rule's finding in a `_test.go` file that its meta says is bounded there. */
+function testBounded(rule: Rule, d: Diagnostic, view: FileView): boolean {
+  return d.testBounded === true || (rule.meta.testFilesBounded === true && view.isTest);
 }
 
 /**

@@ -29,12 +29,19 @@
 // evidence in a sibling file; a related location in a sibling reads "events.go line 88: ..." to
 // a related:"..." pattern. Wants stay in the file whose finding they expect.
 //
+// A fixture directory may hold a `ptrguard.yml` (the configuration file's syntax): its
+// `test_findings` applies to the fixtures of that directory only (not to subdirectories), e.g.
+// `test_findings: all` for fixtures that expect leaks reached only after a test has failed. A
+// problem in it (an unknown key, a bad value) fails the fixture.
+//
 // Old-style wants that name the rule (`// want "rule-id"`) are rejected with a pointer to
 // scripts/want-messages.ts, which rewrites them into message regexps.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { nearestGoMod } from "../local.js";
-import { analyze } from "./engine.js";
+import { parse as parseYaml } from "yaml";
+import { validateConfig } from "../config.js";
+import { analyze, type TestFindings } from "./engine.js";
 import { applyEdits } from "./fixes.js";
 import { LineIndex } from "./source.js";
 import type { Finding, Rule } from "./types.js";
@@ -165,8 +172,18 @@ export async function findingsFor(file: string, content: string, rule: Rule): Pr
         .sort()
         .map((n) => ({ path: path.relative(ROOT, path.join(path.dirname(file), n)), content: readFileSync(path.join(path.dirname(file), n), "utf8"), goMod, context: true }))
     : [];
-  const result = await analyze([{ path: path.relative(ROOT, file), content, goMod }, ...context], { rules: [rule] });
+  const testFindings = fixtureConfig(file, rule)?.test_findings;
+  const result = await analyze([{ path: path.relative(ROOT, file), content, goMod }, ...context], { rules: [rule], ...(testFindings ? { testFindings } : {}) });
   return result.findings.filter((f) => f.rule === rule.meta.id);
+}
+
+/** The fixture directory's `ptrguard.yml`, if any (see the top of this file). Throws on a problem in it. */
+export function fixtureConfig(file: string, rule: Rule): { test_findings: TestFindings } | undefined {
+  const at = path.join(path.dirname(file), "ptrguard.yml");
+  if (!existsSync(at)) return undefined;
+  const { config, problems } = validateConfig(parseYaml(readFileSync(at, "utf8")), [rule.meta.id]);
+  if (problems.length) throw new Error(`${path.relative(ROOT, at)}: ${problems.join("; ")}`);
+  return config;
 }
 
 export interface FixtureOutcome extends MatchOutcome {

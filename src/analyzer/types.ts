@@ -183,6 +183,12 @@ export interface Diagnostic {
   fix?: Fix;
   /** Overrides the rule's severity (e.g. `warning` when the Go version is unknown). */
   severity?: Severity;
+  /**
+   * The harm ends with the test binary: a leak reached only after the test has already failed
+   * (goleak's VerifyTestMain checks only when every test passed). Reported only with the
+   * configuration's `test_findings: all`; the engine drops it under the default `bugs`.
+   */
+  testBounded?: boolean;
 }
 
 export interface RuleContext {
@@ -213,6 +219,11 @@ export interface RuleMeta {
    * switches it on (`rules: { id: on }`, `--enable`, `--rule`). The engine itself runs the rules it is given.
    */
   optIn?: boolean;
+  /**
+   * Every finding of the rule in a `_test.go` file is bounded by the test binary (a pending timer
+   * dies with it, goleak does not see timers): reported there only with `test_findings: all`.
+   */
+  testFilesBounded?: boolean;
 }
 
 export interface Rule {

@@ -3,7 +3,7 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import v8 from "node:v8";
-import { compareFindings, DIRECTIVE_RULE, type Scope } from "../analyzer/engine.js";
+import { compareFindings, DIRECTIVE_RULE, type Scope, type TestFindings } from "../analyzer/engine.js";
 import type { Finding, SkippedFile } from "../analyzer/types.js";
 import { atOrAbove, ConfigFileError, DEFAULT_CONFIG, exclusion, readConfigFile, type Config, type FailOn } from "../config.js";
 import type { FileDiff } from "../diff/diff.js";
@@ -28,6 +28,7 @@ export interface CheckOptions {
   scope?: Scope;
   format: Format;
   failOn?: FailOn;
+  testFindings?: TestFindings;
   rule?: string[];
   enable?: string[];
   disable?: string[];
@@ -188,6 +189,7 @@ async function loadConfig(opts: CheckOptions, root: string, ids: string[], io: I
     paths_ignore: [...config.paths_ignore, ...(opts.exclude ?? [])],
     ...(opts.scope ? { scope: opts.scope } : {}),
     ...(opts.failOn ? { fail_on: opts.failOn } : {}),
+    ...(opts.testFindings ? { test_findings: opts.testFindings } : {}),
   };
 }
 

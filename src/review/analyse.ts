@@ -49,7 +49,7 @@ export async function analyse(sources: readonly Source[], rules: readonly Rule[]
       continue;
     }
     const t0 = clock();
-    const r = analyzeSync(withContext(batch), { rules: on, scope: config.scope, maxFileBytes: limits.fileBytes, registry: rules });
+    const r = analyzeSync(withContext(batch), { rules: on, scope: config.scope, maxFileBytes: limits.fileBytes, registry: rules, testFindings: config.test_findings });
     const took = clock() - t0;
     const others = batch.length - 1;
     if (took > limits.fileMs * batch.length) {

@@ -1,6 +1,8 @@
 // `.github/ptrguard.yml` from the default branch: rules, severities, paths, review event,
 // _extends; an invalid file is reported in the check run and the run goes on with defaults.
 import nock from "nock";
+import { rules } from "../../rules/index.js";
+import type { Rule } from "../../src/analyzer/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   blobReader,
@@ -30,8 +32,8 @@ afterEach(() => {
 const fetch = changed("svc/fetch.go", goFixture("suggestion/base/svc/fetch.go"), goFixture("suggestion/head/svc/fetch.go"));
 const blobs = { ...fetch.blobs, [`${HEAD}:go.mod`]: goFixture("go.mod") };
 
-async function run(yaml: string, opts: { review?: boolean; files?: PrFile[]; blobs?: typeof blobs; extra?: (s: nock.Scope, calls: Calls) => nock.Scope } = {}): Promise<Calls> {
-  const app = await harness();
+async function run(yaml: string, opts: { review?: boolean; files?: PrFile[]; blobs?: typeof blobs; extra?: (s: nock.Scope, calls: Calls) => nock.Scope; rules?: readonly Rule[] } = {}): Promise<Calls> {
+  const app = await harness(opts.rules ? { rules: opts.rules } : {});
   const calls: Calls = {};
   let scope = usualRun(calls, opts.files ?? [fetch.entry], opts.blobs ?? blobs, { config: yaml });
   if (opts.extra) scope = opts.extra(scope, calls);
@@ -178,6 +180,28 @@ describe("configuration", () => {
           "No Go file of this pull request could be analysed.\n\nTook 0.0 s.\n\n### Files skipped\n- `svc/fetch.go`: matches `paths_ignore`\n- `svc/fetch_test.go`: test file (`include_tests` is false)",
       },
     });
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("test_findings: a leak only a failing test reaches is left out by default, and posted at warning with `all`", async () => {
+    const ping = changed(
+      "svc/ping_test.go",
+      null,
+      "package svc\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\nfunc ping() error { return nil }\n\nfunc TestPing(t *testing.T) {\n\terrc := make(chan error)\n\tgo func() {\n\t\terrc <- ping()\n\t}()\n\tselect {\n\tcase err := <-errc:\n\t\tif err != nil {\n\t\t\tt.Error(err)\n\t\t}\n\tcase <-time.After(time.Second):\n\t\tt.Error(\"no answer to ping\")\n\t\treturn\n\t}\n}\n",
+    );
+    const files = [ping.entry];
+    const pingBlobs = { ...ping.blobs, [`${HEAD}:go.mod`]: goFixture("go.mod") };
+
+    const all = await run("test_findings: all\n", { files, blobs: pingBlobs, rules });
+    expect(all.review![0].comments.map((c: { path: string; line: number; body: string }) => `${c.path}:${c.line} ${c.body.split("\n")[0]}`)).toEqual([
+      "svc/ping_test.go:11 **[goroutine-send-leak]** warning: errc is unbuffered: if the test fails on line 21, the sender on line 13 stays blocked forever",
+    ]);
+    expect(all.check![0]).toMatchObject({ conclusion: "success", output: { title: "1 finding, none at or above error" } });
+    expect(nock.isDone()).toBe(true);
+
+    const quiet = await run("", { review: false, files, blobs: pingBlobs, rules });
+    expect(quiet.review).toBeUndefined();
+    expect(quiet.check![0]).toMatchObject({ conclusion: "success", output: { title: "No findings" } });
     expect(nock.isDone()).toBe(true);
   });
 

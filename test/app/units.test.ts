@@ -110,7 +110,7 @@ describe("config", () => {
   const ids = ["lost-cancel"];
 
   it("accepts every key with a valid value", () => {
-    const raw = { rules: { "lost-cancel": "warning" }, paths_ignore: ["gen/**"], scope: "added", fail_on: "warning", review_event: "REQUEST_CHANGES", max_comments: 5, include_tests: false, draft_prs: false };
+    const raw = { rules: { "lost-cancel": "warning" }, paths_ignore: ["gen/**"], scope: "added", fail_on: "warning", review_event: "REQUEST_CHANGES", max_comments: 5, include_tests: false, test_findings: "all", draft_prs: false };
     expect(validateConfig(raw, ids)).toEqual({ config: raw, problems: [] });
   });
 
