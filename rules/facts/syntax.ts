@@ -32,14 +32,22 @@ export function enclosingFunction(node: GoNode): GoNode | null {
  * a call into WASM and a new node object, and rules ask this of most nodes they look at).
  */
 class FunctionSpans {
-  private readonly nodes: GoNode[];
+  private readonly nodes: GoNode[] = [];
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   /** Index of the function around each function, -1 at the top level. */
   private readonly outer: number[] = [];
 
   constructor(tree: GoNode["tree"]) {
-    this.nodes = tree.rootNode.descendantsOfType([...FUNCTION_TYPES]).filter((n): n is GoNode => !!n);
+    // Top-level declarations, then the literals inside those whose text can hold one (most
+    // functions have no literal: their bodies are not walked).
+    for (const d of tree.rootNode.namedChildren) {
+      if (!d) continue;
+      const fn = d.type === "function_declaration" || d.type === "method_declaration";
+      if (fn) this.nodes.push(d);
+      if (d.text.indexOf("func", fn ? 4 : 0) < 0) continue;
+      for (const n of d.descendantsOfType(fn ? ["func_literal"] : [...FUNCTION_TYPES])) if (n && n.id !== d.id) this.nodes.push(n);
+    }
     const open: number[] = [];
     this.nodes.forEach((n, i) => {
       const start = n.startIndex;

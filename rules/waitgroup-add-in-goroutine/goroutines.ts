@@ -61,7 +61,7 @@ function startedBy(unit: Unit): GoNode[] {
     if (unit.kind !== "func" && unit.kind !== "method") return [];
     const name = unit.node.childForFieldName("name")?.text;
     // Only a file that may start it reads its other functions (a large file is parsed whole for that).
-    if (!name || !new RegExp(`\\bgo\\s+(?:[\\w.()*]+\\.)?${name}\\s*\\(`).test(goHeads(unit.file))) return [];
+    if (!name || !goCalledNames(unit.file).has(name)) return [];
     const { funcs, methods, methodDecls } = goTargets(unit);
     if (unit.kind === "method" && methodDecls.get(name) !== 1) return [];
     const out: GoNode[] = [];
@@ -80,12 +80,23 @@ function startedBy(unit: Unit): GoNode[] {
 }
 
 /**
- * The file's `go ...(` heads (`go` and the call expression's text up to its first space, with a
- * space and `(` after it), one per line: a test for `go name(` or `go x.name(` on them reads a
- * fraction of the file (it runs once per function of the file).
+ * The names the file's text calls in a `go` statement, `go name(` or `go x.y.name(`, read once per
+ * file (a test of the whole text per function made the file's cost grow with its square): after
+ * `go`, a run of name, dot, star and parenthesis characters, where each name that starts the run
+ * or follows a dot and is followed by `(` counts. A superset of the functions started.
  */
-function goHeads(file: FileView): string {
-  return file.memo("waitgroup-add.goHeads", () => [...file.source.matchAll(/\bgo\s+[\w.()*]*\s*\(?/g)].map((m) => m[0]).join("\n;"));
+function goCalledNames(file: FileView): ReadonlySet<string> {
+  return file.memo("waitgroup-add.goCalledNames", () => {
+    const out = new Set<string>();
+    for (const m of file.source.matchAll(/\bgo\s+([\p{L}\p{N}_.()*]*)(\s*\()?/gu)) {
+      const run = m[1]!;
+      for (const w of run.matchAll(/(?:^|(?<=\.))([\p{L}\p{N}_]+)/gu)) {
+        const after = w.index + w[0].length;
+        if (after < run.length ? run[after] === "(" : m[2] !== undefined) out.add(w[1]!);
+      }
+    }
+    return out;
+  });
 }
 
 interface GoTarget {
