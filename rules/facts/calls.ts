@@ -79,21 +79,11 @@ export function importsAny(file: FileView, paths: readonly string[]): boolean {
   return file.imports.some((i) => paths.includes(i.path) && i.kind !== "blank");
 }
 
-/**
- * The method name of `x.M(...)`, whatever x is. Kept per node object: the unit's node index hands
- * the same call nodes to every rule, and most rules ask this of every call.
- */
+/** The method name of `x.M(...)`, whatever x is. */
 export function methodName(call: GoNode): string | undefined {
-  const known = methodNames.get(call);
-  if (known !== undefined) return known === NONE ? undefined : known;
   const fn = call.childForFieldName("function");
-  const name = fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : undefined;
-  methodNames.set(call, name ?? NONE);
-  return name;
+  return fn?.type === "selector_expression" ? fn.childForFieldName("field")?.text : undefined;
 }
-
-const NONE = "\u0000";
-const methodNames = new WeakMap<GoNode, string>();
 
 /** Calls `x.M(...)` under `root`, not inside nested func literals unless asked. */
 export function methodCalls(root: GoNode, names: readonly string[], intoLiterals = false): GoNode[] {
