@@ -14,7 +14,7 @@ import { methodCalls, methodName } from "../facts/calls.js";
 import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, enclosingFunction, indentAt, spanOf, statementsOf } from "../facts/syntax.js";
-import { channelJoin, crossKey, goroutineOf, inOwnGoroutine, receiver, sameKey, waitsOn, type Goroutine } from "./goroutines.js";
+import { channelJoin, counterJoin, crossKey, goroutineOf, inOwnGoroutine, receiver, sameKey, waitsOn, type Goroutine } from "./goroutines.js";
 import { isWaitGroup, rootIdentifier, sameVariable } from "../facts/waitgroups.js";
 
 const rule: Rule = {
@@ -52,7 +52,7 @@ function check(ctx: RuleContext): void {
     if (stmt?.type !== "expression_statement" || !wg || args.length !== 1 || /^-/.test(args[0]!.text)) continue;
     const g = goroutineOf(call, unit);
     if (!g || !isWaitGroup(wg, unit) || !declaredOutside(wg, g, unit)) continue;
-    if (countedGoroutine(wg, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit)) continue;
+    if (countedGoroutine(wg, call, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit)) continue;
     const wait = callsOf(unit, unit.node, "Wait").find((w) => !contains(g.fn, w) && sameVariable(receiver(w), wg, unit));
     const name = wg.text;
     const waitNote = wait ? `${name}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name}.Wait()`;
@@ -100,7 +100,7 @@ function declaredOutside(wg: GoNode, g: Goroutine, unit: Unit): boolean {
  *		for _, x := range xs { wg.Add(1); go work(x) }
  *	}()
  */
-function countedGoroutine(wg: GoNode, g: Goroutine, unit: Unit): boolean {
+function countedGoroutine(wg: GoNode, add: GoNode, g: Goroutine, unit: Unit): boolean {
   const fn = enclosingFunction(g.goStmt);
   if (!fn) return false;
   const same = (a: GoNode, b: GoNode) => sameVariable(a, b, unit) || (g.fn.id === unit.node.id && sameKey(crossKey(a, unit), crossKey(b, unit)));
@@ -109,7 +109,7 @@ function countedGoroutine(wg: GoNode, g: Goroutine, unit: Unit): boolean {
     .map(receiver)
     .filter((r) => callsOf(unit, g.fn, "Done").some((d) => inOwnGoroutine(d, g) && same(receiver(d), r)));
   if (counters.some((r) => same(r, wg))) return true;
-  return counters.some((r) => isWaitGroup(r, unit) && waitedFirst(r, wg, unit));
+  return counters.some((r) => isWaitGroup(r, unit) && (waitedFirst(r, wg, unit) || counterJoin(r, wg, add, g, unit)));
 }
 
 /**

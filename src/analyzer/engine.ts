@@ -296,7 +296,8 @@ function analyzeBase(file: SourceFile, base: string, head: Finding[], rules: rea
   // The same units in the base version; its functions are found by name before parsing.
   const names = new Set(head.map((f) => f.unit));
   return analyzeVersion(file.path, base, file.goMod ?? null, rules, registry, {
-    unit: (u) => names.has(u.name),
+    // A package's own `new` is NEW_EXPR_CALLEE in the tree, `new` in findings and in the text.
+    unit: (u) => names.has(restoreNewExpr(u.name)),
     chunk: (c) => {
       const name = funcChunkName(base.slice(c.start, Math.min(c.end, c.start + 300)));
       return name === undefined || names.has(name);
@@ -567,7 +568,7 @@ function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines:
         ? { ...location(new LineIndex(r.file.source), r), message: r.message, path: r.file.path }
         : { ...location(lines, r), message: r.message },
     ),
-    unit: unit.name,
+    unit: restoreNewExpr(unit.name),
     code: normaliseCode(lines.lineText(loc.line)),
     docs: rule.meta.docs,
     title: rule.meta.title,
@@ -658,7 +659,7 @@ function directiveFindings(directives: Directive[], units: Unit[], view: FileVie
       ...loc,
       message,
       related: [],
-      unit: unitName,
+      unit: restoreNewExpr(unitName),
       code: normaliseCode(lines.lineText(loc.line)),
       docs: DIRECTIVE_META.docs,
       title: DIRECTIVE_META.title,
