@@ -3,6 +3,7 @@
 // in its related locations, in every output format.
 import { describe, expect, it } from "vitest";
 import { analyze, engineStats, type SourceFile } from "../src/analyzer/engine.js";
+import { parseStats } from "../src/analyzer/parser.js";
 import type { Rule } from "../src/analyzer/types.js";
 import { commentBody } from "../src/report/comment.js";
 import { toJson } from "../src/report/json.js";
@@ -79,6 +80,25 @@ describe("package context files", () => {
   it("without the sibling there is no evidence and no finding", async () => {
     const r = await analyze([files[0]!], { rules: [sendLeak], scope: "file" });
     expect(r.findings).toEqual([]);
+  });
+
+  it("files analysed together are each parsed once: an analysed file's tree is its siblings' package context", async () => {
+    const third = `package w\n\nfunc (w *W) Again() {\n\tgo w.emit(2)\n}\n`;
+    const together: SourceFile[] = [
+      { path: "pkg/start.go", content: START },
+      { path: "pkg/loop.go", content: LOOP },
+      { path: "pkg/again.go", content: third },
+    ];
+    const before = parseStats.trees;
+    const r = await analyze(together, { rules: [sendLeak], scope: "file" });
+    expect(parseStats.trees - before).toBe(3);
+    expect(r.filesAnalyzed).toBe(3);
+    expect(r.findings.map((f) => `${f.path}:${f.line}`)).toEqual(["pkg/again.go:4", "pkg/start.go:4"]);
+    // The same findings as each file analysed alone with the others as context.
+    for (const f of together) {
+      const alone = await analyze([f, ...together.filter((o) => o !== f).map((o) => ({ ...o, context: true }))], { rules: [sendLeak], scope: "file" });
+      expect(alone.findings).toEqual(r.findings.filter((x) => x.path === f.path));
+    }
   });
 
   it("a context file is never analysed, and not parsed when no rule asks", async () => {

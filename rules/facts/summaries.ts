@@ -340,10 +340,12 @@ function isGoCall(call: GoNode | null): boolean {
 
 /** A send or receive that is the communication of a select case next to other cases or a default. */
 export function inSelectWithOthers(op: GoNode): boolean {
+  // Each parent read once (every read is a call into WASM and a new node).
   let n = op;
-  if (n.parent?.type === "receive_statement") n = n.parent;
-  if (n.parent?.type === "expression_statement") n = n.parent;
-  const clause = n.parent;
+  let p = n.parent;
+  if (p?.type === "receive_statement") [n, p] = [p, p.parent];
+  if (p?.type === "expression_statement") [n, p] = [p, p.parent];
+  const clause = p;
   if (clause?.type !== "communication_case" || clause.childForFieldName("communication")?.id !== n.id) return false;
   const cases = clause.parent?.namedChildren.filter((c) => c?.type === "communication_case" || c?.type === "default_case").length ?? 0;
   return cases > 1;

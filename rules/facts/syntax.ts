@@ -20,8 +20,80 @@ export function caseStatements(clause: GoNode): GoNode[] {
 
 /** The nearest enclosing function (declaration or literal) of a node, the node itself excluded. */
 export function enclosingFunction(node: GoNode): GoNode | null {
+  const found = functionsOf(node.tree).around(node);
+  if (found !== undefined) return found;
   for (let p = node.parent; p; p = p.parent) if (FUNCTION_TYPES.has(p.type)) return p;
   return null;
+}
+
+/**
+ * The functions of a tree (declarations and literals) by position, from one walk in WASM: the
+ * enclosing function of a node is found by its span, not by climbing its parents (each parent is
+ * a call into WASM and a new node object, and rules ask this of most nodes they look at).
+ */
+class FunctionSpans {
+  private readonly nodes: GoNode[] = [];
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  /** Index of the function around each function, -1 at the top level. */
+  private readonly outer: number[] = [];
+
+  constructor(tree: GoNode["tree"]) {
+    // Top-level declarations, then the literals inside those whose text can hold one (most
+    // functions have no literal: their bodies are not walked).
+    for (const d of tree.rootNode.namedChildren) {
+      if (!d) continue;
+      const fn = d.type === "function_declaration" || d.type === "method_declaration";
+      if (fn) this.nodes.push(d);
+      if (d.text.indexOf("func", fn ? 4 : 0) < 0) continue;
+      for (const n of d.descendantsOfType(fn ? ["func_literal"] : [...FUNCTION_TYPES])) if (n && n.id !== d.id) this.nodes.push(n);
+    }
+    const open: number[] = [];
+    this.nodes.forEach((n, i) => {
+      const start = n.startIndex;
+      const end = n.endIndex;
+      // In source order, an enclosing function comes before the functions it holds.
+      while (open.length > 0 && this.ends[open[open.length - 1]!]! <= start) open.pop();
+      this.starts.push(start);
+      this.ends.push(end);
+      this.outer.push(open.length > 0 ? open[open.length - 1]! : -1);
+      open.push(i);
+    });
+  }
+
+  /**
+   * The innermost function whose span holds `node`'s, `node` excluded: null when none does;
+   * undefined when the span cannot tell (an empty node, or one with a function's very span, which
+   * may sit inside that function or around it).
+   */
+  around(node: GoNode): GoNode | null | undefined {
+    const start = node.startIndex;
+    const end = node.endIndex;
+    if (start === end) return undefined;
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid]! <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    let i = lo - 1;
+    while (i >= 0 && this.ends[i]! < end) i = this.outer[i]!;
+    // Skip the node itself; a function with the same span that is not the node: ambiguous.
+    if (i >= 0 && this.starts[i] === start && this.ends[i] === end) {
+      if (this.nodes[i]!.id !== node.id) return undefined;
+      i = this.outer[i]!;
+    }
+    return i < 0 ? null : this.nodes[i]!;
+  }
+}
+
+const functionSpans = new WeakMap<GoNode["tree"], FunctionSpans>();
+
+function functionsOf(tree: GoNode["tree"]): FunctionSpans {
+  let f = functionSpans.get(tree);
+  if (!f) functionSpans.set(tree, (f = new FunctionSpans(tree)));
+  return f;
 }
 
 /** The statement of the enclosing statement list that holds `node` (within its function). */

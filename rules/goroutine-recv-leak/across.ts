@@ -19,7 +19,8 @@ import { checkLockedWaits } from "./locked.js";
 
 export function checkAcross(ctx: RuleContext): void {
   const { unit } = ctx;
-  if (unit.file.source.includes("chan")) {
+  const has = (word: string) => unit.file.memo(`recv-leak.has:${word}`, () => unit.file.source.includes(word));
+  if (has("chan")) {
     for (const ch of channels(unit)) {
       handedOnly(ctx, ch);
       rangedByHelper(ctx, ch);
@@ -27,7 +28,7 @@ export function checkAcross(ctx: RuleContext): void {
   }
   unansweredFields(ctx);
   checkLockedWaits(ctx);
-  if (unit.file.source.includes("WithCancel")) checkUncancelled(ctx);
+  if (has("WithCancel")) checkUncancelled(ctx);
 }
 
 const fileName = (f: FileView) => f.path.slice(f.path.lastIndexOf("/") + 1);

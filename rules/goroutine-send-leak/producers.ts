@@ -23,14 +23,16 @@ const at = (unit: Unit, file: FileView): Pick<RelatedLocation, "file"> => (file.
 
 export function checkProducers(ctx: RuleContext): void {
   const { unit } = ctx;
+  // Only a function of the package declared to return a channel can be a producer: by name first.
+  const producers = chanReturning(unit.file);
+  if (producers.size === 0) return;
   for (const call of unit.nodes("call_expression")) {
     if (!call) continue;
-    const home = enclosingFunction(call);
-    if (!home) continue;
-    // Only a function of the package declared to return a channel can be a producer: by name first.
     const f = call.childForFieldName("function");
     const name = f?.type === "selector_expression" ? f.childForFieldName("field")?.text : f?.type === "identifier" ? f.text : undefined;
-    if (!name || !chanReturning(unit.file).has(name)) continue;
+    if (!name || !producers.has(name)) continue;
+    const home = enclosingFunction(call);
+    if (!home) continue;
     const parent = call.parent;
     const dropped = parent?.type === "expression_statement" || parent?.type === "go_statement" || parent?.type === "defer_statement";
     const ranged = parent?.type === "range_clause" && parent.childForFieldName("right")?.id === call.id ? parent.parent : null;

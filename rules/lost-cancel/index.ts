@@ -43,10 +43,8 @@ export default rule;
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
   if (processEntry(unit) === "main") return;
-  for (const call of unit.nodes("call_expression")) {
-    if (!call) continue;
-    const stmt = assignmentOf(call);
-    if (!stmt) continue; // used as a value elsewhere: passed on, returned; not ours to judge
+  // A call whose results are not assigned is used as a value elsewhere (passed on, returned): not ours to judge.
+  for (const { call, stmt } of assignedCalls(unit)) {
     const left = stmt.childForFieldName("left") ?? stmt.childForFieldName("name");
     const targets = (left?.type === "expression_list" ? left.namedChildren : stmt.childrenForFieldName("name")).filter((t): t is GoNode => !!t && t.type !== ",");
     if (targets.length < 2) continue;
@@ -148,16 +146,24 @@ const leakNote = (source: CancelSource) => LEAKS[source.origin];
 /** Any of the call's other results (the derived context) outlives the function. */
 const escapes = (unit: Unit, others: GoNode[]) => others.some((t) => ctxEscapes(unit, t));
 
-/** The statement that assigns the call's results: `a, b := call`, `a, b = call`, `var a, b = call`. */
-function assignmentOf(call: GoNode): GoNode | null {
-  let node: GoNode = call;
-  while (node.parent && node.parent.type === "parenthesized_expression") node = node.parent;
-  const list = node.parent;
-  if (list?.type !== "expression_list") return null;
-  const stmt = list.parent;
-  if (!stmt || !["short_var_declaration", "assignment_statement", "var_spec"].includes(stmt.type)) return null;
-  if (stmt.childForFieldName("right")?.id !== list.id && stmt.childForFieldName("value")?.id !== list.id) return null;
-  return list.namedChildren.length === 1 ? stmt : null;
+/**
+ * The calls whose results a statement assigns (`a, b := call`, `a, b = call`, `var a, b = call`),
+ * in source order: read from the unit's assignments down (cheaper than climbing from every call).
+ */
+function assignedCalls(unit: Unit): { call: GoNode; stmt: GoNode }[] {
+  const out: { call: GoNode; stmt: GoNode }[] = [];
+  for (const stmt of unit.nodes(["short_var_declaration", "assignment_statement", "var_spec"])) {
+    const list = stmt.type === "var_spec" ? stmt.childForFieldName("value") : stmt.childForFieldName("right");
+    if (list?.type !== "expression_list" || list.namedChildren.length !== 1) continue;
+    let call = list.namedChildren[0]!;
+    while (call.type === "parenthesized_expression") {
+      const inner = call.namedChildren.find((c) => c?.type !== "comment");
+      if (!inner) break;
+      call = inner;
+    }
+    if (call.type === "call_expression") out.push({ call, stmt });
+  }
+  return out;
 }
 
 //	ctx, cancel := context.WithCancel(parent)

@@ -68,9 +68,9 @@ function startedBy(unit: Unit): { goStmt: GoNode; file: FileView }[] {
     const name = unit.node.childForFieldName("name")?.text;
     if (!name) return [];
     // Only a file that may start it reads its other functions (a large file is parsed whole for that).
-    const starts = new RegExp(`\\bgo\\s+(?:[\\w.()*]+\\.)?${name}\\s*\\(`);
+    if (!goCalledNames(unit.file).has(name) && !unit.file.packageFiles().some((f) => goCalledNames(f).has(name))) return [];
     const files = [unit.file, ...unit.file.packageFiles()];
-    const starting = files.filter((f) => starts.test(f.source));
+    const starting = files.filter((f) => goCalledNames(f).has(name));
     if (starting.length === 0) return [];
     if (unit.kind === "method") {
       const declares = new RegExp(`^func\\s*\\([^)]*\\)\\s*${name}\\s*[(\\[]`, "m");
@@ -89,6 +89,26 @@ function startedBy(unit: Unit): { goStmt: GoNode; file: FileView }[] {
           const pkg = operand?.type === "identifier" && !local(operand) && file.imports.some((i) => i.name === operand.text);
           if (!pkg) out.push({ goStmt, file });
         }
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * The names the file's text calls in a `go` statement, `go name(` or `go x.y.name(`, read once per
+ * file (a test of the whole text per function made the file's cost grow with its square): after
+ * `go`, a run of name, dot, star and parenthesis characters, where each name that starts the run
+ * or follows a dot and is followed by `(` counts. A superset of the functions started.
+ */
+function goCalledNames(file: FileView): ReadonlySet<string> {
+  return file.memo("waitgroup-add.goCalledNames", () => {
+    const out = new Set<string>();
+    for (const m of file.source.matchAll(/\bgo\s+([\p{L}\p{N}_.()*]*)(\s*\()?/gu)) {
+      const run = m[1]!;
+      for (const w of run.matchAll(/(?:^|(?<=\.))([\p{L}\p{N}_]+)/gu)) {
+        const after = w.index + w[0].length;
+        if (after < run.length ? run[after] === "(" : m[2] !== undefined) out.add(w[1]!);
       }
     }
     return out;

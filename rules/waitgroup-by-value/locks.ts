@@ -23,7 +23,7 @@ export function lockHeld(type: GoNode | null | undefined, file: FileView): Lock 
 type Named = (name: string, ref: GoNode) => Lock | undefined;
 
 function named(name: string, ref: GoNode, file: FileView, visiting: Set<number>): Lock | undefined {
-  const local = blockType(name, ref);
+  const local = localTypeBefore(file) < ref.startIndex ? blockType(name, ref) : undefined;
   if (!local) return lockedTypes(file).get(name);
   if (visiting.has(local.id)) return undefined; // a recursive type holds nothing through itself
   const t = local.childForFieldName("type");
@@ -32,6 +32,19 @@ function named(name: string, ref: GoNode, file: FileView, visiting: Set<number>)
   const lock = lockIn(t, file, (n, r) => named(n, r, file, visiting));
   visiting.delete(local.id);
   return lock;
+}
+
+/**
+ * Where the file's first `type` keyword that does not open a top-level declaration is (a type
+ * declared in a function, or the word in a comment or string): before it no block can declare a
+ * type, so blockType has nothing to find and its climb through every enclosing block is skipped.
+ */
+function localTypeBefore(file: FileView): number {
+  return file.memo("waitgroup-by-value.localTypeAt", () => {
+    const top = new Set(file.decls.filter((d) => d.kind === "type").map((d) => d.node.parent?.startIndex));
+    for (const m of file.source.matchAll(/\btype\b/g)) if (!top.has(m.index)) return m.index;
+    return Infinity;
+  });
 }
 
 /**

@@ -162,16 +162,40 @@ class PackageFiles {
       this.trees.push(tree);
       this.byPath.set(f.path, tree);
       const root = tree.rootNode;
-      v = fileView(f.path, f.content, f.goMod ?? null, root, new LineIndex(f.content), () => root, (name) => this.siblings(f.path, name));
+      // Partial when the driver left files of this directory unread for any file it analyses.
+      const partial = this.files.some((x) => x.partialPackage === true && dirOf(x.path) === dirOf(f.path));
+      v = fileView(f.path, f.content, f.goMod ?? null, root, new LineIndex(f.content), () => root, Object.assign((name: string) => this.siblings(f.path, name), { partial }));
     }
     this.views.set(f.path, v);
     return v;
   }
 
-  /** The whole tree of `path` if a rule already had it parsed as a sibling and its text is `source`. */
-  treeOf(path: string, source: string): Tree | undefined {
+  /**
+   * The package's view of `path` when its text is `source`: the one every other file of the
+   * package sees as a sibling, its tree parsed whole. With `create`, parsed now if no rule has
+   * asked for it yet; without, only when it already is. An analysed file takes this view as its
+   * own, so it is parsed once, and the facts rules keep in its memo (its functions, its field
+   * index) serve both its own analysis and its siblings'.
+   */
+  viewOf(path: string, source: string, create: boolean): FileView | undefined {
     const f = this.files.find((x) => x.path === path);
-    return f && f.content === source ? this.byPath.get(path) : undefined;
+    if (!f || f.content !== source || f.diff?.status === "deleted") return undefined;
+    if (!create && !this.views.has(path)) return undefined;
+    return this.view(f) ?? undefined;
+  }
+
+  /** Frees the trees of directory `dir` once none of its files is analysed any more (memory stays bounded by one package). */
+  release(dir: string): void {
+    for (const p of [...this.views.keys()]) {
+      if (dirOf(p) !== dir) continue;
+      const t = this.byPath.get(p);
+      if (t) {
+        t.delete();
+        this.trees.splice(this.trees.indexOf(t), 1);
+      }
+      this.byPath.delete(p);
+      this.views.delete(p);
+    }
   }
 
   dispose(): void {
@@ -188,12 +212,25 @@ const dirOf = (p: string): string => {
 };
 
 function analyzeAll(files: readonly SourceFile[], options: AnalyzeOptions, scope: Scope, pkg: PackageFiles, result: AnalysisResult): void {
+  // The last analysed file of each directory: after it, that package's trees are freed.
+  const last = new Map<string, SourceFile>();
+  for (const file of files) if (!file.context) last.set(dirOf(file.path), file);
   for (const file of files) {
     if (file.context) continue;
+    try {
+      analyzeOne(file, options, scope, pkg, result);
+    } finally {
+      if (last.get(dirOf(file.path)) === file) pkg.release(dirOf(file.path));
+    }
+  }
+}
+
+function analyzeOne(file: SourceFile, options: AnalyzeOptions, scope: Scope, pkg: PackageFiles, result: AnalysisResult): void {
+  {
     const skip = skipReason(file, options);
     if (skip) {
       result.skipped.push({ path: file.path, reason: skip });
-      continue;
+      return;
     }
     try {
       const { findings, units, syntaxErrorLine, ruleErrors } = analyzeFile(file, scope, options.rules, options.registry ?? options.rules, pkg, options.testFindings ?? "bugs");
@@ -255,7 +292,7 @@ interface FileResult {
 }
 
 function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], registry: readonly Rule[], pkg: PackageFiles, testFindings: TestFindings): FileResult {
-  const siblings: Siblings = Object.assign((name: string) => pkg.siblings(file.path, name), { treeOf: (p: string, source: string) => pkg.treeOf(p, source), partial: file.partialPackage === true });
+  const siblings: Siblings = Object.assign((name: string) => pkg.siblings(file.path, name), { viewOf: (p: string, source: string, create: boolean) => pkg.viewOf(p, source, create), partial: file.partialPackage === true });
   const touch = touchOf(file.diff, scope);
   const touched = (r: { startLine: number; endLine: number }) => touches(touch, r.startLine, r.endLine);
   const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings, testFindings);
@@ -365,13 +402,14 @@ function analyzeVersion(
   testFindings: TestFindings,
 ): VersionResult {
   engineStats.versionsAnalyzed++;
+  // The package's view of this very text (parsed whole: the one its siblings see) serves as is,
+  // when the file is parsed whole anyway or another file's rules already had it parsed.
+  const shared = siblings.viewOf?.(path, source, !select.chunk || source.length <= PARTIAL_PARSE_CHARS);
   const lines = new LineIndex(source);
-  // A sibling view of this very text, already parsed whole for another file's rules, serves as is.
-  const shared = siblings.treeOf?.(path, source);
-  const { tree, partial } = shared ? { tree: shared, partial: false } : parseFor(source, select.chunk);
+  const { tree, partial } = shared ? { tree: undefined, partial: false } : parseFor(source, select.chunk);
   const extra: Tree[] = [];
   try {
-    const root = tree.rootNode;
+    const root = shared ? shared.wholeRoot() : tree!.rootNode;
     let whole: GoNode | undefined;
     const wholeRoot = () => {
       if (!partial) return root;
@@ -382,7 +420,7 @@ function analyzeVersion(
       }
       return whole;
     };
-    const view = fileView(path, source, goMod, root, lines, wholeRoot, siblings);
+    const view = shared ?? fileView(path, source, goMod, root, lines, wholeRoot, siblings);
     const units: Unit[] = [];
     const raws = root.hasError ? recoverUnits(source, root, extra) : listUnits(root);
     for (const raw of raws) {
@@ -444,7 +482,7 @@ function analyzeVersion(
     const syntaxErrorLine = root.hasError ? firstErrorLine(root, lines) : undefined;
     return { findings, unitNames: units.map((u) => u.name), syntaxErrorLine, ruleErrors };
   } finally {
-    if (!shared) tree.delete();
+    tree?.delete();
     for (const t of extra) t.delete();
   }
 }
@@ -489,7 +527,7 @@ function firstErrorLine(root: GoNode, lines: LineIndex): number {
  * The other files of the package of a file whose package clause is the argument; `treeOf` gives
  * the whole tree of a file already parsed as a sibling, when its text is `source`.
  */
-type Siblings = ((packageName: string) => FileView[]) & { treeOf?: (path: string, source: string) => Tree | undefined; partial?: boolean };
+type Siblings = ((packageName: string) => FileView[]) & { viewOf?: (path: string, source: string, create: boolean) => FileView | undefined; partial?: boolean };
 
 const relatedOk = (p: string, view: FileView): boolean => view.packageFiles().some((f) => f.path === p);
 

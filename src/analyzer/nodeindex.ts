@@ -113,8 +113,14 @@ export class NodeIndex {
   private select(types: readonly string[]): Entry[] {
     const all = this.all();
     if (types.length === 1) return this.byType.get(types[0]!) ?? [];
-    const want = new Set(types);
-    return all.filter((e) => want.has(e.type));
+    // Several types: filtered once per unit and kept (rules ask the same lists again and again).
+    const key = types.join(",");
+    let out = this.byType.get(key);
+    if (!out) {
+      const want = new Set(types);
+      this.byType.set(key, (out = all.filter((e) => want.has(e.type))));
+    }
+    return out;
   }
 
   private endOf(e: Entry): number {

@@ -109,8 +109,11 @@ export interface FileView {
   /**
    * The other files of the same package given to this analysis: the same directory and the same
    * package clause, both files under analysis and read-only context files (`SourceFile.context`).
-   * Each is parsed whole on first use (lazily: a rule that never asks costs nothing) and lives as
-   * long as the analysis run, so its `memo` is shared by every touched file of the package. Rules
+   * Each is parsed whole on first use (lazily: a rule that never asks costs nothing) and lives
+   * until the last analysed file of its directory is done, so its `memo` is shared by every
+   * touched file of the package. A file analysed whole (or small enough to be parsed whole) is
+   * itself that view: its siblings see the very tree and memo its own rules use, so a package
+   * analysed in one call parses each file once and a per-file fact is computed once. Rules
    * read them for evidence (a helper's summary, the method that receives from a field) and never
    * report on them; a related location in one of them carries its `file`. Empty when the driver
    * gave no siblings (a single file, stdin).
