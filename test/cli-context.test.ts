@@ -104,6 +104,27 @@ describe("ptrguard check --diff in a large package", () => {
   });
 });
 
+describe("ptrguard check on a directory larger than one step", () => {
+  const files: Record<string, string> = {};
+  for (let i = 1; i < 69; i++) files[`big/f${String(i).padStart(2, "0")}.go`] = `package big\n\nfunc F${i}() {}\n`;
+  files["big/f00.go"] = "package big\n\ntype S struct{ results chan int }\n\nfunc New() *S { return &S{results: make(chan int)} }\n\nfunc (s *S) Put(v int) {\n\ts.results <- v\n}\n";
+  const check = (dir: string) => spawnSync(process.execPath, [BIN, "check", "--format", "json", "big"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+
+  it("the receive in the 70th file is out of the first step's sight: nothing is claimed about the package", () => {
+    const dir = tree({ ...files, "big/f69.go": "package big\n\nfunc (s *S) Next() int { return <-s.results }\n" });
+    const r = check(dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('{"findings":[]}\n');
+  });
+
+  it("in a package that fits one step the same send with no receive anywhere is reported", () => {
+    const dir = tree({ "big/f00.go": files["big/f00.go"]!, "big/f01.go": "package big\n\nfunc F1() {}\n" });
+    const r = check(dir);
+    const out = JSON.parse(r.stdout) as { findings: { rule: string; line: number; message: string }[] };
+    expect(out.findings.map((f) => `${f.rule}:${f.line}: ${f.message}`)).toEqual(["goroutine-send-leak:8: nothing in the package receives from s.results: this send blocks forever"]);
+  });
+});
+
 describe("a related location in another file of the package", () => {
   const finding: Finding = {
     rule: "goroutine-send-leak",

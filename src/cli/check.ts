@@ -56,6 +56,9 @@ function byPackage(sources: readonly LocalSource[]): LocalSource[][] {
   const out: LocalSource[][] = [];
   for (const files of dirs.values()) {
     const step = files[0]!.file.diff ? STEP : LOCAL_LIMITS.packageFiles;
+    // A directory analysed whole in several steps: no step sees the whole package, so no rule may
+    // claim what nothing in it does (a diff's files get their whole package as context instead).
+    if (!files[0]!.file.diff && files.length > step) for (const s of files) s.file.partialPackage = true;
     for (let i = 0; i < files.length; i += step) out.push(files.slice(i, i + step));
   }
   return out;
