@@ -25,13 +25,31 @@ export function processEntry(unit: Unit): ProcessEntry | undefined {
 }
 
 const COBRA = "github.com/spf13/cobra";
-/** The function fields of cobra.Command that run the command: Run, RunE, PreRun, PersistentPostRunE, ... */
-const RUN_FIELD = /^(?:Persistent)?(?:Pre|Post)?Run(?:E)?$/;
+/**
+ * The function fields of a command literal that run the command: cobra's Run, RunE, PreRun,
+ * PersistentPostRunE, ..., and `Action` (urfave/cli and others).
+ */
+const RUN_FIELD = /^(?:(?:Persistent)?(?:Pre|Post)?Run(?:E)?|Action)$/;
+
+/**
+ * The package qualifiers whose `Command` literals are CLI commands in `file`: cobra's, in any
+ * package; in `package main`, any imported package's (`&cli.Command{Run: runCmd}` of another CLI
+ * library: a program's own main package runs one command per process).
+ */
+function commandPackages(file: FileView): Set<string> {
+  return file.memo("lifetime.commandPackages", () => {
+    const out = new Set<string>();
+    const cobra = file.importName(COBRA);
+    if (cobra !== undefined) out.add(cobra);
+    if (file.packageName === "main") for (const i of file.imports) if (i.name) out.add(i.name);
+    return out;
+  });
+}
 
 /** The unit is a cobra command's run function, or a function called only from such functions. */
 function commandEntry(unit: Unit): boolean {
-  // Cheap exit: a run function takes a *cobra.Command, so its file imports cobra.
-  if (unit.file.importName(COBRA) === undefined) return false;
+  // Cheap exit: a command's package imports its CLI library (cobra anywhere, any in package main).
+  if (commandPackages(unit.file).size === 0) return false;
   const name = unit.kind === "method" ? unit.name.slice(unit.name.lastIndexOf(".") + 1) : unit.name;
   const runs = commandRuns(unit.file);
   if ((unit.kind === "method" ? runs.methods : runs.funcs).has(name)) return true;
@@ -45,15 +63,15 @@ interface CommandRuns {
   methods: Set<string>;
 }
 
-/** The run hooks of every cobra.Command of the package (the files that import cobra). */
+/** The run hooks of every command literal of the package (commandPackages). */
 function commandRuns(file: FileView): CommandRuns {
   const out: CommandRuns = { funcs: new Set(), methods: new Set() };
   for (const f of [file, ...file.packageFiles()]) {
     const own = f.memo("lifetime.commandRuns", () => {
       const funcs: string[] = [];
       const methods: string[] = [];
-      const cobra = f.importName(COBRA);
-      if (cobra === undefined) return { funcs, methods };
+      const cli = commandPackages(f);
+      if (cli.size === 0) return { funcs, methods };
       const add = (v: GoNode | null | undefined) => {
         const n = v && unparen(v);
         if (n?.type === "identifier") funcs.push(n.text);
@@ -62,7 +80,7 @@ function commandRuns(file: FileView): CommandRuns {
       const root = f.wholeRoot();
       for (const el of root.descendantsOfType("keyed_element")) {
         const key = el?.childForFieldName("key")?.namedChildren[0];
-        if (!el || key?.type !== "identifier" || !RUN_FIELD.test(key.text) || !isCommandLiteral(el.parent?.parent, cobra)) continue;
+        if (!el || key?.type !== "identifier" || !RUN_FIELD.test(key.text) || !isCommandLiteral(el.parent?.parent, cli)) continue;
         add(el.childForFieldName("value")?.namedChildren[0]);
       }
       for (const a of root.descendantsOfType("assignment_statement")) {
@@ -81,11 +99,11 @@ function commandRuns(file: FileView): CommandRuns {
   return out;
 }
 
-/** `cobra.Command{...}` (the import's name `cobra`), `&cobra.Command{...}` alike. */
-function isCommandLiteral(lit: GoNode | null | undefined, cobra: string): boolean {
+/** `cobra.Command{...}` (a qualifier of commandPackages), `&cobra.Command{...}` alike. */
+function isCommandLiteral(lit: GoNode | null | undefined, cli: ReadonlySet<string>): boolean {
   if (lit?.type !== "composite_literal") return false;
   const t = lit.childForFieldName("type");
-  return t?.type === "qualified_type" && t.childForFieldName("package")?.text === cobra && t.childForFieldName("name")?.text === "Command";
+  return t?.type === "qualified_type" && cli.has(t.childForFieldName("package")?.text ?? "") && t.childForFieldName("name")?.text === "Command";
 }
 
 /**
@@ -104,7 +122,14 @@ function calledOnlyFromCommands(name: string, file: FileView, runs: Set<string>,
       if (p?.type === "function_declaration" && p.childForFieldName("name")?.id === id.id) continue;
       if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return false;
       let top: GoNode | null = p;
-      while (top && top.type !== "function_declaration" && top.type !== "method_declaration") top = top.parent;
+      while (top && top.type !== "function_declaration" && top.type !== "method_declaration" && top.type !== "func_literal") top = top.parent;
+      if (top?.type === "func_literal") {
+        // A call inside a function literal runs when the literal does (a handler: once per
+        // request), unless the literal is itself a command's run hook.
+        if (!hookLiteral(top, commandPackages(f))) return false;
+        calls++;
+        continue;
+      }
       const caller = top?.type === "function_declaration" ? top.childForFieldName("name")?.text : undefined;
       if (!caller || caller === name || !(runs.has(caller) || calledOnlyFromCommands(caller, file, runs, depth + 1))) return false;
       calls++;
@@ -160,15 +185,18 @@ function onceBody(lit: GoNode, unit: Unit): boolean {
   return ref?.name === "OnceFunc";
 }
 
-/** The literal is a cobra command's run hook: `RunE: func(cmd *cobra.Command, args []string) error { ... }`. */
+/** The literal is a command's run hook: `RunE: func(cmd *cobra.Command, args []string) error { ... }`. */
 function commandBody(lit: GoNode, unit: Unit): boolean {
-  const cobra = unit.file.importName(COBRA);
-  if (cobra === undefined) return false;
+  const cli = commandPackages(unit.file);
+  return cli.size > 0 && hookLiteral(lit, cli);
+}
+
+function hookLiteral(lit: GoNode, cli: ReadonlySet<string>): boolean {
   let n = lit;
   while (n.parent?.type === "parenthesized_expression") n = n.parent;
   const el = n.parent?.type === "literal_element" ? n.parent.parent : null;
   const key = el?.type === "keyed_element" ? el.childForFieldName("key")?.namedChildren[0] : null;
-  return key?.type === "identifier" && RUN_FIELD.test(key.text) && isCommandLiteral(el!.parent?.parent, cobra);
+  return key?.type === "identifier" && RUN_FIELD.test(key.text) && isCommandLiteral(el!.parent?.parent, cli);
 }
 
 /** `go func() { ... }()`, `func() { ... }()`, `defer func() { ... }()`, `g.Go(func() error { ... })`. */
