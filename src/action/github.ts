@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { decodeUtf8 } from "../analyzer/source.js";
-import { MAX_BLOB_BYTES } from "../github/blobs.js";
+import { MAX_FILE_BYTES } from "../analyzer/engine.js";
 import type { Blob, BlobRequest, CheckCompletion, GitHub } from "../github/types.js";
 
 export interface ActionGitHub extends GitHub {
@@ -54,7 +54,7 @@ export function actionGitHub(inner: GitHub, workspace: string, workspaceSha: str
     } catch {
       return { kind: "missing" };
     }
-    if (size > MAX_BLOB_BYTES) return { kind: "too-large", bytes: size };
+    if (size > MAX_FILE_BYTES) return { kind: "too-large", bytes: size };
     const buf = readFileSync(full);
     // Not UTF-8 (decoded strictly: a valid file may contain U+FFFD): skipped as GitHub skips binaries.
     const text = buf.includes(0) ? undefined : decodeUtf8(buf);
