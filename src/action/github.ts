@@ -1,6 +1,7 @@
 // The GitHub layer as the Action uses it: the App's layer over the workflow's token, with two
-// differences. Files at the pull request's head are read from the checked-out workspace when it
-// is that commit (no API call); and there is no check run: a GITHUB_TOKEN can create check runs
+// differences. Files at the pull request's head, directory listings and the go.mod paths of its
+// tree are read from the checked-out workspace when it is that commit (no API call); and there
+// is no check run: a GITHUB_TOKEN can create check runs
 // only with `checks: write`, and GitHub files them under an arbitrary suite of the workflow, so
 // the job itself is the check: its summary is the check run's summary, its exit code the
 // conclusion. `completeCheckRun` keeps the completion for the Action to report.
@@ -80,6 +81,19 @@ export function actionGitHub(inner: GitHub, workspace: string, workspaceSha: str
       );
       remote.forEach((x, k) => (out[x.i] = read.blobs[k]!));
       return read.pull ? { blobs: out as Blob[], pull: read.pull } : { blobs: out as Blob[] };
+    },
+    // The head commit's go.mod files from the checkout's own tree (the App asks the API for the
+    // recursive tree: one call, for pull requests whose files have many candidate directories).
+    async goModPaths(sha) {
+      if (!workspaceSha || sha !== workspaceSha) return inner.goModPaths(sha);
+      let listed: string;
+      try {
+        listed = execFileSync("git", ["-c", "core.quotePath=false", "ls-tree", "-r", "-z", "--full-tree", "--name-only", sha], { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "ignore"] });
+      } catch {
+        return inner.goModPaths(sha);
+      }
+      readFromDisk++;
+      return listed.split("\0").filter((p) => p === "go.mod" || p.endsWith("/go.mod"));
     },
     async createCheckRun(run) {
       // A run with few files is created completed, in one request: that is its completion.
