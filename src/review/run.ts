@@ -33,8 +33,9 @@ export interface RunEnv {
   delivery?: string;
   repo?: string;
   /**
-   * Aborted by the queue when a newer head is accepted for this PR (reason: a Superseded) or the
-   * PR's lock is lost: the run stops at its next step and never posts.
+   * Aborted by the queue when a newer head is accepted for this PR (reason: a Superseded: the
+   * check run is completed as neutral) or the PR's lock is lost (a LockLost: nothing is touched);
+   * the run stops at its next step and never posts.
    */
   signal?: AbortSignal | undefined;
   /** The analysis step (default: in this thread); the server runs it on a worker-thread pool. */
@@ -119,7 +120,7 @@ export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutc
     }
     if (err instanceof Superseded) {
       outcome = await completeSuperseded(check, err.newerSha, problems, elapsed(), clock.now());
-      log.info({ pull: pull.number, newer: err.newerSha }, "ptrguard: called off by a newer head or a lost lock; posting nothing");
+      log.info({ pull: pull.number, newer: err.newerSha }, "ptrguard: called off by a newer head; posting nothing");
       env.metrics.runFinished(outcome, elapsed() / 1000);
       return outcome;
     }
