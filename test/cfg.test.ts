@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { analyze } from "../src/analyzer/engine.js";
 import type { GoNode, Rule, Unit } from "../src/analyzer/types.js";
-import { callEnd, cfgOf, tripCount, type Cfg } from "../rules/facts/cfg.js";
+import { callEnd, cfgOf, onceIn, tripCount, type Cfg } from "../rules/facts/cfg.js";
 
 interface Probe {
   unit: Unit;
@@ -618,5 +618,65 @@ func TestX(t *testing.T) {
     expect(await ends('require.FailNow(t, "no name")')).toEqual(["goroutine", "return"]);
     // require.NoError may return: both ends, and the path past it goes on.
     expect(await ends("require.NoError(t, nil)")).toEqual(["return", "goroutine"]);
+  });
+});
+
+describe("loop rounds", () => {
+  it("reads bounds from local constants and from expressions of locals set once from literals", async () => {
+    const src = `func f(m int) {
+	const batches = 3
+	waiters := 10
+	for i := 0; i < batches; i++ {
+	}
+	for i := 0; i < waiters-1; i++ {
+	}
+	grown := 4
+	grown++
+	for i := 0; i < grown; i++ {
+	}
+	for i := 0; i < m-1; i++ {
+	}
+}
+`;
+    const r = await probe(src, "f", ({ unit }) => unit.node.descendantsOfType("for_statement").map((l) => tripCount(l!)?.count ?? null));
+    expect(r).toEqual([3, 9, null, null]);
+  });
+
+  it("knows a statement under a guard true in one round only (onceIn)", async () => {
+    const src = `func f(n int, xs []int, ch chan int) {
+	for i := 0; i < n; i++ {
+		if i == n/2 {
+			ch <- 1
+		}
+		if i%10 == 0 {
+			ch <- 2
+		}
+	}
+	sent := false
+	for _, x := range xs {
+		if !sent && x > 0 {
+			ch <- 3
+			sent = true
+		}
+		if !sent {
+			ch <- 4
+		}
+	}
+	for i := 0; i < n; i++ {
+		i++
+		if i == 5 {
+			ch <- 5
+		}
+	}
+}
+`;
+    const r = await probe(src, "f", ({ unit }) =>
+      unit.node.descendantsOfType("send_statement").map((s) => {
+        let loop: GoNode | null = s!.parent;
+        while (loop && loop.type !== "for_statement") loop = loop.parent;
+        return onceIn(s!, loop!, unit);
+      }),
+    );
+    expect(r).toEqual([true, false, true, false, false]);
   });
 });

@@ -33,9 +33,10 @@
 // leaving it through the condition implies that `if i == K { ... }` in its body ran for every K in
 // range. Boolean locals set only to literals are followed along paths, so `if aDone && bDone`
 // cannot be taken before both were set.
-import type { FileView, GoNode, Unit } from "../../src/analyzer/types.js";
+import type { Binding, FileView, GoNode, Unit } from "../../src/analyzer/types.js";
 import { methodName, packageCallee } from "./calls.js";
-import { caseStatements, contains, descendantsInFunction, enclosingFunction, FUNCTION_TYPES, statementsOf, unparen } from "./syntax.js";
+import { isWrite } from "./definitions.js";
+import { caseStatements, contains, descendantsInFunction, enclosingFunction, FUNCTION_TYPES, listOf, operatorOf, statementsOf, unparen } from "./syntax.js";
 
 export type EndKind = "return" | "goroutine" | "process";
 export const ALL_ENDS: readonly EndKind[] = ["return", "goroutine", "process"];
@@ -369,7 +370,7 @@ export function tripCount(loop: GoNode): Trip | null {
   const to = cond.childForFieldName("right");
   const step = update.text.replace(/\s/g, "");
   if (from === null || cond.childForFieldName("left")?.text !== i || !to || (step !== `${i}++` && step !== `${i}+=1`)) return null;
-  const end = to.type === "int_literal" ? intValue(to) : to.type === "identifier" ? localInt(to, loop) : null;
+  const end = constInt(to, loop);
   if (end === null || (op !== "<" && op !== "<=")) return null;
   // The body must not change the counter: only the update writes it.
   const body = loop.childForFieldName("body");
@@ -379,18 +380,20 @@ export function tripCount(loop: GoNode): Trip | null {
 
 //	n := 10_000
 //	for i := 0; i < n; i++ {
+//	const batches = 3                  // a local constant, too
 /** The value of a local set once, before the loop, from an integer literal and never written again. */
 function localInt(name: GoNode, loop: GoNode): number | null {
   const fn = enclosingFunction(loop);
   const body = fn?.childForFieldName("body");
   if (!body) return null;
-  const decls = descendantsInFunction(body, "short_var_declaration").filter((d) => {
-    const left = d.childForFieldName("left")?.namedChildren ?? [];
+  const decls = descendantsInFunction(body, ["short_var_declaration", "const_spec"]).filter((d) => {
+    const left = d.type === "const_spec" ? d.childrenForFieldName("name") : d.childForFieldName("left")?.namedChildren ?? [];
     return left.some((x) => x?.text === name.text);
   });
   if (decls.length !== 1 || decls[0]!.endIndex > loop.startIndex) return null;
-  const left = decls[0]!.childForFieldName("left")!.namedChildren;
-  const right = decls[0]!.childForFieldName("right")?.namedChildren ?? [];
+  const d = decls[0]!;
+  const left = d.type === "const_spec" ? d.childrenForFieldName("name").filter((x): x is GoNode => x?.type === "identifier") : d.childForFieldName("left")!.namedChildren;
+  const right = (d.type === "const_spec" ? d.childForFieldName("value")?.namedChildren : d.childForFieldName("right")?.namedChildren) ?? [];
   const at = left.findIndex((x) => x?.text === name.text);
   if (left.length !== right.length || right[at]?.type !== "int_literal") return null;
   // Written nowhere else, closures included.
@@ -476,6 +479,164 @@ const SIMPLE = new Set([
   "expression_statement", "send_statement", "inc_statement", "dec_statement", "assignment_statement",
   "short_var_declaration", "var_declaration", "const_declaration", "type_declaration", "go_statement", "defer_statement", "empty_statement",
 ]);
+
+// ---------------------------------------------------------------------------------------------
+// Guards that hold in one round of a loop only (goroutine-send-leak's sends and starts,
+// time-after-in-loop's selects).
+
+//	for i := 0; i < n; i++ {
+//		if i == n/2 {                  // the counter is written only by the update: one round
+//			half <- true
+//		}
+//	}
+//	sent := false
+//	for _, x := range xs {
+//		if !sent && x.ok {             // set in the same branch before the round ends, never reset
+//			first <- x
+//			sent = true
+//		}
+//	}
+/**
+ * True when `node` runs at most once per run of `loop`, the innermost loop around it: an `if`
+ * between them whose condition (or one of its `&&` terms) holds in one round only.
+ */
+export function onceIn(node: GoNode, loop: GoNode, unit: Unit): boolean {
+  // A goto can go round inside the body without passing the loop's head.
+  if (descendantsInFunction(loop, "goto_statement").length > 0) return false;
+  const counter = counterOf(loop, unit);
+  for (let n = node; n.parent && n.id !== loop.id; n = n.parent) {
+    const s = n.parent;
+    if (s.type !== "if_statement" || s.childForFieldName("consequence")?.id !== n.id) continue;
+    for (const term of conjuncts(s.childForFieldName("condition"))) {
+      if (counter && term.type === "binary_expression" && operatorOf(term) === "==" && oneRound(term, counter, loop, unit)) return true;
+      if (term.type === "unary_expression" && operatorOf(term) === "!" && latched(unparen(term.childForFieldName("operand")!), n, loop, unit)) return true;
+    }
+  }
+  return false;
+}
+
+function conjuncts(cond: GoNode | null): GoNode[] {
+  if (!cond) return [];
+  const c = unparen(cond);
+  if (c.type === "binary_expression" && operatorOf(c) === "&&") return [...conjuncts(c.childForFieldName("left")), ...conjuncts(c.childForFieldName("right"))];
+  return [c];
+}
+
+//	for i := K0; i < n; i++ {          // also i--, i += 2, i -= 2
+//	for i, x := range xs {             // slice, array, map or string: a new index each round
+//	for i := range 10 {
+/** The counter of a loop that takes a new value each round and that only the loop writes. */
+function counterOf(loop: GoNode, unit: Unit): Binding | undefined {
+  let id: GoNode | undefined;
+  const range = loop.namedChildren.find((c) => c?.type === "range_clause");
+  if (range) {
+    const left = listOf(range.childForFieldName("left"));
+    const right = range.childForFieldName("right");
+    if (!right) return undefined;
+    if (left.length === 1 && right.type === "int_literal") id = left[0];
+    else if (left.length === 2 && rangesValues(right, unit)) id = left[0];
+  } else {
+    const clause = loop.namedChildren.find((c) => c?.type === "for_clause");
+    const init = clause?.childForFieldName("initializer");
+    const update = clause?.childForFieldName("update");
+    const left = init?.type === "short_var_declaration" ? listOf(init.childForFieldName("left")) : [];
+    if (left.length !== 1 || !update || !steps(update, left[0]!.text)) return undefined;
+    id = left[0];
+  }
+  const b = id?.type === "identifier" && id.text !== "_" ? unit.bindings.declaredBy(id) : undefined;
+  if (!b) return undefined;
+  const update = loop.namedChildren.find((c) => c?.type === "for_clause")?.childForFieldName("update");
+  return b.uses.every((u) => !isWrite(u) || (!!update && contains(update, u))) ? b : undefined;
+}
+
+/** `i++`, `i--`, `i += 2`, `i -= 2`: a step that never repeats a value. */
+function steps(update: GoNode, name: string): boolean {
+  const target = update.type === "assignment_statement" ? listOf(update.childForFieldName("left")) : [update.namedChildren[0]];
+  if (target.length !== 1 || target[0]?.type !== "identifier" || target[0].text !== name) return false;
+  if (update.type === "inc_statement" || update.type === "dec_statement") return true;
+  const by = listOf(update.childForFieldName("right"));
+  const op = operatorOf(update);
+  return (op === "+=" || op === "-=") && by.length === 1 && by[0]!.type === "int_literal" && Number(by[0]!.text.replace(/_/g, "")) !== 0;
+}
+
+/**
+ * The two-variable range gives distinct first values: a slice, array, map or string (a function
+ * iterator, Go 1.23, may yield a key twice: only before 1.23 is any two-variable range such).
+ */
+function rangesValues(right: GoNode, unit: Unit): boolean {
+  const v = unit.file.goVersion;
+  if (v && (v.major < 1 || (v.major === 1 && v.minor < 23))) return true;
+  const x = unparen(right);
+  if (x.type === "composite_literal" || x.type === "interpreted_string_literal" || x.type === "raw_string_literal") return true;
+  const b = x.type === "identifier" ? unit.bindings.resolve(x) : undefined;
+  return ["slice_type", "array_type", "map_type"].includes(b?.type?.type ?? "") || b?.type?.text === "string";
+}
+
+//	if i == K                          // K: literals, constants and locals nothing writes
+/** `counter == K` (either side), with K the same in every round. */
+function oneRound(eq: GoNode, counter: Binding, loop: GoNode, unit: Unit): boolean {
+  const l = unparen(eq.childForFieldName("left")!);
+  const r = unparen(eq.childForFieldName("right")!);
+  const is = (x: GoNode) => x.type === "identifier" && unit.bindings.resolve(x) === counter;
+  return (is(l) && invariant(r, loop, unit)) || (is(r) && invariant(l, loop, unit));
+}
+
+function invariant(x: GoNode, loop: GoNode, unit: Unit): boolean {
+  switch (x.type) {
+    case "int_literal":
+    case "rune_literal":
+    case "interpreted_string_literal":
+    case "raw_string_literal":
+      return true;
+    case "parenthesized_expression":
+      return invariant(unparen(x), loop, unit);
+    case "unary_expression":
+      return ["-", "+", "^"].includes(operatorOf(x)) && invariant(x.childForFieldName("operand")!, loop, unit);
+    case "binary_expression":
+      return ["+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^"].includes(operatorOf(x)) && invariant(x.childForFieldName("left")!, loop, unit) && invariant(x.childForFieldName("right")!, loop, unit);
+    case "identifier": {
+      const b = unit.bindings.resolve(x);
+      // A package-level constant of this file, or a local set once (outside the loop) and never written.
+      if (!b) return unit.file.decls.some((d) => d.kind === "const" && d.names.includes(x.text));
+      return !contains(loop, b.id) && (b.kind === "const" || b.uses.every((u) => !isWrite(u)));
+    }
+    default:
+      return false;
+  }
+}
+
+//	sent := false
+//	for ... {
+//		if !sent {
+//			ch <- v
+//			sent = true                // in the branch, no continue before it
+//		}
+//	}
+/**
+ * `!flag` where the branch `then` (the if's consequence) sets the flag to true before the round
+ * can end, the flag is declared outside the loop, and nothing in the loop sets it otherwise.
+ */
+function latched(flag: GoNode, then: GoNode, loop: GoNode, unit: Unit): boolean {
+  const b = flag.type === "identifier" ? unit.bindings.resolve(flag) : undefined;
+  if (!b || contains(loop, b.id) || b.kind !== "var") return false;
+  const home = enclosingFunction(loop);
+  const setTrue = (u: GoNode) => {
+    const stmt = u.parent?.parent;
+    const right = stmt?.type === "assignment_statement" && operatorOf(stmt) === "=" ? listOf(stmt.childForFieldName("right")) : [];
+    return listOf(stmt?.childForFieldName("left")).length === 1 && right.length === 1 && right[0]!.type === "true";
+  };
+  // Inside the loop, only `flag = true`; outside it, writes in the same function (before or after the loop).
+  for (const u of b.uses) {
+    if (!isWrite(u)) continue;
+    if (contains(loop, u) ? !setTrue(u) : enclosingFunction(u)?.id !== home?.id) return false;
+  }
+  for (const s of statementsOf(then)) {
+    if (descendantsInFunction(s, ["continue_statement", "goto_statement"]).length > 0 || s.type === "continue_statement") return false;
+    const target = s.type === "assignment_statement" ? listOf(s.childForFieldName("left"))[0] : undefined;
+    if (target && unit.bindings.resolve(target) === b && setTrue(target)) return true;
+  }
+  return false;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Building.

@@ -77,15 +77,17 @@ function check(ctx: RuleContext): void {
     const later = binding.uses.filter((u) => u.id !== target.id && (u.startIndex >= stmt.endIndex || reachedAgainInLoop(u, stmt, unit)));
     // Calls that end the process or the goroutine are not ways out (as go vet's lostcancel).
     const from = statementOf(stmt);
-    const opts = { avoid: (n: GoNode) => later.some((u) => contains(n, u)) || (binding.kind === "result" && isNakedReturn(n)) };
-    const cfg = cfgAt(unit, from);
     // A helper that also returns an error: on its error paths the other results are not the
-    // caller's (it returns a nil cancel, or has cancelled already), as for any Go result pair.
+    // caller's (it returns a nil cancel, or has cancelled already), as for any Go result pair. A
+    // path that enters `if err != nil { ... }` is done with the cancel function, whatever the
+    // branch does next: return, `continue` or `break` a loop, or fall through (issue 9, shape 9).
     const err = source.errorIndex !== undefined ? targets[source.errorIndex] : undefined;
     const errB = err?.type === "identifier" && err.text !== "_" ? unit.bindings.resolve(err) ?? unit.bindings.declaredBy(err) : undefined;
-    const exit = errB
-      ? cfg?.allEnds({ after: from }, opts).find((e) => !underErrorCheck(e.node, errB, stmt, unit))?.node
-      : cfg?.firstEnd({ after: from }, opts)?.node;
+    const opts = {
+      avoid: (n: GoNode) =>
+        later.some((u) => contains(n, u)) || (binding.kind === "result" && isNakedReturn(n)) || (!!errB && underErrorCheck(n, errB, stmt, unit)),
+    };
+    const exit = cfgAt(unit, from)?.firstEnd({ after: from }, opts)?.node;
     if (!exit) continue;
     const where = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
     ctx.report({

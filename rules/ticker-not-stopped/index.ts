@@ -30,6 +30,7 @@ import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, enclosingFunction, endOfLine, indentAt, loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
 import { importsTime, timeCalls, timerEra, type TimerEra } from "../facts/timers.js";
 import { isChannelOf } from "./channel.js";
+import { closureRunsInGoroutine, handedToGoroutine } from "./handoff.js";
 
 const rule: Rule = {
   meta: {
@@ -91,9 +92,10 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
   if (!stmt) return;
   const inner = stmt.type === "labeled_statement" ? stmt.namedChildren.find((c) => c?.type !== "label_name") ?? stmt : stmt;
   const holder = varOf(call, unit);
-  // `c := time.Tick(d); go func() { for range c { ... } }()` (or handed to pool.Go(func(){...})): the
-  // channel is handed to a goroutine that serves it for as long as it runs, not left unread.
-  if (holder && holder.uses.some((u) => handedToGoroutine(u, enclosingFunction(stmt)))) return;
+  // `c := time.Tick(d); go func() { for range c { ... } }()` (or handed to pool.Go(func(){...}), or
+  // read in a closure such a literal calls): the channel is handed to a goroutine that serves it
+  // for as long as it runs, not left unread.
+  if (holder && holder.uses.some((u) => handedToGoroutine(u, enclosingFunction(stmt), unit))) return;
   const overTick = (e: GoNode) => e.id === unparen(call).id || (!!holder && e.type === "identifier" && unit.bindings.resolve(e) === holder);
   // A range over the ticker's channel never ends: its loop is left only by a jump.
   const cfg = cfgAt(unit, stmt);
@@ -112,17 +114,6 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
     related: [{ ...spanOf(exit), message: "the function ends here with the ticker still running" }],
     severity: era.severity,
   });
-}
-
-/** `u` sits in a func literal, nested in `fn`, that a `go` statement starts or a call is handed as an argument. */
-function handedToGoroutine(u: GoNode, fn: GoNode | null): boolean {
-  for (let lit = enclosingFunction(u); lit && lit.id !== fn?.id; lit = enclosingFunction(lit)) {
-    if (lit.type !== "func_literal") return false;
-    const call = lit.parent?.type === "call_expression" ? lit.parent : null;
-    if (call?.parent?.type === "go_statement") return true;
-    if (lit.parent?.type === "argument_list") return true;
-  }
-  return false;
 }
 
 /** The binding `c` of `c := time.Tick(d)` / `var c = time.Tick(d)`, when the call is all of the value. */
@@ -176,6 +167,8 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   const kind = ticker ? "ticker" : "timer";
   const what = binding.name === kind ? kind : `${kind} ${binding.name}`;
   const fn = enclosingFunction(made.stmt);
+  // Used by a closure that a goroutine of the function calls: it lives on in that goroutine.
+  if (binding.uses.some((u) => closureRunsInGoroutine(u, fn, unit))) return;
   // A closure the function only calls (`commit := func() { t.Reset(d) }`) uses it on the function's behalf.
   const owners = new Map(binding.uses.map((u) => [ownerOf(u, fn, unit)?.id, u] as const));
   const overC = (e: GoNode) => isChannelOf(e, unit, made.id);

@@ -11,7 +11,8 @@
 //	}
 //
 // Silent when every other case leaves the loop (the timer fired on every round that goes on),
-// and for a select in a func literal inside the loop.
+// for a select in a func literal inside the loop, in a loop of at most 16 rounds, and for a
+// select under a guard true in one round only (`if i == K { select { ... } }`): one timer in all.
 //
 //	timeout := time.After(idle)
 //	for {
@@ -24,9 +25,10 @@
 //	}
 import type { Binding, GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { closureCalls, packageRef } from "../facts/calls.js";
-import { cfgAt, tripCount } from "../facts/cfg.js";
+import { cfgAt, onceIn, tripCount } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { contains, descendantsInFunction, enclosingFunction, indentAt, loopAround, nameIsFree, spanOf, statementOf, statementsOf, unparen } from "../facts/syntax.js";
+import { isWrite } from "../facts/definitions.js";
+import { contains, descendantsInFunction, enclosingFunction, indentAt, listOf, loopAround, nameIsFree, spanOf, statementOf, statementsOf, unparen } from "../facts/syntax.js";
 import { importsTime, timeCalls, timerEra } from "../facts/timers.js";
 
 const rule: Rule = {
@@ -60,6 +62,8 @@ interface Hit {
   direct: boolean;
   /** `x = time.After(d)`: the variable whose pending timer this assignment can replace. */
   replaces?: string;
+  /** x is declared in the loop's body: each round has its own x, whose timer is left, not replaced. */
+  fresh?: boolean;
   /** The calls, in the loop, of the closure that holds the assignment. */
   calledAt?: GoNode[];
 }
@@ -81,6 +85,7 @@ function check(ctx: RuleContext): void {
     const loop = use && loopAround(use.select);
     if (!use || !loop || loopAround(call)?.id !== loop.id) continue; // a timeout made once, before the loop
     if (fewRounds(loop, ctx.unit)) continue; // a handful of timers, each gone once it fires: bounded, not a leak
+    if (oneRoundOnly(use.select, loop, unit)) continue; // `if i == K { select { ... } }`: one timer in all
     const others = use.select.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && !use.cases.some((u) => u.id === c.id));
     // A case after which the loop can run again (`done = true` under `for !done` cannot).
     const cfg = cfgAt(unit, loop)!;
@@ -94,13 +99,14 @@ function check(ctx: RuleContext): void {
     if (hits.some((o) => o !== h && sameVar(o, h) && o.call.startIndex < h.call.startIndex)) continue;
     const also = hits.filter((o) => o !== h && sameVar(o, h));
     const way = h.round.type === "default_case" ? "through its default case" : `through the case on line ${line(h.round)}`;
+    const replaced = !!h.replaces && !h.fresh;
     ctx.report({
       span: spanOf(h.call),
-      ...(h.replaces ? { messageId: "replaced", data: { name: h.replaces, way } } : { messageId: "pending", data: { way } }),
+      ...(replaced ? { messageId: "replaced", data: { name: h.replaces!, way } } : { messageId: "pending", data: { way } }),
       related: [
-        { ...spanOf(h.round), message: h.replaces ? "rounds through this case replace a timer that has not fired" : "this way out of the select goes round the loop again" },
+        { ...spanOf(h.round), message: replaced ? "rounds through this case replace a timer that has not fired" : "this way out of the select goes round the loop again" },
         { ...spanOf(h.loop), message: "the loop that runs the select again" },
-        ...also.map((o) => ({ ...spanOf(o.call), message: "this time.After can replace a pending timer too" })),
+        ...also.map((o) => ({ ...spanOf(o.call), message: replaced ? "this time.After can replace a pending timer too" : "this time.After can leave a pending timer too" })),
         ...(h.calledAt ?? []).map((c) => ({ ...spanOf(c), message: "the closure that makes the new timer runs here" })),
       ],
       fix: hits.length === 1 && h.direct ? hoist(unit, h) : undefined,
@@ -162,7 +168,9 @@ function replacing(call: GoNode, stmt: GoNode, x: Binding, unit: Unit): Hit | nu
   const others = select.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && !cases.some((u) => u.id === c.id));
   const round = others.find((c) => reaches({ at: c }));
   const calledAt = points.filter((p) => p.id !== stmt.id && contains(loop, p));
-  return round ? { call, select, loop, round, direct: false, replaces: x.name, calledAt } : null;
+  // `var tickc <-chan time.Time` in the body: the next round starts with a nil tickc, and the old
+  // timer is left pending rather than replaced (the message says "starts a timer each round").
+  return round ? { call, select, loop, round, direct: false, replaces: x.name, fresh: contains(loop, x.id), calledAt } : null;
 }
 
 /**
@@ -207,6 +215,16 @@ function commCase(x: GoNode): GoNode | null {
   return cc?.type === "communication_case" && cc.childForFieldName("communication")?.id === stmt!.id ? cc : null;
 }
 
+//	for i := 0; i < n; i++ {
+//		if i == 800 {                  // true in one round: one select, one timer
+//			select { ... case <-time.After(d): }
+//		}
+//	}
+/** The select runs in one round of its loop only, and no loop runs that loop again. */
+function oneRoundOnly(select: GoNode, loop: GoNode, unit: Unit): boolean {
+  return !loopAround(loop) && onceIn(select, loop, unit);
+}
+
 /** At most this many rounds of a counted loop leave only a bounded handful of pending timers. */
 const FEW_ROUNDS = 16;
 
@@ -218,15 +236,18 @@ function fewRounds(loop: GoNode, unit: Unit): boolean {
 }
 
 //	for _, addr := range []string{"a:1", "b:2"} { ... }    a literal's elements
+//	tests := []tc{{...}, {...}}; for _, tt := range tests   a local set once from a literal
 //	var ids [2]uint64; for i := range ids { ... }           a local array's literal length
-/** The rounds of a range over a composite literal or a local array of literal length. */
+/** The rounds of a range over a composite literal (also held in a local nothing writes again) or a local array of literal length. */
 function rangeLength(loop: GoNode, unit: Unit): number | null {
   const range = loop.namedChildren.find((c) => c?.type === "range_clause");
   const right = range?.childForFieldName("right");
   if (!right) return null;
   const x = unparen(right);
-  if (x.type === "composite_literal") {
-    const body = x.childForFieldName("body");
+  const held = x.type === "identifier" ? literalOf(x, unit) : null;
+  const lit = x.type === "composite_literal" ? x : held;
+  if (lit) {
+    const body = lit.childForFieldName("body");
     return body ? body.namedChildren.filter((c) => c && c.type !== "comment").length : null;
   }
   const type = x.type === "identifier" ? unit.bindings.resolve(x)?.type : null;
@@ -234,6 +255,16 @@ function rangeLength(loop: GoNode, unit: Unit): number | null {
   if (length?.type !== "int_literal") return null;
   const n = Number(length.text.replace(/_/g, ""));
   return Number.isSafeInteger(n) ? n : null;
+}
+
+/** The composite literal a local of the function is declared with (`tests := []tc{...}`), when nothing writes it again. */
+function literalOf(x: GoNode, unit: Unit): GoNode | null {
+  const b = unit.bindings.resolve(x);
+  if (!b || b.kind !== "var" || b.uses.some(isWrite)) return null;
+  const value = b.decl.type === "short_var_declaration" ? b.decl.childForFieldName("right") : b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : null;
+  const names = b.decl.type === "short_var_declaration" ? listOf(b.decl.childForFieldName("left")) : b.decl.childrenForFieldName("name");
+  const v = value?.namedChildCount === 1 && names.length === 1 ? unparen(value.namedChildren[0]!) : null;
+  return v?.type === "composite_literal" ? v : null;
 }
 
 /**
