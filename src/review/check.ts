@@ -54,14 +54,16 @@ export function retryLater(err: unknown, doing: string): RetryLater {
 export const NOTHING_TO_ANALYSE = "Nothing to analyse";
 
 /**
- * A completed ptrguard check run for this pull request on this head that began once a request
- * had arrived (`since`, ms; GitHub keeps whole seconds): that run answered the request, its
- * review posted and its verdict given. The neutral check runs of runs that stopped without a
- * verdict (superseded, interrupted, waiting for the configuration) answer nothing.
+ * A completed ptrguard check run for this pull request on this head that began after a request
+ * arrived (`since`, ms): that run answered the request, its review posted and its verdict given.
+ * The neutral check runs of runs that stopped without a verdict (superseded, interrupted,
+ * waiting for the configuration) answer nothing. GitHub keeps whole seconds: a check run that
+ * began in the second the request came is counted only for a `retry` (the request's own earlier
+ * attempt began after it came); for a new request it may be a run that finished just before.
  */
-export function answeredSince(runs: readonly CheckRunInfo[] | undefined, pullNumber: number, since: number | undefined): CheckRunInfo | undefined {
+export function answeredSince(runs: readonly CheckRunInfo[] | undefined, pullNumber: number, since: number | undefined, retry = false): CheckRunInfo | undefined {
   if (since === undefined || !runs) return undefined;
-  const from = Math.floor(since / 1000) * 1000;
+  const from = retry ? Math.floor(since / 1000) * 1000 : since;
   return runs.find(
     (r) =>
       r.status === "completed" &&

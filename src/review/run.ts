@@ -95,7 +95,7 @@ export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutc
     env.metrics.runFinished("superseded", 0);
     return "superseded";
   }
-  const answered = answeredSince(start?.checkRuns, pull.number, outer.requestedAt);
+  const answered = answeredSince(start?.checkRuns, pull.number, outer.requestedAt, outer.retry);
   if (answered) {
     log.info({ pull: pull.number, checkRun: answered.id }, "ptrguard: a run that started after this request came has answered it (its check run is complete); nothing to do");
     return "covered";
@@ -219,7 +219,7 @@ async function reviewAt(
   // of) or be under way in it still: its check run on the head is read again before posting.
   if (env.retry) {
     const runs = await github.findCheckRuns(sha);
-    const answered = answeredSince(runs, pull.number, env.requestedAt);
+    const answered = answeredSince(runs, pull.number, env.requestedAt, true);
     if (answered) throw new Covered(answered.id);
     check.adopt(runs);
   }

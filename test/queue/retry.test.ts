@@ -70,7 +70,8 @@ function stateful() {
     .post(`${REPO}/check-runs`)
     .reply((_uri, body) => {
       const b = body as Omit<CheckRun, "id">;
-      const run = { ...b, id: 9000 + checkRuns.length, conclusion: b.conclusion ?? null };
+      // GitHub keeps whole seconds.
+      const run = { ...b, id: 9000 + checkRuns.length, conclusion: b.conclusion ?? null, started_at: b.started_at.replace(/\.\d+Z$/, "Z") };
       checkRuns.push(run);
       return [201, { id: run.id }];
     })
@@ -178,6 +179,22 @@ describe("a retried run", () => {
     // Another replica, its store empty (Redis lost the record): the check run answers.
     expect(await runner(new MemoryStore()).run(req, { retry: true })).toBe("covered");
     expect(gh.checkRuns).toHaveLength(1);
+    expect(gh.reviews).toHaveLength(1);
+  }, 30_000);
+
+  it("without the queue's record, a new request is answered by a check run that began after it came, not by one of the same second (it may have finished before)", async () => {
+    const gh = stateful();
+    expect(await runner(new MemoryStore()).run(request())).toBe("done");
+    const began = Date.parse(gh.checkRuns[0]!.started_at);
+    // Another replica, no record: a request two seconds older than the run is answered by it.
+    expect(await runner(new MemoryStore()).run({ ...request(), delivery: "d-2", receivedAt: began - 2000 })).toBe("covered");
+    expect(gh.checkRuns).toHaveLength(1);
+    // A recheck that came in the same second as the run began (after it finished, as far as GitHub's seconds tell): a new run.
+    expect(await runner(new MemoryStore()).run({ ...request(), delivery: "d-3", trigger: "recheck", explicit: true, receivedAt: began + 900 })).toBe("done");
+    expect(gh.checkRuns.map((c) => [c.status, c.conclusion])).toEqual([
+      ["completed", "failure"],
+      ["completed", "failure"],
+    ]);
     expect(gh.reviews).toHaveLength(1);
   }, 30_000);
 
