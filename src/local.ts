@@ -255,14 +255,20 @@ export async function packageContext(
       out.notes.push(overBoundsNote(rel(cwd, dir), { files: pick.overFiles, bytes: pick.overBytes }, bounds));
     }
     const read: { name: string; text: string; file: SourceFile }[] = [];
+    let unreadable = 0;
     for (const e of pick.read) {
       const full = path.join(dir, e.name);
       const text = await readFile(full, "utf8").catch(() => undefined);
-      if (text === undefined || text.includes("\u0000")) continue;
+      if (text === undefined || text.includes("\u0000")) {
+        unreadable++;
+        continue;
+      }
       read.push({ name: e.name, text, file: { path: rel(cwd, full), content: text, goMod: nearestGoMod(full, cache), context: true } });
     }
     // The other touched files of the package are context too: each file is analysed on its own.
     const all = [...read, ...sources.map((s) => ({ name: path.basename(s.file.path), text: s.file.content, file: { path: s.file.path, content: s.file.content, goMod: s.file.goMod ?? null, context: true } }))];
+    // A sibling over the bounds or unreadable: claims about the whole package cannot be made.
+    if (pick.overFiles > 0 || unreadable > 0) for (const s of sources) s.file.partialPackage = true;
     for (const s of sources) {
       const mine = samePackage({ name: path.basename(s.file.path), text: s.file.content }, all).map((x) => x.file);
       if (mine.length) out.of.set(s, mine);

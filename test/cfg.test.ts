@@ -210,6 +210,37 @@ describe("loops", () => {
     expect(r).toEqual([10000, 3, 5, null, null]);
   });
 
+  it("reads bounds from package constants and constant expressions, unless a local shadows the name", async () => {
+    const src = `const chanSize = 6
+const twice = 2 * chanSize
+
+const (
+	first = iota
+	second
+)
+
+func f(n int) {
+	for i := 0; i < chanSize+2; i++ {
+	}
+	for i := 0; i < twice; i++ {
+	}
+	for i := 0; i < second; i++ {
+	}
+	for i := 0; i < n-1; i++ {
+	}
+}
+
+func g(chanSize int) {
+	for i := 0; i < chanSize; i++ {
+	}
+}
+`;
+    const f = await probe(src, "f", ({ unit }) => unit.node.descendantsOfType("for_statement").map((l) => tripCount(l!)?.count ?? null));
+    expect(f).toEqual([8, 12, null, null]);
+    const g = await probe(src, "g", ({ unit }) => unit.node.descendantsOfType("for_statement").map((l) => tripCount(l!)?.count ?? null));
+    expect(g).toEqual([null]);
+  });
+
   it("a counted loop runs at least once, and a send under `if i == 222` is reached", async () => {
     const src = `func f(ch chan int, n int) {
 	for i := 0; i < 10000; i++ {

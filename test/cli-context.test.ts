@@ -66,6 +66,17 @@ describe("package context from disk", () => {
       ["c.go", true, undefined],
       ["b.go", true, undefined],
     ]);
+    expect(sources.map((s) => s.file.partialPackage)).toEqual([undefined, undefined]);
+  });
+
+  it("a package over the bounds is marked partial, so no rule claims what nothing in it does", async () => {
+    const a = "package p\n";
+    const dir = tree({ "a.go": a, "b.go": "package p\n", "c.go": "package p\n" });
+    const sources = [touched(dir, "a.go", a)];
+    const ctx = await packageContext(sources, dir, dir, () => undefined, { files: 1, bytes: 1 << 20 });
+    expect(ctx.of.get(sources[0]!)!.map((f) => f.path)).toEqual(["b.go"]);
+    expect(ctx.unread).toBe(1);
+    expect(sources[0]!.file.partialPackage).toBe(true);
   });
 });
 

@@ -71,6 +71,54 @@ describe("Go 1.26 new(expr)", () => {
   });
 });
 
+describe("a package's own func new", () => {
+  // nomad's command/agent/monitor declares `func new(buf int, ...)` and its test calls
+  // `new(5, logger, &opts)`: the grammar reads each `new(` as the builtin, whose first argument
+  // is a type, so `new(5, ...)` was an error and `new(n, ...)` hid the use of `n`.
+  const decl = "package monitor\n\nimport \"context\"\n\ntype monitor struct{ stop func() }\n\nfunc new(stop func(), buf int, name string) *monitor {\n\treturn &monitor{stop: stop}\n}\n\nfunc New(buf int) *monitor {\n\t_, cancel := context.WithCancel(context.Background())\n\treturn new(cancel, buf, \"m\")\n}\n";
+  const test = "package monitor\n\nimport (\n\t\"context\"\n\t\"testing\"\n)\n\nfunc TestDropped(t *testing.T) {\n\t_, cancel := context.WithCancel(context.Background())\n\tm := new(cancel, 5, \"x\")\n\tm.stop()\n\tvar n int\n\t_ = new(n)\n}\n";
+
+  it("the declaration and each call with several arguments read as one function, its arguments as expressions", async () => {
+    await loadGo();
+    for (const [src, want] of [
+      [decl, [`${NEW_EXPR_CALLEE}(identifier,identifier,interpreted_string_literal)`]],
+      // The file does not declare new: a one-argument call stays the builtin's shape.
+      [test, [`${NEW_EXPR_CALLEE}(identifier,int_literal,interpreted_string_literal)`, "new(type_identifier)"]],
+    ] as const) {
+      const tree = parseGo(src);
+      try {
+        expect(tree.rootNode.hasError).toBe(false);
+        const calls = tree.rootNode.descendantsOfType("call_expression").filter((c) => /^n.w$/.test(c!.childForFieldName("function")!.text));
+        expect(calls.map((c) => `${c!.childForFieldName("function")!.text}(${c!.childForFieldName("arguments")!.namedChildren.map((a) => a!.type).join(",")})`)).toEqual(want);
+        const names = tree.rootNode.descendantsOfType("function_declaration").map((d) => d!.childForFieldName("name")!.text);
+        if (src === decl) expect(names).toEqual([NEW_EXPR_CALLEE, "New"]);
+      } finally {
+        tree.delete();
+      }
+    }
+  });
+
+  it("in a file that declares func new, a one-argument call is its too; a method named new is left alone", async () => {
+    await loadGo();
+    const src = "package p\n\ntype T struct{}\n\nfunc new(n int) *T { return nil }\n\nfunc (t *T) new(a, b int) {}\n\nfunc f(n int, t *T) {\n\t_ = new(n)\n\tt.new(1, 2)\n}\n";
+    const tree = parseGo(src);
+    try {
+      expect(tree.rootNode.hasError).toBe(false);
+      const calls = tree.rootNode.descendantsOfType("call_expression").map((c) => `${c!.childForFieldName("function")!.text}(${c!.childForFieldName("arguments")!.namedChildren.map((a) => a!.type).join(",")})`);
+      expect(calls).toEqual([`${NEW_EXPR_CALLEE}(identifier)`, "t.new(int_literal,int_literal)"]);
+      expect(tree.rootNode.descendantsOfType("method_declaration").map((d) => d!.childForFieldName("name")!.text)).toEqual(["new"]);
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it("engine: no note, and a cancel handed to it as the first argument is not lost", async () => {
+    const r = await analyze([{ path: "m/monitor.go", content: decl }, { path: "m/monitor_test.go", content: test }], { rules: [lostCancel] });
+    expect(r.notes).toEqual([]);
+    expect(r.findings).toEqual([]);
+  });
+});
+
 describe("UTF-8", () => {
   it("decodes strictly: U+FFFD itself is valid, a Latin-1 byte is not", () => {
     expect(decodeUtf8(Buffer.from("x := \"\uFFFD\"", "utf8"))).toBe("x := \"\uFFFD\"");

@@ -71,6 +71,11 @@ describe("package context files", () => {
     expect(JSON.parse(toRdjsonl(r.findings).split("\n")[0]!).related_locations[0].location.path).toBe("pkg/loop.go");
   });
 
+  it("when the driver left files of the package unread, 'nothing receives' cannot be claimed: silent", async () => {
+    const r = await analyze([{ ...files[0]!, partialPackage: true }, files[1]!], { rules: [sendLeak], scope: "file" });
+    expect(r.findings).toEqual([]);
+  });
+
   it("without the sibling there is no evidence and no finding", async () => {
     const r = await analyze([files[0]!], { rules: [sendLeak], scope: "file" });
     expect(r.findings).toEqual([]);

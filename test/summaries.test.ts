@@ -96,4 +96,46 @@ describe("summaries", () => {
     // Every use of the unexported field in the package; the accessor's result stored in `_` is out of sight.
     expect(out.stop).toEqual({ owner: "W", uses: ["recv in W.helper", "close in W.helper", "make in NewW", "escape in W.Start"] });
   });
+
+  it("names the context parameters whose Done() are a guarded send's only way out", async () => {
+    const src = `package p
+
+import "context"
+
+func Start(ctx context.Context, out chan<- int, stop <-chan struct{}) {
+	send(ctx, 1, out)
+	sendOrStop(ctx, out, stop)
+}
+
+func send(ctx context.Context, v int, out chan<- int) {
+	select {
+	case out <- v:
+	case <-ctx.Done():
+	}
+}
+
+func sendOrStop(ctx context.Context, out chan<- int, stop <-chan struct{}) {
+	select {
+	case out <- 1:
+	case <-ctx.Done():
+	case <-stop:
+	}
+}
+`;
+    const out: Record<string, unknown> = {};
+    const probe: Rule = {
+      meta: { ...sendLeak.meta, id: "probe", messages: { m: "m" } },
+      kinds: ["func"],
+      check: ({ unit, file }) => {
+        if (unit.name !== "Start") return;
+        for (const call of unit.nodes("call_expression")) {
+          const d = calleeOf(call!, { file, bindings: unit.bindings, fn: unit.node });
+          if (d) out[d.key] = summarise(d).effects.filter((e) => e.op === "send").map((e) => e.doneGuards ?? null);
+        }
+      },
+    };
+    await analyze([{ path: "p/main.go", content: src }], { rules: [probe], scope: "file" });
+    // send: the select's other case is parameter 0's Done(); sendOrStop: another channel can fire too.
+    expect(out).toEqual({ send: [[0]], sendOrStop: [null] });
+  });
 });

@@ -11,14 +11,13 @@
 //		time.AfterFunc(d, s.expire)                    // one untracked timer per iteration
 //	}
 import type { Binding, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { packageRef } from "../facts/calls.js";
-import { cfgAt } from "../facts/cfg.js";
+import { cfgAt, cfgOf } from "../facts/cfg.js";
+import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
-import { importsTime, timeCalls } from "../facts/timers.js";
+import { importsTime, literalDuration, timeCalls } from "../facts/timers.js";
 
 const MINUTE_NS = 60e9;
-const UNITS: Record<string, number> = { Nanosecond: 1, Microsecond: 1e3, Millisecond: 1e6, Second: 1e9, Minute: 60e9, Hour: 3600e9 };
 
 const rule: Rule = {
   meta: {
@@ -35,6 +34,8 @@ const rule: Rule = {
     messages: {
       discarded: "the timer from time.AfterFunc is discarded: its callback keeps {{name}} reachable until {{until}}",
       discardedInLoop: "time.AfterFunc can start a discarded timer each time round the loop; each keeps {{name}} reachable until {{until}}",
+      stored: "the timer from time.AfterFunc is kept only in {{field}}, which nothing in the package reads: its callback keeps {{name}} reachable until {{until}}",
+      storedInLoop: "time.AfterFunc can start a timer each time round the loop, kept only in {{field}}, which nothing reads; each keeps {{name}} reachable until {{until}}",
     },
   },
   kinds: ["func", "method"],
@@ -45,21 +46,33 @@ export default rule;
 
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
+  const entry = processEntry(unit);
   for (const { call, name } of timeCalls(unit)) {
-    if (name !== "AfterFunc" || !discarded(call)) continue;
+    if (name !== "AfterFunc") continue;
+    const kept = untracked(call);
+    if (!kept) continue;
     const args = call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
     if (args.length !== 2) continue;
     const [delay, f] = args as [GoNode, GoNode];
     const ref = pointerIn(unparen(f), unit);
     if (!ref) continue;
+    // Kept where the package can Stop it, or cleared by the callback (the field says "pending").
+    // A field: untracked only when nothing in the package reads it, which a file left unread may do.
+    if (kept.field && (!ctx.file.packageComplete() || fieldRead(kept.field, unit) || clearedBy(unparen(f), kept.field, unit))) continue;
     const loop = repeatingLoop(call, unit);
-    const ns = literalDuration(unparen(delay), unit);
-    if (!loop && ns !== null && ns < MINUTE_NS) continue; // a short literal delay: the pointer is pinned briefly
+    if (!loop) {
+      // Outside a loop, one timer per call: reported only when calls can pile them up for long.
+      if (kept.blank || entry === "main" || entry === "init" || entry === "command") continue; // `_ =` drops it on purpose; main, init and a CLI command run once
+      const ns = literalDuration(unparen(delay), unit);
+      if (ns !== null && ns < MINUTE_NS) continue; // a short literal delay: the pointer is pinned briefly
+      if (retryChain(call, unparen(f), unit)) continue; // one timer pending at a time, until the retry succeeds
+    }
     const until = delay.text.length <= 40 && !delay.text.includes("\n") ? `its delay (${delay.text}) elapses` : "it fires";
     ctx.report({
       span: spanOf(call),
-      messageId: loop ? "discardedInLoop" : "discarded",
-      data: { name: ref.binding.name, until },
+      ...(kept.field
+        ? { messageId: loop ? "storedInLoop" : "stored", data: { name: ref.binding.name, until, field: kept.field.text } }
+        : { messageId: loop ? "discardedInLoop" : "discarded", data: { name: ref.binding.name, until } }),
       related: [
         { ...spanOf(ref.use), message: `the callback holds ${ref.binding.name}` },
         ...(loop ? [{ ...spanOf(loop), message: "the loop that can start a timer each time round" }] : []),
@@ -68,17 +81,114 @@ function check(ctx: RuleContext): void {
   }
 }
 
-/** `time.AfterFunc(...)` as a statement, or assigned to `_`. */
-function discarded(call: GoNode): boolean {
+/**
+ * How the *Timer is left untracked: dropped by a bare statement, assigned to `_` (`blank`), or
+ * stored in a field (`s.t = time.AfterFunc(...)`, `field`: untracked when nothing reads it).
+ * Undefined when it is kept some other way (a local, a map element, returned, passed on).
+ */
+function untracked(call: GoNode): { blank?: boolean; field?: GoNode } | undefined {
   let node = call;
   while (node.parent?.type === "parenthesized_expression") node = node.parent;
   const p = node.parent;
-  if (p?.type === "expression_statement") return true;
-  if (p?.type !== "expression_list" || p.namedChildCount !== 1) return false;
+  if (p?.type === "expression_statement") return {};
+  if (p?.type !== "expression_list" || p.namedChildCount !== 1) return undefined;
   const stmt = p.parent;
-  if (stmt?.type !== "assignment_statement" && stmt?.type !== "short_var_declaration") return false;
+  if (stmt?.type !== "assignment_statement" && stmt?.type !== "short_var_declaration") return undefined;
+  if (stmt.childForFieldName("right")?.id !== p.id) return undefined;
   const left = stmt.childForFieldName("left")?.namedChildren ?? [];
-  return left.length === 1 && left[0]?.text === "_";
+  if (left.length !== 1 || !left[0]) return undefined;
+  if (left[0].text === "_") return { blank: true };
+  const target = unparen(left[0]);
+  if (stmt.type === "assignment_statement" && stmt.childForFieldName("operator")?.text === "=" && target.type === "selector_expression") return { field: target };
+  return undefined;
+}
+
+/**
+ * Some code of the package reads the field (`s.t.Stop()`, `if s.t != nil`, `t := s.t`): the
+ * timer is kept where it can be stopped. Only a field every mention of which is a plain
+ * assignment is write-only: each call replaces the timer and nothing can stop the previous one.
+ */
+function fieldRead(target: GoNode, unit: Unit): boolean {
+  const name = target.childForFieldName("field")?.text;
+  if (!name) return true;
+  const mention = new RegExp(`\\.\\s*${name}\\b`);
+  for (const f of [unit.file, ...unit.file.packageFiles()]) {
+    if (!mention.test(f.source)) continue;
+    for (const sel of f.wholeRoot().descendantsOfType("selector_expression")) {
+      if (!sel || sel.childForFieldName("field")?.text !== name) continue;
+      const list = sel.parent;
+      const assign = list?.type === "expression_list" ? list.parent : null;
+      const written = assign?.type === "assignment_statement" && assign.childForFieldName("left")?.id === list!.id && assign.childForFieldName("operator")?.text === "=";
+      if (!written) return true;
+    }
+  }
+  return false;
+}
+
+/** The callback assigns the field (`n.updateTimer = nil` once it has run): one timer at a time, tracked by the field. */
+function clearedBy(f: GoNode, target: GoNode, unit: Unit): boolean {
+  if (f.type !== "func_literal") return false;
+  const name = target.childForFieldName("field")?.text;
+  return unit.nodes("assignment_statement", f).some((a) =>
+    (a.childForFieldName("left")?.namedChildren ?? []).some((l) => !!l && unparen(l).type === "selector_expression" && unparen(l).childForFieldName("field")?.text === name),
+  );
+}
+
+/**
+ * A retry that re-arms itself on a condition: the callback runs the function that starts the
+ * timer again, directly or through one function of the package that calls it, and some path of
+ * that function ends without starting the timer (the retry stops once it succeeds). One such
+ * timer is pending at a time, however often the chain runs; the function re-arming itself on
+ * every path (a janitor sweeping for ever) pins its pointer for good and stays flagged.
+ *
+ *	func (o *consumer) checkPeers() {
+ *		if !o.peersReady() {
+ *			time.AfterFunc(o.interval, o.checkPeers) // checks again later
+ *			return
+ *		}
+ *		o.setReady()
+ *	}
+ */
+function retryChain(call: GoNode, f: GoNode, unit: Unit): boolean {
+  const self = unit.node.childForFieldName("name")?.text;
+  if (!self) return false;
+  const callees = new Set<string>();
+  const add = (fn: GoNode | null) => {
+    const n = fn && unparen(fn);
+    const name = n?.type === "identifier" ? n.text : n?.type === "selector_expression" ? n.childForFieldName("field")?.text : undefined;
+    if (name) callees.add(name);
+  };
+  if (f.type === "func_literal") for (const c of unit.nodes("call_expression", f)) add(c.childForFieldName("function"));
+  else add(f);
+  const conditional = () => !cfgOf(unit, unit.node).everyPathPasses({ entry: true }, (n) => n.startIndex <= call.startIndex && call.endIndex <= n.endIndex, ["return"]);
+  if (callees.has(self)) return conditional();
+  const calls = new RegExp(`\\b${self}\\s*\\(`);
+  for (const file of [unit.file, ...unit.file.packageFiles()]) {
+    if (!calls.test(file.source)) continue;
+    for (const d of file.wholeRoot().namedChildren) {
+      if ((d?.type !== "function_declaration" && d?.type !== "method_declaration") || !callees.has(d.childForFieldName("name")?.text ?? "")) continue;
+      // The other function calls it only on some condition (a failure): the chain can end.
+      const body = d.childForFieldName("body");
+      const again = body ? body.descendantsOfType("call_expression").filter((c): c is GoNode => !!c && calledName(c) === self) : [];
+      if (again.some((c) => underCondition(c, body!))) return true;
+    }
+  }
+  return false;
+}
+
+/** `f(...)` or `x.f(...)`: "f". */
+function calledName(call: GoNode): string | undefined {
+  const fn = unparen(call.childForFieldName("function")!);
+  return fn.type === "identifier" ? fn.text : fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : undefined;
+}
+
+/** The call sits in a branch (an if, a switch or select case, a loop body) of the block `body`, not on its straight path. */
+function underCondition(call: GoNode, body: GoNode): boolean {
+  for (let p = call.parent; p && p.id !== body.id; p = p.parent) {
+    if (p.type === "func_literal") return false;
+    if (/^(if_statement|expression_case|type_case|default_case|communication_case|for_statement)$/.test(p.type)) return true;
+  }
+  return false;
 }
 
 /**
@@ -236,92 +346,4 @@ function methodsOf(unit: Unit): Map<string, Set<string>> {
     }
     return out;
   });
-}
-
-/**
- * Nanoseconds of a literal duration expression (`2 * time.Second`, `time.Duration(500) * time.Millisecond`),
- * or of a constant the function or the file declares with one (`const grace = 2 * time.Second`), or null.
- * A local variable every assignment of which is such a literal counts as the longest of them.
- */
-function literalDuration(e: GoNode, unit: Unit, locals = true, depth = 0): number | null {
-  if (depth > 8) return null;
-  switch (e.type) {
-    case "identifier": {
-      const value = constValue(e, unit);
-      if (value) return literalDuration(unparen(value), unit, false, depth + 1);
-      return locals ? localDuration(e, unit) : null;
-    }
-    case "int_literal":
-    case "float_literal": {
-      const n = Number(e.text.replace(/_/g, ""));
-      return Number.isFinite(n) ? n : null;
-    }
-    case "parenthesized_expression":
-      return e.namedChildren[0] ? literalDuration(e.namedChildren[0], unit, locals, depth + 1) : null;
-    case "selector_expression": {
-      const ref = packageRef(e, unit);
-      return ref?.pkg === "time" ? (UNITS[ref.name] ?? null) : null;
-    }
-    case "call_expression": {
-      const ref = packageRef(unparen(e.childForFieldName("function")!), unit);
-      const args = e.childForFieldName("arguments")?.namedChildren ?? [];
-      return ref?.pkg === "time" && ref.name === "Duration" && args.length === 1 && args[0] ? literalDuration(unparen(args[0]), unit, locals, depth + 1) : null;
-    }
-    case "binary_expression": {
-      const l = literalDuration(unparen(e.childForFieldName("left")!), unit, locals, depth + 1);
-      const r = literalDuration(unparen(e.childForFieldName("right")!), unit, locals, depth + 1);
-      if (l === null || r === null) return null;
-      const op = e.childForFieldName("operator")?.type;
-      return op === "*" ? l * r : op === "+" ? l + r : op === "-" ? l - r : op === "/" && r !== 0 ? l / r : null;
-    }
-    default:
-      return null;
-  }
-}
-
-//	delay := 100 * time.Millisecond
-//	time.AfterFunc(delay, ...)
-//	delay = 200 * time.Millisecond
-/** The longest literal duration a local variable is ever given, when every value it is given is one. */
-function localDuration(id: GoNode, unit: Unit): number | null {
-  const b = unit.bindings.resolve(id);
-  if (b?.kind !== "var") return null;
-  const values: (GoNode | null)[] = [];
-  for (const u of [b.id, ...b.uses]) {
-    const p = u.parent;
-    if (p?.type === "var_spec") {
-      const names = p.childrenForFieldName("name").filter((x) => x?.type === "identifier");
-      const vals = p.childForFieldName("value")?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
-      const i = names.findIndex((x) => x?.id === u.id);
-      values.push(vals.length === names.length ? vals[i] ?? null : null);
-      continue;
-    }
-    if (p?.type === "inc_statement" || p?.type === "dec_statement" || (p?.type === "unary_expression" && p.childForFieldName("operator")?.type === "&")) return null;
-    const stmt = p?.type === "expression_list" ? p.parent : null;
-    if ((stmt?.type !== "short_var_declaration" && stmt?.type !== "assignment_statement") || stmt.childForFieldName("left")?.id !== p!.id) continue; // a read
-    if (stmt.type === "assignment_statement" && stmt.childForFieldName("operator")?.text !== "=") return null; // delay *= 2
-    const right = stmt.childForFieldName("right")?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
-    const i = p!.namedChildren.findIndex((x) => x?.id === u.id);
-    values.push(right.length === p!.namedChildCount ? right[i] ?? null : null);
-  }
-  let max: number | null = null;
-  for (const v of values) {
-    const ns = v ? literalDuration(unparen(v), unit, false) : null;
-    if (ns === null) return null;
-    max = max === null ? ns : Math.max(max, ns);
-  }
-  return max;
-}
-
-/** The value a constant is declared with: a local `const` of the function, or a package-level one of the file. */
-function constValue(id: GoNode, unit: Unit): GoNode | null {
-  const b = unit.bindings.resolve(id);
-  let spec: GoNode | null = null;
-  if (b) spec = b.kind === "const" && b.decl.type === "const_spec" ? b.decl : null;
-  else spec = unit.file.decls.find((d) => d.kind === "const" && d.names.includes(id.text))?.node ?? null;
-  if (spec?.type !== "const_spec") return null;
-  const names = spec.childrenForFieldName("name");
-  const values = spec.childForFieldName("value")?.namedChildren ?? [];
-  const i = names.findIndex((n) => n?.text === id.text);
-  return names.length === values.length && i >= 0 ? values[i] ?? null : null;
 }

@@ -152,6 +152,24 @@ export function cfgOf(unit: Unit, fn: GoNode): Cfg {
   return g;
 }
 
+/**
+ * The graph of a function declared outside the unit: in another function of the file, or in a
+ * sibling file of the package (FileView.packageFiles()). Its names are resolved with that file's
+ * own bindings of the function; built once per analysis run, on the file's memo.
+ */
+export function cfgIn(file: FileView, fn: GoNode): Cfg {
+  const cache = file.memo("cfg.declGraphs", () => new Map<number, Cfg>());
+  let g = cache.get(fn.id);
+  if (!g) {
+    let top: GoNode = fn;
+    while (top.parent && top.type !== "function_declaration" && top.type !== "method_declaration") top = top.parent;
+    const bindings = file.bindingsOf(top);
+    g = build(fn, { file, resolve: (id) => bindings.resolve(id) ?? null });
+    cache.set(fn.id, g);
+  }
+  return g;
+}
+
 /** The graph of the function that contains `node` (the node's own function when it is one). */
 export function cfgAt(unit: Unit, node: GoNode): Cfg | undefined {
   const fn = FUNCTION_TYPES.has(node.type) ? node : enclosingFunction(node);
@@ -401,6 +419,46 @@ function localInt(name: GoNode, loop: GoNode): number | null {
   return intValue(right[at]!);
 }
 
+//	const chanSize = 6
+//	make(chan bool, chanSize)          // 6
+//	for i := 0; i < chanSize+2; i++ {  // 8 rounds
+/**
+ * A package-level constant of the file declared with a constant integer expression (constInt;
+ * `iota` is not followed), when no parameter or local of a function around the name shadows it.
+ */
+function packageConstInt(e: GoNode, depth: number): number | null {
+  if (depth > 4 || shadowed(e)) return null;
+  let root: GoNode = e;
+  while (root.parent) root = root.parent;
+  for (const d of root.namedChildren) {
+    if (d?.type !== "const_declaration") continue;
+    for (const spec of d.namedChildren) {
+      if (spec?.type !== "const_spec") continue;
+      const names = spec.childrenForFieldName("name").filter((n) => n?.type === "identifier");
+      const i = names.findIndex((n) => n?.text === e.text);
+      if (i < 0) continue;
+      const values = spec.childForFieldName("value")?.namedChildren.filter((v) => !!v && v.type !== "comment") ?? [];
+      const v = values.length === names.length ? values[i] : undefined;
+      return v ? constInt(v, undefined, depth + 1) : null;
+    }
+  }
+  return null;
+}
+
+/** A parameter or local of a function around the identifier declares its name. */
+function shadowed(id: GoNode): boolean {
+  for (let f = enclosingFunction(id); f; f = enclosingFunction(f)) {
+    for (const x of f.descendantsOfType("identifier")) {
+      if (x?.text !== id.text || x.id === id.id) continue;
+      const p = x.parent?.type === "expression_list" ? x.parent.parent : x.parent;
+      if (!p) continue;
+      if (["parameter_declaration", "variadic_parameter_declaration", "var_spec", "const_spec", "range_clause"].includes(p.type)) return true;
+      if (p.type === "short_var_declaration" && contains(p.childForFieldName("left")!, x)) return true;
+    }
+  }
+  return false;
+}
+
 function intValue(n: GoNode): number | null {
   const v = Number(n.text.replace(/_/g, ""));
   return Number.isSafeInteger(v) ? v : null;
@@ -454,18 +512,21 @@ function equalsConstant(cond: GoNode, name: string, loop: GoNode): number | null
   return null;
 }
 
-/** The value of an integer expression of literals and locals set once from literals (`n/2`, `n-1`). */
-function constInt(x: GoNode, loop: GoNode): number | null {
+/**
+ * The value of an integer expression of literals, package-level constants of the file
+ * (`const chanSize = 6`) and, with `loop`, locals set once from literals before it (`n/2`, `n-1`).
+ */
+export function constInt(x: GoNode, loop?: GoNode, depth = 0): number | null {
   x = unparen(x);
   if (x.type === "int_literal") return intValue(x);
-  if (x.type === "identifier") return localInt(x, loop);
+  if (x.type === "identifier") return (loop ? localInt(x, loop) : null) ?? packageConstInt(x, depth);
   if (x.type === "unary_expression" && x.childForFieldName("operator")?.text === "-") {
-    const v = constInt(x.childForFieldName("operand")!, loop);
+    const v = constInt(x.childForFieldName("operand")!, loop, depth);
     return v === null ? null : -v;
   }
   if (x.type !== "binary_expression") return null;
-  const a = constInt(x.childForFieldName("left")!, loop);
-  const b = a === null ? null : constInt(x.childForFieldName("right")!, loop);
+  const a = constInt(x.childForFieldName("left")!, loop, depth);
+  const b = a === null ? null : constInt(x.childForFieldName("right")!, loop, depth);
   if (a === null || b === null) return null;
   const op = x.childForFieldName("operator")?.text;
   // Go's integer division truncates toward zero.

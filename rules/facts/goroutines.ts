@@ -10,8 +10,10 @@
 //	case <-ctx.Done():              // that can leave by another case
 //	}
 import type { Binding, GoNode, Unit } from "../../src/analyzer/types.js";
-import { cfgOf, tripCount } from "./cfg.js";
+import { cfgOf, constInt, tripCount } from "./cfg.js";
 import { isBuiltinCall } from "./calls.js";
+import { deadContext } from "./contexts.js";
+import { calleeOf, summarise, type Effect, type FuncDecl } from "./summaries.js";
 import { contains, enclosingFunction, loopBetween, unparen } from "./syntax.js";
 
 export interface GoroutineSite {
@@ -43,6 +45,12 @@ export interface ChanOp {
   select: GoNode | undefined;
   /** That select has another case or a default (see mayLeave for whether it can fire). */
   canLeave: boolean;
+  /**
+   * A call statement in a goroutine literal to a package function that sends on (or receives
+   * from) the parameter it is given, with no way to give up (`go func() { s.produce(ch) }()`): the
+   * op is that statement, read as the helper's operations, which are `effects` (maybe in another file).
+   */
+  via?: { callee: FuncDecl; effects: Effect[]; count: number };
 }
 
 export interface Channel {
@@ -50,7 +58,7 @@ export interface Channel {
   binding: Binding;
   /** The `make(chan T[, n])` call. */
   make: GoNode;
-  /** 0 when unbuffered, the literal size, or null when the size is not a literal. */
+  /** 0 when unbuffered, the size when it is a constant expression (a literal, `chanSize`, `n+1`), else null. */
   buffer: number | null;
   /** The function the channel is made in. */
   home: GoNode;
@@ -103,7 +111,7 @@ export function channels(unit: Unit): Channel[] {
       const home = enclosingFunction(call);
       if (!made || !home) continue;
       const size = args[1];
-      const buffer = !size ? 0 : size.type === "int_literal" ? Number(size.text.replace(/_/g, "")) : null;
+      const buffer = !size ? 0 : constInt(size);
       const ops: ChanOp[] = [];
       collectOps(unit, made.binding, made.skip, ops, new Set());
       out.push({ name: made.binding.name, binding: made.binding, make: call, buffer: Number.isFinite(buffer) ? buffer : null, home, ops });
@@ -171,8 +179,10 @@ function collectOps(unit: Unit, binding: Binding, skip: GoNode | undefined, ops:
       const site = goroutineSites(unit).find((s) => s.stmt.type === "go_statement" && s.stmt.namedChildren[0]?.id === call.id);
       const param = site ? paramAt(site.lit, p.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === n.id)) : undefined;
       const alias = param ? unit.bindings.declaredBy(param) : undefined;
+      const helper = !site && !alias ? helperOp(unit, call, p.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === n.id), fn) : undefined;
       if (alias) collectOps(unit, alias, undefined, ops, seen);
       else if (site) op("escape", n);
+      else if (helper) ops.push({ kind: helper.kind, node: call.parent!, id: use, fn, site: siteOf(unit, fn), select: undefined, canLeave: false, via: helper.via });
       else if (isBuiltinCall(call, "close", unit)) op("close", call);
       else if (isBuiltinCall(call, "len", unit) || isBuiltinCall(call, "cap", unit)) op("neutral", n);
       else op("escape", n);
@@ -181,6 +191,42 @@ function collectOps(unit: Unit, binding: Binding, skip: GoNode | undefined, ops:
       op("escape", n);
     }
   }
+}
+
+//	go func() {
+//		defer wg.Done()
+//		s.produce(ch)                  // produce sends on its parameter, with no select: a send op
+//	}()
+/**
+ * A call statement, directly in a goroutine literal, to a package function whose summary only
+ * sends on parameter `i` (once, or in a loop) or only receives from it once, never in a goroutine
+ * of its own nor in a select that can give up: the statement stands for those operations.
+ */
+function helperOp(unit: Unit, call: GoNode, i: number, fn: GoNode): { kind: "send" | "recv"; via: NonNullable<ChanOp["via"]> } | undefined {
+  if (i < 0 || call.parent?.type !== "expression_statement" || !siteOf(unit, fn)) return undefined;
+  const callee = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn });
+  if (!callee) return undefined;
+  const s = summarise(callee);
+  if (i >= s.params.length || s.params[i] === undefined) return undefined;
+  const effects = s.effects.filter((e) => e.target.kind === "param" && e.target.index === i);
+  if (effects.length === 0 || effects.some((e) => e.guarded || e.inGoroutine)) return undefined;
+  // One send (maybe in counted loops: `for i := 0; i < chanSize+2; i++`), or sends in a loop
+  // (unbounded): several sends on different branches have no count we know.
+  if (effects.every((e) => e.op === "send") && (effects.length === 1 || effects.some((e) => e.inLoop))) {
+    const count = effects.length === 1 ? rounds(effects[0]!, callee) : Infinity;
+    return { kind: "send", via: { callee, effects, count } };
+  }
+  if (effects.length === 1 && effects[0]!.op === "recv" && !effects[0]!.inLoop) return { kind: "recv", via: { callee, effects, count: 1 } };
+  return undefined;
+}
+
+/** How many times one call of `callee` runs the effect: the product of its loops' trip counts, Infinity when one is unknown. */
+function rounds(e: Effect, callee: FuncDecl): number {
+  if (!e.inLoop) return 1;
+  if (e.in !== callee.key) return Infinity;
+  let n = 1;
+  for (let loop = loopBetween(e.node, callee.node); loop; loop = loopBetween(loop, callee.node)) n *= tripCount(loop)?.count ?? Infinity;
+  return n;
 }
 
 /** The parameter identifier at argument position `i` of a func literal (none for variadic). */
@@ -202,11 +248,13 @@ function paramAt(lit: GoNode, i: number): GoNode | undefined {
 
 /**
  * The op sits in a select with another way out that can actually fire: a default, or a case on
- * anything but a channel of this unit that nothing closes, sends on or hands out.
+ * anything but a channel of this unit that nothing closes, sends on or hands out, or the Done()
+ * of a context that is never cancelled (facts/contexts.ts: `context.Background()` where the
+ * caller's ctx was at hand).
  */
 export function mayLeave(op: ChanOp, unit: Unit): boolean {
   if (!op.canLeave || !op.select) return false;
-  return op.select.namedChildren.some((c) => !!c && (c.type === "default_case" || (c.type === "communication_case" && !contains(c, op.id) && !deadCase(c, unit))));
+  return op.select.namedChildren.some((c) => !!c && (c.type === "default_case" || (c.type === "communication_case" && !contains(c, op.id) && !deadCase(c, unit) && !deadContext(c, unit))));
 }
 
 //	quit := make(chan struct{})        // never closed, sent on or handed out

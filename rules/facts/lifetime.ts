@@ -1,18 +1,116 @@
 // Functions that run once for the life of the process: what they start or allocate is meant to
 // live as long as the process, so rules about things outliving their caller exempt them.
-import type { GoNode, Unit } from "../../src/analyzer/types.js";
+import type { FileView, GoNode, Unit } from "../../src/analyzer/types.js";
 import { packageRef } from "./calls.js";
 import { unparen } from "./syntax.js";
 
-export type ProcessEntry = "main" | "init" | "TestMain";
+export type ProcessEntry = "main" | "init" | "TestMain" | "command";
 
-/** `main` of package main, an `init` function, or a test binary's `TestMain`; undefined otherwise. */
+/**
+ * `main` of package main, an `init` function, or a test binary's `TestMain`; or `command`: the
+ * function a cobra command runs (`Run: putFunc`, `RunE: o.run`, and the other `*Run*` hooks of a
+ * `cobra.Command` literal of the package, or `cmd.RunE = f`), or a function called only from
+ * such functions (`makeMirror`, called only by the command's `Run`). A CLI runs one command per
+ * process, and the process ends when it returns. Undefined otherwise.
+ */
 export function processEntry(unit: Unit): ProcessEntry | undefined {
-  if (unit.kind !== "func") return undefined;
-  if (unit.name === "main" && unit.file.packageName === "main") return "main";
-  if (unit.name === "init") return "init";
-  if (unit.name === "TestMain" && unit.file.isTest) return "TestMain";
-  return undefined;
+  if (unit.kind !== "func" && unit.kind !== "method") return undefined;
+  if (unit.kind === "func") {
+    if (unit.name === "main" && unit.file.packageName === "main") return "main";
+    if (unit.name === "init") return "init";
+    if (unit.name === "TestMain" && unit.file.isTest) return "TestMain";
+  }
+  // Several rules ask for every unit: the package scan runs once per unit.
+  return unit.memo("lifetime.commandEntry", () => commandEntry(unit)) ? "command" : undefined;
+}
+
+const COBRA = "github.com/spf13/cobra";
+/** The function fields of cobra.Command that run the command: Run, RunE, PreRun, PersistentPostRunE, ... */
+const RUN_FIELD = /^(?:Persistent)?(?:Pre|Post)?Run(?:E)?$/;
+
+/** The unit is a cobra command's run function, or a function called only from such functions. */
+function commandEntry(unit: Unit): boolean {
+  // Cheap exit: a run function takes a *cobra.Command, so its file imports cobra.
+  if (unit.file.importName(COBRA) === undefined) return false;
+  const name = unit.kind === "method" ? unit.name.slice(unit.name.lastIndexOf(".") + 1) : unit.name;
+  const runs = commandRuns(unit.file);
+  if ((unit.kind === "method" ? runs.methods : runs.funcs).has(name)) return true;
+  return unit.kind === "func" && calledOnlyFromCommands(name, unit.file, runs.funcs, 0);
+}
+
+interface CommandRuns {
+  /** Functions set as a run hook: `Run: putFunc`. */
+  funcs: Set<string>;
+  /** Methods set as one, by name: `RunE: o.run`. */
+  methods: Set<string>;
+}
+
+/** The run hooks of every cobra.Command of the package (the files that import cobra). */
+function commandRuns(file: FileView): CommandRuns {
+  const out: CommandRuns = { funcs: new Set(), methods: new Set() };
+  for (const f of [file, ...file.packageFiles()]) {
+    const own = f.memo("lifetime.commandRuns", () => {
+      const funcs: string[] = [];
+      const methods: string[] = [];
+      const cobra = f.importName(COBRA);
+      if (cobra === undefined) return { funcs, methods };
+      const add = (v: GoNode | null | undefined) => {
+        const n = v && unparen(v);
+        if (n?.type === "identifier") funcs.push(n.text);
+        else if (n?.type === "selector_expression") methods.push(n.childForFieldName("field")?.text ?? "");
+      };
+      const root = f.wholeRoot();
+      for (const el of root.descendantsOfType("keyed_element")) {
+        const key = el?.childForFieldName("key")?.namedChildren[0];
+        if (!el || key?.type !== "identifier" || !RUN_FIELD.test(key.text) || !isCommandLiteral(el.parent?.parent, cobra)) continue;
+        add(el.childForFieldName("value")?.namedChildren[0]);
+      }
+      for (const a of root.descendantsOfType("assignment_statement")) {
+        const left = a?.childForFieldName("left")?.namedChildren ?? [];
+        const right = a?.childForFieldName("right")?.namedChildren ?? [];
+        left.forEach((l, i) => {
+          const field = l?.type === "selector_expression" ? l.childForFieldName("field")?.text : undefined;
+          if (field && RUN_FIELD.test(field) && right.length === left.length) add(right[i]);
+        });
+      }
+      return { funcs, methods };
+    });
+    for (const n of own.funcs) out.funcs.add(n);
+    for (const n of own.methods) out.methods.add(n);
+  }
+  return out;
+}
+
+/** `cobra.Command{...}` (the import's name `cobra`), `&cobra.Command{...}` alike. */
+function isCommandLiteral(lit: GoNode | null | undefined, cobra: string): boolean {
+  if (lit?.type !== "composite_literal") return false;
+  const t = lit.childForFieldName("type");
+  return t?.type === "qualified_type" && t.childForFieldName("package")?.text === cobra && t.childForFieldName("name")?.text === "Command";
+}
+
+/**
+ * Every mention of the function `name` in the package is a call from a command's run function
+ * (or from a function itself called only from them, two levels at most), and there is one.
+ */
+function calledOnlyFromCommands(name: string, file: FileView, runs: Set<string>, depth: number): boolean {
+  if (depth > 1) return false;
+  const mention = new RegExp(`\\b${name}\\b`);
+  let calls = 0;
+  for (const f of [file, ...file.packageFiles()]) {
+    if (!mention.test(f.source)) continue;
+    for (const id of f.wholeRoot().descendantsOfType("identifier")) {
+      if (id?.text !== name) continue;
+      const p = id.parent;
+      if (p?.type === "function_declaration" && p.childForFieldName("name")?.id === id.id) continue;
+      if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return false;
+      let top: GoNode | null = p;
+      while (top && top.type !== "function_declaration" && top.type !== "method_declaration") top = top.parent;
+      const caller = top?.type === "function_declaration" ? top.childForFieldName("name")?.text : undefined;
+      if (!caller || caller === name || !(runs.has(caller) || calledOnlyFromCommands(caller, file, runs, depth + 1))) return false;
+      calls++;
+    }
+  }
+  return calls > 0;
 }
 
 /** Constructors: `New`, `NewServer`, `newServer`. */
@@ -27,7 +125,8 @@ const LIFECYCLE = /^(?:(?:[Rr]un|[Ss]tart|[Ll]isten)(?![a-z0-9_])|[Ss]erve$)/;
  * Whether the goroutine that `stmt` starts (a `go` statement, or a `g.Go(func ...)` call
  * statement) is started once for the life of the process, so that it is expected to run as long
  * as the process does: it sits in the body of a `once.Do(func() { ... })` or
- * `sync.OnceFunc(func() { ... })` literal, or the unit is a process entry (main, init, TestMain),
+ * `sync.OnceFunc(func() { ... })` literal or of a cobra command's run hook (`RunE: func(...) {...}`),
+ * or the unit is a process entry (main, init, TestMain, a command's run function: processEntry),
  * a constructor (`New*`) or a lifecycle function or method (`Run`, `Start`, `Serve`, `Listen*`);
  * and nothing between that point and the statement runs it again per event. A counted or range
  * loop (a fixed pool of workers) and the bodies of goroutines and of literals called in place
@@ -40,7 +139,7 @@ export function startedForProcessLife(unit: Unit, stmt: GoNode): boolean {
       const clause = p.namedChildren.find((c) => c?.type === "for_clause" || c?.type === "range_clause");
       if (!clause || (clause.type === "for_clause" && !clause.childForFieldName("condition"))) return false;
     } else if (p.type === "func_literal") {
-      if (onceBody(p, unit)) return true;
+      if (onceBody(p, unit) || commandBody(p, unit)) return true;
       if (!startedOrCalledInPlace(p)) return false;
     }
   }
@@ -59,6 +158,17 @@ function onceBody(lit: GoNode, unit: Unit): boolean {
   if (fn.type === "selector_expression" && fn.childForFieldName("field")?.text === "Do") return true;
   const ref = packageRef(fn, unit, ["sync"]);
   return ref?.name === "OnceFunc";
+}
+
+/** The literal is a cobra command's run hook: `RunE: func(cmd *cobra.Command, args []string) error { ... }`. */
+function commandBody(lit: GoNode, unit: Unit): boolean {
+  const cobra = unit.file.importName(COBRA);
+  if (cobra === undefined) return false;
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const el = n.parent?.type === "literal_element" ? n.parent.parent : null;
+  const key = el?.type === "keyed_element" ? el.childForFieldName("key")?.namedChildren[0] : null;
+  return key?.type === "identifier" && RUN_FIELD.test(key.text) && isCommandLiteral(el!.parent?.parent, cobra);
 }
 
 /** `go func() { ... }()`, `func() { ... }()`, `defer func() { ... }()`, `g.Go(func() error { ... })`. */

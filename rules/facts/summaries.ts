@@ -39,6 +39,12 @@ export interface Effect {
   in: string;
   /** A send or receive that is one case of a select with another case or a default: it can give up. */
   guarded: boolean;
+  /**
+   * For a guarded operation of the function itself: the parameters whose `<-p.Done()` are all its
+   * select's other cases (`case <-ctx.Done():`); undefined when another case or a default exists.
+   * A caller that passes a context that is never done there leaves it no way out.
+   */
+  doneGuards?: number[];
   /** Inside a for loop of its function. */
   inLoop: boolean;
   /** Runs in a goroutine the summarised function starts (`go f(ch)`, `go func(){...}()`). */
@@ -251,7 +257,8 @@ function compute(decl: FuncDecl, depth: number): Summary {
     switch (n.type) {
       case "send_statement": {
         const ch = n.childForFieldName("channel");
-        if (ch) add("send", targetOf(ch, ctx), n, inSelectWithOthers(n));
+        const guarded = inSelectWithOthers(n);
+        if (ch) add("send", targetOf(ch, ctx), n, guarded, guarded ? { doneGuards: doneGuards(n, ctx) } : undefined);
         return;
       }
       case "unary_expression": {
@@ -296,14 +303,14 @@ function compute(decl: FuncDecl, depth: number): Summary {
         if (!t) return;
         const mine = s.effects.filter((e) => e.target.kind === "param" && e.target.index === i);
         if (mine.length === 0 && !s.params[i] && i >= s.params.length) add("escape", t, n);
-        for (const e of mine) effects.push({ ...e, target: t, inGoroutine: e.inGoroutine || inGo || where(n).inGoroutine, inLoop: e.inLoop || where(n).inLoop });
+        for (const e of mine) effects.push({ ...e, target: t, doneGuards: undefined, inGoroutine: e.inGoroutine || inGo || where(n).inGoroutine, inLoop: e.inLoop || where(n).inLoop });
         for (const w of s.waitsDone) if (w.kind === "param" && w.index === i) waitsDone.push(t);
       });
       // A method called on our own receiver keeps its field effects.
       const operand = f?.type === "selector_expression" ? f.childForFieldName("operand") : null;
       if (operand?.type === "identifier" && ctx.recv && bindings.resolve(operand)?.id.id === ctx.recv.id && callee.recvType === decl.recvType) {
         for (const e of s.effects) {
-          if (e.target.kind === "field") effects.push({ ...e, inGoroutine: e.inGoroutine || inGo || where(n).inGoroutine, inLoop: e.inLoop || where(n).inLoop });
+          if (e.target.kind === "field") effects.push({ ...e, doneGuards: undefined, inGoroutine: e.inGoroutine || inGo || where(n).inGoroutine, inLoop: e.inLoop || where(n).inLoop });
         }
         for (const w of s.waitsDone) if (w.kind === "field") waitsDone.push(w);
       }
@@ -340,6 +347,28 @@ export function inSelectWithOthers(op: GoNode): boolean {
   if (clause?.type !== "communication_case" || clause.childForFieldName("communication")?.id !== n.id) return false;
   const cases = clause.parent?.namedChildren.filter((c) => c?.type === "communication_case" || c?.type === "default_case").length ?? 0;
   return cases > 1;
+}
+
+//	select {
+//	case out <- v:
+//	case <-ctx.Done():                 // ctx: parameter 0
+//	}
+/** The parameters whose Done() the op's select's other cases receive from, when those are all its other cases. */
+function doneGuards(op: GoNode, ctx: Ctx): number[] | undefined {
+  const clause = op.parent;
+  const out: number[] = [];
+  for (const c of clause?.parent?.namedChildren ?? []) {
+    if (!c || c.type === "comment" || c.id === clause!.id) continue;
+    if (c.type !== "communication_case") return undefined;
+    const comm = c.childForFieldName("communication");
+    const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : comm?.type === "expression_statement" ? comm.namedChildren[0] : comm;
+    const recv = right ? unparen(right) : null;
+    const operand = recv?.type === "unary_expression" && recv.childForFieldName("operator")?.text === "<-" ? recv.childForFieldName("operand") : null;
+    const t = operand ? doneOf(operand, ctx) : undefined;
+    if (t?.kind !== "param") return undefined;
+    out.push(t.index);
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 /** `x.Done()` with x a context parameter or field: the target of x. */
@@ -575,6 +604,8 @@ export interface ChanField {
   /** The struct type that declares it. */
   owner: string;
   uses: FieldUse[];
+  /** Methods that return the field as it is (`func (s *S) Quit() <-chan T { return s.quit }`): their calls are in `uses`. */
+  accessors: string[];
 }
 
 /**
@@ -647,7 +678,7 @@ function computeField(file: FileView, name: string): ChanField | undefined {
       }
     }
   }
-  return { name, owner, uses };
+  return { name, owner, uses, accessors: [...accessors] };
 }
 
 /**

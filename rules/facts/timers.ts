@@ -3,8 +3,8 @@
 // unstopped timers. Paths (a range over a ticker that never ends, a loop that runs again) are
 // questions for the control-flow graph (cfg.ts).
 import type { FileView, GoNode, Severity, Unit } from "../../src/analyzer/types.js";
-import { importsAny, packageCallee } from "./calls.js";
-import { FUNCTION_TYPES } from "./syntax.js";
+import { importsAny, packageCallee, packageRef } from "./calls.js";
+import { FUNCTION_TYPES, unparen } from "./syntax.js";
 
 const TIME = "time";
 
@@ -61,4 +61,116 @@ export function timerEra(file: FileView): TimerEra {
     if (collected === null) return { collected: false, severity: "warning" as Severity };
     return { collected };
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delays written as literals (afterfunc-untracked, ticker-not-stopped: a short literal delay is bounded).
+
+const UNITS: Record<string, number> = { Nanosecond: 1, Microsecond: 1e3, Millisecond: 1e6, Second: 1e9, Minute: 60e9, Hour: 3600e9 };
+
+/**
+ * Nanoseconds of a literal duration expression (`2 * time.Second`, `time.Duration(500) * time.Millisecond`),
+ * or of a constant the function or the file declares with one (`const grace = 2 * time.Second`), or null.
+ * A local variable every assignment of which is such a literal counts as the longest of them, and
+ * a random jitter bounded by a literal (`rand.Intn(10)`, math/rand and math/rand/v2) as its bound
+ * where a larger value can only lengthen the delay (`time.Duration(rand.Intn(10)+5) * time.Second`).
+ */
+export function literalDuration(e: GoNode, unit: Unit, locals = true, depth = 0): number | null {
+  if (depth > 8) return null;
+  switch (e.type) {
+    case "identifier": {
+      const value = constValue(e, unit);
+      if (value) return literalDuration(unparen(value), unit, false, depth + 1);
+      return locals ? localDuration(e, unit) : null;
+    }
+    case "int_literal":
+    case "float_literal": {
+      const n = Number(e.text.replace(/_/g, ""));
+      return Number.isFinite(n) ? n : null;
+    }
+    case "parenthesized_expression":
+      return e.namedChildren[0] ? literalDuration(e.namedChildren[0], unit, locals, depth + 1) : null;
+    case "selector_expression": {
+      const ref = packageRef(e, unit);
+      return ref?.pkg === "time" ? (UNITS[ref.name] ?? null) : null;
+    }
+    case "call_expression": {
+      const ref = packageRef(unparen(e.childForFieldName("function")!), unit);
+      const args = e.childForFieldName("arguments")?.namedChildren ?? [];
+      if (ref && RAND.has(ref.pkg) && RAND_BOUNDED.has(ref.name) && args.length === 1 && args[0]) return literalDuration(unparen(args[0]), unit, locals, depth + 1);
+      return ref?.pkg === "time" && ref.name === "Duration" && args.length === 1 && args[0] ? literalDuration(unparen(args[0]), unit, locals, depth + 1) : null;
+    }
+    case "binary_expression": {
+      const l = literalDuration(unparen(e.childForFieldName("left")!), unit, locals, depth + 1);
+      const r = literalDuration(unparen(e.childForFieldName("right")!), unit, locals, depth + 1);
+      if (l === null || r === null) return null;
+      const op = e.childForFieldName("operator")?.type;
+      // A random bound is an upper bound only where a larger operand gives a larger result.
+      if ((op === "-" || op === "/") && random(e.childForFieldName("right")!, unit)) return null;
+      return op === "*" ? l * r : op === "+" ? l + r : op === "-" ? l - r : op === "/" && r !== 0 ? l / r : null;
+    }
+    default:
+      return null;
+  }
+}
+
+const RAND = new Set(["math/rand", "math/rand/v2"]);
+/** Functions returning a value in [0, n): read as n. */
+const RAND_BOUNDED = new Set(["Intn", "Int31n", "Int63n", "IntN", "Int32N", "Int64N", "UintN", "Uint32N", "Uint64N", "N"]);
+
+/** The expression holds a call of math/rand. */
+function random(e: GoNode, unit: Unit): boolean {
+  const calls = e.type === "call_expression" ? [e] : [];
+  for (const c of e.descendantsOfType("call_expression")) if (c) calls.push(c);
+  return calls.some((c) => {
+    const ref = packageRef(unparen(c.childForFieldName("function")!), unit);
+    return !!ref && RAND.has(ref.pkg);
+  });
+}
+
+//	delay := 100 * time.Millisecond
+//	time.AfterFunc(delay, ...)
+//	delay = 200 * time.Millisecond
+/** The longest literal duration a local variable is ever given, when every value it is given is one. */
+function localDuration(id: GoNode, unit: Unit): number | null {
+  const b = unit.bindings.resolve(id);
+  if (b?.kind !== "var") return null;
+  const values: (GoNode | null)[] = [];
+  for (const u of [b.id, ...b.uses]) {
+    const p = u.parent;
+    if (p?.type === "var_spec") {
+      const names = p.childrenForFieldName("name").filter((x) => x?.type === "identifier");
+      const vals = p.childForFieldName("value")?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
+      const i = names.findIndex((x) => x?.id === u.id);
+      values.push(vals.length === names.length ? vals[i] ?? null : null);
+      continue;
+    }
+    if (p?.type === "inc_statement" || p?.type === "dec_statement" || (p?.type === "unary_expression" && p.childForFieldName("operator")?.type === "&")) return null;
+    const stmt = p?.type === "expression_list" ? p.parent : null;
+    if ((stmt?.type !== "short_var_declaration" && stmt?.type !== "assignment_statement") || stmt.childForFieldName("left")?.id !== p!.id) continue; // a read
+    if (stmt.type === "assignment_statement" && stmt.childForFieldName("operator")?.text !== "=") return null; // delay *= 2
+    const right = stmt.childForFieldName("right")?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
+    const i = p!.namedChildren.findIndex((x) => x?.id === u.id);
+    values.push(right.length === p!.namedChildCount ? right[i] ?? null : null);
+  }
+  let max: number | null = null;
+  for (const v of values) {
+    const ns = v ? literalDuration(unparen(v), unit, false) : null;
+    if (ns === null) return null;
+    max = max === null ? ns : Math.max(max, ns);
+  }
+  return max;
+}
+
+/** The value a constant is declared with: a local `const` of the function, or a package-level one of the file. */
+function constValue(id: GoNode, unit: Unit): GoNode | null {
+  const b = unit.bindings.resolve(id);
+  let spec: GoNode | null = null;
+  if (b) spec = b.kind === "const" && b.decl.type === "const_spec" ? b.decl : null;
+  else spec = unit.file.decls.find((d) => d.kind === "const" && d.names.includes(id.text))?.node ?? null;
+  if (spec?.type !== "const_spec") return null;
+  const names = spec.childrenForFieldName("name");
+  const values = spec.childForFieldName("value")?.namedChildren ?? [];
+  const i = names.findIndex((n) => n?.text === id.text);
+  return names.length === values.length && i >= 0 ? values[i] ?? null : null;
 }

@@ -19,11 +19,12 @@
 // silent, unless its loop holds a way out that does not work (the author meant it to end).
 import type { GoNode, Rule, RuleContext } from "../../src/analyzer/types.js";
 import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
+import { deadContext, type DeadContext } from "../facts/contexts.js";
 import { deadCase, goroutineSites, type Channel, type GoroutineSite } from "../facts/goroutines.js";
 import { startedForProcessLife } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, spanOf } from "../facts/syntax.js";
-import { deadContext, type DeadContext } from "./context.js";
+import { checkCond } from "./cond.js";
 import { checkSkippedDone } from "./waitgroup.js";
 
 const rule: Rule = {
@@ -32,7 +33,7 @@ const rule: Rule = {
     title: "Goroutine that never ends",
     severity: "warning",
     fixable: false,
-    summary: "a goroutine runs a `for {}` loop with no return, break, done-channel case or exit call out of it, or a worker can skip the Done a `wg.Wait()` needs",
+    summary: "a goroutine runs a `for {}` loop with no return, break, done-channel case or exit call out of it, or a worker can skip the Done a `wg.Wait()` needs, or a `sync.Cond` wait is never signalled",
     why:
       "The runtime never stops a goroutine from outside: it ends only by returning. " +
       "An endless loop with no way out keeps the goroutine, its stack and everything it references alive for the life of the process, " +
@@ -44,12 +45,19 @@ const rule: Rule = {
       breakTrap: "this goroutine never ends: the break on line {{break}} leaves the {{target}}, not the for loop on line {{loop}}",
       deadContext: "this goroutine never ends: the way out of the for loop on line {{loop}} waits on {{ctx}}.Done(), which is never cancelled",
       doneSkipped: "{{name}}.Wait() can block forever: the goroutine started on line {{go}} can return on line {{ret}} without calling Done",
+      waitInLoop: "{{name}}.Wait() in the loop on line {{loop}} can block forever: {{name}}.Add({{n}}) on line {{add}} counts every goroutine of the loop, one has started",
+      neverDone: "{{name}}.Wait() blocks forever once {{name}}.Add has run: nothing in the package calls Done on {{field}}",
+      condNeverSignalled: "{{cond}}.Wait() blocks forever: nothing in the package calls {{cond}}.Signal() or {{cond}}.Broadcast()",
+      signalSkipped: "this return skips {{cond}}.{{signal}}() after {{state}} changed on line {{write}}: the wait loop in {{waiter}} ({{at}}) can block forever",
     },
   },
   kinds: ["func", "method"],
   appliesTo: (file) =>
     (/\bfor\s*\{/.test(file.source) && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source)) ||
-    (file.source.includes(".Wait()") && file.source.includes(".Done()") && /\bgo\s/.test(file.source)),
+    // The worker's Done may be in another file of the package.
+    (file.source.includes(".Wait()") && /\bgo\s/.test(file.source)) ||
+    // A sync.Cond wait, or a signal a wait loop of the package needs.
+    /\.(Wait|Signal|Broadcast)\(\)/.test(file.source),
   check,
 };
 export default rule;
@@ -57,6 +65,7 @@ export default rule;
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
   checkSkippedDone(ctx);
+  checkCond(ctx);
   for (const site of goroutineSites(unit)) {
     // Started once for the life of the process (by main, init, TestMain, a New* constructor or a
     // Run/Start/Serve/Listen* function, not per event), a loop with no way out is meant to run as

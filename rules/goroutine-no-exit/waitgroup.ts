@@ -12,22 +12,26 @@
 //	}()
 //	wg.Wait()                           // reported here
 //
-// The worker is a func literal or a function or method of the same file started with `go`
-// (found through the package summaries' callee lookup), handed the WaitGroup as an argument
+// The worker is a func literal or a function or method of the package started with `go` (found
+// through the package summaries' callee lookup, in this file or a sibling file: the skipping
+// return is then a related location in that file), handed the WaitGroup as an argument
 // (`go work(&wg, x)`) or sharing the receiver's field (`go s.run()` with `s.wg`). A path that
 // passes any other use of the WaitGroup (a helper handed it, which may call Done) counts as
 // calling Done; a path that ends in a panic, os.Exit or runtime.Goexit is not counted.
-import type { GoNode, RuleContext, Unit } from "../../src/analyzer/types.js";
+import type { FileView, GoNode, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { methodName } from "../facts/calls.js";
-import { cfgOf } from "../facts/cfg.js";
+import { cfgIn, cfgOf } from "../facts/cfg.js";
 import { calleeOf, summarise } from "../facts/summaries.js";
-import { contains, enclosingFunction, loopBetween, spanOf, unparen } from "../facts/syntax.js";
+import { contains, enclosingFunction, loopBetween, spanOf, statementsOf, unparen } from "../facts/syntax.js";
 import { isWaitGroup, rootIdentifier, sameVariable } from "../facts/waitgroups.js";
+import { syncField } from "./syncfields.js";
 
 interface Worker {
   go: GoNode;
   /** The function the goroutine runs: the literal, or the declaration of the same file. */
   fn: GoNode;
+  /** The file fn is declared in (this file, or a sibling of the package). */
+  file: FileView;
   /** Is this expression, inside fn, the WaitGroup? */
   isWg: (e: GoNode) => boolean;
   name: string;
@@ -40,6 +44,8 @@ export function checkSkippedDone(ctx: RuleContext): void {
   if (waits.length === 0) return;
   const adds = calls.filter((c) => methodName(c) === "Add" && argCount(c) === 1);
   const reported = new Set<number>();
+  waitInLoop(ctx, waits, adds, reported);
+  neverDone(ctx, waits, reported);
   for (const go of unit.nodes("go_statement", unit.node)) {
     const home = enclosingFunction(go);
     if (!home) continue;
@@ -56,12 +62,14 @@ export function checkSkippedDone(ctx: RuleContext): void {
       if (!skip) continue;
       reported.add(wait.id);
       const f = unit.file;
+      const foreign = worker.file.path !== f.path;
+      const retLine = worker.file.lineOf(skip.startIndex);
       ctx.report({
         span: spanOf(wait),
         messageId: "doneSkipped",
-        data: { name: wg.text, go: f.lineOf(go.startIndex), ret: f.lineOf(skip.startIndex) },
+        data: { name: wg.text, go: f.lineOf(go.startIndex), ret: foreign ? `${retLine} of ${baseName(worker.file)}` : retLine },
         related: [
-          { ...spanOf(skip), message: `this way out of the goroutine skips ${worker.name}.Done()` },
+          { ...spanOf(skip), ...(foreign ? { file: worker.file } : {}), message: `this way out of the goroutine skips ${worker.name}.Done()` },
           { ...spanOf(add), message: `the goroutine started on line ${f.lineOf(go.startIndex)} is counted here` },
         ],
       });
@@ -102,11 +110,11 @@ function workerOf(go: GoNode, wg: GoNode, home: GoNode, unit: Unit): Worker | un
   const f = unparen(call.childForFieldName("function")!);
   if (f.type === "func_literal") {
     // The literal uses the WaitGroup it closes over (not a parameter of its own of the same name).
-    return { go, fn: f, isWg: (e) => sameVariable(e, wg, unit), name: wg.text };
+    return { go, fn: f, file: unit.file, isWg: (e) => sameVariable(e, wg, unit), name: wg.text };
   }
   const decl = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn: home });
-  // Only a declaration of this file: its graph is built with this file's view.
-  if (!decl || decl.file.path !== unit.file.path || decl.node.id === home.id) return undefined;
+  // A declaration of this file or of a sibling file: its graph is built with its own file's view.
+  if (!decl || decl.node.id === home.id) return undefined;
   const args = call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
   const i = args.findIndex((a) => {
     const e = unparen(a);
@@ -115,7 +123,7 @@ function workerOf(go: GoNode, wg: GoNode, home: GoNode, unit: Unit): Worker | un
   });
   if (i >= 0) {
     const p = summarise(decl).params[i];
-    return p ? { go, fn: decl.node, isWg: (e) => unparen(e).text === p, name: p } : undefined;
+    return p ? { go, fn: decl.node, file: decl.file, isWg: (e) => unparen(e).text === p, name: p } : undefined;
   }
   // `go s.run()` with the WaitGroup a field of the receiver `s` (`s.wg`): `r.wg` in the method.
   const w = unparen(wg);
@@ -126,7 +134,7 @@ function workerOf(go: GoNode, wg: GoNode, home: GoNode, unit: Unit): Worker | un
   const r = recv?.childrenForFieldName("name").find((x) => x?.type === "identifier")?.text;
   if (!r || r === "_") return undefined;
   const inner = r + w.text.slice(root.text.length).replace(/\s+/g, "");
-  return { go, fn: decl.node, isWg: (e) => unparen(e).text.replace(/\s+/g, "") === inner, name: inner };
+  return { go, fn: decl.node, file: decl.file, isWg: (e) => unparen(e).text.replace(/\s+/g, "") === inner, name: inner };
 }
 
 /**
@@ -135,7 +143,9 @@ function workerOf(go: GoNode, wg: GoNode, home: GoNode, unit: Unit): Worker | un
  * a deferred Done or any other use of the WaitGroup.
  */
 function skippedDone(w: Worker, unit: Unit): GoNode | undefined {
-  const wgCalls = unit.nodes("call_expression", w.fn).filter((c) => {
+  const inUnit = w.file.path === unit.file.path && contains(unit.node, w.fn);
+  const nodes = (types: string[]) => (inUnit ? unit.nodes(types, w.fn) : w.fn.descendantsOfType(types).filter((n): n is GoNode => !!n));
+  const wgCalls = nodes(["call_expression"]).filter((c) => {
     const op = operandOf(c);
     return !!op && w.isWg(op);
   });
@@ -145,10 +155,90 @@ function skippedDone(w: Worker, unit: Unit): GoNode | undefined {
   // goroutine's own count is not what it tracks, and loop bounds decide the rest.
   if (dones.some((d) => loopBetween(d, w.fn))) return undefined;
   // Any use of the WaitGroup (a Done, or handing it to a helper that may call Done) counts.
-  const uses = unit.nodes(["selector_expression", "identifier"], w.fn).filter((e) => w.isWg(e));
+  const uses = nodes(["selector_expression", "identifier"]).filter((e) => w.isWg(e));
   const passes = (n: GoNode) => uses.some((u) => contains(n, u));
-  const cfg = cfgOf(unit, w.fn);
+  const cfg = inUnit ? cfgOf(unit, w.fn) : cfgIn(w.file, w.fn);
   if (cfg.everyPathPasses({ entry: true }, passes, ["return"])) return undefined;
   const end = cfg.firstEnd({ entry: true }, { avoid: passes, ends: ["return"] });
   return end?.node;
+}
+
+function baseName(f: FileView): string {
+  return f.path.slice(f.path.lastIndexOf("/") + 1);
+}
+
+/**
+ * `wg.Add(n)` before a loop that starts one goroutine per iteration, and `wg.Wait()` in that loop
+ * after the `go` statement: the first Wait waits for n Dones while one goroutine has started, so
+ * with more than one iteration it never returns.
+ *
+ *	wg.Add(len(parts))
+ *	for _, p := range parts {
+ *		go func(p Part) { defer wg.Done(); upload(p) }(p)
+ *		wg.Wait()                   // reported: waits for len(parts) Dones, one goroutine started
+ *	}
+ */
+function waitInLoop(ctx: RuleContext, waits: GoNode[], adds: GoNode[], reported: Set<number>): void {
+  const { unit } = ctx;
+  for (const wait of waits) {
+    const home = enclosingFunction(wait);
+    const wg = operandOf(wait);
+    const loop = home && loopBetween(wait, home);
+    // The Wait runs on every iteration: a statement of the loop's own body.
+    if (!home || !wg || !loop || !statementsOf(loop.childForFieldName("body")).some((st) => st.id === wait.parent?.id)) continue;
+    if (!isWaitGroup(wg, unit)) continue;
+    const same = (c: GoNode) => !!operandOf(c) && sameVariable(operandOf(c)!, wg, unit);
+    const add = adds.find((a) => same(a) && enclosingFunction(a)?.id === home.id && a.endIndex <= loop.startIndex && !/^[01]$/.test(argsText(a)));
+    if (!add || adds.some((a) => same(a) && contains(loop, a))) continue;
+    const go = unit.nodes("go_statement", loop).find((g) => g.endIndex <= wait.startIndex && loopBetween(g, home)?.id === loop.id && countsDown(g, wg, unit));
+    if (!go) continue;
+    reported.add(wait.id);
+    const f = unit.file;
+    ctx.report({
+      span: spanOf(wait),
+      messageId: "waitInLoop",
+      data: { name: wg.text, loop: f.lineOf(loop.startIndex), n: add.childForFieldName("arguments")?.namedChildren.find((a) => a && a.type !== "comment")?.text ?? "n", add: f.lineOf(add.startIndex) },
+      related: [
+        { ...spanOf(add), message: `counts every goroutine the loop starts` },
+        { ...spanOf(go), message: `one goroutine per iteration; the first Wait runs after the first` },
+      ],
+    });
+  }
+}
+
+/** The goroutine counts the WaitGroup down: its literal calls Done on it, or it is handed the WaitGroup. */
+function countsDown(go: GoNode, wg: GoNode, unit: Unit): boolean {
+  const call = go.namedChildren[0];
+  if (call?.type !== "call_expression") return false;
+  const f = unparen(call.childForFieldName("function")!);
+  if (f.type === "func_literal") return unit.nodes("call_expression", f).some((c) => methodName(c) === "Done" && !!operandOf(c) && sameVariable(operandOf(c)!, wg, unit));
+  return (call.childForFieldName("arguments")?.namedChildren ?? []).some((a) => {
+    const e = a ? unparen(a) : undefined;
+    const v = e?.type === "unary_expression" && e.childForFieldName("operator")?.type === "&" ? e.childForFieldName("operand") : e;
+    return !!v && sameVariable(v, wg, unit);
+  });
+}
+
+/**
+ * `s.wg.Wait()` on an unexported WaitGroup field that the package counts up (`s.wg.Add`) and never
+ * down: no `Done` (or `Go`) on it in any file of the package, and no other use that hands it on.
+ */
+function neverDone(ctx: RuleContext, waits: GoNode[], reported: Set<number>): void {
+  if (!ctx.file.packageComplete()) return; // a file left unread may hold the Done
+  const { unit } = ctx;
+  for (const wait of waits) {
+    const wg = operandOf(wait);
+    const field = wg && !reported.has(wait.id) ? syncField(wg, unit.file, "sync.WaitGroup") : undefined;
+    if (!field || field.uses.some((u) => u.kind === "escape" || (u.kind === "call" && (u.method === "Done" || u.method === "Go")))) continue;
+    const add = field.uses.find((u) => u.kind === "call" && u.method === "Add");
+    if (!add) continue;
+    reported.add(wait.id);
+    const foreign = add.file.path !== unit.file.path;
+    ctx.report({
+      span: spanOf(wait),
+      messageId: "neverDone",
+      data: { name: wg!.text, field: field.name },
+      related: [{ ...spanOf(add.node), ...(foreign ? { file: add.file } : {}), message: `counts ${field.name} up; nothing counts it down` }],
+    });
+  }
 }

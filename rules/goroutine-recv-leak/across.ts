@@ -74,6 +74,7 @@ function handedOnly(ctx: RuleContext, ch: Channel): void {
 
 /** Receives from a channel field that nothing in the package sends on or closes. */
 function unansweredFields(ctx: RuleContext): void {
+  if (!ctx.file.packageComplete()) return; // a file left unread may hold the send or close
   const { unit } = ctx;
   for (const recv of unit.nodes("unary_expression")) {
     if (!recv || recv.childForFieldName("operator")?.text !== "<-" || inSelectWithOthers(recv)) continue;
@@ -111,6 +112,7 @@ function fieldNameOf(unit: Unit, operand: GoNode): string | undefined {
 //	func (r *Rows) awaitDone(ctx context.Context) { <-ctx.Done(); r.close() }
 /** A goroutine that waits for ctx.Done(), where ctx's cancel function is kept in a field nothing calls. */
 export function checkUncancelled(ctx: RuleContext): void {
+  if (!ctx.file.packageComplete()) return; // a file left unread may hold the cancel call
   const { unit } = ctx;
   for (const stmt of unit.nodes("go_statement")) {
     const call = stmt?.namedChildren[0];

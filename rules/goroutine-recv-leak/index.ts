@@ -17,8 +17,9 @@
 //		return err
 //	}
 //	reply <- "ok"
-import type { Fix, GoNode, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
+import type { Fix, GoNode, RelatedLocation, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { ALL_ENDS, callEnd, cfgOf } from "../facts/cfg.js";
+import { deadContext } from "../facts/contexts.js";
 import { channels, mayLeave, type Channel, type ChanOp } from "../facts/goroutines.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, enclosingFunction, endOfLine, indentAt, loopBetween, spanOf } from "../facts/syntax.js";
@@ -163,8 +164,24 @@ function checkReceive(ctx: RuleContext, ch: Channel, r: ChanOp, recvs: ChanOp[])
       { ...spanOf(site.stmt), message: "the goroutine starts here" },
       { ...spanOf(exit), message: `this way out neither sends on nor closes ${ch.name}` },
       ...sends.map((s) => ({ ...spanOf(s.node), message: "the send the receive waits for" })),
+      // A helper's receive, read through its summary (rules/facts/goroutines.ts, helperOp).
+      ...(r.via ? r.via.effects.map((e) => ({ ...spanOf(e.node), ...(e.file.path === unit.file.path ? {} : { file: e.file }), message: `${r.via!.callee.name}() receives from it here` })) : []),
+      // A `case <-bg.Done():` beside it that can never fire (shape 7).
+      ...deadDone(unit, r),
     ],
   });
+}
+
+/** "this case never fires: context.Background() is never cancelled", for each such case of the receive's select. */
+function deadDone(unit: Unit, r: ChanOp): RelatedLocation[] {
+  const out: RelatedLocation[] = [];
+  for (const c of r.select?.namedChildren ?? []) {
+    if (c?.type !== "communication_case" || contains(c, r.id)) continue;
+    const d = deadContext(c, unit);
+    const comm = c.childForFieldName("communication");
+    if (d && comm) out.push({ ...spanOf(comm), message: `this case never fires: ${d.origin.text} is never cancelled; the caller's ${d.param.text} was at hand` });
+  }
+  return out;
 }
 
 /**

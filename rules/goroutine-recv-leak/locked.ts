@@ -20,21 +20,12 @@
 // anywhere in it, for a deferred close), a Lock of the same field, or a call of a method of the
 // package that takes it.
 import type { FileView, GoNode, RelatedLocation, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { calleeOf, chanField, inSelectWithOthers, type FieldUse } from "../facts/summaries.js";
+import { heldLock, lockCall, locksInside } from "../facts/locks.js";
+import { chanField, inSelectWithOthers, type FieldUse } from "../facts/summaries.js";
 import { enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
 
 const fileName = (f: FileView) => f.path.slice(f.path.lastIndexOf("/") + 1);
 const at = (unit: Unit, file: FileView): Pick<RelatedLocation, "file"> => (file.path === unit.file.path ? {} : { file });
-
-/** `x.mu.Lock()` → { base: "x", key: "mu" }; `x.Lock()` → { base: "x", key: "" }. */
-function lockCall(call: GoNode, method: "Lock" | "Unlock"): { base: string; key: string } | undefined {
-  const f = call.childForFieldName("function");
-  if (f?.type !== "selector_expression" || f.childForFieldName("field")?.text !== method) return undefined;
-  const o = unparen(f.childForFieldName("operand")!);
-  if (o.type === "identifier") return { base: o.text, key: "" };
-  if (o.type === "selector_expression" && o.childForFieldName("operand")?.type === "identifier") return { base: o.childForFieldName("operand")!.text, key: o.childForFieldName("field")!.text };
-  return undefined;
-}
 
 export function checkLockedWaits(ctx: RuleContext): void {
   const { unit } = ctx;
@@ -69,22 +60,6 @@ export function checkLockedWaits(ctx: RuleContext): void {
   }
 }
 
-/** The Lock call before `op` in `fn` whose Unlock is deferred or not reached before `op`. */
-function heldLock(unit: Unit, fn: GoNode, op: GoNode): { base: string; key: string; call: GoNode } | undefined {
-  let held: { base: string; key: string; call: GoNode } | undefined;
-  for (const call of unit.nodes("call_expression", fn)) {
-    if (!call || call.startIndex >= op.startIndex || enclosingFunction(call)?.id !== fn.id) continue;
-    const l = lockCall(call, "Lock");
-    if (l) {
-      held = { ...l, call };
-      continue;
-    }
-    const u = lockCall(call, "Unlock");
-    if (u && held && u.base === held.base && u.key === held.key && call.parent?.type !== "defer_statement") held = undefined;
-  }
-  return held;
-}
-
 /** Where the function of a send or close takes the lock `key` before it (or anywhere, for a deferred close). */
 function needsLock(use: FieldUse, key: string): { node: GoNode; file: FileView } | undefined {
   const fn = enclosingFunction(use.node);
@@ -98,19 +73,6 @@ function needsLock(use: FieldUse, key: string): { node: GoNode; file: FileView }
     if (locksInside(call, key, use.file, fn)) return { node: call, file: use.file };
   }
   return undefined;
-}
-
-/** A call of a package method whose body takes the lock `key` on its receiver. */
-function locksInside(call: GoNode, key: string, file: FileView, fn: GoNode): boolean {
-  const decl = calleeOf(call, { file, bindings: file.bindingsOf(topFunction(fn)), fn });
-  if (!decl || !decl.recvType) return false;
-  return decl.node.descendantsOfType("call_expression").some((c) => !!c && lockCall(c, "Lock")?.key === key);
-}
-
-function topFunction(fn: GoNode): GoNode {
-  let top = fn;
-  for (let p = fn.parent; p; p = p.parent) if (p.type === "function_declaration" || p.type === "method_declaration") top = p;
-  return top;
 }
 
 /** The go statement that starts the literal the node is in, as a related location. */

@@ -11,8 +11,12 @@ import { contains, loopBetween } from "../facts/syntax.js";
  * unless a guard holds in one round of that loop only (`if i == K`, a `sent` flag): then once.
  */
 export function sendsPerRun(site: GoroutineSite, sends: ChanOp[], unit: Unit): number {
+  // A helper call read through its summary stands for its count of sends (its counted loops):
+  // known alone, unknown (Infinity) next to other sends.
+  const weight = sends.length === 1 ? (sends[0]!.via?.count ?? 1) : sends.some((s) => (s.via?.count ?? 1) > 1) ? Infinity : 1;
+  if (!Number.isFinite(weight)) return Infinity;
   const nodes = new Set(sends.map((s) => s.node.id));
-  return cfgOf(unit, site.lit).maxOnPath(
+  return weight * cfgOf(unit, site.lit).maxOnPath(
     (n) => nodes.has(n.id),
     (n) => {
       const loop = loopBetween(n, site.lit);

@@ -35,6 +35,7 @@ interface FieldSend {
 }
 
 export function checkFieldSends(ctx: RuleContext): void {
+  if (!ctx.file.packageComplete()) return; // a file left unread may hold the receive
   const { unit } = ctx;
   for (const stmt of unit.nodes("go_statement")) {
     const call = stmt?.namedChildren[0];
@@ -103,14 +104,20 @@ interface Verdict {
   /** The receive that can be left, and the case that leaves it. */
   recv?: FieldUse;
   leave?: GoNode;
+  /** Nothing receives from a buffered field: a send blocks once the buffer is full. */
+  buffered?: boolean;
 }
 
 /** Why nobody may receive what a sender sends on the field, or undefined when we cannot tell. */
 function abandoned(cf: ChanField): Verdict | undefined {
   const makes = cf.uses.filter((u) => u.kind === "make");
-  if (makes.length === 0 || makes.some((m) => m.buffer !== 0)) return undefined;
+  if (makes.length === 0) return undefined;
   if (cf.uses.some((u) => u.kind === "escape" || u.kind === "close" || u.kind === "range")) return undefined;
+  // An exported accessor (`ErrorCh() <-chan error { return s.errCh }`) hands it to callers outside the package.
+  if (cf.accessors.some((a) => /^\p{Lu}/u.test(a))) return undefined;
   const recvs = cf.uses.filter((u) => u.kind === "recv");
+  // Buffered (any size): with no receive anywhere, the sends fill the buffer and the next one blocks.
+  if (makes.some((m) => m.buffer !== 0)) return recvs.length === 0 ? { buffered: true } : undefined;
   if (recvs.length === 0) return {};
   let first: Verdict | undefined;
   for (const r of recvs) {
@@ -175,10 +182,10 @@ function report(ctx: RuleContext, stmt: GoNode, s: FieldSend, cf: ChanField, v: 
   const related: RelatedLocation[] = [{ ...spanOf(s.node), ...at(unit, s.file, s.node), message: `this send on ${s.text} blocks until someone receives` }];
   const make = cf.uses.find((u) => u.kind === "make");
   if (!v.recv || !v.leave) {
-    if (make) related.push({ ...spanOf(make.node), ...at(unit, make.file, make.node), message: `${cf.name} is made unbuffered here` });
+    if (make) related.push({ ...spanOf(make.node), ...at(unit, make.file, make.node), message: madeHere(cf.name, v) });
     ctx.report({
       span: spanOf(stmt.child(0)!),
-      messageId: "fieldNeverReceived",
+      messageId: v.buffered ? "fieldNeverReceivedBuffered" : "fieldNeverReceived",
       data: { field: s.text, sender: s.sender, at: where(unit, s.file, s.node) },
       related,
     });
@@ -202,6 +209,7 @@ function report(ctx: RuleContext, stmt: GoNode, s: FieldSend, cf: ChanField, v: 
 //	}
 /** A send, outside the goroutines reported above, on a channel field nothing in the package receives from. */
 export function checkUnreceivedSends(ctx: RuleContext): void {
+  if (!ctx.file.packageComplete()) return; // a file left unread may hold the receive
   const { unit } = ctx;
   for (const send of unit.nodes("send_statement")) {
     if (!send || inSelectWithOthers(send)) continue;
@@ -218,12 +226,14 @@ export function checkUnreceivedSends(ctx: RuleContext): void {
     const make = cf.uses.find((u) => u.kind === "make")!;
     ctx.report({
       span: spanOf(send),
-      messageId: "fieldSendUnreceived",
+      messageId: v.buffered ? "fieldSendUnreceivedBuffered" : "fieldSendUnreceived",
       data: { field: ch.text },
-      related: [{ ...spanOf(make.node), ...at(unit, make.file, make.node), message: `${cf.name} is made unbuffered here` }],
+      related: [{ ...spanOf(make.node), ...at(unit, make.file, make.node), message: madeHere(cf.name, v) }],
     });
   }
 }
+
+const madeHere = (name: string, v: Verdict) => (v.buffered ? `${name} is made here, buffered, and nothing receives what the buffer holds` : `${name} is made unbuffered here`);
 
 /** Names of the functions and methods the package starts with `go f(...)` / `go x.m(...)`. */
 function startedWithGo(file: FileView): Set<string> {

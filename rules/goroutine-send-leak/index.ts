@@ -20,8 +20,13 @@ import { docsUrl } from "../facts/meta.js";
 import { contains, loopBetween, spanOf } from "../facts/syntax.js";
 import { sendsPerRun, starts } from "./counts.js";
 import { checkFieldSends, checkUnreceivedSends } from "./fields.js";
+import { checkGroupStages } from "./group.js";
+import { checkJoined } from "./joined.js";
+import { checkLockedSends } from "./locked.js";
 import { checkNamed } from "./named.js";
 import { checkProducers } from "./producers.js";
+import { uncancelledCase, uncancelledRelated } from "./uncancelled.js";
+import { viaMessage } from "./via.js";
 import { checkUnshared } from "./unshared.js";
 
 const rule: Rule = {
@@ -39,6 +44,8 @@ const rule: Rule = {
     messages: {
       leftUnbuffered: "{{channel}} is unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever",
       leftBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it: if {{way}}, {{goroutine}} started on line {{go}} blocks forever",
+      leftNeverDone: "{{channel}} is unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever: it selects on {{ctx}}.Done() of {{origin}}, which is never done",
+      leftBufferedNeverDone: "{{channel}} has room for {{room}} of {{total}} sends: if {{way}}, {{goroutine}} (line {{go}}) blocks forever: {{ctx}}.Done() of {{origin}} is never done",
       fewReceives: "{{channel}} is received from only on {{at}}, but {{senders}}: {{consequence}}",
       fewReceivesBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it and is received from only on {{at}}: {{consequence}}",
       earlyExit: "the {{jump}} on line {{exit}} stops receiving from {{channel}} early: {{consequence}}",
@@ -47,11 +54,17 @@ const rule: Rule = {
       failingLoop: "{{why}} inside the receive loop on line {{loop}}, {{senders}} on {{channel}} {{stay}} blocked forever",
       fieldAbandoned: "once {{receiver}} takes {{leave}}, nothing receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
       fieldNeverReceived: "nothing in the package receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
+      fieldNeverReceivedBuffered: "nothing in the package receives from {{field}}: once its buffer is full, the send in {{sender}} ({{at}}) blocks forever",
+      fieldSendUnreceivedBuffered: "nothing in the package receives from {{field}}: once its buffer is full, this send blocks forever",
       fieldSendUnreceived: "nothing in the package receives from {{field}}: this send blocks forever",
       unshared: "nothing can receive from {{channel}} yet: this send blocks forever",
+      namedNeverDone: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}}): its ctx, {{ctx}}, is never done",
       namedSender: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}})",
       producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
+      joinedDeadlock: "{{wait}} on line {{line}} waits for the goroutine started on line {{go}}, blocked sending on {{channel}}: {{ctx}} is cancelled only after the wait",
       producerLeft: "this {{jump}} stops reading the channel {{callee}} returns: its goroutine blocks forever on the send at {{at}}",
+      lockedSend: "{{field}} is sent on with {{lock}} held, and {{receiver}} takes it after each receive ({{at}}): a second sender deadlocks with the receiver",
+      groupStranded: "{{channel}} is unbuffered: once the reader started on line {{reader}} takes the {{jump}} on line {{exit}}, this send blocks forever and {{wait}} never returns",
     },
   },
   kinds: ["func", "method"],
@@ -66,13 +79,14 @@ const line = (unit: Unit, n: GoNode | { startIndex: number }) => unit.file.lineO
 function check(ctx: RuleContext): void {
   if (ctx.file.source.includes("chan")) {
     for (const ch of channels(ctx.unit)) {
-      if (ch.buffer === null || checkUnshared(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
+      if (ch.buffer === null || checkUnshared(ctx, ch) || checkGroupStages(ctx, ch) || checkJoined(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
       checkChannel(ctx, ch, ch.buffer);
     }
   }
   checkFieldSends(ctx);
   checkUnreceivedSends(ctx);
   checkProducers(ctx);
+  checkLockedSends(ctx);
 }
 
 function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
@@ -104,7 +118,10 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   if (room > 0 && !(Number.isFinite(total) && owed > 0)) return;
   const cfg = cfgOf(unit, home);
   // A receive frees a slot for a later sender: only values still unreceived at some end can fill it.
-  if (room > 0 && !iterationScope(ch) && leftOver(cfg, ch, senders, sends, unit) <= room) return;
+  // Then only (c) remains: a receive loop left in its first round while two or more values more
+  // than the buffer holds are sent (`make(chan T, chanSize)`, chanSize+2 sends, a return in the range).
+  const fits = room > 0 && !iterationScope(ch) && leftOver(cfg, ch, senders, sends, unit) <= room;
+  if (fits && !(Number.isFinite(owed) && owed >= 2)) return;
   const size = Number.isFinite(total) ? String(total) : senders.length === 1 && perRun === 1 ? rangeLen(senders[0]!, unit) : undefined;
   // With several senders, a receive loop counts as receiving them all (its early exits are
   // judged below): its header is not "a path that skips the receive" when it runs zero times.
@@ -114,34 +131,36 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     recvs.some((r) => contains(n, r.id)) ||
     answers.some((a) => a.id === n.id) ||
     (total > 1 && recvs.some((r) => { const loop = loopOfHeader(n); return !!loop && contains(loop, r.id); }));
-  const related: RelatedLocation[] = sends.map((s) => ({ ...spanOf(s.node), message: "this send blocks until someone receives" }));
+  const related: RelatedLocation[] = sends.map((s) => ({ ...spanOf(s.node), message: s.via ? viaMessage(s.via) : "this send blocks until someone receives" }));
 
   // (a) A way out of the function that never receives; for a channel made in a loop body, also
   // the end of that iteration (the next one makes a new channel).
   const scope = iterationScope(ch);
-  for (const site of senders) {
+  for (const site of fits ? [] : senders) {
     const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches, scope });
     if (!end) continue;
     const exit = end.node;
     const way = wayOut(unit, exit, recvs, scope);
+    const never = uncancelledCase(sends, unit);
     ctx.report({
       span: spanOf(ch.make),
-      messageId: room > 0 ? "leftBuffered" : "leftUnbuffered",
-      data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, unit, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line(unit, site.stmt) },
-      related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }],
+      messageId: never ? (room > 0 ? "leftBufferedNeverDone" : "leftNeverDone") : room > 0 ? "leftBuffered" : "leftUnbuffered",
+      data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, unit, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line(unit, site.stmt), ctx: never?.dead.name ?? "", origin: never?.dead.origin.text ?? "" },
+      related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }, ...(never ? uncancelledRelated(never) : [])],
       fix: bufferFix(ch, size),
     });
     return;
   }
   // (a') The same, through a call that ends only the function's goroutine: a failing test.
-  for (const site of senders) {
+  for (const site of fits ? [] : senders) {
     const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches, ends: ["goroutine"] });
     if (!end) continue;
+    const never = uncancelledCase(sends, unit);
     ctx.report({
       span: spanOf(ch.make),
       messageId: room > 0 ? "failingBuffered" : "failingUnbuffered",
       data: { channel: ch.name, room, total, why: failing(unit, end), send: line(unit, (sends.find((o) => o.site === site) ?? sends[0]!).node) },
-      related: [...related, { ...spanOf(end.node), message: "this call ends the goroutine without receiving" }],
+      related: [...related, { ...spanOf(end.node), message: "this call ends the goroutine without receiving" }, ...(never ? uncancelledRelated(never) : [])],
       fix: bufferFix(ch, size),
       severity: "warning",
     });
@@ -158,7 +177,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   const oneSender = senders.length === 1 && starts(first, unit, ch.make) === 1;
   // (b) Many sends, one receive: the first sender wins, the others wait forever.
   // With an unknown number of senders, only a single receive is surely too few.
-  if (recvs.length > 0 && loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
+  if (!fits && recvs.length > 0 && loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
     const lines = [...new Set(recvs.map((r) => line(unit, r.node)))];
     const at = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
     const consequence = oneSender ? "it blocks forever on its next send" : recvs.length === 1 && room === 0 ? "every other sender blocks forever" : "the senders left over block forever";
@@ -172,8 +191,10 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
     return;
   }
   // (c) A receive loop with a header, left early by return or break while senders remain.
+  // A buffered channel: the loop may be left after its first receive, so more than room+1 values must be sent.
+  const roomLeft = room === 0 || (Number.isFinite(owed) && owed >= 2);
   for (const loop of loops) {
-    if (room > 0 || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
+    if (!roomLeft || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
     const early = earlyExit(cfg, loop, touches, scope);
     if (!early) continue;
     ctx.report({
@@ -192,7 +213,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
   }
   // (c') The same loop left by a call that ends only the function's goroutine: a failing test.
   for (const loop of loops) {
-    if (room > 0 || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
+    if (!roomLeft || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
     const fail = cfg.loopExits(loop, { ends: ["goroutine"] }).find((n) => callEnd(n, unit)?.kind === "goroutine");
     if (!fail) continue;
     ctx.report({
@@ -319,6 +340,8 @@ function bufferFix(ch: Channel, size: string | undefined): Fix | undefined {
   const args = ch.make.childForFieldName("arguments");
   if (!size || !args || args.text.includes("\n") || args.text.replace(/\s+/g, "").endsWith(",)")) return undefined;
   const list = args.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment");
+  // A size spelled as a constant (`chanSize`) is the author's to change, not ours to overwrite with a number.
+  if (list[1] && list[1].type !== "int_literal") return undefined;
   const edit = list[1] ? { ...spanOf(list[1]), text: size } : { start: list[0]!.endIndex, end: list[0]!.endIndex, text: `, ${size}` };
   return { description: `give ${ch.name} a buffer of ${size} so no send blocks`, edits: [edit] };
 }

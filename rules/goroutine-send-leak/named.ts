@@ -11,9 +11,10 @@
 //	}
 import type { FileView, GoNode, RelatedLocation, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { cfgOf } from "../facts/cfg.js";
+import { uncancellable, type DeadContext } from "../facts/contexts.js";
 import type { Channel } from "../facts/goroutines.js";
 import { calleeOf, summarise, type Effect, type FuncDecl } from "../facts/summaries.js";
-import { contains, loopBetween, spanOf } from "../facts/syntax.js";
+import { contains, loopBetween, spanOf, unparen } from "../facts/syntax.js";
 
 const fileName = (f: FileView) => f.path.slice(f.path.lastIndexOf("/") + 1);
 const at = (unit: Unit, file: FileView): Pick<RelatedLocation, "file"> => (file.path === unit.file.path ? {} : { file });
@@ -28,7 +29,7 @@ export function checkNamed(ctx: RuleContext, ch: Channel, wayOut: (exit: GoNode)
   if (ch.ops.some((o) => o.kind !== "escape" && o.kind !== "recv" && o.kind !== "neutral")) return false;
   const recvs = ch.ops.filter((o) => o.kind === "recv");
   if (recvs.some((r) => r.fn.id !== ch.home.id)) return false;
-  const senders: { stmt: GoNode; decl: FuncDecl; sends: Effect[] }[] = [];
+  const senders: { stmt: GoNode; decl: FuncDecl; sends: Effect[]; dead: DeadContext | undefined }[] = [];
   for (const e of escapes) {
     const list = e.node.parent;
     const call = list?.type === "argument_list" ? list.parent : null;
@@ -40,8 +41,11 @@ export function checkNamed(ctx: RuleContext, ch: Channel, wayOut: (exit: GoNode)
     const s = summarise(decl);
     if (i < 0 || i >= s.params.length) return false;
     const mine = s.effects.filter((f) => f.target.kind === "param" && f.target.index === i);
-    if (mine.length === 0 || mine.some((f) => f.op !== "send" || f.guarded)) return false;
-    senders.push({ stmt, decl, sends: mine });
+    // A send that gives up only on ctx.Done(), handed a context that is never done (shape 7): none.
+    const args = list!.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment");
+    const never = (f: Effect) => (f.doneGuards?.length ? f.doneGuards.map((g) => (args[g] ? uncancellable(unparen(args[g]!), unit) : undefined)) : [undefined]);
+    if (mine.length === 0 || mine.some((f) => f.op !== "send" || (f.guarded && never(f).some((d) => !d)))) return false;
+    senders.push({ stmt, decl, sends: mine, dead: mine.flatMap((f) => (f.guarded ? never(f) : [])).find((d): d is DeadContext => !!d) });
   }
   // Goroutines started in a loop, balanced by a receive loop, are the literal rule's counting
   // business (counts.ts): here one sender per go statement, outside loops.
@@ -59,13 +63,14 @@ export function checkNamed(ctx: RuleContext, ch: Channel, wayOut: (exit: GoNode)
     if (!end) continue;
     const send = s.sends[0]!;
     const related: RelatedLocation[] = [
-      { ...spanOf(send.node), ...at(unit, send.file), message: `${s.decl.name}() sends on it here, with no way to give up` },
+      { ...spanOf(send.node), ...at(unit, send.file), message: s.dead ? `${s.decl.name}() sends on it here, giving up only when its ctx is done` : `${s.decl.name}() sends on it here, with no way to give up` },
       { ...spanOf(end.node), message: "this way out skips the receive" },
+      ...(s.dead ? [{ ...spanOf(s.dead.origin), message: `${s.dead.origin.text} is never cancelled; the caller's ${s.dead.param.text} was at hand` }] : []),
     ];
     ctx.report({
       span: spanOf(ch.make),
-      messageId: "namedSender",
-      data: { channel: ch.name, way: wayOut(end.node), callee: `${s.decl.name}()`, go: unit.file.lineOf(s.stmt.startIndex), at: `${fileName(send.file)}:${send.file.lineOf(send.node.startIndex)}` },
+      messageId: s.dead ? "namedNeverDone" : "namedSender",
+      data: { channel: ch.name, way: wayOut(end.node), callee: `${s.decl.name}()`, go: unit.file.lineOf(s.stmt.startIndex), at: `${fileName(send.file)}:${send.file.lineOf(send.node.startIndex)}`, ctx: s.dead?.name ?? "", origin: s.dead?.origin.text ?? "" },
       related,
     });
     return true;

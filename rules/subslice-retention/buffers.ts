@@ -15,6 +15,12 @@ export interface Buffer {
   how: string;
   /** The variable that holds the buffer, when there is one. */
   name?: string;
+  /**
+   * The buffer is a whole allocation of its own (a whole read, a `make`), held in a variable never
+   * re-sliced: cutting a few bytes off its ends leaves nearly all of it. Not so for a view into a
+   * larger buffer (a bufio.Reader's, a Write or Unmarshal argument) or a pooled one.
+   */
+  allocation?: boolean;
 }
 
 const WHOLE_READS: Record<string, readonly string[]> = {
@@ -82,7 +88,7 @@ export function bufferOf(expr: GoNode, unit: Unit, depth = 0): Buffer | null {
     // buffer itself, not a part of it.
     const size = inner && !inner.sub && isBuiltinCall(inner.origin, "make", unit) ? argsOf(inner.origin)[1]?.text : undefined;
     const whole = startsAtZero(e) && !e.childForFieldName("capacity") && (e.childForFieldName("end")?.text === "0" || reachesEnd(e, size));
-    return inner ? { ...inner, sub: inner.sub || !whole } : null;
+    return inner ? { ...inner, sub: inner.sub || !(whole || (!!inner.allocation && nearlyWhole(e, unit))) } : null;
   }
   if (e.type === "identifier") {
     const b = unit.bindings.resolve(e);
@@ -106,7 +112,9 @@ export function bufferOf(expr: GoNode, unit: Unit, depth = 0): Buffer | null {
       if (isByteSlice(b.type)) return carried({ kind: "bytes", sub: false, origin: b.id, how: `a []byte parameter of the exported ${owner}`, name: b.name });
       return null;
     }
-    const found = carried(d.multi ? (wholeRead(d.value, unit) ?? cutPart(d, b, unit, depth)) : bufferOf(d.value, unit, depth + 1));
+    let found = carried(d.multi ? (wholeRead(d.value, unit) ?? cutPart(d, b, unit, depth)) : bufferOf(d.value, unit, depth + 1));
+    // A variable set more than once (`b = b[1:]` in a loop) may have been cut any number of times.
+    if (found?.allocation && definitions(b, unit).length !== 1) found = { ...found, allocation: false };
     return found && !found.name ? { ...found, name: b.name } : found;
   }
   if (e.type === "index_expression") {
@@ -194,6 +202,37 @@ export function startsAtZero(slice: GoNode): boolean {
   return !start || start.text === "0";
 }
 
+/** A header or trailer this short, cut off a large buffer, wastes nothing worth a copy. */
+const SMALL_CUT = 1024;
+
+/**
+ * `b[4:]`, `b[8:len(b)-4]`, `b[hdr:end]` with `end := len(b) - 8` set once: a small constant cut
+ * off each end keeps nearly all of the buffer, so storing it pins nothing extra worth a copy.
+ */
+function nearlyWhole(slice: GoNode, unit: Unit): boolean {
+  if (slice.childForFieldName("capacity")) return false;
+  const start = slice.childForFieldName("start");
+  const from = start ? constValue(start, unit) : 0;
+  if (from === undefined || from < 0 || from > SMALL_CUT) return false;
+  const op = unparen(slice.childForFieldName("operand")!).text;
+  const end = slice.childForFieldName("end");
+  return !end || trimmedEnd(end, op, unit, 0);
+}
+
+/** `len(b)`, `len(b) - K` (K a small constant), or a local set once, before, to one of them. */
+function trimmedEnd(e: GoNode, op: string, unit: Unit, depth: number): boolean {
+  const n = unparen(e);
+  if (n.text === `len(${op})` || n.text === `cap(${op})`) return true;
+  if (n.type === "binary_expression" && operatorOf(n) === "-") {
+    const k = constValue(n.childForFieldName("right")!, unit);
+    return k !== undefined && k >= 0 && k <= SMALL_CUT && trimmedEnd(n.childForFieldName("left")!, op, unit, depth + 1);
+  }
+  if (n.type !== "identifier" || depth > 2) return false;
+  const b = unit.bindings.resolve(n);
+  const defs = b && b.kind === "var" ? definitions(b, unit) : [];
+  return defs.length === 1 && !!defs[0]!.value && !defs[0]!.multi && defs[0]!.stmt.endIndex <= n.startIndex && trimmedEnd(defs[0]!.value, op, unit, depth + 1);
+}
+
 /** `b[i:]`, `b[i:len(b)]`, `b[i:cap(b)]`, or up to `size` (the size the buffer was made with). */
 export function reachesEnd(slice: GoNode, size?: string): boolean {
   const end = slice.childForFieldName("end");
@@ -210,7 +249,7 @@ function wholeRead(v: GoNode, unit: Unit): Buffer | null {
   const e = unparen(v);
   if (e.type !== "call_expression") return null;
   const c = packageCallee(e, unit);
-  if (c && WHOLE_READS[c.pkg]?.includes(c.name)) return { kind: "bytes", sub: false, origin: e, how: `read whole by ${c.pkg.split("/").pop()}.${c.name}` };
+  if (c && WHOLE_READS[c.pkg]?.includes(c.name)) return { kind: "bytes", sub: false, origin: e, how: `read whole by ${c.pkg.split("/").pop()}.${c.name}`, allocation: true };
   const fn = unparen(e.childForFieldName("function")!);
   const method = fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : undefined;
   if (c || !method || !["ReadSlice", "ReadLine", "Peek"].includes(method)) return pooled(e, unit);
@@ -273,7 +312,7 @@ function made(v: GoNode, unit: Unit): Buffer | null {
   const [t, len, cap] = argsOf(e);
   const size = cap ?? len;
   if (!isByteSlice(t) || !size || (constValue(size, unit) ?? 0) < LARGE) return null;
-  return { kind: "bytes", sub: false, origin: e, how: `made by ${e.text.replace(/\s+/g, " ")}` };
+  return { kind: "bytes", sub: false, origin: e, how: `made by ${e.text.replace(/\s+/g, " ")}`, allocation: true };
 }
 
 // string(data), []byte(s): a copy as large as the buffer

@@ -8,9 +8,9 @@
 //
 // The slot before the new start is out of the slice's view but not out of its backing array, so a
 // pointer in it keeps its object reachable until append next outgrows the array, and for ever if
-// the queue stops growing. A package-level slice re-sliced over itself (`waiters = waiters[1:]`)
-// counts the same. Only element types that hold pointers count (pointers, interfaces, maps,
-// channels, funcs, slices); a queue that clears the slot (`q.jobs[0] = nil`, `clear(...)`) or that
+// the queue stops growing. A package-level slice re-sliced over itself (`pending = pending[1:]`)
+// counts the same. Only element types that hold buffers count (`[]byte`, `bytes.Buffer`, structs
+// with a []byte field, and pointers to them: a popped pointer to a small object costs little); a queue that clears the slot (`q.jobs[0] = nil`, `clear(...)`) or that
 // resets or compacts the field anywhere in the file (`q.jobs = nil`, `q.jobs = q.jobs[:0]`,
 // `copy(q.jobs, q.jobs[k:])`, `q.jobs = append(q.jobs[:0], ...)`) is silent, and so are worklists
 // drained in one loop and test files.
@@ -18,8 +18,6 @@ import type { GoNode, RuleContext, TextEdit, Unit } from "../../src/analyzer/typ
 import { isBuiltinCall } from "../facts/calls.js";
 import { argsOf, indentAt, listOf, spanOf, unparen } from "../facts/syntax.js";
 import { resolveType } from "../facts/types.js";
-
-const HOLDS_POINTERS = new Set(["pointer_type", "interface_type", "map_type", "channel_type", "function_type", "slice_type"]);
 
 export function checkQueues(ctx: RuleContext): void {
   const { unit, file } = ctx;
@@ -45,7 +43,7 @@ export function checkQueues(ctx: RuleContext): void {
       messageId: "queue",
       data: { target: target.text, slice: slice.text, elem: elem.text },
       related: [{ ...spanOf(slice), message: `the slots before ${start.text} stay in the backing array` }],
-      fix: one ? clearFix(file.source, stmt, target.text) : undefined,
+      fix: one && nilable(unit, elem) ? clearFix(file.source, stmt, target.text) : undefined,
     });
   }
 }
@@ -103,7 +101,7 @@ function typeName(t: GoNode | null): string | undefined {
   return n?.type === "type_identifier" ? n.text : undefined;
 }
 
-/** The element type of the field `name` of the struct type `t` names in the file, when it holds pointers. */
+/** The element type of the field `name` of the struct type `t` names in the file, when it holds a buffer. */
 function elementOf(unit: Unit, t: GoNode | null, name: string): GoNode | undefined {
   let n = t;
   if (n?.type === "generic_type") n = n.childForFieldName("type");
@@ -118,14 +116,46 @@ function elementOf(unit: Unit, t: GoNode | null, name: string): GoNode | undefin
   return undefined;
 }
 
-/** The element type of a slice type, when it holds pointers. */
+/**
+ * The element type of a slice type, when it holds a buffer: issue 9's judged sample found queues
+ * of small pointers (a few readers, locks, waiters) popped harmlessly, and the one worth fixing a
+ * queue of packet buffers. Elements that hold buffers: `[]byte` (and named byte slices),
+ * `bytes.Buffer`, `bufio.Reader`/`Writer`, and structs of the file (or pointers to them) with a
+ * field that holds one.
+ */
 function pointerElement(unit: Unit, type: GoNode | null): GoNode | undefined {
   const slice = resolveType(type, unit.file);
   const elem = slice?.type === "slice_type" ? slice.childForFieldName("element") : null;
-  if (!elem) return undefined;
-  const r = resolveType(elem, unit.file);
-  const known = r?.type === "type_identifier" && ["any", "error"].includes(r.text);
-  return r && (HOLDS_POINTERS.has(r.type) || known) ? elem : undefined;
+  return elem && holdsBuffer(unit, elem, 0) ? elem : undefined;
+}
+
+const BUFFER_TYPES = new Set(["bytes.Buffer", "bufio.Reader", "bufio.Writer"]);
+
+function holdsBuffer(unit: Unit, type: GoNode, depth: number): boolean {
+  if (depth > 3) return false;
+  let t = resolveType(type, unit.file);
+  if (t?.type === "pointer_type") t = resolveType(t.namedChildren[0] ?? null, unit.file);
+  if (!t) return false;
+  if (t.type === "slice_type") return ["byte", "uint8"].includes(resolveType(t.childForFieldName("element"), unit.file)?.text ?? "");
+  if (t.type === "qualified_type") return BUFFER_TYPES.has(`${qualifiedPath(unit, t)}.${t.childForFieldName("name")?.text}`);
+  if (t.type !== "struct_type") return false;
+  return t.descendantsOfType("field_declaration").some((f) => {
+    if (f?.parent?.parent?.id !== t!.id) return false;
+    const ft = f.childForFieldName("type");
+    return !!ft && holdsBuffer(unit, ft, depth + 1);
+  });
+}
+
+/** `bytes.Buffer` → "bytes" (the import path of the package name, when the file imports it). */
+function qualifiedPath(unit: Unit, t: GoNode): string | undefined {
+  const pkg = t.childForFieldName("package")?.text;
+  return unit.file.imports.find((i) => i.name === pkg)?.path;
+}
+
+/** `x[0] = nil` compiles: the element is a slice, a pointer, a map, a chan, a func or an interface. */
+function nilable(unit: Unit, elem: GoNode): boolean {
+  const t = resolveType(elem, unit.file);
+  return !!t && ["slice_type", "pointer_type", "map_type", "channel_type", "function_type", "interface_type"].includes(t.type);
 }
 
 /** `q.items[0] = nil`, `q.items[i] = x`, `clear(q.items[:k])` in the same function, before the re-slice. */

@@ -28,7 +28,7 @@ import { ALL_ENDS, cfgAt, type Cfg, type PathOptions } from "../facts/cfg.js";
 import { processEntry, startedForProcessLife } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, enclosingFunction, endOfLine, indentAt, loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
-import { importsTime, timeCalls, timerEra, type TimerEra } from "../facts/timers.js";
+import { importsTime, literalDuration, timeCalls, timerEra, type TimerEra } from "../facts/timers.js";
 import { isChannelOf } from "./channel.js";
 import { closureRunsInGoroutine, handedToGoroutine } from "./handoff.js";
 
@@ -87,7 +87,7 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
     return;
   }
   const entry = processEntry(unit);
-  if (entry === "main" || entry === "init") return; // lives as long as the process
+  if (entry === "main" || entry === "init" || entry === "command") return; // lives as long as the process (a CLI command's run function included)
   const stmt = statementOf(call);
   if (!stmt) return;
   const inner = stmt.type === "labeled_statement" ? stmt.namedChildren.find((c) => c?.type !== "label_name") ?? stmt : stmt;
@@ -164,6 +164,7 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   if (kinds.includes("stop") || kinds.includes("escape")) return; // stopped on some path, or escapes
   // `time.NewTimer(0)` never Reset fires at once: nothing is left in the timer heap to release.
   if (!ticker && !kinds.includes("ok-reset") && isZero(call)) return;
+  if (!ticker && boundedTimer(call, binding.uses, made.stmt, unit)) return;
   const kind = ticker ? "ticker" : "timer";
   const what = binding.name === kind ? kind : `${kind} ${binding.name}`;
   const fn = enclosingFunction(made.stmt);
@@ -202,7 +203,9 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
 
   const loop = loopAround(made.stmt);
   const cfg = cfgAt(unit, made.stmt)!;
-  const exit = processEntry(unit) === "main" && fn?.type === "function_declaration" ? null : cfg.firstEnd({ after: made.stmt }, paths)?.node;
+  // Returning from main, or from a CLI command's run function, ends the process.
+  const entry = processEntry(unit);
+  const exit = (entry === "main" || entry === "command") && fn?.id === unit.node.id ? null : cfg.firstEnd({ after: made.stmt }, paths)?.node;
   // Made again when the loop can go round after it (not when a range over its channel never ends).
   const iterates = ticker && !!loop && cfg.repeats(loop, { after: made.stmt }, { endlessRange: overC });
   if (!exit && !iterates) {
@@ -223,6 +226,42 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
     fix: loop ? undefined : deferStop(unit, made.stmt, binding.name),
     severity: era.severity,
   });
+}
+
+/** The longest delay, in nanoseconds, of a timer left pending that is not worth a comment. */
+const SHORT_TIMER_NS = 5e9;
+
+/**
+ * A timer that a call can leave pending only briefly:
+ * - re-armed: a `t.Reset(d)` in a loop that does not make it again (or in a closure, a callback
+ *   run per event), so it is one timer per call, pending at most one period after the loop ends
+ *   (a fingerprint, stats or retry loop);
+ * - every delay it is given (`NewTimer(d)` and each `Reset(d)`) is a literal of at most 5 s (or a
+ *   constant or a local set only from such literals, as afterfunc-untracked reads them).
+ */
+function boundedTimer(call: GoNode, uses: readonly GoNode[], made: GoNode, unit: Unit): boolean {
+  const resets = uses.filter((u) => useOf(u) === "ok-reset").map((u) => u.parent!.parent!);
+  if (resets.some((r) => rearmed(r, made))) return true;
+  return [call, ...resets].every((c) => {
+    const args = c.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
+    const ns = args.length === 1 && args[0] ? literalDuration(unparen(args[0]), unit) : null;
+    return ns !== null && ns <= SHORT_TIMER_NS;
+  });
+}
+
+/** The Reset call runs again and again after the timer is made: in a loop around it that does not make the timer, or in a closure. */
+function rearmed(reset: GoNode, made: GoNode): boolean {
+  const maker = enclosingFunction(made);
+  for (let n: GoNode = reset; ; ) {
+    for (let l = loopAround(n); l; l = loopAround(l)) if (!(l.startIndex <= made.startIndex && made.endIndex <= l.endIndex)) return true;
+    const f = enclosingFunction(n);
+    if (!f || f.id === maker?.id || f.type !== "func_literal") return false;
+    let lit: GoNode = f;
+    while (lit.parent?.type === "parenthesized_expression") lit = lit.parent;
+    // `func() { ... }()` runs once, where it stands; any other closure is a callback run per event.
+    if (!(lit.parent?.type === "call_expression" && lit.parent.childForFieldName("function")?.id === lit.id && lit.parent.parent?.type !== "go_statement")) return true;
+    n = f;
+  }
 }
 
 /** `time.NewTimer(0)`: a literal zero delay. */

@@ -1,22 +1,27 @@
 // The goroutine an Add runs in, the names that hold across the file's functions, and the channel
 // joins that order a goroutine's Add before every Wait.
-import type { GoNode, Unit } from "../../src/analyzer/types.js";
+import type { FileView, GoNode, Unit } from "../../src/analyzer/types.js";
 import { methodCalls } from "../facts/calls.js";
-import { cfgOf } from "../facts/cfg.js";
-import { contains, descendantsInFunction, enclosingFunction, unparen } from "../facts/syntax.js";
+import { cfgIn, cfgOf } from "../facts/cfg.js";
+import { contains, descendantsInFunction, enclosingFunction, listOf, unparen } from "../facts/syntax.js";
 import { rootIdentifier } from "../facts/waitgroups.js";
 
-/** A goroutine: a `go func() {...}()` literal, or a function or method of the file started by `go f()` / `go x.m()`. */
+/**
+ * A goroutine: a `go func() {...}()` literal, or a function or method of the package started by
+ * `go f()` / `go x.m()` (the `go` statement in this file or in a sibling file of the package).
+ */
 export interface Goroutine {
   fn: GoNode;
   goStmt: GoNode;
+  /** The file of goStmt, when it is a sibling file of the package (undefined: the unit's file). */
+  goFile?: FileView | undefined;
   /** Only the `go` statement runs fn: an Add moved before it counts every run (not so for a function also called directly). */
   onlyStarted: boolean;
 }
 
 /**
  * The goroutine the node runs in: the innermost goroutine literal around it (nested func literals
- * crossed), else the unit's own function when the file starts it with a `go` statement.
+ * crossed), else the unit's own function when the package starts it with a `go` statement.
  */
 export function goroutineOf(node: GoNode, unit: Unit): Goroutine | undefined {
   for (let p = node.parent; p && p.id !== unit.node.id; p = p.parent) {
@@ -26,8 +31,8 @@ export function goroutineOf(node: GoNode, unit: Unit): Goroutine | undefined {
     const local = startedLocal(p, unit);
     if (local) return { fn: p, goStmt: local.goStmt, onlyStarted: local.uses === 1 };
   }
-  const goStmt = startedBy(unit)[0];
-  return goStmt ? { fn: unit.node, goStmt, onlyStarted: false } : undefined;
+  const started = startedBy(unit)[0];
+  return started ? { fn: unit.node, goStmt: started.goStmt, goFile: started.file === unit.file ? undefined : started.file, onlyStarted: false } : undefined;
 }
 
 /** `run := func() {...}` set once, then `go run()`: the `go` statement that starts the literal. */
@@ -52,27 +57,38 @@ export function inOwnGoroutine(node: GoNode, g: Goroutine): boolean {
 }
 
 /**
- * The `go` statements of the file that start the unit's function: `go run(x)` for a function,
- * `go r.loop(ctx)` for a method whose name no other method of the file has (without types, which
- * type's method a call reaches is not known otherwise).
+ * The `go` statements of the package that start the unit's function: `go run(x)` for a function,
+ * `go r.loop(ctx)` for a method whose name no other method of the package has (without types,
+ * which type's method a call reaches is not known otherwise). The unit's own file first, then its
+ * sibling files.
  */
-function startedBy(unit: Unit): GoNode[] {
+function startedBy(unit: Unit): { goStmt: GoNode; file: FileView }[] {
   return unit.memo("waitgroup-add.startedBy", () => {
     if (unit.kind !== "func" && unit.kind !== "method") return [];
     const name = unit.node.childForFieldName("name")?.text;
+    if (!name) return [];
     // Only a file that may start it reads its other functions (a large file is parsed whole for that).
-    if (!name || !new RegExp(`\\bgo\\s+(?:[\\w.()*]+\\.)?${name}\\s*\\(`).test(unit.file.source)) return [];
-    const { funcs, methods, methodDecls } = goTargets(unit);
-    if (unit.kind === "method" && methodDecls.get(name) !== 1) return [];
-    const out: GoNode[] = [];
-    for (const { goStmt, fn } of (unit.kind === "func" ? funcs : methods).get(name) ?? []) {
-      const home = enclosingFunction(goStmt);
-      const local = (id: GoNode) => !!home && !!unit.file.bindingsOf(home).resolve(id);
-      if (unit.kind === "func" && !local(fn)) out.push(goStmt);
-      if (unit.kind === "method") {
-        const operand = fn.childForFieldName("operand");
-        const pkg = operand?.type === "identifier" && !local(operand) && unit.file.imports.some((i) => i.name === operand.text);
-        if (!pkg) out.push(goStmt);
+    const starts = new RegExp(`\\bgo\\s+(?:[\\w.()*]+\\.)?${name}\\s*\\(`);
+    const files = [unit.file, ...unit.file.packageFiles()];
+    const starting = files.filter((f) => starts.test(f.source));
+    if (starting.length === 0) return [];
+    if (unit.kind === "method") {
+      const declares = new RegExp(`^func\\s*\\([^)]*\\)\\s*${name}\\s*[(\\[]`, "m");
+      const declaring = files.filter((f) => declares.test(f.source));
+      if (declaring.length !== 1 || declaring[0] !== unit.file || goTargets(unit.file).methodDecls.get(name) !== 1) return [];
+    }
+    const out: { goStmt: GoNode; file: FileView }[] = [];
+    for (const file of starting) {
+      const { funcs, methods } = goTargets(file);
+      for (const { goStmt, fn } of (unit.kind === "func" ? funcs : methods).get(name) ?? []) {
+        const home = enclosingFunction(goStmt);
+        const local = (id: GoNode) => !!home && !!file.bindingsOf(home).resolve(id);
+        if (unit.kind === "func" && !local(fn)) out.push({ goStmt, file });
+        if (unit.kind === "method") {
+          const operand = fn.childForFieldName("operand");
+          const pkg = operand?.type === "identifier" && !local(operand) && file.imports.some((i) => i.name === operand.text);
+          if (!pkg) out.push({ goStmt, file });
+        }
       }
     }
     return out;
@@ -86,9 +102,9 @@ interface GoTarget {
 }
 
 /** The file's `go f(...)` and `go x.m(...)` statements by called name, and how many methods of each name it declares: one walk per file. */
-function goTargets(unit: Unit): { funcs: Map<string, GoTarget[]>; methods: Map<string, GoTarget[]>; methodDecls: Map<string, number> } {
-  return unit.file.memo("waitgroup-add.goTargets", () => {
-    const root = unit.file.wholeRoot();
+function goTargets(file: FileView): { funcs: Map<string, GoTarget[]>; methods: Map<string, GoTarget[]>; methodDecls: Map<string, number> } {
+  return file.memo("waitgroup-add.goTargets", () => {
+    const root = file.wholeRoot();
     const funcs = new Map<string, GoTarget[]>();
     const methods = new Map<string, GoTarget[]>();
     const methodDecls = new Map<string, number>();
@@ -187,7 +203,7 @@ export function channelJoin(add: GoNode, wg: GoNode, g: Goroutine, unit: Unit): 
     const noAddAfter = signals.every((s) => deferred(s) || cfg.nodesOnPaths({ after: s }, (n) => n.id === at.id).length === 0);
     if (!after || !noAddAfter || signalledElsewhere(key, g, unit)) continue;
     const waits = waitsOn(wg, unit).filter((w) => !contains(g.fn, w));
-    if ((waits.length > 0 && waits.every((w) => receivedBefore(w, key, unit))) || parentReceives(g.goStmt, key, unit)) return true;
+    if ((waits.length > 0 && waits.every((w) => receivedBefore(w, key, unit))) || parentReceives(g, key, unit)) return true;
   }
   return false;
 }
@@ -236,10 +252,11 @@ function receivedBefore(wait: GoNode, key: string, unit: Unit): boolean {
 }
 
 /** Every path of the starting function from the `go` statement to a return passes a receive from the channel. */
-function parentReceives(goStmt: GoNode, key: string, unit: Unit): boolean {
+function parentReceives(g: Goroutine, key: string, unit: Unit): boolean {
+  const goStmt = g.goStmt;
   const fn = enclosingFunction(goStmt);
   if (!fn) return false;
-  const cfg = cfgOf(unit, fn);
+  const cfg = g.goFile ? cfgIn(g.goFile, fn) : cfgOf(unit, fn);
   const recv = (n: GoNode) => receives(n, key, unit);
   return cfg.nodesOnPaths({ after: goStmt }, recv).length > 0 && cfg.everyPathPasses({ after: goStmt }, recv, ["return"]);
 }
@@ -251,4 +268,114 @@ function goStatementOf(lit: GoNode): GoNode | undefined {
   const call = n.parent;
   if (call?.type !== "call_expression" || call.childForFieldName("function")?.id !== n.id) return undefined;
   return call.parent?.type === "go_statement" ? call.parent : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Joins through a local WaitGroup that counts the goroutine.
+
+/**
+ * The goroutine that Adds to `wg` (a long-lived `h.wg`) is counted by `counter`, a WaitGroup local
+ * to the function that starts it, and the Wait on that local orders the Add before whoever waits
+ * on wg: the goroutine's Done on counter comes after its Add (deferred, or later in its body), and
+ * either
+ * - the starting function waits on counter on every path before it returns (its caller's Wait
+ *   comes later), or
+ * - a Wait on counter is followed on every path by `close(C)` (or comes before a deferred
+ *   `close(C)`), nothing else signals on C, and C is what the starting function returns (its
+ *   caller receives from it; issue 9's etcd watch drain) or what every Wait on wg in the file
+ *   receives from first.
+ * In both cases every Wait on wg in the starting function itself must come after that join.
+ *
+ *	var started sync.WaitGroup                   func (h *Hub) Close() {
+ *	started.Add(len(subs))                           <-h.closeAll()
+ *	for _, s := range subs {                         h.wg.Wait()
+ *		go func(s *Sub) {                        }
+ *			defer started.Done()
+ *			h.wg.Add(1); go h.flush(s)
+ *		}(s)
+ *	}
+ *	go func() { defer close(done); started.Wait() }()
+ *	return done
+ */
+export function counterJoin(counter: GoNode, wg: GoNode, add: GoNode, g: Goroutine, unit: Unit): boolean {
+  const key = crossKey(counter, unit);
+  const starter = enclosingFunction(g.goStmt);
+  if (!key?.startsWith("local:") || !starter) return false;
+  const dones = methodCalls(g.fn, ["Done"], true).filter((d) => inOwnGoroutine(d, g) && sameKey(crossKey(receiver(d), unit), key));
+  if (dones.length === 0 || !dones.every((d) => d.startIndex > add.endIndex || deferredIn(d, g.fn))) return false;
+  const counterWaits = waitsOn(counter, unit).filter((w) => !contains(g.fn, w));
+  const wgWaits = waitsOn(wg, unit).filter((w) => !contains(g.fn, w));
+  const inStarter = wgWaits.filter((w) => enclosingFunction(w)?.id === starter.id);
+  const cfg = cfgOf(unit, starter);
+  // The starter waits for its launchers before it returns.
+  for (const w of counterWaits) {
+    if (enclosingFunction(w)?.id !== starter.id) continue;
+    const at = (n: GoNode) => contains(n, w);
+    if (cfg.nodesOnPaths({ after: g.goStmt }, at).length > 0 && cfg.everyPathPasses({ after: g.goStmt }, at, ["return"]) && inStarter.every((x) => passedBefore(x, at, unit))) {
+      return true;
+    }
+  }
+  // A channel closed once a Wait on the counter has returned.
+  for (const w of counterWaits) {
+    const fn = enclosingFunction(w);
+    if (!fn) continue;
+    for (const { close, channel } of closesAfter(w, fn, unit)) {
+      const ch = crossKey(channel, unit);
+      if (!ch || otherSignals(ch, close, unit)) continue;
+      const received = (n: GoNode) => receives(n, ch, unit);
+      if (!inStarter.every((x) => passedBefore(x, received, unit))) continue;
+      if (returnsChannel(starter, ch, unit)) return true;
+      const others = wgWaits.filter((x) => enclosingFunction(x)?.id !== starter.id);
+      if (others.length > 0 && others.every((x) => receivedBefore(x, ch, unit))) return true;
+    }
+  }
+  return false;
+}
+
+/** Every path from its function's entry to `node` passes a node `pass` accepts. */
+function passedBefore(node: GoNode, pass: (n: GoNode) => boolean, unit: Unit): boolean {
+  const fn = enclosingFunction(node);
+  if (!fn) return false;
+  return cfgOf(unit, fn).nodesOnPaths({ entry: true }, (n) => contains(n, node), { avoid: pass }).length === 0;
+}
+
+/**
+ * The `close(C)` statements of fn that run only once `wait` has returned: a `close(C)` every path to
+ * which passes the Wait, or a `defer close(C)` when every path from fn's entry to a return passes it.
+ */
+function closesAfter(wait: GoNode, fn: GoNode, unit: Unit): { close: GoNode; channel: GoNode }[] {
+  const cfg = cfgOf(unit, fn);
+  const at = (n: GoNode) => contains(n, wait);
+  const out: { close: GoNode; channel: GoNode }[] = [];
+  for (const s of descendantsInFunction(fn, ["expression_statement", "defer_statement"])) {
+    const call = s.namedChildren.find((c) => c?.type === "call_expression");
+    const channel = call ? closed(call) : undefined;
+    if (!channel) continue;
+    const after =
+      s.type === "defer_statement"
+        ? cfg.everyPathPasses({ entry: true }, at, ["return"])
+        : cfg.nodesOnPaths({ entry: true }, (n) => n.id === s.id, { avoid: at }).length === 0 && cfg.nodesOnPaths({ entry: true }, (n) => n.id === s.id).length > 0;
+    if (after) out.push({ close: s, channel });
+  }
+  return out;
+}
+
+/** Another close of or send on the channel than `signal`, anywhere the channel is visible. */
+function otherSignals(key: string, signal: GoNode, unit: Unit): boolean {
+  const root = key.startsWith("local:") ? unit.node : unit.file.wholeRoot();
+  const closes = root.descendantsOfType("call_expression").filter((c): c is GoNode => !!c && !!closed(c) && sameKey(crossKey(closed(c)!, unit), key));
+  const sends = root.descendantsOfType("send_statement").filter((s): s is GoNode => !!s && sameKey(crossKey(s.childForFieldName("channel")!, unit), key));
+  return [...closes, ...sends].some((s) => !contains(signal, s));
+}
+
+/** Every return of fn that has results returns the channel (and there is one). */
+function returnsChannel(fn: GoNode, key: string, unit: Unit): boolean {
+  const returns = descendantsInFunction(fn, "return_statement").filter((r) => r.namedChildren.some((c) => c?.type !== "comment"));
+  return returns.length > 0 && returns.every((r) => listOf(r.namedChildren.find((c) => c?.type === "expression_list") ?? r.namedChildren[0]).some((e) => sameKey(crossKey(e, unit), key)));
+}
+
+/** The call runs when `fn` returns: under a `defer` statement of fn itself. */
+function deferredIn(call: GoNode, fn: GoNode): boolean {
+  for (let p = call.parent; p && p.id !== fn.id; p = p.parent) if (p.type === "defer_statement") return enclosingFunction(p)?.id === fn.id;
+  return false;
 }

@@ -14,7 +14,7 @@ import { methodCalls, methodName } from "../facts/calls.js";
 import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, enclosingFunction, indentAt, spanOf, statementsOf } from "../facts/syntax.js";
-import { channelJoin, crossKey, goroutineOf, inOwnGoroutine, receiver, sameKey, waitsOn, type Goroutine } from "./goroutines.js";
+import { channelJoin, counterJoin, crossKey, goroutineOf, inOwnGoroutine, receiver, sameKey, waitsOn, type Goroutine } from "./goroutines.js";
 import { isWaitGroup, rootIdentifier, sameVariable } from "../facts/waitgroups.js";
 
 const rule: Rule = {
@@ -52,18 +52,20 @@ function check(ctx: RuleContext): void {
     if (stmt?.type !== "expression_statement" || !wg || args.length !== 1 || /^-/.test(args[0]!.text)) continue;
     const g = goroutineOf(call, unit);
     if (!g || !isWaitGroup(wg, unit) || !declaredOutside(wg, g, unit)) continue;
-    if (countedGoroutine(wg, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit)) continue;
+    if (countedGoroutine(wg, call, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit)) continue;
     const wait = callsOf(unit, unit.node, "Wait").find((w) => !contains(g.fn, w) && sameVariable(receiver(w), wg, unit));
     const name = wg.text;
     const waitNote = wait ? `${name}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name}.Wait()`;
-    const goLine = file.lineOf(g.goStmt.startIndex);
+    // The `go` statement may be in a sibling file of the package: "line 12 of server.go".
+    const goFile = g.goFile ?? file;
+    const goLine = g.goFile ? `${goFile.lineOf(g.goStmt.startIndex)} of ${goFile.path.slice(goFile.path.lastIndexOf("/") + 1)}` : file.lineOf(g.goStmt.startIndex);
     const children = startsChildren(stmt, unit);
     ctx.report({
       span: spanOf(stmt),
       messageId: children ? "uncountedParent" : "addInside",
       data: { name, go: goLine, wait: waitNote },
       related: [
-        { ...spanOf(g.goStmt), message: children ? `this goroutine is not counted by ${name}` : `this goroutine is counted only once it runs ${name}.Add` },
+        { ...spanOf(g.goStmt), ...(g.goFile ? { file: g.goFile } : {}), message: children ? `this goroutine is not counted by ${name}` : `this goroutine is counted only once it runs ${name}.Add` },
         ...(wait ? [{ ...spanOf(wait), message: "this Wait can return before the goroutine is counted" }] : []),
       ],
       fix: g.fn.type === "func_literal" && g.onlyStarted ? moveFix(unit, stmt, g.fn, g.goStmt) : undefined,
@@ -100,16 +102,16 @@ function declaredOutside(wg: GoNode, g: Goroutine, unit: Unit): boolean {
  *		for _, x := range xs { wg.Add(1); go work(x) }
  *	}()
  */
-function countedGoroutine(wg: GoNode, g: Goroutine, unit: Unit): boolean {
+function countedGoroutine(wg: GoNode, add: GoNode, g: Goroutine, unit: Unit): boolean {
   const fn = enclosingFunction(g.goStmt);
   if (!fn) return false;
   const same = (a: GoNode, b: GoNode) => sameVariable(a, b, unit) || (g.fn.id === unit.node.id && sameKey(crossKey(a, unit), crossKey(b, unit)));
   const counters = methodCalls(fn, ["Add"], true)
-    .filter((a) => a.endIndex <= g.goStmt.startIndex && enclosingFunction(a)?.id === fn.id && !usedUp(a, g.goStmt, unit))
+    .filter((a) => a.endIndex <= g.goStmt.startIndex && enclosingFunction(a)?.id === fn.id && !usedUp(a, g.goStmt, unit, !!g.goFile))
     .map(receiver)
     .filter((r) => callsOf(unit, g.fn, "Done").some((d) => inOwnGoroutine(d, g) && same(receiver(d), r)));
   if (counters.some((r) => same(r, wg))) return true;
-  return counters.some((r) => isWaitGroup(r, unit) && waitedFirst(r, wg, unit));
+  return counters.some((r) => isWaitGroup(r, unit) && (waitedFirst(r, wg, unit) || counterJoin(r, wg, add, g, unit)));
 }
 
 /**
@@ -117,12 +119,13 @@ function countedGoroutine(wg: GoNode, g: Goroutine, unit: Unit): boolean {
  * (staticcheck's SA2000 case: `wg.Add(1); go a(); go func() { wg.Add(1); ... }()`, where the
  * Add before the first goroutine is not the second one's). A computed count may cover any number.
  */
-function usedUp(add: GoNode, go: GoNode, unit: Unit): boolean {
+function usedUp(add: GoNode, go: GoNode, unit: Unit, foreign: boolean): boolean {
   const args = add.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
   const k = args.length === 1 && args[0]?.type === "int_literal" ? Number(args[0].text.replace(/_/g, "")) : null;
   if (k === null || !Number.isFinite(k)) return false;
   const fn = enclosingFunction(go);
-  const between = unit.nodes("go_statement").filter((s) => s.id !== go.id && s.startIndex >= add.endIndex && s.endIndex <= go.startIndex && enclosingFunction(s)?.id === fn?.id);
+  const gos = !foreign && contains(unit.node, go) ? unit.nodes("go_statement") : (fn?.descendantsOfType("go_statement") ?? []).filter((s): s is GoNode => !!s);
+  const between = gos.filter((s) => s.id !== go.id && s.startIndex >= add.endIndex && s.endIndex <= go.startIndex && enclosingFunction(s)?.id === fn?.id);
   return between.length >= k;
 }
 

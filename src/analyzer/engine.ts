@@ -34,6 +34,12 @@ export interface SourceFile {
    * analysed itself, never reported on, not counted in filesAnalyzed.
    */
   context?: boolean;
+  /**
+   * Files of this file's package were left unread (the driver's per-package bounds, a sibling that
+   * could not be read): rules must not claim what "nothing in the package" does. See
+   * FileView.packageComplete().
+   */
+  partialPackage?: boolean;
 }
 
 export interface AnalyzeOptions {
@@ -237,7 +243,7 @@ interface FileResult {
 }
 
 function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], registry: readonly Rule[], pkg: PackageFiles): FileResult {
-  const siblings: Siblings = Object.assign((name: string) => pkg.siblings(file.path, name), { treeOf: (p: string, source: string) => pkg.treeOf(p, source) });
+  const siblings: Siblings = Object.assign((name: string) => pkg.siblings(file.path, name), { treeOf: (p: string, source: string) => pkg.treeOf(p, source), partial: file.partialPackage === true });
   const touch = touchOf(file.diff, scope);
   const touched = (r: { startLine: number; endLine: number }) => touches(touch, r.startLine, r.endLine);
   const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings);
@@ -261,7 +267,8 @@ function analyzeBase(file: SourceFile, base: string, head: Finding[], rules: rea
   // The same units in the base version; its functions are found by name before parsing.
   const names = new Set(head.map((f) => f.unit));
   return analyzeVersion(file.path, base, file.goMod ?? null, rules, registry, {
-    unit: (u) => names.has(u.name),
+    // A package's own `new` is NEW_EXPR_CALLEE in the tree, `new` in findings and in the text.
+    unit: (u) => names.has(restoreNewExpr(u.name)),
     chunk: (c) => {
       const name = funcChunkName(base.slice(c.start, Math.min(c.end, c.start + 300)));
       return name === undefined || names.has(name);
@@ -463,7 +470,7 @@ function firstErrorLine(root: GoNode, lines: LineIndex): number {
  * The other files of the package of a file whose package clause is the argument; `treeOf` gives
  * the whole tree of a file already parsed as a sibling, when its text is `source`.
  */
-type Siblings = ((packageName: string) => FileView[]) & { treeOf?: (path: string, source: string) => Tree | undefined };
+type Siblings = ((packageName: string) => FileView[]) & { treeOf?: (path: string, source: string) => Tree | undefined; partial?: boolean };
 
 const relatedOk = (p: string, view: FileView): boolean => view.packageFiles().some((f) => f.path === p);
 
@@ -509,6 +516,9 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
     packageFiles(): readonly FileView[] {
       return (pkgFiles ??= siblings(packageName));
     },
+    packageComplete(): boolean {
+      return siblings.partial !== true;
+    },
   };
 }
 
@@ -531,7 +541,7 @@ function toFinding(rule: Rule, unit: Unit, d: Diagnostic, source: string, lines:
         ? { ...location(new LineIndex(r.file.source), r), message: r.message, path: r.file.path }
         : { ...location(lines, r), message: r.message },
     ),
-    unit: unit.name,
+    unit: restoreNewExpr(unit.name),
     code: normaliseCode(lines.lineText(loc.line)),
     docs: rule.meta.docs,
     title: rule.meta.title,
@@ -622,7 +632,7 @@ function directiveFindings(directives: Directive[], units: Unit[], view: FileVie
       ...loc,
       message,
       related: [],
-      unit: unitName,
+      unit: restoreNewExpr(unitName),
       code: normaliseCode(lines.lineText(loc.line)),
       docs: DIRECTIVE_META.docs,
       title: DIRECTIVE_META.title,

@@ -116,6 +116,13 @@ export interface FileView {
    * gave no siblings (a single file, stdin).
    */
   packageFiles(): readonly FileView[];
+  /**
+   * False when the driver left files of this package unread (bounds, unreadable siblings:
+   * `SourceFile.partialPackage`). A rule whose finding rests on an absence in the whole package
+   * ("nothing in the package receives from s.results") stays silent then: the missing file may
+   * hold the receive.
+   */
+  packageComplete(): boolean;
 }
 
 export interface Unit {

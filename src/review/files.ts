@@ -186,6 +186,8 @@ export async function readSources(github: GitHub, pull: PullInfo, wanted: readon
       siblings.push({ name: e.name, text: t, file });
     });
     if (p.overFiles > 0) out.push(overBoundsNote(p.dir, { files: p.overFiles, bytes: p.overBytes }, bounds));
+    // A sibling over the bounds or unreadable: claims about the whole package cannot be made.
+    if (p.overFiles > 0 || siblings.length < p.read.length) for (const s of mine) s.file.partialPackage = true;
     const touched = mine.map((s) => ({ name: path.posix.basename(s.file.path), text: s.file.content, file: { path: s.file.path, content: s.file.content, goMod, context: true } as SourceFile }));
     for (const s of mine) {
       const context = samePackage({ name: path.posix.basename(s.file.path), text: s.file.content }, [...siblings, ...touched]).map((x) => x.file);
