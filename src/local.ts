@@ -86,8 +86,13 @@ export async function readDiffText(source: string, stdin: NodeJS.ReadableStream 
 const run = promisify(execFile);
 
 async function git(args: string[], cwd: string): Promise<string> {
+  return (await gitBytes(args, cwd)).toString("utf8");
+}
+
+/** git's output as bytes: file contents are decoded (strictly) by the caller, not here. */
+async function gitBytes(args: string[], cwd: string): Promise<Buffer> {
   try {
-    const { stdout } = await run("git", ["-c", "core.quotePath=false", ...args], { cwd, maxBuffer: 256 * 1024 * 1024 });
+    const { stdout } = await run("git", ["-c", "core.quotePath=false", ...args], { cwd, maxBuffer: 256 * 1024 * 1024, encoding: "buffer" });
     return stdout;
   } catch (err) {
     const e = err as { code?: string; stderr?: string };
@@ -101,8 +106,8 @@ async function git(args: string[], cwd: string): Promise<string> {
 export interface GitChanges {
   root: string;
   diffs: FileDiff[];
-  /** With --staged: the staged contents (the index), by root-relative path; else read the working tree. */
-  staged?: Map<string, string>;
+  /** With --staged: the staged contents (the index, as bytes), by root-relative path; else read the working tree. */
+  staged?: Map<string, Buffer>;
 }
 
 /**
@@ -122,10 +127,10 @@ export async function gitChanges(ref: string | undefined, staged: boolean, cwd: 
   const args = ["diff", "--no-color", "--no-ext-diff", "-U3", ...(staged ? ["--cached"] : []), ...(base ? [base] : []), "--"];
   const diffs = parseDiffOrThrow(await git(args, root));
   if (staged) {
-    const contents = new Map<string, string>();
+    const contents = new Map<string, Buffer>();
     for (const d of diffs) {
       if (d.status === "deleted" || !d.newPath?.endsWith(".go")) continue;
-      contents.set(d.newPath, await git(["show", `:${d.newPath}`], root));
+      contents.set(d.newPath, await gitBytes(["show", `:${d.newPath}`], root));
     }
     return { root, diffs, staged: contents };
   }
@@ -168,7 +173,7 @@ export interface LocalSource {
  */
 export async function loadSources(
   paths: readonly string[],
-  input: { diffs: FileDiff[]; root: string; staged?: Map<string, string> } | undefined,
+  input: { diffs: FileDiff[]; root: string; staged?: Map<string, Buffer> } | undefined,
   cwd: string,
   root: string,
 ): Promise<LocalSource[]> {

@@ -1,5 +1,6 @@
 // `ptrguard check` in a Go repository as a developer runs it: the repository's
 // .github/ptrguard.yml, the flags over it, git diffs from anywhere in the tree, the terminal.
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { EXIT_CODES, FAIL_ON_VALUES, main, SCOPE_VALUES, TEST_FINDINGS_VALUES, type Io } from "../src/cli.js";
@@ -238,6 +239,25 @@ describe("diffs as git users expect", () => {
     const r = await ptrguard(["check", "--format", "json", "--staged"], repo.dir);
     expect(where(r.stdout)).toEqual(["svc/fetch.go:10 lost-cancel error"]);
     expect(where((await ptrguard(["check", "--format", "json", "--git", "HEAD"], repo.dir)).stdout)).toEqual([]);
+  });
+
+  it("--staged reads the index as bytes: a staged file that is not UTF-8 is skipped as the tree walk skips it", async () => {
+    const repo = goRepo();
+    // Latin-1 in a comment: not UTF-8 (decoded loosely, it would become U+FFFD and be analysed).
+    const latin1 = Buffer.concat([Buffer.from(LOST_CANCEL.replace("// Fetch asks", "// Fetch (caf")), Buffer.from([0xe9]), Buffer.from(") asks")]);
+    writeFileSync(path.join(repo.dir, "svc/fetch.go"), latin1);
+    repo.git("add", "svc/fetch.go");
+    repo.write("svc/fetch.go", LOST_CANCEL); // valid UTF-8 in the working tree, not staged
+    const skipped = "ptrguard: skipped svc/fetch.go: binary or not UTF-8\n";
+    const staged = await ptrguard(["check", "--format", "json", "--staged"], repo.dir);
+    expect(staged).toEqual({ code: 0, stdout: '{"findings":[]}\n', stderr: skipped });
+    // The same bytes in the working tree: the tree walk says the same.
+    writeFileSync(path.join(repo.dir, "svc/fetch.go"), latin1);
+    expect(await ptrguard(["check", "--format", "json", "svc"], repo.dir)).toEqual({ code: 0, stdout: '{"findings":[]}\n', stderr: skipped });
+    // A valid staged file that contains U+FFFD itself is analysed.
+    repo.write("svc/fetch.go", LOST_CANCEL.replace("// Fetch asks", "// Fetch (\uFFFD) asks"));
+    repo.git("add", "svc/fetch.go");
+    expect(where((await ptrguard(["check", "--format", "json", "--staged"], repo.dir)).stdout)).toEqual(["svc/fetch.go:10 lost-cancel error"]);
   });
 });
 

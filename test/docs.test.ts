@@ -6,6 +6,7 @@ import { rules } from "../rules/index.js";
 import { renderRulesTable } from "../scripts/rules-table.js";
 import { VERSION } from "../src/version.js";
 import { goFilesIn, parseWants, ROOT } from "../src/analyzer/testing.js";
+import { main } from "../src/cli.js";
 
 const ids = rules.map((r) => r.meta.id);
 
@@ -41,4 +42,16 @@ describe("rule registry and docs", () => {
       expect(silent, `${id}: silent look-alikes`).toBeGreaterThanOrEqual(8);
     });
   }
+});
+
+describe("docs/formats.md", () => {
+  it("the text example is a real run of `ptrguard check` in fixtures/cli/formats (stdout, then stderr)", async () => {
+    let out = "";
+    let err = "";
+    const code = await main(["check"], { cwd: path.join(ROOT, "fixtures/cli/formats"), stdout: (s) => (out += s), stderr: (s) => (err += s) });
+    expect(code).toBe(1);
+    const doc = readFileSync(path.join(ROOT, "docs/formats.md"), "utf8");
+    const block = /## text\n[\s\S]*?```\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(block).toBe(`$ ptrguard check\n${out}${err}`);
+  });
 });

@@ -1,6 +1,7 @@
 // The GitHub layer as the Action uses it: the App's layer over the workflow's token, with two
-// differences. Files at the pull request's head are read from the checked-out workspace when it
-// is that commit (no API call); and there is no check run: a GITHUB_TOKEN can create check runs
+// differences. Files at the pull request's head, directory listings and the go.mod paths of its
+// tree are read from the checked-out workspace when it is that commit (no API call); and there
+// is no check run: a GITHUB_TOKEN can create check runs
 // only with `checks: write`, and GitHub files them under an arbitrary suite of the workflow, so
 // the job itself is the check: its summary is the check run's summary, its exit code the
 // conclusion. `completeCheckRun` keeps the completion for the Action to report.
@@ -8,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { decodeUtf8 } from "../analyzer/source.js";
-import { MAX_BLOB_BYTES } from "../github/blobs.js";
+import { MAX_FILE_BYTES } from "../analyzer/engine.js";
 import type { Blob, BlobRequest, CheckCompletion, GitHub } from "../github/types.js";
 
 export interface ActionGitHub extends GitHub {
@@ -54,7 +55,7 @@ export function actionGitHub(inner: GitHub, workspace: string, workspaceSha: str
     } catch {
       return { kind: "missing" };
     }
-    if (size > MAX_BLOB_BYTES) return { kind: "too-large", bytes: size };
+    if (size > MAX_FILE_BYTES) return { kind: "too-large", bytes: size };
     const buf = readFileSync(full);
     // Not UTF-8 (decoded strictly: a valid file may contain U+FFFD): skipped as GitHub skips binaries.
     const text = buf.includes(0) ? undefined : decodeUtf8(buf);
@@ -80,6 +81,19 @@ export function actionGitHub(inner: GitHub, workspace: string, workspaceSha: str
       );
       remote.forEach((x, k) => (out[x.i] = read.blobs[k]!));
       return read.pull ? { blobs: out as Blob[], pull: read.pull } : { blobs: out as Blob[] };
+    },
+    // The head commit's go.mod files from the checkout's own tree (the App asks the API for the
+    // recursive tree: one call, for pull requests whose files have many candidate directories).
+    async goModPaths(sha) {
+      if (!workspaceSha || sha !== workspaceSha) return inner.goModPaths(sha);
+      let listed: string;
+      try {
+        listed = execFileSync("git", ["-c", "core.quotePath=false", "ls-tree", "-r", "-z", "--full-tree", "--name-only", sha], { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "ignore"] });
+      } catch {
+        return inner.goModPaths(sha);
+      }
+      readFromDisk++;
+      return listed.split("\0").filter((p) => p === "go.mod" || p.endsWith("/go.mod"));
     },
     async createCheckRun(run) {
       // A run with few files is created completed, in one request: that is its completion.

@@ -73,7 +73,7 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
   }
 
   // Input first (git finds the repository root), then the configuration at that root.
-  let input: { diffs: FileDiff[]; root: string; staged?: Map<string, string> } | undefined;
+  let input: { diffs: FileDiff[]; root: string; staged?: Map<string, Buffer> } | undefined;
   let root = findRepoRoot(io.cwd) ?? io.cwd;
   if (opts.git !== undefined || opts.staged) {
     const changes = await gitChanges(opts.git, opts.staged === true, io.cwd);

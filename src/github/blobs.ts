@@ -6,13 +6,12 @@
 // directory's files (`... on Tree { entries }`: names and sizes, no contents) in the same query.
 import pLimit from "p-limit";
 import type { ProbotOctokit } from "probot";
+import { MAX_FILE_BYTES } from "../analyzer/engine.js";
 import { listThreads, THREAD_FIELDS, toThreads, type ThreadConnection } from "./threads.js";
 import type { Blob, BlobRequest, PullNow, RepoRef } from "./types.js";
 
 /** Blobs per query (and as many directory listings): a 100-file pull request and its go.mod files fit in one. */
 export const BLOB_BATCH = 150;
-/** Larger files are not worth reading: the engine skips them anyway (its MAX_FILE_BYTES, 16 MiB). */
-export const MAX_BLOB_BYTES = 16 << 20;
 const RAW_CONCURRENCY = 4;
 
 interface GraphBlob {
@@ -75,7 +74,8 @@ export async function readBlobs(octokit: ProbotOctokit, repo: RepoRef, requests:
       // null: no such path; {}: not a blob (a directory or a submodule).
       if (!blob || typeof blob.byteSize !== "number") out[index] = { kind: "missing" };
       else if (blob.isBinary) out[index] = { kind: "binary" };
-      else if (blob.byteSize > MAX_BLOB_BYTES) out[index] = { kind: "too-large", bytes: blob.byteSize };
+      // Larger files are not worth reading: the engine skips them anyway (its own limit).
+      else if (blob.byteSize > MAX_FILE_BYTES) out[index] = { kind: "too-large", bytes: blob.byteSize };
       else if (blob.isTruncated || blob.text === null) truncated.push(index);
       // Text with U+FFFD standing for bytes that are not UTF-8 has another UTF-8 length than the
       // blob; a valid file that contains U+FFFD itself keeps its size, and is analysed.

@@ -101,7 +101,9 @@ export class BullQueue implements RunQueue {
     if (job.attemptsMade === 0 && !job.opts.delay) this.o.metrics?.waited((Date.now() - req.receivedAt) / 1000);
     let wait: number;
     try {
-      const result = await this.runner.run(req);
+      // A failed attempt, or one whose worker lost the job's lock (Redis away, a stalled process):
+      // it may have posted, or be running still.
+      const result = await this.runner.run(req, { retry: job.attemptsMade > 0 || job.stalledCounter > 0 });
       if (result !== "busy") return;
       wait = 300 + Math.floor(Math.random() * 300);
     } catch (err) {

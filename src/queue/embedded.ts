@@ -129,7 +129,7 @@ export class EmbeddedQueue implements RunQueue {
     this.report();
     this.o.metrics?.waited((Date.now() - req.receivedAt) / 1000);
     try {
-      const result = await this.runner.run(req);
+      const result = await this.runner.run(req, { retry: this.attemptsOf.has(key) });
       if (result === "busy") this.later(req, 250);
       this.attemptsOf.delete(key);
     } catch (err) {

@@ -7,7 +7,7 @@ import type { GitHub } from "../github/types.js";
 import { pullNumberFromExternalId } from "../handlers/payload.js";
 import { completion } from "../review/check.js";
 import type { AppDeps } from "../review/deps.js";
-import { RetryLater, Superseded } from "../review/errors.js";
+import { LockLost, RetryLater, Superseded } from "../review/errors.js";
 import { runReview } from "../review/run.js";
 import { prKey, type RunRequest } from "./request.js";
 import type { Store } from "./store.js";
@@ -25,6 +25,11 @@ export type RunResult = "done" | "covered" | "superseded" | "skipped" | "busy";
 export interface RunControl {
   /** Aborted when the queue accepts a newer head for this PR: the run stops before posting. */
   signal?: AbortSignal;
+  /**
+   * An earlier attempt of this request failed or stalled (its worker lost the job's lock): it may
+   * have posted already, or still be running. The run reads the head's check runs again before posting.
+   */
+  retry?: boolean;
 }
 
 export interface RunnerOptions {
@@ -129,7 +134,10 @@ export class Runner {
     return out;
   }
 
-  /** Runs the review for a prepared request under the PR's lock; "busy" when another worker holds it. */
+  /**
+   * Runs the review for a prepared request under the PR's lock; "busy" when another worker holds
+   * it, or took it over because this one could not renew it (the request is then tried again).
+   */
   async run(req: RunRequest, control: RunControl = {}): Promise<RunResult> {
     const key = prKey(req);
     await this.checkPaused(req.installationId);
@@ -139,7 +147,7 @@ export class Runner {
     const renew = setInterval(() => {
       lock.renew().then(
         (ok) => {
-          if (!ok) lost.abort(new Superseded(""));
+          if (!ok) lost.abort(new LockLost());
         },
         () => undefined,
       );
@@ -173,6 +181,10 @@ export class Runner {
         log.info({ sha }, "ptrguard: a run for this head that was under way when this request came has answered it; nothing to do");
         return "covered";
       }
+      // Only the holder of the lock posts: checked again just before anything is posted.
+      const stillHeld = async () => {
+        if (lost.signal.aborted || !(await lock.renew())) throw new LockLost();
+      };
       const startedAt = Date.now();
       // Its own check run is remembered until it completes, so a run that dies leaves it to the next.
       const tracked: GitHub = {
@@ -198,8 +210,9 @@ export class Runner {
       }, 1000);
       watch.unref();
       const signals = [lost.signal, watchHead.signal, ...(control.signal ? [control.signal] : [])];
+      let outcome: Awaited<ReturnType<typeof runReview>>;
       try {
-        await runReview(
+        outcome = await runReview(
           { pullNumber: req.pullNumber!, pull, headSha: req.headSha, explicit: req.explicit },
           {
             github: tracked,
@@ -210,18 +223,24 @@ export class Runner {
             delivery: req.delivery,
             repo: `${req.owner}/${req.repo}`,
             signal: AbortSignal.any(signals),
+            requestedAt: req.receivedAt,
+            retry: control.retry === true,
+            beforePublish: stillHeld,
             ...(this.o.openCheckAtStart ? { eagerCheckFiles: 0 } : {}),
             ...(this.o.deps.analyse ? { analyse: this.o.deps.analyse } : {}),
           },
         );
       } catch (err) {
+        // Another worker may hold the PR now: this request is tried again later, when that run's
+        // record or check run answers it. A check run this attempt opened stays marked for the next run.
+        if (err instanceof LockLost) return "busy";
         // Its check run already says "retrying" (else the marker stays, and the next attempt completes it).
         if (err instanceof RetryLater && err.openCheckRun === undefined) await this.o.store.unclaim(inflightKey);
         throw err;
       }
       await this.o.store.unclaim(inflightKey);
       await this.o.store.set(`last:${key}`, JSON.stringify({ sha, startedAt, completedAt: Date.now() } satisfies LastRun), DAY);
-      return "done";
+      return outcome === "covered" ? "covered" : "done";
     } finally {
       clearInterval(renew);
       clearInterval(watch);

@@ -50,12 +50,38 @@ export function retryLater(err: unknown, doing: string): RetryLater {
   return new RetryLater(`${doing}: ${explain(err)}`, retryAfterMs(err), "GitHub's rate limit; retrying");
 }
 
+/** The title of a neutral verdict: nothing could be analysed (an answer, unlike the other neutral check runs). */
+export const NOTHING_TO_ANALYSE = "Nothing to analyse";
+
+/**
+ * A completed ptrguard check run for this pull request on this head that began after a request
+ * arrived (`since`, ms): that run answered the request, its review posted and its verdict given.
+ * The neutral check runs of runs that stopped without a verdict (superseded, interrupted,
+ * waiting for the configuration) answer nothing. GitHub keeps whole seconds: a check run that
+ * began in the second the request came is counted only for a `retry` (the request's own earlier
+ * attempt began after it came); for a new request it may be a run that finished just before.
+ */
+export function answeredSince(runs: readonly CheckRunInfo[] | undefined, pullNumber: number, since: number | undefined, retry = false): CheckRunInfo | undefined {
+  if (since === undefined || !runs) return undefined;
+  const from = retry ? Math.floor(since / 1000) * 1000 : since;
+  return runs.find(
+    (r) =>
+      r.status === "completed" &&
+      r.externalId === String(pullNumber) &&
+      r.startedAt !== null &&
+      Date.parse(r.startedAt) >= from &&
+      (r.conclusion === "success" || r.conclusion === "failure" || (r.conclusion === "neutral" && r.title === NOTHING_TO_ANALYSE)),
+  );
+}
+
 /** How long to wait before trying again when GitHub does not answer at all. */
 export const OUTAGE_RETRY_MS = 30_000;
 
 export interface CheckHandle {
   /** The check run's id once it exists. */
   readonly id: number | undefined;
+  /** Takes over a check run in progress for this pull request among `runs` (read again), when this run has none yet. */
+  adopt(runs: readonly CheckRunInfo[]): void;
   /** Shows the run in progress now (large pull requests); reuses the check run an earlier attempt left. */
   inProgress(): Promise<void>;
   /** Completes the check run, creating it with its verdict when it does not exist yet (one request). */
@@ -78,10 +104,11 @@ export interface OpenCheck {
  * finds the check run again by head SHA, name and external_id, and completes it.
  */
 export async function openCheck(github: GitHub, o: OpenCheck): Promise<CheckHandle> {
-  const reused = o.existing?.find((r) => r.externalId === String(o.pullNumber) && r.status !== "completed");
+  const open = (runs: readonly CheckRunInfo[] | undefined) => runs?.find((r) => r.externalId === String(o.pullNumber) && r.status !== "completed");
+  const reused = open(o.existing);
   let id = reused?.id;
   // Annotations an interrupted completion already sent (GitHub appends them): not sent twice.
-  const annotated = reused?.annotationsCount ?? 0;
+  let annotated = reused?.annotationsCount ?? 0;
   const guarded = async <T>(doing: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -96,6 +123,12 @@ export async function openCheck(github: GitHub, o: OpenCheck): Promise<CheckHand
   return {
     get id() {
       return id;
+    },
+    adopt(runs) {
+      const found = id === undefined ? open(runs) : undefined;
+      if (!found) return;
+      id = found.id;
+      annotated = found.annotationsCount ?? 0;
     },
     async inProgress() {
       if (id === undefined) id = await guarded("creating the check run", () => github.createCheckRun(base));

@@ -27,3 +27,23 @@ export class Superseded extends Error {
     this.name = "Superseded";
   }
 }
+
+/**
+ * The run's lock on its pull request lapsed (the store could not be reached to renew it) and may
+ * be another worker's now: the run stops where it is and posts nothing, creates no check run,
+ * and leaves one it opened to the run that holds the lock (the queue tries this job again later).
+ */
+export class LockLost extends Error {
+  constructor() {
+    super("the lock on the pull request was lost");
+    this.name = "LockLost";
+  }
+}
+
+/** Another run has answered this run's request since it came (its check run on this head is complete): nothing to do. */
+export class Covered extends Error {
+  constructor(readonly checkRunId: number) {
+    super(`answered by check run ${checkRunId}`);
+    this.name = "Covered";
+  }
+}

@@ -13,13 +13,13 @@ import { fingerprints } from "../report/fingerprint.js";
 import { reviewLine } from "../report/summary.js";
 import { analyse } from "./analyse.js";
 import { place, type Placed } from "./anchor.js";
-import { completion, conclusionOf, openCheck, retryLater, titleOf, type CheckHandle } from "./check.js";
+import { answeredSince, completion, conclusionOf, NOTHING_TO_ANALYSE, openCheck, retryLater, titleOf, type CheckHandle } from "./check.js";
 import { loadConfig } from "./config-load.js";
 import { DEFAULT_LIMITS } from "./limits.js";
 import type { AppMetrics, Clock } from "./deps.js";
 import { readSources, selectFiles, type Source } from "./files.js";
 import { dismissStaleRequests } from "./dismiss.js";
-import { RetryLater, Superseded } from "./errors.js";
+import { Covered, LockLost, RetryLater, Superseded } from "./errors.js";
 import { publish } from "./publish.js";
 import { reconcile } from "./reconcile.js";
 
@@ -33,20 +33,34 @@ export interface RunEnv {
   delivery?: string;
   repo?: string;
   /**
-   * Aborted by the queue when a newer head is accepted for this PR (reason: a Superseded) or the
-   * PR's lock is lost: the run stops at its next step and never posts.
+   * Aborted by the queue when a newer head is accepted for this PR (reason: a Superseded: the
+   * check run is completed as neutral) or the PR's lock is lost (a LockLost: nothing is touched);
+   * the run stops at its next step and never posts.
    */
   signal?: AbortSignal | undefined;
   /** The analysis step (default: in this thread); the server runs it on a worker-thread pool. */
   analyse?: typeof analyse | undefined;
   /** Above this many Go files the check run is shown in progress while the run works (default: limits.ts). */
   eagerCheckFiles?: number | undefined;
+  /**
+   * When the queue accepted the request (ms). A completed check run on this head that began
+   * after it has answered the request: the run does nothing (the queue's own record of the last
+   * run can be lost with its store; GitHub's check runs cannot).
+   */
+  requestedAt?: number | undefined;
+  /**
+   * The queue runs this request again (a failed or stalled attempt, which may have posted, or
+   * may still be running elsewhere): just before posting, the head's check runs are read again.
+   */
+  retry?: boolean | undefined;
+  /** Called just before anything is posted; throws (LockLost) when this run may no longer post. */
+  beforePublish?: (() => Promise<void>) | undefined;
 }
 
 /** Throws when the queue has called this run off (a newer head, a lost lock). */
 function checkSignal(signal: AbortSignal | undefined): void {
   if (!signal?.aborted) return;
-  throw signal.reason instanceof Superseded ? signal.reason : new Superseded("");
+  throw signal.reason instanceof Superseded || signal.reason instanceof LockLost ? signal.reason : new Superseded("");
 }
 
 export interface RunRequest {
@@ -59,7 +73,7 @@ export interface RunRequest {
   explicit: boolean;
 }
 
-export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutcome | "skipped"> {
+export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutcome | "skipped" | "covered"> {
   const { github, clock } = outer;
   const started = clock.now();
   const pull = req.pull ?? (await github.getPull(req.pullNumber));
@@ -76,9 +90,15 @@ export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutc
     return "skipped";
   }
   if (outer.signal?.aborted) {
+    if (outer.signal.reason instanceof LockLost) throw outer.signal.reason;
     log.info({ pull: pull.number }, "ptrguard: called off before it started (a newer head); posting nothing");
     env.metrics.runFinished("superseded", 0);
     return "superseded";
+  }
+  const answered = answeredSince(start?.checkRuns, pull.number, outer.requestedAt, outer.retry);
+  if (answered) {
+    log.info({ pull: pull.number, checkRun: answered.id }, "ptrguard: a run that started after this request came has answered it (its check run is complete); nothing to do");
+    return "covered";
   }
   const check = await openCheck(github, { sha, pullNumber: pull.number, startedAt: started, existing: start?.checkRuns });
   const elapsed = () => clock.now().getTime() - started.getTime();
@@ -86,9 +106,21 @@ export async function runReview(req: RunRequest, outer: RunEnv): Promise<RunOutc
   try {
     outcome = await reviewAt(sha, pull, config, problems, check, env, elapsed, start?.changedFiles);
   } catch (err) {
+    // Another run holds the PR now: nothing is touched; a check run this one opened is left to it.
+    if (err instanceof LockLost) {
+      log.warn({ pull: pull.number, checkRun: check.id }, "ptrguard: lost the lock on the pull request; stopping without posting");
+      throw err;
+    }
+    if (err instanceof Covered) {
+      log.info({ pull: pull.number, checkRun: err.checkRunId }, "ptrguard: another run answered this request while this one worked; posting nothing");
+      if (check.id === undefined || check.id === err.checkRunId) return "covered";
+      const headline = `Another ptrguard run answered for this commit (check run ${err.checkRunId}); this one posted nothing.`;
+      await check.complete(completion({ conclusion: "neutral", title: "Answered by another run", findings: [] }, base(headline, problems, elapsed()), clock.now()));
+      return "covered";
+    }
     if (err instanceof Superseded) {
       outcome = await completeSuperseded(check, err.newerSha, problems, elapsed(), clock.now());
-      log.info({ pull: pull.number, newer: err.newerSha }, "ptrguard: called off by a newer head or a lost lock; posting nothing");
+      log.info({ pull: pull.number, newer: err.newerSha }, "ptrguard: called off by a newer head; posting nothing");
       env.metrics.runFinished(outcome, elapsed() / 1000);
       return outcome;
     }
@@ -163,7 +195,7 @@ async function reviewAt(
 
   if (analysis.filesAnalyzed === 0) {
     const headline = selection.goPaths.size === 0 ? "This pull request changes no Go files." : "No Go file of this pull request could be analysed.";
-    await check.complete(completion({ conclusion: "neutral", title: "Nothing to analyse", findings: [] }, { ...summaryBase, headline, durationMs: elapsed() }, clock.now()));
+    await check.complete(completion({ conclusion: "neutral", title: NOTHING_TO_ANALYSE, findings: [] }, { ...summaryBase, headline, durationMs: elapsed() }, clock.now()));
     return "neutral";
   }
 
@@ -183,6 +215,16 @@ async function reviewAt(
   const headSha = now?.headSha ?? (await github.getPull(pull.number)).headSha;
   if (headSha !== sha) return superseded(headSha);
   checkSignal(env.signal);
+  // A retried request may have been answered by its earlier attempt (which the queue lost track
+  // of) or be under way in it still: its check run on the head is read again before posting.
+  if (env.retry) {
+    const runs = await github.findCheckRuns(sha);
+    const answered = answeredSince(runs, pull.number, env.requestedAt, true);
+    if (answered) throw new Covered(answered.id);
+    check.adopt(runs);
+  }
+  // The last word of the queue: only the holder of the PR's lock posts.
+  await env.beforePublish?.();
 
   const requestChanges = config.review_event === "REQUEST_CHANGES" && [...toPost.map((p) => p.finding), ...overflow].some((f) => atOrAbove(f.severity, config.fail_on));
   const published = await publish(github, {

@@ -1,6 +1,6 @@
 // Faults of issue 11 against real app processes, a real redis-server and the GitHub stand-in:
 // the same delivery twice at once, bad signatures, a replica killed mid-run, Redis restarted
-// during a burst, a stop with accepted work (drain), and a crash of the embedded queue (the
+// during a burst, Redis away longer than the locks while runs are in flight, a stop with accepted work (drain), and a crash of the embedded queue (the
 // next start finds the check runs it left in progress).
 import { randomUUID } from "node:crypto";
 import nock from "nock";
@@ -143,16 +143,23 @@ describe("a replica killed with SIGKILL mid-run (Redis)", () => {
   }, 120_000);
 });
 
-describe("Redis restarted during a burst", () => {
-  const PRS = Array.from({ length: 8 }, (_, i) => 101 + i);
+/** Eight PRs and two replicas on a fresh Redis, for the describe block that calls it. */
+function redisPair(prs: number[]): () => Cluster {
   let c: Cluster;
   beforeAll(async () => {
-    c = await cluster({ pulls: PRS.length, replicas: 2, redis: true, env: { LOCK_MS } });
+    c = await cluster({ pulls: prs.length, replicas: 2, redis: true, env: { LOCK_MS } });
   }, 120_000);
   afterAll(() => c?.stop());
+  return () => c;
+}
+
+const PRS = Array.from({ length: 8 }, (_, i) => 101 + i);
+
+describe("Redis restarted during a burst", () => {
+  const c = redisPair(PRS);
 
   it("runs resume; what was accepted is reviewed, nothing twice", async () => {
-    const { fleet, replicas, redis } = c;
+    const { fleet, replicas, redis } = c();
     const sent = await burst(
       fleet.standIn,
       replicas.map((r) => r.webhookUrl),
@@ -169,6 +176,29 @@ describe("Redis restarted during a burst", () => {
     expect(finalAccepted.length).toBeGreaterThan(0);
     expect(problemsAfter(fleet.standIn, finalAccepted, sent, FINDINGS)).toEqual([]);
   }, 180_000);
+});
+
+describe("Redis away longer than the locks, with the final heads' runs in flight", () => {
+  const c = redisPair(PRS);
+
+  // Each run reads its files for 3 s; a second after the last delivery, Redis stops for 3.5 s, so
+  // the job and PR locks of the runs in flight lapse: their jobs go to the other replica while the
+  // first attempts still run. Before the fix this gave two check runs on a final head (a neutral
+  // "Superseded" one from the attempt that lost its lock, or a second verdict from the retry), or
+  // no verdict at all on it.
+  it("each final head gets one check run with its verdict and one review: a run that lost its lock posts nothing", async () => {
+    const { fleet, replicas, redis } = c();
+    fleet.standIn.latency = (_m, _p, op) => (op?.includes("ReadBlobs") ? 3000 : 0);
+    const sent = await burst(fleet.standIn, replicas.map((r) => r.webhookUrl), PRS, 50);
+    expect(sent.filter((d) => d.status !== 202).map((d) => `${d.event} #${d.pr} ${d.status}`)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1000));
+    await redis!.restart(3500);
+    // Runs wait quietly for the locks to lapse: a quiet stand-in is not yet a drained queue.
+    for (const pr of PRS) await completedOn(fleet, pr);
+    await waitFor("all runs to finish", 120_000, async () => (settled(fleet.standIn, 5000) ? true : undefined));
+    fleet.standIn.latency = undefined;
+    expect(problemsAfter(fleet.standIn, PRS, sent, FINDINGS)).toEqual([]);
+  }, 240_000);
 });
 
 describe("the embedded queue (no Redis)", () => {
