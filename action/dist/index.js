@@ -36,6 +36,96 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// node_modules/parse-diff/index.js
+var require_parse_diff = __commonJS({
+  "node_modules/parse-diff/index.js"(exports, module2) {
+    module2.exports = (n) => {
+      if (!n) return [];
+      if (typeof n != "string" || n.match(/^\s+$/)) return [];
+      const s = n.split(`
+`);
+      if (s.length === 0) return [];
+      const a = [];
+      let o = null, d = null, u = 0, m = 0, l = null;
+      const g = (e) => {
+        d?.changes.push({ type: "normal", normal: true, ln1: u++, ln2: m++, content: e }), l.oldLines--, l.newLines--;
+      }, p = (e) => {
+        const [t, r] = parseFiles(e) ?? [];
+        o = { chunks: [], deletions: 0, additions: 0, from: t, to: r }, a.push(o);
+      }, i2 = () => {
+        (!o || o.chunks.length) && p();
+      }, $ = (e, t) => {
+        i2(), o.new = true, o.newMode = t[1], o.from = "/dev/null";
+      }, N = (e, t) => {
+        i2(), o.deleted = true, o.oldMode = t[1], o.to = "/dev/null";
+      }, x = (e, t) => {
+        i2(), o.oldMode = t[1];
+      }, F = (e, t) => {
+        i2(), o.newMode = t[1];
+      }, S = (e, t) => {
+        i2(), o.index = e.split(" ").slice(1), t[1] && (o.oldMode = o.newMode = t[1].trim());
+      }, k = (e) => {
+        i2(), o.from = parseOldOrNewFile(e);
+      }, y = (e) => {
+        i2(), o.to = parseOldOrNewFile(e);
+      }, f = (e) => +(e || 1), M = (e, t) => {
+        o || p(e);
+        const [r, c, w, L] = t.slice(1);
+        u = +r, m = +w, d = { content: e, changes: [], oldStart: +r, oldLines: f(c), newStart: +w, newLines: f(L) }, l = { oldLines: f(c), newLines: f(L) }, o.chunks.push(d);
+      }, R = (e) => {
+        d && (d.changes.push({ type: "del", del: true, ln: u++, content: e }), o.deletions++, l.oldLines--);
+      }, b = (e) => {
+        d && (d.changes.push({ type: "add", add: true, ln: m++, content: e }), o.additions++, l.newLines--);
+      }, h = (e) => {
+        if (!d) return;
+        const [t] = d.changes.slice(-1);
+        d.changes.push({ type: t.type, [t.type]: true, ln1: t.ln1, ln2: t.ln2, ln: t.ln, content: e });
+      }, _ = [[/^diff\s/, p], [/^new file mode (\d+)$/, $], [/^deleted file mode (\d+)$/, N], [/^old mode (\d+)$/, x], [/^new mode (\d+)$/, F], [/^index\s[\da-zA-Z]+\.\.[\da-zA-Z]+(\s(\d+))?$/, S], [/^---\s/, k], [/^\+\+\+\s/, y], [/^@@\s+-(\d+),?(\d+)?\s+\+(\d+),?(\d+)?\s@@/, M], [/^\\ No newline at end of file$/, h]], v = [[/^\\ No newline at end of file$/, h], [/^-/, R], [/^\+/, b], [/^\s*/, g]], C2 = (e) => {
+        for (const [t, r] of v) {
+          const c = e.match(t);
+          if (c) {
+            r(e, c);
+            break;
+          }
+        }
+        l.oldLines === 0 && l.newLines === 0 && (l = null);
+      }, H = (e) => {
+        for (const [t, r] of _) {
+          const c = e.match(t);
+          if (c) {
+            r(e, c);
+            break;
+          }
+        }
+      }, O = (e) => {
+        l ? C2(e) : H(e);
+      };
+      for (const e of s) O(e);
+      return a;
+    };
+    var fileNameDiffRegex = /(a|i|w|c|o|1|2)\/.*(?=["']? ["']?(b|i|w|c|o|1|2)\/)|(b|i|w|c|o|1|2)\/.*$/g;
+    var gitFileHeaderRegex = /^(a|b|i|w|c|o|1|2)\//;
+    var parseFiles = (n) => n?.match(fileNameDiffRegex)?.map((a) => a.replace(gitFileHeaderRegex, "").replace(/("|')$/, ""));
+    var qoutedFileNameRegex = /^\\?['"]|\\?['"]$/g;
+    var parseOldOrNewFile = (n) => {
+      let s = leftTrimChars(n, "-+").trim();
+      return s = removeTimeStamp(s), s.replace(qoutedFileNameRegex, "").replace(gitFileHeaderRegex, "");
+    };
+    var leftTrimChars = (n, s) => {
+      if (n = makeString(n), !s && String.prototype.trimLeft) return n.trimLeft();
+      const a = formTrimmingString(s);
+      return n.replace(new RegExp(`^${a}+`), "");
+    };
+    var timeStampRegex = /\t.*|\d{4}-\d\d-\d\d\s\d\d:\d\d:\d\d(.\d+)?\s(\+|-)\d\d\d\d/;
+    var removeTimeStamp = (n) => {
+      const s = timeStampRegex.exec(n);
+      return s && (n = n.substring(0, s.index).trim()), n;
+    };
+    var formTrimmingString = (n) => n == null ? "\\s" : n instanceof RegExp ? n.source : `[${makeString(n).replace(/([.*+?^=!:${}()|[\]/\\])/g, "\\$1")}]`;
+    var makeString = (n) => `${n ?? ""}`;
+  }
+});
+
 // node_modules/pino-std-serializers/lib/err-helpers.js
 var require_err_helpers = __commonJS({
   "node_modules/pino-std-serializers/lib/err-helpers.js"(exports, module2) {
@@ -4614,96 +4704,6 @@ var require_pino = __commonJS({
     module2.exports.version = version;
     module2.exports.default = pino2;
     module2.exports.pino = pino2;
-  }
-});
-
-// node_modules/parse-diff/index.js
-var require_parse_diff = __commonJS({
-  "node_modules/parse-diff/index.js"(exports, module2) {
-    module2.exports = (n) => {
-      if (!n) return [];
-      if (typeof n != "string" || n.match(/^\s+$/)) return [];
-      const s = n.split(`
-`);
-      if (s.length === 0) return [];
-      const a = [];
-      let o = null, d = null, u = 0, m = 0, l = null;
-      const g = (e) => {
-        d?.changes.push({ type: "normal", normal: true, ln1: u++, ln2: m++, content: e }), l.oldLines--, l.newLines--;
-      }, p = (e) => {
-        const [t, r] = parseFiles(e) ?? [];
-        o = { chunks: [], deletions: 0, additions: 0, from: t, to: r }, a.push(o);
-      }, i2 = () => {
-        (!o || o.chunks.length) && p();
-      }, $ = (e, t) => {
-        i2(), o.new = true, o.newMode = t[1], o.from = "/dev/null";
-      }, N = (e, t) => {
-        i2(), o.deleted = true, o.oldMode = t[1], o.to = "/dev/null";
-      }, x = (e, t) => {
-        i2(), o.oldMode = t[1];
-      }, F = (e, t) => {
-        i2(), o.newMode = t[1];
-      }, S = (e, t) => {
-        i2(), o.index = e.split(" ").slice(1), t[1] && (o.oldMode = o.newMode = t[1].trim());
-      }, k = (e) => {
-        i2(), o.from = parseOldOrNewFile(e);
-      }, y = (e) => {
-        i2(), o.to = parseOldOrNewFile(e);
-      }, f = (e) => +(e || 1), M = (e, t) => {
-        o || p(e);
-        const [r, c, w, L] = t.slice(1);
-        u = +r, m = +w, d = { content: e, changes: [], oldStart: +r, oldLines: f(c), newStart: +w, newLines: f(L) }, l = { oldLines: f(c), newLines: f(L) }, o.chunks.push(d);
-      }, R = (e) => {
-        d && (d.changes.push({ type: "del", del: true, ln: u++, content: e }), o.deletions++, l.oldLines--);
-      }, b = (e) => {
-        d && (d.changes.push({ type: "add", add: true, ln: m++, content: e }), o.additions++, l.newLines--);
-      }, h = (e) => {
-        if (!d) return;
-        const [t] = d.changes.slice(-1);
-        d.changes.push({ type: t.type, [t.type]: true, ln1: t.ln1, ln2: t.ln2, ln: t.ln, content: e });
-      }, _ = [[/^diff\s/, p], [/^new file mode (\d+)$/, $], [/^deleted file mode (\d+)$/, N], [/^old mode (\d+)$/, x], [/^new mode (\d+)$/, F], [/^index\s[\da-zA-Z]+\.\.[\da-zA-Z]+(\s(\d+))?$/, S], [/^---\s/, k], [/^\+\+\+\s/, y], [/^@@\s+-(\d+),?(\d+)?\s+\+(\d+),?(\d+)?\s@@/, M], [/^\\ No newline at end of file$/, h]], v = [[/^\\ No newline at end of file$/, h], [/^-/, R], [/^\+/, b], [/^\s*/, g]], C2 = (e) => {
-        for (const [t, r] of v) {
-          const c = e.match(t);
-          if (c) {
-            r(e, c);
-            break;
-          }
-        }
-        l.oldLines === 0 && l.newLines === 0 && (l = null);
-      }, H = (e) => {
-        for (const [t, r] of _) {
-          const c = e.match(t);
-          if (c) {
-            r(e, c);
-            break;
-          }
-        }
-      }, O = (e) => {
-        l ? C2(e) : H(e);
-      };
-      for (const e of s) O(e);
-      return a;
-    };
-    var fileNameDiffRegex = /(a|i|w|c|o|1|2)\/.*(?=["']? ["']?(b|i|w|c|o|1|2)\/)|(b|i|w|c|o|1|2)\/.*$/g;
-    var gitFileHeaderRegex = /^(a|b|i|w|c|o|1|2)\//;
-    var parseFiles = (n) => n?.match(fileNameDiffRegex)?.map((a) => a.replace(gitFileHeaderRegex, "").replace(/("|')$/, ""));
-    var qoutedFileNameRegex = /^\\?['"]|\\?['"]$/g;
-    var parseOldOrNewFile = (n) => {
-      let s = leftTrimChars(n, "-+").trim();
-      return s = removeTimeStamp(s), s.replace(qoutedFileNameRegex, "").replace(gitFileHeaderRegex, "");
-    };
-    var leftTrimChars = (n, s) => {
-      if (n = makeString(n), !s && String.prototype.trimLeft) return n.trimLeft();
-      const a = formTrimmingString(s);
-      return n.replace(new RegExp(`^${a}+`), "");
-    };
-    var timeStampRegex = /\t.*|\d{4}-\d\d-\d\d\s\d\d:\d\d:\d\d(.\d+)?\s(\+|-)\d\d\d\d/;
-    var removeTimeStamp = (n) => {
-      const s = timeStampRegex.exec(n);
-      return s && (n = n.substring(0, s.index).trim()), n;
-    };
-    var formTrimmingString = (n) => n == null ? "\\s" : n instanceof RegExp ? n.source : `[${makeString(n).replace(/([.*+?^=!:${}()|[\]/\\])/g, "\\$1")}]`;
-    var makeString = (n) => `${n ?? ""}`;
   }
 });
 
@@ -16110,14 +16110,17 @@ function defaultGrammarPath() {
 }
 function parseGo(source, ranges) {
   const tree = parseRaw(source, ranges);
-  if (!tree.rootNode.hasError || !source.includes("new")) return tree;
+  if (!source.includes("new")) return tree;
+  if (!tree.rootNode.hasError && !OWN_NEW_HINT.test(source)) return tree;
   const patched = patchNewExpr(source, tree, ranges);
   if (patched === void 0) return tree;
   tree.delete();
   return parseRaw(patched, ranges);
 }
+var parseStats = { trees: 0 };
 function parseRaw(source, ranges) {
   if (!parser) throw new Error("parseGo called before loadGo() resolved");
+  parseStats.trees++;
   const tree = parser.parse(source, null, ranges && ranges.length ? { includedRanges: ranges } : void 0);
   if (!tree) throw new Error("tree-sitter returned no tree");
   return tree;
@@ -16125,21 +16128,38 @@ function parseRaw(source, ranges) {
 var NEW_EXPR_CALLEE = "n\u0435w";
 var NEW_CALL = /(?<![\p{L}\p{N}_.])new(?=[ \t]*\()/gu;
 var IN_TEXT = /comment|string|rune/;
+var OWN_NEW_HINT = /(?:^func[ \t]+new[ \t]*\(|(?<![\p{L}\p{N}_.])new[ \t]*\([^()]*,)/mu;
 function patchNewExpr(source, tree, ranges) {
   const root = tree.rootNode;
-  const at6 = [];
+  const at7 = [];
+  const calls = [];
+  let declares = false;
   for (const m of source.matchAll(NEW_CALL)) {
     const i2 = m.index;
     if (ranges?.length && !ranges.some((r) => i2 >= r.startIndex && i2 < r.endIndex)) continue;
     const node = root.descendantForIndex(i2, i2 + 3);
     if (!node || IN_TEXT.test(node.type) || IN_TEXT.test(node.parent?.type ?? "")) continue;
-    if (node.type === "identifier" && node.parent?.type === "call_expression" && !node.parent.hasError) continue;
-    at6.push(i2);
+    const parent = node.parent;
+    if (node.type === "identifier" && parent?.type === "function_declaration" && parent.childForFieldName("name")?.id === node.id) {
+      declares = true;
+      at7.push(i2);
+      continue;
+    }
+    if (parent?.type === "method_declaration" || node.type === "field_identifier") continue;
+    if (node.type === "identifier" && parent?.type === "call_expression" && !parent.hasError) {
+      if ((parent.childForFieldName("arguments")?.namedChildCount ?? 0) <= 1) {
+        calls.push(i2);
+        continue;
+      }
+    }
+    at7.push(i2);
   }
-  if (at6.length === 0) return void 0;
+  if (declares) at7.push(...calls);
+  if (at7.length === 0) return void 0;
+  at7.sort((a, b) => a - b);
   let out2 = "";
   let from = 0;
-  for (const i2 of at6) {
+  for (const i2 of at7) {
     out2 += source.slice(from, i2) + NEW_EXPR_CALLEE;
     from = i2 + 3;
   }
@@ -16174,8 +16194,66 @@ function caseStatements(clause) {
   return list2 ? statementsOf(list2) : [];
 }
 function enclosingFunction(node) {
+  const found = functionsOf(node.tree).around(node);
+  if (found !== void 0) return found;
   for (let p = node.parent; p; p = p.parent) if (FUNCTION_TYPES.has(p.type)) return p;
   return null;
+}
+var FunctionSpans = class {
+  nodes = [];
+  starts = [];
+  ends = [];
+  /** Index of the function around each function, -1 at the top level. */
+  outer = [];
+  constructor(tree) {
+    for (const d of tree.rootNode.namedChildren) {
+      if (!d) continue;
+      const fn = d.type === "function_declaration" || d.type === "method_declaration";
+      if (fn) this.nodes.push(d);
+      if (d.text.indexOf("func", fn ? 4 : 0) < 0) continue;
+      for (const n of d.descendantsOfType(fn ? ["func_literal"] : [...FUNCTION_TYPES])) if (n && n.id !== d.id) this.nodes.push(n);
+    }
+    const open = [];
+    this.nodes.forEach((n, i2) => {
+      const start2 = n.startIndex;
+      const end = n.endIndex;
+      while (open.length > 0 && this.ends[open[open.length - 1]] <= start2) open.pop();
+      this.starts.push(start2);
+      this.ends.push(end);
+      this.outer.push(open.length > 0 ? open[open.length - 1] : -1);
+      open.push(i2);
+    });
+  }
+  /**
+   * The innermost function whose span holds `node`'s, `node` excluded: null when none does;
+   * undefined when the span cannot tell (an empty node, or one with a function's very span, which
+   * may sit inside that function or around it).
+   */
+  around(node) {
+    const start2 = node.startIndex;
+    const end = node.endIndex;
+    if (start2 === end) return void 0;
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = lo + hi >> 1;
+      if (this.starts[mid] <= start2) lo = mid + 1;
+      else hi = mid;
+    }
+    let i2 = lo - 1;
+    while (i2 >= 0 && this.ends[i2] < end) i2 = this.outer[i2];
+    if (i2 >= 0 && this.starts[i2] === start2 && this.ends[i2] === end) {
+      if (this.nodes[i2].id !== node.id) return void 0;
+      i2 = this.outer[i2];
+    }
+    return i2 < 0 ? null : this.nodes[i2];
+  }
+};
+var functionSpans = /* @__PURE__ */ new WeakMap();
+function functionsOf(tree) {
+  let f = functionSpans.get(tree);
+  if (!f) functionSpans.set(tree, f = new FunctionSpans(tree));
+  return f;
 }
 function statementOf(node) {
   for (let n = node; n; n = n.parent) {
@@ -16267,9 +16345,9 @@ function mayNamePackage(node, file, only) {
   return names2.some((n) => startsWithName(node, file, n));
 }
 function startsWithName(node, file, name2) {
-  const at6 = node.startIndex;
-  const c = file.source.charCodeAt(at6);
-  return c === 40 || c === 47 || file.source.startsWith(name2, at6);
+  const at7 = node.startIndex;
+  const c = file.source.charCodeAt(at7);
+  return c === 40 || c === 47 || file.source.startsWith(name2, at7);
 }
 function packageRef(node, unit, only) {
   const file = unit.file;
@@ -16335,6 +16413,51 @@ function callOfCallee(n) {
   return call?.type === "call_expression" && call.childForFieldName("function")?.id === x.id && call.parent?.type !== "go_statement" ? call : null;
 }
 
+// rules/facts/definitions.ts
+function definitions(b, unit) {
+  const cache2 = unit.memo("memory:defs", () => /* @__PURE__ */ new Map());
+  let defs = cache2.get(b);
+  if (!defs) cache2.set(b, defs = definitionsOf(b));
+  return defs;
+}
+function definitionsOf(b) {
+  const defs = [];
+  const decl = b.decl;
+  if (decl.type === "short_var_declaration" || decl.type === "var_spec") {
+    const left = decl.type === "var_spec" ? decl.childrenForFieldName("name").filter((n) => !!n && n.type === "identifier") : listOf(decl.childForFieldName("left"));
+    const right = listOf(decl.childForFieldName(decl.type === "var_spec" ? "value" : "right"));
+    defs.push(aligned(left, right, b.id, decl));
+  } else defs.push({ value: null, stmt: decl, multi: false });
+  for (const u of b.uses) {
+    const list2 = u.parent;
+    const stmt = list2?.parent;
+    if (list2?.type !== "expression_list" || stmt?.type !== "assignment_statement" || operatorOf(stmt) !== "=") continue;
+    if (stmt.childForFieldName("left")?.id !== list2.id) continue;
+    defs.push(aligned(listOf(list2), listOf(stmt.childForFieldName("right")), u, stmt));
+  }
+  return defs.sort((x, y) => x.stmt.startIndex - y.stmt.startIndex);
+}
+function aligned(left, right, target, stmt) {
+  const i2 = left.findIndex((l) => l.id === target.id);
+  if (right.length === left.length) return { value: right[i2] ?? null, stmt, multi: false };
+  if (right.length === 1 && i2 === 0) return { value: right[0], stmt, multi: true };
+  return { value: null, stmt, multi: true };
+}
+function defBefore(b, at7, unit) {
+  const defs = definitions(b, unit).filter((d) => d.stmt.endIndex <= at7 || d.value === null && d.stmt.startIndex <= at7);
+  return defs[defs.length - 1];
+}
+function isWrite(use) {
+  let n = use;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const p = n.parent;
+  if (!p) return false;
+  if (p.type === "inc_statement" || p.type === "dec_statement") return true;
+  if (p.type === "unary_expression" && p.childForFieldName("operator")?.type === "&") return true;
+  if (p.type === "expression_list" && p.parent?.type === "assignment_statement") return p.parent.childForFieldName("left")?.id === p.id;
+  return false;
+}
+
 // rules/facts/cfg.ts
 var ALL_ENDS = ["return", "goroutine", "process"];
 function cfgOf(unit, fn) {
@@ -16342,6 +16465,18 @@ function cfgOf(unit, fn) {
   let g = cache2.get(fn.id);
   if (!g) {
     g = build(fn, { file: unit.file, resolve: (id) => unit.bindings.resolve(id) ?? null, unit });
+    cache2.set(fn.id, g);
+  }
+  return g;
+}
+function cfgIn(file, fn) {
+  const cache2 = file.memo("cfg.declGraphs", () => /* @__PURE__ */ new Map());
+  let g = cache2.get(fn.id);
+  if (!g) {
+    let top = fn;
+    while (top.parent && top.type !== "function_declaration" && top.type !== "method_declaration") top = top.parent;
+    const bindings = file.bindingsOf(top);
+    g = build(fn, { file, resolve: (id) => bindings.resolve(id) ?? null });
     cache2.set(fn.id, g);
   }
   return g;
@@ -16354,6 +16489,9 @@ var LOG_ENDS = ["Fatal", "Fatalf", "Fatalln", "Panic", "Panicf", "Panicln"];
 var THIRD_PARTY_EXITS = /* @__PURE__ */ new Set(["Fatal", "Fatalf", "Fatalln", "Fatalw", "Exit", "Exitf", "Exitln", "Panic", "Panicf", "Panicln", "Panicw"]);
 var TEST_ENDS = /* @__PURE__ */ new Set(["Fatal", "Fatalf", "FailNow", "SkipNow", "Skip", "Skipf"]);
 var LOGGER_ENDS = /* @__PURE__ */ new Set(["Fatal", "Fatalf", "Fatalln", "Fatalw", "Panic", "Panicf", "Panicln", "Panicw"]);
+var MUST = /(^|\/)shoenig\/test\/must$/;
+var ALWAYS_FAILS = /* @__PURE__ */ new Set(["Fail", "FailNow", "Unreachable"]);
+var TEST_FAILS = /* @__PURE__ */ new Set(["Error", "Errorf", "Fail"]);
 function callEnd(stmt, unit) {
   return endOf(stmt, { file: unit.file, unit, resolve: (id) => unit.bindings.resolve(id) ?? null });
 }
@@ -16368,10 +16506,10 @@ function endOf(stmt, r) {
     if (pkg2 === "os") return name2 === "Exit" ? { kind: "process", always: true, test: false } : void 0;
     if (pkg2 === "log") return LOG_ENDS.includes(name2) ? { kind: "process", always: true, test: false } : void 0;
     if (pkg2 === "runtime") return name2 === "Goexit" ? { kind: "goroutine", always: true, test: false } : void 0;
-    if (/\/testify\/require$/.test(pkg2)) {
+    if (/\/testify\/require$/.test(pkg2) || MUST.test(pkg2)) {
       const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
       if (args2.length === 0) return void 0;
-      return { kind: "goroutine", always: name2 === "Fail" || name2 === "FailNow", test: true };
+      return { kind: "goroutine", always: ALWAYS_FAILS.has(name2), test: true };
     }
     if (/\/testify\/assert$/.test(pkg2)) return name2 === "FailNow" ? { kind: "goroutine", always: true, test: true } : void 0;
     if (pkg2.split("/")[0].includes(".") && THIRD_PARTY_EXITS.has(name2)) return { kind: "process", always: true, test: false };
@@ -16383,11 +16521,45 @@ function endOf(stmt, r) {
   }
   const m = methodName(call);
   if (!m || fn.type !== "selector_expression") return void 0;
+  const object = r.unit ? testifyObject(fn.childForFieldName("operand"), r.unit) : void 0;
+  if (object === "require") return { kind: "goroutine", always: ALWAYS_FAILS.has(m), test: true };
+  if (object === "assert") return m === "FailNow" ? { kind: "goroutine", always: true, test: true } : void 0;
   const testing = receiverIsTesting(fn.childForFieldName("operand"), r);
   const testy = testing === true || testing === void 0 && (r.file.isTest || !!r.file.importName("testing"));
   if (TEST_ENDS.has(m) && testy) return { kind: "goroutine", always: true, test: true };
   if (LOGGER_ENDS.has(m) && testing !== true) return { kind: "process", always: true, test: false };
   return void 0;
+}
+function testifyObject(operand, unit) {
+  const x = unparen(operand);
+  if (x.type !== "identifier") return void 0;
+  const b = unit.bindings.resolve(x);
+  if (!b || b.kind !== "var" || b.decl.type !== "short_var_declaration" && b.decl.type !== "var_spec") return void 0;
+  const left = b.decl.type === "var_spec" ? b.decl.childrenForFieldName("name") : b.decl.childForFieldName("left")?.namedChildren ?? [];
+  const right = (b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : b.decl.childForFieldName("right"))?.namedChildren ?? [];
+  const value = left.length === right.length ? right[left.findIndex((l) => l?.id === b.id.id)] : void 0;
+  const call = value ? unparen(value) : void 0;
+  const fn = call?.type === "call_expression" ? unparen(call.childForFieldName("function")) : void 0;
+  if (fn?.type !== "selector_expression" || fn.childForFieldName("field")?.text !== "New" || b.uses.some((u) => writes(u))) return void 0;
+  const pkg2 = fn.childForFieldName("operand");
+  const imp = pkg2?.type === "identifier" ? unit.file.imports.find((i2) => i2.name === pkg2.text && (i2.kind === "default" || i2.kind === "alias")) : void 0;
+  if (!imp) return void 0;
+  return /\/testify\/require$/.test(imp.path) ? "require" : /\/testify\/assert$/.test(imp.path) ? "assert" : void 0;
+}
+function failsTest(stmt, unit) {
+  const call = stmt.type === "expression_statement" ? stmt.namedChildren[0] : void 0;
+  if (!call || call.type !== "call_expression") return false;
+  const fn = unparen(call.childForFieldName("function"));
+  if (fn.type !== "selector_expression") return false;
+  const m = fn.childForFieldName("field")?.text ?? "";
+  const callee2 = packageCallee(call, unit);
+  if (callee2) return /\/testify\/assert$/.test(callee2.pkg) && (m === "Fail" || m === "Failf");
+  if (testifyObject(fn.childForFieldName("operand"), unit) === "assert") return m === "Fail" || m === "Failf";
+  if (!TEST_FAILS.has(m)) return false;
+  const r = { file: unit.file, unit, resolve: (id) => unit.bindings.resolve(id) ?? null };
+  const operand = fn.childForFieldName("operand");
+  const testing = receiverIsTesting(operand, r);
+  return testing === true || testing === void 0 && /^(t|tb|tt|b)$/.test(operand.text) && (unit.file.isTest || !!unit.file.importName("testing"));
 }
 function declaredInFile2(file, name2) {
   return file.decls.some((d) => d.names.includes(name2));
@@ -16415,13 +16587,13 @@ function sameFileEnd(file, name2) {
   const known = memo.get(name2);
   if (known === "busy") return void 0;
   if (known !== void 0) return known ?? void 0;
-  const at6 = file.source.search(new RegExp(`(^|\\n)func ${name2.replace(/\$/g, "\\$")}[\\[(]`));
-  if (at6 < 0) {
+  const at7 = file.source.search(new RegExp(`(^|\\n)func ${name2.replace(/\$/g, "\\$")}[\\[(]`));
+  if (at7 < 0) {
     memo.set(name2, null);
     return void 0;
   }
-  const close = file.source.indexOf("\n}", at6);
-  if (!MAYBE_ENDS.test(file.source.slice(at6, close < 0 ? void 0 : close))) {
+  const close = file.source.indexOf("\n}", at7);
+  if (!MAYBE_ENDS.test(file.source.slice(at7, close < 0 ? void 0 : close))) {
     memo.set(name2, null);
     return void 0;
   }
@@ -16503,7 +16675,7 @@ function tripCount(loop) {
   const to = cond.childForFieldName("right");
   const step = update.text.replace(/\s/g, "");
   if (from === null || cond.childForFieldName("left")?.text !== i2 || !to || step !== `${i2}++` && step !== `${i2}+=1`) return null;
-  const end = to.type === "int_literal" ? intValue(to) : to.type === "identifier" ? localInt(to, loop) : null;
+  const end = constInt(to, loop);
   if (end === null || op !== "<" && op !== "<=") return null;
   const body2 = loop.childForFieldName("body");
   if (body2 && descendantsInFunction(body2, "identifier").some((id) => id.text === i2 && writes(id))) return null;
@@ -16513,17 +16685,48 @@ function localInt(name2, loop) {
   const fn = enclosingFunction(loop);
   const body2 = fn?.childForFieldName("body");
   if (!body2) return null;
-  const decls = descendantsInFunction(body2, "short_var_declaration").filter((d) => {
-    const left2 = d.childForFieldName("left")?.namedChildren ?? [];
+  const decls = descendantsInFunction(body2, ["short_var_declaration", "const_spec"]).filter((d2) => {
+    const left2 = d2.type === "const_spec" ? d2.childrenForFieldName("name") : d2.childForFieldName("left")?.namedChildren ?? [];
     return left2.some((x) => x?.text === name2.text);
   });
   if (decls.length !== 1 || decls[0].endIndex > loop.startIndex) return null;
-  const left = decls[0].childForFieldName("left").namedChildren;
-  const right = decls[0].childForFieldName("right")?.namedChildren ?? [];
-  const at6 = left.findIndex((x) => x?.text === name2.text);
-  if (left.length !== right.length || right[at6]?.type !== "int_literal") return null;
-  if (body2.descendantsOfType("identifier").some((x) => x && x.text === name2.text && x.id !== left[at6].id && writes(x))) return null;
-  return intValue(right[at6]);
+  const d = decls[0];
+  const left = d.type === "const_spec" ? d.childrenForFieldName("name").filter((x) => x?.type === "identifier") : d.childForFieldName("left").namedChildren;
+  const right = (d.type === "const_spec" ? d.childForFieldName("value")?.namedChildren : d.childForFieldName("right")?.namedChildren) ?? [];
+  const at7 = left.findIndex((x) => x?.text === name2.text);
+  if (left.length !== right.length || right[at7]?.type !== "int_literal") return null;
+  if (body2.descendantsOfType("identifier").some((x) => x && x.text === name2.text && x.id !== left[at7].id && writes(x))) return null;
+  return intValue(right[at7]);
+}
+function packageConstInt(e, depth) {
+  if (depth > 4 || shadowed(e)) return null;
+  let root = e;
+  while (root.parent) root = root.parent;
+  for (const d of root.namedChildren) {
+    if (d?.type !== "const_declaration") continue;
+    for (const spec of d.namedChildren) {
+      if (spec?.type !== "const_spec") continue;
+      const names2 = spec.childrenForFieldName("name").filter((n) => n?.type === "identifier");
+      const i2 = names2.findIndex((n) => n?.text === e.text);
+      if (i2 < 0) continue;
+      const values = spec.childForFieldName("value")?.namedChildren.filter((v2) => !!v2 && v2.type !== "comment") ?? [];
+      const v = values.length === names2.length ? values[i2] : void 0;
+      return v ? constInt(v, void 0, depth + 1) : null;
+    }
+  }
+  return null;
+}
+function shadowed(id) {
+  for (let f = enclosingFunction(id); f; f = enclosingFunction(f)) {
+    for (const x of f.descendantsOfType("identifier")) {
+      if (x?.text !== id.text || x.id === id.id) continue;
+      const p = x.parent?.type === "expression_list" ? x.parent.parent : x.parent;
+      if (!p) continue;
+      if (["parameter_declaration", "variadic_parameter_declaration", "var_spec", "const_spec", "range_clause"].includes(p.type)) return true;
+      if (p.type === "short_var_declaration" && contains(p.childForFieldName("left"), x)) return true;
+    }
+  }
+  return false;
 }
 function intValue(n) {
   const v = Number(n.text.replace(/_/g, ""));
@@ -16565,17 +16768,17 @@ function equalsConstant(cond, name2, loop) {
   if (r.type === "identifier" && r.text === name2) return constInt(l, loop);
   return null;
 }
-function constInt(x, loop) {
+function constInt(x, loop, depth = 0) {
   x = unparen(x);
   if (x.type === "int_literal") return intValue(x);
-  if (x.type === "identifier") return localInt(x, loop);
+  if (x.type === "identifier") return (loop ? localInt(x, loop) : null) ?? packageConstInt(x, depth);
   if (x.type === "unary_expression" && x.childForFieldName("operator")?.text === "-") {
-    const v2 = constInt(x.childForFieldName("operand"), loop);
+    const v2 = constInt(x.childForFieldName("operand"), loop, depth);
     return v2 === null ? null : -v2;
   }
   if (x.type !== "binary_expression") return null;
-  const a = constInt(x.childForFieldName("left"), loop);
-  const b = a === null ? null : constInt(x.childForFieldName("right"), loop);
+  const a = constInt(x.childForFieldName("left"), loop, depth);
+  const b = a === null ? null : constInt(x.childForFieldName("right"), loop, depth);
   if (a === null || b === null) return null;
   const op = x.childForFieldName("operator")?.text;
   const v = op === "+" ? a + b : op === "-" ? a - b : op === "*" ? a * b : op === "/" && b !== 0 ? Math.trunc(a / b) : op === "%" && b !== 0 ? a % b : null;
@@ -16596,6 +16799,111 @@ var SIMPLE = /* @__PURE__ */ new Set([
   "defer_statement",
   "empty_statement"
 ]);
+function onceIn(node, loop, unit) {
+  if (descendantsInFunction(loop, "goto_statement").length > 0) return false;
+  const counter = counterOf(loop, unit);
+  for (let n = node; n.parent && n.id !== loop.id; n = n.parent) {
+    const s = n.parent;
+    if (s.type !== "if_statement" || s.childForFieldName("consequence")?.id !== n.id) continue;
+    for (const term of conjuncts(s.childForFieldName("condition"))) {
+      if (counter && term.type === "binary_expression" && operatorOf(term) === "==" && oneRound(term, counter, loop, unit)) return true;
+      if (term.type === "unary_expression" && operatorOf(term) === "!" && latched(unparen(term.childForFieldName("operand")), n, loop, unit)) return true;
+    }
+  }
+  return false;
+}
+function conjuncts(cond) {
+  if (!cond) return [];
+  const c = unparen(cond);
+  if (c.type === "binary_expression" && operatorOf(c) === "&&") return [...conjuncts(c.childForFieldName("left")), ...conjuncts(c.childForFieldName("right"))];
+  return [c];
+}
+function counterOf(loop, unit) {
+  let id;
+  const range = loop.namedChildren.find((c) => c?.type === "range_clause");
+  if (range) {
+    const left = listOf(range.childForFieldName("left"));
+    const right = range.childForFieldName("right");
+    if (!right) return void 0;
+    if (left.length === 1 && right.type === "int_literal") id = left[0];
+    else if (left.length === 2 && rangesValues(right, unit)) id = left[0];
+  } else {
+    const clause = loop.namedChildren.find((c) => c?.type === "for_clause");
+    const init2 = clause?.childForFieldName("initializer");
+    const update2 = clause?.childForFieldName("update");
+    const left = init2?.type === "short_var_declaration" ? listOf(init2.childForFieldName("left")) : [];
+    if (left.length !== 1 || !update2 || !steps(update2, left[0].text)) return void 0;
+    id = left[0];
+  }
+  const b = id?.type === "identifier" && id.text !== "_" ? unit.bindings.declaredBy(id) : void 0;
+  if (!b) return void 0;
+  const update = loop.namedChildren.find((c) => c?.type === "for_clause")?.childForFieldName("update");
+  return b.uses.every((u) => !isWrite(u) || !!update && contains(update, u)) ? b : void 0;
+}
+function steps(update, name2) {
+  const target = update.type === "assignment_statement" ? listOf(update.childForFieldName("left")) : [update.namedChildren[0]];
+  if (target.length !== 1 || target[0]?.type !== "identifier" || target[0].text !== name2) return false;
+  if (update.type === "inc_statement" || update.type === "dec_statement") return true;
+  const by = listOf(update.childForFieldName("right"));
+  const op = operatorOf(update);
+  return (op === "+=" || op === "-=") && by.length === 1 && by[0].type === "int_literal" && Number(by[0].text.replace(/_/g, "")) !== 0;
+}
+function rangesValues(right, unit) {
+  const v = unit.file.goVersion;
+  if (v && (v.major < 1 || v.major === 1 && v.minor < 23)) return true;
+  const x = unparen(right);
+  if (x.type === "composite_literal" || x.type === "interpreted_string_literal" || x.type === "raw_string_literal") return true;
+  const b = x.type === "identifier" ? unit.bindings.resolve(x) : void 0;
+  return ["slice_type", "array_type", "map_type"].includes(b?.type?.type ?? "") || b?.type?.text === "string";
+}
+function oneRound(eq, counter, loop, unit) {
+  const l = unparen(eq.childForFieldName("left"));
+  const r = unparen(eq.childForFieldName("right"));
+  const is = (x) => x.type === "identifier" && unit.bindings.resolve(x) === counter;
+  return is(l) && invariant(r, loop, unit) || is(r) && invariant(l, loop, unit);
+}
+function invariant(x, loop, unit) {
+  switch (x.type) {
+    case "int_literal":
+    case "rune_literal":
+    case "interpreted_string_literal":
+    case "raw_string_literal":
+      return true;
+    case "parenthesized_expression":
+      return invariant(unparen(x), loop, unit);
+    case "unary_expression":
+      return ["-", "+", "^"].includes(operatorOf(x)) && invariant(x.childForFieldName("operand"), loop, unit);
+    case "binary_expression":
+      return ["+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^"].includes(operatorOf(x)) && invariant(x.childForFieldName("left"), loop, unit) && invariant(x.childForFieldName("right"), loop, unit);
+    case "identifier": {
+      const b = unit.bindings.resolve(x);
+      if (!b) return unit.file.decls.some((d) => d.kind === "const" && d.names.includes(x.text));
+      return !contains(loop, b.id) && (b.kind === "const" || b.uses.every((u) => !isWrite(u)));
+    }
+    default:
+      return false;
+  }
+}
+function latched(flag, then, loop, unit) {
+  const b = flag.type === "identifier" ? unit.bindings.resolve(flag) : void 0;
+  if (!b || contains(loop, b.id) || b.kind !== "var") return false;
+  const home = enclosingFunction(loop);
+  const setTrue = (u) => {
+    const stmt = u.parent?.parent;
+    const right = stmt?.type === "assignment_statement" && operatorOf(stmt) === "=" ? listOf(stmt.childForFieldName("right")) : [];
+    return listOf(stmt?.childForFieldName("left")).length === 1 && right.length === 1 && right[0].type === "true";
+  };
+  for (const u of b.uses) {
+    if (!isWrite(u)) continue;
+    if (contains(loop, u) ? !setTrue(u) : enclosingFunction(u)?.id !== home?.id) return false;
+  }
+  for (const s of statementsOf(then)) {
+    if (descendantsInFunction(s, ["continue_statement", "goto_statement"]).length > 0 || s.type === "continue_statement") return false;
+    const target = s.type === "assignment_statement" ? listOf(s.childForFieldName("left"))[0] : void 0;
+    if (target && unit.bindings.resolve(target) === b && setTrue(target)) return true;
+  }
+  return false;
+}
 function build(fn, r) {
   const blocks = [];
   const positions = /* @__PURE__ */ new Map();
@@ -16908,8 +17216,8 @@ function makeCfg(fn, r, p) {
     return b ? flags2.get(b.id.id) : void 0;
   };
   const pointAfter = (node) => {
-    const at6 = p.positions.get(node.id);
-    if (at6) return { block: at6.block, index: at6.index + 1 };
+    const at7 = p.positions.get(node.id);
+    if (at7) return { block: at7.block, index: at7.index + 1 };
     const b = p.afters.get(node.id);
     return b ? { block: b, index: 0 } : void 0;
   };
@@ -17059,15 +17367,15 @@ function makeCfg(fn, r, p) {
     }
   };
   const flagsMemo = /* @__PURE__ */ new Map();
-  const flagsAt = (at6) => {
-    const memoKey = `${at6.block.index}:${at6.index}`;
+  const flagsAt = (at7) => {
+    const memoKey = `${at7.block.index}:${at7.index}`;
     const known = flagsMemo.get(memoKey);
     if (known) return known;
-    const result = flagsSearch(at6);
+    const result = flagsSearch(at7);
     flagsMemo.set(memoKey, result);
     return result;
   };
-  const flagsSearch = (at6) => {
+  const flagsSearch = (at7) => {
     const out2 = /* @__PURE__ */ new Set();
     const seen = /* @__PURE__ */ new Set();
     const widen = widener();
@@ -17079,10 +17387,10 @@ function makeCfg(fn, r, p) {
       seen.add(key);
       let f = st.flags;
       for (let i2 = 0; i2 < st.block.nodes.length; i2++) {
-        if (st.block === at6.block && i2 === at6.index) out2.add(f);
+        if (st.block === at7.block && i2 === at7.index) out2.add(f);
         f = step(st.block.nodes[i2], f);
       }
-      if (st.block === at6.block && at6.index >= st.block.nodes.length) out2.add(f);
+      if (st.block === at7.block && at7.index >= st.block.nodes.length) out2.add(f);
       for (const s of succsOf(st.block, f, {})) stack.push({ block: s, index: 0, flags: widen(s, f) });
     }
     return out2.size ? [...out2] : [unknown];
@@ -17197,7 +17505,7 @@ function makeCfg(fn, r, p) {
   };
   const maxAtEnd = (stepOf, cap, opts = {}) => {
     let best = -1;
-    let at6 = null;
+    let at7 = null;
     const seen = /* @__PURE__ */ new Set();
     const widen = widener();
     const endKinds = opts.ends ?? ["return"];
@@ -17211,7 +17519,7 @@ function makeCfg(fn, r, p) {
       if (b.end) {
         if (endKinds.includes(b.end) && st.value > best) {
           best = st.value;
-          at6 = { node: st.from?.nodes[st.from.nodes.length - 1] ?? fn, kind: b.end };
+          at7 = { node: st.from?.nodes[st.from.nodes.length - 1] ?? fn, kind: b.end };
         }
         continue;
       }
@@ -17225,7 +17533,7 @@ function makeCfg(fn, r, p) {
       }
       for (const s of succsOf(b, f, opts)) stack.push({ block: s, value: v, flags: widen(s, f), from: b });
     }
-    return { value: Math.max(best, 0), end: at6 };
+    return { value: Math.max(best, 0), end: at7 };
   };
   return {
     fn,
@@ -17282,6 +17590,147 @@ function sccs(blocks) {
   return { groups, id };
 }
 
+// rules/facts/lifetime.ts
+function processEntry(unit) {
+  if (unit.kind !== "func" && unit.kind !== "method") return void 0;
+  if (unit.kind === "func") {
+    if (unit.name === "main" && unit.file.packageName === "main") return "main";
+    if (unit.name === "init") return "init";
+    if (unit.name === "TestMain" && unit.file.isTest) return "TestMain";
+  }
+  return unit.memo("lifetime.commandEntry", () => commandEntry(unit)) ? "command" : void 0;
+}
+var COBRA = "github.com/spf13/cobra";
+var RUN_FIELD = /^(?:(?:Persistent)?(?:Pre|Post)?Run(?:E)?|Action)$/;
+function commandPackages(file) {
+  return file.memo("lifetime.commandPackages", () => {
+    const out2 = /* @__PURE__ */ new Set();
+    const cobra = file.importName(COBRA);
+    if (cobra !== void 0) out2.add(cobra);
+    if (file.packageName === "main") {
+      for (const i2 of file.imports) if (i2.name) out2.add(i2.name);
+    }
+    return out2;
+  });
+}
+function commandEntry(unit) {
+  if (commandPackages(unit.file).size === 0) return false;
+  const name2 = unit.kind === "method" ? unit.name.slice(unit.name.lastIndexOf(".") + 1) : unit.name;
+  const runs = commandRuns(unit.file);
+  if ((unit.kind === "method" ? runs.methods : runs.funcs).has(name2)) return true;
+  return unit.kind === "func" && calledOnlyFromCommands(name2, unit.file, runs.funcs, 0);
+}
+function commandRuns(file) {
+  const out2 = { funcs: /* @__PURE__ */ new Set(), methods: /* @__PURE__ */ new Set() };
+  for (const f of [file, ...file.packageFiles()]) {
+    const own = f.memo("lifetime.commandRuns", () => {
+      const funcs = [];
+      const methods = [];
+      const cli = commandPackages(f);
+      if (cli.size === 0) return { funcs, methods };
+      const add = (v) => {
+        const n = v && unparen(v);
+        if (n?.type === "identifier") funcs.push(n.text);
+        else if (n?.type === "selector_expression") methods.push(n.childForFieldName("field")?.text ?? "");
+      };
+      const root = f.wholeRoot();
+      for (const el of root.descendantsOfType("keyed_element")) {
+        const key = el?.childForFieldName("key")?.namedChildren[0];
+        if (!el || key?.type !== "identifier" || !RUN_FIELD.test(key.text) || !isCommandLiteral(el.parent?.parent, cli)) continue;
+        add(el.childForFieldName("value")?.namedChildren[0]);
+      }
+      for (const a of root.descendantsOfType("assignment_statement")) {
+        const left = a?.childForFieldName("left")?.namedChildren ?? [];
+        const right = a?.childForFieldName("right")?.namedChildren ?? [];
+        left.forEach((l, i2) => {
+          const field = l?.type === "selector_expression" ? l.childForFieldName("field")?.text : void 0;
+          if (field && RUN_FIELD.test(field) && right.length === left.length) add(right[i2]);
+        });
+      }
+      return { funcs, methods };
+    });
+    for (const n of own.funcs) out2.funcs.add(n);
+    for (const n of own.methods) out2.methods.add(n);
+  }
+  return out2;
+}
+function isCommandLiteral(lit, cli) {
+  if (lit?.type !== "composite_literal") return false;
+  const t = lit.childForFieldName("type");
+  return t?.type === "qualified_type" && cli.has(t.childForFieldName("package")?.text ?? "") && t.childForFieldName("name")?.text === "Command";
+}
+function calledOnlyFromCommands(name2, file, runs, depth) {
+  if (depth > 1) return false;
+  const mention = new RegExp(`\\b${name2}\\b`);
+  let calls = 0;
+  for (const f of [file, ...file.packageFiles()]) {
+    if (!mention.test(f.source)) continue;
+    for (const id of f.wholeRoot().descendantsOfType("identifier")) {
+      if (id?.text !== name2) continue;
+      const p = id.parent;
+      if (p?.type === "function_declaration" && p.childForFieldName("name")?.id === id.id) continue;
+      if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return false;
+      let top = p;
+      while (top && top.type !== "function_declaration" && top.type !== "method_declaration" && top.type !== "func_literal") top = top.parent;
+      if (top?.type === "func_literal") {
+        if (!hookLiteral(top, commandPackages(f))) return false;
+        calls++;
+        continue;
+      }
+      const caller = top?.type === "function_declaration" ? top.childForFieldName("name")?.text : void 0;
+      if (!caller || caller === name2 || !(runs.has(caller) || calledOnlyFromCommands(caller, file, runs, depth + 1))) return false;
+      calls++;
+    }
+  }
+  return calls > 0;
+}
+var CONSTRUCTOR = /^(?:New(?![a-z])|new[A-Z])/;
+var LIFECYCLE = /^(?:(?:[Rr]un|[Ss]tart|[Ll]isten)(?![a-z0-9_])|[Ss]erve$)/;
+function startedForProcessLife(unit, stmt) {
+  for (let p = stmt.parent; p && p.id !== unit.node.id; p = p.parent) {
+    if (p.type === "for_statement") {
+      const clause = p.namedChildren.find((c) => c?.type === "for_clause" || c?.type === "range_clause");
+      if (!clause || clause.type === "for_clause" && !clause.childForFieldName("condition")) return false;
+    } else if (p.type === "func_literal") {
+      if (onceBody(p, unit) || commandBody(p, unit)) return true;
+      if (!startedOrCalledInPlace(p)) return false;
+    }
+  }
+  const name2 = unit.name.slice(unit.name.lastIndexOf(".") + 1);
+  return !!processEntry(unit) || CONSTRUCTOR.test(name2) || LIFECYCLE.test(name2);
+}
+function onceBody(lit, unit) {
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const args2 = n.parent;
+  const call = args2?.type === "argument_list" && args2.namedChildCount === 1 ? args2.parent : null;
+  if (call?.type !== "call_expression" || unit.file.importName("sync") === void 0) return false;
+  const fn = unparen(call.childForFieldName("function"));
+  if (fn.type === "selector_expression" && fn.childForFieldName("field")?.text === "Do") return true;
+  const ref = packageRef(fn, unit, ["sync"]);
+  return ref?.name === "OnceFunc";
+}
+function commandBody(lit, unit) {
+  const cli = commandPackages(unit.file);
+  return cli.size > 0 && hookLiteral(lit, cli);
+}
+function hookLiteral(lit, cli) {
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const el = n.parent?.type === "literal_element" ? n.parent.parent : null;
+  const key = el?.type === "keyed_element" ? el.childForFieldName("key")?.namedChildren[0] : null;
+  return key?.type === "identifier" && RUN_FIELD.test(key.text) && isCommandLiteral(el.parent?.parent, cli);
+}
+function startedOrCalledInPlace(lit) {
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const p = n.parent;
+  if (p?.type === "call_expression" && p.childForFieldName("function")?.id === n.id) return true;
+  const call = p?.type === "argument_list" && p.namedChildCount === 1 ? p.parent : null;
+  const fn = call?.type === "call_expression" ? call.childForFieldName("function") : null;
+  return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Go" && call?.parent?.type === "expression_statement";
+}
+
 // src/docs.ts
 var DOCS_REPO = "ptrguard/ptrguard";
 function docsBase(host = "github.com", version = VERSION, protocol = "https") {
@@ -17327,10 +17776,97 @@ function timerEra(file) {
     return { collected };
   });
 }
+var UNITS = { Nanosecond: 1, Microsecond: 1e3, Millisecond: 1e6, Second: 1e9, Minute: 6e10, Hour: 36e11 };
+function literalDuration(e, unit, locals = true, depth = 0) {
+  if (depth > 8) return null;
+  switch (e.type) {
+    case "identifier": {
+      const value = constValue(e, unit);
+      if (value) return literalDuration(unparen(value), unit, false, depth + 1);
+      return locals ? localDuration(e, unit) : null;
+    }
+    case "int_literal":
+    case "float_literal": {
+      const n = Number(e.text.replace(/_/g, ""));
+      return Number.isFinite(n) ? n : null;
+    }
+    case "parenthesized_expression":
+      return e.namedChildren[0] ? literalDuration(e.namedChildren[0], unit, locals, depth + 1) : null;
+    case "selector_expression": {
+      const ref = packageRef(e, unit);
+      return ref?.pkg === "time" ? UNITS[ref.name] ?? null : null;
+    }
+    case "call_expression": {
+      const ref = packageRef(unparen(e.childForFieldName("function")), unit);
+      const args2 = e.childForFieldName("arguments")?.namedChildren ?? [];
+      if (ref && RAND.has(ref.pkg) && RAND_BOUNDED.has(ref.name) && args2.length === 1 && args2[0]) return literalDuration(unparen(args2[0]), unit, locals, depth + 1);
+      return ref?.pkg === "time" && ref.name === "Duration" && args2.length === 1 && args2[0] ? literalDuration(unparen(args2[0]), unit, locals, depth + 1) : null;
+    }
+    case "binary_expression": {
+      const l = literalDuration(unparen(e.childForFieldName("left")), unit, locals, depth + 1);
+      const r = literalDuration(unparen(e.childForFieldName("right")), unit, locals, depth + 1);
+      if (l === null || r === null) return null;
+      const op = e.childForFieldName("operator")?.type;
+      if ((op === "-" || op === "/") && random(e.childForFieldName("right"), unit)) return null;
+      return op === "*" ? l * r : op === "+" ? l + r : op === "-" ? l - r : op === "/" && r !== 0 ? l / r : null;
+    }
+    default:
+      return null;
+  }
+}
+var RAND = /* @__PURE__ */ new Set(["math/rand", "math/rand/v2"]);
+var RAND_BOUNDED = /* @__PURE__ */ new Set(["Intn", "Int31n", "Int63n", "IntN", "Int32N", "Int64N", "UintN", "Uint32N", "Uint64N", "N"]);
+function random(e, unit) {
+  const calls = e.type === "call_expression" ? [e] : [];
+  for (const c of e.descendantsOfType("call_expression")) if (c) calls.push(c);
+  return calls.some((c) => {
+    const ref = packageRef(unparen(c.childForFieldName("function")), unit);
+    return !!ref && RAND.has(ref.pkg);
+  });
+}
+function localDuration(id, unit) {
+  const b = unit.bindings.resolve(id);
+  if (b?.kind !== "var") return null;
+  const values = [];
+  for (const u of [b.id, ...b.uses]) {
+    const p = u.parent;
+    if (p?.type === "var_spec") {
+      const names2 = p.childrenForFieldName("name").filter((x) => x?.type === "identifier");
+      const vals = p.childForFieldName("value")?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
+      const i3 = names2.findIndex((x) => x?.id === u.id);
+      values.push(vals.length === names2.length ? vals[i3] ?? null : null);
+      continue;
+    }
+    if (p?.type === "inc_statement" || p?.type === "dec_statement" || p?.type === "unary_expression" && p.childForFieldName("operator")?.type === "&") return null;
+    const stmt = p?.type === "expression_list" ? p.parent : null;
+    if (stmt?.type !== "short_var_declaration" && stmt?.type !== "assignment_statement" || stmt.childForFieldName("left")?.id !== p.id) continue;
+    if (stmt.type === "assignment_statement" && stmt.childForFieldName("operator")?.text !== "=") return null;
+    const right = stmt.childForFieldName("right")?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
+    const i2 = p.namedChildren.findIndex((x) => x?.id === u.id);
+    values.push(right.length === p.namedChildCount ? right[i2] ?? null : null);
+  }
+  let max = null;
+  for (const v of values) {
+    const ns = v ? literalDuration(unparen(v), unit, false) : null;
+    if (ns === null) return null;
+    max = max === null ? ns : Math.max(max, ns);
+  }
+  return max;
+}
+function constValue(id, unit) {
+  const b = unit.bindings.resolve(id);
+  let spec = null;
+  if (b) spec = b.kind === "const" && b.decl.type === "const_spec" ? b.decl : null;
+  else spec = unit.file.decls.find((d) => d.kind === "const" && d.names.includes(id.text))?.node ?? null;
+  if (spec?.type !== "const_spec") return null;
+  const names2 = spec.childrenForFieldName("name");
+  const values = spec.childForFieldName("value")?.namedChildren ?? [];
+  const i2 = names2.findIndex((n) => n?.text === id.text);
+  return names2.length === values.length && i2 >= 0 ? values[i2] ?? null : null;
+}
 
 // rules/afterfunc-untracked/index.ts
 var MINUTE_NS = 6e10;
-var UNITS = { Nanosecond: 1, Microsecond: 1e3, Millisecond: 1e6, Second: 1e9, Minute: 6e10, Hour: 36e11 };
 var rule = {
   meta: {
     id: "afterfunc-untracked",
@@ -17342,7 +17878,9 @@ var rule = {
     docs: docsUrl("afterfunc-untracked"),
     messages: {
       discarded: "the timer from time.AfterFunc is discarded: its callback keeps {{name}} reachable until {{until}}",
-      discardedInLoop: "time.AfterFunc can start a discarded timer each time round the loop; each keeps {{name}} reachable until {{until}}"
+      discardedInLoop: "time.AfterFunc can start a discarded timer each time round the loop; each keeps {{name}} reachable until {{until}}",
+      stored: "the timer from time.AfterFunc is kept only in {{field}}, which nothing in the package reads: its callback keeps {{name}} reachable until {{until}}",
+      storedInLoop: "time.AfterFunc can start a timer each time round the loop, kept only in {{field}}, which nothing reads; each keeps {{name}} reachable until {{until}}"
     }
   },
   kinds: ["func", "method"],
@@ -17352,21 +17890,28 @@ var rule = {
 var afterfunc_untracked_default = rule;
 function check(ctx) {
   const { unit } = ctx;
+  const entry = processEntry(unit);
   for (const { call, name: name2 } of timeCalls(unit)) {
-    if (name2 !== "AfterFunc" || !discarded(call)) continue;
+    if (name2 !== "AfterFunc") continue;
+    const kept = untracked(call);
+    if (!kept) continue;
     const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
     if (args2.length !== 2) continue;
     const [delay, f] = args2;
     const ref = pointerIn(unparen(f), unit);
     if (!ref) continue;
+    if (kept.field && (!ctx.file.packageComplete() || fieldRead(kept.field, unit) || clearedBy(unparen(f), kept.field, unit))) continue;
     const loop = repeatingLoop(call, unit);
-    const ns = literalDuration(unparen(delay), unit);
-    if (!loop && ns !== null && ns < MINUTE_NS) continue;
+    if (!loop) {
+      if (kept.blank || entry === "main" || entry === "init" || entry === "command") continue;
+      const ns = literalDuration(unparen(delay), unit);
+      if (ns !== null && ns < MINUTE_NS) continue;
+      if (retryChain(call, unparen(f), unit)) continue;
+    }
     const until = delay.text.length <= 40 && !delay.text.includes("\n") ? `its delay (${delay.text}) elapses` : "it fires";
     ctx.report({
       span: spanOf(call),
-      messageId: loop ? "discardedInLoop" : "discarded",
-      data: { name: ref.binding.name, until },
+      ...kept.field ? { messageId: loop ? "storedInLoop" : "stored", data: { name: ref.binding.name, until, field: kept.field.text } } : { messageId: loop ? "discardedInLoop" : "discarded", data: { name: ref.binding.name, until } },
       related: [
         { ...spanOf(ref.use), message: `the callback holds ${ref.binding.name}` },
         ...loop ? [{ ...spanOf(loop), message: "the loop that can start a timer each time round" }] : []
@@ -17374,16 +17919,80 @@ function check(ctx) {
     });
   }
 }
-function discarded(call) {
+function untracked(call) {
   let node = call;
   while (node.parent?.type === "parenthesized_expression") node = node.parent;
   const p = node.parent;
-  if (p?.type === "expression_statement") return true;
-  if (p?.type !== "expression_list" || p.namedChildCount !== 1) return false;
+  if (p?.type === "expression_statement") return {};
+  if (p?.type !== "expression_list" || p.namedChildCount !== 1) return void 0;
   const stmt = p.parent;
-  if (stmt?.type !== "assignment_statement" && stmt?.type !== "short_var_declaration") return false;
+  if (stmt?.type !== "assignment_statement" && stmt?.type !== "short_var_declaration") return void 0;
+  if (stmt.childForFieldName("right")?.id !== p.id) return void 0;
   const left = stmt.childForFieldName("left")?.namedChildren ?? [];
-  return left.length === 1 && left[0]?.text === "_";
+  if (left.length !== 1 || !left[0]) return void 0;
+  if (left[0].text === "_") return { blank: true };
+  const target = unparen(left[0]);
+  if (stmt.type === "assignment_statement" && stmt.childForFieldName("operator")?.text === "=" && target.type === "selector_expression") return { field: target };
+  return void 0;
+}
+function fieldRead(target, unit) {
+  const name2 = target.childForFieldName("field")?.text;
+  if (!name2) return true;
+  const mention = new RegExp(`\\.\\s*${name2}\\b`);
+  for (const f of [unit.file, ...unit.file.packageFiles()]) {
+    if (!mention.test(f.source)) continue;
+    for (const sel of f.wholeRoot().descendantsOfType("selector_expression")) {
+      if (!sel || sel.childForFieldName("field")?.text !== name2) continue;
+      const list2 = sel.parent;
+      const assign = list2?.type === "expression_list" ? list2.parent : null;
+      const written = assign?.type === "assignment_statement" && assign.childForFieldName("left")?.id === list2.id && assign.childForFieldName("operator")?.text === "=";
+      if (!written) return true;
+    }
+  }
+  return false;
+}
+function clearedBy(f, target, unit) {
+  if (f.type !== "func_literal") return false;
+  const name2 = target.childForFieldName("field")?.text;
+  return unit.nodes("assignment_statement", f).some(
+    (a) => (a.childForFieldName("left")?.namedChildren ?? []).some((l) => !!l && unparen(l).type === "selector_expression" && unparen(l).childForFieldName("field")?.text === name2)
+  );
+}
+function retryChain(call, f, unit) {
+  const self = unit.node.childForFieldName("name")?.text;
+  if (!self) return false;
+  const callees = /* @__PURE__ */ new Set();
+  const add = (fn) => {
+    const n = fn && unparen(fn);
+    const name2 = n?.type === "identifier" ? n.text : n?.type === "selector_expression" ? n.childForFieldName("field")?.text : void 0;
+    if (name2) callees.add(name2);
+  };
+  if (f.type === "func_literal") for (const c of unit.nodes("call_expression", f)) add(c.childForFieldName("function"));
+  else add(f);
+  const conditional = () => !cfgOf(unit, unit.node).everyPathPasses({ entry: true }, (n) => n.startIndex <= call.startIndex && call.endIndex <= n.endIndex, ["return"]);
+  if (callees.has(self)) return conditional();
+  const calls = new RegExp(`\\b${self}\\s*\\(`);
+  for (const file of [unit.file, ...unit.file.packageFiles()]) {
+    if (!calls.test(file.source)) continue;
+    for (const d of file.wholeRoot().namedChildren) {
+      if (d?.type !== "function_declaration" && d?.type !== "method_declaration" || !callees.has(d.childForFieldName("name")?.text ?? "")) continue;
+      const body2 = d.childForFieldName("body");
+      const again = body2 ? body2.descendantsOfType("call_expression").filter((c) => !!c && calledName(c) === self) : [];
+      if (again.some((c) => underCondition(c, body2))) return true;
+    }
+  }
+  return false;
+}
+function calledName(call) {
+  const fn = unparen(call.childForFieldName("function"));
+  return fn.type === "identifier" ? fn.text : fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : void 0;
+}
+function underCondition(call, body2) {
+  for (let p = call.parent; p && p.id !== body2.id; p = p.parent) {
+    if (p.type === "func_literal") return false;
+    if (/^(if_statement|expression_case|type_case|default_case|communication_case|for_statement)$/.test(p.type)) return true;
+  }
+  return false;
 }
 function repeatingLoop(call, unit) {
   const stmt = statementOf(call);
@@ -17508,81 +18117,6 @@ function methodsOf(unit) {
     return out2;
   });
 }
-function literalDuration(e, unit, locals = true, depth = 0) {
-  if (depth > 8) return null;
-  switch (e.type) {
-    case "identifier": {
-      const value = constValue(e, unit);
-      if (value) return literalDuration(unparen(value), unit, false, depth + 1);
-      return locals ? localDuration(e, unit) : null;
-    }
-    case "int_literal":
-    case "float_literal": {
-      const n = Number(e.text.replace(/_/g, ""));
-      return Number.isFinite(n) ? n : null;
-    }
-    case "parenthesized_expression":
-      return e.namedChildren[0] ? literalDuration(e.namedChildren[0], unit, locals, depth + 1) : null;
-    case "selector_expression": {
-      const ref = packageRef(e, unit);
-      return ref?.pkg === "time" ? UNITS[ref.name] ?? null : null;
-    }
-    case "call_expression": {
-      const ref = packageRef(unparen(e.childForFieldName("function")), unit);
-      const args2 = e.childForFieldName("arguments")?.namedChildren ?? [];
-      return ref?.pkg === "time" && ref.name === "Duration" && args2.length === 1 && args2[0] ? literalDuration(unparen(args2[0]), unit, locals, depth + 1) : null;
-    }
-    case "binary_expression": {
-      const l = literalDuration(unparen(e.childForFieldName("left")), unit, locals, depth + 1);
-      const r = literalDuration(unparen(e.childForFieldName("right")), unit, locals, depth + 1);
-      if (l === null || r === null) return null;
-      const op = e.childForFieldName("operator")?.type;
-      return op === "*" ? l * r : op === "+" ? l + r : op === "-" ? l - r : op === "/" && r !== 0 ? l / r : null;
-    }
-    default:
-      return null;
-  }
-}
-function localDuration(id, unit) {
-  const b = unit.bindings.resolve(id);
-  if (b?.kind !== "var") return null;
-  const values = [];
-  for (const u of [b.id, ...b.uses]) {
-    const p = u.parent;
-    if (p?.type === "var_spec") {
-      const names2 = p.childrenForFieldName("name").filter((x) => x?.type === "identifier");
-      const vals = p.childForFieldName("value")?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
-      const i3 = names2.findIndex((x) => x?.id === u.id);
-      values.push(vals.length === names2.length ? vals[i3] ?? null : null);
-      continue;
-    }
-    if (p?.type === "inc_statement" || p?.type === "dec_statement" || p?.type === "unary_expression" && p.childForFieldName("operator")?.type === "&") return null;
-    const stmt = p?.type === "expression_list" ? p.parent : null;
-    if (stmt?.type !== "short_var_declaration" && stmt?.type !== "assignment_statement" || stmt.childForFieldName("left")?.id !== p.id) continue;
-    if (stmt.type === "assignment_statement" && stmt.childForFieldName("operator")?.text !== "=") return null;
-    const right = stmt.childForFieldName("right")?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
-    const i2 = p.namedChildren.findIndex((x) => x?.id === u.id);
-    values.push(right.length === p.namedChildCount ? right[i2] ?? null : null);
-  }
-  let max = null;
-  for (const v of values) {
-    const ns = v ? literalDuration(unparen(v), unit, false) : null;
-    if (ns === null) return null;
-    max = max === null ? ns : Math.max(max, ns);
-  }
-  return max;
-}
-function constValue(id, unit) {
-  const b = unit.bindings.resolve(id);
-  let spec = null;
-  if (b) spec = b.kind === "const" && b.decl.type === "const_spec" ? b.decl : null;
-  else spec = unit.file.decls.find((d) => d.kind === "const" && d.names.includes(id.text))?.node ?? null;
-  if (spec?.type !== "const_spec") return null;
-  const names2 = spec.childrenForFieldName("name");
-  const values = spec.childForFieldName("value")?.namedChildren ?? [];
-  const i2 = names2.findIndex((n) => n?.text === id.text);
-  return names2.length === values.length && i2 >= 0 ? values[i2] ?? null : null;
-}
 
 // rules/context-in-struct/index.ts
 var CONTEXT_PKGS = ["context", "golang.org/x/net/context"];
@@ -17690,227 +18224,77 @@ function implementsContext(file, name2, embeds) {
   return methods === 4 || embeds && methods > 0;
 }
 
-// rules/facts/goroutines.ts
-function goroutineSites(unit) {
-  return unit.memo("goroutines.sites", () => {
-    const out2 = [];
-    const add = (stmt, head, lit) => {
-      const home = enclosingFunction(stmt);
-      const body2 = lit.childForFieldName("body");
-      if (!home || !body2) return;
-      out2.push({ stmt, head, lit, body: body2, home, inLoop: loopBetween(stmt, home) !== null });
-    };
-    for (const stmt of unit.nodes(["go_statement", "expression_statement"])) {
-      if (!stmt) continue;
-      const call = stmt.namedChildren[0];
-      if (call?.type !== "call_expression") continue;
-      const fn = unparen(call.childForFieldName("function"));
-      if (stmt.type === "go_statement") {
-        if (fn.type === "func_literal") add(stmt, stmt.child(0), fn);
-        continue;
-      }
-      const args2 = call.childForFieldName("arguments")?.namedChildren ?? [];
-      if (fn.type === "selector_expression" && fn.childForFieldName("field")?.text === "Go" && args2.length === 1 && args2[0]?.type === "func_literal") {
-        add(stmt, fn, args2[0]);
-      }
-    }
-    return out2;
-  });
-}
-function siteOf(unit, fn) {
-  return fn ? goroutineSites(unit).find((s) => s.lit.id === fn.id) : void 0;
-}
-function channels(unit) {
-  return unit.memo("goroutines.channels", () => {
-    const out2 = [];
-    for (const call of unit.nodes("call_expression")) {
-      if (!call || !isBuiltinCall(call, "make", unit)) continue;
-      const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
-      if (args2[0]?.type !== "channel_type") continue;
-      const made2 = boundTo(call, unit);
-      const home = enclosingFunction(call);
-      if (!made2 || !home) continue;
-      const size = args2[1];
-      const buffer = !size ? 0 : size.type === "int_literal" ? Number(size.text.replace(/_/g, "")) : null;
-      const ops = [];
-      collectOps(unit, made2.binding, made2.skip, ops, /* @__PURE__ */ new Set());
-      out2.push({ name: made2.binding.name, binding: made2.binding, make: call, buffer: Number.isFinite(buffer) ? buffer : null, home, ops });
-    }
-    return out2;
-  });
-}
-function boundTo(call, unit) {
-  let node = call;
-  while (node.parent?.type === "parenthesized_expression") node = node.parent;
-  const list2 = node.parent;
-  const stmt = list2?.parent;
-  if (list2?.type !== "expression_list" || !stmt) return void 0;
-  const index = list2.namedChildren.findIndex((c) => c?.id === node.id);
-  if (stmt.type === "short_var_declaration" && stmt.childForFieldName("right")?.id === list2.id) {
-    const id = stmt.childForFieldName("left")?.namedChildren[index];
-    const b = id ? unit.bindings.declaredBy(id) : void 0;
-    return b && b.decl.id === stmt.id ? { binding: b, skip: void 0 } : void 0;
-  }
-  if (stmt.type === "var_spec" && stmt.childForFieldName("value")?.id === list2.id) {
-    const id = stmt.childrenForFieldName("name").filter((n) => n && n.type === "identifier")[index];
-    const b = id ? unit.bindings.declaredBy(id) : void 0;
-    return b ? { binding: b, skip: void 0 } : void 0;
-  }
-  if (stmt.type === "assignment_statement" && stmt.childForFieldName("right")?.id === list2.id && stmt.childForFieldName("operator")?.text === "=") {
-    const id = stmt.childForFieldName("left")?.namedChildren[index];
-    const b = id?.type === "identifier" ? unit.bindings.resolve(id) : void 0;
-    if (!b || b.kind !== "var" || b.decl.type !== "var_spec" || b.decl.childForFieldName("value")) return void 0;
-    const assigned2 = b.uses.filter((u) => u.parent?.type === "expression_list" && u.parent.parent?.type === "assignment_statement" && u.parent.parent.childForFieldName("left")?.id === u.parent.id);
-    return assigned2.length === 1 && assigned2[0].id === id.id && b.decl.startIndex < stmt.startIndex ? { binding: b, skip: id } : void 0;
-  }
-  return void 0;
-}
-function collectOps(unit, binding, skip, ops, seen) {
-  if (seen.has(binding.id.id)) return;
-  seen.add(binding.id.id);
-  for (const use of binding.uses) {
-    if (skip && use.id === skip.id) continue;
-    const fn = enclosingFunction(use);
-    const op = (kind, node, select) => {
-      const cases = select?.namedChildren.filter((c) => c?.type === "communication_case" || c?.type === "default_case").length ?? 0;
-      ops.push({ kind, node, id: use, fn, site: siteOf(unit, fn), select, canLeave: cases > 1 });
-    };
-    let n = use;
-    while (n.parent?.type === "parenthesized_expression") n = n.parent;
-    const p = n.parent;
-    if (!p) continue;
-    if (p.type === "send_statement" && p.childForFieldName("channel")?.id === n.id) {
-      op("send", p, p.parent?.type === "communication_case" ? p.parent.parent : void 0);
-    } else if (p.type === "unary_expression" && p.childForFieldName("operator")?.text === "<-") {
-      const recv = p.parent?.type === "receive_statement" && p.parent.childForFieldName("right")?.id === p.id ? p.parent : void 0;
-      op("recv", p, recv?.parent?.type === "communication_case" ? recv.parent.parent : void 0);
-    } else if (p.type === "range_clause" && p.childForFieldName("right")?.id === n.id) {
-      op("range", p.parent);
-    } else if (p.type === "binary_expression" && ["==", "!="].includes(p.childForFieldName("operator")?.text ?? "")) {
-      op("neutral", n);
-    } else if (p.type === "argument_list") {
-      const call = p.parent;
-      const site = goroutineSites(unit).find((s) => s.stmt.type === "go_statement" && s.stmt.namedChildren[0]?.id === call.id);
-      const param = site ? paramAt(site.lit, p.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === n.id)) : void 0;
-      const alias = param ? unit.bindings.declaredBy(param) : void 0;
-      if (alias) collectOps(unit, alias, void 0, ops, seen);
-      else if (site) op("escape", n);
-      else if (isBuiltinCall(call, "close", unit)) op("close", call);
-      else if (isBuiltinCall(call, "len", unit) || isBuiltinCall(call, "cap", unit)) op("neutral", n);
-      else op("escape", n);
-    } else {
-      op("escape", n);
-    }
-  }
-}
-function paramAt(lit, i2) {
-  if (i2 < 0) return void 0;
-  const names2 = [];
-  for (const p of lit.childForFieldName("parameters")?.namedChildren ?? []) {
-    if (!p) continue;
-    if (p.type === "variadic_parameter_declaration") return void 0;
-    if (p.type === "parameter_declaration") {
-      const ids = p.childrenForFieldName("name").filter((x) => !!x && x.type === "identifier");
-      if (ids.length === 0) names2.push(p);
-      else names2.push(...ids);
-    }
-  }
-  const id = names2[i2];
-  return id?.type === "identifier" ? id : void 0;
-}
-function mayLeave(op, unit) {
-  if (!op.canLeave || !op.select) return false;
-  return op.select.namedChildren.some((c) => !!c && (c.type === "default_case" || c.type === "communication_case" && !contains(c, op.id) && !deadCase(c, unit)));
-}
-function deadCase(clause, unit) {
-  const comm = clause.childForFieldName("communication");
-  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : null;
-  const recv = right ? unparen(right) : null;
-  const ch = recv ? channels(unit).find((c) => c.ops.some((o) => o.kind === "recv" && o.node.id === recv.id)) : void 0;
-  return ch && !ch.ops.some((o) => o.kind === "send" || o.kind === "close" || o.kind === "escape") ? ch : void 0;
-}
-
-// rules/facts/lifetime.ts
-function processEntry(unit) {
-  if (unit.kind !== "func") return void 0;
-  if (unit.name === "main" && unit.file.packageName === "main") return "main";
-  if (unit.name === "init") return "init";
-  if (unit.name === "TestMain" && unit.file.isTest) return "TestMain";
-  return void 0;
-}
-var CONSTRUCTOR = /^(?:New(?![a-z])|new[A-Z])/;
-var LIFECYCLE = /^(?:(?:[Rr]un|[Ss]tart|[Ll]isten)(?![a-z0-9_])|[Ss]erve$)/;
-function startedForProcessLife(unit, stmt) {
-  for (let p = stmt.parent; p && p.id !== unit.node.id; p = p.parent) {
-    if (p.type === "for_statement") {
-      const clause = p.namedChildren.find((c) => c?.type === "for_clause" || c?.type === "range_clause");
-      if (!clause || clause.type === "for_clause" && !clause.childForFieldName("condition")) return false;
-    } else if (p.type === "func_literal") {
-      if (onceBody(p, unit)) return true;
-      if (!startedOrCalledInPlace(p)) return false;
-    }
-  }
-  const name2 = unit.name.slice(unit.name.lastIndexOf(".") + 1);
-  return !!processEntry(unit) || CONSTRUCTOR.test(name2) || LIFECYCLE.test(name2);
-}
-function onceBody(lit, unit) {
-  let n = lit;
-  while (n.parent?.type === "parenthesized_expression") n = n.parent;
-  const args2 = n.parent;
-  const call = args2?.type === "argument_list" && args2.namedChildCount === 1 ? args2.parent : null;
-  if (call?.type !== "call_expression" || unit.file.importName("sync") === void 0) return false;
-  const fn = unparen(call.childForFieldName("function"));
-  if (fn.type === "selector_expression" && fn.childForFieldName("field")?.text === "Do") return true;
-  const ref = packageRef(fn, unit, ["sync"]);
-  return ref?.name === "OnceFunc";
-}
-function startedOrCalledInPlace(lit) {
-  let n = lit;
-  while (n.parent?.type === "parenthesized_expression") n = n.parent;
-  const p = n.parent;
-  if (p?.type === "call_expression" && p.childForFieldName("function")?.id === n.id) return true;
-  const call = p?.type === "argument_list" && p.namedChildCount === 1 ? p.parent : null;
-  const fn = call?.type === "call_expression" ? call.childForFieldName("function") : null;
-  return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Go" && call?.parent?.type === "expression_statement";
-}
-
-// rules/goroutine-no-exit/context.ts
-var ROOTS = ["Background", "TODO"];
+// rules/facts/contexts.ts
+var ROOTS = ["Background", "TODO", "WithoutCancel"];
+var MAX_DEPTH = 4;
 function deadContext(clause, unit) {
   const comm = clause.childForFieldName("communication");
-  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : null;
+  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : comm?.type === "expression_statement" ? comm.namedChildren[0] : comm;
   const recv = right ? unparen(right) : null;
   if (recv?.type !== "unary_expression" || recv.childForFieldName("operator")?.type !== "<-") return void 0;
   const call = unparen(recv.childForFieldName("operand"));
   const sel = call.type === "call_expression" ? unparen(call.childForFieldName("function")) : null;
   if (sel?.type !== "selector_expression" || sel.childForFieldName("field")?.text !== "Done") return void 0;
   if ((call.childForFieldName("arguments")?.namedChildren.length ?? 0) !== 0) return void 0;
-  const x = unparen(sel.childForFieldName("operand"));
-  const origin = rootContext(x, unit);
+  if (!unit.file.source.includes("context")) return void 0;
+  return uncancellable(unparen(sel.childForFieldName("operand")), unit);
+}
+function uncancellable(x, unit) {
+  const origin = neverDone(x, unit);
   if (!origin) return void 0;
   const param = contextParam(origin, unit);
   return param ? { name: x.text, origin, param } : void 0;
 }
-function isRoot(e, unit) {
+function contextCall(e, unit) {
   const c = e.type === "call_expression" ? packageCallee(e, unit, ["context"]) : void 0;
-  return !!c && c.pkg === "context" && ROOTS.includes(c.name);
+  return c && c.pkg === "context" ? c.name : void 0;
 }
-function rootContext(x, unit) {
-  if (isRoot(x, unit)) return x;
+function neverDone(expr, unit) {
+  return rootContext(expr, unit, 0);
+}
+function rootContext(expr, unit, depth) {
+  if (depth > MAX_DEPTH) return void 0;
+  const x = unparen(expr);
+  const name2 = contextCall(x, unit);
+  if (name2 && ROOTS.includes(name2)) return x;
+  if (name2 === "WithValue") {
+    const parent = x.childForFieldName("arguments")?.namedChildren.find((a) => !!a && a.type !== "comment");
+    return parent ? rootContext(parent, unit, depth + 1) : void 0;
+  }
   if (x.type !== "identifier") return void 0;
   const b = unit.bindings.resolve(x);
-  if (!b || b.kind !== "var") return void 0;
-  const d = b.decl;
-  const names2 = (d.type === "short_var_declaration" ? d.childForFieldName("left") : d)?.namedChildren.filter((n) => n?.type === "identifier") ?? [];
-  const values = d.childForFieldName(d.type === "short_var_declaration" ? "right" : "value")?.namedChildren.filter((n) => !!n && n.type !== "comment") ?? [];
-  const i2 = names2.findIndex((n) => n?.id === b.id.id);
-  const value = i2 >= 0 && values.length === names2.length ? values[i2] : void 0;
-  if (!value || !isRoot(unparen(value), unit)) return void 0;
+  if (!b || b.kind !== "var" && b.kind !== "param") return void 0;
   const assigned2 = b.uses.some((u) => {
+    if (u.parent?.type === "unary_expression" && u.parent.childForFieldName("operator")?.type === "&") return true;
     const p = u.parent?.type === "expression_list" ? u.parent.parent : u.parent;
-    return p?.type === "assignment_statement" && !!p.childForFieldName("left") && contains(p.childForFieldName("left"), u);
+    return (p?.type === "assignment_statement" || p?.type === "short_var_declaration") && !!p.childForFieldName("left") && contains(p.childForFieldName("left"), u);
   });
-  return assigned2 ? void 0 : unparen(value);
+  if (assigned2) return void 0;
+  const value = b.kind === "var" ? declaredValue(b.decl, b.id) : goArgument(b.decl, b.id);
+  return value ? rootContext(value, unit, depth + 1) : void 0;
+}
+function declaredValue(d, id) {
+  if (d.type !== "short_var_declaration" && d.type !== "var_spec") return void 0;
+  const names2 = (d.type === "short_var_declaration" ? d.childForFieldName("left")?.namedChildren : d.childrenForFieldName("name"))?.filter((n) => n?.type === "identifier") ?? [];
+  const values = d.childForFieldName(d.type === "short_var_declaration" ? "right" : "value")?.namedChildren.filter((n) => !!n && n.type !== "comment") ?? [];
+  const i2 = names2.findIndex((n) => n?.id === id.id);
+  return i2 >= 0 && values.length === names2.length ? values[i2] ?? void 0 : void 0;
+}
+function goArgument(decl, id) {
+  const list2 = decl.parent;
+  const lit = list2?.parent;
+  const call = lit?.parent;
+  if (list2?.type !== "parameter_list" || lit?.type !== "func_literal" || call?.type !== "call_expression" || call.parent?.type !== "go_statement") return void 0;
+  const names2 = [];
+  for (const p of list2.namedChildren) {
+    if (p?.type === "variadic_parameter_declaration") return void 0;
+    if (p?.type !== "parameter_declaration") continue;
+    const ids = p.childrenForFieldName("name");
+    names2.push(...ids.length > 0 ? ids : [null]);
+  }
+  const i2 = names2.findIndex((n) => n?.id === id.id);
+  const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
+  return i2 >= 0 && args2.length === names2.length ? args2[i2] ?? void 0 : void 0;
 }
 function contextParam(node, unit) {
   const ctxName = unit.file.importName("context");
@@ -17928,7 +18312,7 @@ function contextParam(node, unit) {
 }
 
 // rules/facts/summaries.ts
-var MAX_DEPTH = 4;
+var MAX_DEPTH2 = 4;
 function packageFuncs(file) {
   return file.memo("summaries.funcs", () => overlay(file, fileFuncs(file), (f) => fileFuncs(f), (d) => d.key, "summaries.sharedFuncs"));
 }
@@ -18000,7 +18384,7 @@ function summarise(decl, depth = 0) {
   const cache2 = decl.file.memo("summaries.byDecl", () => /* @__PURE__ */ new Map());
   const have = cache2.get(decl.node.id);
   if (have) return have;
-  if (have === null || depth > MAX_DEPTH) return { decl, params: [], effects: [], waitsDone: [], returnsField: void 0, produces: void 0 };
+  if (have === null || depth > MAX_DEPTH2) return { decl, params: [], effects: [], waitsDone: [], returnsField: void 0, produces: void 0 };
   cache2.set(decl.node.id, null);
   const s = compute(decl, depth);
   cache2.set(decl.node.id, s);
@@ -18077,7 +18461,8 @@ function compute(decl, depth) {
     switch (n.type) {
       case "send_statement": {
         const ch = n.childForFieldName("channel");
-        if (ch) add("send", targetOf(ch, ctx), n, inSelectWithOthers(n));
+        const guarded = inSelectWithOthers(n);
+        if (ch) add("send", targetOf(ch, ctx), n, guarded, guarded ? { doneGuards: doneGuards(n, ctx) } : void 0);
         return;
       }
       case "unary_expression": {
@@ -18121,13 +18506,13 @@ function compute(decl, depth) {
         if (!t) return;
         const mine = s.effects.filter((e) => e.target.kind === "param" && e.target.index === i2);
         if (mine.length === 0 && !s.params[i2] && i2 >= s.params.length) add("escape", t, n);
-        for (const e of mine) effects.push({ ...e, target: t, inGoroutine: e.inGoroutine || inGo || where3(n).inGoroutine, inLoop: e.inLoop || where3(n).inLoop });
+        for (const e of mine) effects.push({ ...e, target: t, doneGuards: void 0, inGoroutine: e.inGoroutine || inGo || where3(n).inGoroutine, inLoop: e.inLoop || where3(n).inLoop });
         for (const w of s.waitsDone) if (w.kind === "param" && w.index === i2) waitsDone.push(t);
       });
       const operand = f?.type === "selector_expression" ? f.childForFieldName("operand") : null;
       if (operand?.type === "identifier" && ctx.recv && bindings.resolve(operand)?.id.id === ctx.recv.id && callee2.recvType === decl.recvType) {
         for (const e of s.effects) {
-          if (e.target.kind === "field") effects.push({ ...e, inGoroutine: e.inGoroutine || inGo || where3(n).inGoroutine, inLoop: e.inLoop || where3(n).inLoop });
+          if (e.target.kind === "field") effects.push({ ...e, doneGuards: void 0, inGoroutine: e.inGoroutine || inGo || where3(n).inGoroutine, inLoop: e.inLoop || where3(n).inLoop });
         }
         for (const w of s.waitsDone) if (w.kind === "field") waitsDone.push(w);
       }
@@ -18151,12 +18536,29 @@ function isGoCall(call) {
 }
 function inSelectWithOthers(op) {
   let n = op;
-  if (n.parent?.type === "receive_statement") n = n.parent;
-  if (n.parent?.type === "expression_statement") n = n.parent;
-  const clause = n.parent;
+  let p = n.parent;
+  if (p?.type === "receive_statement") [n, p] = [p, p.parent];
+  if (p?.type === "expression_statement") [n, p] = [p, p.parent];
+  const clause = p;
   if (clause?.type !== "communication_case" || clause.childForFieldName("communication")?.id !== n.id) return false;
   const cases = clause.parent?.namedChildren.filter((c) => c?.type === "communication_case" || c?.type === "default_case").length ?? 0;
   return cases > 1;
+}
+function doneGuards(op, ctx) {
+  const clause = op.parent;
+  const out2 = [];
+  for (const c of clause?.parent?.namedChildren ?? []) {
+    if (!c || c.type === "comment" || c.id === clause.id) continue;
+    if (c.type !== "communication_case") return void 0;
+    const comm = c.childForFieldName("communication");
+    const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : comm?.type === "expression_statement" ? comm.namedChildren[0] : comm;
+    const recv = right ? unparen(right) : null;
+    const operand = recv?.type === "unary_expression" && recv.childForFieldName("operator")?.text === "<-" ? recv.childForFieldName("operand") : null;
+    const t = operand ? doneOf(operand, ctx) : void 0;
+    if (t?.kind !== "param") return void 0;
+    out2.push(t.index);
+  }
+  return out2.length > 0 ? out2 : void 0;
 }
 function doneOf(operand, ctx) {
   const e = unparen(operand);
@@ -18378,7 +18780,7 @@ function computeField(file, name2) {
       }
     }
   }
-  return { name: name2, owner, uses };
+  return { name: name2, owner, uses, accessors: [...accessors] };
 }
 function fieldIndex(file) {
   return file.memo("summaries.fieldIndex", () => {
@@ -18440,6 +18842,170 @@ function makeUse(value, file, decl) {
     }
   }
   return { kind: "escape", node: v, file, decl, guarded: false };
+}
+
+// rules/facts/goroutines.ts
+function goroutineSites(unit) {
+  return unit.memo("goroutines.sites", () => {
+    const out2 = [];
+    const add = (stmt, head, lit) => {
+      const home = enclosingFunction(stmt);
+      const body2 = lit.childForFieldName("body");
+      if (!home || !body2) return;
+      out2.push({ stmt, head, lit, body: body2, home, inLoop: loopBetween(stmt, home) !== null });
+    };
+    for (const stmt of unit.nodes(["go_statement", "expression_statement"])) {
+      if (!stmt) continue;
+      const call = stmt.namedChildren[0];
+      if (call?.type !== "call_expression") continue;
+      const fn = unparen(call.childForFieldName("function"));
+      if (stmt.type === "go_statement") {
+        if (fn.type === "func_literal") add(stmt, stmt.child(0), fn);
+        continue;
+      }
+      const args2 = call.childForFieldName("arguments")?.namedChildren ?? [];
+      if (fn.type === "selector_expression" && fn.childForFieldName("field")?.text === "Go" && args2.length === 1 && args2[0]?.type === "func_literal") {
+        add(stmt, fn, args2[0]);
+      }
+    }
+    return out2;
+  });
+}
+function siteOf(unit, fn) {
+  return fn ? goroutineSites(unit).find((s) => s.lit.id === fn.id) : void 0;
+}
+function channels(unit) {
+  return unit.memo("goroutines.channels", () => {
+    const out2 = [];
+    for (const call of unit.nodes("call_expression")) {
+      if (!call || !isBuiltinCall(call, "make", unit)) continue;
+      const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
+      if (args2[0]?.type !== "channel_type") continue;
+      const made2 = boundTo(call, unit);
+      const home = enclosingFunction(call);
+      if (!made2 || !home) continue;
+      const size = args2[1];
+      const buffer = !size ? 0 : constInt(size);
+      const ops = [];
+      collectOps(unit, made2.binding, made2.skip, ops, /* @__PURE__ */ new Set());
+      out2.push({ name: made2.binding.name, binding: made2.binding, make: call, buffer: Number.isFinite(buffer) ? buffer : null, home, ops });
+    }
+    return out2;
+  });
+}
+function boundTo(call, unit) {
+  let node = call;
+  while (node.parent?.type === "parenthesized_expression") node = node.parent;
+  const list2 = node.parent;
+  const stmt = list2?.parent;
+  if (list2?.type !== "expression_list" || !stmt) return void 0;
+  const index = list2.namedChildren.findIndex((c) => c?.id === node.id);
+  if (stmt.type === "short_var_declaration" && stmt.childForFieldName("right")?.id === list2.id) {
+    const id = stmt.childForFieldName("left")?.namedChildren[index];
+    const b = id ? unit.bindings.declaredBy(id) : void 0;
+    return b && b.decl.id === stmt.id ? { binding: b, skip: void 0 } : void 0;
+  }
+  if (stmt.type === "var_spec" && stmt.childForFieldName("value")?.id === list2.id) {
+    const id = stmt.childrenForFieldName("name").filter((n) => n && n.type === "identifier")[index];
+    const b = id ? unit.bindings.declaredBy(id) : void 0;
+    return b ? { binding: b, skip: void 0 } : void 0;
+  }
+  if (stmt.type === "assignment_statement" && stmt.childForFieldName("right")?.id === list2.id && stmt.childForFieldName("operator")?.text === "=") {
+    const id = stmt.childForFieldName("left")?.namedChildren[index];
+    const b = id?.type === "identifier" ? unit.bindings.resolve(id) : void 0;
+    if (!b || b.kind !== "var" || b.decl.type !== "var_spec" || b.decl.childForFieldName("value")) return void 0;
+    const assigned2 = b.uses.filter((u) => u.parent?.type === "expression_list" && u.parent.parent?.type === "assignment_statement" && u.parent.parent.childForFieldName("left")?.id === u.parent.id);
+    return assigned2.length === 1 && assigned2[0].id === id.id && b.decl.startIndex < stmt.startIndex ? { binding: b, skip: id } : void 0;
+  }
+  return void 0;
+}
+function collectOps(unit, binding, skip, ops, seen) {
+  if (seen.has(binding.id.id)) return;
+  seen.add(binding.id.id);
+  for (const use of binding.uses) {
+    if (skip && use.id === skip.id) continue;
+    const fn = enclosingFunction(use);
+    const op = (kind, node, select) => {
+      const cases = select?.namedChildren.filter((c) => c?.type === "communication_case" || c?.type === "default_case").length ?? 0;
+      ops.push({ kind, node, id: use, fn, site: siteOf(unit, fn), select, canLeave: cases > 1 });
+    };
+    let n = use;
+    while (n.parent?.type === "parenthesized_expression") n = n.parent;
+    const p = n.parent;
+    if (!p) continue;
+    if (p.type === "send_statement" && p.childForFieldName("channel")?.id === n.id) {
+      op("send", p, p.parent?.type === "communication_case" ? p.parent.parent : void 0);
+    } else if (p.type === "unary_expression" && p.childForFieldName("operator")?.text === "<-") {
+      const recv = p.parent?.type === "receive_statement" && p.parent.childForFieldName("right")?.id === p.id ? p.parent : void 0;
+      op("recv", p, recv?.parent?.type === "communication_case" ? recv.parent.parent : void 0);
+    } else if (p.type === "range_clause" && p.childForFieldName("right")?.id === n.id) {
+      op("range", p.parent);
+    } else if (p.type === "binary_expression" && ["==", "!="].includes(p.childForFieldName("operator")?.text ?? "")) {
+      op("neutral", n);
+    } else if (p.type === "argument_list") {
+      const call = p.parent;
+      const site = goroutineSites(unit).find((s) => s.stmt.type === "go_statement" && s.stmt.namedChildren[0]?.id === call.id);
+      const param = site ? paramAt(site.lit, p.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === n.id)) : void 0;
+      const alias = param ? unit.bindings.declaredBy(param) : void 0;
+      const helper = !site && !alias ? helperOp(unit, call, p.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === n.id), fn) : void 0;
+      if (alias) collectOps(unit, alias, void 0, ops, seen);
+      else if (site) op("escape", n);
+      else if (helper) ops.push({ kind: helper.kind, node: call.parent, id: use, fn, site: siteOf(unit, fn), select: void 0, canLeave: false, via: helper.via });
+      else if (isBuiltinCall(call, "close", unit)) op("close", call);
+      else if (isBuiltinCall(call, "len", unit) || isBuiltinCall(call, "cap", unit)) op("neutral", n);
+      else op("escape", n);
+    } else {
+      op("escape", n);
+    }
+  }
+}
+function helperOp(unit, call, i2, fn) {
+  if (i2 < 0 || call.parent?.type !== "expression_statement" || !siteOf(unit, fn)) return void 0;
+  const callee2 = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn });
+  if (!callee2) return void 0;
+  const s = summarise(callee2);
+  if (i2 >= s.params.length || s.params[i2] === void 0) return void 0;
+  const effects = s.effects.filter((e) => e.target.kind === "param" && e.target.index === i2);
+  if (effects.length === 0 || effects.some((e) => e.guarded || e.inGoroutine)) return void 0;
+  if (effects.every((e) => e.op === "send") && (effects.length === 1 || effects.some((e) => e.inLoop))) {
+    const count2 = effects.length === 1 ? rounds(effects[0], callee2) : Infinity;
+    return { kind: "send", via: { callee: callee2, effects, count: count2 } };
+  }
+  if (effects.length === 1 && effects[0].op === "recv" && !effects[0].inLoop) return { kind: "recv", via: { callee: callee2, effects, count: 1 } };
+  return void 0;
+}
+function rounds(e, callee2) {
+  if (!e.inLoop) return 1;
+  if (e.in !== callee2.key) return Infinity;
+  let n = 1;
+  for (let loop = loopBetween(e.node, callee2.node); loop; loop = loopBetween(loop, callee2.node)) n *= tripCount(loop)?.count ?? Infinity;
+  return n;
+}
+function paramAt(lit, i2) {
+  if (i2 < 0) return void 0;
+  const names2 = [];
+  for (const p of lit.childForFieldName("parameters")?.namedChildren ?? []) {
+    if (!p) continue;
+    if (p.type === "variadic_parameter_declaration") return void 0;
+    if (p.type === "parameter_declaration") {
+      const ids = p.childrenForFieldName("name").filter((x) => !!x && x.type === "identifier");
+      if (ids.length === 0) names2.push(p);
+      else names2.push(...ids);
+    }
+  }
+  const id = names2[i2];
+  return id?.type === "identifier" ? id : void 0;
+}
+function mayLeave(op, unit) {
+  if (!op.canLeave || !op.select) return false;
+  return op.select.namedChildren.some((c) => !!c && (c.type === "default_case" || c.type === "communication_case" && !contains(c, op.id) && !deadCase(c, unit) && !deadContext(c, unit)));
+}
+function deadCase(clause, unit) {
+  const comm = clause.childForFieldName("communication");
+  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : null;
+  const recv = right ? unparen(right) : null;
+  const ch = recv ? channels(unit).find((c) => c.ops.some((o) => o.kind === "recv" && o.node.id === recv.id)) : void 0;
+  return ch && !ch.ops.some((o) => o.kind === "send" || o.kind === "close" || o.kind === "escape") ? ch : void 0;
 }
 
 // rules/facts/types.ts
@@ -18579,6 +19145,258 @@ function syncType(type, file) {
   }
   return void 0;
 }
+function lockCall(call, method) {
+  const f = call.childForFieldName("function");
+  if (f?.type !== "selector_expression" || f.childForFieldName("field")?.text !== method) return void 0;
+  const o = unparen(f.childForFieldName("operand"));
+  if (o.type === "identifier") return { base: o.text, key: "" };
+  if (o.type === "selector_expression" && o.childForFieldName("operand")?.type === "identifier") return { base: o.childForFieldName("operand").text, key: o.childForFieldName("field").text };
+  return void 0;
+}
+function heldLock(unit, fn, op) {
+  let held;
+  for (const call of unit.nodes("call_expression", fn)) {
+    if (!call || call.startIndex >= op.startIndex || enclosingFunction(call)?.id !== fn.id) continue;
+    const l = lockCall(call, "Lock");
+    if (l) {
+      held = { ...l, call };
+      continue;
+    }
+    const u = lockCall(call, "Unlock");
+    if (u && held && u.base === held.base && u.key === held.key && call.parent?.type !== "defer_statement") held = void 0;
+  }
+  return held;
+}
+function locksInside(call, key, file, fn) {
+  const decl = calleeOf(call, { file, bindings: file.bindingsOf(topFunction(fn)), fn });
+  if (!decl || !decl.recvType) return false;
+  return decl.node.descendantsOfType("call_expression").some((c) => !!c && lockCall(c, "Lock")?.key === key);
+}
+function topFunction(fn) {
+  let top = fn;
+  for (let p = fn.parent; p; p = p.parent) if (p.type === "function_declaration" || p.type === "method_declaration") top = p;
+  return top;
+}
+
+// rules/goroutine-no-exit/syncfields.ts
+function syncField(expr, file, kind) {
+  const e = unparen(expr);
+  if (e.type !== "selector_expression") return void 0;
+  const name2 = e.childForFieldName("field")?.text;
+  if (!name2 || !/^[a-z_]/.test(name2)) return void 0;
+  const cache2 = file.memo("goroutine-no-exit.syncFields", () => /* @__PURE__ */ new Map());
+  const key = `${kind} ${name2}`;
+  let f = cache2.get(key);
+  if (f === void 0) cache2.set(key, f = compute2(name2, file, kind) ?? null);
+  return f ?? void 0;
+}
+function compute2(name2, file, kind) {
+  const declared = new RegExp(`\\b${name2}\\b[^\\n]*\\b${kind.slice(5)}\\b`);
+  if (![file, ...file.packageFiles()].some((f) => declared.test(f.source))) return void 0;
+  let found;
+  for (const [, s] of packageStructs(file)) {
+    const list2 = s.node.namedChildren.find((c) => c?.type === "field_declaration_list");
+    for (const fd of list2?.namedChildren ?? []) {
+      if (fd?.type !== "field_declaration" || !fd.childrenForFieldName("name").some((n) => n?.text === name2)) continue;
+      let t = fd.childForFieldName("type");
+      while (t?.type === "pointer_type") t = t.namedChildren[0] ?? null;
+      if (found || !t || syncType(t, s.file) !== kind) return void 0;
+      found = { decl: fd, file: s.file };
+    }
+  }
+  if (!found) return void 0;
+  const uses = [];
+  const word = new RegExp(`\\b${name2}\\b`);
+  for (const f of [file, ...file.packageFiles()]) {
+    if (!word.test(f.source)) continue;
+    const root = f.wholeRoot();
+    for (const id of root.descendantsOfType("field_identifier")) {
+      if (!id || id.text !== name2) continue;
+      const sel = id.parent;
+      if (sel?.type === "field_declaration") continue;
+      uses.push(sel?.type === "selector_expression" ? classify2(sel, f) : { kind: "escape", node: id, file: f });
+    }
+    for (const key of root.descendantsOfType("keyed_element")) {
+      const k = key?.childForFieldName("key") ?? key?.namedChildren[0];
+      if (!key || k?.text !== name2) continue;
+      const v = key.childForFieldName("value") ?? key.namedChildren[1];
+      const value = v?.type === "literal_element" ? v.namedChildren[0] : v;
+      uses.push({ kind: value && isNewCond(value) ? "neutral" : "escape", node: key, file: f });
+    }
+  }
+  return { name: name2, decl: found.decl, declFile: found.file, uses };
+}
+function classify2(sel, file) {
+  let n = sel;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const p = n.parent;
+  if (p?.type === "selector_expression" && p.childForFieldName("operand")?.id === n.id) {
+    const m = p.childForFieldName("field")?.text;
+    const call = p.parent?.type === "call_expression" && p.parent.childForFieldName("function")?.id === p.id ? p.parent : void 0;
+    if (m === "L") return { kind: "neutral", node: p, file };
+    if (call && m) return { kind: "call", method: m, node: call, file };
+    return { kind: "escape", node: p, file };
+  }
+  if (p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("left")?.id === p.id) {
+    const i2 = p.namedChildren.findIndex((c) => c?.id === n.id);
+    const v = p.parent.childForFieldName("right")?.namedChildren.filter((c) => c && c.type !== "comment")[i2];
+    if (v && isNewCond(v)) return { kind: "neutral", node: n, file };
+  }
+  return { kind: "escape", node: n, file };
+}
+function isNewCond(v) {
+  const e = unparen(v);
+  const f = e.type === "call_expression" ? e.childForFieldName("function") : null;
+  return f?.type === "selector_expression" && f.childForFieldName("field")?.text === "NewCond";
+}
+
+// rules/goroutine-no-exit/cond.ts
+var SIGNALS = ["Signal", "Broadcast"];
+var fileName = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
+function checkCond(ctx) {
+  const { unit } = ctx;
+  if (!unit.file.source.includes(".Wait()") && !/\.(Signal|Broadcast)\(\)/.test(unit.file.source)) return;
+  const calls = unit.nodes("call_expression");
+  for (const wait of calls.filter((c) => methodName(c) === "Wait" && noArgs(c))) neverSignalled(ctx, wait);
+  const signals = calls.filter((c) => SIGNALS.includes(methodName(c) ?? "") && noArgs(c) && enclosingFunction(c)?.id === unit.node.id);
+  if (signals.length > 0) skippedSignal(ctx, signals);
+}
+function noArgs(call) {
+  return (call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment").length ?? 0) === 0;
+}
+function neverSignalled(ctx, wait) {
+  if (!ctx.file.packageComplete()) return;
+  const { unit } = ctx;
+  const operand = operandOf(wait);
+  const field = operand && syncField(operand, unit.file, "sync.Cond");
+  if (!field || field.uses.some((u) => u.kind === "escape" || u.kind === "call" && SIGNALS.includes(u.method))) return;
+  ctx.report({
+    span: spanOf(wait),
+    messageId: "condNeverSignalled",
+    data: { cond: operand.text },
+    related: [{ ...spanOf(field.decl), ...field.declFile.path === unit.file.path ? {} : { file: field.declFile }, message: `${field.name} is declared here; nothing in the package calls its Signal or Broadcast` }]
+  });
+}
+function skippedSignal(ctx, signals) {
+  const { unit } = ctx;
+  const fn = unit.node;
+  const byField = /* @__PURE__ */ new Map();
+  for (const s of signals) {
+    const operand = operandOf(s);
+    const field = operand && syncField(operand, unit.file, "sync.Cond");
+    if (!field) continue;
+    const entry = byField.get(field.name) ?? { field, signals: [] };
+    entry.signals.push(s);
+    byField.set(field.name, entry);
+  }
+  for (const { field, signals: own } of byField.values()) {
+    if (own.some((s) => underDefer(s, fn))) continue;
+    const loops = field.uses.filter((u) => u.kind === "call" && u.method === "Wait" && !(u.file.path === unit.file.path && contains(fn, u.node))).map((u) => ({ use: u, loop: waitLoop(u.node) })).filter((l) => !!l.loop);
+    if (loops.length === 0) continue;
+    const cfg = cfgOf(unit, fn);
+    const signalled = (n) => own.some((s) => contains(n, s));
+    for (const w of writes2(fn)) {
+      const loop = loops.find((l) => stateFields(l.loop.cond, l.use.file).has(w.field));
+      if (!loop) continue;
+      if (cfg.nodesOnPaths({ after: w.stmt }, signalled).length === 0) continue;
+      const end = cfg.firstEnd({ after: w.stmt }, { avoid: signalled, ends: ["return"] });
+      const ret = end?.node;
+      if (ret?.type !== "return_statement" || guardedByState(ret, fn)) continue;
+      const cond = operandOf(own[0]).text;
+      const waiter = enclosingDecl(loop.use.node);
+      const foreign = loop.use.file.path !== unit.file.path;
+      ctx.report({
+        span: spanOf(ret),
+        messageId: "signalSkipped",
+        data: {
+          cond,
+          signal: methodName(own[0]),
+          state: w.text,
+          write: unit.file.lineOf(w.stmt.startIndex),
+          waiter: waiter ?? "a function",
+          at: `${fileName(loop.use.file)}:${loop.use.file.lineOf(loop.use.node.startIndex)}`
+        },
+        related: [
+          { ...spanOf(w.stmt), message: `${w.text} changes here` },
+          { ...spanOf(own[0]), message: `the only wake-up for the wait loop, skipped by the return` },
+          { ...spanOf(loop.use.node), ...foreign ? { file: loop.use.file } : {}, message: `waits here while ${loop.loop.cond.text}` }
+        ]
+      });
+      return;
+    }
+  }
+}
+function operandOf(call) {
+  const f = call.childForFieldName("function");
+  const o = f?.type === "selector_expression" ? f.childForFieldName("operand") : null;
+  return o ? unparen(o) : void 0;
+}
+function underDefer(call, fn) {
+  for (let p = call.parent; p && p.id !== fn.id; p = p.parent) if (p.type === "defer_statement") return true;
+  return false;
+}
+function waitLoop(wait) {
+  for (let p = wait.parent; p; p = p.parent) {
+    if (p.type === "func_literal" || p.type === "function_declaration" || p.type === "method_declaration") return void 0;
+    if (p.type !== "for_statement") continue;
+    const head = p.namedChildren.find((c) => c && c.type !== "block" && c.type !== "comment");
+    if (!head || head.type === "range_clause") return void 0;
+    const cond = head.type === "for_clause" ? head.childForFieldName("condition") : head;
+    return cond ? { stmt: p, cond } : void 0;
+  }
+  return void 0;
+}
+function stateFields(cond, file) {
+  const out2 = /* @__PURE__ */ new Set();
+  const read = (n) => {
+    for (const f of n.descendantsOfType("field_identifier")) if (f && f.parent?.type === "selector_expression") out2.add(f.text);
+  };
+  read(cond);
+  for (const call of cond.descendantsOfType("call_expression")) {
+    const name2 = call ? methodName(call) : void 0;
+    if (!name2) continue;
+    out2.delete(name2);
+    for (const f of [file, ...file.packageFiles()]) {
+      for (const d of f.wholeRoot().namedChildren) if (d?.type === "method_declaration" && d.childForFieldName("name")?.text === name2) read(d.childForFieldName("body") ?? d);
+    }
+  }
+  return out2;
+}
+function writes2(fn) {
+  const out2 = [];
+  const fieldOf = (e) => {
+    let x = e ? unparen(e) : void 0;
+    while (x?.type === "index_expression") x = unparen(x.childForFieldName("operand"));
+    return x?.type === "selector_expression" ? x : void 0;
+  };
+  for (const s of fn.descendantsOfType(["assignment_statement", "inc_dec_statement", "call_expression"])) {
+    if (!s || enclosingFunction(s)?.id !== fn.id) continue;
+    let targets = [];
+    if (s.type === "assignment_statement") targets = (s.childForFieldName("left")?.namedChildren ?? []).filter((x) => !!x);
+    else if (s.type === "inc_dec_statement") targets = s.namedChildren.filter((x) => !!x).slice(0, 1);
+    else if (s.childForFieldName("function")?.text === "delete") targets = (s.childForFieldName("arguments")?.namedChildren ?? []).filter((x) => !!x).slice(0, 1);
+    const stmt = s.type === "call_expression" ? s.parent : s;
+    if (!stmt || s.type === "call_expression" && stmt.type !== "expression_statement") continue;
+    for (const t of targets) {
+      const sel = fieldOf(t);
+      const field = sel?.childForFieldName("field")?.text;
+      if (sel && field) out2.push({ stmt, field, text: sel.text });
+    }
+  }
+  return out2;
+}
+function guardedByState(ret, fn) {
+  for (let p = ret.parent; p && p.id !== fn.id; p = p.parent) {
+    if (p.type !== "if_statement") continue;
+    const cond = p.childForFieldName("condition");
+    if (cond && cond.descendantsOfType("field_identifier").length > 0) return true;
+  }
+  return false;
+}
+function enclosingDecl(n) {
+  for (let p = n.parent; p; p = p.parent) if (p.type === "function_declaration" || p.type === "method_declaration") return `${p.childForFieldName("name")?.text}()`;
+  return void 0;
+}
 
 // rules/facts/waitgroups.ts
 var WG_NAME = /^wg([A-Z0-9_]|$)|(wg|Wg|WG)$|[wW]ait[gG]roup/;
@@ -18634,14 +19452,16 @@ function checkSkippedDone(ctx) {
   if (waits.length === 0) return;
   const adds = calls.filter((c) => methodName(c) === "Add" && argCount(c) === 1);
   const reported = /* @__PURE__ */ new Set();
+  waitInLoop(ctx, waits, adds, reported);
+  neverDone2(ctx, waits, reported);
   for (const go of unit.nodes("go_statement", unit.node)) {
     const home = enclosingFunction(go);
     if (!home) continue;
     for (const add of adds) {
-      const wg = operandOf(add);
+      const wg = operandOf2(add);
       if (!wg || add.startIndex > go.startIndex || enclosingFunction(add)?.id !== home.id || !countsOne(add, go, home) || !isWaitGroup(wg, unit)) continue;
       const wait = waits.find(
-        (w) => w.startIndex > go.endIndex && contains(home, w) && !contains(go, w) && !reported.has(w.id) && sameVariable(operandOf(w), wg, unit)
+        (w) => w.startIndex > go.endIndex && contains(home, w) && !contains(go, w) && !reported.has(w.id) && sameVariable(operandOf2(w), wg, unit)
       );
       if (!wait) continue;
       const worker = workerOf(go, wg, home, unit);
@@ -18650,12 +19470,14 @@ function checkSkippedDone(ctx) {
       if (!skip) continue;
       reported.add(wait.id);
       const f = unit.file;
+      const foreign = worker.file.path !== f.path;
+      const retLine = worker.file.lineOf(skip.startIndex);
       ctx.report({
         span: spanOf(wait),
         messageId: "doneSkipped",
-        data: { name: wg.text, go: f.lineOf(go.startIndex), ret: f.lineOf(skip.startIndex) },
+        data: { name: wg.text, go: f.lineOf(go.startIndex), ret: foreign ? `${retLine} of ${baseName(worker.file)}` : retLine },
         related: [
-          { ...spanOf(skip), message: `this way out of the goroutine skips ${worker.name}.Done()` },
+          { ...spanOf(skip), ...foreign ? { file: worker.file } : {}, message: `this way out of the goroutine skips ${worker.name}.Done()` },
           { ...spanOf(add), message: `the goroutine started on line ${f.lineOf(go.startIndex)} is counted here` }
         ]
       });
@@ -18675,7 +19497,7 @@ function argsText(call) {
 function argCount(call) {
   return call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment").length ?? 0;
 }
-function operandOf(call) {
+function operandOf2(call) {
   return call.childForFieldName("function")?.childForFieldName("operand") ?? void 0;
 }
 function workerOf(go, wg, home, unit) {
@@ -18683,10 +19505,10 @@ function workerOf(go, wg, home, unit) {
   if (call?.type !== "call_expression") return void 0;
   const f = unparen(call.childForFieldName("function"));
   if (f.type === "func_literal") {
-    return { go, fn: f, isWg: (e) => sameVariable(e, wg, unit), name: wg.text };
+    return { go, fn: f, file: unit.file, isWg: (e) => sameVariable(e, wg, unit), name: wg.text };
   }
   const decl = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn: home });
-  if (!decl || decl.file.path !== unit.file.path || decl.node.id === home.id) return void 0;
+  if (!decl || decl.node.id === home.id) return void 0;
   const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
   const i2 = args2.findIndex((a) => {
     const e = unparen(a);
@@ -18695,7 +19517,7 @@ function workerOf(go, wg, home, unit) {
   });
   if (i2 >= 0) {
     const p = summarise(decl).params[i2];
-    return p ? { go, fn: decl.node, isWg: (e) => unparen(e).text === p, name: p } : void 0;
+    return p ? { go, fn: decl.node, file: decl.file, isWg: (e) => unparen(e).text === p, name: p } : void 0;
   }
   const w = unparen(wg);
   const root = rootIdentifier(w);
@@ -18705,22 +19527,83 @@ function workerOf(go, wg, home, unit) {
   const r = recv?.childrenForFieldName("name").find((x) => x?.type === "identifier")?.text;
   if (!r || r === "_") return void 0;
   const inner = r + w.text.slice(root.text.length).replace(/\s+/g, "");
-  return { go, fn: decl.node, isWg: (e) => unparen(e).text.replace(/\s+/g, "") === inner, name: inner };
+  return { go, fn: decl.node, file: decl.file, isWg: (e) => unparen(e).text.replace(/\s+/g, "") === inner, name: inner };
 }
 function skippedDone(w, unit) {
-  const wgCalls = unit.nodes("call_expression", w.fn).filter((c) => {
-    const op = operandOf(c);
+  const inUnit = w.file.path === unit.file.path && contains(unit.node, w.fn);
+  const nodes = (types) => inUnit ? unit.nodes(types, w.fn) : w.fn.descendantsOfType(types).filter((n) => !!n);
+  const wgCalls = nodes(["call_expression"]).filter((c) => {
+    const op = operandOf2(c);
     return !!op && w.isWg(op);
   });
   const dones = wgCalls.filter((c) => methodName(c) === "Done");
   if (dones.length === 0) return void 0;
   if (dones.some((d) => loopBetween(d, w.fn))) return void 0;
-  const uses = unit.nodes(["selector_expression", "identifier"], w.fn).filter((e) => w.isWg(e));
+  const uses = nodes(["selector_expression", "identifier"]).filter((e) => w.isWg(e));
   const passes = (n) => uses.some((u) => contains(n, u));
-  const cfg = cfgOf(unit, w.fn);
+  const cfg = inUnit ? cfgOf(unit, w.fn) : cfgIn(w.file, w.fn);
   if (cfg.everyPathPasses({ entry: true }, passes, ["return"])) return void 0;
   const end = cfg.firstEnd({ entry: true }, { avoid: passes, ends: ["return"] });
   return end?.node;
+}
+function baseName(f) {
+  return f.path.slice(f.path.lastIndexOf("/") + 1);
+}
+function waitInLoop(ctx, waits, adds, reported) {
+  const { unit } = ctx;
+  for (const wait of waits) {
+    const home = enclosingFunction(wait);
+    const wg = operandOf2(wait);
+    const loop = home && loopBetween(wait, home);
+    if (!home || !wg || !loop || !statementsOf(loop.childForFieldName("body")).some((st) => st.id === wait.parent?.id)) continue;
+    if (!isWaitGroup(wg, unit)) continue;
+    const same = (c) => !!operandOf2(c) && sameVariable(operandOf2(c), wg, unit);
+    const add = adds.find((a) => same(a) && enclosingFunction(a)?.id === home.id && a.endIndex <= loop.startIndex && !/^[01]$/.test(argsText(a)));
+    if (!add || adds.some((a) => same(a) && contains(loop, a))) continue;
+    const go = unit.nodes("go_statement", loop).find((g) => g.endIndex <= wait.startIndex && loopBetween(g, home)?.id === loop.id && countsDown(g, wg, unit));
+    if (!go) continue;
+    reported.add(wait.id);
+    const f = unit.file;
+    ctx.report({
+      span: spanOf(wait),
+      messageId: "waitInLoop",
+      data: { name: wg.text, loop: f.lineOf(loop.startIndex), n: add.childForFieldName("arguments")?.namedChildren.find((a) => a && a.type !== "comment")?.text ?? "n", add: f.lineOf(add.startIndex) },
+      related: [
+        { ...spanOf(add), message: `counts every goroutine the loop starts` },
+        { ...spanOf(go), message: `one goroutine per iteration; the first Wait runs after the first` }
+      ]
+    });
+  }
+}
+function countsDown(go, wg, unit) {
+  const call = go.namedChildren[0];
+  if (call?.type !== "call_expression") return false;
+  const f = unparen(call.childForFieldName("function"));
+  if (f.type === "func_literal") return unit.nodes("call_expression", f).some((c) => methodName(c) === "Done" && !!operandOf2(c) && sameVariable(operandOf2(c), wg, unit));
+  return (call.childForFieldName("arguments")?.namedChildren ?? []).some((a) => {
+    const e = a ? unparen(a) : void 0;
+    const v = e?.type === "unary_expression" && e.childForFieldName("operator")?.type === "&" ? e.childForFieldName("operand") : e;
+    return !!v && sameVariable(v, wg, unit);
+  });
+}
+function neverDone2(ctx, waits, reported) {
+  if (!ctx.file.packageComplete()) return;
+  const { unit } = ctx;
+  for (const wait of waits) {
+    const wg = operandOf2(wait);
+    const field = wg && !reported.has(wait.id) ? syncField(wg, unit.file, "sync.WaitGroup") : void 0;
+    if (!field || field.uses.some((u) => u.kind === "escape" || u.kind === "call" && (u.method === "Done" || u.method === "Go"))) continue;
+    const add = field.uses.find((u) => u.kind === "call" && u.method === "Add");
+    if (!add) continue;
+    reported.add(wait.id);
+    const foreign = add.file.path !== unit.file.path;
+    ctx.report({
+      span: spanOf(wait),
+      messageId: "neverDone",
+      data: { name: wg.text, field: field.name },
+      related: [{ ...spanOf(add.node), ...foreign ? { file: add.file } : {}, message: `counts ${field.name} up; nothing counts it down` }]
+    });
+  }
 }
 
 // rules/goroutine-no-exit/index.ts
@@ -18730,7 +19613,7 @@ var rule3 = {
     title: "Goroutine that never ends",
     severity: "warning",
     fixable: false,
-    summary: "a goroutine runs a `for {}` loop with no return, break, done-channel case or exit call out of it, or a worker can skip the Done a `wg.Wait()` needs",
+    summary: "a goroutine runs a `for {}` loop with no return, break, done-channel case or exit call out of it, or a worker can skip the Done a `wg.Wait()` needs, or a `sync.Cond` wait is never signalled",
     why: "The runtime never stops a goroutine from outside: it ends only by returning. An endless loop with no way out keeps the goroutine, its stack and everything it references alive for the life of the process, and each call of the function that starts it adds one more.",
     docs: docsUrl("goroutine-no-exit"),
     messages: {
@@ -18738,23 +19621,30 @@ var rule3 = {
       noWayOut: "this goroutine never ends: the for loop on line {{loop}} has no return, break or exit call out of it",
       breakTrap: "this goroutine never ends: the break on line {{break}} leaves the {{target}}, not the for loop on line {{loop}}",
       deadContext: "this goroutine never ends: the way out of the for loop on line {{loop}} waits on {{ctx}}.Done(), which is never cancelled",
-      doneSkipped: "{{name}}.Wait() can block forever: the goroutine started on line {{go}} can return on line {{ret}} without calling Done"
+      doneSkipped: "{{name}}.Wait() can block forever: the goroutine started on line {{go}} can return on line {{ret}} without calling Done",
+      waitInLoop: "{{name}}.Wait() in the loop on line {{loop}} can block forever: {{name}}.Add({{n}}) on line {{add}} counts every goroutine of the loop, one has started",
+      neverDone: "{{name}}.Wait() blocks forever once {{name}}.Add has run: nothing in the package calls Done on {{field}}",
+      condNeverSignalled: "{{cond}}.Wait() blocks forever: nothing in the package calls {{cond}}.Signal() or {{cond}}.Broadcast()",
+      signalSkipped: "this return skips {{cond}}.{{signal}}() after {{state}} changed on line {{write}}: the wait loop in {{waiter}} ({{at}}) can block forever"
     }
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => /\bfor\s*\{/.test(file.source) && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source) || file.source.includes(".Wait()") && file.source.includes(".Done()") && /\bgo\s/.test(file.source),
+  appliesTo: (file) => /\bfor\s*\{/.test(file.source) && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source) || // The worker's Done may be in another file of the package.
+  file.source.includes(".Wait()") && /\bgo\s/.test(file.source) || // A sync.Cond wait, or a signal a wait loop of the package needs.
+  /\.(Wait|Signal|Broadcast)\(\)/.test(file.source),
   check: check3
 };
 var goroutine_no_exit_default = rule3;
 function check3(ctx) {
   const { unit } = ctx;
   checkSkippedDone(ctx);
+  checkCond(ctx);
   for (const site of goroutineSites(unit)) {
     const lifetime = startedForProcessLife(unit, site.stmt);
     const cfg = cfgOf(unit, site.lit);
     for (const loop of descendantsInFunction(site.body, "for_statement")) {
       if (cfg.loop(loop)?.header !== false) continue;
-      const ways = cfg.loopExits(loop, { ends: ALL_ENDS });
+      const ways = cfg.loopExits(loop, { ends: ALL_ENDS }).filter((w) => callEnd(w, unit)?.test !== true);
       if (ways.length === 0) {
         if (lifetime && !triesToLeave(loop)) break;
         report(ctx, site, loop);
@@ -18771,7 +19661,7 @@ function check3(ctx) {
         deadCtx ??= c;
         return !!c;
       };
-      if (cfg.loopExits(loop, { avoid, ends: ALL_ENDS }).length === 0 && (dead || deadCtx)) {
+      if (cfg.loopExits(loop, { avoid, ends: ALL_ENDS }).filter((w) => callEnd(w, unit)?.test !== true).length === 0 && (dead || deadCtx)) {
         if (dead) report(ctx, site, loop, ways[0], dead);
         else reportContext(ctx, site, loop, ways[0], deadCtx);
         break;
@@ -18840,16 +19730,8 @@ function breakTarget(b) {
 }
 
 // rules/goroutine-recv-leak/locked.ts
-var fileName = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
+var fileName2 = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
 var at = (unit, file) => file.path === unit.file.path ? {} : { file };
-function lockCall(call, method) {
-  const f = call.childForFieldName("function");
-  if (f?.type !== "selector_expression" || f.childForFieldName("field")?.text !== method) return void 0;
-  const o = unparen(f.childForFieldName("operand"));
-  if (o.type === "identifier") return { base: o.text, key: "" };
-  if (o.type === "selector_expression" && o.childForFieldName("operand")?.type === "identifier") return { base: o.childForFieldName("operand").text, key: o.childForFieldName("field").text };
-  return void 0;
-}
 function checkLockedWaits(ctx) {
   const { unit } = ctx;
   if (!unit.file.source.includes("Lock()")) return;
@@ -18872,7 +19754,7 @@ function checkLockedWaits(ctx) {
     ctx.report({
       span: spanOf(recv),
       messageId: "lockedWait",
-      data: { field: operand.text, lock: lockText, op: a.kind === "close" ? "close" : "send", at: `${fileName(a.file)}:${a.file.lineOf(a.node.startIndex)}` },
+      data: { field: operand.text, lock: lockText, op: a.kind === "close" ? "close" : "send", at: `${fileName2(a.file)}:${a.file.lineOf(a.node.startIndex)}` },
       related: [
         { ...spanOf(held.call), message: `${lockText} is locked here and still held at the receive` },
         { ...spanOf(a.node), ...at(unit, a.file), message: `the only ${a.kind === "close" ? "close" : "send"} of ${cf.name}` },
@@ -18881,20 +19763,6 @@ function checkLockedWaits(ctx) {
       ]
     });
   }
-}
-function heldLock(unit, fn, op) {
-  let held;
-  for (const call of unit.nodes("call_expression", fn)) {
-    if (!call || call.startIndex >= op.startIndex || enclosingFunction(call)?.id !== fn.id) continue;
-    const l = lockCall(call, "Lock");
-    if (l) {
-      held = { ...l, call };
-      continue;
-    }
-    const u = lockCall(call, "Unlock");
-    if (u && held && u.base === held.base && u.key === held.key && call.parent?.type !== "defer_statement") held = void 0;
-  }
-  return held;
 }
 function needsLock(use, key) {
   const fn = enclosingFunction(use.node);
@@ -18909,16 +19777,6 @@ function needsLock(use, key) {
   }
   return void 0;
 }
-function locksInside(call, key, file, fn) {
-  const decl = calleeOf(call, { file, bindings: file.bindingsOf(topFunction(fn)), fn });
-  if (!decl || !decl.recvType) return false;
-  return decl.node.descendantsOfType("call_expression").some((c) => !!c && lockCall(c, "Lock")?.key === key);
-}
-function topFunction(fn) {
-  let top = fn;
-  for (let p = fn.parent; p; p = p.parent) if (p.type === "function_declaration" || p.type === "method_declaration") top = p;
-  return top;
-}
 function goStart(node, unit, file) {
   const lit = enclosingFunction(node);
   const stmt = lit?.type === "func_literal" && lit.parent?.type === "call_expression" ? lit.parent.parent : null;
@@ -18928,7 +19786,8 @@ function goStart(node, unit, file) {
 // rules/goroutine-recv-leak/across.ts
 function checkAcross(ctx) {
   const { unit } = ctx;
-  if (unit.file.source.includes("chan")) {
+  const has = (word) => unit.file.memo(`recv-leak.has:${word}`, () => unit.file.source.includes(word));
+  if (has("chan")) {
     for (const ch of channels(unit)) {
       handedOnly(ctx, ch);
       rangedByHelper(ctx, ch);
@@ -18936,9 +19795,9 @@ function checkAcross(ctx) {
   }
   unansweredFields(ctx);
   checkLockedWaits(ctx);
-  if (unit.file.source.includes("WithCancel")) checkUncancelled(ctx);
+  if (has("WithCancel")) checkUncancelled(ctx);
 }
-var fileName2 = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
+var fileName3 = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
 var at2 = (unit, file) => file.path === unit.file.path ? {} : { file };
 function handedOnly(ctx, ch) {
   const { unit } = ctx;
@@ -18971,13 +19830,14 @@ function handedOnly(ctx, ch) {
       related: [
         { ...spanOf(ch.make), message: `${ch.name} is made here` },
         ...helpers2.map((x) => ({ ...spanOf(x.call), message: `${ch.name} is handed to ${x.decl.name}() here` })),
-        { ...spanOf(h.decl.node.childForFieldName("name")), ...at2(unit, h.decl.file), message: `${h.decl.name}() neither sends on nor closes it (${fileName2(h.decl.file)})` }
+        { ...spanOf(h.decl.node.childForFieldName("name")), ...at2(unit, h.decl.file), message: `${h.decl.name}() neither sends on nor closes it (${fileName3(h.decl.file)})` }
       ]
     });
     return;
   }
 }
 function unansweredFields(ctx) {
+  if (!ctx.file.packageComplete()) return;
   const { unit } = ctx;
   for (const recv of unit.nodes("unary_expression")) {
     if (!recv || recv.childForFieldName("operator")?.text !== "<-" || inSelectWithOthers(recv)) continue;
@@ -19006,6 +19866,7 @@ function fieldNameOf(unit, operand) {
   return f?.split(".").pop();
 }
 function checkUncancelled(ctx) {
+  if (!ctx.file.packageComplete()) return;
   const { unit } = ctx;
   for (const stmt of unit.nodes("go_statement")) {
     const call = stmt?.namedChildren[0];
@@ -19130,7 +19991,7 @@ function rangedByHelper(ctx, ch) {
   ctx.report({
     span: spanOf(stmt.child(0)),
     messageId: "rangedByHelper",
-    data: { channel: ch.name, callee: `${decl.name}()`, at: `${fileName2(range.file)}:${range.file.lineOf(range.node.startIndex)}` },
+    data: { channel: ch.name, callee: `${decl.name}()`, at: `${fileName3(range.file)}:${range.file.lineOf(range.node.startIndex)}` },
     related: [
       { ...spanOf(ch.make), message: `${ch.name} is made here and never closed` },
       { start: range.node.startIndex, end: (range.node.childForFieldName("body") ?? range.node).startIndex, ...at2(unit, range.file), message: `${decl.name}() ranges over it here until it is closed` }
@@ -19225,10 +20086,29 @@ function checkReceive(ctx, ch, r, recvs) {
   const cfg = cfgOf(unit, ch.home);
   const avoid = (n) => sends.some((s) => contains(n, s.id));
   const exit = cfg.firstEnd({ after: site.stmt }, { avoid })?.node;
+  const fails = (n) => failsTest(n, unit);
+  const mark = exit && !cfg.firstEnd({ after: site.stmt }, { avoid: (n) => avoid(n) || fails(n) }) ? cfg.nodesOnPaths({ after: site.stmt }, fails, { avoid }).find((m) => cfg.firstEnd({ after: m }, { avoid })) : void 0;
+  if (exit && mark) {
+    ctx.report({
+      span: spanOf(r.node),
+      messageId: "failing",
+      data: { why: `if the test fails on line ${line(unit, mark)}`, go: line(unit, site.stmt), channel: ch.name },
+      related: [
+        { ...spanOf(site.stmt), message: "the goroutine starts here" },
+        { ...spanOf(mark), message: "this call fails the test" },
+        { ...spanOf(cfg.firstEnd({ after: mark }, { avoid }).node), message: `this way out neither sends on nor closes ${ch.name}` },
+        ...sends.map((s) => ({ ...spanOf(s.node), message: "the send the receive waits for" }))
+      ],
+      severity: "warning",
+      testBounded: true
+    });
+    return;
+  }
   if (!exit) {
     const fail = cfg.firstEnd({ after: site.stmt }, { avoid, ends: ["goroutine"] })?.node;
     if (!fail) return;
-    const why = callEnd(fail, unit)?.test ? `if the test fails on line ${line(unit, fail)}` : `if the goroutine ends on line ${line(unit, fail)}`;
+    const test = callEnd(fail, unit)?.test === true;
+    const why = test ? `if the test fails on line ${line(unit, fail)}` : `if the goroutine ends on line ${line(unit, fail)}`;
     ctx.report({
       span: spanOf(r.node),
       messageId: "failing",
@@ -19238,7 +20118,8 @@ function checkReceive(ctx, ch, r, recvs) {
         { ...spanOf(fail), message: `this call ends the goroutine without sending on ${ch.name}` },
         ...sends.map((s) => ({ ...spanOf(s.node), message: "the send the receive waits for" }))
       ],
-      severity: "warning"
+      severity: "warning",
+      testBounded: test
     });
     return;
   }
@@ -19249,9 +20130,23 @@ function checkReceive(ctx, ch, r, recvs) {
     related: [
       { ...spanOf(site.stmt), message: "the goroutine starts here" },
       { ...spanOf(exit), message: `this way out neither sends on nor closes ${ch.name}` },
-      ...sends.map((s) => ({ ...spanOf(s.node), message: "the send the receive waits for" }))
+      ...sends.map((s) => ({ ...spanOf(s.node), message: "the send the receive waits for" })),
+      // A helper's receive, read through its summary (rules/facts/goroutines.ts, helperOp).
+      ...r.via ? r.via.effects.map((e) => ({ ...spanOf(e.node), ...e.file.path === unit.file.path ? {} : { file: e.file }, message: `${r.via.callee.name}() receives from it here` })) : [],
+      // A `case <-bg.Done():` beside it that can never fire (shape 7).
+      ...deadDone(unit, r)
     ]
   });
+}
+function deadDone(unit, r) {
+  const out2 = [];
+  for (const c of r.select?.namedChildren ?? []) {
+    if (c?.type !== "communication_case" || contains(c, r.id)) continue;
+    const d = deadContext(c, unit);
+    const comm = c.childForFieldName("communication");
+    if (d && comm) out2.push({ ...spanOf(comm), message: `this case never fires: ${d.origin.text} is never cancelled; the caller's ${d.param.text} was at hand` });
+  }
+  return out2;
 }
 function closeFix(unit, ch, r) {
   const site = r.site;
@@ -19272,13 +20167,13 @@ function closeFix(unit, ch, r) {
   if (unit.bindings.all.some((b) => b.name === "close" || b.name === ch.name && b !== ch.binding && !contains(site.lit, b.id))) return void 0;
   if (unit.file.decls.some((d) => d.names.includes("close"))) return void 0;
   const source = unit.file.source;
-  let at6 = endOfLine(source, last.endIndex);
-  if (source[at6 - 1] === "\n") at6--;
-  if (source[at6 - 1] === "\r") at6--;
-  const eol = source[at6] === "\r" ? "\r\n" : "\n";
+  let at7 = endOfLine(source, last.endIndex);
+  if (source[at7 - 1] === "\n") at7--;
+  if (source[at7 - 1] === "\r") at7--;
+  const eol = source[at7] === "\r" ? "\r\n" : "\n";
   return {
     description: `close ${ch.name} after the last send so the range ends`,
-    edits: [{ start: at6, end: at6, text: `${eol}${indentAt(source, last.startIndex)}close(${ch.name})` }]
+    edits: [{ start: at7, end: at7, text: `${eol}${indentAt(source, last.startIndex)}close(${ch.name})` }]
   };
 }
 function topIn(node, list2) {
@@ -19286,55 +20181,12 @@ function topIn(node, list2) {
   return null;
 }
 
-// rules/facts/definitions.ts
-function definitions(b, unit) {
-  const cache2 = unit.memo("memory:defs", () => /* @__PURE__ */ new Map());
-  let defs = cache2.get(b);
-  if (!defs) cache2.set(b, defs = definitionsOf(b));
-  return defs;
-}
-function definitionsOf(b) {
-  const defs = [];
-  const decl = b.decl;
-  if (decl.type === "short_var_declaration" || decl.type === "var_spec") {
-    const left = decl.type === "var_spec" ? decl.childrenForFieldName("name").filter((n) => !!n && n.type === "identifier") : listOf(decl.childForFieldName("left"));
-    const right = listOf(decl.childForFieldName(decl.type === "var_spec" ? "value" : "right"));
-    defs.push(aligned(left, right, b.id, decl));
-  } else defs.push({ value: null, stmt: decl, multi: false });
-  for (const u of b.uses) {
-    const list2 = u.parent;
-    const stmt = list2?.parent;
-    if (list2?.type !== "expression_list" || stmt?.type !== "assignment_statement" || operatorOf(stmt) !== "=") continue;
-    if (stmt.childForFieldName("left")?.id !== list2.id) continue;
-    defs.push(aligned(listOf(list2), listOf(stmt.childForFieldName("right")), u, stmt));
-  }
-  return defs.sort((x, y) => x.stmt.startIndex - y.stmt.startIndex);
-}
-function aligned(left, right, target, stmt) {
-  const i2 = left.findIndex((l) => l.id === target.id);
-  if (right.length === left.length) return { value: right[i2] ?? null, stmt, multi: false };
-  if (right.length === 1 && i2 === 0) return { value: right[0], stmt, multi: true };
-  return { value: null, stmt, multi: true };
-}
-function defBefore(b, at6, unit) {
-  const defs = definitions(b, unit).filter((d) => d.stmt.endIndex <= at6 || d.value === null && d.stmt.startIndex <= at6);
-  return defs[defs.length - 1];
-}
-function isWrite(use) {
-  let n = use;
-  while (n.parent?.type === "parenthesized_expression") n = n.parent;
-  const p = n.parent;
-  if (!p) return false;
-  if (p.type === "inc_statement" || p.type === "dec_statement") return true;
-  if (p.type === "unary_expression" && p.childForFieldName("operator")?.type === "&") return true;
-  if (p.type === "expression_list" && p.parent?.type === "assignment_statement") return p.parent.childForFieldName("left")?.id === p.id;
-  return false;
-}
-
 // rules/goroutine-send-leak/counts.ts
 function sendsPerRun(site, sends, unit) {
+  const weight = sends.length === 1 ? sends[0].via?.count ?? 1 : sends.some((s) => (s.via?.count ?? 1) > 1) ? Infinity : 1;
+  if (!Number.isFinite(weight)) return Infinity;
   const nodes = new Set(sends.map((s) => s.node.id));
-  return cfgOf(unit, site.lit).maxOnPath(
+  return weight * cfgOf(unit, site.lit).maxOnPath(
     (n) => nodes.has(n.id),
     (n) => {
       const loop = loopBetween(n, site.lit);
@@ -19351,114 +20203,10 @@ function starts(site, unit, per) {
   }
   return n;
 }
-function onceIn(node, loop, unit) {
-  if (descendantsInFunction(loop, "goto_statement").length > 0) return false;
-  const counter = counterOf(loop, unit);
-  for (let n = node; n.parent && n.id !== loop.id; n = n.parent) {
-    const s = n.parent;
-    if (s.type !== "if_statement" || s.childForFieldName("consequence")?.id !== n.id) continue;
-    for (const term of conjuncts(s.childForFieldName("condition"))) {
-      if (counter && term.type === "binary_expression" && operatorOf(term) === "==" && oneRound(term, counter, loop, unit)) return true;
-      if (term.type === "unary_expression" && operatorOf(term) === "!" && latched(unparen(term.childForFieldName("operand")), n, loop, unit)) return true;
-    }
-  }
-  return false;
-}
-function conjuncts(cond) {
-  if (!cond) return [];
-  const c = unparen(cond);
-  if (c.type === "binary_expression" && operatorOf(c) === "&&") return [...conjuncts(c.childForFieldName("left")), ...conjuncts(c.childForFieldName("right"))];
-  return [c];
-}
-function counterOf(loop, unit) {
-  let id;
-  const range = loop.namedChildren.find((c) => c?.type === "range_clause");
-  if (range) {
-    const left = listOf(range.childForFieldName("left"));
-    const right = range.childForFieldName("right");
-    if (!right) return void 0;
-    if (left.length === 1 && right.type === "int_literal") id = left[0];
-    else if (left.length === 2 && rangesValues(right, unit)) id = left[0];
-  } else {
-    const clause = loop.namedChildren.find((c) => c?.type === "for_clause");
-    const init2 = clause?.childForFieldName("initializer");
-    const update2 = clause?.childForFieldName("update");
-    const left = init2?.type === "short_var_declaration" ? listOf(init2.childForFieldName("left")) : [];
-    if (left.length !== 1 || !update2 || !steps(update2, left[0].text)) return void 0;
-    id = left[0];
-  }
-  const b = id?.type === "identifier" && id.text !== "_" ? unit.bindings.declaredBy(id) : void 0;
-  if (!b) return void 0;
-  const update = loop.namedChildren.find((c) => c?.type === "for_clause")?.childForFieldName("update");
-  return b.uses.every((u) => !isWrite(u) || !!update && contains(update, u)) ? b : void 0;
-}
-function steps(update, name2) {
-  const target = update.type === "assignment_statement" ? listOf(update.childForFieldName("left")) : [update.namedChildren[0]];
-  if (target.length !== 1 || target[0]?.type !== "identifier" || target[0].text !== name2) return false;
-  if (update.type === "inc_statement" || update.type === "dec_statement") return true;
-  const by = listOf(update.childForFieldName("right"));
-  const op = operatorOf(update);
-  return (op === "+=" || op === "-=") && by.length === 1 && by[0].type === "int_literal" && Number(by[0].text.replace(/_/g, "")) !== 0;
-}
-function rangesValues(right, unit) {
-  const v = unit.file.goVersion;
-  if (v && (v.major < 1 || v.major === 1 && v.minor < 23)) return true;
-  const x = unparen(right);
-  if (x.type === "composite_literal" || x.type === "interpreted_string_literal" || x.type === "raw_string_literal") return true;
-  const b = x.type === "identifier" ? unit.bindings.resolve(x) : void 0;
-  return ["slice_type", "array_type", "map_type"].includes(b?.type?.type ?? "") || b?.type?.text === "string";
-}
-function oneRound(eq, counter, loop, unit) {
-  const l = unparen(eq.childForFieldName("left"));
-  const r = unparen(eq.childForFieldName("right"));
-  const is = (x) => x.type === "identifier" && unit.bindings.resolve(x) === counter;
-  return is(l) && invariant(r, loop, unit) || is(r) && invariant(l, loop, unit);
-}
-function invariant(x, loop, unit) {
-  switch (x.type) {
-    case "int_literal":
-    case "rune_literal":
-    case "interpreted_string_literal":
-    case "raw_string_literal":
-      return true;
-    case "parenthesized_expression":
-      return invariant(unparen(x), loop, unit);
-    case "unary_expression":
-      return ["-", "+", "^"].includes(operatorOf(x)) && invariant(x.childForFieldName("operand"), loop, unit);
-    case "binary_expression":
-      return ["+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^"].includes(operatorOf(x)) && invariant(x.childForFieldName("left"), loop, unit) && invariant(x.childForFieldName("right"), loop, unit);
-    case "identifier": {
-      const b = unit.bindings.resolve(x);
-      if (!b) return unit.file.decls.some((d) => d.kind === "const" && d.names.includes(x.text));
-      return !contains(loop, b.id) && (b.kind === "const" || b.uses.every((u) => !isWrite(u)));
-    }
-    default:
-      return false;
-  }
-}
-function latched(flag, then, loop, unit) {
-  const b = flag.type === "identifier" ? unit.bindings.resolve(flag) : void 0;
-  if (!b || contains(loop, b.id) || b.kind !== "var") return false;
-  const home = enclosingFunction(loop);
-  const setTrue = (u) => {
-    const stmt = u.parent?.parent;
-    const right = stmt?.type === "assignment_statement" && operatorOf(stmt) === "=" ? listOf(stmt.childForFieldName("right")) : [];
-    return listOf(stmt?.childForFieldName("left")).length === 1 && right.length === 1 && right[0].type === "true";
-  };
-  for (const u of b.uses) {
-    if (!isWrite(u)) continue;
-    if (contains(loop, u) ? !setTrue(u) : enclosingFunction(u)?.id !== home?.id) return false;
-  }
-  for (const s of statementsOf(then)) {
-    if (descendantsInFunction(s, ["continue_statement", "goto_statement"]).length > 0 || s.type === "continue_statement") return false;
-    const target = s.type === "assignment_statement" ? listOf(s.childForFieldName("left"))[0] : void 0;
-    if (target && unit.bindings.resolve(target) === b && setTrue(target)) return true;
-  }
-  return false;
-}
 
 // rules/goroutine-send-leak/fields.ts
 function checkFieldSends(ctx) {
+  if (!ctx.file.packageComplete()) return;
   const { unit } = ctx;
   for (const stmt of unit.nodes("go_statement")) {
     const call = stmt?.namedChildren[0];
@@ -19518,9 +20266,11 @@ function signalsDone(fn) {
 }
 function abandoned(cf) {
   const makes = cf.uses.filter((u) => u.kind === "make");
-  if (makes.length === 0 || makes.some((m) => m.buffer !== 0)) return void 0;
+  if (makes.length === 0) return void 0;
   if (cf.uses.some((u) => u.kind === "escape" || u.kind === "close" || u.kind === "range")) return void 0;
+  if (cf.accessors.some((a) => new RegExp("^\\p{Lu}", "u").test(a))) return void 0;
   const recvs = cf.uses.filter((u) => u.kind === "recv");
+  if (makes.some((m) => m.buffer !== 0)) return recvs.length === 0 ? { buffered: true } : void 0;
   if (recvs.length === 0) return {};
   let first;
   for (const r of recvs) {
@@ -19564,18 +20314,18 @@ function cancels(from, file, sent) {
   }
   return false;
 }
-var where = (unit, file, node) => `${baseName(file.path)}:${file.lineOf(node.startIndex)}`;
-var baseName = (p) => p.slice(p.lastIndexOf("/") + 1);
+var where = (unit, file, node) => `${baseName2(file.path)}:${file.lineOf(node.startIndex)}`;
+var baseName2 = (p) => p.slice(p.lastIndexOf("/") + 1);
 var at3 = (unit, file, node) => file.path === unit.file.path ? {} : { file };
 function report2(ctx, stmt, s, cf, v) {
   const { unit } = ctx;
   const related = [{ ...spanOf(s.node), ...at3(unit, s.file, s.node), message: `this send on ${s.text} blocks until someone receives` }];
   const make = cf.uses.find((u) => u.kind === "make");
   if (!v.recv || !v.leave) {
-    if (make) related.push({ ...spanOf(make.node), ...at3(unit, make.file, make.node), message: `${cf.name} is made unbuffered here` });
+    if (make) related.push({ ...spanOf(make.node), ...at3(unit, make.file, make.node), message: madeHere(cf.name, v) });
     ctx.report({
       span: spanOf(stmt.child(0)),
-      messageId: "fieldNeverReceived",
+      messageId: v.buffered ? "fieldNeverReceivedBuffered" : "fieldNeverReceived",
       data: { field: s.text, sender: s.sender, at: where(unit, s.file, s.node) },
       related
     });
@@ -19592,6 +20342,7 @@ function report2(ctx, stmt, s, cf, v) {
   });
 }
 function checkUnreceivedSends(ctx) {
+  if (!ctx.file.packageComplete()) return;
   const { unit } = ctx;
   for (const send of unit.nodes("send_statement")) {
     if (!send || inSelectWithOthers(send)) continue;
@@ -19607,12 +20358,13 @@ function checkUnreceivedSends(ctx) {
     const make = cf.uses.find((u) => u.kind === "make");
     ctx.report({
       span: spanOf(send),
-      messageId: "fieldSendUnreceived",
+      messageId: v.buffered ? "fieldSendUnreceivedBuffered" : "fieldSendUnreceived",
       data: { field: ch.text },
-      related: [{ ...spanOf(make.node), ...at3(unit, make.file, make.node), message: `${cf.name} is made unbuffered here` }]
+      related: [{ ...spanOf(make.node), ...at3(unit, make.file, make.node), message: madeHere(cf.name, v) }]
     });
   }
 }
+var madeHere = (name2, v) => v.buffered ? `${name2} is made here, buffered, and nothing receives what the buffer holds` : `${name2} is made unbuffered here`;
 function startedWithGo(file) {
   const names2 = /* @__PURE__ */ new Set();
   for (const f of [file, ...file.packageFiles()]) {
@@ -19631,9 +20383,203 @@ function startedWithGo(file) {
   return names2;
 }
 
-// rules/goroutine-send-leak/named.ts
-var fileName3 = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
+// rules/goroutine-send-leak/group.ts
+function checkGroupStages(ctx, ch) {
+  const { unit } = ctx;
+  if (ch.buffer !== 0 || ch.ops.some((o) => o.kind === "escape")) return false;
+  const sends = ch.ops.filter((o) => o.kind === "send");
+  const recvs = ch.ops.filter((o) => o.kind === "recv" || o.kind === "range");
+  if (sends.length === 0 || recvs.length !== 1) return false;
+  const writer = sends[0].site;
+  const read = recvs[0];
+  const reader = read.site;
+  if (!writer || !reader || writer === reader || read.kind !== "range" || read.fn.id !== reader.lit.id) return false;
+  if (!sends.every((s) => s.site === writer && s.fn.id === writer.lit.id)) return false;
+  const group = groupOf(writer);
+  if (!group || groupOf(reader) !== group || writer.home.id !== ch.home.id || reader.home.id !== ch.home.id) return false;
+  const stranded = sends.filter((s) => !mayLeave(s, unit) && loopBetween(s.node, writer.lit));
+  if (stranded.length === 0) return false;
+  const loop = read.node;
+  const exit = cfgOf(unit, reader.lit).loopExits(loop, { ends: ALL_ENDS }).find((n) => n.type === "return_statement" || n.type === "break_statement" || n.type === "goto_statement");
+  if (!exit) return false;
+  const wait = unit.nodes("call_expression", ch.home).find((c) => methodName(c) === "Wait" && enclosingFunction(c)?.id === ch.home.id && operandText(c) === group && c.startIndex > Math.max(writer.stmt.endIndex, reader.stmt.endIndex));
+  if (!wait) return false;
+  const line4 = (n) => unit.file.lineOf(n.startIndex);
+  const jump = exit.type.replace("_statement", "");
+  for (const s of stranded) {
+    ctx.report({
+      span: spanOf(s.node),
+      messageId: "groupStranded",
+      data: { channel: ch.name, reader: line4(reader.stmt), jump, exit: line4(exit), wait: `${group}.Wait() on line ${line4(wait)}` },
+      related: [
+        { ...spanOf(exit), message: `this ${jump} stops reading ${ch.name}` },
+        { ...spanOf(wait), message: `waits for the blocked sender forever` }
+      ]
+    });
+  }
+  return true;
+}
+function groupOf(site) {
+  const call = site.stmt.namedChildren[0];
+  if (site.stmt.type === "expression_statement") return call ? operandText(call) : void 0;
+  const dones = site.body.descendantsOfType("call_expression").filter((c) => !!c && methodName(c) === "Done" && enclosingFunction(c)?.id === site.lit.id).map((c) => operandText(c));
+  return dones.length > 0 && dones.every((d) => d === dones[0]) ? dones[0] : void 0;
+}
+function operandText(call) {
+  const f = call.childForFieldName("function");
+  const op = f?.type === "selector_expression" ? f.childForFieldName("operand") : null;
+  return op ? unparen(op).text.replace(/\s+/g, "") : void 0;
+}
+
+// rules/goroutine-send-leak/joined.ts
+function checkJoined(ctx, ch) {
+  const { unit } = ctx;
+  if (ch.buffer !== 0 || !unit.file.source.includes("Wait()") || ch.ops.some((o) => o.kind === "escape")) return false;
+  const sends = ch.ops.filter((o) => o.kind === "send");
+  const recvs = ch.ops.filter((o) => o.kind === "recv" || o.kind === "range");
+  if (sends.length === 0 || !sends.every((s) => s.site && s.site.home.id === ch.home.id && s.select)) return false;
+  if (!recvs.every((r) => r.fn.id === ch.home.id)) return false;
+  let dc;
+  for (const s of sends) {
+    for (const c of s.select.namedChildren) {
+      if (!c || c.type === "comment" || c.type === "communication_case" && contains(c, s.id)) continue;
+      const d = c.type === "communication_case" ? deferredOnly(c, unit, ch.home) : void 0;
+      if (!d) return false;
+      dc ??= d;
+    }
+  }
+  if (!dc) return false;
+  const cfg = cfgOf(unit, ch.home);
+  const touches2 = (n) => recvs.some((r) => contains(n, r.id));
+  for (const site of new Set(sends.map((s) => s.site))) {
+    const join3 = cfg.nodesOnPaths({ after: site.stmt }, (n) => joins(n, site, unit), { avoid: touches2 })[0];
+    if (!join3) continue;
+    const send = sends.find((s) => s.site === site);
+    const line4 = (n) => unit.file.lineOf(n.startIndex);
+    ctx.report({
+      span: spanOf(ch.make),
+      messageId: "joinedDeadlock",
+      data: { wait: unparen(join3.namedChildren[0]).text, line: line4(join3), go: line4(site.stmt), channel: ch.name, ctx: dc.name },
+      related: [
+        { ...spanOf(send.node), message: `this send waits for a receive that comes only after line ${line4(join3)}` },
+        { ...spanOf(join3), message: "this waits for the goroutine before receiving" },
+        ...dc.defers.map((d) => ({ ...spanOf(d), message: `${dc.name} is cancelled only here, when the function returns` }))
+      ]
+    });
+    return true;
+  }
+  return false;
+}
+function joins(n, site, unit) {
+  const call = n.type === "expression_statement" ? unparen(n.namedChildren[0]) : null;
+  const f = call?.type === "call_expression" ? call.childForFieldName("function") : null;
+  if (f?.type !== "selector_expression" || f.childForFieldName("field")?.text !== "Wait") return false;
+  const wg = f.childForFieldName("operand");
+  if (!isWaitGroup(wg, unit)) return false;
+  return unit.nodes("call_expression", site.lit).some((c) => {
+    const g = c?.childForFieldName("function");
+    return g?.type === "selector_expression" && g.childForFieldName("field")?.text === "Done" && sameVariable(g.childForFieldName("operand"), wg, unit);
+  });
+}
+function deferredOnly(clause, unit, home) {
+  const comm = clause.childForFieldName("communication");
+  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : comm?.type === "expression_statement" ? comm.namedChildren[0] : comm;
+  const recv = right ? unparen(right) : null;
+  if (recv?.type !== "unary_expression" || recv.childForFieldName("operator")?.type !== "<-") return void 0;
+  const call = unparen(recv.childForFieldName("operand"));
+  const sel = call.type === "call_expression" ? unparen(call.childForFieldName("function")) : null;
+  if (sel?.type !== "selector_expression" || sel.childForFieldName("field")?.text !== "Done") return void 0;
+  const x = unparen(sel.childForFieldName("operand"));
+  const b = x.type === "identifier" ? unit.bindings.resolve(x) : void 0;
+  const d = b?.decl;
+  if (!b || b.kind !== "var" || d?.type !== "short_var_declaration" || enclosingFunction(d)?.id !== home.id || reassigned(b)) return void 0;
+  const left = d.childForFieldName("left")?.namedChildren.filter((n) => n?.type === "identifier") ?? [];
+  const right2 = d.childForFieldName("right")?.namedChildren.filter((n) => !!n && n.type !== "comment") ?? [];
+  const made2 = right2.length === 1 ? unparen(right2[0]) : null;
+  const callee2 = made2?.type === "call_expression" ? packageCallee(made2, unit, ["context"]) : void 0;
+  if (left.length !== 2 || left[0]?.id !== b.id.id || callee2?.pkg !== "context" || callee2.name !== "WithCancel") return void 0;
+  const parent = made2.childForFieldName("arguments")?.namedChildren.find((a) => !!a && a.type !== "comment");
+  if (!parent || !neverDone(parent, unit)) return void 0;
+  const cancelId = left[1];
+  if (cancelId.text === "_") return { name: x.text, defers: [] };
+  const cancel = unit.bindings.declaredBy(cancelId);
+  if (!cancel) return void 0;
+  const defers = [];
+  for (const u of cancel.uses) {
+    const c = u.parent;
+    const stmt = c?.parent;
+    if (c?.type !== "call_expression" || c.childForFieldName("function")?.id !== u.id || stmt?.type !== "defer_statement" || enclosingFunction(stmt)?.id !== home.id) return void 0;
+    defers.push(stmt);
+  }
+  return { name: x.text, defers };
+}
+function reassigned(b) {
+  return b.uses.some((u) => {
+    if (u.parent?.type === "unary_expression" && u.parent.childForFieldName("operator")?.type === "&") return true;
+    const p = u.parent?.type === "expression_list" ? u.parent.parent : u.parent;
+    return (p?.type === "assignment_statement" || p?.type === "short_var_declaration") && !!p.childForFieldName("left") && contains(p.childForFieldName("left"), u);
+  });
+}
+
+// rules/goroutine-send-leak/locked.ts
+var fileName4 = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
 var at4 = (unit, file) => file.path === unit.file.path ? {} : { file };
+function checkLockedSends(ctx) {
+  const { unit } = ctx;
+  if (!unit.file.source.includes("Lock()")) return;
+  for (const send of unit.nodes("send_statement")) {
+    if (!send || inSelectWithOthers(send)) continue;
+    const ch = unparen(send.childForFieldName("channel"));
+    if (ch.type !== "selector_expression") continue;
+    const fn = enclosingFunction(send);
+    const held = fn ? heldLock(unit, fn, send) : void 0;
+    if (!held || !held.key) continue;
+    const cf = chanField(unit.file, ch.childForFieldName("field").text);
+    if (!cf || cf.uses.some((u) => u.kind === "escape")) continue;
+    const makes = cf.uses.filter((u) => u.kind === "make");
+    const recvs = cf.uses.filter((u) => u.kind === "recv" || u.kind === "range");
+    if (makes.length === 0 || makes.some((m) => m.buffer !== 0) || recvs.length === 0) continue;
+    const relocks = recvs.map((r2) => lockAfter(r2, held.key));
+    if (relocks.some((l2) => !l2)) continue;
+    const r = recvs[0];
+    const l = relocks[0];
+    const lock = `${held.base}.${held.key}`;
+    ctx.report({
+      span: spanOf(send),
+      messageId: "lockedSend",
+      data: { field: ch.text, lock, receiver: r.decl ? `${r.decl.name}()` : "its receiver", at: `${fileName4(l.file)}:${l.file.lineOf(l.node.startIndex)}` },
+      related: [
+        { ...spanOf(held.call), message: `${lock} is locked here and still held at the send` },
+        { ...spanOf(r.node), ...at4(unit, r.file), message: `receives from ${cf.name}` },
+        { ...spanOf(l.node), ...at4(unit, l.file), message: `then takes ${held.key} before it can receive again` }
+      ]
+    });
+  }
+}
+function lockAfter(use, key) {
+  const fn = enclosingFunction(use.node);
+  if (!fn) return void 0;
+  const locking = (scope) => [scope, ...scope.descendantsOfType("call_expression")].find((call2) => {
+    if (!call2 || call2.type !== "call_expression" || enclosingFunction(call2)?.id !== fn.id) return false;
+    const l = lockCall(call2, "Lock") ?? lockCall(call2, "RLock");
+    return l ? l.key === key : locksInside(call2, key, use.file, fn);
+  });
+  if (use.kind === "range") {
+    const body2 = use.node.childForFieldName("body");
+    const call2 = body2 ? locking(body2) : void 0;
+    return call2 ? { node: call2, file: use.file } : void 0;
+  }
+  let at7 = use.node;
+  while (at7.parent && at7.parent.type !== "statement_list" && at7.parent.type !== "block" && !(at7.parent.type === "communication_case" && at7.parent.childForFieldName("communication")?.id === at7.id)) at7 = at7.parent;
+  const cfg = cfgIn(use.file, fn);
+  const hit = cfg.nodesOnPaths({ after: at7 }, (n) => !!locking(n), { avoid: (n) => n.id === at7.id })[0];
+  const call = hit ? locking(hit) : void 0;
+  return call ? { node: call, file: use.file } : void 0;
+}
+
+// rules/goroutine-send-leak/named.ts
+var fileName5 = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
+var at5 = (unit, file) => file.path === unit.file.path ? {} : { file };
 function checkNamed(ctx, ch, wayOut2) {
   const { unit } = ctx;
   if (ch.buffer !== 0) return false;
@@ -19654,8 +20600,10 @@ function checkNamed(ctx, ch, wayOut2) {
     const s = summarise(decl);
     if (i2 < 0 || i2 >= s.params.length) return false;
     const mine = s.effects.filter((f) => f.target.kind === "param" && f.target.index === i2);
-    if (mine.length === 0 || mine.some((f) => f.op !== "send" || f.guarded)) return false;
-    senders.push({ stmt, decl, sends: mine });
+    const args2 = list2.namedChildren.filter((a) => !!a && a.type !== "comment");
+    const never = (f) => f.doneGuards?.length ? f.doneGuards.map((g) => args2[g] ? uncancellable(unparen(args2[g]), unit) : void 0) : [void 0];
+    if (mine.length === 0 || mine.some((f) => f.op !== "send" || f.guarded && never(f).some((d) => !d))) return false;
+    senders.push({ stmt, decl, sends: mine, dead: mine.flatMap((f) => f.guarded ? never(f) : []).find((d) => !!d) });
   }
   if (senders.some((s) => loopBetween(s.stmt, ch.home))) return false;
   const cfg = cfgOf(unit, ch.home);
@@ -19668,13 +20616,14 @@ function checkNamed(ctx, ch, wayOut2) {
     if (!end) continue;
     const send = s.sends[0];
     const related = [
-      { ...spanOf(send.node), ...at4(unit, send.file), message: `${s.decl.name}() sends on it here, with no way to give up` },
-      { ...spanOf(end.node), message: "this way out skips the receive" }
+      { ...spanOf(send.node), ...at5(unit, send.file), message: s.dead ? `${s.decl.name}() sends on it here, giving up only when its ctx is done` : `${s.decl.name}() sends on it here, with no way to give up` },
+      { ...spanOf(end.node), message: "this way out skips the receive" },
+      ...s.dead ? [{ ...spanOf(s.dead.origin), message: `${s.dead.origin.text} is never cancelled; the caller's ${s.dead.param.text} was at hand` }] : []
     ];
     ctx.report({
       span: spanOf(ch.make),
-      messageId: "namedSender",
-      data: { channel: ch.name, way: wayOut2(end.node), callee: `${s.decl.name}()`, go: unit.file.lineOf(s.stmt.startIndex), at: `${fileName3(send.file)}:${send.file.lineOf(send.node.startIndex)}` },
+      messageId: s.dead ? "namedNeverDone" : "namedSender",
+      data: { channel: ch.name, way: wayOut2(end.node), callee: `${s.decl.name}()`, go: unit.file.lineOf(s.stmt.startIndex), at: `${fileName5(send.file)}:${send.file.lineOf(send.node.startIndex)}`, ctx: s.dead?.name ?? "", origin: s.dead?.origin.text ?? "" },
       related
     });
     return true;
@@ -19683,17 +20632,19 @@ function checkNamed(ctx, ch, wayOut2) {
 }
 
 // rules/goroutine-send-leak/producers.ts
-var fileName4 = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
-var at5 = (unit, file) => file.path === unit.file.path ? {} : { file };
+var fileName6 = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
+var at6 = (unit, file) => file.path === unit.file.path ? {} : { file };
 function checkProducers(ctx) {
   const { unit } = ctx;
+  const producers = chanReturning(unit.file);
+  if (producers.size === 0) return;
   for (const call of unit.nodes("call_expression")) {
     if (!call) continue;
-    const home = enclosingFunction(call);
-    if (!home) continue;
     const f = call.childForFieldName("function");
     const name2 = f?.type === "selector_expression" ? f.childForFieldName("field")?.text : f?.type === "identifier" ? f.text : void 0;
-    if (!name2 || !chanReturning(unit.file).has(name2)) continue;
+    if (!name2 || !producers.has(name2)) continue;
+    const home = enclosingFunction(call);
+    if (!home) continue;
     const parent = call.parent;
     const dropped = parent?.type === "expression_statement" || parent?.type === "go_statement" || parent?.type === "defer_statement";
     const ranged = parent?.type === "range_clause" && parent.childForFieldName("right")?.id === call.id ? parent.parent : null;
@@ -19704,9 +20655,9 @@ function checkProducers(ctx) {
     const s = summarise(decl);
     const p = s.produces;
     if (!p || p.guarded) continue;
-    const sendAt = `${fileName4(decl.file)}:${decl.file.lineOf(p.send.startIndex)}`;
+    const sendAt = `${fileName6(decl.file)}:${decl.file.lineOf(p.send.startIndex)}`;
     const related = [
-      { ...spanOf(p.send), ...at5(unit, decl.file), message: `${decl.name}()'s goroutine sends here, with no way to give up` }
+      { ...spanOf(p.send), ...at6(unit, decl.file), message: `${decl.name}()'s goroutine sends here, with no way to give up` }
     ];
     if (dropped) {
       ctx.report({ span: spanOf(call), messageId: "producerDropped", data: { callee: `${decl.name}()`, at: sendAt }, related });
@@ -19755,6 +20706,33 @@ function chanReturning(file) {
   });
 }
 
+// rules/goroutine-send-leak/uncancelled.ts
+function uncancelledCase(sends, unit) {
+  for (const s of sends) {
+    for (const c of s.select?.namedChildren ?? []) {
+      if (c?.type !== "communication_case" || contains(c, s.id)) continue;
+      const dead = deadContext(c, unit);
+      const comm = c.childForFieldName("communication");
+      if (dead && comm) return { dead, comm };
+    }
+  }
+  return void 0;
+}
+function uncancelledRelated(u) {
+  return [
+    { ...spanOf(u.comm), message: `this case never fires: ${u.dead.name} is never done` },
+    { ...spanOf(u.dead.origin), message: `${u.dead.origin.text} is never cancelled; the caller's ${u.dead.param.text} was at hand` }
+  ];
+}
+
+// rules/goroutine-send-leak/via.ts
+function viaMessage(via) {
+  const e = via.effects[0];
+  const file = e.file.path.slice(e.file.path.lastIndexOf("/") + 1);
+  const how = via.effects.some((x) => x.inLoop) ? "sends on it in a loop" : "sends on it";
+  return `${via.callee.name}() ${how} (${file}:${e.file.lineOf(e.node.startIndex)}) and blocks until someone receives`;
+}
+
 // rules/goroutine-send-leak/unshared.ts
 function checkUnshared(ctx, ch) {
   const { unit } = ctx;
@@ -19786,6 +20764,8 @@ var rule5 = {
     messages: {
       leftUnbuffered: "{{channel}} is unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever",
       leftBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it: if {{way}}, {{goroutine}} started on line {{go}} blocks forever",
+      leftNeverDone: "{{channel}} is unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever: it selects on {{ctx}}.Done() of {{origin}}, which is never done",
+      leftBufferedNeverDone: "{{channel}} has room for {{room}} of {{total}} sends: if {{way}}, {{goroutine}} (line {{go}}) blocks forever: {{ctx}}.Done() of {{origin}} is never done",
       fewReceives: "{{channel}} is received from only on {{at}}, but {{senders}}: {{consequence}}",
       fewReceivesBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it and is received from only on {{at}}: {{consequence}}",
       earlyExit: "the {{jump}} on line {{exit}} stops receiving from {{channel}} early: {{consequence}}",
@@ -19794,11 +20774,17 @@ var rule5 = {
       failingLoop: "{{why}} inside the receive loop on line {{loop}}, {{senders}} on {{channel}} {{stay}} blocked forever",
       fieldAbandoned: "once {{receiver}} takes {{leave}}, nothing receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
       fieldNeverReceived: "nothing in the package receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
+      fieldNeverReceivedBuffered: "nothing in the package receives from {{field}}: once its buffer is full, the send in {{sender}} ({{at}}) blocks forever",
+      fieldSendUnreceivedBuffered: "nothing in the package receives from {{field}}: once its buffer is full, this send blocks forever",
       fieldSendUnreceived: "nothing in the package receives from {{field}}: this send blocks forever",
       unshared: "nothing can receive from {{channel}} yet: this send blocks forever",
+      namedNeverDone: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}}): its ctx, {{ctx}}, is never done",
       namedSender: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}})",
       producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
-      producerLeft: "this {{jump}} stops reading the channel {{callee}} returns: its goroutine blocks forever on the send at {{at}}"
+      joinedDeadlock: "{{wait}} on line {{line}} waits for the goroutine started on line {{go}}, blocked sending on {{channel}}: {{ctx}} is cancelled only after the wait",
+      producerLeft: "this {{jump}} stops reading the channel {{callee}} returns: its goroutine blocks forever on the send at {{at}}",
+      lockedSend: "{{field}} is sent on with {{lock}} held, and {{receiver}} takes it after each receive ({{at}}): a second sender deadlocks with the receiver",
+      groupStranded: "{{channel}} is unbuffered: once the reader started on line {{reader}} takes the {{jump}} on line {{exit}}, this send blocks forever and {{wait}} never returns"
     }
   },
   kinds: ["func", "method"],
@@ -19811,13 +20797,14 @@ var line2 = (unit, n) => unit.file.lineOf(n.startIndex);
 function check5(ctx) {
   if (ctx.file.source.includes("chan")) {
     for (const ch of channels(ctx.unit)) {
-      if (ch.buffer === null || checkUnshared(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
+      if (ch.buffer === null || checkUnshared(ctx, ch) || checkGroupStages(ctx, ch) || checkJoined(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
       checkChannel(ctx, ch, ch.buffer);
     }
   }
   checkFieldSends(ctx);
   checkUnreceivedSends(ctx);
   checkProducers(ctx);
+  checkLockedSends(ctx);
 }
 function checkChannel(ctx, ch, room) {
   const { unit } = ctx;
@@ -19844,39 +20831,70 @@ function checkChannel(ctx, ch, room) {
   const owed = total - room;
   if (room > 0 && !(Number.isFinite(total) && owed > 0)) return;
   const cfg = cfgOf(unit, home);
-  if (room > 0 && !iterationScope(ch) && leftOver(cfg, ch, senders, sends, unit) <= room) return;
+  const fits = room > 0 && !iterationScope(ch) && leftOver(cfg, ch, senders, sends, unit) <= room;
+  if (fits && !(Number.isFinite(owed) && owed >= 2)) return;
   const size = Number.isFinite(total) ? String(total) : senders.length === 1 && perRun === 1 ? rangeLen(senders[0], unit) : void 0;
   const answers = answerCases(unit, recvs, senders);
   const touches2 = (n) => recvs.some((r) => contains(n, r.id)) || answers.some((a) => a.id === n.id) || total > 1 && recvs.some((r) => {
     const loop = loopOfHeader(n);
     return !!loop && contains(loop, r.id);
   });
-  const related = sends.map((s) => ({ ...spanOf(s.node), message: "this send blocks until someone receives" }));
+  const related = sends.map((s) => ({ ...spanOf(s.node), message: s.via ? viaMessage(s.via) : "this send blocks until someone receives" }));
   const scope = iterationScope(ch);
-  for (const site of senders) {
+  const fails = (n) => failsTest(n, unit);
+  let failed;
+  for (const site of fits ? [] : senders) {
     const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches2, scope });
     if (!end) continue;
+    if (!cfg.firstEnd({ after: site.stmt }, { avoid: (n) => touches2(n) || fails(n), scope })) {
+      let found;
+      for (const mark of cfg.nodesOnPaths({ after: site.stmt }, fails, { avoid: touches2, scope })) {
+        const exit2 = cfg.firstEnd({ after: mark }, { avoid: touches2, scope })?.node;
+        if (exit2) {
+          found = { site, mark, exit: exit2 };
+          break;
+        }
+      }
+      failed ??= found;
+      if (found) continue;
+    }
     const exit = end.node;
     const way = wayOut(unit, exit, recvs, scope);
+    const never = uncancelledCase(sends, unit);
     ctx.report({
       span: spanOf(ch.make),
-      messageId: room > 0 ? "leftBuffered" : "leftUnbuffered",
-      data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, unit, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line2(unit, site.stmt) },
-      related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }],
+      messageId: never ? room > 0 ? "leftBufferedNeverDone" : "leftNeverDone" : room > 0 ? "leftBuffered" : "leftUnbuffered",
+      data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, unit, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line2(unit, site.stmt), ctx: never?.dead.name ?? "", origin: never?.dead.origin.text ?? "" },
+      related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }, ...never ? uncancelledRelated(never) : []],
       fix: bufferFix(ch, size)
     });
     return;
   }
-  for (const site of senders) {
+  if (failed) {
+    const { site, mark, exit } = failed;
+    ctx.report({
+      span: spanOf(ch.make),
+      messageId: room > 0 ? "failingBuffered" : "failingUnbuffered",
+      data: { channel: ch.name, room, total, why: `if the test fails on line ${line2(unit, mark)}`, send: line2(unit, (sends.find((o) => o.site === site) ?? sends[0]).node) },
+      related: [...related, { ...spanOf(mark), message: "this call fails the test" }, { ...spanOf(exit), message: "this way out skips the receive" }],
+      fix: bufferFix(ch, size),
+      severity: "warning",
+      testBounded: true
+    });
+    return;
+  }
+  for (const site of fits ? [] : senders) {
     const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches2, ends: ["goroutine"] });
     if (!end) continue;
+    const never = uncancelledCase(sends, unit);
     ctx.report({
       span: spanOf(ch.make),
       messageId: room > 0 ? "failingBuffered" : "failingUnbuffered",
       data: { channel: ch.name, room, total, why: failing(unit, end), send: line2(unit, (sends.find((o) => o.site === site) ?? sends[0]).node) },
-      related: [...related, { ...spanOf(end.node), message: "this call ends the goroutine without receiving" }],
+      related: [...related, { ...spanOf(end.node), message: "this call ends the goroutine without receiving" }, ...never ? uncancelledRelated(never) : []],
       fix: bufferFix(ch, size),
-      severity: "warning"
+      severity: "warning",
+      testBounded: callEnd(end.node, unit)?.test === true
     });
     return;
   }
@@ -19885,23 +20903,37 @@ function checkChannel(ctx, ch, room) {
   const first = senders[0];
   const senderCount = Number.isFinite(total) ? `${total} values are sent to it` : senders.length === 1 && Number.isFinite(starts(first, unit, ch.make)) ? `the goroutine started on line ${line2(unit, first.stmt)} sends on it in a loop` : `goroutines started in a loop on line ${line2(unit, first.stmt)} send on it`;
   const oneSender = senders.length === 1 && starts(first, unit, ch.make) === 1;
-  if (recvs.length > 0 && loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
+  if (!fits && recvs.length > 0 && loops.length === 0 && (Number.isFinite(owed) ? recvs.length < owed : recvs.length === 1)) {
     const lines = [...new Set(recvs.map((r) => line2(unit, r.node)))];
-    const at6 = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
+    const at7 = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
     const consequence2 = oneSender ? "it blocks forever on its next send" : recvs.length === 1 && room === 0 ? "every other sender blocks forever" : "the senders left over block forever";
     ctx.report({
       span: spanOf(ch.make),
       messageId: room > 0 ? "fewReceivesBuffered" : "fewReceives",
-      data: { channel: ch.name, room, total, at: at6, senders: senderCount, consequence: consequence2 },
+      data: { channel: ch.name, room, total, at: at7, senders: senderCount, consequence: consequence2 },
       related,
       fix: bufferFix(ch, size)
     });
     return;
   }
+  const roomLeft = room === 0 || Number.isFinite(owed) && owed >= 2;
   for (const loop of loops) {
-    if (room > 0 || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
+    if (!roomLeft || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
     const early = earlyExit(cfg, loop, touches2, scope);
     if (!early) continue;
+    const mark = failedBefore(early, unit);
+    if (mark) {
+      ctx.report({
+        span: spanOf(ch.make),
+        messageId: "failingLoop",
+        data: { why: `if the test fails on line ${line2(unit, mark)}`, loop: line2(unit, loop), senders: oneSender ? "the goroutine" : "the senders still waiting", channel: ch.name, stay: oneSender ? "stays" : "stay" },
+        related: [...related, { ...spanOf(mark), message: "this call fails the test" }, { ...spanOf(early), message: "this leaves the receive loop before every value is received" }],
+        fix: bufferFix(ch, size),
+        severity: "warning",
+        testBounded: true
+      });
+      return;
+    }
     ctx.report({
       span: spanOf(ch.make),
       messageId: "earlyExit",
@@ -19917,7 +20949,7 @@ function checkChannel(ctx, ch, room) {
     return;
   }
   for (const loop of loops) {
-    if (room > 0 || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
+    if (!roomLeft || !cfg.loop(loop)?.header || senders.some((s) => contains(loop, s.stmt))) continue;
     const fail = cfg.loopExits(loop, { ends: ["goroutine"] }).find((n) => callEnd(n, unit)?.kind === "goroutine");
     if (!fail) continue;
     ctx.report({
@@ -19926,7 +20958,8 @@ function checkChannel(ctx, ch, room) {
       data: { why: failing(unit, { node: fail, kind: "goroutine" }), loop: line2(unit, loop), senders: oneSender ? "the goroutine" : "the senders still waiting", channel: ch.name, stay: oneSender ? "stays" : "stay" },
       related: [...related, { ...spanOf(fail), message: "this call ends the goroutine before every value is received" }],
       fix: bufferFix(ch, size),
-      severity: "warning"
+      severity: "warning",
+      testBounded: callEnd(fail, unit)?.test === true
     });
     return;
   }
@@ -19983,6 +21016,10 @@ function earlyExit(cfg, loop, touches2, scope) {
   }
   return null;
 }
+function failedBefore(jump, unit) {
+  for (let p = jump.previousNamedSibling; p; p = p.previousNamedSibling) if (failsTest(p, unit)) return p;
+  return void 0;
+}
 function loopOfHeader(n) {
   const p = n.parent?.type === "for_clause" ? n.parent.parent : n.parent;
   return p?.type === "for_statement" && n.type !== "block" ? p : void 0;
@@ -20007,6 +21044,7 @@ function bufferFix(ch, size) {
   const args2 = ch.make.childForFieldName("arguments");
   if (!size || !args2 || args2.text.includes("\n") || args2.text.replace(/\s+/g, "").endsWith(",)")) return void 0;
   const list2 = args2.namedChildren.filter((a) => !!a && a.type !== "comment");
+  if (list2[1] && list2[1].type !== "int_literal") return void 0;
   const edit = list2[1] ? { ...spanOf(list2[1]), text: size } : { start: list2[0].endIndex, end: list2[0].endIndex, text: `, ${size}` };
   return { description: `give ${ch.name} a buffer of ${size} so no send blocks`, edits: [edit] };
 }
@@ -20192,7 +21230,7 @@ function runsLater(call, kind, unit) {
   if (fn.type !== "selector_expression") return false;
   const method = fn.childForFieldName("field")?.text ?? "";
   const found = typeOf2(unparen(fn.childForFieldName("operand")), unit, 0);
-  const verdict = found.kind === "unknown" ? void 0 : classify2(found, method, kind, unit, 0, literalArg(call));
+  const verdict = found.kind === "unknown" ? void 0 : classify3(found, method, kind, unit, 0, literalArg(call));
   if (verdict !== void 0) return verdict;
   return kind === "group" ? unit.file.imports.some((i2) => GROUP_PATH.test(i2.path)) : !!unit.file.importName("testing");
 }
@@ -20204,7 +21242,7 @@ function declaredAsync(call, unit) {
   const name2 = localName(found.node);
   return !!name2 && !typeParam(name2, call) && fileMethod(unit, name2, fn.childForFieldName("field")?.text ?? "", "group", literalArg(call)) === true;
 }
-function classify2(found, method, kind, unit, depth, arg) {
+function classify3(found, method, kind, unit, depth, arg) {
   if (found.kind === "pkg") return kind === "group" ? GROUP_PATH.test(found.path) : found.path === "testing";
   if (found.kind !== "type" || depth > 4) return void 0;
   let t = found.node;
@@ -20229,7 +21267,7 @@ function classify2(found, method, kind, unit, depth, arg) {
   for (const f of list2?.namedChildren ?? []) {
     if (f?.type !== "field_declaration" || f.childrenForFieldName("name").length > 0) continue;
     const e = f.childForFieldName("type");
-    if (e && classify2({ kind: "type", node: e }, method, kind, unit, depth + 1, arg) === true) return true;
+    if (e && classify3({ kind: "type", node: e }, method, kind, unit, depth + 1, arg) === true) return true;
   }
   return false;
 }
@@ -20294,8 +21332,8 @@ function localName(t) {
   if (n?.type === "generic_type") n = n.childForFieldName("type");
   return n?.type === "type_identifier" ? n.text : void 0;
 }
-function typeParam(name2, at6) {
-  for (let p = at6; p; p = p.parent) {
+function typeParam(name2, at7) {
+  for (let p = at7; p; p = p.parent) {
     if (p.type !== "function_declaration" && p.type !== "method_declaration") continue;
     const params = p.childForFieldName("type_parameters");
     if (params?.descendantsOfType("identifier").some((id) => id?.text === name2)) return true;
@@ -20545,14 +21583,14 @@ function placeOf(value, loop, unit, depth) {
   } else if (!keyed && depth === 0 && p?.type === "expression_list" && p.parent?.type === "short_var_declaration" && p.parent.childForFieldName("right")?.id === p.id) {
     return throughLocal(p.parent, n, loop, unit);
   }
-  const at6 = stmt?.parent?.type === "communication_case" ? stmt.parent.parent : stmt;
-  if (!stmt || !at6 || !target || at6.parent?.type !== "statement_list" || !inLoop(at6, loop)) return void 0;
+  const at7 = stmt?.parent?.type === "communication_case" ? stmt.parent.parent : stmt;
+  if (!stmt || !at7 || !target || at7.parent?.type !== "statement_list" || !inLoop(at7, loop)) return void 0;
   const root = targetRoot(target);
   if (!root || root.text === "_") return void 0;
   const b = unit.bindings.resolve(root);
   if (b && contains(loop.node, b.id)) return void 0;
   const slot = !appended && !keyed && stmt.type === "assignment_statement" && ["identifier", "selector_expression"].includes(unparen(target).type);
-  return { stmt, at: at6, target, slot };
+  return { stmt, at: at7, target, slot };
 }
 function throughLocal(decl, value, loop, unit) {
   const right = listOf(decl.childForFieldName("right"));
@@ -20662,8 +21700,8 @@ function copyFix(unit, stmt, hits, copied, stored) {
   const copies = hits.flatMap((h) => h.vars.map((b) => b.name));
   const done = copied.get(list2.id) ?? /* @__PURE__ */ new Set();
   if (copies.some((n) => done.has(n))) return void 0;
-  const writes3 = (h) => h.vars.some((b) => b.uses.some((u) => u.id !== stored?.id && contains(h.loop.body, u) && isWrite(u)));
-  if (hits.some(writes3)) return void 0;
+  const writes4 = (h) => h.vars.some((b) => b.uses.some((u) => u.id !== stored?.id && contains(h.loop.body, u) && isWrite(u)));
+  if (hits.some(writes4)) return void 0;
   if (unit.bindings.all.some((b) => copies.includes(b.name) && declaredIn(b, list2))) return void 0;
   copies.forEach((n) => done.add(n));
   copied.set(list2.id, done);
@@ -20828,10 +21866,7 @@ var lost_cancel_default = rule7;
 function check7(ctx) {
   const { unit } = ctx;
   if (processEntry(unit) === "main") return;
-  for (const call of unit.nodes("call_expression")) {
-    if (!call) continue;
-    const stmt = assignmentOf(call);
-    if (!stmt) continue;
+  for (const { call, stmt } of assignedCalls(unit)) {
     const left = stmt.childForFieldName("left") ?? stmt.childForFieldName("name");
     const targets = (left?.type === "expression_list" ? left.namedChildren : stmt.childrenForFieldName("name")).filter((t) => !!t && t.type !== ",");
     if (targets.length < 2) continue;
@@ -20856,11 +21891,12 @@ function check7(ctx) {
     if (enclosingFunction(binding.id)?.id !== enclosingFunction(stmt)?.id) continue;
     const later = binding.uses.filter((u) => u.id !== target.id && (u.startIndex >= stmt.endIndex || reachedAgainInLoop(u, stmt, unit)));
     const from = statementOf3(stmt);
-    const opts = { avoid: (n) => later.some((u) => contains(n, u)) || binding.kind === "result" && isNakedReturn(n) };
-    const cfg = cfgAt(unit, from);
     const err2 = source.errorIndex !== void 0 ? targets[source.errorIndex] : void 0;
     const errB = err2?.type === "identifier" && err2.text !== "_" ? unit.bindings.resolve(err2) ?? unit.bindings.declaredBy(err2) : void 0;
-    const exit = errB ? cfg?.allEnds({ after: from }, opts).find((e) => !underErrorCheck(e.node, errB, stmt, unit))?.node : cfg?.firstEnd({ after: from }, opts)?.node;
+    const opts = {
+      avoid: (n) => later.some((u) => contains(n, u)) || binding.kind === "result" && isNakedReturn(n) || !!errB && underErrorCheck(n, errB, stmt, unit)
+    };
+    const exit = cfgAt(unit, from)?.firstEnd({ after: from }, opts)?.node;
     if (!exit) continue;
     const where3 = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
     ctx.report({
@@ -20882,8 +21918,8 @@ function underErrorCheck(node, err2, stmt, unit) {
     const [l, r] = [unparen(cond.childForFieldName("left")), unparen(cond.childForFieldName("right"))];
     const [v, nil] = l.type === "identifier" && r.type === "nil" ? [l, r] : [r, l];
     if (nil.type !== "nil" || v.type !== "identifier" || unit.bindings.resolve(v) !== err2) continue;
-    const reassigned = err2.uses.some((u) => u.startIndex > stmt.endIndex && u.startIndex < p.parent.startIndex && isAssigned(u));
-    if (!reassigned) return true;
+    const reassigned2 = err2.uses.some((u) => u.startIndex > stmt.endIndex && u.startIndex < p.parent.startIndex && isAssigned(u));
+    if (!reassigned2) return true;
   }
   return false;
 }
@@ -20908,15 +21944,20 @@ var LEAKS = {
 };
 var leakNote = (source) => LEAKS[source.origin];
 var escapes2 = (unit, others) => others.some((t) => ctxEscapes(unit, t));
-function assignmentOf(call) {
-  let node = call;
-  while (node.parent && node.parent.type === "parenthesized_expression") node = node.parent;
-  const list2 = node.parent;
-  if (list2?.type !== "expression_list") return null;
-  const stmt = list2.parent;
-  if (!stmt || !["short_var_declaration", "assignment_statement", "var_spec"].includes(stmt.type)) return null;
-  if (stmt.childForFieldName("right")?.id !== list2.id && stmt.childForFieldName("value")?.id !== list2.id) return null;
-  return list2.namedChildren.length === 1 ? stmt : null;
+function assignedCalls(unit) {
+  const out2 = [];
+  for (const stmt of unit.nodes(["short_var_declaration", "assignment_statement", "var_spec"])) {
+    const list2 = stmt.type === "var_spec" ? stmt.childForFieldName("value") : stmt.childForFieldName("right");
+    if (list2?.type !== "expression_list" || list2.namedChildren.length !== 1) continue;
+    let call = list2.namedChildren[0];
+    while (call.type === "parenthesized_expression") {
+      const inner = call.namedChildren.find((c) => c?.type !== "comment");
+      if (!inner) break;
+      call = inner;
+    }
+    if (call.type === "call_expression") out2.push({ call, stmt });
+  }
+  return out2;
 }
 function ctxEscapes(unit, target) {
   if (!target || target.type !== "identifier") return true;
@@ -20955,12 +21996,12 @@ function deferrable(stmt, unit) {
 }
 function deferLine(unit, stmt, name2, cancel) {
   const source = unit.file.source;
-  let at6 = endOfLine(source, stmt.endIndex);
-  if (source[at6 - 1] === "\n") at6--;
-  if (source[at6 - 1] === "\r") at6--;
-  const eol = source[at6] === "\r" ? "\r\n" : "\n";
+  let at7 = endOfLine(source, stmt.endIndex);
+  if (source[at7 - 1] === "\n") at7--;
+  if (source[at7 - 1] === "\r") at7--;
+  const eol = source[at7] === "\r" ? "\r\n" : "\n";
   const arg = cancel.cause ? "nil" : "";
-  return { start: at6, end: at6, text: `${eol}${indentAt(source, stmt.startIndex)}defer ${name2}(${arg})` };
+  return { start: at7, end: at7, text: `${eol}${indentAt(source, stmt.startIndex)}defer ${name2}(${arg})` };
 }
 function laterDefer(stmt, binding) {
   return binding.uses.map((u) => u.parent?.parent).find((d) => d?.type === "defer_statement" && d.parent?.id === stmt.parent?.id && d.startIndex > stmt.endIndex) ?? void 0;
@@ -21122,7 +22163,7 @@ function bufferOf(expr, unit, depth = 0) {
     const inner = bufferOf(e.childForFieldName("operand"), unit, depth + 1);
     const size = inner && !inner.sub && isBuiltinCall(inner.origin, "make", unit) ? argsOf(inner.origin)[1]?.text : void 0;
     const whole = startsAtZero(e) && !e.childForFieldName("capacity") && (e.childForFieldName("end")?.text === "0" || reachesEnd(e, size));
-    return inner ? { ...inner, sub: inner.sub || !whole } : null;
+    return inner ? { ...inner, sub: inner.sub || !(whole || !!inner.allocation && nearlyWhole(e, unit)) } : null;
   }
   if (e.type === "identifier") {
     const b = unit.bindings.resolve(e);
@@ -21142,7 +22183,8 @@ function bufferOf(expr, unit, depth = 0) {
       if (isByteSlice(b.type)) return carried({ kind: "bytes", sub: false, origin: b.id, how: `a []byte parameter of the exported ${owner}`, name: b.name });
       return null;
     }
-    const found = carried(d.multi ? wholeRead(d.value, unit) ?? cutPart(d, b, unit, depth) : bufferOf(d.value, unit, depth + 1));
+    let found = carried(d.multi ? wholeRead(d.value, unit) ?? cutPart(d, b, unit, depth) : bufferOf(d.value, unit, depth + 1));
+    if (found?.allocation && definitions(b, unit).length !== 1) found = { ...found, allocation: false };
     return found && !found.name ? { ...found, name: b.name } : found;
   }
   if (e.type === "index_expression") {
@@ -21206,6 +22248,28 @@ function startsAtZero(slice) {
   const start2 = slice.childForFieldName("start");
   return !start2 || start2.text === "0";
 }
+var SMALL_CUT = 1024;
+function nearlyWhole(slice, unit) {
+  if (slice.childForFieldName("capacity")) return false;
+  const start2 = slice.childForFieldName("start");
+  const from = start2 ? constValue2(start2, unit) : 0;
+  if (from === void 0 || from < 0 || from > SMALL_CUT) return false;
+  const op = unparen(slice.childForFieldName("operand")).text;
+  const end = slice.childForFieldName("end");
+  return !end || trimmedEnd(end, op, unit, 0);
+}
+function trimmedEnd(e, op, unit, depth) {
+  const n = unparen(e);
+  if (n.text === `len(${op})` || n.text === `cap(${op})`) return true;
+  if (n.type === "binary_expression" && operatorOf(n) === "-") {
+    const k = constValue2(n.childForFieldName("right"), unit);
+    return k !== void 0 && k >= 0 && k <= SMALL_CUT && trimmedEnd(n.childForFieldName("left"), op, unit, depth + 1);
+  }
+  if (n.type !== "identifier" || depth > 2) return false;
+  const b = unit.bindings.resolve(n);
+  const defs = b && b.kind === "var" ? definitions(b, unit) : [];
+  return defs.length === 1 && !!defs[0].value && !defs[0].multi && defs[0].stmt.endIndex <= n.startIndex && trimmedEnd(defs[0].value, op, unit, depth + 1);
+}
 function reachesEnd(slice, size) {
   const end = slice.childForFieldName("end");
   const op = slice.childForFieldName("operand").text;
@@ -21215,7 +22279,7 @@ function wholeRead(v, unit) {
   const e = unparen(v);
   if (e.type !== "call_expression") return null;
   const c = packageCallee(e, unit);
-  if (c && WHOLE_READS[c.pkg]?.includes(c.name)) return { kind: "bytes", sub: false, origin: e, how: `read whole by ${c.pkg.split("/").pop()}.${c.name}` };
+  if (c && WHOLE_READS[c.pkg]?.includes(c.name)) return { kind: "bytes", sub: false, origin: e, how: `read whole by ${c.pkg.split("/").pop()}.${c.name}`, allocation: true };
   const fn = unparen(e.childForFieldName("function"));
   const method = fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : void 0;
   if (c || !method || !["ReadSlice", "ReadLine", "Peek"].includes(method)) return pooled(e, unit);
@@ -21267,7 +22331,7 @@ function made(v, unit) {
   const [t, len, cap] = argsOf(e);
   const size = cap ?? len;
   if (!isByteSlice(t) || !size || (constValue2(size, unit) ?? 0) < LARGE) return null;
-  return { kind: "bytes", sub: false, origin: e, how: `made by ${e.text.replace(/\s+/g, " ")}` };
+  return { kind: "bytes", sub: false, origin: e, how: `made by ${e.text.replace(/\s+/g, " ")}`, allocation: true };
 }
 function converted(v, unit, depth) {
   const e = unparen(v);
@@ -21281,7 +22345,6 @@ function converted(v, unit, depth) {
 }
 
 // rules/subslice-retention/queue.ts
-var HOLDS_POINTERS = /* @__PURE__ */ new Set(["pointer_type", "interface_type", "map_type", "channel_type", "function_type", "slice_type"]);
 function checkQueues(ctx) {
   const { unit, file } = ctx;
   if (file.isTest) return;
@@ -21306,7 +22369,7 @@ function checkQueues(ctx) {
       messageId: "queue",
       data: { target: target.text, slice: slice.text, elem: elem.text },
       related: [{ ...spanOf(slice), message: `the slots before ${start2.text} stay in the backing array` }],
-      fix: one ? clearFix(file.source, stmt, target.text) : void 0
+      fix: one && nilable(unit, elem) ? clearFix(file.source, stmt, target.text) : void 0
     });
   }
 }
@@ -21324,9 +22387,9 @@ function packageQueue(unit, target, stmt) {
   const elem = pointerElement(unit, decl?.type ?? null);
   if (!elem) return void 0;
   const funcs = unit.file.wholeRoot().namedChildren.filter((d) => d?.type === "function_declaration" || d?.type === "method_declaration");
-  const writes3 = [unit.node, ...funcs].flatMap((m) => m.descendantsOfType(["assignment_statement", "call_expression"]));
+  const writes4 = [unit.node, ...funcs].flatMap((m) => m.descendantsOfType(["assignment_statement", "call_expression"]));
   const same = (e) => unparen(e).type === "identifier" && unparen(e).text === target.text;
-  return { elem, resets: () => resetsIn(unit, writes3, same, stmt) };
+  return { elem, resets: () => resetsIn(unit, writes4, same, stmt) };
 }
 function drains(stmt, text) {
   for (let p = stmt.parent; p; p = p.parent) {
@@ -21359,10 +22422,30 @@ function elementOf2(unit, t, name2) {
 function pointerElement(unit, type) {
   const slice = resolveType(type, unit.file);
   const elem = slice?.type === "slice_type" ? slice.childForFieldName("element") : null;
-  if (!elem) return void 0;
-  const r = resolveType(elem, unit.file);
-  const known = r?.type === "type_identifier" && ["any", "error"].includes(r.text);
-  return r && (HOLDS_POINTERS.has(r.type) || known) ? elem : void 0;
+  return elem && holdsBuffer(unit, elem, 0) ? elem : void 0;
+}
+var BUFFER_TYPES = /* @__PURE__ */ new Set(["bytes.Buffer", "bufio.Reader", "bufio.Writer"]);
+function holdsBuffer(unit, type, depth) {
+  if (depth > 3) return false;
+  let t = resolveType(type, unit.file);
+  if (t?.type === "pointer_type") t = resolveType(t.namedChildren[0] ?? null, unit.file);
+  if (!t) return false;
+  if (t.type === "slice_type") return ["byte", "uint8"].includes(resolveType(t.childForFieldName("element"), unit.file)?.text ?? "");
+  if (t.type === "qualified_type") return BUFFER_TYPES.has(`${qualifiedPath(unit, t)}.${t.childForFieldName("name")?.text}`);
+  if (t.type !== "struct_type") return false;
+  return t.descendantsOfType("field_declaration").some((f) => {
+    if (f?.parent?.parent?.id !== t.id) return false;
+    const ft = f.childForFieldName("type");
+    return !!ft && holdsBuffer(unit, ft, depth + 1);
+  });
+}
+function qualifiedPath(unit, t) {
+  const pkg2 = t.childForFieldName("package")?.text;
+  return unit.file.imports.find((i2) => i2.name === pkg2)?.path;
+}
+function nilable(unit, elem) {
+  const t = resolveType(elem, unit.file);
+  return !!t && ["slice_type", "pointer_type", "map_type", "channel_type", "function_type", "interface_type"].includes(t.type);
 }
 function clearsSlots(unit, text, stmt) {
   for (const s of unit.nodes(["assignment_statement", "call_expression"])) {
@@ -21381,11 +22464,11 @@ function resetsElsewhere(unit, type, field, stmt) {
     const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration")?.childForFieldName("type");
     return !!recv && typeName3(recv.type === "pointer_type" ? recv.namedChildren[0] ?? null : recv) === type;
   });
-  const writes3 = [unit.node, ...methods].flatMap((m) => m.descendantsOfType(["assignment_statement", "call_expression"]));
-  return resetsIn(unit, writes3, (e) => endsWithField(e, field), stmt);
+  const writes4 = [unit.node, ...methods].flatMap((m) => m.descendantsOfType(["assignment_statement", "call_expression"]));
+  return resetsIn(unit, writes4, (e) => endsWithField(e, field), stmt);
 }
-function resetsIn(unit, writes3, same, stmt) {
-  for (const s of writes3) {
+function resetsIn(unit, writes4, same, stmt) {
+  for (const s of writes4) {
     if (!s || s.startIndex === stmt.startIndex && s.type === stmt.type) continue;
     if (s.type === "call_expression") {
       const fn = unparen(s.childForFieldName("function"));
@@ -21649,6 +22732,34 @@ function isChannelOf(expr, unit, id) {
   return op?.type === "identifier" && unit.bindings.resolve(op) === unit.bindings.declaredBy(id);
 }
 
+// rules/ticker-not-stopped/handoff.ts
+function handedToGoroutine(u, fn, unit) {
+  for (let lit = enclosingFunction(u); lit && lit.id !== fn?.id; lit = enclosingFunction(lit)) {
+    if (lit.type !== "func_literal") return false;
+    if (startedOrPassed(lit) || calledFromGoroutine(lit, unit)) return true;
+  }
+  return false;
+}
+function closureRunsInGoroutine(u, fn, unit) {
+  for (let lit = enclosingFunction(u); lit && lit.id !== fn?.id; lit = enclosingFunction(lit)) {
+    if (lit.type !== "func_literal" || closureCalls(lit, unit) === null) return false;
+    if (calledFromGoroutine(lit, unit)) return true;
+  }
+  return false;
+}
+function calledFromGoroutine(lit, unit) {
+  const calls = closureCalls(lit, unit);
+  const home = enclosingFunction(lit);
+  return !!calls && calls.some((c) => !contains(lit, c) && handedToGoroutine(c, home, unit));
+}
+function startedOrPassed(lit) {
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  if (n.parent?.type === "argument_list") return true;
+  const call = n.parent?.type === "call_expression" && n.parent.childForFieldName("function")?.id === n.id ? n.parent : null;
+  return call?.parent?.type === "go_statement";
+}
+
 // rules/ticker-not-stopped/index.ts
 var rule10 = {
   meta: {
@@ -21667,7 +22778,9 @@ var rule10 = {
       abandoned: "{{what}} is never stopped, and the goroutine started on line {{go}} that reads it never ends",
       inLoop: "{{what}} can be made each time round the loop on line {{loop}} and is never stopped: each one keeps firing forever",
       notStopped: "{{what}} is never stopped: after {{where}} it {{consequence}}"
-    }
+    },
+    // A pending timer in a test dies with the test binary, and goleak does not see timers.
+    testFilesBounded: true
   },
   kinds: ["func", "method"],
   appliesTo: importsTime,
@@ -21698,12 +22811,12 @@ function checkTick(ctx, call, era) {
     return;
   }
   const entry = processEntry(unit);
-  if (entry === "main" || entry === "init") return;
+  if (entry === "main" || entry === "init" || entry === "command") return;
   const stmt = statementOf(call);
   if (!stmt) return;
   const inner = stmt.type === "labeled_statement" ? stmt.namedChildren.find((c) => c?.type !== "label_name") ?? stmt : stmt;
   const holder = varOf(call, unit);
-  if (holder && holder.uses.some((u) => handedToGoroutine(u, enclosingFunction(stmt)))) return;
+  if (holder && holder.uses.some((u) => handedToGoroutine(u, enclosingFunction(stmt), unit))) return;
   const overTick = (e) => e.id === unparen(call).id || !!holder && e.type === "identifier" && unit.bindings.resolve(e) === holder;
   const cfg = cfgAt(unit, stmt);
   const ranged = inner.type === "for_statement" && inner.namedChildren.some((c) => c?.type === "range_clause" && c.startIndex <= call.startIndex && call.endIndex <= c.endIndex);
@@ -21717,15 +22830,6 @@ function checkTick(ctx, call, era) {
     related: [{ ...spanOf(exit), message: "the function ends here with the ticker still running" }],
     severity: era.severity
   });
-}
-function handedToGoroutine(u, fn) {
-  for (let lit = enclosingFunction(u); lit && lit.id !== fn?.id; lit = enclosingFunction(lit)) {
-    if (lit.type !== "func_literal") return false;
-    const call = lit.parent?.type === "call_expression" ? lit.parent : null;
-    if (call?.parent?.type === "go_statement") return true;
-    if (lit.parent?.type === "argument_list") return true;
-  }
-  return false;
 }
 function varOf(call, unit) {
   const id = created(call)?.id;
@@ -21761,9 +22865,11 @@ function checkNew(ctx, call, ticker, era) {
   const kinds = binding.uses.map(useOf);
   if (kinds.includes("stop") || kinds.includes("escape")) return;
   if (!ticker && !kinds.includes("ok-reset") && isZero(call)) return;
+  if (!ticker && boundedTimer(call, binding.uses, made2.stmt, unit)) return;
   const kind = ticker ? "ticker" : "timer";
   const what = binding.name === kind ? kind : `${kind} ${binding.name}`;
   const fn = enclosingFunction(made2.stmt);
+  if (binding.uses.some((u) => closureRunsInGoroutine(u, fn, unit))) return;
   const owners = new Map(binding.uses.map((u) => [ownerOf(u, fn, unit)?.id, u]));
   const overC = (e) => isChannelOf(e, unit, made2.id);
   const fired = (n) => receivesFrom(n, overC, unit);
@@ -21790,7 +22896,8 @@ function checkNew(ctx, call, ticker, era) {
   if (owners.size > 1 || owners.size === 1 && !owners.has(fn?.id)) return;
   const loop = loopAround(made2.stmt);
   const cfg = cfgAt(unit, made2.stmt);
-  const exit = processEntry(unit) === "main" && fn?.type === "function_declaration" ? null : cfg.firstEnd({ after: made2.stmt }, paths)?.node;
+  const entry = processEntry(unit);
+  const exit = (entry === "main" || entry === "command") && fn?.id === unit.node.id ? null : cfg.firstEnd({ after: made2.stmt }, paths)?.node;
   const iterates = ticker && !!loop && cfg.repeats(loop, { after: made2.stmt }, { endlessRange: overC });
   if (!exit && !iterates) {
     const go = goStatementOf(fn);
@@ -21805,6 +22912,28 @@ function checkNew(ctx, call, ticker, era) {
     fix: loop ? void 0 : deferStop(unit, made2.stmt, binding.name),
     severity: era.severity
   });
+}
+var SHORT_TIMER_NS = 5e9;
+function boundedTimer(call, uses, made2, unit) {
+  const resets = uses.filter((u) => useOf(u) === "ok-reset").map((u) => u.parent.parent);
+  if (resets.some((r) => rearmed(r, made2))) return true;
+  return [call, ...resets].every((c) => {
+    const args2 = c.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
+    const ns = args2.length === 1 && args2[0] ? literalDuration(unparen(args2[0]), unit) : null;
+    return ns !== null && ns <= SHORT_TIMER_NS;
+  });
+}
+function rearmed(reset, made2) {
+  const maker = enclosingFunction(made2);
+  for (let n = reset; ; ) {
+    for (let l = loopAround(n); l; l = loopAround(l)) if (!(l.startIndex <= made2.startIndex && made2.endIndex <= l.endIndex)) return true;
+    const f = enclosingFunction(n);
+    if (!f || f.id === maker?.id || f.type !== "func_literal") return false;
+    let lit = f;
+    while (lit.parent?.type === "parenthesized_expression") lit = lit.parent;
+    if (!(lit.parent?.type === "call_expression" && lit.parent.childForFieldName("function")?.id === lit.id && lit.parent.parent?.type !== "go_statement")) return true;
+    n = f;
+  }
 }
 function isZero(call) {
   const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
@@ -21850,11 +22979,11 @@ function firstReturn(cfg, over) {
 }
 function deferStop(unit, stmt, name2) {
   const source = unit.file.source;
-  let at6 = endOfLine(source, stmt.endIndex);
-  if (source[at6 - 1] === "\n") at6--;
-  if (source[at6 - 1] === "\r") at6--;
-  const eol = source[at6] === "\r" ? "\r\n" : "\n";
-  const edit = { start: at6, end: at6, text: `${eol}${indentAt(source, stmt.startIndex)}defer ${name2}.Stop()` };
+  let at7 = endOfLine(source, stmt.endIndex);
+  if (source[at7 - 1] === "\n") at7--;
+  if (source[at7 - 1] === "\r") at7--;
+  const eol = source[at7] === "\r" ? "\r\n" : "\n";
+  const edit = { start: at7, end: at7, text: `${eol}${indentAt(source, stmt.startIndex)}defer ${name2}.Stop()` };
   return { description: `defer ${name2}.Stop() right after it is made`, edits: [edit] };
 }
 
@@ -21871,7 +23000,9 @@ var rule11 = {
     messages: {
       pending: "time.After starts a timer each round; rounds that leave the select {{way}} leave it pending until it fires",
       replaced: "time.After replaces {{name}}'s timer before it fires in rounds {{way}}, leaving the old one pending"
-    }
+    },
+    // A pending timer in a test dies with the test binary, and goleak does not see timers.
+    testFilesBounded: true
   },
   kinds: ["func", "method"],
   appliesTo: importsTime,
@@ -21895,6 +23026,7 @@ function check11(ctx) {
     const loop = use && loopAround(use.select);
     if (!use || !loop || loopAround(call)?.id !== loop.id) continue;
     if (fewRounds(loop, ctx.unit)) continue;
+    if (oneRoundOnly(use.select, loop, unit)) continue;
     const others = use.select.namedChildren.filter((c) => !!c && (c.type === "communication_case" || c.type === "default_case") && !use.cases.some((u) => u.id === c.id));
     const cfg = cfgAt(unit, loop);
     const round = others.find((c) => cfg.repeats(loop, { at: c }));
@@ -21906,13 +23038,14 @@ function check11(ctx) {
     if (hits.some((o) => o !== h && sameVar(o, h) && o.call.startIndex < h.call.startIndex)) continue;
     const also = hits.filter((o) => o !== h && sameVar(o, h));
     const way = h.round.type === "default_case" ? "through its default case" : `through the case on line ${line4(h.round)}`;
+    const replaced = !!h.replaces && !h.fresh;
     ctx.report({
       span: spanOf(h.call),
-      ...h.replaces ? { messageId: "replaced", data: { name: h.replaces, way } } : { messageId: "pending", data: { way } },
+      ...replaced ? { messageId: "replaced", data: { name: h.replaces, way } } : { messageId: "pending", data: { way } },
       related: [
-        { ...spanOf(h.round), message: h.replaces ? "rounds through this case replace a timer that has not fired" : "this way out of the select goes round the loop again" },
+        { ...spanOf(h.round), message: replaced ? "rounds through this case replace a timer that has not fired" : "this way out of the select goes round the loop again" },
         { ...spanOf(h.loop), message: "the loop that runs the select again" },
-        ...also.map((o) => ({ ...spanOf(o.call), message: "this time.After can replace a pending timer too" })),
+        ...also.map((o) => ({ ...spanOf(o.call), message: replaced ? "this time.After can replace a pending timer too" : "this time.After can leave a pending timer too" })),
         ...(h.calledAt ?? []).map((c) => ({ ...spanOf(c), message: "the closure that makes the new timer runs here" }))
       ],
       fix: hits.length === 1 && h.direct ? hoist(unit, h) : void 0,
@@ -21963,7 +23096,7 @@ function replacing(call, stmt, x, unit) {
   const others = select.namedChildren.filter((c) => !!c && (c.type === "communication_case" || c.type === "default_case") && !cases.some((u) => u.id === c.id));
   const round = others.find((c) => reaches({ at: c }));
   const calledAt = points.filter((p) => p.id !== stmt.id && contains(loop, p));
-  return round ? { call, select, loop, round, direct: false, replaces: x.name, calledAt } : null;
+  return round ? { call, select, loop, round, direct: false, replaces: x.name, fresh: contains(loop, x.id), calledAt } : null;
 }
 function runsAt(stmt, fn, unit) {
   const f = enclosingFunction(stmt);
@@ -21997,6 +23130,9 @@ function commCase(x) {
   const cc = stmt?.parent;
   return cc?.type === "communication_case" && cc.childForFieldName("communication")?.id === stmt.id ? cc : null;
 }
+function oneRoundOnly(select, loop, unit) {
+  return !loopAround(loop) && onceIn(select, loop, unit);
+}
 var FEW_ROUNDS = 16;
 function fewRounds(loop, unit) {
   const count2 = tripCount(loop)?.count ?? rangeLength(loop, unit);
@@ -22007,8 +23143,10 @@ function rangeLength(loop, unit) {
   const right = range?.childForFieldName("right");
   if (!right) return null;
   const x = unparen(right);
-  if (x.type === "composite_literal") {
-    const body2 = x.childForFieldName("body");
+  const held = x.type === "identifier" ? literalOf(x, unit) : null;
+  const lit = x.type === "composite_literal" ? x : held;
+  if (lit) {
+    const body2 = lit.childForFieldName("body");
     return body2 ? body2.namedChildren.filter((c) => c && c.type !== "comment").length : null;
   }
   const type = x.type === "identifier" ? unit.bindings.resolve(x)?.type : null;
@@ -22016,6 +23154,14 @@ function rangeLength(loop, unit) {
   if (length?.type !== "int_literal") return null;
   const n = Number(length.text.replace(/_/g, ""));
   return Number.isSafeInteger(n) ? n : null;
+}
+function literalOf(x, unit) {
+  const b = unit.bindings.resolve(x);
+  if (!b || b.kind !== "var" || b.uses.some(isWrite)) return null;
+  const value = b.decl.type === "short_var_declaration" ? b.decl.childForFieldName("right") : b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : null;
+  const names2 = b.decl.type === "short_var_declaration" ? listOf(b.decl.childForFieldName("left")) : b.decl.childrenForFieldName("name");
+  const v = value?.namedChildCount === 1 && names2.length === 1 ? unparen(value.namedChildren[0]) : null;
+  return v?.type === "composite_literal" ? v : null;
 }
 function hoist(unit, h) {
   const source = unit.file.source;
@@ -22655,7 +23801,7 @@ var rule13 = {
 var unsafe_pointer_global_cache_default = rule13;
 function check13(ctx) {
   const { unit } = ctx;
-  for (const w of writes2(unit)) {
+  for (const w of writes3(unit)) {
     const a = w.address;
     const line4 = unit.file.lineOf(a.node.startIndex);
     const here2 = unit.file.lineOf(w.stmt.startIndex);
@@ -22669,7 +23815,7 @@ function check13(ctx) {
     });
   }
 }
-function writes2(unit) {
+function writes3(unit) {
   const out2 = [];
   for (const stmt of unit.nodes(["assignment_statement", "call_expression"])) {
     if (!stmt) continue;
@@ -22756,8 +23902,8 @@ function goroutineOf(node, unit) {
     const local = startedLocal(p, unit);
     if (local) return { fn: p, goStmt: local.goStmt, onlyStarted: local.uses === 1 };
   }
-  const goStmt = startedBy(unit)[0];
-  return goStmt ? { fn: unit.node, goStmt, onlyStarted: false } : void 0;
+  const started = startedBy(unit)[0];
+  return started ? { fn: unit.node, goStmt: started.goStmt, goFile: started.file === unit.file ? void 0 : started.file, onlyStarted: false } : void 0;
 }
 function startedLocal(lit, unit) {
   const list2 = lit.parent;
@@ -22780,26 +23926,49 @@ function startedBy(unit) {
   return unit.memo("waitgroup-add.startedBy", () => {
     if (unit.kind !== "func" && unit.kind !== "method") return [];
     const name2 = unit.node.childForFieldName("name")?.text;
-    if (!name2 || !new RegExp(`\\bgo\\s+(?:[\\w.()*]+\\.)?${name2}\\s*\\(`).test(unit.file.source)) return [];
-    const { funcs, methods, methodDecls } = goTargets(unit);
-    if (unit.kind === "method" && methodDecls.get(name2) !== 1) return [];
+    if (!name2) return [];
+    if (!goCalledNames(unit.file).has(name2) && !unit.file.packageFiles().some((f) => goCalledNames(f).has(name2))) return [];
+    const files = [unit.file, ...unit.file.packageFiles()];
+    const starting = files.filter((f) => goCalledNames(f).has(name2));
+    if (starting.length === 0) return [];
+    if (unit.kind === "method") {
+      const declares = new RegExp(`^func\\s*\\([^)]*\\)\\s*${name2}\\s*[(\\[]`, "m");
+      const declaring = files.filter((f) => declares.test(f.source));
+      if (declaring.length !== 1 || declaring[0] !== unit.file || goTargets(unit.file).methodDecls.get(name2) !== 1) return [];
+    }
     const out2 = [];
-    for (const { goStmt, fn } of (unit.kind === "func" ? funcs : methods).get(name2) ?? []) {
-      const home = enclosingFunction(goStmt);
-      const local = (id) => !!home && !!unit.file.bindingsOf(home).resolve(id);
-      if (unit.kind === "func" && !local(fn)) out2.push(goStmt);
-      if (unit.kind === "method") {
-        const operand = fn.childForFieldName("operand");
-        const pkg2 = operand?.type === "identifier" && !local(operand) && unit.file.imports.some((i2) => i2.name === operand.text);
-        if (!pkg2) out2.push(goStmt);
+    for (const file of starting) {
+      const { funcs, methods } = goTargets(file);
+      for (const { goStmt, fn } of (unit.kind === "func" ? funcs : methods).get(name2) ?? []) {
+        const home = enclosingFunction(goStmt);
+        const local = (id) => !!home && !!file.bindingsOf(home).resolve(id);
+        if (unit.kind === "func" && !local(fn)) out2.push({ goStmt, file });
+        if (unit.kind === "method") {
+          const operand = fn.childForFieldName("operand");
+          const pkg2 = operand?.type === "identifier" && !local(operand) && file.imports.some((i2) => i2.name === operand.text);
+          if (!pkg2) out2.push({ goStmt, file });
+        }
       }
     }
     return out2;
   });
 }
-function goTargets(unit) {
-  return unit.file.memo("waitgroup-add.goTargets", () => {
-    const root = unit.file.wholeRoot();
+function goCalledNames(file) {
+  return file.memo("waitgroup-add.goCalledNames", () => {
+    const out2 = /* @__PURE__ */ new Set();
+    for (const m of file.source.matchAll(/\bgo\s+([\p{L}\p{N}_.()*]*)(\s*\()?/gu)) {
+      const run3 = m[1];
+      for (const w of run3.matchAll(/(?:^|(?<=\.))([\p{L}\p{N}_]+)/gu)) {
+        const after = w.index + w[0].length;
+        if (after < run3.length ? run3[after] === "(" : m[2] !== void 0) out2.add(w[1]);
+      }
+    }
+    return out2;
+  });
+}
+function goTargets(file) {
+  return file.memo("waitgroup-add.goTargets", () => {
+    const root = file.wholeRoot();
     const funcs = /* @__PURE__ */ new Map();
     const methods = /* @__PURE__ */ new Map();
     const methodDecls = /* @__PURE__ */ new Map();
@@ -22855,8 +24024,8 @@ function waitsOn(wg, unit) {
 }
 function channelJoin(add, wg, g, unit) {
   const cfg = cfgOf(unit, g.fn);
-  const at6 = cfg.nodesOnPaths({ entry: true }, (n) => contains(n, add))[0];
-  if (!at6) return false;
+  const at7 = cfg.nodesOnPaths({ entry: true }, (n) => contains(n, add))[0];
+  if (!at7) return false;
   const byKey = /* @__PURE__ */ new Map();
   for (const s of cfg.nodesOnPaths({ entry: true }, (n) => !!signalOf(n, unit))) {
     const key = signalOf(s, unit);
@@ -22864,11 +24033,11 @@ function channelJoin(add, wg, g, unit) {
   }
   const deferred2 = (s) => s.type === "defer_statement";
   for (const [key, signals] of byKey) {
-    const after = signals.some((s) => deferred2(s) || cfg.nodesOnPaths({ after: at6 }, (n) => n.id === s.id).length > 0);
-    const noAddAfter = signals.every((s) => deferred2(s) || cfg.nodesOnPaths({ after: s }, (n) => n.id === at6.id).length === 0);
+    const after = signals.some((s) => deferred2(s) || cfg.nodesOnPaths({ after: at7 }, (n) => n.id === s.id).length > 0);
+    const noAddAfter = signals.every((s) => deferred2(s) || cfg.nodesOnPaths({ after: s }, (n) => n.id === at7.id).length === 0);
     if (!after || !noAddAfter || signalledElsewhere(key, g, unit)) continue;
     const waits = waitsOn(wg, unit).filter((w) => !contains(g.fn, w));
-    if (waits.length > 0 && waits.every((w) => receivedBefore(w, key, unit)) || parentReceives(g.goStmt, key, unit)) return true;
+    if (waits.length > 0 && waits.every((w) => receivedBefore(w, key, unit)) || parentReceives(g, key, unit)) return true;
   }
   return false;
 }
@@ -22905,10 +24074,11 @@ function receivedBefore(wait, key, unit) {
   if (!fn) return false;
   return cfgOf(unit, fn).nodesOnPaths({ entry: true }, (n) => contains(n, wait), { avoid: (n) => receives(n, key, unit) }).length === 0;
 }
-function parentReceives(goStmt, key, unit) {
+function parentReceives(g, key, unit) {
+  const goStmt = g.goStmt;
   const fn = enclosingFunction(goStmt);
   if (!fn) return false;
-  const cfg = cfgOf(unit, fn);
+  const cfg = g.goFile ? cfgIn(g.goFile, fn) : cfgOf(unit, fn);
   const recv = (n) => receives(n, key, unit);
   return cfg.nodesOnPaths({ after: goStmt }, recv).length > 0 && cfg.everyPathPasses({ after: goStmt }, recv, ["return"]);
 }
@@ -22918,6 +24088,70 @@ function goStatementOf2(lit) {
   const call = n.parent;
   if (call?.type !== "call_expression" || call.childForFieldName("function")?.id !== n.id) return void 0;
   return call.parent?.type === "go_statement" ? call.parent : void 0;
+}
+function counterJoin(counter, wg, add, g, unit) {
+  const key = crossKey(counter, unit);
+  const starter = enclosingFunction(g.goStmt);
+  if (!key?.startsWith("local:") || !starter) return false;
+  const dones = methodCalls(g.fn, ["Done"], true).filter((d) => inOwnGoroutine(d, g) && sameKey(crossKey(receiver(d), unit), key));
+  if (dones.length === 0 || !dones.every((d) => d.startIndex > add.endIndex || deferredIn(d, g.fn))) return false;
+  const counterWaits = waitsOn(counter, unit).filter((w) => !contains(g.fn, w));
+  const wgWaits = waitsOn(wg, unit).filter((w) => !contains(g.fn, w));
+  const inStarter = wgWaits.filter((w) => enclosingFunction(w)?.id === starter.id);
+  const cfg = cfgOf(unit, starter);
+  for (const w of counterWaits) {
+    if (enclosingFunction(w)?.id !== starter.id) continue;
+    const at7 = (n) => contains(n, w);
+    if (cfg.nodesOnPaths({ after: g.goStmt }, at7).length > 0 && cfg.everyPathPasses({ after: g.goStmt }, at7, ["return"]) && inStarter.every((x) => passedBefore(x, at7, unit))) {
+      return true;
+    }
+  }
+  for (const w of counterWaits) {
+    const fn = enclosingFunction(w);
+    if (!fn) continue;
+    for (const { close, channel } of closesAfter(w, fn, unit)) {
+      const ch = crossKey(channel, unit);
+      if (!ch || otherSignals(ch, close, unit)) continue;
+      const received = (n) => receives(n, ch, unit);
+      if (!inStarter.every((x) => passedBefore(x, received, unit))) continue;
+      if (returnsChannel(starter, ch, unit)) return true;
+      const others = wgWaits.filter((x) => enclosingFunction(x)?.id !== starter.id);
+      if (others.length > 0 && others.every((x) => receivedBefore(x, ch, unit))) return true;
+    }
+  }
+  return false;
+}
+function passedBefore(node, pass, unit) {
+  const fn = enclosingFunction(node);
+  if (!fn) return false;
+  return cfgOf(unit, fn).nodesOnPaths({ entry: true }, (n) => contains(n, node), { avoid: pass }).length === 0;
+}
+function closesAfter(wait, fn, unit) {
+  const cfg = cfgOf(unit, fn);
+  const at7 = (n) => contains(n, wait);
+  const out2 = [];
+  for (const s of descendantsInFunction(fn, ["expression_statement", "defer_statement"])) {
+    const call = s.namedChildren.find((c) => c?.type === "call_expression");
+    const channel = call ? closed(call) : void 0;
+    if (!channel) continue;
+    const after = s.type === "defer_statement" ? cfg.everyPathPasses({ entry: true }, at7, ["return"]) : cfg.nodesOnPaths({ entry: true }, (n) => n.id === s.id, { avoid: at7 }).length === 0 && cfg.nodesOnPaths({ entry: true }, (n) => n.id === s.id).length > 0;
+    if (after) out2.push({ close: s, channel });
+  }
+  return out2;
+}
+function otherSignals(key, signal, unit) {
+  const root = key.startsWith("local:") ? unit.node : unit.file.wholeRoot();
+  const closes = root.descendantsOfType("call_expression").filter((c) => !!c && !!closed(c) && sameKey(crossKey(closed(c), unit), key));
+  const sends = root.descendantsOfType("send_statement").filter((s) => !!s && sameKey(crossKey(s.childForFieldName("channel"), unit), key));
+  return [...closes, ...sends].some((s) => !contains(signal, s));
+}
+function returnsChannel(fn, key, unit) {
+  const returns = descendantsInFunction(fn, "return_statement").filter((r) => r.namedChildren.some((c) => c?.type !== "comment"));
+  return returns.length > 0 && returns.every((r) => listOf(r.namedChildren.find((c) => c?.type === "expression_list") ?? r.namedChildren[0]).some((e) => sameKey(crossKey(e, unit), key)));
+}
+function deferredIn(call, fn) {
+  for (let p = call.parent; p && p.id !== fn.id; p = p.parent) if (p.type === "defer_statement") return enclosingFunction(p)?.id === fn.id;
+  return false;
 }
 
 // rules/waitgroup-add-in-goroutine/index.ts
@@ -22950,18 +24184,19 @@ function check14(ctx) {
     if (stmt?.type !== "expression_statement" || !wg || args2.length !== 1 || /^-/.test(args2[0].text)) continue;
     const g = goroutineOf(call, unit);
     if (!g || !isWaitGroup(wg, unit) || !declaredOutside(wg, g, unit)) continue;
-    if (countedGoroutine(wg, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit)) continue;
+    if (countedGoroutine(wg, call, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit)) continue;
     const wait = callsOf(unit, unit.node, "Wait").find((w) => !contains(g.fn, w) && sameVariable(receiver(w), wg, unit));
     const name2 = wg.text;
     const waitNote = wait ? `${name2}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name2}.Wait()`;
-    const goLine = file.lineOf(g.goStmt.startIndex);
+    const goFile = g.goFile ?? file;
+    const goLine = g.goFile ? `${goFile.lineOf(g.goStmt.startIndex)} of ${goFile.path.slice(goFile.path.lastIndexOf("/") + 1)}` : file.lineOf(g.goStmt.startIndex);
     const children = startsChildren(stmt, unit);
     ctx.report({
       span: spanOf(stmt),
       messageId: children ? "uncountedParent" : "addInside",
       data: { name: name2, go: goLine, wait: waitNote },
       related: [
-        { ...spanOf(g.goStmt), message: children ? `this goroutine is not counted by ${name2}` : `this goroutine is counted only once it runs ${name2}.Add` },
+        { ...spanOf(g.goStmt), ...g.goFile ? { file: g.goFile } : {}, message: children ? `this goroutine is not counted by ${name2}` : `this goroutine is counted only once it runs ${name2}.Add` },
         ...wait ? [{ ...spanOf(wait), message: "this Wait can return before the goroutine is counted" }] : []
       ],
       fix: g.fn.type === "func_literal" && g.onlyStarted ? moveFix(unit, stmt, g.fn, g.goStmt) : void 0
@@ -22981,20 +24216,21 @@ function declaredOutside(wg, g, unit) {
   const own = g.fn.childForFieldName(b.kind === "param" ? "parameters" : "receiver");
   return b.decl.parent?.id === own?.id && b.type?.type === "pointer_type";
 }
-function countedGoroutine(wg, g, unit) {
+function countedGoroutine(wg, add, g, unit) {
   const fn = enclosingFunction(g.goStmt);
   if (!fn) return false;
   const same = (a, b) => sameVariable(a, b, unit) || g.fn.id === unit.node.id && sameKey(crossKey(a, unit), crossKey(b, unit));
-  const counters = methodCalls(fn, ["Add"], true).filter((a) => a.endIndex <= g.goStmt.startIndex && enclosingFunction(a)?.id === fn.id && !usedUp(a, g.goStmt, unit)).map(receiver).filter((r) => callsOf(unit, g.fn, "Done").some((d) => inOwnGoroutine(d, g) && same(receiver(d), r)));
+  const counters = methodCalls(fn, ["Add"], true).filter((a) => a.endIndex <= g.goStmt.startIndex && enclosingFunction(a)?.id === fn.id && !usedUp(a, g.goStmt, unit, !!g.goFile)).map(receiver).filter((r) => callsOf(unit, g.fn, "Done").some((d) => inOwnGoroutine(d, g) && same(receiver(d), r)));
   if (counters.some((r) => same(r, wg))) return true;
-  return counters.some((r) => isWaitGroup(r, unit) && waitedFirst(r, wg, unit));
+  return counters.some((r) => isWaitGroup(r, unit) && (waitedFirst(r, wg, unit) || counterJoin(r, wg, add, g, unit)));
 }
-function usedUp(add, go, unit) {
+function usedUp(add, go, unit, foreign) {
   const args2 = add.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
   const k = args2.length === 1 && args2[0]?.type === "int_literal" ? Number(args2[0].text.replace(/_/g, "")) : null;
   if (k === null || !Number.isFinite(k)) return false;
   const fn = enclosingFunction(go);
-  const between = unit.nodes("go_statement").filter((s) => s.id !== go.id && s.startIndex >= add.endIndex && s.endIndex <= go.startIndex && enclosingFunction(s)?.id === fn?.id);
+  const gos = !foreign && contains(unit.node, go) ? unit.nodes("go_statement") : (fn?.descendantsOfType("go_statement") ?? []).filter((s) => !!s);
+  const between = gos.filter((s) => s.id !== go.id && s.startIndex >= add.endIndex && s.endIndex <= go.startIndex && enclosingFunction(s)?.id === fn?.id);
   return between.length >= k;
 }
 function waitedFirst(counter, wg, unit) {
@@ -23017,8 +24253,8 @@ function deferred(call, fn) {
 function moveFix(unit, stmt, lit, goStmt) {
   const source = unit.file.source;
   const body2 = statementsOf(lit.childForFieldName("body"));
-  const at6 = body2.findIndex((s) => s.id === stmt.id);
-  if (at6 < 0 || goStmt.parent?.type !== "statement_list") return void 0;
+  const at7 = body2.findIndex((s) => s.id === stmt.id);
+  if (at7 < 0 || goStmt.parent?.type !== "statement_list") return void 0;
   if (!cfgOf(unit, lit).everyPathPasses({ entry: true }, (n) => n.id === stmt.id, ALL_ENDS)) return void 0;
   const declaredInside = (id) => {
     const b = id ? unit.bindings.resolve(id) : void 0;
@@ -23047,7 +24283,7 @@ function lockHeld(type, file) {
   return type ? lockIn(type, file, (name2, ref) => named(name2, ref, file, /* @__PURE__ */ new Set())) : void 0;
 }
 function named(name2, ref, file, visiting) {
-  const local = blockType(name2, ref);
+  const local = localTypeBefore(file) < ref.startIndex ? blockType(name2, ref) : void 0;
   if (!local) return lockedTypes(file).get(name2);
   if (visiting.has(local.id)) return void 0;
   const t = local.childForFieldName("type");
@@ -23056,6 +24292,13 @@ function named(name2, ref, file, visiting) {
   const lock = lockIn(t, file, (n, r) => named(n, r, file, visiting));
   visiting.delete(local.id);
   return lock;
+}
+function localTypeBefore(file) {
+  return file.memo("waitgroup-by-value.localTypeAt", () => {
+    const top = new Set(file.decls.filter((d) => d.kind === "type").map((d) => d.node.parent?.startIndex));
+    for (const m of file.source.matchAll(/\btype\b/g)) if (!top.has(m.index)) return m.index;
+    return Infinity;
+  });
 }
 function blockType(name2, ref) {
   for (let n = ref.parent; n && n.type !== "source_file"; n = n.parent) {
@@ -23256,16 +24499,16 @@ function describe(lock, decl, type) {
   return `${a(written)}, which holds a ${lock.lock} (field ${lock.path})`;
 }
 function consequence(lock, name2) {
-  const at6 = lock.path === "" ? name2 : `${name2}${lock.path.startsWith("[") ? "" : "."}${lock.path}`;
+  const at7 = lock.path === "" ? name2 : `${name2}${lock.path.startsWith("[") ? "" : "."}${lock.path}`;
   switch (lock.lock) {
     case "sync.WaitGroup":
-      return `Add and Done on ${at6} miss the original's counter, which Wait watches`;
+      return `Add and Done on ${at7} miss the original's counter, which Wait watches`;
     case "sync.Once":
-      return `${at6}.Do runs its function again for every copy`;
+      return `${at7}.Do runs its function again for every copy`;
     case "sync.Cond":
-      return `Signal and Broadcast on ${at6} wake no goroutine waiting on the original`;
+      return `Signal and Broadcast on ${at7} wake no goroutine waiting on the original`;
     default:
-      return `locking ${at6} locks only the copy`;
+      return `locking ${at7} locks only the copy`;
   }
 }
 function firstUses(decl, unit) {
@@ -23522,6 +24765,1507 @@ function validateConcurrency(concurrency) {
   }
 }
 
+// src/diff/diff.ts
+var import_parse_diff = __toESM(require_parse_diff(), 1);
+var DiffError = class extends Error {
+};
+var stripPrefix = (p) => {
+  if (!p || p === "/dev/null") return null;
+  return p.replace(/^"|"$/g, "");
+};
+function parsePatch(patch, path9, status = "modified", previousPath) {
+  const normalised = patch.replace(/\r\n/g, "\n");
+  const parsed = normalised.trim() === "" ? [] : (0, import_parse_diff.default)(normalised);
+  const file = parsed[0] ? fromParsed(parsed[0]) : emptyDiff();
+  file.newPath = status === "deleted" ? null : path9;
+  file.oldPath = status === "added" ? null : previousPath ?? path9;
+  file.status = status;
+  return file;
+}
+function emptyDiff() {
+  return { oldPath: null, newPath: null, status: "modified", hunks: [], oldNoNewlineAtEnd: false, newNoNewlineAtEnd: false };
+}
+function fromParsed(f) {
+  const out2 = emptyDiff();
+  out2.oldPath = stripPrefix(f.from);
+  out2.newPath = stripPrefix(f.to);
+  out2.status = f.new || !out2.oldPath ? "added" : f.deleted || !out2.newPath ? "deleted" : out2.oldPath !== out2.newPath ? "renamed" : "modified";
+  for (const chunk of f.chunks) {
+    const hunk = { oldStart: chunk.oldStart, oldLines: chunk.oldLines, newStart: chunk.newStart, newLines: chunk.newLines, lines: [] };
+    let oldLine = chunk.oldStart;
+    let newLine = chunk.newStart;
+    for (const change of chunk.changes) {
+      if (change.content.startsWith("\\")) {
+        const prev = hunk.lines[hunk.lines.length - 1];
+        if (prev?.kind !== "add") out2.oldNoNewlineAtEnd = true;
+        if (prev?.kind !== "del") out2.newNoNewlineAtEnd = true;
+        continue;
+      }
+      const text = change.content.slice(1);
+      if (change.type === "add") hunk.lines.push({ kind: "add", text, newLine: newLine++ });
+      else if (change.type === "del") hunk.lines.push({ kind: "del", text, oldLine: oldLine++ });
+      else hunk.lines.push({ kind: "ctx", text, oldLine: oldLine++, newLine: newLine++ });
+    }
+    out2.hunks.push(hunk);
+  }
+  return out2;
+}
+function addedLines(diff) {
+  const out2 = /* @__PURE__ */ new Set();
+  for (const h of diff.hunks) for (const l of h.lines) if (l.kind === "add") out2.add(l.newLine);
+  return out2;
+}
+function removalPositions(diff) {
+  const out2 = [];
+  for (const h of diff.hunks) {
+    let next = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+    let pending = false;
+    for (const l of h.lines) {
+      if (l.kind === "del") pending = true;
+      else {
+        if (pending) out2.push(l.newLine);
+        pending = false;
+        next = l.newLine + 1;
+      }
+    }
+    if (pending) out2.push(next);
+  }
+  return out2;
+}
+function commentableLines(diff) {
+  const out2 = /* @__PURE__ */ new Map();
+  diff.hunks.forEach((h, i2) => {
+    for (const l of h.lines) if (l.kind !== "del") out2.set(l.newLine, i2);
+  });
+  return out2;
+}
+function rebuildBase(newSource, diff) {
+  if (diff.status === "added") return "";
+  const eol = newSource.includes("\r\n") ? "\r\n" : "\n";
+  const newLines = newSource.split(/\r?\n/);
+  if (newLines.length > 0 && newLines[newLines.length - 1] === "") newLines.pop();
+  const out2 = [];
+  let cursor = 1;
+  for (const h of diff.hunks) {
+    const first = h.lines.find((l) => l.kind !== "del")?.newLine ?? h.newStart + (h.newLines === 0 ? 1 : 0);
+    for (; cursor < first && cursor <= newLines.length; cursor++) out2.push(newLines[cursor - 1]);
+    for (const l of h.lines) {
+      if (l.kind !== "del") {
+        const actual = newLines[l.newLine - 1];
+        if (actual === void 0 || actual.replace(/\r$/, "") !== l.text.replace(/\r$/, "")) {
+          throw new DiffError(`line ${l.newLine} does not match the diff`);
+        }
+        cursor = l.newLine + 1;
+      }
+      if (l.kind !== "add") out2.push(l.text.replace(/\r$/, ""));
+    }
+  }
+  for (; cursor <= newLines.length; cursor++) out2.push(newLines[cursor - 1]);
+  if (out2.length === 0) return "";
+  return out2.join(eol) + (diff.oldNoNewlineAtEnd ? "" : eol);
+}
+
+// src/analyzer/directives.ts
+var DIRECTIVE_RULE = "ignore-directive";
+var DIRECTIVE_META = {
+  id: DIRECTIVE_RULE,
+  title: "Suppression directive",
+  severity: "info",
+  summary: "A //ptrguard:ignore, //ptrguard:ignore-file or //nolint directive that names an unknown rule, gives no reason, or suppresses nothing.",
+  why: "A suppression should name the rule it silences and say why; one that silences nothing hides the next real finding.",
+  docs: docsLink("rules/README.md#suppressing-a-finding")
+};
+var IGNORE = /\/\/[ \t]*ptrguard:(ignore-file|ignore)(?![\w-])[ \t]*([^\n]*)/g;
+var NOLINT = /\/\/[ \t]*nolint(?![\w-])(?::([\w,.-]+))?/g;
+function readDirectives(source, lines, root) {
+  const out2 = [];
+  const place2 = (start2) => {
+    const line4 = lines.lineOf(start2);
+    if (source.slice(lines.startOf(line4), start2).trim() !== "") return { line: line4, from: line4, to: line4 + 1 };
+    return { line: line4, from: line4, to: Math.max(line4 + 1, root ? coveredTo(source, lines, root, line4) : line4 + 1) };
+  };
+  for (const m of source.matchAll(IGNORE)) {
+    const rest = m[2].replace(/\r$/, "").trim();
+    const [ids = "", ...words] = rest.split(/\s+/);
+    const reason = words.join(" ").replace(/^--\s*/, "").trim();
+    const start2 = m.index;
+    const where3 = m[1] === "ignore-file" ? { line: lines.lineOf(start2), from: 1, to: lines.lineCount } : place2(start2);
+    const rules2 = ids && ids !== "--" ? ids.split(",").filter(Boolean) : [];
+    out2.push({ ...where3, start: start2, end: start2 + m[0].replace(/\s+$/, "").length, rules: rules2, reason, kind: m[1], reportUnused: true, used: false });
+  }
+  for (const m of source.matchAll(NOLINT)) {
+    const list2 = m[1]?.split(",");
+    if (list2 && !list2.includes("ptrguard") && !list2.includes("all")) continue;
+    const start2 = m.index;
+    const reportUnused = !!list2 && !list2.includes("all");
+    out2.push({ ...place2(start2), start: start2, end: start2 + m[0].length, rules: ["*"], reason: "nolint", kind: "nolint", reportUnused, used: false });
+  }
+  return out2.sort((a, b) => a.start - b.start);
+}
+function coveredTo(source, lines, root, line4) {
+  let next = line4 + 1;
+  while (next <= lines.lineCount && /^\s*(\/\/.*)?$/.test(lines.lineText(next))) next++;
+  if (next > lines.lineCount) return line4 + 1;
+  const text = lines.lineText(next);
+  const index = lines.startOf(next) + (text.length - text.trimStart().length);
+  let node = root.descendantForIndex(index);
+  if (!node || node.startIndex !== index) return next;
+  while (node.parent && node.parent.startIndex === index && !CONTAINERS.has(node.parent.type)) node = node.parent;
+  if (node.endIndex <= index || node.type === "source_file") return next;
+  return Math.max(next, lines.lineOf(Math.max(node.startIndex, node.endIndex - 1)));
+}
+var CONTAINERS = /* @__PURE__ */ new Set(["source_file", "statement_list", "block", "expression_case", "default_case", "communication_case", "type_case"]);
+var covers = (d, rule16, line4) => line4 >= d.from && line4 <= d.to && (d.rules.includes("*") || d.rules.includes(rule16));
+function suppressedBy(directives, rule16, line4) {
+  const hits = directives.filter((d) => covers(d, rule16, line4));
+  for (const d of hits) d.used = true;
+  return hits[0];
+}
+var wouldUse = (directives, rule16, line4) => directives.some((d) => !d.used && covers(d, rule16, line4));
+function directiveProblem(d, known, wholeFile) {
+  const name2 = d.kind === "nolint" ? "//nolint" : `//ptrguard:${d.kind}`;
+  if (d.kind !== "nolint" && d.rules.length === 0) return `${name2} names no rule: write ${name2} <rule-id> -- <reason>`;
+  const unknown = d.rules.filter((r) => r !== "*" && !known.has(r));
+  if (unknown.length > 0) {
+    const hints = unknown.map((u) => {
+      const near = closest(u, [...known]);
+      return near ? `\`${u}\` (did you mean \`${near}\`?)` : `\`${u}\``;
+    });
+    return `${name2} names an unknown rule id: ${hints.join(", ")}; \`ptrguard rules\` lists the ids`;
+  }
+  if (d.kind !== "nolint" && !d.reason) return `${name2} ${d.rules.join(",")} gives no reason: say why the finding is wrong here`;
+  if (!d.used && d.reportUnused && (d.kind !== "ignore-file" || wholeFile)) return `this ${name2} directive suppresses nothing: remove it`;
+  return void 0;
+}
+function closest(typo, ids) {
+  let best;
+  let bestDistance = Math.max(1, Math.floor(typo.length / 3)) + 1;
+  for (const id of ids) {
+    const d = distance(typo, id);
+    if (d < bestDistance) [best, bestDistance] = [id, d];
+  }
+  return best;
+}
+function distance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i2 = 1; i2 <= a.length; i2++) {
+    const row = [i2];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i2 - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+// src/analyzer/fixes.ts
+var OverlappingEditsError = class extends Error {
+};
+function applyEdits(source, edits) {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  let out2 = "";
+  let cursor = 0;
+  for (const e of sorted) {
+    if (e.start < cursor) throw new OverlappingEditsError(`edits overlap at index ${e.start}`);
+    out2 += source.slice(cursor, e.start) + e.text;
+    cursor = e.end;
+  }
+  return out2 + source.slice(cursor);
+}
+function suggestionFor(source, lines, edits, anchorLine) {
+  let startLine = anchorLine;
+  let endLine = anchorLine;
+  for (const e of edits) {
+    startLine = Math.min(startLine, lines.lineOf(e.start));
+    const endIsLineStart = e.end > e.start && lines.startOf(lines.lineOf(e.end)) === e.end;
+    endLine = Math.max(endLine, lines.lineOf(e.end) - (endIsLineStart ? 1 : 0));
+  }
+  const from = lines.startOf(startLine);
+  const to = lines.endOf(endLine);
+  const local = edits.map((e) => ({ start: e.start - from, end: e.end - from, text: e.text }));
+  return { startLine, endLine, replacement: applyEdits(source.slice(from, to), local) };
+}
+
+// src/analyzer/bindings.ts
+var BindingTable = class {
+  all = [];
+  byUse = /* @__PURE__ */ new Map();
+  byDecl = /* @__PURE__ */ new Map();
+  lookup(scope, name2) {
+    for (let s = scope; s; s = s.parent) {
+      const b = s.vars.get(name2);
+      if (b) return b;
+    }
+    return void 0;
+  }
+  declare(scope, id, kind, decl, type) {
+    if (id.type !== "identifier" || id.text === "_") return;
+    const b = { name: id.text, id, kind, decl, type, uses: [] };
+    scope.vars.set(b.name, b);
+    this.all.push(b);
+    this.byDecl.set(id.id, b);
+  }
+  use(scope, id, name2 = id.text) {
+    const b = this.lookup(scope, name2);
+    if (b) {
+      b.uses.push(id);
+      this.byUse.set(id.id, b);
+    }
+  }
+  declareParams(scope, list2, kind) {
+    if (!list2 || list2.type !== "parameter_list") return;
+    for (const p of list2.namedChildren) {
+      if (!p || p.type !== "parameter_declaration" && p.type !== "variadic_parameter_declaration") continue;
+      for (const name2 of p.childrenForFieldName("name")) if (name2) this.declare(scope, name2, kind, p, p.childForFieldName("type"));
+    }
+  }
+  resolve = (id) => this.byUse.get(id.id) ?? this.byDecl.get(id.id);
+  declaredBy = (id) => this.byDecl.get(id.id);
+};
+function resolveBindings(root) {
+  const t = new BindingTable();
+  const [lookup, declare, use, declareParams] = [t.lookup.bind(t), t.declare.bind(t), t.use.bind(t), t.declareParams.bind(t)];
+  const child = (parent) => ({ vars: /* @__PURE__ */ new Map(), parent });
+  const visitChildren = (node, scope) => {
+    for (const c of node.namedChildren) if (c) visit(c, scope);
+  };
+  const declareLeft = (scope, left, kind, decl) => {
+    for (const id of left?.namedChildren ?? []) {
+      if (!id) continue;
+      if (id.type === "identifier" && !scope.vars.has(id.text)) declare(scope, id, kind, decl, null);
+      else visit(id, scope);
+    }
+  };
+  const visitFunction = (node, scope) => {
+    const fn = child(scope);
+    declareParams(fn, node.childForFieldName("receiver"), "receiver");
+    declareParams(fn, node.childForFieldName("parameters"), "param");
+    declareParams(fn, node.childForFieldName("result"), "result");
+    const body2 = node.childForFieldName("body");
+    if (body2) visitChildren(body2, fn);
+  };
+  function visit(node, scope) {
+    switch (node.type) {
+      case "identifier":
+        use(scope, node);
+        return;
+      case "function_declaration":
+      case "method_declaration":
+      case "func_literal":
+        visitFunction(node, scope);
+        return;
+      case "block":
+      case "expression_case":
+      case "default_case":
+      case "communication_case":
+        visitChildren(node, child(scope));
+        return;
+      case "short_var_declaration": {
+        const right = node.childForFieldName("right");
+        if (right) visit(right, scope);
+        declareLeft(scope, node.childForFieldName("left"), "var", node);
+        return;
+      }
+      case "receive_statement": {
+        const right = node.childForFieldName("right");
+        if (right) visit(right, scope);
+        const isDecl = node.children.some((c) => c?.type === ":=");
+        if (isDecl) declareLeft(scope, node.childForFieldName("left"), "var", node);
+        else {
+          const left = node.childForFieldName("left");
+          if (left) visit(left, scope);
+        }
+        return;
+      }
+      case "var_spec":
+      case "const_spec": {
+        const value = node.childForFieldName("value");
+        if (value) visit(value, scope);
+        const kind = node.type === "var_spec" ? "var" : "const";
+        const type = node.childForFieldName("type");
+        for (const id of node.childrenForFieldName("name")) if (id) declare(scope, id, kind, node, type);
+        return;
+      }
+      case "for_statement": {
+        const loop = child(scope);
+        for (const c of node.namedChildren) {
+          if (!c) continue;
+          if (c.type === "range_clause") {
+            const right = c.childForFieldName("right");
+            if (right) visit(right, scope);
+            if (c.children.some((t2) => t2?.type === ":=")) declareLeft(loop, c.childForFieldName("left"), "range", c);
+            else {
+              const left = c.childForFieldName("left");
+              if (left) visit(left, loop);
+            }
+          } else visit(c, loop);
+        }
+        return;
+      }
+      case "if_statement":
+      case "expression_switch_statement":
+      case "select_statement":
+        visitChildren(node, child(scope));
+        return;
+      case "type_switch_statement": {
+        const sw = child(scope);
+        const init2 = node.childForFieldName("initializer");
+        if (init2) visit(init2, sw);
+        const value = node.childForFieldName("value");
+        if (value) visit(value, sw);
+        const alias = node.childForFieldName("alias")?.namedChildren.find((c) => c?.type === "identifier") ?? null;
+        for (const c of node.namedChildren) {
+          if (!c || c.type !== "type_case" && c.type !== "default_case") continue;
+          const cs = child(sw);
+          if (alias) declare(cs, alias, "typeswitch", node, null);
+          visitChildren(c, cs);
+        }
+        return;
+      }
+      case "labeled_statement": {
+        for (const c of node.namedChildren) if (c && c.type !== "label_name") visit(c, scope);
+        return;
+      }
+      case "selector_expression": {
+        const operand = node.childForFieldName("operand");
+        if (operand) visit(operand, scope);
+        return;
+      }
+      case "type_parameter_list":
+      case "type_declaration":
+      case "comment":
+        return;
+      default:
+        visitChildren(node, scope);
+    }
+  }
+  visit(root, { vars: /* @__PURE__ */ new Map(), parent: void 0 });
+  return t;
+}
+var DECLARING_TYPES = [
+  "parameter_declaration",
+  "variadic_parameter_declaration",
+  "short_var_declaration",
+  "receive_statement",
+  "var_spec",
+  "const_spec",
+  "range_clause",
+  "type_switch_statement"
+];
+function declaredNames(declaring) {
+  const out2 = /* @__PURE__ */ new Set();
+  const add = (n) => {
+    if (n?.type === "identifier") out2.add(n.text);
+  };
+  for (const d of declaring) {
+    switch (d.type) {
+      case "parameter_declaration":
+      case "variadic_parameter_declaration":
+      case "var_spec":
+      case "const_spec":
+        for (const n of d.childrenForFieldName("name")) add(n);
+        break;
+      case "type_switch_statement":
+        for (const n of d.childForFieldName("alias")?.namedChildren ?? []) add(n);
+        break;
+      default:
+        for (const n of d.childForFieldName("left")?.namedChildren ?? []) add(n);
+    }
+  }
+  return out2;
+}
+function lazyBindings(resolve2, names2) {
+  return {
+    get all() {
+      return resolve2().all;
+    },
+    resolve: (id) => names2().has(id.text) ? resolve2().resolve(id) : void 0,
+    declaredBy: (id) => names2().has(id.text) ? resolve2().declaredBy(id) : void 0
+  };
+}
+var BINDING_TYPES = [
+  "identifier",
+  "func_literal",
+  "block",
+  "expression_case",
+  "default_case",
+  "communication_case",
+  "type_case",
+  "if_statement",
+  "expression_switch_statement",
+  "select_statement",
+  "for_statement",
+  "type_switch_statement",
+  "short_var_declaration",
+  "receive_statement",
+  "range_clause",
+  "var_spec",
+  "const_spec",
+  "type_declaration"
+];
+var SCOPES = /* @__PURE__ */ new Set(["func_literal", "block", "expression_case", "default_case", "communication_case", "type_case", "if_statement", "expression_switch_statement", "select_statement", "for_statement", "type_switch_statement"]);
+var DEFERRED_LEFT = /* @__PURE__ */ new Set(["short_var_declaration", "receive_statement", "range_clause"]);
+function resolveFlat(root, nodes) {
+  if (root.type !== "function_declaration" && root.type !== "method_declaration") return void 0;
+  const t = new BindingTable();
+  const [lookup, declare, use, declareParams] = [t.lookup.bind(t), t.declare.bind(t), t.use.bind(t), t.declareParams.bind(t)];
+  const top = { vars: /* @__PURE__ */ new Map(), parent: void 0 };
+  let scope = { vars: /* @__PURE__ */ new Map(), parent: top };
+  declareParams(scope, root.childForFieldName("receiver"), "receiver");
+  declareParams(scope, root.childForFieldName("parameters"), "param");
+  declareParams(scope, root.childForFieldName("result"), "result");
+  const body2 = root.childForFieldName("body");
+  if (!body2) return t;
+  const stack = [{ end: root.endIndex, scope, node: root }];
+  const bodies = /* @__PURE__ */ new Set([body2.id]);
+  const skip = [];
+  skip.push({ start: root.startIndex, end: body2.startIndex });
+  const skipIds = /* @__PURE__ */ new Set();
+  let held;
+  const scopeOf = () => {
+    for (let i2 = stack.length - 1; i2 >= 0; i2--) if (stack[i2].scope) return stack[i2].scope;
+    return scope;
+  };
+  const close = (upTo) => {
+    while (stack.length > 1 && stack[stack.length - 1].end <= upTo) {
+      const o = stack.pop();
+      if (o.fire) o.fire(scopeOf());
+      if (held === o) held = void 0;
+    }
+    scope = scopeOf();
+    while (skip.length > 0 && skip[skip.length - 1].end <= upTo) skip.pop();
+  };
+  const skipped = (start2) => skip.some((r) => r.start <= start2 && start2 < r.end);
+  for (const n of nodes) {
+    const start2 = n.startIndex;
+    close(start2);
+    const type = n.type;
+    if (type === "identifier") {
+      if (skipIds.has(n.id) || skipped(start2)) continue;
+      if (held) {
+        held.held.push(n);
+        continue;
+      }
+      use(scope, n);
+      continue;
+    }
+    if (held) return void 0;
+    if (skipped(start2)) continue;
+    const end = n.endIndex;
+    if (type === "type_declaration") {
+      skip.push({ start: start2, end });
+      continue;
+    }
+    if (SCOPES.has(type)) {
+      if (type === "block" && bodies.has(n.id)) continue;
+      const s = { vars: /* @__PURE__ */ new Map(), parent: scope };
+      const open = { end, scope: s, node: n };
+      if (type === "func_literal") {
+        declareParams(s, n.childForFieldName("parameters"), "param");
+        declareParams(s, n.childForFieldName("result"), "result");
+        const b = n.childForFieldName("body");
+        if (b) {
+          bodies.add(b.id);
+          skip.push({ start: start2, end: b.startIndex });
+        } else skip.push({ start: start2, end });
+      } else if (type === "type_switch_statement") {
+        open.alias = n.childForFieldName("alias")?.namedChildren.find((c) => c?.type === "identifier") ?? null;
+        const aliasList = n.childForFieldName("alias");
+        if (aliasList) skip.push({ start: aliasList.startIndex, end: aliasList.endIndex });
+      } else if (type === "type_case" || type === "default_case") {
+        const sw = stack[stack.length - 1];
+        if (sw.node.type === "type_switch_statement") {
+          if (sw.alias) declare(s, sw.alias, "typeswitch", sw.node, null);
+        } else if (type === "type_case") return void 0;
+      }
+      stack.push(open);
+      scope = s;
+      continue;
+    }
+    if (type === "var_spec" || type === "const_spec") {
+      const names2 = n.childrenForFieldName("name").filter((x) => !!x);
+      const t2 = n.childForFieldName("type");
+      for (const id of names2) skipIds.add(id.id);
+      if (t2) skip.push({ start: t2.startIndex, end: t2.endIndex });
+      const kind = type === "var_spec" ? "var" : "const";
+      stack.push({ end, node: n, fire: (s) => names2.forEach((id) => declare(s, id, kind, n, t2)) });
+      continue;
+    }
+    if (DEFERRED_LEFT.has(type)) {
+      const left = n.childForFieldName("left");
+      if (!left) continue;
+      const isDecl = type === "short_var_declaration" || n.children.some((c) => c?.type === ":=");
+      const kind = type === "range_clause" ? "range" : "var";
+      const elements = left.namedChildren.filter((c) => !!c);
+      const direct = new Set(elements.map((e) => e.id));
+      const open = {
+        end,
+        node: n,
+        held: [],
+        fire: (s) => {
+          for (const id of open.held) {
+            if (isDecl && direct.has(id.id) && !s.vars.has(id.text)) declare(s, id, kind, n, null);
+            else use(s, id);
+          }
+        }
+      };
+      const leftEnd = left.endIndex;
+      stack.push(open);
+      held = open;
+      stack.push({ end: leftEnd, node: left, fire: () => held = void 0 });
+      continue;
+    }
+  }
+  close(Number.MAX_SAFE_INTEGER);
+  return t;
+}
+
+// src/analyzer/gofile.ts
+var GENERATED = /^\/\/ Code generated .* DO NOT EDIT\.\r?$/m;
+function isGenerated(source) {
+  return GENERATED.test(source);
+}
+function parseGoVersion(text) {
+  const m = /^(?:go)?(\d+)\.(\d+)/.exec(text.trim());
+  return m ? { major: Number(m[1]), minor: Number(m[2]) } : null;
+}
+function goModVersion(gomod) {
+  const m = /^go[ \t]+(\S+)/m.exec(gomod);
+  return m ? parseGoVersion(m[1]) : null;
+}
+function goModGodebug(gomod) {
+  const out2 = {};
+  const add = (spec) => {
+    const m = /^([^\s=,"'`]+)=([^\s,"'`]+)$/.exec(spec);
+    if (m) out2[m[1]] = m[2];
+  };
+  let inBlock = false;
+  for (const raw of gomod.split("\n")) {
+    const line4 = raw.replace(/\/\/.*$/, "").trim();
+    if (inBlock) {
+      if (line4.startsWith(")")) inBlock = false;
+      else add(line4);
+      continue;
+    }
+    const m = /^godebug(?:\s*(\()|\s+(\S+))$/.exec(line4);
+    if (!m) continue;
+    if (m[1]) inBlock = true;
+    else add(m[2]);
+  }
+  return out2;
+}
+function compareVersion(a, b) {
+  return a.major - b.major || a.minor - b.minor;
+}
+function buildConstraintVersion(source) {
+  for (let pos = 0; pos <= source.length; ) {
+    const nl = source.indexOf("\n", pos);
+    const line4 = source.slice(pos, nl === -1 ? source.length : nl).trim();
+    pos = nl === -1 ? source.length + 1 : nl + 1;
+    if (line4 === "" || line4.startsWith("//") === false) {
+      if (line4.startsWith("/*") || line4 === "") continue;
+      break;
+    }
+    const m = /^\/\/go:build\s+(.*)$/.exec(line4);
+    if (m) return constraintVersion(m[1]);
+  }
+  return null;
+}
+function constraintVersion(expr) {
+  const toks = expr.match(/&&|\|\||!|\(|\)|[A-Za-z0-9_.]+/g) ?? [];
+  let i2 = 0;
+  const max = (a, b) => !a ? b : !b ? a : compareVersion(a, b) >= 0 ? a : b;
+  const min = (a, b) => !a || !b ? null : compareVersion(a, b) <= 0 ? a : b;
+  const or = () => {
+    let v = and();
+    while (toks[i2] === "||") {
+      i2++;
+      v = min(v, and());
+    }
+    return v;
+  };
+  const and = () => {
+    let v = not();
+    while (toks[i2] === "&&") {
+      i2++;
+      v = max(v, not());
+    }
+    return v;
+  };
+  const not = () => {
+    if (toks[i2] === "!") {
+      i2++;
+      not();
+      return null;
+    }
+    if (toks[i2] === "(") {
+      i2++;
+      const v = or();
+      if (toks[i2] === ")") i2++;
+      return v;
+    }
+    const tag = toks[i2++] ?? "";
+    return /^go1\.\d+$/.test(tag) ? parseGoVersion(tag) : null;
+  };
+  return or();
+}
+var TOP = /^(package|import|func|type|var|const)\b/;
+function topLevelChunks(source) {
+  const chunks = [];
+  let line4 = 1;
+  let pos = 0;
+  let current;
+  while (pos <= source.length) {
+    const nl = source.indexOf("\n", pos);
+    const end = nl === -1 ? source.length : nl + 1;
+    const m = TOP.exec(source.slice(pos, Math.min(end, pos + 8)));
+    if (m) {
+      if (current) chunks.push(current);
+      const kw = m[1];
+      const kind = kw === "func" ? "func" : kw === "package" || kw === "import" ? "header" : "decl";
+      current = { kind, start: pos, end, startLine: line4, endLine: line4 };
+    } else if (current) {
+      current.end = end;
+      current.endLine = line4;
+    }
+    if (nl === -1) break;
+    pos = end;
+    line4++;
+  }
+  if (current) chunks.push(current);
+  return chunks;
+}
+
+// src/analyzer/messages.ts
+var PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
+function renderMessage(meta, id, data = {}) {
+  const template = Object.hasOwn(meta.messages, id) ? meta.messages[id] : void 0;
+  if (template === void 0) throw new Error(`rule ${meta.id} has no message "${id}"`);
+  return template.replace(PLACEHOLDER, (_, name2) => {
+    const v = Object.hasOwn(data, name2) ? data[name2] : void 0;
+    if (v === void 0) throw new Error(`rule ${meta.id}, message "${id}": no value for {{${name2}}}`);
+    return String(v);
+  });
+}
+
+// src/analyzer/source.ts
+var LineIndex = class {
+  constructor(text) {
+    this.text = text;
+    for (let i2 = text.indexOf("\n"); i2 !== -1; i2 = text.indexOf("\n", i2 + 1)) this.starts.push(i2 + 1);
+  }
+  text;
+  starts = [0];
+  get lineCount() {
+    return this.starts.length;
+  }
+  /** 1-based line of a string index. */
+  lineOf(index) {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = lo + hi + 1 >> 1;
+      if (this.starts[mid] <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+  /** String index where 1-based `line` starts. */
+  startOf(line4) {
+    return this.starts[Math.min(Math.max(line4, 1), this.starts.length) - 1];
+  }
+  /** String index of the end of `line`, before its newline (and a CR before it). */
+  endOf(line4) {
+    const next = line4 < this.starts.length ? this.starts[line4] - 1 : this.text.length;
+    return next > 0 && this.text[next - 1] === "\r" && next - 1 >= this.startOf(line4) ? next - 1 : next;
+  }
+  lineText(line4) {
+    return this.text.slice(this.startOf(line4), this.endOf(line4));
+  }
+  /** 1-based line and 1-based UTF-8 byte column of a string index. */
+  position(index) {
+    const line4 = this.lineOf(index);
+    const prefix = this.text.slice(this.startOf(line4), index);
+    return { line: line4, column: Buffer.byteLength(prefix, "utf8") + 1 };
+  }
+};
+var STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+function decodeUtf8(bytes) {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return void 0;
+  }
+}
+function normaliseCode(code) {
+  return code.replace(/\s+/g, " ").trim();
+}
+
+// src/analyzer/nodeindex.ts
+var INDEXED_TYPES = [.../* @__PURE__ */ new Set([
+  // What local names resolve from (./bindings.ts resolveFlat): identifiers, scopes, declarations.
+  ...BINDING_TYPES,
+  "assignment_statement",
+  "break_statement",
+  "call_expression",
+  "const_spec",
+  "continue_statement",
+  "defer_statement",
+  "expression_statement",
+  "for_statement",
+  "func_literal",
+  "go_statement",
+  "goto_statement",
+  "keyed_element",
+  "labeled_statement",
+  "literal_value",
+  "parameter_declaration",
+  "range_clause",
+  "receive_statement",
+  "return_statement",
+  "select_statement",
+  "send_statement",
+  "short_var_declaration",
+  "slice_expression",
+  "type_alias",
+  "type_spec",
+  "type_switch_statement",
+  "unary_expression",
+  "var_spec",
+  "variadic_parameter_declaration"
+])];
+var INDEXED = new Set(INDEXED_TYPES);
+var indexStats = { walks: 0 };
+var NodeIndex = class {
+  constructor(root) {
+    this.root = root;
+  }
+  root;
+  entries;
+  byType = /* @__PURE__ */ new Map();
+  queries = /* @__PURE__ */ new Map();
+  /** Nodes of the given types under `within` (default: the unit; `within` itself included when it matches), in source order. */
+  nodes(types, within) {
+    const list2 = typeof types === "string" ? [types] : types;
+    if (within && !this.covers(within)) return within.descendantsOfType(list2).filter((n) => !!n);
+    if (!list2.every((t) => INDEXED.has(t))) {
+      if (within && within.id !== this.root.id) return within.descendantsOfType(list2).filter((n) => !!n);
+      const key = list2.join(",");
+      let all = this.queries.get(key);
+      if (!all) this.queries.set(key, all = this.root.descendantsOfType(list2).filter((n) => !!n));
+      return all;
+    }
+    const entries = this.select(list2);
+    if (!within || within.id === this.root.id) return entries.map((e) => e.node);
+    return this.inside(entries, within).map((e) => e.node);
+  }
+  /**
+   * Nodes of the given types in the body of function `fn` (the unit's node or a func literal in
+   * it), not inside the function literals nested in it; those literals themselves are included.
+   * `fn` itself is not.
+   */
+  nodesInFunction(types, fn) {
+    const lits = this.nodes("func_literal", fn).filter((l) => l.id !== fn.id);
+    const ends = lits.map((l) => l.endIndex);
+    return this.nodes(types, fn).filter((n) => n.id !== fn.id && !lits.some((l, i2) => l.startIndex < n.startIndex && n.startIndex < ends[i2]));
+  }
+  covers(n) {
+    return n.tree === this.root.tree && n.startIndex >= this.root.startIndex && n.endIndex <= this.root.endIndex;
+  }
+  all() {
+    if (!this.entries) {
+      indexStats.walks++;
+      this.entries = [];
+      for (const node of this.root.descendantsOfType(INDEXED_TYPES)) {
+        if (!node) continue;
+        const e = { node, type: node.type, start: node.startIndex, end: void 0 };
+        this.entries.push(e);
+        let bucket = this.byType.get(e.type);
+        if (!bucket) this.byType.set(e.type, bucket = []);
+        bucket.push(e);
+      }
+    }
+    return this.entries;
+  }
+  select(types) {
+    const all = this.all();
+    if (types.length === 1) return this.byType.get(types[0]) ?? [];
+    const key = types.join(",");
+    let out2 = this.byType.get(key);
+    if (!out2) {
+      const want = new Set(types);
+      this.byType.set(key, out2 = all.filter((e) => want.has(e.type)));
+    }
+    return out2;
+  }
+  endOf(e) {
+    return e.end ??= e.node.endIndex;
+  }
+  /** Entries (sorted by start) inside `within`, `within` itself included. */
+  inside(entries, within) {
+    const ws = within.startIndex;
+    const we = within.endIndex;
+    let lo = 0;
+    let hi = entries.length;
+    while (lo < hi) {
+      const mid = lo + hi >> 1;
+      if (entries[mid].start < ws) lo = mid + 1;
+      else hi = mid;
+    }
+    const out2 = [];
+    for (let i2 = lo; i2 < entries.length && entries[i2].start <= we; i2++) {
+      const e = entries[i2];
+      if (this.endOf(e) <= we && (e.start !== ws || this.isInside(e.node, within))) out2.push(e);
+    }
+    return out2;
+  }
+  /** `n` (with a span inside `within`'s) is `within` or a descendant, not an ancestor of the same span. */
+  isInside(n, within) {
+    if (n.id === within.id || n.startIndex !== within.startIndex || n.endIndex !== within.endIndex) return true;
+    for (let p = within.parent; p && p.startIndex === within.startIndex && p.endIndex === within.endIndex; p = p.parent) if (p.id === n.id) return false;
+    return true;
+  }
+};
+
+// src/analyzer/units.ts
+function receiverTypeName(method) {
+  const recv = method.childForFieldName("receiver");
+  const t = recv?.descendantsOfType("type_identifier")[0];
+  return t?.text ?? "?";
+}
+function readPackageName(root) {
+  const clause = root.hasError ? root.descendantsOfType("package_clause")[0] : root.namedChildren.find((c) => c?.type === "package_clause");
+  return clause?.namedChildren[0]?.text ?? "";
+}
+function importSpecs(root) {
+  if (root.hasError) return root.descendantsOfType("import_spec").filter((s) => !!s);
+  const out2 = [];
+  for (const d of root.namedChildren) {
+    if (d?.type !== "import_declaration") continue;
+    for (const c of d.namedChildren) {
+      if (c?.type === "import_spec") out2.push(c);
+      else if (c?.type === "import_spec_list") {
+        for (const s of c.namedChildren) if (s?.type === "import_spec") out2.push(s);
+      }
+    }
+  }
+  return out2;
+}
+function readImports(root) {
+  const out2 = [];
+  for (const spec of importSpecs(root)) {
+    const pathNode = spec.childForFieldName("path");
+    if (!pathNode) continue;
+    const path9 = pathNode.text.slice(1, -1);
+    const nameNode = spec.childForFieldName("name");
+    if (!nameNode) {
+      const parts2 = path9.split("/").filter((p) => !/^v\d+$/.test(p) || p === path9);
+      const last = (parts2[parts2.length - 1] ?? path9).replace(/^go-/, "").replace(/[.-].*$/, "");
+      out2.push({ path: path9, name: last, kind: "default" });
+    } else if (nameNode.type === "dot") out2.push({ path: path9, name: ".", kind: "dot" });
+    else if (nameNode.type === "blank_identifier") out2.push({ path: path9, name: "_", kind: "blank" });
+    else out2.push({ path: path9, name: nameNode.text, kind: "alias" });
+  }
+  return out2;
+}
+function readDecls(root) {
+  const out2 = [];
+  for (const d of root.namedChildren) {
+    if (!d) continue;
+    for (const spec of specsOf(d)) {
+      const kind = spec.type === "var_spec" ? "var" : spec.type === "const_spec" ? "const" : "type";
+      const names2 = spec.childrenForFieldName("name").filter((n) => !!n && n.type !== ",").map((n) => n.text);
+      out2.push({ kind, names: names2, node: spec, type: spec.childForFieldName("type") });
+    }
+  }
+  return out2;
+}
+function specsOf(decl) {
+  switch (decl.type) {
+    case "type_declaration":
+      return decl.namedChildren.filter((c) => !!c && (c.type === "type_spec" || c.type === "type_alias"));
+    case "const_declaration":
+      return decl.namedChildren.filter((c) => !!c && c.type === "const_spec");
+    case "var_declaration":
+      return decl.namedChildren.flatMap(
+        (c) => !c ? [] : c.type === "var_spec" ? [c] : c.type === "var_spec_list" ? c.namedChildren.filter((s) => !!s && s.type === "var_spec") : []
+      );
+    default:
+      return [];
+  }
+}
+function listUnits(root) {
+  const out2 = [];
+  for (const d of root.namedChildren) {
+    if (!d) continue;
+    if (d.type === "function_declaration") {
+      out2.push({ kind: "func", name: d.childForFieldName("name")?.text ?? "?", node: d, body: d.childForFieldName("body") });
+    } else if (d.type === "method_declaration") {
+      const name2 = `${receiverTypeName(d)}.${d.childForFieldName("name")?.text ?? "?"}`;
+      out2.push({ kind: "method", name: name2, node: d, body: d.childForFieldName("body") });
+    } else {
+      for (const spec of specsOf(d)) {
+        const kind = spec.type === "var_spec" ? "var" : spec.type === "const_spec" ? "const" : "type";
+        const names2 = spec.childrenForFieldName("name").filter((n) => n && n.type !== ",").map((n) => n.text);
+        out2.push({ kind, name: names2.join(","), node: spec, body: null });
+      }
+    }
+  }
+  return out2;
+}
+function makeUnit(raw, file) {
+  const memo = /* @__PURE__ */ new Map();
+  let index;
+  let names2;
+  let resolved;
+  const bindings = lazyBindings(
+    // From the unit's one walk (no walk of every node); resolveBindings for other shapes.
+    () => resolved ??= resolveFlat(raw.node, (index ??= new NodeIndex(raw.node)).nodes(BINDING_TYPES)) ?? file.bindingsOf(raw.node),
+    () => names2 ??= declaredNames((index ??= new NodeIndex(raw.node)).nodes(DECLARING_TYPES))
+  );
+  return {
+    ...raw,
+    file,
+    bindings,
+    nodes: (types, within) => (index ??= new NodeIndex(raw.node)).nodes(types, within),
+    nodesInFunction: (types, fn) => (index ??= new NodeIndex(raw.node)).nodesInFunction(types, fn ?? raw.node),
+    memo(key, compute3) {
+      if (!memo.has(key)) memo.set(key, compute3());
+      return memo.get(key);
+    }
+  };
+}
+
+// src/analyzer/verify.ts
+function fixIsVerified(c) {
+  let fixed;
+  try {
+    fixed = applyEdits(c.source, c.edits);
+  } catch (err2) {
+    if (err2 instanceof OverlappingEditsError) return false;
+    throw err2;
+  }
+  const sorted = [...c.edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  const changed = sorted.map((e) => ({ start: mapIndex(sorted, e.start, "start"), end: mapIndex(sorted, e.start, "start") + e.text.length }));
+  const unit = { start: mapIndex(sorted, c.unit.start, "start"), end: mapIndex(sorted, c.unit.end, "end") };
+  const span = c.diagnostic.span;
+  const at7 = { start: mapIndex(sorted, span.start, "start"), end: mapIndex(sorted, span.end, "end") };
+  const same = (d, where3) => d.messageId === c.diagnostic.messageId && overlaps(d.span, where3);
+  const before = c.siblings.filter((d) => same(d, span)).length;
+  const version = c.open(fixed, [unit, ...changed], unit);
+  try {
+    const touched = version.root.children.filter((n) => !!n && [unit, ...changed].some((s) => touchesRange(s, n.startIndex, n.endIndex)));
+    if (touched.length === 0 || touched.some((n) => n.hasError || n.type === "ERROR")) return false;
+    let again;
+    try {
+      again = version.run();
+    } catch {
+      return false;
+    }
+    return !!again && again.filter((d) => same(d, at7)).length < before;
+  } finally {
+    version.dispose();
+  }
+}
+function mapIndex(edits, i2, side) {
+  let delta = 0;
+  for (const e of edits) {
+    if (e.end <= i2 && !(e.end === i2 && e.start === i2 && side === "start")) {
+      delta += e.text.length - (e.end - e.start);
+      continue;
+    }
+    if (e.start < i2) return e.start + delta + (side === "end" ? e.text.length : 0);
+    break;
+  }
+  return i2 + delta;
+}
+function touchesRange(s, start2, end) {
+  return s.start === s.end ? start2 <= s.start && s.start < end : s.start < end && start2 < s.end;
+}
+function overlaps(a, b) {
+  const s = "startIndex" in a ? a.startIndex : a.start;
+  const e = "endIndex" in a ? a.endIndex : a.end;
+  return s <= b.end && b.start <= e;
+}
+
+// src/analyzer/engine.ts
+var SCOPES2 = ["new", "added", "function", "file"];
+var TEST_FINDINGS = ["bugs", "all"];
+var MAX_FILE_BYTES = 16 << 20;
+var engineStats = { versionsAnalyzed: 0, baseVersionsAnalyzed: 0, unitsChecked: 0 };
+function tooLargeReason(bytes, limit = MAX_FILE_BYTES) {
+  return `too large: ${formatBytes(bytes)}, over the ${formatBytes(limit)} limit`;
+}
+function formatBytes(n) {
+  const units = ["bytes", "KiB", "MiB", "GiB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  if (u === 0) return `${n} bytes`;
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+}
+var PARTIAL_PARSE_CHARS = 16 * 1024;
+function analyzeSync(files, options) {
+  const result = { findings: [], skipped: [], notes: [], incomplete: [], filesAnalyzed: 0, unitsAnalyzed: 0 };
+  const scope = options.scope ?? "new";
+  const pkg2 = new PackageFiles(files, options);
+  try {
+    analyzeAll(files, options, scope, pkg2, result);
+  } finally {
+    pkg2.dispose();
+  }
+  result.findings.sort(compareFindings);
+  return result;
+}
+var PackageFiles = class {
+  constructor(files, options) {
+    this.files = files;
+    this.options = options;
+  }
+  files;
+  options;
+  views = /* @__PURE__ */ new Map();
+  trees = [];
+  byPath = /* @__PURE__ */ new Map();
+  /** The other files of `path`'s directory whose package clause is `packageName`. */
+  siblings(path9, packageName2) {
+    const dir = dirOf(path9);
+    const out2 = [];
+    for (const f of this.files) {
+      if (f.path === path9 || dirOf(f.path) !== dir || f.diff?.status === "deleted") continue;
+      const v = this.view(f);
+      if (v && v.packageName === packageName2) out2.push(v);
+    }
+    return out2;
+  }
+  view(f) {
+    let v = this.views.get(f.path);
+    if (v !== void 0) return v;
+    v = null;
+    const skip = skipReason({ ...f, diff: void 0 }, { ...this.options, includeVendor: true });
+    if (!skip || skip.startsWith("generated")) {
+      const tree = parseGo(f.content);
+      this.trees.push(tree);
+      this.byPath.set(f.path, tree);
+      const root = tree.rootNode;
+      const partial = this.files.some((x) => x.partialPackage === true && dirOf(x.path) === dirOf(f.path));
+      v = fileView(f.path, f.content, f.goMod ?? null, root, new LineIndex(f.content), () => root, Object.assign((name2) => this.siblings(f.path, name2), { partial }));
+    }
+    this.views.set(f.path, v);
+    return v;
+  }
+  /**
+   * The package's view of `path` when its text is `source`: the one every other file of the
+   * package sees as a sibling, its tree parsed whole. With `create`, parsed now if no rule has
+   * asked for it yet; without, only when it already is. An analysed file takes this view as its
+   * own, so it is parsed once, and the facts rules keep in its memo (its functions, its field
+   * index) serve both its own analysis and its siblings'.
+   */
+  viewOf(path9, source, create) {
+    const f = this.files.find((x) => x.path === path9);
+    if (!f || f.content !== source || f.diff?.status === "deleted") return void 0;
+    if (!create && !this.views.has(path9)) return void 0;
+    return this.view(f) ?? void 0;
+  }
+  /** Frees the trees of directory `dir` once none of its files is analysed any more (memory stays bounded by one package). */
+  release(dir) {
+    for (const p of [...this.views.keys()]) {
+      if (dirOf(p) !== dir) continue;
+      const t = this.byPath.get(p);
+      if (t) {
+        t.delete();
+        this.trees.splice(this.trees.indexOf(t), 1);
+      }
+      this.byPath.delete(p);
+      this.views.delete(p);
+    }
+  }
+  dispose() {
+    for (const t of this.trees) t.delete();
+    this.trees.length = 0;
+    this.views.clear();
+    this.byPath.clear();
+  }
+};
+var dirOf = (p) => {
+  const i2 = p.lastIndexOf("/");
+  return i2 < 0 ? "" : p.slice(0, i2);
+};
+function analyzeAll(files, options, scope, pkg2, result) {
+  const last = /* @__PURE__ */ new Map();
+  for (const file of files) if (!file.context) last.set(dirOf(file.path), file);
+  for (const file of files) {
+    if (file.context) continue;
+    try {
+      analyzeOne(file, options, scope, pkg2, result);
+    } finally {
+      if (last.get(dirOf(file.path)) === file) pkg2.release(dirOf(file.path));
+    }
+  }
+}
+function analyzeOne(file, options, scope, pkg2, result) {
+  {
+    const skip = skipReason(file, options);
+    if (skip) {
+      result.skipped.push({ path: file.path, reason: skip });
+      return;
+    }
+    try {
+      const { findings, units, syntaxErrorLine, ruleErrors } = analyzeFile(file, scope, options.rules, options.registry ?? options.rules, pkg2, options.testFindings ?? "bugs");
+      result.findings.push(...findings);
+      if (syntaxErrorLine) result.notes.push({ path: file.path, reason: `syntax error near line ${syntaxErrorLine}; the declarations that parsed were analysed` });
+      for (const reason of ruleErrors) result.notes.push({ path: file.path, reason });
+      if (ruleErrors.length) result.incomplete.push(file.path);
+      result.unitsAnalyzed += units;
+      result.filesAnalyzed++;
+    } catch (err2) {
+      if (!(err2 instanceof DiffError)) throw err2;
+      result.skipped.push({ path: file.path, reason: `the diff does not match the file (${err2.message})` });
+    }
+  }
+}
+function compareFindings(a, b) {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+}
+function skipReason(file, options) {
+  if (file.diff?.status === "deleted") return "deleted";
+  if (!options.includeVendor && /(^|\/)vendor\//.test(file.path)) return "vendored";
+  const limit = options.maxFileBytes ?? MAX_FILE_BYTES;
+  if (file.content.length * 3 > limit) {
+    const bytes = Buffer.byteLength(file.content, "utf8");
+    if (bytes > limit) return tooLargeReason(bytes, limit);
+  }
+  if (file.invalidUtf8 || file.content.includes("\0")) return "binary or not UTF-8";
+  if (isGenerated(file.content)) return "generated (Code generated ... DO NOT EDIT)";
+  return void 0;
+}
+function touchOf(diff, scope) {
+  if (!diff || scope === "file") return void 0;
+  return { lines: addedLines(diff), removals: removalPositions(diff) };
+}
+function touches(touch, startLine, endLine) {
+  if (!touch) return true;
+  for (const l of touch.lines) if (l >= startLine && l <= endLine) return true;
+  return touch.removals.some((r) => r > startLine && r <= endLine);
+}
+function analyzeFile(file, scope, rules2, registry, pkg2, testFindings) {
+  const siblings = Object.assign((name2) => pkg2.siblings(file.path, name2), { viewOf: (p, source, create) => pkg2.viewOf(p, source, create), partial: file.partialPackage === true });
+  const touch = touchOf(file.diff, scope);
+  const touched = (r) => touches(touch, r.startLine, r.endLine);
+  const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules2, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings, testFindings);
+  let findings = head.findings;
+  if (file.diff && scope === "new" && file.diff.status !== "added") {
+    const base2 = file.baseContent ?? rebuildBase(file.content, file.diff);
+    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, base2, findings, rules2, registry, siblings, testFindings));
+  } else if (file.diff && scope === "added") {
+    const added = addedLines(file.diff);
+    findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => !r.path && isAdded(r, added)));
+  }
+  return { findings, units: head.unitNames.length, syntaxErrorLine: head.syntaxErrorLine, ruleErrors: head.ruleErrors };
+}
+function analyzeBase(file, base2, head, rules2, registry, siblings, testFindings) {
+  engineStats.baseVersionsAnalyzed++;
+  const names2 = new Set(head.map((f) => f.unit));
+  return analyzeVersion(file.path, base2, file.goMod ?? null, rules2, registry, {
+    // A package's own `new` is NEW_EXPR_CALLEE in the tree, `new` in findings and in the text.
+    unit: (u) => names2.has(restoreNewExpr(u.name)),
+    chunk: (c) => {
+      const name2 = funcChunkName(base2.slice(c.start, Math.min(c.end, c.start + 300)));
+      return name2 === void 0 || names2.has(name2);
+    }
+  }, siblings, testFindings).findings;
+}
+var isAdded = (loc, added) => {
+  for (let l = loc.line; l <= Math.max(loc.line, loc.endLine); l++) if (added.has(l)) return true;
+  return false;
+};
+function subtract(head, base2) {
+  const key = (f) => `${f.rule}\0${f.unit}\0${f.code}`;
+  const counts = /* @__PURE__ */ new Map();
+  for (const f of base2) counts.set(key(f), (counts.get(key(f)) ?? 0) + 1);
+  return head.filter((f) => {
+    const n = counts.get(key(f)) ?? 0;
+    if (n > 0) counts.set(key(f), n - 1);
+    return n === 0;
+  });
+}
+function parseFor(source, keepFunc) {
+  if (keepFunc && source.length > PARTIAL_PARSE_CHARS) {
+    const chunks = topLevelChunks(source);
+    const keep = chunks.filter((c) => c.kind !== "func" || keepFunc(c));
+    if (keep.length < chunks.length) {
+      const ranges = keep.map((c) => ({
+        startIndex: c.start,
+        endIndex: c.end,
+        startPosition: { row: c.startLine - 1, column: 0 },
+        endPosition: { row: c.endLine, column: 0 }
+      }));
+      const partial = parseGo(source, ranges);
+      if (!partial.rootNode.hasError) return { tree: partial, partial: true };
+      partial.delete();
+    }
+  }
+  return { tree: parseGo(source), partial: false };
+}
+function funcChunkName(head) {
+  const m = /^func\s*(?:\(\s*(?:\w+\s+)?\*?\s*(\w+)[^)]*\)\s*)?(\w+)/.exec(head);
+  if (!m) return void 0;
+  return m[1] ? `${m[1]}.${m[2]}` : m[2];
+}
+function analyzeVersion(path9, source, goMod, rules2, registry, select, siblings, testFindings) {
+  engineStats.versionsAnalyzed++;
+  const shared = siblings.viewOf?.(path9, source, !select.chunk || source.length <= PARTIAL_PARSE_CHARS);
+  const lines = new LineIndex(source);
+  const { tree, partial } = shared ? { tree: void 0, partial: false } : parseFor(source, select.chunk);
+  const extra = [];
+  try {
+    const root = shared ? shared.wholeRoot() : tree.rootNode;
+    let whole;
+    const wholeRoot = () => {
+      if (!partial) return root;
+      if (!whole) {
+        const full = parseGo(source);
+        extra.push(full);
+        whole = full.rootNode;
+      }
+      return whole;
+    };
+    const view = shared ?? fileView(path9, source, goMod, root, lines, wholeRoot, siblings);
+    const units = [];
+    const raws = root.hasError ? recoverUnits(source, root, extra) : listUnits(root);
+    for (const raw of raws) {
+      const range = { name: raw.name, startLine: lines.lineOf(raw.node.startIndex), endLine: lines.lineOf(raw.node.endIndex) };
+      if (select.unit(range)) units.push(makeUnit(raw, view));
+    }
+    engineStats.unitsChecked += units.length;
+    const directives = readDirectives(source, lines, root);
+    const findings = [];
+    const ruleErrors = [];
+    const applicable = rules2.filter((r) => !r.appliesTo || r.appliesTo(view));
+    for (const unit of units) {
+      for (const rule16 of applicable) {
+        if (!rule16.kinds.includes(unit.kind)) continue;
+        const failed = (err2) => ruleErrors.push(`rule ${rule16.meta.id} failed on ${unit.name} (${err2 instanceof Error ? err2.message : String(err2)}); its findings there are missing`);
+        const reported = [];
+        try {
+          rule16.check({ unit, file: view, report: (d) => reported.push(restoreNewExpr(d)) });
+        } catch (err2) {
+          failed(err2);
+        }
+        const open = reopen(path9, goMod, rule16, unit.name, siblings);
+        try {
+          for (const d of reported) {
+            const f = toFinding(rule16, unit, d, source, lines, { open, siblings: reported });
+            for (const r of f.related) if (r.path && !relatedOk(r.path, view)) throw new Error(`a related location names ${r.path}, which is not a file of the package`);
+            if (!suppressedBy(directives, f.rule, f.line) && !(testFindings === "bugs" && testBounded(rule16, d, view))) findings.push(f);
+          }
+        } catch (err2) {
+          failed(err2);
+        }
+      }
+    }
+    const others = registry.filter((r) => !rules2.includes(r) && (!r.appliesTo || r.appliesTo(view)));
+    const idle = directives.filter((d) => !d.used && d.reportUnused);
+    if (others.length > 0 && idle.length > 0) {
+      for (const unit of units.filter((u) => idle.some((d) => d.from <= lines.lineOf(u.node.endIndex) && d.to >= lines.lineOf(u.node.startIndex)))) {
+        for (const rule16 of others) {
+          if (!rule16.kinds.includes(unit.kind)) continue;
+          const report4 = (d) => {
+            const line4 = location(lines, d.span).line;
+            if (wouldUse(directives, rule16.meta.id, line4)) suppressedBy(directives, rule16.meta.id, line4);
+          };
+          try {
+            rule16.check({ unit, file: view, report: report4 });
+          } catch {
+          }
+        }
+      }
+    }
+    const known = /* @__PURE__ */ new Set([...registry.map((r) => r.meta.id), DIRECTIVE_RULE]);
+    findings.push(...directiveFindings(directives, units, view, lines, known, select));
+    const syntaxErrorLine = root.hasError ? firstErrorLine(root, lines) : void 0;
+    return { findings, unitNames: units.map((u) => u.name), syntaxErrorLine, ruleErrors };
+  } finally {
+    tree?.delete();
+    for (const t of extra) t.delete();
+  }
+}
+function testBounded(rule16, d, view) {
+  return d.testBounded === true || rule16.meta.testFilesBounded === true && view.isTest;
+}
+function recoverUnits(source, root, trees) {
+  const clean = /* @__PURE__ */ new Map();
+  for (const u of listUnits(root)) if (!u.node.hasError) clean.set(u.node.startPosition.row, u);
+  const out2 = [];
+  for (const c of topLevelChunks(source)) {
+    if (c.kind === "header") continue;
+    const ok = clean.get(c.startLine - 1);
+    if (ok) {
+      out2.push(ok);
+      continue;
+    }
+    const t = parseGo(source, [{ startIndex: c.start, endIndex: c.end, startPosition: { row: c.startLine - 1, column: 0 }, endPosition: { row: c.endLine, column: 0 } }]);
+    trees.push(t);
+    out2.push(...listUnits(t.rootNode));
+  }
+  return out2;
+}
+function firstErrorLine(root, lines) {
+  const err2 = root.descendantsOfType("ERROR")[0] ?? root.descendantsOfType("MISSING")[0];
+  if (err2) return lines.lineOf(err2.startIndex);
+  let n = root;
+  while (n && n.hasError) n = n.namedChildren.find((c) => c?.hasError) ?? null;
+  return n ? lines.lineOf(n.startIndex) : 1;
+}
+var relatedOk = (p, view) => view.packageFiles().some((f) => f.path === p);
+function fileView(path9, source, goMod, root, lines, wholeRoot, siblings) {
+  const imports = readImports(root);
+  const memo = /* @__PURE__ */ new Map();
+  const bindings = /* @__PURE__ */ new Map();
+  const goVersion = buildConstraintVersion(source) ?? (goMod ? goModVersion(goMod) : null);
+  const moduleGoVersion = goMod ? goModVersion(goMod) : null;
+  const packageName2 = readPackageName(root);
+  let pkgFiles;
+  return {
+    path: path9,
+    source,
+    packageName: packageName2,
+    goVersion,
+    moduleGoVersion,
+    moduleGodebug: goMod ? goModGodebug(goMod) : {},
+    imports,
+    importName: (p) => {
+      const i2 = imports.find((i3) => i3.path === p && i3.kind !== "blank");
+      return i2?.name;
+    },
+    decls: readDecls(root),
+    isTest: path9.endsWith("_test.go"),
+    lineOf: (i2) => lines.lineOf(i2),
+    wholeRoot,
+    memo(key, compute3) {
+      if (!memo.has(key)) memo.set(key, compute3());
+      return memo.get(key);
+    },
+    goAtLeast(version, of = "file") {
+      const have = of === "file" ? goVersion : moduleGoVersion;
+      const want = parseGoVersion(version);
+      if (!want) throw new Error(`goAtLeast: not a Go version: ${version}`);
+      return have ? compareVersion(have, want) >= 0 : null;
+    },
+    bindingsOf(fn) {
+      let b = bindings.get(fn.id);
+      if (!b) bindings.set(fn.id, b = resolveBindings(fn));
+      return b;
+    },
+    packageFiles() {
+      return pkgFiles ??= siblings(packageName2);
+    },
+    packageComplete() {
+      return siblings.partial !== true;
+    }
+  };
+}
+function location(lines, span) {
+  const s = lines.position(span.start);
+  const e = lines.position(Math.max(span.end, span.start));
+  return { line: s.line, column: s.column, endLine: e.line, endColumn: e.column };
+}
+function toFinding(rule16, unit, d, source, lines, check16) {
+  const loc = location(lines, d.span);
+  const finding = {
+    rule: rule16.meta.id,
+    severity: d.severity ?? rule16.meta.severity,
+    path: unit.file.path,
+    ...loc,
+    message: renderMessage(rule16.meta, d.messageId, d.data),
+    related: (d.related ?? []).map(
+      (r) => r.file && r.file.path !== unit.file.path ? { ...location(new LineIndex(r.file.source), r), message: r.message, path: r.file.path } : { ...location(lines, r), message: r.message }
+    ),
+    unit: restoreNewExpr(unit.name),
+    code: normaliseCode(lines.lineText(loc.line)),
+    docs: rule16.meta.docs,
+    title: rule16.meta.title,
+    why: rule16.meta.why
+  };
+  if (d.fix && d.fix.edits.length > 0) {
+    if (!rule16.meta.fixable) throw new Error(`rule ${rule16.meta.id} reported a fix but does not declare fixable`);
+    const unitSpan = { start: unit.node.startIndex, end: unit.node.endIndex };
+    if (fixIsVerified({ ...check16, source, edits: d.fix.edits, diagnostic: d, unit: unitSpan })) {
+      finding.fix = {
+        description: d.fix.description,
+        edits: d.fix.edits.map((e) => ({ ...location(lines, e), newText: e.text })),
+        suggestion: suggestionFor(source, lines, d.fix.edits, loc.line)
+      };
+    }
+  }
+  return finding;
+}
+function reopen(path9, goMod, rule16, unitName, siblings) {
+  return (fixed, keep, unitSpan) => {
+    const chunks = topLevelChunks(fixed);
+    const kept = chunks.filter((c) => c.kind !== "func" || keep.some((k) => touchesRange(k, c.start, c.end)));
+    let partial = kept.length < chunks.length;
+    let tree = partial ? parseGo(fixed, kept.map((c) => ({ startIndex: c.start, endIndex: c.end, startPosition: { row: c.startLine - 1, column: 0 }, endPosition: { row: c.endLine, column: 0 } }))) : parseGo(fixed);
+    if (partial && tree.rootNode.hasError) {
+      tree.delete();
+      tree = parseGo(fixed);
+      partial = false;
+    }
+    const extra = [];
+    const root = tree.rootNode;
+    const wholeRoot = () => {
+      if (!partial) return root;
+      if (!extra[0]) extra.push(parseGo(fixed));
+      return extra[0].rootNode;
+    };
+    return {
+      root,
+      run() {
+        const raw = listUnits(root).find((u) => u.name === unitName && u.node.startIndex <= unitSpan.end && unitSpan.start <= u.node.endIndex);
+        if (!raw) return void 0;
+        const view = fileView(path9, fixed, goMod, root, new LineIndex(fixed), wholeRoot, siblings);
+        const out2 = [];
+        rule16.check({ unit: makeUnit(raw, view), file: view, report: (d) => out2.push(d) });
+        return out2;
+      },
+      dispose() {
+        tree.delete();
+        for (const t of extra) t.delete();
+      }
+    };
+  };
+}
+var FILE_UNIT = "(file)";
+function directiveFindings(directives, units, view, lines, known, select) {
+  const out2 = [];
+  const wholeFile = select.chunk === void 0;
+  for (const d of directives) {
+    const unitName = d.kind === "ignore-file" ? select.unit({ name: FILE_UNIT, startLine: d.line, endLine: d.line }) ? FILE_UNIT : void 0 : (units.find((u) => d.start >= u.node.startIndex && d.start <= u.node.endIndex) ?? units.find((u) => {
+      const l = lines.lineOf(u.node.startIndex);
+      return l > d.line && l <= d.to;
+    }))?.name;
+    if (!unitName) continue;
+    const message = directiveProblem(d, known, wholeFile);
+    if (!message) continue;
+    const loc = location(lines, d);
+    out2.push({
+      rule: DIRECTIVE_RULE,
+      severity: DIRECTIVE_META.severity,
+      path: view.path,
+      ...loc,
+      message,
+      related: [],
+      unit: restoreNewExpr(unitName),
+      code: normaliseCode(lines.lineText(loc.line)),
+      docs: DIRECTIVE_META.docs,
+      title: DIRECTIVE_META.title,
+      why: DIRECTIVE_META.why
+    });
+  }
+  return out2;
+}
+
 // src/github/threads.ts
 var THREAD_FIELDS = `pageInfo { hasNextPage endCursor }
         nodes {
@@ -23570,7 +26314,6 @@ async function resolveThread(octokit, threadId) {
 
 // src/github/blobs.ts
 var BLOB_BATCH = 150;
-var MAX_BLOB_BYTES = 16 << 20;
 var RAW_CONCURRENCY = 4;
 function blobQuery(count2, withPull = false, lists = /* @__PURE__ */ new Set()) {
   const vars = Array.from({ length: count2 }, (_, i2) => `$e${i2}: String!`);
@@ -23599,8 +26342,8 @@ async function readBlobs(octokit, repo, requests, pullNumber) {
   const listAt = requests.flatMap((r, i2) => r.list ? [i2] : []);
   const batches = Math.max(1, Math.ceil(blobAt.length / BLOB_BATCH), Math.ceil(listAt.length / BLOB_BATCH));
   for (let b = 0; b < batches; b++) {
-    const at6 = [...blobAt.slice(b * BLOB_BATCH, (b + 1) * BLOB_BATCH), ...listAt.slice(b * BLOB_BATCH, (b + 1) * BLOB_BATCH)];
-    const batch = at6.map((i2) => requests[i2]);
+    const at7 = [...blobAt.slice(b * BLOB_BATCH, (b + 1) * BLOB_BATCH), ...listAt.slice(b * BLOB_BATCH, (b + 1) * BLOB_BATCH)];
+    const batch = at7.map((i2) => requests[i2]);
     const withPull = pullNumber !== void 0 && b === batches - 1;
     const variables = { owner: repo.owner, repo: repo.repo };
     batch.forEach((r, i2) => variables[`e${i2}`] = `${r.ref}:${r.list && r.path === "." ? "" : r.path}`);
@@ -23608,7 +26351,7 @@ async function readBlobs(octokit, repo, requests, pullNumber) {
     const lists = new Set(batch.flatMap((r, i2) => r.list ? [i2] : []));
     const data = await octokit.graphql(blobQuery(batch.length, withPull, lists), variables);
     batch.forEach((r, i2) => {
-      const index = at6[i2];
+      const index = at7[i2];
       if (r.list) {
         const tree = data.repository[`f${i2}`];
         out2[index] = tree?.entries ? { kind: "dir", entries: tree.entries.flatMap((e) => e.type === "blob" && typeof e.object?.byteSize === "number" ? [{ name: e.name, bytes: e.object.byteSize }] : []) } : { kind: "missing" };
@@ -23617,7 +26360,7 @@ async function readBlobs(octokit, repo, requests, pullNumber) {
       const blob = data.repository[`f${i2}`];
       if (!blob || typeof blob.byteSize !== "number") out2[index] = { kind: "missing" };
       else if (blob.isBinary) out2[index] = { kind: "binary" };
-      else if (blob.byteSize > MAX_BLOB_BYTES) out2[index] = { kind: "too-large", bytes: blob.byteSize };
+      else if (blob.byteSize > MAX_FILE_BYTES) out2[index] = { kind: "too-large", bytes: blob.byteSize };
       else if (blob.isTruncated || blob.text === null) truncated.push(index);
       else if (blob.text.includes("\uFFFD") && Buffer.byteLength(blob.text) !== blob.byteSize) out2[index] = { kind: "binary" };
       else out2[index] = { kind: "text", text: blob.text };
@@ -28043,150 +30786,6 @@ function runLogger(log, ids) {
   return log.child({ delivery: ids.delivery, repo: ids.repo, pr: ids.pr, sha: ids.sha });
 }
 
-// src/analyzer/directives.ts
-var DIRECTIVE_RULE = "ignore-directive";
-var DIRECTIVE_META = {
-  id: DIRECTIVE_RULE,
-  title: "Suppression directive",
-  severity: "info",
-  summary: "A //ptrguard:ignore, //ptrguard:ignore-file or //nolint directive that names an unknown rule, gives no reason, or suppresses nothing.",
-  why: "A suppression should name the rule it silences and say why; one that silences nothing hides the next real finding.",
-  docs: docsLink("rules/README.md#suppressing-a-finding")
-};
-var IGNORE = /\/\/[ \t]*ptrguard:(ignore-file|ignore)(?![\w-])[ \t]*([^\n]*)/g;
-var NOLINT = /\/\/[ \t]*nolint(?![\w-])(?::([\w,.-]+))?/g;
-function readDirectives(source, lines, root) {
-  const out2 = [];
-  const place2 = (start2) => {
-    const line4 = lines.lineOf(start2);
-    if (source.slice(lines.startOf(line4), start2).trim() !== "") return { line: line4, from: line4, to: line4 + 1 };
-    return { line: line4, from: line4, to: Math.max(line4 + 1, root ? coveredTo(source, lines, root, line4) : line4 + 1) };
-  };
-  for (const m of source.matchAll(IGNORE)) {
-    const rest = m[2].replace(/\r$/, "").trim();
-    const [ids = "", ...words] = rest.split(/\s+/);
-    const reason = words.join(" ").replace(/^--\s*/, "").trim();
-    const start2 = m.index;
-    const where3 = m[1] === "ignore-file" ? { line: lines.lineOf(start2), from: 1, to: lines.lineCount } : place2(start2);
-    const rules2 = ids && ids !== "--" ? ids.split(",").filter(Boolean) : [];
-    out2.push({ ...where3, start: start2, end: start2 + m[0].replace(/\s+$/, "").length, rules: rules2, reason, kind: m[1], reportUnused: true, used: false });
-  }
-  for (const m of source.matchAll(NOLINT)) {
-    const list2 = m[1]?.split(",");
-    if (list2 && !list2.includes("ptrguard") && !list2.includes("all")) continue;
-    const start2 = m.index;
-    const reportUnused = !!list2 && !list2.includes("all");
-    out2.push({ ...place2(start2), start: start2, end: start2 + m[0].length, rules: ["*"], reason: "nolint", kind: "nolint", reportUnused, used: false });
-  }
-  return out2.sort((a, b) => a.start - b.start);
-}
-function coveredTo(source, lines, root, line4) {
-  let next = line4 + 1;
-  while (next <= lines.lineCount && /^\s*(\/\/.*)?$/.test(lines.lineText(next))) next++;
-  if (next > lines.lineCount) return line4 + 1;
-  const text = lines.lineText(next);
-  const index = lines.startOf(next) + (text.length - text.trimStart().length);
-  let node = root.descendantForIndex(index);
-  if (!node || node.startIndex !== index) return next;
-  while (node.parent && node.parent.startIndex === index && !CONTAINERS.has(node.parent.type)) node = node.parent;
-  if (node.endIndex <= index || node.type === "source_file") return next;
-  return Math.max(next, lines.lineOf(Math.max(node.startIndex, node.endIndex - 1)));
-}
-var CONTAINERS = /* @__PURE__ */ new Set(["source_file", "statement_list", "block", "expression_case", "default_case", "communication_case", "type_case"]);
-var covers = (d, rule16, line4) => line4 >= d.from && line4 <= d.to && (d.rules.includes("*") || d.rules.includes(rule16));
-function suppressedBy(directives, rule16, line4) {
-  const hits = directives.filter((d) => covers(d, rule16, line4));
-  for (const d of hits) d.used = true;
-  return hits[0];
-}
-var wouldUse = (directives, rule16, line4) => directives.some((d) => !d.used && covers(d, rule16, line4));
-function directiveProblem(d, known, wholeFile) {
-  const name2 = d.kind === "nolint" ? "//nolint" : `//ptrguard:${d.kind}`;
-  if (d.kind !== "nolint" && d.rules.length === 0) return `${name2} names no rule: write ${name2} <rule-id> -- <reason>`;
-  const unknown = d.rules.filter((r) => r !== "*" && !known.has(r));
-  if (unknown.length > 0) {
-    const hints = unknown.map((u) => {
-      const near = closest(u, [...known]);
-      return near ? `\`${u}\` (did you mean \`${near}\`?)` : `\`${u}\``;
-    });
-    return `${name2} names an unknown rule id: ${hints.join(", ")}; \`ptrguard rules\` lists the ids`;
-  }
-  if (d.kind !== "nolint" && !d.reason) return `${name2} ${d.rules.join(",")} gives no reason: say why the finding is wrong here`;
-  if (!d.used && d.reportUnused && (d.kind !== "ignore-file" || wholeFile)) return `this ${name2} directive suppresses nothing: remove it`;
-  return void 0;
-}
-function closest(typo, ids) {
-  let best;
-  let bestDistance = Math.max(1, Math.floor(typo.length / 3)) + 1;
-  for (const id of ids) {
-    const d = distance(typo, id);
-    if (d < bestDistance) [best, bestDistance] = [id, d];
-  }
-  return best;
-}
-function distance(a, b) {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i2 = 1; i2 <= a.length; i2++) {
-    const row = [i2];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i2 - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
-}
-
-// src/analyzer/source.ts
-var LineIndex = class {
-  constructor(text) {
-    this.text = text;
-    for (let i2 = text.indexOf("\n"); i2 !== -1; i2 = text.indexOf("\n", i2 + 1)) this.starts.push(i2 + 1);
-  }
-  text;
-  starts = [0];
-  get lineCount() {
-    return this.starts.length;
-  }
-  /** 1-based line of a string index. */
-  lineOf(index) {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = lo + hi + 1 >> 1;
-      if (this.starts[mid] <= index) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  }
-  /** String index where 1-based `line` starts. */
-  startOf(line4) {
-    return this.starts[Math.min(Math.max(line4, 1), this.starts.length) - 1];
-  }
-  /** String index of the end of `line`, before its newline (and a CR before it). */
-  endOf(line4) {
-    const next = line4 < this.starts.length ? this.starts[line4] - 1 : this.text.length;
-    return next > 0 && this.text[next - 1] === "\r" && next - 1 >= this.startOf(line4) ? next - 1 : next;
-  }
-  lineText(line4) {
-    return this.text.slice(this.startOf(line4), this.endOf(line4));
-  }
-  /** 1-based line and 1-based UTF-8 byte column of a string index. */
-  position(index) {
-    const line4 = this.lineOf(index);
-    const prefix = this.text.slice(this.startOf(line4), index);
-    return { line: line4, column: Buffer.byteLength(prefix, "utf8") + 1 };
-  }
-};
-var STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-function decodeUtf8(bytes) {
-  try {
-    return STRICT_UTF8.decode(bytes);
-  } catch {
-    return void 0;
-  }
-}
-function normaliseCode(code) {
-  return code.replace(/\s+/g, " ").trim();
-}
-
 // src/report/fingerprint.ts
 import { createHash } from "node:crypto";
 function fingerprint(f, occurrence) {
@@ -28312,1317 +30911,6 @@ function utf16Column(line4, byteColumn) {
 import { performance } from "node:perf_hooks";
 import path3 from "node:path";
 
-// src/diff/diff.ts
-var import_parse_diff = __toESM(require_parse_diff(), 1);
-var DiffError = class extends Error {
-};
-var stripPrefix = (p) => {
-  if (!p || p === "/dev/null") return null;
-  return p.replace(/^"|"$/g, "");
-};
-function parsePatch(patch, path9, status = "modified", previousPath) {
-  const normalised = patch.replace(/\r\n/g, "\n");
-  const parsed = normalised.trim() === "" ? [] : (0, import_parse_diff.default)(normalised);
-  const file = parsed[0] ? fromParsed(parsed[0]) : emptyDiff();
-  file.newPath = status === "deleted" ? null : path9;
-  file.oldPath = status === "added" ? null : previousPath ?? path9;
-  file.status = status;
-  return file;
-}
-function emptyDiff() {
-  return { oldPath: null, newPath: null, status: "modified", hunks: [], oldNoNewlineAtEnd: false, newNoNewlineAtEnd: false };
-}
-function fromParsed(f) {
-  const out2 = emptyDiff();
-  out2.oldPath = stripPrefix(f.from);
-  out2.newPath = stripPrefix(f.to);
-  out2.status = f.new || !out2.oldPath ? "added" : f.deleted || !out2.newPath ? "deleted" : out2.oldPath !== out2.newPath ? "renamed" : "modified";
-  for (const chunk of f.chunks) {
-    const hunk = { oldStart: chunk.oldStart, oldLines: chunk.oldLines, newStart: chunk.newStart, newLines: chunk.newLines, lines: [] };
-    let oldLine = chunk.oldStart;
-    let newLine = chunk.newStart;
-    for (const change of chunk.changes) {
-      if (change.content.startsWith("\\")) {
-        const prev = hunk.lines[hunk.lines.length - 1];
-        if (prev?.kind !== "add") out2.oldNoNewlineAtEnd = true;
-        if (prev?.kind !== "del") out2.newNoNewlineAtEnd = true;
-        continue;
-      }
-      const text = change.content.slice(1);
-      if (change.type === "add") hunk.lines.push({ kind: "add", text, newLine: newLine++ });
-      else if (change.type === "del") hunk.lines.push({ kind: "del", text, oldLine: oldLine++ });
-      else hunk.lines.push({ kind: "ctx", text, oldLine: oldLine++, newLine: newLine++ });
-    }
-    out2.hunks.push(hunk);
-  }
-  return out2;
-}
-function addedLines(diff) {
-  const out2 = /* @__PURE__ */ new Set();
-  for (const h of diff.hunks) for (const l of h.lines) if (l.kind === "add") out2.add(l.newLine);
-  return out2;
-}
-function removalPositions(diff) {
-  const out2 = [];
-  for (const h of diff.hunks) {
-    let next = h.newLines === 0 ? h.newStart + 1 : h.newStart;
-    let pending = false;
-    for (const l of h.lines) {
-      if (l.kind === "del") pending = true;
-      else {
-        if (pending) out2.push(l.newLine);
-        pending = false;
-        next = l.newLine + 1;
-      }
-    }
-    if (pending) out2.push(next);
-  }
-  return out2;
-}
-function commentableLines(diff) {
-  const out2 = /* @__PURE__ */ new Map();
-  diff.hunks.forEach((h, i2) => {
-    for (const l of h.lines) if (l.kind !== "del") out2.set(l.newLine, i2);
-  });
-  return out2;
-}
-function rebuildBase(newSource, diff) {
-  if (diff.status === "added") return "";
-  const eol = newSource.includes("\r\n") ? "\r\n" : "\n";
-  const newLines = newSource.split(/\r?\n/);
-  if (newLines.length > 0 && newLines[newLines.length - 1] === "") newLines.pop();
-  const out2 = [];
-  let cursor = 1;
-  for (const h of diff.hunks) {
-    const first = h.lines.find((l) => l.kind !== "del")?.newLine ?? h.newStart + (h.newLines === 0 ? 1 : 0);
-    for (; cursor < first && cursor <= newLines.length; cursor++) out2.push(newLines[cursor - 1]);
-    for (const l of h.lines) {
-      if (l.kind !== "del") {
-        const actual = newLines[l.newLine - 1];
-        if (actual === void 0 || actual.replace(/\r$/, "") !== l.text.replace(/\r$/, "")) {
-          throw new DiffError(`line ${l.newLine} does not match the diff`);
-        }
-        cursor = l.newLine + 1;
-      }
-      if (l.kind !== "add") out2.push(l.text.replace(/\r$/, ""));
-    }
-  }
-  for (; cursor <= newLines.length; cursor++) out2.push(newLines[cursor - 1]);
-  if (out2.length === 0) return "";
-  return out2.join(eol) + (diff.oldNoNewlineAtEnd ? "" : eol);
-}
-
-// src/analyzer/fixes.ts
-var OverlappingEditsError = class extends Error {
-};
-function applyEdits(source, edits) {
-  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
-  let out2 = "";
-  let cursor = 0;
-  for (const e of sorted) {
-    if (e.start < cursor) throw new OverlappingEditsError(`edits overlap at index ${e.start}`);
-    out2 += source.slice(cursor, e.start) + e.text;
-    cursor = e.end;
-  }
-  return out2 + source.slice(cursor);
-}
-function suggestionFor(source, lines, edits, anchorLine) {
-  let startLine = anchorLine;
-  let endLine = anchorLine;
-  for (const e of edits) {
-    startLine = Math.min(startLine, lines.lineOf(e.start));
-    const endIsLineStart = e.end > e.start && lines.startOf(lines.lineOf(e.end)) === e.end;
-    endLine = Math.max(endLine, lines.lineOf(e.end) - (endIsLineStart ? 1 : 0));
-  }
-  const from = lines.startOf(startLine);
-  const to = lines.endOf(endLine);
-  const local = edits.map((e) => ({ start: e.start - from, end: e.end - from, text: e.text }));
-  return { startLine, endLine, replacement: applyEdits(source.slice(from, to), local) };
-}
-
-// src/analyzer/bindings.ts
-var BindingTable = class {
-  all = [];
-  byUse = /* @__PURE__ */ new Map();
-  byDecl = /* @__PURE__ */ new Map();
-  lookup(scope, name2) {
-    for (let s = scope; s; s = s.parent) {
-      const b = s.vars.get(name2);
-      if (b) return b;
-    }
-    return void 0;
-  }
-  declare(scope, id, kind, decl, type) {
-    if (id.type !== "identifier" || id.text === "_") return;
-    const b = { name: id.text, id, kind, decl, type, uses: [] };
-    scope.vars.set(b.name, b);
-    this.all.push(b);
-    this.byDecl.set(id.id, b);
-  }
-  use(scope, id, name2 = id.text) {
-    const b = this.lookup(scope, name2);
-    if (b) {
-      b.uses.push(id);
-      this.byUse.set(id.id, b);
-    }
-  }
-  declareParams(scope, list2, kind) {
-    if (!list2 || list2.type !== "parameter_list") return;
-    for (const p of list2.namedChildren) {
-      if (!p || p.type !== "parameter_declaration" && p.type !== "variadic_parameter_declaration") continue;
-      for (const name2 of p.childrenForFieldName("name")) if (name2) this.declare(scope, name2, kind, p, p.childForFieldName("type"));
-    }
-  }
-  resolve = (id) => this.byUse.get(id.id) ?? this.byDecl.get(id.id);
-  declaredBy = (id) => this.byDecl.get(id.id);
-};
-function resolveBindings(root) {
-  const t = new BindingTable();
-  const [lookup, declare, use, declareParams] = [t.lookup.bind(t), t.declare.bind(t), t.use.bind(t), t.declareParams.bind(t)];
-  const child = (parent) => ({ vars: /* @__PURE__ */ new Map(), parent });
-  const visitChildren = (node, scope) => {
-    for (const c of node.namedChildren) if (c) visit(c, scope);
-  };
-  const declareLeft = (scope, left, kind, decl) => {
-    for (const id of left?.namedChildren ?? []) {
-      if (!id) continue;
-      if (id.type === "identifier" && !scope.vars.has(id.text)) declare(scope, id, kind, decl, null);
-      else visit(id, scope);
-    }
-  };
-  const visitFunction = (node, scope) => {
-    const fn = child(scope);
-    declareParams(fn, node.childForFieldName("receiver"), "receiver");
-    declareParams(fn, node.childForFieldName("parameters"), "param");
-    declareParams(fn, node.childForFieldName("result"), "result");
-    const body2 = node.childForFieldName("body");
-    if (body2) visitChildren(body2, fn);
-  };
-  function visit(node, scope) {
-    switch (node.type) {
-      case "identifier":
-        use(scope, node);
-        return;
-      case "function_declaration":
-      case "method_declaration":
-      case "func_literal":
-        visitFunction(node, scope);
-        return;
-      case "block":
-      case "expression_case":
-      case "default_case":
-      case "communication_case":
-        visitChildren(node, child(scope));
-        return;
-      case "short_var_declaration": {
-        const right = node.childForFieldName("right");
-        if (right) visit(right, scope);
-        declareLeft(scope, node.childForFieldName("left"), "var", node);
-        return;
-      }
-      case "receive_statement": {
-        const right = node.childForFieldName("right");
-        if (right) visit(right, scope);
-        const isDecl = node.children.some((c) => c?.type === ":=");
-        if (isDecl) declareLeft(scope, node.childForFieldName("left"), "var", node);
-        else {
-          const left = node.childForFieldName("left");
-          if (left) visit(left, scope);
-        }
-        return;
-      }
-      case "var_spec":
-      case "const_spec": {
-        const value = node.childForFieldName("value");
-        if (value) visit(value, scope);
-        const kind = node.type === "var_spec" ? "var" : "const";
-        const type = node.childForFieldName("type");
-        for (const id of node.childrenForFieldName("name")) if (id) declare(scope, id, kind, node, type);
-        return;
-      }
-      case "for_statement": {
-        const loop = child(scope);
-        for (const c of node.namedChildren) {
-          if (!c) continue;
-          if (c.type === "range_clause") {
-            const right = c.childForFieldName("right");
-            if (right) visit(right, scope);
-            if (c.children.some((t2) => t2?.type === ":=")) declareLeft(loop, c.childForFieldName("left"), "range", c);
-            else {
-              const left = c.childForFieldName("left");
-              if (left) visit(left, loop);
-            }
-          } else visit(c, loop);
-        }
-        return;
-      }
-      case "if_statement":
-      case "expression_switch_statement":
-      case "select_statement":
-        visitChildren(node, child(scope));
-        return;
-      case "type_switch_statement": {
-        const sw = child(scope);
-        const init2 = node.childForFieldName("initializer");
-        if (init2) visit(init2, sw);
-        const value = node.childForFieldName("value");
-        if (value) visit(value, sw);
-        const alias = node.childForFieldName("alias")?.namedChildren.find((c) => c?.type === "identifier") ?? null;
-        for (const c of node.namedChildren) {
-          if (!c || c.type !== "type_case" && c.type !== "default_case") continue;
-          const cs = child(sw);
-          if (alias) declare(cs, alias, "typeswitch", node, null);
-          visitChildren(c, cs);
-        }
-        return;
-      }
-      case "labeled_statement": {
-        for (const c of node.namedChildren) if (c && c.type !== "label_name") visit(c, scope);
-        return;
-      }
-      case "selector_expression": {
-        const operand = node.childForFieldName("operand");
-        if (operand) visit(operand, scope);
-        return;
-      }
-      case "type_parameter_list":
-      case "type_declaration":
-      case "comment":
-        return;
-      default:
-        visitChildren(node, scope);
-    }
-  }
-  visit(root, { vars: /* @__PURE__ */ new Map(), parent: void 0 });
-  return t;
-}
-var DECLARING_TYPES = [
-  "parameter_declaration",
-  "variadic_parameter_declaration",
-  "short_var_declaration",
-  "receive_statement",
-  "var_spec",
-  "const_spec",
-  "range_clause",
-  "type_switch_statement"
-];
-function declaredNames(declaring) {
-  const out2 = /* @__PURE__ */ new Set();
-  const add = (n) => {
-    if (n?.type === "identifier") out2.add(n.text);
-  };
-  for (const d of declaring) {
-    switch (d.type) {
-      case "parameter_declaration":
-      case "variadic_parameter_declaration":
-      case "var_spec":
-      case "const_spec":
-        for (const n of d.childrenForFieldName("name")) add(n);
-        break;
-      case "type_switch_statement":
-        for (const n of d.childForFieldName("alias")?.namedChildren ?? []) add(n);
-        break;
-      default:
-        for (const n of d.childForFieldName("left")?.namedChildren ?? []) add(n);
-    }
-  }
-  return out2;
-}
-function lazyBindings(resolve2, names2) {
-  return {
-    get all() {
-      return resolve2().all;
-    },
-    resolve: (id) => names2().has(id.text) ? resolve2().resolve(id) : void 0,
-    declaredBy: (id) => names2().has(id.text) ? resolve2().declaredBy(id) : void 0
-  };
-}
-var BINDING_TYPES = [
-  "identifier",
-  "func_literal",
-  "block",
-  "expression_case",
-  "default_case",
-  "communication_case",
-  "type_case",
-  "if_statement",
-  "expression_switch_statement",
-  "select_statement",
-  "for_statement",
-  "type_switch_statement",
-  "short_var_declaration",
-  "receive_statement",
-  "range_clause",
-  "var_spec",
-  "const_spec",
-  "type_declaration"
-];
-var SCOPES = /* @__PURE__ */ new Set(["func_literal", "block", "expression_case", "default_case", "communication_case", "type_case", "if_statement", "expression_switch_statement", "select_statement", "for_statement", "type_switch_statement"]);
-var DEFERRED_LEFT = /* @__PURE__ */ new Set(["short_var_declaration", "receive_statement", "range_clause"]);
-function resolveFlat(root, nodes) {
-  if (root.type !== "function_declaration" && root.type !== "method_declaration") return void 0;
-  const t = new BindingTable();
-  const [lookup, declare, use, declareParams] = [t.lookup.bind(t), t.declare.bind(t), t.use.bind(t), t.declareParams.bind(t)];
-  const top = { vars: /* @__PURE__ */ new Map(), parent: void 0 };
-  let scope = { vars: /* @__PURE__ */ new Map(), parent: top };
-  declareParams(scope, root.childForFieldName("receiver"), "receiver");
-  declareParams(scope, root.childForFieldName("parameters"), "param");
-  declareParams(scope, root.childForFieldName("result"), "result");
-  const body2 = root.childForFieldName("body");
-  if (!body2) return t;
-  const stack = [{ end: root.endIndex, scope, node: root }];
-  const bodies = /* @__PURE__ */ new Set([body2.id]);
-  const skip = [];
-  skip.push({ start: root.startIndex, end: body2.startIndex });
-  const skipIds = /* @__PURE__ */ new Set();
-  let held;
-  const scopeOf = () => {
-    for (let i2 = stack.length - 1; i2 >= 0; i2--) if (stack[i2].scope) return stack[i2].scope;
-    return scope;
-  };
-  const close = (upTo) => {
-    while (stack.length > 1 && stack[stack.length - 1].end <= upTo) {
-      const o = stack.pop();
-      if (o.fire) o.fire(scopeOf());
-      if (held === o) held = void 0;
-    }
-    scope = scopeOf();
-    while (skip.length > 0 && skip[skip.length - 1].end <= upTo) skip.pop();
-  };
-  const skipped = (start2) => skip.some((r) => r.start <= start2 && start2 < r.end);
-  for (const n of nodes) {
-    const start2 = n.startIndex;
-    close(start2);
-    const type = n.type;
-    if (type === "identifier") {
-      if (skipIds.has(n.id) || skipped(start2)) continue;
-      if (held) {
-        held.held.push(n);
-        continue;
-      }
-      use(scope, n);
-      continue;
-    }
-    if (held) return void 0;
-    if (skipped(start2)) continue;
-    const end = n.endIndex;
-    if (type === "type_declaration") {
-      skip.push({ start: start2, end });
-      continue;
-    }
-    if (SCOPES.has(type)) {
-      if (type === "block" && bodies.has(n.id)) continue;
-      const s = { vars: /* @__PURE__ */ new Map(), parent: scope };
-      const open = { end, scope: s, node: n };
-      if (type === "func_literal") {
-        declareParams(s, n.childForFieldName("parameters"), "param");
-        declareParams(s, n.childForFieldName("result"), "result");
-        const b = n.childForFieldName("body");
-        if (b) {
-          bodies.add(b.id);
-          skip.push({ start: start2, end: b.startIndex });
-        } else skip.push({ start: start2, end });
-      } else if (type === "type_switch_statement") {
-        open.alias = n.childForFieldName("alias")?.namedChildren.find((c) => c?.type === "identifier") ?? null;
-        const aliasList = n.childForFieldName("alias");
-        if (aliasList) skip.push({ start: aliasList.startIndex, end: aliasList.endIndex });
-      } else if (type === "type_case" || type === "default_case") {
-        const sw = stack[stack.length - 1];
-        if (sw.node.type === "type_switch_statement") {
-          if (sw.alias) declare(s, sw.alias, "typeswitch", sw.node, null);
-        } else if (type === "type_case") return void 0;
-      }
-      stack.push(open);
-      scope = s;
-      continue;
-    }
-    if (type === "var_spec" || type === "const_spec") {
-      const names2 = n.childrenForFieldName("name").filter((x) => !!x);
-      const t2 = n.childForFieldName("type");
-      for (const id of names2) skipIds.add(id.id);
-      if (t2) skip.push({ start: t2.startIndex, end: t2.endIndex });
-      const kind = type === "var_spec" ? "var" : "const";
-      stack.push({ end, node: n, fire: (s) => names2.forEach((id) => declare(s, id, kind, n, t2)) });
-      continue;
-    }
-    if (DEFERRED_LEFT.has(type)) {
-      const left = n.childForFieldName("left");
-      if (!left) continue;
-      const isDecl = type === "short_var_declaration" || n.children.some((c) => c?.type === ":=");
-      const kind = type === "range_clause" ? "range" : "var";
-      const elements = left.namedChildren.filter((c) => !!c);
-      const direct = new Set(elements.map((e) => e.id));
-      const open = {
-        end,
-        node: n,
-        held: [],
-        fire: (s) => {
-          for (const id of open.held) {
-            if (isDecl && direct.has(id.id) && !s.vars.has(id.text)) declare(s, id, kind, n, null);
-            else use(s, id);
-          }
-        }
-      };
-      const leftEnd = left.endIndex;
-      stack.push(open);
-      held = open;
-      stack.push({ end: leftEnd, node: left, fire: () => held = void 0 });
-      continue;
-    }
-  }
-  close(Number.MAX_SAFE_INTEGER);
-  return t;
-}
-
-// src/analyzer/gofile.ts
-var GENERATED = /^\/\/ Code generated .* DO NOT EDIT\.\r?$/m;
-function isGenerated(source) {
-  return GENERATED.test(source);
-}
-function parseGoVersion(text) {
-  const m = /^(?:go)?(\d+)\.(\d+)/.exec(text.trim());
-  return m ? { major: Number(m[1]), minor: Number(m[2]) } : null;
-}
-function goModVersion(gomod) {
-  const m = /^go[ \t]+(\S+)/m.exec(gomod);
-  return m ? parseGoVersion(m[1]) : null;
-}
-function goModGodebug(gomod) {
-  const out2 = {};
-  const add = (spec) => {
-    const m = /^([^\s=,"'`]+)=([^\s,"'`]+)$/.exec(spec);
-    if (m) out2[m[1]] = m[2];
-  };
-  let inBlock = false;
-  for (const raw of gomod.split("\n")) {
-    const line4 = raw.replace(/\/\/.*$/, "").trim();
-    if (inBlock) {
-      if (line4.startsWith(")")) inBlock = false;
-      else add(line4);
-      continue;
-    }
-    const m = /^godebug(?:\s*(\()|\s+(\S+))$/.exec(line4);
-    if (!m) continue;
-    if (m[1]) inBlock = true;
-    else add(m[2]);
-  }
-  return out2;
-}
-function compareVersion(a, b) {
-  return a.major - b.major || a.minor - b.minor;
-}
-function buildConstraintVersion(source) {
-  for (let pos = 0; pos <= source.length; ) {
-    const nl = source.indexOf("\n", pos);
-    const line4 = source.slice(pos, nl === -1 ? source.length : nl).trim();
-    pos = nl === -1 ? source.length + 1 : nl + 1;
-    if (line4 === "" || line4.startsWith("//") === false) {
-      if (line4.startsWith("/*") || line4 === "") continue;
-      break;
-    }
-    const m = /^\/\/go:build\s+(.*)$/.exec(line4);
-    if (m) return constraintVersion(m[1]);
-  }
-  return null;
-}
-function constraintVersion(expr) {
-  const toks = expr.match(/&&|\|\||!|\(|\)|[A-Za-z0-9_.]+/g) ?? [];
-  let i2 = 0;
-  const max = (a, b) => !a ? b : !b ? a : compareVersion(a, b) >= 0 ? a : b;
-  const min = (a, b) => !a || !b ? null : compareVersion(a, b) <= 0 ? a : b;
-  const or = () => {
-    let v = and();
-    while (toks[i2] === "||") {
-      i2++;
-      v = min(v, and());
-    }
-    return v;
-  };
-  const and = () => {
-    let v = not();
-    while (toks[i2] === "&&") {
-      i2++;
-      v = max(v, not());
-    }
-    return v;
-  };
-  const not = () => {
-    if (toks[i2] === "!") {
-      i2++;
-      not();
-      return null;
-    }
-    if (toks[i2] === "(") {
-      i2++;
-      const v = or();
-      if (toks[i2] === ")") i2++;
-      return v;
-    }
-    const tag = toks[i2++] ?? "";
-    return /^go1\.\d+$/.test(tag) ? parseGoVersion(tag) : null;
-  };
-  return or();
-}
-var TOP = /^(package|import|func|type|var|const)\b/;
-function topLevelChunks(source) {
-  const chunks = [];
-  let line4 = 1;
-  let pos = 0;
-  let current;
-  while (pos <= source.length) {
-    const nl = source.indexOf("\n", pos);
-    const end = nl === -1 ? source.length : nl + 1;
-    const m = TOP.exec(source.slice(pos, Math.min(end, pos + 8)));
-    if (m) {
-      if (current) chunks.push(current);
-      const kw = m[1];
-      const kind = kw === "func" ? "func" : kw === "package" || kw === "import" ? "header" : "decl";
-      current = { kind, start: pos, end, startLine: line4, endLine: line4 };
-    } else if (current) {
-      current.end = end;
-      current.endLine = line4;
-    }
-    if (nl === -1) break;
-    pos = end;
-    line4++;
-  }
-  if (current) chunks.push(current);
-  return chunks;
-}
-
-// src/analyzer/messages.ts
-var PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
-function renderMessage(meta, id, data = {}) {
-  const template = Object.hasOwn(meta.messages, id) ? meta.messages[id] : void 0;
-  if (template === void 0) throw new Error(`rule ${meta.id} has no message "${id}"`);
-  return template.replace(PLACEHOLDER, (_, name2) => {
-    const v = Object.hasOwn(data, name2) ? data[name2] : void 0;
-    if (v === void 0) throw new Error(`rule ${meta.id}, message "${id}": no value for {{${name2}}}`);
-    return String(v);
-  });
-}
-
-// src/analyzer/nodeindex.ts
-var INDEXED_TYPES = [.../* @__PURE__ */ new Set([
-  // What local names resolve from (./bindings.ts resolveFlat): identifiers, scopes, declarations.
-  ...BINDING_TYPES,
-  "assignment_statement",
-  "break_statement",
-  "call_expression",
-  "const_spec",
-  "continue_statement",
-  "defer_statement",
-  "expression_statement",
-  "for_statement",
-  "func_literal",
-  "go_statement",
-  "goto_statement",
-  "keyed_element",
-  "labeled_statement",
-  "literal_value",
-  "parameter_declaration",
-  "range_clause",
-  "receive_statement",
-  "return_statement",
-  "select_statement",
-  "send_statement",
-  "short_var_declaration",
-  "slice_expression",
-  "type_alias",
-  "type_spec",
-  "type_switch_statement",
-  "unary_expression",
-  "var_spec",
-  "variadic_parameter_declaration"
-])];
-var INDEXED = new Set(INDEXED_TYPES);
-var indexStats = { walks: 0 };
-var NodeIndex = class {
-  constructor(root) {
-    this.root = root;
-  }
-  root;
-  entries;
-  byType = /* @__PURE__ */ new Map();
-  queries = /* @__PURE__ */ new Map();
-  /** Nodes of the given types under `within` (default: the unit; `within` itself included when it matches), in source order. */
-  nodes(types, within) {
-    const list2 = typeof types === "string" ? [types] : types;
-    if (within && !this.covers(within)) return within.descendantsOfType(list2).filter((n) => !!n);
-    if (!list2.every((t) => INDEXED.has(t))) {
-      if (within && within.id !== this.root.id) return within.descendantsOfType(list2).filter((n) => !!n);
-      const key = list2.join(",");
-      let all = this.queries.get(key);
-      if (!all) this.queries.set(key, all = this.root.descendantsOfType(list2).filter((n) => !!n));
-      return all;
-    }
-    const entries = this.select(list2);
-    if (!within || within.id === this.root.id) return entries.map((e) => e.node);
-    return this.inside(entries, within).map((e) => e.node);
-  }
-  /**
-   * Nodes of the given types in the body of function `fn` (the unit's node or a func literal in
-   * it), not inside the function literals nested in it; those literals themselves are included.
-   * `fn` itself is not.
-   */
-  nodesInFunction(types, fn) {
-    const lits = this.nodes("func_literal", fn).filter((l) => l.id !== fn.id);
-    const ends = lits.map((l) => l.endIndex);
-    return this.nodes(types, fn).filter((n) => n.id !== fn.id && !lits.some((l, i2) => l.startIndex < n.startIndex && n.startIndex < ends[i2]));
-  }
-  covers(n) {
-    return n.tree === this.root.tree && n.startIndex >= this.root.startIndex && n.endIndex <= this.root.endIndex;
-  }
-  all() {
-    if (!this.entries) {
-      indexStats.walks++;
-      this.entries = [];
-      for (const node of this.root.descendantsOfType(INDEXED_TYPES)) {
-        if (!node) continue;
-        const e = { node, type: node.type, start: node.startIndex, end: void 0 };
-        this.entries.push(e);
-        let bucket = this.byType.get(e.type);
-        if (!bucket) this.byType.set(e.type, bucket = []);
-        bucket.push(e);
-      }
-    }
-    return this.entries;
-  }
-  select(types) {
-    const all = this.all();
-    if (types.length === 1) return this.byType.get(types[0]) ?? [];
-    const want = new Set(types);
-    return all.filter((e) => want.has(e.type));
-  }
-  endOf(e) {
-    return e.end ??= e.node.endIndex;
-  }
-  /** Entries (sorted by start) inside `within`, `within` itself included. */
-  inside(entries, within) {
-    const ws = within.startIndex;
-    const we = within.endIndex;
-    let lo = 0;
-    let hi = entries.length;
-    while (lo < hi) {
-      const mid = lo + hi >> 1;
-      if (entries[mid].start < ws) lo = mid + 1;
-      else hi = mid;
-    }
-    const out2 = [];
-    for (let i2 = lo; i2 < entries.length && entries[i2].start <= we; i2++) {
-      const e = entries[i2];
-      if (this.endOf(e) <= we && (e.start !== ws || this.isInside(e.node, within))) out2.push(e);
-    }
-    return out2;
-  }
-  /** `n` (with a span inside `within`'s) is `within` or a descendant, not an ancestor of the same span. */
-  isInside(n, within) {
-    if (n.id === within.id || n.startIndex !== within.startIndex || n.endIndex !== within.endIndex) return true;
-    for (let p = within.parent; p && p.startIndex === within.startIndex && p.endIndex === within.endIndex; p = p.parent) if (p.id === n.id) return false;
-    return true;
-  }
-};
-
-// src/analyzer/units.ts
-function receiverTypeName(method) {
-  const recv = method.childForFieldName("receiver");
-  const t = recv?.descendantsOfType("type_identifier")[0];
-  return t?.text ?? "?";
-}
-function readPackageName(root) {
-  const clause = root.hasError ? root.descendantsOfType("package_clause")[0] : root.namedChildren.find((c) => c?.type === "package_clause");
-  return clause?.namedChildren[0]?.text ?? "";
-}
-function importSpecs(root) {
-  if (root.hasError) return root.descendantsOfType("import_spec").filter((s) => !!s);
-  const out2 = [];
-  for (const d of root.namedChildren) {
-    if (d?.type !== "import_declaration") continue;
-    for (const c of d.namedChildren) {
-      if (c?.type === "import_spec") out2.push(c);
-      else if (c?.type === "import_spec_list") {
-        for (const s of c.namedChildren) if (s?.type === "import_spec") out2.push(s);
-      }
-    }
-  }
-  return out2;
-}
-function readImports(root) {
-  const out2 = [];
-  for (const spec of importSpecs(root)) {
-    const pathNode = spec.childForFieldName("path");
-    if (!pathNode) continue;
-    const path9 = pathNode.text.slice(1, -1);
-    const nameNode = spec.childForFieldName("name");
-    if (!nameNode) {
-      const parts2 = path9.split("/").filter((p) => !/^v\d+$/.test(p) || p === path9);
-      const last = (parts2[parts2.length - 1] ?? path9).replace(/^go-/, "").replace(/[.-].*$/, "");
-      out2.push({ path: path9, name: last, kind: "default" });
-    } else if (nameNode.type === "dot") out2.push({ path: path9, name: ".", kind: "dot" });
-    else if (nameNode.type === "blank_identifier") out2.push({ path: path9, name: "_", kind: "blank" });
-    else out2.push({ path: path9, name: nameNode.text, kind: "alias" });
-  }
-  return out2;
-}
-function readDecls(root) {
-  const out2 = [];
-  for (const d of root.namedChildren) {
-    if (!d) continue;
-    for (const spec of specsOf(d)) {
-      const kind = spec.type === "var_spec" ? "var" : spec.type === "const_spec" ? "const" : "type";
-      const names2 = spec.childrenForFieldName("name").filter((n) => !!n && n.type !== ",").map((n) => n.text);
-      out2.push({ kind, names: names2, node: spec, type: spec.childForFieldName("type") });
-    }
-  }
-  return out2;
-}
-function specsOf(decl) {
-  switch (decl.type) {
-    case "type_declaration":
-      return decl.namedChildren.filter((c) => !!c && (c.type === "type_spec" || c.type === "type_alias"));
-    case "const_declaration":
-      return decl.namedChildren.filter((c) => !!c && c.type === "const_spec");
-    case "var_declaration":
-      return decl.namedChildren.flatMap(
-        (c) => !c ? [] : c.type === "var_spec" ? [c] : c.type === "var_spec_list" ? c.namedChildren.filter((s) => !!s && s.type === "var_spec") : []
-      );
-    default:
-      return [];
-  }
-}
-function listUnits(root) {
-  const out2 = [];
-  for (const d of root.namedChildren) {
-    if (!d) continue;
-    if (d.type === "function_declaration") {
-      out2.push({ kind: "func", name: d.childForFieldName("name")?.text ?? "?", node: d, body: d.childForFieldName("body") });
-    } else if (d.type === "method_declaration") {
-      const name2 = `${receiverTypeName(d)}.${d.childForFieldName("name")?.text ?? "?"}`;
-      out2.push({ kind: "method", name: name2, node: d, body: d.childForFieldName("body") });
-    } else {
-      for (const spec of specsOf(d)) {
-        const kind = spec.type === "var_spec" ? "var" : spec.type === "const_spec" ? "const" : "type";
-        const names2 = spec.childrenForFieldName("name").filter((n) => n && n.type !== ",").map((n) => n.text);
-        out2.push({ kind, name: names2.join(","), node: spec, body: null });
-      }
-    }
-  }
-  return out2;
-}
-function makeUnit(raw, file) {
-  const memo = /* @__PURE__ */ new Map();
-  let index;
-  let names2;
-  let resolved;
-  const bindings = lazyBindings(
-    // From the unit's one walk (no walk of every node); resolveBindings for other shapes.
-    () => resolved ??= resolveFlat(raw.node, (index ??= new NodeIndex(raw.node)).nodes(BINDING_TYPES)) ?? file.bindingsOf(raw.node),
-    () => names2 ??= declaredNames((index ??= new NodeIndex(raw.node)).nodes(DECLARING_TYPES))
-  );
-  return {
-    ...raw,
-    file,
-    bindings,
-    nodes: (types, within) => (index ??= new NodeIndex(raw.node)).nodes(types, within),
-    nodesInFunction: (types, fn) => (index ??= new NodeIndex(raw.node)).nodesInFunction(types, fn ?? raw.node),
-    memo(key, compute2) {
-      if (!memo.has(key)) memo.set(key, compute2());
-      return memo.get(key);
-    }
-  };
-}
-
-// src/analyzer/verify.ts
-function fixIsVerified(c) {
-  let fixed;
-  try {
-    fixed = applyEdits(c.source, c.edits);
-  } catch (err2) {
-    if (err2 instanceof OverlappingEditsError) return false;
-    throw err2;
-  }
-  const sorted = [...c.edits].sort((a, b) => a.start - b.start || a.end - b.end);
-  const changed = sorted.map((e) => ({ start: mapIndex(sorted, e.start, "start"), end: mapIndex(sorted, e.start, "start") + e.text.length }));
-  const unit = { start: mapIndex(sorted, c.unit.start, "start"), end: mapIndex(sorted, c.unit.end, "end") };
-  const span = c.diagnostic.span;
-  const at6 = { start: mapIndex(sorted, span.start, "start"), end: mapIndex(sorted, span.end, "end") };
-  const same = (d, where3) => d.messageId === c.diagnostic.messageId && overlaps(d.span, where3);
-  const before = c.siblings.filter((d) => same(d, span)).length;
-  const version = c.open(fixed, [unit, ...changed], unit);
-  try {
-    const touched = version.root.children.filter((n) => !!n && [unit, ...changed].some((s) => touchesRange(s, n.startIndex, n.endIndex)));
-    if (touched.length === 0 || touched.some((n) => n.hasError || n.type === "ERROR")) return false;
-    let again;
-    try {
-      again = version.run();
-    } catch {
-      return false;
-    }
-    return !!again && again.filter((d) => same(d, at6)).length < before;
-  } finally {
-    version.dispose();
-  }
-}
-function mapIndex(edits, i2, side) {
-  let delta = 0;
-  for (const e of edits) {
-    if (e.end <= i2 && !(e.end === i2 && e.start === i2 && side === "start")) {
-      delta += e.text.length - (e.end - e.start);
-      continue;
-    }
-    if (e.start < i2) return e.start + delta + (side === "end" ? e.text.length : 0);
-    break;
-  }
-  return i2 + delta;
-}
-function touchesRange(s, start2, end) {
-  return s.start === s.end ? start2 <= s.start && s.start < end : s.start < end && start2 < s.end;
-}
-function overlaps(a, b) {
-  const s = "startIndex" in a ? a.startIndex : a.start;
-  const e = "endIndex" in a ? a.endIndex : a.end;
-  return s <= b.end && b.start <= e;
-}
-
-// src/analyzer/engine.ts
-var SCOPES2 = ["new", "added", "function", "file"];
-var MAX_FILE_BYTES = 16 << 20;
-var engineStats = { versionsAnalyzed: 0, baseVersionsAnalyzed: 0, unitsChecked: 0 };
-function tooLargeReason(bytes, limit = MAX_FILE_BYTES) {
-  return `too large: ${formatBytes(bytes)}, over the ${formatBytes(limit)} limit`;
-}
-function formatBytes(n) {
-  const units = ["bytes", "KiB", "MiB", "GiB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  if (u === 0) return `${n} bytes`;
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
-}
-var PARTIAL_PARSE_CHARS = 16 * 1024;
-function analyzeSync(files, options) {
-  const result = { findings: [], skipped: [], notes: [], incomplete: [], filesAnalyzed: 0, unitsAnalyzed: 0 };
-  const scope = options.scope ?? "new";
-  const pkg2 = new PackageFiles(files, options);
-  try {
-    analyzeAll(files, options, scope, pkg2, result);
-  } finally {
-    pkg2.dispose();
-  }
-  result.findings.sort(compareFindings);
-  return result;
-}
-var PackageFiles = class {
-  constructor(files, options) {
-    this.files = files;
-    this.options = options;
-  }
-  files;
-  options;
-  views = /* @__PURE__ */ new Map();
-  trees = [];
-  byPath = /* @__PURE__ */ new Map();
-  /** The other files of `path`'s directory whose package clause is `packageName`. */
-  siblings(path9, packageName2) {
-    const dir = dirOf(path9);
-    const out2 = [];
-    for (const f of this.files) {
-      if (f.path === path9 || dirOf(f.path) !== dir || f.diff?.status === "deleted") continue;
-      const v = this.view(f);
-      if (v && v.packageName === packageName2) out2.push(v);
-    }
-    return out2;
-  }
-  view(f) {
-    let v = this.views.get(f.path);
-    if (v !== void 0) return v;
-    v = null;
-    const skip = skipReason({ ...f, diff: void 0 }, { ...this.options, includeVendor: true });
-    if (!skip || skip.startsWith("generated")) {
-      const tree = parseGo(f.content);
-      this.trees.push(tree);
-      this.byPath.set(f.path, tree);
-      const root = tree.rootNode;
-      v = fileView(f.path, f.content, f.goMod ?? null, root, new LineIndex(f.content), () => root, (name2) => this.siblings(f.path, name2));
-    }
-    this.views.set(f.path, v);
-    return v;
-  }
-  /** The whole tree of `path` if a rule already had it parsed as a sibling and its text is `source`. */
-  treeOf(path9, source) {
-    const f = this.files.find((x) => x.path === path9);
-    return f && f.content === source ? this.byPath.get(path9) : void 0;
-  }
-  dispose() {
-    for (const t of this.trees) t.delete();
-    this.trees.length = 0;
-    this.views.clear();
-    this.byPath.clear();
-  }
-};
-var dirOf = (p) => {
-  const i2 = p.lastIndexOf("/");
-  return i2 < 0 ? "" : p.slice(0, i2);
-};
-function analyzeAll(files, options, scope, pkg2, result) {
-  for (const file of files) {
-    if (file.context) continue;
-    const skip = skipReason(file, options);
-    if (skip) {
-      result.skipped.push({ path: file.path, reason: skip });
-      continue;
-    }
-    try {
-      const { findings, units, syntaxErrorLine, ruleErrors } = analyzeFile(file, scope, options.rules, options.registry ?? options.rules, pkg2);
-      result.findings.push(...findings);
-      if (syntaxErrorLine) result.notes.push({ path: file.path, reason: `syntax error near line ${syntaxErrorLine}; the declarations that parsed were analysed` });
-      for (const reason of ruleErrors) result.notes.push({ path: file.path, reason });
-      if (ruleErrors.length) result.incomplete.push(file.path);
-      result.unitsAnalyzed += units;
-      result.filesAnalyzed++;
-    } catch (err2) {
-      if (!(err2 instanceof DiffError)) throw err2;
-      result.skipped.push({ path: file.path, reason: `the diff does not match the file (${err2.message})` });
-    }
-  }
-}
-function compareFindings(a, b) {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
-}
-function skipReason(file, options) {
-  if (file.diff?.status === "deleted") return "deleted";
-  if (!options.includeVendor && /(^|\/)vendor\//.test(file.path)) return "vendored";
-  const limit = options.maxFileBytes ?? MAX_FILE_BYTES;
-  if (file.content.length * 3 > limit) {
-    const bytes = Buffer.byteLength(file.content, "utf8");
-    if (bytes > limit) return tooLargeReason(bytes, limit);
-  }
-  if (file.invalidUtf8 || file.content.includes("\0")) return "binary or not UTF-8";
-  if (isGenerated(file.content)) return "generated (Code generated ... DO NOT EDIT)";
-  return void 0;
-}
-function touchOf(diff, scope) {
-  if (!diff || scope === "file") return void 0;
-  return { lines: addedLines(diff), removals: removalPositions(diff) };
-}
-function touches(touch, startLine, endLine) {
-  if (!touch) return true;
-  for (const l of touch.lines) if (l >= startLine && l <= endLine) return true;
-  return touch.removals.some((r) => r > startLine && r <= endLine);
-}
-function analyzeFile(file, scope, rules2, registry, pkg2) {
-  const siblings = Object.assign((name2) => pkg2.siblings(file.path, name2), { treeOf: (p, source) => pkg2.treeOf(p, source) });
-  const touch = touchOf(file.diff, scope);
-  const touched = (r) => touches(touch, r.startLine, r.endLine);
-  const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules2, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings);
-  let findings = head.findings;
-  if (file.diff && scope === "new" && file.diff.status !== "added") {
-    const base2 = file.baseContent ?? rebuildBase(file.content, file.diff);
-    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, base2, findings, rules2, registry, siblings));
-  } else if (file.diff && scope === "added") {
-    const added = addedLines(file.diff);
-    findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => !r.path && isAdded(r, added)));
-  }
-  return { findings, units: head.unitNames.length, syntaxErrorLine: head.syntaxErrorLine, ruleErrors: head.ruleErrors };
-}
-function analyzeBase(file, base2, head, rules2, registry, siblings) {
-  engineStats.baseVersionsAnalyzed++;
-  const names2 = new Set(head.map((f) => f.unit));
-  return analyzeVersion(file.path, base2, file.goMod ?? null, rules2, registry, {
-    unit: (u) => names2.has(u.name),
-    chunk: (c) => {
-      const name2 = funcChunkName(base2.slice(c.start, Math.min(c.end, c.start + 300)));
-      return name2 === void 0 || names2.has(name2);
-    }
-  }, siblings).findings;
-}
-var isAdded = (loc, added) => {
-  for (let l = loc.line; l <= Math.max(loc.line, loc.endLine); l++) if (added.has(l)) return true;
-  return false;
-};
-function subtract(head, base2) {
-  const key = (f) => `${f.rule}\0${f.unit}\0${f.code}`;
-  const counts = /* @__PURE__ */ new Map();
-  for (const f of base2) counts.set(key(f), (counts.get(key(f)) ?? 0) + 1);
-  return head.filter((f) => {
-    const n = counts.get(key(f)) ?? 0;
-    if (n > 0) counts.set(key(f), n - 1);
-    return n === 0;
-  });
-}
-function parseFor(source, keepFunc) {
-  if (keepFunc && source.length > PARTIAL_PARSE_CHARS) {
-    const chunks = topLevelChunks(source);
-    const keep = chunks.filter((c) => c.kind !== "func" || keepFunc(c));
-    if (keep.length < chunks.length) {
-      const ranges = keep.map((c) => ({
-        startIndex: c.start,
-        endIndex: c.end,
-        startPosition: { row: c.startLine - 1, column: 0 },
-        endPosition: { row: c.endLine, column: 0 }
-      }));
-      const partial = parseGo(source, ranges);
-      if (!partial.rootNode.hasError) return { tree: partial, partial: true };
-      partial.delete();
-    }
-  }
-  return { tree: parseGo(source), partial: false };
-}
-function funcChunkName(head) {
-  const m = /^func\s*(?:\(\s*(?:\w+\s+)?\*?\s*(\w+)[^)]*\)\s*)?(\w+)/.exec(head);
-  if (!m) return void 0;
-  return m[1] ? `${m[1]}.${m[2]}` : m[2];
-}
-function analyzeVersion(path9, source, goMod, rules2, registry, select, siblings) {
-  engineStats.versionsAnalyzed++;
-  const lines = new LineIndex(source);
-  const shared = siblings.treeOf?.(path9, source);
-  const { tree, partial } = shared ? { tree: shared, partial: false } : parseFor(source, select.chunk);
-  const extra = [];
-  try {
-    const root = tree.rootNode;
-    let whole;
-    const wholeRoot = () => {
-      if (!partial) return root;
-      if (!whole) {
-        const full = parseGo(source);
-        extra.push(full);
-        whole = full.rootNode;
-      }
-      return whole;
-    };
-    const view = fileView(path9, source, goMod, root, lines, wholeRoot, siblings);
-    const units = [];
-    const raws = root.hasError ? recoverUnits(source, root, extra) : listUnits(root);
-    for (const raw of raws) {
-      const range = { name: raw.name, startLine: lines.lineOf(raw.node.startIndex), endLine: lines.lineOf(raw.node.endIndex) };
-      if (select.unit(range)) units.push(makeUnit(raw, view));
-    }
-    engineStats.unitsChecked += units.length;
-    const directives = readDirectives(source, lines, root);
-    const findings = [];
-    const ruleErrors = [];
-    const applicable = rules2.filter((r) => !r.appliesTo || r.appliesTo(view));
-    for (const unit of units) {
-      for (const rule16 of applicable) {
-        if (!rule16.kinds.includes(unit.kind)) continue;
-        const failed = (err2) => ruleErrors.push(`rule ${rule16.meta.id} failed on ${unit.name} (${err2 instanceof Error ? err2.message : String(err2)}); its findings there are missing`);
-        const reported = [];
-        try {
-          rule16.check({ unit, file: view, report: (d) => reported.push(restoreNewExpr(d)) });
-        } catch (err2) {
-          failed(err2);
-        }
-        const open = reopen(path9, goMod, rule16, unit.name, siblings);
-        try {
-          for (const d of reported) {
-            const f = toFinding(rule16, unit, d, source, lines, { open, siblings: reported });
-            for (const r of f.related) if (r.path && !relatedOk(r.path, view)) throw new Error(`a related location names ${r.path}, which is not a file of the package`);
-            if (!suppressedBy(directives, f.rule, f.line)) findings.push(f);
-          }
-        } catch (err2) {
-          failed(err2);
-        }
-      }
-    }
-    const others = registry.filter((r) => !rules2.includes(r) && (!r.appliesTo || r.appliesTo(view)));
-    const idle = directives.filter((d) => !d.used && d.reportUnused);
-    if (others.length > 0 && idle.length > 0) {
-      for (const unit of units.filter((u) => idle.some((d) => d.from <= lines.lineOf(u.node.endIndex) && d.to >= lines.lineOf(u.node.startIndex)))) {
-        for (const rule16 of others) {
-          if (!rule16.kinds.includes(unit.kind)) continue;
-          const report4 = (d) => {
-            const line4 = location(lines, d.span).line;
-            if (wouldUse(directives, rule16.meta.id, line4)) suppressedBy(directives, rule16.meta.id, line4);
-          };
-          try {
-            rule16.check({ unit, file: view, report: report4 });
-          } catch {
-          }
-        }
-      }
-    }
-    const known = /* @__PURE__ */ new Set([...registry.map((r) => r.meta.id), DIRECTIVE_RULE]);
-    findings.push(...directiveFindings(directives, units, view, lines, known, select));
-    const syntaxErrorLine = root.hasError ? firstErrorLine(root, lines) : void 0;
-    return { findings, unitNames: units.map((u) => u.name), syntaxErrorLine, ruleErrors };
-  } finally {
-    if (!shared) tree.delete();
-    for (const t of extra) t.delete();
-  }
-}
-function recoverUnits(source, root, trees) {
-  const clean = /* @__PURE__ */ new Map();
-  for (const u of listUnits(root)) if (!u.node.hasError) clean.set(u.node.startPosition.row, u);
-  const out2 = [];
-  for (const c of topLevelChunks(source)) {
-    if (c.kind === "header") continue;
-    const ok = clean.get(c.startLine - 1);
-    if (ok) {
-      out2.push(ok);
-      continue;
-    }
-    const t = parseGo(source, [{ startIndex: c.start, endIndex: c.end, startPosition: { row: c.startLine - 1, column: 0 }, endPosition: { row: c.endLine, column: 0 } }]);
-    trees.push(t);
-    out2.push(...listUnits(t.rootNode));
-  }
-  return out2;
-}
-function firstErrorLine(root, lines) {
-  const err2 = root.descendantsOfType("ERROR")[0] ?? root.descendantsOfType("MISSING")[0];
-  if (err2) return lines.lineOf(err2.startIndex);
-  let n = root;
-  while (n && n.hasError) n = n.namedChildren.find((c) => c?.hasError) ?? null;
-  return n ? lines.lineOf(n.startIndex) : 1;
-}
-var relatedOk = (p, view) => view.packageFiles().some((f) => f.path === p);
-function fileView(path9, source, goMod, root, lines, wholeRoot, siblings) {
-  const imports = readImports(root);
-  const memo = /* @__PURE__ */ new Map();
-  const bindings = /* @__PURE__ */ new Map();
-  const goVersion = buildConstraintVersion(source) ?? (goMod ? goModVersion(goMod) : null);
-  const moduleGoVersion = goMod ? goModVersion(goMod) : null;
-  const packageName2 = readPackageName(root);
-  let pkgFiles;
-  return {
-    path: path9,
-    source,
-    packageName: packageName2,
-    goVersion,
-    moduleGoVersion,
-    moduleGodebug: goMod ? goModGodebug(goMod) : {},
-    imports,
-    importName: (p) => {
-      const i2 = imports.find((i3) => i3.path === p && i3.kind !== "blank");
-      return i2?.name;
-    },
-    decls: readDecls(root),
-    isTest: path9.endsWith("_test.go"),
-    lineOf: (i2) => lines.lineOf(i2),
-    wholeRoot,
-    memo(key, compute2) {
-      if (!memo.has(key)) memo.set(key, compute2());
-      return memo.get(key);
-    },
-    goAtLeast(version, of = "file") {
-      const have = of === "file" ? goVersion : moduleGoVersion;
-      const want = parseGoVersion(version);
-      if (!want) throw new Error(`goAtLeast: not a Go version: ${version}`);
-      return have ? compareVersion(have, want) >= 0 : null;
-    },
-    bindingsOf(fn) {
-      let b = bindings.get(fn.id);
-      if (!b) bindings.set(fn.id, b = resolveBindings(fn));
-      return b;
-    },
-    packageFiles() {
-      return pkgFiles ??= siblings(packageName2);
-    }
-  };
-}
-function location(lines, span) {
-  const s = lines.position(span.start);
-  const e = lines.position(Math.max(span.end, span.start));
-  return { line: s.line, column: s.column, endLine: e.line, endColumn: e.column };
-}
-function toFinding(rule16, unit, d, source, lines, check16) {
-  const loc = location(lines, d.span);
-  const finding = {
-    rule: rule16.meta.id,
-    severity: d.severity ?? rule16.meta.severity,
-    path: unit.file.path,
-    ...loc,
-    message: renderMessage(rule16.meta, d.messageId, d.data),
-    related: (d.related ?? []).map(
-      (r) => r.file && r.file.path !== unit.file.path ? { ...location(new LineIndex(r.file.source), r), message: r.message, path: r.file.path } : { ...location(lines, r), message: r.message }
-    ),
-    unit: unit.name,
-    code: normaliseCode(lines.lineText(loc.line)),
-    docs: rule16.meta.docs,
-    title: rule16.meta.title,
-    why: rule16.meta.why
-  };
-  if (d.fix && d.fix.edits.length > 0) {
-    if (!rule16.meta.fixable) throw new Error(`rule ${rule16.meta.id} reported a fix but does not declare fixable`);
-    const unitSpan = { start: unit.node.startIndex, end: unit.node.endIndex };
-    if (fixIsVerified({ ...check16, source, edits: d.fix.edits, diagnostic: d, unit: unitSpan })) {
-      finding.fix = {
-        description: d.fix.description,
-        edits: d.fix.edits.map((e) => ({ ...location(lines, e), newText: e.text })),
-        suggestion: suggestionFor(source, lines, d.fix.edits, loc.line)
-      };
-    }
-  }
-  return finding;
-}
-function reopen(path9, goMod, rule16, unitName, siblings) {
-  return (fixed, keep, unitSpan) => {
-    const chunks = topLevelChunks(fixed);
-    const kept = chunks.filter((c) => c.kind !== "func" || keep.some((k) => touchesRange(k, c.start, c.end)));
-    let partial = kept.length < chunks.length;
-    let tree = partial ? parseGo(fixed, kept.map((c) => ({ startIndex: c.start, endIndex: c.end, startPosition: { row: c.startLine - 1, column: 0 }, endPosition: { row: c.endLine, column: 0 } }))) : parseGo(fixed);
-    if (partial && tree.rootNode.hasError) {
-      tree.delete();
-      tree = parseGo(fixed);
-      partial = false;
-    }
-    const extra = [];
-    const root = tree.rootNode;
-    const wholeRoot = () => {
-      if (!partial) return root;
-      if (!extra[0]) extra.push(parseGo(fixed));
-      return extra[0].rootNode;
-    };
-    return {
-      root,
-      run() {
-        const raw = listUnits(root).find((u) => u.name === unitName && u.node.startIndex <= unitSpan.end && unitSpan.start <= u.node.endIndex);
-        if (!raw) return void 0;
-        const view = fileView(path9, fixed, goMod, root, new LineIndex(fixed), wholeRoot, siblings);
-        const out2 = [];
-        rule16.check({ unit: makeUnit(raw, view), file: view, report: (d) => out2.push(d) });
-        return out2;
-      },
-      dispose() {
-        tree.delete();
-        for (const t of extra) t.delete();
-      }
-    };
-  };
-}
-var FILE_UNIT = "(file)";
-function directiveFindings(directives, units, view, lines, known, select) {
-  const out2 = [];
-  const wholeFile = select.chunk === void 0;
-  for (const d of directives) {
-    const unitName = d.kind === "ignore-file" ? select.unit({ name: FILE_UNIT, startLine: d.line, endLine: d.line }) ? FILE_UNIT : void 0 : (units.find((u) => d.start >= u.node.startIndex && d.start <= u.node.endIndex) ?? units.find((u) => {
-      const l = lines.lineOf(u.node.startIndex);
-      return l > d.line && l <= d.to;
-    }))?.name;
-    if (!unitName) continue;
-    const message = directiveProblem(d, known, wholeFile);
-    if (!message) continue;
-    const loc = location(lines, d);
-    out2.push({
-      rule: DIRECTIVE_RULE,
-      severity: DIRECTIVE_META.severity,
-      path: view.path,
-      ...loc,
-      message,
-      related: [],
-      unit: unitName,
-      code: normaliseCode(lines.lineText(loc.line)),
-      docs: DIRECTIVE_META.docs,
-      title: DIRECTIVE_META.title,
-      why: DIRECTIVE_META.why
-    });
-  }
-  return out2;
-}
-
 // src/config.ts
 import { createRequire as createRequire2 } from "node:module";
 
@@ -29644,6 +30932,7 @@ var DEFAULTS2 = {
   review_event: "COMMENT",
   max_comments: 25,
   include_tests: true,
+  test_findings: "bugs",
   draft_prs: true
 };
 var ruleSetting = {
@@ -29708,6 +30997,11 @@ function configSchema(ruleIds, optIn = []) {
         type: "boolean",
         default: DEFAULTS2.include_tests
       },
+      test_findings: {
+        description: "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in _test.go files (time-after-in-loop, ticker-not-stopped); `all` reports them too (failing-test leaks at `warning`).",
+        enum: [...TEST_FINDINGS],
+        default: DEFAULTS2.test_findings
+      },
       draft_prs: {
         description: "App only: review draft pull requests.",
         type: "boolean",
@@ -29720,7 +31014,7 @@ function configSchema(ruleIds, optIn = []) {
 // src/config-validator.generated.ts
 var RULE_IDS = ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"];
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "ptrguard configuration (.github/ptrguard.yml)", "description": "Read by the ptrguard GitHub App from the default branch, and by `ptrguard check` from the repository root (or --config).", "type": "object", "additionalProperties": false, "properties": { "_extends": { "description": "App only (Probot): inherit from another repository's .github/ptrguard.yml, e.g. `.github` or `owner/repo`. The CLI reads this file alone.", "type": "string" }, "rules": { "description": "Per-rule settings, by rule id.", "type": "object", "default": {}, "propertyNames": { "enum": ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"] }, "properties": { "afterfunc-untracked": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "context-in-struct": { "description": "Off by default (an opinion rule, not a bug finder): `on` or a severity switches it on.", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }], "default": "off" }, "goroutine-no-exit": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-recv-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-send-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "loopvar-capture": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "lost-cancel": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "signal-notify-unbuffered": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "subslice-retention": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ticker-not-stopped": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "time-after-in-loop": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "uintptr-pointer-roundtrip": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "unsafe-pointer-global-cache": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-add-in-goroutine": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-by-value": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ignore-directive": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] } } }, "paths_ignore": { "description": "Glob patterns (`**`, `*`, `?`, `[a-z]`, `{a,b}`) of repository paths not to analyse, e.g. `gen/**`, `**/*.pb.go`.", "type": "array", "default": [], "maxItems": 200, "items": { "type": "string", "minLength": 1, "maxLength": 256 } }, "scope": { "description": "Which findings in the functions a change touches are reported: `new` (introduced by the change), `added` (on added lines), `function` (anywhere in a touched function), `file` (anywhere in a changed file).", "enum": ["new", "added", "function", "file"], "default": "new" }, "fail_on": { "description": "The check run fails (App) and `ptrguard check` exits 1 (CLI) when a finding is at or above this severity.", "enum": ["error", "warning", "info", "none"], "default": "error" }, "review_event": { "description": "App only: `REQUEST_CHANGES` requests changes when a finding reaches `fail_on`.", "enum": ["COMMENT", "REQUEST_CHANGES"], "default": "COMMENT" }, "max_comments": { "description": "App only: at most this many inline comments per review; the rest go to the check run.", "type": "integer", "minimum": 0, "maximum": 100, "default": 25 }, "include_tests": { "description": "Analyse _test.go files.", "type": "boolean", "default": true }, "draft_prs": { "description": "App only: review draft pull requests.", "type": "boolean", "default": true } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "ptrguard configuration (.github/ptrguard.yml)", "description": "Read by the ptrguard GitHub App from the default branch, and by `ptrguard check` from the repository root (or --config).", "type": "object", "additionalProperties": false, "properties": { "_extends": { "description": "App only (Probot): inherit from another repository's .github/ptrguard.yml, e.g. `.github` or `owner/repo`. The CLI reads this file alone.", "type": "string" }, "rules": { "description": "Per-rule settings, by rule id.", "type": "object", "default": {}, "propertyNames": { "enum": ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"] }, "properties": { "afterfunc-untracked": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "context-in-struct": { "description": "Off by default (an opinion rule, not a bug finder): `on` or a severity switches it on.", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }], "default": "off" }, "goroutine-no-exit": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-recv-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-send-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "loopvar-capture": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "lost-cancel": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "signal-notify-unbuffered": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "subslice-retention": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ticker-not-stopped": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "time-after-in-loop": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "uintptr-pointer-roundtrip": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "unsafe-pointer-global-cache": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-add-in-goroutine": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-by-value": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ignore-directive": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] } } }, "paths_ignore": { "description": "Glob patterns (`**`, `*`, `?`, `[a-z]`, `{a,b}`) of repository paths not to analyse, e.g. `gen/**`, `**/*.pb.go`.", "type": "array", "default": [], "maxItems": 200, "items": { "type": "string", "minLength": 1, "maxLength": 256 } }, "scope": { "description": "Which findings in the functions a change touches are reported: `new` (introduced by the change), `added` (on added lines), `function` (anywhere in a touched function), `file` (anywhere in a changed file).", "enum": ["new", "added", "function", "file"], "default": "new" }, "fail_on": { "description": "The check run fails (App) and `ptrguard check` exits 1 (CLI) when a finding is at or above this severity.", "enum": ["error", "warning", "info", "none"], "default": "error" }, "review_event": { "description": "App only: `REQUEST_CHANGES` requests changes when a finding reaches `fail_on`.", "enum": ["COMMENT", "REQUEST_CHANGES"], "default": "COMMENT" }, "max_comments": { "description": "App only: at most this many inline comments per review; the rest go to the check run.", "type": "integer", "minimum": 0, "maximum": 100, "default": 25 }, "include_tests": { "description": "Analyse _test.go files.", "type": "boolean", "default": true }, "test_findings": { "description": "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in _test.go files (time-after-in-loop, ticker-not-stopped); `all` reports them too (failing-test leaks at `warning`).", "enum": ["bugs", "all"], "default": "bugs" }, "draft_prs": { "description": "App only: review draft pull requests.", "type": "boolean", "default": true } } };
 var func2 = Object.prototype.hasOwnProperty;
 var func3 = ((s) => [...s].length);
 function validate10(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
@@ -30861,9 +32155,10 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.draft_prs !== void 0) {
-      if (typeof data.draft_prs !== "boolean") {
-        const err65 = { instancePath: instancePath + "/draft_prs", schemaPath: "#/properties/draft_prs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+    if (data.test_findings !== void 0) {
+      let data25 = data.test_findings;
+      if (!(data25 === "bugs" || data25 === "all")) {
+        const err65 = { instancePath: instancePath + "/test_findings", schemaPath: "#/properties/test_findings/enum", keyword: "enum", params: { allowedValues: schema11.properties.test_findings.enum }, message: "must be equal to one of the allowed values" };
         if (vErrors === null) {
           vErrors = [err65];
         } else {
@@ -30872,12 +32167,23 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.draft_prs !== void 0) {
+      if (typeof data.draft_prs !== "boolean") {
+        const err66 = { instancePath: instancePath + "/draft_prs", schemaPath: "#/properties/draft_prs/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+        if (vErrors === null) {
+          vErrors = [err66];
+        } else {
+          vErrors.push(err66);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err66 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    const err67 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
     if (vErrors === null) {
-      vErrors = [err66];
+      vErrors = [err67];
     } else {
-      vErrors.push(err66);
+      vErrors.push(err67);
     }
     errors++;
   }
@@ -31088,6 +32394,7 @@ var WANT = {
   review_event: `one of ${list(REVIEW_EVENTS)}`,
   max_comments: `a whole number from 0 to ${MAX_COMMENTS_LIMIT}`,
   include_tests: "`true` or `false`",
+  test_findings: `one of ${list(TEST_FINDINGS)}`,
   draft_prs: "`true` or `false`"
 };
 var validators = /* @__PURE__ */ new Map();
@@ -31136,7 +32443,7 @@ function validateConfig(raw, ruleIds) {
     if (!(key in known)) problems.push(`unknown key \`${key}\` is ignored`);
   }
   if ("rules" in input2) config.rules = readRules(input2.rules, ruleIds, failed, problems);
-  for (const key of ["paths_ignore", "scope", "fail_on", "review_event", "max_comments", "include_tests", "draft_prs"]) {
+  for (const key of ["paths_ignore", "scope", "fail_on", "review_event", "max_comments", "include_tests", "test_findings", "draft_prs"]) {
     if (!(key in input2)) continue;
     if (failed(`/${key}`)) bad(key);
     else config[key] = input2[key];
@@ -31226,7 +32533,7 @@ async function analyse(sources, rules2, config, limits = DEFAULT_LIMITS, clock =
       continue;
     }
     const t0 = clock();
-    const r = analyzeSync(withContext(batch), { rules: on, scope: config.scope, maxFileBytes: limits.fileBytes, registry: rules2 });
+    const r = analyzeSync(withContext(batch), { rules: on, scope: config.scope, maxFileBytes: limits.fileBytes, registry: rules2, testFindings: config.test_findings });
     const took = clock() - t0;
     const others = batch.length - 1;
     if (took > limits.fileMs * batch.length) {
@@ -31383,6 +32690,20 @@ var Superseded = class extends Error {
   }
   newerSha;
 };
+var LockLost = class extends Error {
+  constructor() {
+    super("the lock on the pull request was lost");
+    this.name = "LockLost";
+  }
+};
+var Covered = class extends Error {
+  constructor(checkRunId) {
+    super(`answered by check run ${checkRunId}`);
+    this.checkRunId = checkRunId;
+    this.name = "Covered";
+  }
+  checkRunId;
+};
 
 // src/review/check.ts
 var MAX_ANNOTATIONS = 1e3;
@@ -31412,11 +32733,20 @@ function completion(v, summary2, completedAt) {
 function retryLater(err2, doing) {
   return new RetryLater(`${doing}: ${explain(err2)}`, retryAfterMs(err2), "GitHub's rate limit; retrying");
 }
+var NOTHING_TO_ANALYSE = "Nothing to analyse";
+function answeredSince(runs, pullNumber, since, retry = false) {
+  if (since === void 0 || !runs) return void 0;
+  const from = retry ? Math.floor(since / 1e3) * 1e3 : since;
+  return runs.find(
+    (r) => r.status === "completed" && r.externalId === String(pullNumber) && r.startedAt !== null && Date.parse(r.startedAt) >= from && (r.conclusion === "success" || r.conclusion === "failure" || r.conclusion === "neutral" && r.title === NOTHING_TO_ANALYSE)
+  );
+}
 var OUTAGE_RETRY_MS = 3e4;
 async function openCheck(github, o) {
-  const reused = o.existing?.find((r) => r.externalId === String(o.pullNumber) && r.status !== "completed");
+  const open = (runs) => runs?.find((r) => r.externalId === String(o.pullNumber) && r.status !== "completed");
+  const reused = open(o.existing);
   let id = reused?.id;
-  const annotated = reused?.annotationsCount ?? 0;
+  let annotated = reused?.annotationsCount ?? 0;
   const guarded = async (doing, fn) => {
     try {
       return await fn();
@@ -31430,6 +32760,12 @@ async function openCheck(github, o) {
   return {
     get id() {
       return id;
+    },
+    adopt(runs) {
+      const found = id === void 0 ? open(runs) : void 0;
+      if (!found) return;
+      id = found.id;
+      annotated = found.annotationsCount ?? 0;
     },
     async inProgress() {
       if (id === void 0) id = await guarded("creating the check run", () => github.createCheckRun(base2));
@@ -31951,8 +33287,8 @@ function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader
     } }));
   }
 }
-function createPatch(fileName5, oldStr, newStr, oldHeader, newHeader, options) {
-  return createTwoFilesPatch(fileName5, fileName5, oldStr, newStr, oldHeader, newHeader, options);
+function createPatch(fileName7, oldStr, newStr, oldHeader, newHeader, options) {
+  return createTwoFilesPatch(fileName7, fileName7, oldStr, newStr, oldHeader, newHeader, options);
 }
 function splitLines(text) {
   const hasTrailingNl = text.endsWith("\n");
@@ -32207,11 +33543,11 @@ async function goModsToRead(github, sha, wanted) {
 async function readSources(github, pull, wanted, limits = DEFAULT_LIMITS, ignored = () => false) {
   if (wanted.length === 0) return { sources: [], skipped: [], limits: [] };
   const requests = [];
-  const at6 = (ref, p) => requests.push({ ref, path: p }) - 1;
-  const heads = wanted.map((f) => at6(pull.headSha, f.path));
-  const bases = wanted.map((f) => f.patch === void 0 && f.status !== "added" ? at6(pull.baseSha, f.previousPath ?? f.path) : -1);
+  const at7 = (ref, p) => requests.push({ ref, path: p }) - 1;
+  const heads = wanted.map((f) => at7(pull.headSha, f.path));
+  const bases = wanted.map((f) => f.patch === void 0 && f.status !== "added" ? at7(pull.baseSha, f.previousPath ?? f.path) : -1);
   const mods = /* @__PURE__ */ new Map();
-  for (const m of await goModsToRead(github, pull.headSha, wanted)) mods.set(m, at6(pull.headSha, m));
+  for (const m of await goModsToRead(github, pull.headSha, wanted)) mods.set(m, at7(pull.headSha, m));
   const dirs = touchedDirs(wanted);
   const listings = [...dirs.keys()].map((dir) => requests.push({ ref: pull.headSha, path: dir, list: true }) - 1);
   const { blobs, pull: now } = await github.readBlobs(requests, pull.number);
@@ -32282,6 +33618,7 @@ async function readSources(github, pull, wanted, limits = DEFAULT_LIMITS, ignore
       siblings.push({ name: e.name, text: t, file });
     });
     if (p.overFiles > 0) out2.push(overBoundsNote(p.dir, { files: p.overFiles, bytes: p.overBytes }, bounds));
+    if (p.overFiles > 0 || siblings.length < p.read.length) for (const s of mine) s.file.partialPackage = true;
     const touched = mine.map((s) => ({ name: path4.posix.basename(s.file.path), text: s.file.content, file: { path: s.file.path, content: s.file.content, goMod, context: true } }));
     for (const s of mine) {
       const context = samePackage({ name: path4.posix.basename(s.file.path), text: s.file.content }, [...siblings, ...touched]).map((x) => x.file);
@@ -32320,16 +33657,16 @@ var CACHE_ENTRIES = 1e3;
 var EXTENDS_TTL_MS = 5 * 6e4;
 var UNREADABLE = "config could not be read; retrying";
 var cache = /* @__PURE__ */ new Map();
-async function loadConfig(github, rules2, at6) {
+async function loadConfig(github, rules2, at7) {
   const ids = knownRuleIds(rules2);
-  if (github.loadConfig) return loadFromHost(github, github.loadConfig, ids, at6);
+  if (github.loadConfig) return loadFromHost(github, github.loadConfig, ids, at7);
   let start2;
   try {
-    start2 = await github.runStart(at6.sha, at6.pullNumber);
+    start2 = await github.runStart(at7.sha, at7.pullNumber);
   } catch (err2) {
-    return unreadable(github, err2, at6);
+    return unreadable(github, err2, at7);
   }
-  const now = at6.now?.() ?? Date.now();
+  const now = at7.now?.() ?? Date.now();
   const key = `${start2.configKey} ${ids.join(",")}`;
   const hit = cache.get(key);
   if (hit && hit.expires > now) return { ...clone(hit.result), start: start2 };
@@ -32345,7 +33682,7 @@ async function loadConfig(github, rules2, at6) {
       result = { config: validated.config, problems: [...problems, ...validated.problems] };
     }
   } catch (err2) {
-    return unreadable(github, err2, at6);
+    return unreadable(github, err2, at7);
   }
   if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value);
   cache.set(key, { result: clone(result), expires: extended ? now + EXTENDS_TTL_MS : Infinity });
@@ -32400,19 +33737,19 @@ function merge2(base2, over) {
   for (const [k, v] of Object.entries(over)) out2[k] = isMap(v) && isMap(out2[k]) ? merge2(out2[k], v) : v;
   return out2;
 }
-async function loadFromHost(github, read, ids, at6) {
+async function loadFromHost(github, read, ids, at7) {
   try {
     return validateConfig(await read(DEFAULT_CONFIG), ids);
   } catch (err2) {
     const status = statusOf(err2);
-    if (isRateLimited(err2) || status !== void 0 && status >= 500) return unreadable(github, err2, at6);
+    if (isRateLimited(err2) || status !== void 0 && status >= 500) return unreadable(github, err2, at7);
     return { config: { ...DEFAULT_CONFIG, rules: {}, paths_ignore: [] }, problems: [`the file could not be read (${explain(err2)}); the defaults are used`] };
   }
 }
-async function unreadable(github, err2, at6) {
+async function unreadable(github, err2, at7) {
   if (isRateLimited(err2)) throw retryLater(err2, "reading the configuration");
-  const check16 = await openCheck(github, { sha: at6.sha, pullNumber: at6.pullNumber, startedAt: at6.startedAt });
-  const completedAt = new Date(at6.now?.() ?? Date.now()).toISOString();
+  const check16 = await openCheck(github, { sha: at7.sha, pullNumber: at7.pullNumber, startedAt: at7.startedAt });
+  const completedAt = new Date(at7.now?.() ?? Date.now()).toISOString();
   if (!isUncertain(err2)) {
     const summary3 = `**ptrguard could not start this review:** ${explain(err2)}. Press "Recheck" to try again.`;
     await check16.complete({ conclusion: "failure", output: { title: "ptrguard could not start", summary: summary3 }, annotations: [], completedAt });
@@ -32630,7 +33967,7 @@ function reconcile(placed, threads, scope) {
 // src/review/run.ts
 function checkSignal(signal) {
   if (!signal?.aborted) return;
-  throw signal.reason instanceof Superseded ? signal.reason : new Superseded("");
+  throw signal.reason instanceof Superseded || signal.reason instanceof LockLost ? signal.reason : new Superseded("");
 }
 async function runReview(req, outer) {
   const { github, clock } = outer;
@@ -32649,9 +33986,15 @@ async function runReview(req, outer) {
     return "skipped";
   }
   if (outer.signal?.aborted) {
+    if (outer.signal.reason instanceof LockLost) throw outer.signal.reason;
     log.info({ pull: pull.number }, "ptrguard: called off before it started (a newer head); posting nothing");
     env.metrics.runFinished("superseded", 0);
     return "superseded";
+  }
+  const answered = answeredSince(start2?.checkRuns, pull.number, outer.requestedAt, outer.retry);
+  if (answered) {
+    log.info({ pull: pull.number, checkRun: answered.id }, "ptrguard: a run that started after this request came has answered it (its check run is complete); nothing to do");
+    return "covered";
   }
   const check16 = await openCheck(github, { sha, pullNumber: pull.number, startedAt: started, existing: start2?.checkRuns });
   const elapsed = () => clock.now().getTime() - started.getTime();
@@ -32659,9 +34002,20 @@ async function runReview(req, outer) {
   try {
     outcome = await reviewAt(sha, pull, config, problems, check16, env, elapsed, start2?.changedFiles);
   } catch (err2) {
+    if (err2 instanceof LockLost) {
+      log.warn({ pull: pull.number, checkRun: check16.id }, "ptrguard: lost the lock on the pull request; stopping without posting");
+      throw err2;
+    }
+    if (err2 instanceof Covered) {
+      log.info({ pull: pull.number, checkRun: err2.checkRunId }, "ptrguard: another run answered this request while this one worked; posting nothing");
+      if (check16.id === void 0 || check16.id === err2.checkRunId) return "covered";
+      const headline2 = `Another ptrguard run answered for this commit (check run ${err2.checkRunId}); this one posted nothing.`;
+      await check16.complete(completion({ conclusion: "neutral", title: "Answered by another run", findings: [] }, base(headline2, problems, elapsed()), clock.now()));
+      return "covered";
+    }
     if (err2 instanceof Superseded) {
       outcome = await completeSuperseded(check16, err2.newerSha, problems, elapsed(), clock.now());
-      log.info({ pull: pull.number, newer: err2.newerSha }, "ptrguard: called off by a newer head or a lost lock; posting nothing");
+      log.info({ pull: pull.number, newer: err2.newerSha }, "ptrguard: called off by a newer head; posting nothing");
       env.metrics.runFinished(outcome, elapsed() / 1e3);
       return outcome;
     }
@@ -32718,7 +34072,7 @@ async function reviewAt(sha, pull, config, configProblems, check16, env, elapsed
   const summaryBase = { ...base(void 0, configProblems, 0), filesAnalyzed: analysis.filesAnalyzed, skipped, notes: analysis.notes, limits };
   if (analysis.filesAnalyzed === 0) {
     const headline = selection.goPaths.size === 0 ? "This pull request changes no Go files." : "No Go file of this pull request could be analysed.";
-    await check16.complete(completion({ conclusion: "neutral", title: "Nothing to analyse", findings: [] }, { ...summaryBase, headline, durationMs: elapsed() }, clock.now()));
+    await check16.complete(completion({ conclusion: "neutral", title: NOTHING_TO_ANALYSE, findings: [] }, { ...summaryBase, headline, durationMs: elapsed() }, clock.now()));
     return "neutral";
   }
   const findings = analysis.findings;
@@ -32736,6 +34090,13 @@ async function reviewAt(sha, pull, config, configProblems, check16, env, elapsed
   const headSha = now?.headSha ?? (await github.getPull(pull.number)).headSha;
   if (headSha !== sha) return superseded(headSha);
   checkSignal(env.signal);
+  if (env.retry) {
+    const runs = await github.findCheckRuns(sha);
+    const answered = answeredSince(runs, pull.number, env.requestedAt, true);
+    if (answered) throw new Covered(answered.id);
+    check16.adopt(runs);
+  }
+  await env.beforePublish?.();
   const requestChanges = config.review_event === "REQUEST_CHANGES" && [...toPost.map((p) => p.finding), ...overflow].some((f) => atOrAbove(f.severity, config.fail_on));
   const published = await publish(github, {
     pullNumber: pull.number,
@@ -32829,7 +34190,7 @@ function actionGitHub(inner, workspace, workspaceSha) {
     } catch {
       return { kind: "missing" };
     }
-    if (size > MAX_BLOB_BYTES) return { kind: "too-large", bytes: size };
+    if (size > MAX_FILE_BYTES) return { kind: "too-large", bytes: size };
     const buf = readFileSync3(full);
     const text = buf.includes(0) ? void 0 : decodeUtf8(buf);
     if (text === void 0) return { kind: "binary" };
@@ -32853,6 +34214,19 @@ function actionGitHub(inner, workspace, workspaceSha) {
       );
       remote.forEach((x, k) => out2[x.i] = read.blobs[k]);
       return read.pull ? { blobs: out2, pull: read.pull } : { blobs: out2 };
+    },
+    // The head commit's go.mod files from the checkout's own tree (the App asks the API for the
+    // recursive tree: one call, for pull requests whose files have many candidate directories).
+    async goModPaths(sha) {
+      if (!workspaceSha || sha !== workspaceSha) return inner.goModPaths(sha);
+      let listed;
+      try {
+        listed = execFileSync("git", ["-c", "core.quotePath=false", "ls-tree", "-r", "-z", "--full-tree", "--name-only", sha], { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "ignore"] });
+      } catch {
+        return inner.goModPaths(sha);
+      }
+      readFromDisk++;
+      return listed.split("\0").filter((p) => p === "go.mod" || p.endsWith("/go.mod"));
     },
     async createCheckRun(run3) {
       if (run3.completion) completion2 = run3.completion;
