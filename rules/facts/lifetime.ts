@@ -108,10 +108,10 @@ function isCommandLiteral(lit: GoNode | null | undefined, cli: ReadonlySet<strin
 
 /**
  * Every mention of the function `name` in the package is a call from a command's run function
- * (or from a function itself called only from them, two levels at most), and there is one.
+ * (or from a function itself called only from them, three levels at most), and there is one.
  */
 function calledOnlyFromCommands(name: string, file: FileView, runs: Set<string>, depth: number): boolean {
-  if (depth > 1) return false;
+  if (depth > 2) return false;
   const mention = new RegExp(`\\b${name}\\b`);
   let calls = 0;
   for (const f of [file, ...file.packageFiles()]) {

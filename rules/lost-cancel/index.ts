@@ -42,7 +42,9 @@ export default rule;
 
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
-  if (processEntry(unit) === "main") return;
+  // main, and a CLI command's run function (processEntry): the process ends when they return.
+  const entry = processEntry(unit);
+  if (entry === "main" || entry === "command") return;
   // A call whose results are not assigned is used as a value elsewhere (passed on, returned): not ours to judge.
   for (const { call, stmt } of assignedCalls(unit)) {
     const left = stmt.childForFieldName("left") ?? stmt.childForFieldName("name");
