@@ -8,7 +8,7 @@ import { rules } from "../rules/index.js";
 import { appBench, printAppBench } from "./app.js";
 import { benchCli, printCli } from "./cli.js";
 import { file } from "./corpus.js";
-import { largeFileChange } from "./engine.js";
+import { largeFileChange, wholeTreeFloor } from "./engine.js";
 import { printQueueBench, queueBench } from "./queue.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -71,6 +71,8 @@ async function main(): Promise<void> {
     // on a shared machine, where other processes stretch the wall clock but not this one's CPU.
     parseCpuMBps: +(bytes / 1e6 / (parseCpuMs / 1000)).toFixed(2),
     wholeTreeCpuMBps: +(bytes / 1e6 / (analysisCpuMs / 1000)).toFixed(2),
+    // The floor under wholeTreeMBps (bench/engine.ts): the engine with no rule logic.
+    wholeTreeFloor: wholeTreeFloor(corpus, rules[0]!),
     analysisMsPerFunction: +(analysisMs / full.unitsAnalyzed).toFixed(4),
     functionsAnalyzed: full.unitsAnalyzed,
     findings: full.findings.length,
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
   console.log(`parse: ${result.parseMBps} MB/s`);
   console.log(`whole tree (parse and all rules): ${result.wholeTreeMBps} MB/s (goal: at least 0.6 x parse = ${(0.6 * result.parseMBps).toFixed(2)})`);
   console.log(`by CPU time: parse ${result.parseCpuMBps} MB/s, whole tree ${result.wholeTreeCpuMBps} MB/s (${(result.wholeTreeCpuMBps / result.parseCpuMBps).toFixed(2)} x parse)`);
+  console.log(`floor, by CPU time: engine with no rule ${result.wholeTreeFloor.noRulesCpuMBps} MB/s, with the one node-index walk ${result.wholeTreeFloor.indexOnlyCpuMBps} MB/s (${(result.wholeTreeFloor.indexOnlyCpuMBps / result.parseCpuMBps).toFixed(2)} x parse)`);
   console.log(`analysis: ${result.analysisMsPerFunction} ms per function (${full.unitsAnalyzed} functions, all rules, ${result.findings} findings)`);
   console.log(`one-line change in a 10,000-line file: ${result.oneLineChangeMs} ms (median of ${runs.length}; whole file: ${result.wholeFileMs} ms)`);
   console.log(`one-line change in a 50,000-line file: ${result.oneLineChange50kMs} ms, ${result.oneFunctionToWholeFileRatio} of the whole file's ${result.wholeFile50kMs} ms (goal: at most 0.03)`);

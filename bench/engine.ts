@@ -1,7 +1,7 @@
 // Engine metrics of `npm run bench`: whole-tree throughput against parse throughput, and what a
 // one-line change in a 50,000-line file costs with scope `new` against analysing that whole file.
 // Goals (issue 8): wholeTreeMBps >= 0.6 x parseMBps; oneFunctionToWholeFileRatio <= 0.03.
-import { analyzeSync } from "../src/analyzer/engine.js";
+import { analyzeSync, type SourceFile } from "../src/analyzer/engine.js";
 import type { Rule } from "../src/analyzer/types.js";
 import { parsePatch } from "../src/diff/diff.js";
 
@@ -41,4 +41,33 @@ export function largeFileChange(file: (lines: number, seed: number) => string, r
   const one = median(runs);
   const all = median(whole);
   return { oneLineChange50kMs: +one.toFixed(2), wholeFile50kMs: +all.toFixed(1), oneFunctionToWholeFileRatio: +(one / all).toFixed(4) };
+}
+
+export interface FloorMetrics {
+  /** The corpus through the engine with one rule that does nothing: parse, units, views (CPU MB/s). */
+  noRulesCpuMBps: number;
+  /** The same with one rule that asks the shared node index for one type: the one walk every rule set needs (CPU MB/s). */
+  indexOnlyCpuMBps: number;
+}
+
+/**
+ * What the engine costs before any rule logic, by CPU time: the floor under wholeTreeMBps. With
+ * web-tree-sitter every node the index visits crosses into WASM and allocates, so the one walk
+ * alone costs about as much as parsing (measured 3 December: indexOnly ≈ 0.47 × parse).
+ */
+export function wholeTreeFloor(corpus: readonly SourceFile[], template: Rule): FloorMetrics {
+  const bytes = corpus.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
+  const cpu = (run: () => void) => {
+    const c = process.cpuUsage();
+    run();
+    const u = process.cpuUsage(c);
+    return (u.user + u.system) / 1000;
+  };
+  const none: Rule = { meta: { ...template.meta, id: "bench-none" }, kinds: ["func", "method"], check: () => {} };
+  const index: Rule = { meta: { ...template.meta, id: "bench-index" }, kinds: ["func", "method"], check: (ctx) => void ctx.unit.nodes("call_expression") };
+  const mbps = (ms: number) => +(bytes / 1e3 / ms).toFixed(2);
+  return {
+    noRulesCpuMBps: mbps(cpu(() => analyzeSync(corpus, { rules: [none] }))),
+    indexOnlyCpuMBps: mbps(cpu(() => analyzeSync(corpus, { rules: [index] }))),
+  };
 }
