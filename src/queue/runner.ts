@@ -177,7 +177,9 @@ export class Runner {
       const sha = req.headSha ?? pull.headSha;
       const last = parseLast(await this.o.store.get(`last:${key}`));
       // A request that came while a run for the same head was queued or running joins that run.
-      if (last && last.sha === sha && req.receivedAt <= last.completedAt) {
+      // Strictly before its completion: one that came in the millisecond the run completed may
+      // have come after the run read the pull request (a thread resolved, then a recheck).
+      if (last && last.sha === sha && req.receivedAt < last.completedAt) {
         log.info({ sha }, "ptrguard: a run for this head that was under way when this request came has answered it; nothing to do");
         return "covered";
       }
