@@ -17660,7 +17660,7 @@ function isCommandLiteral(lit, cli) {
   return t?.type === "qualified_type" && cli.has(t.childForFieldName("package")?.text ?? "") && t.childForFieldName("name")?.text === "Command";
 }
 function calledOnlyFromCommands(name2, file, runs, depth) {
-  if (depth > 1) return false;
+  if (depth > 2) return false;
   const mention = new RegExp(`\\b${name2}\\b`);
   let calls = 0;
   for (const f of [file, ...file.packageFiles()]) {
@@ -21865,7 +21865,8 @@ var rule7 = {
 var lost_cancel_default = rule7;
 function check7(ctx) {
   const { unit } = ctx;
-  if (processEntry(unit) === "main") return;
+  const entry = processEntry(unit);
+  if (entry === "main" || entry === "command") return;
   for (const { call, stmt } of assignedCalls(unit)) {
     const left = stmt.childForFieldName("left") ?? stmt.childForFieldName("name");
     const targets = (left?.type === "expression_list" ? left.namedChildren : stmt.childrenForFieldName("name")).filter((t) => !!t && t.type !== ",");
