@@ -302,8 +302,8 @@ function goStatementOf(lit: GoNode): GoNode | undefined {
  *   comes later), or
  * - a Wait on counter is followed on every path by `close(C)` (or comes before a deferred
  *   `close(C)`), nothing else signals on C, and C is what the starting function returns (its
- *   caller receives from it; issue 9's etcd watch drain) or what every Wait on wg in the file
- *   receives from first.
+ *   caller receives from it: a drain that hands back its done channel) or what every Wait on wg
+ *   in the file receives from first.
  * In both cases every Wait on wg in the starting function itself must come after that join.
  *
  *	var started sync.WaitGroup                   func (h *Hub) Close() {
