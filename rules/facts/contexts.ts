@@ -37,18 +37,29 @@ export interface DeadContext {
 const ROOTS = ["Background", "TODO", "WithoutCancel"];
 const MAX_DEPTH = 4;
 
-/** The case receives from `x.Done()` with x a context that is never cancelled (see above). */
-export function deadContext(clause: GoNode, unit: Unit): DeadContext | undefined {
+/** `x` of a call `x.Done()` without arguments (parentheses stripped), or undefined. */
+export function doneOperand(e: GoNode): GoNode | undefined {
+  const call = unparen(e);
+  const sel = call.type === "call_expression" ? unparen(call.childForFieldName("function")!) : null;
+  if (sel?.type !== "selector_expression" || sel.childForFieldName("field")?.text !== "Done") return undefined;
+  if ((call.childForFieldName("arguments")?.namedChildren.length ?? 0) !== 0) return undefined;
+  return unparen(sel.childForFieldName("operand")!);
+}
+
+/** `x` of a select case `case <-x.Done():` (or `case v := <-x.Done():`), or undefined. */
+export function doneCaseOperand(clause: GoNode): GoNode | undefined {
   const comm = clause.childForFieldName("communication");
   const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : comm?.type === "expression_statement" ? comm.namedChildren[0] : comm;
   const recv = right ? unparen(right) : null;
   if (recv?.type !== "unary_expression" || recv.childForFieldName("operator")?.type !== "<-") return undefined;
-  const call = unparen(recv.childForFieldName("operand")!);
-  const sel = call.type === "call_expression" ? unparen(call.childForFieldName("function")!) : null;
-  if (sel?.type !== "selector_expression" || sel.childForFieldName("field")?.text !== "Done") return undefined;
-  if ((call.childForFieldName("arguments")?.namedChildren.length ?? 0) !== 0) return undefined;
-  if (!unit.file.source.includes("context")) return undefined;
-  return uncancellable(unparen(sel.childForFieldName("operand")!), unit);
+  return doneOperand(recv.childForFieldName("operand")!);
+}
+
+/** The case receives from `x.Done()` with x a context that is never cancelled (see above). */
+export function deadContext(clause: GoNode, unit: Unit): DeadContext | undefined {
+  const x = doneCaseOperand(clause);
+  if (!x || !unit.file.source.includes("context")) return undefined;
+  return uncancellable(x, unit);
 }
 
 /** The context expression `x` is never done, and a function around its origin had the caller's ctx (see above). */

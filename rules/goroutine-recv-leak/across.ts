@@ -12,6 +12,7 @@
 // func value, an interface), stored, returned or assigned another value: silent.
 import type { FileView, GoNode, RelatedLocation, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { cfgOf } from "../facts/cfg.js";
+import { doneOperand } from "../facts/contexts.js";
 import { channels, mayLeave, type Channel } from "../facts/goroutines.js";
 import { calleeOf, chanField, fieldDecl, inSelectWithOthers, packageStructs, summarise, type FuncDecl } from "../facts/summaries.js";
 import { contains, enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
@@ -145,9 +146,7 @@ function waitedContexts(unit: Unit, call: GoNode, home: GoNode): GoNode[] {
   if (fn.type === "func_literal") {
     for (const r of unit.nodes("unary_expression", fn)) {
       if (!r || r.childForFieldName("operator")?.text !== "<-" || inSelectWithOthers(r) || enclosingFunction(r)?.id !== fn.id) continue;
-      const o = unparen(r.childForFieldName("operand")!);
-      const f = o.type === "call_expression" ? o.childForFieldName("function") : null;
-      const x = f?.type === "selector_expression" && f.childForFieldName("field")?.text === "Done" ? f.childForFieldName("operand") : null;
+      const x = doneOperand(r.childForFieldName("operand")!);
       if (x?.type === "identifier" && unit.bindings.resolve(x)?.id.id !== undefined && !contains(fn, unit.bindings.resolve(x)!.id)) out.push(x);
     }
     return out;

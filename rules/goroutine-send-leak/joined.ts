@@ -23,7 +23,7 @@
 import type { Binding, GoNode, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { cfgOf } from "../facts/cfg.js";
 import { packageCallee } from "../facts/calls.js";
-import { neverDone } from "../facts/contexts.js";
+import { doneCaseOperand, neverDone } from "../facts/contexts.js";
 import type { Channel, GoroutineSite } from "../facts/goroutines.js";
 import { contains, enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
 import { isWaitGroup, sameVariable } from "../facts/waitgroups.js";
@@ -92,20 +92,14 @@ function joins(n: GoNode, site: GoroutineSite, unit: Unit): boolean {
 //	defer cancel()
 /** The case receives from `ctx.Done()`, ctx made as above in `home` and cancelled only by deferred calls there. */
 function deferredOnly(clause: GoNode, unit: Unit, home: GoNode): Deferred | undefined {
-  const comm = clause.childForFieldName("communication");
-  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : comm?.type === "expression_statement" ? comm.namedChildren[0] : comm;
-  const recv = right ? unparen(right) : null;
-  if (recv?.type !== "unary_expression" || recv.childForFieldName("operator")?.type !== "<-") return undefined;
-  const call = unparen(recv.childForFieldName("operand")!);
-  const sel = call.type === "call_expression" ? unparen(call.childForFieldName("function")!) : null;
-  if (sel?.type !== "selector_expression" || sel.childForFieldName("field")?.text !== "Done") return undefined;
-  const x = unparen(sel.childForFieldName("operand")!);
-  const b = x.type === "identifier" ? unit.bindings.resolve(x) : undefined;
+  const x = doneCaseOperand(clause);
+  if (x?.type !== "identifier") return undefined;
+  const b = unit.bindings.resolve(x);
   const d = b?.decl;
   if (!b || b.kind !== "var" || d?.type !== "short_var_declaration" || enclosingFunction(d)?.id !== home.id || reassigned(b)) return undefined;
   const left = d.childForFieldName("left")?.namedChildren.filter((n) => n?.type === "identifier") ?? [];
-  const right2 = d.childForFieldName("right")?.namedChildren.filter((n) => !!n && n.type !== "comment") ?? [];
-  const made = right2.length === 1 ? unparen(right2[0]!) : null;
+  const right = d.childForFieldName("right")?.namedChildren.filter((n) => !!n && n.type !== "comment") ?? [];
+  const made = right.length === 1 ? unparen(right[0]!) : null;
   const callee = made?.type === "call_expression" ? packageCallee(made, unit, ["context"]) : undefined;
   if (left.length !== 2 || left[0]?.id !== b.id.id || callee?.pkg !== "context" || callee.name !== "WithCancel") return undefined;
   const parent = made!.childForFieldName("arguments")?.namedChildren.find((a) => !!a && a.type !== "comment");
