@@ -53,6 +53,8 @@ function commandEntry(unit: Unit): boolean {
   const name = unit.kind === "method" ? unit.name.slice(unit.name.lastIndexOf(".") + 1) : unit.name;
   const runs = commandRuns(unit.file);
   if ((unit.kind === "method" ? runs.methods : runs.funcs).has(name)) return true;
+  // No command literal in the package: nothing can be called only from one (skips a walk of every file).
+  if (runs.funcs.size === 0 && runs.literals === 0) return false;
   return unit.kind === "func" && calledOnlyFromCommands(name, unit.file, runs.funcs, 0);
 }
 
@@ -61,42 +63,51 @@ interface CommandRuns {
   funcs: Set<string>;
   /** Methods set as one, by name: `RunE: o.run`. */
   methods: Set<string>;
+  /** Function literals set as one: `Run: func(args []string) error { return runCmd(args) }`. */
+  literals: number;
 }
 
 /** The run hooks of every command literal of the package (commandPackages). */
 function commandRuns(file: FileView): CommandRuns {
-  const out: CommandRuns = { funcs: new Set(), methods: new Set() };
-  for (const f of [file, ...file.packageFiles()]) {
-    const own = f.memo("lifetime.commandRuns", () => {
-      const funcs: string[] = [];
-      const methods: string[] = [];
-      const cli = commandPackages(f);
-      if (cli.size === 0) return { funcs, methods };
-      const add = (v: GoNode | null | undefined) => {
-        const n = v && unparen(v);
-        if (n?.type === "identifier") funcs.push(n.text);
-        else if (n?.type === "selector_expression") methods.push(n.childForFieldName("field")?.text ?? "");
-      };
-      const root = f.wholeRoot();
-      for (const el of root.descendantsOfType("keyed_element")) {
-        const key = el?.childForFieldName("key")?.namedChildren[0];
-        if (!el || key?.type !== "identifier" || !RUN_FIELD.test(key.text) || !isCommandLiteral(el.parent?.parent, cli)) continue;
-        add(el.childForFieldName("value")?.namedChildren[0]);
-      }
-      for (const a of root.descendantsOfType("assignment_statement")) {
-        const left = a?.childForFieldName("left")?.namedChildren ?? [];
-        const right = a?.childForFieldName("right")?.namedChildren ?? [];
-        left.forEach((l, i) => {
-          const field = l?.type === "selector_expression" ? l.childForFieldName("field")?.text : undefined;
-          if (field && RUN_FIELD.test(field) && right.length === left.length) add(right[i]);
-        });
-      }
-      return { funcs, methods };
-    });
-    for (const n of own.funcs) out.funcs.add(n);
-    for (const n of own.methods) out.methods.add(n);
-  }
-  return out;
+  return file.memo("lifetime.packageCommandRuns", () => {
+    const out: CommandRuns = { funcs: new Set(), methods: new Set(), literals: 0 };
+    for (const f of [file, ...file.packageFiles()]) {
+      const own = f.memo("lifetime.commandRuns", () => {
+        const funcs: string[] = [];
+        const methods: string[] = [];
+        let literals = 0;
+        const cli = commandPackages(f);
+        if (cli.size === 0) return { funcs, methods, literals };
+        const add = (v: GoNode | null | undefined) => {
+          const n = v && unparen(v);
+          if (n?.type === "identifier") funcs.push(n.text);
+          else if (n?.type === "selector_expression") methods.push(n.childForFieldName("field")?.text ?? "");
+          else if (n?.type === "func_literal") literals++;
+        };
+        const root = f.wholeRoot();
+        for (const el of root.descendantsOfType("keyed_element")) {
+          const key = el?.childForFieldName("key")?.namedChildren[0];
+          if (!el || key?.type !== "identifier" || !RUN_FIELD.test(key.text) || !isCommandLiteral(el.parent?.parent, cli)) continue;
+          add(el.childForFieldName("value")?.namedChildren[0]);
+        }
+        // `cmd.RunE = f` says nothing of cmd's type: read only where cobra is imported, whose
+        // Command has those fields (in package main, `job.Run = f` is often no command at all).
+        if (f.importName(COBRA) !== undefined) for (const a of root.descendantsOfType("assignment_statement")) {
+          const left = a?.childForFieldName("left")?.namedChildren ?? [];
+          const right = a?.childForFieldName("right")?.namedChildren ?? [];
+          left.forEach((l, i) => {
+            const field = l?.type === "selector_expression" ? l.childForFieldName("field")?.text : undefined;
+            if (field && RUN_FIELD.test(field) && right.length === left.length) add(right[i]);
+          });
+        }
+        return { funcs, methods, literals };
+      });
+      for (const n of own.funcs) out.funcs.add(n);
+      for (const n of own.methods) out.methods.add(n);
+      out.literals += own.literals;
+    }
+    return out;
+  });
 }
 
 /** `cobra.Command{...}` (a qualifier of commandPackages), `&cobra.Command{...}` alike. */
