@@ -140,6 +140,12 @@ class PackageFiles {
     private readonly options: AnalyzeOptions,
   ) {}
 
+  /** The driver left files of `path`'s package unread for some file of its directory (SourceFile.partialPackage). */
+  partial(path: string): boolean {
+    const dir = dirOf(path);
+    return this.files.some((x) => x.partialPackage === true && dirOf(x.path) === dir);
+  }
+
   /** The other files of `path`'s directory whose package clause is `packageName`. */
   siblings(path: string, packageName: string): FileView[] {
     const dir = dirOf(path);
@@ -163,8 +169,7 @@ class PackageFiles {
       this.byPath.set(f.path, tree);
       const root = tree.rootNode;
       // Partial when the driver left files of this directory unread for any file it analyses.
-      const partial = this.files.some((x) => x.partialPackage === true && dirOf(x.path) === dirOf(f.path));
-      v = fileView(f.path, f.content, f.goMod ?? null, root, new LineIndex(f.content), () => root, Object.assign((name: string) => this.siblings(f.path, name), { partial }));
+      v = fileView(f.path, f.content, f.goMod ?? null, root, new LineIndex(f.content), () => root, Object.assign((name: string) => this.siblings(f.path, name), { partial: this.partial(f.path) }));
     }
     this.views.set(f.path, v);
     return v;
@@ -292,7 +297,7 @@ interface FileResult {
 }
 
 function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], registry: readonly Rule[], pkg: PackageFiles, testFindings: TestFindings): FileResult {
-  const siblings: Siblings = Object.assign((name: string) => pkg.siblings(file.path, name), { viewOf: (p: string, source: string, create: boolean) => pkg.viewOf(p, source, create), partial: file.partialPackage === true });
+  const siblings: Siblings = Object.assign((name: string) => pkg.siblings(file.path, name), { viewOf: (p: string, source: string, create: boolean) => pkg.viewOf(p, source, create), partial: pkg.partial(file.path) });
   const touch = touchOf(file.diff, scope);
   const touched = (r: { startLine: number; endLine: number }) => touches(touch, r.startLine, r.endLine);
   const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings, testFindings);
