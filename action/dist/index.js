@@ -17618,41 +17618,47 @@ function commandEntry(unit) {
   const name2 = unit.kind === "method" ? unit.name.slice(unit.name.lastIndexOf(".") + 1) : unit.name;
   const runs = commandRuns(unit.file);
   if ((unit.kind === "method" ? runs.methods : runs.funcs).has(name2)) return true;
+  if (runs.funcs.size === 0 && runs.literals === 0) return false;
   return unit.kind === "func" && calledOnlyFromCommands(name2, unit.file, runs.funcs, 0);
 }
 function commandRuns(file) {
-  const out2 = { funcs: /* @__PURE__ */ new Set(), methods: /* @__PURE__ */ new Set() };
-  for (const f of [file, ...file.packageFiles()]) {
-    const own = f.memo("lifetime.commandRuns", () => {
-      const funcs = [];
-      const methods = [];
-      const cli = commandPackages(f);
-      if (cli.size === 0) return { funcs, methods };
-      const add = (v) => {
-        const n = v && unparen(v);
-        if (n?.type === "identifier") funcs.push(n.text);
-        else if (n?.type === "selector_expression") methods.push(n.childForFieldName("field")?.text ?? "");
-      };
-      const root = f.wholeRoot();
-      for (const el of root.descendantsOfType("keyed_element")) {
-        const key = el?.childForFieldName("key")?.namedChildren[0];
-        if (!el || key?.type !== "identifier" || !RUN_FIELD.test(key.text) || !isCommandLiteral(el.parent?.parent, cli)) continue;
-        add(el.childForFieldName("value")?.namedChildren[0]);
-      }
-      for (const a of root.descendantsOfType("assignment_statement")) {
-        const left = a?.childForFieldName("left")?.namedChildren ?? [];
-        const right = a?.childForFieldName("right")?.namedChildren ?? [];
-        left.forEach((l, i2) => {
-          const field = l?.type === "selector_expression" ? l.childForFieldName("field")?.text : void 0;
-          if (field && RUN_FIELD.test(field) && right.length === left.length) add(right[i2]);
-        });
-      }
-      return { funcs, methods };
-    });
-    for (const n of own.funcs) out2.funcs.add(n);
-    for (const n of own.methods) out2.methods.add(n);
-  }
-  return out2;
+  return file.memo("lifetime.packageCommandRuns", () => {
+    const out2 = { funcs: /* @__PURE__ */ new Set(), methods: /* @__PURE__ */ new Set(), literals: 0 };
+    for (const f of [file, ...file.packageFiles()]) {
+      const own = f.memo("lifetime.commandRuns", () => {
+        const funcs = [];
+        const methods = [];
+        let literals = 0;
+        const cli = commandPackages(f);
+        if (cli.size === 0) return { funcs, methods, literals };
+        const add = (v) => {
+          const n = v && unparen(v);
+          if (n?.type === "identifier") funcs.push(n.text);
+          else if (n?.type === "selector_expression") methods.push(n.childForFieldName("field")?.text ?? "");
+          else if (n?.type === "func_literal") literals++;
+        };
+        const root = f.wholeRoot();
+        for (const el of root.descendantsOfType("keyed_element")) {
+          const key = el?.childForFieldName("key")?.namedChildren[0];
+          if (!el || key?.type !== "identifier" || !RUN_FIELD.test(key.text) || !isCommandLiteral(el.parent?.parent, cli)) continue;
+          add(el.childForFieldName("value")?.namedChildren[0]);
+        }
+        if (f.importName(COBRA) !== void 0) for (const a of root.descendantsOfType("assignment_statement")) {
+          const left = a?.childForFieldName("left")?.namedChildren ?? [];
+          const right = a?.childForFieldName("right")?.namedChildren ?? [];
+          left.forEach((l, i2) => {
+            const field = l?.type === "selector_expression" ? l.childForFieldName("field")?.text : void 0;
+            if (field && RUN_FIELD.test(field) && right.length === left.length) add(right[i2]);
+          });
+        }
+        return { funcs, methods, literals };
+      });
+      for (const n of own.funcs) out2.funcs.add(n);
+      for (const n of own.methods) out2.methods.add(n);
+      out2.literals += own.literals;
+    }
+    return out2;
+  });
 }
 function isCommandLiteral(lit, cli) {
   if (lit?.type !== "composite_literal") return false;
@@ -18227,17 +18233,24 @@ function implementsContext(file, name2, embeds) {
 // rules/facts/contexts.ts
 var ROOTS = ["Background", "TODO", "WithoutCancel"];
 var MAX_DEPTH = 4;
-function deadContext(clause, unit) {
+function doneOperand(e) {
+  const call = unparen(e);
+  const sel = call.type === "call_expression" ? unparen(call.childForFieldName("function")) : null;
+  if (sel?.type !== "selector_expression" || sel.childForFieldName("field")?.text !== "Done") return void 0;
+  if ((call.childForFieldName("arguments")?.namedChildren.length ?? 0) !== 0) return void 0;
+  return unparen(sel.childForFieldName("operand"));
+}
+function doneCaseOperand(clause) {
   const comm = clause.childForFieldName("communication");
   const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : comm?.type === "expression_statement" ? comm.namedChildren[0] : comm;
   const recv = right ? unparen(right) : null;
   if (recv?.type !== "unary_expression" || recv.childForFieldName("operator")?.type !== "<-") return void 0;
-  const call = unparen(recv.childForFieldName("operand"));
-  const sel = call.type === "call_expression" ? unparen(call.childForFieldName("function")) : null;
-  if (sel?.type !== "selector_expression" || sel.childForFieldName("field")?.text !== "Done") return void 0;
-  if ((call.childForFieldName("arguments")?.namedChildren.length ?? 0) !== 0) return void 0;
-  if (!unit.file.source.includes("context")) return void 0;
-  return uncancellable(unparen(sel.childForFieldName("operand")), unit);
+  return doneOperand(recv.childForFieldName("operand"));
+}
+function deadContext(clause, unit) {
+  const x = doneCaseOperand(clause);
+  if (!x || !unit.file.source.includes("context")) return void 0;
+  return uncancellable(x, unit);
 }
 function uncancellable(x, unit) {
   const origin = neverDone(x, unit);
@@ -19896,9 +19909,7 @@ function waitedContexts(unit, call, home) {
   if (fn.type === "func_literal") {
     for (const r of unit.nodes("unary_expression", fn)) {
       if (!r || r.childForFieldName("operator")?.text !== "<-" || inSelectWithOthers(r) || enclosingFunction(r)?.id !== fn.id) continue;
-      const o = unparen(r.childForFieldName("operand"));
-      const f = o.type === "call_expression" ? o.childForFieldName("function") : null;
-      const x = f?.type === "selector_expression" && f.childForFieldName("field")?.text === "Done" ? f.childForFieldName("operand") : null;
+      const x = doneOperand(r.childForFieldName("operand"));
       if (x?.type === "identifier" && unit.bindings.resolve(x)?.id.id !== void 0 && !contains(fn, unit.bindings.resolve(x).id)) out2.push(x);
     }
     return out2;
@@ -20482,20 +20493,14 @@ function joins(n, site, unit) {
   });
 }
 function deferredOnly(clause, unit, home) {
-  const comm = clause.childForFieldName("communication");
-  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : comm?.type === "expression_statement" ? comm.namedChildren[0] : comm;
-  const recv = right ? unparen(right) : null;
-  if (recv?.type !== "unary_expression" || recv.childForFieldName("operator")?.type !== "<-") return void 0;
-  const call = unparen(recv.childForFieldName("operand"));
-  const sel = call.type === "call_expression" ? unparen(call.childForFieldName("function")) : null;
-  if (sel?.type !== "selector_expression" || sel.childForFieldName("field")?.text !== "Done") return void 0;
-  const x = unparen(sel.childForFieldName("operand"));
-  const b = x.type === "identifier" ? unit.bindings.resolve(x) : void 0;
+  const x = doneCaseOperand(clause);
+  if (x?.type !== "identifier") return void 0;
+  const b = unit.bindings.resolve(x);
   const d = b?.decl;
   if (!b || b.kind !== "var" || d?.type !== "short_var_declaration" || enclosingFunction(d)?.id !== home.id || reassigned(b)) return void 0;
   const left = d.childForFieldName("left")?.namedChildren.filter((n) => n?.type === "identifier") ?? [];
-  const right2 = d.childForFieldName("right")?.namedChildren.filter((n) => !!n && n.type !== "comment") ?? [];
-  const made2 = right2.length === 1 ? unparen(right2[0]) : null;
+  const right = d.childForFieldName("right")?.namedChildren.filter((n) => !!n && n.type !== "comment") ?? [];
+  const made2 = right.length === 1 ? unparen(right[0]) : null;
   const callee2 = made2?.type === "call_expression" ? packageCallee(made2, unit, ["context"]) : void 0;
   if (left.length !== 2 || left[0]?.id !== b.id.id || callee2?.pkg !== "context" || callee2.name !== "WithCancel") return void 0;
   const parent = made2.childForFieldName("arguments")?.namedChildren.find((a) => !!a && a.type !== "comment");
@@ -25829,6 +25834,11 @@ var PackageFiles = class {
   views = /* @__PURE__ */ new Map();
   trees = [];
   byPath = /* @__PURE__ */ new Map();
+  /** The driver left files of `path`'s package unread for some file of its directory (SourceFile.partialPackage). */
+  partial(path9) {
+    const dir = dirOf(path9);
+    return this.files.some((x) => x.partialPackage === true && dirOf(x.path) === dir);
+  }
   /** The other files of `path`'s directory whose package clause is `packageName`. */
   siblings(path9, packageName2) {
     const dir = dirOf(path9);
@@ -25850,8 +25860,7 @@ var PackageFiles = class {
       this.trees.push(tree);
       this.byPath.set(f.path, tree);
       const root = tree.rootNode;
-      const partial = this.files.some((x) => x.partialPackage === true && dirOf(x.path) === dirOf(f.path));
-      v = fileView(f.path, f.content, f.goMod ?? null, root, new LineIndex(f.content), () => root, Object.assign((name2) => this.siblings(f.path, name2), { partial }));
+      v = fileView(f.path, f.content, f.goMod ?? null, root, new LineIndex(f.content), () => root, Object.assign((name2) => this.siblings(f.path, name2), { partial: this.partial(f.path) }));
     }
     this.views.set(f.path, v);
     return v;
@@ -25951,7 +25960,7 @@ function touches(touch, startLine, endLine) {
   return touch.removals.some((r) => r > startLine && r <= endLine);
 }
 function analyzeFile(file, scope, rules2, registry, pkg2, testFindings) {
-  const siblings = Object.assign((name2) => pkg2.siblings(file.path, name2), { viewOf: (p, source, create) => pkg2.viewOf(p, source, create), partial: file.partialPackage === true });
+  const siblings = Object.assign((name2) => pkg2.siblings(file.path, name2), { viewOf: (p, source, create) => pkg2.viewOf(p, source, create), partial: pkg2.partial(file.path) });
   const touch = touchOf(file.diff, scope);
   const touched = (r) => touches(touch, r.startLine, r.endLine);
   const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules2, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings, testFindings);
