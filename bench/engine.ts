@@ -2,6 +2,8 @@
 // one-line change in a 50,000-line file costs with scope `new` against analysing that whole file.
 // Goals (issue 8): wholeTreeMBps >= 0.6 x parseMBps; oneFunctionToWholeFileRatio <= 0.03.
 import { analyzeSync, type SourceFile } from "../src/analyzer/engine.js";
+import { INDEXED_TYPES } from "../src/analyzer/nodeindex.js";
+import { parseGo } from "../src/analyzer/parser.js";
 import type { Rule } from "../src/analyzer/types.js";
 import { parsePatch } from "../src/diff/diff.js";
 
@@ -48,6 +50,18 @@ export interface FloorMetrics {
   noRulesCpuMBps: number;
   /** The same with one rule that asks the shared node index for one type: the one walk every rule set needs (CPU MB/s). */
   indexOnlyCpuMBps: number;
+  /**
+   * Parse, then visit every node once with a TreeCursor, reading nothing: what any analysis that
+   * looks at each node once costs through web-tree-sitter, before it does anything (CPU MB/s).
+   */
+  cursorVisitCpuMBps: number;
+  /**
+   * Parse, then only hand JavaScript the nodes of the syntax types the rules look for, identifiers
+   * left out (one descendantsOfType per file, in WASM), reading no property (CPU MB/s).
+   */
+  syntaxNodesCpuMBps: number;
+  /** Reading `type` and `startIndex` of one such node: ns per node. */
+  nodeReadNs: number;
 }
 
 /**
@@ -66,8 +80,42 @@ export function wholeTreeFloor(corpus: readonly SourceFile[], template: Rule): F
   const none: Rule = { meta: { ...template.meta, id: "bench-none" }, kinds: ["func", "method"], check: () => {} };
   const index: Rule = { meta: { ...template.meta, id: "bench-index" }, kinds: ["func", "method"], check: (ctx) => void ctx.unit.nodes("call_expression") };
   const mbps = (ms: number) => +(bytes / 1e3 / ms).toFixed(2);
+  const syntaxTypes = INDEXED_TYPES.filter((t) => t !== "identifier");
+  let sum = 0;
+  const syntaxMs = cpu(() => {
+    for (const f of corpus) {
+      const tree = parseGo(f.content);
+      sum += tree.rootNode.descendantsOfType(syntaxTypes).length;
+      tree.delete();
+    }
+  });
+  sum = 0;
+  const trees = corpus.map((f) => parseGo(f.content));
+  const live = trees.flatMap((t) => t.rootNode.descendantsOfType(syntaxTypes).filter((n) => n !== null));
+  const readMs = cpu(() => {
+    for (const n of live) sum += n.type.length + n.startIndex;
+  });
+  for (const t of trees) t.delete();
   return {
     noRulesCpuMBps: mbps(cpu(() => analyzeSync(corpus, { rules: [none] }))),
     indexOnlyCpuMBps: mbps(cpu(() => analyzeSync(corpus, { rules: [index] }))),
+    cursorVisitCpuMBps: mbps(
+      cpu(() => {
+        for (const f of corpus) {
+          const tree = parseGo(f.content);
+          const c = tree.walk();
+          for (let depth = 0; depth >= 0; ) {
+            if (c.gotoFirstChild()) depth++;
+            else {
+              while (depth >= 0 && !c.gotoNextSibling()) depth = c.gotoParent() ? depth - 1 : -1;
+            }
+          }
+          c.delete();
+          tree.delete();
+        }
+      }),
+    ),
+    syntaxNodesCpuMBps: mbps(syntaxMs),
+    nodeReadNs: sum > 0 ? Math.round((readMs * 1e6) / live.length) : 0,
   };
 }

@@ -45,7 +45,7 @@ const STEP = 8;
  * each other's evidence), at most STEP files a step, or the bounds per package when the files are
  * analysed whole (a tree: every file of the package is there).
  */
-function byPackage(sources: readonly LocalSource[]): LocalSource[][] {
+export function byPackage(sources: readonly LocalSource[]): LocalSource[][] {
   const dirs = new Map<string, LocalSource[]>();
   for (const s of sources) {
     const dir = path.posix.dirname(s.file.path);
