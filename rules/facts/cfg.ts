@@ -24,7 +24,8 @@
 //   - "goroutine": a call that ends only the calling goroutine: runtime.Goexit,
 //     (*testing.T/B/F).Fatal*/FailNow/SkipNow/Skip*, testify's require.Fail/FailNow and
 //     assert.FailNow; testify's other require.* assertions and shoenig/test's must.* may end it
-//     (the graph forks there), also through a local `require := require.New(t)`;
+//     (the graph forks there), also through a local `require := require.New(t)`, and always
+//     end it when they assert that ctx.Err() is nil inside `case <-ctx.Done():`;
 //   - and any function of the same file whose every path ends in one of those (a `fatalf` helper).
 // Each rule says which kinds end a path for it (lost-cancel: none of the never-return kinds, like
 // go vet's lostcancel; the leak rules: a goroutine-ending call is a way out).
