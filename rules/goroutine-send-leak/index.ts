@@ -170,7 +170,7 @@ function checkChannel(ctx: StrandingContext, ch: Channel, room: number): void {
       data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, unit, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line(unit, site.stmt), ctx: never?.dead.name ?? "", origin: never?.dead.origin.text ?? "" },
       related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }, ...(never ? uncancelledRelated(never) : [])],
       fix: bufferFix(ch, size),
-    }, { go: site.stmt, make: ch.make, channel: ch.name, buffer: size });
+    }, { go: site.stmt, make: ch.make, channel: ch.name, buffer: size, scope });
     return;
   }
   // (a') The same after a call that fails the test and lets it go on to a way out.
@@ -184,7 +184,7 @@ function checkChannel(ctx: StrandingContext, ch: Channel, room: number): void {
       fix: bufferFix(ch, size),
       severity: "warning",
       testBounded: true,
-    }, { go: site.stmt, make: ch.make, channel: ch.name, buffer: size });
+    }, { go: site.stmt, make: ch.make, channel: ch.name, buffer: size, scope });
     return;
   }
   // (a'') The same, through a call that ends only the function's goroutine: a failing test.
@@ -200,7 +200,7 @@ function checkChannel(ctx: StrandingContext, ch: Channel, room: number): void {
       fix: bufferFix(ch, size),
       severity: "warning",
       testBounded: callEnd(end.node, unit)?.test === true,
-    }, { go: site.stmt, make: ch.make, channel: ch.name, buffer: size });
+    }, { go: site.stmt, make: ch.make, channel: ch.name, buffer: size, scope });
     return;
   }
   if (owed < 2) return;

@@ -19,6 +19,8 @@ export interface Stranded {
   channel: string;
   /** The buffer the channel's own fix gives it ("1", "len(urls)"), when there is one. */
   buffer?: string;
+  /** The loop body the channel is made in (its way out may be the end of an iteration), if any. */
+  scope?: GoNode;
 }
 
 /** A rule context whose channel findings may carry the goroutine they strand. */
@@ -35,15 +37,19 @@ const MERGED: Readonly<Record<string, string>> = {
 
 /**
  * Runs `body` with a context that holds back the findings reported with a `Stranded`, then
- * reports them: merged where two or more channels strand the same goroutine with the same kind
- * of message, severity and test bound; as they are otherwise.
+ * reports them: merged where two or more channels strand the same goroutine; as they are
+ * otherwise. Once the function has left by any of the merged ways out, nothing receives from
+ * any of its channels (the rule judges only channels no closure or callee receives from), so the
+ * goroutine blocks on its next send whichever channel it is: the most visible finding (a passing
+ * path's before a failing test's) speaks for all. Channels made in a loop body merge only with
+ * channels of the same body: the end of an iteration abandons only what the iteration made.
  */
 export function reportStranded(ctx: RuleContext, body: (c: StrandingContext) => void): void {
   const held: { d: Diagnostic; s: Stranded }[] = [];
   body({ unit: ctx.unit, file: ctx.file, report: (d, s) => (s ? held.push({ d, s }) : ctx.report(d)) });
   const groups = new Map<string, { d: Diagnostic; s: Stranded }[]>();
   for (const h of held) {
-    const key = MERGED[h.d.messageId] ? [h.s.go.id, h.d.messageId, h.d.severity ?? "", h.d.testBounded ? 1 : 0].join("/") : `single/${groups.size}`;
+    const key = MERGED[h.d.messageId] ? `${h.s.go.id}/${h.s.scope?.id ?? ""}` : `single/${groups.size}`;
     groups.set(key, [...(groups.get(key) ?? []), h]);
   }
   for (const group of groups.values()) {
@@ -56,8 +62,13 @@ export function reportStranded(ctx: RuleContext, body: (c: StrandingContext) => 
   }
 }
 
+/** Lower is more visible: posted by default at error, before a warning, before a failing test's. */
+const rank = (d: Diagnostic) => (d.testBounded ? 2 : 0) + (d.severity === "warning" ? 1 : 0);
+
 function merge(group: { d: Diagnostic; s: Stranded }[], line: (n: GoNode) => number): Diagnostic {
-  const first = group[0]!.d;
+  // The message, severity and test bound of the most visible finding; the line of the first make.
+  const lead = group.reduce((best, g) => (rank(g.d) < rank(best.d) ? g : best)).d;
+  const first = { ...lead, span: group[0]!.d.span };
   const names = group.map((g) => g.s.channel);
   const channels = names.length === 2 ? `${names[0]} and ${names[1]}` : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
   const data: Record<string, string | number> = { ...first.data, channels, go: line(group[0]!.s.go) };
