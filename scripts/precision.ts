@@ -18,7 +18,7 @@
 // so judgments survive line shifts and edits elsewhere in the file. A judgment whose finding is no
 // longer reported is listed as "gone" (a fixed false positive, or a lost true one: check which).
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
@@ -198,6 +198,8 @@ function main(): void {
   }
 
   const cli = path.join(root, "bin/ptrguard.js");
+  // A fresh --runs-dir (one per branch, under /tmp) is made on first use.
+  if (opts.run && opts.runsDir) mkdirSync(opts.runsDir, { recursive: true });
   const all: Located[] = [];
   const missing: string[] = [];
   for (const r of repos) {

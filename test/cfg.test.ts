@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { analyze } from "../src/analyzer/engine.js";
 import type { GoNode, Rule, Unit } from "../src/analyzer/types.js";
-import { callEnd, cfgOf, onceIn, tripCount, type Cfg } from "../rules/facts/cfg.js";
+import { callEnd, cfgOf, failsTest, onceIn, tripCount, type Cfg } from "../rules/facts/cfg.js";
 
 interface Probe {
   unit: Unit;
@@ -649,6 +649,104 @@ func TestX(t *testing.T) {
     expect(await ends('require.FailNow(t, "no name")')).toEqual(["goroutine", "return"]);
     // require.NoError may return: both ends, and the path past it goes on.
     expect(await ends("require.NoError(t, nil)")).toEqual(["return", "goroutine"]);
+  });
+});
+
+describe("an assertion that ctx.Err() is nil inside case <-ctx.Done()", () => {
+  const src = `import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type doner interface {
+	Done() <-chan struct{}
+	Err() error
+}
+
+func TestX(t *testing.T, d doner, errc chan error, param context.Context) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	again := context.Background()
+	again, cancel = context.WithCancel(again)
+	r := require.New(t)
+	select {
+	case <-ctx.Done():
+		require.NoError(t, ctx.Err())
+		r.NoError(ctx.Err())
+		require.Nil(t, ctx.Err(), "timed out")
+		require.Error(t, ctx.Err())
+		require.NoError(t, errors.New("x"))
+	case <-param.Done():
+		require.NoError(t, param.Err())
+		require.NoError(t, ctx.Err())
+	case <-again.Done():
+		require.NoError(t, again.Err())
+	case <-d.Done():
+		require.NoError(t, d.Err())
+	case err := <-errc:
+		require.NoError(t, err)
+	}
+}
+`;
+  it("always fails for a context nothing assigns again, in its own Done case only", async () => {
+    const r = await probe(
+      src,
+      "TestX",
+      ({ unit, cfg }) =>
+        cfg.fn
+          .childForFieldName("body")!
+          .descendantsOfType("expression_statement")
+          .filter((s) => s!.parent?.type === "communication_case" || s!.parent?.parent?.type === "communication_case")
+          .map((s) => {
+            const e = callEnd(s!, unit);
+            return `${s!.text} → ${e ? `${e.kind}${e.always ? "" : " (may)"}` : "returns"}`;
+          }),
+      "x_test.go",
+    );
+    expect(r).toEqual([
+      "require.NoError(t, ctx.Err()) → goroutine",
+      "r.NoError(ctx.Err()) → goroutine",
+      'require.Nil(t, ctx.Err(), "timed out") → goroutine',
+      "require.Error(t, ctx.Err()) → goroutine (may)",
+      'require.NoError(t, errors.New("x")) → goroutine (may)',
+      "require.NoError(t, param.Err()) → goroutine",
+      // ctx is not known to be done in param's case.
+      "require.NoError(t, ctx.Err()) → goroutine (may)",
+      // Assigned again: which context it is when Err is called is not known.
+      "require.NoError(t, again.Err()) → goroutine (may)",
+      // Not a context.Context: its Err may be nil after Done.
+      "require.NoError(t, d.Err()) → goroutine (may)",
+      "require.NoError(t, err) → goroutine (may)",
+    ]);
+  });
+
+  it("makes testify's assert.NoError a call that fails the test and goes on", async () => {
+    const body = `import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestX(t *testing.T, ctx context.Context, errc chan error) {
+	select {
+	case <-ctx.Done():
+		assert.NoError(t, ctx.Err())
+	case err := <-errc:
+		assert.NoError(t, err)
+	}
+}
+`;
+    const r = await probe(body, "TestX", ({ unit, cfg }) =>
+      cfg.fn.childForFieldName("body")!.descendantsOfType("expression_statement").map((s) => `${s!.text}: ${failsTest(s!, unit)}`),
+      "x_test.go",
+    );
+    expect(r).toEqual(["assert.NoError(t, ctx.Err()): true", "assert.NoError(t, err): false"]);
   });
 });
 

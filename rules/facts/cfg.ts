@@ -24,7 +24,8 @@
 //   - "goroutine": a call that ends only the calling goroutine: runtime.Goexit,
 //     (*testing.T/B/F).Fatal*/FailNow/SkipNow/Skip*, testify's require.Fail/FailNow and
 //     assert.FailNow; testify's other require.* assertions and shoenig/test's must.* may end it
-//     (the graph forks there), also through a local `require := require.New(t)`;
+//     (the graph forks there), also through a local `require := require.New(t)`, and always
+//     end it when they assert that ctx.Err() is nil inside `case <-ctx.Done():`;
 //   - and any function of the same file whose every path ends in one of those (a `fatalf` helper).
 // Each rule says which kinds end a path for it (lost-cancel: none of the never-return kinds, like
 // go vet's lostcancel; the leak rules: a goroutine-ending call is a way out).
@@ -36,6 +37,7 @@
 // cannot be taken before both were set.
 import type { Binding, FileView, GoNode, Unit } from "../../src/analyzer/types.js";
 import { methodName, packageCallee } from "./calls.js";
+import { doneCaseOperand } from "./contexts.js";
 import { isWrite } from "./definitions.js";
 import { caseStatements, contains, descendantsInFunction, enclosingFunction, FUNCTION_TYPES, listOf, operatorOf, statementsOf, unparen } from "./syntax.js";
 
@@ -225,9 +227,9 @@ function endOf(stmt: GoNode, r: Resolver): CallEnd | undefined {
     if (pkg === "log") return LOG_ENDS.includes(name) ? { kind: "process", always: true, test: false } : undefined;
     if (pkg === "runtime") return name === "Goexit" ? { kind: "goroutine", always: true, test: false } : undefined;
     if (/\/testify\/require$/.test(pkg) || MUST.test(pkg)) {
-      const args = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
+      const args = call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
       if (args.length === 0) return undefined;
-      return { kind: "goroutine", always: ALWAYS_FAILS.has(name), test: true };
+      return { kind: "goroutine", always: ALWAYS_FAILS.has(name) || (!!r.unit && failsOnDone(call, name, args[1], r.unit)), test: true };
     }
     if (/\/testify\/assert$/.test(pkg)) return name === "FailNow" ? { kind: "goroutine", always: true, test: true } : undefined;
     // Standard library packages by table; a module path (its first element has a dot) by name.
@@ -241,7 +243,7 @@ function endOf(stmt: GoNode, r: Resolver): CallEnd | undefined {
   const m = methodName(call);
   if (!m || fn.type !== "selector_expression") return undefined;
   const object = r.unit ? testifyObject(fn.childForFieldName("operand")!, r.unit) : undefined;
-  if (object === "require") return { kind: "goroutine", always: ALWAYS_FAILS.has(m), test: true };
+  if (object === "require") return { kind: "goroutine", always: ALWAYS_FAILS.has(m) || failsOnDone(call, m, firstArg(call), r.unit!), test: true };
   if (object === "assert") return m === "FailNow" ? { kind: "goroutine", always: true, test: true } : undefined;
   const testing = receiverIsTesting(fn.childForFieldName("operand")!, r);
   // A receiver of unknown type in a file that uses package testing: most likely a t, b or tb.
@@ -288,8 +290,8 @@ export function failsTest(stmt: GoNode, unit: Unit): boolean {
   if (fn.type !== "selector_expression") return false;
   const m = fn.childForFieldName("field")?.text ?? "";
   const callee = packageCallee(call, unit);
-  if (callee) return /\/testify\/assert$/.test(callee.pkg) && (m === "Fail" || m === "Failf");
-  if (testifyObject(fn.childForFieldName("operand")!, unit) === "assert") return m === "Fail" || m === "Failf";
+  if (callee) return /\/testify\/assert$/.test(callee.pkg) && (m === "Fail" || m === "Failf" || failsOnDone(call, m, argsOf(call)[1], unit));
+  if (testifyObject(fn.childForFieldName("operand")!, unit) === "assert") return m === "Fail" || m === "Failf" || failsOnDone(call, m, firstArg(call), unit);
   if (!TEST_FAILS.has(m)) return false;
   const r: Resolver = { file: unit.file, unit, resolve: (id) => unit.bindings.resolve(id) ?? null };
   const operand = fn.childForFieldName("operand")!;
@@ -297,6 +299,58 @@ export function failsTest(stmt: GoNode, unit: Unit): boolean {
   // Loggers have Error methods too: a receiver of unknown type counts only when it is named like a test's.
   return testing === true || (testing === undefined && /^(t|tb|tt|b)$/.test(operand.text) && (unit.file.isTest || !!unit.file.importName("testing")));
 }
+
+/** Assertions (testify's require and assert, shoenig/test's must) that their value is nil. */
+const NIL_ASSERTIONS = new Set(["NoError", "NoErrorf", "Nil", "Nilf"]);
+/** The context package's functions whose first result is a context. */
+const CONTEXT_MAKERS = /^(Background|TODO|With(Cancel|CancelCause|Timeout|TimeoutCause|Deadline|DeadlineCause|Value|outCancel))$/;
+
+const argsOf = (call: GoNode): GoNode[] => call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
+const firstArg = (call: GoNode): GoNode | undefined => argsOf(call)[0];
+
+//	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+//	...
+//	case <-ctx.Done():
+//		must.NoError(t, ctx.Err())          // Err is not nil once Done is closed: this always fails the test
+/**
+ * An assertion that `x.Err()` is nil (NoError, Nil) inside the body of `case <-x.Done():`, where
+ * `x` is a context.Context that nothing assigns again: once Done is closed, Err returns a non-nil
+ * error (the context.Context contract), so the assertion fails every time it runs. An error
+ * received from a channel (`case err := <-errc: require.NoError(t, err)`) is not known.
+ */
+function failsOnDone(call: GoNode, name: string, value: GoNode | undefined, unit: Unit): boolean {
+  if (!NIL_ASSERTIONS.has(name) || !value) return false;
+  const v = unparen(value);
+  const fn = v.type === "call_expression" ? unparen(v.childForFieldName("function")!) : undefined;
+  if (fn?.type !== "selector_expression" || fn.childForFieldName("field")?.text !== "Err" || argsOf(v).length !== 0) return false;
+  const x = unparen(fn.childForFieldName("operand")!);
+  const b = x.type === "identifier" ? unit.bindings.resolve(x) : undefined;
+  if (!b || !isContext(b, unit)) return false;
+  for (let p = call.parent; p && !FUNCTION_TYPES.has(p.type); p = p.parent) {
+    if (p.type !== "communication_case") continue;
+    const done = doneCaseOperand(p);
+    if (done?.type === "identifier" && unit.bindings.resolve(done)?.id.id === b.id.id) return true;
+  }
+  return false;
+}
+
+/** A local or parameter of type context.Context (declared so, or made by the context package), never assigned again. */
+function isContext(b: Binding, unit: Unit): boolean {
+  const ctxName = unit.file.importName("context");
+  if (!ctxName || (b.kind !== "var" && b.kind !== "param") || b.uses.some((u) => writes(u))) return false;
+  if (b.type) return b.type.text.replace(/\s+/g, "") === `${ctxName}.Context`;
+  if (b.decl.type !== "short_var_declaration" && b.decl.type !== "var_spec") return false;
+  const left = b.decl.type === "var_spec" ? b.decl.childrenForFieldName("name") : (b.decl.childForFieldName("left")?.namedChildren ?? []);
+  const right = argsOf2(b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : b.decl.childForFieldName("right"));
+  const i = left.findIndex((l) => l?.id === b.id.id);
+  // `ctx := context.WithValue(...)` (one value per name) or `ctx, cancel := context.WithTimeout(...)` (the first of two results).
+  const value = right.length === left.length ? right[i] : right.length === 1 && i === 0 ? right[0] : undefined;
+  const call = value ? unparen(value) : undefined;
+  const callee = call?.type === "call_expression" ? packageCallee(call, unit, ["context"]) : undefined;
+  return callee?.pkg === "context" && CONTEXT_MAKERS.test(callee.name);
+}
+
+const argsOf2 = (list: GoNode | null): GoNode[] => list?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
 
 function declaredInFile(file: FileView, name: string): boolean {
   return file.decls.some((d) => d.names.includes(name));

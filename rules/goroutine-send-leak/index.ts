@@ -26,6 +26,7 @@ import { checkLockedSends } from "./locked.js";
 import { checkNamed } from "./named.js";
 import { checkProducers } from "./producers.js";
 import { uncancelledCase, uncancelledRelated } from "./uncancelled.js";
+import { reportStranded, type StrandingContext } from "./stranded.js";
 import { viaMessage } from "./via.js";
 import { checkUnshared } from "./unshared.js";
 
@@ -43,6 +44,7 @@ const rule: Rule = {
     docs: docsUrl("goroutine-send-leak"),
     messages: {
       leftUnbuffered: "{{channel}} is unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever",
+      leftSeveral: "{{channels}} are unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever on its next send",
       leftBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it: if {{way}}, {{goroutine}} started on line {{go}} blocks forever",
       leftNeverDone: "{{channel}} is unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever: it selects on {{ctx}}.Done() of {{origin}}, which is never done",
       leftBufferedNeverDone: "{{channel}} has room for {{room}} of {{total}} sends: if {{way}}, {{goroutine}} (line {{go}}) blocks forever: {{ctx}}.Done() of {{origin}} is never done",
@@ -50,6 +52,7 @@ const rule: Rule = {
       fewReceivesBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it and is received from only on {{at}}: {{consequence}}",
       earlyExit: "the {{jump}} on line {{exit}} stops receiving from {{channel}} early: {{consequence}}",
       failingUnbuffered: "{{channel}} is unbuffered: {{why}}, the sender on line {{send}} stays blocked forever",
+      failingSeveral: "{{channels}} are unbuffered: {{why}}, the goroutine started on line {{go}} stays blocked forever on its next send",
       failingBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it: {{why}}, the sender on line {{send}} stays blocked forever",
       failingLoop: "{{why}} inside the receive loop on line {{loop}}, {{senders}} on {{channel}} {{stay}} blocked forever",
       fieldAbandoned: "once {{receiver}} takes {{leave}}, nothing receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
@@ -60,6 +63,7 @@ const rule: Rule = {
       unshared: "nothing can receive from {{channel}} yet: this send blocks forever",
       namedNeverDone: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}}): its ctx, {{ctx}}, is never done",
       namedSender: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}})",
+      namedSeveral: "{{channels}} are unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its next send ({{at}})",
       producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
       joinedDeadlock: "{{wait}} on line {{line}} waits for the goroutine started on line {{go}}, blocked sending on {{channel}}: {{ctx}} is cancelled only after the wait",
       producerLeft: "this {{jump}} stops reading the channel {{callee}} returns: its goroutine blocks forever on the send at {{at}}",
@@ -78,10 +82,13 @@ const line = (unit: Unit, n: GoNode | { startIndex: number }) => unit.file.lineO
 
 function check(ctx: RuleContext): void {
   if (ctx.file.source.includes("chan")) {
-    for (const ch of channels(ctx.unit)) {
-      if (ch.buffer === null || checkUnshared(ctx, ch) || checkGroupStages(ctx, ch) || checkJoined(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
-      checkChannel(ctx, ch, ch.buffer);
-    }
+    // One comment per stranded goroutine: findings of several channels for one `go` statement merge.
+    reportStranded(ctx, (sctx) => {
+      for (const ch of channels(ctx.unit)) {
+        if (ch.buffer === null || checkUnshared(ctx, ch) || checkGroupStages(ctx, ch) || checkJoined(ctx, ch) || checkNamed(sctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
+        checkChannel(sctx, ch, ch.buffer);
+      }
+    });
   }
   checkFieldSends(ctx);
   checkUnreceivedSends(ctx);
@@ -89,7 +96,7 @@ function check(ctx: RuleContext): void {
   checkLockedSends(ctx);
 }
 
-function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
+function checkChannel(ctx: StrandingContext, ch: Channel, room: number): void {
   const { unit } = ctx;
   const home = ch.home;
   if (ch.ops.some((o) => o.kind === "escape")) return;
@@ -163,7 +170,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
       data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, unit, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line(unit, site.stmt), ctx: never?.dead.name ?? "", origin: never?.dead.origin.text ?? "" },
       related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }, ...(never ? uncancelledRelated(never) : [])],
       fix: bufferFix(ch, size),
-    });
+    }, { go: site.stmt, make: ch.make, channel: ch.name, buffer: size, scope });
     return;
   }
   // (a') The same after a call that fails the test and lets it go on to a way out.
@@ -177,7 +184,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
       fix: bufferFix(ch, size),
       severity: "warning",
       testBounded: true,
-    });
+    }, { go: site.stmt, make: ch.make, channel: ch.name, buffer: size, scope });
     return;
   }
   // (a'') The same, through a call that ends only the function's goroutine: a failing test.
@@ -193,7 +200,7 @@ function checkChannel(ctx: RuleContext, ch: Channel, room: number): void {
       fix: bufferFix(ch, size),
       severity: "warning",
       testBounded: callEnd(end.node, unit)?.test === true,
-    });
+    }, { go: site.stmt, make: ch.make, channel: ch.name, buffer: size, scope });
     return;
   }
   if (owed < 2) return;

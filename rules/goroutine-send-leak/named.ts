@@ -9,18 +9,19 @@
 //	case <-ctx.Done():                   // reported at the make: fetch blocks forever
 //		return ctx.Err()
 //	}
-import type { FileView, GoNode, RelatedLocation, RuleContext, Unit } from "../../src/analyzer/types.js";
+import type { FileView, GoNode, RelatedLocation, Unit } from "../../src/analyzer/types.js";
 import { cfgOf } from "../facts/cfg.js";
 import { uncancellable, type DeadContext } from "../facts/contexts.js";
 import type { Channel } from "../facts/goroutines.js";
 import { calleeOf, summarise, type Effect, type FuncDecl } from "../facts/summaries.js";
 import { contains, loopBetween, spanOf, unparen } from "../facts/syntax.js";
+import type { StrandingContext } from "./stranded.js";
 
 const fileName = (f: FileView) => f.path.slice(f.path.lastIndexOf("/") + 1);
 const at = (unit: Unit, file: FileView): Pick<RelatedLocation, "file"> => (file.path === unit.file.path ? {} : { file });
 
 /** Reports and returns true when the channel's senders are named goroutines that one way out abandons. */
-export function checkNamed(ctx: RuleContext, ch: Channel, wayOut: (exit: GoNode) => string): boolean {
+export function checkNamed(ctx: StrandingContext, ch: Channel, wayOut: (exit: GoNode) => string): boolean {
   const { unit } = ctx;
   if (ch.buffer !== 0) return false;
   const escapes = ch.ops.filter((o) => o.kind === "escape");
@@ -72,7 +73,7 @@ export function checkNamed(ctx: RuleContext, ch: Channel, wayOut: (exit: GoNode)
       messageId: s.dead ? "namedNeverDone" : "namedSender",
       data: { channel: ch.name, way: wayOut(end.node), callee: `${s.decl.name}()`, go: unit.file.lineOf(s.stmt.startIndex), at: `${fileName(send.file)}:${send.file.lineOf(send.node.startIndex)}`, ctx: s.dead?.name ?? "", origin: s.dead?.origin.text ?? "" },
       related,
-    });
+    }, s.dead ? undefined : { go: s.stmt, make: ch.make, channel: ch.name });
     return true;
   }
   return false;
