@@ -246,8 +246,12 @@ function keepsWholeBuffer(s: Store, buf: Buffer, stores: Store[], unit: Unit): b
   const size = buf.origin.type === "call_expression" && isBuiltinCall(buf.origin, "make", unit) ? argsOf(buf.origin)[1]?.text : undefined;
   const slices = siblings.map((o) => directSlice(o.value, buf, unit)).filter((x): x is GoNode => !!x);
   if (slices.length >= 2 && slices.some((x) => startsAtZero(x)) && slices.some((x) => reachesEnd(x, size))) return true;
-  // Adjacent parts of a whole allocation that keep all but a small header and trailer.
-  return !!buf.allocation && coversNearlyAll(slices, unit);
+  // Adjacent parts of a whole allocation that keep all but a small header and trailer, stored
+  // together: in one literal, or by statements of one block (not one part per branch).
+  if (!buf.allocation) return false;
+  const block = (o: Store) => (o.owner?.type === "composite_literal" ? o.owner : o.node.parent);
+  const together = siblings.filter((o) => block(o)?.id === block(s)?.id);
+  return coversNearlyAll(together.map((o) => directSlice(o.value, buf, unit)).filter((x): x is GoNode => !!x), unit);
 }
 
 /** The `name[i:j]` a stored value is, directly or through one local, when `name` holds the buffer itself. */
