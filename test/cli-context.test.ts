@@ -117,6 +117,15 @@ describe("ptrguard check on a directory larger than one step", () => {
     expect(r.stdout).toBe('{"findings":[]}\n');
   });
 
+  it("non-test files that fit one step are their whole package, however many test files the directory has", () => {
+    const tests: Record<string, string> = {};
+    for (let i = 1; i < 69; i++) tests[`big/f${String(i).padStart(2, "0")}_test.go`] = `package big\n\nimport "testing"\n\nfunc TestF${i}(t *testing.T) {}\n`;
+    const dir = tree({ ...tests, "big/f00.go": files["big/f00.go"]!, "big/f01.go": "package big\n\nfunc F1() {}\n" });
+    const r = check(dir);
+    const out = JSON.parse(r.stdout) as { findings: { rule: string; path: string; line: number; message: string }[] };
+    expect(out.findings.map((f) => `${f.rule}:${f.path}:${f.line}: ${f.message}`)).toEqual(["goroutine-send-leak:big/f00.go:8: nothing in the package receives from s.results: this send blocks forever"]);
+  });
+
   it("in a package that fits one step the same send with no receive anywhere is reported", () => {
     const dir = tree({ "big/f00.go": files["big/f00.go"]!, "big/f01.go": "package big\n\nfunc F1() {}\n" });
     const r = check(dir);

@@ -14,8 +14,10 @@ import type { Binding, GoNode, Rule, RuleContext, Unit } from "../../src/analyze
 import { cfgAt, cfgOf } from "../facts/cfg.js";
 import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
-import { loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
+import { enclosingFunction, loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
 import { importsTime, literalDuration, timeCalls } from "../facts/timers.js";
+import { isWaitGroup, sameVariable } from "../facts/waitgroups.js";
+import { fieldDuration } from "./fields.js";
 
 const MINUTE_NS = 60e9;
 
@@ -59,11 +61,12 @@ function check(ctx: RuleContext): void {
     // Kept where the package can Stop it, or cleared by the callback (the field says "pending").
     // A field: untracked only when nothing in the package reads it, which a file left unread may do.
     if (kept.field && (!ctx.file.packageComplete() || fieldRead(kept.field, unit) || clearedBy(unparen(f), kept.field, unit))) continue;
+    if (joined(call, unparen(f), unit)) continue; // the function waits for the callback: nothing outlives the call
     const loop = repeatingLoop(call, unit);
     if (!loop) {
       // Outside a loop, one timer per call: reported only when calls can pile them up for long.
       if (kept.blank || entry === "main" || entry === "init" || entry === "command") continue; // `_ =` drops it on purpose; main, init and a CLI command run once
-      const ns = literalDuration(unparen(delay), unit);
+      const ns = literalDuration(unparen(delay), unit) ?? fieldDuration(unparen(delay), unit);
       if (ns !== null && ns < MINUTE_NS) continue; // a short literal delay: the pointer is pinned briefly
       if (retryChain(call, unparen(f), unit)) continue; // one timer pending at a time, until the retry succeeds
     }
@@ -132,6 +135,50 @@ function clearedBy(f: GoNode, target: GoNode, unit: Unit): boolean {
   return unit.nodes("assignment_statement", f).some((a) =>
     (a.childForFieldName("left")?.namedChildren ?? []).some((l) => !!l && unparen(l).type === "selector_expression" && unparen(l).childForFieldName("field")?.text === name),
   );
+}
+
+/**
+ * The function waits for the callback: the callback calls `wg.Done()` on every path (`defer
+ * wg.Done()` first, typically), and every path of the function from the call to its return passes
+ * `wg.Wait()` on the same WaitGroup (a local, or a field of the same variable). The function cannot
+ * return before the timer has fired and the callback has finished, so the timer holds nothing
+ * beyond the call: it is tracked, by the WaitGroup.
+ *
+ *	wg.Add(1)
+ *	time.AfterFunc(d, func() {
+ *		defer wg.Done()
+ *		c.restart()
+ *	})
+ *	...
+ *	wg.Wait()
+ */
+function joined(call: GoNode, f: GoNode, unit: Unit): boolean {
+  if (f.type !== "func_literal" || !unit.file.source.includes("Wait()")) return false;
+  const stmt = statementOf(call);
+  const home = enclosingFunction(call);
+  if (!stmt || !home) return false;
+  const method = (n: GoNode, name: string): GoNode | undefined => {
+    const c = n.type === "expression_statement" || n.type === "defer_statement" ? unparen(n.namedChildren[0]!) : null;
+    const fn = c?.type === "call_expression" ? unparen(c.childForFieldName("function")!) : null;
+    return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === name ? fn.childForFieldName("operand")! : undefined;
+  };
+  const dones: GoNode[] = [];
+  for (const n of unit.nodes(["expression_statement", "defer_statement"], f)) {
+    const wg = n && enclosingFunction(n)?.id === f.id ? method(n, "Done") : undefined;
+    if (wg && isWaitGroup(wg, unit)) dones.push(wg);
+  }
+  return dones.some((wg) => {
+    const done = (n: GoNode) => {
+      const d = method(n, "Done");
+      return !!d && sameVariable(d, wg, unit);
+    };
+    if (!cfgOf(unit, f).everyPathPasses({ entry: true }, done)) return false;
+    const wait = (n: GoNode) => {
+      const w = method(n, "Wait");
+      return !!w && sameVariable(w, wg, unit);
+    };
+    return cfgOf(unit, home).everyPathPasses({ after: stmt }, wait);
+  });
 }
 
 /**

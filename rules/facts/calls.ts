@@ -43,7 +43,7 @@ function startsWithName(node: GoNode, file: FileView, name: string): boolean {
 }
 
 /** `pkg.Name` or a dot-imported `Name`, as a reference to a package-level member. */
-export function packageRef(node: GoNode, unit: Unit, only?: readonly string[]): Callee | undefined {
+export function packageRef(node: GoNode, unit: Pick<Unit, "file" | "bindings">, only?: readonly string[]): Callee | undefined {
   const file = unit.file;
   const wanted = (i: ImportName) => !only || only.includes(i.path);
   if (node.type === "selector_expression") {

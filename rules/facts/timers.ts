@@ -66,6 +66,9 @@ export function timerEra(file: FileView): TimerEra {
 // ---------------------------------------------------------------------------------------------
 // Delays written as literals (afterfunc-untracked, ticker-not-stopped: a short literal delay is bounded).
 
+/** What reading a duration needs: the file (imports, constants) and the enclosing function's locals. */
+export type Scope = Pick<Unit, "file" | "bindings">;
+
 const UNITS: Record<string, number> = { Nanosecond: 1, Microsecond: 1e3, Millisecond: 1e6, Second: 1e9, Minute: 60e9, Hour: 3600e9 };
 
 /**
@@ -75,7 +78,7 @@ const UNITS: Record<string, number> = { Nanosecond: 1, Microsecond: 1e3, Millise
  * a random jitter bounded by a literal (`rand.Intn(10)`, math/rand and math/rand/v2) as its bound
  * where a larger value can only lengthen the delay (`time.Duration(rand.Intn(10)+5) * time.Second`).
  */
-export function literalDuration(e: GoNode, unit: Unit, locals = true, depth = 0): number | null {
+export function literalDuration(e: GoNode, unit: Scope, locals = true, depth = 0): number | null {
   if (depth > 8) return null;
   switch (e.type) {
     case "identifier": {
@@ -119,7 +122,7 @@ const RAND = new Set(["math/rand", "math/rand/v2"]);
 const RAND_BOUNDED = new Set(["Intn", "Int31n", "Int63n", "IntN", "Int32N", "Int64N", "UintN", "Uint32N", "Uint64N", "N"]);
 
 /** The expression holds a call of math/rand. */
-function random(e: GoNode, unit: Unit): boolean {
+function random(e: GoNode, unit: Scope): boolean {
   const calls = e.type === "call_expression" ? [e] : [];
   for (const c of e.descendantsOfType("call_expression")) if (c) calls.push(c);
   return calls.some((c) => {
@@ -132,7 +135,7 @@ function random(e: GoNode, unit: Unit): boolean {
 //	time.AfterFunc(delay, ...)
 //	delay = 200 * time.Millisecond
 /** The longest literal duration a local variable is ever given, when every value it is given is one. */
-function localDuration(id: GoNode, unit: Unit): number | null {
+function localDuration(id: GoNode, unit: Scope): number | null {
   const b = unit.bindings.resolve(id);
   if (b?.kind !== "var") return null;
   const values: (GoNode | null)[] = [];
@@ -163,7 +166,7 @@ function localDuration(id: GoNode, unit: Unit): number | null {
 }
 
 /** The value a constant is declared with: a local `const` of the function, or a package-level one of the file. */
-function constValue(id: GoNode, unit: Unit): GoNode | null {
+function constValue(id: GoNode, unit: Scope): GoNode | null {
   const b = unit.bindings.resolve(id);
   let spec: GoNode | null = null;
   if (b) spec = b.kind === "const" && b.decl.type === "const_spec" ? b.decl : null;

@@ -24,6 +24,7 @@ import { channels, mayLeave, type Channel, type ChanOp } from "../facts/goroutin
 import { docsUrl } from "../facts/meta.js";
 import { contains, enclosingFunction, endOfLine, indentAt, loopBetween, spanOf } from "../facts/syntax.js";
 import { checkAcross } from "./across.js";
+import { uncalledTestMethod } from "./uncalled.js";
 
 const rule: Rule = {
   meta: {
@@ -61,6 +62,7 @@ const MAX_FIX_LINES = 25;
 const line = (unit: Unit, n: GoNode) => unit.file.lineOf(n.startIndex);
 
 function check(ctx: RuleContext): void {
+  if (uncalledTestMethod(ctx.unit)) return; // a test fake's method nothing can call never blocks
   checkAcross(ctx);
   if (!(ctx.file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(ctx.file.source))) return;
   for (const ch of channels(ctx.unit)) {

@@ -233,6 +233,57 @@ function trimmedEnd(e: GoNode, op: string, unit: Unit, depth: number): boolean {
   return defs.length === 1 && !!defs[0]!.value && !defs[0]!.multi && defs[0]!.stmt.endIndex <= n.startIndex && trimmedEnd(defs[0]!.value, op, unit, depth + 1);
 }
 
+/**
+ * Sub-slices of one whole allocation that follow each other and together keep nearly all of it:
+ * `{State: buf[20 : 20+n], Data: buf[20+n : end]}` with `end := len(buf) - 8`. The chain starts
+ * at a small constant (or 0), each part starts where the one before it ends (the same expression,
+ * of locals set once and constants), and the last one ends at the end of the buffer or a small
+ * constant before it. Stored together, the parts pin only the header and trailer between them.
+ */
+export function coversNearlyAll(slices: GoNode[], unit: Unit): boolean {
+  if (slices.length < 2 || slices.some((x) => x.childForFieldName("capacity"))) return false;
+  const op = unparen(slices[0]!.childForFieldName("operand")!).text;
+  if (slices.some((x) => unparen(x.childForFieldName("operand")!).text !== op)) return false;
+  const flat = (e: GoNode) => e.text.replace(/\s+/g, "");
+  const left = [...slices];
+  const firstAt = left.findIndex((x) => {
+    const start = x.childForFieldName("start");
+    const from = start ? constValue(start, unit) : 0;
+    return from !== undefined && from >= 0 && from <= SMALL_CUT;
+  });
+  if (firstAt < 0) return false;
+  let cur = left.splice(firstAt, 1)[0]!;
+  for (;;) {
+    const end = cur.childForFieldName("end");
+    if (!end || trimmedEnd(end, op, unit, 0)) return true;
+    if (!settled(end, unit)) return false;
+    const next = left.findIndex((x) => {
+      const start = x.childForFieldName("start");
+      return !!start && flat(start) === flat(end);
+    });
+    if (next < 0) return false;
+    cur = left.splice(next, 1)[0]!;
+  }
+}
+
+/** Every name in the expression is a constant, or a local set once: the same text is the same value. */
+function settled(e: GoNode, unit: Unit): boolean {
+  const ids = e.type === "identifier" ? [e] : e.descendantsOfType("identifier").filter((x): x is GoNode => !!x);
+  return ids.every((id) => {
+    if (constValue(id, unit) !== undefined) return true;
+    const b = unit.bindings.resolve(id);
+    return !!b && b.kind === "var" && definitions(b, unit).length === 1 && !b.uses.some((u) => changed(u));
+  });
+}
+
+/** A use that may change the variable: `x += n`, `x++`, `&x`, or a target of any assignment. */
+function changed(u: GoNode): boolean {
+  const p = u.parent;
+  if (p?.type === "inc_statement" || p?.type === "dec_statement") return true;
+  if (p?.type === "unary_expression" && operatorOf(p) === "&") return true;
+  return p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("left")?.id === p.id;
+}
+
 /** `b[i:]`, `b[i:len(b)]`, `b[i:cap(b)]`, or up to `size` (the size the buffer was made with). */
 export function reachesEnd(slice: GoNode, size?: string): boolean {
   const end = slice.childForFieldName("end");

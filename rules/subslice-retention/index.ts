@@ -17,7 +17,7 @@ import { defBefore, definitions } from "../facts/definitions.js";
 import { docsUrl } from "../facts/meta.js";
 import { argsOf, listOf, spanOf, unparen } from "../facts/syntax.js";
 import { resolveType } from "../facts/types.js";
-import { type Buffer, bufferOf, reachesEnd, startsAtZero } from "./buffers.js";
+import { type Buffer, bufferOf, coversNearlyAll, reachesEnd, startsAtZero } from "./buffers.js";
 import { checkQueues } from "./queue.js";
 
 const rule: Rule = {
@@ -245,7 +245,13 @@ function keepsWholeBuffer(s: Store, buf: Buffer, stores: Store[], unit: Unit): b
   if (siblings.some((o) => o !== s && !bufferOf(o.value, unit)!.sub)) return true;
   const size = buf.origin.type === "call_expression" && isBuiltinCall(buf.origin, "make", unit) ? argsOf(buf.origin)[1]?.text : undefined;
   const slices = siblings.map((o) => directSlice(o.value, buf, unit)).filter((x): x is GoNode => !!x);
-  return slices.length >= 2 && slices.some((x) => startsAtZero(x)) && slices.some((x) => reachesEnd(x, size));
+  if (slices.length >= 2 && slices.some((x) => startsAtZero(x)) && slices.some((x) => reachesEnd(x, size))) return true;
+  // Adjacent parts of a whole allocation that keep all but a small header and trailer, stored
+  // together: in one literal, or by statements of one block (not one part per branch).
+  if (!buf.allocation) return false;
+  const block = (o: Store) => (o.owner?.type === "composite_literal" ? o.owner : o.node.parent);
+  const together = siblings.filter((o) => block(o)?.id === block(s)?.id);
+  return coversNearlyAll(together.map((o) => directSlice(o.value, buf, unit)).filter((x): x is GoNode => !!x), unit);
 }
 
 /** The `name[i:j]` a stored value is, directly or through one local, when `name` holds the buffer itself. */

@@ -56,10 +56,17 @@ export function byPackage(sources: readonly LocalSource[]): LocalSource[][] {
   const out: LocalSource[][] = [];
   for (const files of dirs.values()) {
     const step = files[0]!.file.diff ? STEP : LOCAL_LIMITS.packageFiles;
+    // A non-test file's package is the non-test files alone (its tests are not compiled into it, as
+    // the App's package context reads it): when they fit one step, that step sees their whole
+    // package, and only the test files, analysed in later steps, see a part of theirs.
+    const plain = files.filter((s) => !s.file.path.endsWith("_test.go"));
+    const whole = !files[0]!.file.diff && files.length > step && plain.length > 0 && plain.length <= step ? plain : [];
+    const rest = whole.length ? files.filter((s) => s.file.path.endsWith("_test.go")) : files;
+    if (whole.length) out.push(whole);
     // A directory analysed whole in several steps: no step sees the whole package, so no rule may
     // claim what nothing in it does (a diff's files get their whole package as context instead).
-    if (!files[0]!.file.diff && files.length > step) for (const s of files) s.file.partialPackage = true;
-    for (let i = 0; i < files.length; i += step) out.push(files.slice(i, i + step));
+    if (!files[0]!.file.diff && files.length > step) for (const s of rest) s.file.partialPackage = true;
+    for (let i = 0; i < rest.length; i += step) out.push(rest.slice(i, i + step));
   }
   return out;
 }
