@@ -86,6 +86,17 @@ export interface FileView {
   /** True for `_test.go` files. */
   isTest: boolean;
   /**
+   * Test code: a `_test.go` file, or a file of a test-support package, one that only test
+   * binaries link in practice. That is a package other than `main` one of whose non-test files
+   * declares a function, method, interface method or struct field of type `*testing.T`,
+   * `testing.TB`, `*testing.B`, `*testing.F` or `*testing.M` (a test framework, a helper package
+   * such as `testutil`): production code has no such value to pass. Importing "testing" alone does
+   * not count (`testing.Testing()`, `testing.Benchmark(func(b *testing.B) {...})` run in production
+   * binaries). Read from the package's files given to the analysis: with a sibling left unread,
+   * a file may be taken for production code (findings kept), never the reverse.
+   */
+  isTestCode(): boolean;
+  /**
    * The syntax of the whole file, functions the diff does not touch included. A large file is
    * parsed only in part (header, declarations, touched functions); this parses it whole on first
    * use, so call it only when an answer depends on code outside the touched units.
@@ -223,7 +234,8 @@ export interface RuleMeta {
    */
   optIn?: boolean;
   /**
-   * Every finding of the rule in a `_test.go` file is bounded by the test binary (a pending timer
+   * Every finding of the rule in test code (FileView.isTestCode: a `_test.go` file or a
+   * test-support package) is bounded by the test binary (a pending timer
    * dies with it, goleak does not see timers): reported there only with `test_findings: all`.
    */
   testFilesBounded?: boolean;
