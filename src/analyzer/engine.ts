@@ -499,6 +499,8 @@ function testBounded(rule: Rule, d: Diagnostic, view: FileView): boolean {
 
 /** The testing types whose values only a test binary has (see FileView.isTestCode). */
 const TEST_TYPES = new Set(["T", "TB", "B", "F", "M"]);
+/** Package names that say "test support": `testutil`, `testhelpers`, `testing`, `httptest`, `e2etest`. */
+const TEST_PACKAGE = /^test|test(?:s|ing|utils?)?$/;
 
 /**
  * The file declares a function, method, interface method or struct field of a testing type
@@ -587,7 +589,10 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
     decls: readDecls(root),
     isTest: path.endsWith("_test.go"),
     isTestCode(): boolean {
-      return view.isTest || (packageName !== "main" && view.memo("engine.testSupport", () => [view, ...view.packageFiles()].some((f) => !f.isTest && declaresTestHelpers(f))));
+      if (view.isTest) return true;
+      if (packageName === "main") return false;
+      if (declaresTestHelpers(view)) return true;
+      return TEST_PACKAGE.test(packageName) && view.memo("engine.testSupport", () => view.packageFiles().some((f) => !f.isTest && declaresTestHelpers(f)));
     },
     lineOf: (i) => lines.lineOf(i),
     wholeRoot,

@@ -86,14 +86,17 @@ export interface FileView {
   /** True for `_test.go` files. */
   isTest: boolean;
   /**
-   * Test code: a `_test.go` file, or a file of a test-support package, one that only test
-   * binaries link in practice. That is a package other than `main` one of whose non-test files
-   * declares a function, method, interface method or struct field of type `*testing.T`,
-   * `testing.TB`, `*testing.B`, `*testing.F` or `*testing.M` (a test framework, a helper package
-   * such as `testutil`): production code has no such value to pass. Importing "testing" alone does
-   * not count (`testing.Testing()`, `testing.Benchmark(func(b *testing.B) {...})` run in production
-   * binaries). Read from the package's files given to the analysis: with a sibling left unread,
-   * a file may be taken for production code (findings kept), never the reverse.
+   * Test code, which in practice only test binaries run: a `_test.go` file; outside package
+   * `main`, a file that declares a function, method, interface method or struct field of type
+   * `*testing.T`, `testing.TB`, `*testing.B`, `*testing.F` or `*testing.M` (a test helper file:
+   * production code has no such value to pass); or a file of a test-support package, one whose
+   * name says so (`testutil`, `testhelpers`, `httptest`, `e2etest`: starting with `test`, or ending
+   * in `test`, `tests`, `testing`, `testutil(s)`) and one of whose non-test files declares such a
+   * helper. A production package with a helper file (`testing.go` declaring
+   * `TestServer(t testing.TB)` next to the server's code) is test code in that file only.
+   * Importing "testing" alone does not count (`testing.Testing()`,
+   * `testing.Benchmark(func(b *testing.B) {...})` run in production binaries). With a sibling
+   * left unread, a file may be taken for production code (findings kept), never the reverse.
    */
   isTestCode(): boolean;
   /**
