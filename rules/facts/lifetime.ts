@@ -31,8 +31,8 @@ export function processEntry(unit: Unit): ProcessEntry | undefined {
 /**
  * The process entry (processEntry) whose single run runs `node` of the unit at most once: `node`
  * is in no loop of the unit, and in no function literal but one started or called where it stands
- * (`go func() { ... }()`, `func() { ... }()`, `g.Go(func() error { ... })`) or a command's run
- * hook literal. A ticker made there, a goroutine started there, exists once per process: bounded
+ * (`go func() { ... }()`, `func() { ... }()`, `g.Go(func() error { ... })`), a `once.Do` literal,
+ * or a command's run hook literal. A ticker made there, a goroutine started there, exists once per process: bounded
  * by the process's life however long it runs. Undefined otherwise (a handler literal runs per
  * request, a loop per round).
  */
@@ -42,7 +42,7 @@ export function onceForProcess(unit: Unit, node: GoNode): ProcessEntry | undefin
     if (p.type === "for_statement" && !(c.type === "range_clause" || (c.type === "for_clause" && isWithin(node, c.childForFieldName("initializer"))))) return undefined;
     if (p.type === "func_literal") {
       if (commandBody(p, unit)) return "command";
-      if (!startedOrCalledInPlace(p)) return undefined;
+      if (!startedOrCalledInPlace(p) && !onceBody(p, unit)) return undefined;
     }
   }
   return processEntry(unit);
