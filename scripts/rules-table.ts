@@ -26,8 +26,10 @@ a severity) or \`ptrguard check --enable <id>\` asks for them.
 In test code, findings whose harm ends with the test binary are left out unless the configuration
 says \`test_findings: all\` (or \`ptrguard check --test-findings all\`): a send or receive leak reached
 only after the test has already failed (the rule marks the diagnostic \`testBounded\`), and every
-finding in a \`_test.go\` file of a rule whose metadata says \`testFilesBounded\`
-(\`ticker-not-stopped\`, \`time-after-in-loop\`: a pending timer dies with the test binary).
+finding in test code (\`FileView.isTestCode()\`: a \`_test.go\` file, a file that declares functions
+or fields of a \`testing\` type, or a file of a package named for test support that has one; see
+the README's "test code") of a rule whose metadata says \`testFilesBounded\` (\`ticker-not-stopped\`,
+\`time-after-in-loop\`: a pending timer dies with the test binary).
 
 ## Suppressing a finding
 

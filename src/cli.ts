@@ -50,7 +50,7 @@ export function program(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option("--scope <scope>", "which findings of touched functions to report (default: the config's scope, else new)").choices(SCOPE_VALUES))
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
     .addOption(new Option("--fail-on <severity>", "exit 1 when a finding is at or above (default: the config's fail_on, else error)").choices(FAIL_ON_VALUES))
-    .addOption(new Option("--test-findings <which>", "findings in test code: all, or bugs (leaves out leaks reached only after a test failed, and timers in _test.go; default: the config's test_findings, else bugs)").choices(TEST_FINDINGS_VALUES))
+    .addOption(new Option("--test-findings <which>", "findings in test code: all, or bugs (leaves out leaks reached only after a test failed, and timers in test code; default: the config's test_findings, else bugs)").choices(TEST_FINDINGS_VALUES))
     .addOption(new Option("--config <file>", "the configuration file (default: .github/ptrguard.yml at the repository root)"))
     .addOption(new Option("--enable <rule>", "turn a rule on (repeatable, or comma-separated)").argParser(collect))
     .addOption(new Option("--disable <rule>", "turn a rule off (repeatable, or comma-separated)").argParser(collect))

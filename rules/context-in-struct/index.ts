@@ -48,7 +48,7 @@ export default rule;
 
 function check(ctx: RuleContext): void {
   const { unit, file } = ctx;
-  // Types of _test.go files (test tables, suites, fakes) live for one test binary's run at most.
+  // Types of test code (test tables, suites, fakes; FileView.isTestCode) live for one test binary's run at most.
   if (file.isTest) return;
   let specs: GoNode[];
   if (unit.kind === "type") specs = [unit.node];
@@ -63,6 +63,8 @@ function check(ctx: RuleContext): void {
     if (implementsContext(file, name, fields.some((f) => f.embedded && f.path === name))) continue;
     // `type mergedCtx struct { context.Context; other context.Context }`: a context decorator.
     if (CONTEXT_LIKE.test(name) && fields.some((f) => f.embedded && f.path === name)) continue;
+    // Asked last: a test-support package is read from the package's other files.
+    if (file.isTestCode()) return;
     for (const f of fields) {
       const holds = f.path.includes(" and ") ? "hold" : "holds";
       ctx.report({

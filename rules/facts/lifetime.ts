@@ -4,14 +4,18 @@ import type { FileView, GoNode, Unit } from "../../src/analyzer/types.js";
 import { packageRef } from "./calls.js";
 import { unparen } from "./syntax.js";
 
-export type ProcessEntry = "main" | "init" | "TestMain" | "command";
+export type ProcessEntry = "main" | "init" | "TestMain" | "command" | "once";
 
 /**
  * `main` of package main, an `init` function, or a test binary's `TestMain`; or `command`: the
- * function a cobra command runs (`Run: putFunc`, `RunE: o.run`, and the other `*Run*` hooks of a
- * `cobra.Command` literal of the package, or `cmd.RunE = f`), or a function called only from
- * such functions (`makeMirror`, called only by the command's `Run`). A CLI runs one command per
- * process, and the process ends when it returns. Undefined otherwise.
+ * function a cobra command runs (`Run: putFunc`, `RunE: o.run`, `RunE: wrap(cmdRun)`, and the
+ * other `*Run*` hooks of a `cobra.Command` literal of the package, or `cmd.RunE = f`), or a
+ * function called only from such functions (`makeMirror`, called only by the command's `Run`). A
+ * CLI runs one command per process, and the process ends when it returns. `once`: in package
+ * main, a function called only from `main` and `init` (or from functions themselves called only
+ * from them, or from a command's), so it runs once per process, though the process goes on after
+ * it returns. A call in a loop runs per round, not once; the call may start the function as a
+ * goroutine (`go watchConfig(path)`). Undefined otherwise.
  */
 export function processEntry(unit: Unit): ProcessEntry | undefined {
   if (unit.kind !== "func" && unit.kind !== "method") return undefined;
@@ -21,7 +25,27 @@ export function processEntry(unit: Unit): ProcessEntry | undefined {
     if (unit.name === "TestMain" && unit.file.isTest) return "TestMain";
   }
   // Several rules ask for every unit: the package scan runs once per unit.
-  return unit.memo("lifetime.commandEntry", () => commandEntry(unit)) ? "command" : undefined;
+  return unit.memo("lifetime.commandEntry", () => commandEntry(unit));
+}
+
+/**
+ * The process entry (processEntry) whose single run runs `node` of the unit at most once: `node`
+ * is in no loop of the unit, and in no function literal but one started or called where it stands
+ * (`go func() { ... }()`, `func() { ... }()`, `g.Go(func() error { ... })`), a `once.Do` literal,
+ * or a command's run hook literal. A ticker made there, a goroutine started there, exists once per process: bounded
+ * by the process's life however long it runs. Undefined otherwise (a handler literal runs per
+ * request, a loop per round).
+ */
+export function onceForProcess(unit: Unit, node: GoNode): ProcessEntry | undefined {
+  for (let c = node, p = node.parent; p && p.id !== unit.node.id; c = p, p = p.parent) {
+    // A range's operand and a for clause's initializer are evaluated once (`for range time.Tick(d)`).
+    if (p.type === "for_statement" && !(c.type === "range_clause" || (c.type === "for_clause" && isWithin(node, c.childForFieldName("initializer"))))) return undefined;
+    if (p.type === "func_literal") {
+      if (commandBody(p, unit)) return "command";
+      if (!startedOrCalledInPlace(p) && !onceBody(p, unit)) return undefined;
+    }
+  }
+  return processEntry(unit);
 }
 
 const COBRA = "github.com/spf13/cobra";
@@ -46,16 +70,23 @@ function commandPackages(file: FileView): Set<string> {
   });
 }
 
-/** The unit is a cobra command's run function, or a function called only from such functions. */
-function commandEntry(unit: Unit): boolean {
-  // Cheap exit: a command's package imports its CLI library (cobra anywhere, any in package main).
-  if (commandPackages(unit.file).size === 0) return false;
+/**
+ * `command`: the unit is a cobra command's run function, or a function called only from such
+ * functions; `once`: a function of package main called only from main and init (and from such
+ * functions and commands' run functions).
+ */
+function commandEntry(unit: Unit): "command" | "once" | undefined {
+  const main = unit.file.packageName === "main";
+  // Cheap exit: a command's package imports its CLI library (cobra anywhere, any in package main),
+  // in the unit's file or in the file of the package that declares the command.
+  if (!main && commandPackages(unit.file).size === 0 && !unit.file.packageFiles().some((f) => commandPackages(f).size > 0)) return undefined;
   const name = unit.kind === "method" ? unit.name.slice(unit.name.lastIndexOf(".") + 1) : unit.name;
   const runs = commandRuns(unit.file);
-  if ((unit.kind === "method" ? runs.methods : runs.funcs).has(name)) return true;
-  // No command literal in the package: nothing can be called only from one (skips a walk of every file).
-  if (runs.funcs.size === 0 && runs.literals === 0) return false;
-  return unit.kind === "func" && calledOnlyFromCommands(name, unit.file, runs.funcs, 0);
+  if ((unit.kind === "method" ? runs.methods : runs.funcs).has(name)) return "command";
+  // No command literal in the package and no main: nothing can be called only from one (skips a walk of every file).
+  if (unit.kind !== "func" || (!main && runs.funcs.size === 0 && runs.literals === 0)) return undefined;
+  const callers = calledOnlyFromEntries(name, unit.file, runs.funcs, 0);
+  return callers === undefined ? undefined : callers.command && !callers.main ? "command" : "once";
 }
 
 interface CommandRuns {
@@ -78,11 +109,13 @@ function commandRuns(file: FileView): CommandRuns {
         let literals = 0;
         const cli = commandPackages(f);
         if (cli.size === 0) return { funcs, methods, literals };
-        const add = (v: GoNode | null | undefined) => {
+        const add = (v: GoNode | null | undefined, wrapped = false) => {
           const n = v && unparen(v);
           if (n?.type === "identifier") funcs.push(n.text);
           else if (n?.type === "selector_expression") methods.push(n.childForFieldName("field")?.text ?? "");
           else if (n?.type === "func_literal") literals++;
+          // `RunE: wrap(cmdRun)`: the hook a wrapper makes runs the functions handed to it.
+          else if (n?.type === "call_expression" && !wrapped) for (const a of n.childForFieldName("arguments")?.namedChildren ?? []) add(a, true);
         };
         const root = f.wholeRoot();
         for (const el of root.descendantsOfType("keyed_element")) {
@@ -117,13 +150,24 @@ function isCommandLiteral(lit: GoNode | null | undefined, cli: ReadonlySet<strin
   return t?.type === "qualified_type" && cli.has(t.childForFieldName("package")?.text ?? "") && t.childForFieldName("name")?.text === "Command";
 }
 
+/** Which process entries the calls of a function come from: a command's run function, or main/init. */
+interface Callers {
+  command: boolean;
+  main: boolean;
+}
+
 /**
- * Every mention of the function `name` in the package is a call from a command's run function
- * (or from a function itself called only from them, three levels at most), and there is one.
+ * Every mention of the function `name` in the package is a call from a command's run function,
+ * or (in package main) from `main` or `init`, or from a function itself called only from them
+ * (three levels at most), and there is one. A call in a loop runs per round, and one in a function
+ * literal when the literal runs (a handler: once per request), unless the literal is started or
+ * called where it stands (`go func() { poll() }()`) or is a command's run hook.
  */
-function calledOnlyFromCommands(name: string, file: FileView, runs: Set<string>, depth: number): boolean {
-  if (depth > 2) return false;
+function calledOnlyFromEntries(name: string, file: FileView, runs: Set<string>, depth: number): Callers | undefined {
+  if (depth > 2) return undefined;
+  const main = file.packageName === "main";
   const mention = new RegExp(`\\b${name}\\b`);
+  const out: Callers = { command: false, main: false };
   let calls = 0;
   for (const f of [file, ...file.packageFiles()]) {
     if (!mention.test(f.source)) continue;
@@ -131,23 +175,39 @@ function calledOnlyFromCommands(name: string, file: FileView, runs: Set<string>,
       if (id?.text !== name) continue;
       const p = id.parent;
       if (p?.type === "function_declaration" && p.childForFieldName("name")?.id === id.id) continue;
-      if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return false;
-      let top: GoNode | null = p;
-      while (top && top.type !== "function_declaration" && top.type !== "method_declaration" && top.type !== "func_literal") top = top.parent;
-      if (top?.type === "func_literal") {
-        // A call inside a function literal runs when the literal does (a handler: once per
-        // request), unless the literal is itself a command's run hook.
-        if (!hookLiteral(top, commandPackages(f))) return false;
-        calls++;
+      if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return undefined;
+      let top: GoNode | null = p.parent;
+      let hook = false;
+      for (; top && top.type !== "function_declaration" && top.type !== "method_declaration"; top = top.parent) {
+        if (top.type === "for_statement") return undefined;
+        if (top.type !== "func_literal") continue;
+        if (hookLiteral(top, commandPackages(f))) {
+          hook = true;
+          break;
+        }
+        if (!startedOrCalledInPlace(top)) return undefined;
+      }
+      calls++;
+      if (hook) {
+        out.command = true;
         continue;
       }
       const caller = top?.type === "function_declaration" ? top.childForFieldName("name")?.text : undefined;
-      if (!caller || caller === name || !(runs.has(caller) || calledOnlyFromCommands(caller, file, runs, depth + 1))) return false;
-      calls++;
+      if (!caller || caller === name) return undefined;
+      if (runs.has(caller)) out.command = true;
+      else if (main && (caller === "main" || caller === "init")) out.main = true;
+      else {
+        const up = calledOnlyFromEntries(caller, file, runs, depth + 1);
+        if (!up) return undefined;
+        out.command ||= up.command;
+        out.main ||= up.main;
+      }
     }
   }
-  return calls > 0;
+  return calls > 0 ? out : undefined;
 }
+
+const isWithin = (n: GoNode, outer: GoNode | null): boolean => !!outer && outer.startIndex <= n.startIndex && n.endIndex <= outer.endIndex;
 
 /** Constructors: `New`, `NewServer`, `newServer`. */
 const CONSTRUCTOR = /^(?:New(?![a-z])|new[A-Z])/;

@@ -16,6 +16,7 @@
 import type { Fix, GoNode, RelatedLocation, Rule, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { callEnd, cfgOf, failsTest, type Cfg, type PathEnd } from "../facts/cfg.js";
 import { channels, deadCase, mayLeave, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
+import { onceForProcess } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, loopBetween, spanOf } from "../facts/syntax.js";
 import { sendsPerRun, starts } from "./counts.js";
@@ -80,12 +81,28 @@ export default rule;
 
 const line = (unit: Unit, n: GoNode | { startIndex: number }) => unit.file.lineOf(n.startIndex);
 
+/**
+ * The channel is made once per process by `main` or a CLI command's run function, in its own body
+ * (onceForProcess: in no loop, no per-event literal), and the function's return ends the process:
+ * a sender it leaves blocked on its way out, or after its one receive, dies with the process (a
+ * one-shot command that waits for a child process's first answer). A function only a command
+ * calls counts too: it leaves one blocked sender per process at most. A function only `main`
+ * calls (`once`) does not: the process goes on after it returns. A deadlock of the function
+ * itself (a send nobody can receive, a wait on a blocked sender) is still reported.
+ */
+function endsWithProcess(unit: Unit, ch: Channel): boolean {
+  if (ch.home.id !== unit.node.id) return false;
+  const entry = onceForProcess(unit, ch.make);
+  return entry === "main" || entry === "command";
+}
+
 function check(ctx: RuleContext): void {
   if (ctx.file.source.includes("chan")) {
     // One comment per stranded goroutine: findings of several channels for one `go` statement merge.
     reportStranded(ctx, (sctx) => {
       for (const ch of channels(ctx.unit)) {
-        if (ch.buffer === null || checkUnshared(ctx, ch) || checkGroupStages(ctx, ch) || checkJoined(ctx, ch) || checkNamed(sctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
+        if (ch.buffer === null || checkUnshared(ctx, ch) || checkGroupStages(ctx, ch) || checkJoined(ctx, ch) || endsWithProcess(ctx.unit, ch)) continue;
+        if (checkNamed(sctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
         checkChannel(sctx, ch, ch.buffer);
       }
     });

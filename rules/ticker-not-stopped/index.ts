@@ -10,7 +10,7 @@
 //		}
 //	}
 //
-//	for range time.Tick(d) {          // time.Tick outside main and init
+//	for range time.Tick(d) {          // time.Tick in a function that does not run once per process
 //		if done() {
 //			return
 //		}
@@ -25,7 +25,7 @@
 import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyzer/types.js";
 import { closureCalls } from "../facts/calls.js";
 import { ALL_ENDS, cfgAt, type Cfg, type PathOptions } from "../facts/cfg.js";
-import { processEntry, startedForProcessLife } from "../facts/lifetime.js";
+import { onceForProcess, processEntry, startedForProcessLife } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, enclosingFunction, endOfLine, indentAt, loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
 import { importsTime, literalDuration, timeCalls, timerEra, type TimerEra } from "../facts/timers.js";
@@ -88,8 +88,9 @@ function checkTick(ctx: RuleContext, call: GoNode, era: TimerEra): void {
     });
     return;
   }
-  const entry = processEntry(unit);
-  if (entry === "main" || entry === "init" || entry === "command") return; // lives as long as the process (a CLI command's run function included)
+  // Made once per process (main, init, a CLI command's run function, a function only they call,
+  // outside loops and per-event literals): one ticker, bounded by the process's life.
+  if (onceForProcess(unit, call)) return;
   const stmt = statementOf(call);
   if (!stmt) return;
   const inner = stmt.type === "labeled_statement" ? stmt.namedChildren.find((c) => c?.type !== "label_name") ?? stmt : stmt;
@@ -164,6 +165,10 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   if (!made || !binding) return; // stored in a field, returned, passed on: someone else owns it
   const kinds = binding.uses.map(useOf);
   if (kinds.includes("stop") || kinds.includes("escape")) return; // stopped on some path, or escapes
+  // Made once per process (main, init, a CLI command's run function, a function only they call,
+  // outside loops and per-event literals): one ticker or timer, bounded by the process's life,
+  // whoever reads it and whenever they stop.
+  if (onceForProcess(unit, made.stmt)) return;
   // `time.NewTimer(0)` never Reset fires at once: nothing is left in the timer heap to release.
   if (!ticker && !kinds.includes("ok-reset") && isZero(call)) return;
   if (!ticker && boundedTimer(call, binding.uses, made.stmt, unit)) return;

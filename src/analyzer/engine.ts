@@ -63,7 +63,7 @@ export interface AnalyzeOptions {
   /**
    * `bugs` (default, as in the configuration): findings whose harm ends with the test binary are
    * not reported (a leak reached only after a test has failed; any finding of a rule whose meta says
-   * `testFilesBounded` in a `_test.go` file). A `//ptrguard:ignore` on one still counts as used.
+   * `testFilesBounded` in test code, FileView.isTestCode). A `//ptrguard:ignore` on one still counts as used.
    */
   testFindings?: TestFindings;
 }
@@ -492,9 +492,39 @@ function analyzeVersion(
   }
 }
 
-/** The finding's harm ends with the test binary: a leak only a failing test reaches, or a rule's finding in a `_test.go` file that its meta says is bounded there. */
+/** The finding's harm ends with the test binary: a leak only a failing test reaches, or a rule's finding in test code (FileView.isTestCode) that its meta says is bounded there. */
 function testBounded(rule: Rule, d: Diagnostic, view: FileView): boolean {
-  return d.testBounded === true || (rule.meta.testFilesBounded === true && view.isTest);
+  return d.testBounded === true || (rule.meta.testFilesBounded === true && view.isTestCode());
+}
+
+/** The testing types whose values only a test binary has (see FileView.isTestCode). */
+const TEST_TYPES = new Set(["T", "TB", "B", "F", "M"]);
+/** Package names that say "test support": `testutil`, `testhelpers`, `testing`, `httptest`, `e2etest`. */
+const TEST_PACKAGE = /^test|test(?:s|ing|utils?)?$/;
+
+/**
+ * The file declares a function, method, interface method or struct field of a testing type
+ * (`func WaitLeader(t testing.TB)`, `type suite struct{ t *testing.T }`); a function literal's
+ * parameter does not count (`testing.Benchmark(func(b *testing.B) {...})` runs anywhere).
+ */
+function declaresTestHelpers(f: FileView): boolean {
+  return f.memo("engine.declaresTestHelpers", () => {
+    const name = f.importName("testing");
+    if (name === undefined || name === "." || !f.source.includes(`${name}.`)) return false;
+    for (const q of f.wholeRoot().descendantsOfType("qualified_type")) {
+      if (q?.childForFieldName("package")?.text !== name || !TEST_TYPES.has(q.childForFieldName("name")?.text ?? "")) continue;
+      for (let p = q.parent; p; p = p.parent) {
+        if (p.type === "field_declaration") return true;
+        if (p.type === "parameter_list") {
+          const owner = p.parent?.type;
+          if (owner === "function_declaration" || owner === "method_declaration" || owner === "method_elem" || owner === "method_spec") return true;
+          break;
+        }
+        if (p.type === "func_literal" || p.type === "block") break;
+      }
+    }
+    return false;
+  });
 }
 
 /**
@@ -544,7 +574,7 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
   const moduleGoVersion = goMod ? goModVersion(goMod) : null;
   const packageName = readPackageName(root);
   let pkgFiles: FileView[] | undefined;
-  return {
+  const view: FileView = {
     path,
     source,
     packageName,
@@ -558,6 +588,12 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
     },
     decls: readDecls(root),
     isTest: path.endsWith("_test.go"),
+    isTestCode(): boolean {
+      if (view.isTest) return true;
+      if (packageName === "main") return false;
+      if (declaresTestHelpers(view)) return true;
+      return TEST_PACKAGE.test(packageName) && view.memo("engine.testSupport", () => view.packageFiles().some((f) => !f.isTest && declaresTestHelpers(f)));
+    },
     lineOf: (i) => lines.lineOf(i),
     wholeRoot,
     memo<T>(key: string, compute: () => T): T {
@@ -582,6 +618,7 @@ function fileView(path: string, source: string, goMod: string | null, root: GoNo
       return siblings.partial !== true;
     },
   };
+  return view;
 }
 
 function location(lines: LineIndex, span: Span): Location {

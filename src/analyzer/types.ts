@@ -86,6 +86,20 @@ export interface FileView {
   /** True for `_test.go` files. */
   isTest: boolean;
   /**
+   * Test code, which in practice only test binaries run: a `_test.go` file; outside package
+   * `main`, a file that declares a function, method, interface method or struct field of type
+   * `*testing.T`, `testing.TB`, `*testing.B`, `*testing.F` or `*testing.M` (a test helper file:
+   * production code has no such value to pass); or a file of a test-support package, one whose
+   * name says so (`testutil`, `testhelpers`, `httptest`, `e2etest`: starting with `test`, or ending
+   * in `test`, `tests`, `testing`, `testutil(s)`) and one of whose non-test files declares such a
+   * helper. A production package with a helper file (`testing.go` declaring
+   * `TestServer(t testing.TB)` next to the server's code) is test code in that file only.
+   * Importing "testing" alone does not count (`testing.Testing()`,
+   * `testing.Benchmark(func(b *testing.B) {...})` run in production binaries). With a sibling
+   * left unread, a file may be taken for production code (findings kept), never the reverse.
+   */
+  isTestCode(): boolean;
+  /**
    * The syntax of the whole file, functions the diff does not touch included. A large file is
    * parsed only in part (header, declarations, touched functions); this parses it whole on first
    * use, so call it only when an answer depends on code outside the touched units.
@@ -223,7 +237,8 @@ export interface RuleMeta {
    */
   optIn?: boolean;
   /**
-   * Every finding of the rule in a `_test.go` file is bounded by the test binary (a pending timer
+   * Every finding of the rule in test code (FileView.isTestCode: a `_test.go` file or a
+   * test-support package) is bounded by the test binary (a pending timer
    * dies with it, goleak does not see timers): reported there only with `test_findings: all`.
    */
   testFilesBounded?: boolean;
