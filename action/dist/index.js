@@ -1824,8 +1824,8 @@ var require_sonic_boom = __commonJS({
       this._writingBuf = this._writingBuf.length ? this._writingBuf : this._bufs.shift() || "";
       if (this.sync) {
         try {
-          const written = Buffer.isBuffer(this._writingBuf) ? fs2.writeSync(this.fd, this._writingBuf) : fs2.writeSync(this.fd, this._writingBuf, "utf8");
-          release(null, written);
+          const written2 = Buffer.isBuffer(this._writingBuf) ? fs2.writeSync(this.fd, this._writingBuf) : fs2.writeSync(this.fd, this._writingBuf, "utf8");
+          release(null, written2);
         } catch (err2) {
           release(err2);
         }
@@ -1839,8 +1839,8 @@ var require_sonic_boom = __commonJS({
       this._writingBuf = this._writingBuf.length ? this._writingBuf : mergeBuf(this._bufs.shift(), this._lens.shift());
       if (this.sync) {
         try {
-          const written = fs2.writeSync(this.fd, this._writingBuf);
-          release(null, written);
+          const written2 = fs2.writeSync(this.fd, this._writingBuf);
+          release(null, written2);
         } catch (err2) {
           release(err2);
         }
@@ -2735,13 +2735,13 @@ var require_transport = __commonJS({
         return nodeOptions;
       }
       const sanitized = [];
-      let changed = false;
+      let changed2 = false;
       for (let i2 = 0; i2 < tokens.length; i2++) {
         const token = tokens[i2];
         if (token === "--require" || token === "-r" || token === "--import") {
           const next = tokens[i2 + 1];
           if (next && shouldDropPreload(next)) {
-            changed = true;
+            changed2 = true;
             i2++;
             continue;
           }
@@ -2755,13 +2755,13 @@ var require_transport = __commonJS({
         if (token.startsWith("--require=") || token.startsWith("-r=") || token.startsWith("--import=")) {
           const value = token.slice(token.indexOf("=") + 1);
           if (shouldDropPreload(value)) {
-            changed = true;
+            changed2 = true;
             continue;
           }
         }
         sanitized.push(token);
       }
-      return changed ? sanitized.join(" ") : nodeOptions;
+      return changed2 ? sanitized.join(" ") : nodeOptions;
     }
     function shouldDropPreload(value) {
       const unquoted = stripQuotes(value);
@@ -6372,7 +6372,7 @@ var require_merge = __commonJS({
     var identity = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
-    var merge3 = {
+    var merge4 = {
       identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
@@ -6382,7 +6382,7 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge3.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge3.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge3.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge4.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge4.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge4.tag && tag.default);
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
@@ -6421,7 +6421,7 @@ var require_merge = __commonJS({
     }
     exports.addMergeToJSMap = addMergeToJSMap;
     exports.isMergeKey = isMergeKey;
-    exports.merge = merge3;
+    exports.merge = merge4;
   }
 });
 
@@ -6430,15 +6430,15 @@ var require_addPairToJSMap = __commonJS({
   "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
-    var merge3 = require_merge();
+    var merge4 = require_merge();
     var stringify = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map, { key, value }) {
       if (identity.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map, value);
-      else if (merge3.isMergeKey(ctx, key))
-        merge3.addMergeToJSMap(ctx, map, value);
+      else if (merge4.isMergeKey(ctx, key))
+        merge4.addMergeToJSMap(ctx, map, value);
       else {
         const jsKey = toJS.toJS(key, "", ctx);
         if (map instanceof Map) {
@@ -7829,7 +7829,7 @@ var require_schema3 = __commonJS({
     var bool = require_bool2();
     var float = require_float2();
     var int = require_int2();
-    var merge3 = require_merge();
+    var merge4 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var set = require_set();
@@ -7849,7 +7849,7 @@ var require_schema3 = __commonJS({
       float.floatExp,
       float.float,
       binary2.binary,
-      merge3.merge,
+      merge4.merge,
       omap.omap,
       pairs.pairs,
       set.set,
@@ -7875,7 +7875,7 @@ var require_tags = __commonJS({
     var schema = require_schema();
     var schema$1 = require_schema2();
     var binary2 = require_binary();
-    var merge3 = require_merge();
+    var merge4 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var schema$2 = require_schema3();
@@ -7900,7 +7900,7 @@ var require_tags = __commonJS({
       intOct: int.intOct,
       intTime: timestamp.intTime,
       map: map.map,
-      merge: merge3.merge,
+      merge: merge4.merge,
       null: _null.nullTag,
       omap: omap.omap,
       pairs: pairs.pairs,
@@ -7910,7 +7910,7 @@ var require_tags = __commonJS({
     };
     var coreKnownTags = {
       "tag:yaml.org,2002:binary": binary2.binary,
-      "tag:yaml.org,2002:merge": merge3.merge,
+      "tag:yaml.org,2002:merge": merge4.merge,
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set.set,
@@ -7919,7 +7919,7 @@ var require_tags = __commonJS({
     function getTags(customTags, schemaName, addMergeTag) {
       const schemaTags = schemas.get(schemaName);
       if (schemaTags && !customTags) {
-        return addMergeTag && !schemaTags.includes(merge3.merge) ? schemaTags.concat(merge3.merge) : schemaTags.slice();
+        return addMergeTag && !schemaTags.includes(merge4.merge) ? schemaTags.concat(merge4.merge) : schemaTags.slice();
       }
       let tags = schemaTags;
       if (!tags) {
@@ -7937,7 +7937,7 @@ var require_tags = __commonJS({
         tags = customTags(tags.slice());
       }
       if (addMergeTag)
-        tags = tags.concat(merge3.merge);
+        tags = tags.concat(merge4.merge);
       return tags.reduce((tags2, tag) => {
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
@@ -7966,11 +7966,11 @@ var require_Schema = __commonJS({
     var tags = require_tags();
     var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
     var Schema = class _Schema {
-      constructor({ compat, customTags, merge: merge3, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
+      constructor({ compat, customTags, merge: merge4, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
         this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
         this.name = typeof schema === "string" && schema || "core";
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
-        this.tags = tags.getTags(customTags, this.name, merge3);
+        this.tags = tags.getTags(customTags, this.name, merge4);
         this.toStringOptions = toStringDefaults ?? null;
         Object.defineProperty(this, identity.MAP, { value: map.map });
         Object.defineProperty(this, identity.SCALAR, { value: string.string });
@@ -16413,6 +16413,100 @@ function callOfCallee(n) {
   return call?.type === "call_expression" && call.childForFieldName("function")?.id === x.id && call.parent?.type !== "go_statement" ? call : null;
 }
 
+// rules/facts/contexts.ts
+var ROOTS = ["Background", "TODO", "WithoutCancel"];
+var MAX_DEPTH = 4;
+function doneOperand(e) {
+  const call = unparen(e);
+  const sel = call.type === "call_expression" ? unparen(call.childForFieldName("function")) : null;
+  if (sel?.type !== "selector_expression" || sel.childForFieldName("field")?.text !== "Done") return void 0;
+  if ((call.childForFieldName("arguments")?.namedChildren.length ?? 0) !== 0) return void 0;
+  return unparen(sel.childForFieldName("operand"));
+}
+function doneCaseOperand(clause) {
+  const comm = clause.childForFieldName("communication");
+  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : comm?.type === "expression_statement" ? comm.namedChildren[0] : comm;
+  const recv = right ? unparen(right) : null;
+  if (recv?.type !== "unary_expression" || recv.childForFieldName("operator")?.type !== "<-") return void 0;
+  return doneOperand(recv.childForFieldName("operand"));
+}
+function deadContext(clause, unit) {
+  const x = doneCaseOperand(clause);
+  if (!x || !unit.file.source.includes("context")) return void 0;
+  return uncancellable(x, unit);
+}
+function uncancellable(x, unit) {
+  const origin = neverDone(x, unit);
+  if (!origin) return void 0;
+  const param = contextParam(origin, unit);
+  return param ? { name: x.text, origin, param } : void 0;
+}
+function contextCall(e, unit) {
+  const c = e.type === "call_expression" ? packageCallee(e, unit, ["context"]) : void 0;
+  return c && c.pkg === "context" ? c.name : void 0;
+}
+function neverDone(expr, unit) {
+  return rootContext(expr, unit, 0);
+}
+function rootContext(expr, unit, depth) {
+  if (depth > MAX_DEPTH) return void 0;
+  const x = unparen(expr);
+  const name2 = contextCall(x, unit);
+  if (name2 && ROOTS.includes(name2)) return x;
+  if (name2 === "WithValue") {
+    const parent = x.childForFieldName("arguments")?.namedChildren.find((a) => !!a && a.type !== "comment");
+    return parent ? rootContext(parent, unit, depth + 1) : void 0;
+  }
+  if (x.type !== "identifier") return void 0;
+  const b = unit.bindings.resolve(x);
+  if (!b || b.kind !== "var" && b.kind !== "param") return void 0;
+  const assigned2 = b.uses.some((u) => {
+    if (u.parent?.type === "unary_expression" && u.parent.childForFieldName("operator")?.type === "&") return true;
+    const p = u.parent?.type === "expression_list" ? u.parent.parent : u.parent;
+    return (p?.type === "assignment_statement" || p?.type === "short_var_declaration") && !!p.childForFieldName("left") && contains(p.childForFieldName("left"), u);
+  });
+  if (assigned2) return void 0;
+  const value = b.kind === "var" ? declaredValue(b.decl, b.id) : goArgument(b.decl, b.id);
+  return value ? rootContext(value, unit, depth + 1) : void 0;
+}
+function declaredValue(d, id) {
+  if (d.type !== "short_var_declaration" && d.type !== "var_spec") return void 0;
+  const names2 = (d.type === "short_var_declaration" ? d.childForFieldName("left")?.namedChildren : d.childrenForFieldName("name"))?.filter((n) => n?.type === "identifier") ?? [];
+  const values = d.childForFieldName(d.type === "short_var_declaration" ? "right" : "value")?.namedChildren.filter((n) => !!n && n.type !== "comment") ?? [];
+  const i2 = names2.findIndex((n) => n?.id === id.id);
+  return i2 >= 0 && values.length === names2.length ? values[i2] ?? void 0 : void 0;
+}
+function goArgument(decl, id) {
+  const list2 = decl.parent;
+  const lit = list2?.parent;
+  const call = lit?.parent;
+  if (list2?.type !== "parameter_list" || lit?.type !== "func_literal" || call?.type !== "call_expression" || call.parent?.type !== "go_statement") return void 0;
+  const names2 = [];
+  for (const p of list2.namedChildren) {
+    if (p?.type === "variadic_parameter_declaration") return void 0;
+    if (p?.type !== "parameter_declaration") continue;
+    const ids = p.childrenForFieldName("name");
+    names2.push(...ids.length > 0 ? ids : [null]);
+  }
+  const i2 = names2.findIndex((n) => n?.id === id.id);
+  const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
+  return i2 >= 0 && args2.length === names2.length ? args2[i2] ?? void 0 : void 0;
+}
+function contextParam(node, unit) {
+  const ctxName = unit.file.importName("context");
+  if (!ctxName) return void 0;
+  for (let f = node.parent; f; f = f.parent) {
+    if (f.type !== "function_declaration" && f.type !== "method_declaration" && f.type !== "func_literal") continue;
+    for (const p of f.childForFieldName("parameters")?.namedChildren ?? []) {
+      const t = p?.type === "parameter_declaration" ? p.childForFieldName("type") : null;
+      if (t?.type !== "qualified_type" || t.text.replace(/\s+/g, "") !== `${ctxName}.Context`) continue;
+      const id = p.childrenForFieldName("name").find((n) => n?.type === "identifier" && n.text !== "_");
+      if (id) return id;
+    }
+  }
+  return void 0;
+}
+
 // rules/facts/definitions.ts
 function definitions(b, unit) {
   const cache2 = unit.memo("memory:defs", () => /* @__PURE__ */ new Map());
@@ -16507,9 +16601,9 @@ function endOf(stmt, r) {
     if (pkg2 === "log") return LOG_ENDS.includes(name2) ? { kind: "process", always: true, test: false } : void 0;
     if (pkg2 === "runtime") return name2 === "Goexit" ? { kind: "goroutine", always: true, test: false } : void 0;
     if (/\/testify\/require$/.test(pkg2) || MUST.test(pkg2)) {
-      const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
+      const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
       if (args2.length === 0) return void 0;
-      return { kind: "goroutine", always: ALWAYS_FAILS.has(name2), test: true };
+      return { kind: "goroutine", always: ALWAYS_FAILS.has(name2) || !!r.unit && failsOnDone(call, name2, args2[1], r.unit), test: true };
     }
     if (/\/testify\/assert$/.test(pkg2)) return name2 === "FailNow" ? { kind: "goroutine", always: true, test: true } : void 0;
     if (pkg2.split("/")[0].includes(".") && THIRD_PARTY_EXITS.has(name2)) return { kind: "process", always: true, test: false };
@@ -16522,7 +16616,7 @@ function endOf(stmt, r) {
   const m = methodName(call);
   if (!m || fn.type !== "selector_expression") return void 0;
   const object = r.unit ? testifyObject(fn.childForFieldName("operand"), r.unit) : void 0;
-  if (object === "require") return { kind: "goroutine", always: ALWAYS_FAILS.has(m), test: true };
+  if (object === "require") return { kind: "goroutine", always: ALWAYS_FAILS.has(m) || failsOnDone(call, m, firstArg(call), r.unit), test: true };
   if (object === "assert") return m === "FailNow" ? { kind: "goroutine", always: true, test: true } : void 0;
   const testing = receiverIsTesting(fn.childForFieldName("operand"), r);
   const testy = testing === true || testing === void 0 && (r.file.isTest || !!r.file.importName("testing"));
@@ -16553,14 +16647,47 @@ function failsTest(stmt, unit) {
   if (fn.type !== "selector_expression") return false;
   const m = fn.childForFieldName("field")?.text ?? "";
   const callee2 = packageCallee(call, unit);
-  if (callee2) return /\/testify\/assert$/.test(callee2.pkg) && (m === "Fail" || m === "Failf");
-  if (testifyObject(fn.childForFieldName("operand"), unit) === "assert") return m === "Fail" || m === "Failf";
+  if (callee2) return /\/testify\/assert$/.test(callee2.pkg) && (m === "Fail" || m === "Failf" || failsOnDone(call, m, argsOf2(call)[1], unit));
+  if (testifyObject(fn.childForFieldName("operand"), unit) === "assert") return m === "Fail" || m === "Failf" || failsOnDone(call, m, firstArg(call), unit);
   if (!TEST_FAILS.has(m)) return false;
   const r = { file: unit.file, unit, resolve: (id) => unit.bindings.resolve(id) ?? null };
   const operand = fn.childForFieldName("operand");
   const testing = receiverIsTesting(operand, r);
   return testing === true || testing === void 0 && /^(t|tb|tt|b)$/.test(operand.text) && (unit.file.isTest || !!unit.file.importName("testing"));
 }
+var NIL_ASSERTIONS = /* @__PURE__ */ new Set(["NoError", "NoErrorf", "Nil", "Nilf"]);
+var CONTEXT_MAKERS = /^(Background|TODO|With(Cancel|CancelCause|Timeout|TimeoutCause|Deadline|DeadlineCause|Value|outCancel))$/;
+var argsOf2 = (call) => call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
+var firstArg = (call) => argsOf2(call)[0];
+function failsOnDone(call, name2, value, unit) {
+  if (!NIL_ASSERTIONS.has(name2) || !value) return false;
+  const v = unparen(value);
+  const fn = v.type === "call_expression" ? unparen(v.childForFieldName("function")) : void 0;
+  if (fn?.type !== "selector_expression" || fn.childForFieldName("field")?.text !== "Err" || argsOf2(v).length !== 0) return false;
+  const x = unparen(fn.childForFieldName("operand"));
+  const b = x.type === "identifier" ? unit.bindings.resolve(x) : void 0;
+  if (!b || !isContext(b, unit)) return false;
+  for (let p = call.parent; p && !FUNCTION_TYPES.has(p.type); p = p.parent) {
+    if (p.type !== "communication_case") continue;
+    const done = doneCaseOperand(p);
+    if (done?.type === "identifier" && unit.bindings.resolve(done)?.id.id === b.id.id) return true;
+  }
+  return false;
+}
+function isContext(b, unit) {
+  const ctxName = unit.file.importName("context");
+  if (!ctxName || b.kind !== "var" && b.kind !== "param" || b.uses.some((u) => writes(u))) return false;
+  if (b.type) return b.type.text.replace(/\s+/g, "") === `${ctxName}.Context`;
+  if (b.decl.type !== "short_var_declaration" && b.decl.type !== "var_spec") return false;
+  const left = b.decl.type === "var_spec" ? b.decl.childrenForFieldName("name") : b.decl.childForFieldName("left")?.namedChildren ?? [];
+  const right = argsOf22(b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : b.decl.childForFieldName("right"));
+  const i2 = left.findIndex((l) => l?.id === b.id.id);
+  const value = right.length === left.length ? right[i2] : right.length === 1 && i2 === 0 ? right[0] : void 0;
+  const call = value ? unparen(value) : void 0;
+  const callee2 = call?.type === "call_expression" ? packageCallee(call, unit, ["context"]) : void 0;
+  return callee2?.pkg === "context" && CONTEXT_MAKERS.test(callee2.name);
+}
+var argsOf22 = (list2) => list2?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
 function declaredInFile2(file, name2) {
   return file.decls.some((d) => d.names.includes(name2));
 }
@@ -17598,7 +17725,17 @@ function processEntry(unit) {
     if (unit.name === "init") return "init";
     if (unit.name === "TestMain" && unit.file.isTest) return "TestMain";
   }
-  return unit.memo("lifetime.commandEntry", () => commandEntry(unit)) ? "command" : void 0;
+  return unit.memo("lifetime.commandEntry", () => commandEntry(unit));
+}
+function onceForProcess(unit, node) {
+  for (let c = node, p = node.parent; p && p.id !== unit.node.id; c = p, p = p.parent) {
+    if (p.type === "for_statement" && !(c.type === "range_clause" || c.type === "for_clause" && isWithin(node, c.childForFieldName("initializer")))) return void 0;
+    if (p.type === "func_literal") {
+      if (commandBody(p, unit)) return "command";
+      if (!startedOrCalledInPlace(p) && !onceBody(p, unit)) return void 0;
+    }
+  }
+  return processEntry(unit);
 }
 var COBRA = "github.com/spf13/cobra";
 var RUN_FIELD = /^(?:(?:Persistent)?(?:Pre|Post)?Run(?:E)?|Action)$/;
@@ -17614,12 +17751,14 @@ function commandPackages(file) {
   });
 }
 function commandEntry(unit) {
-  if (commandPackages(unit.file).size === 0) return false;
+  const main = unit.file.packageName === "main";
+  if (!main && commandPackages(unit.file).size === 0 && !unit.file.packageFiles().some((f) => commandPackages(f).size > 0)) return void 0;
   const name2 = unit.kind === "method" ? unit.name.slice(unit.name.lastIndexOf(".") + 1) : unit.name;
   const runs = commandRuns(unit.file);
-  if ((unit.kind === "method" ? runs.methods : runs.funcs).has(name2)) return true;
-  if (runs.funcs.size === 0 && runs.literals === 0) return false;
-  return unit.kind === "func" && calledOnlyFromCommands(name2, unit.file, runs.funcs, 0);
+  if ((unit.kind === "method" ? runs.methods : runs.funcs).has(name2)) return "command";
+  if (unit.kind !== "func" || !main && runs.funcs.size === 0 && runs.literals === 0) return void 0;
+  const callers = calledOnlyFromEntries(name2, unit.file, runs.funcs, 0);
+  return callers === void 0 ? void 0 : callers.command && !callers.main ? "command" : "once";
 }
 function commandRuns(file) {
   return file.memo("lifetime.packageCommandRuns", () => {
@@ -17631,11 +17770,12 @@ function commandRuns(file) {
         let literals = 0;
         const cli = commandPackages(f);
         if (cli.size === 0) return { funcs, methods, literals };
-        const add = (v) => {
+        const add = (v, wrapped = false) => {
           const n = v && unparen(v);
           if (n?.type === "identifier") funcs.push(n.text);
           else if (n?.type === "selector_expression") methods.push(n.childForFieldName("field")?.text ?? "");
           else if (n?.type === "func_literal") literals++;
+          else if (n?.type === "call_expression" && !wrapped) for (const a of n.childForFieldName("arguments")?.namedChildren ?? []) add(a, true);
         };
         const root = f.wholeRoot();
         for (const el of root.descendantsOfType("keyed_element")) {
@@ -17665,9 +17805,11 @@ function isCommandLiteral(lit, cli) {
   const t = lit.childForFieldName("type");
   return t?.type === "qualified_type" && cli.has(t.childForFieldName("package")?.text ?? "") && t.childForFieldName("name")?.text === "Command";
 }
-function calledOnlyFromCommands(name2, file, runs, depth) {
-  if (depth > 2) return false;
+function calledOnlyFromEntries(name2, file, runs, depth) {
+  if (depth > 2) return void 0;
+  const main = file.packageName === "main";
   const mention = new RegExp(`\\b${name2}\\b`);
+  const out2 = { command: false, main: false };
   let calls = 0;
   for (const f of [file, ...file.packageFiles()]) {
     if (!mention.test(f.source)) continue;
@@ -17675,21 +17817,38 @@ function calledOnlyFromCommands(name2, file, runs, depth) {
       if (id?.text !== name2) continue;
       const p = id.parent;
       if (p?.type === "function_declaration" && p.childForFieldName("name")?.id === id.id) continue;
-      if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return false;
-      let top = p;
-      while (top && top.type !== "function_declaration" && top.type !== "method_declaration" && top.type !== "func_literal") top = top.parent;
-      if (top?.type === "func_literal") {
-        if (!hookLiteral(top, commandPackages(f))) return false;
-        calls++;
+      if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return void 0;
+      let top = p.parent;
+      let hook2 = false;
+      for (; top && top.type !== "function_declaration" && top.type !== "method_declaration"; top = top.parent) {
+        if (top.type === "for_statement") return void 0;
+        if (top.type !== "func_literal") continue;
+        if (hookLiteral(top, commandPackages(f))) {
+          hook2 = true;
+          break;
+        }
+        if (!startedOrCalledInPlace(top)) return void 0;
+      }
+      calls++;
+      if (hook2) {
+        out2.command = true;
         continue;
       }
       const caller = top?.type === "function_declaration" ? top.childForFieldName("name")?.text : void 0;
-      if (!caller || caller === name2 || !(runs.has(caller) || calledOnlyFromCommands(caller, file, runs, depth + 1))) return false;
-      calls++;
+      if (!caller || caller === name2) return void 0;
+      if (runs.has(caller)) out2.command = true;
+      else if (main && (caller === "main" || caller === "init")) out2.main = true;
+      else {
+        const up2 = calledOnlyFromEntries(caller, file, runs, depth + 1);
+        if (!up2) return void 0;
+        out2.command ||= up2.command;
+        out2.main ||= up2.main;
+      }
     }
   }
-  return calls > 0;
+  return calls > 0 ? out2 : void 0;
 }
+var isWithin = (n, outer) => !!outer && outer.startIndex <= n.startIndex && n.endIndex <= outer.endIndex;
 var CONSTRUCTOR = /^(?:New(?![a-z])|new[A-Z])/;
 var LIFECYCLE = /^(?:(?:[Rr]un|[Ss]tart|[Ll]isten)(?![a-z0-9_])|[Ss]erve$)/;
 function startedForProcessLife(unit, stmt) {
@@ -17871,459 +18030,6 @@ function constValue(id, unit) {
   return names2.length === values.length && i2 >= 0 ? values[i2] ?? null : null;
 }
 
-// rules/afterfunc-untracked/index.ts
-var MINUTE_NS = 6e10;
-var rule = {
-  meta: {
-    id: "afterfunc-untracked",
-    title: "time.AfterFunc timer discarded while it holds a pointer",
-    severity: "info",
-    fixable: false,
-    summary: "time.AfterFunc's *Timer is discarded while its callback holds a pointer, in a loop or with a long or computed delay",
-    why: "Until an AfterFunc timer fires, the runtime's timer heap holds the callback, and through it every pointer the callback captured: the object cannot be collected however long the delay is. Without the returned *Timer nothing can Stop it when the object is closed, so the memory and the callback's work outlive their owner.",
-    docs: docsUrl("afterfunc-untracked"),
-    messages: {
-      discarded: "the timer from time.AfterFunc is discarded: its callback keeps {{name}} reachable until {{until}}",
-      discardedInLoop: "time.AfterFunc can start a discarded timer each time round the loop; each keeps {{name}} reachable until {{until}}",
-      stored: "the timer from time.AfterFunc is kept only in {{field}}, which nothing in the package reads: its callback keeps {{name}} reachable until {{until}}",
-      storedInLoop: "time.AfterFunc can start a timer each time round the loop, kept only in {{field}}, which nothing reads; each keeps {{name}} reachable until {{until}}"
-    }
-  },
-  kinds: ["func", "method"],
-  appliesTo: importsTime,
-  check
-};
-var afterfunc_untracked_default = rule;
-function check(ctx) {
-  const { unit } = ctx;
-  const entry = processEntry(unit);
-  for (const { call, name: name2 } of timeCalls(unit)) {
-    if (name2 !== "AfterFunc") continue;
-    const kept = untracked(call);
-    if (!kept) continue;
-    const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
-    if (args2.length !== 2) continue;
-    const [delay, f] = args2;
-    const ref = pointerIn(unparen(f), unit);
-    if (!ref) continue;
-    if (kept.field && (!ctx.file.packageComplete() || fieldRead(kept.field, unit) || clearedBy(unparen(f), kept.field, unit))) continue;
-    const loop = repeatingLoop(call, unit);
-    if (!loop) {
-      if (kept.blank || entry === "main" || entry === "init" || entry === "command") continue;
-      const ns = literalDuration(unparen(delay), unit);
-      if (ns !== null && ns < MINUTE_NS) continue;
-      if (retryChain(call, unparen(f), unit)) continue;
-    }
-    const until = delay.text.length <= 40 && !delay.text.includes("\n") ? `its delay (${delay.text}) elapses` : "it fires";
-    ctx.report({
-      span: spanOf(call),
-      ...kept.field ? { messageId: loop ? "storedInLoop" : "stored", data: { name: ref.binding.name, until, field: kept.field.text } } : { messageId: loop ? "discardedInLoop" : "discarded", data: { name: ref.binding.name, until } },
-      related: [
-        { ...spanOf(ref.use), message: `the callback holds ${ref.binding.name}` },
-        ...loop ? [{ ...spanOf(loop), message: "the loop that can start a timer each time round" }] : []
-      ]
-    });
-  }
-}
-function untracked(call) {
-  let node = call;
-  while (node.parent?.type === "parenthesized_expression") node = node.parent;
-  const p = node.parent;
-  if (p?.type === "expression_statement") return {};
-  if (p?.type !== "expression_list" || p.namedChildCount !== 1) return void 0;
-  const stmt = p.parent;
-  if (stmt?.type !== "assignment_statement" && stmt?.type !== "short_var_declaration") return void 0;
-  if (stmt.childForFieldName("right")?.id !== p.id) return void 0;
-  const left = stmt.childForFieldName("left")?.namedChildren ?? [];
-  if (left.length !== 1 || !left[0]) return void 0;
-  if (left[0].text === "_") return { blank: true };
-  const target = unparen(left[0]);
-  if (stmt.type === "assignment_statement" && stmt.childForFieldName("operator")?.text === "=" && target.type === "selector_expression") return { field: target };
-  return void 0;
-}
-function fieldRead(target, unit) {
-  const name2 = target.childForFieldName("field")?.text;
-  if (!name2) return true;
-  const mention = new RegExp(`\\.\\s*${name2}\\b`);
-  for (const f of [unit.file, ...unit.file.packageFiles()]) {
-    if (!mention.test(f.source)) continue;
-    for (const sel of f.wholeRoot().descendantsOfType("selector_expression")) {
-      if (!sel || sel.childForFieldName("field")?.text !== name2) continue;
-      const list2 = sel.parent;
-      const assign = list2?.type === "expression_list" ? list2.parent : null;
-      const written = assign?.type === "assignment_statement" && assign.childForFieldName("left")?.id === list2.id && assign.childForFieldName("operator")?.text === "=";
-      if (!written) return true;
-    }
-  }
-  return false;
-}
-function clearedBy(f, target, unit) {
-  if (f.type !== "func_literal") return false;
-  const name2 = target.childForFieldName("field")?.text;
-  return unit.nodes("assignment_statement", f).some(
-    (a) => (a.childForFieldName("left")?.namedChildren ?? []).some((l) => !!l && unparen(l).type === "selector_expression" && unparen(l).childForFieldName("field")?.text === name2)
-  );
-}
-function retryChain(call, f, unit) {
-  const self = unit.node.childForFieldName("name")?.text;
-  if (!self) return false;
-  const callees = /* @__PURE__ */ new Set();
-  const add = (fn) => {
-    const n = fn && unparen(fn);
-    const name2 = n?.type === "identifier" ? n.text : n?.type === "selector_expression" ? n.childForFieldName("field")?.text : void 0;
-    if (name2) callees.add(name2);
-  };
-  if (f.type === "func_literal") for (const c of unit.nodes("call_expression", f)) add(c.childForFieldName("function"));
-  else add(f);
-  const conditional = () => !cfgOf(unit, unit.node).everyPathPasses({ entry: true }, (n) => n.startIndex <= call.startIndex && call.endIndex <= n.endIndex, ["return"]);
-  if (callees.has(self)) return conditional();
-  const calls = new RegExp(`\\b${self}\\s*\\(`);
-  for (const file of [unit.file, ...unit.file.packageFiles()]) {
-    if (!calls.test(file.source)) continue;
-    for (const d of file.wholeRoot().namedChildren) {
-      if (d?.type !== "function_declaration" && d?.type !== "method_declaration" || !callees.has(d.childForFieldName("name")?.text ?? "")) continue;
-      const body2 = d.childForFieldName("body");
-      const again = body2 ? body2.descendantsOfType("call_expression").filter((c) => !!c && calledName(c) === self) : [];
-      if (again.some((c) => underCondition(c, body2))) return true;
-    }
-  }
-  return false;
-}
-function calledName(call) {
-  const fn = unparen(call.childForFieldName("function"));
-  return fn.type === "identifier" ? fn.text : fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : void 0;
-}
-function underCondition(call, body2) {
-  for (let p = call.parent; p && p.id !== body2.id; p = p.parent) {
-    if (p.type === "func_literal") return false;
-    if (/^(if_statement|expression_case|type_case|default_case|communication_case|for_statement)$/.test(p.type)) return true;
-  }
-  return false;
-}
-function repeatingLoop(call, unit) {
-  const stmt = statementOf(call);
-  const cfg = stmt && cfgAt(unit, stmt);
-  if (!stmt || !cfg) return loopAround(call);
-  for (let loop = loopAround(call); loop; loop = loopAround(loop)) if (cfg.repeats(loop, { after: stmt })) return loop;
-  return null;
-}
-function pointerIn(f, unit, seen = /* @__PURE__ */ new Set()) {
-  if (f.type === "identifier") {
-    const b = unit.bindings.resolve(f);
-    const v = b && b.kind === "var" && !seen.has(b.id.id) && b.uses.every((u) => !assigned(u)) ? initValue(b) : null;
-    if (!b || !v) return void 0;
-    seen.add(b.id.id);
-    return pointerIn(v, unit, seen);
-  }
-  if (f.type === "selector_expression") {
-    const op = unparen(f.childForFieldName("operand"));
-    const b = op.type === "identifier" ? unit.bindings.resolve(op) : void 0;
-    const pointee2 = b && pointeeType(b, unit);
-    if (!b || !pointee2 || isField(unit, pointee2, f.childForFieldName("field")?.text ?? "")) return void 0;
-    return { binding: b, use: op };
-  }
-  if (f.type !== "func_literal") return void 0;
-  for (const id of unit.nodes("identifier", f)) {
-    if (!id || isFieldKey(id, unit)) continue;
-    const b = unit.bindings.resolve(id);
-    if (b && b.id.startIndex < f.startIndex && pointeeType(b, unit)) return { binding: b, use: id };
-  }
-  return void 0;
-}
-function pointeeType(b, unit) {
-  if (b.kind === "receiver" || b.kind === "param") return b.type?.type === "pointer_type" ? b.type.namedChildren[0] ?? null : null;
-  if (b.kind !== "var") return null;
-  const v = initValue(b);
-  if (!v) return null;
-  if (v.type === "unary_expression" && v.childForFieldName("operator")?.type === "&") {
-    const lit = unparen(v.childForFieldName("operand"));
-    return lit.type === "composite_literal" ? lit.childForFieldName("type") : null;
-  }
-  const fn = v.type === "call_expression" ? v.childForFieldName("function") : null;
-  if (fn?.type !== "identifier" || fn.text !== "new" || unit.bindings.resolve(fn)) return null;
-  return v.childForFieldName("arguments")?.namedChildren[0] ?? null;
-}
-function initValue(b) {
-  const left = b.decl.type === "short_var_declaration" ? b.decl.childForFieldName("left") : null;
-  const names2 = left ? left.namedChildren : b.decl.childrenForFieldName("name");
-  const values = b.decl.childForFieldName(b.decl.type === "var_spec" ? "value" : "right")?.namedChildren ?? [];
-  const i2 = names2.findIndex((n) => n?.id === b.id.id);
-  return names2.length === values.length && i2 >= 0 ? unparen(values[i2]) : null;
-}
-function assigned(id) {
-  const list2 = id.parent;
-  return list2?.type === "expression_list" && list2.parent?.type === "assignment_statement" && list2.parent.childForFieldName("left")?.id === list2.id;
-}
-function isFieldKey(id, unit) {
-  const el = id.parent;
-  const keyed = el?.type === "literal_element" ? el.parent : null;
-  if (keyed?.type !== "keyed_element" || keyed.namedChildren[0]?.id !== el.id) return false;
-  const lit = keyed.parent?.parent;
-  if (lit?.type !== "composite_literal") return true;
-  let t = lit.childForFieldName("type");
-  if (t?.type === "generic_type") t = t.childForFieldName("type");
-  if (t?.type === "map_type") return false;
-  if (t?.type === "type_identifier") {
-    const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(t.text));
-    if (decl?.type && decl.type.type !== "struct_type") return false;
-  }
-  return true;
-}
-function isField(unit, type, name2) {
-  const seen = /* @__PURE__ */ new Set();
-  let level = [typeName(type)].filter((t) => !!t);
-  while (level.length > 0) {
-    const next = [];
-    let field = false;
-    let method = false;
-    for (const t of level) {
-      if (seen.has(t)) continue;
-      seen.add(t);
-      if (methodsOf(unit).get(t)?.has(name2)) method = true;
-      const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(t));
-      const list2 = decl?.type?.type === "struct_type" ? decl.type.namedChildren.find((c) => c?.type === "field_declaration_list") : void 0;
-      for (const f of list2?.namedChildren ?? []) {
-        if (f?.type !== "field_declaration") continue;
-        const names2 = f.childrenForFieldName("name");
-        if (names2.length > 0) {
-          if (names2.some((n) => n?.text === name2)) field = true;
-          continue;
-        }
-        const embedded = f.childForFieldName("type");
-        const local = embedded ? typeName(embedded) : void 0;
-        const own = embedded?.type === "qualified_type" ? embedded.childForFieldName("name")?.text : local;
-        if (own === name2) field = true;
-        if (local) next.push(local);
-      }
-    }
-    if (method) return false;
-    if (field) return true;
-    level = next;
-  }
-  return false;
-}
-function typeName(t) {
-  let n = t;
-  if (n.type === "pointer_type") n = n.namedChildren[0] ?? null;
-  if (n?.type === "generic_type") n = n.childForFieldName("type");
-  return n?.type === "type_identifier" ? n.text : void 0;
-}
-function methodsOf(unit) {
-  return unit.file.memo("afterfunc-untracked:methods", () => {
-    const out2 = /* @__PURE__ */ new Map();
-    for (const d of unit.file.wholeRoot().namedChildren) {
-      if (d?.type !== "method_declaration") continue;
-      const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration")?.childForFieldName("type");
-      const t = recv ? typeName(recv) : void 0;
-      const name2 = d.childForFieldName("name")?.text;
-      if (!t || !name2) continue;
-      if (!out2.has(t)) out2.set(t, /* @__PURE__ */ new Set());
-      out2.get(t).add(name2);
-    }
-    return out2;
-  });
-}
-
-// rules/context-in-struct/index.ts
-var CONTEXT_PKGS = ["context", "golang.org/x/net/context"];
-var REQUEST_SCOPED = /(options|opts|params|request|args)$/i;
-var CONTEXT_LIKE = /(ctx|context)$/i;
-var CONTEXT_METHODS = ["Deadline", "Done", "Err", "Value"];
-var rule2 = {
-  meta: {
-    id: "context-in-struct",
-    title: "context.Context stored in a struct",
-    severity: "warning",
-    fixable: false,
-    // An API-design rule (golangci-lint's containedctx is opt-in too): off unless configured.
-    optIn: true,
-    summary: "a struct type keeps a context.Context in a field instead of receiving it as a parameter",
-    why: "A context belongs to one call tree, but a field captures it when the struct is built and applies it to every later call: callers cannot cancel or bound their own calls, and its values stay reachable for as long as the struct. The context package says to pass a Context to each function that needs it instead.",
-    docs: docsUrl("context-in-struct"),
-    messages: {
-      field: "{{field}} {{holds}} a context.Context: the context and its values stay reachable as long as the {{type}} does",
-      embedded: "{{type}} embeds context.Context: the context and its values stay reachable as long as the {{type}} does",
-      container: "{{field}} {{holds}} contexts ({{shape}}): they and their values stay reachable as long as the {{type}} does"
-    }
-  },
-  kinds: ["type", "func", "method"],
-  appliesTo: (file) => importsAny(file, CONTEXT_PKGS),
-  check: check2
-};
-var context_in_struct_default = rule2;
-function check2(ctx) {
-  const { unit, file } = ctx;
-  if (file.isTest) return;
-  let specs;
-  if (unit.kind === "type") specs = [unit.node];
-  else if (!unit.body) return;
-  else specs = unit.nodes(["type_spec", "type_alias"], unit.body);
-  for (const spec of specs) {
-    const name2 = spec.childForFieldName("name")?.text ?? "";
-    const struct = spec.childForFieldName("type");
-    if (struct?.type !== "struct_type" || REQUEST_SCOPED.test(name2)) continue;
-    const fields = fieldsWithContext(struct, file, name2);
-    if (fields.length === 0) continue;
-    if (implementsContext(file, name2, fields.some((f) => f.embedded && f.path === name2))) continue;
-    if (CONTEXT_LIKE.test(name2) && fields.some((f) => f.embedded && f.path === name2)) continue;
-    for (const f of fields) {
-      const holds = f.path.includes(" and ") ? "hold" : "holds";
-      ctx.report({
-        span: spanOf(f.node),
-        messageId: f.embedded ? "embedded" : f.shape ? "container" : "field",
-        data: { field: f.path, holds, shape: f.shape, type: name2 }
-      });
-    }
-  }
-}
-function fieldsWithContext(struct, file, path9) {
-  const out2 = [];
-  const list2 = struct.namedChildren.find((c) => c?.type === "field_declaration_list");
-  for (const f of list2?.namedChildren ?? []) {
-    const type = f?.type === "field_declaration" ? f.childForFieldName("type") : null;
-    if (!f || !type) continue;
-    const names2 = f.childrenForFieldName("name").filter((n) => !!n);
-    const shape = contextShape(type, file);
-    if (shape !== void 0) {
-      const label = names2.length ? names2.map((n) => `${path9}.${n.text}`).join(" and ") : path9;
-      out2.push({ node: f, path: label, shape, embedded: names2.length === 0 });
-      continue;
-    }
-    const inner = unwrap(type);
-    if (inner?.type === "struct_type") out2.push(...fieldsWithContext(inner, file, names2.length ? `${path9}.${names2[0].text}` : path9));
-  }
-  return out2;
-}
-function unwrap(t) {
-  let n = t;
-  while (n) {
-    if (n.type === "pointer_type" || n.type === "parenthesized_type") n = n.namedChildren[0] ?? null;
-    else if (n.type === "slice_type" || n.type === "array_type") n = n.childForFieldName("element");
-    else if (n.type === "map_type") n = n.childForFieldName("value");
-    else return n;
-  }
-  return null;
-}
-function contextShape(t, file) {
-  const inner = unwrap(t);
-  if (!inner) return void 0;
-  const names2 = file.imports.filter((i2) => CONTEXT_PKGS.includes(i2.path)).map((i2) => i2.name);
-  const isContext = inner.type === "qualified_type" && names2.includes(inner.childForFieldName("package")?.text ?? "") && inner.childForFieldName("name")?.text === "Context" || inner.type === "type_identifier" && inner.text === "Context" && names2.includes(".") && !file.decls.some((d) => d.names.includes("Context"));
-  if (!isContext) return void 0;
-  return inner.id === t.id ? "" : t.text.replace(/\s+/g, " ");
-}
-function implementsContext(file, name2, embeds) {
-  const types = file.memo("context-in-struct:implementations", () => {
-    const out2 = /* @__PURE__ */ new Map();
-    for (const m of file.wholeRoot().namedChildren) {
-      const method = m?.type === "method_declaration" ? m.childForFieldName("name")?.text : void 0;
-      if (!method || !CONTEXT_METHODS.includes(method)) continue;
-      const recv = m.childForFieldName("receiver")?.descendantsOfType("type_identifier")[0]?.text;
-      if (!recv) continue;
-      const set = out2.get(recv) ?? /* @__PURE__ */ new Set();
-      set.add(method);
-      out2.set(recv, set);
-    }
-    return out2;
-  });
-  const methods = types.get(name2)?.size ?? 0;
-  return methods === 4 || embeds && methods > 0;
-}
-
-// rules/facts/contexts.ts
-var ROOTS = ["Background", "TODO", "WithoutCancel"];
-var MAX_DEPTH = 4;
-function doneOperand(e) {
-  const call = unparen(e);
-  const sel = call.type === "call_expression" ? unparen(call.childForFieldName("function")) : null;
-  if (sel?.type !== "selector_expression" || sel.childForFieldName("field")?.text !== "Done") return void 0;
-  if ((call.childForFieldName("arguments")?.namedChildren.length ?? 0) !== 0) return void 0;
-  return unparen(sel.childForFieldName("operand"));
-}
-function doneCaseOperand(clause) {
-  const comm = clause.childForFieldName("communication");
-  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : comm?.type === "expression_statement" ? comm.namedChildren[0] : comm;
-  const recv = right ? unparen(right) : null;
-  if (recv?.type !== "unary_expression" || recv.childForFieldName("operator")?.type !== "<-") return void 0;
-  return doneOperand(recv.childForFieldName("operand"));
-}
-function deadContext(clause, unit) {
-  const x = doneCaseOperand(clause);
-  if (!x || !unit.file.source.includes("context")) return void 0;
-  return uncancellable(x, unit);
-}
-function uncancellable(x, unit) {
-  const origin = neverDone(x, unit);
-  if (!origin) return void 0;
-  const param = contextParam(origin, unit);
-  return param ? { name: x.text, origin, param } : void 0;
-}
-function contextCall(e, unit) {
-  const c = e.type === "call_expression" ? packageCallee(e, unit, ["context"]) : void 0;
-  return c && c.pkg === "context" ? c.name : void 0;
-}
-function neverDone(expr, unit) {
-  return rootContext(expr, unit, 0);
-}
-function rootContext(expr, unit, depth) {
-  if (depth > MAX_DEPTH) return void 0;
-  const x = unparen(expr);
-  const name2 = contextCall(x, unit);
-  if (name2 && ROOTS.includes(name2)) return x;
-  if (name2 === "WithValue") {
-    const parent = x.childForFieldName("arguments")?.namedChildren.find((a) => !!a && a.type !== "comment");
-    return parent ? rootContext(parent, unit, depth + 1) : void 0;
-  }
-  if (x.type !== "identifier") return void 0;
-  const b = unit.bindings.resolve(x);
-  if (!b || b.kind !== "var" && b.kind !== "param") return void 0;
-  const assigned2 = b.uses.some((u) => {
-    if (u.parent?.type === "unary_expression" && u.parent.childForFieldName("operator")?.type === "&") return true;
-    const p = u.parent?.type === "expression_list" ? u.parent.parent : u.parent;
-    return (p?.type === "assignment_statement" || p?.type === "short_var_declaration") && !!p.childForFieldName("left") && contains(p.childForFieldName("left"), u);
-  });
-  if (assigned2) return void 0;
-  const value = b.kind === "var" ? declaredValue(b.decl, b.id) : goArgument(b.decl, b.id);
-  return value ? rootContext(value, unit, depth + 1) : void 0;
-}
-function declaredValue(d, id) {
-  if (d.type !== "short_var_declaration" && d.type !== "var_spec") return void 0;
-  const names2 = (d.type === "short_var_declaration" ? d.childForFieldName("left")?.namedChildren : d.childrenForFieldName("name"))?.filter((n) => n?.type === "identifier") ?? [];
-  const values = d.childForFieldName(d.type === "short_var_declaration" ? "right" : "value")?.namedChildren.filter((n) => !!n && n.type !== "comment") ?? [];
-  const i2 = names2.findIndex((n) => n?.id === id.id);
-  return i2 >= 0 && values.length === names2.length ? values[i2] ?? void 0 : void 0;
-}
-function goArgument(decl, id) {
-  const list2 = decl.parent;
-  const lit = list2?.parent;
-  const call = lit?.parent;
-  if (list2?.type !== "parameter_list" || lit?.type !== "func_literal" || call?.type !== "call_expression" || call.parent?.type !== "go_statement") return void 0;
-  const names2 = [];
-  for (const p of list2.namedChildren) {
-    if (p?.type === "variadic_parameter_declaration") return void 0;
-    if (p?.type !== "parameter_declaration") continue;
-    const ids = p.childrenForFieldName("name");
-    names2.push(...ids.length > 0 ? ids : [null]);
-  }
-  const i2 = names2.findIndex((n) => n?.id === id.id);
-  const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
-  return i2 >= 0 && args2.length === names2.length ? args2[i2] ?? void 0 : void 0;
-}
-function contextParam(node, unit) {
-  const ctxName = unit.file.importName("context");
-  if (!ctxName) return void 0;
-  for (let f = node.parent; f; f = f.parent) {
-    if (f.type !== "function_declaration" && f.type !== "method_declaration" && f.type !== "func_literal") continue;
-    for (const p of f.childForFieldName("parameters")?.namedChildren ?? []) {
-      const t = p?.type === "parameter_declaration" ? p.childForFieldName("type") : null;
-      if (t?.type !== "qualified_type" || t.text.replace(/\s+/g, "") !== `${ctxName}.Context`) continue;
-      const id = p.childrenForFieldName("name").find((n) => n?.type === "identifier" && n.text !== "_");
-      if (id) return id;
-    }
-  }
-  return void 0;
-}
-
 // rules/facts/summaries.ts
 var MAX_DEPTH2 = 4;
 function packageFuncs(file) {
@@ -18368,9 +18074,9 @@ function fileFuncs(file) {
 }
 function receiverType(method) {
   const p = method.childForFieldName("receiver")?.namedChildren.find((c) => c?.type === "parameter_declaration");
-  return typeName2(p?.childForFieldName("type") ?? null);
+  return typeName(p?.childForFieldName("type") ?? null);
 }
-function typeName2(t) {
+function typeName(t) {
   let n = t;
   while (n && (n.type === "pointer_type" || n.type === "parenthesized_type")) n = n.namedChildren[0] ?? null;
   if (n?.type === "generic_type") n = n.childForFieldName("type");
@@ -18673,7 +18379,7 @@ function exprType(expr, scope, depth = 0) {
   if (e.type === "identifier") {
     const b = scope.bindings.resolve(e);
     if (!b) return void 0;
-    if (b.type) return typeName2(b.type);
+    if (b.type) return typeName(b.type);
     if (b.kind !== "var") return void 0;
     if (b.decl.type !== "short_var_declaration" && b.decl.type !== "var_spec") return void 0;
     const left = b.decl.type === "var_spec" ? b.decl.childrenForFieldName("name").filter((x) => x?.type === "identifier") : b.decl.childForFieldName("left")?.namedChildren ?? [];
@@ -18686,22 +18392,22 @@ function exprType(expr, scope, depth = 0) {
     const o = e.childForFieldName("operand");
     return o ? exprType(o, scope, depth + 1) : void 0;
   }
-  if (e.type === "composite_literal") return typeName2(e.childForFieldName("type"));
-  if (e.type === "type_assertion_expression") return typeName2(e.childForFieldName("type"));
+  if (e.type === "composite_literal") return typeName(e.childForFieldName("type"));
+  if (e.type === "type_assertion_expression") return typeName(e.childForFieldName("type"));
   if (e.type === "call_expression") {
     const f = e.childForFieldName("function");
     if (f?.type === "identifier" && f.text === "new" && !scope.bindings.resolve(f)) {
       const a = e.childForFieldName("arguments")?.namedChildren[0];
-      return a ? typeName2(a) : void 0;
+      return a ? typeName(a) : void 0;
     }
     const d = calleeOf(e, scope);
     const result = d?.node.childForFieldName("result");
     if (!result) return void 0;
     if (result.type === "parameter_list") {
       const first = result.namedChildren.find((c) => c?.type === "parameter_declaration");
-      return typeName2(first?.childForFieldName("type") ?? null);
+      return typeName(first?.childForFieldName("type") ?? null);
     }
-    return typeName2(result);
+    return typeName(result);
   }
   if (e.type === "selector_expression") {
     const o = e.childForFieldName("operand");
@@ -18731,7 +18437,7 @@ function fieldDecl(file, t, field) {
   return void 0;
 }
 function fieldTypeName(file, t, field) {
-  return typeName2(fieldDecl(file, t, field) ?? null);
+  return typeName(fieldDecl(file, t, field) ?? null);
 }
 function chanField(file, name2) {
   const cache2 = file.memo("summaries.fields", () => /* @__PURE__ */ new Map());
@@ -18776,7 +18482,7 @@ function computeField(file, name2) {
     }
     for (const key of index.keys.get(name2) ?? []) {
       const lit = key.parent?.parent;
-      if (lit?.type !== "composite_literal" || typeName2(lit.childForFieldName("type")) !== owner) continue;
+      if (lit?.type !== "composite_literal" || typeName(lit.childForFieldName("type")) !== owner) continue;
       const v = key.childForFieldName("value") ?? key.namedChildren[1];
       const value = v?.type === "literal_element" ? v.namedChildren[0] : v;
       uses.push(value ? makeUse(value, f, declOf(key)) : { kind: "escape", node: key, file: f, decl: declOf(key), guarded: false });
@@ -18855,170 +18561,6 @@ function makeUse(value, file, decl) {
     }
   }
   return { kind: "escape", node: v, file, decl, guarded: false };
-}
-
-// rules/facts/goroutines.ts
-function goroutineSites(unit) {
-  return unit.memo("goroutines.sites", () => {
-    const out2 = [];
-    const add = (stmt, head, lit) => {
-      const home = enclosingFunction(stmt);
-      const body2 = lit.childForFieldName("body");
-      if (!home || !body2) return;
-      out2.push({ stmt, head, lit, body: body2, home, inLoop: loopBetween(stmt, home) !== null });
-    };
-    for (const stmt of unit.nodes(["go_statement", "expression_statement"])) {
-      if (!stmt) continue;
-      const call = stmt.namedChildren[0];
-      if (call?.type !== "call_expression") continue;
-      const fn = unparen(call.childForFieldName("function"));
-      if (stmt.type === "go_statement") {
-        if (fn.type === "func_literal") add(stmt, stmt.child(0), fn);
-        continue;
-      }
-      const args2 = call.childForFieldName("arguments")?.namedChildren ?? [];
-      if (fn.type === "selector_expression" && fn.childForFieldName("field")?.text === "Go" && args2.length === 1 && args2[0]?.type === "func_literal") {
-        add(stmt, fn, args2[0]);
-      }
-    }
-    return out2;
-  });
-}
-function siteOf(unit, fn) {
-  return fn ? goroutineSites(unit).find((s) => s.lit.id === fn.id) : void 0;
-}
-function channels(unit) {
-  return unit.memo("goroutines.channels", () => {
-    const out2 = [];
-    for (const call of unit.nodes("call_expression")) {
-      if (!call || !isBuiltinCall(call, "make", unit)) continue;
-      const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
-      if (args2[0]?.type !== "channel_type") continue;
-      const made2 = boundTo(call, unit);
-      const home = enclosingFunction(call);
-      if (!made2 || !home) continue;
-      const size = args2[1];
-      const buffer = !size ? 0 : constInt(size);
-      const ops = [];
-      collectOps(unit, made2.binding, made2.skip, ops, /* @__PURE__ */ new Set());
-      out2.push({ name: made2.binding.name, binding: made2.binding, make: call, buffer: Number.isFinite(buffer) ? buffer : null, home, ops });
-    }
-    return out2;
-  });
-}
-function boundTo(call, unit) {
-  let node = call;
-  while (node.parent?.type === "parenthesized_expression") node = node.parent;
-  const list2 = node.parent;
-  const stmt = list2?.parent;
-  if (list2?.type !== "expression_list" || !stmt) return void 0;
-  const index = list2.namedChildren.findIndex((c) => c?.id === node.id);
-  if (stmt.type === "short_var_declaration" && stmt.childForFieldName("right")?.id === list2.id) {
-    const id = stmt.childForFieldName("left")?.namedChildren[index];
-    const b = id ? unit.bindings.declaredBy(id) : void 0;
-    return b && b.decl.id === stmt.id ? { binding: b, skip: void 0 } : void 0;
-  }
-  if (stmt.type === "var_spec" && stmt.childForFieldName("value")?.id === list2.id) {
-    const id = stmt.childrenForFieldName("name").filter((n) => n && n.type === "identifier")[index];
-    const b = id ? unit.bindings.declaredBy(id) : void 0;
-    return b ? { binding: b, skip: void 0 } : void 0;
-  }
-  if (stmt.type === "assignment_statement" && stmt.childForFieldName("right")?.id === list2.id && stmt.childForFieldName("operator")?.text === "=") {
-    const id = stmt.childForFieldName("left")?.namedChildren[index];
-    const b = id?.type === "identifier" ? unit.bindings.resolve(id) : void 0;
-    if (!b || b.kind !== "var" || b.decl.type !== "var_spec" || b.decl.childForFieldName("value")) return void 0;
-    const assigned2 = b.uses.filter((u) => u.parent?.type === "expression_list" && u.parent.parent?.type === "assignment_statement" && u.parent.parent.childForFieldName("left")?.id === u.parent.id);
-    return assigned2.length === 1 && assigned2[0].id === id.id && b.decl.startIndex < stmt.startIndex ? { binding: b, skip: id } : void 0;
-  }
-  return void 0;
-}
-function collectOps(unit, binding, skip, ops, seen) {
-  if (seen.has(binding.id.id)) return;
-  seen.add(binding.id.id);
-  for (const use of binding.uses) {
-    if (skip && use.id === skip.id) continue;
-    const fn = enclosingFunction(use);
-    const op = (kind, node, select) => {
-      const cases = select?.namedChildren.filter((c) => c?.type === "communication_case" || c?.type === "default_case").length ?? 0;
-      ops.push({ kind, node, id: use, fn, site: siteOf(unit, fn), select, canLeave: cases > 1 });
-    };
-    let n = use;
-    while (n.parent?.type === "parenthesized_expression") n = n.parent;
-    const p = n.parent;
-    if (!p) continue;
-    if (p.type === "send_statement" && p.childForFieldName("channel")?.id === n.id) {
-      op("send", p, p.parent?.type === "communication_case" ? p.parent.parent : void 0);
-    } else if (p.type === "unary_expression" && p.childForFieldName("operator")?.text === "<-") {
-      const recv = p.parent?.type === "receive_statement" && p.parent.childForFieldName("right")?.id === p.id ? p.parent : void 0;
-      op("recv", p, recv?.parent?.type === "communication_case" ? recv.parent.parent : void 0);
-    } else if (p.type === "range_clause" && p.childForFieldName("right")?.id === n.id) {
-      op("range", p.parent);
-    } else if (p.type === "binary_expression" && ["==", "!="].includes(p.childForFieldName("operator")?.text ?? "")) {
-      op("neutral", n);
-    } else if (p.type === "argument_list") {
-      const call = p.parent;
-      const site = goroutineSites(unit).find((s) => s.stmt.type === "go_statement" && s.stmt.namedChildren[0]?.id === call.id);
-      const param = site ? paramAt(site.lit, p.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === n.id)) : void 0;
-      const alias = param ? unit.bindings.declaredBy(param) : void 0;
-      const helper = !site && !alias ? helperOp(unit, call, p.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === n.id), fn) : void 0;
-      if (alias) collectOps(unit, alias, void 0, ops, seen);
-      else if (site) op("escape", n);
-      else if (helper) ops.push({ kind: helper.kind, node: call.parent, id: use, fn, site: siteOf(unit, fn), select: void 0, canLeave: false, via: helper.via });
-      else if (isBuiltinCall(call, "close", unit)) op("close", call);
-      else if (isBuiltinCall(call, "len", unit) || isBuiltinCall(call, "cap", unit)) op("neutral", n);
-      else op("escape", n);
-    } else {
-      op("escape", n);
-    }
-  }
-}
-function helperOp(unit, call, i2, fn) {
-  if (i2 < 0 || call.parent?.type !== "expression_statement" || !siteOf(unit, fn)) return void 0;
-  const callee2 = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn });
-  if (!callee2) return void 0;
-  const s = summarise(callee2);
-  if (i2 >= s.params.length || s.params[i2] === void 0) return void 0;
-  const effects = s.effects.filter((e) => e.target.kind === "param" && e.target.index === i2);
-  if (effects.length === 0 || effects.some((e) => e.guarded || e.inGoroutine)) return void 0;
-  if (effects.every((e) => e.op === "send") && (effects.length === 1 || effects.some((e) => e.inLoop))) {
-    const count2 = effects.length === 1 ? rounds(effects[0], callee2) : Infinity;
-    return { kind: "send", via: { callee: callee2, effects, count: count2 } };
-  }
-  if (effects.length === 1 && effects[0].op === "recv" && !effects[0].inLoop) return { kind: "recv", via: { callee: callee2, effects, count: 1 } };
-  return void 0;
-}
-function rounds(e, callee2) {
-  if (!e.inLoop) return 1;
-  if (e.in !== callee2.key) return Infinity;
-  let n = 1;
-  for (let loop = loopBetween(e.node, callee2.node); loop; loop = loopBetween(loop, callee2.node)) n *= tripCount(loop)?.count ?? Infinity;
-  return n;
-}
-function paramAt(lit, i2) {
-  if (i2 < 0) return void 0;
-  const names2 = [];
-  for (const p of lit.childForFieldName("parameters")?.namedChildren ?? []) {
-    if (!p) continue;
-    if (p.type === "variadic_parameter_declaration") return void 0;
-    if (p.type === "parameter_declaration") {
-      const ids = p.childrenForFieldName("name").filter((x) => !!x && x.type === "identifier");
-      if (ids.length === 0) names2.push(p);
-      else names2.push(...ids);
-    }
-  }
-  const id = names2[i2];
-  return id?.type === "identifier" ? id : void 0;
-}
-function mayLeave(op, unit) {
-  if (!op.canLeave || !op.select) return false;
-  return op.select.namedChildren.some((c) => !!c && (c.type === "default_case" || c.type === "communication_case" && !contains(c, op.id) && !deadCase(c, unit) && !deadContext(c, unit)));
-}
-function deadCase(clause, unit) {
-  const comm = clause.childForFieldName("communication");
-  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : null;
-  const recv = right ? unparen(right) : null;
-  const ch = recv ? channels(unit).find((c) => c.ops.some((o) => o.kind === "recv" && o.node.id === recv.id)) : void 0;
-  return ch && !ch.ops.some((o) => o.kind === "send" || o.kind === "close" || o.kind === "escape") ? ch : void 0;
 }
 
 // rules/facts/types.ts
@@ -19189,6 +18731,674 @@ function topFunction(fn) {
   let top = fn;
   for (let p = fn.parent; p; p = p.parent) if (p.type === "function_declaration" || p.type === "method_declaration") top = p;
   return top;
+}
+
+// rules/facts/waitgroups.ts
+var WG_NAME = /^wg([A-Z0-9_]|$)|(wg|Wg|WG)$|[wW]ait[gG]roup/;
+function isWaitGroup(expr, unit) {
+  const t = typeOf(expr, unit);
+  if (t) {
+    const v = t.addr ? t : pointee(t) ?? t;
+    return syncType(v.node, unit.file) === "sync.WaitGroup" || embedsWaitGroup(v.node, unit);
+  }
+  const e = unparen(expr);
+  const name2 = e.type === "selector_expression" ? e.childForFieldName("field")?.text : e.type === "identifier" ? e.text : void 0;
+  return !!name2 && WG_NAME.test(name2);
+}
+function embedsWaitGroup(type, unit) {
+  const struct = localStruct(type, unit.file);
+  if (!struct) return false;
+  const embedded = struct.descendantsOfType("field_declaration").some((f) => {
+    if (!f || f.parent?.parent?.id !== struct.id || f.childForFieldName("name")) return false;
+    const ft = f.childForFieldName("type");
+    return !!ft && syncType(ft, unit.file) === "sync.WaitGroup";
+  });
+  if (!embedded) return false;
+  let t = unparenType(type);
+  if (t.type === "generic_type") t = t.childForFieldName("type") ?? t;
+  return !declaresMethod(unit, t.text, "Add");
+}
+function declaresMethod(unit, typeName5, name2) {
+  return unit.file.wholeRoot().namedChildren.some((d) => {
+    if (d?.type !== "method_declaration" || d.childForFieldName("name")?.text !== name2) return false;
+    const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration");
+    const rt = recv?.childForFieldName("type");
+    return !!rt && rt.descendantsOfType("type_identifier").concat(rt.type === "type_identifier" ? [rt] : []).some((id) => id?.text === typeName5);
+  });
+}
+function rootIdentifier(expr) {
+  let e = unparen(expr);
+  while (e.type === "selector_expression") e = unparen(e.childForFieldName("operand"));
+  return e.type === "identifier" ? e : void 0;
+}
+function sameVariable(a, b, unit) {
+  if (unparen(a).text.replace(/\s+/g, "") !== unparen(b).text.replace(/\s+/g, "")) return false;
+  const ra = rootIdentifier(a);
+  const rb = rootIdentifier(b);
+  if (!ra || !rb) return false;
+  return unit.bindings.resolve(ra)?.id.id === unit.bindings.resolve(rb)?.id.id;
+}
+
+// rules/afterfunc-untracked/fields.ts
+var NO_LOCALS = { all: [], resolve: () => void 0, declaredBy: () => void 0 };
+function fieldDuration(sel, unit) {
+  const name2 = sel.type === "selector_expression" ? sel.childForFieldName("field")?.text : void 0;
+  if (!name2 || !/^[a-z_]/.test(name2) || !unit.file.packageComplete()) return null;
+  const files = [unit.file, ...unit.file.packageFiles()].filter((f) => unit.file.isTest || !f.isTest);
+  const owners = [...packageStructs(unit.file).keys()].filter((t) => fieldDecl(unit.file, t, name2));
+  if (owners.length === 0) return null;
+  const mention = new RegExp(`\\b${name2}\\b`);
+  let max = null;
+  const keep = (ns) => max = max === null ? ns : Math.max(max, ns);
+  for (const f of files) {
+    if (!mention.test(f.source)) continue;
+    const root = f.wholeRoot();
+    for (const id of root.descendantsOfType("field_identifier")) {
+      if (id?.text !== name2) continue;
+      const s = id.parent;
+      if (s?.type !== "selector_expression") continue;
+      const value = written(s);
+      if (value === void 0) continue;
+      const ns = value && durationIn(f, value, files);
+      if (ns === null || ns === void 0) return null;
+      keep(ns);
+    }
+    for (const k of root.descendantsOfType("keyed_element")) {
+      if (k?.childForFieldName("key")?.namedChildren[0]?.text !== name2) continue;
+      const v = k.childForFieldName("value")?.namedChildren[0];
+      const ns = v ? durationIn(f, unparen(v), files) : null;
+      if (ns === null) return null;
+      keep(ns);
+    }
+    for (const lit of root.descendantsOfType("composite_literal")) {
+      const t = lit?.childForFieldName("type");
+      const body2 = lit?.childForFieldName("body");
+      if (!t || !owners.includes(t.text.replace(/^\*/, "")) || !body2) continue;
+      if (body2.namedChildren.some((c) => c?.type === "literal_element")) return null;
+    }
+  }
+  return max;
+}
+function written(sel) {
+  const p = sel.parent;
+  if (p?.type === "inc_statement" || p?.type === "dec_statement") return null;
+  if (p?.type === "unary_expression" && p.childForFieldName("operator")?.type === "&") return null;
+  const stmt = p?.type === "expression_list" ? p.parent : null;
+  if (stmt?.type !== "assignment_statement" || stmt.childForFieldName("left")?.id !== p.id) return void 0;
+  if (stmt.childForFieldName("operator")?.text !== "=") return null;
+  const left = p.namedChildren.filter((x) => x && x.type !== "comment");
+  const right = stmt.childForFieldName("right")?.namedChildren.filter((x) => x && x.type !== "comment") ?? [];
+  const i2 = left.findIndex((x) => x?.id === sel.id);
+  return left.length === right.length && right[i2] ? unparen(right[i2]) : null;
+}
+function durationIn(file, value, files) {
+  const ns = literalDuration(value, scopeAt(file, value));
+  if (ns !== null || value.type !== "identifier") return ns;
+  if (scopeAt(file, value).bindings.resolve(value)) return null;
+  for (const g of files) {
+    if (g === file || !g.decls.some((d) => d.kind === "const" && d.names.includes(value.text))) continue;
+    return literalDuration(value, { file: g, bindings: NO_LOCALS }, false);
+  }
+  return null;
+}
+function scopeAt(file, node) {
+  let top = node;
+  while (top && top.parent && top.parent.parent) top = top.parent;
+  const fn = top && (top.type === "function_declaration" || top.type === "method_declaration") ? top : null;
+  return { file, bindings: fn ? file.bindingsOf(fn) : NO_LOCALS };
+}
+
+// rules/afterfunc-untracked/index.ts
+var MINUTE_NS = 6e10;
+var rule = {
+  meta: {
+    id: "afterfunc-untracked",
+    title: "time.AfterFunc timer discarded while it holds a pointer",
+    severity: "info",
+    fixable: false,
+    summary: "time.AfterFunc's *Timer is discarded while its callback holds a pointer, in a loop or with a long or computed delay",
+    why: "Until an AfterFunc timer fires, the runtime's timer heap holds the callback, and through it every pointer the callback captured: the object cannot be collected however long the delay is. Without the returned *Timer nothing can Stop it when the object is closed, so the memory and the callback's work outlive their owner.",
+    docs: docsUrl("afterfunc-untracked"),
+    messages: {
+      discarded: "the timer from time.AfterFunc is discarded: its callback keeps {{name}} reachable until {{until}}",
+      discardedInLoop: "time.AfterFunc can start a discarded timer each time round the loop; each keeps {{name}} reachable until {{until}}",
+      stored: "the timer from time.AfterFunc is kept only in {{field}}, which nothing in the package reads: its callback keeps {{name}} reachable until {{until}}",
+      storedInLoop: "time.AfterFunc can start a timer each time round the loop, kept only in {{field}}, which nothing reads; each keeps {{name}} reachable until {{until}}"
+    }
+  },
+  kinds: ["func", "method"],
+  appliesTo: importsTime,
+  check
+};
+var afterfunc_untracked_default = rule;
+function check(ctx) {
+  const { unit } = ctx;
+  const entry = processEntry(unit);
+  for (const { call, name: name2 } of timeCalls(unit)) {
+    if (name2 !== "AfterFunc") continue;
+    const kept = untracked(call);
+    if (!kept) continue;
+    const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
+    if (args2.length !== 2) continue;
+    const [delay, f] = args2;
+    const ref = pointerIn(unparen(f), unit);
+    if (!ref) continue;
+    if (kept.field && (!ctx.file.packageComplete() || fieldRead(kept.field, unit) || clearedBy(unparen(f), kept.field, unit))) continue;
+    if (joined(call, unparen(f), unit)) continue;
+    const loop = repeatingLoop(call, unit);
+    if (!loop) {
+      if (kept.blank || entry === "main" || entry === "init" || entry === "command") continue;
+      const ns = literalDuration(unparen(delay), unit) ?? fieldDuration(unparen(delay), unit);
+      if (ns !== null && ns < MINUTE_NS) continue;
+      if (retryChain(call, unparen(f), unit)) continue;
+    }
+    const until = delay.text.length <= 40 && !delay.text.includes("\n") ? `its delay (${delay.text}) elapses` : "it fires";
+    ctx.report({
+      span: spanOf(call),
+      ...kept.field ? { messageId: loop ? "storedInLoop" : "stored", data: { name: ref.binding.name, until, field: kept.field.text } } : { messageId: loop ? "discardedInLoop" : "discarded", data: { name: ref.binding.name, until } },
+      related: [
+        { ...spanOf(ref.use), message: `the callback holds ${ref.binding.name}` },
+        ...loop ? [{ ...spanOf(loop), message: "the loop that can start a timer each time round" }] : []
+      ]
+    });
+  }
+}
+function untracked(call) {
+  let node = call;
+  while (node.parent?.type === "parenthesized_expression") node = node.parent;
+  const p = node.parent;
+  if (p?.type === "expression_statement") return {};
+  if (p?.type !== "expression_list" || p.namedChildCount !== 1) return void 0;
+  const stmt = p.parent;
+  if (stmt?.type !== "assignment_statement" && stmt?.type !== "short_var_declaration") return void 0;
+  if (stmt.childForFieldName("right")?.id !== p.id) return void 0;
+  const left = stmt.childForFieldName("left")?.namedChildren ?? [];
+  if (left.length !== 1 || !left[0]) return void 0;
+  if (left[0].text === "_") return { blank: true };
+  const target = unparen(left[0]);
+  if (stmt.type === "assignment_statement" && stmt.childForFieldName("operator")?.text === "=" && target.type === "selector_expression") return { field: target };
+  return void 0;
+}
+function fieldRead(target, unit) {
+  const name2 = target.childForFieldName("field")?.text;
+  if (!name2) return true;
+  const mention = new RegExp(`\\.\\s*${name2}\\b`);
+  for (const f of [unit.file, ...unit.file.packageFiles()]) {
+    if (!mention.test(f.source)) continue;
+    for (const sel of f.wholeRoot().descendantsOfType("selector_expression")) {
+      if (!sel || sel.childForFieldName("field")?.text !== name2) continue;
+      const list2 = sel.parent;
+      const assign = list2?.type === "expression_list" ? list2.parent : null;
+      const written2 = assign?.type === "assignment_statement" && assign.childForFieldName("left")?.id === list2.id && assign.childForFieldName("operator")?.text === "=";
+      if (!written2) return true;
+    }
+  }
+  return false;
+}
+function clearedBy(f, target, unit) {
+  if (f.type !== "func_literal") return false;
+  const name2 = target.childForFieldName("field")?.text;
+  return unit.nodes("assignment_statement", f).some(
+    (a) => (a.childForFieldName("left")?.namedChildren ?? []).some((l) => !!l && unparen(l).type === "selector_expression" && unparen(l).childForFieldName("field")?.text === name2)
+  );
+}
+function joined(call, f, unit) {
+  if (f.type !== "func_literal" || !unit.file.source.includes("Wait()")) return false;
+  const stmt = statementOf(call);
+  const home = enclosingFunction(call);
+  if (!stmt || !home) return false;
+  const method = (n, name2) => {
+    const c = n.type === "expression_statement" || n.type === "defer_statement" ? unparen(n.namedChildren[0]) : null;
+    const fn = c?.type === "call_expression" ? unparen(c.childForFieldName("function")) : null;
+    return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === name2 ? fn.childForFieldName("operand") : void 0;
+  };
+  const dones = [];
+  for (const n of unit.nodes(["expression_statement", "defer_statement"], f)) {
+    const wg = n && enclosingFunction(n)?.id === f.id ? method(n, "Done") : void 0;
+    if (wg && isWaitGroup(wg, unit)) dones.push(wg);
+  }
+  return dones.some((wg) => {
+    const done = (n) => {
+      const d = method(n, "Done");
+      return !!d && sameVariable(d, wg, unit);
+    };
+    if (!cfgOf(unit, f).everyPathPasses({ entry: true }, done)) return false;
+    const wait = (n) => {
+      const w = method(n, "Wait");
+      return !!w && sameVariable(w, wg, unit);
+    };
+    return cfgOf(unit, home).everyPathPasses({ after: stmt }, wait);
+  });
+}
+function retryChain(call, f, unit) {
+  const self = unit.node.childForFieldName("name")?.text;
+  if (!self) return false;
+  const callees = /* @__PURE__ */ new Set();
+  const add = (fn) => {
+    const n = fn && unparen(fn);
+    const name2 = n?.type === "identifier" ? n.text : n?.type === "selector_expression" ? n.childForFieldName("field")?.text : void 0;
+    if (name2) callees.add(name2);
+  };
+  if (f.type === "func_literal") for (const c of unit.nodes("call_expression", f)) add(c.childForFieldName("function"));
+  else add(f);
+  const conditional = () => !cfgOf(unit, unit.node).everyPathPasses({ entry: true }, (n) => n.startIndex <= call.startIndex && call.endIndex <= n.endIndex, ["return"]);
+  if (callees.has(self)) return conditional();
+  const calls = new RegExp(`\\b${self}\\s*\\(`);
+  for (const file of [unit.file, ...unit.file.packageFiles()]) {
+    if (!calls.test(file.source)) continue;
+    for (const d of file.wholeRoot().namedChildren) {
+      if (d?.type !== "function_declaration" && d?.type !== "method_declaration" || !callees.has(d.childForFieldName("name")?.text ?? "")) continue;
+      const body2 = d.childForFieldName("body");
+      const again = body2 ? body2.descendantsOfType("call_expression").filter((c) => !!c && calledName(c) === self) : [];
+      if (again.some((c) => underCondition(c, body2))) return true;
+    }
+  }
+  return false;
+}
+function calledName(call) {
+  const fn = unparen(call.childForFieldName("function"));
+  return fn.type === "identifier" ? fn.text : fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : void 0;
+}
+function underCondition(call, body2) {
+  for (let p = call.parent; p && p.id !== body2.id; p = p.parent) {
+    if (p.type === "func_literal") return false;
+    if (/^(if_statement|expression_case|type_case|default_case|communication_case|for_statement)$/.test(p.type)) return true;
+  }
+  return false;
+}
+function repeatingLoop(call, unit) {
+  const stmt = statementOf(call);
+  const cfg = stmt && cfgAt(unit, stmt);
+  if (!stmt || !cfg) return loopAround(call);
+  for (let loop = loopAround(call); loop; loop = loopAround(loop)) if (cfg.repeats(loop, { after: stmt })) return loop;
+  return null;
+}
+function pointerIn(f, unit, seen = /* @__PURE__ */ new Set()) {
+  if (f.type === "identifier") {
+    const b = unit.bindings.resolve(f);
+    const v = b && b.kind === "var" && !seen.has(b.id.id) && b.uses.every((u) => !assigned(u)) ? initValue(b) : null;
+    if (!b || !v) return void 0;
+    seen.add(b.id.id);
+    return pointerIn(v, unit, seen);
+  }
+  if (f.type === "selector_expression") {
+    const op = unparen(f.childForFieldName("operand"));
+    const b = op.type === "identifier" ? unit.bindings.resolve(op) : void 0;
+    const pointee2 = b && pointeeType(b, unit);
+    if (!b || !pointee2 || isField(unit, pointee2, f.childForFieldName("field")?.text ?? "")) return void 0;
+    return { binding: b, use: op };
+  }
+  if (f.type !== "func_literal") return void 0;
+  for (const id of unit.nodes("identifier", f)) {
+    if (!id || isFieldKey(id, unit)) continue;
+    const b = unit.bindings.resolve(id);
+    if (b && b.id.startIndex < f.startIndex && pointeeType(b, unit)) return { binding: b, use: id };
+  }
+  return void 0;
+}
+function pointeeType(b, unit) {
+  if (b.kind === "receiver" || b.kind === "param") return b.type?.type === "pointer_type" ? b.type.namedChildren[0] ?? null : null;
+  if (b.kind !== "var") return null;
+  const v = initValue(b);
+  if (!v) return null;
+  if (v.type === "unary_expression" && v.childForFieldName("operator")?.type === "&") {
+    const lit = unparen(v.childForFieldName("operand"));
+    return lit.type === "composite_literal" ? lit.childForFieldName("type") : null;
+  }
+  const fn = v.type === "call_expression" ? v.childForFieldName("function") : null;
+  if (fn?.type !== "identifier" || fn.text !== "new" || unit.bindings.resolve(fn)) return null;
+  return v.childForFieldName("arguments")?.namedChildren[0] ?? null;
+}
+function initValue(b) {
+  const left = b.decl.type === "short_var_declaration" ? b.decl.childForFieldName("left") : null;
+  const names2 = left ? left.namedChildren : b.decl.childrenForFieldName("name");
+  const values = b.decl.childForFieldName(b.decl.type === "var_spec" ? "value" : "right")?.namedChildren ?? [];
+  const i2 = names2.findIndex((n) => n?.id === b.id.id);
+  return names2.length === values.length && i2 >= 0 ? unparen(values[i2]) : null;
+}
+function assigned(id) {
+  const list2 = id.parent;
+  return list2?.type === "expression_list" && list2.parent?.type === "assignment_statement" && list2.parent.childForFieldName("left")?.id === list2.id;
+}
+function isFieldKey(id, unit) {
+  const el = id.parent;
+  const keyed = el?.type === "literal_element" ? el.parent : null;
+  if (keyed?.type !== "keyed_element" || keyed.namedChildren[0]?.id !== el.id) return false;
+  const lit = keyed.parent?.parent;
+  if (lit?.type !== "composite_literal") return true;
+  let t = lit.childForFieldName("type");
+  if (t?.type === "generic_type") t = t.childForFieldName("type");
+  if (t?.type === "map_type") return false;
+  if (t?.type === "type_identifier") {
+    const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(t.text));
+    if (decl?.type && decl.type.type !== "struct_type") return false;
+  }
+  return true;
+}
+function isField(unit, type, name2) {
+  const seen = /* @__PURE__ */ new Set();
+  let level = [typeName2(type)].filter((t) => !!t);
+  while (level.length > 0) {
+    const next = [];
+    let field = false;
+    let method = false;
+    for (const t of level) {
+      if (seen.has(t)) continue;
+      seen.add(t);
+      if (methodsOf(unit).get(t)?.has(name2)) method = true;
+      const decl = unit.file.decls.find((d) => d.kind === "type" && d.names.includes(t));
+      const list2 = decl?.type?.type === "struct_type" ? decl.type.namedChildren.find((c) => c?.type === "field_declaration_list") : void 0;
+      for (const f of list2?.namedChildren ?? []) {
+        if (f?.type !== "field_declaration") continue;
+        const names2 = f.childrenForFieldName("name");
+        if (names2.length > 0) {
+          if (names2.some((n) => n?.text === name2)) field = true;
+          continue;
+        }
+        const embedded = f.childForFieldName("type");
+        const local = embedded ? typeName2(embedded) : void 0;
+        const own = embedded?.type === "qualified_type" ? embedded.childForFieldName("name")?.text : local;
+        if (own === name2) field = true;
+        if (local) next.push(local);
+      }
+    }
+    if (method) return false;
+    if (field) return true;
+    level = next;
+  }
+  return false;
+}
+function typeName2(t) {
+  let n = t;
+  if (n.type === "pointer_type") n = n.namedChildren[0] ?? null;
+  if (n?.type === "generic_type") n = n.childForFieldName("type");
+  return n?.type === "type_identifier" ? n.text : void 0;
+}
+function methodsOf(unit) {
+  return unit.file.memo("afterfunc-untracked:methods", () => {
+    const out2 = /* @__PURE__ */ new Map();
+    for (const d of unit.file.wholeRoot().namedChildren) {
+      if (d?.type !== "method_declaration") continue;
+      const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration")?.childForFieldName("type");
+      const t = recv ? typeName2(recv) : void 0;
+      const name2 = d.childForFieldName("name")?.text;
+      if (!t || !name2) continue;
+      if (!out2.has(t)) out2.set(t, /* @__PURE__ */ new Set());
+      out2.get(t).add(name2);
+    }
+    return out2;
+  });
+}
+
+// rules/context-in-struct/index.ts
+var CONTEXT_PKGS = ["context", "golang.org/x/net/context"];
+var REQUEST_SCOPED = /(options|opts|params|request|args)$/i;
+var CONTEXT_LIKE = /(ctx|context)$/i;
+var CONTEXT_METHODS = ["Deadline", "Done", "Err", "Value"];
+var rule2 = {
+  meta: {
+    id: "context-in-struct",
+    title: "context.Context stored in a struct",
+    severity: "warning",
+    fixable: false,
+    // An API-design rule (golangci-lint's containedctx is opt-in too): off unless configured.
+    optIn: true,
+    summary: "a struct type keeps a context.Context in a field instead of receiving it as a parameter",
+    why: "A context belongs to one call tree, but a field captures it when the struct is built and applies it to every later call: callers cannot cancel or bound their own calls, and its values stay reachable for as long as the struct. The context package says to pass a Context to each function that needs it instead.",
+    docs: docsUrl("context-in-struct"),
+    messages: {
+      field: "{{field}} {{holds}} a context.Context: the context and its values stay reachable as long as the {{type}} does",
+      embedded: "{{type}} embeds context.Context: the context and its values stay reachable as long as the {{type}} does",
+      container: "{{field}} {{holds}} contexts ({{shape}}): they and their values stay reachable as long as the {{type}} does"
+    }
+  },
+  kinds: ["type", "func", "method"],
+  appliesTo: (file) => importsAny(file, CONTEXT_PKGS),
+  check: check2
+};
+var context_in_struct_default = rule2;
+function check2(ctx) {
+  const { unit, file } = ctx;
+  if (file.isTest) return;
+  let specs;
+  if (unit.kind === "type") specs = [unit.node];
+  else if (!unit.body) return;
+  else specs = unit.nodes(["type_spec", "type_alias"], unit.body);
+  for (const spec of specs) {
+    const name2 = spec.childForFieldName("name")?.text ?? "";
+    const struct = spec.childForFieldName("type");
+    if (struct?.type !== "struct_type" || REQUEST_SCOPED.test(name2)) continue;
+    const fields = fieldsWithContext(struct, file, name2);
+    if (fields.length === 0) continue;
+    if (implementsContext(file, name2, fields.some((f) => f.embedded && f.path === name2))) continue;
+    if (CONTEXT_LIKE.test(name2) && fields.some((f) => f.embedded && f.path === name2)) continue;
+    if (file.isTestCode()) return;
+    for (const f of fields) {
+      const holds = f.path.includes(" and ") ? "hold" : "holds";
+      ctx.report({
+        span: spanOf(f.node),
+        messageId: f.embedded ? "embedded" : f.shape ? "container" : "field",
+        data: { field: f.path, holds, shape: f.shape, type: name2 }
+      });
+    }
+  }
+}
+function fieldsWithContext(struct, file, path9) {
+  const out2 = [];
+  const list2 = struct.namedChildren.find((c) => c?.type === "field_declaration_list");
+  for (const f of list2?.namedChildren ?? []) {
+    const type = f?.type === "field_declaration" ? f.childForFieldName("type") : null;
+    if (!f || !type) continue;
+    const names2 = f.childrenForFieldName("name").filter((n) => !!n);
+    const shape = contextShape(type, file);
+    if (shape !== void 0) {
+      const label = names2.length ? names2.map((n) => `${path9}.${n.text}`).join(" and ") : path9;
+      out2.push({ node: f, path: label, shape, embedded: names2.length === 0 });
+      continue;
+    }
+    const inner = unwrap(type);
+    if (inner?.type === "struct_type") out2.push(...fieldsWithContext(inner, file, names2.length ? `${path9}.${names2[0].text}` : path9));
+  }
+  return out2;
+}
+function unwrap(t) {
+  let n = t;
+  while (n) {
+    if (n.type === "pointer_type" || n.type === "parenthesized_type") n = n.namedChildren[0] ?? null;
+    else if (n.type === "slice_type" || n.type === "array_type") n = n.childForFieldName("element");
+    else if (n.type === "map_type") n = n.childForFieldName("value");
+    else return n;
+  }
+  return null;
+}
+function contextShape(t, file) {
+  const inner = unwrap(t);
+  if (!inner) return void 0;
+  const names2 = file.imports.filter((i2) => CONTEXT_PKGS.includes(i2.path)).map((i2) => i2.name);
+  const isContext2 = inner.type === "qualified_type" && names2.includes(inner.childForFieldName("package")?.text ?? "") && inner.childForFieldName("name")?.text === "Context" || inner.type === "type_identifier" && inner.text === "Context" && names2.includes(".") && !file.decls.some((d) => d.names.includes("Context"));
+  if (!isContext2) return void 0;
+  return inner.id === t.id ? "" : t.text.replace(/\s+/g, " ");
+}
+function implementsContext(file, name2, embeds) {
+  const types = file.memo("context-in-struct:implementations", () => {
+    const out2 = /* @__PURE__ */ new Map();
+    for (const m of file.wholeRoot().namedChildren) {
+      const method = m?.type === "method_declaration" ? m.childForFieldName("name")?.text : void 0;
+      if (!method || !CONTEXT_METHODS.includes(method)) continue;
+      const recv = m.childForFieldName("receiver")?.descendantsOfType("type_identifier")[0]?.text;
+      if (!recv) continue;
+      const set = out2.get(recv) ?? /* @__PURE__ */ new Set();
+      set.add(method);
+      out2.set(recv, set);
+    }
+    return out2;
+  });
+  const methods = types.get(name2)?.size ?? 0;
+  return methods === 4 || embeds && methods > 0;
+}
+
+// rules/facts/goroutines.ts
+function goroutineSites(unit) {
+  return unit.memo("goroutines.sites", () => {
+    const out2 = [];
+    const add = (stmt, head, lit) => {
+      const home = enclosingFunction(stmt);
+      const body2 = lit.childForFieldName("body");
+      if (!home || !body2) return;
+      out2.push({ stmt, head, lit, body: body2, home, inLoop: loopBetween(stmt, home) !== null });
+    };
+    for (const stmt of unit.nodes(["go_statement", "expression_statement"])) {
+      if (!stmt) continue;
+      const call = stmt.namedChildren[0];
+      if (call?.type !== "call_expression") continue;
+      const fn = unparen(call.childForFieldName("function"));
+      if (stmt.type === "go_statement") {
+        if (fn.type === "func_literal") add(stmt, stmt.child(0), fn);
+        continue;
+      }
+      const args2 = call.childForFieldName("arguments")?.namedChildren ?? [];
+      if (fn.type === "selector_expression" && fn.childForFieldName("field")?.text === "Go" && args2.length === 1 && args2[0]?.type === "func_literal") {
+        add(stmt, fn, args2[0]);
+      }
+    }
+    return out2;
+  });
+}
+function siteOf(unit, fn) {
+  return fn ? goroutineSites(unit).find((s) => s.lit.id === fn.id) : void 0;
+}
+function channels(unit) {
+  return unit.memo("goroutines.channels", () => {
+    const out2 = [];
+    for (const call of unit.nodes("call_expression")) {
+      if (!call || !isBuiltinCall(call, "make", unit)) continue;
+      const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => a && a.type !== "comment") ?? [];
+      if (args2[0]?.type !== "channel_type") continue;
+      const made2 = boundTo(call, unit);
+      const home = enclosingFunction(call);
+      if (!made2 || !home) continue;
+      const size = args2[1];
+      const buffer = !size ? 0 : constInt(size);
+      const ops = [];
+      collectOps(unit, made2.binding, made2.skip, ops, /* @__PURE__ */ new Set());
+      out2.push({ name: made2.binding.name, binding: made2.binding, make: call, buffer: Number.isFinite(buffer) ? buffer : null, home, ops });
+    }
+    return out2;
+  });
+}
+function boundTo(call, unit) {
+  let node = call;
+  while (node.parent?.type === "parenthesized_expression") node = node.parent;
+  const list2 = node.parent;
+  const stmt = list2?.parent;
+  if (list2?.type !== "expression_list" || !stmt) return void 0;
+  const index = list2.namedChildren.findIndex((c) => c?.id === node.id);
+  if (stmt.type === "short_var_declaration" && stmt.childForFieldName("right")?.id === list2.id) {
+    const id = stmt.childForFieldName("left")?.namedChildren[index];
+    const b = id ? unit.bindings.declaredBy(id) : void 0;
+    return b && b.decl.id === stmt.id ? { binding: b, skip: void 0 } : void 0;
+  }
+  if (stmt.type === "var_spec" && stmt.childForFieldName("value")?.id === list2.id) {
+    const id = stmt.childrenForFieldName("name").filter((n) => n && n.type === "identifier")[index];
+    const b = id ? unit.bindings.declaredBy(id) : void 0;
+    return b ? { binding: b, skip: void 0 } : void 0;
+  }
+  if (stmt.type === "assignment_statement" && stmt.childForFieldName("right")?.id === list2.id && stmt.childForFieldName("operator")?.text === "=") {
+    const id = stmt.childForFieldName("left")?.namedChildren[index];
+    const b = id?.type === "identifier" ? unit.bindings.resolve(id) : void 0;
+    if (!b || b.kind !== "var" || b.decl.type !== "var_spec" || b.decl.childForFieldName("value")) return void 0;
+    const assigned2 = b.uses.filter((u) => u.parent?.type === "expression_list" && u.parent.parent?.type === "assignment_statement" && u.parent.parent.childForFieldName("left")?.id === u.parent.id);
+    return assigned2.length === 1 && assigned2[0].id === id.id && b.decl.startIndex < stmt.startIndex ? { binding: b, skip: id } : void 0;
+  }
+  return void 0;
+}
+function collectOps(unit, binding, skip, ops, seen) {
+  if (seen.has(binding.id.id)) return;
+  seen.add(binding.id.id);
+  for (const use of binding.uses) {
+    if (skip && use.id === skip.id) continue;
+    const fn = enclosingFunction(use);
+    const op = (kind, node, select) => {
+      const cases = select?.namedChildren.filter((c) => c?.type === "communication_case" || c?.type === "default_case").length ?? 0;
+      ops.push({ kind, node, id: use, fn, site: siteOf(unit, fn), select, canLeave: cases > 1 });
+    };
+    let n = use;
+    while (n.parent?.type === "parenthesized_expression") n = n.parent;
+    const p = n.parent;
+    if (!p) continue;
+    if (p.type === "send_statement" && p.childForFieldName("channel")?.id === n.id) {
+      op("send", p, p.parent?.type === "communication_case" ? p.parent.parent : void 0);
+    } else if (p.type === "unary_expression" && p.childForFieldName("operator")?.text === "<-") {
+      const recv = p.parent?.type === "receive_statement" && p.parent.childForFieldName("right")?.id === p.id ? p.parent : void 0;
+      op("recv", p, recv?.parent?.type === "communication_case" ? recv.parent.parent : void 0);
+    } else if (p.type === "range_clause" && p.childForFieldName("right")?.id === n.id) {
+      op("range", p.parent);
+    } else if (p.type === "binary_expression" && ["==", "!="].includes(p.childForFieldName("operator")?.text ?? "")) {
+      op("neutral", n);
+    } else if (p.type === "argument_list") {
+      const call = p.parent;
+      const site = goroutineSites(unit).find((s) => s.stmt.type === "go_statement" && s.stmt.namedChildren[0]?.id === call.id);
+      const param = site ? paramAt(site.lit, p.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === n.id)) : void 0;
+      const alias = param ? unit.bindings.declaredBy(param) : void 0;
+      const helper = !site && !alias ? helperOp(unit, call, p.namedChildren.filter((a) => a && a.type !== "comment").findIndex((a) => a?.id === n.id), fn) : void 0;
+      if (alias) collectOps(unit, alias, void 0, ops, seen);
+      else if (site) op("escape", n);
+      else if (helper) ops.push({ kind: helper.kind, node: call.parent, id: use, fn, site: siteOf(unit, fn), select: void 0, canLeave: false, via: helper.via });
+      else if (isBuiltinCall(call, "close", unit)) op("close", call);
+      else if (isBuiltinCall(call, "len", unit) || isBuiltinCall(call, "cap", unit)) op("neutral", n);
+      else op("escape", n);
+    } else {
+      op("escape", n);
+    }
+  }
+}
+function helperOp(unit, call, i2, fn) {
+  if (i2 < 0 || call.parent?.type !== "expression_statement" || !siteOf(unit, fn)) return void 0;
+  const callee2 = calleeOf(call, { file: unit.file, bindings: unit.bindings, fn });
+  if (!callee2) return void 0;
+  const s = summarise(callee2);
+  if (i2 >= s.params.length || s.params[i2] === void 0) return void 0;
+  const effects = s.effects.filter((e) => e.target.kind === "param" && e.target.index === i2);
+  if (effects.length === 0 || effects.some((e) => e.guarded || e.inGoroutine)) return void 0;
+  if (effects.every((e) => e.op === "send") && (effects.length === 1 || effects.some((e) => e.inLoop))) {
+    const count2 = effects.length === 1 ? rounds(effects[0], callee2) : Infinity;
+    return { kind: "send", via: { callee: callee2, effects, count: count2 } };
+  }
+  if (effects.length === 1 && effects[0].op === "recv" && !effects[0].inLoop) return { kind: "recv", via: { callee: callee2, effects, count: 1 } };
+  return void 0;
+}
+function rounds(e, callee2) {
+  if (!e.inLoop) return 1;
+  if (e.in !== callee2.key) return Infinity;
+  let n = 1;
+  for (let loop = loopBetween(e.node, callee2.node); loop; loop = loopBetween(loop, callee2.node)) n *= tripCount(loop)?.count ?? Infinity;
+  return n;
+}
+function paramAt(lit, i2) {
+  if (i2 < 0) return void 0;
+  const names2 = [];
+  for (const p of lit.childForFieldName("parameters")?.namedChildren ?? []) {
+    if (!p) continue;
+    if (p.type === "variadic_parameter_declaration") return void 0;
+    if (p.type === "parameter_declaration") {
+      const ids = p.childrenForFieldName("name").filter((x) => !!x && x.type === "identifier");
+      if (ids.length === 0) names2.push(p);
+      else names2.push(...ids);
+    }
+  }
+  const id = names2[i2];
+  return id?.type === "identifier" ? id : void 0;
+}
+function mayLeave(op, unit) {
+  if (!op.canLeave || !op.select) return false;
+  return op.select.namedChildren.some((c) => !!c && (c.type === "default_case" || c.type === "communication_case" && !contains(c, op.id) && !deadCase(c, unit) && !deadContext(c, unit)));
+}
+function deadCase(clause, unit) {
+  const comm = clause.childForFieldName("communication");
+  const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : null;
+  const recv = right ? unparen(right) : null;
+  const ch = recv ? channels(unit).find((c) => c.ops.some((o) => o.kind === "recv" && o.node.id === recv.id)) : void 0;
+  return ch && !ch.ops.some((o) => o.kind === "send" || o.kind === "close" || o.kind === "escape") ? ch : void 0;
 }
 
 // rules/goroutine-no-exit/syncfields.ts
@@ -19409,52 +19619,6 @@ function guardedByState(ret, fn) {
 function enclosingDecl(n) {
   for (let p = n.parent; p; p = p.parent) if (p.type === "function_declaration" || p.type === "method_declaration") return `${p.childForFieldName("name")?.text}()`;
   return void 0;
-}
-
-// rules/facts/waitgroups.ts
-var WG_NAME = /^wg([A-Z0-9_]|$)|(wg|Wg|WG)$|[wW]ait[gG]roup/;
-function isWaitGroup(expr, unit) {
-  const t = typeOf(expr, unit);
-  if (t) {
-    const v = t.addr ? t : pointee(t) ?? t;
-    return syncType(v.node, unit.file) === "sync.WaitGroup" || embedsWaitGroup(v.node, unit);
-  }
-  const e = unparen(expr);
-  const name2 = e.type === "selector_expression" ? e.childForFieldName("field")?.text : e.type === "identifier" ? e.text : void 0;
-  return !!name2 && WG_NAME.test(name2);
-}
-function embedsWaitGroup(type, unit) {
-  const struct = localStruct(type, unit.file);
-  if (!struct) return false;
-  const embedded = struct.descendantsOfType("field_declaration").some((f) => {
-    if (!f || f.parent?.parent?.id !== struct.id || f.childForFieldName("name")) return false;
-    const ft = f.childForFieldName("type");
-    return !!ft && syncType(ft, unit.file) === "sync.WaitGroup";
-  });
-  if (!embedded) return false;
-  let t = unparenType(type);
-  if (t.type === "generic_type") t = t.childForFieldName("type") ?? t;
-  return !declaresMethod(unit, t.text, "Add");
-}
-function declaresMethod(unit, typeName5, name2) {
-  return unit.file.wholeRoot().namedChildren.some((d) => {
-    if (d?.type !== "method_declaration" || d.childForFieldName("name")?.text !== name2) return false;
-    const recv = d.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration");
-    const rt = recv?.childForFieldName("type");
-    return !!rt && rt.descendantsOfType("type_identifier").concat(rt.type === "type_identifier" ? [rt] : []).some((id) => id?.text === typeName5);
-  });
-}
-function rootIdentifier(expr) {
-  let e = unparen(expr);
-  while (e.type === "selector_expression") e = unparen(e.childForFieldName("operand"));
-  return e.type === "identifier" ? e : void 0;
-}
-function sameVariable(a, b, unit) {
-  if (unparen(a).text.replace(/\s+/g, "") !== unparen(b).text.replace(/\s+/g, "")) return false;
-  const ra = rootIdentifier(a);
-  const rb = rootIdentifier(b);
-  if (!ra || !rb) return false;
-  return unit.bindings.resolve(ra)?.id.id === unit.bindings.resolve(rb)?.id.id;
 }
 
 // rules/goroutine-no-exit/waitgroup.ts
@@ -20010,6 +20174,49 @@ function rangedByHelper(ctx, ch) {
   });
 }
 
+// rules/goroutine-recv-leak/uncalled.ts
+function uncalledTestMethod(unit) {
+  if (unit.kind !== "method" || !unit.file.isTest || !unit.file.packageComplete()) return false;
+  const name2 = unit.node.childForFieldName("name")?.text;
+  const recv = unit.node.childForFieldName("receiver")?.namedChildren.find((p) => p?.type === "parameter_declaration")?.childForFieldName("type");
+  const type = recv ? receiverType2(recv) : void 0;
+  if (!name2 || !type || !/^[a-z_]/.test(type)) return false;
+  const files = [unit.file, ...unit.file.packageFiles()];
+  const declaring = files.find((f) => f.decls.some((d) => d.kind === "type" && d.names.includes(type)));
+  if (!declaring?.isTest) return false;
+  if (!namesPackageType(unit, files)) return false;
+  const selected = new RegExp(`\\.\\s*${name2}\\b`);
+  if (files.some((f) => selected.test(f.source))) return false;
+  return !files.some((f) => f.source.includes("interface") && interfaceMayDeclare(f, name2));
+}
+function receiverType2(t) {
+  let n = t;
+  if (n.type === "pointer_type") n = n.namedChildren[0] ?? null;
+  if (n?.type === "generic_type") n = n.childForFieldName("type");
+  return n?.type === "type_identifier" ? n.text : void 0;
+}
+function namesPackageType(unit, files) {
+  const types = new Set(files.flatMap((f) => f.decls.filter((d) => d.kind === "type").flatMap((d) => d.names)));
+  const parts2 = [unit.node.childForFieldName("parameters"), unit.node.childForFieldName("result")];
+  return parts2.some((p) => {
+    if (!p) return false;
+    const ids = p.type === "type_identifier" ? [p] : p.descendantsOfType("type_identifier");
+    return ids.some((id) => !!id && id.parent?.type !== "qualified_type" && types.has(id.text));
+  });
+}
+function interfaceMayDeclare(file, name2) {
+  return file.memo(
+    `recv-leak.interfaceMayDeclare:${name2}`,
+    () => file.wholeRoot().descendantsOfType("interface_type").some(
+      (it) => (it?.namedChildren ?? []).some((el) => {
+        if (!el) return false;
+        if (el.type === "method_elem" || el.type === "method_spec") return el.childForFieldName("name")?.text === name2;
+        return el.descendantsOfType("qualified_type").length > 0 || el.type === "qualified_type";
+      })
+    )
+  );
+}
+
 // rules/goroutine-recv-leak/index.ts
 var rule4 = {
   meta: {
@@ -20041,6 +20248,7 @@ var goroutine_recv_leak_default = rule4;
 var MAX_FIX_LINES = 25;
 var line = (unit, n) => unit.file.lineOf(n.startIndex);
 function check4(ctx) {
+  if (uncalledTestMethod(ctx.unit)) return;
   checkAcross(ctx);
   if (!(ctx.file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(ctx.file.source))) return;
   for (const ch of channels(ctx.unit)) {
@@ -20630,7 +20838,7 @@ function checkNamed(ctx, ch, wayOut2) {
       messageId: s.dead ? "namedNeverDone" : "namedSender",
       data: { channel: ch.name, way: wayOut2(end.node), callee: `${s.decl.name}()`, go: unit.file.lineOf(s.stmt.startIndex), at: `${fileName5(send.file)}:${send.file.lineOf(send.node.startIndex)}`, ctx: s.dead?.name ?? "", origin: s.dead?.origin.text ?? "" },
       related
-    });
+    }, s.dead ? void 0 : { go: s.stmt, make: ch.make, channel: ch.name });
     return true;
   }
   return false;
@@ -20730,6 +20938,61 @@ function uncancelledRelated(u) {
   ];
 }
 
+// rules/goroutine-send-leak/stranded.ts
+var MERGED = {
+  leftUnbuffered: "leftSeveral",
+  namedSender: "namedSeveral",
+  failingUnbuffered: "failingSeveral"
+};
+function reportStranded(ctx, body2) {
+  const held = [];
+  body2({ unit: ctx.unit, file: ctx.file, report: (d, s) => s ? held.push({ d, s }) : ctx.report(d) });
+  const groups = /* @__PURE__ */ new Map();
+  for (const h of held) {
+    const key = MERGED[h.d.messageId] ? `${h.s.go.id}/${h.s.scope?.id ?? ""}` : `single/${groups.size}`;
+    groups.set(key, [...groups.get(key) ?? [], h]);
+  }
+  for (const group of groups.values()) {
+    if (group.length === 1) {
+      ctx.report(group[0].d);
+      continue;
+    }
+    group.sort((a, b) => a.s.make.startIndex - b.s.make.startIndex);
+    ctx.report(merge(group, (n) => ctx.file.lineOf(n.startIndex)));
+  }
+}
+var rank = (d) => (d.testBounded ? 2 : 0) + (d.severity === "warning" ? 1 : 0);
+function merge(group, line4) {
+  const lead = group.reduce((best, g) => rank(g.d) < rank(best.d) ? g : best).d;
+  const first = { ...lead, span: group[0].d.span };
+  const names2 = group.map((g) => g.s.channel);
+  const channels2 = names2.length === 2 ? `${names2[0]} and ${names2[1]}` : `${names2.slice(0, -1).join(", ")} and ${names2[names2.length - 1]}`;
+  const data = { ...first.data, channels: channels2, go: line4(group[0].s.go) };
+  if (first.messageId === "namedSender") data.at = sendsAt(group.map((g) => String(g.d.data?.at ?? "")));
+  const seen = /* @__PURE__ */ new Set();
+  const related = [];
+  for (const r of group.flatMap((g) => g.d.related ?? [])) {
+    const key = `${r.file?.path ?? ""}:${r.start}:${r.end}:${r.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    related.push(r);
+  }
+  related.sort((a, b) => (a.file ? 1 : 0) - (b.file ? 1 : 0) || (a.file?.path ?? "").localeCompare(b.file?.path ?? "") || a.start - b.start);
+  return { ...first, messageId: MERGED[first.messageId], data, related, fix: mergedFix(group, line4) };
+}
+function sendsAt(at7) {
+  const unique = [...new Set(at7)];
+  const files = new Set(unique.map((a) => a.slice(0, a.lastIndexOf(":"))));
+  const parts2 = files.size === 1 ? [unique[0], ...unique.slice(1).map((a) => a.slice(a.lastIndexOf(":")))] : unique;
+  return parts2.length === 1 ? parts2[0] : `${parts2.slice(0, -1).join(", ")} and ${parts2[parts2.length - 1]}`;
+}
+function mergedFix(group, line4) {
+  if (!group.every((g) => g.d.fix && g.s.buffer)) return void 0;
+  if (line4(group[group.length - 1].s.make) - line4(group[0].s.make) > 4) return void 0;
+  const parts2 = group.map((g) => `${g.s.channel} a buffer of ${g.s.buffer}`);
+  return { description: `give ${parts2.join(" and ")} so no send blocks`, edits: group.flatMap((g) => g.d.fix.edits) };
+}
+
 // rules/goroutine-send-leak/via.ts
 function viaMessage(via) {
   const e = via.effects[0];
@@ -20768,6 +21031,7 @@ var rule5 = {
     docs: docsUrl("goroutine-send-leak"),
     messages: {
       leftUnbuffered: "{{channel}} is unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever",
+      leftSeveral: "{{channels}} are unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever on its next send",
       leftBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it: if {{way}}, {{goroutine}} started on line {{go}} blocks forever",
       leftNeverDone: "{{channel}} is unbuffered: if {{way}}, {{goroutine}} started on line {{go}} blocks forever: it selects on {{ctx}}.Done() of {{origin}}, which is never done",
       leftBufferedNeverDone: "{{channel}} has room for {{room}} of {{total}} sends: if {{way}}, {{goroutine}} (line {{go}}) blocks forever: {{ctx}}.Done() of {{origin}} is never done",
@@ -20775,6 +21039,7 @@ var rule5 = {
       fewReceivesBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it and is received from only on {{at}}: {{consequence}}",
       earlyExit: "the {{jump}} on line {{exit}} stops receiving from {{channel}} early: {{consequence}}",
       failingUnbuffered: "{{channel}} is unbuffered: {{why}}, the sender on line {{send}} stays blocked forever",
+      failingSeveral: "{{channels}} are unbuffered: {{why}}, the goroutine started on line {{go}} stays blocked forever on its next send",
       failingBuffered: "{{channel}} has room for {{room}} of the {{total}} values sent to it: {{why}}, the sender on line {{send}} stays blocked forever",
       failingLoop: "{{why}} inside the receive loop on line {{loop}}, {{senders}} on {{channel}} {{stay}} blocked forever",
       fieldAbandoned: "once {{receiver}} takes {{leave}}, nothing receives from {{field}}: the send in {{sender}} ({{at}}) blocks forever",
@@ -20785,6 +21050,7 @@ var rule5 = {
       unshared: "nothing can receive from {{channel}} yet: this send blocks forever",
       namedNeverDone: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}}): its ctx, {{ctx}}, is never done",
       namedSender: "{{channel}} is unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its send ({{at}})",
+      namedSeveral: "{{channels}} are unbuffered: if {{way}}, {{callee}} started on line {{go}} blocks forever on its next send ({{at}})",
       producerDropped: "the channel {{callee}} returns is dropped: its goroutine blocks forever on the send at {{at}}",
       joinedDeadlock: "{{wait}} on line {{line}} waits for the goroutine started on line {{go}}, blocked sending on {{channel}}: {{ctx}} is cancelled only after the wait",
       producerLeft: "this {{jump}} stops reading the channel {{callee}} returns: its goroutine blocks forever on the send at {{at}}",
@@ -20799,12 +21065,20 @@ var rule5 = {
 };
 var goroutine_send_leak_default = rule5;
 var line2 = (unit, n) => unit.file.lineOf(n.startIndex);
+function endsWithProcess(unit, ch) {
+  if (ch.home.id !== unit.node.id) return false;
+  const entry = onceForProcess(unit, ch.make);
+  return entry === "main" || entry === "command";
+}
 function check5(ctx) {
   if (ctx.file.source.includes("chan")) {
-    for (const ch of channels(ctx.unit)) {
-      if (ch.buffer === null || checkUnshared(ctx, ch) || checkGroupStages(ctx, ch) || checkJoined(ctx, ch) || checkNamed(ctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
-      checkChannel(ctx, ch, ch.buffer);
-    }
+    reportStranded(ctx, (sctx) => {
+      for (const ch of channels(ctx.unit)) {
+        if (ch.buffer === null || checkUnshared(ctx, ch) || checkGroupStages(ctx, ch) || checkJoined(ctx, ch) || endsWithProcess(ctx.unit, ch)) continue;
+        if (checkNamed(sctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
+        checkChannel(sctx, ch, ch.buffer);
+      }
+    });
   }
   checkFieldSends(ctx);
   checkUnreceivedSends(ctx);
@@ -20872,7 +21146,7 @@ function checkChannel(ctx, ch, room) {
       data: { channel: ch.name, room, total, way, goroutine: senders.length === 1 && starts(site, unit, ch.make) === 1 ? "the goroutine" : "a goroutine", go: line2(unit, site.stmt), ctx: never?.dead.name ?? "", origin: never?.dead.origin.text ?? "" },
       related: [...related, { ...spanOf(exit), message: "this way out skips the receive" }, ...never ? uncancelledRelated(never) : []],
       fix: bufferFix(ch, size)
-    });
+    }, { go: site.stmt, make: ch.make, channel: ch.name, buffer: size, scope });
     return;
   }
   if (failed) {
@@ -20885,7 +21159,7 @@ function checkChannel(ctx, ch, room) {
       fix: bufferFix(ch, size),
       severity: "warning",
       testBounded: true
-    });
+    }, { go: site.stmt, make: ch.make, channel: ch.name, buffer: size, scope });
     return;
   }
   for (const site of fits ? [] : senders) {
@@ -20900,7 +21174,7 @@ function checkChannel(ctx, ch, room) {
       fix: bufferFix(ch, size),
       severity: "warning",
       testBounded: callEnd(end.node, unit)?.test === true
-    });
+    }, { go: site.stmt, make: ch.make, channel: ch.name, buffer: size, scope });
     return;
   }
   if (owed < 2) return;
@@ -22276,6 +22550,45 @@ function trimmedEnd(e, op, unit, depth) {
   const defs = b && b.kind === "var" ? definitions(b, unit) : [];
   return defs.length === 1 && !!defs[0].value && !defs[0].multi && defs[0].stmt.endIndex <= n.startIndex && trimmedEnd(defs[0].value, op, unit, depth + 1);
 }
+function coversNearlyAll(slices, unit) {
+  if (slices.length < 2 || slices.some((x) => x.childForFieldName("capacity"))) return false;
+  const op = unparen(slices[0].childForFieldName("operand")).text;
+  if (slices.some((x) => unparen(x.childForFieldName("operand")).text !== op)) return false;
+  const flat = (e) => e.text.replace(/\s+/g, "");
+  const left = [...slices];
+  const firstAt = left.findIndex((x) => {
+    const start2 = x.childForFieldName("start");
+    const from = start2 ? constValue2(start2, unit) : 0;
+    return from !== void 0 && from >= 0 && from <= SMALL_CUT;
+  });
+  if (firstAt < 0) return false;
+  let cur = left.splice(firstAt, 1)[0];
+  for (; ; ) {
+    const end = cur.childForFieldName("end");
+    if (!end || trimmedEnd(end, op, unit, 0)) return true;
+    if (!settled(end, unit)) return false;
+    const next = left.findIndex((x) => {
+      const start2 = x.childForFieldName("start");
+      return !!start2 && flat(start2) === flat(end);
+    });
+    if (next < 0) return false;
+    cur = left.splice(next, 1)[0];
+  }
+}
+function settled(e, unit) {
+  const ids = e.type === "identifier" ? [e] : e.descendantsOfType("identifier").filter((x) => !!x);
+  return ids.every((id) => {
+    if (constValue2(id, unit) !== void 0) return true;
+    const b = unit.bindings.resolve(id);
+    return !!b && b.kind === "var" && definitions(b, unit).length === 1 && !b.uses.some((u) => changed(u));
+  });
+}
+function changed(u) {
+  const p = u.parent;
+  if (p?.type === "inc_statement" || p?.type === "dec_statement") return true;
+  if (p?.type === "unary_expression" && operatorOf(p) === "&") return true;
+  return p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("left")?.id === p.id;
+}
 function reachesEnd(slice, size) {
   const end = slice.childForFieldName("end");
   const op = slice.childForFieldName("operand").text;
@@ -22368,6 +22681,7 @@ function checkQueues(ctx) {
     if (!start2 || start2.text === "0" || slice.childForFieldName("capacity") || end && end.text !== `len(${target.text})`) continue;
     const queue = target.type === "identifier" ? packageQueue(unit, target, stmt) : fieldQueue(unit, target, stmt);
     if (!queue || drains(stmt, target.text) || clearsSlots(unit, target.text, stmt) || queue.resets()) continue;
+    if (file.isTestCode()) return;
     const { elem } = queue;
     const one = start2.text === "1";
     ctx.report({
@@ -22691,7 +23005,11 @@ function keepsWholeBuffer(s, buf, stores2, unit) {
   if (siblings.some((o) => o !== s && !bufferOf(o.value, unit).sub)) return true;
   const size = buf.origin.type === "call_expression" && isBuiltinCall(buf.origin, "make", unit) ? argsOf(buf.origin)[1]?.text : void 0;
   const slices = siblings.map((o) => directSlice(o.value, buf, unit)).filter((x) => !!x);
-  return slices.length >= 2 && slices.some((x) => startsAtZero(x)) && slices.some((x) => reachesEnd(x, size));
+  if (slices.length >= 2 && slices.some((x) => startsAtZero(x)) && slices.some((x) => reachesEnd(x, size))) return true;
+  if (!buf.allocation) return false;
+  const block = (o) => o.owner?.type === "composite_literal" ? o.owner : o.node.parent;
+  const together = siblings.filter((o) => block(o)?.id === block(s)?.id);
+  return coversNearlyAll(together.map((o) => directSlice(o.value, buf, unit)).filter((x) => !!x), unit);
 }
 function directSlice(value, buf, unit) {
   let v = unparen(value);
@@ -22816,8 +23134,7 @@ function checkTick(ctx, call, era) {
     });
     return;
   }
-  const entry = processEntry(unit);
-  if (entry === "main" || entry === "init" || entry === "command") return;
+  if (onceForProcess(unit, call)) return;
   const stmt = statementOf(call);
   if (!stmt) return;
   const inner = stmt.type === "labeled_statement" ? stmt.namedChildren.find((c) => c?.type !== "label_name") ?? stmt : stmt;
@@ -22870,6 +23187,7 @@ function checkNew(ctx, call, ticker, era) {
   if (!made2 || !binding) return;
   const kinds = binding.uses.map(useOf);
   if (kinds.includes("stop") || kinds.includes("escape")) return;
+  if (onceForProcess(unit, made2.stmt)) return;
   if (!ticker && !kinds.includes("ok-reset") && isZero(call)) return;
   if (!ticker && boundedTimer(call, binding.uses, made2.stmt, unit)) return;
   const kind = ticker ? "ticker" : "timer";
@@ -24498,11 +24816,11 @@ function typeText(decl) {
   return decl.childForFieldName("type")?.text ?? "T";
 }
 function describe(lock, decl, type) {
-  const written = type?.text ?? (decl ? typeText(decl) : "");
+  const written2 = type?.text ?? (decl ? typeText(decl) : "");
   const a = (s) => `${/^[AEIOU]/.test(s) ? "an" : "a"} ${s}`;
   if (lock.path === "") return a(lock.lock);
-  if (lock.path === lock.lock.slice("sync.".length)) return `${a(written)}, which embeds a ${lock.lock}`;
-  return `${a(written)}, which holds a ${lock.lock} (field ${lock.path})`;
+  if (lock.path === lock.lock.slice("sync.".length)) return `${a(written2)}, which embeds a ${lock.lock}`;
+  return `${a(written2)}, which holds a ${lock.lock} (field ${lock.path})`;
 }
 function consequence(lock, name2) {
   const at7 = lock.path === "" ? name2 : `${name2}${lock.path.startsWith("[") ? "" : "."}${lock.path}`;
@@ -25750,15 +26068,15 @@ function fixIsVerified(c) {
     throw err2;
   }
   const sorted = [...c.edits].sort((a, b) => a.start - b.start || a.end - b.end);
-  const changed = sorted.map((e) => ({ start: mapIndex(sorted, e.start, "start"), end: mapIndex(sorted, e.start, "start") + e.text.length }));
+  const changed2 = sorted.map((e) => ({ start: mapIndex(sorted, e.start, "start"), end: mapIndex(sorted, e.start, "start") + e.text.length }));
   const unit = { start: mapIndex(sorted, c.unit.start, "start"), end: mapIndex(sorted, c.unit.end, "end") };
   const span = c.diagnostic.span;
   const at7 = { start: mapIndex(sorted, span.start, "start"), end: mapIndex(sorted, span.end, "end") };
   const same = (d, where3) => d.messageId === c.diagnostic.messageId && overlaps(d.span, where3);
   const before = c.siblings.filter((d) => same(d, span)).length;
-  const version = c.open(fixed, [unit, ...changed], unit);
+  const version = c.open(fixed, [unit, ...changed2], unit);
   try {
-    const touched = version.root.children.filter((n) => !!n && [unit, ...changed].some((s) => touchesRange(s, n.startIndex, n.endIndex)));
+    const touched = version.root.children.filter((n) => !!n && [unit, ...changed2].some((s) => touchesRange(s, n.startIndex, n.endIndex)));
     if (touched.length === 0 || touched.some((n) => n.hasError || n.type === "ERROR")) return false;
     let again;
     try {
@@ -26102,7 +26420,28 @@ function analyzeVersion(path9, source, goMod, rules2, registry, select, siblings
   }
 }
 function testBounded(rule16, d, view) {
-  return d.testBounded === true || rule16.meta.testFilesBounded === true && view.isTest;
+  return d.testBounded === true || rule16.meta.testFilesBounded === true && view.isTestCode();
+}
+var TEST_TYPES = /* @__PURE__ */ new Set(["T", "TB", "B", "F", "M"]);
+var TEST_PACKAGE = /^test|test(?:s|ing|utils?)?$/;
+function declaresTestHelpers(f) {
+  return f.memo("engine.declaresTestHelpers", () => {
+    const name2 = f.importName("testing");
+    if (name2 === void 0 || name2 === "." || !f.source.includes(`${name2}.`)) return false;
+    for (const q of f.wholeRoot().descendantsOfType("qualified_type")) {
+      if (q?.childForFieldName("package")?.text !== name2 || !TEST_TYPES.has(q.childForFieldName("name")?.text ?? "")) continue;
+      for (let p = q.parent; p; p = p.parent) {
+        if (p.type === "field_declaration") return true;
+        if (p.type === "parameter_list") {
+          const owner = p.parent?.type;
+          if (owner === "function_declaration" || owner === "method_declaration" || owner === "method_elem" || owner === "method_spec") return true;
+          break;
+        }
+        if (p.type === "func_literal" || p.type === "block") break;
+      }
+    }
+    return false;
+  });
 }
 function recoverUnits(source, root, trees) {
   const clean = /* @__PURE__ */ new Map();
@@ -26137,7 +26476,7 @@ function fileView(path9, source, goMod, root, lines, wholeRoot, siblings) {
   const moduleGoVersion = goMod ? goModVersion(goMod) : null;
   const packageName2 = readPackageName(root);
   let pkgFiles;
-  return {
+  const view = {
     path: path9,
     source,
     packageName: packageName2,
@@ -26151,6 +26490,12 @@ function fileView(path9, source, goMod, root, lines, wholeRoot, siblings) {
     },
     decls: readDecls(root),
     isTest: path9.endsWith("_test.go"),
+    isTestCode() {
+      if (view.isTest) return true;
+      if (packageName2 === "main") return false;
+      if (declaresTestHelpers(view)) return true;
+      return TEST_PACKAGE.test(packageName2) && view.memo("engine.testSupport", () => view.packageFiles().some((f) => !f.isTest && declaresTestHelpers(f)));
+    },
     lineOf: (i2) => lines.lineOf(i2),
     wholeRoot,
     memo(key, compute3) {
@@ -26175,6 +26520,7 @@ function fileView(path9, source, goMod, root, lines, wholeRoot, siblings) {
       return siblings.partial !== true;
     }
   };
+  return view;
 }
 function location(lines, span) {
   const s = lines.position(span.start);
@@ -26864,7 +27210,7 @@ function removeUndefinedProperties(obj) {
   }
   return obj;
 }
-function merge(defaults, route, options) {
+function merge2(defaults, route, options) {
   if (typeof route === "string") {
     let [method, url] = route.split(" ");
     options = Object.assign(url ? { method, url } : { url: method }, options);
@@ -27112,15 +27458,15 @@ function parse(options) {
   );
 }
 function endpointWithDefaults(defaults, route, options) {
-  return parse(merge(defaults, route, options));
+  return parse(merge2(defaults, route, options));
 }
 function withDefaults(oldDefaults, newDefaults) {
-  const DEFAULTS22 = merge(oldDefaults, newDefaults);
+  const DEFAULTS22 = merge2(oldDefaults, newDefaults);
   const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS22);
   return Object.assign(endpoint2, {
     DEFAULTS: DEFAULTS22,
     defaults: withDefaults.bind(null, DEFAULTS22),
-    merge: merge.bind(null, DEFAULTS22),
+    merge: merge2.bind(null, DEFAULTS22),
     parse
   });
 }
@@ -31008,7 +31354,7 @@ function configSchema(ruleIds, optIn = []) {
         default: DEFAULTS2.include_tests
       },
       test_findings: {
-        description: "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in _test.go files (time-after-in-loop, ticker-not-stopped); `all` reports them too (failing-test leaks at `warning`).",
+        description: "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in test code: _test.go files, files declaring testing.T/TB/B helpers, test-support packages (time-after-in-loop, ticker-not-stopped); `all` reports them too (failing-test leaks at `warning`).",
         enum: [...TEST_FINDINGS],
         default: DEFAULTS2.test_findings
       },
@@ -31024,7 +31370,7 @@ function configSchema(ruleIds, optIn = []) {
 // src/config-validator.generated.ts
 var RULE_IDS = ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"];
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "ptrguard configuration (.github/ptrguard.yml)", "description": "Read by the ptrguard GitHub App from the default branch, and by `ptrguard check` from the repository root (or --config).", "type": "object", "additionalProperties": false, "properties": { "_extends": { "description": "App only (Probot): inherit from another repository's .github/ptrguard.yml, e.g. `.github` or `owner/repo`. The CLI reads this file alone.", "type": "string" }, "rules": { "description": "Per-rule settings, by rule id.", "type": "object", "default": {}, "propertyNames": { "enum": ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"] }, "properties": { "afterfunc-untracked": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "context-in-struct": { "description": "Off by default (an opinion rule, not a bug finder): `on` or a severity switches it on.", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }], "default": "off" }, "goroutine-no-exit": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-recv-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-send-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "loopvar-capture": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "lost-cancel": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "signal-notify-unbuffered": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "subslice-retention": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ticker-not-stopped": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "time-after-in-loop": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "uintptr-pointer-roundtrip": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "unsafe-pointer-global-cache": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-add-in-goroutine": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-by-value": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ignore-directive": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] } } }, "paths_ignore": { "description": "Glob patterns (`**`, `*`, `?`, `[a-z]`, `{a,b}`) of repository paths not to analyse, e.g. `gen/**`, `**/*.pb.go`.", "type": "array", "default": [], "maxItems": 200, "items": { "type": "string", "minLength": 1, "maxLength": 256 } }, "scope": { "description": "Which findings in the functions a change touches are reported: `new` (introduced by the change), `added` (on added lines), `function` (anywhere in a touched function), `file` (anywhere in a changed file).", "enum": ["new", "added", "function", "file"], "default": "new" }, "fail_on": { "description": "The check run fails (App) and `ptrguard check` exits 1 (CLI) when a finding is at or above this severity.", "enum": ["error", "warning", "info", "none"], "default": "error" }, "review_event": { "description": "App only: `REQUEST_CHANGES` requests changes when a finding reaches `fail_on`.", "enum": ["COMMENT", "REQUEST_CHANGES"], "default": "COMMENT" }, "max_comments": { "description": "App only: at most this many inline comments per review; the rest go to the check run.", "type": "integer", "minimum": 0, "maximum": 100, "default": 25 }, "include_tests": { "description": "Analyse _test.go files.", "type": "boolean", "default": true }, "test_findings": { "description": "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in _test.go files (time-after-in-loop, ticker-not-stopped); `all` reports them too (failing-test leaks at `warning`).", "enum": ["bugs", "all"], "default": "bugs" }, "draft_prs": { "description": "App only: review draft pull requests.", "type": "boolean", "default": true } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "ptrguard configuration (.github/ptrguard.yml)", "description": "Read by the ptrguard GitHub App from the default branch, and by `ptrguard check` from the repository root (or --config).", "type": "object", "additionalProperties": false, "properties": { "_extends": { "description": "App only (Probot): inherit from another repository's .github/ptrguard.yml, e.g. `.github` or `owner/repo`. The CLI reads this file alone.", "type": "string" }, "rules": { "description": "Per-rule settings, by rule id.", "type": "object", "default": {}, "propertyNames": { "enum": ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"] }, "properties": { "afterfunc-untracked": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "context-in-struct": { "description": "Off by default (an opinion rule, not a bug finder): `on` or a severity switches it on.", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }], "default": "off" }, "goroutine-no-exit": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-recv-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-send-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "loopvar-capture": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "lost-cancel": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "signal-notify-unbuffered": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "subslice-retention": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ticker-not-stopped": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "time-after-in-loop": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "uintptr-pointer-roundtrip": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "unsafe-pointer-global-cache": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-add-in-goroutine": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-by-value": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ignore-directive": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] } } }, "paths_ignore": { "description": "Glob patterns (`**`, `*`, `?`, `[a-z]`, `{a,b}`) of repository paths not to analyse, e.g. `gen/**`, `**/*.pb.go`.", "type": "array", "default": [], "maxItems": 200, "items": { "type": "string", "minLength": 1, "maxLength": 256 } }, "scope": { "description": "Which findings in the functions a change touches are reported: `new` (introduced by the change), `added` (on added lines), `function` (anywhere in a touched function), `file` (anywhere in a changed file).", "enum": ["new", "added", "function", "file"], "default": "new" }, "fail_on": { "description": "The check run fails (App) and `ptrguard check` exits 1 (CLI) when a finding is at or above this severity.", "enum": ["error", "warning", "info", "none"], "default": "error" }, "review_event": { "description": "App only: `REQUEST_CHANGES` requests changes when a finding reaches `fail_on`.", "enum": ["COMMENT", "REQUEST_CHANGES"], "default": "COMMENT" }, "max_comments": { "description": "App only: at most this many inline comments per review; the rest go to the check run.", "type": "integer", "minimum": 0, "maximum": 100, "default": 25 }, "include_tests": { "description": "Analyse _test.go files.", "type": "boolean", "default": true }, "test_findings": { "description": "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in test code: _test.go files, files declaring testing.T/TB/B helpers, test-support packages (time-after-in-loop, ticker-not-stopped); `all` reports them too (failing-test leaks at `warning`).", "enum": ["bugs", "all"], "default": "bugs" }, "draft_prs": { "description": "App only: review draft pull requests.", "type": "boolean", "default": true } } };
 var func2 = Object.prototype.hasOwnProperty;
 var func3 = ((s) => [...s].length);
 function validate10(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
@@ -33720,7 +34066,7 @@ async function resolve(github, text, problems, depth, onExtends) {
     return rest;
   }
   const inherited = await resolve(github, base2, problems, depth + 1, onExtends);
-  return merge2(inherited, rest);
+  return merge3(inherited, rest);
 }
 function parseYaml(text, problems) {
   if (Buffer.byteLength(text) > MAX_CONFIG_BYTES2) {
@@ -33741,10 +34087,10 @@ function parseExtends(s) {
   return { ...m[1] ? { owner: m[1] } : {}, repo: m[2], ...m[3] ? { path: m[3] } : {} };
 }
 var isMap = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
-function merge2(base2, over) {
+function merge3(base2, over) {
   if (!isMap(base2)) return over;
   const out2 = { ...base2 };
-  for (const [k, v] of Object.entries(over)) out2[k] = isMap(v) && isMap(out2[k]) ? merge2(out2[k], v) : v;
+  for (const [k, v] of Object.entries(over)) out2[k] = isMap(v) && isMap(out2[k]) ? merge3(out2[k], v) : v;
   return out2;
 }
 async function loadFromHost(github, read, ids, at7) {
