@@ -48,7 +48,6 @@ export default rule;
 
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
-  const entry = processEntry(unit);
   for (const { call, name } of timeCalls(unit)) {
     if (name !== "AfterFunc") continue;
     const kept = untracked(call);
@@ -65,7 +64,8 @@ function check(ctx: RuleContext): void {
     const loop = repeatingLoop(call, unit);
     if (!loop) {
       // Outside a loop, one timer per call: reported only when calls can pile them up for long.
-      if (kept.blank || entry === "main" || entry === "init" || entry === "command") continue; // `_ =` drops it on purpose; main, init and a CLI command run once
+      // `_ =` drops it on purpose; main, init and a CLI command run once (asked last: it may read the package's other files).
+      if (kept.blank || ["main", "init", "command"].includes(processEntry(unit) ?? "")) continue;
       const ns = literalDuration(unparen(delay), unit) ?? fieldDuration(unparen(delay), unit);
       if (ns !== null && ns < MINUTE_NS) continue; // a short literal delay: the pointer is pinned briefly
       if (retryChain(call, unparen(f), unit)) continue; // one timer pending at a time, until the retry succeeds

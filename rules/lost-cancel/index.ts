@@ -43,8 +43,8 @@ export default rule;
 function check(ctx: RuleContext): void {
   const { unit } = ctx;
   // main, and a CLI command's run function (processEntry): the process ends when they return.
-  const entry = processEntry(unit);
-  if (entry === "main" || entry === "command") return;
+  // Asked only once there is something to report: it may read the package's other files.
+  const endsProcess = () => ["main", "command"].includes(processEntry(unit) ?? "");
   // A call whose results are not assigned is used as a value elsewhere (passed on, returned): not ours to judge.
   for (const { call, stmt } of assignedCalls(unit)) {
     const left = stmt.childForFieldName("left") ?? stmt.childForFieldName("name");
@@ -57,6 +57,7 @@ function check(ctx: RuleContext): void {
     if (!target) continue;
     const others = targets.filter((t) => t.id !== target.id);
     if (target.type === "identifier" && target.text === "_") {
+      if (endsProcess()) return;
       ctx.report({
         span: spanOf(stmt),
         messageId: "discarded",
@@ -89,6 +90,7 @@ function check(ctx: RuleContext): void {
     };
     const exit = cfgAt(unit, from)?.firstEnd({ after: from }, opts)?.node;
     if (!exit) continue;
+    if (endsProcess()) return;
     const where = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
     ctx.report({
       span: spanOf(stmt),
