@@ -36,8 +36,10 @@ export function literalAnswerer(unit: Unit, site: GoroutineSite): Answerer {
   return {
     cfg: () => cfgOf(unit, site.lit),
     sends: (ch) => {
-      // An operation in a closure inside the literal (a deferred func) runs where the graph cannot place it.
-      if (ch.ops.some((o) => o.site !== site && o.kind !== "recv" && o.kind !== "neutral" && contains(site.lit, o.node))) return undefined;
+      // A send in a closure inside the literal (a deferred func) runs where the graph cannot place
+      // it; a hand-off inside it (to code we cannot read) may send anywhere.
+      const placed = (o: ChanOp) => (o.kind === "send" && o.site === site) || o.kind === "recv" || o.kind === "neutral" || o.kind === "close";
+      if (ch.ops.some((o) => !placed(o) && contains(site.lit, o.node))) return undefined;
       return ch.ops.filter((o) => o.kind === "send" && o.site === site).map((o) => o.node);
     },
   };
@@ -68,14 +70,18 @@ export function namedAnswerer(call: GoNode, decl: FuncDecl): Answerer {
 
 /**
  * Once the goroutine has sent on `answer`, no path of its body reaches a send on `ch`: taking
- * that answer leaves it stopped (or at least not waiting on `ch`).
+ * that answer leaves it stopped (or at least not waiting on `ch`). Or `answer` is a stream: a path
+ * from that send reaches a send on `answer` again (a decoder sending frame after frame); leaving
+ * after one of its values is then the receive count's business, as for a value of `ch` itself
+ * (whether more come is the peer's protocol).
  */
 function stopsAfter(a: Answerer, answer: Channel, ch: Channel): boolean {
   const given = a.sends(answer);
   const owed = a.sends(ch);
   if (!given || !owed || given.length === 0) return false;
   const cfg = a.cfg();
-  return given.every((n) => !!cfg.pointAfter(n) && cfg.nodesOnPaths({ after: n }, (m) => owed.some((x) => contains(m, x))).length === 0);
+  const reaches = (n: GoNode, sends: GoNode[]) => cfg.nodesOnPaths({ after: n }, (m) => sends.some((x) => contains(m, x))).length > 0;
+  return given.every((n) => !!cfg.pointAfter(n) && (!reaches(n, owed) || reaches(n, given)));
 }
 
 /**
