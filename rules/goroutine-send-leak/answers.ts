@@ -16,11 +16,13 @@
 //	case err := <-errc:                // an answer: resc's sender has stopped
 //	case <-ctx.Done():                 // a way out: both sends stay blocked
 //	}
+//
+// An answer channel the goroutine sends on again and again (a decoder's frames or errors) is a
+// stream: taking one of its values is judged by its receive count, never as a way out here.
 import type { GoNode, Unit } from "../../src/analyzer/types.js";
 import { cfgIn, cfgOf, type Cfg } from "../facts/cfg.js";
 import { channels, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
-import type { FuncDecl } from "../facts/summaries.js";
-import { summarise } from "../facts/summaries.js";
+import { summarise, type FuncDecl } from "../facts/summaries.js";
 import { contains } from "../facts/syntax.js";
 
 /** A goroutine the function starts, as the answer reading needs it. */
