@@ -24,6 +24,7 @@ import { checkFieldSends, checkUnreceivedSends } from "./fields.js";
 import { checkGroupStages } from "./group.js";
 import { checkJoined } from "./joined.js";
 import { checkLockedSends } from "./locked.js";
+import { answerCases, literalAnswerer, type Answerer } from "./answers.js";
 import { checkNamed } from "./named.js";
 import { checkProducers } from "./producers.js";
 import { uncancelledCase, uncancelledRelated } from "./uncancelled.js";
@@ -139,7 +140,12 @@ function checkChannel(ctx: StrandingContext, ch: Channel, room: number): void {
     total += n * starts(site, unit, ch.make);
     perRun = n;
   }
-  if (senders.length === 0 || answersElsewhere(unit, recvs, senders)) return;
+  if (senders.length === 0) return;
+  // A select whose other cases are all the senders' other answers leaves nobody waiting on ch, when
+  // ch is sent on once: a second value (a sender in a loop, several senders) is the receive count's
+  // business below, where those answer cases still count as receives.
+  const answerers = senders.map((s) => literalAnswerer(unit, s));
+  if (total <= 1 && answersElsewhere(unit, ch, recvs, answerers)) return;
   // A buffer takes `room` sends off the receivers' hands; only a known surplus can block.
   const owed = total - room;
   if (room > 0 && !(Number.isFinite(total) && owed > 0)) return;
@@ -153,7 +159,7 @@ function checkChannel(ctx: StrandingContext, ch: Channel, room: number): void {
   // With several senders, a receive loop counts as receiving them all (its early exits are
   // judged below): its header is not "a path that skips the receive" when it runs zero times.
   // A case of the same select that takes the sender's other answer (resc/errc) is no way out either.
-  const answers = answerCases(unit, recvs, senders);
+  const answers = answerCases(unit, ch, recvs, answerers);
   const touches = (n: GoNode) =>
     recvs.some((r) => contains(n, r.id)) ||
     answers.some((a) => a.id === n.id) ||
@@ -308,10 +314,11 @@ function checkChannel(ctx: StrandingContext, ch: Channel, room: number): void {
 //	case err := <-errc:                // the same goroutine answers here instead: no leak
 //	}
 //
-// Only when every other case of that select is such an answer (or can never fire): a
+// Only when every other case of that select is such an answer (answers.ts: the goroutine can no
+// longer send on the channel once it has answered there) or can never fire: a
 // `case <-ctx.Done():` next to them still leaves with the sender parked.
-function answersElsewhere(unit: Unit, recvs: ChanOp[], senders: GoroutineSite[]): boolean {
-  const answers = new Set(answerCases(unit, recvs, senders).map((a) => a.id));
+function answersElsewhere(unit: Unit, ch: Channel, recvs: ChanOp[], senders: Answerer[]): boolean {
+  const answers = new Set(answerCases(unit, ch, recvs, senders).map((a) => a.id));
   if (answers.size === 0) return false;
   for (const r of recvs) {
     for (const c of r.select?.namedChildren ?? []) {
@@ -323,20 +330,6 @@ function answersElsewhere(unit: Unit, recvs: ChanOp[], senders: GoroutineSite[])
     }
   }
   return true;
-}
-
-/** The communications of the receives' selects that take a value the same senders send on another channel. */
-function answerCases(unit: Unit, recvs: ChanOp[], senders: GoroutineSite[]): GoNode[] {
-  const answered = (id: GoNode) =>
-    channels(unit).some((c) => c.ops.some((o) => o.id.id === id.id) && c.ops.some((o) => o.kind === "send" && senders.some((s) => s === o.site)));
-  const out: GoNode[] = [];
-  for (const r of recvs) {
-    for (const c of r.select?.namedChildren ?? []) {
-      const comm = c?.type === "communication_case" ? c.childForFieldName("communication") : null;
-      if (comm && !contains(comm, r.id) && unit.nodes("identifier", comm).some((id) => !!id && answered(id))) out.push(comm);
-    }
-  }
-  return out;
 }
 
 //	for {

@@ -15,6 +15,7 @@ import { uncancellable, type DeadContext } from "../facts/contexts.js";
 import type { Channel } from "../facts/goroutines.js";
 import { calleeOf, summarise, type Effect, type FuncDecl } from "../facts/summaries.js";
 import { contains, loopBetween, spanOf, unparen } from "../facts/syntax.js";
+import { answerCases, namedAnswerer } from "./answers.js";
 import type { StrandingContext } from "./stranded.js";
 
 const fileName = (f: FileView) => f.path.slice(f.path.lastIndexOf("/") + 1);
@@ -30,7 +31,7 @@ export function checkNamed(ctx: StrandingContext, ch: Channel, wayOut: (exit: Go
   if (ch.ops.some((o) => o.kind !== "escape" && o.kind !== "recv" && o.kind !== "neutral")) return false;
   const recvs = ch.ops.filter((o) => o.kind === "recv");
   if (recvs.some((r) => r.fn.id !== ch.home.id)) return false;
-  const senders: { stmt: GoNode; decl: FuncDecl; sends: Effect[]; dead: DeadContext | undefined }[] = [];
+  const senders: { stmt: GoNode; call: GoNode; decl: FuncDecl; sends: Effect[]; dead: DeadContext | undefined }[] = [];
   for (const e of escapes) {
     const list = e.node.parent;
     const call = list?.type === "argument_list" ? list.parent : null;
@@ -46,21 +47,24 @@ export function checkNamed(ctx: StrandingContext, ch: Channel, wayOut: (exit: Go
     const args = list!.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment");
     const never = (f: Effect) => (f.doneGuards?.length ? f.doneGuards.map((g) => (args[g] ? uncancellable(unparen(args[g]!), unit) : undefined)) : [undefined]);
     if (mine.length === 0 || mine.some((f) => f.op !== "send" || (f.guarded && never(f).some((d) => !d)))) return false;
-    senders.push({ stmt, decl, sends: mine, dead: mine.flatMap((f) => (f.guarded ? never(f) : [])).find((d): d is DeadContext => !!d) });
+    senders.push({ stmt, call, decl, sends: mine, dead: mine.flatMap((f) => (f.guarded ? never(f) : [])).find((d): d is DeadContext => !!d) });
   }
   // Goroutines started in a loop, balanced by a receive loop, are the literal rule's counting
   // business (counts.ts): here one sender per go statement, outside loops.
   if (senders.some((s) => loopBetween(s.stmt, ch.home))) return false;
   const cfg = cfgOf(unit, ch.home);
   // A receive loop's header is no way out: running it zero times is the caller's count to get right.
-  const touches = (n: GoNode) =>
+  // Nor is a case that takes the callee's other answer (answers.ts), once it stops after giving it.
+  const touches = (n: GoNode, answers: GoNode[]) =>
     recvs.some((r) => contains(n, r.id)) ||
+    answers.some((a) => a.id === n.id) ||
     (() => {
       const loop = n.parent?.type === "for_clause" ? n.parent.parent : n.parent;
       return loop?.type === "for_statement" && n.type !== "block" && recvs.some((r) => contains(loop, r.id));
     })();
   for (const s of senders) {
-    const end = cfg.firstEnd({ after: s.stmt }, { avoid: touches });
+    const answers = answerCases(unit, ch, recvs, [namedAnswerer(s.call, s.decl)]);
+    const end = cfg.firstEnd({ after: s.stmt }, { avoid: (n) => touches(n, answers) });
     if (!end) continue;
     const send = s.sends[0]!;
     const related: RelatedLocation[] = [
