@@ -46,6 +46,8 @@ export function largeFileChange(file: (lines: number, seed: number) => string, r
 }
 
 export interface FloorMetrics {
+  /** Parsing alone, measured here after the runs above have warmed the JIT: the floors' own yardstick (CPU MB/s). */
+  parseWarmCpuMBps: number;
   /** The corpus through the engine with one rule that does nothing: parse, units, views (CPU MB/s). */
   noRulesCpuMBps: number;
   /** The same with one rule that asks the shared node index for one type: the one walk every rule set needs (CPU MB/s). */
@@ -96,7 +98,11 @@ export function wholeTreeFloor(corpus: readonly SourceFile[], template: Rule): F
     for (const n of live) sum += n.type.length + n.startIndex;
   });
   for (const t of trees) t.delete();
+  const parseWarm = cpu(() => {
+    for (const f of corpus) parseGo(f.content).delete();
+  });
   return {
+    parseWarmCpuMBps: mbps(parseWarm),
     noRulesCpuMBps: mbps(cpu(() => analyzeSync(corpus, { rules: [none] }))),
     indexOnlyCpuMBps: mbps(cpu(() => analyzeSync(corpus, { rules: [index] }))),
     cursorVisitCpuMBps: mbps(
