@@ -295,21 +295,24 @@ function main(): void {
   }
 
   // Per repository: commits replayed, CLI time, errors.
-  console.log(`| repository | commits (first-parent, ending at) | with a Go change | CLI time (s) | not exit 0 | findings | judged |\n|---|---|---|---|---|---|---|`);
+  console.log(`| repository | commits (first-parent, ending at) | with a Go change | of which unreadable | CLI time (s) | not exit 0 | findings | judged |\n|---|---|---|---|---|---|---|---|`);
   const problems: string[] = [];
   for (const { r, run } of runs) {
     const fs = all.filter((f) => f.repo === r.repo);
     const bad = run.commits.filter((c) => c.exitCode !== 0);
     const secs = run.commits.reduce((s, c) => s + c.ms, 0) / 1000;
     console.log(
-      `| ${r.repo} | ${run.n} to ${r.commit.slice(0, 12)} | ${run.commits.length} | ${secs.toFixed(0)} | ${bad.length} | ${fs.length} | ${fs.filter((f) => byKey.has(f.prKey)).length} |`,
+      `| ${r.repo} | ${run.n} to ${r.commit.slice(0, 12)} | ${run.commits.length} | ${run.commits.filter((c) => c.missing && c.missing.length >= c.goFiles).length} | ${secs.toFixed(0)} | ${bad.length} | ${fs.length} | ${fs.filter((f) => byKey.has(f.prKey)).length} |`,
     );
     for (const c of run.commits) {
       // The CLI's usual stderr is one summary line of skipped files; anything else is worth a look.
       const odd = c.stderr
         .split("\n")
         .filter((l) => l.trim() && !/^ptrguard: skipped \d+ /.test(l) && !/^\d+ files? skipped/.test(l));
-      if (c.exitCode !== 0 || odd.length) problems.push(`${r.repo}@${c.commit.slice(0, 12)} exit ${c.exitCode}: ${odd.join(" / ").slice(0, 400)}`);
+      // A commit whose every changed .go blob the mirror lacks has an empty diff: not the CLI's doing.
+      if (c.missing && c.missing.length >= c.goFiles) continue;
+      const note = c.missing?.length ? ` (left out, blob absent from the mirror: ${c.missing.join(", ")})` : "";
+      if (c.exitCode !== 0 || odd.length) problems.push(`${r.repo}@${c.commit.slice(0, 12)} exit ${c.exitCode}: ${odd.join(" / ").slice(0, 400)}${note}`);
     }
   }
 
