@@ -308,7 +308,7 @@ function main(): void {
       // The CLI's usual stderr is one summary line of skipped files; anything else is worth a look.
       const odd = c.stderr
         .split("\n")
-        .filter((l) => l.trim() && !/^ptrguard: skipped \d+ /.test(l) && !/^\d+ files? skipped/.test(l));
+        .filter((l) => l.trim() && !/^ptrguard: skipped \d+ /.test(l) && !/^ptrguard: no Go files to analyse \(the diff only deletes Go files\)$/.test(l));
       // A commit whose every changed .go blob the mirror lacks has an empty diff: not the CLI's doing.
       if (c.missing && c.missing.length >= c.goFiles) continue;
       const note = c.missing?.length ? ` (left out, blob absent from the mirror: ${c.missing.join(", ")})` : "";
