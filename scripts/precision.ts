@@ -23,16 +23,16 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 
-type Verdict = "true" | "false" | "debatable";
+export type Verdict = "true" | "false" | "debatable";
 
-interface RepoEntry {
+export interface RepoEntry {
   repo: string; // owner/name
   commit: string;
   dir: string; // under --repos-dir
   lines?: number; // non-vendored Go lines at the commit, for the report
 }
 
-interface Judgment {
+export interface Judgment {
   repo: string;
   path: string;
   rule: string;
@@ -44,7 +44,7 @@ interface Judgment {
   shape?: string; // a short name for a false or debatable shape, shared by the cases that have it
 }
 
-interface Finding {
+export interface Finding {
   rule: string;
   severity: string;
   path: string;
@@ -52,7 +52,7 @@ interface Finding {
   message: string;
 }
 
-interface Located extends Finding {
+export interface Located extends Finding {
   repo: string;
   func: string;
   code: string;
@@ -128,7 +128,7 @@ export function seededSample<T>(items: readonly T[], n: number, seed: number): T
   return a.slice(0, n);
 }
 
-function funcSource(lines: readonly string[], line: number, max = 160): string {
+export function funcSource(lines: readonly string[], line: number, max = 160): string {
   let start = line - 1;
   while (start > 0 && !/^func\b/.test(lines[start]!)) start--;
   let end = line - 1;
@@ -143,11 +143,11 @@ function funcSource(lines: readonly string[], line: number, max = 160): string {
     .join("\n");
 }
 
-function pct(n: number, d: number): string {
+export function pct(n: number, d: number): string {
   return d === 0 ? "–" : `${((100 * n) / d).toFixed(0)} %`;
 }
 
-function ratio(n: number, d: number): string {
+export function ratio(n: number, d: number): string {
   return d === 0 ? "–" : (n / d).toFixed(2);
 }
 

@@ -193,6 +193,15 @@ describe("bad input", () => {
     expect(JSON.parse(r.stdout).findings.map((f: { line: number }) => f.line)).toEqual([12]);
     expect(r.stderr).toMatch(/^ptrguard: fixtures\/cli\/broken\/broken\.go: syntax error near line \d+; the declarations that parsed were analysed\n$/);
   });
+  it("a diff that only deletes a Go file: no findings, a note that says so, exit 0", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ptrguard-deleted-"));
+    const diff = "diff --git a/old.go b/old.go\ndeleted file mode 100644\nindex 1111111..0000000\n--- a/old.go\n+++ /dev/null\n@@ -1,3 +0,0 @@\n-package p\n-\n-func f() {}\n";
+    expect(ptrguard(["check", "--format", "json", "--diff", "-"], dir, diff)).toEqual({
+      code: 0,
+      stdout: '{"findings":[]}\n',
+      stderr: "ptrguard: no Go files to analyse (the diff only deletes Go files)\n",
+    });
+  });
   it("an empty directory: no findings, a note, exit 0", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "ptrguard-empty-"));
     mkdirSync(path.join(dir, "sub"));

@@ -1,8 +1,10 @@
 // scripts/precision.ts keys hand judgments so that they survive line shifts, and the committed
 // judgments are well formed (docs/precision.md is computed from them).
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { findGitDir, prKey } from "../scripts/pr-precision.js";
 import { enclosingFunc, judgmentKey, locate, normaliseCode, seededSample } from "../scripts/precision.js";
 import { ROOT } from "../src/analyzer/testing.js";
 
@@ -84,5 +86,30 @@ describe("precision judgments", () => {
       if (j.verdict !== "true") expect(j.shape, judgmentKey(j)).toBeTruthy();
     }
     for (const r of repos) expect(r.commit).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("the pull-request judgments carry the commit they were posted on, in the key, and are otherwise like the whole-tree ones", () => {
+    const judgments = JSON.parse(readFileSync(path.join(ROOT, "docs/pr-precision-judgments.json"), "utf8")) as {
+      repo: string; commit: string; path: string; rule: string; func: string; code: string; n?: number; verdict: string; reason: string; shape?: string;
+    }[];
+    const repos = JSON.parse(readFileSync(path.join(ROOT, "docs/precision-repos.json"), "utf8")) as { repo: string }[];
+    expect(new Set(judgments.map(prKey)).size).toBe(judgments.length);
+    for (const j of judgments) {
+      expect(j.commit).toMatch(/^[0-9a-f]{40}$/);
+      expect(prKey(j)).toBe(`${judgmentKey(j)}@${j.commit}`);
+      expect(repos.map((r) => r.repo)).toContain(j.repo);
+      expect(["true", "false", "debatable"]).toContain(j.verdict);
+      expect(j.reason.length).toBeGreaterThan(20);
+      if (j.verdict !== "true") expect(j.shape, prKey(j)).toBeTruthy();
+    }
+  });
+
+  it("finds a bare git directory below a mirror folder, and nothing where there is none", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "pr-precision-"));
+    const bare = path.join(dir, "o+r", "repo");
+    for (const d of ["objects", "refs"]) mkdirSync(path.join(bare, d), { recursive: true });
+    writeFileSync(path.join(bare, "HEAD"), "ref: refs/heads/main\n");
+    expect(findGitDir(path.join(dir, "o+r"))).toBe(bare);
+    expect(findGitDir(path.join(dir, "none"))).toBeUndefined();
   });
 });

@@ -102,7 +102,10 @@ export async function runCheck(paths: string[], opts: CheckOptions, io: Io): Pro
   }
   if (sources.length === 0) {
     const where = paths.length ? paths.join(" ") : ".";
-    io.stderr(`ptrguard: no Go files to analyse${input ? " (the diff changes none" + (paths.length ? ` under ${where})` : ")") : ` in ${where}`}\n`);
+    // A diff that only deletes Go files changes some, but leaves nothing to analyse.
+    const deletes = input !== undefined && input.diffs.some((d) => d.status === "deleted" && d.oldPath?.endsWith(".go"));
+    const why = deletes ? "the diff only deletes Go files" : "the diff changes none";
+    io.stderr(`ptrguard: no Go files to analyse${input ? ` (${why}` + (paths.length ? ` under ${where})` : ")") : ` in ${where}`}\n`);
   }
 
   // A diff's files, and files named one by one, get the rest of their package as read-only
