@@ -12,6 +12,8 @@ import { toSarif } from "../src/report/sarif.js";
 import { toText } from "../src/report/text.js";
 import sendLeak from "../rules/goroutine-send-leak/index.js";
 import lostCancel from "../rules/lost-cancel/index.js";
+import recvLeak from "../rules/goroutine-recv-leak/index.js";
+import { parsePatch } from "../src/diff/diff.js";
 
 const START = `package w
 
@@ -126,5 +128,38 @@ describe("package context files", () => {
       { rules: [probe], scope: "file" },
     );
     expect(seen).toEqual(["a/y.go"]);
+  });
+});
+
+describe("a large file parsed in part", () => {
+  // Over 16 KiB, a diff's file is parsed only in its touched declarations, while the package's
+  // facts (every use of a field) come from whole trees: they must meet by position, not node id.
+  const filler = Array.from({ length: 400 }, (_, i) => `func helper${i}(v int) int { return v + ${i} }\n`).join("\n");
+  const BIG = `package q
+
+type Queue struct{ ready chan struct{} }
+
+func NewQueue() *Queue { return &Queue{ready: make(chan struct{})} }
+
+${filler}
+func (q *Queue) Wait() {
+	<-q.ready
+}
+`;
+  const lines = BIG.split("\n");
+  const wait = lines.indexOf("\t<-q.ready") + 1;
+  const patch = `@@ -${wait - 1},3 +${wait - 1},3 @@\n ${lines[wait - 2]}\n-\t<-q.ready \n+${lines[wait - 1]}\n ${lines[wait]}\n`;
+  const files: SourceFile[] = [
+    { path: "q/queue.go", content: BIG, diff: parsePatch(patch, "q/queue.go") },
+    { path: "q/other.go", content: "package q\n\nfunc (q *Queue) Len() int { return 0 }\n", context: true },
+  ];
+
+  it("a receive from a field nothing sends on is found in the touched function, as in the whole file", async () => {
+    expect(Buffer.byteLength(BIG)).toBeGreaterThan(16 * 1024);
+    const touched = await analyze(files, { rules: [recvLeak], scope: "function" });
+    const whole = await analyze([{ ...files[0]!, diff: undefined }, files[1]!], { rules: [recvLeak], scope: "file" });
+    const at = (r: typeof whole) => r.findings.map((f) => `${f.line} ${f.message}`);
+    expect(at(whole)).toEqual([`${wait} nothing in the package sends on or closes q.ready: this receive blocks forever`]);
+    expect(at(touched)).toEqual(at(whole));
   });
 });

@@ -611,6 +611,15 @@ export interface ChanField {
 }
 
 /**
+ * The use of a field at `node` of `file`, matched by position: the uses are read from each file's
+ * whole tree (FileView.wholeRoot), while a unit of a large file comes from a partial parse of the
+ * same text, whose nodes have other ids.
+ */
+export function useAt(uses: readonly FieldUse[], file: FileView, node: GoNode): FieldUse | undefined {
+  return uses.find((u) => u.file.path === file.path && u.node.startIndex === node.startIndex && u.node.endIndex === node.endIndex);
+}
+
+/**
  * An unexported channel field declared by exactly one struct type of the package (no other
  * struct has a field of that name, so `x.name` anywhere in the package is that field), with every
  * use in the package: only the package can touch it.

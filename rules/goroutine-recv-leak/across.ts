@@ -14,7 +14,7 @@ import type { FileView, GoNode, RelatedLocation, RuleContext, Unit } from "../..
 import { cfgOf } from "../facts/cfg.js";
 import { doneOperand } from "../facts/contexts.js";
 import { channels, mayLeave, type Channel } from "../facts/goroutines.js";
-import { calleeOf, chanField, fieldDecl, inSelectWithOthers, packageStructs, summarise, type FuncDecl } from "../facts/summaries.js";
+import { calleeOf, chanField, fieldDecl, inSelectWithOthers, packageStructs, summarise, useAt, type FuncDecl } from "../facts/summaries.js";
 import { contains, enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
 import { checkLockedWaits } from "./locked.js";
 
@@ -84,7 +84,7 @@ function unansweredFields(ctx: RuleContext): void {
     const name = fieldNameOf(unit, operand);
     if (!name) continue;
     const cf = chanField(unit.file, name);
-    if (!cf || !cf.uses.some((u) => u.node.id === recv.id)) continue;
+    if (!cf || !useAt(cf.uses, unit.file, recv)) continue;
     if (cf.uses.some((u) => u.kind === "send" || u.kind === "close" || u.kind === "escape")) continue;
     const make = cf.uses.find((u) => u.kind === "make");
     if (!make) continue;

@@ -21,7 +21,7 @@
 // The field must be unexported and belong to one struct of the package (so every use is in
 // sight), made unbuffered everywhere it is made, never closed, ranged over or handed out.
 import type { FileView, GoNode, RelatedLocation, RuleContext, Unit } from "../../src/analyzer/types.js";
-import { calleeOf, chanField, inSelectWithOthers, summarise, type ChanField, type FieldUse } from "../facts/summaries.js";
+import { calleeOf, chanField, inSelectWithOthers, summarise, useAt, type ChanField, type FieldUse } from "../facts/summaries.js";
 import { enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
 
 interface FieldSend {
@@ -220,7 +220,7 @@ export function checkUnreceivedSends(ctx: RuleContext): void {
     const ch = unparen(send.childForFieldName("channel")!);
     if (ch.type !== "selector_expression") continue;
     const cf = chanField(unit.file, ch.childForFieldName("field")!.text);
-    if (!cf || !cf.uses.some((u) => u.node.id === send.id)) continue;
+    if (!cf || !useAt(cf.uses, unit.file, send)) continue;
     const v = abandoned(cf);
     if (!v || v.recv) continue;
     const make = cf.uses.find((u) => u.kind === "make")!;
