@@ -98,8 +98,11 @@ export function literalDuration(e: GoNode, unit: Scope, locals = true, depth = 0
       return ref?.pkg === "time" ? (UNITS[ref.name] ?? null) : null;
     }
     case "call_expression": {
-      const ref = packageRef(unparen(e.childForFieldName("function")!), unit);
+      const fn = unparen(e.childForFieldName("function")!);
       const args = e.childForFieldName("arguments")?.namedChildren ?? [];
+      // A conversion to a numeric type keeps the value: `rand.Intn(int(10 * time.Second))`.
+      if (fn.type === "identifier" && NUMERIC.has(fn.text) && !unit.bindings.resolve(fn) && !declaredType(fn.text, unit) && args.length === 1 && args[0]) return literalDuration(unparen(args[0]), unit, locals, depth + 1);
+      const ref = packageRef(fn, unit);
       if (ref && RAND.has(ref.pkg) && RAND_BOUNDED.has(ref.name) && args.length === 1 && args[0]) return literalDuration(unparen(args[0]), unit, locals, depth + 1);
       return ref?.pkg === "time" && ref.name === "Duration" && args.length === 1 && args[0] ? literalDuration(unparen(args[0]), unit, locals, depth + 1) : null;
     }
@@ -118,6 +121,10 @@ export function literalDuration(e: GoNode, unit: Scope, locals = true, depth = 0
 }
 
 const RAND = new Set(["math/rand", "math/rand/v2"]);
+/** Go's predeclared integer and float types: a conversion to one of them keeps a duration's value. */
+const NUMERIC = new Set(["int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "float32", "float64"]);
+/** The package declares a type of that name (which would shadow the predeclared one). */
+const declaredType = (name: string, unit: Scope): boolean => unit.file.decls.some((d) => d.kind === "type" && d.names.includes(name));
 /** Functions returning a value in [0, n): read as n. */
 const RAND_BOUNDED = new Set(["Intn", "Int31n", "Int63n", "IntN", "Int32N", "Int64N", "UintN", "Uint32N", "Uint64N", "N"]);
 
