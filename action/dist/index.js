@@ -17962,8 +17962,10 @@ function literalDuration(e, unit, locals = true, depth = 0) {
       return ref?.pkg === "time" ? UNITS[ref.name] ?? null : null;
     }
     case "call_expression": {
-      const ref = packageRef(unparen(e.childForFieldName("function")), unit);
+      const fn = unparen(e.childForFieldName("function"));
       const args2 = e.childForFieldName("arguments")?.namedChildren ?? [];
+      if (fn.type === "identifier" && NUMERIC.has(fn.text) && !unit.bindings.resolve(fn) && !declaredType(fn.text, unit) && args2.length === 1 && args2[0]) return literalDuration(unparen(args2[0]), unit, locals, depth + 1);
+      const ref = packageRef(fn, unit);
       if (ref && RAND.has(ref.pkg) && RAND_BOUNDED.has(ref.name) && args2.length === 1 && args2[0]) return literalDuration(unparen(args2[0]), unit, locals, depth + 1);
       return ref?.pkg === "time" && ref.name === "Duration" && args2.length === 1 && args2[0] ? literalDuration(unparen(args2[0]), unit, locals, depth + 1) : null;
     }
@@ -17980,6 +17982,8 @@ function literalDuration(e, unit, locals = true, depth = 0) {
   }
 }
 var RAND = /* @__PURE__ */ new Set(["math/rand", "math/rand/v2"]);
+var NUMERIC = /* @__PURE__ */ new Set(["int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "float32", "float64"]);
+var declaredType = (name2, unit) => unit.file.decls.some((d) => d.kind === "type" && d.names.includes(name2));
 var RAND_BOUNDED = /* @__PURE__ */ new Set(["Intn", "Int31n", "Int63n", "IntN", "Int32N", "Int64N", "UintN", "Uint32N", "Uint64N", "N"]);
 function random(e, unit) {
   const calls = e.type === "call_expression" ? [e] : [];
@@ -18439,6 +18443,9 @@ function fieldDecl(file, t, field) {
 function fieldTypeName(file, t, field) {
   return typeName(fieldDecl(file, t, field) ?? null);
 }
+function useAt(uses, file, node) {
+  return uses.find((u) => u.file.path === file.path && u.node.startIndex === node.startIndex && u.node.endIndex === node.endIndex);
+}
 function chanField(file, name2) {
   const cache2 = file.memo("summaries.fields", () => /* @__PURE__ */ new Map());
   let f = cache2.get(name2);
@@ -18873,7 +18880,6 @@ var rule = {
 var afterfunc_untracked_default = rule;
 function check(ctx) {
   const { unit } = ctx;
-  const entry = processEntry(unit);
   for (const { call, name: name2 } of timeCalls(unit)) {
     if (name2 !== "AfterFunc") continue;
     const kept = untracked(call);
@@ -18887,7 +18893,7 @@ function check(ctx) {
     if (joined(call, unparen(f), unit)) continue;
     const loop = repeatingLoop(call, unit);
     if (!loop) {
-      if (kept.blank || entry === "main" || entry === "init" || entry === "command") continue;
+      if (kept.blank || ["main", "init", "command"].includes(processEntry(unit) ?? "")) continue;
       const ns = literalDuration(unparen(delay), unit) ?? fieldDuration(unparen(delay), unit);
       if (ns !== null && ns < MINUTE_NS) continue;
       if (retryChain(call, unparen(f), unit)) continue;
@@ -20022,7 +20028,7 @@ function unansweredFields(ctx) {
     const name2 = fieldNameOf(unit, operand);
     if (!name2) continue;
     const cf = chanField(unit.file, name2);
-    if (!cf || !cf.uses.some((u) => u.node.id === recv.id)) continue;
+    if (!cf || !useAt(cf.uses, unit.file, recv)) continue;
     if (cf.uses.some((u) => u.kind === "send" || u.kind === "close" || u.kind === "escape")) continue;
     const make = cf.uses.find((u) => u.kind === "make");
     if (!make) continue;
@@ -20571,7 +20577,7 @@ function checkUnreceivedSends(ctx) {
     const ch = unparen(send.childForFieldName("channel"));
     if (ch.type !== "selector_expression") continue;
     const cf = chanField(unit.file, ch.childForFieldName("field").text);
-    if (!cf || !cf.uses.some((u) => u.node.id === send.id)) continue;
+    if (!cf || !useAt(cf.uses, unit.file, send)) continue;
     const v = abandoned(cf);
     if (!v || v.recv) continue;
     const make = cf.uses.find((u) => u.kind === "make");
@@ -20790,6 +20796,55 @@ function lockAfter(use, key) {
   return call ? { node: call, file: use.file } : void 0;
 }
 
+// rules/goroutine-send-leak/answers.ts
+function literalAnswerer(unit, site) {
+  return {
+    cfg: () => cfgOf(unit, site.lit),
+    sends: (ch) => {
+      const placed = (o) => o.kind === "send" && o.site === site || o.kind === "recv" || o.kind === "neutral" || o.kind === "close";
+      if (ch.ops.some((o) => !placed(o) && contains(site.lit, o.node))) return void 0;
+      return ch.ops.filter((o) => o.kind === "send" && o.site === site).map((o) => o.node);
+    }
+  };
+}
+function namedAnswerer(call, decl) {
+  const args2 = (call.childForFieldName("arguments")?.namedChildren ?? []).filter((a) => !!a && a.type !== "comment");
+  return {
+    cfg: () => cfgIn(decl.file, decl.node),
+    sends: (ch) => {
+      const handed = ch.ops.filter((o) => o.kind === "escape");
+      const i2 = args2.findIndex((a) => handed.some((o) => o.node.id === a.id));
+      if (i2 < 0 || handed.length !== 1) return void 0;
+      const s = summarise(decl);
+      if (i2 >= s.params.length) return void 0;
+      const mine = s.effects.filter((e) => e.target.kind === "param" && e.target.index === i2);
+      if (mine.some((e) => e.op !== "send" || e.in !== decl.key || e.inGoroutine || e.file.path !== decl.file.path || !contains(decl.node, e.node))) return void 0;
+      return mine.map((e) => e.node);
+    }
+  };
+}
+function stopsAfter(a, answer, ch) {
+  const given = a.sends(answer);
+  const owed = a.sends(ch);
+  if (!given || !owed || given.length === 0) return false;
+  const cfg = a.cfg();
+  const reaches = (n, sends) => cfg.nodesOnPaths({ after: n }, (m) => sends.some((x) => contains(m, x))).length > 0;
+  return given.every((n) => !!cfg.pointAfter(n) && (!reaches(n, owed) || reaches(n, given)));
+}
+function answerCases(unit, ch, recvs, senders) {
+  if (senders.length === 0) return [];
+  const out2 = [];
+  for (const r of recvs) {
+    for (const c of r.select?.namedChildren ?? []) {
+      const comm = c?.type === "communication_case" ? c.childForFieldName("communication") : null;
+      if (!comm || contains(comm, r.id) || out2.some((o) => o.id === comm.id)) continue;
+      const answer = channels(unit).find((b) => b !== ch && b.ops.some((o) => o.kind === "recv" && contains(comm, o.node)));
+      if (answer && senders.every((s) => stopsAfter(s, answer, ch))) out2.push(comm);
+    }
+  }
+  return out2;
+}
+
 // rules/goroutine-send-leak/named.ts
 var fileName5 = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
 var at5 = (unit, file) => file.path === unit.file.path ? {} : { file };
@@ -20816,16 +20871,17 @@ function checkNamed(ctx, ch, wayOut2) {
     const args2 = list2.namedChildren.filter((a) => !!a && a.type !== "comment");
     const never = (f) => f.doneGuards?.length ? f.doneGuards.map((g) => args2[g] ? uncancellable(unparen(args2[g]), unit) : void 0) : [void 0];
     if (mine.length === 0 || mine.some((f) => f.op !== "send" || f.guarded && never(f).some((d) => !d))) return false;
-    senders.push({ stmt, decl, sends: mine, dead: mine.flatMap((f) => f.guarded ? never(f) : []).find((d) => !!d) });
+    senders.push({ stmt, call, decl, sends: mine, dead: mine.flatMap((f) => f.guarded ? never(f) : []).find((d) => !!d) });
   }
   if (senders.some((s) => loopBetween(s.stmt, ch.home))) return false;
   const cfg = cfgOf(unit, ch.home);
-  const touches2 = (n) => recvs.some((r) => contains(n, r.id)) || (() => {
+  const touches2 = (n, answers) => recvs.some((r) => contains(n, r.id)) || answers.some((a) => a.id === n.id) || (() => {
     const loop = n.parent?.type === "for_clause" ? n.parent.parent : n.parent;
     return loop?.type === "for_statement" && n.type !== "block" && recvs.some((r) => contains(loop, r.id));
   })();
   for (const s of senders) {
-    const end = cfg.firstEnd({ after: s.stmt }, { avoid: touches2 });
+    const answers = answerCases(unit, ch, recvs, [namedAnswerer(s.call, s.decl)]);
+    const end = cfg.firstEnd({ after: s.stmt }, { avoid: (n) => touches2(n, answers) });
     if (!end) continue;
     const send = s.sends[0];
     const related = [
@@ -21074,9 +21130,10 @@ function check5(ctx) {
   if (ctx.file.source.includes("chan")) {
     reportStranded(ctx, (sctx) => {
       for (const ch of channels(ctx.unit)) {
-        if (ch.buffer === null || checkUnshared(ctx, ch) || checkGroupStages(ctx, ch) || checkJoined(ctx, ch) || endsWithProcess(ctx.unit, ch)) continue;
-        if (checkNamed(sctx, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
-        checkChannel(sctx, ch, ch.buffer);
+        if (ch.buffer === null || checkUnshared(ctx, ch) || checkGroupStages(ctx, ch) || checkJoined(ctx, ch)) continue;
+        const live = { ...sctx, report: (d, s) => void (endsWithProcess(ctx.unit, ch) || sctx.report(d, s)) };
+        if (checkNamed(live, ch, (exit) => wayOut(ctx.unit, exit, ch.ops.filter((o) => o.kind === "recv")))) continue;
+        checkChannel(live, ch, ch.buffer);
       }
     });
   }
@@ -21106,14 +21163,16 @@ function checkChannel(ctx, ch, room) {
     total += n * starts(site, unit, ch.make);
     perRun = n;
   }
-  if (senders.length === 0 || answersElsewhere(unit, recvs, senders)) return;
+  if (senders.length === 0) return;
+  const answerers = senders.map((s) => literalAnswerer(unit, s));
+  if (total <= 1 && answersElsewhere(unit, ch, recvs, answerers)) return;
   const owed = total - room;
   if (room > 0 && !(Number.isFinite(total) && owed > 0)) return;
   const cfg = cfgOf(unit, home);
   const fits = room > 0 && !iterationScope(ch) && leftOver(cfg, ch, senders, sends, unit) <= room;
   if (fits && !(Number.isFinite(owed) && owed >= 2)) return;
   const size = Number.isFinite(total) ? String(total) : senders.length === 1 && perRun === 1 ? rangeLen(senders[0], unit) : void 0;
-  const answers = answerCases(unit, recvs, senders);
+  const answers = answerCases(unit, ch, recvs, answerers);
   const touches2 = (n) => recvs.some((r) => contains(n, r.id)) || answers.some((a) => a.id === n.id) || total > 1 && recvs.some((r) => {
     const loop = loopOfHeader(n);
     return !!loop && contains(loop, r.id);
@@ -21243,8 +21302,8 @@ function checkChannel(ctx, ch, room) {
     return;
   }
 }
-function answersElsewhere(unit, recvs, senders) {
-  const answers = new Set(answerCases(unit, recvs, senders).map((a) => a.id));
+function answersElsewhere(unit, ch, recvs, senders) {
+  const answers = new Set(answerCases(unit, ch, recvs, senders).map((a) => a.id));
   if (answers.size === 0) return false;
   for (const r of recvs) {
     for (const c of r.select?.namedChildren ?? []) {
@@ -21256,17 +21315,6 @@ function answersElsewhere(unit, recvs, senders) {
     }
   }
   return true;
-}
-function answerCases(unit, recvs, senders) {
-  const answered = (id) => channels(unit).some((c) => c.ops.some((o) => o.id.id === id.id) && c.ops.some((o) => o.kind === "send" && senders.some((s) => s === o.site)));
-  const out2 = [];
-  for (const r of recvs) {
-    for (const c of r.select?.namedChildren ?? []) {
-      const comm = c?.type === "communication_case" ? c.childForFieldName("communication") : null;
-      if (comm && !contains(comm, r.id) && unit.nodes("identifier", comm).some((id) => !!id && answered(id))) out2.push(comm);
-    }
-  }
-  return out2;
 }
 function iterationScope(ch) {
   let list2 = ch.binding.decl.parent;
@@ -22144,8 +22192,7 @@ var rule7 = {
 var lost_cancel_default = rule7;
 function check7(ctx) {
   const { unit } = ctx;
-  const entry = processEntry(unit);
-  if (entry === "main" || entry === "command") return;
+  const endsProcess = () => ["main", "command"].includes(processEntry(unit) ?? "");
   for (const { call, stmt } of assignedCalls(unit)) {
     const left = stmt.childForFieldName("left") ?? stmt.childForFieldName("name");
     const targets = (left?.type === "expression_list" ? left.namedChildren : stmt.childrenForFieldName("name")).filter((t) => !!t && t.type !== ",");
@@ -22157,6 +22204,7 @@ function check7(ctx) {
     if (!target) continue;
     const others = targets.filter((t) => t.id !== target.id);
     if (target.type === "identifier" && target.text === "_") {
+      if (endsProcess()) return;
       ctx.report({
         span: spanOf(stmt),
         messageId: "discarded",
@@ -22178,6 +22226,7 @@ function check7(ctx) {
     };
     const exit = cfgAt(unit, from)?.firstEnd({ after: from }, opts)?.node;
     if (!exit) continue;
+    if (endsProcess()) return;
     const where3 = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
     ctx.report({
       span: spanOf(stmt),
