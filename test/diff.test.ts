@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { addedLines, commentableLines, DiffError, parsePatch, parseUnifiedDiff, rebuildBase, removalPositions } from "../src/diff/diff.js";
+import { addedLines, commentableLines, DiffError, oldLineOf, parsePatch, parseUnifiedDiff, rebuildBase, removalPositions } from "../src/diff/diff.js";
 import { ROOT } from "../src/analyzer/testing.js";
 
 const scoping = path.join(ROOT, "fixtures/diffs/scoping");
@@ -84,5 +84,21 @@ describe("the scoping fixture's diff", () => {
     expect(fromPatch.hunks).toEqual(diff!.hunks);
     expect(fromPatch.newPath).toBe("service.go");
     expect(rebuildBase(head, fromPatch)).toBe(read("base/service.go"));
+  });
+});
+
+describe("oldLineOf", () => {
+  // Old: a b c d e f g h. New: a B c d e g h X (b changed to B, f removed, X added at the end).
+  const diff = parsePatch("@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n@@ -5,4 +5,4 @@\n e\n-f\n g\n h\n+X\n", "x.go");
+
+  it("maps unchanged lines across the hunks and gives nothing for added ones", () => {
+    const mapped = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => oldLineOf(diff, n));
+    expect(mapped).toEqual([1, undefined, 3, 4, 5, 7, 8, undefined]);
+  });
+
+  it("a hunk that only removes lines shifts the lines after it", () => {
+    // Old: a b c d. New: a d (b and c removed after line 1).
+    const removal = parsePatch("@@ -2,2 +1,0 @@\n-b\n-c\n", "x.go");
+    expect([1, 2].map((n) => oldLineOf(removal, n))).toEqual([1, 4]);
   });
 });

@@ -187,6 +187,26 @@ describe("the base version with scope new", () => {
   });
 });
 
+describe("a unit the diff renames, with scope new", () => {
+  const diffOf = (base: string, next: string) => parsePatch(localPatch("p.go", base, next), "p.go");
+
+  it("keeps its base findings: a rename alone posts nothing", async () => {
+    const base = LEAK("fetchAll");
+    const next = base.replace("func fetchAll(", "func fetchEvery(").replace("// fetchAll leaks.", "// fetchEvery leaks.");
+    const r = await analyze([{ path: "p.go", content: next, diff: diffOf(base, next) }], { rules });
+    expect(r.findings).toEqual([]);
+    // Without the diff, the renamed function's finding is there.
+    expect(await lines([{ path: "p.go", content: next }], "file")).toEqual(["p.go:9:fetchEvery"]);
+  });
+
+  it("still reports what the renaming diff introduces", async () => {
+    const base = LEAK("fetchAll").replace("\treturn use(ctx)", "\tdefer cancelAll()\n\treturn use(ctx)").replace("ctx, _ :=", "ctx, cancelAll :=");
+    const next = LEAK("fetchEvery");
+    const r = await analyze([{ path: "p.go", content: next, diff: diffOf(base, next) }], { rules });
+    expect(r.findings.map((f) => `${f.line}:${f.unit}`)).toEqual(["9:fetchEvery"]);
+  });
+});
+
 describe("Go version", () => {
   it("reads go.mod's go line (1.22rc1 counts as 1.22) and //go:build constraints", () => {
     expect(goModVersion("module m\n\ngo 1.22rc1\n")).toEqual({ major: 1, minor: 22 });

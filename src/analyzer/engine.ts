@@ -1,7 +1,7 @@
 // The diff-scoped analyzer: parse, pick the touched units, run the rules, honour directives,
 // validate fixes, and keep only the findings the scope asks for.
 import type { Range, Tree } from "web-tree-sitter";
-import { addedLines, DiffError, rebuildBase, removalPositions, type FileDiff } from "../diff/diff.js";
+import { addedLines, DiffError, oldLineOf, rebuildBase, removalPositions, type FileDiff } from "../diff/diff.js";
 import { DIRECTIVE_META, DIRECTIVE_RULE, directiveProblem, readDirectives, suppressedBy, wouldUse, type Directive } from "./directives.js";
 import { suggestionFor } from "./fixes.js";
 import { resolveBindings } from "./bindings.js";
@@ -307,7 +307,7 @@ function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], reg
     const base = file.baseContent ?? rebuildBase(file.content, file.diff);
     // Subtracting the base's findings can only remove: the base is analysed only when the head
     // has findings, and only in the units they are in (a finding is matched within its unit).
-    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, base, findings, rules, registry, siblings, testFindings));
+    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, file.diff, base, findings, rules, registry, siblings, testFindings));
   } else if (file.diff && scope === "added") {
     const added = addedLines(file.diff);
     findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => !r.path && isAdded(r, added)));
@@ -315,19 +315,42 @@ function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], reg
   return { findings, units: head.unitNames.length, syntaxErrorLine: head.syntaxErrorLine, ruleErrors: head.ruleErrors };
 }
 
-/** The findings of the base version in the units the head's findings are in. */
-function analyzeBase(file: SourceFile, base: string, head: Finding[], rules: readonly Rule[], registry: readonly Rule[], siblings: Siblings, testFindings: TestFindings): Finding[] {
+/**
+ * The findings of the base version in the units the head's findings are in: by name, and, for a
+ * unit the diff renamed (`TestLinearizability` became `TestRobustness`, its body unchanged), the
+ * base unit that holds the finding's unchanged line. A renamed unit's base findings carry the
+ * head's name, so that subtracting them leaves what the diff introduced, not what it renamed.
+ */
+function analyzeBase(file: SourceFile, diff: FileDiff, base: string, head: Finding[], rules: readonly Rule[], registry: readonly Rule[], siblings: Siblings, testFindings: TestFindings): Finding[] {
   engineStats.baseVersionsAnalyzed++;
   // The same units in the base version; its functions are found by name before parsing.
   const names = new Set(head.map((f) => f.unit));
-  return analyzeVersion(file.path, base, file.goMod ?? null, rules, registry, {
+  // Base lines of the head's findings on unchanged lines, with the head unit each is in.
+  const moved = new Map<number, string>();
+  for (const f of head) {
+    const line = oldLineOf(diff, f.line);
+    if (line !== undefined) moved.set(line, f.unit);
+  }
+  const headUnitAt = (startLine: number, endLine: number): string | undefined => {
+    for (const [line, unit] of moved) if (startLine <= line && line <= endLine) return unit;
+    return undefined;
+  };
+  const renamed = new Map<string, string>();
+  const findings = analyzeVersion(file.path, base, file.goMod ?? null, rules, registry, {
     // A package's own `new` is NEW_EXPR_CALLEE in the tree, `new` in findings and in the text.
-    unit: (u) => names.has(restoreNewExpr(u.name)),
+    unit: (u) => {
+      const name = restoreNewExpr(u.name);
+      if (names.has(name)) return true;
+      const as = headUnitAt(u.startLine, u.endLine);
+      if (as !== undefined) renamed.set(name, as);
+      return as !== undefined;
+    },
     chunk: (c) => {
       const name = funcChunkName(base.slice(c.start, Math.min(c.end, c.start + 300)));
-      return name === undefined || names.has(name);
+      return name === undefined || names.has(name) || headUnitAt(c.startLine, c.endLine) !== undefined;
     },
   }, siblings, testFindings).findings;
+  return findings.map((f) => (renamed.has(f.unit) ? { ...f, unit: renamed.get(f.unit)! } : f));
 }
 
 const isAdded = (loc: Location, added: Set<number>): boolean => {

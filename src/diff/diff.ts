@@ -119,6 +119,22 @@ export function removalPositions(diff: FileDiff): number[] {
   return out;
 }
 
+/**
+ * The old file's line for an unchanged line of the new file (a context line, or one outside every
+ * hunk); undefined for a line the diff adds.
+ */
+export function oldLineOf(diff: FileDiff, newLine: number): number | undefined {
+  // The first line after a hunk, in each file (a hunk of no lines sits after its start line).
+  const after = (start: number, lines: number) => (lines > 0 ? start + lines : start + 1);
+  let shift = 0;
+  for (const h of diff.hunks) {
+    if (newLine < (h.newLines > 0 ? h.newStart : h.newStart + 1)) break;
+    if (newLine < after(h.newStart, h.newLines)) return h.lines.find((l) => l.kind === "ctx" && l.newLine === newLine)?.oldLine;
+    shift = after(h.oldStart, h.oldLines) - after(h.newStart, h.newLines);
+  }
+  return newLine + shift;
+}
+
 /** RIGHT-side lines a review comment may sit on, mapped to the index of their hunk. */
 export function commentableLines(diff: FileDiff): Map<number, number> {
   const out = new Map<number, number>();
