@@ -8,6 +8,7 @@
 //
 //   npm run build && npx tsx scripts/pr-precision.ts -n 40          (runs, prints the tables)
 //   npx tsx scripts/pr-precision.ts --no-run                        (reuses <runs-dir>/<dir>.pr.json)
+//   npx tsx scripts/pr-precision.ts --resume --again SHA ...        (re-runs those commits only, after a fix)
 //   npx tsx scripts/pr-precision.ts --no-run --sample               (prints every unjudged finding
 //                                                                    with its function at the commit)
 //
@@ -148,6 +149,7 @@ function runRepo(
   cliArgs: string[],
   log: (s: string) => void,
   previous?: RepoRun,
+  again: readonly string[] = [],
 ): RepoRun {
   const commits = git(gitDir, ["rev-list", "--first-parent", "-n", String(n), r.commit]).toString().trim().split("\n").reverse();
   const tree = path.join(treesDir, r.dir);
@@ -164,7 +166,7 @@ function runRepo(
   const skippedBefore = new Set(previous?.head === r.commit ? previous.skipped : []);
   for (const c of commits) {
     const old = done.get(c);
-    if (old) {
+    if (old && !again.some((a) => c.startsWith(a))) {
       run.commits.push(old);
       continue;
     }
@@ -221,6 +223,7 @@ function main(): void {
     .option("--args <args>", "extra ptrguard check arguments (default: none, the built-in default)", "")
     .option("--no-run", "reuse <runs-dir>/<dir>.pr.json from the last run")
     .option("--resume", "run only the commits the last run (same head and --args) did not check; built code changes are not noticed")
+    .option("--again <sha>", "with --resume: run this commit (a prefix) again all the same, after a fix; repeatable", (v: string, a: string[]) => [...a, v], [] as string[])
     .option("--sample", "print every unjudged finding with its function at the commit")
     .parse();
   const opts = program.opts<{
@@ -234,6 +237,7 @@ function main(): void {
     args: string;
     run: boolean;
     resume?: boolean;
+    again: string[];
     sample?: boolean;
   }>();
 
@@ -261,7 +265,7 @@ function main(): void {
       const t0 = Date.now();
       const previous = opts.resume && existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as RepoRun) : undefined;
       const args = opts.args.split(/\s+/).filter(Boolean);
-      run = runRepo(r, gitDir, opts.commits, opts.treesDir, opts.runsDir, args, (s) => console.error(s), previous);
+      run = runRepo(r, gitDir, opts.commits, opts.treesDir, opts.runsDir, args, (s) => console.error(s), previous, opts.again);
       writeFileSync(out, JSON.stringify(run, null, 1));
       console.error(`${r.repo}: ${run.commits.length} commits with Go changes in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     } else {
