@@ -25205,6 +25205,16 @@ function removalPositions(diff) {
   }
   return out2;
 }
+function oldLineOf(diff, newLine) {
+  const after = (start2, lines) => lines > 0 ? start2 + lines : start2 + 1;
+  let shift = 0;
+  for (const h of diff.hunks) {
+    if (newLine < (h.newLines > 0 ? h.newStart : h.newStart + 1)) break;
+    if (newLine < after(h.newStart, h.newLines)) return h.lines.find((l) => l.kind === "ctx" && l.newLine === newLine)?.oldLine;
+    shift = after(h.oldStart, h.oldLines) - after(h.newStart, h.newLines);
+  }
+  return newLine + shift;
+}
 function commentableLines(diff) {
   const out2 = /* @__PURE__ */ new Map();
   diff.hunks.forEach((h, i2) => {
@@ -26334,24 +26344,41 @@ function analyzeFile(file, scope, rules2, registry, pkg2, testFindings) {
   let findings = head.findings;
   if (file.diff && scope === "new" && file.diff.status !== "added") {
     const base2 = file.baseContent ?? rebuildBase(file.content, file.diff);
-    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, base2, findings, rules2, registry, siblings, testFindings));
+    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, file.diff, base2, findings, rules2, registry, siblings, testFindings));
   } else if (file.diff && scope === "added") {
     const added = addedLines(file.diff);
     findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => !r.path && isAdded(r, added)));
   }
   return { findings, units: head.unitNames.length, syntaxErrorLine: head.syntaxErrorLine, ruleErrors: head.ruleErrors };
 }
-function analyzeBase(file, base2, head, rules2, registry, siblings, testFindings) {
+function analyzeBase(file, diff, base2, head, rules2, registry, siblings, testFindings) {
   engineStats.baseVersionsAnalyzed++;
   const names2 = new Set(head.map((f) => f.unit));
-  return analyzeVersion(file.path, base2, file.goMod ?? null, rules2, registry, {
+  const moved = /* @__PURE__ */ new Map();
+  for (const f of head) {
+    const line4 = oldLineOf(diff, f.line);
+    if (line4 !== void 0) moved.set(line4, f.unit);
+  }
+  const headUnitAt = (startLine, endLine) => {
+    for (const [line4, unit] of moved) if (startLine <= line4 && line4 <= endLine) return unit;
+    return void 0;
+  };
+  const renamed = /* @__PURE__ */ new Map();
+  const findings = analyzeVersion(file.path, base2, file.goMod ?? null, rules2, registry, {
     // A package's own `new` is NEW_EXPR_CALLEE in the tree, `new` in findings and in the text.
-    unit: (u) => names2.has(restoreNewExpr(u.name)),
+    unit: (u) => {
+      const name2 = restoreNewExpr(u.name);
+      if (names2.has(name2)) return true;
+      const as = headUnitAt(u.startLine, u.endLine);
+      if (as !== void 0) renamed.set(name2, as);
+      return as !== void 0;
+    },
     chunk: (c) => {
       const name2 = funcChunkName(base2.slice(c.start, Math.min(c.end, c.start + 300)));
-      return name2 === void 0 || names2.has(name2);
+      return name2 === void 0 || names2.has(name2) || headUnitAt(c.startLine, c.endLine) !== void 0;
     }
   }, siblings, testFindings).findings;
+  return findings.map((f) => renamed.has(f.unit) ? { ...f, unit: renamed.get(f.unit) } : f);
 }
 var isAdded = (loc, added) => {
   for (let l = loc.line; l <= Math.max(loc.line, loc.endLine); l++) if (added.has(l)) return true;
