@@ -2,7 +2,7 @@
 // live as long as the process, so rules about things outliving their caller exempt them.
 import type { FileView, GoNode, Unit } from "../../src/analyzer/types.js";
 import { packageRef } from "./calls.js";
-import { unparen } from "./syntax.js";
+import { contains, unparen } from "./syntax.js";
 
 export type ProcessEntry = "main" | "init" | "TestMain" | "command" | "once";
 
@@ -39,7 +39,7 @@ export function processEntry(unit: Unit): ProcessEntry | undefined {
 export function onceForProcess(unit: Unit, node: GoNode): ProcessEntry | undefined {
   for (let c = node, p = node.parent; p && p.id !== unit.node.id; c = p, p = p.parent) {
     // A range's operand and a for clause's initializer are evaluated once (`for range time.Tick(d)`).
-    if (p.type === "for_statement" && !(c.type === "range_clause" || (c.type === "for_clause" && isWithin(node, c.childForFieldName("initializer"))))) return undefined;
+    if (p.type === "for_statement" && !(c.type === "range_clause" || (c.type === "for_clause" && inInitializer(c, node)))) return undefined;
     if (p.type === "func_literal") {
       if (commandBody(p, unit)) return "command";
       if (!startedOrCalledInPlace(p) && !onceBody(p, unit)) return undefined;
@@ -207,7 +207,10 @@ function calledOnlyFromEntries(name: string, file: FileView, runs: Set<string>, 
   return calls > 0 ? out : undefined;
 }
 
-const isWithin = (n: GoNode, outer: GoNode | null): boolean => !!outer && outer.startIndex <= n.startIndex && n.endIndex <= outer.endIndex;
+const inInitializer = (clause: GoNode, n: GoNode): boolean => {
+  const init = clause.childForFieldName("initializer");
+  return !!init && contains(init, n);
+};
 
 /** Constructors: `New`, `NewServer`, `newServer`. */
 const CONSTRUCTOR = /^(?:New(?![a-z])|new[A-Z])/;
