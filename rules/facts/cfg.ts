@@ -39,7 +39,7 @@ import type { Binding, FileView, GoNode, Unit } from "../../src/analyzer/types.j
 import { methodName, packageCallee } from "./calls.js";
 import { doneCaseOperand } from "./contexts.js";
 import { isWrite } from "./definitions.js";
-import { caseStatements, contains, descendantsInFunction, enclosingFunction, FUNCTION_TYPES, listOf, operatorOf, statementsOf, unparen } from "./syntax.js";
+import { argsOf, caseStatements, contains, descendantsInFunction, enclosingFunction, FUNCTION_TYPES, listOf, operatorOf, statementsOf, unparen } from "./syntax.js";
 
 export type EndKind = "return" | "goroutine" | "process";
 export const ALL_ENDS: readonly EndKind[] = ["return", "goroutine", "process"];
@@ -227,7 +227,7 @@ function endOf(stmt: GoNode, r: Resolver): CallEnd | undefined {
     if (pkg === "log") return LOG_ENDS.includes(name) ? { kind: "process", always: true, test: false } : undefined;
     if (pkg === "runtime") return name === "Goexit" ? { kind: "goroutine", always: true, test: false } : undefined;
     if (/\/testify\/require$/.test(pkg) || MUST.test(pkg)) {
-      const args = call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
+      const args = argsOf(call);
       if (args.length === 0) return undefined;
       return { kind: "goroutine", always: ALWAYS_FAILS.has(name) || (!!r.unit && failsOnDone(call, name, args[1], r.unit)), test: true };
     }
@@ -243,7 +243,7 @@ function endOf(stmt: GoNode, r: Resolver): CallEnd | undefined {
   const m = methodName(call);
   if (!m || fn.type !== "selector_expression") return undefined;
   const object = r.unit ? testifyObject(fn.childForFieldName("operand")!, r.unit) : undefined;
-  if (object === "require") return { kind: "goroutine", always: ALWAYS_FAILS.has(m) || failsOnDone(call, m, firstArg(call), r.unit!), test: true };
+  if (object === "require") return { kind: "goroutine", always: ALWAYS_FAILS.has(m) || failsOnDone(call, m, argsOf(call)[0], r.unit!), test: true };
   if (object === "assert") return m === "FailNow" ? { kind: "goroutine", always: true, test: true } : undefined;
   const testing = receiverIsTesting(fn.childForFieldName("operand")!, r);
   // A receiver of unknown type in a file that uses package testing: most likely a t, b or tb.
@@ -291,7 +291,7 @@ export function failsTest(stmt: GoNode, unit: Unit): boolean {
   const m = fn.childForFieldName("field")?.text ?? "";
   const callee = packageCallee(call, unit);
   if (callee) return /\/testify\/assert$/.test(callee.pkg) && (m === "Fail" || m === "Failf" || failsOnDone(call, m, argsOf(call)[1], unit));
-  if (testifyObject(fn.childForFieldName("operand")!, unit) === "assert") return m === "Fail" || m === "Failf" || failsOnDone(call, m, firstArg(call), unit);
+  if (testifyObject(fn.childForFieldName("operand")!, unit) === "assert") return m === "Fail" || m === "Failf" || failsOnDone(call, m, argsOf(call)[0], unit);
   if (!TEST_FAILS.has(m)) return false;
   const r: Resolver = { file: unit.file, unit, resolve: (id) => unit.bindings.resolve(id) ?? null };
   const operand = fn.childForFieldName("operand")!;
@@ -305,8 +305,6 @@ const NIL_ASSERTIONS = new Set(["NoError", "NoErrorf", "Nil", "Nilf"]);
 /** The context package's functions whose first result is a context. */
 const CONTEXT_MAKERS = /^(Background|TODO|With(Cancel|CancelCause|Timeout|TimeoutCause|Deadline|DeadlineCause|Value|outCancel))$/;
 
-const argsOf = (call: GoNode): GoNode[] => call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
-const firstArg = (call: GoNode): GoNode | undefined => argsOf(call)[0];
 
 //	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 //	...
@@ -341,7 +339,7 @@ function isContext(b: Binding, unit: Unit): boolean {
   if (b.type) return b.type.text.replace(/\s+/g, "") === `${ctxName}.Context`;
   if (b.decl.type !== "short_var_declaration" && b.decl.type !== "var_spec") return false;
   const left = b.decl.type === "var_spec" ? b.decl.childrenForFieldName("name") : (b.decl.childForFieldName("left")?.namedChildren ?? []);
-  const right = argsOf2(b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : b.decl.childForFieldName("right"));
+  const right = listOf(b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : b.decl.childForFieldName("right"));
   const i = left.findIndex((l) => l?.id === b.id.id);
   // `ctx := context.WithValue(...)` (one value per name) or `ctx, cancel := context.WithTimeout(...)` (the first of two results).
   const value = right.length === left.length ? right[i] : right.length === 1 && i === 0 ? right[0] : undefined;
@@ -349,8 +347,6 @@ function isContext(b: Binding, unit: Unit): boolean {
   const callee = call?.type === "call_expression" ? packageCallee(call, unit, ["context"]) : undefined;
   return callee?.pkg === "context" && CONTEXT_MAKERS.test(callee.name);
 }
-
-const argsOf2 = (list: GoNode | null): GoNode[] => list?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
 
 function declaredInFile(file: FileView, name: string): boolean {
   return file.decls.some((d) => d.names.includes(name));

@@ -2,7 +2,7 @@
 // not in rules/facts/).
 import type { Binding, GoNode, Unit } from "../../src/analyzer/types.js";
 import { isBuiltinCall, packageCallee } from "../facts/calls.js";
-import { defBefore, definitions, type Def } from "../facts/definitions.js";
+import { defBefore, definitions, isWrite, type Def } from "../facts/definitions.js";
 import { argsOf, contains, listOf, operatorOf, unparen } from "../facts/syntax.js";
 
 export interface Buffer {
@@ -272,17 +272,10 @@ function settled(e: GoNode, unit: Unit): boolean {
   return ids.every((id) => {
     if (constValue(id, unit) !== undefined) return true;
     const b = unit.bindings.resolve(id);
-    return !!b && b.kind === "var" && definitions(b, unit).length === 1 && !b.uses.some((u) => changed(u));
+    return !!b && b.kind === "var" && definitions(b, unit).length === 1 && !b.uses.some(isWrite);
   });
 }
 
-/** A use that may change the variable: `x += n`, `x++`, `&x`, or a target of any assignment. */
-function changed(u: GoNode): boolean {
-  const p = u.parent;
-  if (p?.type === "inc_statement" || p?.type === "dec_statement") return true;
-  if (p?.type === "unary_expression" && operatorOf(p) === "&") return true;
-  return p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("left")?.id === p.id;
-}
 
 /** `b[i:]`, `b[i:len(b)]`, `b[i:cap(b)]`, or up to `size` (the size the buffer was made with). */
 export function reachesEnd(slice: GoNode, size?: string): boolean {
