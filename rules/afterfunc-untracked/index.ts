@@ -14,7 +14,7 @@ import type { Binding, GoNode, Rule, RuleContext, Unit } from "../../src/analyze
 import { cfgAt, cfgOf } from "../facts/cfg.js";
 import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
-import { enclosingFunction, loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
+import { argsOf, enclosingFunction, loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
 import { importsTime, literalDuration, timeCalls } from "../facts/timers.js";
 import { isWaitGroup, sameVariable } from "../facts/waitgroups.js";
 import { fieldDuration } from "./fields.js";
@@ -52,7 +52,7 @@ function check(ctx: RuleContext): void {
     if (name !== "AfterFunc") continue;
     const kept = untracked(call);
     if (!kept) continue;
-    const args = call.childForFieldName("arguments")?.namedChildren.filter((a): a is GoNode => !!a && a.type !== "comment") ?? [];
+    const args = argsOf(call);
     if (args.length !== 2) continue;
     const [delay, f] = args as [GoNode, GoNode];
     const ref = pointerIn(unparen(f), unit);

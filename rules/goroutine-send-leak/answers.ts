@@ -23,7 +23,7 @@ import type { GoNode, Unit } from "../../src/analyzer/types.js";
 import { cfgIn, cfgOf, type Cfg } from "../facts/cfg.js";
 import { channels, type Channel, type ChanOp, type GoroutineSite } from "../facts/goroutines.js";
 import { summarise, type FuncDecl } from "../facts/summaries.js";
-import { contains } from "../facts/syntax.js";
+import { argsOf, contains } from "../facts/syntax.js";
 
 /** A goroutine the function starts, as the answer reading needs it. */
 export interface Answerer {
@@ -53,7 +53,7 @@ export function literalAnswerer(unit: Unit, site: GoroutineSite): Answerer {
  * when every one is written in its own body (not in a helper it calls or a goroutine it starts).
  */
 export function namedAnswerer(call: GoNode, decl: FuncDecl): Answerer {
-  const args = (call.childForFieldName("arguments")?.namedChildren ?? []).filter((a): a is GoNode => !!a && a.type !== "comment");
+  const args = argsOf(call);
   return {
     cfg: () => cfgIn(decl.file, decl.node),
     sends: (ch) => {
