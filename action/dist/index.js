@@ -2735,13 +2735,13 @@ var require_transport = __commonJS({
         return nodeOptions;
       }
       const sanitized = [];
-      let changed2 = false;
+      let changed = false;
       for (let i2 = 0; i2 < tokens.length; i2++) {
         const token = tokens[i2];
         if (token === "--require" || token === "-r" || token === "--import") {
           const next = tokens[i2 + 1];
           if (next && shouldDropPreload(next)) {
-            changed2 = true;
+            changed = true;
             i2++;
             continue;
           }
@@ -2755,13 +2755,13 @@ var require_transport = __commonJS({
         if (token.startsWith("--require=") || token.startsWith("-r=") || token.startsWith("--import=")) {
           const value = token.slice(token.indexOf("=") + 1);
           if (shouldDropPreload(value)) {
-            changed2 = true;
+            changed = true;
             continue;
           }
         }
         sanitized.push(token);
       }
-      return changed2 ? sanitized.join(" ") : nodeOptions;
+      return changed ? sanitized.join(" ") : nodeOptions;
     }
     function shouldDropPreload(value) {
       const unquoted = stripQuotes(value);
@@ -16601,7 +16601,7 @@ function endOf(stmt, r) {
     if (pkg2 === "log") return LOG_ENDS.includes(name2) ? { kind: "process", always: true, test: false } : void 0;
     if (pkg2 === "runtime") return name2 === "Goexit" ? { kind: "goroutine", always: true, test: false } : void 0;
     if (/\/testify\/require$/.test(pkg2) || MUST.test(pkg2)) {
-      const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
+      const args2 = argsOf(call);
       if (args2.length === 0) return void 0;
       return { kind: "goroutine", always: ALWAYS_FAILS.has(name2) || !!r.unit && failsOnDone(call, name2, args2[1], r.unit), test: true };
     }
@@ -16616,7 +16616,7 @@ function endOf(stmt, r) {
   const m = methodName(call);
   if (!m || fn.type !== "selector_expression") return void 0;
   const object = r.unit ? testifyObject(fn.childForFieldName("operand"), r.unit) : void 0;
-  if (object === "require") return { kind: "goroutine", always: ALWAYS_FAILS.has(m) || failsOnDone(call, m, firstArg(call), r.unit), test: true };
+  if (object === "require") return { kind: "goroutine", always: ALWAYS_FAILS.has(m) || failsOnDone(call, m, argsOf(call)[0], r.unit), test: true };
   if (object === "assert") return m === "FailNow" ? { kind: "goroutine", always: true, test: true } : void 0;
   const testing = receiverIsTesting(fn.childForFieldName("operand"), r);
   const testy = testing === true || testing === void 0 && (r.file.isTest || !!r.file.importName("testing"));
@@ -16647,8 +16647,8 @@ function failsTest(stmt, unit) {
   if (fn.type !== "selector_expression") return false;
   const m = fn.childForFieldName("field")?.text ?? "";
   const callee2 = packageCallee(call, unit);
-  if (callee2) return /\/testify\/assert$/.test(callee2.pkg) && (m === "Fail" || m === "Failf" || failsOnDone(call, m, argsOf2(call)[1], unit));
-  if (testifyObject(fn.childForFieldName("operand"), unit) === "assert") return m === "Fail" || m === "Failf" || failsOnDone(call, m, firstArg(call), unit);
+  if (callee2) return /\/testify\/assert$/.test(callee2.pkg) && (m === "Fail" || m === "Failf" || failsOnDone(call, m, argsOf(call)[1], unit));
+  if (testifyObject(fn.childForFieldName("operand"), unit) === "assert") return m === "Fail" || m === "Failf" || failsOnDone(call, m, argsOf(call)[0], unit);
   if (!TEST_FAILS.has(m)) return false;
   const r = { file: unit.file, unit, resolve: (id) => unit.bindings.resolve(id) ?? null };
   const operand = fn.childForFieldName("operand");
@@ -16657,13 +16657,11 @@ function failsTest(stmt, unit) {
 }
 var NIL_ASSERTIONS = /* @__PURE__ */ new Set(["NoError", "NoErrorf", "Nil", "Nilf"]);
 var CONTEXT_MAKERS = /^(Background|TODO|With(Cancel|CancelCause|Timeout|TimeoutCause|Deadline|DeadlineCause|Value|outCancel))$/;
-var argsOf2 = (call) => call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
-var firstArg = (call) => argsOf2(call)[0];
 function failsOnDone(call, name2, value, unit) {
   if (!NIL_ASSERTIONS.has(name2) || !value) return false;
   const v = unparen(value);
   const fn = v.type === "call_expression" ? unparen(v.childForFieldName("function")) : void 0;
-  if (fn?.type !== "selector_expression" || fn.childForFieldName("field")?.text !== "Err" || argsOf2(v).length !== 0) return false;
+  if (fn?.type !== "selector_expression" || fn.childForFieldName("field")?.text !== "Err" || argsOf(v).length !== 0) return false;
   const x = unparen(fn.childForFieldName("operand"));
   const b = x.type === "identifier" ? unit.bindings.resolve(x) : void 0;
   if (!b || !isContext(b, unit)) return false;
@@ -16680,14 +16678,13 @@ function isContext(b, unit) {
   if (b.type) return b.type.text.replace(/\s+/g, "") === `${ctxName}.Context`;
   if (b.decl.type !== "short_var_declaration" && b.decl.type !== "var_spec") return false;
   const left = b.decl.type === "var_spec" ? b.decl.childrenForFieldName("name") : b.decl.childForFieldName("left")?.namedChildren ?? [];
-  const right = argsOf22(b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : b.decl.childForFieldName("right"));
+  const right = listOf(b.decl.type === "var_spec" ? b.decl.childForFieldName("value") : b.decl.childForFieldName("right"));
   const i2 = left.findIndex((l) => l?.id === b.id.id);
   const value = right.length === left.length ? right[i2] : right.length === 1 && i2 === 0 ? right[0] : void 0;
   const call = value ? unparen(value) : void 0;
   const callee2 = call?.type === "call_expression" ? packageCallee(call, unit, ["context"]) : void 0;
   return callee2?.pkg === "context" && CONTEXT_MAKERS.test(callee2.name);
 }
-var argsOf22 = (list2) => list2?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
 function declaredInFile2(file, name2) {
   return file.decls.some((d) => d.names.includes(name2));
 }
@@ -17729,7 +17726,7 @@ function processEntry(unit) {
 }
 function onceForProcess(unit, node) {
   for (let c = node, p = node.parent; p && p.id !== unit.node.id; c = p, p = p.parent) {
-    if (p.type === "for_statement" && !(c.type === "range_clause" || c.type === "for_clause" && isWithin(node, c.childForFieldName("initializer")))) return void 0;
+    if (p.type === "for_statement" && !(c.type === "range_clause" || c.type === "for_clause" && inInitializer(c, node))) return void 0;
     if (p.type === "func_literal") {
       if (commandBody(p, unit)) return "command";
       if (!startedOrCalledInPlace(p) && !onceBody(p, unit)) return void 0;
@@ -17848,7 +17845,10 @@ function calledOnlyFromEntries(name2, file, runs, depth) {
   }
   return calls > 0 ? out2 : void 0;
 }
-var isWithin = (n, outer) => !!outer && outer.startIndex <= n.startIndex && n.endIndex <= outer.endIndex;
+var inInitializer = (clause, n) => {
+  const init2 = clause.childForFieldName("initializer");
+  return !!init2 && contains(init2, n);
+};
 var CONSTRUCTOR = /^(?:New(?![a-z])|new[A-Z])/;
 var LIFECYCLE = /^(?:(?:[Rr]un|[Ss]tart|[Ll]isten)(?![a-z0-9_])|[Ss]erve$)/;
 function startedForProcessLife(unit, stmt) {
@@ -18884,7 +18884,7 @@ function check(ctx) {
     if (name2 !== "AfterFunc") continue;
     const kept = untracked(call);
     if (!kept) continue;
-    const args2 = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment") ?? [];
+    const args2 = argsOf(call);
     if (args2.length !== 2) continue;
     const [delay, f] = args2;
     const ref = pointerIn(unparen(f), unit);
@@ -20253,8 +20253,8 @@ var rule4 = {
 var goroutine_recv_leak_default = rule4;
 var MAX_FIX_LINES = 25;
 var line = (unit, n) => unit.file.lineOf(n.startIndex);
-function check4(ctx) {
-  if (uncalledTestMethod(ctx.unit)) return;
+function check4(outer) {
+  const ctx = { ...outer, report: (d) => void (uncalledTestMethod(outer.unit) || outer.report(d)) };
   checkAcross(ctx);
   if (!(ctx.file.source.includes("chan") && /\bgo\s+func\b|\.Go\(\s*func\b/.test(ctx.file.source))) return;
   for (const ch of channels(ctx.unit)) {
@@ -20808,7 +20808,7 @@ function literalAnswerer(unit, site) {
   };
 }
 function namedAnswerer(call, decl) {
-  const args2 = (call.childForFieldName("arguments")?.namedChildren ?? []).filter((a) => !!a && a.type !== "comment");
+  const args2 = argsOf(call);
   return {
     cfg: () => cfgIn(decl.file, decl.node),
     sends: (ch) => {
@@ -22629,14 +22629,8 @@ function settled(e, unit) {
   return ids.every((id) => {
     if (constValue2(id, unit) !== void 0) return true;
     const b = unit.bindings.resolve(id);
-    return !!b && b.kind === "var" && definitions(b, unit).length === 1 && !b.uses.some((u) => changed(u));
+    return !!b && b.kind === "var" && definitions(b, unit).length === 1 && !b.uses.some(isWrite);
   });
-}
-function changed(u) {
-  const p = u.parent;
-  if (p?.type === "inc_statement" || p?.type === "dec_statement") return true;
-  if (p?.type === "unary_expression" && operatorOf(p) === "&") return true;
-  return p?.type === "expression_list" && p.parent?.type === "assignment_statement" && p.parent.childForFieldName("left")?.id === p.id;
 }
 function reachesEnd(slice, size) {
   const end = slice.childForFieldName("end");
@@ -26127,15 +26121,15 @@ function fixIsVerified(c) {
     throw err2;
   }
   const sorted = [...c.edits].sort((a, b) => a.start - b.start || a.end - b.end);
-  const changed2 = sorted.map((e) => ({ start: mapIndex(sorted, e.start, "start"), end: mapIndex(sorted, e.start, "start") + e.text.length }));
+  const changed = sorted.map((e) => ({ start: mapIndex(sorted, e.start, "start"), end: mapIndex(sorted, e.start, "start") + e.text.length }));
   const unit = { start: mapIndex(sorted, c.unit.start, "start"), end: mapIndex(sorted, c.unit.end, "end") };
   const span = c.diagnostic.span;
   const at7 = { start: mapIndex(sorted, span.start, "start"), end: mapIndex(sorted, span.end, "end") };
   const same = (d, where3) => d.messageId === c.diagnostic.messageId && overlaps(d.span, where3);
   const before = c.siblings.filter((d) => same(d, span)).length;
-  const version = c.open(fixed, [unit, ...changed2], unit);
+  const version = c.open(fixed, [unit, ...changed], unit);
   try {
-    const touched = version.root.children.filter((n) => !!n && [unit, ...changed2].some((s) => touchesRange(s, n.startIndex, n.endIndex)));
+    const touched = version.root.children.filter((n) => !!n && [unit, ...changed].some((s) => touchesRange(s, n.startIndex, n.endIndex)));
     if (touched.length === 0 || touched.some((n) => n.hasError || n.type === "ERROR")) return false;
     let again;
     try {
