@@ -23397,7 +23397,7 @@ function check11(ctx) {
     const others = use.select.namedChildren.filter((c) => !!c && (c.type === "communication_case" || c.type === "default_case") && !use.cases.some((u) => u.id === c.id));
     const cfg = cfgAt(unit, loop);
     const round = others.find((c) => cfg.repeats(loop, { at: c }));
-    if (round) hits.push({ call, select: use.select, loop, round, direct: use.direct });
+    if (round && !pureWait(use.cases, others, (c) => cfg.repeats(loop, { at: c }))) hits.push({ call, select: use.select, loop, round, direct: use.direct });
   }
   const line4 = (n) => ctx.file.lineOf(n.startIndex);
   const sameVar = (a, b) => !!a.replaces && a.replaces === b.replaces && a.select.id === b.select.id;
@@ -23462,8 +23462,17 @@ function replacing(call, stmt, x, unit) {
   if (!makers.some((m) => reaches({ after: m }))) return null;
   const others = select.namedChildren.filter((c) => !!c && (c.type === "communication_case" || c.type === "default_case") && !cases.some((u) => u.id === c.id));
   const round = others.find((c) => reaches({ at: c }));
+  if (round && pureWait(cases, others, (c) => cfg.repeats(loop, { at: c }))) return null;
   const calledAt = points.filter((p) => p.id !== stmt.id && contains(loop, p));
   return round ? { call, select, loop, round, direct: false, replaces: x.name, fresh: contains(loop, x.id), calledAt } : null;
+}
+function pureWait(timerCases2, others, goesRound) {
+  return timerCases2.every((c) => goesRound(c) && bareWakeUp(c)) && others.every((c) => !goesRound(c) || bareWakeUp(c));
+}
+function bareWakeUp(c) {
+  const comm = c.type === "communication_case" ? c.childForFieldName("communication") : null;
+  if (comm?.type !== "receive_statement" || comm.childForFieldName("left")) return false;
+  return caseStatements(c).every((s) => s.type === "continue_statement" && !s.namedChildren.some((l) => l?.type === "label_name"));
 }
 function runsAt(stmt, fn, unit) {
   const f = enclosingFunction(stmt);

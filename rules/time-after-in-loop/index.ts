@@ -28,7 +28,7 @@ import { closureCalls, packageRef } from "../facts/calls.js";
 import { cfgAt, onceIn, tripCount } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
 import { isWrite } from "../facts/definitions.js";
-import { contains, descendantsInFunction, enclosingFunction, indentAt, listOf, loopAround, nameIsFree, spanOf, statementOf, statementsOf, unparen } from "../facts/syntax.js";
+import { caseStatements, contains, descendantsInFunction, enclosingFunction, indentAt, listOf, loopAround, nameIsFree, spanOf, statementOf, statementsOf, unparen } from "../facts/syntax.js";
 import { importsTime, timeCalls, timerEra } from "../facts/timers.js";
 
 const rule: Rule = {
@@ -92,7 +92,7 @@ function check(ctx: RuleContext): void {
     // A case after which the loop can run again (`done = true` under `for !done` cannot).
     const cfg = cfgAt(unit, loop)!;
     const round = others.find((c) => cfg.repeats(loop, { at: c }));
-    if (round) hits.push({ call, select: use.select, loop, round, direct: use.direct });
+    if (round && !pureWait(use.cases, others, (c) => cfg.repeats(loop, { at: c }))) hits.push({ call, select: use.select, loop, round, direct: use.direct });
   }
   const line = (n: GoNode) => ctx.file.lineOf(n.startIndex);
   // Several assignments replacing the same variable's timer are one bug: reported once, at the first.
@@ -169,10 +169,40 @@ function replacing(call: GoNode, stmt: GoNode, x: Binding, unit: Unit): Hit | nu
   if (!makers.some((m) => reaches({ after: m }))) return null;
   const others = select.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && !cases.some((u) => u.id === c.id));
   const round = others.find((c) => reaches({ at: c }));
+  if (round && pureWait(cases, others, (c) => cfg.repeats(loop, { at: c }))) return null;
   const calledAt = points.filter((p) => p.id !== stmt.id && contains(loop, p));
   // `var tickc <-chan time.Time` in the body: the next round starts with a nil tickc, and the old
   // timer is left pending rather than replaced (the message says "starts a timer each round").
   return round ? { call, select, loop, round, direct: false, replaces: x.name, fresh: contains(loop, x.id), calledAt } : null;
+}
+
+//	for {
+//		select {
+//		case <-retryNow:                   // a wake-up: nothing to handle
+//		case <-time.After(retryInterval):  // nothing to handle either: the wait is over
+//		case <-stop:
+//			return
+//		}
+//		poll()                             // what the round does, whichever case woke it
+//	}
+/**
+ * A pure wait: every case that goes round the loop, the timer's own included, is a bare receive
+ * (`case <-sig:`, no value bound, nothing sent) with nothing in its body but an optional
+ * `continue`. The select then decides only when the round goes on, not what it does: a sleep that
+ * a change signal can cut short (retry waits, pollers, monitors). A round that waits for the timer
+ * leaves nothing pending; only an early wake-up leaves one timer, so at most as many are pending
+ * as wake-ups come within one delay. A case that handles a value or does work (a message loop),
+ * or a timer case that reacts (a timeout: log, give up, resend), is not a pure wait.
+ */
+function pureWait(timerCases: GoNode[], others: GoNode[], goesRound: (c: GoNode) => boolean): boolean {
+  return timerCases.every((c) => goesRound(c) && bareWakeUp(c)) && others.every((c) => !goesRound(c) || bareWakeUp(c));
+}
+
+/** `case <-x:` with an empty body or only `continue` (of the innermost loop). */
+function bareWakeUp(c: GoNode): boolean {
+  const comm = c.type === "communication_case" ? c.childForFieldName("communication") : null;
+  if (comm?.type !== "receive_statement" || comm.childForFieldName("left")) return false;
+  return caseStatements(c).every((s) => s.type === "continue_statement" && !s.namedChildren.some((l) => l?.type === "label_name"));
 }
 
 /**
