@@ -6,6 +6,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { SourceFile } from "./analyzer/engine.js";
+import { movedFrom } from "./analyzer/moves.js";
 import { decodeUtf8 } from "./analyzer/source.js";
 import { DiffError, parsePatch, parseUnifiedDiff, type FileDiff } from "./diff/diff.js";
 import { isGoSource, overBoundsNote, PACKAGE_BOUNDS, preselect, samePackage, type DirEntry, type PackageBounds } from "./review/package.js";
@@ -204,9 +205,22 @@ export async function loadSources(
       throw new InputError(`the diff names ${p}, which is not in ${where}`);
     }
     if (roots.length && !roots.some((r) => full === r || full.startsWith(r + path.sep))) continue;
-    out.push(make(full, staged ?? (await readFile(full)), d));
+    const source = make(full, staged ?? (await readFile(full)), d);
+    // Functions the diff moves here from other files: their old text, for scope `new`.
+    const moved = movedFrom(d, input.diffs, (o) => headText(o, input, cwd));
+    if (moved.length) source.file.movedFrom = moved;
+    out.push(source);
   }
   return out;
+}
+
+/** The head text of a file the diff changes (the index's with --staged), found as loadSources finds it; undefined when unreadable. */
+function headText(d: FileDiff, input: { root: string; staged?: Map<string, Buffer> }, cwd: string): string | undefined {
+  if (!d.newPath) return undefined;
+  const staged = input.staged?.get(d.newPath);
+  if (staged) return decodeUtf8(staged);
+  const full = [path.resolve(input.root, d.newPath), path.resolve(cwd, d.newPath)].find((f) => existsSync(f));
+  return full ? decodeUtf8(readFileSync(full)) : undefined;
 }
 
 /** Each touched file's package context, and what the bounds left out (one sentence per package). */

@@ -97,6 +97,31 @@ describe("ptrguard check with a diff", () => {
   });
 });
 
+describe("ptrguard check --git: a function moved to another file", () => {
+  const LEAKY = "// FetchAll leaks its context's cancel function.\nfunc FetchAll(parent context.Context) error {\n\tctx, _ := context.WithCancel(parent)\n\treturn use(ctx)\n}\n";
+  const HEADER = 'package svc\n\nimport "context"\n\n';
+  const USE = "func use(ctx context.Context) error { return ctx.Err() }\n";
+
+  it("brings its old findings along: nothing is new, exit 0; a copy that stays in both files is new", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ptrguard-move-"));
+    const git = (...a: string[]) => spawnSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...a], { cwd: dir, encoding: "utf8" });
+    writeFileSync(path.join(dir, "go.mod"), "module example.com/svc\n\ngo 1.21\n");
+    writeFileSync(path.join(dir, "fetch.go"), HEADER + USE + "\n" + LEAKY);
+    git("init", "-q");
+    git("add", ".");
+    git("commit", "-qm", "base");
+    // FetchAll moves from fetch.go (which keeps use) to client.go, a new file.
+    writeFileSync(path.join(dir, "fetch.go"), HEADER + USE);
+    writeFileSync(path.join(dir, "client.go"), HEADER + LEAKY);
+    const moved = ptrguard(["check", "--format", "json", "--git", "HEAD"], dir);
+    expect({ code: moved.code, findings: JSON.parse(moved.stdout).findings }).toEqual({ code: 0, findings: [] });
+    // Had fetch.go kept its FetchAll, client.go's would be a new function (of another package build, say).
+    git("checkout", "-q", "fetch.go");
+    const copied = ptrguard(["check", "--format", "json", "--git", "HEAD"], dir);
+    expect(JSON.parse(copied.stdout).findings.map((f: { path: string; line: number; rule: string }) => `${f.path}:${f.line}:${f.rule}`)).toEqual(["client.go:7:lost-cancel"]);
+  });
+});
+
 describe("output formats", () => {
   const file = "fixtures/rules/lost-cancel/aliased.go";
   it("text: like go vet, with the fix as a unified diff under it, no colour when not a terminal", () => {

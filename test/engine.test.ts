@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { analyze, engineStats, MAX_FILE_BYTES, tooLargeReason, type SourceFile } from "../src/analyzer/engine.js";
 import { applyEdits, OverlappingEditsError } from "../src/analyzer/fixes.js";
 import { buildConstraintVersion, goModVersion } from "../src/analyzer/gofile.js";
+import { funcLines, movedFrom } from "../src/analyzer/moves.js";
 import type { Rule } from "../src/analyzer/types.js";
 import { parsePatch, parseUnifiedDiff } from "../src/diff/diff.js";
 import { localPatch } from "../src/review/files.js";
@@ -204,6 +205,47 @@ describe("a unit the diff renames, with scope new", () => {
     const next = LEAK("fetchEvery");
     const r = await analyze([{ path: "p.go", content: next, diff: diffOf(base, next) }], { rules });
     expect(r.findings.map((f) => `${f.line}:${f.unit}`)).toEqual(["9:fetchEvery"]);
+  });
+});
+
+describe("a function the diff moves to another file, with scope new", () => {
+  const whole = (file: string, text: string, status: "added" | "deleted") => {
+    const lines = text.split("\n").slice(0, -1);
+    const sign = status === "added" ? "+" : "-";
+    const header = status === "added" ? `--- /dev/null\n+++ b/${file}\n@@ -0,0 +1,${lines.length} @@` : `--- a/${file}\n+++ /dev/null\n@@ -1,${lines.length} +0,0 @@`;
+    return `diff --git a/${file} b/${file}\n${status === "added" ? "new" : "deleted"} file mode 100644\n${header}\n${lines.map((l) => sign + l).join("\n")}\n`;
+  };
+  const move = (oldText: string, newText: string) => {
+    const diffs = parseUnifiedDiff(whole("old.go", oldText, "deleted") + whole("moved.go", newText, "added"));
+    const into = diffs.find((d) => d.newPath === "moved.go")!;
+    return { into, moved: movedFrom(into, diffs, () => undefined) };
+  };
+
+  it("keeps the old file's findings in it: a move alone posts nothing", async () => {
+    const text = LEAK("fetchAll");
+    const { into, moved } = move(text, text);
+    expect(moved.map((m) => m.path)).toEqual(["old.go"]);
+    const r = await analyze([{ path: "moved.go", content: text, diff: into, movedFrom: moved }], { rules });
+    expect(r.findings).toEqual([]);
+    // Without the old file, the moved function's finding is new.
+    const alone = await analyze([{ path: "moved.go", content: text, diff: into }], { rules });
+    expect(alone.findings.map((f) => `${f.path}:${f.line}:${f.unit}`)).toEqual(["moved.go:9:fetchAll"]);
+  });
+
+  it("still reports what the moving diff introduces", async () => {
+    const fixed = LEAK("fetchAll").replace("ctx, _ :=", "ctx, cancel :=").replace("\treturn use(ctx)", "\tdefer cancel()\n\treturn use(ctx)");
+    const { into, moved } = move(fixed, LEAK("fetchAll"));
+    const r = await analyze([{ path: "moved.go", content: LEAK("fetchAll"), diff: into, movedFrom: moved }], { rules });
+    expect(r.findings.map((f) => `${f.path}:${f.line}:${f.unit}`)).toEqual(["moved.go:9:fetchAll"]);
+  });
+
+  it("is found by the func lines: a file that removes another function, or the file itself, is not a source", () => {
+    const other = "package p\n\nfunc (s *server) other() {}\n";
+    const diffs = parseUnifiedDiff(whole("old.go", other, "deleted") + whole("moved.go", LEAK("fetchAll"), "added"));
+    expect(funcLines(diffs[0]!, "del")).toEqual(new Set(["server.other"]));
+    expect(funcLines(diffs[1]!, "add")).toEqual(new Set(["use", "fetchAll"]));
+    expect(movedFrom(diffs[1]!, diffs, () => undefined)).toEqual([]);
+    expect(movedFrom(diffs[0]!, diffs, () => undefined)).toEqual([]);
   });
 });
 

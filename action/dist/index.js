@@ -25794,6 +25794,11 @@ function constraintVersion(expr) {
   return or();
 }
 var TOP = /^(package|import|func|type|var|const)\b/;
+function funcChunkName(head) {
+  const m = /^func\s*(?:\(\s*(?:\w+\s+)?\*?\s*(\w+)[^)]*\)\s*)?(\w+)/.exec(head);
+  if (!m) return void 0;
+  return m[1] ? `${m[1]}.${m[2]}` : m[2];
+}
 function topLevelChunks(source) {
   const chunks = [];
   let line4 = 1;
@@ -26345,9 +26350,15 @@ function analyzeFile(file, scope, rules2, registry, pkg2, testFindings) {
   const touched = (r) => touches(touch, r.startLine, r.endLine);
   const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules2, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings, testFindings);
   let findings = head.findings;
-  if (file.diff && scope === "new" && file.diff.status !== "added") {
-    const base2 = file.baseContent ?? rebuildBase(file.content, file.diff);
-    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, file.diff, base2, findings, rules2, registry, siblings, testFindings));
+  if (file.diff && scope === "new") {
+    if (file.diff.status !== "added") {
+      const base2 = file.baseContent ?? rebuildBase(file.content, file.diff);
+      if (findings.length > 0) findings = subtract(findings, analyzeBase(file, file.diff, base2, findings, rules2, registry, siblings, testFindings));
+    }
+    for (const from of file.movedFrom ?? []) {
+      if (findings.length === 0) break;
+      findings = subtract(findings, analyzeMoved(file, from, findings, rules2, registry, siblings, testFindings));
+    }
   } else if (file.diff && scope === "added") {
     const added = addedLines(file.diff);
     findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => !r.path && isAdded(r, added)));
@@ -26383,6 +26394,17 @@ function analyzeBase(file, diff, base2, head, rules2, registry, siblings, testFi
   }, siblings, testFindings).findings;
   return findings.map((f) => renamed.has(f.unit) ? { ...f, unit: renamed.get(f.unit) } : f);
 }
+function analyzeMoved(file, from, head, rules2, registry, siblings, testFindings) {
+  engineStats.baseVersionsAnalyzed++;
+  const names2 = new Set(head.map((f) => f.unit));
+  return analyzeVersion(from.path, from.base, file.goMod ?? null, rules2, registry, {
+    unit: (u) => names2.has(restoreNewExpr(u.name)),
+    chunk: (c) => {
+      const name2 = funcChunkName(from.base.slice(c.start, Math.min(c.end, c.start + 300)));
+      return name2 === void 0 || names2.has(name2);
+    }
+  }, siblings, testFindings).findings;
+}
 var isAdded = (loc, added) => {
   for (let l = loc.line; l <= Math.max(loc.line, loc.endLine); l++) if (added.has(l)) return true;
   return false;
@@ -26414,11 +26436,6 @@ function parseFor(source, keepFunc) {
     }
   }
   return { tree: parseGo(source), partial: false };
-}
-function funcChunkName(head) {
-  const m = /^func\s*(?:\(\s*(?:\w+\s+)?\*?\s*(\w+)[^)]*\)\s*)?(\w+)/.exec(head);
-  if (!m) return void 0;
-  return m[1] ? `${m[1]}.${m[2]}` : m[2];
 }
 function analyzeVersion(path9, source, goMod, rules2, registry, select, siblings, testFindings) {
   engineStats.versionsAnalyzed++;
@@ -33739,6 +33756,35 @@ function splitLines(text) {
 // src/review/files.ts
 import path4 from "node:path";
 
+// src/analyzer/moves.ts
+function funcLines(diff, kind) {
+  const out2 = /* @__PURE__ */ new Set();
+  for (const h of diff.hunks)
+    for (const l of h.lines) {
+      if (l.kind !== kind || !l.text.startsWith("func")) continue;
+      const name2 = funcChunkName(l.text);
+      if (name2 !== void 0) out2.add(name2);
+    }
+  return out2;
+}
+function movedFrom(into, all, headOf) {
+  const added = funcLines(into, "add");
+  if (added.size === 0) return [];
+  const out2 = [];
+  for (const d of all) {
+    if (d === into || d.status === "added" || !d.oldPath?.endsWith(".go") || d.oldPath === into.oldPath) continue;
+    if (![...funcLines(d, "del")].some((n) => added.has(n))) continue;
+    const head = d.status === "deleted" ? "" : headOf(d);
+    if (head === void 0) continue;
+    try {
+      out2.push({ path: d.oldPath, base: rebuildBase(head, d) });
+    } catch (err2) {
+      if (!(err2 instanceof DiffError)) throw err2;
+    }
+  }
+  return out2;
+}
+
 // src/review/package.ts
 var boundsOf = (limits) => ({ files: limits.packageFiles, bytes: limits.packageBytes });
 var PACKAGE_BOUNDS = Object.freeze(boundsOf(DEFAULT_LIMITS));
@@ -33937,7 +33983,7 @@ var GOMOD_CANDIDATES = 20;
 var ANALYSED_STATUSES = /* @__PURE__ */ new Set(["added", "modified", "renamed"]);
 function selectFiles(files, config, changedFiles, limits = DEFAULT_LIMITS) {
   const excluded = exclusion(config);
-  const out2 = { wanted: [], skipped: [], goPaths: /* @__PURE__ */ new Set(), limits: [] };
+  const out2 = { wanted: [], skipped: [], goPaths: /* @__PURE__ */ new Set(), movedCandidates: [], limits: [] };
   if (changedFiles && changedFiles > files.length) {
     const unseen = changedFiles - files.length;
     out2.limits.push(`This pull request changes ${count(changedFiles)} files; GitHub lists only the first ${count(files.length)}, so ${count(unseen)} ${unseen === 1 ? "file was" : "files were"} not seen (and not analysed).`);
@@ -33946,6 +33992,7 @@ function selectFiles(files, config, changedFiles, limits = DEFAULT_LIMITS) {
   for (const f of files) {
     if (!f.path.endsWith(".go")) continue;
     out2.goPaths.add(f.path);
+    if (f.patch !== void 0 && (f.status === "removed" || f.status === "modified" || f.status === "renamed")) out2.movedCandidates.push(f);
     if (!ANALYSED_STATUSES.has(f.status)) continue;
     const why = excluded(f.path);
     if (why) out2.skipped.push({ path: f.path, reason: why });
@@ -33975,7 +34022,7 @@ async function goModsToRead(github, sha, wanted) {
   const exists = new Set(present);
   return [...new Set(wanted.map((f) => goModCandidates(f.path).find((m) => exists.has(m))).filter((m) => m !== void 0))];
 }
-async function readSources(github, pull, wanted, limits = DEFAULT_LIMITS, ignored = () => false) {
+async function readSources(github, pull, wanted, limits = DEFAULT_LIMITS, ignored = () => false, movedCandidates = []) {
   if (wanted.length === 0) return { sources: [], skipped: [], limits: [] };
   const requests = [];
   const at7 = (ref, p) => requests.push({ ref, path: p }) - 1;
@@ -34033,6 +34080,7 @@ async function readSources(github, pull, wanted, limits = DEFAULT_LIMITS, ignore
     sources.push({ file: { path: f.path, content: head.text, goMod, diff, baseContent: base2 }, githubDiff: void 0 });
   });
   if (overBytes > 0) out2.push(`${count(overBytes)} Go ${overBytes === 1 ? "file was" : "files were"} not analysed: a run reads at most ${count(limits.runBytes)} bytes of Go (listed under Files skipped).`);
+  addMoves(sources, movedCandidates);
   const bounds = boundsOf(limits);
   for (const p of packages) {
     const mine = sources.filter((s) => path4.posix.dirname(s.file.path) === p.dir);
@@ -34061,6 +34109,16 @@ async function readSources(github, pull, wanted, limits = DEFAULT_LIMITS, ignore
     }
   }
   return { sources, skipped, pull: now, limits: out2 };
+}
+function addMoves(sources, candidates) {
+  if (candidates.length === 0) return;
+  const diffs = candidates.map((f) => parsePatch(f.patch, f.path, f.status === "removed" ? "deleted" : f.status, f.previousPath));
+  const headOf = (d) => sources.find((s) => s.file.path === d.newPath)?.file.content;
+  for (const s of sources) {
+    if (!s.file.diff) continue;
+    const moved = movedFrom(s.file.diff, diffs, headOf);
+    if (moved.length) s.file.movedFrom = moved;
+  }
 }
 var join2 = (dir, name2) => dir === "." ? name2 : `${dir}/${name2}`;
 var VENDORED = /(^|\/)vendor\//;
@@ -34498,7 +34556,7 @@ async function reviewAt(sha, pull, config, configProblems, check16, env, elapsed
   if (sha !== pull.headSha) return superseded(pull.headSha);
   const selection = selectFiles(await github.listFiles(pull.number, DEFAULT_LIMITS.listedFiles), config, changedFiles);
   if (selection.wanted.length > (env.eagerCheckFiles ?? DEFAULT_LIMITS.eagerCheckFiles)) await check16.inProgress();
-  const { sources, skipped: unread, pull: now, limits: readLimits } = await readSources(github, pull, selection.wanted, DEFAULT_LIMITS, ignoreMatcher(config));
+  const { sources, skipped: unread, pull: now, limits: readLimits } = await readSources(github, pull, selection.wanted, DEFAULT_LIMITS, ignoreMatcher(config), selection.movedCandidates);
   checkSignal(env.signal);
   const analysis = await (env.analyse ?? analyse)(sources, env.rules, config);
   checkSignal(env.signal);
@@ -34806,7 +34864,7 @@ async function report3(github, pull, rules2, mode, workspace, env, notes, upload
   const { config, problems: configProblems } = await loadConfig(github, rules2, { sha: pull.headSha, pullNumber: pull.number, startedAt: new Date(started) });
   if (pull.state !== "open" || pull.draft && !config.draft_prs) return { completion: void 0, findings: [], skipped: skipReason2(pull) };
   const selection = selectFiles(await github.listFiles(pull.number), config);
-  const { sources, skipped: unread } = await readSources(github, pull, selection.wanted);
+  const { sources, skipped: unread } = await readSources(github, pull, selection.wanted, void 0, void 0, selection.movedCandidates);
   const analysis = await analyse(sources, rules2, config);
   const findings = analysis.findings;
   const problems = [];

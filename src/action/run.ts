@@ -158,7 +158,7 @@ async function report(
   const { config, problems: configProblems } = await loadConfig(github, rules, { sha: pull.headSha, pullNumber: pull.number, startedAt: new Date(started) });
   if (pull.state !== "open" || (pull.draft && !config.draft_prs)) return { completion: undefined, findings: [], skipped: skipReason(pull) };
   const selection = selectFiles(await github.listFiles(pull.number), config);
-  const { sources, skipped: unread } = await readSources(github, pull, selection.wanted);
+  const { sources, skipped: unread } = await readSources(github, pull, selection.wanted, undefined, undefined, selection.movedCandidates);
   const analysis = await analyse(sources, rules, config);
   const findings = analysis.findings;
   const problems: string[] = [];

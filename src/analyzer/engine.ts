@@ -5,11 +5,12 @@ import { addedLines, DiffError, oldLineOf, rebuildBase, removalPositions, type F
 import { DIRECTIVE_META, DIRECTIVE_RULE, directiveProblem, readDirectives, suppressedBy, wouldUse, type Directive } from "./directives.js";
 import { suggestionFor } from "./fixes.js";
 import { resolveBindings } from "./bindings.js";
-import { buildConstraintVersion, compareVersion, goModGodebug, goModVersion, isGenerated, parseGoVersion, topLevelChunks, type Chunk } from "./gofile.js";
+import { buildConstraintVersion, compareVersion, goModGodebug, goModVersion, isGenerated, parseGoVersion, topLevelChunks, funcChunkName, type Chunk } from "./gofile.js";
 import { loadGo, parseGo, restoreNewExpr } from "./parser.js";
 import { renderMessage } from "./messages.js";
 import { LineIndex, normaliseCode } from "./source.js";
 import type { Bindings, Diagnostic, FileView, Finding, GoNode, Location, Rule, Severity, SkippedFile, Span, Unit } from "./types.js";
+import type { MovedSource } from "./moves.js";
 import { listUnits, makeUnit, readDecls, readImports, readPackageName, type RawUnit } from "./units.js";
 import { fixIsVerified, touchesRange, type FixedVersion, type FixToCheck } from "./verify.js";
 
@@ -46,6 +47,11 @@ export interface SourceFile {
    * FileView.packageComplete().
    */
   partialPackage?: boolean;
+  /**
+   * Old versions of other files this change removes functions from that it adds here (moves.ts):
+   * with scope `new`, their findings in those functions were there before the change.
+   */
+  movedFrom?: MovedSource[];
 }
 
 export interface AnalyzeOptions {
@@ -302,12 +308,19 @@ function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], reg
   const touched = (r: { startLine: number; endLine: number }) => touches(touch, r.startLine, r.endLine);
   const head = analyzeVersion(file.path, file.content, file.goMod ?? null, rules, registry, touch ? { unit: touched, chunk: touched } : { unit: () => true }, siblings, testFindings);
   let findings = head.findings;
-  if (file.diff && scope === "new" && file.diff.status !== "added") {
-    // Rebuilt even when not analysed: it checks that the diff matches the file.
-    const base = file.baseContent ?? rebuildBase(file.content, file.diff);
-    // Subtracting the base's findings can only remove: the base is analysed only when the head
-    // has findings, and only in the units they are in (a finding is matched within its unit).
-    if (findings.length > 0) findings = subtract(findings, analyzeBase(file, file.diff, base, findings, rules, registry, siblings, testFindings));
+  if (file.diff && scope === "new") {
+    if (file.diff.status !== "added") {
+      // Rebuilt even when not analysed: it checks that the diff matches the file.
+      const base = file.baseContent ?? rebuildBase(file.content, file.diff);
+      // Subtracting the base's findings can only remove: the base is analysed only when the head
+      // has findings, and only in the units they are in (a finding is matched within its unit).
+      if (findings.length > 0) findings = subtract(findings, analyzeBase(file, file.diff, base, findings, rules, registry, siblings, testFindings));
+    }
+    // A function the change moved here from another file brings that file's findings in it along.
+    for (const from of file.movedFrom ?? []) {
+      if (findings.length === 0) break;
+      findings = subtract(findings, analyzeMoved(file, from, findings, rules, registry, siblings, testFindings));
+    }
   } else if (file.diff && scope === "added") {
     const added = addedLines(file.diff);
     findings = findings.filter((f) => isAdded(f, added) || f.related.some((r) => !r.path && isAdded(r, added)));
@@ -351,6 +364,23 @@ function analyzeBase(file: SourceFile, diff: FileDiff, base: string, head: Findi
     },
   }, siblings, testFindings).findings;
   return findings.map((f) => (renamed.has(f.unit) ? { ...f, unit: renamed.get(f.unit)! } : f));
+}
+
+/**
+ * The findings that the old version of another file had in the functions the head's findings are
+ * in (by name), reported as if they were this file's: subtracting them leaves what the change
+ * introduced, not what it moved (a test moved into its package's directory, a file split in two).
+ */
+function analyzeMoved(file: SourceFile, from: MovedSource, head: Finding[], rules: readonly Rule[], registry: readonly Rule[], siblings: Siblings, testFindings: TestFindings): Finding[] {
+  engineStats.baseVersionsAnalyzed++;
+  const names = new Set(head.map((f) => f.unit));
+  return analyzeVersion(from.path, from.base, file.goMod ?? null, rules, registry, {
+    unit: (u) => names.has(restoreNewExpr(u.name)),
+    chunk: (c) => {
+      const name = funcChunkName(from.base.slice(c.start, Math.min(c.end, c.start + 300)));
+      return name === undefined || names.has(name);
+    },
+  }, siblings, testFindings).findings;
 }
 
 const isAdded = (loc: Location, added: Set<number>): boolean => {
@@ -402,13 +432,6 @@ function parseFor(source: string, keepFunc: Selection["chunk"]): { tree: Tree; p
     }
   }
   return { tree: parseGo(source), partial: false };
-}
-
-/** `F` or `T.M` from the first line of a `func` chunk; undefined when the line is unusual. */
-function funcChunkName(head: string): string | undefined {
-  const m = /^func\s*(?:\(\s*(?:\w+\s+)?\*?\s*(\w+)[^)]*\)\s*)?(\w+)/.exec(head);
-  if (!m) return undefined;
-  return m[1] ? `${m[1]}.${m[2]}` : m[2];
 }
 
 interface VersionResult {

@@ -121,6 +121,13 @@ export interface Chunk {
 
 const TOP = /^(package|import|func|type|var|const)\b/;
 
+/** `F` or `T.M` from the first line of a `func` declaration; undefined when the line is unusual. */
+export function funcChunkName(head: string): string | undefined {
+  const m = /^func\s*(?:\(\s*(?:\w+\s+)?\*?\s*(\w+)[^)]*\)\s*)?(\w+)/.exec(head);
+  if (!m) return undefined;
+  return m[1] ? `${m[1]}.${m[2]}` : m[2];
+}
+
 /**
  * Splits gofmt-formatted source at top-level keywords in column 0. Only a hint for partial
  * parsing: the caller checks the partial tree and falls back to a full parse when in doubt.

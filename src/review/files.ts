@@ -8,6 +8,7 @@
 import { createPatch, OMIT_HEADERS } from "diff";
 import path from "node:path";
 import { tooLargeReason, type SourceFile } from "../analyzer/engine.js";
+import { movedFrom } from "../analyzer/moves.js";
 import type { SkippedFile } from "../analyzer/types.js";
 import { exclusion, type Config } from "../config.js";
 import { parsePatch, type FileDiff } from "../diff/diff.js";
@@ -26,6 +27,8 @@ export interface Selection {
   skipped: SkippedFile[];
   /** Every Go path the pull request touches, removed ones included. */
   goPaths: Set<string>;
+  /** The Go files that remove lines and carry a patch, removed ones included: where a moved function may come from (readSources). */
+  movedCandidates: PullFile[];
   /** What the limits cut, in plain words. */
   limits: string[];
 }
@@ -33,7 +36,7 @@ export interface Selection {
 /** `changedFiles`: GitHub's count of the pull request's files, when known (it lists at most 3,000). */
 export function selectFiles(files: readonly PullFile[], config: Config, changedFiles?: number | null, limits: Limits = DEFAULT_LIMITS): Selection {
   const excluded = exclusion(config);
-  const out: Selection = { wanted: [], skipped: [], goPaths: new Set(), limits: [] };
+  const out: Selection = { wanted: [], skipped: [], goPaths: new Set(), movedCandidates: [], limits: [] };
   if (changedFiles && changedFiles > files.length) {
     const unseen = changedFiles - files.length;
     out.limits.push(`This pull request changes ${count(changedFiles)} files; GitHub lists only the first ${count(files.length)}, so ${count(unseen)} ${unseen === 1 ? "file was" : "files were"} not seen (and not analysed).`);
@@ -42,6 +45,7 @@ export function selectFiles(files: readonly PullFile[], config: Config, changedF
   for (const f of files) {
     if (!f.path.endsWith(".go")) continue;
     out.goPaths.add(f.path);
+    if (f.patch !== undefined && (f.status === "removed" || f.status === "modified" || f.status === "renamed")) out.movedCandidates.push(f);
     if (!ANALYSED_STATUSES.has(f.status)) continue;
     const why = excluded(f.path);
     if (why) out.skipped.push({ path: f.path, reason: why });
@@ -98,7 +102,14 @@ async function goModsToRead(github: GitHub, sha: string, wanted: readonly PullFi
  * are listed in the query that reads the files; the siblings ./package.ts picks from the listings
  * are read by one more query (none when a directory holds only touched files).
  */
-export async function readSources(github: GitHub, pull: PullInfo, wanted: readonly PullFile[], limits: Limits = DEFAULT_LIMITS, ignored: (path: string) => boolean = () => false): Promise<Read> {
+export async function readSources(
+  github: GitHub,
+  pull: PullInfo,
+  wanted: readonly PullFile[],
+  limits: Limits = DEFAULT_LIMITS,
+  ignored: (path: string) => boolean = () => false,
+  movedCandidates: readonly PullFile[] = [],
+): Promise<Read> {
   // Nothing to read: the run ends neutral without reading the pull request's threads either.
   if (wanted.length === 0) return { sources: [], skipped: [], limits: [] };
   const requests: BlobRequest[] = [];
@@ -161,6 +172,7 @@ export async function readSources(github: GitHub, pull: PullInfo, wanted: readon
     sources.push({ file: { path: f.path, content: head.text, goMod, diff, baseContent: base }, githubDiff: undefined });
   });
   if (overBytes > 0) out.push(`${count(overBytes)} Go ${overBytes === 1 ? "file was" : "files were"} not analysed: a run reads at most ${count(limits.runBytes)} bytes of Go (listed under Files skipped).`);
+  addMoves(sources, movedCandidates);
 
   // Each analysed file's package: the siblings read and the other touched files of its directory.
   const bounds = boundsOf(limits);
@@ -195,6 +207,22 @@ export async function readSources(github: GitHub, pull: PullInfo, wanted: readon
     }
   }
   return { sources, skipped, pull: now, limits: out };
+}
+
+/**
+ * Functions the pull request moves into an analysed file from another file (moves.ts): the other
+ * file's base, rebuilt from its patch and its head (a removed file's patch is all of it; a changed
+ * file's head is read only when it is analysed too, else that move is not seen).
+ */
+function addMoves(sources: Source[], candidates: readonly PullFile[]): void {
+  if (candidates.length === 0) return;
+  const diffs = candidates.map((f) => parsePatch(f.patch!, f.path, f.status === "removed" ? "deleted" : (f.status as FileDiff["status"]), f.previousPath));
+  const headOf = (d: FileDiff) => sources.find((s) => s.file.path === d.newPath)?.file.content;
+  for (const s of sources) {
+    if (!s.file.diff) continue;
+    const moved = movedFrom(s.file.diff, diffs, headOf);
+    if (moved.length) s.file.movedFrom = moved;
+  }
 }
 
 const join = (dir: string, name: string) => (dir === "." ? name : `${dir}/${name}`);

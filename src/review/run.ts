@@ -185,7 +185,7 @@ async function reviewAt(
 
   const selection = selectFiles(await github.listFiles(pull.number, DEFAULT_LIMITS.listedFiles), config, changedFiles);
   if (selection.wanted.length > (env.eagerCheckFiles ?? DEFAULT_LIMITS.eagerCheckFiles)) await check.inProgress();
-  const { sources, skipped: unread, pull: now, limits: readLimits } = await readSources(github, pull, selection.wanted, DEFAULT_LIMITS, ignoreMatcher(config));
+  const { sources, skipped: unread, pull: now, limits: readLimits } = await readSources(github, pull, selection.wanted, DEFAULT_LIMITS, ignoreMatcher(config), selection.movedCandidates);
   checkSignal(env.signal);
   const analysis = await (env.analyse ?? analyse)(sources, env.rules, config);
   checkSignal(env.signal);
