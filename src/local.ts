@@ -6,7 +6,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { SourceFile } from "./analyzer/engine.js";
-import { movedFrom } from "./analyzer/moves.js";
+import { movesIn } from "./analyzer/moves.js";
 import { decodeUtf8 } from "./analyzer/source.js";
 import { DiffError, parsePatch, parseUnifiedDiff, type FileDiff } from "./diff/diff.js";
 import { isGoSource, overBoundsNote, PACKAGE_BOUNDS, preselect, samePackage, type DirEntry, type PackageBounds } from "./review/package.js";
@@ -195,6 +195,7 @@ export async function loadSources(
     return Promise.all(files.map(async (full) => make(full, VENDORED.test(rel(cwd, full)) ? "" : await readFile(full))));
   }
   const out: LocalSource[] = [];
+  const movedFrom = movesIn(input.diffs, (o) => headText(o, input, cwd));
   for (const d of input.diffs) {
     if (d.status === "deleted" || !d.newPath || !d.newPath.endsWith(".go")) continue;
     const p = d.newPath;
@@ -207,7 +208,7 @@ export async function loadSources(
     if (roots.length && !roots.some((r) => full === r || full.startsWith(r + path.sep))) continue;
     const source = make(full, staged ?? (await readFile(full)), d);
     // Functions the diff moves here from other files: their old text, for scope `new`.
-    const moved = movedFrom(d, input.diffs, (o) => headText(o, input, cwd));
+    const moved = movedFrom(d);
     if (moved.length) source.file.movedFrom = moved;
     out.push(source);
   }

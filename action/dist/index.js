@@ -33767,22 +33767,36 @@ function funcLines(diff, kind) {
     }
   return out2;
 }
-function movedFrom(into, all, headOf) {
-  const added = funcLines(into, "add");
-  if (added.size === 0) return [];
-  const out2 = [];
-  for (const d of all) {
-    if (d === into || d.status === "added" || !d.oldPath?.endsWith(".go") || d.oldPath === into.oldPath) continue;
-    if (![...funcLines(d, "del")].some((n) => added.has(n))) continue;
+function movesIn(all, headOf) {
+  const removed = /* @__PURE__ */ new Map();
+  const bases = /* @__PURE__ */ new Map();
+  const removedBy = (d) => removed.get(d) ?? removed.set(d, funcLines(d, "del")).get(d);
+  const baseOf = (d) => {
+    if (bases.has(d)) return bases.get(d);
+    let out2 = null;
     const head = d.status === "deleted" ? "" : headOf(d);
-    if (head === void 0) continue;
-    try {
-      out2.push({ path: d.oldPath, base: rebuildBase(head, d) });
-    } catch (err2) {
-      if (!(err2 instanceof DiffError)) throw err2;
+    if (head !== void 0) {
+      try {
+        out2 = { path: d.oldPath, base: rebuildBase(head, d) };
+      } catch (err2) {
+        if (!(err2 instanceof DiffError)) throw err2;
+      }
     }
-  }
-  return out2;
+    bases.set(d, out2);
+    return out2;
+  };
+  return (into) => {
+    const added = funcLines(into, "add");
+    if (added.size === 0) return [];
+    const out2 = [];
+    for (const d of all) {
+      if (d === into || d.status === "added" || !d.oldPath?.endsWith(".go") || d.oldPath === into.oldPath) continue;
+      if (![...removedBy(d)].some((n) => added.has(n))) continue;
+      const base2 = baseOf(d);
+      if (base2) out2.push(base2);
+    }
+    return out2;
+  };
 }
 
 // src/review/package.ts
@@ -34113,10 +34127,10 @@ async function readSources(github, pull, wanted, limits = DEFAULT_LIMITS, ignore
 function addMoves(sources, candidates) {
   if (candidates.length === 0) return;
   const diffs = candidates.map((f) => parsePatch(f.patch, f.path, f.status === "removed" ? "deleted" : f.status, f.previousPath));
-  const headOf = (d) => sources.find((s) => s.file.path === d.newPath)?.file.content;
+  const movedFrom = movesIn(diffs, (d) => sources.find((s) => s.file.path === d.newPath)?.file.content);
   for (const s of sources) {
     if (!s.file.diff) continue;
-    const moved = movedFrom(s.file.diff, diffs, headOf);
+    const moved = movedFrom(s.file.diff);
     if (moved.length) s.file.movedFrom = moved;
   }
 }

@@ -26,24 +26,44 @@ export function funcLines(diff: FileDiff, kind: "add" | "del"): Set<string> {
 }
 
 /**
- * The other Go files of the change that remove a function `into` adds, each with its old text:
- * `headOf(diff)` gives the other file's text at the head ("" for a deleted file; undefined when it
- * cannot be read, and the file is left out). A diff that does not match its file is left out too.
+ * For each file of a change, the other Go files that remove a function it adds, each with its old
+ * text: `headOf(diff)` gives the other file's text at the head (not asked for a deleted file;
+ * undefined when it cannot be read, and the file is left out). A diff that does not match its file
+ * is left out too. Each file's removed names and old text are worked out once, for all the files.
  */
-export function movedFrom(into: FileDiff, all: readonly FileDiff[], headOf: (d: FileDiff) => string | undefined): MovedSource[] {
-  const added = funcLines(into, "add");
-  if (added.size === 0) return [];
-  const out: MovedSource[] = [];
-  for (const d of all) {
-    if (d === into || d.status === "added" || !d.oldPath?.endsWith(".go") || d.oldPath === into.oldPath) continue;
-    if (![...funcLines(d, "del")].some((n) => added.has(n))) continue;
+export function movesIn(all: readonly FileDiff[], headOf: (d: FileDiff) => string | undefined): (into: FileDiff) => MovedSource[] {
+  const removed = new Map<FileDiff, Set<string>>();
+  const bases = new Map<FileDiff, MovedSource | null>();
+  const removedBy = (d: FileDiff) => removed.get(d) ?? removed.set(d, funcLines(d, "del")).get(d)!;
+  const baseOf = (d: FileDiff): MovedSource | null => {
+    if (bases.has(d)) return bases.get(d)!;
+    let out: MovedSource | null = null;
     const head = d.status === "deleted" ? "" : headOf(d);
-    if (head === undefined) continue;
-    try {
-      out.push({ path: d.oldPath, base: rebuildBase(head, d) });
-    } catch (err) {
-      if (!(err instanceof DiffError)) throw err;
+    if (head !== undefined) {
+      try {
+        out = { path: d.oldPath!, base: rebuildBase(head, d) };
+      } catch (err) {
+        if (!(err instanceof DiffError)) throw err;
+      }
     }
-  }
-  return out;
+    bases.set(d, out);
+    return out;
+  };
+  return (into) => {
+    const added = funcLines(into, "add");
+    if (added.size === 0) return [];
+    const out: MovedSource[] = [];
+    for (const d of all) {
+      if (d === into || d.status === "added" || !d.oldPath?.endsWith(".go") || d.oldPath === into.oldPath) continue;
+      if (![...removedBy(d)].some((n) => added.has(n))) continue;
+      const base = baseOf(d);
+      if (base) out.push(base);
+    }
+    return out;
+  };
+}
+
+/** movesIn for one file. */
+export function movedFrom(into: FileDiff, all: readonly FileDiff[], headOf: (d: FileDiff) => string | undefined): MovedSource[] {
+  return movesIn(all, headOf)(into);
 }

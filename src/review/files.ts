@@ -8,7 +8,7 @@
 import { createPatch, OMIT_HEADERS } from "diff";
 import path from "node:path";
 import { tooLargeReason, type SourceFile } from "../analyzer/engine.js";
-import { movedFrom } from "../analyzer/moves.js";
+import { movesIn } from "../analyzer/moves.js";
 import type { SkippedFile } from "../analyzer/types.js";
 import { exclusion, type Config } from "../config.js";
 import { parsePatch, type FileDiff } from "../diff/diff.js";
@@ -217,10 +217,10 @@ export async function readSources(
 function addMoves(sources: Source[], candidates: readonly PullFile[]): void {
   if (candidates.length === 0) return;
   const diffs = candidates.map((f) => parsePatch(f.patch!, f.path, f.status === "removed" ? "deleted" : (f.status as FileDiff["status"]), f.previousPath));
-  const headOf = (d: FileDiff) => sources.find((s) => s.file.path === d.newPath)?.file.content;
+  const movedFrom = movesIn(diffs, (d) => sources.find((s) => s.file.path === d.newPath)?.file.content);
   for (const s of sources) {
     if (!s.file.diff) continue;
-    const moved = movedFrom(s.file.diff, diffs, headOf);
+    const moved = movedFrom(s.file.diff);
     if (moved.length) s.file.movedFrom = moved;
   }
 }
