@@ -9,7 +9,8 @@ export type ProcessEntry = "main" | "init" | "TestMain" | "command" | "once";
 /**
  * `main` of package main, an `init` function, or a test binary's `TestMain`; or `command`: the
  * function a cobra command runs (`Run: putFunc`, `RunE: o.run`, `RunE: wrap(cmdRun)`, and the
- * other `*Run*` hooks of a `cobra.Command` literal of the package, or `cmd.RunE = f`), or a
+ * other `*Run*` hooks of a `cobra.Command` literal of the package, or `cmd.RunE = f`; the
+ * `Action` of a urfave/cli `Command` or `App`, or `app.Action = f` on a `cli.NewApp()`), or a
  * function called only from such functions (`makeMirror`, called only by the command's `Run`). A
  * CLI runs one command per process, and the process ends when it returns. `once`: in package
  * main, a function called only from `main` and `init` (or from functions themselves called only
@@ -49,6 +50,8 @@ export function onceForProcess(unit: Unit, node: GoNode): ProcessEntry | undefin
 }
 
 const COBRA = "github.com/spf13/cobra";
+/** urfave/cli, whose `App` and `Command` run one command per process (`Action:`, `app.Action = f`). */
+const URFAVE = ["github.com/urfave/cli", "github.com/urfave/cli/v2", "github.com/urfave/cli/v3"];
 /**
  * The function fields of a command literal that run the command: cobra's Run, RunE, PreRun,
  * PersistentPostRunE, ..., and `Action` (urfave/cli and others).
@@ -56,17 +59,52 @@ const COBRA = "github.com/spf13/cobra";
 const RUN_FIELD = /^(?:(?:Persistent)?(?:Pre|Post)?Run(?:E)?|Action)$/;
 
 /**
- * The package qualifiers whose `Command` literals are CLI commands in `file`: cobra's, in any
- * package; in `package main`, any imported package's (`&cli.Command{Run: runCmd}` of another CLI
- * library: a program's own main package runs one command per process).
+ * The package qualifiers whose `Command` literals are CLI commands in `file`: cobra's and
+ * urfave/cli's, in any package; in `package main`, any imported package's (`&cli.Command{Run:
+ * runCmd}` of another CLI library: a program's own main package runs one command per process).
  */
 function commandPackages(file: FileView): Set<string> {
   return file.memo("lifetime.commandPackages", () => {
     const out = new Set<string>();
     const cobra = file.importName(COBRA);
     if (cobra !== undefined) out.add(cobra);
+    for (const n of urfavePackages(file)) out.add(n);
     if (file.packageName === "main") for (const i of file.imports) if (i.name) out.add(i.name);
     return out;
+  });
+}
+
+/** The qualifiers urfave/cli is imported under in `file` (its `App` is a command too). */
+function urfavePackages(file: FileView): Set<string> {
+  return file.memo("lifetime.urfavePackages", () => new Set(URFAVE.map((p) => file.importName(p)).filter((n): n is string => n !== undefined && n !== ".")));
+}
+
+//	app := cli.NewApp()                  // or cli.App{...}, &cli.Command{...}
+//	app.Action = func(c *cli.Context) error { ... }
+/**
+ * `x.Action = v` (or another run field) where `x` is declared in the same function from urfave/cli's
+ * `NewApp()` or an `App`/`Command` literal of it: the value is that command's run hook.
+ */
+function urfaveHookAssignment(a: GoNode, i: number, cli: ReadonlySet<string>): boolean {
+  const l = a.childForFieldName("left")?.namedChildren[i];
+  const x = l?.type === "selector_expression" ? l.childForFieldName("operand") : null;
+  if (x?.type !== "identifier" || !RUN_FIELD.test(l!.childForFieldName("field")?.text ?? "")) return false;
+  let fn: GoNode | null = a.parent;
+  while (fn && fn.type !== "function_declaration" && fn.type !== "method_declaration" && fn.type !== "func_literal") fn = fn.parent;
+  if (!fn) return false;
+  return fn.descendantsOfType(["short_var_declaration", "var_spec"]).some((d) => {
+    if (!d) return false;
+    const names = d.type === "var_spec" ? d.childrenForFieldName("name") : (d.childForFieldName("left")?.namedChildren ?? []);
+    const values = (d.type === "var_spec" ? d.childForFieldName("value") : d.childForFieldName("right"))?.namedChildren ?? [];
+    const k = names.findIndex((n) => n?.text === x.text);
+    if (k < 0 || values.length !== names.length) return false;
+    let v = unparen(values[k]!);
+    if (v.type === "unary_expression" && v.childForFieldName("operator")?.text === "&") v = unparen(v.childForFieldName("operand")!);
+    if (v.type === "call_expression") {
+      const f = v.childForFieldName("function");
+      return f?.type === "selector_expression" && cli.has(f.childForFieldName("operand")?.text ?? "") && f.childForFieldName("field")?.text === "NewApp";
+    }
+    return isCommandLiteral(v, cli, cli);
   });
 }
 
@@ -118,10 +156,17 @@ function commandRuns(file: FileView): CommandRuns {
           else if (n?.type === "call_expression" && !wrapped) for (const a of n.childForFieldName("arguments")?.namedChildren ?? []) add(a, true);
         };
         const root = f.wholeRoot();
+        const urfave = urfavePackages(f);
         for (const el of root.descendantsOfType("keyed_element")) {
           const key = el?.childForFieldName("key")?.namedChildren[0];
-          if (!el || key?.type !== "identifier" || !RUN_FIELD.test(key.text) || !isCommandLiteral(el.parent?.parent, cli)) continue;
+          if (!el || key?.type !== "identifier" || !RUN_FIELD.test(key.text) || !isCommandLiteral(el.parent?.parent, cli, urfave)) continue;
           add(el.childForFieldName("value")?.namedChildren[0]);
+        }
+        // `app.Action = f` on an app urfave/cli made in the same function.
+        if (urfave.size > 0) for (const a of root.descendantsOfType("assignment_statement")) {
+          const left = a?.childForFieldName("left")?.namedChildren ?? [];
+          const right = a?.childForFieldName("right")?.namedChildren ?? [];
+          if (a && right.length === left.length) left.forEach((_, i) => void (urfaveHookAssignment(a, i, urfave) && add(right[i])));
         }
         // `cmd.RunE = f` says nothing of cmd's type: read only where cobra is imported, whose
         // Command has those fields (in package main, `job.Run = f` is often no command at all).
@@ -143,11 +188,14 @@ function commandRuns(file: FileView): CommandRuns {
   });
 }
 
-/** `cobra.Command{...}` (a qualifier of commandPackages), `&cobra.Command{...}` alike. */
-function isCommandLiteral(lit: GoNode | null | undefined, cli: ReadonlySet<string>): boolean {
+/** `cobra.Command{...}` (a qualifier of commandPackages), `&cobra.Command{...}` alike; urfave/cli's `App{...}` too. */
+function isCommandLiteral(lit: GoNode | null | undefined, cli: ReadonlySet<string>, urfave?: ReadonlySet<string>): boolean {
   if (lit?.type !== "composite_literal") return false;
   const t = lit.childForFieldName("type");
-  return t?.type === "qualified_type" && cli.has(t.childForFieldName("package")?.text ?? "") && t.childForFieldName("name")?.text === "Command";
+  if (t?.type !== "qualified_type") return false;
+  const pkg = t.childForFieldName("package")?.text ?? "";
+  const name = t.childForFieldName("name")?.text;
+  return (cli.has(pkg) && name === "Command") || (!!urfave?.has(pkg) && name === "App");
 }
 
 /** Which process entries the calls of a function come from: a command's run function, or main/init. */
@@ -181,7 +229,7 @@ function calledOnlyFromEntries(name: string, file: FileView, runs: Set<string>, 
       for (; top && top.type !== "function_declaration" && top.type !== "method_declaration"; top = top.parent) {
         if (top.type === "for_statement") return undefined;
         if (top.type !== "func_literal") continue;
-        if (hookLiteral(top, commandPackages(f))) {
+        if (hookLiteral(top, commandPackages(f), urfavePackages(f))) {
           hook = true;
           break;
         }
@@ -262,15 +310,20 @@ function onceBody(lit: GoNode, unit: Unit): boolean {
 /** The literal is a command's run hook: `RunE: func(cmd *cobra.Command, args []string) error { ... }`. */
 function commandBody(lit: GoNode, unit: Unit): boolean {
   const cli = commandPackages(unit.file);
-  return cli.size > 0 && hookLiteral(lit, cli);
+  return cli.size > 0 && hookLiteral(lit, cli, urfavePackages(unit.file));
 }
 
-function hookLiteral(lit: GoNode, cli: ReadonlySet<string>): boolean {
+function hookLiteral(lit: GoNode, cli: ReadonlySet<string>, urfave: ReadonlySet<string>): boolean {
   let n = lit;
   while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  // `app.Action = func(c *cli.Context) error { ... }` on an app urfave/cli made in the function.
+  const list = n.parent?.type === "expression_list" ? n.parent : null;
+  if (urfave.size > 0 && list?.parent?.type === "assignment_statement" && list.parent.childForFieldName("right")?.id === list.id) {
+    return urfaveHookAssignment(list.parent, list.namedChildren.findIndex((c) => c?.id === n.id), urfave);
+  }
   const el = n.parent?.type === "literal_element" ? n.parent.parent : null;
   const key = el?.type === "keyed_element" ? el.childForFieldName("key")?.namedChildren[0] : null;
-  return key?.type === "identifier" && RUN_FIELD.test(key.text) && isCommandLiteral(el!.parent?.parent, cli);
+  return key?.type === "identifier" && RUN_FIELD.test(key.text) && isCommandLiteral(el!.parent?.parent, cli, urfave);
 }
 
 /** `go func() { ... }()`, `func() { ... }()`, `defer func() { ... }()`, `g.Go(func() error { ... })`. */

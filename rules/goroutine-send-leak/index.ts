@@ -30,6 +30,7 @@ import { checkProducers } from "./producers.js";
 import { uncancelledCase, uncancelledRelated } from "./uncancelled.js";
 import { reportStranded, type StrandingContext } from "./stranded.js";
 import { viaMessage } from "./via.js";
+import { joinReceives } from "./waited.js";
 import { checkUnshared } from "./unshared.js";
 
 const rule: Rule = {
@@ -160,8 +161,11 @@ function checkChannel(ctx: StrandingContext, ch: Channel, room: number): void {
   // judged below): its header is not "a path that skips the receive" when it runs zero times.
   // A case of the same select that takes the sender's other answer (resc/errc) is no way out either.
   const answers = answerCases(unit, ch, recvs, answerers);
+  // A receive from a done channel closed after wg.Wait() on the senders' WaitGroup: all have returned.
+  const joins = joinReceives(unit, ch, senders);
   const touches = (n: GoNode) =>
     recvs.some((r) => contains(n, r.id)) ||
+    joins.some((j) => contains(n, j)) ||
     answers.some((a) => a.id === n.id) ||
     (total > 1 && recvs.some((r) => { const loop = loopOfHeader(n); return !!loop && contains(loop, r.id); }));
   const related: RelatedLocation[] = sends.map((s) => ({ ...spanOf(s.node), message: s.via ? viaMessage(s.via) : "this send blocks until someone receives" }));

@@ -13,7 +13,7 @@ import type { GoNode, Rule, RuleContext, TextEdit, Unit } from "../../src/analyz
 import { methodCalls, methodName } from "../facts/calls.js";
 import { ALL_ENDS, cfgOf } from "../facts/cfg.js";
 import { docsUrl } from "../facts/meta.js";
-import { contains, enclosingFunction, indentAt, spanOf, statementsOf } from "../facts/syntax.js";
+import { contains, enclosingFunction, indentAt, listOf, spanOf, statementsOf } from "../facts/syntax.js";
 import { channelJoin, counterJoin, crossKey, goroutineOf, inOwnGoroutine, receiver, sameKey, waitsOn, type Goroutine } from "./goroutines.js";
 import { isWaitGroup, rootIdentifier, sameVariable } from "../facts/waitgroups.js";
 
@@ -52,7 +52,7 @@ function check(ctx: RuleContext): void {
     if (stmt?.type !== "expression_statement" || !wg || args.length !== 1 || /^-/.test(args[0]!.text)) continue;
     const g = goroutineOf(call, unit);
     if (!g || !isWaitGroup(wg, unit) || !declaredOutside(wg, g, unit)) continue;
-    if (countedGoroutine(wg, call, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit)) continue;
+    if (countedGoroutine(wg, call, g, unit) || holdsCount(wg, call, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit)) continue;
     const wait = callsOf(unit, unit.node, "Wait").find((w) => !contains(g.fn, w) && sameVariable(receiver(w), wg, unit));
     const name = wg.text;
     const waitNote = wait ? `${name}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name}.Wait()`;
@@ -112,6 +112,50 @@ function countedGoroutine(wg: GoNode, add: GoNode, g: Goroutine, unit: Unit): bo
     .filter((r) => callsOf(unit, g.fn, "Done").some((d) => inOwnGoroutine(d, g) && same(receiver(d), r)));
   if (counters.some((r) => same(r, wg))) return true;
   return counters.some((r) => isWaitGroup(r, unit) && (waitedFirst(r, wg, unit) || counterJoin(r, wg, add, g, unit)));
+}
+
+/**
+ * The goroutine holds a count of its own until it returns (`defer wg.Done()`, a statement of its
+ * body) and the Add runs any number of times per run of it: in a loop of the goroutine, or in a
+ * callback literal it hands on (`refs(ctx, n, send)` with `send := func(m Node) { wg.Add(1); ... }`).
+ * Such an Add cannot be the one that counts the goroutine itself (a run with no Add, or with two,
+ * would drive the counter below zero and panic), so its starter counted it, maybe through a channel
+ * hand-off the rule does not follow (a work queue: `wg.Add(1); todo <- n`, the dispatcher starting
+ * one visitor per item), and the counter stays above zero from before the Add until the deferred
+ * Done: a Wait cannot return in between. An Add that runs once per run (a statement of the body,
+ * also after `defer wg.Done()`) is still flagged: it may be the goroutine counting itself.
+ *
+ *	go func(n Node) {
+ *		defer wg.Done()                       // the count the starter added for n
+ *		send := func(m Node) { wg.Add(1); todo <- m }
+ *		_ = refs(ctx, n, send)                // Adds for the nodes it finds, while counted
+ *	}(n)
+ */
+function holdsCount(wg: GoNode, add: GoNode, g: Goroutine, unit: Unit): boolean {
+  const own = statementsOf(g.fn.childForFieldName("body")).some((s) => {
+    if (s.type !== "defer_statement") return false;
+    const c = s.namedChildren[0];
+    const f = c?.type === "call_expression" ? c.childForFieldName("function") : null;
+    return f?.type === "selector_expression" && f.childForFieldName("field")?.text === "Done" && sameVariable(f.childForFieldName("operand")!, wg, unit);
+  });
+  if (!own) return false;
+  for (let p = add.parent; p && p.id !== g.fn.id; p = p.parent) {
+    if (p.type === "for_statement" || (p.type === "func_literal" && handedOn(p, unit))) return true;
+  }
+  return false;
+}
+
+/** A func literal passed as an argument, or set to a local whose every use is an argument: a callback. */
+function handedOn(lit: GoNode, unit: Unit): boolean {
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  if (n.parent?.type === "argument_list") return true;
+  const list = n.parent;
+  const decl = list?.type === "expression_list" ? list.parent : undefined;
+  if (decl?.type !== "short_var_declaration" || listOf(list).length !== 1) return false;
+  const names = listOf(decl.childForFieldName("left"));
+  const b = names.length === 1 ? unit.bindings.declaredBy(names[0]!) : undefined;
+  return !!b && b.uses.length > 0 && b.uses.every((u) => u.parent?.type === "argument_list");
 }
 
 /**
