@@ -60,7 +60,7 @@ export function inOwnGoroutine(node: GoNode, g: Goroutine): boolean {
  * The `go` statements of the package that start the unit's function: `go run(x)` for a function,
  * `go r.loop(ctx)` for a method whose name no other method of the package has (without types,
  * which type's method a call reaches is not known otherwise). The unit's own file first, then its
- * sibling files.
+ * sibling files; for a function outside test files, only `go` statements outside them too.
  */
 function startedBy(unit: Unit): { goStmt: GoNode; file: FileView }[] {
   return unit.memo("waitgroup-add.startedBy", () => {
@@ -70,7 +70,9 @@ function startedBy(unit: Unit): { goStmt: GoNode; file: FileView }[] {
     // Only a file that may start it reads its other functions (a large file is parsed whole for that).
     if (!goCalledNames(unit.file).has(name) && !unit.file.packageFiles().some((f) => goCalledNames(f).has(name))) return [];
     const files = [unit.file, ...unit.file.packageFiles()];
-    const starting = files.filter((f) => goCalledNames(f).has(name));
+    // A test's `go x.Start()` does not make a function of the package's own code a goroutine: the
+    // finding would sit in code that is right as its callers use it (its Add before its own `go`).
+    const starting = files.filter((f) => goCalledNames(f).has(name) && (unit.file.isTest || !f.isTest));
     if (starting.length === 0) return [];
     if (unit.kind === "method") {
       const declares = new RegExp(`^func\\s*\\([^)]*\\)\\s*${name}\\s*[(\\[]`, "m");
