@@ -267,6 +267,11 @@ const CONSTRUCTOR = /^(?:New(?![a-z])|new[A-Z])/;
  * `ListenAndServe`, and `Serve` itself (not `ServeHTTP` or `ServeConn`: once per request).
  */
 const LIFECYCLE = /^(?:(?:[Rr]un|[Ss]tart|[Ll]isten)(?![a-z0-9_])|[Ss]erve$)/;
+/**
+ * A package's setup functions: `initDataScanner`, `InitMetrics` (functions, not methods: a method
+ * `c.initConn()` sets up one instance, which may be one per connection).
+ */
+const SETUP = /^[Ii]nit[A-Z]/;
 
 /**
  * Whether the goroutine that `stmt` starts (a `go` statement, or a `g.Go(func ...)` call
@@ -274,7 +279,8 @@ const LIFECYCLE = /^(?:(?:[Rr]un|[Ss]tart|[Ll]isten)(?![a-z0-9_])|[Ss]erve$)/;
  * as the process does: it sits in the body of a `once.Do(func() { ... })` or
  * `sync.OnceFunc(func() { ... })` literal or of a cobra command's run hook (`RunE: func(...) {...}`),
  * or the unit is a process entry (main, init, TestMain, a command's run function: processEntry),
- * a constructor (`New*`) or a lifecycle function or method (`Run`, `Start`, `Serve`, `Listen*`);
+ * a constructor (`New*`), a lifecycle function or method (`Run`, `Start`, `Serve`, `Listen*`) or
+ * a package's setup function (`initX`, `InitX`);
  * and nothing between that point and the statement runs it again per event. A counted or range
  * loop (a fixed pool of workers) and the bodies of goroutines and of literals called in place
  * keep it "once"; an endless or condition-only loop (an accept loop) and any other func literal
@@ -291,7 +297,8 @@ export function startedForProcessLife(unit: Unit, stmt: GoNode): boolean {
     }
   }
   const name = unit.name.slice(unit.name.lastIndexOf(".") + 1); // `T.M` for a method
-  return !!processEntry(unit) || CONSTRUCTOR.test(name) || LIFECYCLE.test(name);
+  const setup = unit.node.type === "function_declaration" && SETUP.test(name);
+  return !!processEntry(unit) || CONSTRUCTOR.test(name) || LIFECYCLE.test(name) || setup;
 }
 
 /** The literal of `x.Do(func() { ... })` (a sync.Once, in a file that imports sync) or `sync.OnceFunc(func() { ... })`. */

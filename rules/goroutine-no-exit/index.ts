@@ -15,7 +15,7 @@
 // process (panic, os.Exit, log.Fatal, runtime.Goexit) is a way out; a return inside a nested
 // func literal is not, nor one behind `case <-quit:` when nothing ever closes or sends on quit.
 // A goroutine started once for the life of the process (facts/lifetime.ts: main, init, a New*
-// constructor, a Run/Start/Serve/Listen* function, a sync.Once body) is meant to run forever:
+// constructor, a Run/Start/Serve/Listen* function, an initX setup function, a sync.Once body) is meant to run forever:
 // silent, unless its loop holds a way out that does not work (the author meant it to end).
 import type { GoNode, Rule, RuleContext } from "../../src/analyzer/types.js";
 import { ALL_ENDS, callEnd, cfgOf } from "../facts/cfg.js";

@@ -152,8 +152,10 @@ function skippedDone(w: Worker, unit: Unit): GoNode | undefined {
   const dones = wgCalls.filter((c) => methodName(c) === "Done");
   if (dones.length === 0) return undefined;
   // A Done inside a loop of the worker counts items (or ends a polling loop on one case): the
-  // goroutine's own count is not what it tracks, and loop bounds decide the rest.
-  if (dones.some((d) => loopBetween(d, w.fn))) return undefined;
+  // goroutine's own count is not what it tracks, and loop bounds decide the rest. So is a Done in a
+  // func literal written inside such a loop (`once.Do(func() { wg.Done() })` on the status a
+  // receive loop waits for).
+  if (dones.some((d) => inWorkerLoop(d, w.fn))) return undefined;
   // Any use of the WaitGroup (a Done, or handing it to a helper that may call Done) counts.
   const uses = nodes(["selector_expression", "identifier"]).filter((e) => w.isWg(e));
   const passes = (n: GoNode) => uses.some((u) => contains(n, u));
@@ -161,6 +163,12 @@ function skippedDone(w: Worker, unit: Unit): GoNode | undefined {
   if (cfg.everyPathPasses({ entry: true }, passes, ["return"])) return undefined;
   const end = cfg.firstEnd({ entry: true }, { avoid: passes, ends: ["return"] });
   return end?.node;
+}
+
+/** Whether a `for` statement of the worker holds `node`, func literals in between included. */
+function inWorkerLoop(node: GoNode, worker: GoNode): boolean {
+  for (let p = node.parent; p && p.id !== worker.id; p = p.parent) if (p.type === "for_statement") return true;
+  return false;
 }
 
 function baseName(f: FileView): string {

@@ -1,9 +1,9 @@
 // The goroutine an Add runs in, the names that hold across the file's functions, and the channel
 // joins that order a goroutine's Add before every Wait.
 import type { FileView, GoNode, Unit } from "../../src/analyzer/types.js";
-import { methodCalls } from "../facts/calls.js";
+import { methodCalls, methodName } from "../facts/calls.js";
 import { cfgIn, cfgOf } from "../facts/cfg.js";
-import { contains, descendantsInFunction, enclosingFunction, listOf, unparen } from "../facts/syntax.js";
+import { contains, descendantsInFunction, enclosingFunction, listOf, statementsOf, unparen } from "../facts/syntax.js";
 import { rootIdentifier } from "../facts/waitgroups.js";
 
 /**
@@ -60,7 +60,7 @@ export function inOwnGoroutine(node: GoNode, g: Goroutine): boolean {
  * The `go` statements of the package that start the unit's function: `go run(x)` for a function,
  * `go r.loop(ctx)` for a method whose name no other method of the package has (without types,
  * which type's method a call reaches is not known otherwise). The unit's own file first, then its
- * sibling files.
+ * sibling files; for a function outside test files, only `go` statements outside them too.
  */
 function startedBy(unit: Unit): { goStmt: GoNode; file: FileView }[] {
   return unit.memo("waitgroup-add.startedBy", () => {
@@ -70,7 +70,9 @@ function startedBy(unit: Unit): { goStmt: GoNode; file: FileView }[] {
     // Only a file that may start it reads its other functions (a large file is parsed whole for that).
     if (!goCalledNames(unit.file).has(name) && !unit.file.packageFiles().some((f) => goCalledNames(f).has(name))) return [];
     const files = [unit.file, ...unit.file.packageFiles()];
-    const starting = files.filter((f) => goCalledNames(f).has(name));
+    // A test's `go x.Start()` does not make a function of the package's own code a goroutine: the
+    // finding would sit in code that is right as its callers use it (its Add before its own `go`).
+    const starting = files.filter((f) => goCalledNames(f).has(name) && (unit.file.isTest || !f.isTest));
     if (starting.length === 0) return [];
     if (unit.kind === "method") {
       const declares = new RegExp(`^func\\s*\\([^)]*\\)\\s*${name}\\s*[(\\[]`, "m");
@@ -398,4 +400,119 @@ function returnsChannel(fn: GoNode, key: string, unit: Unit): boolean {
 function deferredIn(call: GoNode, fn: GoNode): boolean {
   for (let p = call.parent; p && p.id !== fn.id; p = p.parent) if (p.type === "defer_statement") return enclosingFunction(p)?.id === fn.id;
   return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutex gates.
+
+/**
+ * The Add is ordered before every Wait through a mutex gate: it runs under `M.Lock()` or
+ * `M.RLock()` (taken on every path to the read below, not released before the Add) and only when
+ * an `if` around it reads a field G (`if h.ch != nil`, or a local copied from G after the lock:
+ * `ch := h.ch; if ch != nil`); every Wait on the WaitGroup in the file follows, on every path of
+ * its function, an assignment to G made under `M.Lock()` (`h.ch = nil` before `h.wg.Wait()`). An
+ * Add then either holds M before the waiter takes it, so it happens before the Wait, or sees the
+ * changed G and is skipped.
+ *
+ *	h.mu.RLock()                              h.mu.Lock()
+ *	if h.ch != nil { h.wg.Add(1); ... }       h.ch = nil
+ *	h.mu.RUnlock()                            h.mu.Unlock()
+ *	                                          h.wg.Wait()
+ */
+export function mutexGate(add: GoNode, wg: GoNode, unit: Unit): boolean {
+  const fn = enclosingFunction(add);
+  if (!fn) return false;
+  const waits = waitsOn(wg, unit).filter((w) => !contains(fn, w));
+  if (waits.length === 0) return false;
+  for (const gate of gatesOf(add, fn, unit)) {
+    const mutex = heldAt(gate.read, add, ["Lock", "RLock"], unit);
+    if (!mutex) continue;
+    if (waits.every((w) => gateClosedBefore(w, gate.key, mutex, unit))) return true;
+  }
+  return false;
+}
+
+/**
+ * The fields that the conditions of the `if`s around the Add (inside fn) read, with where each is
+ * read; a guard `if cond { ...; return }` before the Add in an enclosing block counts too (the Add
+ * runs only when its condition is false).
+ */
+function gatesOf(add: GoNode, fn: GoNode, unit: Unit): { key: string; read: GoNode }[] {
+  const out: { key: string; read: GoNode }[] = [];
+  const ifs: GoNode[] = [];
+  for (let p = add.parent, child: GoNode = add; p && p.id !== fn.id; child = p, p = p.parent) {
+    if (p.type === "if_statement") ifs.push(p);
+    if (p.type !== "statement_list") continue;
+    for (const st of statementsOf(p)) {
+      if (st.startIndex >= child.startIndex) break;
+      const body = st.type === "if_statement" && !st.childForFieldName("alternative") ? statementsOf(st.childForFieldName("consequence")) : [];
+      if (body.at(-1)?.type === "return_statement") ifs.push(st);
+    }
+  }
+  for (const p of ifs) {
+    const cond = p.childForFieldName("condition");
+    if (!cond) continue;
+    for (const sel of [cond, ...descendantsInFunction(cond, "selector_expression")]) {
+      if (sel.type !== "selector_expression" || sel.parent?.type === "call_expression") continue;
+      const key = crossKey(sel, unit);
+      if (key && !key.startsWith("local:") && !key.startsWith("var:")) out.push({ key, read: sel });
+    }
+    for (const id of [cond, ...descendantsInFunction(cond, "identifier")]) {
+      if (id.type !== "identifier") continue;
+      const b = unit.bindings.resolve(id);
+      if (b?.decl.type !== "short_var_declaration" || b.uses.some((u) => assigned(u))) continue;
+      const left = listOf(b.decl.childForFieldName("left"));
+      const right = listOf(b.decl.childForFieldName("right"));
+      const i = left.findIndex((l) => l.id === b.id.id);
+      const value = i >= 0 && left.length === right.length ? unparen(right[i]!) : undefined;
+      const key = value?.type === "selector_expression" ? crossKey(value, unit) : undefined;
+      if (key && !key.startsWith("local:") && !key.startsWith("var:")) out.push({ key, read: b.decl });
+    }
+  }
+  return out;
+}
+
+/** The identifier is assigned to (`x = ...`, `x++`): a copy that changes is no gate. */
+function assigned(id: GoNode): boolean {
+  const st = id.parent?.type === "expression_list" ? id.parent.parent : id.parent;
+  if (st?.type === "inc_statement" || st?.type === "dec_statement") return true;
+  return st?.type === "assignment_statement" && listOf(st.childForFieldName("left")).some((l) => l.id === id.id);
+}
+
+/**
+ * The key of a mutex M whose `M.<lock>()` statement every path of the function to `from` passes
+ * and that no `M.Unlock()`/`M.RUnlock()` (other than a deferred one) releases before `until`.
+ */
+function heldAt(from: GoNode, until: GoNode, lock: readonly string[], unit: Unit): string | undefined {
+  const fn = enclosingFunction(from);
+  if (!fn) return undefined;
+  const calls = methodCalls(fn, ["Lock", "RLock", "Unlock", "RUnlock"]).filter((c) => enclosingFunction(c)?.id === fn.id);
+  for (const l of calls) {
+    const name = methodName(l);
+    if (!name || !lock.includes(name) || l.parent?.type !== "expression_statement" || l.endIndex > from.startIndex) continue;
+    const key = crossKey(receiver(l), unit);
+    if (!key || !passedBefore(from, (n) => n.id === l.parent!.id, unit)) continue;
+    // An unlock after the lock from which `until` can still be reached (not one on a guard's way out).
+    const released = calls.some(
+      (u) =>
+        /Unlock$/.test(methodName(u) ?? "") &&
+        u.parent?.type === "expression_statement" &&
+        sameKey(crossKey(receiver(u), unit), key) &&
+        u.startIndex > l.endIndex &&
+        u.startIndex < until.startIndex &&
+        cfgOf(unit, fn).nodesOnPaths({ after: u.parent }, (n) => contains(n, until)).length > 0,
+    );
+    if (!released) return key;
+  }
+  return undefined;
+}
+
+/** Every path to the Wait passes an assignment to the gate made while `mutex` is held with Lock. */
+function gateClosedBefore(wait: GoNode, gate: string, mutex: string, unit: Unit): boolean {
+  const fn = enclosingFunction(wait);
+  if (!fn) return false;
+  const closes = descendantsInFunction(fn, "assignment_statement").filter(
+    (a) => a.endIndex <= wait.startIndex && listOf(a.childForFieldName("left")).some((l) => sameKey(crossKey(l, unit), gate)) && sameKey(heldAt(a, a, ["Lock"], unit), mutex),
+  );
+  return closes.length > 0 && passedBefore(wait, (n) => closes.some((a) => a.id === n.id), unit);
 }
