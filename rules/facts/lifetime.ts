@@ -12,9 +12,10 @@ export type ProcessEntry = "main" | "init" | "TestMain" | "command" | "once";
  * other `*Run*` hooks of a `cobra.Command` literal of the package, or `cmd.RunE = f`), or a
  * function called only from such functions (`makeMirror`, called only by the command's `Run`). A
  * CLI runs one command per process, and the process ends when it returns. `once`: in package
- * main, a function called only from `main` and `init` (or from functions themselves called only
- * from them, or from a command's), so it runs once per process, though the process goes on after
- * it returns. A call in a loop runs per round, not once; the call may start the function as a
+ * main, a function or method called only from `main` and `init` (or from functions themselves
+ * called only from them, or from a command's), so it runs once per process, though the process
+ * goes on after it returns (a method: every `x.Name` selector of its name in the package is such
+ * a call, `go store.Serve(ctx)`). A call in a loop runs per round, not once; the call may start the function as a
  * goroutine (`go watchConfig(path)`). Undefined otherwise.
  */
 export function processEntry(unit: Unit): ProcessEntry | undefined {
@@ -84,8 +85,11 @@ function commandEntry(unit: Unit): "command" | "once" | undefined {
   const runs = commandRuns(unit.file);
   if ((unit.kind === "method" ? runs.methods : runs.funcs).has(name)) return "command";
   // No command literal in the package and no main: nothing can be called only from one (skips a walk of every file).
-  if (unit.kind !== "func" || (!main && runs.funcs.size === 0 && runs.literals === 0)) return undefined;
-  const callers = calledOnlyFromEntries(name, unit.file, runs.funcs, 0);
+  if (!main && runs.funcs.size === 0 && runs.literals === 0) return undefined;
+  // A method counts only in package main, where no other package can call it by name
+  // (`go store.Serve(ctx)` from main: one service for the process).
+  if (unit.kind === "method" && !main) return undefined;
+  const callers = calledOnlyFromEntries(name, unit.file, runs.funcs, 0, unit.kind === "method");
   return callers === undefined ? undefined : callers.command && !callers.main ? "command" : "once";
 }
 
@@ -162,8 +166,14 @@ interface Callers {
  * (three levels at most), and there is one. A call in a loop runs per round, and one in a function
  * literal when the literal runs (a handler: once per request), unless the literal is started or
  * called where it stands (`go func() { poll() }()`) or is a command's run hook.
+ *
+ * `method`: `name` is a method's, and its mentions are the selectors `x.name`: each must be
+ * called where it stands (`go store.Serve(ctx)`); a method value, a struct field or an interface
+ * method of that name (a type the package may hand to a caller that runs it again) is a mention
+ * that is not such a call. Every method of that name in the package is counted together, so each
+ * runs at most as often as those calls.
  */
-function calledOnlyFromEntries(name: string, file: FileView, runs: Set<string>, depth: number): Callers | undefined {
+function calledOnlyFromEntries(name: string, file: FileView, runs: Set<string>, depth: number, method = false): Callers | undefined {
   if (depth > 2) return undefined;
   const main = file.packageName === "main";
   const mention = new RegExp(`\\b${name}\\b`);
@@ -171,11 +181,17 @@ function calledOnlyFromEntries(name: string, file: FileView, runs: Set<string>, 
   let calls = 0;
   for (const f of [file, ...file.packageFiles()]) {
     if (!mention.test(f.source)) continue;
-    for (const id of f.wholeRoot().descendantsOfType("identifier")) {
+    for (const id of f.wholeRoot().descendantsOfType(method ? "field_identifier" : "identifier")) {
       if (id?.text !== name) continue;
-      const p = id.parent;
-      if (p?.type === "function_declaration" && p.childForFieldName("name")?.id === id.id) continue;
-      if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return undefined;
+      let p = id.parent;
+      if (p?.type === (method ? "method_declaration" : "function_declaration") && p.childForFieldName("name")?.id === id.id) continue;
+      if (method) {
+        // `x.name(...)`: the call of the selector.
+        if (p?.type !== "selector_expression" || p.childForFieldName("field")?.id !== id.id) return undefined;
+        const sel = p;
+        p = sel.parent;
+        if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== sel.id) return undefined;
+      } else if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return undefined;
       let top: GoNode | null = p.parent;
       let hook = false;
       for (; top && top.type !== "function_declaration" && top.type !== "method_declaration"; top = top.parent) {
