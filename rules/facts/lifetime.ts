@@ -3,6 +3,7 @@
 import type { FileView, GoNode, Unit } from "../../src/analyzer/types.js";
 import { packageRef } from "./calls.js";
 import { contains, unparen } from "./syntax.js";
+import { pointee, typeOf, unparenType, type Ty } from "./types.js";
 
 export type ProcessEntry = "main" | "init" | "TestMain" | "command" | "once";
 
@@ -13,9 +14,10 @@ export type ProcessEntry = "main" | "init" | "TestMain" | "command" | "once";
  * `Action` of a urfave/cli `Command` or `App`, or `app.Action = f` on a `cli.NewApp()`), or a
  * function called only from such functions (`makeMirror`, called only by the command's `Run`). A
  * CLI runs one command per process, and the process ends when it returns. `once`: in package
- * main, a function called only from `main` and `init` (or from functions themselves called only
- * from them, or from a command's), so it runs once per process, though the process goes on after
- * it returns. A call in a loop runs per round, not once; the call may start the function as a
+ * main, a function or method called only from `main` and `init` (or from functions themselves
+ * called only from them, or from a command's), so it runs once per process, though the process
+ * goes on after it returns (a method: every `x.Name` selector of its name in the package is such
+ * a call, `go store.Serve(ctx)`). A call in a loop runs per round, not once; the call may start the function as a
  * goroutine (`go watchConfig(path)`). Undefined otherwise.
  */
 export function processEntry(unit: Unit): ProcessEntry | undefined {
@@ -122,8 +124,16 @@ function commandEntry(unit: Unit): "command" | "once" | undefined {
   const runs = commandRuns(unit.file);
   if ((unit.kind === "method" ? runs.methods : runs.funcs).has(name)) return "command";
   // No command literal in the package and no main: nothing can be called only from one (skips a walk of every file).
-  if (unit.kind !== "func" || (!main && runs.funcs.size === 0 && runs.literals === 0)) return undefined;
-  const callers = calledOnlyFromEntries(name, unit.file, runs.funcs, 0);
+  if (!main && runs.funcs.size === 0 && runs.literals === 0) return undefined;
+  // A method counts only in package main, where no other package can call it by name
+  // (`go store.Serve(ctx)` from main: one service for the process).
+  if (unit.kind === "method" && !main) return undefined;
+  let recv: string | undefined;
+  if (unit.kind === "method") {
+    recv = receiverTypeName(unit.node);
+    if (!recv) return undefined;
+  }
+  const callers = calledOnlyFromEntries(name, unit.file, runs.funcs, 0, recv);
   return callers === undefined ? undefined : callers.command && !callers.main ? "command" : "once";
 }
 
@@ -210,8 +220,17 @@ interface Callers {
  * (three levels at most), and there is one. A call in a loop runs per round, and one in a function
  * literal when the literal runs (a handler: once per request), unless the literal is started or
  * called where it stands (`go func() { poll() }()`) or is a command's run hook.
+ *
+ * `recv`: `name` is a method of the type `recv`, and its mentions are the selectors `x.name`: each
+ * must be called where it stands (`go store.Serve(ctx)`) on an `x` whose declared type the caller
+ * shows (typeOf: `store := &diskStore{...}`); a call on another type of the package's is another
+ * method and does not count, and one on a type the syntax cannot tell, a method value, a struct
+ * field or an interface method of that name is a mention that may run this method, so it is not
+ * called only from them. A value handed to a library as an interface is run by the library with
+ * no mention at all: with no direct call, the method is not one of these.
  */
-function calledOnlyFromEntries(name: string, file: FileView, runs: Set<string>, depth: number): Callers | undefined {
+function calledOnlyFromEntries(name: string, file: FileView, runs: Set<string>, depth: number, recv?: string): Callers | undefined {
+  const method = recv !== undefined;
   if (depth > 2) return undefined;
   const main = file.packageName === "main";
   const mention = new RegExp(`\\b${name}\\b`);
@@ -219,11 +238,28 @@ function calledOnlyFromEntries(name: string, file: FileView, runs: Set<string>, 
   let calls = 0;
   for (const f of [file, ...file.packageFiles()]) {
     if (!mention.test(f.source)) continue;
-    for (const id of f.wholeRoot().descendantsOfType("identifier")) {
+    for (const id of f.wholeRoot().descendantsOfType(method ? "field_identifier" : "identifier")) {
       if (id?.text !== name) continue;
-      const p = id.parent;
-      if (p?.type === "function_declaration" && p.childForFieldName("name")?.id === id.id) continue;
-      if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return undefined;
+      let p = id.parent;
+      if (p?.type === (method ? "method_declaration" : "function_declaration") && p.childForFieldName("name")?.id === id.id) continue;
+      if (method) {
+        // `x.name(...)`: the call of the selector.
+        if (p?.type !== "selector_expression" || p.childForFieldName("field")?.id !== id.id) return undefined;
+        const sel = p;
+        p = sel.parent;
+        if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== sel.id) return undefined;
+      } else if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return undefined;
+      if (method) {
+        // Whose method the call runs: the declared type of `x` in `x.name(...)`.
+        let decl: GoNode | null = p;
+        while (decl && decl.type !== "function_declaration" && decl.type !== "method_declaration") decl = decl.parent;
+        const operand = p.childForFieldName("function")!.childForFieldName("operand")!;
+        const ty = decl ? typeOf(operand, { file: f, bindings: f.bindingsOf(decl) }) : undefined;
+        const named = ty && namedType(pointee(ty) ?? ty);
+        // A type the syntax cannot tell, a type parameter or an interface: it may be this one.
+        if (!named || !concreteType(named, file)) return undefined;
+        if (named !== recv) continue; // another type's method of the same name
+      }
       let top: GoNode | null = p.parent;
       let hook = false;
       for (; top && top.type !== "function_declaration" && top.type !== "method_declaration"; top = top.parent) {
@@ -253,6 +289,31 @@ function calledOnlyFromEntries(name: string, file: FileView, runs: Set<string>, 
     }
   }
   return calls > 0 ? out : undefined;
+}
+
+/** `T` of a method's receiver `(s *T)`, `(s T[K])`. */
+function receiverTypeName(method: GoNode): string | undefined {
+  const param = method.childForFieldName("receiver")?.namedChildren.find((c) => c?.type === "parameter_declaration");
+  let t = param?.childForFieldName("type") ?? null;
+  while (t && (t.type === "pointer_type" || t.type === "parenthesized_type")) t = t.namedChildren[0] ?? null;
+  if (t?.type === "generic_type") t = t.childForFieldName("type");
+  return t?.type === "type_identifier" ? t.text : undefined;
+}
+
+/** The package's own type a type expression names (`T`, `T[K]`), not a pointer to one. */
+function namedType(t: Ty): string | undefined {
+  let n: GoNode | null = unparenType(t.node);
+  if (n.type === "generic_type") n = n.childForFieldName("type");
+  return !t.addr && n?.type === "type_identifier" ? n.text : undefined;
+}
+
+/** A type the package declares that is not an interface (nor an alias of one). */
+function concreteType(name: string, file: FileView): boolean {
+  for (const f of [file, ...file.packageFiles()]) {
+    const d = f.decls.find((x) => x.kind === "type" && x.names.includes(name));
+    if (d) return !!d.type && !["interface_type", "type_identifier", "qualified_type", "generic_type"].includes(unparenType(d.type).type);
+  }
+  return false;
 }
 
 const inInitializer = (clause: GoNode, n: GoNode): boolean => {

@@ -4,6 +4,9 @@
 import type { Binding, FileView, GoNode, Unit } from "../../src/analyzer/types.js";
 import { unparen } from "./syntax.js";
 
+/** What typeOf reads: the file and the bindings of the function the expression is in (a unit, or `file.bindingsOf(decl)`). */
+export type Locals = Pick<Unit, "file" | "bindings">;
+
 export function unparenType(type: GoNode): GoNode {
   let t = type;
   while (t.type === "parenthesized_type" && t.namedChildren[0]) t = t.namedChildren[0];
@@ -57,7 +60,7 @@ export interface Ty {
 }
 
 /** The declared type of an expression, as far as declarations in the unit and the file say. */
-export function typeOf(expr: GoNode, unit: Unit, depth = 0): Ty | undefined {
+export function typeOf(expr: GoNode, unit: Locals, depth = 0): Ty | undefined {
   if (depth > 5) return undefined;
   const e = unparen(expr);
   switch (e.type) {
@@ -106,7 +109,7 @@ export function typeOf(expr: GoNode, unit: Unit, depth = 0): Ty | undefined {
   }
 }
 
-function typeOfBinding(b: Binding, unit: Unit, depth: number): Ty | undefined {
+function typeOfBinding(b: Binding, unit: Locals, depth: number): Ty | undefined {
   if (b.decl.type === "variadic_parameter_declaration") return undefined;
   if (b.type) return { node: b.type, addr: false };
   if (b.decl.type === "short_var_declaration") {
@@ -127,7 +130,7 @@ function typeOfBinding(b: Binding, unit: Unit, depth: number): Ty | undefined {
 }
 
 /** The value assigned to the i-th of n names, when there is one value per name. */
-function valueAt(values: GoNode | null, i: number, n: number, unit: Unit, depth: number): Ty | undefined {
+function valueAt(values: GoNode | null, i: number, n: number, unit: Locals, depth: number): Ty | undefined {
   const list = values?.namedChildren.filter((v) => v && v.type !== "comment") ?? [];
   return i >= 0 && list.length === n && list[i] ? typeOf(list[i]!, unit, depth + 1) : undefined;
 }

@@ -179,7 +179,8 @@ function checkChannel(ctx: StrandingContext, ch: Channel, room: number): void {
     const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches, scope });
     if (!end) continue;
     // Every such way out comes after a call that fails the test (t.Error, then return): a failing test's leak.
-    if (!cfg.firstEnd({ after: site.stmt }, { avoid: (n) => touches(n) || fails(n), scope })) {
+    const passing = cfg.firstEnd({ after: site.stmt }, { avoid: (n) => touches(n) || fails(n), scope });
+    if (!passing) {
       let found: typeof failed;
       for (const mark of cfg.nodesOnPaths({ after: site.stmt }, fails, { avoid: touches, scope })) {
         const exit = cfg.firstEnd({ after: mark }, { avoid: touches, scope })?.node;
@@ -191,7 +192,8 @@ function checkChannel(ctx: StrandingContext, ch: Channel, room: number): void {
       failed ??= found;
       if (found) continue;
     }
-    const exit = end.node;
+    // Name a way out that a passing test (or any run) takes, not one behind a failure.
+    const exit = (passing ?? end).node;
     const way = wayOut(unit, exit, recvs, scope);
     const never = uncancelledCase(sends, unit);
     ctx.report({

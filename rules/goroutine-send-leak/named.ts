@@ -10,7 +10,7 @@
 //		return ctx.Err()
 //	}
 import type { FileView, GoNode, RelatedLocation, Unit } from "../../src/analyzer/types.js";
-import { cfgOf } from "../facts/cfg.js";
+import { cfgOf, failsTest } from "../facts/cfg.js";
 import { uncancellable, type DeadContext } from "../facts/contexts.js";
 import type { Channel } from "../facts/goroutines.js";
 import { calleeOf, summarise, type Effect, type FuncDecl } from "../facts/summaries.js";
@@ -62,10 +62,35 @@ export function checkNamed(ctx: StrandingContext, ch: Channel, wayOut: (exit: Go
       const loop = n.parent?.type === "for_clause" ? n.parent.parent : n.parent;
       return loop?.type === "for_statement" && n.type !== "block" && recvs.some((r) => contains(loop, r.id));
     })();
+  const fails = (n: GoNode) => failsTest(n, unit);
   for (const s of senders) {
     const answers = answerCases(unit, ch, recvs, [namedAnswerer(s.call, s.decl)]);
-    const end = cfg.firstEnd({ after: s.stmt }, { avoid: (n) => touches(n, answers) });
-    if (!end) continue;
+    const avoid = (n: GoNode) => touches(n, answers);
+    const first = cfg.firstEnd({ after: s.stmt }, { avoid });
+    if (!first) continue;
+    // A way out that a passing run takes, else a failing test's (t.Errorf, then return), as for literals.
+    const end = cfg.firstEnd({ after: s.stmt }, { avoid: (n) => avoid(n) || fails(n) });
+    if (!end) {
+      for (const mark of cfg.nodesOnPaths({ after: s.stmt }, fails, { avoid })) {
+        const exit = cfg.firstEnd({ after: mark }, { avoid })?.node;
+        if (!exit) continue;
+        const send = s.sends[0]!;
+        ctx.report({
+          span: spanOf(ch.make),
+          messageId: "failingUnbuffered",
+          data: { channel: ch.name, why: `if the test fails on line ${unit.file.lineOf(mark.startIndex)}`, send: `${unit.file.lineOf(s.stmt.startIndex)} (${s.decl.name}(), ${fileName(send.file)}:${send.file.lineOf(send.node.startIndex)})` },
+          related: [
+            { ...spanOf(send.node), ...at(unit, send.file), message: `${s.decl.name}() sends on it here, with no way to give up` },
+            { ...spanOf(mark), message: "this call fails the test" },
+            { ...spanOf(exit), message: "this way out skips the receive" },
+          ],
+          severity: "warning",
+          testBounded: true,
+        }, { go: s.stmt, make: ch.make, channel: ch.name });
+        return true;
+      }
+      continue;
+    }
     const send = s.sends[0]!;
     const related: RelatedLocation[] = [
       { ...spanOf(send.node), ...at(unit, send.file), message: s.dead ? `${s.decl.name}() sends on it here, giving up only when its ctx is done` : `${s.decl.name}() sends on it here, with no way to give up` },
