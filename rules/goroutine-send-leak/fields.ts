@@ -121,7 +121,7 @@ function abandoned(cf: ChanField): Verdict | undefined {
   if (recvs.length === 0) return {};
   let first: Verdict | undefined;
   for (const r of recvs) {
-    const leave = r.guarded ? cancellingCase(r) : undefined;
+    const leave = r.guarded ? cancellingCase(r, cf) : undefined;
     if (!leave) return undefined;
     first ??= { recv: r, leave };
   }
@@ -133,7 +133,7 @@ function abandoned(cf: ChanField): Verdict | undefined {
  * from a channel something closes, whose case returns, or any such case when the select is not
  * in a loop (the receive happens at most once).
  */
-function cancellingCase(r: FieldUse): GoNode | undefined {
+function cancellingCase(r: FieldUse, cf: ChanField): GoNode | undefined {
   let n: GoNode | null = r.node;
   while (n && n.type !== "communication_case") n = n.parent;
   const select = n?.parent;
@@ -154,7 +154,7 @@ function cancellingCase(r: FieldUse): GoNode | undefined {
     // In a loop, the case must leave it for good: a cancellation whose case returns. Once, the
     // case must be a cancellation proper (a Done() or a channel something closes): a select
     // between two answers, called again by its caller (an Accept), abandons nothing.
-    if (!cancels(from, r.file, inLoop)) continue;
+    if (!cancels(from, r.file, inLoop) || sendersLastWord(from, r.file, cf)) continue;
     if (!inLoop || c.descendantsOfType("return_statement").some((ret) => !!ret && enclosingFunction(ret)?.id === enclosingFunction(c)?.id)) return comm!;
   }
   return undefined;
@@ -171,6 +171,21 @@ function cancels(from: GoNode, file: FileView, sent: boolean): boolean {
     return !!cf && cf.uses.some((u) => u.kind === "close" || (sent && u.kind === "send"));
   }
   return false;
+}
+
+/**
+ * A channel field that only the senders of `cf` send on, each time as their last statement before
+ * a `return` (`if err != nil { c.readErr <- err; return }`), and that nothing closes: a receive loop
+ * that leaves on it (`drainRead`: `case <-c.msgs: case <-c.readErr: return`) stops receiving only
+ * after the sender has sent its last value on `cf`. It is the sender's end, not a cancellation.
+ */
+function sendersLastWord(from: GoNode, file: FileView, cf: ChanField): boolean {
+  if (from.type !== "selector_expression") return false;
+  const end = chanField(file, from.childForFieldName("field")!.text);
+  if (!end || end.name === cf.name || end.uses.some((u) => u.kind === "close" || u.kind === "escape")) return false;
+  const senders = new Set(cf.uses.filter((u) => u.kind === "send" && u.decl).map((u) => u.decl!.key));
+  const sends = end.uses.filter((u) => u.kind === "send");
+  return sends.length > 0 && sends.every((u) => !u.guarded && !!u.decl && senders.has(u.decl.key) && u.node.type === "send_statement" && u.node.nextNamedSibling?.type === "return_statement");
 }
 
 const where = (unit: Unit, file: FileView, node: GoNode) => `${baseName(file.path)}:${file.lineOf(node.startIndex)}`;
