@@ -155,13 +155,29 @@ function triesToLeave(loop: GoNode): boolean {
   if (!body) return false;
   if (descendantsInFunction(body, "break_statement").some((b) => b.namedChildren.length === 0 && breakTarget(b) !== "inner loop")) return true;
   const lits = descendantsInFunction(body, "func_literal");
-  if (lits.some((l) => descendantsInFunction(l, "return_statement").length > 0 && l.parent?.type === "call_expression")) return true;
+  if (lits.some((l) => l.parent?.type === "call_expression" && returnTriesToLeave(l))) return true;
   return descendantsInFunction(body, "communication_case").some((c) => {
     const comm = c.childForFieldName("communication");
     const recv = comm?.type === "unary_expression" ? comm : comm?.namedChildren.find((n) => n?.type === "unary_expression") ?? comm?.childForFieldName("right");
     const ch = recv?.type === "unary_expression" && recv.childForFieldName("operator")?.type === "<-" ? recv.childForFieldName("operand") : null;
     const fn = ch?.type === "call_expression" ? ch.childForFieldName("function") : null;
     return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Done";
+  });
+}
+
+/**
+ * A return in a func literal called in the loop reads as an attempt to leave the loop, unless the
+ * literal is a scope for its own `defer` (`func() { mu.Lock(); defer mu.Unlock(); if off { return
+ * }; ... }()`): its returns are early-outs of that block. A return in a select case of such a
+ * literal (`case <-ctx.Done(): return`) still answers a signal to stop, and counts.
+ */
+function returnTriesToLeave(lit: GoNode): boolean {
+  const returns = descendantsInFunction(lit, "return_statement");
+  if (returns.length === 0) return false;
+  const scoped = descendantsInFunction(lit, "defer_statement").length > 0;
+  return !scoped || returns.some((r) => {
+    for (let p = r.parent; p && p.id !== lit.id; p = p.parent) if (p.type === "communication_case") return true;
+    return false;
   });
 }
 
