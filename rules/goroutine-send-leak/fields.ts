@@ -22,7 +22,7 @@
 // sight), made unbuffered everywhere it is made, never closed, ranged over or handed out.
 import type { FileView, GoNode, RelatedLocation, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { calleeOf, chanField, inSelectWithOthers, summarise, useAt, type ChanField, type FieldUse } from "../facts/summaries.js";
-import { enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
+import { enclosingFunction, spanOf, statementsOf, unparen } from "../facts/syntax.js";
 
 interface FieldSend {
   field: string;
@@ -144,6 +144,9 @@ function cancellingCase(r: FieldUse, cf: ChanField): GoNode | undefined {
     }
     return false;
   })();
+  // A drain: the field's case only discards what it receives (`case <-c.msgs:`).
+  const comm0 = n.childForFieldName("communication");
+  const discards = statementsOf(n).length === 0 && !(comm0?.type === "receive_statement" && comm0.childForFieldName("left"));
   for (const c of select.namedChildren) {
     if (!c || c.id === n.id || c.type !== "communication_case") continue;
     const comm = c.childForFieldName("communication");
@@ -154,7 +157,7 @@ function cancellingCase(r: FieldUse, cf: ChanField): GoNode | undefined {
     // In a loop, the case must leave it for good: a cancellation whose case returns. Once, the
     // case must be a cancellation proper (a Done() or a channel something closes): a select
     // between two answers, called again by its caller (an Accept), abandons nothing.
-    if (!cancels(from, r.file, inLoop) || sendersLastWord(from, r.file, cf)) continue;
+    if (!cancels(from, r.file, inLoop) || (discards && sendersLastWord(from, r.file, cf))) continue;
     if (!inLoop || c.descendantsOfType("return_statement").some((ret) => !!ret && enclosingFunction(ret)?.id === enclosingFunction(c)?.id)) return comm!;
   }
   return undefined;
@@ -175,9 +178,11 @@ function cancels(from: GoNode, file: FileView, sent: boolean): boolean {
 
 /**
  * A channel field that only the senders of `cf` send on, each time as their last statement before
- * a `return` (`if err != nil { c.readErr <- err; return }`), and that nothing closes: a receive loop
- * that leaves on it (`drainRead`: `case <-c.msgs: case <-c.readErr: return`) stops receiving only
- * after the sender has sent its last value on `cf`. It is the sender's end, not a cancellation.
+ * a `return` (`if err != nil { c.readErr <- err; return }`), and that nothing closes: a drain loop
+ * that discards `cf` and leaves on it (`drainRead`: `case <-c.msgs: case <-c.readErr: return`)
+ * stops receiving only after the sender has sent its last value on `cf`. It is the sender's end,
+ * not a cancellation. (A loop that handles the values and returns on the first error is no drain:
+ * with several senders, the others are stranded.)
  */
 function sendersLastWord(from: GoNode, file: FileView, cf: ChanField): boolean {
   if (from.type !== "selector_expression") return false;
