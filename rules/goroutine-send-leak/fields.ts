@@ -23,6 +23,7 @@
 import type { FileView, GoNode, RelatedLocation, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { calleeOf, chanField, inSelectWithOthers, summarise, useAt, type ChanField, type FieldUse } from "../facts/summaries.js";
 import { enclosingFunction, spanOf, statementsOf, unparen } from "../facts/syntax.js";
+import { sendsFitBuffer } from "./onceper.js";
 
 interface FieldSend {
   field: string;
@@ -117,7 +118,8 @@ function abandoned(cf: ChanField): Verdict | undefined {
   if (cf.accessors.some((a) => /^\p{Lu}/u.test(a))) return undefined;
   const recvs = cf.uses.filter((u) => u.kind === "recv");
   // Buffered (any size): with no receive anywhere, the sends fill the buffer and the next one blocks.
-  if (makes.some((m) => m.buffer !== 0)) return recvs.length === 0 ? { buffered: true } : undefined;
+  // (Unless every send runs at most once per object and the buffer holds them all: see onceper.ts.)
+  if (makes.some((m) => m.buffer !== 0)) return recvs.length === 0 && !sendsFitBuffer(cf) ? { buffered: true } : undefined;
   if (recvs.length === 0) return {};
   let first: Verdict | undefined;
   for (const r of recvs) {
