@@ -29,7 +29,7 @@ only after the test has already failed (the rule marks the diagnostic \`testBoun
 finding in test code (\`FileView.isTestCode()\`: a \`_test.go\` file, a file that declares functions
 or fields of a \`testing\` type, or a file of a package named for test support that has one; see
 the README's "test code") of a rule whose metadata says \`testFilesBounded\` (\`ticker-not-stopped\`,
-\`time-after-in-loop\`: a pending timer dies with the test binary).
+\`time-after-in-loop\`, \`afterfunc-untracked\`: a pending timer dies with the test binary).
 
 ## Suppressing a finding
 

@@ -100,7 +100,7 @@ export function configSchema(ruleIds: readonly string[], optIn: readonly string[
       },
       test_findings: {
         description:
-          "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in test code: _test.go files, files declaring testing.T/TB/B helpers, test-support packages (time-after-in-loop, ticker-not-stopped); `all` reports them too (failing-test leaks at `warning`).",
+          "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in test code: _test.go files, files declaring testing.T/TB/B helpers, test-support packages (time-after-in-loop, ticker-not-stopped, afterfunc-untracked); `all` reports them too (failing-test leaks at `warning`).",
         enum: [...TEST_FINDINGS],
         default: DEFAULTS.test_findings,
       },

@@ -18,6 +18,7 @@ import { argsOf, enclosingFunction, loopAround, spanOf, statementOf, unparen } f
 import { importsTime, literalDuration, timeCalls } from "../facts/timers.js";
 import { isWaitGroup, sameVariable } from "../facts/waitgroups.js";
 import { fieldDuration } from "./fields.js";
+import { guardedByFlag } from "./guard.js";
 
 const MINUTE_NS = 60e9;
 
@@ -27,6 +28,7 @@ const rule: Rule = {
     title: "time.AfterFunc timer discarded while it holds a pointer",
     severity: "info",
     fixable: false,
+    testFilesBounded: true,
     summary: "time.AfterFunc's *Timer is discarded while its callback holds a pointer, in a loop or with a long or computed delay",
     why:
       "Until an AfterFunc timer fires, the runtime's timer heap holds the callback, and through it every pointer the " +
@@ -61,6 +63,7 @@ function check(ctx: RuleContext): void {
     // A field: untracked only when nothing in the package reads it, which a file left unread may do.
     if (kept.field && (!ctx.file.packageComplete() || fieldRead(kept.field, unit) || clearedBy(unparen(f), kept.field, unit))) continue;
     if (joined(call, unparen(f), unit)) continue; // the function waits for the callback: nothing outlives the call
+    if (guardedByFlag(call, unparen(f), unit)) continue; // `if !x.running { AfterFunc; x.running = true }`: one timer at a time
     const loop = repeatingLoop(call, unit);
     if (!loop) {
       // Outside a loop, one timer per call: reported only when calls can pile them up for long.

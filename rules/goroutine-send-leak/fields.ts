@@ -22,7 +22,8 @@
 // sight), made unbuffered everywhere it is made, never closed, ranged over or handed out.
 import type { FileView, GoNode, RelatedLocation, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { calleeOf, chanField, inSelectWithOthers, summarise, useAt, type ChanField, type FieldUse } from "../facts/summaries.js";
-import { enclosingFunction, spanOf, unparen } from "../facts/syntax.js";
+import { enclosingFunction, spanOf, statementsOf, unparen } from "../facts/syntax.js";
+import { sendsFitBuffer } from "./onceper.js";
 
 interface FieldSend {
   field: string;
@@ -117,11 +118,12 @@ function abandoned(cf: ChanField): Verdict | undefined {
   if (cf.accessors.some((a) => /^\p{Lu}/u.test(a))) return undefined;
   const recvs = cf.uses.filter((u) => u.kind === "recv");
   // Buffered (any size): with no receive anywhere, the sends fill the buffer and the next one blocks.
-  if (makes.some((m) => m.buffer !== 0)) return recvs.length === 0 ? { buffered: true } : undefined;
+  // (Unless every send runs at most once per object and the buffer holds them all: see onceper.ts.)
+  if (makes.some((m) => m.buffer !== 0)) return recvs.length === 0 && !sendsFitBuffer(cf) ? { buffered: true } : undefined;
   if (recvs.length === 0) return {};
   let first: Verdict | undefined;
   for (const r of recvs) {
-    const leave = r.guarded ? cancellingCase(r) : undefined;
+    const leave = r.guarded ? cancellingCase(r, cf) : undefined;
     if (!leave) return undefined;
     first ??= { recv: r, leave };
   }
@@ -133,7 +135,7 @@ function abandoned(cf: ChanField): Verdict | undefined {
  * from a channel something closes, whose case returns, or any such case when the select is not
  * in a loop (the receive happens at most once).
  */
-function cancellingCase(r: FieldUse): GoNode | undefined {
+function cancellingCase(r: FieldUse, cf: ChanField): GoNode | undefined {
   let n: GoNode | null = r.node;
   while (n && n.type !== "communication_case") n = n.parent;
   const select = n?.parent;
@@ -144,6 +146,9 @@ function cancellingCase(r: FieldUse): GoNode | undefined {
     }
     return false;
   })();
+  // A drain: the field's case only discards what it receives (`case <-c.msgs:`).
+  const comm0 = n.childForFieldName("communication");
+  const discards = statementsOf(n).length === 0 && !(comm0?.type === "receive_statement" && comm0.childForFieldName("left"));
   for (const c of select.namedChildren) {
     if (!c || c.id === n.id || c.type !== "communication_case") continue;
     const comm = c.childForFieldName("communication");
@@ -154,7 +159,7 @@ function cancellingCase(r: FieldUse): GoNode | undefined {
     // In a loop, the case must leave it for good: a cancellation whose case returns. Once, the
     // case must be a cancellation proper (a Done() or a channel something closes): a select
     // between two answers, called again by its caller (an Accept), abandons nothing.
-    if (!cancels(from, r.file, inLoop)) continue;
+    if (!cancels(from, r.file, inLoop) || (discards && sendersLastWord(from, r.file, cf))) continue;
     if (!inLoop || c.descendantsOfType("return_statement").some((ret) => !!ret && enclosingFunction(ret)?.id === enclosingFunction(c)?.id)) return comm!;
   }
   return undefined;
@@ -171,6 +176,23 @@ function cancels(from: GoNode, file: FileView, sent: boolean): boolean {
     return !!cf && cf.uses.some((u) => u.kind === "close" || (sent && u.kind === "send"));
   }
   return false;
+}
+
+/**
+ * A channel field that only the senders of `cf` send on, each time as their last statement before
+ * a `return` (`if err != nil { c.readErr <- err; return }`), and that nothing closes: a drain loop
+ * that discards `cf` and leaves on it (`drainRead`: `case <-c.msgs: case <-c.readErr: return`)
+ * stops receiving only after the sender has sent its last value on `cf`. It is the sender's end,
+ * not a cancellation. (A loop that handles the values and returns on the first error is no drain:
+ * with several senders, the others are stranded.)
+ */
+function sendersLastWord(from: GoNode, file: FileView, cf: ChanField): boolean {
+  if (from.type !== "selector_expression") return false;
+  const end = chanField(file, from.childForFieldName("field")!.text);
+  if (!end || end.name === cf.name || end.uses.some((u) => u.kind === "close" || u.kind === "escape")) return false;
+  const senders = new Set(cf.uses.filter((u) => u.kind === "send" && u.decl).map((u) => u.decl!.key));
+  const sends = end.uses.filter((u) => u.kind === "send");
+  return sends.length > 0 && sends.every((u) => !u.guarded && !!u.decl && senders.has(u.decl.key) && u.node.type === "send_statement" && u.node.nextNamedSibling?.type === "return_statement");
 }
 
 const where = (unit: Unit, file: FileView, node: GoNode) => `${baseName(file.path)}:${file.lineOf(node.startIndex)}`;

@@ -16,6 +16,7 @@ import { docsUrl } from "../facts/meta.js";
 import { contains, enclosingFunction, indentAt, listOf, spanOf, statementsOf } from "../facts/syntax.js";
 import { channelJoin, counterJoin, crossKey, goroutineOf, inOwnGoroutine, mutexGate, receiver, sameKey, waitsOn, type Goroutine } from "./goroutines.js";
 import { isWaitGroup, rootIdentifier, sameVariable } from "../facts/waitgroups.js";
+import { holdsItemCount } from "./workcounter.js";
 
 const rule: Rule = {
   meta: {
@@ -52,7 +53,7 @@ function check(ctx: RuleContext): void {
     if (stmt?.type !== "expression_statement" || !wg || args.length !== 1 || /^-/.test(args[0]!.text)) continue;
     const g = goroutineOf(call, unit);
     if (!g || !isWaitGroup(wg, unit) || !declaredOutside(wg, g, unit)) continue;
-    if (countedGoroutine(wg, call, g, unit) || holdsCount(wg, call, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit) || mutexGate(call, wg, unit)) continue;
+    if (countedGoroutine(wg, call, g, unit) || holdsCount(wg, call, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit) || mutexGate(call, wg, unit) || holdsItemCount(wg, call, g, unit)) continue;
     const wait = callsOf(unit, unit.node, "Wait").find((w) => !contains(g.fn, w) && sameVariable(receiver(w), wg, unit));
     const name = wg.text;
     const waitNote = wait ? `${name}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name}.Wait()`;
