@@ -91,8 +91,9 @@ function check(ctx: RuleContext): void {
     const others = use.select.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && !use.cases.some((u) => u.id === c.id));
     // A case after which the loop can run again (`done = true` under `for !done` cannot).
     const cfg = cfgAt(unit, loop)!;
-    const round = others.find((c) => cfg.repeats(loop, { at: c }));
-    if (round && !pureWait(use.cases, others, (c) => cfg.repeats(loop, { at: c }))) hits.push({ call, select: use.select, loop, round, direct: use.direct });
+    const goesRound = (c: GoNode) => cfg.repeats(loop, { at: c }) && !endsAtCondition(c, loop, unit);
+    const round = others.find(goesRound);
+    if (round && !pureWait(use.cases, others, goesRound)) hits.push({ call, select: use.select, loop, round, direct: use.direct });
   }
   const line = (n: GoNode) => ctx.file.lineOf(n.startIndex);
   // Several assignments replacing the same variable's timer are one bug: reported once, at the first.
@@ -168,8 +169,8 @@ function replacing(call: GoNode, stmt: GoNode, x: Binding, unit: Unit): Hit | nu
   }
   if (!makers.some((m) => reaches({ after: m }))) return null;
   const others = select.namedChildren.filter((c): c is GoNode => !!c && (c.type === "communication_case" || c.type === "default_case") && !cases.some((u) => u.id === c.id));
-  const round = others.find((c) => reaches({ at: c }));
-  if (round && pureWait(cases, others, (c) => cfg.repeats(loop, { at: c }))) return null;
+  const round = others.find((c) => reaches({ at: c }) && !endsAtCondition(c, loop, unit));
+  if (round && pureWait(cases, others, (c) => cfg.repeats(loop, { at: c }) && !endsAtCondition(c, loop, unit))) return null;
   const calledAt = points.filter((p) => p.id !== stmt.id && contains(loop, p));
   // `var tickc <-chan time.Time` in the body: the next round starts with a nil tickc, and the old
   // timer is left pending rather than replaced (the message says "starts a timer each round").
@@ -203,6 +204,42 @@ function bareWakeUp(c: GoNode): boolean {
   const comm = c.type === "communication_case" ? c.childForFieldName("communication") : null;
   if (comm?.type !== "receive_statement" || comm.childForFieldName("left")) return false;
   return caseStatements(c).every((s) => s.type === "continue_statement" && !s.namedChildren.some((l) => l?.type === "label_name"));
+}
+
+//	for errc == nil && err == nil {
+//		select {
+//		case errc = <-quit:    // a non-nil errc: the loop ends at its condition
+//			continue
+//		case <-time.After(d):
+//		}
+//		err = beat()
+//	}
+/**
+ * `case x = <-ch:` (an assignment, not `:=`) in a loop whose condition requires `x == nil`, alone
+ * or as one of `&&`'s operands, with nothing else in the case writing x: the round it starts ends
+ * at the condition, since what a quit channel carries (a reply channel, an error) is not sent nil.
+ */
+function endsAtCondition(c: GoNode, loop: GoNode, unit: Unit): boolean {
+  const comm = c.type === "communication_case" ? c.childForFieldName("communication") : null;
+  const left = comm?.type === "receive_statement" ? comm.childForFieldName("left") : null;
+  if (!comm || !left || !comm.children.some((t) => t?.type === "=")) return false;
+  const received = listOf(left)
+    .filter((e) => e.type === "identifier")
+    .map((e) => unit.bindings.resolve(e))
+    .filter((b): b is Binding => !!b);
+  const clause = loop.namedChildren.find((n) => n?.type === "for_clause");
+  const cond = clause ? clause.childForFieldName("condition") : loop.namedChildren.find((n) => !!n && n.type !== "block" && n.type !== "range_clause" && n.type !== "comment");
+  const conjuncts = (e: GoNode): GoNode[] => {
+    const x = unparen(e);
+    return x.type === "binary_expression" && x.childForFieldName("operator")?.type === "&&" ? [...conjuncts(x.childForFieldName("left")!), ...conjuncts(x.childForFieldName("right")!)] : [x];
+  };
+  const isNilTest = (e: GoNode, b: Binding) => {
+    if (e.type !== "binary_expression" || e.childForFieldName("operator")?.type !== "==") return false;
+    const [l, r] = [unparen(e.childForFieldName("left")!), unparen(e.childForFieldName("right")!)];
+    const is = (n: GoNode) => n.type === "identifier" && unit.bindings.resolve(n) === b;
+    return (is(l) && r.type === "nil") || (is(r) && l.type === "nil");
+  };
+  return !!cond && received.some((b) => conjuncts(cond).some((e) => isNilTest(e, b)) && !b.uses.some((u) => contains(c, u) && !contains(left, u) && isWrite(u)));
 }
 
 /**
