@@ -16460,12 +16460,12 @@ function rootContext(expr, unit, depth) {
   if (x.type !== "identifier") return void 0;
   const b = unit.bindings.resolve(x);
   if (!b || b.kind !== "var" && b.kind !== "param") return void 0;
-  const assigned2 = b.uses.some((u) => {
+  const assigned3 = b.uses.some((u) => {
     if (u.parent?.type === "unary_expression" && u.parent.childForFieldName("operator")?.type === "&") return true;
     const p = u.parent?.type === "expression_list" ? u.parent.parent : u.parent;
     return (p?.type === "assignment_statement" || p?.type === "short_var_declaration") && !!p.childForFieldName("left") && contains(p.childForFieldName("left"), u);
   });
-  if (assigned2) return void 0;
+  if (assigned3) return void 0;
   const value = b.kind === "var" ? declaredValue(b.decl, b.id) : goArgument(b.decl, b.id);
   return value ? rootContext(value, unit, depth + 1) : void 0;
 }
@@ -17714,6 +17714,128 @@ function sccs(blocks) {
   return { groups, id };
 }
 
+// rules/facts/types.ts
+function unparenType(type) {
+  let t = type;
+  while (t.type === "parenthesized_type" && t.namedChildren[0]) t = t.namedChildren[0];
+  return t;
+}
+function localTypes(file) {
+  return file.memo("sync.localTypes", () => {
+    const out2 = /* @__PURE__ */ new Map();
+    for (const d of file.decls) if (d.kind === "type" && d.type) for (const n of d.names) out2.set(n, d.type);
+    return out2;
+  });
+}
+function localStruct(type, file) {
+  let t = unparenType(type);
+  if (t.type === "generic_type") t = t.childForFieldName("type") ?? t;
+  if (t.type !== "type_identifier") return void 0;
+  const decl = localTypes(file).get(t.text);
+  return decl && unparenType(decl).type === "struct_type" ? unparenType(decl) : void 0;
+}
+function resolveType(t, file) {
+  let n = t;
+  for (let i2 = 0; n && i2 < 8; i2++) {
+    if (n.type === "parenthesized_type") n = n.namedChildren[0] ?? null;
+    else if (n.type === "type_identifier") {
+      const d = file.decls.find((x) => x.kind === "type" && x.names.includes(n.text) && !x.node.childForFieldName("type_parameters"));
+      if (!d) return n;
+      n = d.node.childForFieldName("type");
+    } else return n;
+  }
+  return n;
+}
+function fieldType(struct, name2) {
+  for (const f of struct.namedChildren.find((c) => c?.type === "field_declaration_list")?.namedChildren ?? []) {
+    if (f?.type === "field_declaration" && f.childrenForFieldName("name").some((n) => n?.text === name2)) return f.childForFieldName("type");
+  }
+  return null;
+}
+function typeOf(expr, unit, depth = 0) {
+  if (depth > 5) return void 0;
+  const e = unparen(expr);
+  switch (e.type) {
+    case "identifier": {
+      const b = unit.bindings.resolve(e);
+      if (b) return typeOfBinding(b, unit, depth + 1);
+      const decl = unit.file.decls.find((d) => d.kind === "var" && d.names.includes(e.text));
+      if (!decl) return void 0;
+      if (decl.type) return { node: decl.type, addr: false };
+      return valueAt(decl.node.childForFieldName("value"), decl.names.indexOf(e.text), decl.names.length, unit, depth);
+    }
+    case "selector_expression": {
+      const base2 = typeOf(e.childForFieldName("operand"), unit, depth + 1);
+      const struct = base2 && localStruct(pointee(base2)?.node ?? base2.node, unit.file);
+      const name2 = e.childForFieldName("field")?.text;
+      const ft = struct && name2 ? fieldType(struct, name2) : null;
+      return ft ? { node: ft, addr: false } : void 0;
+    }
+    case "index_expression": {
+      const base2 = typeOf(e.childForFieldName("operand"), unit, depth + 1);
+      return base2 && elementOf(base2, 1);
+    }
+    case "unary_expression": {
+      const op = e.childForFieldName("operator")?.type;
+      const inner = typeOf(e.childForFieldName("operand"), unit, depth + 1);
+      if (!inner) return void 0;
+      if (op === "*") return pointee(inner);
+      if (op === "&") return inner.addr ? void 0 : { node: inner.node, addr: true };
+      if (op === "<-") return elementOf(inner, 1);
+      return void 0;
+    }
+    case "composite_literal": {
+      const t = e.childForFieldName("type");
+      return t ? { node: t, addr: false } : void 0;
+    }
+    case "call_expression": {
+      const fn = e.childForFieldName("function");
+      const arg = e.childForFieldName("arguments")?.namedChildren[0];
+      if (!fn || fn.type !== "identifier" || !arg || unit.bindings.resolve(fn)) return void 0;
+      if (fn.text === "new") return { node: arg, addr: true };
+      if (fn.text === "make") return { node: arg, addr: false };
+      return void 0;
+    }
+    default:
+      return void 0;
+  }
+}
+function typeOfBinding(b, unit, depth) {
+  if (b.decl.type === "variadic_parameter_declaration") return void 0;
+  if (b.type) return { node: b.type, addr: false };
+  if (b.decl.type === "short_var_declaration") {
+    const left = b.decl.childForFieldName("left")?.namedChildren ?? [];
+    return valueAt(b.decl.childForFieldName("right"), left.findIndex((l) => l?.id === b.id.id), left.length, unit, depth);
+  }
+  if (b.decl.type === "var_spec") {
+    const names2 = b.decl.childrenForFieldName("name").filter((n) => n?.type === "identifier");
+    return valueAt(b.decl.childForFieldName("value"), names2.findIndex((n) => n?.id === b.id.id), names2.length, unit, depth);
+  }
+  if (b.kind === "range") {
+    const left = b.decl.childForFieldName("left")?.namedChildren ?? [];
+    const i2 = left.findIndex((l) => l?.id === b.id.id);
+    const over = typeOf(b.decl.childForFieldName("right"), unit, depth + 1);
+    return over && i2 >= 0 ? elementOf(over, i2) : void 0;
+  }
+  return void 0;
+}
+function valueAt(values, i2, n, unit, depth) {
+  const list2 = values?.namedChildren.filter((v) => v && v.type !== "comment") ?? [];
+  return i2 >= 0 && list2.length === n && list2[i2] ? typeOf(list2[i2], unit, depth + 1) : void 0;
+}
+function pointee(t) {
+  if (t.addr) return { node: t.node, addr: false };
+  const n = unparenType(t.node);
+  return n.type === "pointer_type" && n.namedChildren[0] ? { node: n.namedChildren[0], addr: false } : void 0;
+}
+function elementOf(t, position) {
+  let n = unparenType(t.node);
+  if (!t.addr && n.type === "pointer_type" && n.namedChildren[0]) n = unparenType(n.namedChildren[0]);
+  const field = n.type === "map_type" ? position === 0 ? "key" : "value" : n.type === "channel_type" ? position === 0 ? "value" : void 0 : ["slice_type", "array_type", "implicit_length_array_type"].includes(n.type) && position === 1 ? "element" : void 0;
+  const el = field ? n.childForFieldName(field) : null;
+  return el ? { node: el, addr: false } : void 0;
+}
+
 // rules/facts/lifetime.ts
 function processEntry(unit) {
   if (unit.kind !== "func" && unit.kind !== "method") return void 0;
@@ -17735,16 +17857,43 @@ function onceForProcess(unit, node) {
   return processEntry(unit);
 }
 var COBRA = "github.com/spf13/cobra";
+var URFAVE = ["github.com/urfave/cli", "github.com/urfave/cli/v2", "github.com/urfave/cli/v3"];
 var RUN_FIELD = /^(?:(?:Persistent)?(?:Pre|Post)?Run(?:E)?|Action)$/;
 function commandPackages(file) {
   return file.memo("lifetime.commandPackages", () => {
     const out2 = /* @__PURE__ */ new Set();
     const cobra = file.importName(COBRA);
     if (cobra !== void 0) out2.add(cobra);
+    for (const n of urfavePackages(file)) out2.add(n);
     if (file.packageName === "main") {
       for (const i2 of file.imports) if (i2.name) out2.add(i2.name);
     }
     return out2;
+  });
+}
+function urfavePackages(file) {
+  return file.memo("lifetime.urfavePackages", () => new Set(URFAVE.map((p) => file.importName(p)).filter((n) => n !== void 0 && n !== ".")));
+}
+function urfaveHookAssignment(a, i2, cli) {
+  const l = a.childForFieldName("left")?.namedChildren[i2];
+  const x = l?.type === "selector_expression" ? l.childForFieldName("operand") : null;
+  if (x?.type !== "identifier" || !RUN_FIELD.test(l.childForFieldName("field")?.text ?? "")) return false;
+  let fn = a.parent;
+  while (fn && fn.type !== "function_declaration" && fn.type !== "method_declaration" && fn.type !== "func_literal") fn = fn.parent;
+  if (!fn) return false;
+  return fn.descendantsOfType(["short_var_declaration", "var_spec"]).some((d) => {
+    if (!d) return false;
+    const names2 = d.type === "var_spec" ? d.childrenForFieldName("name") : d.childForFieldName("left")?.namedChildren ?? [];
+    const values = (d.type === "var_spec" ? d.childForFieldName("value") : d.childForFieldName("right"))?.namedChildren ?? [];
+    const k = names2.findIndex((n) => n?.text === x.text);
+    if (k < 0 || values.length !== names2.length) return false;
+    let v = unparen(values[k]);
+    if (v.type === "unary_expression" && v.childForFieldName("operator")?.text === "&") v = unparen(v.childForFieldName("operand"));
+    if (v.type === "call_expression") {
+      const f = v.childForFieldName("function");
+      return f?.type === "selector_expression" && cli.has(f.childForFieldName("operand")?.text ?? "") && f.childForFieldName("field")?.text === "NewApp";
+    }
+    return isCommandLiteral(v, cli, cli);
   });
 }
 function commandEntry(unit) {
@@ -17753,8 +17902,14 @@ function commandEntry(unit) {
   const name2 = unit.kind === "method" ? unit.name.slice(unit.name.lastIndexOf(".") + 1) : unit.name;
   const runs = commandRuns(unit.file);
   if ((unit.kind === "method" ? runs.methods : runs.funcs).has(name2)) return "command";
-  if (unit.kind !== "func" || !main && runs.funcs.size === 0 && runs.literals === 0) return void 0;
-  const callers = calledOnlyFromEntries(name2, unit.file, runs.funcs, 0);
+  if (!main && runs.funcs.size === 0 && runs.literals === 0) return void 0;
+  if (unit.kind === "method" && !main) return void 0;
+  let recv;
+  if (unit.kind === "method") {
+    recv = receiverTypeName(unit.node);
+    if (!recv) return void 0;
+  }
+  const callers = calledOnlyFromEntries(name2, unit.file, runs.funcs, 0, recv);
   return callers === void 0 ? void 0 : callers.command && !callers.main ? "command" : "once";
 }
 function commandRuns(file) {
@@ -17775,10 +17930,16 @@ function commandRuns(file) {
           else if (n?.type === "call_expression" && !wrapped) for (const a of n.childForFieldName("arguments")?.namedChildren ?? []) add(a, true);
         };
         const root = f.wholeRoot();
+        const urfave = urfavePackages(f);
         for (const el of root.descendantsOfType("keyed_element")) {
           const key = el?.childForFieldName("key")?.namedChildren[0];
-          if (!el || key?.type !== "identifier" || !RUN_FIELD.test(key.text) || !isCommandLiteral(el.parent?.parent, cli)) continue;
+          if (!el || key?.type !== "identifier" || !RUN_FIELD.test(key.text) || !isCommandLiteral(el.parent?.parent, cli, urfave)) continue;
           add(el.childForFieldName("value")?.namedChildren[0]);
+        }
+        if (urfave.size > 0) for (const a of root.descendantsOfType("assignment_statement")) {
+          const left = a?.childForFieldName("left")?.namedChildren ?? [];
+          const right = a?.childForFieldName("right")?.namedChildren ?? [];
+          if (a && right.length === left.length) left.forEach((_, i2) => void (urfaveHookAssignment(a, i2, urfave) && add(right[i2])));
         }
         if (f.importName(COBRA) !== void 0) for (const a of root.descendantsOfType("assignment_statement")) {
           const left = a?.childForFieldName("left")?.namedChildren ?? [];
@@ -17797,12 +17958,16 @@ function commandRuns(file) {
     return out2;
   });
 }
-function isCommandLiteral(lit, cli) {
+function isCommandLiteral(lit, cli, urfave) {
   if (lit?.type !== "composite_literal") return false;
   const t = lit.childForFieldName("type");
-  return t?.type === "qualified_type" && cli.has(t.childForFieldName("package")?.text ?? "") && t.childForFieldName("name")?.text === "Command";
+  if (t?.type !== "qualified_type") return false;
+  const pkg2 = t.childForFieldName("package")?.text ?? "";
+  const name2 = t.childForFieldName("name")?.text;
+  return cli.has(pkg2) && name2 === "Command" || !!urfave?.has(pkg2) && name2 === "App";
 }
-function calledOnlyFromEntries(name2, file, runs, depth) {
+function calledOnlyFromEntries(name2, file, runs, depth, recv) {
+  const method = recv !== void 0;
   if (depth > 2) return void 0;
   const main = file.packageName === "main";
   const mention = new RegExp(`\\b${name2}\\b`);
@@ -17810,17 +17975,31 @@ function calledOnlyFromEntries(name2, file, runs, depth) {
   let calls = 0;
   for (const f of [file, ...file.packageFiles()]) {
     if (!mention.test(f.source)) continue;
-    for (const id of f.wholeRoot().descendantsOfType("identifier")) {
+    for (const id of f.wholeRoot().descendantsOfType(method ? "field_identifier" : "identifier")) {
       if (id?.text !== name2) continue;
-      const p = id.parent;
-      if (p?.type === "function_declaration" && p.childForFieldName("name")?.id === id.id) continue;
-      if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return void 0;
+      let p = id.parent;
+      if (p?.type === (method ? "method_declaration" : "function_declaration") && p.childForFieldName("name")?.id === id.id) continue;
+      if (method) {
+        if (p?.type !== "selector_expression" || p.childForFieldName("field")?.id !== id.id) return void 0;
+        const sel = p;
+        p = sel.parent;
+        if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== sel.id) return void 0;
+      } else if (p?.type !== "call_expression" || p.childForFieldName("function")?.id !== id.id) return void 0;
+      if (method) {
+        let decl = p;
+        while (decl && decl.type !== "function_declaration" && decl.type !== "method_declaration") decl = decl.parent;
+        const operand = p.childForFieldName("function").childForFieldName("operand");
+        const ty = decl ? typeOf(operand, { file: f, bindings: f.bindingsOf(decl) }) : void 0;
+        const named2 = ty && namedType(pointee(ty) ?? ty);
+        if (!named2 || !concreteType(named2, file)) return void 0;
+        if (named2 !== recv) continue;
+      }
       let top = p.parent;
       let hook2 = false;
       for (; top && top.type !== "function_declaration" && top.type !== "method_declaration"; top = top.parent) {
         if (top.type === "for_statement") return void 0;
         if (top.type !== "func_literal") continue;
-        if (hookLiteral(top, commandPackages(f))) {
+        if (hookLiteral(top, commandPackages(f), urfavePackages(f))) {
           hook2 = true;
           break;
         }
@@ -17845,12 +18024,32 @@ function calledOnlyFromEntries(name2, file, runs, depth) {
   }
   return calls > 0 ? out2 : void 0;
 }
+function receiverTypeName(method) {
+  const param = method.childForFieldName("receiver")?.namedChildren.find((c) => c?.type === "parameter_declaration");
+  let t = param?.childForFieldName("type") ?? null;
+  while (t && (t.type === "pointer_type" || t.type === "parenthesized_type")) t = t.namedChildren[0] ?? null;
+  if (t?.type === "generic_type") t = t.childForFieldName("type");
+  return t?.type === "type_identifier" ? t.text : void 0;
+}
+function namedType(t) {
+  let n = unparenType(t.node);
+  if (n.type === "generic_type") n = n.childForFieldName("type");
+  return !t.addr && n?.type === "type_identifier" ? n.text : void 0;
+}
+function concreteType(name2, file) {
+  for (const f of [file, ...file.packageFiles()]) {
+    const d = f.decls.find((x) => x.kind === "type" && x.names.includes(name2));
+    if (d) return !!d.type && !["interface_type", "type_identifier", "qualified_type", "generic_type"].includes(unparenType(d.type).type);
+  }
+  return false;
+}
 var inInitializer = (clause, n) => {
   const init2 = clause.childForFieldName("initializer");
   return !!init2 && contains(init2, n);
 };
 var CONSTRUCTOR = /^(?:New(?![a-z])|new[A-Z])/;
 var LIFECYCLE = /^(?:(?:[Rr]un|[Ss]tart|[Ll]isten)(?![a-z0-9_])|[Ss]erve$)/;
+var SETUP = /^[Ii]nit[A-Z]/;
 function startedForProcessLife(unit, stmt) {
   for (let p = stmt.parent; p && p.id !== unit.node.id; p = p.parent) {
     if (p.type === "for_statement") {
@@ -17862,7 +18061,8 @@ function startedForProcessLife(unit, stmt) {
     }
   }
   const name2 = unit.name.slice(unit.name.lastIndexOf(".") + 1);
-  return !!processEntry(unit) || CONSTRUCTOR.test(name2) || LIFECYCLE.test(name2);
+  const setup = unit.node.type === "function_declaration" && SETUP.test(name2);
+  return !!processEntry(unit) || CONSTRUCTOR.test(name2) || LIFECYCLE.test(name2) || setup;
 }
 function onceBody(lit, unit) {
   let n = lit;
@@ -17877,14 +18077,18 @@ function onceBody(lit, unit) {
 }
 function commandBody(lit, unit) {
   const cli = commandPackages(unit.file);
-  return cli.size > 0 && hookLiteral(lit, cli);
+  return cli.size > 0 && hookLiteral(lit, cli, urfavePackages(unit.file));
 }
-function hookLiteral(lit, cli) {
+function hookLiteral(lit, cli, urfave) {
   let n = lit;
   while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const list2 = n.parent?.type === "expression_list" ? n.parent : null;
+  if (urfave.size > 0 && list2?.parent?.type === "assignment_statement" && list2.parent.childForFieldName("right")?.id === list2.id) {
+    return urfaveHookAssignment(list2.parent, list2.namedChildren.findIndex((c) => c?.id === n.id), urfave);
+  }
   const el = n.parent?.type === "literal_element" ? n.parent.parent : null;
   const key = el?.type === "keyed_element" ? el.childForFieldName("key")?.namedChildren[0] : null;
-  return key?.type === "identifier" && RUN_FIELD.test(key.text) && isCommandLiteral(el.parent?.parent, cli);
+  return key?.type === "identifier" && RUN_FIELD.test(key.text) && isCommandLiteral(el.parent?.parent, cli, urfave);
 }
 function startedOrCalledInPlace(lit) {
   let n = lit;
@@ -18570,128 +18774,6 @@ function makeUse(value, file, decl) {
   return { kind: "escape", node: v, file, decl, guarded: false };
 }
 
-// rules/facts/types.ts
-function unparenType(type) {
-  let t = type;
-  while (t.type === "parenthesized_type" && t.namedChildren[0]) t = t.namedChildren[0];
-  return t;
-}
-function localTypes(file) {
-  return file.memo("sync.localTypes", () => {
-    const out2 = /* @__PURE__ */ new Map();
-    for (const d of file.decls) if (d.kind === "type" && d.type) for (const n of d.names) out2.set(n, d.type);
-    return out2;
-  });
-}
-function localStruct(type, file) {
-  let t = unparenType(type);
-  if (t.type === "generic_type") t = t.childForFieldName("type") ?? t;
-  if (t.type !== "type_identifier") return void 0;
-  const decl = localTypes(file).get(t.text);
-  return decl && unparenType(decl).type === "struct_type" ? unparenType(decl) : void 0;
-}
-function resolveType(t, file) {
-  let n = t;
-  for (let i2 = 0; n && i2 < 8; i2++) {
-    if (n.type === "parenthesized_type") n = n.namedChildren[0] ?? null;
-    else if (n.type === "type_identifier") {
-      const d = file.decls.find((x) => x.kind === "type" && x.names.includes(n.text) && !x.node.childForFieldName("type_parameters"));
-      if (!d) return n;
-      n = d.node.childForFieldName("type");
-    } else return n;
-  }
-  return n;
-}
-function fieldType(struct, name2) {
-  for (const f of struct.namedChildren.find((c) => c?.type === "field_declaration_list")?.namedChildren ?? []) {
-    if (f?.type === "field_declaration" && f.childrenForFieldName("name").some((n) => n?.text === name2)) return f.childForFieldName("type");
-  }
-  return null;
-}
-function typeOf(expr, unit, depth = 0) {
-  if (depth > 5) return void 0;
-  const e = unparen(expr);
-  switch (e.type) {
-    case "identifier": {
-      const b = unit.bindings.resolve(e);
-      if (b) return typeOfBinding(b, unit, depth + 1);
-      const decl = unit.file.decls.find((d) => d.kind === "var" && d.names.includes(e.text));
-      if (!decl) return void 0;
-      if (decl.type) return { node: decl.type, addr: false };
-      return valueAt(decl.node.childForFieldName("value"), decl.names.indexOf(e.text), decl.names.length, unit, depth);
-    }
-    case "selector_expression": {
-      const base2 = typeOf(e.childForFieldName("operand"), unit, depth + 1);
-      const struct = base2 && localStruct(pointee(base2)?.node ?? base2.node, unit.file);
-      const name2 = e.childForFieldName("field")?.text;
-      const ft = struct && name2 ? fieldType(struct, name2) : null;
-      return ft ? { node: ft, addr: false } : void 0;
-    }
-    case "index_expression": {
-      const base2 = typeOf(e.childForFieldName("operand"), unit, depth + 1);
-      return base2 && elementOf(base2, 1);
-    }
-    case "unary_expression": {
-      const op = e.childForFieldName("operator")?.type;
-      const inner = typeOf(e.childForFieldName("operand"), unit, depth + 1);
-      if (!inner) return void 0;
-      if (op === "*") return pointee(inner);
-      if (op === "&") return inner.addr ? void 0 : { node: inner.node, addr: true };
-      if (op === "<-") return elementOf(inner, 1);
-      return void 0;
-    }
-    case "composite_literal": {
-      const t = e.childForFieldName("type");
-      return t ? { node: t, addr: false } : void 0;
-    }
-    case "call_expression": {
-      const fn = e.childForFieldName("function");
-      const arg = e.childForFieldName("arguments")?.namedChildren[0];
-      if (!fn || fn.type !== "identifier" || !arg || unit.bindings.resolve(fn)) return void 0;
-      if (fn.text === "new") return { node: arg, addr: true };
-      if (fn.text === "make") return { node: arg, addr: false };
-      return void 0;
-    }
-    default:
-      return void 0;
-  }
-}
-function typeOfBinding(b, unit, depth) {
-  if (b.decl.type === "variadic_parameter_declaration") return void 0;
-  if (b.type) return { node: b.type, addr: false };
-  if (b.decl.type === "short_var_declaration") {
-    const left = b.decl.childForFieldName("left")?.namedChildren ?? [];
-    return valueAt(b.decl.childForFieldName("right"), left.findIndex((l) => l?.id === b.id.id), left.length, unit, depth);
-  }
-  if (b.decl.type === "var_spec") {
-    const names2 = b.decl.childrenForFieldName("name").filter((n) => n?.type === "identifier");
-    return valueAt(b.decl.childForFieldName("value"), names2.findIndex((n) => n?.id === b.id.id), names2.length, unit, depth);
-  }
-  if (b.kind === "range") {
-    const left = b.decl.childForFieldName("left")?.namedChildren ?? [];
-    const i2 = left.findIndex((l) => l?.id === b.id.id);
-    const over = typeOf(b.decl.childForFieldName("right"), unit, depth + 1);
-    return over && i2 >= 0 ? elementOf(over, i2) : void 0;
-  }
-  return void 0;
-}
-function valueAt(values, i2, n, unit, depth) {
-  const list2 = values?.namedChildren.filter((v) => v && v.type !== "comment") ?? [];
-  return i2 >= 0 && list2.length === n && list2[i2] ? typeOf(list2[i2], unit, depth + 1) : void 0;
-}
-function pointee(t) {
-  if (t.addr) return { node: t.node, addr: false };
-  const n = unparenType(t.node);
-  return n.type === "pointer_type" && n.namedChildren[0] ? { node: n.namedChildren[0], addr: false } : void 0;
-}
-function elementOf(t, position) {
-  let n = unparenType(t.node);
-  if (!t.addr && n.type === "pointer_type" && n.namedChildren[0]) n = unparenType(n.namedChildren[0]);
-  const field = n.type === "map_type" ? position === 0 ? "key" : "value" : n.type === "channel_type" ? position === 0 ? "value" : void 0 : ["slice_type", "array_type", "implicit_length_array_type"].includes(n.type) && position === 1 ? "element" : void 0;
-  const el = field ? n.childForFieldName(field) : null;
-  return el ? { node: el, addr: false } : void 0;
-}
-
 // rules/facts/locks.ts
 var SYNC_TYPES = /* @__PURE__ */ new Set(["WaitGroup", "Mutex", "RWMutex", "Once", "Cond"]);
 function syncType(type, file) {
@@ -18855,6 +18937,64 @@ function scopeAt(file, node) {
   return { file, bindings: fn ? file.bindingsOf(fn) : NO_LOCALS };
 }
 
+// rules/afterfunc-untracked/guard.ts
+function guardedByFlag(call, f, unit) {
+  const stmt = statementOf(call);
+  const block = stmt?.parent?.type === "statement_list" ? stmt.parent.parent : stmt?.parent;
+  const ifs = block?.parent;
+  if (!stmt || !block || ifs?.type !== "if_statement" || ifs.childForFieldName("consequence")?.id !== block.id) return false;
+  const cond = unparen(ifs.childForFieldName("condition"));
+  if (cond.type !== "unary_expression" || cond.childForFieldName("operator")?.text !== "!") return false;
+  const flag = unparen(cond.childForFieldName("operand"));
+  if (flag.type !== "selector_expression") return false;
+  const field = flag.childForFieldName("field").text;
+  const setsFlag = statementsOf(block).some((s) => s.type === "assignment_statement" && isWrite2(s, flag.text, "true"));
+  if (!setsFlag) return false;
+  const callback = callbackBody(f, unit);
+  if (!callback) return false;
+  const files = [unit.file, ...unit.file.packageFiles()].filter((x) => unit.file.isTest || !x.isTest);
+  for (const file of files) {
+    if (!file.source.includes(field)) continue;
+    for (const a of file.wholeRoot().descendantsOfType("assignment_statement")) {
+      if (!a) continue;
+      const left = a.childForFieldName("left")?.namedChildren ?? [];
+      const at7 = left.findIndex((l) => l?.type === "selector_expression" && l.childForFieldName("field")?.text === field);
+      if (at7 < 0) continue;
+      const right = a.childForFieldName("right")?.namedChildren[at7];
+      if (right?.text === "true" && a.childForFieldName("operator")?.text === "=") continue;
+      if (!inCallback(a, file, callback, unit)) return false;
+    }
+  }
+  return true;
+}
+function isWrite2(a, target, value) {
+  const left = a.childForFieldName("left")?.namedChildren ?? [];
+  const right = a.childForFieldName("right")?.namedChildren ?? [];
+  return left.length === 1 && left[0]?.text.replace(/\s+/g, "") === target.replace(/\s+/g, "") && right[0]?.text === value && a.childForFieldName("operator")?.text === "=";
+}
+function callbackBody(f, unit) {
+  if (f.type === "func_literal") return { literal: f };
+  if (f.type !== "selector_expression") return void 0;
+  const name2 = f.childForFieldName("field").text;
+  let decls = 0;
+  const calls = new RegExp(`\\.${name2}\\s*\\(`);
+  for (const file of [unit.file, ...unit.file.packageFiles()].filter((x) => unit.file.isTest || !x.isTest)) {
+    if (!file.source.includes(name2)) continue;
+    if (calls.test(file.source)) return void 0;
+    decls += file.wholeRoot().namedChildren.filter((d) => d?.type === "method_declaration" && d.childForFieldName("name")?.text === name2).length;
+  }
+  return decls === 1 ? { method: name2 } : void 0;
+}
+function inCallback(node, file, cb, unit) {
+  if ("literal" in cb) return file.path === unit.file.path && contains(cb.literal, node) && node.startIndex >= cb.literal.startIndex;
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === "func_literal") continue;
+    if (p.type === "method_declaration") return p.childForFieldName("name")?.text === cb.method;
+    if (p.type === "function_declaration") return false;
+  }
+  return false;
+}
+
 // rules/afterfunc-untracked/index.ts
 var MINUTE_NS = 6e10;
 var rule = {
@@ -18863,6 +19003,7 @@ var rule = {
     title: "time.AfterFunc timer discarded while it holds a pointer",
     severity: "info",
     fixable: false,
+    testFilesBounded: true,
     summary: "time.AfterFunc's *Timer is discarded while its callback holds a pointer, in a loop or with a long or computed delay",
     why: "Until an AfterFunc timer fires, the runtime's timer heap holds the callback, and through it every pointer the callback captured: the object cannot be collected however long the delay is. Without the returned *Timer nothing can Stop it when the object is closed, so the memory and the callback's work outlive their owner.",
     docs: docsUrl("afterfunc-untracked"),
@@ -18891,6 +19032,7 @@ function check(ctx) {
     if (!ref) continue;
     if (kept.field && (!ctx.file.packageComplete() || fieldRead(kept.field, unit) || clearedBy(unparen(f), kept.field, unit))) continue;
     if (joined(call, unparen(f), unit)) continue;
+    if (guardedByFlag(call, unparen(f), unit)) continue;
     const loop = repeatingLoop(call, unit);
     if (!loop) {
       if (kept.blank || ["main", "init", "command"].includes(processEntry(unit) ?? "")) continue;
@@ -19313,8 +19455,8 @@ function boundTo(call, unit) {
     const id = stmt.childForFieldName("left")?.namedChildren[index];
     const b = id?.type === "identifier" ? unit.bindings.resolve(id) : void 0;
     if (!b || b.kind !== "var" || b.decl.type !== "var_spec" || b.decl.childForFieldName("value")) return void 0;
-    const assigned2 = b.uses.filter((u) => u.parent?.type === "expression_list" && u.parent.parent?.type === "assignment_statement" && u.parent.parent.childForFieldName("left")?.id === u.parent.id);
-    return assigned2.length === 1 && assigned2[0].id === id.id && b.decl.startIndex < stmt.startIndex ? { binding: b, skip: id } : void 0;
+    const assigned3 = b.uses.filter((u) => u.parent?.type === "expression_list" && u.parent.parent?.type === "assignment_statement" && u.parent.parent.childForFieldName("left")?.id === u.parent.id);
+    return assigned3.length === 1 && assigned3[0].id === id.id && b.decl.startIndex < stmt.startIndex ? { binding: b, skip: id } : void 0;
   }
   return void 0;
 }
@@ -19405,6 +19547,18 @@ function deadCase(clause, unit) {
   const recv = right ? unparen(right) : null;
   const ch = recv ? channels(unit).find((c) => c.ops.some((o) => o.kind === "recv" && o.node.id === recv.id)) : void 0;
   return ch && !ch.ops.some((o) => o.kind === "send" || o.kind === "close" || o.kind === "escape") ? ch : void 0;
+}
+
+// rules/goroutine-no-exit/disabled.ts
+function disabledTest(unit) {
+  if (unit.kind !== "func" || !unit.file.isTest || !unit.file.packageComplete()) return false;
+  const name2 = unit.node.childForFieldName("name")?.text;
+  if (!name2 || /^(Test|Benchmark|Fuzz|Example)(?![\p{Ll}])/u.test(name2) || !/^\w*?(Test|Benchmark)/.test(name2)) return false;
+  const params = unit.node.childForFieldName("parameters")?.text.replace(/\s+/g, "");
+  if (!params || !/^\(\w+\*testing\.(T|B)\)$/.test(params)) return false;
+  const named2 = new RegExp(`\\b${name2}\\b`, "g");
+  const mentions = [unit.file, ...unit.file.packageFiles()].reduce((n, f) => n + (f.source.replace(/\/\/.*$/gm, "").match(named2)?.length ?? 0), 0);
+  return mentions === 1;
 }
 
 // rules/goroutine-no-exit/syncfields.ts
@@ -19721,13 +19875,17 @@ function skippedDone(w, unit) {
   });
   const dones = wgCalls.filter((c) => methodName(c) === "Done");
   if (dones.length === 0) return void 0;
-  if (dones.some((d) => loopBetween(d, w.fn))) return void 0;
+  if (dones.some((d) => inWorkerLoop(d, w.fn))) return void 0;
   const uses = nodes(["selector_expression", "identifier"]).filter((e) => w.isWg(e));
   const passes = (n) => uses.some((u) => contains(n, u));
   const cfg = inUnit ? cfgOf(unit, w.fn) : cfgIn(w.file, w.fn);
   if (cfg.everyPathPasses({ entry: true }, passes, ["return"])) return void 0;
   const end = cfg.firstEnd({ entry: true }, { avoid: passes, ends: ["return"] });
   return end?.node;
+}
+function inWorkerLoop(node, worker) {
+  for (let p = node.parent; p && p.id !== worker.id; p = p.parent) if (p.type === "for_statement") return true;
+  return false;
 }
 function baseName(f) {
   return f.path.slice(f.path.lastIndexOf("/") + 1);
@@ -19818,7 +19976,8 @@ var rule3 = {
   check: check3
 };
 var goroutine_no_exit_default = rule3;
-function check3(ctx) {
+function check3(outer) {
+  const ctx = { ...outer, report: (d) => void (disabledTest(outer.unit) || outer.report(d)) };
   const { unit } = ctx;
   checkSkippedDone(ctx);
   checkCond(ctx);
@@ -19894,13 +20053,22 @@ function triesToLeave(loop) {
   if (!body2) return false;
   if (descendantsInFunction(body2, "break_statement").some((b) => b.namedChildren.length === 0 && breakTarget(b) !== "inner loop")) return true;
   const lits = descendantsInFunction(body2, "func_literal");
-  if (lits.some((l) => descendantsInFunction(l, "return_statement").length > 0 && l.parent?.type === "call_expression")) return true;
+  if (lits.some((l) => l.parent?.type === "call_expression" && returnTriesToLeave(l))) return true;
   return descendantsInFunction(body2, "communication_case").some((c) => {
     const comm = c.childForFieldName("communication");
     const recv = comm?.type === "unary_expression" ? comm : comm?.namedChildren.find((n) => n?.type === "unary_expression") ?? comm?.childForFieldName("right");
     const ch = recv?.type === "unary_expression" && recv.childForFieldName("operator")?.type === "<-" ? recv.childForFieldName("operand") : null;
     const fn = ch?.type === "call_expression" ? ch.childForFieldName("function") : null;
     return fn?.type === "selector_expression" && fn.childForFieldName("field")?.text === "Done";
+  });
+}
+function returnTriesToLeave(lit) {
+  const returns = descendantsInFunction(lit, "return_statement");
+  if (returns.length === 0) return false;
+  const scoped = descendantsInFunction(lit, "defer_statement").length > 0;
+  return !scoped || returns.some((r) => {
+    for (let p = r.parent; p && p.id !== lit.id; p = p.parent) if (p.type === "communication_case") return true;
+    return false;
   });
 }
 function breakTarget(b) {
@@ -20429,6 +20597,81 @@ function starts(site, unit, per) {
   return n;
 }
 
+// rules/goroutine-send-leak/onceper.ts
+var MAX_DEPTH3 = 5;
+function sendsFitBuffer(cf) {
+  const makes = cf.uses.filter((u) => u.kind === "make");
+  const caps = makes.map((m) => m.buffer);
+  if (caps.length === 0 || caps.some((c) => c === null || c === void 0 || c < 1)) return false;
+  const cap = Math.min(...caps);
+  const sends = cf.uses.filter((u) => u.kind === "send");
+  if (sends.length === 0 || sends.length > cap) return false;
+  const file = sends[0].file;
+  const files = [file, ...file.packageFiles()].filter((f) => !f.isTest);
+  return sends.every((s) => !s.file.isTest && oncePerObject(s, files));
+}
+function oncePerObject(send, files) {
+  let node = send.node;
+  for (let depth = 0; depth < MAX_DEPTH3; depth++) {
+    const fn = topFunction2(node);
+    if (!fn || fn.type !== "method_declaration") return false;
+    const name2 = fn.childForFieldName("name")?.text ?? "";
+    if (!/^[a-z_]/.test(name2) || declarations(name2, files) !== 1) return false;
+    const sites = selectorsNaming(name2, files);
+    if (sites.length === 0) return false;
+    const onFresh = (site2) => {
+      const caller2 = topFunction2(site2);
+      const x2 = unparen(site2.childForFieldName("operand"));
+      return !!caller2 && x2.type === "identifier" && freshLocal(x2, site2, caller2);
+    };
+    if (sites.every(onFresh)) return true;
+    if (sites.length !== 1) return false;
+    const site = sites[0];
+    const caller = topFunction2(site);
+    const x = unparen(site.childForFieldName("operand"));
+    if (!caller || caller.type !== "method_declaration" || x.type !== "identifier" || receiverName2(caller) !== x.text) return false;
+    node = site;
+  }
+  return false;
+}
+function topFunction2(node) {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === "for_statement" || p.type === "func_literal") return void 0;
+    if (p.type === "function_declaration" || p.type === "method_declaration") return p;
+  }
+  return void 0;
+}
+function selectorsNaming(name2, files) {
+  const out2 = [];
+  const re = new RegExp(`\\.\\s*${name2}\\b`);
+  for (const f of files) {
+    if (!re.test(f.source)) continue;
+    for (const s of f.wholeRoot().descendantsOfType("selector_expression")) if (s?.childForFieldName("field")?.text === name2) out2.push(s);
+  }
+  return out2;
+}
+function declarations(name2, files) {
+  return files.reduce((n, f) => n + f.wholeRoot().namedChildren.filter((d) => d?.type === "method_declaration" && d.childForFieldName("name")?.text === name2).length, 0);
+}
+function receiverName2(m) {
+  const p = m.childForFieldName("receiver")?.namedChildren.find((c) => c?.type === "parameter_declaration");
+  return p?.childForFieldName("name")?.text;
+}
+function freshLocal(x, site, fn) {
+  let stmt = site;
+  while (stmt && stmt.parent?.type !== "statement_list" && stmt.parent?.type !== "block") stmt = stmt.parent;
+  if (!stmt?.parent) return false;
+  const siblings = statementsOf(stmt.parent);
+  const at7 = siblings.findIndex((s) => s.id === stmt.id);
+  const decl = siblings.slice(0, at7).reverse().find((s) => s.type === "short_var_declaration" && (s.childForFieldName("left")?.namedChildren ?? []).some((l) => l?.text === x.text));
+  if (!decl) return false;
+  const right = decl.childForFieldName("right")?.namedChildren ?? [];
+  const value = right.length === 1 ? unparen(right[0]) : null;
+  const fresh = value?.type === "call_expression" || value?.type === "unary_expression" && value.childForFieldName("operand")?.type === "composite_literal";
+  if (!fresh) return false;
+  return !fn.descendantsOfType("assignment_statement").some((a) => (a?.childForFieldName("left")?.namedChildren ?? []).some((l) => l?.text === x.text));
+}
+
 // rules/goroutine-send-leak/fields.ts
 function checkFieldSends(ctx) {
   if (!ctx.file.packageComplete()) return;
@@ -20495,17 +20738,17 @@ function abandoned(cf) {
   if (cf.uses.some((u) => u.kind === "escape" || u.kind === "close" || u.kind === "range")) return void 0;
   if (cf.accessors.some((a) => new RegExp("^\\p{Lu}", "u").test(a))) return void 0;
   const recvs = cf.uses.filter((u) => u.kind === "recv");
-  if (makes.some((m) => m.buffer !== 0)) return recvs.length === 0 ? { buffered: true } : void 0;
+  if (makes.some((m) => m.buffer !== 0)) return recvs.length === 0 && !sendsFitBuffer(cf) ? { buffered: true } : void 0;
   if (recvs.length === 0) return {};
   let first;
   for (const r of recvs) {
-    const leave = r.guarded ? cancellingCase(r) : void 0;
+    const leave = r.guarded ? cancellingCase(r, cf) : void 0;
     if (!leave) return void 0;
     first ??= { recv: r, leave };
   }
   return first;
 }
-function cancellingCase(r) {
+function cancellingCase(r, cf) {
   let n = r.node;
   while (n && n.type !== "communication_case") n = n.parent;
   const select = n?.parent;
@@ -20516,6 +20759,8 @@ function cancellingCase(r) {
     }
     return false;
   })();
+  const comm0 = n.childForFieldName("communication");
+  const discards = statementsOf(n).length === 0 && !(comm0?.type === "receive_statement" && comm0.childForFieldName("left"));
   for (const c of select.namedChildren) {
     if (!c || c.id === n.id || c.type !== "communication_case") continue;
     const comm = c.childForFieldName("communication");
@@ -20523,7 +20768,7 @@ function cancellingCase(r) {
     const op = recv ? unparen(recv) : null;
     if (op?.type !== "unary_expression" || op.childForFieldName("operator")?.text !== "<-") continue;
     const from = unparen(op.childForFieldName("operand"));
-    if (!cancels(from, r.file, inLoop2)) continue;
+    if (!cancels(from, r.file, inLoop2) || discards && sendersLastWord(from, r.file, cf)) continue;
     if (!inLoop2 || c.descendantsOfType("return_statement").some((ret) => !!ret && enclosingFunction(ret)?.id === enclosingFunction(c)?.id)) return comm;
   }
   return void 0;
@@ -20538,6 +20783,14 @@ function cancels(from, file, sent) {
     return !!cf && cf.uses.some((u) => u.kind === "close" || sent && u.kind === "send");
   }
   return false;
+}
+function sendersLastWord(from, file, cf) {
+  if (from.type !== "selector_expression") return false;
+  const end = chanField(file, from.childForFieldName("field").text);
+  if (!end || end.name === cf.name || end.uses.some((u) => u.kind === "close" || u.kind === "escape")) return false;
+  const senders = new Set(cf.uses.filter((u) => u.kind === "send" && u.decl).map((u) => u.decl.key));
+  const sends = end.uses.filter((u) => u.kind === "send");
+  return sends.length > 0 && sends.every((u) => !u.guarded && !!u.decl && senders.has(u.decl.key) && u.node.type === "send_statement" && u.node.nextNamedSibling?.type === "return_statement");
 }
 var where = (unit, file, node) => `${baseName2(file.path)}:${file.lineOf(node.startIndex)}`;
 var baseName2 = (p) => p.slice(p.lastIndexOf("/") + 1);
@@ -20879,10 +21132,34 @@ function checkNamed(ctx, ch, wayOut2) {
     const loop = n.parent?.type === "for_clause" ? n.parent.parent : n.parent;
     return loop?.type === "for_statement" && n.type !== "block" && recvs.some((r) => contains(loop, r.id));
   })();
+  const fails = (n) => failsTest(n, unit);
   for (const s of senders) {
     const answers = answerCases(unit, ch, recvs, [namedAnswerer(s.call, s.decl)]);
-    const end = cfg.firstEnd({ after: s.stmt }, { avoid: (n) => touches2(n, answers) });
-    if (!end) continue;
+    const avoid = (n) => touches2(n, answers);
+    const first = cfg.firstEnd({ after: s.stmt }, { avoid });
+    if (!first) continue;
+    const end = cfg.firstEnd({ after: s.stmt }, { avoid: (n) => avoid(n) || fails(n) });
+    if (!end) {
+      for (const mark of cfg.nodesOnPaths({ after: s.stmt }, fails, { avoid })) {
+        const exit = cfg.firstEnd({ after: mark }, { avoid })?.node;
+        if (!exit) continue;
+        const send2 = s.sends[0];
+        ctx.report({
+          span: spanOf(ch.make),
+          messageId: "failingUnbuffered",
+          data: { channel: ch.name, why: `if the test fails on line ${unit.file.lineOf(mark.startIndex)}`, send: `${unit.file.lineOf(s.stmt.startIndex)} (${s.decl.name}(), ${fileName5(send2.file)}:${send2.file.lineOf(send2.node.startIndex)})` },
+          related: [
+            { ...spanOf(send2.node), ...at5(unit, send2.file), message: `${s.decl.name}() sends on it here, with no way to give up` },
+            { ...spanOf(mark), message: "this call fails the test" },
+            { ...spanOf(exit), message: "this way out skips the receive" }
+          ],
+          severity: "warning",
+          testBounded: true
+        }, { go: s.stmt, make: ch.make, channel: ch.name });
+        return true;
+      }
+      continue;
+    }
     const send = s.sends[0];
     const related = [
       { ...spanOf(send.node), ...at5(unit, send.file), message: s.dead ? `${s.decl.name}() sends on it here, giving up only when its ctx is done` : `${s.decl.name}() sends on it here, with no way to give up` },
@@ -21057,6 +21334,54 @@ function viaMessage(via) {
   return `${via.callee.name}() ${how} (${file}:${e.file.lineOf(e.node.startIndex)}) and blocks until someone receives`;
 }
 
+// rules/goroutine-send-leak/waited.ts
+function joinReceives(unit, ch, senders) {
+  if (senders.length === 0 || !unit.file.source.includes("Wait()")) return [];
+  const waitGroups = senders.map((s) => deferredDone(s.body));
+  if (waitGroups.some((w) => !w)) return [];
+  const out2 = [];
+  for (const done of channels(unit)) {
+    if (done === ch || done.home.id !== ch.home.id) continue;
+    const closes = done.ops.filter((o) => o.kind === "close");
+    const recvs = done.ops.filter((o) => o.kind === "recv");
+    if (closes.length !== 1 || recvs.length === 0 || done.ops.some((o) => o.kind !== "close" && o.kind !== "recv")) continue;
+    if (!recvs.every((r) => r.fn.id === ch.home.id)) continue;
+    const joiner = closes[0].site;
+    if (!joiner || joiner.home.id !== ch.home.id || joiner.inLoop || closes[0].fn.id !== joiner.lit.id) continue;
+    if (senders.some((s) => s.stmt.id === joiner.stmt.id || s.stmt.startIndex > joiner.stmt.startIndex)) continue;
+    const wait = waitThenClose(joiner, closes[0].node, unit);
+    if (wait && waitGroups.every((w) => sameVariable(w, wait, unit))) out2.push(...recvs.map((r) => r.node));
+  }
+  return out2;
+}
+function deferredDone(body2) {
+  for (const s of statementsOf(body2)) {
+    if (s.type !== "defer_statement") continue;
+    const x = doneOrWait(s.namedChildren[0], "Done");
+    if (x) return x;
+  }
+  return void 0;
+}
+function waitThenClose(joiner, close, unit) {
+  if (descendantsInFunction(joiner.body, "return_statement").length > 0) return void 0;
+  const stmts = statementsOf(joiner.body);
+  const at7 = stmts.findIndex((s) => s.id === close.parent?.id);
+  if (at7 < 0) return void 0;
+  const deferred2 = stmts[at7].type === "defer_statement";
+  for (const [i2, s] of stmts.entries()) {
+    if (s.type !== "expression_statement" || !deferred2 && i2 > at7) continue;
+    const wg = doneOrWait(s.namedChildren[0], "Wait");
+    if (wg && isWaitGroup(wg, unit)) return wg;
+  }
+  return void 0;
+}
+function doneOrWait(call, method) {
+  const c = call ? unparen(call) : void 0;
+  if (c?.type !== "call_expression" || c.childForFieldName("arguments")?.namedChildCount) return void 0;
+  const f = c.childForFieldName("function");
+  return f?.type === "selector_expression" && f.childForFieldName("field")?.text === method ? f.childForFieldName("operand") ?? void 0 : void 0;
+}
+
 // rules/goroutine-send-leak/unshared.ts
 function checkUnshared(ctx, ch) {
   const { unit } = ctx;
@@ -21173,7 +21498,8 @@ function checkChannel(ctx, ch, room) {
   if (fits && !(Number.isFinite(owed) && owed >= 2)) return;
   const size = Number.isFinite(total) ? String(total) : senders.length === 1 && perRun === 1 ? rangeLen(senders[0], unit) : void 0;
   const answers = answerCases(unit, ch, recvs, answerers);
-  const touches2 = (n) => recvs.some((r) => contains(n, r.id)) || answers.some((a) => a.id === n.id) || total > 1 && recvs.some((r) => {
+  const joins2 = joinReceives(unit, ch, senders);
+  const touches2 = (n) => recvs.some((r) => contains(n, r.id)) || joins2.some((j) => contains(n, j)) || answers.some((a) => a.id === n.id) || total > 1 && recvs.some((r) => {
     const loop = loopOfHeader(n);
     return !!loop && contains(loop, r.id);
   });
@@ -21184,7 +21510,8 @@ function checkChannel(ctx, ch, room) {
   for (const site of fits ? [] : senders) {
     const end = cfg.firstEnd({ after: site.stmt }, { avoid: touches2, scope });
     if (!end) continue;
-    if (!cfg.firstEnd({ after: site.stmt }, { avoid: (n) => touches2(n) || fails(n), scope })) {
+    const passing = cfg.firstEnd({ after: site.stmt }, { avoid: (n) => touches2(n) || fails(n), scope });
+    if (!passing) {
       let found;
       for (const mark of cfg.nodesOnPaths({ after: site.stmt }, fails, { avoid: touches2, scope })) {
         const exit2 = cfg.firstEnd({ after: mark }, { avoid: touches2, scope })?.node;
@@ -21196,7 +21523,7 @@ function checkChannel(ctx, ch, room) {
       failed ??= found;
       if (found) continue;
     }
-    const exit = end.node;
+    const exit = (passing ?? end).node;
     const way = wayOut(unit, exit, recvs, scope);
     const never = uncancelledCase(sends, unit);
     ctx.report({
@@ -23383,9 +23710,9 @@ function check11(ctx) {
   const hits = [];
   for (const { call, name: name2 } of timeCalls(unit)) {
     if (name2 !== "After") continue;
-    const assigned2 = assignedTimer(call, unit);
-    if (assigned2) {
-      const hit = replacing(call, assigned2.stmt, assigned2.binding, unit);
+    const assigned3 = assignedTimer(call, unit);
+    if (assigned3) {
+      const hit = replacing(call, assigned3.stmt, assigned3.binding, unit);
       if (hit) hits.push(hit);
       continue;
     }
@@ -23396,8 +23723,9 @@ function check11(ctx) {
     if (oneRoundOnly(use.select, loop, unit)) continue;
     const others = use.select.namedChildren.filter((c) => !!c && (c.type === "communication_case" || c.type === "default_case") && !use.cases.some((u) => u.id === c.id));
     const cfg = cfgAt(unit, loop);
-    const round = others.find((c) => cfg.repeats(loop, { at: c }));
-    if (round && !pureWait(use.cases, others, (c) => cfg.repeats(loop, { at: c }))) hits.push({ call, select: use.select, loop, round, direct: use.direct });
+    const goesRound = (c) => cfg.repeats(loop, { at: c }) && !endsAtCondition(c, loop, unit);
+    const round = others.find(goesRound);
+    if (round && !pureWait(use.cases, others, goesRound)) hits.push({ call, select: use.select, loop, round, direct: use.direct });
   }
   const line4 = (n) => ctx.file.lineOf(n.startIndex);
   const sameVar = (a, b) => !!a.replaces && a.replaces === b.replaces && a.select.id === b.select.id;
@@ -23461,8 +23789,8 @@ function replacing(call, stmt, x, unit) {
   }
   if (!makers.some((m) => reaches({ after: m }))) return null;
   const others = select.namedChildren.filter((c) => !!c && (c.type === "communication_case" || c.type === "default_case") && !cases.some((u) => u.id === c.id));
-  const round = others.find((c) => reaches({ at: c }));
-  if (round && pureWait(cases, others, (c) => cfg.repeats(loop, { at: c }))) return null;
+  const round = others.find((c) => reaches({ at: c }) && !endsAtCondition(c, loop, unit));
+  if (round && pureWait(cases, others, (c) => cfg.repeats(loop, { at: c }) && !endsAtCondition(c, loop, unit))) return null;
   const calledAt = points.filter((p) => p.id !== stmt.id && contains(loop, p));
   return round ? { call, select, loop, round, direct: false, replaces: x.name, fresh: contains(loop, x.id), calledAt } : null;
 }
@@ -23473,6 +23801,25 @@ function bareWakeUp(c) {
   const comm = c.type === "communication_case" ? c.childForFieldName("communication") : null;
   if (comm?.type !== "receive_statement" || comm.childForFieldName("left")) return false;
   return caseStatements(c).every((s) => s.type === "continue_statement" && !s.namedChildren.some((l) => l?.type === "label_name"));
+}
+function endsAtCondition(c, loop, unit) {
+  const comm = c.type === "communication_case" ? c.childForFieldName("communication") : null;
+  const left = comm?.type === "receive_statement" ? comm.childForFieldName("left") : null;
+  if (!comm || !left || !comm.children.some((t) => t?.type === "=")) return false;
+  const received = listOf(left).filter((e) => e.type === "identifier").map((e) => unit.bindings.resolve(e)).filter((b) => !!b);
+  const clause = loop.namedChildren.find((n) => n?.type === "for_clause");
+  const cond = clause ? clause.childForFieldName("condition") : loop.namedChildren.find((n) => !!n && n.type !== "block" && n.type !== "range_clause" && n.type !== "comment");
+  const conjuncts2 = (e) => {
+    const x = unparen(e);
+    return x.type === "binary_expression" && x.childForFieldName("operator")?.type === "&&" ? [...conjuncts2(x.childForFieldName("left")), ...conjuncts2(x.childForFieldName("right"))] : [x];
+  };
+  const isNilTest = (e, b) => {
+    if (e.type !== "binary_expression" || e.childForFieldName("operator")?.type !== "==") return false;
+    const [l, r] = [unparen(e.childForFieldName("left")), unparen(e.childForFieldName("right"))];
+    const is = (n) => n.type === "identifier" && unit.bindings.resolve(n) === b;
+    return is(l) && r.type === "nil" || is(r) && l.type === "nil";
+  };
+  return !!cond && received.some((b) => conjuncts2(cond).some((e) => isNilTest(e, b)) && !b.uses.some((u) => contains(c, u) && !contains(left, u) && isWrite(u)));
 }
 function runsAt(stmt, fn, unit) {
   const f = enclosingFunction(stmt);
@@ -24305,7 +24652,7 @@ function startedBy(unit) {
     if (!name2) return [];
     if (!goCalledNames(unit.file).has(name2) && !unit.file.packageFiles().some((f) => goCalledNames(f).has(name2))) return [];
     const files = [unit.file, ...unit.file.packageFiles()];
-    const starting = files.filter((f) => goCalledNames(f).has(name2));
+    const starting = files.filter((f) => goCalledNames(f).has(name2) && (unit.file.isTest || !f.isTest));
     if (starting.length === 0) return [];
     if (unit.kind === "method") {
       const declares = new RegExp(`^func\\s*\\([^)]*\\)\\s*${name2}\\s*[(\\[]`, "m");
@@ -24529,6 +24876,167 @@ function deferredIn(call, fn) {
   for (let p = call.parent; p && p.id !== fn.id; p = p.parent) if (p.type === "defer_statement") return enclosingFunction(p)?.id === fn.id;
   return false;
 }
+function mutexGate(add, wg, unit) {
+  const fn = enclosingFunction(add);
+  if (!fn) return false;
+  const waits = waitsOn(wg, unit).filter((w) => !contains(fn, w));
+  if (waits.length === 0) return false;
+  for (const gate of gatesOf(add, fn, unit)) {
+    const mutex = heldAt(gate.read, add, ["Lock", "RLock"], unit);
+    if (!mutex) continue;
+    if (waits.every((w) => gateClosedBefore(w, gate.key, mutex, unit))) return true;
+  }
+  return false;
+}
+function gatesOf(add, fn, unit) {
+  const out2 = [];
+  const ifs = [];
+  for (let p = add.parent, child = add; p && p.id !== fn.id; child = p, p = p.parent) {
+    if (p.type === "if_statement") ifs.push(p);
+    if (p.type !== "statement_list") continue;
+    for (const st of statementsOf(p)) {
+      if (st.startIndex >= child.startIndex) break;
+      const body2 = st.type === "if_statement" && !st.childForFieldName("alternative") ? statementsOf(st.childForFieldName("consequence")) : [];
+      if (body2.at(-1)?.type === "return_statement") ifs.push(st);
+    }
+  }
+  for (const p of ifs) {
+    const cond = p.childForFieldName("condition");
+    if (!cond) continue;
+    for (const sel of [cond, ...descendantsInFunction(cond, "selector_expression")]) {
+      if (sel.type !== "selector_expression" || sel.parent?.type === "call_expression") continue;
+      const key = crossKey(sel, unit);
+      if (key && !key.startsWith("local:") && !key.startsWith("var:")) out2.push({ key, read: sel });
+    }
+    for (const id of [cond, ...descendantsInFunction(cond, "identifier")]) {
+      if (id.type !== "identifier") continue;
+      const b = unit.bindings.resolve(id);
+      if (b?.decl.type !== "short_var_declaration" || b.uses.some((u) => assigned2(u))) continue;
+      const left = listOf(b.decl.childForFieldName("left"));
+      const right = listOf(b.decl.childForFieldName("right"));
+      const i2 = left.findIndex((l) => l.id === b.id.id);
+      const value = i2 >= 0 && left.length === right.length ? unparen(right[i2]) : void 0;
+      const key = value?.type === "selector_expression" ? crossKey(value, unit) : void 0;
+      if (key && !key.startsWith("local:") && !key.startsWith("var:")) out2.push({ key, read: b.decl });
+    }
+  }
+  return out2;
+}
+function assigned2(id) {
+  const st = id.parent?.type === "expression_list" ? id.parent.parent : id.parent;
+  if (st?.type === "inc_statement" || st?.type === "dec_statement") return true;
+  return st?.type === "assignment_statement" && listOf(st.childForFieldName("left")).some((l) => l.id === id.id);
+}
+function heldAt(from, until, lock, unit) {
+  const fn = enclosingFunction(from);
+  if (!fn) return void 0;
+  const calls = methodCalls(fn, ["Lock", "RLock", "Unlock", "RUnlock"]).filter((c) => enclosingFunction(c)?.id === fn.id);
+  for (const l of calls) {
+    const name2 = methodName(l);
+    if (!name2 || !lock.includes(name2) || l.parent?.type !== "expression_statement" || l.endIndex > from.startIndex) continue;
+    const key = crossKey(receiver(l), unit);
+    if (!key || !passedBefore(from, (n) => n.id === l.parent.id, unit)) continue;
+    const released = calls.some(
+      (u) => /Unlock$/.test(methodName(u) ?? "") && u.parent?.type === "expression_statement" && sameKey(crossKey(receiver(u), unit), key) && u.startIndex > l.endIndex && u.startIndex < until.startIndex && cfgOf(unit, fn).nodesOnPaths({ after: u.parent }, (n) => contains(n, until)).length > 0
+    );
+    if (!released) return key;
+  }
+  return void 0;
+}
+function gateClosedBefore(wait, gate, mutex, unit) {
+  const fn = enclosingFunction(wait);
+  if (!fn) return false;
+  const closes = descendantsInFunction(fn, "assignment_statement").filter(
+    (a) => a.endIndex <= wait.startIndex && listOf(a.childForFieldName("left")).some((l) => sameKey(crossKey(l, unit), gate)) && sameKey(heldAt(a, a, ["Lock"], unit), mutex)
+  );
+  return closes.length > 0 && passedBefore(wait, (n) => closes.some((a) => a.id === n.id), unit);
+}
+
+// rules/waitgroup-add-in-goroutine/workcounter.ts
+function holdsItemCount(wg, add, g, unit) {
+  return itemScopes(add, g).some((item) => holdsCountOf(item, wg, add, unit));
+}
+function holdsCountOf({ ch, body: body2 }, wg, add, unit) {
+  const stmts = statementsOf(body2);
+  const at7 = stmts.findIndex((s) => contains(s, add));
+  if (at7 < 0) return false;
+  if (!stmts.slice(at7 + 1).some((s) => isCall(s, "Done", wg, unit))) return false;
+  for (const d of unit.nodes("call_expression", body2)) {
+    if (d.endIndex > add.startIndex || methodName(d) !== "Done" || !sameVariable(receiver(d), wg, unit)) continue;
+    const last = statementsOf(d.parent?.parent).at(-1);
+    if (!last || !["continue_statement", "return_statement", "break_statement"].includes(last.type)) return false;
+  }
+  const fn = declaringFunction(ch, unit);
+  if (!fn) return false;
+  let sends = 0;
+  for (const id of unit.nodes("identifier", fn)) {
+    if (id.text !== ch.text || !sameVariable(id, ch, unit)) continue;
+    const p = id.parent;
+    if (p?.type === "send_statement" && p.childForFieldName("channel")?.id === id.id) {
+      if (!countedBefore(p, wg, fn, unit)) return false;
+      sends++;
+      continue;
+    }
+    const ok = p?.type === "unary_expression" && p.childForFieldName("operator")?.text === "<-" || p?.type === "range_clause" || p?.type === "argument_list" && p.parent?.childForFieldName("function")?.text === "close" || p?.type === "expression_list" && (p.parent?.type === "short_var_declaration" || p.parent?.type === "assignment_statement") && p.parent.childForFieldName("left")?.id === p.id || p?.type === "var_spec";
+    if (!ok) return false;
+  }
+  return sends > 0;
+}
+function itemScopes(add, g) {
+  const out2 = [];
+  for (let p = add.parent; p && p.id !== g.fn.id; p = p.parent) {
+    if (p.type === "func_literal") break;
+    if (p.type === "communication_case") {
+      const comm = p.childForFieldName("communication");
+      const right = comm?.type === "receive_statement" ? comm.childForFieldName("right") : comm?.type === "expression_statement" ? comm.namedChildren[0] : null;
+      const op = right ? unparen(right) : null;
+      if (op?.type !== "unary_expression" || op.childForFieldName("operator")?.text !== "<-") continue;
+      const ch = unparen(op.childForFieldName("operand"));
+      if (ch.type === "identifier") out2.push({ ch, body: p });
+    }
+    if (p.type === "for_statement") {
+      const range = p.namedChildren.find((c) => c?.type === "range_clause");
+      const ch = range?.childForFieldName("right");
+      if (ch?.type === "identifier") out2.push({ ch, body: p.childForFieldName("body") });
+    }
+  }
+  return out2;
+}
+function declaringFunction(ch, unit) {
+  const b = unit.bindings.resolve(ch);
+  if (!b || b.kind === "param" || b.kind === "receiver" || !contains(unit.node, b.id)) return void 0;
+  for (let p = b.id.parent; p; p = p.parent) {
+    if (p.type === "func_literal" || p.type === "function_declaration" || p.type === "method_declaration") return p;
+  }
+  return void 0;
+}
+function countedBefore(send, wg, fn, unit) {
+  let rangedOver;
+  for (let s = send; s && s.id !== fn.id; s = s.parent) {
+    if (s.type === "func_literal" && s.parent?.parent?.type !== "go_statement") return false;
+    if (s.type === "for_statement") {
+      const range = s.namedChildren.find((c) => c?.type === "range_clause");
+      if (!range || rangedOver !== void 0) return false;
+      rangedOver = range.childForFieldName("right")?.text ?? "";
+      continue;
+    }
+    const list2 = s.parent;
+    if (list2?.type !== "statement_list" && list2?.type !== "block") continue;
+    const siblings = statementsOf(list2);
+    const at7 = siblings.findIndex((x) => x.id === s.id);
+    const prev = at7 > 0 ? siblings[at7 - 1] : void 0;
+    if (prev && isCall(prev, "Add", wg, unit)) {
+      const arg = prev.namedChildren[0]?.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
+      const n = arg[0]?.text.replace(/\s+/g, "");
+      return rangedOver === void 0 ? true : n === `len(${rangedOver})`;
+    }
+  }
+  return false;
+}
+function isCall(stmt, name2, wg, unit) {
+  const call = stmt.type === "expression_statement" ? stmt.namedChildren[0] : null;
+  return call?.type === "call_expression" && methodName(call) === name2 && sameVariable(receiver(call), wg, unit);
+}
 
 // rules/waitgroup-add-in-goroutine/index.ts
 var rule14 = {
@@ -24560,7 +25068,7 @@ function check14(ctx) {
     if (stmt?.type !== "expression_statement" || !wg || args2.length !== 1 || /^-/.test(args2[0].text)) continue;
     const g = goroutineOf(call, unit);
     if (!g || !isWaitGroup(wg, unit) || !declaredOutside(wg, g, unit)) continue;
-    if (countedGoroutine(wg, call, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit)) continue;
+    if (countedGoroutine(wg, call, g, unit) || holdsCount(wg, call, g, unit) || waitsAfter(wg, call, g, unit) || channelJoin(stmt, wg, g, unit) || mutexGate(call, wg, unit) || holdsItemCount(wg, call, g, unit)) continue;
     const wait = callsOf(unit, unit.node, "Wait").find((w) => !contains(g.fn, w) && sameVariable(receiver(w), wg, unit));
     const name2 = wg.text;
     const waitNote = wait ? `${name2}.Wait() on line ${file.lineOf(wait.startIndex)}` : `a concurrent ${name2}.Wait()`;
@@ -24599,6 +25107,30 @@ function countedGoroutine(wg, add, g, unit) {
   const counters = methodCalls(fn, ["Add"], true).filter((a) => a.endIndex <= g.goStmt.startIndex && enclosingFunction(a)?.id === fn.id && !usedUp(a, g.goStmt, unit, !!g.goFile)).map(receiver).filter((r) => callsOf(unit, g.fn, "Done").some((d) => inOwnGoroutine(d, g) && same(receiver(d), r)));
   if (counters.some((r) => same(r, wg))) return true;
   return counters.some((r) => isWaitGroup(r, unit) && (waitedFirst(r, wg, unit) || counterJoin(r, wg, add, g, unit)));
+}
+function holdsCount(wg, add, g, unit) {
+  const own = statementsOf(g.fn.childForFieldName("body")).some((s) => {
+    if (s.type !== "defer_statement") return false;
+    const c = s.namedChildren[0];
+    const f = c?.type === "call_expression" ? c.childForFieldName("function") : null;
+    return f?.type === "selector_expression" && f.childForFieldName("field")?.text === "Done" && sameVariable(f.childForFieldName("operand"), wg, unit);
+  });
+  if (!own) return false;
+  for (let p = add.parent; p && p.id !== g.fn.id; p = p.parent) {
+    if (p.type === "for_statement" || p.type === "func_literal" && handedOn2(p, unit)) return true;
+  }
+  return false;
+}
+function handedOn2(lit, unit) {
+  let n = lit;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  if (n.parent?.type === "argument_list") return true;
+  const list2 = n.parent;
+  const decl = list2?.type === "expression_list" ? list2.parent : void 0;
+  if (decl?.type !== "short_var_declaration" || listOf(list2).length !== 1) return false;
+  const names2 = listOf(decl.childForFieldName("left"));
+  const b = names2.length === 1 ? unit.bindings.declaredBy(names2[0]) : void 0;
+  return !!b && b.uses.length > 0 && b.uses.every((u) => u.parent?.type === "argument_list");
 }
 function usedUp(add, go, unit, foreign) {
   const args2 = add.childForFieldName("arguments")?.namedChildren.filter((a) => a?.type !== "comment") ?? [];
@@ -24775,7 +25307,7 @@ function check15(ctx) {
   const file = unit.file;
   const fns = unit.kind === "var" ? unit.nodes("func_literal") : [unit.node, ...unit.nodes("func_literal")];
   for (const fn of fns) {
-    const recv = declarations(fn.childForFieldName("receiver"))[0];
+    const recv = declarations2(fn.childForFieldName("receiver"))[0];
     const recvLock = recv && lockOf(recv, unit);
     if (recv && recvLock) {
       const name2 = recv.childForFieldName("name")?.text ?? "_";
@@ -24786,7 +25318,7 @@ function check15(ctx) {
         related: firstUses(recv, unit)
       });
     }
-    for (const param of declarations(fn.childForFieldName("parameters"))) {
+    for (const param of declarations2(fn.childForFieldName("parameters"))) {
       const lock = lockOf(param, unit);
       if (!lock) continue;
       const names2 = param.childrenForFieldName("name").filter((n) => !!n && n.type === "identifier");
@@ -24839,7 +25371,7 @@ function check15(ctx) {
     });
   }
 }
-function declarations(list2) {
+function declarations2(list2) {
   return (list2?.namedChildren ?? []).filter((p) => p?.type === "parameter_declaration");
 }
 function lockOf(decl, unit) {
@@ -24904,7 +25436,7 @@ function pointerFix(unit, fn, param) {
   if (fn.type === "func_literal") {
     const args2 = calledWith(fn);
     if (!args2) return void 0;
-    const params = declarations(fn.childForFieldName("parameters"));
+    const params = declarations2(fn.childForFieldName("parameters"));
     const before = params.slice(0, params.findIndex((p) => p.id === param.id)).reduce((n, p) => n + Math.max(1, p.childrenForFieldName("name").filter((x) => x?.type === "identifier").length), 0);
     for (let i2 = 0; i2 < bindings.length; i2++) {
       const arg = args2[before + i2];
@@ -26017,7 +26549,7 @@ var NodeIndex = class {
 };
 
 // src/analyzer/units.ts
-function receiverTypeName(method) {
+function receiverTypeName2(method) {
   const recv = method.childForFieldName("receiver");
   const t = recv?.descendantsOfType("type_identifier")[0];
   return t?.text ?? "?";
@@ -26090,7 +26622,7 @@ function listUnits(root) {
     if (d.type === "function_declaration") {
       out2.push({ kind: "func", name: d.childForFieldName("name")?.text ?? "?", node: d, body: d.childForFieldName("body") });
     } else if (d.type === "method_declaration") {
-      const name2 = `${receiverTypeName(d)}.${d.childForFieldName("name")?.text ?? "?"}`;
+      const name2 = `${receiverTypeName2(d)}.${d.childForFieldName("name")?.text ?? "?"}`;
       out2.push({ kind: "method", name: name2, node: d, body: d.childForFieldName("body") });
     } else {
       for (const spec of specsOf(d)) {
@@ -31450,7 +31982,7 @@ function configSchema(ruleIds, optIn = []) {
         default: DEFAULTS2.include_tests
       },
       test_findings: {
-        description: "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in test code: _test.go files, files declaring testing.T/TB/B helpers, test-support packages (time-after-in-loop, ticker-not-stopped); `all` reports them too (failing-test leaks at `warning`).",
+        description: "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in test code: _test.go files, files declaring testing.T/TB/B helpers, test-support packages (time-after-in-loop, ticker-not-stopped, afterfunc-untracked); `all` reports them too (failing-test leaks at `warning`).",
         enum: [...TEST_FINDINGS],
         default: DEFAULTS2.test_findings
       },
@@ -31466,7 +31998,7 @@ function configSchema(ruleIds, optIn = []) {
 // src/config-validator.generated.ts
 var RULE_IDS = ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"];
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "ptrguard configuration (.github/ptrguard.yml)", "description": "Read by the ptrguard GitHub App from the default branch, and by `ptrguard check` from the repository root (or --config).", "type": "object", "additionalProperties": false, "properties": { "_extends": { "description": "App only (Probot): inherit from another repository's .github/ptrguard.yml, e.g. `.github` or `owner/repo`. The CLI reads this file alone.", "type": "string" }, "rules": { "description": "Per-rule settings, by rule id.", "type": "object", "default": {}, "propertyNames": { "enum": ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"] }, "properties": { "afterfunc-untracked": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "context-in-struct": { "description": "Off by default (an opinion rule, not a bug finder): `on` or a severity switches it on.", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }], "default": "off" }, "goroutine-no-exit": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-recv-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-send-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "loopvar-capture": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "lost-cancel": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "signal-notify-unbuffered": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "subslice-retention": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ticker-not-stopped": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "time-after-in-loop": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "uintptr-pointer-roundtrip": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "unsafe-pointer-global-cache": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-add-in-goroutine": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-by-value": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ignore-directive": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] } } }, "paths_ignore": { "description": "Glob patterns (`**`, `*`, `?`, `[a-z]`, `{a,b}`) of repository paths not to analyse, e.g. `gen/**`, `**/*.pb.go`.", "type": "array", "default": [], "maxItems": 200, "items": { "type": "string", "minLength": 1, "maxLength": 256 } }, "scope": { "description": "Which findings in the functions a change touches are reported: `new` (introduced by the change), `added` (on added lines), `function` (anywhere in a touched function), `file` (anywhere in a changed file).", "enum": ["new", "added", "function", "file"], "default": "new" }, "fail_on": { "description": "The check run fails (App) and `ptrguard check` exits 1 (CLI) when a finding is at or above this severity.", "enum": ["error", "warning", "info", "none"], "default": "error" }, "review_event": { "description": "App only: `REQUEST_CHANGES` requests changes when a finding reaches `fail_on`.", "enum": ["COMMENT", "REQUEST_CHANGES"], "default": "COMMENT" }, "max_comments": { "description": "App only: at most this many inline comments per review; the rest go to the check run.", "type": "integer", "minimum": 0, "maximum": 100, "default": 25 }, "include_tests": { "description": "Analyse _test.go files.", "type": "boolean", "default": true }, "test_findings": { "description": "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in test code: _test.go files, files declaring testing.T/TB/B helpers, test-support packages (time-after-in-loop, ticker-not-stopped); `all` reports them too (failing-test leaks at `warning`).", "enum": ["bugs", "all"], "default": "bugs" }, "draft_prs": { "description": "App only: review draft pull requests.", "type": "boolean", "default": true } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "ptrguard configuration (.github/ptrguard.yml)", "description": "Read by the ptrguard GitHub App from the default branch, and by `ptrguard check` from the repository root (or --config).", "type": "object", "additionalProperties": false, "properties": { "_extends": { "description": "App only (Probot): inherit from another repository's .github/ptrguard.yml, e.g. `.github` or `owner/repo`. The CLI reads this file alone.", "type": "string" }, "rules": { "description": "Per-rule settings, by rule id.", "type": "object", "default": {}, "propertyNames": { "enum": ["afterfunc-untracked", "context-in-struct", "goroutine-no-exit", "goroutine-recv-leak", "goroutine-send-leak", "loopvar-capture", "lost-cancel", "signal-notify-unbuffered", "subslice-retention", "ticker-not-stopped", "time-after-in-loop", "uintptr-pointer-roundtrip", "unsafe-pointer-global-cache", "waitgroup-add-in-goroutine", "waitgroup-by-value", "ignore-directive"] }, "properties": { "afterfunc-untracked": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "context-in-struct": { "description": "Off by default (an opinion rule, not a bug finder): `on` or a severity switches it on.", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }], "default": "off" }, "goroutine-no-exit": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-recv-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "goroutine-send-leak": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "loopvar-capture": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "lost-cancel": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "signal-notify-unbuffered": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "subslice-retention": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ticker-not-stopped": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "time-after-in-loop": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "uintptr-pointer-roundtrip": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "unsafe-pointer-global-cache": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-add-in-goroutine": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "waitgroup-by-value": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] }, "ignore-directive": { "description": "`off` disables the rule, `on` keeps its own severity, a severity overrides it (true/false mean on/off).", "oneOf": [{ "enum": ["off", "on", "error", "warning", "info"] }, { "type": "boolean" }] } } }, "paths_ignore": { "description": "Glob patterns (`**`, `*`, `?`, `[a-z]`, `{a,b}`) of repository paths not to analyse, e.g. `gen/**`, `**/*.pb.go`.", "type": "array", "default": [], "maxItems": 200, "items": { "type": "string", "minLength": 1, "maxLength": 256 } }, "scope": { "description": "Which findings in the functions a change touches are reported: `new` (introduced by the change), `added` (on added lines), `function` (anywhere in a touched function), `file` (anywhere in a changed file).", "enum": ["new", "added", "function", "file"], "default": "new" }, "fail_on": { "description": "The check run fails (App) and `ptrguard check` exits 1 (CLI) when a finding is at or above this severity.", "enum": ["error", "warning", "info", "none"], "default": "error" }, "review_event": { "description": "App only: `REQUEST_CHANGES` requests changes when a finding reaches `fail_on`.", "enum": ["COMMENT", "REQUEST_CHANGES"], "default": "COMMENT" }, "max_comments": { "description": "App only: at most this many inline comments per review; the rest go to the check run.", "type": "integer", "minimum": 0, "maximum": 100, "default": 25 }, "include_tests": { "description": "Analyse _test.go files.", "type": "boolean", "default": true }, "test_findings": { "description": "Which findings in test code are reported: `bugs` (default) leaves out those whose harm ends with the test binary: a goroutine leak reached only after the test has already failed (t.Fatal, t.Error then return, require.*, must.*, a timeout case that fails the test), and pending timers and unstopped tickers in test code: _test.go files, files declaring testing.T/TB/B helpers, test-support packages (time-after-in-loop, ticker-not-stopped, afterfunc-untracked); `all` reports them too (failing-test leaks at `warning`).", "enum": ["bugs", "all"], "default": "bugs" }, "draft_prs": { "description": "App only: review draft pull requests.", "type": "boolean", "default": true } } };
 var func2 = Object.prototype.hasOwnProperty;
 var func3 = ((s) => [...s].length);
 function validate10(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
