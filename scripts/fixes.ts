@@ -16,8 +16,9 @@
 // too (against its first parent) when none of the commits it merges matches by itself. For each,
 // the changed .go files are taken (the non-test ones; the test ones only when the fix is in tests
 // alone), and each of their directories (with go.mod files on the way to the root) is written at
-// the parent and at the commit. The CLI runs `ptrguard check DIR... --format json --fail-on none
-// --scope file` on each side with the default configuration otherwise. A function is "changed"
+// the parent and at the commit. The CLI runs `ptrguard check FILE... --format json --fail-on none
+// --scope file` on each side (the changed files, named one by one, so the rest of their package is
+// read as context) with the default configuration otherwise. A function is "changed"
 // when a diff hunk touches it on either side (top-level declarations, by name: `Recv.Name`).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -174,11 +175,9 @@ function runSide(gitDir: string, commit: string, side: Side, files: string[], te
     if (!p.endsWith(".go") || !dirSet.has(path.posix.dirname(p))) return false;
     return testsOnly || !p.endsWith("_test.go") || files.includes(p);
   });
-  const present = dirs.filter((d) => existsSync(path.join(side.dir, d)));
-  if (present.length === 0) return { findings: [] };
-  // Nested directories are reached from their ancestor (the CLI recurses); the tree holds only the
-  // directories written above.
-  const args = present.filter((d) => !present.some((o) => o !== d && (o === "." || d.startsWith(`${o}/`))));
+  // The changed files named one by one: the CLI reads the rest of their package as context.
+  const args = files.filter((f) => existsSync(path.join(side.dir, f)));
+  if (args.length === 0) return { findings: [] };
   const res = spawnSync(process.execPath, [path.join(root, "bin/ptrguard.js"), "check", ...args, "--format", "json", "--fail-on", "none", "--scope", "file"], {
     cwd: side.dir,
     maxBuffer: 1 << 28,
