@@ -32,6 +32,7 @@ const rule: Rule = {
     messages: {
       discarded: "the cancel function from {{fn}} is discarded: {{leak}}",
       notCalled: "{{name}} is skipped on the path to {{where}}: {{leak}}",
+      overwritten: "{{name}} is assigned again on line {{line}} before it is called: {{leak}}",
     },
   },
   kinds: ["func", "method"],
@@ -88,8 +89,26 @@ function check(ctx: RuleContext): void {
       avoid: (n: GoNode) =>
         later.some((u) => contains(n, u)) || (binding.kind === "result" && isNakedReturn(n)) || (!!errB && underErrorCheck(n, errB, stmt, unit)),
     };
-    const exit = cfgAt(unit, from)?.firstEnd({ after: from }, opts)?.node;
-    if (!exit) continue;
+    const cfg = cfgAt(unit, from);
+    const exit = cfg?.firstEnd({ after: from }, opts)?.node;
+    if (!exit) {
+      // `cancel = ...` again before any call of it (`ctx, cancel := context.WithCancel(p); if d > 0
+      // { ctx, cancel = context.WithTimeout(p, d) }; defer cancel()`): the first one is lost there.
+      const home = enclosingFunction(stmt)?.id;
+      const writes = later.filter((u) => u.startIndex >= stmt.endIndex && isPlainWrite(u) && enclosingFunction(u)?.id === home);
+      const reads = later.filter((u) => !writes.includes(u));
+      const avoid = (n: GoNode) => reads.some((u) => contains(n, u)) || (binding.kind === "result" && isNakedReturn(n)) || (!!errB && underErrorCheck(n, errB, stmt, unit));
+      const [again] = writes.length && cfg ? cfg.nodesOnPaths({ after: from }, (n) => !avoid(n) && writes.some((w) => contains(n, w)), { avoid }) : [];
+      if (!again) continue;
+      if (endsProcess()) return;
+      ctx.report({
+        span: spanOf(stmt),
+        messageId: "overwritten",
+        data: { name: binding.name, line: String(unit.file.lineOf(again.startIndex)), leak: leakNote(source) },
+        related: [{ ...spanOf(again), message: `this assigns ${binding.name} again before it is called` }],
+      });
+      continue;
+    }
     if (endsProcess()) return;
     const where = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
     ctx.report({
@@ -127,6 +146,13 @@ function reachedAgainInLoop(u: GoNode, stmt: GoNode, unit: Unit): boolean {
     if (a.type === "for_statement" && contains(a, u)) return true;
   }
   return false;
+}
+
+/** `x` on the left of a plain `=` (`ctx, cancel = context.WithTimeout(...)`). */
+function isPlainWrite(use: GoNode): boolean {
+  const list = use.parent;
+  const s = list?.type === "expression_list" ? list.parent : undefined;
+  return s?.type === "assignment_statement" && s.childForFieldName("left")?.id === list!.id && s.childForFieldName("operator")?.type === "=";
 }
 
 /** `err` on the left of `=` or `:=`. */
