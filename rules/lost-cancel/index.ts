@@ -14,7 +14,7 @@ import { cfgAt } from "../facts/cfg.js";
 import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, enclosingFunction, endOfLine, indentAt, nameIsFree, spanOf, unparen } from "../facts/syntax.js";
-import { cancelSource, CONTEXT_PKGS, type CancelSource } from "./sources.js";
+import { cancelSource, CONTEXT_PKGS, KNOWN_DERIVERS, type CancelSource } from "./sources.js";
 import { ancestors } from "./tree.js";
 
 const rule: Rule = {
@@ -36,7 +36,7 @@ const rule: Rule = {
     },
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => importsAny(file, [...CONTEXT_PKGS, "os/signal"]),
+  appliesTo: (file) => importsAny(file, [...CONTEXT_PKGS, "os/signal", ...KNOWN_DERIVERS.map((d) => d.pkg)]),
   check,
 };
 export default rule;
