@@ -93,6 +93,7 @@ export interface Candidate {
 export interface RepoFixes {
   repo: string;
   head: string;
+  args: string[]; // extra ptrguard check arguments of the run
   candidates: Candidate[];
 }
 
@@ -126,7 +127,7 @@ function mine(gitDir: string): { commit: string; parent: string; subject: string
 }
 
 // Changed line ranges of each file on the old (a) and new (b) side, from `git diff -U0`.
-function hunks(diff: string): Map<string, { a: [number, number][]; b: [number, number][] }> {
+export function hunks(diff: string): Map<string, { a: [number, number][]; b: [number, number][] }> {
   const out = new Map<string, { a: [number, number][]; b: [number, number][] }>();
   let cur: { a: [number, number][]; b: [number, number][] } | undefined;
   for (const l of diff.split("\n")) {
@@ -162,7 +163,7 @@ function funcsIn(src: string[], ranges: [number, number][]): Set<string> {
   return s;
 }
 
-function runSide(gitDir: string, commit: string, side: Side, files: string[], testsOnly: boolean): { findings: Finding[]; error?: string } {
+function runSide(gitDir: string, commit: string, side: Side, files: string[], testsOnly: boolean, extra: readonly string[]): { findings: Finding[]; error?: string } {
   const dirs = [...new Set(files.map((f) => path.posix.dirname(f)))];
   const mods = new Set<string>();
   for (const d of dirs) for (let x = d; ; x = path.posix.dirname(x)) {
@@ -178,7 +179,7 @@ function runSide(gitDir: string, commit: string, side: Side, files: string[], te
   // The changed files named one by one: the CLI reads the rest of their package as context.
   const args = files.filter((f) => existsSync(path.join(side.dir, f)));
   if (args.length === 0) return { findings: [] };
-  const res = spawnSync(process.execPath, [path.join(root, "bin/ptrguard.js"), "check", ...args, "--format", "json", "--fail-on", "none", "--scope", "file"], {
+  const res = spawnSync(process.execPath, [path.join(root, "bin/ptrguard.js"), "check", ...args, "--format", "json", "--fail-on", "none", "--scope", "file", ...extra], {
     cwd: side.dir,
     maxBuffer: 1 << 28,
     encoding: "utf8",
@@ -191,7 +192,7 @@ function runSide(gitDir: string, commit: string, side: Side, files: string[], te
   }
 }
 
-function runCandidate(gitDir: string, c: ReturnType<typeof mine>[number], sides: { parent: Side; commit: Side }): Candidate {
+function runCandidate(gitDir: string, c: ReturnType<typeof mine>[number], sides: { parent: Side; commit: Side }, extra: readonly string[]): Candidate {
   const changed = git(gitDir, ["diff", "--name-only", "--no-renames", "-z", c.parent, c.commit, "--", "*.go"]).toString().split("\0").filter(Boolean);
   const nonTest = changed.filter((f) => !f.endsWith("_test.go") && !/(^|\/)(vendor|testdata)\//.test(f));
   const testsOnly = nonTest.length === 0;
@@ -209,7 +210,7 @@ function runCandidate(gitDir: string, c: ReturnType<typeof mine>[number], sides:
     if (fs.size) base.funcs[f] = [...fs].sort();
   }
   const at = (which: "parent" | "commit"): { hits: Hit[]; error?: string } => {
-    const r = runSide(gitDir, which === "parent" ? c.parent : c.commit, sides[which], files, testsOnly);
+    const r = runSide(gitDir, which === "parent" ? c.parent : c.commit, sides[which], files, testsOnly, extra);
     const hits: Hit[] = [];
     for (const f of r.findings) {
       const fn = base.funcs[f.path];
@@ -258,9 +259,10 @@ function main(): void {
     .option("--judgments <file>", "the hand verdicts", path.join(root, "docs/fixes-judgments.json"))
     .option("--no-run", "reuse <out>/<owner>+<name>.fixes.json from the last run")
     .option("--again <sha>", "run this commit (a prefix) again, the others are reused; repeatable", (v: string, a: string[]) => [...a, v], [] as string[])
+    .option("--args <args>", "extra ptrguard check arguments (e.g. `--test-findings all`; default: none)", "")
     .option("--unjudged", "print every unjudged candidate with its diff stat and findings")
     .parse();
-  const opts = program.opts<{ mirrorDir: string; repo: string[]; all?: boolean; out: string; treesDir: string; judgments: string; run: boolean; again: string[]; unjudged?: boolean }>();
+  const opts = program.opts<{ args: string; mirrorDir: string; repo: string[]; all?: boolean; out: string; treesDir: string; judgments: string; run: boolean; again: string[]; unjudged?: boolean }>();
   const repos = opts.repo.length
     ? opts.repo
     : opts.all
@@ -290,6 +292,7 @@ function main(): void {
       mkdirSync(sides.parent.dir, { recursive: true });
       mkdirSync(sides.commit.dir, { recursive: true });
       const t0 = Date.now();
+      const args = opts.args.split(/\s+/).filter(Boolean);
       const candidates: Candidate[] = [];
       for (const c of mined) {
         const old = previous?.candidates.find((x) => x.commit === c.commit);
@@ -297,11 +300,11 @@ function main(): void {
           candidates.push(old);
           continue;
         }
-        const r = runCandidate(gitDir, c, sides);
+        const r = runCandidate(gitDir, c, sides, args);
         candidates.push(r);
         console.error(`${repo} ${c.commit.slice(0, 12)} ${r.status} ${r.caught.map((h) => h.rule).join(",")} ${c.subject.slice(0, 70)}`);
       }
-      run = { repo, head, candidates };
+      run = { repo, head, args, candidates };
       writeFileSync(out, JSON.stringify(run, null, 1));
       console.error(`${repo}: ${candidates.length} candidates in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     } else {
