@@ -217,8 +217,33 @@ function ctxEscapes(unit: Unit, target: GoNode | null | undefined): boolean {
       if (stmt?.type === "return_statement") return true;
       if ((stmt?.type === "assignment_statement" || stmt?.type === "short_var_declaration") && stmt.childForFieldName("right")?.id === p.id) return true;
     }
+    // `stream, err := client.Watch(ctx, req)` and the stream handed to a goroutine: the call's
+    // result carries the context past the return (a deferred cancel would end it).
+    if (p.type === "argument_list" && p.parent?.type === "call_expression" && resultOutlives(unit, p.parent)) return true;
     return ["keyed_element", "literal_element", "literal_value", "send_statement"].includes(p.type) || p.type === "return_statement";
   });
+}
+
+/** The call's results are bound to locals one of which a later `go` statement is handed. */
+function resultOutlives(unit: Unit, call: GoNode): boolean {
+  let n: GoNode = call;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const list = n.parent;
+  const stmt = list?.type === "expression_list" ? list.parent : undefined;
+  if (!stmt || (stmt.type !== "short_var_declaration" && stmt.type !== "assignment_statement") || stmt.childForFieldName("right")?.id !== list!.id) return false;
+  for (const t of stmt.childForFieldName("left")?.namedChildren ?? []) {
+    if (t?.type !== "identifier" || t.text === "_") continue;
+    const b = unit.bindings.resolve(t) ?? unit.bindings.declaredBy(t);
+    if (!b) continue;
+    for (const u of b.uses) {
+      if (u.startIndex < stmt.endIndex) continue;
+      for (let a = u.parent; a && a.id !== unit.node.id; a = a.parent) {
+        if (a.type === "go_statement") return true;
+        if (a.type.endsWith("_statement") && a.type !== "expression_statement") break;
+      }
+    }
+  }
+  return false;
 }
 
 /** The statement the assignment is: a `var` spec's declaration (`var ctx, cancel = ...`), else itself. */
