@@ -58,6 +58,10 @@ function check(ctx: RuleContext): void {
     if (!target) continue;
     const others = targets.filter((t) => t.id !== target.id);
     if (target.type === "identifier" && target.text === "_") {
+      // The derived context opens a stream a goroutine reads after the return (`stream, err :=
+      // client.Events(ctx, req); go forward(stream, out)`): the stream lives as long as the
+      // parent allows; the author chose the parent as its bound, and no call site can cancel it.
+      if (others.some((t) => reachesGoroutine(unit, t))) continue;
       if (endsProcess()) return;
       ctx.report({
         span: spanOf(stmt),
@@ -221,6 +225,21 @@ function ctxEscapes(unit: Unit, target: GoNode | null | undefined): boolean {
     // result carries the context past the return (a deferred cancel would end it).
     if (p.type === "argument_list" && p.parent?.type === "call_expression" && resultOutlives(unit, p.parent)) return true;
     return ["keyed_element", "literal_element", "literal_value", "send_statement"].includes(p.type) || p.type === "return_statement";
+  });
+}
+
+/** The context is passed to a call whose result a later `go` statement is handed, or to the `go` call itself. */
+function reachesGoroutine(unit: Unit, target: GoNode): boolean {
+  if (target.type !== "identifier" || target.text === "_") return false;
+  const b = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
+  const home = enclosingFunction(target);
+  return !!b && b.uses.some((u) => {
+    if (u.id === target.id || enclosingFunction(u)?.id !== home?.id) return false;
+    let n: GoNode = u;
+    while (n.parent?.type === "parenthesized_expression") n = n.parent;
+    const call = n.parent?.type === "argument_list" ? n.parent.parent : undefined;
+    if (call?.type !== "call_expression") return false;
+    return call.parent?.type === "go_statement" || resultOutlives(unit, call);
   });
 }
 
