@@ -53,6 +53,8 @@ export const DEFAULT_REPOS = [
   "dgraph-io/badger",
   "grpc/grpc-go",
   "hashicorp/raft",
+  "prometheus/prometheus",
+  "containerd/containerd",
 ];
 
 export type FixVerdict = "in-catalog" | "out-of-catalog" | "not-a-fix";
