@@ -15,8 +15,8 @@
 // The git data comes from --mirror-dir/<owner>+<name>/ (a bare git directory somewhere below it).
 // A judgment has the key of scripts/precision.ts (repository, path, rule, enclosing function,
 // collapsed code line, `#n`) plus the commit the finding was posted on.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
@@ -32,6 +32,7 @@ import {
   type RepoEntry,
   type Verdict,
 } from "./precision.js";
+import { findGitDir, git, materialise } from "./gitdata.js";
 
 export interface PrJudgment extends Judgment {
   commit: string;
@@ -67,61 +68,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 export function prKey(j: { repo: string; path: string; rule: string; func: string; code: string; n?: number; commit: string }): string {
   return `${judgmentKey(j)}@${j.commit}`;
-}
-
-function git(gitDir: string, args: string[], input?: string): Buffer {
-  return execFileSync("git", [`--git-dir=${gitDir}`, ...args], { maxBuffer: 1 << 30, input, stdio: ["pipe", "pipe", "pipe"] });
-}
-
-// The bare git directory under <mirror>/<owner>+<name>/: the first directory (breadth first) that
-// holds HEAD, objects and refs.
-export function findGitDir(dir: string): string | undefined {
-  const queue = [dir];
-  while (queue.length) {
-    const d = queue.shift()!;
-    if (!existsSync(d) || !statSync(d).isDirectory()) continue;
-    if (existsSync(path.join(d, "HEAD")) && existsSync(path.join(d, "objects")) && existsSync(path.join(d, "refs"))) return d;
-    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) queue.push(path.join(d, e.name));
-  }
-  return undefined;
-}
-
-// What the CLI reads of a tree: Go sources, the module files and the repository's configuration.
-const MATERIALISED = /(\.go|(^|\/)go\.mod|(^|\/)go\.work|^\.github\/ptrguard\.ya?ml)$/;
-
-// Brings `dir` to commit `commit`'s tree (the materialised files only), writing only what differs
-// from `current` (path -> blob id), which it updates.
-function materialise(gitDir: string, commit: string, dir: string, current: Map<string, string>): void {
-  const want = new Map<string, string>();
-  for (const rec of git(gitDir, ["ls-tree", "-r", "-z", commit]).toString().split("\0")) {
-    const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(rec);
-    if (m && MATERIALISED.test(m[2]!)) want.set(m[2]!, m[1]!);
-  }
-  for (const p of current.keys()) if (!want.has(p)) rmSync(path.join(dir, p), { force: true });
-  const todo = [...want].filter(([p, id]) => current.get(p) !== id);
-  current.clear();
-  for (const [p, id] of want) current.set(p, id);
-  for (let i = 0; i < todo.length; i += 2000) {
-    const chunk = todo.slice(i, i + 2000);
-    const out = git(gitDir, ["cat-file", "--batch"], chunk.map(([, id]) => id).join("\n") + "\n");
-    let at = 0;
-    for (const [p] of chunk) {
-      const nl = out.indexOf(10, at);
-      const header = out.subarray(at, nl).toString();
-      const m = /^[0-9a-f]+ blob (\d+)$/.exec(header);
-      if (!m) {
-        // A blob the partial mirror lacks: leave the file out (the CLI then reads it as absent).
-        current.delete(p);
-        at = nl + 1;
-        continue;
-      }
-      const size = Number(m[1]);
-      const file = path.join(dir, p);
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, out.subarray(nl + 1, nl + 1 + size));
-      at = nl + 1 + size + 1;
-    }
-  }
 }
 
 // Paths of the .go files changed between a and b whose old or new blob the mirror does not hold.

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { findGitDir, prKey } from "../scripts/pr-precision.js";
+import { findGitDir } from "../scripts/gitdata.js";
+import { prKey } from "../scripts/pr-precision.js";
 import { enclosingFunc, judgmentKey, locate, normaliseCode, seededSample } from "../scripts/precision.js";
 import { ROOT } from "../src/analyzer/testing.js";
 

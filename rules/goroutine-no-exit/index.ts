@@ -26,6 +26,7 @@ import { docsUrl } from "../facts/meta.js";
 import { descendantsInFunction, spanOf } from "../facts/syntax.js";
 import { disabledTest } from "./disabled.js";
 import { checkCond } from "./cond.js";
+import { checkStoppedTickerRange } from "./tickers.js";
 import { checkSkippedDone } from "./waitgroup.js";
 
 const rule: Rule = {
@@ -49,6 +50,7 @@ const rule: Rule = {
       waitInLoop: "{{name}}.Wait() in the loop on line {{loop}} can block forever: {{name}}.Add({{n}}) on line {{add}} counts every goroutine of the loop, one has started",
       neverDone: "{{name}}.Wait() blocks forever once {{name}}.Add has run: nothing in the package calls Done on {{field}}",
       condNeverSignalled: "{{cond}}.Wait() blocks forever: nothing in the package calls {{cond}}.Signal() or {{cond}}.Broadcast()",
+      stoppedTicker: "this goroutine never ends: the for loop on line {{loop}} ranges over {{chan}}, which {{stop}} on line {{line}} does not close",
       signalSkipped: "this return skips {{cond}}.{{signal}}() after {{state}} changed on line {{write}}: the wait loop in {{waiter}} ({{at}}) can block forever",
     },
   },
@@ -58,7 +60,9 @@ const rule: Rule = {
     // The worker's Done may be in another file of the package.
     (file.source.includes(".Wait()") && /\bgo\s/.test(file.source)) ||
     // A sync.Cond wait, or a signal a wait loop of the package needs.
-    /\.(Wait|Signal|Broadcast)\(\)/.test(file.source),
+    /\.(Wait|Signal|Broadcast)\(\)/.test(file.source) ||
+    // A range over a ticker's channel that other code stops (tickers.ts).
+    (/\bgo\s/.test(file.source) && /\.C\b/.test(file.source) && file.source.includes(".Stop()")),
   check,
 };
 export default rule;
@@ -69,6 +73,7 @@ function check(outer: RuleContext): void {
   const { unit } = ctx;
   checkSkippedDone(ctx);
   checkCond(ctx);
+  checkStoppedTickerRange(ctx);
   for (const site of goroutineSites(unit)) {
     // Started once for the life of the process (by main, init, TestMain, a New* constructor or a
     // Run/Start/Serve/Listen* function, not per event), a loop with no way out is meant to run as

@@ -135,7 +135,8 @@ function checkChannel(ctx: StrandingContext, ch: Channel, room: number): void {
     const own = sends.filter((s) => s.site === site);
     const blocking = own.filter((s) => !mayLeave(s, unit));
     if (blocking.length === 0) continue; // every send sits in a select that can give up
-    if (blocking.length !== own.length) return;
+    // Some sends can give up, others cannot (an error path that sends bare and returns): the bare
+    // ones alone block when the receiver has gone.
     const n = sendsPerRun(site, blocking, unit);
     senders.push(site);
     total += n * starts(site, unit, ch.make);
@@ -168,7 +169,8 @@ function checkChannel(ctx: StrandingContext, ch: Channel, room: number): void {
     joins.some((j) => contains(n, j)) ||
     answers.some((a) => a.id === n.id) ||
     (total > 1 && recvs.some((r) => { const loop = loopOfHeader(n); return !!loop && contains(loop, r.id); }));
-  const related: RelatedLocation[] = sends.map((s) => ({ ...spanOf(s.node), message: s.via ? viaMessage(s.via) : "this send blocks until someone receives" }));
+  // Only the sends that cannot give up block: a select send with another way out is not one of them.
+  const related: RelatedLocation[] = sends.filter((s) => !mayLeave(s, unit)).map((s) => ({ ...spanOf(s.node), message: s.via ? viaMessage(s.via) : "this send blocks until someone receives" }));
 
   // (a) A way out of the function that never receives; for a channel made in a loop body, also
   // the end of that iteration (the next one makes a new channel).

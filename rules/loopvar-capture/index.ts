@@ -243,7 +243,8 @@ function placeOf(value: GoNode, loop: Loop, unit: Unit, depth: number): Omit<Sto
     else if (p.type === "argument_list" && isAppend(p.parent, unit)) {
       n = up(p.parent!);
       appended = true;
-    } else break;
+    } else if (p.type === "argument_list" && p.namedChildCount === 1 && isPointerConversion(p.parent)) n = up(p.parent!);
+    else break;
   }
   let p = n.parent;
   let target: GoNode | null | undefined;
@@ -405,6 +406,18 @@ function up(node: GoNode): GoNode {
   let n = node;
   while (n.parent?.type === "parenthesized_expression") n = n.parent;
   return n;
+}
+
+/**
+ * `(*T)(x)` or `unsafe.Pointer(x)`: a conversion that keeps the address it is given (the
+ * grammar reads both as calls).
+ */
+function isPointerConversion(call: GoNode | null): boolean {
+  const fn = call?.type === "call_expression" ? call.childForFieldName("function") : undefined;
+  if (!fn) return false;
+  if (fn.type === "selector_expression") return fn.text === "unsafe.Pointer";
+  const inner = fn.type === "parenthesized_expression" ? fn.namedChildren[0] : undefined;
+  return (inner?.type === "unary_expression" && inner.childForFieldName("operator")?.type === "*") || inner?.type === "pointer_type";
 }
 
 function isAppend(call: GoNode | null, unit: Unit): boolean {

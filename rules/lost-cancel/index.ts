@@ -14,7 +14,7 @@ import { cfgAt } from "../facts/cfg.js";
 import { processEntry } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
 import { contains, enclosingFunction, endOfLine, indentAt, nameIsFree, spanOf, unparen } from "../facts/syntax.js";
-import { cancelSource, CONTEXT_PKGS, type CancelSource } from "./sources.js";
+import { cancelSource, CONTEXT_PKGS, KNOWN_DERIVERS, type CancelSource } from "./sources.js";
 import { ancestors } from "./tree.js";
 
 const rule: Rule = {
@@ -32,10 +32,11 @@ const rule: Rule = {
     messages: {
       discarded: "the cancel function from {{fn}} is discarded: {{leak}}",
       notCalled: "{{name}} is skipped on the path to {{where}}: {{leak}}",
+      overwritten: "{{name}} is assigned again on line {{line}} before it is called: {{leak}}",
     },
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => importsAny(file, [...CONTEXT_PKGS, "os/signal"]),
+  appliesTo: (file) => importsAny(file, [...CONTEXT_PKGS, "os/signal", ...KNOWN_DERIVERS.map((d) => d.pkg)]),
   check,
 };
 export default rule;
@@ -57,6 +58,10 @@ function check(ctx: RuleContext): void {
     if (!target) continue;
     const others = targets.filter((t) => t.id !== target.id);
     if (target.type === "identifier" && target.text === "_") {
+      // The derived context opens a stream a goroutine reads after the return (`stream, err :=
+      // client.Events(ctx, req); go forward(stream, out)`): the stream lives as long as the
+      // parent allows; the author chose the parent as its bound, and no call site can cancel it.
+      if (others.some((t) => reachesGoroutine(unit, t))) continue;
       if (endsProcess()) return;
       ctx.report({
         span: spanOf(stmt),
@@ -88,8 +93,26 @@ function check(ctx: RuleContext): void {
       avoid: (n: GoNode) =>
         later.some((u) => contains(n, u)) || (binding.kind === "result" && isNakedReturn(n)) || (!!errB && underErrorCheck(n, errB, stmt, unit)),
     };
-    const exit = cfgAt(unit, from)?.firstEnd({ after: from }, opts)?.node;
-    if (!exit) continue;
+    const cfg = cfgAt(unit, from);
+    const exit = cfg?.firstEnd({ after: from }, opts)?.node;
+    if (!exit) {
+      // `cancel = ...` again before any call of it (`ctx, cancel := context.WithCancel(p); if d > 0
+      // { ctx, cancel = context.WithTimeout(p, d) }; defer cancel()`): the first one is lost there.
+      const home = enclosingFunction(stmt)?.id;
+      const writes = later.filter((u) => u.startIndex >= stmt.endIndex && isPlainWrite(u) && enclosingFunction(u)?.id === home);
+      const reads = later.filter((u) => !writes.includes(u));
+      const avoid = (n: GoNode) => reads.some((u) => contains(n, u)) || (binding.kind === "result" && isNakedReturn(n)) || (!!errB && underErrorCheck(n, errB, stmt, unit));
+      const [again] = writes.length && cfg ? cfg.nodesOnPaths({ after: from }, (n) => !avoid(n) && writes.some((w) => contains(n, w)), { avoid }) : [];
+      if (!again) continue;
+      if (endsProcess()) return;
+      ctx.report({
+        span: spanOf(stmt),
+        messageId: "overwritten",
+        data: { name: binding.name, line: String(unit.file.lineOf(again.startIndex)), leak: leakNote(source) },
+        related: [{ ...spanOf(again), message: `this assigns ${binding.name} again before it is called` }],
+      });
+      continue;
+    }
     if (endsProcess()) return;
     const where = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
     ctx.report({
@@ -127,6 +150,13 @@ function reachedAgainInLoop(u: GoNode, stmt: GoNode, unit: Unit): boolean {
     if (a.type === "for_statement" && contains(a, u)) return true;
   }
   return false;
+}
+
+/** `x` on the left of a plain `=` (`ctx, cancel = context.WithTimeout(...)`). */
+function isPlainWrite(use: GoNode): boolean {
+  const list = use.parent;
+  const s = list?.type === "expression_list" ? list.parent : undefined;
+  return s?.type === "assignment_statement" && s.childForFieldName("left")?.id === list!.id && s.childForFieldName("operator")?.type === "=";
 }
 
 /** `err` on the left of `=` or `:=`. */
@@ -191,8 +221,48 @@ function ctxEscapes(unit: Unit, target: GoNode | null | undefined): boolean {
       if (stmt?.type === "return_statement") return true;
       if ((stmt?.type === "assignment_statement" || stmt?.type === "short_var_declaration") && stmt.childForFieldName("right")?.id === p.id) return true;
     }
+    // `stream, err := client.Watch(ctx, req)` and the stream handed to a goroutine: the call's
+    // result carries the context past the return (a deferred cancel would end it).
+    if (p.type === "argument_list" && p.parent?.type === "call_expression" && resultOutlives(unit, p.parent)) return true;
     return ["keyed_element", "literal_element", "literal_value", "send_statement"].includes(p.type) || p.type === "return_statement";
   });
+}
+
+/** The context is passed to a call whose result a later `go` statement is handed, or to the `go` call itself. */
+function reachesGoroutine(unit: Unit, target: GoNode): boolean {
+  if (target.type !== "identifier" || target.text === "_") return false;
+  const b = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
+  const home = enclosingFunction(target);
+  return !!b && b.uses.some((u) => {
+    if (u.id === target.id || enclosingFunction(u)?.id !== home?.id) return false;
+    let n: GoNode = u;
+    while (n.parent?.type === "parenthesized_expression") n = n.parent;
+    const call = n.parent?.type === "argument_list" ? n.parent.parent : undefined;
+    if (call?.type !== "call_expression") return false;
+    return call.parent?.type === "go_statement" || resultOutlives(unit, call);
+  });
+}
+
+/** The call's results are bound to locals one of which a later `go` statement is handed. */
+function resultOutlives(unit: Unit, call: GoNode): boolean {
+  let n: GoNode = call;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const list = n.parent;
+  const stmt = list?.type === "expression_list" ? list.parent : undefined;
+  if (!stmt || (stmt.type !== "short_var_declaration" && stmt.type !== "assignment_statement") || stmt.childForFieldName("right")?.id !== list!.id) return false;
+  for (const t of stmt.childForFieldName("left")?.namedChildren ?? []) {
+    if (t?.type !== "identifier" || t.text === "_") continue;
+    const b = unit.bindings.resolve(t) ?? unit.bindings.declaredBy(t);
+    if (!b) continue;
+    for (const u of b.uses) {
+      if (u.startIndex < stmt.endIndex) continue;
+      for (let a = u.parent; a && a.id !== unit.node.id; a = a.parent) {
+        if (a.type === "go_statement") return true;
+        if (a.type.endsWith("_statement") && a.type !== "expression_statement") break;
+      }
+    }
+  }
+  return false;
 }
 
 /** The statement the assignment is: a `var` spec's declaration (`var ctx, cancel = ...`), else itself. */

@@ -10,6 +10,16 @@ import { packageCallee } from "../facts/calls.js";
 import { unparen } from "../facts/syntax.js";
 
 export const CONTEXT_PKGS = ["context", "golang.org/x/net/context"];
+
+/**
+ * Well-known functions of other modules that derive a context and hand back its cancel function
+ * (documented signatures): `joincontext.Join(ctx1, ctx2) (context.Context, context.CancelFunc)`
+ * makes a context done when either parent is, registered with both until cancel is called.
+ */
+export const KNOWN_DERIVERS: readonly { pkg: string; name: string; index: number; results: number }[] = [
+  { pkg: "github.com/LK4D4/joincontext", name: "Join", index: 1, results: 2 },
+];
+const KNOWN_PKGS = [...new Set(KNOWN_DERIVERS.map((d) => d.pkg))];
 const DERIVERS = ["WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause", "WithDeadlineCause"];
 
 export type Origin = "cancel" | "timeout" | "signal" | "helper";
@@ -34,8 +44,13 @@ export interface CancelSource {
 
 /** The cancel function a call hands out, if it is one of the known sources. */
 export function cancelSource(call: GoNode, unit: Unit): CancelSource | undefined {
-  const callee = packageCallee(call, unit, [...CONTEXT_PKGS, "os/signal"]);
+  const callee = packageCallee(call, unit, [...CONTEXT_PKGS, "os/signal", ...KNOWN_PKGS]);
   if (callee) {
+    const known = KNOWN_DERIVERS.find((d) => d.pkg === callee.pkg && d.name === callee.name);
+    if (known) {
+      const short = callee.pkg.slice(callee.pkg.lastIndexOf("/") + 1);
+      return { fn: `${short}.${callee.name}`, index: known.index, cause: false, origin: "cancel", fixName: "cancel", results: known.results };
+    }
     if (CONTEXT_PKGS.includes(callee.pkg) && DERIVERS.includes(callee.name)) {
       const timed = callee.name.includes("Timeout") || callee.name.includes("Deadline");
       return { fn: `context.${callee.name}`, index: 1, cause: callee.name === "WithCancelCause", origin: timed ? "timeout" : "cancel", fixName: "cancel" };

@@ -27,7 +27,7 @@ import { closureCalls } from "../facts/calls.js";
 import { ALL_ENDS, cfgAt, type Cfg, type PathOptions } from "../facts/cfg.js";
 import { onceForProcess, processEntry, startedForProcessLife } from "../facts/lifetime.js";
 import { docsUrl } from "../facts/meta.js";
-import { descendantsInFunction, enclosingFunction, endOfLine, indentAt, loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
+import { contains, descendantsInFunction, enclosingFunction, endOfLine, indentAt, loopAround, spanOf, statementOf, unparen } from "../facts/syntax.js";
 import { importsTime, literalDuration, timeCalls, timerEra, type TimerEra } from "../facts/timers.js";
 import { isChannelOf } from "./channel.js";
 import { closureRunsInGoroutine, handedToGoroutine } from "./handoff.js";
@@ -164,7 +164,10 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
   const binding = made && unit.bindings.declaredBy(made.id);
   if (!made || !binding) return; // stored in a field, returned, passed on: someone else owns it
   const kinds = binding.uses.map(useOf);
-  if (kinds.includes("stop") || kinds.includes("escape")) return; // stopped on some path, or escapes
+  if (kinds.includes("escape")) return; // stored, returned, passed on: someone else owns it
+  const stops = binding.uses.filter((u) => useOf(u) === "stop");
+  // Stopped on some path: silent, unless one goroutine owns it and returns without the Stop (below).
+  if (stops.length > 0 && !goroutineOwned(binding.uses, made.stmt, unit)) return;
   // Made once per process (main, init, a CLI command's run function, a function only they call,
   // outside loops and per-event literals): one ticker or timer, bounded by the process's life,
   // whoever reads it and whenever they stop.
@@ -194,7 +197,10 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
     if (!go || enclosingFunction(lit)?.id !== fn?.id) return;
     const cfg = cfgAt(unit, lit)!;
     // For a ticker, only a return (a loop we cannot bound may fall off the end); a timer left unfired.
-    const exit = ticker ? firstReturn(cfg, overC) : cfg.firstEnd({ entry: true }, paths)?.node;
+    // A return reached without passing the goroutine's Stop (`case <-quit: t.Stop(); return` that its
+    // other returns, which close quit themselves, never reach) leaves the ticker running.
+    const stopped = (n: GoNode) => stops.some((u) => contains(n, u));
+    const exit = ticker ? firstReturn(cfg, overC, stopped) : cfg.firstEnd({ entry: true }, { ...paths, avoid: (n) => stopped(n) || fired(n) })?.node;
     if (exit) {
       ctx.report({
         span: spanOf(made.stmt),
@@ -203,7 +209,7 @@ function checkNew(ctx: RuleContext, call: GoNode, ticker: boolean, era: TimerEra
         related: [{ ...spanOf(exit), message: `the goroutine ends here with the ${kind} still running` }],
         severity: era.severity,
       });
-    } else if (neverEnds(cfg, { entry: true }, overC) && !startedForProcessLife(unit, go)) abandoned(go);
+    } else if (stops.length === 0 && neverEnds(cfg, { entry: true }, overC) && !startedForProcessLife(unit, go)) abandoned(go);
     return;
   }
   if (owners.size > 1 || (owners.size === 1 && !owners.has(fn?.id))) return;
@@ -329,8 +335,17 @@ function receivesFrom(n: GoNode, overC: (e: GoNode) => boolean, unit: Unit): boo
 }
 
 /** The first return statement a run of the function reaches (a range over the ticker never ends). */
-function firstReturn(cfg: Cfg, over: (e: GoNode) => boolean): GoNode | undefined {
-  return cfg.allEnds({ entry: true }, { endlessRange: over }).find((e) => e.node.type === "return_statement")?.node;
+function firstReturn(cfg: Cfg, over: (e: GoNode) => boolean, avoid?: (n: GoNode) => boolean): GoNode | undefined {
+  return cfg.allEnds({ entry: true }, { endlessRange: over, ...(avoid ? { avoid } : {}) }).find((e) => e.node.type === "return_statement")?.node;
+}
+
+/** Every use sits in one `go func() { ... }()` literal of the function that makes it. */
+function goroutineOwned(uses: readonly GoNode[], stmt: GoNode, unit: Unit): boolean {
+  const fn = enclosingFunction(stmt);
+  const owners = new Set(uses.map((u) => ownerOf(u, fn, unit)?.id));
+  if (owners.size !== 1 || owners.has(fn?.id)) return false;
+  const lit = ownerOf(uses[0]!, fn, unit);
+  return !!lit && !!goStatementOf(lit) && enclosingFunction(lit)?.id === fn?.id;
 }
 
 /** `defer t.Stop()` on the line after the creation, with its indentation. */

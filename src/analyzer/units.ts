@@ -30,12 +30,22 @@ function importSpecs(root: GoNode): GoNode[] {
   return out;
 }
 
+/**
+ * The import path a vendored copy stands for: godep's rewritten `<repo>/Godeps/_workspace/src/<path>`
+ * and a `<...>/vendor/<path>` written out in full are the package at `<path>`
+ * (`github.com/coreos/etcd/Godeps/_workspace/src/golang.org/x/net/context` is
+ * `golang.org/x/net/context`), as the code means it and as the rules know it.
+ */
+export function unvendored(path: string): string {
+  return path.replace(/^.*\/Godeps\/_workspace\/src\//, "").replace(/^.*\/vendor\//, "");
+}
+
 export function readImports(root: GoNode): ImportName[] {
   const out: ImportName[] = [];
   for (const spec of importSpecs(root)) {
     const pathNode = spec.childForFieldName("path");
     if (!pathNode) continue;
-    const path = pathNode.text.slice(1, -1);
+    const path = unvendored(pathNode.text.slice(1, -1));
     const nameNode = spec.childForFieldName("name");
     if (!nameNode) {
       // The package name is usually the last path element (minus a /vN major-version suffix).
