@@ -19781,6 +19781,76 @@ function enclosingDecl(n) {
   return void 0;
 }
 
+// rules/goroutine-no-exit/tickers.ts
+function checkStoppedTickerRange(ctx) {
+  const { unit } = ctx;
+  const src = unit.file.source;
+  if (!src.includes(".Stop()") || !src.includes(".C")) return;
+  for (const g of started(unit)) {
+    for (const loop of descendantsInFunction(g.body, "for_statement")) {
+      const clause = loop.namedChildren.find((c) => c?.type === "range_clause");
+      const right = clause?.childForFieldName("right");
+      const chan = right ? unparen(right) : void 0;
+      if (!chan || chan.type !== "selector_expression" || chan.childForFieldName("field")?.text !== "C") continue;
+      const ticker = unparen(chan.childForFieldName("operand"));
+      const stop2 = stopOf(ticker, unit);
+      if (!stop2) continue;
+      const cfg = cfgOf(unit, g.fn);
+      const ways = cfg.loopExits(loop, { ends: ALL_ENDS, endlessRange: (r) => r.id === chan.id }).filter((w) => callEnd(w, unit)?.test !== true);
+      if (ways.length > 0) continue;
+      ctx.report({
+        span: spanOf(g.head),
+        messageId: "stoppedTicker",
+        data: { loop: unit.file.lineOf(loop.startIndex), chan: chan.text, stop: `${ticker.text}.Stop()`, line: unit.file.lineOf(stop2.startIndex) },
+        related: [
+          { ...spanOf(loop.child(0)), message: `this loop ends only when ${chan.text} is closed, and nothing closes it` },
+          { ...spanOf(stop2), message: "Stop stops the ticks but does not close the channel" }
+        ]
+      });
+      break;
+    }
+  }
+}
+function started(unit) {
+  const out2 = goroutineSites(unit).filter((s) => s.stmt.type === "go_statement").map((s) => ({ head: s.head, body: s.body, fn: s.lit }));
+  for (const stmt of unit.nodes("go_statement")) {
+    const call = stmt?.namedChildren[0];
+    if (!stmt || call?.type !== "call_expression") continue;
+    const fn = unparen(call.childForFieldName("function"));
+    const decl = declaredInFile3(fn, unit);
+    const body2 = decl?.childForFieldName("body");
+    if (decl && body2) out2.push({ head: stmt.child(0), body: body2, fn: decl });
+  }
+  return out2;
+}
+function declaredInFile3(fn, unit) {
+  const name2 = fn.type === "identifier" ? fn.text : fn.type === "selector_expression" ? fn.childForFieldName("field")?.text : void 0;
+  if (!name2 || fn.type === "identifier" && unit.bindings.resolve(fn)) return void 0;
+  const kind = fn.type === "identifier" ? "function_declaration" : "method_declaration";
+  const decls = unit.file.wholeRoot().namedChildren.filter((d) => d?.type === kind && d.childForFieldName("name")?.text === name2);
+  return decls.length === 1 ? decls[0] : void 0;
+}
+function stopOf(ticker, unit) {
+  const name2 = ticker.type === "identifier" ? ticker.text : ticker.type === "selector_expression" ? ticker.childForFieldName("field")?.text : void 0;
+  if (!name2) return void 0;
+  const src = unit.file.source;
+  const esc = name2.replace(/[$]/g, "\\$&");
+  const made2 = new RegExp(`\\b${esc}\\s*(?::=|=|:)\\s*time\\.New(?:Ticker|Timer)\\(|\\b${esc}\\s+\\*time\\.(?:Ticker|Timer)\\b`).test(src);
+  if (!made2) return void 0;
+  const local = ticker.type === "identifier" ? unit.bindings.resolve(ticker) : void 0;
+  for (const call of unit.file.wholeRoot().descendantsOfType("call_expression")) {
+    if (!call) continue;
+    const f = call.childForFieldName("function");
+    if (f?.type !== "selector_expression" || f.childForFieldName("field")?.text !== "Stop") continue;
+    if ((call.childForFieldName("arguments")?.namedChildCount ?? 0) !== 0) continue;
+    const on = unparen(f.childForFieldName("operand"));
+    if (ticker.type === "identifier") {
+      if (on.type === "identifier" && on.text === name2 && (!local || unit.bindings.resolve(on) === local)) return call;
+    } else if (on.type === "selector_expression" && on.childForFieldName("field")?.text === name2) return call;
+  }
+  return void 0;
+}
+
 // rules/goroutine-no-exit/waitgroup.ts
 function checkSkippedDone(ctx) {
   const { unit } = ctx;
@@ -19966,13 +20036,15 @@ var rule3 = {
       waitInLoop: "{{name}}.Wait() in the loop on line {{loop}} can block forever: {{name}}.Add({{n}}) on line {{add}} counts every goroutine of the loop, one has started",
       neverDone: "{{name}}.Wait() blocks forever once {{name}}.Add has run: nothing in the package calls Done on {{field}}",
       condNeverSignalled: "{{cond}}.Wait() blocks forever: nothing in the package calls {{cond}}.Signal() or {{cond}}.Broadcast()",
+      stoppedTicker: "this goroutine never ends: the for loop on line {{loop}} ranges over {{chan}}, which {{stop}} on line {{line}} does not close",
       signalSkipped: "this return skips {{cond}}.{{signal}}() after {{state}} changed on line {{write}}: the wait loop in {{waiter}} ({{at}}) can block forever"
     }
   },
   kinds: ["func", "method"],
   appliesTo: (file) => /\bfor\s*\{/.test(file.source) && /\bgo\s+func\b|\.Go\(\s*func\b/.test(file.source) || // The worker's Done may be in another file of the package.
   file.source.includes(".Wait()") && /\bgo\s/.test(file.source) || // A sync.Cond wait, or a signal a wait loop of the package needs.
-  /\.(Wait|Signal|Broadcast)\(\)/.test(file.source),
+  /\.(Wait|Signal|Broadcast)\(\)/.test(file.source) || // A range over a ticker's channel that other code stops (tickers.ts).
+  /\bgo\s/.test(file.source) && /\.C\b/.test(file.source) && file.source.includes(".Stop()"),
   check: check3
 };
 var goroutine_no_exit_default = rule3;
@@ -19981,6 +20053,7 @@ function check3(outer) {
   const { unit } = ctx;
   checkSkippedDone(ctx);
   checkCond(ctx);
+  checkStoppedTickerRange(ctx);
   for (const site of goroutineSites(unit)) {
     const lifetime = startedForProcessLife(unit, site.stmt);
     const cfg = cfgOf(unit, site.lit);
@@ -21482,7 +21555,6 @@ function checkChannel(ctx, ch, room) {
     const own = sends.filter((s) => s.site === site);
     const blocking = own.filter((s) => !mayLeave(s, unit));
     if (blocking.length === 0) continue;
-    if (blocking.length !== own.length) return;
     const n = sendsPerRun(site, blocking, unit);
     senders.push(site);
     total += n * starts(site, unit, ch.make);
@@ -21503,7 +21575,7 @@ function checkChannel(ctx, ch, room) {
     const loop = loopOfHeader(n);
     return !!loop && contains(loop, r.id);
   });
-  const related = sends.map((s) => ({ ...spanOf(s.node), message: s.via ? viaMessage(s.via) : "this send blocks until someone receives" }));
+  const related = sends.filter((s) => !mayLeave(s, unit)).map((s) => ({ ...spanOf(s.node), message: s.via ? viaMessage(s.via) : "this send blocks until someone receives" }));
   const scope = iterationScope(ch);
   const fails = (n) => failsTest(n, unit);
   let failed;
@@ -22209,7 +22281,8 @@ function placeOf(value, loop, unit, depth) {
     else if (p2.type === "argument_list" && isAppend(p2.parent, unit)) {
       n = up(p2.parent);
       appended = true;
-    } else break;
+    } else if (p2.type === "argument_list" && p2.namedChildCount === 1 && isPointerConversion(p2.parent)) n = up(p2.parent);
+    else break;
   }
   let p = n.parent;
   let target;
@@ -22335,6 +22408,13 @@ function up(node) {
   while (n.parent?.type === "parenthesized_expression") n = n.parent;
   return n;
 }
+function isPointerConversion(call) {
+  const fn = call?.type === "call_expression" ? call.childForFieldName("function") : void 0;
+  if (!fn) return false;
+  if (fn.type === "selector_expression") return fn.text === "unsafe.Pointer";
+  const inner = fn.type === "parenthesized_expression" ? fn.namedChildren[0] : void 0;
+  return inner?.type === "unary_expression" && inner.childForFieldName("operator")?.type === "*" || inner?.type === "pointer_type";
+}
 function isAppend(call, unit) {
   const fn = call?.childForFieldName("function");
   return call?.type === "call_expression" && fn?.type === "identifier" && fn.text === "append" && !unit.bindings.resolve(fn);
@@ -22389,10 +22469,19 @@ function firstLine(node, file) {
 
 // rules/lost-cancel/sources.ts
 var CONTEXT_PKGS2 = ["context", "golang.org/x/net/context"];
+var KNOWN_DERIVERS = [
+  { pkg: "github.com/LK4D4/joincontext", name: "Join", index: 1, results: 2 }
+];
+var KNOWN_PKGS = [...new Set(KNOWN_DERIVERS.map((d) => d.pkg))];
 var DERIVERS = ["WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause", "WithDeadlineCause"];
 function cancelSource(call, unit) {
-  const callee2 = packageCallee(call, unit, [...CONTEXT_PKGS2, "os/signal"]);
+  const callee2 = packageCallee(call, unit, [...CONTEXT_PKGS2, "os/signal", ...KNOWN_PKGS]);
   if (callee2) {
+    const known = KNOWN_DERIVERS.find((d) => d.pkg === callee2.pkg && d.name === callee2.name);
+    if (known) {
+      const short = callee2.pkg.slice(callee2.pkg.lastIndexOf("/") + 1);
+      return { fn: `${short}.${callee2.name}`, index: known.index, cause: false, origin: "cancel", fixName: "cancel", results: known.results };
+    }
     if (CONTEXT_PKGS2.includes(callee2.pkg) && DERIVERS.includes(callee2.name)) {
       const timed = callee2.name.includes("Timeout") || callee2.name.includes("Deadline");
       return { fn: `context.${callee2.name}`, index: 1, cause: callee2.name === "WithCancelCause", origin: timed ? "timeout" : "cancel", fixName: "cancel" };
@@ -22509,11 +22598,12 @@ var rule7 = {
     docs: docsUrl("lost-cancel"),
     messages: {
       discarded: "the cancel function from {{fn}} is discarded: {{leak}}",
-      notCalled: "{{name}} is skipped on the path to {{where}}: {{leak}}"
+      notCalled: "{{name}} is skipped on the path to {{where}}: {{leak}}",
+      overwritten: "{{name}} is assigned again on line {{line}} before it is called: {{leak}}"
     }
   },
   kinds: ["func", "method"],
-  appliesTo: (file) => importsAny(file, [...CONTEXT_PKGS2, "os/signal"]),
+  appliesTo: (file) => importsAny(file, [...CONTEXT_PKGS2, "os/signal", ...KNOWN_DERIVERS.map((d) => d.pkg)]),
   check: check7
 };
 var lost_cancel_default = rule7;
@@ -22531,6 +22621,7 @@ function check7(ctx) {
     if (!target) continue;
     const others = targets.filter((t) => t.id !== target.id);
     if (target.type === "identifier" && target.text === "_") {
+      if (others.some((t) => reachesGoroutine(unit, t))) continue;
       if (endsProcess()) return;
       ctx.report({
         span: spanOf(stmt),
@@ -22551,8 +22642,24 @@ function check7(ctx) {
     const opts = {
       avoid: (n) => later.some((u) => contains(n, u)) || binding.kind === "result" && isNakedReturn(n) || !!errB && underErrorCheck(n, errB, stmt, unit)
     };
-    const exit = cfgAt(unit, from)?.firstEnd({ after: from }, opts)?.node;
-    if (!exit) continue;
+    const cfg = cfgAt(unit, from);
+    const exit = cfg?.firstEnd({ after: from }, opts)?.node;
+    if (!exit) {
+      const home = enclosingFunction(stmt)?.id;
+      const writes4 = later.filter((u) => u.startIndex >= stmt.endIndex && isPlainWrite(u) && enclosingFunction(u)?.id === home);
+      const reads = later.filter((u) => !writes4.includes(u));
+      const avoid = (n) => reads.some((u) => contains(n, u)) || binding.kind === "result" && isNakedReturn(n) || !!errB && underErrorCheck(n, errB, stmt, unit);
+      const [again] = writes4.length && cfg ? cfg.nodesOnPaths({ after: from }, (n) => !avoid(n) && writes4.some((w) => contains(n, w)), { avoid }) : [];
+      if (!again) continue;
+      if (endsProcess()) return;
+      ctx.report({
+        span: spanOf(stmt),
+        messageId: "overwritten",
+        data: { name: binding.name, line: String(unit.file.lineOf(again.startIndex)), leak: leakNote(source) },
+        related: [{ ...spanOf(again), message: `this assigns ${binding.name} again before it is called` }]
+      });
+      continue;
+    }
     if (endsProcess()) return;
     const where3 = exit.type === "return_statement" ? `the return on line ${unit.file.lineOf(exit.startIndex)}` : `the end of the function on line ${unit.file.lineOf(exit.startIndex)}`;
     ctx.report({
@@ -22585,6 +22692,11 @@ function reachedAgainInLoop(u, stmt, unit) {
     if (a.type === "for_statement" && contains(a, u)) return true;
   }
   return false;
+}
+function isPlainWrite(use) {
+  const list2 = use.parent;
+  const s = list2?.type === "expression_list" ? list2.parent : void 0;
+  return s?.type === "assignment_statement" && s.childForFieldName("left")?.id === list2.id && s.childForFieldName("operator")?.type === "=";
 }
 function isAssigned(use) {
   const list2 = use.parent;
@@ -22632,8 +22744,42 @@ function ctxEscapes(unit, target) {
       if (stmt?.type === "return_statement") return true;
       if ((stmt?.type === "assignment_statement" || stmt?.type === "short_var_declaration") && stmt.childForFieldName("right")?.id === p.id) return true;
     }
+    if (p.type === "argument_list" && p.parent?.type === "call_expression" && resultOutlives(unit, p.parent)) return true;
     return ["keyed_element", "literal_element", "literal_value", "send_statement"].includes(p.type) || p.type === "return_statement";
   });
+}
+function reachesGoroutine(unit, target) {
+  if (target.type !== "identifier" || target.text === "_") return false;
+  const b = unit.bindings.resolve(target) ?? unit.bindings.declaredBy(target);
+  const home = enclosingFunction(target);
+  return !!b && b.uses.some((u) => {
+    if (u.id === target.id || enclosingFunction(u)?.id !== home?.id) return false;
+    let n = u;
+    while (n.parent?.type === "parenthesized_expression") n = n.parent;
+    const call = n.parent?.type === "argument_list" ? n.parent.parent : void 0;
+    if (call?.type !== "call_expression") return false;
+    return call.parent?.type === "go_statement" || resultOutlives(unit, call);
+  });
+}
+function resultOutlives(unit, call) {
+  let n = call;
+  while (n.parent?.type === "parenthesized_expression") n = n.parent;
+  const list2 = n.parent;
+  const stmt = list2?.type === "expression_list" ? list2.parent : void 0;
+  if (!stmt || stmt.type !== "short_var_declaration" && stmt.type !== "assignment_statement" || stmt.childForFieldName("right")?.id !== list2.id) return false;
+  for (const t of stmt.childForFieldName("left")?.namedChildren ?? []) {
+    if (t?.type !== "identifier" || t.text === "_") continue;
+    const b = unit.bindings.resolve(t) ?? unit.bindings.declaredBy(t);
+    if (!b) continue;
+    for (const u of b.uses) {
+      if (u.startIndex < stmt.endIndex) continue;
+      for (let a = u.parent; a && a.id !== unit.node.id; a = a.parent) {
+        if (a.type === "go_statement") return true;
+        if (a.type.endsWith("_statement") && a.type !== "expression_statement") break;
+      }
+    }
+  }
+  return false;
 }
 function statementOf3(stmt) {
   if (stmt.type !== "var_spec") return stmt;
@@ -23556,7 +23702,9 @@ function checkNew(ctx, call, ticker, era) {
   const binding = made2 && unit.bindings.declaredBy(made2.id);
   if (!made2 || !binding) return;
   const kinds = binding.uses.map(useOf);
-  if (kinds.includes("stop") || kinds.includes("escape")) return;
+  if (kinds.includes("escape")) return;
+  const stops = binding.uses.filter((u) => useOf(u) === "stop");
+  if (stops.length > 0 && !goroutineOwned(binding.uses, made2.stmt, unit)) return;
   if (onceForProcess(unit, made2.stmt)) return;
   if (!ticker && !kinds.includes("ok-reset") && isZero(call)) return;
   if (!ticker && boundedTimer(call, binding.uses, made2.stmt, unit)) return;
@@ -23575,7 +23723,8 @@ function checkNew(ctx, call, ticker, era) {
     const go = goStatementOf(lit);
     if (!go || enclosingFunction(lit)?.id !== fn?.id) return;
     const cfg2 = cfgAt(unit, lit);
-    const exit2 = ticker ? firstReturn(cfg2, overC) : cfg2.firstEnd({ entry: true }, paths)?.node;
+    const stopped = (n) => stops.some((u) => contains(n, u));
+    const exit2 = ticker ? firstReturn(cfg2, overC, stopped) : cfg2.firstEnd({ entry: true }, { ...paths, avoid: (n) => stopped(n) || fired(n) })?.node;
     if (exit2) {
       ctx.report({
         span: spanOf(made2.stmt),
@@ -23584,7 +23733,7 @@ function checkNew(ctx, call, ticker, era) {
         related: [{ ...spanOf(exit2), message: `the goroutine ends here with the ${kind} still running` }],
         severity: era.severity
       });
-    } else if (neverEnds(cfg2, { entry: true }, overC) && !startedForProcessLife(unit, go)) abandoned2(go);
+    } else if (stops.length === 0 && neverEnds(cfg2, { entry: true }, overC) && !startedForProcessLife(unit, go)) abandoned2(go);
     return;
   }
   if (owners.size > 1 || owners.size === 1 && !owners.has(fn?.id)) return;
@@ -23668,8 +23817,15 @@ function receivesFrom(n, overC, unit) {
     return !!lit && unit.nodes("unary_expression", lit).some(recv);
   });
 }
-function firstReturn(cfg, over) {
-  return cfg.allEnds({ entry: true }, { endlessRange: over }).find((e) => e.node.type === "return_statement")?.node;
+function firstReturn(cfg, over, avoid) {
+  return cfg.allEnds({ entry: true }, { endlessRange: over, ...avoid ? { avoid } : {} }).find((e) => e.node.type === "return_statement")?.node;
+}
+function goroutineOwned(uses, stmt, unit) {
+  const fn = enclosingFunction(stmt);
+  const owners = new Set(uses.map((u) => ownerOf(u, fn, unit)?.id));
+  if (owners.size !== 1 || owners.has(fn?.id)) return false;
+  const lit = ownerOf(uses[0], fn, unit);
+  return !!lit && !!goStatementOf(lit) && enclosingFunction(lit)?.id === fn?.id;
 }
 function deferStop(unit, stmt, name2) {
   const source = unit.file.source;
@@ -24625,8 +24781,8 @@ function goroutineOf(node, unit) {
     const local = startedLocal(p, unit);
     if (local) return { fn: p, goStmt: local.goStmt, onlyStarted: local.uses === 1 };
   }
-  const started = startedBy(unit)[0];
-  return started ? { fn: unit.node, goStmt: started.goStmt, goFile: started.file === unit.file ? void 0 : started.file, onlyStarted: false } : void 0;
+  const started2 = startedBy(unit)[0];
+  return started2 ? { fn: unit.node, goStmt: started2.goStmt, goFile: started2.file === unit.file ? void 0 : started2.file, onlyStarted: false } : void 0;
 }
 function startedLocal(lit, unit) {
   const list2 = lit.parent;
@@ -26572,12 +26728,15 @@ function importSpecs(root) {
   }
   return out2;
 }
+function unvendored(path9) {
+  return path9.replace(/^.*\/Godeps\/_workspace\/src\//, "").replace(/^.*\/vendor\//, "");
+}
 function readImports(root) {
   const out2 = [];
   for (const spec of importSpecs(root)) {
     const pathNode = spec.childForFieldName("path");
     if (!pathNode) continue;
-    const path9 = pathNode.text.slice(1, -1);
+    const path9 = unvendored(pathNode.text.slice(1, -1));
     const nameNode = spec.childForFieldName("name");
     if (!nameNode) {
       const parts2 = path9.split("/").filter((p) => !/^v\d+$/.test(p) || p === path9);
@@ -33505,11 +33664,11 @@ async function analyse(sources, rules2, config, limits = DEFAULT_LIMITS, clock =
   if (config.rules[DIRECTIVE_RULE] !== "off") enabled.add(DIRECTIVE_RULE);
   await loadGo();
   const out2 = { findings: [], skipped: [], notes: [], incomplete: /* @__PURE__ */ new Set(), filesAnalyzed: 0, enabled, limits: [] };
-  const started = clock();
+  const started2 = clock();
   let unstarted = 0;
   const timed = Number.isFinite(limits.runMs);
   for (const batch of packageBatches(sources, timed ? PACKAGE_STEP : limits.packageFiles, !timed)) {
-    if (clock() - started >= limits.runMs) {
+    if (clock() - started2 >= limits.runMs) {
       for (const s of batch) {
         unstarted++;
         out2.skipped.push({ path: s.file.path, reason: `not analysed: the run's time budget (${seconds(limits.runMs)}) was spent` });
@@ -35010,7 +35169,7 @@ function checkSignal(signal) {
 }
 async function runReview(req, outer) {
   const { github, clock } = outer;
-  const started = clock.now();
+  const started2 = clock.now();
   const pull = req.pull ?? await github.getPull(req.pullNumber);
   const sha = req.headSha ?? pull.headSha;
   const log = runLogger(outer.log, { delivery: outer.delivery ?? "", repo: outer.repo ?? "", pr: pull.number, sha });
@@ -35019,7 +35178,7 @@ async function runReview(req, outer) {
     log.info({ pull: pull.number }, "ptrguard: the pull request is closed; nothing to review");
     return "skipped";
   }
-  const { config, problems, start: start2 } = await loadConfig(github, env.rules, { sha, pullNumber: pull.number, startedAt: started, now: () => clock.now().getTime() });
+  const { config, problems, start: start2 } = await loadConfig(github, env.rules, { sha, pullNumber: pull.number, startedAt: started2, now: () => clock.now().getTime() });
   if (pull.draft && !config.draft_prs && !req.explicit) {
     log.info({ pull: pull.number }, "ptrguard: draft pull request and draft_prs is false; not reviewing");
     return "skipped";
@@ -35035,8 +35194,8 @@ async function runReview(req, outer) {
     log.info({ pull: pull.number, checkRun: answered.id }, "ptrguard: a run that started after this request came has answered it (its check run is complete); nothing to do");
     return "covered";
   }
-  const check16 = await openCheck(github, { sha, pullNumber: pull.number, startedAt: started, existing: start2?.checkRuns });
-  const elapsed = () => clock.now().getTime() - started.getTime();
+  const check16 = await openCheck(github, { sha, pullNumber: pull.number, startedAt: started2, existing: start2?.checkRuns });
+  const elapsed = () => clock.now().getTime() - started2.getTime();
   let outcome;
   try {
     outcome = await reviewAt(sha, pull, config, problems, check16, env, elapsed, start2?.changedFiles);
@@ -35406,8 +35565,8 @@ ${result.skipped}
   return c.conclusion === "failure" ? 1 : 0;
 }
 async function report3(github, pull, rules2, mode, workspace, env, notes, upload) {
-  const started = Date.now();
-  const { config, problems: configProblems } = await loadConfig(github, rules2, { sha: pull.headSha, pullNumber: pull.number, startedAt: new Date(started) });
+  const started2 = Date.now();
+  const { config, problems: configProblems } = await loadConfig(github, rules2, { sha: pull.headSha, pullNumber: pull.number, startedAt: new Date(started2) });
   if (pull.state !== "open" || pull.draft && !config.draft_prs) return { completion: void 0, findings: [], skipped: skipReason2(pull) };
   const selection = selectFiles(await github.listFiles(pull.number), config);
   const { sources, skipped: unread } = await readSources(github, pull, selection.wanted, void 0, void 0, selection.movedCandidates);
@@ -35441,7 +35600,7 @@ async function report3(github, pull, rules2, mode, workspace, env, notes, upload
       filesAnalyzed: analysis.filesAnalyzed,
       skipped: [...selection.skipped, ...unread, ...analysis.skipped],
       notes: analysis.notes,
-      durationMs: Date.now() - started,
+      durationMs: Date.now() - started2,
       configProblems,
       checkOnly: [],
       problems,
