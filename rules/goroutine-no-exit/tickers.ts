@@ -17,9 +17,11 @@
 import type { GoNode, RuleContext, Unit } from "../../src/analyzer/types.js";
 import { ALL_ENDS, callEnd, cfgOf } from "../facts/cfg.js";
 import { goroutineSites } from "../facts/goroutines.js";
-import { descendantsInFunction, spanOf, unparen } from "../facts/syntax.js";
+import { contains, descendantsInFunction, spanOf, unparen } from "../facts/syntax.js";
+import { onceForProcess } from "../facts/lifetime.js";
 
 interface Started {
+  stmt: GoNode; // the go statement
   head: GoNode; // the `go` keyword
   body: GoNode; // the goroutine's function body
   fn: GoNode; // the func literal or declaration
@@ -30,13 +32,17 @@ export function checkStoppedTickerRange(ctx: RuleContext): void {
   const src = unit.file.source;
   if (!src.includes(".Stop()") || !src.includes(".C")) return;
   for (const g of started(unit)) {
+    // Started once per process (by main, init, a command, or what only they call): one goroutine,
+    // gone with the process, whatever stops its ticker. A constructor or Start method is not enough
+    // here: its Close that stops the ticker is the way out its author meant, and it does not work.
+    if (onceForProcess(unit, g.stmt)) continue;
     for (const loop of descendantsInFunction(g.body, "for_statement")) {
       const clause = loop.namedChildren.find((c) => c?.type === "range_clause");
       const right = clause?.childForFieldName("right");
       const chan = right ? unparen(right) : undefined;
       if (!chan || chan.type !== "selector_expression" || chan.childForFieldName("field")?.text !== "C") continue;
       const ticker = unparen(chan.childForFieldName("operand")!);
-      const stop = stopOf(ticker, unit);
+      const stop = stopOf(ticker, g.fn, unit);
       if (!stop) continue;
       const cfg = cfgOf(unit, g.fn);
       const ways = cfg.loopExits(loop, { ends: ALL_ENDS, endlessRange: (r) => r.id === chan.id }).filter((w) => callEnd(w, unit)?.test !== true);
@@ -59,14 +65,14 @@ export function checkStoppedTickerRange(ctx: RuleContext): void {
 function started(unit: Unit): Started[] {
   const out: Started[] = goroutineSites(unit)
     .filter((s) => s.stmt.type === "go_statement")
-    .map((s) => ({ head: s.head, body: s.body, fn: s.lit }));
+    .map((s) => ({ stmt: s.stmt, head: s.head, body: s.body, fn: s.lit }));
   for (const stmt of unit.nodes("go_statement")) {
     const call = stmt?.namedChildren[0];
     if (!stmt || call?.type !== "call_expression") continue;
     const fn = unparen(call.childForFieldName("function")!);
     const decl = declaredInFile(fn, unit);
     const body = decl?.childForFieldName("body");
-    if (decl && body) out.push({ head: stmt.child(0)!, body, fn: decl });
+    if (decl && body) out.push({ stmt, head: stmt.child(0)!, body, fn: decl });
   }
   return out;
 }
@@ -81,10 +87,12 @@ function declaredInFile(fn: GoNode, unit: Unit): GoNode | undefined {
 }
 
 /**
- * A `.Stop()` call on the same ticker somewhere in the file: the same local, or a field of that
- * name (any receiver) that the file makes with time.NewTicker/NewTimer or declares as one.
+ * A `.Stop()` call on the same ticker outside the goroutine: the same local (in the declaration
+ * that declares it), or a field of that name (any receiver) that the file makes with
+ * time.NewTicker/NewTimer or declares as one. The goroutine's own Stop (`defer t.Stop()` before its
+ * range) runs only once the range has ended: it is cleanup, not a way out.
  */
-function stopOf(ticker: GoNode, unit: Unit): GoNode | undefined {
+function stopOf(ticker: GoNode, goroutine: GoNode, unit: Unit): GoNode | undefined {
   const name = ticker.type === "identifier" ? ticker.text : ticker.type === "selector_expression" ? ticker.childForFieldName("field")?.text : undefined;
   if (!name) return undefined;
   const src = unit.file.source;
@@ -92,8 +100,11 @@ function stopOf(ticker: GoNode, unit: Unit): GoNode | undefined {
   const made = new RegExp(`\\b${esc}\\s*(?::=|=|:)\\s*time\\.New(?:Ticker|Timer)\\(|\\b${esc}\\s+\\*time\\.(?:Ticker|Timer)\\b`).test(src);
   if (!made) return undefined;
   const local = ticker.type === "identifier" ? unit.bindings.resolve(ticker) : undefined;
-  for (const call of unit.file.wholeRoot().descendantsOfType("call_expression")) {
-    if (!call) continue;
+  // A local is looked for in its own top-level declaration only (another function's `ticker` is another ticker).
+  const scope = ticker.type === "identifier" ? topLevelOf(ticker) : unit.file.wholeRoot();
+  if (!scope) return undefined;
+  for (const call of scope.descendantsOfType("call_expression")) {
+    if (!call || contains(goroutine, call)) continue;
     const f = call.childForFieldName("function");
     if (f?.type !== "selector_expression" || f.childForFieldName("field")?.text !== "Stop") continue;
     if ((call.childForFieldName("arguments")?.namedChildCount ?? 0) !== 0) continue;
@@ -103,4 +114,11 @@ function stopOf(ticker: GoNode, unit: Unit): GoNode | undefined {
     } else if (on.type === "selector_expression" && on.childForFieldName("field")?.text === name) return call;
   }
   return undefined;
+}
+
+/** The top-level declaration (function, method, var) that holds `n`. */
+function topLevelOf(n: GoNode): GoNode | undefined {
+  let p: GoNode | null = n;
+  while (p && p.parent && p.parent.type !== "source_file") p = p.parent;
+  return p ?? undefined;
 }
