@@ -19787,13 +19787,14 @@ function checkStoppedTickerRange(ctx) {
   const src = unit.file.source;
   if (!src.includes(".Stop()") || !src.includes(".C")) return;
   for (const g of started(unit)) {
+    if (onceForProcess(unit, g.stmt)) continue;
     for (const loop of descendantsInFunction(g.body, "for_statement")) {
       const clause = loop.namedChildren.find((c) => c?.type === "range_clause");
       const right = clause?.childForFieldName("right");
       const chan = right ? unparen(right) : void 0;
       if (!chan || chan.type !== "selector_expression" || chan.childForFieldName("field")?.text !== "C") continue;
       const ticker = unparen(chan.childForFieldName("operand"));
-      const stop2 = stopOf(ticker, unit);
+      const stop2 = stopOf(ticker, g.fn, unit);
       if (!stop2) continue;
       const cfg = cfgOf(unit, g.fn);
       const ways = cfg.loopExits(loop, { ends: ALL_ENDS, endlessRange: (r) => r.id === chan.id }).filter((w) => callEnd(w, unit)?.test !== true);
@@ -19812,14 +19813,14 @@ function checkStoppedTickerRange(ctx) {
   }
 }
 function started(unit) {
-  const out2 = goroutineSites(unit).filter((s) => s.stmt.type === "go_statement").map((s) => ({ head: s.head, body: s.body, fn: s.lit }));
+  const out2 = goroutineSites(unit).filter((s) => s.stmt.type === "go_statement").map((s) => ({ stmt: s.stmt, head: s.head, body: s.body, fn: s.lit }));
   for (const stmt of unit.nodes("go_statement")) {
     const call = stmt?.namedChildren[0];
     if (!stmt || call?.type !== "call_expression") continue;
     const fn = unparen(call.childForFieldName("function"));
     const decl = declaredInFile3(fn, unit);
     const body2 = decl?.childForFieldName("body");
-    if (decl && body2) out2.push({ head: stmt.child(0), body: body2, fn: decl });
+    if (decl && body2) out2.push({ stmt, head: stmt.child(0), body: body2, fn: decl });
   }
   return out2;
 }
@@ -19830,7 +19831,7 @@ function declaredInFile3(fn, unit) {
   const decls = unit.file.wholeRoot().namedChildren.filter((d) => d?.type === kind && d.childForFieldName("name")?.text === name2);
   return decls.length === 1 ? decls[0] : void 0;
 }
-function stopOf(ticker, unit) {
+function stopOf(ticker, goroutine, unit) {
   const name2 = ticker.type === "identifier" ? ticker.text : ticker.type === "selector_expression" ? ticker.childForFieldName("field")?.text : void 0;
   if (!name2) return void 0;
   const src = unit.file.source;
@@ -19838,8 +19839,10 @@ function stopOf(ticker, unit) {
   const made2 = new RegExp(`\\b${esc}\\s*(?::=|=|:)\\s*time\\.New(?:Ticker|Timer)\\(|\\b${esc}\\s+\\*time\\.(?:Ticker|Timer)\\b`).test(src);
   if (!made2) return void 0;
   const local = ticker.type === "identifier" ? unit.bindings.resolve(ticker) : void 0;
-  for (const call of unit.file.wholeRoot().descendantsOfType("call_expression")) {
-    if (!call) continue;
+  const scope = ticker.type === "identifier" ? topLevelOf(ticker) : unit.file.wholeRoot();
+  if (!scope) return void 0;
+  for (const call of scope.descendantsOfType("call_expression")) {
+    if (!call || contains(goroutine, call)) continue;
     const f = call.childForFieldName("function");
     if (f?.type !== "selector_expression" || f.childForFieldName("field")?.text !== "Stop") continue;
     if ((call.childForFieldName("arguments")?.namedChildCount ?? 0) !== 0) continue;
@@ -19849,6 +19852,11 @@ function stopOf(ticker, unit) {
     } else if (on.type === "selector_expression" && on.childForFieldName("field")?.text === name2) return call;
   }
   return void 0;
+}
+function topLevelOf(n) {
+  let p = n;
+  while (p && p.parent && p.parent.type !== "source_file") p = p.parent;
+  return p ?? void 0;
 }
 
 // rules/goroutine-no-exit/waitgroup.ts
