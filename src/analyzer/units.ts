@@ -33,7 +33,7 @@ function importSpecs(root: GoNode): GoNode[] {
 /**
  * The import path a vendored copy stands for: godep's rewritten `<repo>/Godeps/_workspace/src/<path>`
  * and a `<...>/vendor/<path>` written out in full are the package at `<path>`
- * (`github.com/coreos/etcd/Godeps/_workspace/src/golang.org/x/net/context` is
+ * (`github.com/example/app/Godeps/_workspace/src/golang.org/x/net/context` is
  * `golang.org/x/net/context`), as the code means it and as the rules know it.
  */
 export function unvendored(path: string): string {
