@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { analyze, engineStats, MAX_FILE_BYTES, tooLargeReason, type SourceFile } from "../src/analyzer/engine.js";
 import { applyEdits, OverlappingEditsError } from "../src/analyzer/fixes.js";
 import { buildConstraintVersion, goModVersion } from "../src/analyzer/gofile.js";
-import { funcLines, movedFrom } from "../src/analyzer/moves.js";
+import { funcLines, movesIn } from "../src/analyzer/moves.js";
 import type { Rule } from "../src/analyzer/types.js";
 import { parsePatch, parseUnifiedDiff } from "../src/diff/diff.js";
 import { localPatch } from "../src/review/files.js";
@@ -218,7 +218,7 @@ describe("a function the diff moves to another file, with scope new", () => {
   const move = (oldText: string, newText: string) => {
     const diffs = parseUnifiedDiff(whole("old.go", oldText, "deleted") + whole("moved.go", newText, "added"));
     const into = diffs.find((d) => d.newPath === "moved.go")!;
-    return { into, moved: movedFrom(into, diffs, () => undefined) };
+    return { into, moved: movesIn(diffs, () => undefined)(into) };
   };
 
   it("keeps the old file's findings in it: a move alone posts nothing", async () => {
@@ -244,8 +244,9 @@ describe("a function the diff moves to another file, with scope new", () => {
     const diffs = parseUnifiedDiff(whole("old.go", other, "deleted") + whole("moved.go", LEAK("fetchAll"), "added"));
     expect(funcLines(diffs[0]!, "del")).toEqual(new Set(["server.other"]));
     expect(funcLines(diffs[1]!, "add")).toEqual(new Set(["use", "fetchAll"]));
-    expect(movedFrom(diffs[1]!, diffs, () => undefined)).toEqual([]);
-    expect(movedFrom(diffs[0]!, diffs, () => undefined)).toEqual([]);
+    const movedFrom = movesIn(diffs, () => undefined);
+    expect(movedFrom(diffs[1]!)).toEqual([]);
+    expect(movedFrom(diffs[0]!)).toEqual([]);
   });
 });
 

@@ -27065,8 +27065,6 @@ function analyzeFile(file, scope, rules2, registry, pkg2, testFindings) {
   return { findings, units: head.unitNames.length, syntaxErrorLine: head.syntaxErrorLine, ruleErrors: head.ruleErrors };
 }
 function analyzeBase(file, diff, base2, head, rules2, registry, siblings, testFindings) {
-  engineStats.baseVersionsAnalyzed++;
-  const names2 = new Set(head.map((f) => f.unit));
   const moved = /* @__PURE__ */ new Map();
   for (const f of head) {
     const line4 = oldLineOf(diff, f.line);
@@ -27076,8 +27074,16 @@ function analyzeBase(file, diff, base2, head, rules2, registry, siblings, testFi
     for (const [line4, unit] of moved) if (startLine <= line4 && line4 <= endLine) return unit;
     return void 0;
   };
+  return analyzeOlder(file, file.path, base2, head, rules2, registry, siblings, testFindings, headUnitAt);
+}
+function analyzeMoved(file, from, head, rules2, registry, siblings, testFindings) {
+  return analyzeOlder(file, from.path, from.base, head, rules2, registry, siblings, testFindings, () => void 0);
+}
+function analyzeOlder(file, path9, source, head, rules2, registry, siblings, testFindings, headUnitAt) {
+  engineStats.baseVersionsAnalyzed++;
+  const names2 = new Set(head.map((f) => f.unit));
   const renamed = /* @__PURE__ */ new Map();
-  const findings = analyzeVersion(file.path, base2, file.goMod ?? null, rules2, registry, {
+  const findings = analyzeVersion(path9, source, file.goMod ?? null, rules2, registry, {
     // A package's own `new` is NEW_EXPR_CALLEE in the tree, `new` in findings and in the text.
     unit: (u) => {
       const name2 = restoreNewExpr(u.name);
@@ -27087,22 +27093,11 @@ function analyzeBase(file, diff, base2, head, rules2, registry, siblings, testFi
       return as !== void 0;
     },
     chunk: (c) => {
-      const name2 = funcChunkName(base2.slice(c.start, Math.min(c.end, c.start + 300)));
+      const name2 = funcChunkName(source.slice(c.start, Math.min(c.end, c.start + 300)));
       return name2 === void 0 || names2.has(name2) || headUnitAt(c.startLine, c.endLine) !== void 0;
     }
   }, siblings, testFindings).findings;
   return findings.map((f) => renamed.has(f.unit) ? { ...f, unit: renamed.get(f.unit) } : f);
-}
-function analyzeMoved(file, from, head, rules2, registry, siblings, testFindings) {
-  engineStats.baseVersionsAnalyzed++;
-  const names2 = new Set(head.map((f) => f.unit));
-  return analyzeVersion(from.path, from.base, file.goMod ?? null, rules2, registry, {
-    unit: (u) => names2.has(restoreNewExpr(u.name)),
-    chunk: (c) => {
-      const name2 = funcChunkName(from.base.slice(c.start, Math.min(c.end, c.start + 300)));
-      return name2 === void 0 || names2.has(name2);
-    }
-  }, siblings, testFindings).findings;
 }
 var isAdded = (loc, added) => {
   for (let l = loc.line; l <= Math.max(loc.line, loc.endLine); l++) if (added.has(l)) return true;

@@ -335,9 +335,6 @@ function analyzeFile(file: SourceFile, scope: Scope, rules: readonly Rule[], reg
  * head's name, so that subtracting them leaves what the diff introduced, not what it renamed.
  */
 function analyzeBase(file: SourceFile, diff: FileDiff, base: string, head: Finding[], rules: readonly Rule[], registry: readonly Rule[], siblings: Siblings, testFindings: TestFindings): Finding[] {
-  engineStats.baseVersionsAnalyzed++;
-  // The same units in the base version; its functions are found by name before parsing.
-  const names = new Set(head.map((f) => f.unit));
   // Base lines of the head's findings on unchanged lines, with the head unit each is in.
   const moved = new Map<number, string>();
   for (const f of head) {
@@ -348,8 +345,38 @@ function analyzeBase(file: SourceFile, diff: FileDiff, base: string, head: Findi
     for (const [line, unit] of moved) if (startLine <= line && line <= endLine) return unit;
     return undefined;
   };
+  return analyzeOlder(file, file.path, base, head, rules, registry, siblings, testFindings, headUnitAt);
+}
+
+/**
+ * The findings that the old version of another file had in the functions the head's findings are
+ * in (by name), reported as if they were this file's: subtracting them leaves what the change
+ * introduced, not what it moved (a test moved into its package's directory, a file split in two).
+ */
+function analyzeMoved(file: SourceFile, from: MovedSource, head: Finding[], rules: readonly Rule[], registry: readonly Rule[], siblings: Siblings, testFindings: TestFindings): Finding[] {
+  return analyzeOlder(file, from.path, from.base, head, rules, registry, siblings, testFindings, () => undefined);
+}
+
+/**
+ * An older version (`path`, `source`) analysed in the units named like the head's findings',
+ * their functions found by name before parsing, and in the units `headUnitAt` maps to a head unit
+ * by their lines: those units' findings take the head unit's name.
+ */
+function analyzeOlder(
+  file: SourceFile,
+  path: string,
+  source: string,
+  head: Finding[],
+  rules: readonly Rule[],
+  registry: readonly Rule[],
+  siblings: Siblings,
+  testFindings: TestFindings,
+  headUnitAt: (startLine: number, endLine: number) => string | undefined,
+): Finding[] {
+  engineStats.baseVersionsAnalyzed++;
+  const names = new Set(head.map((f) => f.unit));
   const renamed = new Map<string, string>();
-  const findings = analyzeVersion(file.path, base, file.goMod ?? null, rules, registry, {
+  const findings = analyzeVersion(path, source, file.goMod ?? null, rules, registry, {
     // A package's own `new` is NEW_EXPR_CALLEE in the tree, `new` in findings and in the text.
     unit: (u) => {
       const name = restoreNewExpr(u.name);
@@ -359,28 +386,11 @@ function analyzeBase(file: SourceFile, diff: FileDiff, base: string, head: Findi
       return as !== undefined;
     },
     chunk: (c) => {
-      const name = funcChunkName(base.slice(c.start, Math.min(c.end, c.start + 300)));
+      const name = funcChunkName(source.slice(c.start, Math.min(c.end, c.start + 300)));
       return name === undefined || names.has(name) || headUnitAt(c.startLine, c.endLine) !== undefined;
     },
   }, siblings, testFindings).findings;
   return findings.map((f) => (renamed.has(f.unit) ? { ...f, unit: renamed.get(f.unit)! } : f));
-}
-
-/**
- * The findings that the old version of another file had in the functions the head's findings are
- * in (by name), reported as if they were this file's: subtracting them leaves what the change
- * introduced, not what it moved (a test moved into its package's directory, a file split in two).
- */
-function analyzeMoved(file: SourceFile, from: MovedSource, head: Finding[], rules: readonly Rule[], registry: readonly Rule[], siblings: Siblings, testFindings: TestFindings): Finding[] {
-  engineStats.baseVersionsAnalyzed++;
-  const names = new Set(head.map((f) => f.unit));
-  return analyzeVersion(from.path, from.base, file.goMod ?? null, rules, registry, {
-    unit: (u) => names.has(restoreNewExpr(u.name)),
-    chunk: (c) => {
-      const name = funcChunkName(from.base.slice(c.start, Math.min(c.end, c.start + 300)));
-      return name === undefined || names.has(name);
-    },
-  }, siblings, testFindings).findings;
 }
 
 const isAdded = (loc: Location, added: Set<number>): boolean => {

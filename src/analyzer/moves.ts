@@ -62,8 +62,3 @@ export function movesIn(all: readonly FileDiff[], headOf: (d: FileDiff) => strin
     return out;
   };
 }
-
-/** movesIn for one file. */
-export function movedFrom(into: FileDiff, all: readonly FileDiff[], headOf: (d: FileDiff) => string | undefined): MovedSource[] {
-  return movesIn(all, headOf)(into);
-}
